@@ -1,0 +1,2 @@
+// band: placeholder until the CLI lands.
+console.log('band');

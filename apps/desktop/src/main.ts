@@ -1,0 +1,1 @@
+console.log('band-desktop');

@@ -1,0 +1,10 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { main: 'src/main.ts' },
+  format: ['esm'],
+  dts: false,
+  clean: true,
+  target: 'node20',
+  sourcemap: true,
+});

@@ -1,0 +1,2 @@
+// Public face of @band/agents: every export is listed by hand, grouped by topic.
+export {};

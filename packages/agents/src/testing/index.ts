@@ -1,0 +1,2 @@
+// Test kit for @band/agents: shipped as @band/agents/testing.
+export {};

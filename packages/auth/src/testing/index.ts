@@ -1,0 +1,2 @@
+// Test kit for @band/auth: shipped as @band/auth/testing.
+export {};

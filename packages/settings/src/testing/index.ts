@@ -1,0 +1,2 @@
+// Test kit for @band/settings: shipped as @band/settings/testing.
+export {};

@@ -1,0 +1,43 @@
+// Contract of @band/settings. Implementations live beside this file; other packages rely on these shapes.
+
+/** A coding agent definition in `settings.json` (`codingAgents[]`). */
+export interface CodingAgentConfig {
+  /** Stable id, referenced by `defaultCodingAgent`. */
+  id: string;
+  type: 'claude-code' | 'codex' | 'opencode';
+  label: string;
+  /** Executable override (else the CLI's usual name on PATH). */
+  command?: string;
+  /** Model override. */
+  model?: string;
+  maxTurns?: number;
+}
+
+/** Tunnel settings: quick tunnels need none; a named tunnel needs a hostname and a token source. */
+export interface TunnelSettings {
+  /** @default 'quick' */
+  mode: 'quick' | 'named';
+  /** Public hostname of a named tunnel, e.g. band.example.com. */
+  hostname?: string;
+  /** File holding the named tunnel's token (never put the token itself in argv or settings). */
+  tokenFile?: string;
+  /** Path to cloudflared (else BAND_CLOUDFLARED_PATH, PATH, well-known directories). */
+  cloudflaredPath?: string;
+}
+
+/** The validated content of `settings.json`. Unknown fields are preserved on write. */
+export interface Settings {
+  worktreesDir: string;
+  codingAgents: CodingAgentConfig[];
+  defaultCodingAgent: string | null;
+  /** @default 3456 */
+  webServerPort: number;
+  notifications: { soundOnNeedsAttention: boolean };
+  labels: unknown[];
+  /** 64 lowercase hex characters. */
+  tokenSecret: string;
+  /** @default false */
+  autoStartTunnel: boolean;
+  tunnel: TunnelSettings;
+  [unknownField: string]: unknown;
+}

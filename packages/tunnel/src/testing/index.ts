@@ -1,0 +1,2 @@
+// Test kit for @band/tunnel: shipped as @band/tunnel/testing.
+export {};
