@@ -1,2 +1,22 @@
 // Public face of @band/settings: every export is listed by hand, grouped by topic.
-export {};
+
+// Contract
+export type { CodingAgentConfig, Settings, TunnelSettings } from './types.js';
+
+// Home directory
+export { resolveBandHome } from './home.js';
+
+// Loading, writing, watching
+export { loadSettings } from './load-settings.js';
+export type { LoadSettingsOptions, SettingsEvents, SettingsLogger, SettingsStore } from './load-settings.js';
+
+// Schema
+export { settingsSchema, codingAgentConfigSchema, tunnelSettingsSchema, settingsKeys, TOKEN_SECRET_PATTERN } from './schema.js';
+
+// Token
+export { generateTokenSecret, isTokenSecret, readTokenSecret } from './token.js';
+export { redactSettings, REDACTED_TOKEN } from './redact.js';
+
+// Errors
+export { SettingsError } from './errors.js';
+export type { SettingsErrorCode } from './errors.js';

@@ -1,0 +1,373 @@
+import { EventEmitter } from 'node:events';
+import { type FSWatcher, watch } from 'node:fs';
+import { chmod, lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative, isAbsolute } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { z } from 'zod';
+import {
+  SettingsError,
+  invalidField,
+  invalidJson,
+  ioError,
+  lockTimeout,
+  malformedToken,
+  notAFile,
+  unknownKey,
+  wrongOwner,
+} from './errors.js';
+import { acquireLock } from './internal/lock.js';
+import { writeFileAtomic } from './internal/atomic-write.js';
+import { settingsKeys, settingsSchema } from './schema.js';
+import { generateTokenSecret } from './token.js';
+import type { Settings } from './types.js';
+
+/** A consola-shaped logger; every method is optional. */
+export interface SettingsLogger {
+  debug?(message: string, ...args: unknown[]): void;
+  info?(message: string, ...args: unknown[]): void;
+  warn?(message: string, ...args: unknown[]): void;
+  error?(message: string, ...args: unknown[]): void;
+}
+
+export interface LoadSettingsOptions {
+  /** The Band home directory (see `resolveBandHome`). */
+  home: string;
+  logger?: SettingsLogger;
+  /** Watch `settings.json` for hand edits and emit `change` / `error`. @default false */
+  watch?: boolean;
+  /** Debounce of the file watcher. @default 50 */
+  watchDebounceMs?: number;
+  /** A lock file older than this is broken. @default 10_000 */
+  lockStaleMs?: number;
+  /** Give up waiting for the lock after this long. @default 5_000 */
+  lockTimeoutMs?: number;
+}
+
+export interface SettingsEvents {
+  change: [next: Settings, prev: Settings];
+  error: [error: SettingsError];
+}
+
+export interface SettingsStore extends AsyncDisposable {
+  /** The Band home directory. */
+  readonly home: string;
+  /** Absolute path of `settings.json`. */
+  readonly file: string;
+  /** The last good settings (a frozen snapshot; never mutate it). */
+  get(): Settings;
+  /** Read-modify-write under the lock: re-reads the file, applies `mutate` to a copy, validates, writes atomically. */
+  update(mutate: (settings: Settings) => Settings): Promise<Settings>;
+  /** Sets a dotted key (`notifications.soundOnNeedsAttention`), coercing CLI strings (JSON, numbers, booleans). */
+  set(path: string, value: unknown): Promise<Settings>;
+  /** Re-reads the file now (what the watcher does), emitting `change` when it differs. */
+  reload(): Promise<Settings>;
+  on<E extends keyof SettingsEvents>(event: E, listener: (...args: SettingsEvents[E]) => void): () => void;
+  close(): Promise<void>;
+}
+
+const FILE_NAME = 'settings.json';
+const LOCK_NAME = 'settings.lock';
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/**
+ * Loads `<home>/settings.json`, creating the directory (0700) and the file (0600, with a fresh `tokenSecret`) on first
+ * launch. Missing fields are filled in and persisted; a file the user wrote is never replaced by defaults.
+ * @throws SettingsError for invalid JSON, a wrong type, a malformed token or a file owned by someone else.
+ */
+export async function loadSettings(options: LoadSettingsOptions): Promise<SettingsStore> {
+  const home = options.home;
+  const file = join(home, FILE_NAME);
+  const lockFile = join(home, LOCK_NAME);
+  const logger = options.logger ?? {};
+  const emitter = new EventEmitter<SettingsEvents>();
+  // An 'error' event without listeners must not throw inside the watcher.
+  emitter.on('error', () => {});
+
+  try {
+    await mkdir(home, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw ioError(home, cause);
+  }
+  await secureDirectory(home, logger);
+
+  const withLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+    let release: () => Promise<void>;
+    try {
+      release = await acquireLock(lockFile, { staleMs: options.lockStaleMs, timeoutMs: options.lockTimeoutMs });
+    } catch (cause) {
+      if ((cause as { code?: string }).code === 'LOCK_TIMEOUT') throw lockTimeout(file, lockFile);
+      throw ioError(lockFile, cause);
+    }
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  };
+
+  /** Reads, validates and (under the lock) completes the file. */
+  const readAndComplete = async (): Promise<Settings> => {
+    const first = await readRaw(file);
+    if (first !== undefined) {
+      const filled = fillAndValidate(first, home, file);
+      if (!filled.changed) return filled.settings;
+    }
+    return withLock(async () => {
+      const raw = await readRaw(file);
+      const filled = fillAndValidate(raw ?? {}, home, file);
+      if (raw === undefined) logger.info?.(`Created ${file} with a new token`);
+      if (filled.changed) {
+        if (raw !== undefined) logger.info?.(`Added missing fields to ${file}`);
+        await write(file, filled.settings);
+      }
+      return filled.settings;
+    });
+  };
+
+  // Check an existing file before anything rewrites it (too-open mode, foreign owner, symlink), and again after.
+  if (await lstat(file).catch(() => undefined)) await secureFile(file, home, logger);
+  let current = freeze(await readAndComplete());
+  await secureFile(file, home, logger);
+
+  let closed = false;
+  let watcher: FSWatcher | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const adopt = (next: Settings): Settings => {
+    const prev = current;
+    if (isDeepStrictEqual(prev, next)) return prev;
+    current = freeze(next);
+    emitter.emit('change', current, prev);
+    return current;
+  };
+
+  const reload = async (): Promise<Settings> => {
+    try {
+      return adopt(await readAndComplete());
+    } catch (error) {
+      const err = error instanceof SettingsError ? error : ioError(file, error);
+      logger.warn?.(`Ignoring the new content of ${file}; keeping the last good settings. ${err.message}`);
+      emitter.emit('error', err);
+      return current;
+    }
+  };
+
+  if (options.watch) {
+    try {
+      // Watch the directory: the atomic rename replaces the file's inode, which a file watch would lose.
+      watcher = watch(home, { persistent: false }, (_event, name) => {
+        if (name !== null && name !== FILE_NAME) return;
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          timer = undefined;
+          if (!closed) void reload();
+        }, options.watchDebounceMs ?? 50);
+      });
+      watcher.on('error', (cause) => emitter.emit('error', ioError(file, cause)));
+    } catch (cause) {
+      logger.warn?.(`Cannot watch ${file}; edits made by hand apply after a restart (${String(cause)})`);
+    }
+  }
+
+  const update = async (mutate: (settings: Settings) => Settings): Promise<Settings> => {
+    const next = await withLock(async () => {
+      const raw = await readRaw(file);
+      const base = fillAndValidate(raw ?? {}, home, file).settings;
+      const mutated = mutate(structuredClone(base));
+      const validated = validate(mutated, file);
+      await write(file, validated);
+      return validated;
+    });
+    return adopt(next);
+  };
+
+  const set = async (path: string, value: unknown): Promise<Settings> => {
+    const segments = path.split('.');
+    const top = segments[0] ?? '';
+    if (!path || segments.some((s) => !s || FORBIDDEN_SEGMENTS.has(s)) || !settingsKeys.includes(top)) {
+      throw unknownKey(file, path);
+    }
+    const candidates = coerceCandidates(value);
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        return await update((s) => setPath(s, segments, candidate));
+      } catch (error) {
+        if (!(error instanceof SettingsError) || (error.code !== 'INVALID_FIELD' && error.code !== 'MALFORMED_TOKEN')) {
+          throw error;
+        }
+        lastError = error;
+      }
+    }
+    throw lastError;
+  };
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    if (timer) clearTimeout(timer);
+    watcher?.close();
+    emitter.removeAllListeners();
+  };
+
+  return {
+    home,
+    file,
+    get: () => current,
+    update,
+    set,
+    reload,
+    on(event, listener) {
+      emitter.on(event, listener as never);
+      return () => emitter.off(event, listener as never);
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+async function readRaw(file: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw notAFile(file);
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    if (cause instanceof SettingsError) throw cause;
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(file, cause);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw invalidJson(file, cause);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalidField(file, '(root)', 'must be a JSON object');
+  }
+  return raw as Record<string, unknown>;
+}
+
+/** Fills generated fields (worktreesDir, tokenSecret) and schema defaults; reports whether anything was added. */
+function fillAndValidate(raw: Record<string, unknown>, home: string, file: string): { settings: Settings; changed: boolean } {
+  const input: Record<string, unknown> = { ...raw };
+  if (input.worktreesDir === undefined) input.worktreesDir = join(home, 'worktrees');
+  // Only an ABSENT token is generated. A present but malformed one stops the server (never silently replaced).
+  if (input.tokenSecret === undefined) input.tokenSecret = generateTokenSecret();
+  const settings = validate(input, file);
+  return { settings, changed: !isDeepStrictEqual(raw, settings) };
+}
+
+function validate(input: unknown, file: string): Settings {
+  const result = settingsSchema.safeParse(input);
+  if (result.success) return result.data as Settings;
+  throw toSettingsError(result.error, file);
+}
+
+function toSettingsError(error: z.ZodError, file: string): SettingsError {
+  const issue = error.issues[0];
+  const field = issue?.path.map(String).join('.') || '(root)';
+  if (field === 'tokenSecret') return malformedToken(file);
+  return invalidField(file, field, describeIssue(issue));
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'is invalid';
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${issue.expected}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'string' ? 'must not be empty' : `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    default:
+      return `is invalid (${issue.message})`;
+  }
+}
+
+/** For a CLI string, try its JSON reading first (4000, true, null, [..]) and fall back to the raw string. */
+function coerceCandidates(value: unknown): unknown[] {
+  if (typeof value !== 'string') return [value];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed === 'string') return [parsed, value];
+    return [parsed, value];
+  } catch {
+    return [value];
+  }
+}
+
+function setPath(settings: Settings, segments: string[], value: unknown): Settings {
+  const root: Record<string, unknown> = settings;
+  let node = root;
+  for (const segment of segments.slice(0, -1)) {
+    const child = node[segment];
+    if (!child || typeof child !== 'object' || Array.isArray(child)) {
+      node[segment] = {};
+    }
+    node = node[segment] as Record<string, unknown>;
+  }
+  node[segments[segments.length - 1]!] = value;
+  return settings;
+}
+
+async function write(file: string, settings: Settings): Promise<void> {
+  try {
+    await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`);
+  } catch (cause) {
+    throw ioError(file, cause);
+  }
+}
+
+async function secureDirectory(home: string, logger: SettingsLogger): Promise<void> {
+  if (process.platform === 'win32') return;
+  const info = await lstat(home).catch((cause) => {
+    throw ioError(home, cause);
+  });
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) throw wrongOwner(home, uid, info.uid);
+  if ((info.mode & 0o077) !== 0 && info.isDirectory()) {
+    logger.warn?.(`${home} was accessible to other users (mode ${(info.mode & 0o777).toString(8)}); set to 0700`);
+    await chmod(home, 0o700).catch((cause) => {
+      throw ioError(home, cause);
+    });
+  }
+}
+
+async function secureFile(file: string, home: string, logger: SettingsLogger): Promise<void> {
+  if (process.platform === 'win32') return;
+  const link = await lstat(file).catch(() => undefined);
+  if (link?.isSymbolicLink()) {
+    const target = await realpath(file).catch(() => file);
+    const realHome = await realpath(home).catch(() => home);
+    const rel = relative(realHome, target);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      logger.warn?.(`${file} is a symlink to a file outside ${home}; the next write replaces the link with a file`);
+    }
+  }
+  const info = await stat(file).catch((cause) => {
+    throw ioError(file, cause);
+  });
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) throw wrongOwner(file, uid, info.uid);
+  if ((info.mode & 0o077) !== 0) {
+    logger.warn?.(`${file} was readable by other users (mode ${(info.mode & 0o777).toString(8)}); set to 0600`);
+    await chmod(file, 0o600).catch((cause) => {
+      throw ioError(file, cause);
+    });
+  }
+}
+
+function freeze(settings: Settings): Settings {
+  const deepFreeze = (value: unknown): void => {
+    if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const child of Object.values(value)) deepFreeze(child);
+    }
+  };
+  deepFreeze(settings);
+  return settings;
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** 64 lowercase hex characters (32 random bytes). */
+export const TOKEN_SECRET_PATTERN = /^[0-9a-f]{64}$/;
+
+export const codingAgentConfigSchema = z.looseObject({
+  id: z.string().min(1),
+  type: z.enum(['claude-code', 'codex', 'opencode']),
+  label: z.string(),
+  command: z.string().optional(),
+  model: z.string().optional(),
+  maxTurns: z.number().int().positive().optional(),
+});
+
+export const tunnelSettingsSchema = z.looseObject({
+  mode: z.enum(['quick', 'named']).default('quick'),
+  hostname: z.string().min(1).optional(),
+  tokenFile: z.string().min(1).optional(),
+  cloudflaredPath: z.string().min(1).optional(),
+});
+
+/**
+ * The schema of `settings.json`. Unknown fields are kept (loose objects). `worktreesDir` and `tokenSecret` have no
+ * static default: `loadSettings` fills them (from the home directory and fresh random bytes) before parsing.
+ */
+export const settingsSchema = z.looseObject({
+  worktreesDir: z.string().min(1),
+  codingAgents: z.array(codingAgentConfigSchema).default([]),
+  defaultCodingAgent: z.string().nullable().default(null),
+  webServerPort: z.number().int().min(1).max(65535).default(3456),
+  notifications: z.looseObject({ soundOnNeedsAttention: z.boolean().default(true) }).prefault({}),
+  labels: z.array(z.unknown()).default([]),
+  tokenSecret: z.string().regex(TOKEN_SECRET_PATTERN),
+  autoStartTunnel: z.boolean().default(false),
+  tunnel: tunnelSettingsSchema.prefault({}),
+});
+
+/** Top-level keys Band knows (in the docs' order). */
+export const settingsKeys = Object.freeze(Object.keys(settingsSchema.shape));
