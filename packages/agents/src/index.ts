@@ -1,2 +1,33 @@
 // Public face of @band/agents: every export is listed by hand, grouped by topic.
-export {};
+
+// Agents
+export { createCodingAgent, codingAgentDefaults } from './create-coding-agent.js';
+export { detectCodingAgents } from './detect.js';
+export type { DetectedCodingAgent } from './detect.js';
+export type {
+  AgentEvent,
+  AgentEventType,
+  AgentLogger,
+  AgentMode,
+  AgentSession,
+  CodingAgent,
+  CodingAgentOptions,
+  CodingAgentType,
+  LineParser,
+  RunSessionOptions,
+  SessionStatus,
+} from './types.js';
+
+// Stream parsing (pure; exported for other hosts and for tests)
+export { createLineSplitter } from './line-splitter.js';
+export type { LineSplitter, SplitLine } from './line-splitter.js';
+export { createClaudeCodeParser } from './parsers/claude-code.js';
+export { createCodexParser } from './parsers/codex.js';
+export { createOpenCodeParser } from './parsers/opencode.js';
+export { claudeCodeInvocation, codexInvocation, openCodeInvocation } from './adapters.js';
+export type { AdapterInvocation } from './adapters.js';
+export { redact } from './stderr-buffer.js';
+
+// Errors
+export { AgentError, agentPackages } from './errors.js';
+export type { AgentErrorCode } from './errors.js';

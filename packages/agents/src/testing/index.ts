@@ -1,2 +1,87 @@
 // Test kit for @band/agents: shipped as @band/agents/testing.
-export {};
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export { startScriptedModel } from './scripted-model.js';
+export type { ModelScript, RecordedRequest, ScriptedBlock, ScriptedModel, ScriptedModelOptions, ScriptedReply } from './scripted-model.js';
+
+/** Scenarios of the fake CLI (see `testing-bin/fake-agent.mjs`). */
+export type FakeAgentScenario = 'ok' | 'crash' | 'malformed' | 'large' | 'slow' | 'hang' | 'linger' | 'flood' | 'stderr-only' | 'api-error';
+
+/**
+ * Absolute path of the fake agent CLI (an executable Node script). Use it as a coding agent's `command`;
+ * it speaks the format of the agent `type` it is run as, and picks its behaviour from
+ * `BAND_FAKE_AGENT_SCENARIO` (see `fakeAgentEnv`).
+ */
+export function fakeAgentPath(): string {
+  // src/testing/index.ts and dist/testing/index.js sit at the same depth.
+  return fileURLToPath(new URL('../../testing-bin/fake-agent.mjs', import.meta.url));
+}
+
+export interface FakeAgentEnvOptions {
+  scenario?: FakeAgentScenario;
+  /** `ok`: relative path of a file the fake creates in its cwd. */
+  writeFile?: string;
+  /** Record argv and cwd (JSON) in this file. */
+  argvFile?: string;
+  /** `hang`: the fake writes "<pid> <grandchild pid>" here. */
+  pidFile?: string;
+  ignoreSigterm?: boolean;
+  /** `large`: bytes of text to emit. */
+  bytes?: number;
+  /** `slow` / `flood`: number of events. */
+  events?: number;
+  /** `slow`: delay between events. */
+  delayMs?: number;
+  /** `flood`: events per second (0 = as fast as possible). */
+  rate?: number;
+}
+
+/** Environment for the fake agent CLI. */
+export function fakeAgentEnv(options: FakeAgentEnvOptions = {}): Record<string, string> {
+  const env: Record<string, string> = { BAND_FAKE_AGENT_SCENARIO: options.scenario ?? 'ok' };
+  if (options.writeFile) env.BAND_FAKE_AGENT_WRITE = options.writeFile;
+  if (options.argvFile) env.BAND_FAKE_AGENT_ARGV_FILE = options.argvFile;
+  if (options.pidFile) env.BAND_FAKE_AGENT_PID_FILE = options.pidFile;
+  if (options.ignoreSigterm) env.BAND_FAKE_AGENT_IGNORE_TERM = '1';
+  if (options.bytes !== undefined) env.BAND_FAKE_AGENT_BYTES = String(options.bytes);
+  if (options.events !== undefined) env.BAND_FAKE_AGENT_EVENTS = String(options.events);
+  if (options.delayMs !== undefined) env.BAND_FAKE_AGENT_DELAY_MS = String(options.delayMs);
+  if (options.rate !== undefined) env.BAND_FAKE_AGENT_RATE = String(options.rate);
+  return env;
+}
+
+/** Path of the real `claude` executable from the `@anthropic-ai/claude-code` npm package, if installed. */
+export function findClaudeCodeBinary(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json');
+    return join(dirname(pkg), 'bin', 'claude.exe');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Environment that runs the real Claude Code fully offline against a scripted model: a private HOME and
+ * config dir (never the user's ~/.claude), no telemetry, no auto-update, no nonessential traffic.
+ */
+export function claudeCodeOfflineEnv(options: { home: string; baseUrl: string }): Record<string, string> {
+  const configDir = join(options.home, '.claude');
+  mkdirSync(configDir, { recursive: true });
+  return {
+    HOME: options.home,
+    CLAUDE_CONFIG_DIR: configDir,
+    ANTHROPIC_BASE_URL: options.baseUrl,
+    ANTHROPIC_API_KEY: 'sk-ant-offline-test-key',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    DISABLE_BUG_COMMAND: '1',
+    CLAUDE_CODE_DISABLE_TERMINAL_TITLE: '1',
+    CLAUDE_CODE_ENABLE_TELEMETRY: '0',
+    NO_PROXY: '127.0.0.1,localhost',
+  };
+}

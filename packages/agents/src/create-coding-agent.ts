@@ -1,0 +1,69 @@
+import { invocations } from './adapters.js';
+import { startAgentProcess } from './agent-process.js';
+import { agentPackages, cliNotFound, invalidOptions } from './errors.js';
+import { findExecutable } from './find-executable.js';
+import type { AgentLogger, CodingAgent, CodingAgentOptions, CodingAgentType } from './types.js';
+
+const silentLogger: AgentLogger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });
+
+export const codingAgentDefaults = Object.freeze({
+  killGraceMs: 3_000,
+  exitAfterResultMs: 5_000,
+  maxLineBytes: 64 * 1024 * 1024,
+});
+
+const TYPES: readonly CodingAgentType[] = ['claude-code', 'codex', 'opencode'];
+
+/**
+ * One coding agent (Claude Code, Codex or OpenCode). `runSession` spawns the real CLI in the worktree and
+ * yields normalised `AgentEvent`s.
+ *
+ * ```ts
+ * const agent = createCodingAgent({ type: 'claude-code' });
+ * const session = agent.runSession('Add a README', { cwd: worktree, mode: 'edit' });
+ * for await (const event of session) console.log(event.type);
+ * ```
+ */
+export function createCodingAgent(options: CodingAgentOptions): CodingAgent {
+  if (!TYPES.includes(options.type)) {
+    throw invalidOptions(`Unknown coding agent type: ${String(options.type)}`, `Use one of ${TYPES.join(', ')}.`);
+  }
+  const type = options.type;
+  const command = options.command ?? agentPackages[type].bin;
+  const logger = options.logger ?? silentLogger;
+  const baseEnv = options.baseEnv ?? process.env;
+  const env: NodeJS.ProcessEnv = { ...baseEnv };
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return {
+    type,
+    command,
+    runSession(prompt, run) {
+      if (typeof prompt !== 'string' || prompt.trim() === '') throw invalidOptions('The prompt is empty', 'Send a message with some text.');
+      const executable = findExecutable(command, env, run.cwd);
+      if (!executable) throw cliNotFound(type, command);
+      const invocation = invocations[type]({
+        ...run,
+        prompt,
+        model: run.model ?? options.model,
+        maxTurns: run.maxTurns ?? options.maxTurns,
+      });
+      return startAgentProcess({
+        command: executable,
+        args: invocation.args,
+        stdin: invocation.stdin,
+        parser: invocation.parser,
+        cwd: run.cwd,
+        env,
+        logger,
+        sessionId: run.sessionId,
+        signal: run.signal,
+        killGraceMs: options.killGraceMs ?? codingAgentDefaults.killGraceMs,
+        exitAfterResultMs: options.exitAfterResultMs ?? codingAgentDefaults.exitAfterResultMs,
+        maxLineBytes: options.maxLineBytes ?? codingAgentDefaults.maxLineBytes,
+      });
+    },
+  };
+}
