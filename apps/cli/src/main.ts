@@ -1,2 +1,119 @@
-// band: placeholder until the CLI lands.
-console.log('band');
+// `band`: builds the context, runs the command tree, and maps every outcome to an exit code (only here).
+import { CommanderError } from 'commander';
+import { type BandClientHandle, createBandClient, toCliError } from './client.js';
+import { assertSafeTransport, type Connection, resolveConnection, resolveOutputFormat } from './config.js';
+import type { CliContext } from './context.js';
+import { CliError, EXIT_CODES } from './errors.js';
+import { colorEnabled, createErrOutput, createOutput, createStyle, type ErrOutput, type Output } from './output.js';
+import { commandPath, createProgram, forEachCommand, OFFLINE_COMMANDS } from './program.js';
+
+const env = process.env;
+const errStyle = createStyle(colorEnabled(process.stderr, env));
+const err: ErrOutput = createErrOutput(process.stderr, errStyle);
+const controller = new AbortController();
+
+let out: Output = createOutput(process.stdout, 'text', createStyle(colorEnabled(process.stdout, env)));
+let connection: Connection | undefined;
+let handle: BandClientHandle | undefined;
+let interruptHandled = false;
+let debug = env.BAND_DEBUG === '1';
+
+const ctx: CliContext = {
+  get client() {
+    if (!handle) throw new CliError('ERROR', 'internal: the client is not connected for this command');
+    return handle.client;
+  },
+  get out() {
+    return out;
+  },
+  err,
+  isTTY: process.stdout.isTTY === true,
+  env,
+  cwd: process.cwd(),
+  get connection() {
+    if (!connection) throw new CliError('ERROR', 'internal: the connection is not resolved');
+    return connection;
+  },
+  signal: controller.signal,
+  stdin: process.stdin,
+  terminalSize: () => (process.stdout.isTTY ? { cols: process.stdout.columns, rows: process.stdout.rows } : undefined),
+  onResize(listener) {
+    process.stdout.on('resize', listener);
+    return () => process.stdout.off('resize', listener);
+  },
+  handleInterrupt() {
+    interruptHandled = true;
+  },
+};
+
+function exit(code: number): never {
+  handle?.close();
+  process.exit(code);
+}
+
+function report(error: unknown): number {
+  const mapped = connection ? toCliError(error, connection) : error;
+  if (mapped instanceof CliError) {
+    // Messages of other packages may append their hint ("\n  fix: …"): print it once, as the hint.
+    const message = mapped.hint ? mapped.message.split('\n  fix: ')[0]! : mapped.message;
+    err.error(message, mapped.hint);
+    if (debug && mapped.cause instanceof Error && mapped.cause.stack) err.write(`${mapped.cause.stack}\n`);
+    return mapped.exitCode;
+  }
+  const e = mapped as Error;
+  err.error(e?.message ?? String(mapped));
+  err.info('This looks like a bug in band: please report it with the command you ran (add --debug for details).');
+  if (debug && e?.stack) err.write(`${e.stack}\n`);
+  return EXIT_CODES.ERROR;
+}
+
+const onSignal = (signal: NodeJS.Signals) => {
+  if (controller.signal.aborted || !interruptHandled) {
+    if (!interruptHandled && signal === 'SIGINT') process.stderr.write('\n');
+    exit(signal === 'SIGTERM' ? 143 : EXIT_CODES.INTERRUPTED);
+  }
+  controller.abort(new CliError('INTERRUPTED', `Interrupted (${signal})`));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  // `band … | head`: the reader went away; that is not an error of ours.
+  if (error.code === 'EPIPE') exit(EXIT_CODES.OK);
+  throw error;
+});
+
+const program = createProgram(ctx);
+forEachCommand(program, (cmd) => {
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: (text) => process.stdout.write(text),
+    writeErr: (text) => process.stderr.write(text),
+    outputError: (text, write) => write(errStyle.red(text)),
+  });
+});
+
+program.hook('preAction', async (_root, action) => {
+  const globals = action.optsWithGlobals() as { output?: string; debug?: boolean };
+  debug ||= globals.debug === true;
+  out = createOutput(process.stdout, resolveOutputFormat(globals.output, env), out.style);
+  connection = await resolveConnection(env);
+  const top = commandPath(action).split(' ')[0] ?? '';
+  if (OFFLINE_COMMANDS.has(top)) return;
+  assertSafeTransport(connection);
+  handle = createBandClient(connection, {
+    onDisconnect: () => err.progress('Connection lost; reconnecting…'),
+    onReconnect: () => err.progress('Reconnected.'),
+  });
+});
+
+try {
+  await program.parseAsync(process.argv);
+  exit(controller.signal.aborted && !interruptHandled ? EXIT_CODES.INTERRUPTED : EXIT_CODES.OK);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // help and --version exit 0; every other commander error is a usage error (the message is already printed).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) exit(EXIT_CODES.OK);
+    exit(EXIT_CODES.USAGE);
+  }
+  exit(report(error));
+}

@@ -1,0 +1,167 @@
+// The tRPC client of the running Band server: queries and mutations over HTTP, subscriptions over WebSocket.
+import type { AppRouter } from '@band/api';
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, TRPCClientError, wsLink } from '@trpc/client';
+import WebSocket from 'ws';
+import { type Connection, describeTokenSource } from './config.js';
+import { CliError } from './errors.js';
+
+export type BandClient = TRPCClient<AppRouter>;
+
+export const TRPC_HTTP_PATH = '/api/trpc';
+export const TRPC_WS_PATH = '/api/trpc-ws';
+
+export interface BandClientHandle {
+  client: BandClient;
+  /** Closes the WebSocket (if one was opened). Idempotent. */
+  close(): void;
+}
+
+export interface ConnectionEvents {
+  /** The subscription socket dropped; the client reconnects and resumes from the last event. */
+  onDisconnect?(): void;
+  onReconnect?(): void;
+}
+
+/** Headers every request carries: the bearer token (if any) and the exact Origin the server expects. */
+export function authHeaders(connection: Pick<Connection, 'serverUrl' | 'token'>): Record<string, string> {
+  const headers: Record<string, string> = { origin: new URL(connection.serverUrl).origin };
+  if (connection.token) headers.authorization = `Bearer ${connection.token}`;
+  return headers;
+}
+
+/** A `ws` WebSocket class that sends our headers on the upgrade (tRPC's wsClient only passes url + protocols). */
+export function webSocketWithHeaders(headers: Record<string, string>): typeof globalThis.WebSocket {
+  class HeaderWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers, perMessageDeflate: false });
+    }
+  }
+  return HeaderWebSocket as unknown as typeof globalThis.WebSocket;
+}
+
+export function wsUrl(serverUrl: string, path: string): string {
+  const url = new URL(path, `${serverUrl}/`);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+export function createBandClient(connection: Connection, events: ConnectionEvents = {}): BandClientHandle {
+  const headers = authHeaders(connection);
+  let wsClient: ReturnType<typeof createWSClient> | undefined;
+  let wasOpen = false;
+  let dropped = false;
+  const getWsClient = () => {
+    wsClient ??= createWSClient({
+      url: wsUrl(connection.serverUrl, TRPC_WS_PATH),
+      WebSocket: webSocketWithHeaders(headers),
+      lazy: { enabled: true, closeMs: 0 },
+      retryDelayMs: (attempt) => Math.min(200 * 2 ** attempt, 5_000),
+      onOpen: () => {
+        if (wasOpen && dropped) events.onReconnect?.();
+        wasOpen = true;
+        dropped = false;
+      },
+      onClose: () => {
+        if (wasOpen && !dropped) {
+          dropped = true;
+          events.onDisconnect?.();
+        }
+      },
+    });
+    return wsClient;
+  };
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        // The WebSocket is created on the first subscription only.
+        true: (runtime) => wsLink<AppRouter>({ client: getWsClient() })(runtime),
+        false: httpBatchLink({ url: `${connection.serverUrl}${TRPC_HTTP_PATH}`, headers: () => headers }),
+      }),
+    ],
+  });
+  let closed = false;
+  return {
+    client,
+    close() {
+      if (closed) return;
+      closed = true;
+      void wsClient?.close();
+    },
+  };
+}
+
+function networkErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 6; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const NOT_RUNNING_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
+
+/** The commands that start a server, for "server not running". */
+export const START_HINT = 'Start it with `band start` (or `npm start` in the Band checkout)';
+
+/** Maps anything a tRPC call threw to a CliError with the right exit code and a next step. */
+export function toCliError(error: unknown, connection: Connection): unknown {
+  if (error instanceof CliError) return error;
+  const net = networkErrorCode(error);
+  if (net && NOT_RUNNING_CODES.has(net)) {
+    return new CliError('SERVER_NOT_RUNNING', `Band is not running at ${connection.serverUrl} (${net})`, {
+      hint:
+        connection.serverUrlSource === 'BAND_SERVER_URL'
+          ? `${START_HINT} on that machine, or check BAND_SERVER_URL.`
+          : `${START_HINT}, or set BAND_SERVER_URL to the server's address.`,
+      cause: error,
+    });
+  }
+  if (error instanceof TRPCClientError) {
+    const data = (error.data ?? {}) as { code?: string; httpStatus?: number; hint?: string; reason?: string };
+    const status = data.httpStatus ?? (error.meta?.response as { status?: number } | undefined)?.status;
+    const hint = typeof data.hint === 'string' ? data.hint : undefined;
+    if (data.code === 'UNAUTHORIZED' || status === 401) {
+      return new CliError('UNAUTHORIZED', `The server at ${connection.serverUrl} refused ${describeTokenSource(connection.tokenSource)}`, {
+        hint:
+          connection.tokenSource.kind === 'env'
+            ? 'Check BAND_TOKEN: it must equal tokenSecret in the server\'s settings.json.'
+            : 'Set BAND_TOKEN to the server\'s tokenSecret, or point BAND_HOME at the server\'s home directory.',
+        cause: error,
+      });
+    }
+    if (data.code === 'FORBIDDEN' || status === 403) {
+      return new CliError('UNAUTHORIZED', error.message || 'Forbidden', { hint, cause: error });
+    }
+    if (data.code === 'NOT_FOUND') {
+      // tRPC's own NOT_FOUND means the procedure does not exist: a server older than this CLI.
+      if (/^No procedure found on path/.test(error.message)) {
+        return new CliError('ERROR', `This server does not support that command (${error.message})`, { hint: 'Update the Band server.', cause: error });
+      }
+      return new CliError('NOT_FOUND', error.message, { hint, cause: error });
+    }
+    if (data.code === 'BAD_REQUEST' || data.code === 'PARSE_ERROR' || data.code === 'CONFLICT' || data.code === 'PRECONDITION_FAILED') {
+      return new CliError('VALIDATION', formatValidationMessage(error.message), { hint, cause: error });
+    }
+    if (status !== undefined && status >= 500 && !data.code) {
+      return new CliError('ERROR', `The server at ${connection.serverUrl} answered HTTP ${status}`, { cause: error });
+    }
+    return new CliError('ERROR', error.message || 'Request failed', { hint, cause: error });
+  }
+  return error;
+}
+
+/** zod errors arrive as a JSON array of issues: show them as "field: message" lines. */
+function formatValidationMessage(message: string): string {
+  try {
+    const issues = JSON.parse(message) as Array<{ path?: unknown[]; message?: string }>;
+    if (Array.isArray(issues) && issues.length > 0) {
+      return `Invalid input: ${issues.map((i) => `${(i.path ?? []).join('.') || 'input'}: ${i.message ?? 'invalid'}`).join('; ')}`;
+    }
+  } catch {
+    // not JSON: a plain message
+  }
+  return message;
+}

@@ -1,0 +1,70 @@
+// The one error class of @band/cli. Exit codes are mapped in main.ts only (STYLE §7).
+
+/** Every way a command can fail, as a closed union. */
+export type CliErrorCode =
+  | 'ERROR'
+  | 'USAGE'
+  | 'SERVER_NOT_RUNNING'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'VALIDATION'
+  | 'INSECURE_TRANSPORT'
+  | 'INTERRUPTED';
+
+/** Process exit codes, documented in `band --help` and the README. */
+export const EXIT_CODES = {
+  OK: 0,
+  ERROR: 1,
+  USAGE: 2,
+  SERVER_NOT_RUNNING: 3,
+  UNAUTHORIZED: 4,
+  NOT_FOUND: 5,
+  VALIDATION: 6,
+  INTERRUPTED: 130,
+} as const;
+
+const EXIT_BY_CODE: Record<CliErrorCode, number> = {
+  ERROR: EXIT_CODES.ERROR,
+  USAGE: EXIT_CODES.USAGE,
+  SERVER_NOT_RUNNING: EXIT_CODES.SERVER_NOT_RUNNING,
+  UNAUTHORIZED: EXIT_CODES.UNAUTHORIZED,
+  NOT_FOUND: EXIT_CODES.NOT_FOUND,
+  VALIDATION: EXIT_CODES.VALIDATION,
+  INSECURE_TRANSPORT: EXIT_CODES.ERROR,
+  INTERRUPTED: EXIT_CODES.INTERRUPTED,
+};
+
+/** The exit-code table as shown in `band --help` and the README. */
+export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
+  [0, 'ok'],
+  [1, 'error (including refusing to send the token over plain HTTP to a remote host)'],
+  [2, 'usage: unknown command, missing argument, bad flag'],
+  [3, 'server not running (start it with `band start` or `npm start`)'],
+  [4, 'unauthorized: the token was refused (the message names where it came from)'],
+  [5, 'not found: no such project, workspace, chat or terminal'],
+  [6, 'validation: the server refused the input'],
+  [130, 'interrupted (Ctrl+C)'],
+];
+
+export interface CliErrorOptions {
+  /** What the user can do about it, printed as `hint: …`. */
+  hint?: string;
+  cause?: unknown;
+}
+
+/** A known failure: printed as `error: …` then `hint: …`, with its own exit code. Never carries the token. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly code: CliErrorCode;
+  readonly hint?: string;
+  constructor(code: CliErrorCode, message: string, options: CliErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+  }
+  get exitCode(): number {
+    return EXIT_BY_CODE[this.code];
+  }
+}
+
+export const usageError = (message: string, hint?: string) => new CliError('USAGE', message, { hint });
