@@ -1,0 +1,86 @@
+// Test harness: a real HTTP server on 127.0.0.1:0 serving the raw socket routes, the way create-band-api mounts them.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Principal } from '@band/auth';
+import WebSocket from 'ws';
+import { createUpgradeRouter, type SocketRoute } from '../src/ws/upgrade-router.js';
+
+export const rootPrincipal: Principal = { kind: 'root', listener: 'local' };
+
+export interface TestServer extends AsyncDisposable {
+  url: string;
+  wsUrl(pathname: string): string;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(routes: SocketRoute[], principalFor: (req: import('node:http').IncomingMessage) => Principal = () => rootPrincipal): Promise<TestServer> {
+  const upgrades = createUpgradeRouter();
+  for (const route of routes) upgrades.add(route);
+  const server: Server = createServer((_req, res) => {
+    res.statusCode = 404;
+    res.end();
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!upgrades.handle(req, socket, head, principalFor(req), () => {})) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      upgrades.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    })();
+    return closing;
+  };
+  return { url: `http://127.0.0.1:${port}`, wsUrl: (p) => `ws://127.0.0.1:${port}${p}`, close, [Symbol.asyncDispose]: close };
+}
+
+export async function tempDir(prefix = 'band-api-'): Promise<{ path: string } & AsyncDisposable> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { path: dir, [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A WebSocket client that records everything it receives. */
+export interface RecordingSocket {
+  ws: WebSocket;
+  /** Binary output decoded as UTF-8, concatenated. */
+  output(): string;
+  /** JSON text messages. */
+  messages: Array<Record<string, any>>;
+  closed: Promise<{ code: number; reason: string }>;
+  opened: Promise<void>;
+  sendJson(value: unknown): void;
+}
+
+export function connect(url: string, headers: Record<string, string> = {}): RecordingSocket {
+  const ws = new WebSocket(url, { headers });
+  const chunks: Buffer[] = [];
+  const messages: Array<Record<string, any>> = [];
+  ws.on('message', (data, isBinary) => {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (isBinary) chunks.push(buf);
+    else messages.push(JSON.parse(buf.toString('utf8')));
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.on('error', () => {});
+  return {
+    ws,
+    output: () => Buffer.concat(chunks).toString('utf8'),
+    messages,
+    closed,
+    opened,
+    sendJson: (value) => ws.send(JSON.stringify(value)),
+  };
+}
