@@ -5,6 +5,13 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   devIndicators: false,
+  // Nothing is fetched at build or run time; images are inline SVG.
+  images: { unoptimized: true },
+  typescript: {
+    // `npm run typecheck` covers the same files; this escape hatch exists only for building while a
+    // dependency's .d.ts is being rebuilt by another workspace.
+    ignoreBuildErrors: process.env.BAND_DASHBOARD_SKIP_TYPECHECK === '1',
+  },
 };
 
 export default config;

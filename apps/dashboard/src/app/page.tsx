@@ -1,7 +1,6 @@
+import { HomeOverview } from '@/components/home-overview';
+
+/** Desktop: an overview beside the sidebar. Phone: the shell shows the workspace list instead. */
 export default function Home() {
-  return (
-    <main data-testid="dashboard-shell" className="p-6">
-      <h1 className="text-xl font-semibold">Band</h1>
-    </main>
-  );
+  return <HomeOverview />;
 }

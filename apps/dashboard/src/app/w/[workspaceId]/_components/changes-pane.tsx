@@ -1,0 +1,265 @@
+'use client';
+import { useMemo, useState } from 'react';
+import { ErrorNote } from '@/components/mobile-access-panel';
+import { Badge, type BadgeTone } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Input, Select } from '@/components/ui/field';
+import { ChevronRightIcon, RefreshIcon, UndoIcon } from '@/components/ui/icons';
+import { Spinner } from '@/components/ui/spinner';
+import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
+import { api, type CompareTarget } from '@/lib/api';
+import { cn } from '@/lib/cn';
+import { type DiffRow, parseUnifiedDiff, toSplitRows } from '@/lib/diff';
+import { highlightLine, languageOf } from '@/lib/highlight';
+import type { ChangedFile, ChangeKind, Workspace } from '@/lib/workspace-types';
+
+const KIND: Record<ChangeKind, { tone: BadgeTone; label: string }> = {
+  M: { tone: 'warn', label: 'Modified' },
+  A: { tone: 'ok', label: 'Added' },
+  D: { tone: 'danger', label: 'Deleted' },
+  R: { tone: 'info', label: 'Renamed' },
+  U: { tone: 'accent', label: 'Untracked' },
+};
+
+/** Rows of one diff rendered before "Show all": keeps a huge diff from freezing a phone. */
+const MAX_ROWS = 1_500;
+
+export function ChangesPane({ workspace }: { workspace: Workspace }) {
+  const [target, setTarget] = useState<CompareTarget>('base');
+  const [view, setView] = useState<'unified' | 'split'>('unified');
+  const [open, setOpen] = useState<Set<string>>(new Set());
+  const [isCommitting, setCommitting] = useState(false);
+  const key = `changes:${workspace.id}:${target}`;
+  const files = useQuery(key, (c) => api.changes(c, workspace.id, target));
+  const list = files.data ?? [];
+
+  const toggle = (path: string) =>
+    setOpen((prev) => {
+      const next = new Set(prev);
+      if (next.has(path)) next.delete(path);
+      else next.add(path);
+      return next;
+    });
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col" data-testid="changes-pane">
+      <div className="flex flex-wrap items-center gap-2 border-b border-border px-3 py-2">
+        <Select aria-label="Compare with" className="w-auto md:w-auto" value={target} onChange={(e) => setTarget(e.target.value as CompareTarget)} data-testid="changes-target">
+          <option value="base">vs {workspace.baseBranch}</option>
+          <option value="uncommitted">Uncommitted</option>
+        </Select>
+        <div className="hidden rounded-md border border-border p-0.5 md:inline-flex" role="group" aria-label="Diff view">
+          {(['unified', 'split'] as const).map((v) => (
+            <button
+              key={v}
+              type="button"
+              aria-pressed={view === v}
+              onClick={() => setView(v)}
+              data-testid={`changes-view-${v}`}
+              className={cn('cursor-pointer rounded px-2.5 py-1 text-xs font-medium capitalize', view === v ? 'bg-bg-active text-fg' : 'text-fg-muted hover:text-fg')}
+            >
+              {v}
+            </button>
+          ))}
+        </div>
+        <div className="flex-1" />
+        <Button size="icon" variant="ghost" aria-label="Reload" onClick={() => invalidate(`changes:${workspace.id}`)} data-testid="changes-reload">
+          <RefreshIcon width={18} height={18} />
+        </Button>
+        <Button size="sm" variant="primary" onClick={() => setCommitting(true)} disabled={list.length === 0} data-testid="changes-commit">
+          Commit
+        </Button>
+      </div>
+      {isCommitting ? <CommitForm workspace={workspace} count={list.length} onDone={() => setCommitting(false)} /> : null}
+      <div className="min-h-0 flex-1 overflow-y-auto" data-testid="changes-list">
+        {files.status === 'loading' ? <ChangesPaneSkeleton /> : null}
+        {files.status === 'error' ? (
+          <div className="p-3">
+            <ErrorNote error={files.error} testId="changes-error" />
+          </div>
+        ) : null}
+        {files.status === 'success' && list.length === 0 ? (
+          <div className="flex flex-col items-center gap-1 px-6 py-16 text-center" data-testid="changes-empty">
+            <p className="font-medium">No changes</p>
+            <p className="text-sm text-fg-muted">{target === 'base' ? `This branch matches ${workspace.baseBranch}.` : 'Nothing uncommitted.'}</p>
+          </div>
+        ) : null}
+        {list.map((file) => (
+          <FileChange key={file.path} workspace={workspace} file={file} target={target} view={view} isOpen={open.has(file.path)} onToggle={() => toggle(file.path)} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function FileChange({ workspace, file, target, view, isOpen, onToggle }: { workspace: Workspace; file: ChangedFile; target: CompareTarget; view: 'unified' | 'split'; isOpen: boolean; onToggle: () => void }) {
+  const revert = useMutation((c, path: string) => api.revertFile(c, workspace.id, path));
+  const kind = KIND[file.status] ?? KIND.M;
+  return (
+    <section className="border-b border-border" data-testid="change-file" data-path={file.path} data-status={file.status}>
+      <div className={cn('sticky top-0 z-[1] flex items-center gap-2 bg-bg-elevated pr-2', isOpen && 'border-b border-border')}>
+        <button type="button" onClick={onToggle} aria-expanded={isOpen} data-testid="change-file-toggle" className="flex min-h-touch min-w-0 flex-1 cursor-pointer items-center gap-2 px-3 text-left md:min-h-10">
+          <ChevronRightIcon width={16} height={16} className={cn('shrink-0 text-fg-subtle transition-transform', isOpen && 'rotate-90')} />
+          <Badge tone={kind.tone} title={kind.label} data-testid="change-badge">
+            {file.status}
+          </Badge>
+          <span className="min-w-0 flex-1 truncate font-mono text-[13px]" title={file.path}>
+            {file.oldPath ? `${file.oldPath} → ` : ''}
+            {file.path}
+          </span>
+          {file.additions !== undefined || file.deletions !== undefined ? (
+            <span className="shrink-0 font-mono text-xs">
+              <span className="text-ok">+{file.additions ?? 0}</span> <span className="text-danger">−{file.deletions ?? 0}</span>
+            </span>
+          ) : null}
+        </button>
+        <Button
+          size="icon"
+          variant="ghost"
+          aria-label={`Revert ${file.path}`}
+          data-testid="change-revert"
+          disabled={revert.pending}
+          onClick={async () => {
+            if (!window.confirm(`Revert ${file.path}? Its changes are discarded.`)) return;
+            await revert.mutate(file.path);
+            invalidate(`changes:${workspace.id}`);
+          }}
+        >
+          {revert.pending ? <Spinner /> : <UndoIcon width={16} height={16} />}
+        </Button>
+      </div>
+      {revert.error ? (
+        <div className="p-2">
+          <ErrorNote error={revert.error} />
+        </div>
+      ) : null}
+      {isOpen ? <FileDiffView workspace={workspace} path={file.path} target={target} view={view} /> : null}
+    </section>
+  );
+}
+
+function FileDiffView({ workspace, path, target, view }: { workspace: Workspace; path: string; target: CompareTarget; view: 'unified' | 'split' }) {
+  const diff = useQuery(`changes:${workspace.id}:${target}:diff:${path}`, (c) => api.diff(c, workspace.id, path, target));
+  const [showAll, setShowAll] = useState(false);
+  const rows = useMemo(() => (diff.data ? parseUnifiedDiff(diff.data.patch ?? '') : []), [diff.data]);
+  const lang = languageOf(path);
+  if (diff.status === 'loading') return <div className="p-3"><Spinner /></div>;
+  if (diff.status === 'error') return <div className="p-3"><ErrorNote error={diff.error} /></div>;
+  if (diff.data?.binary) return <p className="px-4 py-3 text-sm text-fg-muted">Binary file, not shown.</p>;
+  if (rows.length === 0) return <p className="px-4 py-3 text-sm text-fg-muted">No textual changes.</p>;
+  const shown = showAll ? rows : rows.slice(0, MAX_ROWS);
+  return (
+    <div className="overflow-x-auto bg-bg-sunken font-mono text-[12.5px] leading-5" data-testid="diff" data-view={view}>
+      {view === 'unified' ? <UnifiedRows rows={shown} lang={lang} /> : <SplitRows rows={shown} lang={lang} />}
+      {rows.length > shown.length ? (
+        <Button size="sm" variant="ghost" className="m-2" onClick={() => setShowAll(true)} data-testid="diff-show-all">
+          Show {rows.length - shown.length} more lines
+        </Button>
+      ) : null}
+      {diff.data?.truncated ? <p className="px-4 py-2 text-xs text-fg-subtle">Diff truncated by the server.</p> : null}
+    </div>
+  );
+}
+
+const ROW_TONE = { add: 'bg-diff-add-bg', del: 'bg-diff-del-bg', context: '', hunk: 'bg-accent-soft text-fg-muted', meta: 'text-fg-subtle' } as const;
+const SIGN = { add: '+', del: '−', context: ' ', hunk: '', meta: '' } as const;
+
+function UnifiedRows({ rows, lang }: { rows: DiffRow[]; lang: ReturnType<typeof languageOf> }) {
+  return (
+    <table className="w-full border-collapse">
+      <tbody>
+        {rows.map((row, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows of a parsed patch have no identity
+          <tr key={i} className={ROW_TONE[row.kind]} data-kind={row.kind}>
+            {row.kind === 'hunk' ? (
+              <td colSpan={4} className="px-3 py-1 text-xs">
+                {row.text}
+              </td>
+            ) : (
+              <>
+                <td className="w-10 select-none px-2 text-right text-fg-subtle">{row.oldLine ?? ''}</td>
+                <td className="w-10 select-none px-2 text-right text-fg-subtle">{row.newLine ?? ''}</td>
+                <td className={cn('w-4 select-none', row.kind === 'add' ? 'text-diff-add-fg' : 'text-diff-del-fg')}>{SIGN[row.kind]}</td>
+                <td className="whitespace-pre pr-4">{highlightLine(row.text, lang)}</td>
+              </>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function SplitRows({ rows, lang }: { rows: DiffRow[]; lang: ReturnType<typeof languageOf> }) {
+  const split = useMemo(() => toSplitRows(rows), [rows]);
+  const cell = (row: DiffRow | undefined) => (
+    <>
+      <td className={cn('w-10 select-none px-2 text-right text-fg-subtle', row && ROW_TONE[row.kind])}>{row?.oldLine ?? row?.newLine ?? ''}</td>
+      <td className={cn('w-1/2 whitespace-pre pr-4', row && row.kind !== 'context' && ROW_TONE[row.kind])}>{row ? highlightLine(row.text, lang) : ''}</td>
+    </>
+  );
+  return (
+    <table className="w-full table-fixed border-collapse">
+      <tbody>
+        {split.map((row, i) =>
+          row.kind === 'hunk' ? (
+            // biome-ignore lint/suspicious/noArrayIndexKey: rows of a parsed patch have no identity
+            <tr key={i} className={ROW_TONE.hunk}>
+              <td colSpan={4} className="px-3 py-1 text-xs">
+                {row.hunk}
+              </td>
+            </tr>
+          ) : (
+            // biome-ignore lint/suspicious/noArrayIndexKey: rows of a parsed patch have no identity
+            <tr key={i}>
+              {cell(row.left?.kind === 'context' ? { ...row.left, newLine: undefined } : row.left)}
+              {cell(row.right?.kind === 'context' ? { ...row.right, oldLine: undefined } : row.right)}
+            </tr>
+          ),
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+function CommitForm({ workspace, count, onDone }: { workspace: Workspace; count: number; onDone: () => void }) {
+  const [message, setMessage] = useState('');
+  const commit = useMutation((c, m: string) => api.commit(c, workspace.id, m));
+  return (
+    <form
+      className="flex flex-col gap-2 border-b border-border bg-bg-elevated p-3"
+      data-testid="commit-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!message.trim()) return;
+        if ((await commit.mutate(message.trim())) !== undefined) {
+          invalidate(`changes:${workspace.id}`);
+          invalidate('workspaces');
+          onDone();
+        }
+      }}
+    >
+      <p className="text-sm text-fg-muted">Stage and commit all {count} changed files on {workspace.branch}.</p>
+      <Input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="Commit message" aria-label="Commit message" autoFocus data-testid="commit-message" />
+      {commit.error ? <ErrorNote error={commit.error} /> : null}
+      <div className="flex justify-end gap-2">
+        <Button size="sm" variant="ghost" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button size="sm" variant="primary" type="submit" disabled={commit.pending || !message.trim()} data-testid="commit-submit">
+          {commit.pending ? <Spinner /> : null} Commit
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+export function ChangesPaneSkeleton() {
+  return (
+    <div className="flex flex-col gap-2 p-3" aria-hidden="true" data-testid="changes-loading">
+      {[0, 1, 2, 3].map((i) => (
+        <div key={i} className="h-9 animate-pulse rounded-md bg-bg-hover" />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,238 @@
+'use client';
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { ErrorNote } from '@/components/mobile-access-panel';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { ChevronRightIcon, SendIcon, StopIcon } from '@/components/ui/icons';
+import { Spinner } from '@/components/ui/spinner';
+import { useChatStream } from '@/hooks/use-chat-stream';
+import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
+import { api } from '@/lib/api';
+import { cn } from '@/lib/cn';
+import { formatCost, formatDuration } from '@/lib/format';
+import { Markdown } from '@/lib/markdown';
+import { buildTranscript, type TranscriptItem, type TranscriptTurn } from '@/lib/transcript';
+import type { Workspace } from '@/lib/workspace-types';
+
+/** Turns rendered at once; older ones load on demand so a long chat stays smooth. */
+const VISIBLE_TURNS = 30;
+
+export function ChatPane({ workspace }: { workspace: Workspace }) {
+  const chats = useQuery(`chats:${workspace.id}`, (c) => api.listChats(c, workspace.id));
+  const chatId = workspace.activeChatId ?? chats.data?.[0]?.id ?? null;
+  const turns = useQuery(chatId ? `turns:${chatId}` : null, (c) => api.listTurns(c, chatId!));
+  const stream = useChatStream(chatId);
+  const [showAll, setShowAll] = useState(false);
+
+  // A result or a new prompt changes turn state (queued → running → done): refresh the turn list.
+  const lastType = stream.events[stream.events.length - 1]?.event.type;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the event type is the trigger, not an input
+  useEffect(() => {
+    if (chatId) invalidate(`turns:${chatId}`);
+  }, [chatId, lastType]);
+
+  const transcript = useMemo(() => buildTranscript(stream.events, turns.data ?? []), [stream.events, turns.data]);
+  const queued = (turns.data ?? []).filter((t) => t.status === 'queued');
+  const running = (turns.data ?? []).find((t) => t.status === 'running');
+  const isWorking = Boolean(running) || workspace.agentStatus === 'working';
+  const visible = showAll ? transcript : transcript.slice(-VISIBLE_TURNS);
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col" data-testid="chat-pane">
+      <Transcript turns={visible} hiddenCount={transcript.length - visible.length} onShowAll={() => setShowAll(true)} isWorking={isWorking} isLoading={chats.status === 'loading'} />
+      {stream.error ? (
+        <div className="px-3 pb-2">
+          <ErrorNote error={stream.error} testId="chat-stream-error" />
+        </div>
+      ) : null}
+      {queued.length > 0 ? (
+        <div className="border-t border-border bg-bg-elevated px-3 py-2" data-testid="chat-queue">
+          <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-fg-subtle">Queued ({queued.length})</p>
+          <ul className="flex flex-col gap-1">
+            {queued.map((t) => (
+              <li key={t.id} className="truncate text-sm text-fg-muted" data-testid="chat-queued-item">
+                {t.prompt}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <Composer workspace={workspace} chatId={chatId} isWorking={isWorking} />
+    </div>
+  );
+}
+
+function Transcript({ turns, hiddenCount, onShowAll, isWorking, isLoading }: { turns: TranscriptTurn[]; hiddenCount: number; onShowAll: () => void; isWorking: boolean; isLoading: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const isPinned = useRef(true);
+  // Follow the stream while the reader is at the bottom; leave them alone once they scroll up.
+  useEffect(() => {
+    const el = ref.current;
+    if (el && isPinned.current) el.scrollTop = el.scrollHeight;
+  });
+  return (
+    <div
+      ref={ref}
+      className="min-h-0 flex-1 overflow-y-auto px-3 py-4 md:px-6"
+      data-testid="chat-transcript"
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        isPinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+      }}
+    >
+      <div className="mx-auto flex max-w-3xl flex-col gap-6">
+        {hiddenCount > 0 ? (
+          <Button size="sm" variant="ghost" className="self-center" onClick={onShowAll} data-testid="chat-show-earlier">
+            Show {hiddenCount} earlier turns
+          </Button>
+        ) : null}
+        {isLoading ? <Spinner className="self-center" /> : null}
+        {!isLoading && turns.length === 0 ? (
+          <div className="flex flex-col items-center gap-2 py-16 text-center" data-testid="chat-empty">
+            <p className="text-base font-medium">Start the conversation</p>
+            <p className="max-w-sm text-sm text-fg-muted">Describe a change. The agent works in this workspace's worktree; review what it did in Changes.</p>
+          </div>
+        ) : null}
+        {turns.map((turn) => (
+          <TurnView key={turn.key} turn={turn} />
+        ))}
+        {isWorking ? (
+          <div className="flex items-center gap-2 text-sm text-fg-muted" data-testid="chat-working">
+            <Spinner /> Agent is working…
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function TurnView({ turn }: { turn: TranscriptTurn }) {
+  return (
+    <article className="flex flex-col gap-3 [content-visibility:auto]" data-testid="chat-turn" data-turn-status={turn.status}>
+      {turn.prompt !== undefined ? (
+        <div className="self-end rounded-lg rounded-br-sm bg-accent-soft px-3.5 py-2.5 text-[15px] whitespace-pre-wrap break-words text-fg md:max-w-[80%]" data-testid="chat-prompt">
+          {turn.prompt}
+        </div>
+      ) : null}
+      {turn.items.map((item) => (
+        <Item key={item.key} item={item} />
+      ))}
+    </article>
+  );
+}
+
+function Item({ item }: { item: TranscriptItem }) {
+  switch (item.kind) {
+    case 'text':
+      return (
+        <div className="text-[15px] leading-relaxed text-fg" data-testid="chat-text">
+          <Markdown text={item.text} />
+        </div>
+      );
+    case 'tool':
+      return (
+        <details className="group rounded-md border border-border bg-bg-elevated text-sm" data-testid="chat-tool">
+          <summary className="flex min-h-touch cursor-pointer list-none items-center gap-2 px-3 md:min-h-9">
+            <ChevronRightIcon width={16} height={16} className="shrink-0 text-fg-subtle transition-transform group-open:rotate-90" />
+            <span className="font-mono text-[13px] font-medium">{item.name}</span>
+            <span className="min-w-0 flex-1 truncate font-mono text-xs text-fg-subtle">{summarizeInput(item.input)}</span>
+            {item.output === undefined ? <Spinner className="size-3" /> : item.isError ? <Badge tone="danger">error</Badge> : <Badge tone="ok">done</Badge>}
+          </summary>
+          <div className="flex flex-col gap-2 border-t border-border p-3">
+            <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-fg-muted">{JSON.stringify(item.input, null, 2)}</pre>
+            {item.output !== undefined ? (
+              <pre className={cn('max-h-80 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs', item.isError ? 'text-danger' : 'text-fg')}>
+                {item.output.length > 20_000 ? `${item.output.slice(0, 20_000)}\n… (${item.output.length - 20_000} more characters)` : item.output}
+              </pre>
+            ) : null}
+          </div>
+        </details>
+      );
+    case 'error':
+      return (
+        <div role="alert" className="rounded-md border border-danger/40 bg-danger-soft px-3 py-2 text-sm" data-testid="chat-error">
+          <p className="font-medium text-danger">{item.message}</p>
+          {item.detail ? <pre className="mt-1 max-h-40 overflow-auto whitespace-pre-wrap font-mono text-xs text-fg-muted">{item.detail}</pre> : null}
+        </div>
+      );
+    case 'result':
+      return (
+        <div className="flex flex-wrap items-center gap-2 text-xs text-fg-subtle" data-testid="chat-result" data-status={item.status}>
+          <Badge tone={item.status === 'success' ? 'ok' : item.status === 'aborted' ? 'warn' : 'danger'}>{item.status}</Badge>
+          {item.durationMs !== undefined ? <span data-testid="chat-duration">{formatDuration(item.durationMs)}</span> : null}
+          {item.costUsd !== undefined ? <span data-testid="chat-cost">{formatCost(item.costUsd)}</span> : null}
+          {item.reason ? <span>{item.reason}</span> : null}
+        </div>
+      );
+  }
+}
+
+function summarizeInput(input: unknown): string {
+  if (!input || typeof input !== 'object') return '';
+  const o = input as Record<string, unknown>;
+  const first = o.file_path ?? o.path ?? o.command ?? o.pattern ?? o.url ?? Object.values(o)[0];
+  return typeof first === 'string' ? first : '';
+}
+
+function Composer({ workspace, chatId, isWorking }: { workspace: Workspace; chatId: string | null; isWorking: boolean }) {
+  const [text, setText] = useState('');
+  const send = useMutation(async (c, prompt: string) => {
+    const id = chatId ?? (await api.createChat(c, workspace.id)).id;
+    const turn = await api.sendMessage(c, id, prompt);
+    return { id, turn };
+  });
+  const abort = useMutation((c, id: string) => api.abortChat(c, id));
+  const submit = async () => {
+    const prompt = text.trim();
+    if (!prompt) return;
+    const result = await send.mutate(prompt);
+    if (result) {
+      setText('');
+      invalidate(`chats:${workspace.id}`);
+      invalidate(`turns:${result.id}`);
+      invalidate('workspaces');
+    }
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Enter sends on a keyboard; Shift+Enter (and the phone's return key with composition) adds a line.
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void submit();
+    }
+  };
+  return (
+    <div className="border-t border-border bg-bg-elevated px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] pt-3 md:px-6">
+      {send.error ? (
+        <div className="mx-auto mb-2 max-w-3xl">
+          <ErrorNote error={send.error} testId="chat-send-error" />
+        </div>
+      ) : null}
+      <form
+        className="mx-auto flex max-w-3xl items-end gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <textarea
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+          rows={1}
+          placeholder={isWorking ? 'Queue a follow-up…' : 'Message the agent…'}
+          aria-label="Message"
+          data-testid="chat-input"
+          className="max-h-48 min-h-touch flex-1 resize-none rounded-md border border-border bg-bg-sunken px-3 py-2.5 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:text-sm"
+        />
+        {isWorking && chatId ? (
+          <Button variant="danger" size="icon" aria-label="Stop the agent" data-testid="chat-abort" disabled={abort.pending} onClick={() => void abort.mutate(chatId)}>
+            <StopIcon />
+          </Button>
+        ) : null}
+        <Button variant="primary" size="icon" type="submit" aria-label="Send" data-testid="chat-send" disabled={send.pending || !text.trim()}>
+          {send.pending ? <Spinner /> : <SendIcon />}
+        </Button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+'use client';
+import { useState } from 'react';
+import { ErrorNote } from '@/components/mobile-access-panel';
+import { Button } from '@/components/ui/button';
+import { BackIcon, ChevronRightIcon, FilesIcon, FolderIcon } from '@/components/ui/icons';
+import { Spinner } from '@/components/ui/spinner';
+import { useQuery } from '@/hooks/use-query';
+import { api } from '@/lib/api';
+import { cn } from '@/lib/cn';
+import { formatBytes } from '@/lib/format';
+import { highlightLine, languageOf } from '@/lib/highlight';
+import type { TreeEntry, Workspace } from '@/lib/workspace-types';
+
+/** Lines rendered before "Show all" in the viewer. */
+const MAX_LINES = 3_000;
+
+export function FilesPane({ workspace, openPath, onOpenPath }: { workspace: Workspace; openPath: string | null; onOpenPath: (path: string | null) => void }) {
+  return (
+    <div className="flex min-h-0 flex-1" data-testid="files-pane">
+      <nav className={cn('min-h-0 flex-col overflow-y-auto border-border py-2 md:flex md:w-64 md:shrink-0 md:border-r', openPath ? 'hidden' : 'flex w-full')} aria-label="File tree" data-testid="file-tree">
+        <TreeLevel workspace={workspace} path="" depth={0} selected={openPath} onSelect={onOpenPath} />
+      </nav>
+      <div className={cn('min-h-0 min-w-0 flex-1 flex-col', openPath ? 'flex' : 'hidden md:flex')}>
+        {openPath ? (
+          <FileViewer workspace={workspace} path={openPath} onBack={() => onOpenPath(null)} />
+        ) : (
+          <div className="flex flex-1 flex-col items-center justify-center gap-2 text-sm text-fg-subtle" data-testid="files-empty">
+            <FilesIcon width={28} height={28} />
+            Pick a file to view it.
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function TreeLevel({ workspace, path, depth, selected, onSelect }: { workspace: Workspace; path: string; depth: number; selected: string | null; onSelect: (p: string) => void }) {
+  const tree = useQuery(`files:${workspace.id}:tree:${path}`, (c) => api.tree(c, workspace.id, path));
+  if (tree.status === 'loading') return <div style={{ paddingLeft: 12 + depth * 14 }} className="py-1"><Spinner className="size-3" /></div>;
+  if (tree.status === 'error') return <div className="px-2"><ErrorNote error={tree.error} testId="files-error" /></div>;
+  const entries = normalizeEntries(tree.data, path);
+  if (entries.length === 0 && depth === 0) return <p className="px-4 py-2 text-sm text-fg-subtle">Empty worktree.</p>;
+  return (
+    <ul>
+      {entries.map((entry) => (
+        <TreeNode key={entry.path} workspace={workspace} entry={entry} depth={depth} selected={selected} onSelect={onSelect} />
+      ))}
+    </ul>
+  );
+}
+
+function TreeNode({ workspace, entry, depth, selected, onSelect }: { workspace: Workspace; entry: TreeEntry; depth: number; selected: string | null; onSelect: (p: string) => void }) {
+  const [isOpen, setOpen] = useState(false);
+  const isDir = entry.type === 'dir';
+  return (
+    <li>
+      <button
+        type="button"
+        onClick={() => (isDir ? setOpen((v) => !v) : onSelect(entry.path))}
+        aria-expanded={isDir ? isOpen : undefined}
+        aria-current={selected === entry.path ? 'true' : undefined}
+        data-testid={isDir ? 'tree-dir' : 'tree-file'}
+        data-path={entry.path}
+        style={{ paddingLeft: 8 + depth * 14 }}
+        className={cn('flex min-h-touch w-full cursor-pointer items-center gap-1.5 pr-3 text-left text-sm hover:bg-bg-hover md:min-h-8', selected === entry.path && 'bg-bg-active')}
+      >
+        {isDir ? (
+          <ChevronRightIcon width={14} height={14} className={cn('shrink-0 text-fg-subtle transition-transform', isOpen && 'rotate-90')} />
+        ) : (
+          <span className="w-3.5 shrink-0" />
+        )}
+        {isDir ? <FolderIcon width={16} height={16} className="shrink-0 text-accent" /> : <FilesIcon width={16} height={16} className="shrink-0 text-fg-subtle" />}
+        <span className="truncate font-mono text-[13px]">{entry.name}</span>
+      </button>
+      {isDir && isOpen ? <TreeLevel workspace={workspace} path={entry.path} depth={depth + 1} selected={selected} onSelect={onSelect} /> : null}
+    </li>
+  );
+}
+
+function FileViewer({ workspace, path, onBack }: { workspace: Workspace; path: string; onBack: () => void }) {
+  const file = useQuery(`files:${workspace.id}:read:${path}`, (c) => api.readFile(c, workspace.id, path));
+  const [showAll, setShowAll] = useState(false);
+  const lang = languageOf(path);
+  const lines = typeof file.data?.content === 'string' ? file.data.content.split('\n') : [];
+  const shown = showAll ? lines : lines.slice(0, MAX_LINES);
+  return (
+    <div className="flex min-h-0 flex-1 flex-col" data-testid="file-viewer" data-path={path}>
+      <div className="flex items-center gap-2 border-b border-border px-2 py-1">
+        <Button size="icon" variant="ghost" aria-label="Back to files" onClick={onBack} className="md:hidden" data-testid="file-viewer-back">
+          <BackIcon />
+        </Button>
+        <span className="min-w-0 flex-1 truncate px-1 font-mono text-[13px]" title={path}>
+          {path}
+        </span>
+        {file.data?.size !== undefined ? <span className="text-xs text-fg-subtle">{formatBytes(file.data.size)}</span> : null}
+      </div>
+      <div className="min-h-0 flex-1 overflow-auto bg-bg-sunken">
+        {file.status === 'loading' ? <div className="p-3"><Spinner /></div> : null}
+        {file.status === 'error' ? <div className="p-3"><ErrorNote error={file.error} testId="file-error" /></div> : null}
+        {file.data?.binary ? <p className="p-4 text-sm text-fg-muted">Binary file, not shown.</p> : null}
+        {file.status === 'success' && !file.data.binary ? (
+          <pre className="py-2 font-mono text-[12.5px] leading-5" data-testid="file-content">
+            {shown.map((line, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: lines of a file
+              <div key={i} className="flex">
+                <span className="w-12 shrink-0 select-none pr-3 text-right text-fg-subtle">{i + 1}</span>
+                <span className="whitespace-pre pr-4">{highlightLine(line, lang) || '\u00a0'}</span>
+              </div>
+            ))}
+          </pre>
+        ) : null}
+        {lines.length > shown.length ? (
+          <Button size="sm" variant="ghost" className="m-2" onClick={() => setShowAll(true)}>
+            Show {lines.length - shown.length} more lines
+          </Button>
+        ) : null}
+        {file.data?.truncated ? <p className="px-4 py-2 text-xs text-fg-subtle">File truncated: it is larger than the viewer's limit.</p> : null}
+      </div>
+    </div>
+  );
+}
+
+/** Accepts `TreeEntry[]` or `{ entries }`, sorts directories first. */
+function normalizeEntries(data: unknown, parent: string): TreeEntry[] {
+  const raw = Array.isArray(data) ? data : ((data as { entries?: unknown[] } | undefined)?.entries ?? []);
+  const entries = (raw as Array<Partial<TreeEntry> & { kind?: string; isDirectory?: boolean }>).map((e) => {
+    const name = e.name ?? (e.path ?? '').split('/').pop() ?? '';
+    const type = e.type ?? (e.kind as TreeEntry['type']) ?? (e.isDirectory ? 'dir' : 'file');
+    return { name, path: e.path ?? (parent ? `${parent}/${name}` : name), type: type === ('directory' as string) ? 'dir' : type, size: e.size } as TreeEntry;
+  });
+  return entries.sort((a, b) => (a.type === 'dir') === (b.type === 'dir') ? a.name.localeCompare(b.name) : a.type === 'dir' ? -1 : 1);
+}

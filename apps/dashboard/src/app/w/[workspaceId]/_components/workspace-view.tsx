@@ -1,0 +1,161 @@
+'use client';
+import dynamic from 'next/dynamic';
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { ErrorNote } from '@/components/mobile-access-panel';
+import { BackIcon, BranchIcon, ChatIcon, DiffIcon, FilesIcon, TerminalIcon } from '@/components/ui/icons';
+import { Spinner } from '@/components/ui/spinner';
+import { StatusDot, statusLabel } from '@/components/ui/status-dot';
+import { useQuery } from '@/hooks/use-query';
+import { api } from '@/lib/api';
+import { cn } from '@/lib/cn';
+import type { Workspace } from '@/lib/workspace-types';
+import { ChangesPane } from './changes-pane';
+import { ChatPane } from './chat-pane';
+import { FilesPane } from './files-pane';
+
+// xterm is desktop-only and heavy: it loads when the Terminal tab is opened, never on a phone.
+const TerminalPane = dynamic(() => import('./terminal-pane').then((m) => m.TerminalPane), { ssr: false, loading: () => <Spinner className="m-4" /> });
+
+type PhonePane = 'chat' | 'changes' | 'files';
+type SidePane = 'changes' | 'files' | 'terminal';
+
+/**
+ * Desktop: Chat on the left, Changes / Files / Terminal as tabs on the right.
+ * Phone: one pane at a time with a bottom tab bar and a back button to the workspace list (DESIGN §8).
+ * Both arrangements are the same elements shown or hidden by CSS, so nothing remounts on rotate.
+ */
+export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
+  const workspaces = useQuery('workspaces', (c) => api.listWorkspaces(c));
+  const workspace = workspaces.data?.find((w) => w.id === workspaceId);
+  const [phonePane, setPhonePane] = useState<PhonePane>('chat');
+  const [sidePane, setSidePane] = useState<SidePane>('changes');
+  const [openPath, setOpenPath] = useState<string | null>(null);
+  const [hasOpenedTerminal, setOpenedTerminal] = useState(false);
+  useEffect(() => {
+    if (sidePane === 'terminal') setOpenedTerminal(true);
+  }, [sidePane]);
+
+  if (!workspace) {
+    return (
+      <div className="flex flex-1 flex-col">
+        <PhoneHeader />
+        <div className="flex flex-1 items-center justify-center p-6" data-testid="workspace-missing">
+          {workspaces.status === 'loading' ? <Spinner /> : null}
+          {workspaces.status === 'error' ? <ErrorNote error={workspaces.error} /> : null}
+          {workspaces.status === 'success' ? <p className="text-sm text-fg-muted">This workspace does not exist (any more).</p> : null}
+        </div>
+      </div>
+    );
+  }
+
+  const openFile = (path: string | null) => {
+    setOpenPath(path);
+    if (path) {
+      setPhonePane('files');
+      setSidePane('files');
+    }
+  };
+  const show = (phone: boolean, desk: boolean) => cn(phone ? 'flex' : 'hidden', desk ? 'md:flex' : 'md:hidden');
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col" data-testid="workspace-view" data-workspace-id={workspace.id}>
+      <PhoneHeader workspace={workspace} />
+      <div className="flex min-h-0 flex-1">
+        <section className={cn('min-h-0 min-w-0 flex-1 flex-col md:border-r md:border-border', show(phonePane === 'chat', true))} aria-label="Chat">
+          <DesktopPaneHeader workspace={workspace} />
+          <ChatPane workspace={workspace} />
+        </section>
+        <section className={cn('min-h-0 min-w-0 flex-1 flex-col md:max-w-[52%]', phonePane === 'chat' ? 'hidden md:flex' : 'flex')} aria-label="Workspace panes">
+          <div className="hidden h-11 shrink-0 items-center gap-1 border-b border-border px-2 md:flex" role="tablist" aria-label="Panes">
+            {(
+              [
+                ['changes', 'Changes', DiffIcon],
+                ['files', 'Files', FilesIcon],
+                ['terminal', 'Terminal', TerminalIcon],
+              ] as const
+            ).map(([id, label, Icon]) => (
+              <button
+                key={id}
+                type="button"
+                role="tab"
+                aria-selected={sidePane === id}
+                onClick={() => setSidePane(id)}
+                data-testid={`pane-tab-${id}`}
+                className={cn('inline-flex h-8 cursor-pointer items-center gap-1.5 rounded-md px-3 text-sm font-medium', sidePane === id ? 'bg-bg-active text-fg' : 'text-fg-muted hover:bg-bg-hover hover:text-fg')}
+              >
+                <Icon width={16} height={16} /> {label}
+              </button>
+            ))}
+          </div>
+          <div className={cn('min-h-0 flex-1 flex-col', show(phonePane === 'changes', sidePane === 'changes'))}>
+            <ChangesPane workspace={workspace} />
+          </div>
+          <div className={cn('min-h-0 flex-1 flex-col', show(phonePane === 'files', sidePane === 'files'))}>
+            <FilesPane workspace={workspace} openPath={openPath} onOpenPath={openFile} />
+          </div>
+          {hasOpenedTerminal ? (
+            <div className={cn('min-h-0 flex-1 flex-col', show(false, sidePane === 'terminal'))}>
+              <TerminalPane workspace={workspace} />
+            </div>
+          ) : null}
+        </section>
+      </div>
+      <nav className="grid shrink-0 grid-cols-3 border-t border-border bg-bg-elevated pb-[env(safe-area-inset-bottom)] md:hidden" aria-label="Panes" data-testid="mobile-tab-bar">
+        {(
+          [
+            ['chat', 'Chat', ChatIcon],
+            ['changes', 'Changes', DiffIcon],
+            ['files', 'Files', FilesIcon],
+          ] as const
+        ).map(([id, label, Icon]) => (
+          <button
+            key={id}
+            type="button"
+            aria-current={phonePane === id ? 'page' : undefined}
+            onClick={() => setPhonePane(id)}
+            data-testid={`tab-${id}`}
+            className={cn('flex min-h-14 cursor-pointer flex-col items-center justify-center gap-0.5 text-xs font-medium', phonePane === id ? 'text-accent' : 'text-fg-muted')}
+          >
+            <Icon />
+            {label}
+          </button>
+        ))}
+      </nav>
+    </div>
+  );
+}
+
+function PhoneHeader({ workspace }: { workspace?: Workspace }) {
+  const status = workspace?.agentStatus ?? 'waiting';
+  return (
+    <div className="flex h-12 shrink-0 items-center gap-1 border-b border-border px-1 md:hidden">
+      <Link href="/" aria-label="Back to workspaces" className="inline-flex min-h-touch min-w-touch items-center justify-center rounded-md text-fg hover:bg-bg-hover" data-testid="back-to-workspaces">
+        <BackIcon />
+      </Link>
+      {workspace ? (
+        <div className="flex min-w-0 flex-1 items-center gap-2">
+          <StatusDot status={status} />
+          <span className="truncate font-mono text-sm font-medium">{workspace.branch}</span>
+          <span className="shrink-0 text-xs text-fg-subtle">{statusLabel(status)}</span>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function DesktopPaneHeader({ workspace }: { workspace: Workspace }) {
+  const status = workspace.agentStatus ?? 'waiting';
+  return (
+    <div className="hidden h-11 shrink-0 items-center gap-2 border-b border-border px-4 md:flex">
+      <StatusDot status={status} />
+      <BranchIcon width={16} height={16} className="text-fg-subtle" />
+      <span className="truncate font-mono text-sm font-medium" data-testid="workspace-branch">
+        {workspace.branch}
+      </span>
+      <span className="text-xs text-fg-subtle">
+        {statusLabel(status)} · from {workspace.baseBranch}
+      </span>
+    </div>
+  );
+}

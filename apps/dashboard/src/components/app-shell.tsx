@@ -1,0 +1,83 @@
+'use client';
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import { type ReactNode, useState } from 'react';
+import { ConnectionIndicator } from '@/components/connection-indicator';
+import { MainMenu } from '@/components/main-menu';
+import { MobileAccessPanel } from '@/components/mobile-access-panel';
+import { Sidebar } from '@/components/sidebar';
+import { Button } from '@/components/ui/button';
+import { MenuIcon, PhoneIcon } from '@/components/ui/icons';
+import { TunnelProvider, useTunnel } from '@/hooks/use-tunnel';
+import { cn } from '@/lib/cn';
+
+/**
+ * The frame of every page. Desktop: top bar, sidebar, main. Phone: the home page is the workspace list,
+ * every other page takes the whole screen (one pane at a time).
+ */
+export function AppShell({ children }: { children: ReactNode }) {
+  return (
+    <TunnelProvider>
+      <ShellFrame>{children}</ShellFrame>
+    </TunnelProvider>
+  );
+}
+
+function ShellFrame({ children }: { children: ReactNode }) {
+  const pathname = usePathname();
+  const isHome = pathname === '/';
+  const [isMenuOpen, setMenuOpen] = useState(false);
+  return (
+    <div data-testid="dashboard-shell" className="flex h-dvh flex-col overflow-hidden bg-bg text-fg">
+      <header className="flex h-14 shrink-0 items-center gap-2 border-b border-border bg-bg-elevated px-2 md:px-3">
+        <Button variant="ghost" size="icon" aria-label="Open menu" aria-expanded={isMenuOpen} onClick={() => setMenuOpen(true)} data-testid="menu-button">
+          <MenuIcon />
+        </Button>
+        <Link href="/" className="flex min-h-touch items-center gap-2 px-1 text-base font-semibold tracking-tight" data-testid="brand">
+          <BandMark />
+          Band
+        </Link>
+        <div className="flex-1" />
+        <TunnelChip />
+        <ConnectionIndicator />
+      </header>
+      <div className="flex min-h-0 flex-1">
+        <Sidebar className={cn('md:flex md:w-72 md:shrink-0 md:border-r md:border-border', isHome ? 'flex w-full' : 'hidden')} />
+        <main className={cn('min-w-0 flex-1 flex-col', isHome ? 'hidden md:flex' : 'flex')}>{children}</main>
+      </div>
+      <MainMenu open={isMenuOpen} onClose={() => setMenuOpen(false)} />
+      <MobileAccessPanel />
+    </div>
+  );
+}
+
+/** Shown while a tunnel runs: one tap back to the Mobile Access panel. */
+function TunnelChip() {
+  const tunnel = useTunnel();
+  const { state } = tunnel.status;
+  if (state === 'stopped') return null;
+  return (
+    <button
+      type="button"
+      onClick={tunnel.openPanel}
+      data-testid="tunnel-chip"
+      data-state={state}
+      className={cn(
+        'inline-flex min-h-touch cursor-pointer items-center gap-1.5 rounded-full px-2 text-xs font-medium md:min-h-8',
+        state === 'ready' ? 'text-ok' : state === 'failed' ? 'text-danger' : 'text-warn',
+      )}
+    >
+      <PhoneIcon width={16} height={16} />
+      <span className="hidden sm:inline">{state === 'ready' ? 'Tunnel up' : `Tunnel ${state}`}</span>
+    </button>
+  );
+}
+
+function BandMark() {
+  return (
+    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+      <rect x="2" y="2" width="20" height="20" rx="6" fill="var(--accent)" />
+      <path d="M7 8h10M7 12h10M7 16h6" stroke="var(--accent-fg)" strokeWidth="2.2" strokeLinecap="round" />
+    </svg>
+  );
+}

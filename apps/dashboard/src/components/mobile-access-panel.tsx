@@ -1,0 +1,257 @@
+'use client';
+import { QRCodeSVG } from 'qrcode.react';
+import { useCallback, useEffect, useState } from 'react';
+import { CopyButton } from '@/components/copy-button';
+import { Button } from '@/components/ui/button';
+import { CloseIcon, EyeIcon, PhoneIcon, TrashIcon } from '@/components/ui/icons';
+import { Sheet } from '@/components/ui/sheet';
+import { Spinner } from '@/components/ui/spinner';
+import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
+import { useTunnel } from '@/hooks/use-tunnel';
+import { cn } from '@/lib/cn';
+import type { Device, TunnelStatus } from '@/lib/domain';
+import { formatRelative } from '@/lib/format';
+import { describeError, getBandClient } from '@/lib/trpc';
+
+/** The Mobile Access panel (seed-remote-access.txt): tunnel state, QR, public URL, token, devices, Stop Tunnel. */
+export function MobileAccessPanel() {
+  const tunnel = useTunnel();
+  return (
+    <Sheet open={tunnel.isPanelOpen} onClose={tunnel.closePanel} title="Mobile Access" testId="mobile-access-panel">
+      <header className="flex items-center justify-between border-b border-border px-4 py-3">
+        <div className="flex items-center gap-2">
+          <PhoneIcon className="text-accent" />
+          <h2 className="text-base font-semibold">Mobile Access</h2>
+        </div>
+        <Button variant="ghost" size="icon" aria-label="Close" onClick={tunnel.closePanel} data-testid="mobile-access-close">
+          <CloseIcon />
+        </Button>
+      </header>
+      <div className="flex flex-col gap-5 p-4">
+        <TunnelStateBanner status={tunnel.status} />
+        {tunnel.status.state === 'stopped' || tunnel.status.state === 'failed' ? (
+          <div className="flex flex-col gap-3">
+            <p className="text-sm text-fg-muted">
+              Start a Cloudflare quick tunnel to open this dashboard on your phone. Scan the QR code with the phone's camera: it signs the
+              phone in with a one-time code, never with your token.
+            </p>
+            <Button variant="primary" onClick={() => void tunnel.start()} data-testid="mobile-access-start">
+              {tunnel.status.state === 'failed' ? 'Try again' : 'Start tunnel'}
+            </Button>
+          </div>
+        ) : null}
+        {(tunnel.status.state === 'ready' || tunnel.status.state === 'degraded') && tunnel.status.url ? (
+          <>
+            <PairingQr key={tunnel.status.url} publicUrl={tunnel.status.url} />
+            <section className="flex flex-col gap-2">
+              <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Public URL</h3>
+              <div className="flex items-center gap-2">
+                <code data-testid="tunnel-url" className="min-w-0 flex-1 truncate rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-sm">
+                  {tunnel.status.url}
+                </code>
+                <CopyButton text={tunnel.status.url} testId="tunnel-url-copy" />
+              </div>
+            </section>
+          </>
+        ) : null}
+        <RevealToken />
+        <DeviceList />
+        {tunnel.status.state !== 'stopped' && tunnel.status.state !== 'failed' ? (
+          <Button variant="danger" onClick={() => void tunnel.stop()} disabled={tunnel.status.state === 'stopping'} data-testid="tunnel-stop">
+            {tunnel.status.state === 'stopping' ? <Spinner /> : null}
+            Stop Tunnel
+          </Button>
+        ) : null}
+        {tunnel.actionError && tunnel.status.state !== 'failed' ? <ErrorNote error={tunnel.actionError} /> : null}
+      </div>
+    </Sheet>
+  );
+}
+
+const STATE_TEXT: Record<TunnelStatus['state'], string> = {
+  stopped: 'Tunnel is off',
+  starting: 'Starting tunnel…',
+  ready: 'Tunnel is up',
+  degraded: 'Connection to Cloudflare is unstable; reconnecting…',
+  stopping: 'Stopping tunnel…',
+  failed: 'Tunnel failed',
+};
+
+export function TunnelStateBanner({ status }: { status: TunnelStatus }) {
+  const tone = {
+    stopped: 'border-border bg-bg-sunken text-fg-muted',
+    starting: 'border-border bg-accent-soft text-fg',
+    ready: 'border-ok/40 bg-ok-soft text-ok',
+    degraded: 'border-warn/40 bg-warn-soft text-warn',
+    stopping: 'border-border bg-bg-sunken text-fg-muted',
+    failed: 'border-danger/40 bg-danger-soft text-danger',
+  }[status.state];
+  return (
+    <div role="status" aria-live="polite" data-testid="tunnel-state" data-state={status.state} className={cn('flex flex-col gap-1 rounded-md border px-3 py-2.5', tone)}>
+      <div className="flex items-center gap-2 text-sm font-semibold">
+        {status.state === 'starting' || status.state === 'stopping' ? <Spinner /> : null}
+        {STATE_TEXT[status.state]}
+      </div>
+      {status.state === 'failed' && status.error ? (
+        <div className="flex flex-col gap-1 text-sm text-fg">
+          <p data-testid="tunnel-error">{status.error.message}</p>
+          {status.error.hint ? (
+            <p data-testid="tunnel-error-hint" className="text-fg-muted">
+              {status.error.hint}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** A one-time pairing code as a QR, re-minted automatically when it expires (auth.md §3.9). */
+function PairingQr({ publicUrl }: { publicUrl: string }) {
+  const [pairing, setPairing] = useState<{ url: string; expiresAt: number } | null>(null);
+  const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+
+  const mint = useCallback(async () => {
+    try {
+      const code = await getBandClient().client.auth.createPairingCode.mutate({ listener: 'tunnel' });
+      setPairing({ url: code.url, expiresAt: code.expiresAt });
+      setError(null);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }, []);
+
+  useEffect(() => {
+    void mint();
+  }, [mint]);
+
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const secondsLeft = pairing ? Math.max(0, Math.ceil((pairing.expiresAt - now) / 1_000)) : 0;
+  useEffect(() => {
+    if (pairing && secondsLeft === 0) void mint();
+  }, [pairing, secondsLeft, mint]);
+
+  return (
+    <section className="flex flex-col items-center gap-3" data-testid="pairing">
+      <div className="rounded-lg bg-white p-3 shadow-panel" data-testid="pairing-qr" data-qr-value={pairing?.url ?? ''}>
+        {pairing ? (
+          <QRCodeSVG value={pairing.url} size={216} level="M" marginSize={2} bgColor="#ffffff" fgColor="#000000" title="Scan to open Band on your phone" />
+        ) : (
+          <div className="flex size-[216px] items-center justify-center">{error ? null : <Spinner className="size-8" />}</div>
+        )}
+      </div>
+      {error ? <ErrorNote error={error} /> : null}
+      <p className="text-center text-sm text-fg-muted">
+        Scan with your phone's camera to open <span className="font-medium text-fg">{new URL(publicUrl).host}</span> signed in.
+      </p>
+      {pairing ? (
+        <p className="text-xs text-fg-subtle" data-testid="pairing-countdown">
+          One-time code · expires in {Math.floor(secondsLeft / 60)}:{String(secondsLeft % 60).padStart(2, '0')}
+          <button type="button" className="ml-2 cursor-pointer text-accent underline-offset-2 hover:underline" onClick={() => void mint()} data-testid="pairing-renew">
+            New code
+          </button>
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function RevealToken() {
+  const [token, setToken] = useState<string | null>(null);
+  const reveal = useMutation((client) => client.auth.revealToken.mutate());
+  return (
+    <section className="flex flex-col gap-2">
+      <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Access token</h3>
+      {token ? (
+        <div className="flex items-center gap-2">
+          <code data-testid="token-value" className="min-w-0 flex-1 break-all rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-xs">
+            {token}
+          </code>
+          <div className="flex flex-col gap-1">
+            <CopyButton text={token} testId="token-copy" />
+            <Button size="sm" variant="ghost" onClick={() => setToken(null)} data-testid="token-hide">
+              Hide
+            </Button>
+          </div>
+        </div>
+      ) : (
+        <div className="flex flex-col gap-2">
+          <p className="text-sm text-fg-muted">For a typed URL (<code className="font-mono">?token=…</code>) or the CLI (<code className="font-mono">BAND_TOKEN</code>).</p>
+          <Button
+            size="sm"
+            className="self-start"
+            data-testid="token-reveal"
+            disabled={reveal.pending}
+            onClick={async () => {
+              const result = await reveal.mutate(undefined);
+              if (result) setToken(result.token);
+            }}
+          >
+            <EyeIcon /> Reveal token
+          </Button>
+        </div>
+      )}
+      {reveal.error ? <ErrorNote error={reveal.error} /> : null}
+    </section>
+  );
+}
+
+function DeviceList() {
+  const devices = useQuery('devices.list', (client) => client.devices.list.query());
+  const revoke = useMutation((client, id: string) => client.devices.revoke.mutate({ id }));
+  // Devices appear when a phone scans the code; polling while the panel is open keeps the list honest.
+  useEffect(() => {
+    const timer = setInterval(() => invalidate('devices.list'), 3_000);
+    return () => clearInterval(timer);
+  }, []);
+  const list = (devices.data ?? []) as Device[];
+  return (
+    <section className="flex flex-col gap-2" data-testid="device-list">
+      <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Signed-in devices</h3>
+      {devices.status === 'loading' ? <Spinner /> : null}
+      {devices.status === 'error' ? <ErrorNote error={devices.error} /> : null}
+      {devices.status === 'success' && list.length === 0 ? <p className="text-sm text-fg-subtle">No devices yet.</p> : null}
+      <ul className="flex flex-col divide-y divide-border rounded-md border border-border">
+        {list.map((device) => (
+          <li key={device.id} className="flex items-center gap-3 px-3 py-2" data-testid="device-row" data-listener={device.listener}>
+            <div className="min-w-0 flex-1">
+              <p className="truncate text-sm font-medium">{device.label}</p>
+              <p className="truncate text-xs text-fg-subtle">
+                {device.listener === 'tunnel' ? 'via tunnel' : 'this computer'}
+                {device.address ? ` · ${device.address}` : ''} · active {formatRelative(device.lastSeenAt)}
+              </p>
+            </div>
+            <Button
+              size="icon"
+              variant="ghost"
+              aria-label={`Revoke ${device.label}`}
+              data-testid="device-revoke"
+              disabled={revoke.pending}
+              onClick={async () => {
+                await revoke.mutate(device.id);
+                invalidate('devices.list');
+              }}
+            >
+              <TrashIcon />
+            </Button>
+          </li>
+        ))}
+      </ul>
+      {revoke.error ? <ErrorNote error={revoke.error} /> : null}
+    </section>
+  );
+}
+
+export function ErrorNote({ error, testId }: { error: { message: string; hint?: string }; testId?: string }) {
+  return (
+    <div role="alert" data-testid={testId ?? 'error-note'} className="rounded-md border border-danger/40 bg-danger-soft px-3 py-2 text-sm">
+      <p className="font-medium text-danger">{error.message}</p>
+      {error.hint ? <p className="mt-0.5 text-fg-muted">{error.hint}</p> : null}
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+'use client';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import type { TunnelStatus } from '@/lib/domain';
+import { describeError, getBandClient } from '@/lib/trpc';
+
+const STOPPED: TunnelStatus = { state: 'stopped', url: null, error: null, startedAt: null };
+
+interface TunnelContextValue {
+  status: TunnelStatus;
+  /** True until the first status arrived. */
+  isLoading: boolean;
+  /** An error of the last start/stop call that the status does not already carry. */
+  actionError: { message: string; hint?: string } | null;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  isPanelOpen: boolean;
+  openPanel(): void;
+  closePanel(): void;
+}
+
+const TunnelContext = createContext<TunnelContextValue | null>(null);
+
+/** Tunnel status for the whole shell: live from `tunnel.events`, plus the Mobile Access panel's open state. */
+export function TunnelProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<TunnelStatus>(STOPPED);
+  const [isLoading, setIsLoading] = useState(true);
+  const [actionError, setActionError] = useState<{ message: string; hint?: string } | null>(null);
+  const [isPanelOpen, setPanelOpen] = useState(false);
+
+  useEffect(() => {
+    const { client } = getBandClient();
+    let isCancelled = false;
+    client.tunnel.status
+      .query()
+      .then((s) => {
+        if (!isCancelled) {
+          setStatus(s);
+          setIsLoading(false);
+        }
+      })
+      .catch(() => setIsLoading(false));
+    // The subscription yields the current status first, then every change; it resubscribes on reconnect.
+    const sub = client.tunnel.events.subscribe(undefined, {
+      onData: (s) => {
+        setStatus(s as TunnelStatus);
+        setIsLoading(false);
+      },
+    });
+    return () => {
+      isCancelled = true;
+      sub.unsubscribe();
+    };
+  }, []);
+
+  const start = useCallback(async () => {
+    setActionError(null);
+    setPanelOpen(true);
+    setStatus((s) => (s.state === 'stopped' || s.state === 'failed' ? { ...s, state: 'starting', error: null } : s));
+    try {
+      setStatus(await getBandClient().client.tunnel.start.mutate());
+    } catch (error) {
+      const e = describeError(error);
+      setActionError(e);
+      setStatus((s) => (s.state === 'starting' ? { ...s, state: 'failed', error: { code: e.code ?? 'START_FAILED', message: e.message, hint: e.hint } } : s));
+    }
+  }, []);
+
+  const stop = useCallback(async () => {
+    setActionError(null);
+    setStatus((s) => ({ ...s, state: 'stopping' }));
+    try {
+      setStatus(await getBandClient().client.tunnel.stop.mutate());
+    } catch (error) {
+      setActionError(describeError(error));
+    }
+  }, []);
+
+  const value = useMemo<TunnelContextValue>(
+    () => ({ status, isLoading, actionError, start, stop, isPanelOpen, openPanel: () => setPanelOpen(true), closePanel: () => setPanelOpen(false) }),
+    [status, isLoading, actionError, start, stop, isPanelOpen],
+  );
+  return <TunnelContext.Provider value={value}>{children}</TunnelContext.Provider>;
+}
+
+export function useTunnel(): TunnelContextValue {
+  const value = useContext(TunnelContext);
+  if (!value) throw new Error('useTunnel() outside <TunnelProvider>');
+  return value;
+}

@@ -1,0 +1,83 @@
+// The browser's tRPC client: queries and mutations over HTTP, subscriptions over one WebSocket.
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, TRPCClientError, wsLink } from '@trpc/client';
+import type { AppRouter } from '@band/api';
+
+export type BandClient = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+/** What the connection indicator shows. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+type Listener = (state: ConnectionState) => void;
+
+interface ClientHandle {
+  client: BandClient;
+  getState(): ConnectionState;
+  onState(listener: Listener): () => void;
+}
+
+/** Reconnect delays: 0.5 s doubling to 10 s, with jitter so many phones do not reconnect in step. */
+export function retryDelayMs(attempt: number): number {
+  const base = Math.min(10_000, 500 * 2 ** attempt);
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+let handle: ClientHandle | undefined;
+
+/** The one client of this tab, created on first use (browser only). */
+export function getBandClient(): ClientHandle {
+  if (handle) return handle;
+  if (typeof window === 'undefined') throw new Error('The Band client runs in the browser only');
+  const listeners = new Set<Listener>();
+  let state: ConnectionState = 'connecting';
+  let wasConnected = false;
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const listener of listeners) listener(state);
+  };
+  const wsUrl = () => `${window.location.protocol === 'https:' ? 'wss:' : 'ws:'}//${window.location.host}/api/trpc-ws`;
+  const wsClient = createWSClient({
+    url: wsUrl,
+    retryDelayMs,
+    // The server pings every 25 s; the client's own ping detects a dead socket after a phone wakes up.
+    keepAlive: { enabled: true, intervalMs: 20_000, pongTimeoutMs: 5_000 },
+    onOpen: () => {
+      wasConnected = true;
+      setState('connected');
+    },
+    onClose: () => setState(navigator.onLine ? (wasConnected ? 'reconnecting' : 'connecting') : 'offline'),
+  });
+  window.addEventListener('offline', () => setState('offline'));
+  window.addEventListener('online', () => {
+    if (state === 'offline') setState('reconnecting');
+  });
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: wsClient }),
+        // The gate requires JSON + x-band-csrf on every API call (auth.md §3.3 step 9).
+        false: httpBatchLink({ url: '/api/trpc', headers: { 'x-band-csrf': '1' } }),
+      }),
+    ],
+  });
+  handle = {
+    client,
+    getState: () => state,
+    onState(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return handle;
+}
+
+/** A readable message and optional hint from any error a procedure threw. */
+export function describeError(error: unknown): { message: string; hint?: string; code?: string } {
+  if (error instanceof TRPCClientError) {
+    const data = error.data as { hint?: string; code?: string; reason?: string } | undefined;
+    return { message: error.message, hint: data?.hint, code: data?.reason ?? data?.code };
+  }
+  if (error instanceof Error) return { message: error.message };
+  return { message: String(error) };
+}
