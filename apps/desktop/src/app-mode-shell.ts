@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { silentLogger, type Logger } from './errors.js';
+import { killTree } from './process-tree.js';
+import type { WindowClosed, WindowHandle, WindowOptions, WindowShell } from './window-shell.js';
+
+export interface AppModeShellOptions {
+  /** The browser executable (see `findChromiumBrowser`). */
+  executable: string;
+  /** `--user-data-dir`: Band's own profile, never the user's default one. */
+  profileDir: string;
+  /** Added after Band's flags (e.g. `--disable-gpu` under Xvfb). */
+  extraArgs?: string[];
+  /**
+   * Adds `--no-sandbox --test-type`. Chromium refuses to start as root with its sandbox on; `--test-type` hides
+   * the warning bar that `--no-sandbox` shows. @default true when running as root
+   */
+  shouldDisableSandbox?: boolean;
+  /**
+   * Opens a DevTools endpoint on a random local port (written to `<profile>/DevToolsActivePort`). Any local
+   * process could then drive the signed-in window, so only tests turn this on. @default false
+   */
+  dangerouslyEnableRemoteDebugging?: boolean;
+  logger?: Logger;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Test seam. */
+  spawn?: typeof nodeSpawn;
+  /** Grace before SIGKILL when closing. @default 3000 */
+  closeGraceMs?: number;
+}
+
+/** The flags Band starts the browser with (exported for tests and the README). */
+export function getAppModeArgs(url: string, options: AppModeShellOptions, window: WindowOptions = {}): string[] {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const args = [
+    `--app=${url}`,
+    `--user-data-dir=${options.profileDir}`,
+    `--window-size=${window.width ?? 1280},${window.height ?? 860}`,
+    '--no-first-run',
+    '--no-default-browser-check',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--password-store=basic',
+    // Our own class name lets the window manager (and tests) find the Band window among other browser windows.
+    '--class=band-desktop',
+  ];
+  if (options.shouldDisableSandbox ?? isRoot) args.push('--no-sandbox', '--test-type');
+  if (options.dangerouslyEnableRemoteDebugging) args.push('--remote-debugging-port=0');
+  args.push(...(options.extraArgs ?? []));
+  return args;
+}
+
+/** Reads the DevTools endpoint of a window opened with `dangerouslyEnableRemoteDebugging`. */
+export async function readDevToolsEndpoint(profileDir: string): Promise<string | undefined> {
+  try {
+    const [port, path] = (await readFile(join(profileDir, 'DevToolsActivePort'), 'utf8')).split('\n');
+    return port && path ? `ws://127.0.0.1:${port.trim()}${path.trim()}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Chromium-family browser in `--app=<url>` mode: a window without tabs or address bar, its own profile.
+ * It has no native menu (the dashboard's hamburger menu has Start/Stop tunnel).
+ */
+export function createAppModeShell(options: AppModeShellOptions): WindowShell {
+  const logger = options.logger ?? silentLogger;
+  const spawn = options.spawn ?? nodeSpawn;
+  const open = new Set<WindowHandle>();
+
+  const shell: WindowShell = {
+    name: `app-mode (${options.executable})`,
+    supportsMenu: false,
+    setMenu() {},
+    async open(url, windowOptions = {}) {
+      await mkdir(options.profileDir, { recursive: true, mode: 0o700 });
+      const args = getAppModeArgs(url, options, windowOptions);
+      // Only the URL's origin and path are logged: a pairing code in the fragment is nobody's business.
+      logger.debug(`opening ${options.executable} --app=${url.split('#')[0]}`);
+      const child: ChildProcess = spawn(options.executable, args, {
+        // Its own process group: Ctrl+C in the terminal reaches the desktop app, which closes the window in order.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: options.env ?? process.env,
+      });
+      const tail: string[] = [];
+      const keep = (chunk: Buffer) => {
+        for (const line of chunk.toString('utf8').split('\n')) {
+          if (!line.trim()) continue;
+          tail.push(line);
+          if (tail.length > 20) tail.shift();
+        }
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+      let byApp = false;
+      const closed = new Promise<WindowClosed>((resolve) => {
+        child.once('error', (error) => resolve({ byApp, error: `${options.executable}: ${error.message}` }));
+        child.once('exit', (code, signal) => {
+          const failed = !byApp && code !== 0 && code !== null;
+          resolve(failed ? { byApp, error: `${options.executable} exited with code ${code}${signal ? ` (${signal})` : ''}\n${tail.join('\n')}` } : { byApp });
+        });
+      });
+      let closing: Promise<void> | undefined;
+      const handle: WindowHandle = {
+        closed,
+        pid: child.pid,
+        close() {
+          closing ??= (async () => {
+            byApp = true;
+            if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+              await killTree(child.pid, { signal: 'SIGTERM', graceMs: options.closeGraceMs ?? 3_000 });
+            }
+            await closed;
+          })();
+          return closing;
+        },
+      };
+      open.add(handle);
+      void closed.then(() => open.delete(handle));
+      return handle;
+    },
+    async dispose() {
+      await Promise.all([...open].map((handle) => handle.close()));
+    },
+  };
+  return shell;
+}

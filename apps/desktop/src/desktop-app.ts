@@ -1,0 +1,247 @@
+import { createBandClient, type BandClient } from './band-client.js';
+import { DesktopError, silentLogger, type Logger } from './errors.js';
+import { writeErrorPage } from './error-page.js';
+import { claimInstance, readInstanceRecord, type InstanceRecord } from './instance-lock.js';
+import { resolveDesktopPaths } from './paths.js';
+import { startServerProcess, type ServerProcess } from './server-process.js';
+import { createTunnelMenuController, type TunnelMenuController } from './tunnel-menu.js';
+import type { WindowHandle, WindowOptions, WindowShell } from './window-shell.js';
+
+/** What the desktop needs from settings.json to talk to a server as the CLI does. */
+export interface DesktopSettings {
+  token: string;
+  port: number;
+}
+
+export interface DesktopOptions {
+  /** BAND_HOME. */
+  home: string;
+  /** Overrides webServerPort for a server this app starts; 0 picks a free port. */
+  port?: number;
+  shell: WindowShell;
+  /** The server child script (the built `server-child.js`). */
+  serverEntry: string;
+  /** Reads the token and port; a throw means "unknown" (e.g. corrupt settings: the server will say why). */
+  readSettings(home: string): Promise<DesktopSettings>;
+  logger?: Logger;
+  /** Environment for the server child. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  window?: WindowOptions;
+  /** @default 90000 */
+  readyTimeoutMs?: number;
+  /** @default 10000 */
+  stopGraceMs?: number;
+  /** How long to wait for another instance that is still starting the server. @default readyTimeoutMs */
+  waitForOtherInstanceMs?: number;
+  /** Test seam for the bearer client. */
+  fetch?: typeof fetch;
+  /** The pid recorded in the instance file. @default process.pid (tests run two "apps" in one process) */
+  pid?: number;
+}
+
+/**
+ * - `started`: this app started the server and stops it on quit.
+ * - `attached`: a server for this BAND_HOME was already running (another desktop, `band start`); quitting leaves it.
+ * - `failed`: the window shows the error page.
+ */
+export type DesktopMode = 'started' | 'attached' | 'failed';
+
+export interface DesktopApp extends AsyncDisposable {
+  readonly mode: DesktopMode;
+  /** The server's local URL (not in `failed` mode). */
+  readonly url: string | undefined;
+  readonly window: WindowHandle;
+  /** The server child's pid in `started` mode. */
+  readonly serverPid: number | undefined;
+  /** The failure shown in the window (`failed` mode). */
+  readonly error: DesktopError | undefined;
+  /** Resolves once the app has quit: window closed, and in `started` mode the server and its children stopped. */
+  readonly done: Promise<{ exitCode: number }>;
+  /** Closes the window and stops what this app started. Idempotent. */
+  quit(): Promise<void>;
+}
+
+function toDesktopError(error: unknown): DesktopError {
+  if (error instanceof DesktopError) return error;
+  const e = error as Error & { hint?: unknown };
+  return new DesktopError('SERVER_START_FAILED', e?.message ?? String(error), {
+    hint: typeof e?.hint === 'string' ? e.hint : undefined,
+    cause: error,
+  });
+}
+
+/** Strips a hint the message already repeats (SettingsError appends "\n  fix: <hint>"). */
+function messageWithoutHint(error: DesktopError): string {
+  const [first] = error.message.split('\n  fix: ');
+  return first ?? error.message;
+}
+
+/**
+ * Launches the desktop app: attach to the server of this BAND_HOME or start one, wait until it is ready, and open
+ * the window signed in through a one-time pairing link (the permanent token never reaches a command line or URL).
+ * If the server cannot start, the window shows what failed and how to fix it.
+ */
+export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp> {
+  const logger = options.logger ?? silentLogger;
+  const paths = resolveDesktopPaths(options.home);
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+  const shell = options.shell;
+
+  // --- single instance ---
+  const claim = await claimInstance(paths.instanceFile, { pid: options.pid });
+  let server: ServerProcess | undefined;
+  let mode: DesktopMode;
+  let url: string | undefined;
+  let signInUrl: string;
+  let failure: DesktopError | undefined;
+  let client: BandClient | undefined;
+
+  const settings = await options.readSettings(options.home).catch((error: unknown) => {
+    logger.debug(`settings not readable yet: ${(error as Error).message}`);
+    return undefined;
+  });
+  const clientFor = (target: string) =>
+    settings ? createBandClient({ url: target, token: settings.token, fetch: options.fetch, timeoutMs: 5_000 }) : undefined;
+
+  /** Attaches to a running server: proves it is ours (the token works), then mints a one-time sign-in link. */
+  async function attach(target: string): Promise<string> {
+    const candidate = clientFor(target);
+    if (!candidate) throw new DesktopError('REQUEST_FAILED', `Cannot read the token to sign in to ${target}`);
+    await candidate.health();
+    client = candidate;
+    return (await candidate.createPairingCode()).url;
+  }
+
+  try {
+    if (claim.kind === 'taken') {
+      // --- attach to another desktop instance's server ---
+      let record: InstanceRecord | undefined = claim.record;
+      if (record.state !== 'ready') {
+        logger.info('Another Band window is starting the server; waiting for it…');
+        const waitMs = options.waitForOtherInstanceMs ?? readyTimeoutMs;
+        const deadline = Date.now() + waitMs;
+        while (Date.now() < deadline) {
+          record = await readInstanceRecord(paths.instanceFile);
+          if (!record || record.state === 'ready') break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      if (!record?.url || record.state !== 'ready') {
+        throw new DesktopError('INSTANCE_BUSY', 'Another Band desktop app for this BAND_HOME did not finish starting', {
+          hint: `Close the other Band window (pid ${claim.record.pid}) and try again, or delete ${paths.instanceFile} if no Band app is running.`,
+        });
+      }
+      url = record.url;
+      signInUrl = await attach(url);
+      mode = 'attached';
+    } else {
+      // --- attach to a server started without the desktop (`band start`) on the configured port ---
+      const configured = settings && options.port === undefined ? `http://localhost:${settings.port}` : undefined;
+      const existing = configured ? await attach(configured).catch(() => undefined) : undefined;
+      if (existing && configured) {
+        await claim.release();
+        url = configured;
+        signInUrl = existing;
+        mode = 'attached';
+        logger.info(`Attached to the Band server already running at ${configured}`);
+      } else {
+        // --- start the server ---
+        client = undefined;
+        server = await startServerProcess({
+          entry: options.serverEntry,
+          home: options.home,
+          port: options.port,
+          env: options.env,
+          logger,
+          readyTimeoutMs,
+          stopGraceMs: options.stopGraceMs,
+        });
+        url = server.url;
+        signInUrl = server.signInUrl;
+        mode = 'started';
+        await claim.update({ state: 'ready', url: server.url, port: server.port, serverPid: server.pid });
+        // The server created settings.json on a first launch; now the token can be read.
+        const fresh = settings ?? (await options.readSettings(options.home).catch(() => undefined));
+        if (fresh) client = createBandClient({ url: server.url, token: fresh.token, fetch: options.fetch });
+      }
+    }
+  } catch (error) {
+    // --- failure: show it in the window ---
+    failure = toDesktopError(error);
+    mode = 'failed';
+    if (claim.kind === 'claimed') await claim.release();
+    logger.error(`${messageWithoutHint(failure)}${failure.hint ? `\n  fix: ${failure.hint}` : ''}`);
+    signInUrl = await writeErrorPage(paths.errorPage, {
+      message: messageWithoutHint(failure),
+      hint: failure.hint,
+      code: failure.serverCode ?? failure.code,
+      details: failure.details,
+    });
+  }
+
+  // --- window ---
+  let window: WindowHandle;
+  try {
+    window = await shell.open(signInUrl, { title: 'Band', ...options.window });
+  } catch (error) {
+    await server?.stop();
+    if (claim.kind === 'claimed') await claim.release();
+    throw error;
+  }
+  if (mode !== 'failed') logger.info(`Band is open (${mode === 'started' ? 'started' : 'attached to'} ${url})`);
+
+  // --- native menu (Electron only) ---
+  let menu: TunnelMenuController | undefined;
+  if (shell.supportsMenu && client) {
+    menu = createTunnelMenuController({ client, shell, logger, onQuit: () => void quit() });
+    void menu.refresh();
+  }
+
+  // --- quit ---
+  let exitCode = 0;
+  let quitting: Promise<void> | undefined;
+  function quit(): Promise<void> {
+    quitting ??= (async () => {
+      menu?.close();
+      await window.close();
+      // Only what this app started; an attached server belongs to someone else.
+      if (server) {
+        logger.info('Stopping the Band server…');
+        await server.stop();
+      }
+      if (claim.kind === 'claimed') await claim.release();
+    })();
+    return quitting;
+  }
+  const done = (async () => {
+    const outcome = await Promise.race([
+      window.closed.then((closed) => ({ kind: 'window' as const, closed })),
+      ...(server ? [server.exited.then((exit) => ({ kind: 'server' as const, exit }))] : []),
+    ]);
+    if (outcome.kind === 'window' && outcome.closed.error) {
+      logger.error(`The window failed: ${outcome.closed.error}`);
+      exitCode = 1;
+    }
+    if (outcome.kind === 'server' && !quitting) {
+      logger.error(`The Band server stopped unexpectedly (${outcome.exit.signal ?? `code ${outcome.exit.code}`})`);
+      exitCode = 1;
+    }
+    if (mode === 'failed') exitCode = 1;
+    await quit();
+    return { exitCode };
+  })();
+
+  return {
+    mode,
+    url,
+    window,
+    serverPid: server?.pid,
+    error: failure,
+    done,
+    quit: async () => {
+      await quit();
+      await done;
+    },
+    [Symbol.asyncDispose]: quit,
+  };
+}

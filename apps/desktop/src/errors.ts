@@ -1,0 +1,48 @@
+/** Everything that can stop the desktop app, each with a fix the window or the terminal can show. */
+export type DesktopErrorCode =
+  /** No Chromium-family browser on PATH for the app-mode shell. */
+  | 'BROWSER_NOT_FOUND'
+  /** Electron was asked for but is not installed (packaged builds only). */
+  | 'ELECTRON_NOT_INSTALLED'
+  /** The Band server reported a start failure (port taken, corrupt settings, dashboard not built…). */
+  | 'SERVER_START_FAILED'
+  /** The Band server process exited before it was ready. */
+  | 'SERVER_EXITED'
+  /** The Band server did not become ready in time. */
+  | 'SERVER_TIMEOUT'
+  /** Another desktop instance holds the lock but never became ready. */
+  | 'INSTANCE_BUSY'
+  /** A request to a running Band server failed (attach mode, tunnel menu). */
+  | 'REQUEST_FAILED';
+
+export class DesktopError extends Error {
+  override readonly name = 'DesktopError';
+  readonly code: DesktopErrorCode;
+  /** What the user can do about it. */
+  readonly hint: string | undefined;
+  /** The server's own error code when it reported one (e.g. PORT_IN_USE, SETTINGS_CORRUPT). */
+  readonly serverCode: string | undefined;
+  /** The last lines the server printed, for the error page. */
+  readonly details: string | undefined;
+  constructor(
+    code: DesktopErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown; serverCode?: string; details?: string } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.serverCode = options.serverCode;
+    this.details = options.details;
+  }
+}
+
+/** A consola-shaped logger (the app injects one; plain modules never write to the console). */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

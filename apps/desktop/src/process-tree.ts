@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Reads a process's parent pid from `/proc/<pid>/stat`; undefined once it is gone. */
+function readParentPid(pid: number, procDir: string): number | undefined {
+  try {
+    const stat = readFileSync(`${procDir}/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(rest[1]);
+    // Zombies have exited already; they only wait for their parent to reap them.
+    if (rest[0] === 'Z') return undefined;
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every live descendant of `rootPid` (not the root itself), children before grandchildren.
+ * Walks `/proc` rather than the process group: PTY shells call setsid() and leave the group.
+ */
+export function listDescendants(rootPid: number, procDir = '/proc'): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(procDir);
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const ppid = readParentPid(pid, procDir);
+    if (ppid === undefined) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(pid);
+    children.set(ppid, list);
+  }
+  const result: number[] = [];
+  const queue = [rootPid];
+  const seen = new Set<number>([rootPid]);
+  // Bounded by the number of processes: every pid is visited at most once.
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    for (const child of children.get(pid) ?? []) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      result.push(child);
+      queue.push(child);
+    }
+  }
+  return result;
+}
+
+/** True while a process with this pid exists and is not a zombie. */
+export function isProcessAlive(pid: number, procDir = '/proc'): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`${procDir}/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // No /proc (macOS): kill(0) said it exists.
+    return true;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Stops a process and everything it started: the tree is collected first (children re-parent to init
+ * once their parent dies, so it could not be found afterwards), then `sig` goes to all of it, and whatever
+ * is still alive after `graceMs` gets SIGKILL. Resolves when every collected pid is gone (or after the
+ * SIGKILL round, bounded).
+ */
+export async function killTree(
+  rootPid: number,
+  options: { signal?: NodeJS.Signals; graceMs?: number; procDir?: string } = {},
+): Promise<number[]> {
+  const { signal: sig = 'SIGTERM', graceMs = 3_000, procDir = '/proc' } = options;
+  const pids = [rootPid, ...listDescendants(rootPid, procDir)];
+  for (const pid of pids) signal(pid, sig);
+  const alive = () => pids.filter((pid) => isProcessAlive(pid, procDir));
+  if (await waitUntil(() => alive().length === 0, graceMs)) return pids;
+  // Late children started during the grace period are collected again before the hard kill.
+  const late = [rootPid, ...pids].flatMap((pid) => (isProcessAlive(pid, procDir) ? [pid, ...listDescendants(pid, procDir)] : []));
+  for (const pid of new Set([...alive(), ...late])) signal(pid, 'SIGKILL');
+  await waitUntil(() => alive().length === 0, 2_000);
+  return pids;
+}
+
+/** Polls `check` every 25 ms until it is true or `timeoutMs` passes. */
+export async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
+}

@@ -1,0 +1,171 @@
+import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
+import { DesktopError, silentLogger, type Logger } from './errors.js';
+import { isProcessAlive, killTree, listDescendants, waitUntil } from './process-tree.js';
+import { parseChildMessage, type ServerChildMessage, type ServerParentMessage } from './server-protocol.js';
+
+export interface ServerProcessOptions {
+  /** The child script (the built `server-child.js`, or a test fixture speaking the same IPC protocol). */
+  entry: string;
+  /** BAND_HOME for the server. */
+  home: string;
+  /** Overrides webServerPort; 0 picks a free port. */
+  port?: number;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** @default 90000 (Next's first prepare on a busy machine can take a while) */
+  readyTimeoutMs?: number;
+  /** How long the server gets to stop its tunnel, agents and terminals before the tree is killed. @default 10000 */
+  stopGraceMs?: number;
+  /** Test seam. */
+  spawn?: typeof nodeSpawn;
+}
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  pid: number;
+  /** The one-time link minted at start; use it for the first window. */
+  signInUrl: string;
+  /** A fresh one-time link (for a window opened later). */
+  createSignInUrl(): Promise<string>;
+  /** Resolves when the server process exits, for whatever reason. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Stops the server, then anything it left behind. Idempotent; bounded by stopGraceMs + a few seconds. */
+  stop(): Promise<void>;
+}
+
+const TAIL_LINES = 40;
+
+/** Starts the Band server as a child process and waits until it is listening (or fails with the reason and fix). */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const logger = options.logger ?? silentLogger;
+  const spawn = options.spawn ?? nodeSpawn;
+  const args = [options.entry, '--home', options.home];
+  if (options.port !== undefined) args.push('--port', String(options.port));
+  const child: ChildProcess = spawn(process.execPath, args, {
+    // Own process group: a terminal's Ctrl+C reaches only the desktop app, which stops the server in order.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...(options.env ?? process.env), BAND_HOME: options.home },
+  });
+  const tail: string[] = [];
+  const onOutput = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      logger.debug(`[server] ${line}`);
+    }
+  };
+  child.stdout?.on('data', onOutput);
+  child.stderr?.on('data', onOutput);
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  const pending = new Map<number, (message: Extract<ServerChildMessage, { type: 'sign-in-url' }>) => void>();
+  let nextRequestId = 1;
+  let resolveFirst: (message: ServerChildMessage) => void = () => {};
+  const first = new Promise<ServerChildMessage>((resolve) => (resolveFirst = resolve));
+  child.on('message', (raw) => {
+    const message = parseChildMessage(raw);
+    if (!message) return logger.warn('ignored a malformed message from the server process');
+    if (message.type === 'sign-in-url') {
+      pending.get(message.requestId)?.(message);
+      pending.delete(message.requestId);
+    } else resolveFirst(message);
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const pid = child.pid;
+      if (pid === undefined) return;
+      // Snapshot first: once the server exits its children are re-parented and could not be found any more.
+      const leftovers = new Set(listDescendants(pid));
+      if (child.exitCode === null && child.signalCode === null) {
+        if (child.connected) child.send({ type: 'stop' } satisfies ServerParentMessage, () => {});
+        else child.kill('SIGTERM');
+        const graceMs = options.stopGraceMs ?? 10_000;
+        const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, graceMs, 'timeout').unref());
+        if ((await Promise.race([exited, timer])) === 'timeout') {
+          logger.warn(`the server did not stop within ${graceMs} ms; killing its process tree`);
+        }
+      }
+      for (const p of listDescendants(pid)) leftovers.add(p);
+      if (isProcessAlive(pid)) await killTree(pid, { signal: 'SIGKILL', graceMs: 2_000 });
+      const survivors = [...leftovers].filter((p) => isProcessAlive(p));
+      if (survivors.length > 0) {
+        logger.warn(`stopping ${survivors.length} process(es) the server left behind`);
+        await Promise.all(survivors.map((p) => killTree(p, { signal: 'SIGTERM', graceMs: 2_000 })));
+      }
+      await waitUntil(() => child.exitCode !== null || child.signalCode !== null, 2_000);
+    })();
+    return stopping;
+  };
+
+  const timeoutMs = options.readyTimeoutMs ?? 90_000;
+  const outcome = await Promise.race([
+    first,
+    exited.then((exit) => ({ type: 'exit' as const, ...exit })),
+    spawnError.then((error) => ({ type: 'spawn-error' as const, error })),
+    new Promise<{ type: 'timeout' }>((resolve) => setTimeout(resolve, timeoutMs, { type: 'timeout' }).unref()),
+  ]);
+  const details = () => tail.join('\n');
+  switch (outcome.type) {
+    case 'ready':
+      break;
+    case 'error':
+      await stop();
+      throw new DesktopError('SERVER_START_FAILED', outcome.message, {
+        hint: outcome.hint ?? 'See the server output below.',
+        serverCode: outcome.code,
+        details: details(),
+      });
+    case 'exit':
+      await stop();
+      throw new DesktopError('SERVER_EXITED', `The Band server exited before it was ready (${outcome.signal ?? `code ${outcome.code}`})`, {
+        hint: 'See the server output below; `npm start` in the repository runs the server in a terminal.',
+        details: details(),
+      });
+    case 'spawn-error':
+      throw new DesktopError('SERVER_EXITED', `Could not start the Band server: ${outcome.error.message}`, { cause: outcome.error });
+    case 'timeout':
+      await stop();
+      throw new DesktopError('SERVER_TIMEOUT', `The Band server did not become ready within ${Math.round(timeoutMs / 1000)} s`, {
+        hint: 'The machine may be very busy; try again. The server output is below.',
+        details: details(),
+      });
+    default:
+      break;
+  }
+  const ready = outcome as Extract<ServerChildMessage, { type: 'ready' }>;
+  return {
+    url: ready.url,
+    port: ready.port,
+    pid: child.pid!,
+    signInUrl: ready.signInUrl,
+    exited,
+    stop,
+    createSignInUrl() {
+      const requestId = nextRequestId++;
+      return new Promise<string>((resolve, reject) => {
+        if (!child.connected) return reject(new DesktopError('SERVER_EXITED', 'The Band server is not running'));
+        const timer = setTimeout(() => {
+          pending.delete(requestId);
+          reject(new DesktopError('SERVER_TIMEOUT', 'The Band server did not answer'));
+        }, 10_000);
+        pending.set(requestId, (message) => {
+          clearTimeout(timer);
+          if (message.url) resolve(message.url);
+          else reject(new DesktopError('SERVER_START_FAILED', message.error ?? 'Could not create a sign-in link'));
+        });
+        child.send({ type: 'sign-in-url', requestId } satisfies ServerParentMessage);
+      });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// The one seam between the app and whatever draws its window (Electron, a browser in app mode, a test double).
+
+export interface WindowOptions {
+  /** @default 'Band' */
+  title?: string;
+  /** @default 1280 */
+  width?: number;
+  /** @default 860 */
+  height?: number;
+}
+
+/** How a window ended. */
+export interface WindowClosed {
+  /** True when the app closed it (`close()`); false when the user (or a crash) did. */
+  byApp: boolean;
+  /** Set when the window process failed (non-zero exit, could not start): what it printed last. */
+  error?: string;
+}
+
+export interface WindowHandle {
+  /** Resolves once the window is gone, however that happened. Never rejects. */
+  readonly closed: Promise<WindowClosed>;
+  /** Closes the window (and the browser processes behind it). Idempotent, bounded. */
+  close(): Promise<void>;
+  /** Loads another URL in the same window, where the shell can (Electron); app mode reopens. */
+  navigate?(url: string): Promise<void>;
+  /** The OS process behind the window, when there is one (for process-tree checks). */
+  readonly pid?: number;
+}
+
+/** One entry of the native menu/tray. Pure data: shells render it, the tunnel controller builds it. */
+export type MenuItem =
+  | { type: 'item'; id: string; label: string; enabled: boolean; onClick?: () => void }
+  | { type: 'separator' };
+
+export interface WindowShell {
+  /** For logs and errors, e.g. 'electron', 'app-mode (/usr/bin/chromium)'. */
+  readonly name: string;
+  /** Whether {@link setMenu} draws a native menu or tray. The app-mode shell has none. */
+  readonly supportsMenu: boolean;
+  open(url: string, options?: WindowOptions): Promise<WindowHandle>;
+  /** Replaces the native menu/tray entries (no-op where {@link supportsMenu} is false). */
+  setMenu(items: MenuItem[]): void;
+  /** Releases the shell itself (Electron: quits the app). Idempotent. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,176 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { launchDesktop, type DesktopOptions } from '../src/desktop-app.js';
+import { readInstanceRecord } from '../src/instance-lock.js';
+import { resolveDesktopPaths } from '../src/paths.js';
+import { isProcessAlive } from '../src/process-tree.js';
+import { startServerProcess } from '../src/server-process.js';
+import { createFakeShell, FAKE_SERVER, TOKEN, tempDir } from './helpers.js';
+
+const env = (mode = 'ok') => ({ ...process.env, FAKE_SERVER_MODE: mode, FAKE_SERVER_TOKEN: TOKEN });
+
+async function launch(overrides: Partial<DesktopOptions> & { home: string }) {
+  const shell = overrides.shell ?? createFakeShell();
+  const app = await launchDesktop({
+    port: 0,
+    serverEntry: FAKE_SERVER,
+    readSettings: async () => ({ token: TOKEN, port: 1 }),
+    env: env(),
+    stopGraceMs: 2_000,
+    ...overrides,
+    shell,
+  });
+  onTestFinished(() => app.quit());
+  return { app, shell: shell as ReturnType<typeof createFakeShell> };
+}
+
+const grandchildOf = (home: string) => vi.waitFor(async () => Number(await readFile(join(home, 'grandchild.pid'), 'utf8')));
+
+describe('launchDesktop', () => {
+  it('starts the server and opens the window signed in through a one-time link, never the token', async () => {
+    const home = await tempDir();
+    const { app, shell } = await launch({ home });
+    expect(app.mode).toBe('started');
+    expect(shell.windows).toHaveLength(1);
+    expect(shell.windows[0]!.url).toBe(`${app.url}/pair#c=first`);
+    expect(shell.windows[0]!.url).not.toContain(TOKEN);
+    expect(await readInstanceRecord(resolveDesktopPaths(home).instanceFile)).toMatchObject({
+      pid: process.pid,
+      state: 'ready',
+      url: app.url,
+      serverPid: app.serverPid,
+    });
+  });
+
+  it('quitting stops the server it started and every process under it', async () => {
+    const home = await tempDir();
+    const { app } = await launch({ home });
+    const grandchild = await grandchildOf(home);
+    await app.quit();
+    expect(isProcessAlive(app.serverPid!)).toBe(false);
+    expect(isProcessAlive(grandchild)).toBe(false);
+    await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
+    expect(await app.done).toEqual({ exitCode: 0 });
+  });
+
+  it('closing the window quits the app', async () => {
+    const home = await tempDir();
+    const { app, shell } = await launch({ home });
+    shell.windows[0]!.userClose();
+    expect(await app.done).toEqual({ exitCode: 0 });
+    expect(isProcessAlive(app.serverPid!)).toBe(false);
+  });
+
+  it('a second launch for the same BAND_HOME attaches with a fresh one-time link and never stops the server', async () => {
+    const home = await tempDir();
+    const first = await launch({ home });
+    const second = await launch({ home, pid: 2 ** 22 + 7 });
+    expect(second.app.mode).toBe('attached');
+    expect(second.app.url).toBe(first.app.url);
+    expect(second.shell.windows[0]!.url).toBe(`${first.app.url}/pair#c=code1`);
+    await second.app.quit();
+    expect(isProcessAlive(first.app.serverPid!)).toBe(true);
+    expect((await fetch(`${first.app.url}/pair`)).status).toBe(200);
+    // The first instance still owns the record.
+    expect((await readInstanceRecord(resolveDesktopPaths(home).instanceFile))?.pid).toBe(process.pid);
+  });
+
+  it('attaches to a server started without the desktop app (band start) on the configured port', async () => {
+    const home = await tempDir();
+    const external = await startServerProcess({ entry: FAKE_SERVER, home: await tempDir(), port: 0, env: env() });
+    onTestFinished(() => external.stop());
+    const { app, shell } = await launch({ home, port: undefined, readSettings: async () => ({ token: TOKEN, port: external.port }) });
+    expect(app.mode).toBe('attached');
+    expect(shell.windows[0]!.url).toMatch(/\/pair#c=code\d+$/);
+    await app.quit();
+    expect(isProcessAlive(external.pid)).toBe(true);
+    await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
+  });
+
+  it('does not attach to a server that rejects our token (another BAND_HOME on the same port)', async () => {
+    const home = await tempDir();
+    const other = await startServerProcess({ entry: FAKE_SERVER, home: await tempDir(), port: 0, env: { ...env(), FAKE_SERVER_TOKEN: 'cd'.repeat(32) } });
+    onTestFinished(() => other.stop());
+    const { app } = await launch({ home, port: undefined, readSettings: async () => ({ token: TOKEN, port: other.port }) });
+    // It then starts its own server, which (here: the fake) picks its own port.
+    expect(app.mode).toBe('started');
+    expect(app.url).not.toBe(other.url);
+  });
+
+  it('shows an error page with the fix when the server cannot start', async () => {
+    const home = await tempDir();
+    const { app, shell } = await launch({ home, env: env('error'), readSettings: async () => Promise.reject(new Error('corrupt')) });
+    expect(app.mode).toBe('failed');
+    expect(app.error).toMatchObject({ code: 'SERVER_START_FAILED', serverCode: 'PORT_IN_USE' });
+    const url = shell.windows[0]!.url;
+    expect(url).toBe(`file://${resolveDesktopPaths(home).errorPage}`);
+    const html = await readFile(fileURLToPath(url), 'utf8');
+    expect(html).toContain('Port 3456 is already in use');
+    expect(html).toContain('Stop the other process on port 3456.');
+    expect(html).toContain('PORT_IN_USE');
+    await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
+    shell.windows[0]!.userClose();
+    expect(await app.done).toEqual({ exitCode: 1 });
+  });
+
+  it('does not repeat a settings error’s built-in fix line in the message', async () => {
+    const home = await tempDir();
+    const shell = createFakeShell();
+    // A server child that reports a SettingsError-shaped failure.
+    const entry = join(home, 'settings-error.mjs');
+    await writeFile(
+      entry,
+      `process.send({ type: 'error', code: 'INVALID_JSON', message: '/h/settings.json is not valid JSON.\\n  fix: repair it', hint: 'repair it' }, () => process.exit(1));`,
+    );
+    const { app } = await launch({ home, shell, serverEntry: entry });
+    const html = await readFile(resolveDesktopPaths(home).errorPage, 'utf8');
+    expect(html).toContain('<p class="message" data-testid="error-message">/h/settings.json is not valid JSON.</p>');
+    expect(app.error?.serverCode).toBe('INVALID_JSON');
+  });
+
+  it('quits with an error when the server dies under the window', async () => {
+    const home = await tempDir();
+    const { app, shell } = await launch({ home });
+    process.kill(app.serverPid!, 'SIGKILL');
+    expect(await app.done).toEqual({ exitCode: 1 });
+    expect(await shell.windows[0]!.closed).toEqual({ byApp: true });
+  });
+
+  it('stops the server again if the window cannot be opened', async () => {
+    const home = await tempDir();
+    const spawnedHome = home;
+    const shell = createFakeShell({ failOpen: new Error('no display') });
+    await expect(launch({ home, shell })).rejects.toThrow('no display');
+    const grandchild = await grandchildOf(spawnedHome);
+    await vi.waitFor(() => expect(isProcessAlive(grandchild)).toBe(false));
+    await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
+  });
+
+  it('shows the error page when another instance never finishes starting', async () => {
+    const home = await tempDir();
+    const paths = resolveDesktopPaths(home);
+    await mkdir(paths.runDir, { recursive: true });
+    // A live process (our parent) that claims to be starting forever.
+    await writeFile(paths.instanceFile, JSON.stringify({ pid: process.ppid, state: 'starting', startedAt: 1 }));
+    const { app } = await launch({ home, waitForOtherInstanceMs: 200 });
+    expect(app.mode).toBe('failed');
+    expect(app.error?.code).toBe('INSTANCE_BUSY');
+    expect(await readFile(paths.errorPage, 'utf8')).toContain(`pid ${process.ppid}`);
+  });
+
+  it('draws the tunnel menu where the shell has one', async () => {
+    const home = await tempDir();
+    const shell = createFakeShell({ supportsMenu: true });
+    const { app } = await launch({ home, shell });
+    await vi.waitFor(() => {
+      const labels = shell.menus.at(-1)?.flatMap((i) => (i.type === 'item' ? [i.label] : []));
+      expect(labels).toEqual(expect.arrayContaining(['Tunnel: off', 'Start tunnel', 'Stop tunnel', 'Quit Band']));
+    });
+    const quit = shell.menus.at(-1)!.find((i) => i.type === 'item' && i.id === 'quit');
+    if (quit?.type === 'item') quit.onClick!();
+    expect(await app.done).toEqual({ exitCode: 0 });
+    expect(isProcessAlive(app.serverPid!)).toBe(false);
+  });
+});
