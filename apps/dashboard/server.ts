@@ -1,0 +1,227 @@
+// The Band server: one Node process, one port. Composition only (STYLE §3.5):
+// settings -> gate -> api -> Next, on a local listener and, while a tunnel runs, a tunnel listener.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createGate, type Gate, type ListenerKind } from '@band/auth';
+import { createBandApi, type BandApi, type Logger } from '@band/api';
+import { loadSettings, resolveBandHome, type SettingsStore } from '@band/settings';
+
+export interface StartServerOptions {
+  /** @default BAND_HOME or ~/.band */
+  home?: string;
+  /** Overrides `webServerPort` from settings.json; 0 picks a free port (tests). */
+  port?: number;
+  /** @default '127.0.0.1' — never a public interface: remote access goes through the tunnel. */
+  host?: string;
+  /** Next dev mode (HMR). @default false */
+  dev?: boolean;
+  logger?: Logger;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface BandServer extends AsyncDisposable {
+  /** Base URL of the local listener, e.g. http://localhost:3456 */
+  url: string;
+  port: number;
+  home: string;
+  settings: SettingsStore;
+  gate: Gate;
+  api: BandApi;
+  /** A one-time link that opens the dashboard signed in (single use, short expiry). */
+  createSignInUrl(): string;
+  close(): Promise<void>;
+}
+
+/** A failure to start, with the fix. */
+export class ServerStartError extends Error {
+  override readonly name = 'ServerStartError';
+  constructor(
+    message: string,
+    readonly code: 'PORT_IN_USE' | 'LISTEN_FAILED' | 'NEXT_BUILD_MISSING',
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const consoleLogger: Logger = {
+  debug: () => {},
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+export async function startServer(options: StartServerOptions = {}): Promise<BandServer> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? consoleLogger;
+  const home = options.home ?? resolveBandHome(env);
+  const dev = options.dev ?? false;
+  const host = options.host ?? '127.0.0.1';
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        logger.error(`shutdown step failed: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    // --- settings ---
+    const settings = await loadSettings({ home, logger, watch: true });
+    cleanups.push(() => settings.close());
+    const port = options.port ?? settings.get().webServerPort;
+
+    // --- gate ---
+    const gate = createGate({ settings, home, localPort: port, logger, dev });
+    cleanups.push(() => gate.close());
+
+    // --- Next ---
+    // Next is loaded lazily so that `band --version` and library users never pay for it.
+    const { default: next } = await import('next');
+    const localServer = createServer();
+    const app = next({ dev, dir: fileURLToPath(new URL('..', import.meta.url)), hostname: 'localhost', port, httpServer: localServer });
+    const handleNext = app.getRequestHandler();
+    try {
+      await app.prepare();
+    } catch (error) {
+      throw new ServerStartError('The dashboard is not built', 'NEXT_BUILD_MISSING', 'Run `npm run build` (or `npm start`, which builds what is missing).', { cause: error });
+    }
+    cleanups.push(() => app.close());
+
+    // --- api ---
+    let tunnelServer: Server | undefined;
+    const api = await createBandApi({
+      home,
+      settings,
+      gate,
+      logger,
+      env,
+      openTunnelListener: async () => {
+        // Everything that arrives here is remote by construction (auth.md §3.2).
+        const server = createServer();
+        attach(server, 'tunnel');
+        await listen(server, 0, '127.0.0.1');
+        tunnelServer = server;
+        const { port: tunnelPort } = server.address() as AddressInfo;
+        return {
+          url: `http://127.0.0.1:${tunnelPort}`,
+          close: () => closeServer(server),
+        };
+      },
+    });
+    cleanups.push(() => api.close());
+
+    // --- routes ---
+    function attach(server: Server, listener: ListenerKind) {
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        void (async () => {
+          const principal = await gate.handleRequest(req, res, listener);
+          if (!principal) return; // the gate answered: rejection, redirect, sign-in page or /auth endpoint
+          if (api.handleRequest(req, res, principal)) return;
+          await handleNext(req, res);
+        })().catch((error: unknown) => {
+          logger.error(`request failed: ${(error as Error).message}`);
+          if (!res.headersSent) {
+            res.statusCode = 500;
+            res.setHeader('content-type', 'application/json');
+            res.end('{"error":"internal"}');
+          } else res.destroy();
+        });
+      });
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        socket.on('error', () => socket.destroy());
+        void (async () => {
+          // Next's HMR socket (dev only) is left to Next's own upgrade listener, after the gate allowed it.
+          const principal = await gate.handleUpgrade(req, socket, listener);
+          if (!principal) return;
+          if (dev && req.url?.startsWith('/_next/')) return;
+          if (!api.handleUpgrade(req, socket, head, principal)) {
+            socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+            socket.destroy();
+          }
+        })().catch(() => socket.destroy());
+      });
+    }
+    attach(localServer, 'local');
+
+    // --- listeners ---
+    try {
+      await listen(localServer, port, host);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') {
+        throw new ServerStartError(
+          `Port ${port} is already in use (webServerPort in ${settings.file})`,
+          'PORT_IN_USE',
+          `Stop the other process on port ${port}, or set another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
+          { cause: error },
+        );
+      }
+      throw new ServerStartError(`Could not listen on ${host}:${port}: ${(error as Error).message}`, 'LISTEN_FAILED', 'Check the host and port.', { cause: error });
+    }
+    cleanups.push(() => closeServer(localServer));
+    cleanups.push(() => (tunnelServer ? closeServer(tunnelServer) : undefined));
+    const actualPort = (localServer.address() as AddressInfo).port;
+    gate.setLocalPort(actualPort);
+    const url = `http://localhost:${actualPort}`;
+
+    // --- tunnel ---
+    // Started in the background: a slow or failing tunnel never keeps the local dashboard from serving.
+    if (settings.get().autoStartTunnel) {
+      api.services.tunnel.start().catch((error: Error & { hint?: string }) => {
+        logger.warn(`autoStartTunnel: the tunnel did not start: ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+      });
+    }
+
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= cleanup();
+      return closing;
+    };
+    return {
+      url,
+      port: actualPort,
+      home,
+      settings,
+      gate,
+      api,
+      createSignInUrl: () => gate.createPairingCode('local').url,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Closes a server and destroys sockets still open after a second (idle keep-alive sockets never close). */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const timer = setTimeout(() => server.closeAllConnections(), 1_000);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,24 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { chatsRouter } from './routers/chats.js';
+import { authRouter, devicesRouter } from './routers/devices.js';
+import { healthRouter } from './routers/health.js';
+import { settingsRouter } from './routers/settings.js';
+import { terminalsRouter } from './routers/terminals.js';
+import { tunnelRouter } from './routers/tunnel.js';
+import { createCallerFactory, router } from './trpc.js';
+
+// One line per domain router; each lives in routers/<domain>.ts.
+export const appRouter = router({
+  ...healthRouter,
+  settings: router(settingsRouter),
+  devices: router(devicesRouter),
+  auth: router(authRouter),
+  terminals: router(terminalsRouter),
+  tunnel: router(tunnelRouter),
+  chats: router(chatsRouter),
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export const createCaller = createCallerFactory(appRouter);

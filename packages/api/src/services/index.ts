@@ -1,0 +1,98 @@
+import type { Gate } from '@band/auth';
+import { join } from 'node:path';
+import type { SettingsStore } from '@band/settings';
+import { openStore, type Store } from '@band/store';
+import { createEmitter, type TypedEmitter } from '../events.js';
+import type { Logger } from '../logger.js';
+import { createWorkspacePathResolver } from '../terminals/workspace-path.js';
+import { type ChatBusEvents, type ChatService, createChatService } from './chat-service.js';
+import { createDevicesService, type DevicesService } from './devices-service.js';
+import { createSettingsService, type SettingsService } from './settings-service.js';
+import { createLspService, type LspService } from './lsp-service.js';
+import { createTerminalService, type TerminalService } from './terminal-service.js';
+import { createTunnelService, type TunnelService } from './tunnel-service.js';
+
+/** What the server composition gives the API. */
+export interface ServiceDeps {
+  home: string;
+  settings: SettingsStore;
+  gate: Gate;
+  logger: Logger;
+  /** Environment for child processes and tool discovery (BAND_CLOUDFLARED_PATH, PATH...). @default process.env */
+  env: NodeJS.ProcessEnv;
+  /**
+   * Opens the tunnel listener (a second loopback listener whose every request is "remote") and returns its
+   * origin for cloudflared's `--url`. Provided by the server composition.
+   */
+  openTunnelListener?: () => Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/** Events published across services and streamed to subscribers. */
+export type BandEvents = {
+  /** A workspace's agent status changed (waiting / working / needs attention). */
+  'workspace.status': [workspaceId: string, status: 'waiting' | 'working' | 'needs-attention'];
+  /** One event appended to a chat's log (stored first: its per-chat seq is final). */
+  'chat.event': ChatBusEvents['chat.event'];
+};
+
+/** Every service of the Band server. Each is a factory with explicit dependencies, testable without tRPC. */
+export interface Services {
+  deps: ServiceDeps;
+  events: TypedEmitter<BandEvents>;
+  settings: SettingsService;
+  devices: DevicesService;
+  terminals: TerminalService;
+  lsp: LspService;
+  tunnel: TunnelService;
+  /** band.db (opened here, closed last). */
+  store: Store;
+  chats: ChatService;
+}
+
+/** Closers run in reverse order of creation at shutdown. */
+export interface ServicesHandle {
+  services: Services;
+  close(): Promise<void>;
+}
+
+export async function createServices(deps: ServiceDeps): Promise<ServicesHandle> {
+  const closers: Array<() => Promise<void> | void> = [];
+  const events = createEmitter<BandEvents>();
+  // Terminals and language servers find worktrees through the workspaces service, looked up when first needed.
+  const resolveWorkspacePath = createWorkspacePathResolver(() => (services as { workspaces?: { get(id: string): unknown } }).workspaces);
+  // band.db, shared by the projects/workspaces/chats services; closed after every service that uses it.
+  const store = openStore(join(deps.home, 'band.db'));
+  closers.push(() => store.close());
+  const services: Services = {
+    deps,
+    store,
+    chats: createChatService({ store, settings: deps.settings, events, logger: deps.logger, home: deps.home, env: deps.env }),
+    events,
+    settings: createSettingsService({ settings: deps.settings }),
+    terminals: createTerminalService({ resolveWorkspacePath, logger: deps.logger, env: deps.env }),
+    lsp: createLspService({ resolveWorkspacePath, logger: deps.logger, env: deps.env }),
+    devices: createDevicesService({ gate: deps.gate, settings: deps.settings }),
+    tunnel: createTunnelService(deps),
+  };
+  closers.push(() => services.tunnel.close());
+  closers.push(() => services.terminals.close());
+  closers.push(() => services.lsp.close());
+  closers.push(() => services.chats.close()); // aborts running agents (whole process trees)
+  await services.chats.start();
+  let closing: Promise<void> | undefined;
+  return {
+    services,
+    close() {
+      closing ??= (async () => {
+        for (const close of closers.reverse()) {
+          try {
+            await close();
+          } catch (error) {
+            deps.logger.error(`service shutdown failed: ${(error as Error).message}`);
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// --- init ---
+import { initTRPC, TRPCError } from '@trpc/server';
+import { BandApiError, toTRPCError } from './errors.js';
+import type { Context } from './context.js';
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Never the stack: agent output and paths may be sensitive, and the phone does not need it.
+        stack: undefined,
+        hint: cause instanceof BandApiError ? cause.hint : (cause as { hint?: string } | undefined)?.hint,
+        reason: cause instanceof BandApiError ? cause.reason : (cause as { code?: string } | undefined)?.code,
+      },
+    };
+  },
+});
+
+// --- procedures ---
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Maps domain errors to tRPC errors in one place, so services never import tRPC. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = toTRPCError(result.error.cause ?? result.error);
+    if (mapped !== result.error) (result as { error: TRPCError }).error = mapped;
+  }
+  return result;
+});
+
+/** Only for procedures that must answer without credentials (none today besides health). */
+export const publicProcedure = t.procedure.use(mapErrors);
+
+/**
+ * Every other procedure. The gate already refused unauthenticated requests; this is the second layer
+ * (auth.md §3.1 principle 3: never trust a single framework check).
+ */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
