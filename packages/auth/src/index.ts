@@ -1,2 +1,47 @@
 // Public face of @band/auth: every export is listed by hand, grouped by topic.
-export {};
+
+// Contract
+export type { ClosableSocket, Device, Gate, ListenerKind, PairingCode, Principal } from './types.js';
+
+// The gate
+export { createGate, gateDefaults } from './gate.js';
+export type { GateLogger, GateOptions } from './gate.js';
+export type { GateLimits } from './internal/context.js';
+
+// Pure decisions (tested from tables; reusable by the server composition)
+export {
+  allowedHosts,
+  classifyRoute,
+  decideBearerCrossOrigin,
+  decideCookieCrossOrigin,
+  decideUpgradeOrigin,
+  expectedOrigin,
+  isAllowedHost,
+  isAllowedUpgradePath,
+  isExpectedOrigin,
+  isJsonContentType,
+  isNavigation,
+  isUntrustedHeader,
+  localHosts,
+  locationWithoutToken,
+  loggablePath,
+  parseBearer,
+  parseQueryToken,
+  summarizeUserAgent,
+  TOKEN_PATTERN,
+} from './policy.js';
+export type { BearerParse, CrossOriginDecision, RouteClass } from './policy.js';
+
+// Building blocks
+export { createTokenVerifier } from './token-verifier.js';
+export type { TokenVerifier } from './token-verifier.js';
+export { cookieValues, sessionCookieName } from './cookies.js';
+export { contentSecurityPolicy, securityHeaders } from './security-headers.js';
+export { createRateLimiter, defaultBuckets } from './rate-limiter.js';
+export type { BucketSpec, RateLimiter } from './rate-limiter.js';
+export { PAIRING_TTL_MS } from './pairing.js';
+export { sessionLifetimes } from './sessions.js';
+
+// Errors
+export { AuthError } from './errors.js';
+export type { AuthErrorCode, RejectReason } from './errors.js';

@@ -17,6 +17,9 @@ export { settingsSchema, codingAgentConfigSchema, tunnelSettingsSchema, settings
 export { generateTokenSecret, isTokenSecret, readTokenSecret } from './token.js';
 export { redactSettings, REDACTED_TOKEN } from './redact.js';
 
+// Files (shared with @band/auth for sessions.json)
+export { writeFileAtomic } from './internal/atomic-write.js';
+
 // Errors
 export { SettingsError } from './errors.js';
 export type { SettingsErrorCode } from './errors.js';

@@ -1,0 +1,406 @@
+// The Band gate: the request and upgrade pipelines of auth.md §3.3 as ordered lists of steps.
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { SettingsStore } from '@band/settings';
+import { serializeSessionCookie, sessionCookieName } from './cookies.js';
+import { type RejectReason, gateClosed, noTunnel } from './errors.js';
+import {
+  type GateContext,
+  type GateLimits,
+  type GateState,
+  type Rejection,
+  type Step,
+  header,
+  reject,
+} from './internal/context.js';
+import { createPairingCodes } from './pairing.js';
+import { classifyRoute, loggablePath, splitTarget, summarizeUserAgent, wantsHtml } from './policy.js';
+import { bandBucketSpec, createRateLimiter } from './rate-limiter.js';
+import { contentSecurityPolicy, newNonce, securityHeaders } from './security-headers.js';
+import { deriveCookieKey, newSessionId, sessionIdHash, signSessionCookie } from './session-cookie.js';
+import { bindingOf, openSessionRegistry, sessionLifetimes } from './sessions.js';
+import { signInPage } from './sign-in-page.js';
+import { authEndpoints } from './steps/auth-endpoints.js';
+import { authenticate } from './steps/authenticate.js';
+import { checkContentType } from './steps/check-content-type.js';
+import { checkHost } from './steps/check-host.js';
+import { checkLimits } from './steps/check-limits.js';
+import { checkOrigin } from './steps/check-origin.js';
+import { checkSocketCap } from './steps/check-socket-cap.js';
+import { checkUpgradeOrigin } from './steps/check-upgrade-origin.js';
+import { checkUpgradePath } from './steps/check-upgrade-path.js';
+import { refusePreflight } from './steps/refuse-preflight.js';
+import { stripUntrustedHeaders } from './steps/strip-untrusted-headers.js';
+import { createTokenVerifier } from './token-verifier.js';
+import type { ClosableSocket, Device, Gate, ListenerKind, PairingCode, Principal } from './types.js';
+
+/** Order matters (auth.md §3.3): first failure wins, later steps never run. */
+const requestSteps: readonly Step[] = [
+  checkLimits, // 1: URL/header/body limits, exactly one Host
+  checkHost, // 3: Host allowlist per listener (DNS rebinding), before auth
+  stripUntrustedHeaders, // 5: x-middleware-*, forwarding and cf-* headers nobody outside may set
+  refusePreflight, // no CORS, ever
+  authEndpoints, // the gate's own surface: /pair, /auth/login, /auth/pair, /auth/logout
+  authenticate, // 7: bearer, ?token= exchange, session cookie; failures rate-limited
+  checkOrigin, // 8: CSRF gate (Origin / Sec-Fetch-Site)
+  checkContentType, // 9: JSON-only API bodies
+];
+
+const upgradeSteps: readonly Step[] = [
+  checkLimits,
+  checkHost,
+  stripUntrustedHeaders,
+  checkUpgradePath, // unknown upgrade paths → 404 + destroy (nothing reaches Next)
+  authenticate, // bearer or cookie (never a query token)
+  checkUpgradeOrigin, // exact Origin (cross-site WebSocket hijacking)
+  checkSocketCap, // per-session socket cap
+];
+
+/** A consola-shaped logger. */
+export interface GateLogger {
+  debug?(message: string, ...args: unknown[]): void;
+  info?(message: string, ...args: unknown[]): void;
+  warn?(message: string, ...args: unknown[]): void;
+  error?(message: string, ...args: unknown[]): void;
+}
+
+export interface GateOptions {
+  settings: SettingsStore;
+  /** Where `sessions.json` lives (the Band home). */
+  home: string;
+  /** The local listener's port (Host allowlist, cookie name). */
+  localPort: number;
+  logger?: GateLogger;
+  now?: () => number;
+  /** Next dev: CSP allows 'unsafe-eval', `/_next/hmr` upgrades are allowed. @default false */
+  dev?: boolean;
+  /** Paths under /api that may take non-JSON bodies (uploads). @default [] */
+  uploadRoutes?: string[];
+  limits?: Partial<GateLimits>;
+}
+
+export const gateDefaults = Object.freeze({
+  maxUrlLength: 8192,
+  maxApiBodyBytes: 1024 * 1024,
+  maxAuthBodyBytes: 4096,
+  maxSocketsPerSession: 64,
+} satisfies GateLimits);
+
+/** Creates the gate. Subscribes to settings changes: a new `tokenSecret` signs everyone out and closes sockets. */
+export function createGate(options: GateOptions): Gate {
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? {};
+  const principals = new WeakMap<IncomingMessage, Principal>();
+  const sockets = new Map<string, Set<ClosableSocket>>();
+  let closed = false;
+
+  const socketKey = (p: Principal) => p.sessionId ?? `root:${p.listener}`;
+  const closeSockets = (keys: Iterable<string>, reason: string) => {
+    for (const key of keys) {
+      const set = sockets.get(key);
+      if (!set) continue;
+      sockets.delete(key);
+      for (const socket of set) {
+        try {
+          socket.close(4401, reason);
+        } catch {
+          // already closed
+        }
+      }
+    }
+  };
+
+  const limitLogged = new Map<string, number>();
+  const limiter = createRateLimiter(bandBucketSpec, now);
+  const clientKeys = (ctx: GateContext): string[] => {
+    if (ctx.listener === 'local') return ['local:global'];
+    const ip = header(ctx.req, 'cf-connecting-ip') ?? ctx.req.socket.remoteAddress ?? 'unknown';
+    return [`tunnel:ip:${ip.slice(0, 64)}`, 'tunnel:global'];
+  };
+  const limitedAnswer = (ctx: GateContext, retryAfterSec: number): Rejection => {
+    const t = now();
+    for (const key of clientKeys(ctx)) {
+      if (t - (limitLogged.get(key) ?? 0) >= 60_000) {
+        limitLogged.set(key, t);
+        if (limitLogged.size > 10_000) limitLogged.clear();
+        logger.warn?.(`auth: failed attempts rate-limited (${ctx.listener}, key ${key})`);
+      }
+    }
+    return reject(429, 'RATE_LIMITED', { headers: { 'Retry-After': String(retryAfterSec) } });
+  };
+
+  const initialSecret = options.settings.get().tokenSecret;
+  const state: GateState = {
+    dev: options.dev ?? false,
+    now,
+    localPort: options.localPort,
+    tunnelHost: null,
+    verifier: createTokenVerifier(initialSecret),
+    cookieKey: deriveCookieKey(initialSecret),
+    sessions: undefined as never,
+    pairing: createPairingCodes(),
+    limiter,
+    limits: { ...gateDefaults, ...options.limits },
+    uploadRoutes: options.uploadRoutes ?? [],
+    socketCount: (p) => sockets.get(socketKey(p))?.size ?? 0,
+    mintSession(ctx) {
+      const t = now();
+      const sid = newSessionId();
+      const id = sessionIdHash(sid);
+      const lifetime = sessionLifetimes[ctx.listener];
+      const binding = bindingOf(ctx.listener, state.localPort, state.tunnelHost);
+      const expiresAt = t + lifetime.absoluteMs;
+      const address = ctx.listener === 'tunnel' ? header(ctx.req, 'cf-connecting-ip')?.slice(0, 64) : undefined;
+      const record = {
+        id,
+        listener: ctx.listener,
+        label: summarizeUserAgent(header(ctx.req, 'user-agent')),
+        createdAt: t,
+        lastSeenAt: t,
+        ...(address ? { address } : {}),
+        binding,
+        expiresAt,
+      };
+      state.sessions.add(record);
+      const value = signSessionCookie(state.cookieKey, sid, expiresAt, ctx.listener, binding);
+      const name = sessionCookieName(ctx.listener, state.localPort);
+      return { record, setCookie: serializeSessionCookie(ctx.listener, name, value, lifetime.absoluteMs / 1000) };
+    },
+    revoke(id) {
+      const had = state.sessions.remove(id);
+      closeSockets([id], 'session revoked');
+      return had;
+    },
+    failure(ctx, reason: RejectReason) {
+      const result = limiter.fail(clientKeys(ctx));
+      return result.ok ? reject(401, reason) : limitedAnswer(ctx, result.retryAfterSec);
+    },
+    limited(ctx) {
+      const result = limiter.check(clientKeys(ctx));
+      return result.ok ? undefined : limitedAnswer(ctx, result.retryAfterSec);
+    },
+  };
+  (state as { sessions: GateState['sessions'] }).sessions = openSessionRegistry(options.home, state.cookieKey, {
+    now,
+    onError: (error) => logger.warn?.(`auth: cannot write sessions.json (${(error as Error).message})`),
+  });
+
+  const rotate = (secret: string) => {
+    state.verifier = createTokenVerifier(secret);
+    state.cookieKey = deriveCookieKey(secret);
+    state.sessions.clear(state.cookieKey);
+    state.pairing.invalidate();
+    closeSockets([...sockets.keys()], 'token rotated');
+    logger.info?.('auth: token rotated; every session was signed out');
+  };
+  const unsubscribe = options.settings.on('change', (next, prev) => {
+    if (next.tokenSecret !== prev.tokenSecret) rotate(next.tokenSecret);
+  });
+
+  const newContext = (req: IncomingMessage, listener: ListenerKind, upgrade: boolean, nonce: string): GateContext => {
+    const target = req.url ?? '/';
+    const { path, query } = splitTarget(target);
+    return {
+      req,
+      listener,
+      upgrade,
+      method: (req.method ?? 'GET').toUpperCase(),
+      target,
+      path,
+      query,
+      host: '',
+      expectedOrigin: '',
+      route: classifyRoute(path),
+      nonce,
+    };
+  };
+
+  const run = async (steps: readonly Step[], ctx: GateContext): Promise<Rejection | undefined> => {
+    for (const step of steps) {
+      const verdict = await step(ctx, state);
+      if (!verdict.ok) return verdict;
+    }
+    return undefined;
+  };
+
+  const logLine = (ctx: GateContext, status: number | string, startedAt: number, reason?: string) => {
+    const sid = ctx.sidHash ? ` sid=${ctx.sidHash}` : '';
+    const why = reason ? ` ${reason}` : '';
+    logger.info?.(
+      `${ctx.listener} ${ctx.upgrade ? 'UPGRADE' : ctx.method} ${loggablePath(ctx.target)} ${status} ${Date.now() - startedAt}ms${sid}${why}`,
+    );
+  };
+
+  const respond = (ctx: GateContext, res: ServerResponse, r: Rejection) => {
+    for (const [name, value] of Object.entries(r.headers ?? {})) res.setHeader(name, value);
+    let body = r.body;
+    if (!body) {
+      const html =
+        (r.status === 401 || r.status === 429) &&
+        wantsHtml({
+          method: ctx.method,
+          path: ctx.path,
+          secFetchDest: header(ctx.req, 'sec-fetch-dest'),
+          secFetchMode: header(ctx.req, 'sec-fetch-mode'),
+          accept: header(ctx.req, 'accept'),
+        });
+      body = html
+        ? {
+            kind: 'html',
+            html: signInPage({
+              nonce: ctx.nonce,
+              pair: false,
+              bounce: header(ctx.req, 'sec-fetch-site') === 'cross-site',
+              message: r.status === 429 ? 'Too many failed attempts. Wait a moment and try again.' : undefined,
+            }),
+          }
+        : { kind: 'json', value: { error: r.reason, message: STATUS_CODES[r.status] ?? 'Error' } };
+    }
+    if (r.status >= 400 && !res.hasHeader('Connection') && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      res.setHeader('Connection', 'close'); // the body may be unread
+    }
+    res.statusCode = r.status;
+    if (body.kind === 'empty') {
+      res.setHeader('Content-Length', '0');
+      res.end();
+    } else {
+      const text = body.kind === 'html' ? body.html : JSON.stringify(body.value);
+      res.setHeader('Content-Type', body.kind === 'html' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', String(Buffer.byteLength(text)));
+      res.end(ctx.method === 'HEAD' ? undefined : text);
+    }
+  };
+
+  const gate: Gate = {
+    async handleRequest(req, res, listener) {
+      const startedAt = Date.now();
+      const nonce = newNonce();
+      const ctx = newContext(req, listener, false, nonce);
+      const hostHeader = header(req, 'host');
+      const csp = contentSecurityPolicy(nonce, { dev: state.dev, listener, host: hostHeader?.toLowerCase() });
+      for (const [name, value] of Object.entries(securityHeaders(csp, listener))) res.setHeader(name, value);
+      let reason: string | undefined;
+      let logged = false;
+      const finish = () => {
+        if (logged) return;
+        logged = true;
+        logLine(ctx, res.writableFinished ? res.statusCode : 'aborted', startedAt, reason);
+      };
+      res.once('finish', finish);
+      res.once('close', finish);
+      if (closed) {
+        reason = 'CLOSED';
+        respond(ctx, res, reject(503, 'BAD_REQUEST'));
+        return undefined;
+      }
+      let rejection: Rejection | undefined;
+      try {
+        rejection = await run(requestSteps, ctx);
+      } catch (error) {
+        const id = newNonce().slice(0, 8);
+        logger.error?.(`auth: gate error ${id}: ${(error as Error)?.stack ?? String(error)}`);
+        reason = `ERROR ${id}`;
+        respond(ctx, res, reject(500, 'BAD_REQUEST', { body: { kind: 'json', value: { error: 'INTERNAL', id } } }));
+        return undefined;
+      }
+      if (rejection) {
+        reason = rejection.reason;
+        respond(ctx, res, rejection);
+        return undefined;
+      }
+      const principal = ctx.principal!;
+      principals.set(req, principal);
+      // Next reads the nonce from the request's CSP header and puts it on its scripts.
+      req.headers['content-security-policy'] = csp;
+      req.headers['x-nonce'] = nonce;
+      return principal;
+    },
+
+    async handleUpgrade(req, socket, listener) {
+      const startedAt = Date.now();
+      const ctx = newContext(req, listener, true, '');
+      let rejection: Rejection | undefined;
+      try {
+        rejection = closed ? reject(503, 'BAD_REQUEST') : await run(upgradeSteps, ctx);
+      } catch (error) {
+        logger.error?.(`auth: upgrade gate error: ${(error as Error)?.message ?? String(error)}`);
+        rejection = reject(500, 'BAD_REQUEST');
+      }
+      if (rejection) {
+        const extra = Object.entries(rejection.headers ?? {})
+          .filter(([name]) => name === 'Retry-After')
+          .map(([name, value]) => `${name}: ${String(value)}\r\n`)
+          .join('');
+        if (socket.writable) {
+          socket.write(
+            `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`,
+          );
+        }
+        socket.destroy();
+        logLine(ctx, rejection.status, startedAt, rejection.reason);
+        return undefined;
+      }
+      logLine(ctx, 101, startedAt);
+      const principal = ctx.principal!;
+      principals.set(req, principal);
+      return principal;
+    },
+
+    principalOf: (req) => principals.get(req),
+
+    trackSocket(principal, socket) {
+      const key = socketKey(principal);
+      let set = sockets.get(key);
+      if (!set) sockets.set(key, (set = new Set()));
+      set.add(socket);
+      return () => {
+        const current = sockets.get(key);
+        if (!current) return;
+        current.delete(socket);
+        if (current.size === 0) sockets.delete(key);
+      };
+    },
+
+    setTunnelHost(host) {
+      const next = host ? host.toLowerCase() : null;
+      if (next === state.tunnelHost) return;
+      state.tunnelHost = next;
+      const revoked = state.sessions.removeWhere((s) => s.listener === 'tunnel');
+      state.pairing.invalidate((e) => e.listener === 'tunnel');
+      closeSockets([...revoked, 'root:tunnel'], next ? 'tunnel host changed' : 'tunnel stopped');
+    },
+
+    setLocalPort(port) {
+      state.localPort = port;
+    },
+
+    createPairingCode(listener): PairingCode {
+      if (closed) throw gateClosed();
+      if (listener === 'tunnel' && !state.tunnelHost) throw noTunnel();
+      const binding = bindingOf(listener, state.localPort, state.tunnelHost);
+      const { code, expiresAt } = state.pairing.mint(listener, binding, now());
+      const origin = listener === 'tunnel' ? `https://${state.tunnelHost}` : `http://localhost:${state.localPort}`;
+      return { code, expiresAt, url: `${origin}/pair#c=${code}` };
+    },
+
+    listDevices(): Device[] {
+      return state.sessions.list().map(({ id, listener, label, createdAt, lastSeenAt, address }) => ({
+        id,
+        listener,
+        label,
+        createdAt,
+        lastSeenAt,
+        ...(address ? { address } : {}),
+      }));
+    },
+
+    revokeDevice: (id) => state.revoke(id),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      await state.sessions.close();
+    },
+  };
+  return gate;
+}

@@ -1,0 +1,50 @@
+// The self-contained sign-in page the gate serves to unauthenticated navigations (and on /pair).
+
+export interface SignInPageOptions {
+  nonce: string;
+  /** On /pair: read `#c=<code>` and redeem it. */
+  pair: boolean;
+  /** A cross-site navigation arrived without the SameSite=Strict cookie: re-navigate once (same-origin now). */
+  bounce: boolean;
+  /** Shown above the form (e.g. "Too many attempts, retry in 30 s"). */
+  message?: string;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export function signInPage(o: SignInPageOptions): string {
+  const config = JSON.stringify({ pair: o.pair, bounce: o.bounce }).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>Band · Sign in</title>
+<style nonce="${o.nonce}">
+body{font:16px/1.5 system-ui,sans-serif;background:#0b0b0f;color:#e6e6ea;display:grid;place-items:center;min-height:100vh;margin:0}
+main{width:min(92vw,380px);padding:28px;border:1px solid #2a2a33;border-radius:12px;background:#14141a}
+h1{font-size:20px;margin:0 0 8px}p{color:#a0a0ab;margin:0 0 16px;font-size:14px}
+input{width:100%;box-sizing:border-box;padding:10px;border-radius:8px;border:1px solid #33333d;background:#0b0b0f;color:inherit;font:14px ui-monospace,monospace}
+button{margin-top:12px;width:100%;padding:10px;border:0;border-radius:8px;background:#6d5dfc;color:#fff;font-weight:600;cursor:pointer}
+#msg{min-height:20px;color:#ff8a8a;font-size:14px;margin-top:10px}
+</style></head><body><main>
+<h1>Band</h1>
+<p id="lead">${o.pair ? 'Signing you in…' : 'Paste the token from <code>band token show</code> (or settings.json) to sign in.'}</p>
+<form id="f"${o.pair ? ' hidden' : ''}><label for="t">Token</label>
+<input id="t" name="token" type="password" autocomplete="current-password" spellcheck="false" autofocus required>
+<button type="submit">Sign in</button></form>
+<div id="msg" role="alert">${o.message ? escapeHtml(o.message) : ''}</div>
+</main>
+<script nonce="${o.nonce}">
+(function(){
+var cfg=${config};var msg=document.getElementById('msg');var form=document.getElementById('f');
+if(cfg.bounce&&!sessionStorage.getItem('band-bounced')){sessionStorage.setItem('band-bounced','1');location.replace(location.href);return;}
+sessionStorage.removeItem('band-bounced');
+function post(path,body){return fetch(path,{method:'POST',credentials:'same-origin',headers:{'content-type':'application/json'},body:JSON.stringify(body)});}
+function fail(r,text){if(r&&r.status===429){var s=r.headers.get('retry-after');msg.textContent='Too many attempts. Retry in '+(s||'a few')+' s.';}else{msg.textContent=text;}}
+if(cfg.pair){var m=/[#&]c=([A-Za-z0-9_-]+)/.exec(location.hash);history.replaceState(null,'','/pair');
+if(!m){document.getElementById('lead').textContent='This pairing link has no code.';form.hidden=false;}
+else{post('/auth/pair',{code:m[1]}).then(function(r){if(r.ok){location.replace('/');}else{document.getElementById('lead').textContent='Sign in';form.hidden=false;fail(r,'This code has expired or was already used. Scan the QR code again.');}},function(){form.hidden=false;fail(null,'Network error.');});}}
+form.addEventListener('submit',function(e){e.preventDefault();var t=document.getElementById('t');
+post('/auth/login',{token:t.value.trim()}).then(function(r){if(r.ok){t.value='';location.replace(cfg.pair?'/':location.pathname+location.search);}else{fail(r,'That token is not valid.');}},function(){fail(null,'Network error.');});});
+})();
+</script></body></html>`;
+}

@@ -1,0 +1,108 @@
+import type { IncomingMessage } from 'node:http';
+import { clearSessionCookie, cookieValues, sessionCookieName } from '../cookies.js';
+import { type GateContext, type GateState, type Rejection, type Step, OK, header, reject } from '../internal/context.js';
+import { decideCookieCrossOrigin, isJsonContentType } from '../policy.js';
+import { sessionIdHash, verifySessionCookie } from '../session-cookie.js';
+import { bindingOf } from '../sessions.js';
+import { signInPage } from '../sign-in-page.js';
+
+/**
+ * The gate's own unauthenticated surface: `GET /pair` (the page that redeems `#c=`), `POST /auth/login {token}`,
+ * `POST /auth/pair {code}`, `POST /auth/logout`. Each POST must be same-origin JSON.
+ */
+export const authEndpoints: Step = async (ctx, state) => {
+  if (ctx.route === 'pair-page') {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return reject(405, 'METHOD_NOT_ALLOWED', { headers: { Allow: 'GET' } });
+    return reject(200, 'PAIR_PAGE', {
+      headers: { 'Content-Type': 'text/html; charset=utf-8' },
+      body: { kind: 'html', html: signInPage({ nonce: ctx.nonce, pair: true, bounce: false }) },
+    });
+  }
+  if (ctx.route !== 'auth-endpoint') return OK;
+  const endpoint = ctx.path;
+  if (endpoint !== '/auth/login' && endpoint !== '/auth/pair' && endpoint !== '/auth/logout') {
+    return reject(404, 'NOT_FOUND');
+  }
+  if (ctx.method !== 'POST') return reject(405, 'METHOD_NOT_ALLOWED', { headers: { Allow: 'POST' } });
+  const sameOrigin = decideCookieCrossOrigin({
+    method: 'POST',
+    route: 'auth-endpoint',
+    origin: header(ctx.req, 'origin'),
+    secFetchSite: header(ctx.req, 'sec-fetch-site'),
+    expected: ctx.expectedOrigin,
+  });
+  // Same-origin proof must include an exact Origin here (browsers always send it on POST).
+  if (!sameOrigin.ok || header(ctx.req, 'origin') === undefined) return reject(403, sameOrigin.ok ? 'ORIGIN_MISSING' : sameOrigin.reason);
+  if (!isJsonContentType(header(ctx.req, 'content-type'))) return reject(415, 'UNSUPPORTED_MEDIA_TYPE');
+
+  if (endpoint === '/auth/logout') return logout(ctx, state);
+
+  const body = await readJsonBody(ctx.req, state.limits.maxAuthBodyBytes);
+  if (body === 'too-large') return reject(413, 'BODY_TOO_LARGE');
+  if (endpoint === '/auth/login') {
+    const token = body && typeof body === 'object' ? (body as { token?: unknown }).token : undefined;
+    if (typeof token === 'string' && state.verifier.verify(token)) return signedIn(ctx, state);
+    return withMessage(state.failure(ctx, 'BAD_TOKEN'), 'That token is not valid.');
+  }
+  const code = body && typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
+  const binding = bindingOf(ctx.listener, state.localPort, state.tunnelHost);
+  if (typeof code === 'string' && state.pairing.redeem(code, ctx.listener, binding, state.now())) {
+    return signedIn(ctx, state);
+  }
+  state.pairing.recordFailure();
+  return withMessage(state.failure(ctx, 'BAD_PAIRING_CODE'), 'This code has expired or was already used. Scan the QR code again.');
+};
+
+function signedIn(ctx: GateContext, state: GateState): Rejection {
+  // Always a fresh session id, overwriting any cookie presented (session fixation, D12).
+  const { record, setCookie } = state.mintSession(ctx);
+  ctx.sidHash = record.id.slice(0, 8);
+  return reject(204, 'SIGNED_IN', { headers: { 'Set-Cookie': setCookie }, body: { kind: 'empty' } });
+}
+
+function logout(ctx: GateContext, state: GateState): Rejection {
+  const name = sessionCookieName(ctx.listener, state.localPort);
+  const binding = bindingOf(ctx.listener, state.localPort, state.tunnelHost);
+  for (const value of cookieValues(header(ctx.req, 'cookie'), name)) {
+    const verified = verifySessionCookie(state.cookieKey, value, ctx.listener, binding, state.now());
+    if (verified) state.revoke(sessionIdHash(verified.sid));
+  }
+  return reject(204, 'SIGNED_OUT', { headers: { 'Set-Cookie': clearSessionCookie(ctx.listener, name) }, body: { kind: 'empty' } });
+}
+
+function withMessage(rejection: Rejection, message: string): Rejection {
+  return { ...rejection, body: { kind: 'json', value: { error: rejection.reason, message } } };
+}
+
+function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown | 'too-large'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (value: unknown) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.resume(); // drain without buffering
+        done('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      try {
+        done(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        done(undefined);
+      }
+    };
+    const onError = () => done(undefined);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
