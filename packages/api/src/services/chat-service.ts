@@ -1,0 +1,511 @@
+import { AgentError, type AgentEvent, type AgentSession, type CodingAgent, createCodingAgent } from '@band/agents';
+import type { CodingAgentConfig, SettingsStore } from '@band/settings';
+import type { Chat, ChatEventInput, ChatEventRecord, ChatStatus, Store, Turn } from '@band/store';
+import { BandApiError, notFound } from '../errors.js';
+import type { TypedEmitter } from '../events.js';
+import type { Logger } from '../logger.js';
+import { fillDetectedCodingAgents } from './agent-detection.js';
+
+/** Agent status of a workspace (band-docs §2.6). */
+export type AgentStatus = ChatStatus;
+
+/**
+ * Events the chats service adds to a chat's log besides the agent's own `AgentEvent`s:
+ * - `user-message` when a message is sent (also while it waits in the queue),
+ * - `turn-start` when its turn starts running, `turn-end` when it ends (`done` / `failed` / `aborted`).
+ */
+export type ChatServiceEvent =
+  | { type: 'user-message'; turnId: string; text: string; queued: boolean }
+  | { type: 'turn-start'; turnId: string; agentId: string; model: string | null; mode: string | null }
+  | { type: 'turn-end'; turnId: string; status: 'done' | 'failed' | 'aborted'; error?: string };
+
+/** Everything in a chat's event log. */
+export type ChatEvent = AgentEvent | ChatServiceEvent;
+
+/** A stored chat event as streamed to subscribers: `seq` is per chat, starts at 1, has no gaps. */
+export type ChatEventEnvelope = ChatEventRecord<ChatEvent>;
+
+/** What the chats service publishes on the shared bus (merged into `BandEvents`). */
+export type ChatBusEvents = {
+  /** One event was appended to a chat's log (already stored: its seq is final). */
+  'chat.event': [event: ChatEventEnvelope];
+  'workspace.status': [workspaceId: string, status: AgentStatus];
+};
+
+export interface CreateChatInput {
+  workspaceId: string;
+  /** An id from settings `codingAgents`. @default settings.defaultCodingAgent, else the first entry */
+  agent?: string;
+  model?: string;
+  /** `plan` / `edit` (or an agent's native mode). */
+  mode?: string;
+  name?: string;
+}
+
+export interface SendInput {
+  /** Without it, the workspace's active chat (created when the workspace has none). */
+  chatId?: string;
+  workspaceId?: string;
+  message: string;
+}
+
+export interface SendResult {
+  chat: Chat;
+  turn: Turn;
+  /** True when another turn was running: this one starts when it ends. */
+  queued: boolean;
+}
+
+export interface AbortInput {
+  chatId: string;
+  /**
+   * Also drop the messages waiting in the queue (their turns end `aborted`). Without it they stay queued
+   * and the next one starts as soon as the running turn has stopped. @default false
+   */
+  clearQueue?: boolean;
+}
+
+export interface AbortResult {
+  /** The turn that was running and is now aborted, if any. */
+  abortedTurnId: string | null;
+  /** Queued turns dropped (`clearQueue`). */
+  clearedTurnIds: string[];
+}
+
+export interface ChatHistory {
+  chat: Chat;
+  turns: Turn[];
+  /** Events after `afterSeq`, oldest first (one page). */
+  events: ChatEventEnvelope[];
+  /** The chat's last seq: more pages exist while the last returned seq is below it. */
+  lastSeq: number;
+}
+
+export interface ChatService {
+  /** Fills `codingAgents` from PATH on first launch and closes turns a previous server left running. */
+  start(): Promise<void>;
+  create(input: CreateChatInput): Chat;
+  list(input?: { workspaceId?: string }): Chat[];
+  /** By id or unique id prefix. */
+  get(chatId: string): Chat;
+  /** Starts a turn, or queues it while one runs (one running turn per chat). */
+  send(input: SendInput): SendResult;
+  /** Aborts the running turn (the agent's whole process tree) and resolves once it is recorded. */
+  abort(input: AbortInput): Promise<AbortResult>;
+  history(input: { chatId: string; afterSeq?: number; limit?: number }): ChatHistory;
+  /**
+   * A chat's events after `afterSeq`: subscribes first, backfills from SQLite, dedupes, then goes live.
+   * Every event is yielded exactly once, in seq order, whatever the timing. Ends when `signal` aborts.
+   */
+  subscribe(input: { chatId: string; afterSeq?: number }, signal?: AbortSignal): AsyncGenerator<ChatEventEnvelope>;
+  /** Current agent status of every workspace, then each change. Ends when `signal` aborts. */
+  subscribeStatuses(signal?: AbortSignal): AsyncGenerator<{ workspaceId: string; status: AgentStatus }>;
+  /** waiting / working / needs-attention. */
+  workspaceStatus(workspaceId: string): AgentStatus;
+  /**
+   * Runs a workspace's stored initial request (`workspaces create --prompt`): creates a chat with its
+   * agent/model/mode, sends the prompt and clears the request. Returns undefined when there is none.
+   */
+  runInitialRequest(workspaceId: string): SendResult | undefined;
+  /** Aborts every running agent and waits for them. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ChatServiceDeps {
+  store: Store;
+  settings: SettingsStore;
+  events: TypedEmitter<ChatBusEvents>;
+  logger: Logger;
+  /** BAND_HOME (for the first-launch detection marker). */
+  home: string;
+  /** Environment for agent processes and PATH lookups. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Builds the agent for a `codingAgents` entry; tests inject fake or offline CLIs here. */
+  createAgent?: (config: CodingAgentConfig) => CodingAgent;
+}
+
+/** Subscribers buffer at most this many live events before falling back to reading SQLite. */
+const LIVE_BUFFER_LIMIT = 10_000;
+const BACKFILL_PAGE = 1_000;
+const MAX_MESSAGE_CHARS = 200_000;
+/** Tools that stop and wait for the user (band-docs §2.5). */
+const ATTENTION_TOOLS = new Set(['AskUserQuestion', 'ExitPlanMode']);
+
+interface RunningTurn {
+  turn: Turn;
+  session?: AgentSession;
+  done: Promise<void>;
+  abortRequested: boolean;
+}
+
+export function createChatService(deps: ChatServiceDeps): ChatService {
+  const { store, settings, events, logger } = deps;
+  const env = deps.env ?? process.env;
+  const createAgent =
+    deps.createAgent ??
+    ((config: CodingAgentConfig) =>
+      createCodingAgent({ type: config.type, command: config.command, model: config.model, maxTurns: config.maxTurns, baseEnv: env, logger }));
+  const running = new Map<string, RunningTurn>();
+  const publishedStatus = new Map<string, AgentStatus>();
+  let closed = false;
+
+  // --- lookups ---
+  function getChat(chatId: string): Chat {
+    const exact = store.chats.get(chatId);
+    if (exact) return exact;
+    const matches = chatId.length >= 4 ? store.chats.findByIdPrefix(chatId) : [];
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      throw new BandApiError('INVALID_INPUT', `Chat id prefix is ambiguous: ${chatId}`, { reason: 'CHAT_ID_AMBIGUOUS', hint: 'Type more characters of the id.' });
+    }
+    throw notFound('chat', chatId);
+  }
+
+  function getWorkspace(workspaceId: string) {
+    const ws = store.workspaces.get(workspaceId) ?? (workspaceId.length >= 4 ? single(store.workspaces.findByIdPrefix(workspaceId)) : undefined);
+    if (!ws) throw notFound('workspace', workspaceId);
+    return ws;
+  }
+
+  function agentConfig(agentId: string): CodingAgentConfig | undefined {
+    return settings.get().codingAgents.find((a) => a.id === agentId);
+  }
+
+  // --- event log ---
+  function append(chatId: string, turnId: string | null, event: ChatEvent): ChatEventEnvelope {
+    const seq = store.chatEvents.append(chatId, turnId, event as unknown as ChatEventInput);
+    const envelope: ChatEventEnvelope = { chatId, seq, turnId, type: event.type, event, createdAt: new Date().toISOString() };
+    events.emit('chat.event', envelope);
+    return envelope;
+  }
+
+  // --- status ---
+  function aggregate(workspaceId: string): AgentStatus {
+    const chats = store.chats.list(workspaceId);
+    if (chats.some((c) => c.status === 'working')) return 'working';
+    if (chats.some((c) => c.status === 'needs-attention')) return 'needs-attention';
+    return 'waiting';
+  }
+
+  function setChatStatus(chat: Chat, status: AgentStatus) {
+    if (store.chats.get(chat.id)?.status !== status) store.chats.update(chat.id, { status });
+    const next = aggregate(chat.workspaceId);
+    if (publishedStatus.get(chat.workspaceId) !== next) {
+      publishedStatus.set(chat.workspaceId, next);
+      events.emit('workspace.status', chat.workspaceId, next);
+    }
+  }
+
+  // --- turns ---
+  function pump(chatId: string) {
+    if (closed || running.has(chatId)) return;
+    const turn = store.turns.startNext(chatId);
+    if (!turn) return;
+    const entry: RunningTurn = { turn, done: Promise.resolve(), abortRequested: false };
+    running.set(chatId, entry);
+    entry.done = runTurn(chatId, entry)
+      .catch((error) => logger.error(`chat ${chatId}: turn ${turn.id} crashed: ${(error as Error).message}`))
+      .finally(() => {
+        running.delete(chatId);
+        pump(chatId);
+      });
+  }
+
+  async function runTurn(chatId: string, entry: RunningTurn) {
+    const { turn } = entry;
+    let chat = store.chats.get(chatId);
+    if (!chat) return;
+    const workspace = store.workspaces.get(chat.workspaceId);
+    append(chatId, turn.id, { type: 'turn-start', turnId: turn.id, agentId: chat.agentId, model: chat.model, mode: chat.mode });
+    setChatStatus(chat, 'working');
+
+    const fail = (message: string, hint?: string) => {
+      append(chatId, turn.id, { type: 'error', message: hint ? `${message}. ${hint}` : message });
+      append(chatId, turn.id, { type: 'session-result', status: 'failed', reason: message });
+      store.turns.finish(turn.id, 'failed', { error: message });
+      append(chatId, turn.id, { type: 'turn-end', turnId: turn.id, status: 'failed', error: message });
+      setChatStatus(chat!, 'needs-attention');
+    };
+
+    if (!workspace) return fail(`Workspace ${chat.workspaceId} no longer exists`);
+    const config = agentConfig(chat.agentId);
+    if (!config) {
+      return fail(`Coding agent "${chat.agentId}" is not configured`, 'Add it to codingAgents in settings (band settings), or pick another agent for this chat.');
+    }
+    let session: AgentSession;
+    try {
+      session = createAgent(config).runSession(turn.prompt, {
+        cwd: workspace.path,
+        sessionId: chat.agentSessionId ?? undefined,
+        model: chat.model ?? config.model,
+        mode: chat.mode ?? undefined,
+        maxTurns: config.maxTurns,
+      });
+    } catch (error) {
+      const e = error as AgentError;
+      return fail(e.message, e instanceof AgentError ? e.hint : undefined);
+    }
+    entry.session = session;
+    if (entry.abortRequested) void session.abort();
+
+    const started = Date.now();
+    let result: Extract<AgentEvent, { type: 'session-result' }> | undefined;
+    let lastError: string | undefined;
+    for await (const event of session) {
+      if (!store.isOpen) break;
+      append(chatId, turn.id, event);
+      switch (event.type) {
+        case 'session-start':
+          if (event.sessionId !== chat.agentSessionId) chat = store.chats.update(chatId, { agentSessionId: event.sessionId }) ?? chat;
+          break;
+        case 'tool-use':
+          if (ATTENTION_TOOLS.has(event.name)) setChatStatus(chat, 'needs-attention');
+          break;
+        case 'tool-result':
+          if (store.chats.get(chatId)?.status === 'needs-attention') setChatStatus(chat, 'working');
+          break;
+        case 'error':
+          lastError = event.message;
+          break;
+        case 'session-result':
+          result = event;
+          break;
+      }
+    }
+    if (!store.isOpen) return;
+    const status = !result || result.status === 'failed' ? 'failed' : result.status === 'aborted' ? 'aborted' : 'done';
+    const error = status === 'failed' ? (lastError ?? result?.reason ?? 'the agent failed') : status === 'aborted' ? 'aborted' : undefined;
+    store.turns.finish(turn.id, status, {
+      error,
+      costUsd: result?.costUsd,
+      durationMs: result?.durationMs ?? Date.now() - started,
+      numTurns: result?.numTurns,
+    });
+    append(chatId, turn.id, { type: 'turn-end', turnId: turn.id, status, ...(error ? { error } : {}) });
+    const more = !closed && store.turns.queued(chatId).length > 0;
+    // Finished or failed: the user should look. Aborted by the user: they already know.
+    if (!more) setChatStatus(chat, status === 'aborted' ? 'waiting' : 'needs-attention');
+  }
+
+  function createChat(input: CreateChatInput): Chat {
+    const workspace = getWorkspace(input.workspaceId);
+    const s = settings.get();
+    const agentId = input.agent ?? s.defaultCodingAgent ?? s.codingAgents[0]?.id;
+    if (!agentId) {
+      throw new BandApiError('PRECONDITION_FAILED', 'No coding agent is configured', {
+        reason: 'NO_CODING_AGENT',
+        hint: 'Install one (npm i -g @anthropic-ai/claude-code, @openai/codex or opencode-ai) and restart Band, or add it to codingAgents in settings.',
+      });
+    }
+    const config = agentConfig(agentId);
+    if (!config) {
+      throw new BandApiError('INVALID_INPUT', `Unknown coding agent: ${agentId}`, {
+        reason: 'UNKNOWN_CODING_AGENT',
+        hint: `Configured agents: ${s.codingAgents.map((a) => a.id).join(', ') || 'none'}.`,
+      });
+    }
+    const chat = store.chats.create({
+      workspaceId: workspace.id,
+      agentId,
+      model: input.model ?? config.model ?? null,
+      mode: input.mode ?? null,
+      title: input.name ?? '',
+    });
+    store.workspaces.update(workspace.id, { activeChatId: chat.id });
+    return chat;
+  }
+
+  function send(input: SendInput): SendResult {
+    if (closed) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
+    const message = input.message;
+    if (typeof message !== 'string' || message.trim() === '') throw new BandApiError('INVALID_INPUT', 'The message is empty', { reason: 'EMPTY_MESSAGE' });
+    if (message.length > MAX_MESSAGE_CHARS) throw new BandApiError('INVALID_INPUT', `The message is longer than ${MAX_MESSAGE_CHARS} characters`, { reason: 'MESSAGE_TOO_LONG' });
+    let chat: Chat;
+    if (input.chatId) {
+      chat = getChat(input.chatId);
+    } else if (input.workspaceId) {
+      const ws = getWorkspace(input.workspaceId);
+      const active = ws.activeChatId ? store.chats.get(ws.activeChatId) : undefined;
+      chat = active ?? store.chats.list(ws.id).at(-1) ?? createChat({ workspaceId: ws.id });
+    } else {
+      throw new BandApiError('INVALID_INPUT', 'Give a chat id or a workspace id', { reason: 'NO_TARGET' });
+    }
+    const workspace = store.workspaces.get(chat.workspaceId);
+    if (workspace && workspace.status !== 'ready') {
+      throw new BandApiError('PRECONDITION_FAILED', `Workspace ${workspace.id} is ${workspace.status}`, {
+        reason: 'WORKSPACE_NOT_READY',
+        hint: workspace.status === 'creating' ? 'Wait until the worktree is created.' : 'Recreate the workspace.',
+      });
+    }
+    if (!chat.title) chat = store.chats.update(chat.id, { title: message.trim().split('\n')[0]!.slice(0, 80) }) ?? chat;
+    const turn = store.turns.create({ chatId: chat.id, prompt: message });
+    const queued = running.has(chat.id) || closed;
+    append(chat.id, turn.id, { type: 'user-message', turnId: turn.id, text: message, queued });
+    pump(chat.id);
+    return { chat: store.chats.get(chat.id) ?? chat, turn: store.turns.get(turn.id) ?? turn, queued };
+  }
+
+  async function abort(input: AbortInput): Promise<AbortResult> {
+    const chat = getChat(input.chatId);
+    const clearedTurnIds: string[] = [];
+    if (input.clearQueue) {
+      for (const turn of store.turns.queued(chat.id)) {
+        if (store.turns.finish(turn.id, 'aborted', { error: 'cleared from the queue' })) {
+          append(chat.id, turn.id, { type: 'turn-end', turnId: turn.id, status: 'aborted', error: 'cleared from the queue' });
+          clearedTurnIds.push(turn.id);
+        }
+      }
+    }
+    const entry = running.get(chat.id);
+    if (!entry) return { abortedTurnId: null, clearedTurnIds };
+    entry.abortRequested = true;
+    await entry.session?.abort();
+    await entry.done;
+    return { abortedTurnId: entry.turn.id, clearedTurnIds };
+  }
+
+  async function* subscribe(input: { chatId: string; afterSeq?: number }, signal?: AbortSignal): AsyncGenerator<ChatEventEnvelope> {
+    const chat = getChat(input.chatId);
+    let last = Number.isFinite(input.afterSeq) ? Math.max(0, Math.floor(input.afterSeq!)) : 0;
+    // 1. Subscribe before reading the backlog, so nothing published in between is missed.
+    let live: ChatEventEnvelope[] = [];
+    let overflowed = false;
+    let wake: (() => void) | undefined;
+    const off = events.on('chat.event', (envelope) => {
+      if (envelope.chatId !== chat.id) return;
+      if (live.length >= LIVE_BUFFER_LIMIT) {
+        // A slow subscriber: drop the buffer, the events are in SQLite and are read from there instead.
+        live = [];
+        overflowed = true;
+      } else {
+        live.push(envelope);
+      }
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      for (;;) {
+        // 2. Backfill (also after an overflow, or when a live event shows a gap).
+        const backfillTo = overflowed ? Number.POSITIVE_INFINITY : (live[0]?.seq ?? Number.POSITIVE_INFINITY);
+        overflowed = false;
+        while (last + 1 < backfillTo) {
+          if (signal?.aborted) return;
+          const page = store.chatEvents.listAfter<ChatEvent>(chat.id, last, BACKFILL_PAGE);
+          for (const record of page) {
+            if (record.seq >= backfillTo) break;
+            last = record.seq;
+            yield record;
+          }
+          if (page.length < BACKFILL_PAGE || (page.at(-1)?.seq ?? 0) >= backfillTo) break;
+        }
+        // 3. Live, deduped against what was already yielded.
+        while (live.length > 0 && !overflowed) {
+          const envelope = live.shift()!;
+          if (envelope.seq <= last) continue;
+          if (envelope.seq > last + 1) {
+            live.unshift(envelope); // gap: fill it from SQLite first
+            break;
+          }
+          last = envelope.seq;
+          yield envelope;
+        }
+        if (signal?.aborted) return;
+        if (live.length === 0 && !overflowed) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+        if (signal?.aborted) return;
+      }
+    } finally {
+      off();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function* subscribeStatuses(signal?: AbortSignal) {
+    const pending: Array<{ workspaceId: string; status: AgentStatus }> = [];
+    let wake: (() => void) | undefined;
+    const off = events.on('workspace.status', (workspaceId, status) => {
+      pending.push({ workspaceId, status });
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      for (const ws of store.workspaces.list()) yield { workspaceId: ws.id, status: aggregate(ws.id) };
+      for (;;) {
+        while (pending.length) yield pending.shift()!;
+        if (signal?.aborted) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        if (signal?.aborted) return;
+      }
+    } finally {
+      off();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    async start() {
+      try {
+        await fillDetectedCodingAgents({ settings, home: deps.home, env, logger });
+      } catch (error) {
+        logger.warn(`coding agent detection failed: ${(error as Error).message}`);
+      }
+      // A turn cannot still be running after a restart; queued ones are not started behind the user's back.
+      const wasRunning = new Set(store.chats.list().flatMap((c) => store.turns.running(c.id) ?? []).map((t) => t.id));
+      const touched = store.turns.failInterrupted('The Band server stopped while this turn was running', { includeQueued: true });
+      for (const turnId of touched) {
+        const turn = store.turns.get(turnId);
+        if (!turn) continue;
+        append(turn.chatId, turnId, { type: 'turn-end', turnId, status: wasRunning.has(turnId) ? 'failed' : 'aborted', error: turn.error ?? undefined });
+      }
+      for (const chat of store.chats.list()) if (chat.status === 'working') store.chats.update(chat.id, { status: 'needs-attention' });
+    },
+    create: createChat,
+    list: (input) => store.chats.list(input?.workspaceId ? getWorkspace(input.workspaceId).id : undefined),
+    get: getChat,
+    send,
+    abort,
+    history(input) {
+      const chat = getChat(input.chatId);
+      return {
+        chat,
+        turns: store.turns.list(chat.id),
+        events: store.chatEvents.listAfter<ChatEvent>(chat.id, input.afterSeq ?? 0, input.limit),
+        lastSeq: store.chatEvents.lastSeq(chat.id),
+      };
+    },
+    subscribe,
+    subscribeStatuses,
+    workspaceStatus: (workspaceId) => aggregate(getWorkspace(workspaceId).id),
+    runInitialRequest(workspaceId) {
+      const ws = getWorkspace(workspaceId);
+      const request = ws.initialRequest;
+      if (!request?.prompt) return undefined;
+      store.workspaces.update(ws.id, { initialRequest: null });
+      const chat = createChat({ workspaceId: ws.id, agent: request.agent, model: request.model, mode: request.mode });
+      return send({ chatId: chat.id, message: request.prompt });
+    },
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        const entries = [...running.values()];
+        for (const entry of entries) entry.abortRequested = true;
+        await Promise.all(entries.map(async (entry) => {
+          await entry.session?.abort();
+          await entry.done;
+        }));
+      })();
+      return closing;
+    },
+  };
+}
+
+function single<T>(items: T[]): T | undefined {
+  return items.length === 1 ? items[0] : undefined;
+}

@@ -1,0 +1,135 @@
+// Resume over a real tRPC WebSocket: a subscriber that loses its socket mid-turn and reconnects with its last
+// event id receives every event exactly once.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { createContextInner } from '../src/context.js';
+import { type AppRouter, appRouter } from '../src/root.js';
+import type { ChatEventEnvelope } from '../src/services/chat-service.js';
+import type { Services } from '../src/services/index.js';
+import { type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
+
+let fixture: ChatFixture | undefined;
+let cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+  cleanup = [];
+  await fixture?.[Symbol.asyncDispose]();
+  fixture = undefined;
+});
+
+async function serve(f: ChatFixture) {
+  const services = { chats: f.chats, events: f.events } as unknown as Services;
+  const http: Server = createServer();
+  const wss = new WebSocketServer({ server: http });
+  const handler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: () => createContextInner({ principal: { kind: 'root', listener: 'local' } as never, services }),
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  cleanup.push(async () => {
+    handler.broadcastReconnectNotification();
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    http.closeAllConnections();
+    await new Promise((r) => http.close(r));
+  });
+  return { url, wss };
+}
+
+function client(url: string) {
+  const ws = createWSClient({ url, WebSocket: WebSocket as never, retryDelayMs: () => 20 });
+  cleanup.push(() => ws.close());
+  return { ws, trpc: createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] }) };
+}
+
+describe('chats.events over WebSocket', () => {
+  it('a subscriber whose socket drops mid-turn reconnects with its last id and gets every event exactly once', async () => {
+    fixture = await createChatFixture();
+    fixture.fake = { scenario: 'slow', events: 60, delayMs: 10 };
+    const { url, wss } = await serve(fixture);
+    const { trpc } = client(url);
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+
+    const received: ChatEventEnvelope[] = [];
+    const ids: string[] = [];
+    let dropped = false;
+    const sub = trpc.chats.events.subscribe(
+      { chatId: chat.id },
+      {
+        onData(tracked) {
+          ids.push(tracked.id);
+          received.push(tracked.data as ChatEventEnvelope);
+          if (!dropped && received.length === 15) {
+            dropped = true;
+            for (const socket of wss.clients) socket.terminate(); // the phone went to sleep
+          }
+        },
+      },
+    );
+    cleanup.push(() => sub.unsubscribe());
+    const { turn } = fixture.chats.send({ chatId: chat.id, message: 'stream please' });
+    await waitForTurn(fixture, turn.id);
+    const last = fixture.store.chatEvents.lastSeq(chat.id);
+    await vi.waitFor(() => expect(received.at(-1)?.seq).toBe(last), { timeout: 10_000 });
+
+    expect(dropped).toBe(true);
+    expect(received.map((e) => e.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    expect(ids).toEqual(received.map((e) => String(e.seq)));
+    expect(received.at(-1)!.event).toMatchObject({ type: 'turn-end', status: 'done' });
+  });
+
+  it('a new client that passes lastEventId gets only what it missed', async () => {
+    fixture = await createChatFixture();
+    const { url } = await serve(fixture);
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'one' }).turn.id);
+    const last = fixture.store.chatEvents.lastSeq(chat.id);
+    const { trpc } = client(url);
+    const received: number[] = [];
+    const sub = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: String(last - 3) }, { onData: (t) => received.push(Number(t.id)) });
+    cleanup.push(() => sub.unsubscribe());
+    await vi.waitFor(() => expect(received).toEqual([last - 2, last - 1, last]));
+    // Then live: a second turn arrives on the same subscription.
+    await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'two' }).turn.id);
+    const end = fixture.store.chatEvents.lastSeq(chat.id);
+    await vi.waitFor(() => expect(received.at(-1)).toBe(end));
+    expect(received).toEqual(Array.from({ length: end - last + 3 }, (_, i) => last - 2 + i));
+  });
+
+  it('a garbage lastEventId means "from the start", and an unknown chat is an error for the subscriber', async () => {
+    fixture = await createChatFixture();
+    const { url } = await serve(fixture);
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'one' }).turn.id);
+    const { trpc } = client(url);
+    const received: number[] = [];
+    const sub = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: '-5; DROP TABLE' }, { onData: (t) => received.push(Number(t.id)) });
+    cleanup.push(() => sub.unsubscribe());
+    await vi.waitFor(() => expect(received[0]).toBe(1));
+    const error = await new Promise<Error>((resolve) => {
+      const bad = trpc.chats.events.subscribe({ chatId: 'chat_missing' }, { onError: resolve });
+      cleanup.push(() => bad.unsubscribe());
+    });
+    expect(error.message).toMatch(/chat not found/);
+  });
+
+  it('chats.statuses streams workspace agent status', async () => {
+    fixture = await createChatFixture();
+    const { url } = await serve(fixture);
+    const { trpc } = client(url);
+    const seen: string[] = [];
+    const sub = trpc.chats.statuses.subscribe(undefined, { onData: (s) => seen.push(`${s.workspaceId}:${s.status}`) });
+    cleanup.push(() => sub.unsubscribe());
+    const ws = fixture.workspace.id;
+    await vi.waitFor(() => expect(seen).toEqual([`${ws}:waiting`]));
+    const chat = fixture.chats.create({ workspaceId: ws });
+    await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'x' }).turn.id);
+    await vi.waitFor(() => expect(seen).toEqual([`${ws}:waiting`, `${ws}:working`, `${ws}:needs-attention`]));
+  });
+});

@@ -1,0 +1,307 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createCodingAgent } from '@band/agents';
+import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ChatEventEnvelope } from '../src/services/chat-service.js';
+import { AGENT_DETECTION_MARKER } from '../src/services/agent-detection.js';
+import { alive, type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
+
+let fixture: ChatFixture | undefined;
+let model: ScriptedModel | undefined;
+afterEach(async () => {
+  await fixture?.[Symbol.asyncDispose]();
+  await model?.close();
+  fixture = undefined;
+  model = undefined;
+});
+
+const types = (events: ChatEventEnvelope[]) => events.map((e) => e.type).filter((t, i, all) => t !== all[i - 1]);
+
+describe('chats with the real Claude Code CLI (offline, scripted model)', () => {
+  it('a message makes the agent write a file in the worktree; events are stored in order and the turn is done', async () => {
+    const claude = findClaudeCodeBinary()!;
+    fixture = await createChatFixture({
+      agents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }],
+      createAgent: (config, f) =>
+        createCodingAgent({
+          type: config.type,
+          command: config.command,
+          baseEnv: { PATH: process.env.PATH },
+          env: claudeCodeOfflineEnv({ home: join(f.dir, 'claude-home'), baseUrl: model!.url }),
+        }),
+    });
+    const file = join(fixture.workspace.path, 'hello.txt');
+    model = await startScriptedModel([
+      { content: [{ type: 'text', text: 'Writing it.' }, { type: 'tool_use', name: 'Write', input: { file_path: file, content: 'hello\n' } }] },
+      { content: [{ type: 'text', text: 'done' }] },
+    ]);
+    const statuses: string[] = [];
+    fixture.events.on('workspace.status', (ws, status) => ws === fixture!.workspace.id && statuses.push(status));
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id, mode: 'edit' });
+    const { turn, queued } = fixture.chats.send({ chatId: chat.id, message: 'Create hello.txt' });
+    expect(queued).toBe(false);
+    const finished = await waitForTurn(fixture, turn.id);
+
+    expect(finished).toMatchObject({ status: 'done', numTurns: 2, error: null });
+    expect(finished.costUsd).toBeGreaterThan(0);
+    expect(readFileSync(file, 'utf8')).toBe('hello\n');
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: fixture.workspace.path, encoding: 'utf8' })).toContain('?? hello.txt');
+    const { events, lastSeq, turns } = fixture.chats.history({ chatId: chat.id });
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+    expect(types(events)).toEqual(['user-message', 'turn-start', 'session-start', 'text-delta', 'tool-use', 'tool-result', 'text-delta', 'session-result', 'turn-end']);
+    expect(turns).toHaveLength(1);
+    const start = events.find((e) => e.type === 'session-start')!.event as { sessionId: string };
+    expect(fixture.chats.get(chat.id)).toMatchObject({ agentSessionId: start.sessionId, status: 'needs-attention', title: 'Create hello.txt' });
+    expect(statuses).toEqual(['working', 'needs-attention']);
+  });
+});
+
+describe('turns', () => {
+  it('a message sent while a turn runs is queued and starts when the first ends; one turn runs at a time', async () => {
+    fixture = await createChatFixture();
+    fixture.fake = { scenario: 'slow', events: 5, delayMs: 30 };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    const first = fixture.chats.send({ chatId: chat.id, message: 'one' });
+    const second = fixture.chats.send({ chatId: chat.id, message: 'two' });
+    expect(first.queued).toBe(false);
+    expect(second.queued).toBe(true);
+    expect(fixture.store.turns.get(second.turn.id)!.status).toBe('queued');
+    await waitForTurn(fixture, second.turn.id);
+    expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['done', 'done']);
+    const events = fixture.chats.history({ chatId: chat.id, limit: 5000 }).events;
+    const marks = events.filter((e) => e.type.startsWith('turn-') || e.type === 'user-message').map((e) => `${e.type}:${e.turnId === first.turn.id ? 1 : 2}`);
+    expect(marks).toEqual(['user-message:1', 'turn-start:1', 'user-message:2', 'turn-end:1', 'turn-start:2', 'turn-end:2']);
+  });
+
+  it('the second turn resumes the agent session of the first', async () => {
+    fixture = await createChatFixture();
+    const argvFile = join(fixture.dir, 'argv.json');
+    fixture.fake = { argvFile };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id, model: 'opus', mode: 'plan' });
+    await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'one' }).turn.id);
+    const sessionId = fixture.chats.get(chat.id).agentSessionId!;
+    expect(sessionId).toBeTruthy();
+    await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'two' }).turn.id);
+    const { argv } = JSON.parse(readFileSync(argvFile, 'utf8'));
+    expect(argv.join(' ')).toContain(`--resume ${sessionId} --model opus --permission-mode plan`);
+  });
+
+  it('abort kills the agent process tree and records the turn as aborted; queued messages stay and run next', async () => {
+    fixture = await createChatFixture({ killGraceMs: 300 });
+    const pidFile = join(fixture.dir, 'pids');
+    fixture.fake = { scenario: 'hang', pidFile, ignoreSigterm: true };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    const running = fixture.chats.send({ chatId: chat.id, message: 'forever' });
+    await vi.waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
+    const [pid, grandchild] = readFileSync(pidFile, 'utf8').split(' ').map(Number) as [number, number];
+    fixture.fake = { scenario: 'ok' };
+    const next = fixture.chats.send({ chatId: chat.id, message: 'after' });
+    const result = await fixture.chats.abort({ chatId: chat.id });
+    expect(result).toEqual({ abortedTurnId: running.turn.id, clearedTurnIds: [] });
+    expect(alive(pid)).toBe(false);
+    expect(alive(grandchild)).toBe(false);
+    expect(fixture.store.turns.get(running.turn.id)).toMatchObject({ status: 'aborted', error: 'aborted' });
+    expect(await waitForTurn(fixture, next.turn.id)).toMatchObject({ status: 'done' });
+  });
+
+  it('abort with clearQueue drops the queued messages too', async () => {
+    fixture = await createChatFixture({ killGraceMs: 300 });
+    fixture.fake = { scenario: 'hang', pidFile: join(fixture.dir, 'p') };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    fixture.chats.send({ chatId: chat.id, message: 'forever' });
+    const queued = fixture.chats.send({ chatId: chat.id, message: 'later' });
+    await vi.waitFor(() => expect(existsSync(join(fixture!.dir, 'p'))).toBe(true), { timeout: 10_000 });
+    const result = await fixture.chats.abort({ chatId: chat.id, clearQueue: true });
+    expect(result.clearedTurnIds).toEqual([queued.turn.id]);
+    expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['aborted', 'aborted']);
+    expect(fixture.chats.get(chat.id).status).toBe('waiting');
+    expect(await fixture.chats.abort({ chatId: chat.id })).toEqual({ abortedTurnId: null, clearedTurnIds: [] });
+  });
+
+  it('a crashing agent fails the turn with its error and the workspace needs attention', async () => {
+    fixture = await createChatFixture();
+    fixture.fake = { scenario: 'crash' };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    const turn = await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'hi' }).turn.id);
+    expect(turn.status).toBe('failed');
+    expect(turn.error).toMatch(/exited with code 3/);
+    expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('needs-attention');
+    const stored = JSON.stringify(fixture.chats.history({ chatId: chat.id }).events);
+    expect(stored).not.toContain('sk-ant-secret');
+  });
+
+  it('a missing CLI fails the turn with the install command, instead of throwing', async () => {
+    fixture = await createChatFixture({ agents: [{ id: 'codex', type: 'codex', label: 'Codex', command: 'codex-not-installed' }] });
+    fixture.chats = (await import('../src/services/chat-service.js')).createChatService({
+      store: fixture.store,
+      settings: fixture.settings,
+      events: fixture.events,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      home: fixture.home,
+      env: { PATH: fixture.dir },
+    });
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    const turn = await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'hi' }).turn.id);
+    expect(turn.status).toBe('failed');
+    const error = fixture.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'error')!.event as { message: string };
+    expect(error.message).toContain('npm i -g @openai/codex');
+  });
+
+  it('refuses empty messages, unknown chats and agents, and a workspace that is not ready', async () => {
+    fixture = await createChatFixture();
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    expect(() => fixture!.chats.send({ chatId: chat.id, message: '   ' })).toThrow(/empty/);
+    expect(() => fixture!.chats.send({ chatId: 'chat_nope', message: 'x' })).toThrow(/chat not found/);
+    expect(() => fixture!.chats.send({ message: 'x' })).toThrow(/chat id or a workspace id/);
+    expect(() => fixture!.chats.create({ workspaceId: fixture!.workspace.id, agent: 'cursor' })).toThrow(/Unknown coding agent/);
+    expect(() => fixture!.chats.create({ workspaceId: 'ws_nope' })).toThrow(/workspace not found/);
+    fixture.store.workspaces.update(fixture.workspace.id, { status: 'removing' });
+    expect(() => fixture!.chats.send({ chatId: chat.id, message: 'x' })).toThrow(/removing/);
+  });
+
+  it('a prompt that looks like an option reaches the agent as text', async () => {
+    fixture = await createChatFixture({ agents: [{ id: 'opencode', type: 'opencode', label: 'OpenCode', command: (await import('@band/agents/testing')).fakeAgentPath() }] });
+    const argvFile = join(fixture.dir, 'argv.json');
+    fixture.fake = { argvFile };
+    const { turn } = fixture.chats.send({ workspaceId: fixture.workspace.id, message: '--upload-pack=touch /tmp/pwned' });
+    await waitForTurn(fixture, turn.id);
+    expect(JSON.parse(readFileSync(argvFile, 'utf8')).argv.slice(-2)).toEqual(['--', '--upload-pack=touch /tmp/pwned']);
+    const text = fixture.chats.history({ chatId: turn.chatId }).events.find((e) => e.type === 'text-delta')!.event;
+    expect(text).toMatchObject({ text: 'You said: --upload-pack=touch /tmp/pwned' });
+  });
+
+  it('send without a chat id targets the active chat, creating one the first time', async () => {
+    fixture = await createChatFixture();
+    const a = fixture.chats.send({ workspaceId: fixture.workspace.id, message: 'one' });
+    await waitForTurn(fixture, a.turn.id);
+    const b = fixture.chats.send({ workspaceId: fixture.workspace.id, message: 'two' });
+    expect(b.chat.id).toBe(a.chat.id);
+    expect(fixture.store.workspaces.get(fixture.workspace.id)!.activeChatId).toBe(a.chat.id);
+    await waitForTurn(fixture, b.turn.id);
+  });
+
+  it('runs a workspace initial request once', async () => {
+    fixture = await createChatFixture();
+    fixture.store.workspaces.update(fixture.workspace.id, { initialRequest: { prompt: 'kick off', mode: 'plan' } });
+    const started = fixture.chats.runInitialRequest(fixture.workspace.id)!;
+    expect(started.chat.mode).toBe('plan');
+    await waitForTurn(fixture, started.turn.id);
+    expect(fixture.chats.runInitialRequest(fixture.workspace.id)).toBeUndefined();
+  });
+
+  it('close() stops running agents and refuses new messages', async () => {
+    fixture = await createChatFixture();
+    const pidFile = join(fixture.dir, 'pids');
+    fixture.fake = { scenario: 'hang', pidFile };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    const { turn } = fixture.chats.send({ chatId: chat.id, message: 'x' });
+    await vi.waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
+    const pids = readFileSync(pidFile, 'utf8').split(' ').map(Number);
+    await fixture.chats.close();
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(fixture.store.turns.get(turn.id)!.status).toBe('aborted');
+    expect(() => fixture!.chats.send({ chatId: chat.id, message: 'y' })).toThrow(/shutting down/);
+  });
+});
+
+describe('startup', () => {
+  it('fills codingAgents from PATH on first launch only, and never over a user-set list', async () => {
+    fixture = await createChatFixture({ agents: [] });
+    await fixture.settings.update((s) => ({ ...s, codingAgents: [], defaultCodingAgent: null }));
+    const bin = join(fixture.dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), '#!/bin/sh\n');
+    chmodSync(join(bin, 'claude'), 0o755);
+    const { createChatService } = await import('../src/services/chat-service.js');
+    const make = () =>
+      createChatService({ store: fixture!.store, settings: fixture!.settings, events: fixture!.events, logger: { debug() {}, info() {}, warn() {}, error() {} }, home: fixture!.home, env: { PATH: bin } });
+    await make().start();
+    expect(fixture.settings.get()).toMatchObject({ codingAgents: [{ id: 'claude-code', type: 'claude-code', command: 'claude' }], defaultCodingAgent: 'claude-code' });
+    expect(existsSync(join(fixture.home, AGENT_DETECTION_MARKER))).toBe(true);
+    // The user empties the list: a later launch leaves it empty.
+    await fixture.settings.update((s) => ({ ...s, codingAgents: [], defaultCodingAgent: null }));
+    await make().start();
+    expect(fixture.settings.get().codingAgents).toEqual([]);
+  });
+
+  it('closes turns a previous server left running or queued, with a turn-end event', async () => {
+    fixture = await createChatFixture();
+    const chat = fixture.store.chats.create({ workspaceId: fixture.workspace.id, agentId: 'claude-code' });
+    const a = fixture.store.turns.create({ chatId: chat.id, prompt: 'a' });
+    const b = fixture.store.turns.create({ chatId: chat.id, prompt: 'b' });
+    fixture.store.turns.startNext(chat.id);
+    fixture.store.chats.update(chat.id, { status: 'working' });
+    await fixture.chats.start();
+    expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['failed', 'aborted']);
+    const ends = fixture.chats.history({ chatId: chat.id }).events.map((e) => e.event);
+    expect(ends).toEqual([
+      { type: 'turn-end', turnId: a.id, status: 'failed', error: expect.stringContaining('stopped') },
+      { type: 'turn-end', turnId: b.id, status: 'aborted', error: expect.stringContaining('stopped') },
+    ]);
+    expect(fixture.chats.get(chat.id).status).toBe('needs-attention');
+  });
+});
+
+describe('subscribe', () => {
+  it('backfills after a given seq and then goes live, each event exactly once and in order', async () => {
+    fixture = await createChatFixture();
+    fixture.fake = { scenario: 'slow', events: 40, delayMs: 5 };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    const { turn } = fixture.chats.send({ chatId: chat.id, message: 'go' });
+    await vi.waitFor(() => expect(fixture!.store.chatEvents.lastSeq(chat.id)).toBeGreaterThan(10));
+    const controller = new AbortController();
+    const seqs: number[] = [];
+    for await (const envelope of fixture.chats.subscribe({ chatId: chat.id, afterSeq: 5 }, controller.signal)) {
+      seqs.push(envelope.seq);
+      if (envelope.type === 'turn-end') controller.abort();
+    }
+    await waitForTurn(fixture, turn.id);
+    const last = fixture.store.chatEvents.lastSeq(chat.id);
+    expect(seqs).toEqual(Array.from({ length: last - 5 }, (_, i) => i + 6));
+  });
+
+  it('a subscriber too slow for a flood falls back to SQLite and still misses nothing', async () => {
+    fixture = await createChatFixture();
+    fixture.fake = { scenario: 'flood', events: 15_000 };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    const controller = new AbortController();
+    const iterator = fixture.chats.subscribe({ chatId: chat.id }, controller.signal);
+    const first = iterator.next(); // subscribed; now stall while the flood is stored
+    const { turn } = fixture.chats.send({ chatId: chat.id, message: 'go' });
+    await first;
+    await waitForTurn(fixture, turn.id, 60_000);
+    let count = 1;
+    let previous = 1;
+    for await (const envelope of iterator) {
+      expect(envelope.seq).toBe(previous + 1);
+      previous = envelope.seq;
+      count++;
+      if (envelope.type === 'turn-end') break;
+    }
+    expect(count).toBe(fixture.store.chatEvents.lastSeq(chat.id));
+  }, 60_000);
+
+  it('statuses yields a snapshot of every workspace, then changes', async () => {
+    fixture = await createChatFixture();
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    const done = (async () => {
+      for await (const s of fixture!.chats.subscribeStatuses(controller.signal)) {
+        seen.push(s.status);
+        if (s.status === 'needs-attention') controller.abort();
+      }
+    })();
+    await vi.waitFor(() => expect(seen).toEqual(['waiting']));
+    fixture.chats.send({ chatId: chat.id, message: 'x' });
+    await done;
+    expect(seen).toEqual(['waiting', 'working', 'needs-attention']);
+  });
+
+  it('an unknown chat is NOT_FOUND', async () => {
+    fixture = await createChatFixture();
+    await expect(fixture.chats.subscribe({ chatId: 'chat_missing' }).next()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
