@@ -1,2 +1,64 @@
 // Test kit for @band/tunnel: shipped as @band/tunnel/testing.
-export {};
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Absolute path of the fake cloudflared (an executable Node script with a shebang). Spawn it directly
+ * on POSIX, or as `process.execPath <path>` anywhere; `createTunnel({ binaryPath })` and
+ * `BAND_CLOUDFLARED_PATH` accept it as is. Scenarios: see `fakeScenarios`.
+ */
+export const fakeCloudflaredPath: string = fileURLToPath(new URL('./fake-cloudflared.mjs', import.meta.url));
+
+/** Every scenario the fake understands (`FAKE_CFD_SCENARIO`; combine with `+`). */
+export const fakeScenarios = Object.freeze([
+  'ok',
+  'rate-limit',
+  'api-5xx-html',
+  'api-json-error',
+  'offline',
+  'api-timeout=<ms>',
+  'edge-unreachable',
+  'quic-blocked',
+  'slow-register=<ms>',
+  'drop-after=<ms>,<down-ms>',
+  'crash-after=<ms>',
+  'exit-after=<ms>:<code>',
+  'autoupdate-after=<ms>',
+  'metrics-port-busy',
+  'ignore-sigterm',
+  'origin-errors',
+  'auth-fail',
+  'legacy=2022',
+  'legacy=2026.5',
+] as const);
+
+export interface FakeEnvOptions {
+  /** e.g. `crash-after=500` or `ignore-sigterm+slow-register=300`. @default 'ok' */
+  scenario?: string;
+  version?: string;
+  hostname?: string;
+  seed?: string;
+  /** Multiply every delay of the fake (backoff, registration spacing). */
+  timeScale?: number;
+  /** Directory where the fake writes `<pid>.json` with its argv, env subset and events. */
+  stateDir?: string;
+}
+
+/** Environment variables selecting the fake's behaviour; merge with `edge.env`. */
+export function fakeCloudflaredEnv(options: FakeEnvOptions = {}): Record<string, string> {
+  const env: Record<string, string> = { FAKE_CFD_SCENARIO: options.scenario ?? 'ok' };
+  if (options.version) env.FAKE_CFD_VERSION = options.version;
+  if (options.hostname) env.FAKE_CFD_HOSTNAME = options.hostname;
+  if (options.seed) env.FAKE_CFD_SEED = options.seed;
+  if (options.timeScale !== undefined) env.FAKE_CFD_TIME_SCALE = String(options.timeScale);
+  if (options.stateDir) env.FAKE_CFD_STATE_DIR = options.stateDir;
+  return env;
+}
+
+/** A valid-looking named-tunnel token (base64 JSON with `a`, `t`, `s`) for the fake. */
+export function fakeTunnelToken(): string {
+  const json = JSON.stringify({ a: '0123456789abcdef0123456789abcdef', t: '6ff42ae2-765d-4adf-8112-31c55c1551ef', s: Buffer.from('fake-secret-32-bytes-long-value!').toString('base64') });
+  return Buffer.from(json).toString('base64');
+}
+
+export { startFakeEdge } from './fake-edge.js';
+export type { EdgeRoute, FakeEdge, FakeEdgeOptions } from './fake-edge.js';

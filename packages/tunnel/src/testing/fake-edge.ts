@@ -1,0 +1,266 @@
+import { randomBytes } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import selfsigned from 'selfsigned';
+
+/** A hostname registered by a running fake cloudflared. */
+export interface EdgeRoute {
+  hostname: string;
+  origin: string;
+  connection: string;
+  pid?: number;
+}
+
+export interface FakeEdge extends AsyncDisposable {
+  /** The HTTPS port on 127.0.0.1. */
+  port: number;
+  /** `https://127.0.0.1:<port>` */
+  url: string;
+  /** Give these to whatever spawns the fake cloudflared so it registers its hostname here. */
+  env: Record<string, string>;
+  /** The self-signed certificate (PEM), if a client wants to trust it instead of ignoring errors. */
+  cert: string;
+  /** Chromium flags that make `https://<words>.trycloudflare.com` land on this edge. */
+  chromiumArgs: string[];
+  /** Hostnames with at least one live connection. */
+  routes(): EdgeRoute[];
+  /** Resolve when `hostname` is routable (or any hostname, when omitted). */
+  waitForRoute(hostname?: string, timeoutMs?: number): Promise<EdgeRoute>;
+  close(): Promise<void>;
+}
+
+export interface FakeEdgeOptions {
+  /** Extra hostnames for the certificate and routing (named tunnels), e.g. `band.example.com`. */
+  hostnames?: string[];
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+function ray(): string {
+  return `${randomBytes(8).toString('hex')}-LAX`;
+}
+
+function errorPage(status: number, code: number, title: string, detail: string, rayId: string): string {
+  return `<!DOCTYPE html>
+<html lang="en-US"><head><title>${title} | ${detail} | Cloudflare</title></head>
+<body><div id="cf-wrapper"><h1><span class="cf-error-type">Error</span> <span class="code-label">${code}</span></h1>
+<h2>${title}</h2><p>${detail}</p><p>Cloudflare Ray ID: <strong>${rayId}</strong></p><p>HTTP ${status}</p></div></body></html>
+`;
+}
+
+/**
+ * An HTTPS stand-in for Cloudflare's edge on 127.0.0.1. A fake cloudflared started with `edge.env`
+ * registers `https://<words>.trycloudflare.com` here; requests and WebSocket upgrades for that host
+ * are proxied to its `--url` with the headers the real edge adds. When the fake stops, its hostname
+ * answers 530 / error 1033 like Cloudflare does.
+ */
+export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<FakeEdge> {
+  const secret = randomBytes(16).toString('hex');
+  const altNames = [
+    { type: 2 as const, value: '*.trycloudflare.com' },
+    { type: 2 as const, value: 'localhost' },
+    { type: 7 as const, ip: '127.0.0.1' },
+    ...(options.hostnames ?? []).map((h) => ({ type: 2 as const, value: h })),
+  ];
+  const pems = await selfsigned.generate([{ name: 'commonName', value: '*.trycloudflare.com' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    notBeforeDate: new Date(Date.now() - 60_000),
+    notAfterDate: new Date(Date.now() + 2 * 86_400_000),
+    extensions: [{ name: 'subjectAltName', altNames }],
+  });
+  // hostname -> live connections (one per registered edge connection of the fake)
+  const table = new Map<string, Map<string, EdgeRoute>>();
+  const waiters = new Set<() => void>();
+  const sockets = new Set<Duplex>();
+
+  const lookup = (hostHeader: string | undefined): EdgeRoute | undefined => {
+    const host = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
+    const conns = table.get(host);
+    return conns ? [...conns.values()].at(-1) : undefined;
+  };
+
+  const cfHeaders = (req: IncomingMessage, rayId: string): Record<string, string> => {
+    const clientIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const prior = req.headers['x-forwarded-for'];
+    return {
+      'cf-connecting-ip': clientIp,
+      'cf-ray': rayId,
+      'cf-visitor': '{"scheme":"https"}',
+      'cf-ipcountry': 'XX',
+      'x-forwarded-for': prior ? `${prior}, ${clientIp}` : clientIp,
+      'x-forwarded-proto': 'https',
+    };
+  };
+
+  const forwardHeaders = (req: IncomingMessage, rayId: string, keepUpgrade: boolean): Record<string, string | string[]> => {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined) continue;
+      if (!keepUpgrade && HOP_BY_HOP.has(k)) continue;
+      // Clients cannot spoof the edge's own headers.
+      if (k.startsWith('cf-') || k === 'x-forwarded-proto') continue;
+      out[k] = v;
+    }
+    return { ...out, ...cfHeaders(req, rayId) };
+  };
+
+  const onControl = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.headers['x-fake-edge-secret'] !== secret) {
+      res.writeHead(403).end('forbidden\n');
+      return;
+    }
+    let buf = '';
+    let route: EdgeRoute | undefined;
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      if (route) return;
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl === -1) return;
+      try {
+        const msg = JSON.parse(buf.slice(0, nl)) as EdgeRoute;
+        if (!msg.hostname || !/^https?:\/\//.test(msg.origin)) throw new Error('bad registration');
+        route = { hostname: msg.hostname.toLowerCase(), origin: msg.origin, connection: String(msg.connection), pid: msg.pid };
+        let conns = table.get(route.hostname);
+        if (!conns) table.set(route.hostname, (conns = new Map()));
+        conns.set(route.connection, route);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('registered\n');
+        for (const w of [...waiters]) w();
+      } catch {
+        res.writeHead(400).end('bad registration\n');
+      }
+    });
+    // The registration lives as long as the fake's connection: a dead or stopped fake unregisters.
+    const drop = () => {
+      if (!route) return;
+      const conns = table.get(route.hostname);
+      conns?.delete(route.connection);
+      if (conns && conns.size === 0) table.delete(route.hostname);
+      route = undefined;
+    };
+    req.on('close', drop);
+    res.on('close', drop);
+  };
+
+  const server = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (req.url?.startsWith('/__edge/') && (host === '127.0.0.1' || host === 'localhost')) return onControl(req, res);
+    const rayId = ray();
+    const route = lookup(req.headers.host);
+    if (!route) {
+      res.writeHead(530, { 'content-type': 'text/html; charset=UTF-8', 'cf-ray': rayId, server: 'cloudflare' });
+      res.end(errorPage(530, 1033, 'Argo Tunnel error', 'Cloudflare Tunnel error: the tunnel for this hostname is not connected', rayId));
+      return;
+    }
+    const target = new URL(route.origin);
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port || 80,
+        method: req.method,
+        path: req.url,
+        headers: forwardHeaders(req, rayId, false),
+      },
+      (up) => {
+        const headers: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+        res.writeHead(up.statusCode ?? 502, { ...headers, 'cf-ray': rayId, server: 'cloudflare' });
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(502, { 'content-type': 'text/html; charset=UTF-8', 'cf-ray': rayId, server: 'cloudflare' });
+      res.end(errorPage(502, 502, 'Bad gateway', 'The origin behind the tunnel could not be reached', rayId));
+    });
+    req.pipe(upstream);
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const rayId = ray();
+    const route = lookup(req.headers.host);
+    if (!route) {
+      socket.end(`HTTP/1.1 530 Origin Unreachable\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    const target = new URL(route.origin);
+    const upstream = net.connect(Number(target.port || 80), target.hostname);
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => {
+      socket.end(`HTTP/1.1 502 Bad Gateway\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    });
+    upstream.on('connect', () => {
+      const headers = forwardHeaders(req, rayId, true);
+      let head1 = `${req.method} ${req.url} HTTP/1.1\r\n`;
+      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) head1 += `${k}: ${one}\r\n`;
+      upstream.write(`${head1}\r\n`);
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    socket.on('close', () => upstream.destroy());
+    upstream.on('close', () => socket.destroy());
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  let closing: Promise<void> | undefined;
+
+  const edge: FakeEdge = {
+    port,
+    url: `https://127.0.0.1:${port}`,
+    env: { FAKE_CFD_EDGE_URL: `https://127.0.0.1:${port}`, FAKE_CFD_EDGE_SECRET: secret },
+    cert: pems.cert,
+    chromiumArgs: [`--host-resolver-rules=MAP *.trycloudflare.com 127.0.0.1:${port}${(options.hostnames ?? []).map((h) => `, MAP ${h} 127.0.0.1:${port}`).join('')}`, '--ignore-certificate-errors'],
+    routes: () => [...table.values()].flatMap((conns) => [...conns.values()].slice(-1)),
+    waitForRoute(hostname, timeoutMs = 10_000) {
+      const find = () => (hostname ? lookup(hostname.replace(/^https?:\/\//, '')) : edge.routes()[0]);
+      const found = find();
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const r = find();
+          if (r) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(r);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no route for ${hostname ?? 'any hostname'} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+      });
+    },
+    close() {
+      if (!closing) {
+        closing = new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+          server.closeAllConnections?.();
+        });
+      }
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return edge.close();
+    },
+  };
+  return edge;
+}
