@@ -75,12 +75,18 @@ export function connect(url: string, headers: Record<string, string> = {}): Reco
     ws.once('error', reject);
   });
   ws.on('error', () => {});
+  opened.catch(() => {});
   return {
     ws,
     output: () => Buffer.concat(chunks).toString('utf8'),
     messages,
     closed,
     opened,
-    sendJson: (value) => ws.send(JSON.stringify(value)),
+    // Queued until open, in order, so tests can send right after connecting.
+    sendJson: (value) => {
+      const text = JSON.stringify(value);
+      if (ws.readyState === ws.OPEN) ws.send(text);
+      else void opened.then(() => ws.send(text), () => {});
+    },
   };
 }

@@ -62,3 +62,9 @@ export const SOCKET_CLOSE = Object.freeze({
   /** The viewer could not keep up and was dropped. */
   TOO_SLOW: 4408,
 });
+
+/** Unknown terminal, workspace or language: our NOT_FOUND, or another Band package's `*_NOT_FOUND` code. */
+export function isNotFound(error: unknown): boolean {
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
+  return (typeof code === 'string' && code.endsWith('NOT_FOUND')) || (typeof reason === 'string' && reason.endsWith('NOT_FOUND'));
+}

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import { BandApiError } from '../errors.js';
+import { isNotFound } from '../terminals/socket-caps.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { TerminalAttachment, TerminalInfo, TerminalService } from '../services/terminal-service.js';
 import { applyHeartbeat } from '../terminals/heartbeat.js';
@@ -125,7 +126,7 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
           },
         });
       } catch (error) {
-        const isMissing = error instanceof BandApiError && error.code === 'NOT_FOUND';
+        const isMissing = isNotFound(error);
         ws.close(isMissing ? SOCKET_CLOSE.NOT_FOUND : SOCKET_CLOSE.POLICY, isMissing ? 'terminal not found' : 'cannot attach');
         if (!isMissing) logger.warn(`terminal ${id}: attach failed: ${(error as Error).message}`);
         return;

@@ -1,0 +1,325 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BandApiError } from '../src/errors.js';
+import { createMessageReader, encodeMessage, type FramingError } from '../src/lsp/content-length.js';
+import { nextRestartDelay } from '../src/lsp/language-server.js';
+import { createLspService, type LspServiceOptions } from '../src/services/lsp-service.js';
+import { isProcessAlive, listProcessTree } from '../src/terminals/process-tree.js';
+import { createSocketBudget, SOCKET_CLOSE } from '../src/terminals/socket-caps.js';
+import { createLspSocketRoute } from '../src/ws/lsp.js';
+import { connect, type RecordingSocket, startTestServer, tempDir } from './helpers.js';
+
+const FAKE_SERVER = fileURLToPath(new URL('./fixtures/fake-language-server.mjs', import.meta.url));
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('Content-Length framing', () => {
+  const messages = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { text: 'héllo wörld — ✓ 𝄞' } },
+    { jsonrpc: '2.0', method: 'textDocument/didOpen', params: { text: 'x'.repeat(300) } },
+    { jsonrpc: '2.0', id: 'abc', result: null },
+  ];
+  const stream = Buffer.concat(messages.map(encodeMessage));
+
+  it('parses the same messages however the stream is split into two or three chunks', () => {
+    for (let i = 0; i <= stream.length; i++) {
+      const j = Math.min(stream.length, i + 7);
+      const got: unknown[] = [];
+      const errors: FramingError[] = [];
+      const reader = createMessageReader({ onMessage: (m) => got.push(m), onError: (e) => errors.push(e) });
+      reader.push(stream.subarray(0, i));
+      reader.push(stream.subarray(i, j));
+      reader.push(stream.subarray(j));
+      expect(errors).toEqual([]);
+      expect(got).toEqual(messages);
+    }
+  });
+
+  it('parses a stream fed one byte at a time, with extra headers in any case', () => {
+    const body = Buffer.from(JSON.stringify({ id: 7, ok: '✓' }));
+    const framed = Buffer.concat([Buffer.from(`content-type: application/vscode-jsonrpc; charset=utf-8\r\nCONTENT-LENGTH: ${body.length}\r\n\r\n`), body]);
+    const got: unknown[] = [];
+    const reader = createMessageReader({ onMessage: (m) => got.push(m) });
+    for (const byte of Buffer.concat([framed, framed])) reader.push(Buffer.from([byte]));
+    expect(got).toEqual([{ id: 7, ok: '✓' }, { id: 7, ok: '✓' }]);
+  });
+
+  it('reports malformed frames and carries on with the next one', () => {
+    const good = encodeMessage({ id: 1 });
+    const got: unknown[] = [];
+    const errors: string[] = [];
+    const reader = createMessageReader({ onMessage: (m) => got.push(m), onError: (e) => errors.push(e.code), maxMessageBytes: 100, maxHeaderBytes: 64 });
+    reader.push(Buffer.from('Content-Length: abc\r\n\r\n'));
+    reader.push(good);
+    reader.push(Buffer.from('X-Other: 1\r\n\r\n'));
+    reader.push(Buffer.from('garbage line without colon\r\n\r\n'));
+    reader.push(good);
+    reader.push(Buffer.from('Content-Length: 5\r\n\r\n{nope'));
+    reader.push(good);
+    reader.push(Buffer.concat([Buffer.from('Content-Length: 500\r\n\r\n'), Buffer.alloc(500, 0x7b)]));
+    reader.push(good);
+    reader.push(Buffer.from('Content-Length: 99999999999999999999\r\n\r\n'));
+    reader.push(good);
+    reader.push(Buffer.alloc(200, 0x41));
+    reader.push(Buffer.from('\r\n\r\n'));
+    reader.push(good);
+    expect(errors).toEqual(['BAD_HEADER', 'BAD_HEADER', 'BAD_HEADER', 'BAD_JSON', 'MESSAGE_TOO_LARGE', 'BAD_HEADER', 'HEADER_TOO_LONG', 'BAD_HEADER']);
+    expect(got).toEqual([{ id: 1 }, { id: 1 }, { id: 1 }, { id: 1 }, { id: 1 }, { id: 1 }]);
+  });
+});
+
+describe('nextRestartDelay', () => {
+  it.each([
+    [0, 500],
+    [1, 1000],
+    [3, 4000],
+    [4, 8000],
+    [5, undefined],
+  ])('attempt %i → %s ms', (attempt, delay) => {
+    expect(nextRestartDelay(attempt)).toBe(delay);
+  });
+  it('caps the delay', () => {
+    expect(nextRestartDelay(9, { baseMs: 1000, maxMs: 5000, maxRestarts: 20 })).toBe(5000);
+  });
+});
+
+async function setup(overrides: Partial<LspServiceOptions> = {}) {
+  const dir = await tempDir('band-lsp-');
+  cleanups.push(() => dir[Symbol.asyncDispose]());
+  const workspace = path.join(dir.path, 'worktree');
+  await mkdir(workspace, { recursive: true });
+  const lsp = createLspService({
+    resolveWorkspacePath: async (id) => {
+      if (id !== 'ws_test') throw new BandApiError('NOT_FOUND', `workspace not found: ${id}`);
+      return workspace;
+    },
+    languages: { fake: { command: process.execPath, args: [FAKE_SERVER] }, fake2: { id: 'fake', command: process.execPath, args: [FAKE_SERVER] } },
+    restartBaseMs: 10,
+    ...overrides,
+  });
+  cleanups.push(() => lsp.close());
+  const server = await startTestServer([createLspSocketRoute({ lsp, sockets: createSocketBudget() })]);
+  cleanups.push(() => server.close());
+  return { lsp, server, workspace, dir: dir.path };
+}
+
+/** Sends a request and waits for the response with that id. */
+async function request(socket: RecordingSocket, id: number | string, method: string, params?: unknown): Promise<Record<string, any>> {
+  socket.sendJson({ jsonrpc: '2.0', id, method, params });
+  let response: Record<string, any> | undefined;
+  await vi.waitFor(
+    () => {
+      response = socket.messages.find((m) => m.id === id && m.method === undefined);
+      if (!response) throw new Error(`no response to ${method} #${id}`);
+    },
+    { timeout: 20_000, interval: 20 },
+  );
+  socket.messages.splice(socket.messages.indexOf(response!), 1);
+  return response!;
+}
+
+describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
+  it('shares one server between clients, routing responses by rewritten ids', async () => {
+    const { server, lsp, workspace } = await setup();
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    const b = connect(server.wsUrl('/api/lsp/ws_test/fake2'));
+    await Promise.all([a.opened, b.opened]);
+    const init = await request(a, 1, 'initialize', { processId: 4242, rootUri: 'file:///elsewhere', capabilities: {} });
+    expect(init.result.capabilities).toEqual({ hoverProvider: true });
+    expect(a.messages.find((m) => m.method === 'band/attached')?.params).toEqual({ workspaceId: 'ws_test', language: 'fake', rootUri: pathToFileURL(workspace).href });
+    const initB = await request(b, 1, 'initialize', { capabilities: {} });
+    expect(initB.result).toEqual(init.result);
+    a.sendJson({ jsonrpc: '2.0', method: 'initialized', params: {} });
+    b.sendJson({ jsonrpc: '2.0', method: 'initialized', params: {} });
+
+    // Same id from both clients, answered to each with their own params.
+    const [ra, rb] = await Promise.all([request(a, 5, 'test/echo', { from: 'a' }), request(b, 5, 'test/echo', { from: 'b' })]);
+    expect(ra.result.params).toEqual({ from: 'a' });
+    expect(rb.result.params).toEqual({ from: 'b' });
+    expect(ra.result.serverSideId).not.toBe(rb.result.serverSideId);
+    expect(a.messages.filter((m) => m.id === 5)).toEqual([]);
+
+    const stats = (await request(a, 'stats', 'test/stats')).result;
+    expect(stats.initializeCount).toBe(1);
+    expect(stats.notifications.filter((n: string) => n === 'initialized')).toHaveLength(1);
+    // The server works in the worktree and dies with Band, whatever the client claimed.
+    expect(stats.initializeParams.rootUri).toBe(pathToFileURL(workspace).href);
+    expect(stats.initializeParams.processId).toBe(process.pid);
+    expect(lsp.list()).toEqual([{ workspaceId: 'ws_test', server: 'fake', pid: stats.pid, clients: 2 }]);
+  });
+
+  it('broadcasts server notifications, sends server requests to one client and relays its answer', async () => {
+    const { server } = await setup();
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await a.opened;
+    await request(a, 1, 'initialize', { capabilities: {} });
+    const b = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await request(b, 1, 'initialize', { capabilities: {} });
+    await request(a, 2, 'test/notify', { n: 1 });
+    await vi.waitFor(() => expect(b.messages.find((m) => m.method === '$/progress')?.params.value).toEqual({ n: 1 }));
+
+    b.sendJson({ jsonrpc: '2.0', id: 3, method: 'test/askClient' });
+    let ask: Record<string, any> | undefined;
+    await vi.waitFor(() => {
+      ask = a.messages.find((m) => m.method === 'workspace/configuration');
+      expect(ask).toBeDefined();
+    });
+    expect(b.messages.find((m) => m.method === 'workspace/configuration')).toBeUndefined();
+    a.sendJson({ jsonrpc: '2.0', id: ask!.id, result: [{ answer: 42 }] });
+    await vi.waitFor(() => expect(b.messages.find((m) => m.id === 3)?.result.result).toEqual([{ answer: 42 }]));
+  });
+
+  it('opens a document once for the server and closes it when its last client leaves', async () => {
+    const { server } = await setup();
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    const b = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await request(a, 1, 'initialize', {});
+    await request(b, 1, 'initialize', {});
+    const open = (s: RecordingSocket, uri: string) => s.sendJson({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'ts', version: 1, text: '' } } });
+    // A request round trip after each step: messages from different sockets have no order of their own.
+    let n = 100;
+    const flush = (s: RecordingSocket) => request(s, n++, 'test/echo');
+    open(a, 'file:///x.ts');
+    await flush(a);
+    open(b, 'file:///x.ts');
+    open(b, 'file:///y.ts');
+    await flush(b);
+    a.sendJson({ jsonrpc: '2.0', method: 'textDocument/didClose', params: { textDocument: { uri: 'file:///x.ts' } } });
+    await flush(a);
+    b.ws.close();
+    await b.closed;
+    await vi.waitFor(async () => {
+      const stats = (await request(a, `s${Math.random()}`, 'test/stats')).result;
+      expect(stats.notifications.filter((n: string) => n.startsWith('textDocument/'))).toEqual([
+        'textDocument/didOpen file:///x.ts',
+        'textDocument/didOpen file:///y.ts',
+        'textDocument/didClose file:///x.ts',
+        'textDocument/didClose file:///y.ts',
+      ]);
+    });
+  });
+
+  it('restarts a crashed server with backoff, fails its pending requests and tells the clients', async () => {
+    const { server, lsp } = await setup();
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await request(a, 1, 'initialize', { capabilities: {} });
+    a.sendJson({ jsonrpc: '2.0', method: 'initialized', params: {} });
+    const firstPid = lsp.list()[0]!.pid!;
+    a.sendJson({ jsonrpc: '2.0', id: 2, method: 'test/slow' });
+    a.sendJson({ jsonrpc: '2.0', id: 3, method: 'test/crash' });
+    await vi.waitFor(() => expect(a.messages.find((m) => m.id === 2)?.error.message).toMatch(/crashed/));
+    await vi.waitFor(() => expect(a.messages.find((m) => m.method === 'window/showMessage')?.params.message).toMatch(/crashed.*restarting/));
+    await vi.waitFor(() => expect(a.messages.find((m) => m.method === 'band/serverRestarted')?.params).toMatchObject({ language: 'fake', ok: true }));
+    const stats = (await request(a, 4, 'test/stats')).result;
+    expect(stats.pid).not.toBe(firstPid);
+    // Re-initialized by the bridge with the first client's parameters.
+    expect(stats.initializeCount).toBe(1);
+    expect(stats.notifications).toContain('initialized');
+    await vi.waitFor(() => expect(isProcessAlive(firstPid)).toBe(false));
+  });
+
+  it('gives up after repeated crashes and closes the clients', async () => {
+    const { server } = await setup({ maxRestarts: 1 });
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await request(a, 1, 'initialize', {});
+    a.sendJson({ jsonrpc: '2.0', id: 2, method: 'test/crash' });
+    await vi.waitFor(() => expect(a.messages.some((m) => m.method === 'band/serverRestarted')).toBe(true));
+    a.sendJson({ jsonrpc: '2.0', id: 3, method: 'test/crash' });
+    expect(await a.closed).toMatchObject({ code: SOCKET_CLOSE.NORMAL, reason: expect.stringMatching(/stopped/) });
+    expect(a.messages.find((m) => m.method === 'band/serverStopped')?.params).toMatchObject({ reason: 'crashed' });
+  });
+
+  it('stops an idle server once its last socket closes, and starts a new one on next use', async () => {
+    const { server, lsp } = await setup({ idleTimeoutMs: 50 });
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await request(a, 1, 'initialize', {});
+    const pid = lsp.list()[0]!.pid!;
+    a.ws.close();
+    await vi.waitFor(() => expect(isProcessAlive(pid)).toBe(false));
+    await vi.waitFor(() => expect(lsp.list()).toEqual([]));
+    const b = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await request(b, 1, 'initialize', {});
+    expect(lsp.list()[0]!.pid).not.toBe(pid);
+  });
+
+  it('refuses unknown languages and workspaces, and answers malformed frames with JSON-RPC errors', async () => {
+    const { server } = await setup();
+    for (const p of ['/api/lsp/ws_test/cobol', '/api/lsp/ws_test/__proto__', '/api/lsp/ws_test/constructor', '/api/lsp/ws_nope/fake']) {
+      const s = connect(server.wsUrl(p));
+      expect(await s.closed).toMatchObject({ code: SOCKET_CLOSE.NOT_FOUND });
+    }
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await a.opened;
+    a.ws.send('{not json');
+    a.ws.send('[1,2]');
+    a.ws.send(JSON.stringify({ jsonrpc: '2.0', id: { x: 1 }, method: 'x' }));
+    a.ws.send(Buffer.from('{}'), { binary: true });
+    await vi.waitFor(() => expect(a.messages.filter((m) => m.error).map((m) => m.error.code)).toEqual(expect.arrayContaining([-32700, -32600, -32600, -32600])));
+    // Shutdown from one client is answered by the bridge; the server keeps running.
+    expect((await request(a, 9, 'shutdown')).result).toBeNull();
+    expect((await request(a, 10, 'test/echo', 1)).result.params).toBe(1);
+  });
+
+  it('closing the service stops every server', async () => {
+    const { server, lsp } = await setup();
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await request(a, 1, 'initialize', {});
+    const pid = lsp.list()[0]!.pid!;
+    await lsp.close();
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(lsp.list()).toEqual([]);
+  });
+});
+
+describe('typescript-language-server through the socket', () => {
+  it('answers initialize and hover for a file in a real git worktree, and leaves nothing behind on close', async () => {
+    const dir = await tempDir('band-lsp-ts-');
+    cleanups.push(() => dir[Symbol.asyncDispose]());
+    const repo = path.join(dir.path, 'repo');
+    const worktree = path.join(dir.path, 'worktrees', 'feat');
+    await mkdir(path.join(repo, 'src'), { recursive: true });
+    const source = "export function add(a: number, b: number): number {\n  return a + b;\n}\nexport const total = add(1, 2);\n";
+    await writeFile(path.join(repo, 'src', 'math.ts'), source);
+    await writeFile(path.join(repo, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022' } }));
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    git(repo, 'init', '-q', '-b', 'main');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'init');
+    git(repo, 'worktree', 'add', '-q', '-b', 'feat', worktree);
+
+    const lsp = createLspService({ resolveWorkspacePath: async () => worktree });
+    cleanups.push(() => lsp.close());
+    const server = await startTestServer([createLspSocketRoute({ lsp, sockets: createSocketBudget() })]);
+    cleanups.push(() => server.close());
+
+    const client = connect(server.wsUrl('/api/lsp/ws_1/typescript'));
+    await client.opened;
+    const init = await request(client, 1, 'initialize', {
+      processId: null,
+      rootUri: null,
+      capabilities: { textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] } } },
+    });
+    expect(init.error).toBeUndefined();
+    expect(init.result.capabilities.hoverProvider).toBe(true);
+    client.sendJson({ jsonrpc: '2.0', method: 'initialized', params: {} });
+    const attached = client.messages.find((m) => m.method === 'band/attached')!;
+    const uri = `${attached.params.rootUri}/src/math.ts`;
+    const text = await readFile(path.join(worktree, 'src', 'math.ts'), 'utf8');
+    client.sendJson({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'typescript', version: 1, text } } });
+    // Hover over `add` in `add(1, 2)` on line 3.
+    const hover = await request(client, 2, 'textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 22 } });
+    expect(JSON.stringify(hover.result.contents)).toContain('function add(a: number, b: number): number');
+
+    const [info] = lsp.list();
+    const tree = listProcessTree(info!.pid!) ?? [];
+    expect(tree.length).toBeGreaterThanOrEqual(2); // the language server and its tsserver
+    await lsp.close();
+    await vi.waitFor(() => expect(tree.filter(isProcessAlive)).toEqual([]));
+  }, 60_000);
+});
