@@ -1,4 +1,5 @@
 import { BandApiError } from '../errors.js';
+import { isNotFound } from './socket-caps.js';
 
 /** The part of a workspaces service that terminals and language servers need. */
 interface WorkspaceLookup {
@@ -15,7 +16,13 @@ export function createWorkspacePathResolver(getWorkspaces: () => WorkspaceLookup
     if (!workspaces) {
       throw new BandApiError('UNAVAILABLE', 'Workspaces are not available on this server', { reason: 'NO_WORKSPACES' });
     }
-    const row = (await workspaces.get(workspaceId)) as { path?: unknown } | undefined;
+    let row: { path?: unknown } | undefined;
+    try {
+      row = (await workspaces.get(workspaceId)) as { path?: unknown } | undefined;
+    } catch (error) {
+      if (error instanceof BandApiError || !isNotFound(error)) throw error;
+      throw new BandApiError('NOT_FOUND', `workspace not found: ${workspaceId}`, { reason: 'WORKSPACE_NOT_FOUND', cause: error });
+    }
     if (!row || typeof row.path !== 'string') {
       throw new BandApiError('NOT_FOUND', `workspace not found: ${workspaceId}`, { reason: 'WORKSPACE_NOT_FOUND' });
     }

@@ -1,0 +1,145 @@
+// The terminal and language-server endpoints behind the real gate and createBandApi, the way the Band server
+// composes them: HTTP tRPC with a bearer token, WebSockets with bearer + exact Origin.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { bearerHeader, createTestGate, type TestGate } from '@band/auth/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { type BandApi, createBandApi } from '../src/create-band-api.js';
+import { isProcessAlive, listProcessTree } from '../src/terminals/process-tree.js';
+import { connect, type RecordingSocket } from './helpers.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Harness {
+  api: BandApi;
+  testGate: TestGate;
+  origin: string;
+  wsBase: string;
+  workspace: string;
+  trpc(procedure: string, input: unknown, kind?: 'query' | 'mutation'): Promise<{ status: number; body: any }>;
+  socket(pathname: string, headers?: Record<string, string>): RecordingSocket;
+}
+
+async function startBand(): Promise<Harness> {
+  const testGate = await createTestGate();
+  cleanups.push(() => testGate.close());
+  const { gate } = testGate;
+  const api = await createBandApi({ home: testGate.home, settings: testGate.settings, gate, env: { ...process.env, SHELL: '/bin/sh', PS1: '$ ' } });
+  cleanups.push(() => api.close());
+  const workspace = path.join(testGate.home, 'worktrees', 'demo', 'main');
+  await mkdir(workspace, { recursive: true });
+  // Until the workspaces service is part of Services, give the lazy lookup one workspace.
+  const services = api.services as unknown as { workspaces?: { get(id: string): unknown } };
+  services.workspaces ??= {
+    get: (id: string) => {
+      if (id !== 'ws_demo') throw Object.assign(new Error(`workspace not found: ${id}`), { code: 'NOT_FOUND' });
+      return { id, path: workspace };
+    },
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const principal = await gate.handleRequest(req, res, 'local');
+    if (!principal) return;
+    if (!api.handleRequest(req, res, principal)) {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  server.on('upgrade', async (req, socket, head) => {
+    const principal = await gate.handleUpgrade(req, socket, 'local');
+    if (!principal) return;
+    if (!api.handleUpgrade(req, socket, head, principal)) socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // The API first: upgraded sockets keep http.Server#close waiting until they end.
+  cleanups.push(async () => {
+    await api.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const port = (server.address() as AddressInfo).port;
+  gate.setLocalPort(port);
+  const origin = `http://127.0.0.1:${port}`;
+  const headers = bearerHeader(testGate.token);
+  return {
+    api,
+    testGate,
+    origin,
+    wsBase: `ws://127.0.0.1:${port}`,
+    workspace,
+    async trpc(procedure, input, kind = 'mutation') {
+      const url = `http://127.0.0.1:${port}/api/trpc/${procedure}`;
+      const response =
+        kind === 'query'
+          ? await fetch(`${url}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+          : await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', origin }, body: JSON.stringify(input) });
+      const body = await response.json();
+      return { status: response.status, body };
+    },
+    socket(pathname, extra = headers) {
+      return connect(`ws://127.0.0.1:${port}${pathname}`, { origin, ...extra });
+    },
+  };
+}
+
+const refusal = (url: string, headers: Record<string, string>) =>
+  new Promise<number>((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => resolve(101));
+    ws.on('error', () => {});
+  });
+
+describe('terminals behind the gate and createBandApi', () => {
+  it('creates a terminal over HTTP tRPC and streams it over an authenticated WebSocket', async () => {
+    const band = await startBand();
+    const created = await band.trpc('terminals.create', { workspaceId: 'ws_demo', command: 'echo up-$((20+1))' });
+    expect(created).toMatchObject({ status: 200, body: {} });
+    const terminal = created.body.result.data;
+    expect(terminal.cwd).toBe(band.workspace);
+    const viewer = band.socket(`/api/terminals/${terminal.id}`);
+    await vi.waitFor(() => expect(viewer.output()).toContain('up-21'), { timeout: 10_000 });
+    viewer.sendJson({ type: 'input', data: 'echo typed-$((4*4))\r' });
+    await vi.waitFor(() => expect(viewer.output()).toContain('typed-16'), { timeout: 10_000 });
+    const output = await band.trpc('terminals.output', { id: terminal.id, lines: 5 }, 'query');
+    expect(output.body.result.data.lines.join('\n')).toContain('typed-16');
+    const missing = await band.trpc('terminals.create', { workspaceId: 'ws_missing' });
+    expect(missing.status).toBe(404);
+  });
+
+  it('refuses terminal and language-server sockets without credentials or from a foreign Origin', async () => {
+    const band = await startBand();
+    const { body } = await band.trpc('terminals.create', { workspaceId: 'ws_demo' });
+    const id = body.result.data.id;
+    for (const pathname of [`/api/terminals/${id}`, '/api/lsp/ws_demo/typescript']) {
+      expect(await refusal(`${band.wsBase}${pathname}`, { origin: band.origin })).toBe(401);
+      expect(await refusal(`${band.wsBase}${pathname}`, { origin: 'https://evil.example', ...bearerHeader(band.testGate.token) })).toBe(403);
+      expect(await refusal(`${band.wsBase}${pathname}`, { origin: band.origin, ...bearerHeader('0'.repeat(64)) })).toBe(401);
+    }
+  });
+
+  it('closing the API leaves no shell or language server behind', async () => {
+    const band = await startBand();
+    const { body } = await band.trpc('terminals.create', { workspaceId: 'ws_demo', command: 'sleep 500 & echo bg-started' });
+    const terminal = body.result.data;
+    const lsp = band.socket('/api/lsp/ws_demo/typescript');
+    lsp.sendJson({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+    await vi.waitFor(() => expect(lsp.messages.some((m) => m.id === 1 && m.result)).toBe(true), { timeout: 30_000 });
+    await vi.waitFor(() => expect(listProcessTree(terminal.pid)?.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+    const lspPid = band.api.services.lsp.list()[0]!.pid!;
+    const pids = [...(listProcessTree(terminal.pid) ?? []), ...(listProcessTree(lspPid) ?? [])];
+    expect(pids).toContain(lspPid);
+    await band.api.close();
+    await vi.waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]), { timeout: 10_000 });
+    await lsp.closed; // the socket was closed by the shutdown, not left hanging
+  }, 60_000);
+});
