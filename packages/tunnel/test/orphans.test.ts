@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { reapOrphans } from '../src/index.js';
+import { isAlive } from '../src/orphans.js';
+import { harness, tempDir } from './helpers.js';
+
+const dist = new URL('../dist/index.js', import.meta.url);
+
+function track(child: ChildProcess): ChildProcess {
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+}
+
+function killLater(pid: number | undefined): void {
+  onTestFinished(() => {
+    if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+  });
+}
+
+async function startParent(stateDir: string, mode: 'guardian' | 'no-guardian'): Promise<{ parent: ChildProcess; pid: number }> {
+  const parent = track(
+    spawn(process.execPath, [new URL('./fixtures/parent.mjs', import.meta.url).pathname, stateDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+  const rl = createInterface({ input: parent.stdout! });
+  const [line] = (await once(rl, 'line')) as [string];
+  const { pid } = JSON.parse(line) as { pid: number };
+  killLater(pid);
+  return { parent, pid };
+}
+
+describe.skipIf(!existsSync(dist) || process.platform === 'win32')('no orphans (needs `npm run build`; POSIX only)', () => {
+  it('cloudflared dies when its parent is SIGKILLed (the guardian sees the pipe close)', async () => {
+    const stateDir = tempDir();
+    const { parent, pid } = await startParent(stateDir, 'guardian');
+    expect(isAlive(pid)).toBe(true);
+    parent.kill('SIGKILL');
+    await once(parent, 'exit');
+    await vi.waitFor(() => expect(isAlive(pid)).toBe(false), { timeout: 10_000, interval: 50 });
+  });
+
+  it('without a guardian the leftover is reaped by pid + marker on the next start', async () => {
+    const stateDir = tempDir();
+    const { parent, pid } = await startParent(stateDir, 'no-guardian');
+    parent.kill('SIGKILL');
+    await once(parent, 'exit');
+    expect(isAlive(pid)).toBe(true); // the orphan a crashed run leaves behind
+    const h = harness('ok', { stateDir });
+    await h.tunnel.start();
+    await vi.waitFor(() => expect(isAlive(pid)).toBe(false), { timeout: 10_000, interval: 50 });
+  });
+});
+
+describe('reapOrphans', () => {
+  function spawnSleeper(marker: string): ChildProcess {
+    return track(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)', '--', marker], { stdio: 'ignore' }));
+  }
+  async function deadPid(): Promise<number> {
+    const p = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await once(p, 'exit');
+    return p.pid!;
+  }
+
+  it('kills only processes whose owner is dead and whose command line carries the marker', async () => {
+    const stateDir = tempDir();
+    const dir = join(stateDir, 'children');
+    mkdirSync(dir, { recursive: true });
+    const marked = spawnSleeper('/state/cloudflared-abc.pid');
+    const unmarked = spawnSleeper('/somewhere/else');
+    const ownedByLive = spawnSleeper('/state/cloudflared-live.pid');
+    const owner = await deadPid();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ pid: marked.pid, ownerPid: owner, marker: '/state/cloudflared-abc.pid', startedAt: 0 }));
+    // A reused pid: alive, but not ours (no marker) => left alone.
+    writeFileSync(join(dir, 'b.json'), JSON.stringify({ pid: unmarked.pid, ownerPid: owner, marker: '/state/cloudflared-zzz.pid', startedAt: 0 }));
+    // Owned by a live supervisor (our parent here) => left alone.
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ pid: ownedByLive.pid, ownerPid: process.ppid, marker: '/state/cloudflared-live.pid', startedAt: 0 }));
+    writeFileSync(join(dir, 'd.json'), '{ not json');
+    const killed = await reapOrphans({ stateDir });
+    expect(killed).toEqual([marked.pid]);
+    await once(marked, 'exit');
+    expect(isAlive(unmarked.pid!)).toBe(true);
+    expect(isAlive(ownedByLive.pid!)).toBe(true);
+    expect(existsSync(join(dir, 'd.json'))).toBe(false);
+    expect(existsSync(join(dir, 'c.json'))).toBe(true);
+  });
+
+  it('returns nothing for a missing state directory', async () => {
+    expect(await reapOrphans({ stateDir: join(tempDir(), 'missing') })).toEqual([]);
+  });
+
+});
