@@ -25,7 +25,9 @@ export function escapeHtml(text: string): string {
  * The CSP forbids scripts so text taken from a settings file can never run.
  */
 export function renderErrorPage(content: ErrorPageContent): string {
-  const hint = content.hint ? `<h2>How to fix it</h2><p class="hint" data-testid="error-hint">${escapeHtml(content.hint)}</p>` : '';
+  // Settings hints start lower-case ("repair the JSON in …") because they also follow "fix:" in the terminal.
+  const fix = content.hint ? content.hint.charAt(0).toUpperCase() + content.hint.slice(1) : '';
+  const hint = fix ? `<h2>How to fix it</h2><p class="hint" data-testid="error-hint">${escapeHtml(fix)}</p>` : '';
   const code = content.code ? `<p class="code">Error code: <code data-testid="error-code">${escapeHtml(content.code)}</code></p>` : '';
   const details = content.details?.trim()
     ? `<details><summary>Server output</summary><pre>${escapeHtml(content.details.trim())}</pre></details>`
@@ -38,15 +40,16 @@ export function renderErrorPage(content: ErrorPageContent): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Band could not start</title>
 <style>
-  :root { color-scheme: dark; }
-  body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: #0b0d12; color: #e6e8ee; }
+  :root { color-scheme: light dark; --bg: #f6f7f9; --fg: #111827; --muted: #4b5563; --danger: #b42318; --box: #ffffff; --border: #d0d5dd; }
+  @media (prefers-color-scheme: dark) { :root { --bg: #0b0d12; --fg: #e6e8ee; --muted: #9aa3b2; --danger: #ffb4ab; --box: #151a23; --border: #273043; } }
+  body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
   main { max-width: 640px; margin: 12vh auto; padding: 0 24px; }
   h1 { font-size: 22px; margin: 0 0 8px; }
-  h2 { font-size: 15px; margin: 24px 0 4px; color: #9aa3b2; text-transform: uppercase; letter-spacing: .06em; }
-  .message { font-size: 17px; color: #ffb4ab; }
-  .hint { background: #151a23; border: 1px solid #273043; border-radius: 8px; padding: 12px 14px; }
-  .code, .next { color: #9aa3b2; }
-  pre { white-space: pre-wrap; word-break: break-word; background: #151a23; padding: 12px; border-radius: 8px; font-size: 12px; }
+  h2 { font-size: 13px; margin: 24px 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .06em; }
+  .message { font-size: 17px; color: var(--danger); }
+  .hint { background: var(--box); border: 1px solid var(--border); border-radius: 8px; padding: 12px 14px; }
+  .code, .next, summary { color: var(--muted); }
+  pre { white-space: pre-wrap; word-break: break-word; background: var(--box); border: 1px solid var(--border); padding: 12px; border-radius: 8px; font-size: 12px; }
 </style>
 </head>
 <body>

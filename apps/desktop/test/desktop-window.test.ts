@@ -1,0 +1,184 @@
+// The real app, end to end: `band-desktop` (built) → the real Band server → Debian's Chromium in app mode on a
+// virtual X display. Nothing is faked except cloudflared (the tunnel package's fake).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readTokenSecret } from '@band/settings';
+import { fakeCloudflaredEnv, fakeCloudflaredPath } from '@band/tunnel/testing';
+import { chromium } from 'playwright-core';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { readDevToolsEndpoint } from '../src/app-mode-shell.js';
+import { createBandClient } from '../src/band-client.js';
+import { findChromiumBrowser } from '../src/browser-discovery.js';
+import { readInstanceRecord } from '../src/instance-lock.js';
+import { resolveDesktopPaths } from '../src/paths.js';
+import { isProcessAlive, listDescendants } from '../src/process-tree.js';
+import { tempDir } from './helpers.js';
+import { closeWindowByKeyboard, findWindow, missingX11Tools, screenshot, startXvfb, xdotool } from './x11.js';
+
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(APP_DIR, 'bin', 'band-desktop.js');
+const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+
+function browserOrUndefined() {
+  try {
+    return findChromiumBrowser();
+  } catch {
+    return undefined;
+  }
+}
+
+// These need a display server, a browser and the built dashboard (its Next build is the dashboard's own job).
+// Each missing piece is named so a skip is never silent.
+const missing = [
+  ...missingX11Tools(),
+  ...(browserOrUndefined() ? [] : ['a Chromium-family browser']),
+  ...(existsSync(join(DASHBOARD, 'dist', 'server.js')) ? [] : ['apps/dashboard/dist (npm run build)']),
+  ...(existsSync(join(DASHBOARD, '.next', 'BUILD_ID')) ? [] : ['apps/dashboard/.next (npm run build)']),
+];
+if (missing.length > 0) process.stderr.write(`desktop-window tests skipped: missing ${missing.join(', ')}\n`);
+
+interface Launched {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function launchApp(home: string, display: string, extraEnv: Record<string, string> = {}): Launched {
+  let output = '';
+  const child = spawn(process.execPath, [BIN, '--home', home, '--port', '0', '--verbose'], {
+    cwd: APP_DIR,
+    env: {
+      ...process.env,
+      DISPLAY: display,
+      BAND_DESKTOP_BROWSER_ARGS: '--disable-gpu',
+      // Lets the test read the page through CDP; never on in normal use.
+      BAND_DESKTOP_DANGEROUSLY_ENABLE_REMOTE_DEBUGGING: '1',
+      NEXT_TELEMETRY_DISABLED: '1',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  onTestFinished(async () => {
+    // Only if the test failed half-way: never leave our processes behind.
+    if (child.exitCode === null && child.signalCode === null) {
+      const tree = [child.pid!, ...listDescendants(child.pid!)];
+      for (const pid of tree) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    }
+  });
+  return { child, output: () => output, exit };
+}
+
+/** Command line of a pid, for readable failure messages. */
+async function describePids(pids: number[]): Promise<string[]> {
+  return Promise.all(pids.map(async (pid) => `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '?')).replace(/\0/g, ' ').slice(0, 120)}`));
+}
+
+describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () => {
+  beforeAll(() => {
+    // The test drives the built app; build it so the test never runs stale code.
+    const build = spawnSync(process.execPath, [join(APP_DIR, '../../node_modules/tsup/dist/cli-default.js')], { cwd: APP_DIR, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
+  }, 60_000);
+
+  it('opens the dashboard signed in, and closing the window stops the server, the tunnel and every child process', async () => {
+    const home = join(await tempDir(), 'home');
+    const display = await startXvfb();
+    const app = launchApp(home, display, { BAND_CLOUDFLARED_PATH: fakeCloudflaredPath, ...fakeCloudflaredEnv() });
+    const paths = resolveDesktopPaths(home);
+
+    // --- the server is up and the instance recorded ---
+    const record = await vi.waitFor(
+      async () => {
+        const r = await readInstanceRecord(paths.instanceFile);
+        if (r?.state !== 'ready') throw new Error(`not ready yet:\n${app.output()}`);
+        return r;
+      },
+      { timeout: 120_000, interval: 100 },
+    );
+    expect(record.pid).toBe(app.child.pid);
+
+    // --- the window ---
+    const windowId = await findWindow(display, 'band-desktop');
+
+    // --- signed in: the page is the dashboard (not the sign-in page) and its live socket is connected ---
+    const endpoint = await vi.waitFor(async () => (await readDevToolsEndpoint(paths.profileDir)) ?? Promise.reject(new Error('no DevTools port yet')), {
+      timeout: 30_000,
+    });
+    const browser = await chromium.connectOverCDP(endpoint);
+    try {
+      const page = await vi.waitFor(() => browser.contexts()[0]?.pages()[0] ?? Promise.reject(new Error('no page')), { timeout: 30_000 });
+      await page.waitForURL(`${record.url}/`, { timeout: 60_000 });
+      await page.locator('[data-testid="connection-indicator"]', { hasText: 'Live' }).waitFor({ timeout: 60_000 });
+      expect(await page.title()).toBe('Band');
+      // The one-time code was burned and never sat in the address bar: no token anywhere in the URL.
+      const token = await readTokenSecret(home);
+      expect(page.url()).not.toContain(token);
+      expect(page.url()).not.toContain('#c=');
+    } finally {
+      await browser.close(); // disconnects CDP; the window stays
+    }
+    expect(await xdotool(display, 'getwindowname', windowId)).toBe('Band');
+
+    // The server lists the window as a signed-in local device.
+    const client = createBandClient({ url: record.url!, token: await readTokenSecret(home) });
+    expect((await client.listDevices()).filter((d) => d.listener === 'local')).toHaveLength(1);
+
+    // --- a tunnel (fake cloudflared), so quitting has one to stop ---
+    const tunnel = await client.startTunnel();
+    expect(tunnel.state).toBe('ready');
+
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await screenshot(display, windowId, join(SCREENSHOTS, 'desktop-window.png'));
+    expect((await stat(join(SCREENSHOTS, 'desktop-window.png'))).size).toBeGreaterThan(10_000);
+
+    // --- every process the app runs: server, cloudflared, browser ---
+    const tree = listDescendants(app.child.pid!);
+    const commands = await describePids(tree);
+    expect(tree).toContain(record.serverPid);
+    expect(commands.some((c) => c.includes('fake-cloudflared'))).toBe(true);
+    expect(commands.some((c) => c.includes('chromium') || c.includes('chrome'))).toBe(true);
+
+    // --- quit by closing the window ---
+    await closeWindowByKeyboard(display, windowId);
+    const exit = await Promise.race([app.exit, new Promise((resolve) => setTimeout(resolve, 30_000, 'timeout'))]);
+    expect(exit, app.output()).toEqual({ code: 0, signal: null });
+    const survivors = tree.filter((pid) => isProcessAlive(pid));
+    expect(await describePids(survivors)).toEqual([]);
+    await expect(stat(paths.instanceFile)).rejects.toThrow();
+  }, 240_000);
+
+  it('shows the error and the fix in the window when settings.json is corrupt, and quits on SIGTERM', async () => {
+    const home = join(await tempDir(), 'home');
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    await writeFile(join(home, 'settings.json'), '{ "tokenSecret": "abc", ', { mode: 0o600 });
+    const display = await startXvfb();
+    const app = launchApp(home, display);
+    const windowId = await findWindow(display, 'band-desktop');
+    await vi.waitFor(async () => expect(await xdotool(display, 'getwindowname', windowId)).toBe('Band could not start'), { timeout: 60_000 });
+    const page = await readFile(resolveDesktopPaths(home).errorPage, 'utf8');
+    expect(page).toContain('is not valid JSON');
+    expect(page).toContain('How to fix it');
+    expect(page).toContain('INVALID_JSON');
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await screenshot(display, windowId, join(SCREENSHOTS, 'desktop-error.png'));
+    // The file is left exactly as the user wrote it.
+    expect(await readFile(join(home, 'settings.json'), 'utf8')).toBe('{ "tokenSecret": "abc", ');
+
+    const tree = listDescendants(app.child.pid!);
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toEqual({ code: 0, signal: null });
+    expect(await describePids(tree.filter((pid) => isProcessAlive(pid)))).toEqual([]);
+  }, 180_000);
+});
