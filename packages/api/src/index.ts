@@ -14,6 +14,10 @@ export type { Context } from './context.js';
 export { setSettingInput } from './routers/settings.js';
 export { revokeDeviceInput, createPairingCodeInput } from './routers/devices.js';
 export { listTerminalsInput, createTerminalInput, killTerminalInput, sendTerminalInput, terminalOutputInput, resizeTerminalInput } from './routers/terminals.js';
+export { registerProjectInput, getProjectInput, removeProjectInput } from './routers/projects.js';
+export { listWorkspacesInput, getWorkspaceInput, createWorkspaceInput, removeWorkspaceInput, runSetupInput, workspaceEventsInput } from './routers/workspaces.js';
+export { changesStatusInput, changesDiffInput, revertFileInput, commitInput } from './routers/changes.js';
+export { listFilesInput, readFileInput } from './routers/files.js';
 export { listChatsInput, createChatInput, sendChatInput, abortChatInput, chatHistoryInput, chatEventsInput } from './routers/chats.js';
 
 // Services
@@ -22,6 +26,29 @@ export type { Services, ServiceDeps, ServicesHandle, BandEvents } from './servic
 export type { TunnelStatus, TunnelService } from './services/tunnel-service.js';
 export { createChatService } from './services/chat-service.js';
 export type { ChatService, ChatServiceDeps, ChatEvent, ChatEventEnvelope, ChatServiceEvent, AgentStatus, SendResult, AbortResult, ChatHistory } from './services/chat-service.js';
+
+// Projects, workspaces, changes, files
+export { createProjectService, resolveProjectRecord } from './services/project-service.js';
+export type { ProjectService, ProjectServiceDeps, RegisterProjectInput, RemoveProjectInput, RemoveProjectResult } from './services/project-service.js';
+export { createWorkspaceService, resolveWorkspaceRecord, getWorktreePath } from './services/workspace-service.js';
+export type {
+  WorkspaceService,
+  WorkspaceServiceDeps,
+  WorkspaceView,
+  WorkspaceEvents,
+  WorkspaceHookEvent,
+  WorkspaceStreamEvent,
+  CreateWorkspaceInput,
+  CreateWorkspaceResult,
+  RemoveWorkspaceInput,
+  RemoveWorkspaceResult,
+  BeforeRemoveHook,
+} from './services/workspace-service.js';
+export { createChangeService, changeDefaults } from './services/change-service.js';
+export type { ChangeService, ChangeServiceDeps, ChangesStatus, ChangedFile, FileDiff, CompareTarget } from './services/change-service.js';
+export type { ChangeStatus } from './git/parse.js';
+export { createFileService, fileDefaults } from './services/file-service.js';
+export type { FileService, FileServiceDeps, FileEntry, DirectoryListing, FileContent } from './services/file-service.js';
 
 // Terminals and language servers (raw WebSocket endpoints; protocol in the README, section "Terminals")
 export { createTerminalService, terminalDefaults, TERMINAL_SIZE_LIMITS } from './services/terminal-service.js';

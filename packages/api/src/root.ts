@@ -1,6 +1,10 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { changesRouter } from './routers/changes.js';
 import { chatsRouter } from './routers/chats.js';
 import { authRouter, devicesRouter } from './routers/devices.js';
+import { filesRouter } from './routers/files.js';
+import { projectsRouter } from './routers/projects.js';
+import { workspacesRouter } from './routers/workspaces.js';
 import { healthRouter } from './routers/health.js';
 import { settingsRouter } from './routers/settings.js';
 import { terminalsRouter } from './routers/terminals.js';
@@ -16,6 +20,10 @@ export const appRouter = router({
   terminals: router(terminalsRouter),
   tunnel: router(tunnelRouter),
   chats: router(chatsRouter),
+  projects: router(projectsRouter),
+  workspaces: router(workspacesRouter),
+  changes: router(changesRouter),
+  files: router(filesRouter),
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,6 +7,10 @@ import type { Logger } from '../logger.js';
 import { createWorkspacePathResolver } from '../terminals/workspace-path.js';
 import { type ChatBusEvents, type ChatService, createChatService } from './chat-service.js';
 import { createDevicesService, type DevicesService } from './devices-service.js';
+import { type ChangeService, createChangeService } from './change-service.js';
+import { createFileService, type FileService } from './file-service.js';
+import { createProjectService, type ProjectService } from './project-service.js';
+import { createWorkspaceService, type WorkspaceEvents, type WorkspaceService } from './workspace-service.js';
 import { createSettingsService, type SettingsService } from './settings-service.js';
 import { createLspService, type LspService } from './lsp-service.js';
 import { createTerminalService, type TerminalService } from './terminal-service.js';
@@ -33,6 +37,12 @@ export type BandEvents = {
   'workspace.status': [workspaceId: string, status: 'waiting' | 'working' | 'needs-attention'];
   /** One event appended to a chat's log (stored first: its per-chat seq is final). */
   'chat.event': ChatBusEvents['chat.event'];
+  /** A workspace record was created or changed (status, setup status...). */
+  'workspace.changed': WorkspaceEvents['workspace.changed'];
+  /** A workspace was removed. */
+  'workspace.removed': WorkspaceEvents['workspace.removed'];
+  /** Live setup / teardown output and status. */
+  'workspace.hook': WorkspaceEvents['workspace.hook'];
 };
 
 /** Every service of the Band server. Each is a factory with explicit dependencies, testable without tRPC. */
@@ -47,6 +57,10 @@ export interface Services {
   /** band.db (opened here, closed last). */
   store: Store;
   chats: ChatService;
+  projects: ProjectService;
+  workspaces: WorkspaceService;
+  changes: ChangeService;
+  files: FileService;
 }
 
 /** Closers run in reverse order of creation at shutdown. */
@@ -73,7 +87,29 @@ export async function createServices(deps: ServiceDeps): Promise<ServicesHandle>
     lsp: createLspService({ resolveWorkspacePath, logger: deps.logger, env: deps.env }),
     devices: createDevicesService({ gate: deps.gate, settings: deps.settings }),
     tunnel: createTunnelService(deps),
+    workspaces: createWorkspaceService({
+      store,
+      settings: deps.settings,
+      events,
+      logger: deps.logger,
+      env: deps.env,
+      // `workspaces create --prompt`: the chat starts once setup has settled.
+      onReady: (workspace) => services.chats.runInitialRequest(workspace.id),
+    }),
+    projects: createProjectService({
+      store,
+      logger: deps.logger,
+      env: deps.env,
+      removeWorkspace: (workspaceId) => services.workspaces.remove({ workspace: workspaceId }),
+    }),
+    changes: createChangeService({ store, logger: deps.logger, env: deps.env }),
+    files: createFileService({ store }),
   };
+  // Agents working in a worktree stop before it is deleted.
+  services.workspaces.addBeforeRemoveHook(async (workspace) => {
+    for (const chat of store.chats.list(workspace.id)) await services.chats.abort({ chatId: chat.id, clearQueue: true });
+  });
+  closers.push(() => services.workspaces.close()); // stops running setup/teardown commands
   closers.push(() => services.tunnel.close());
   closers.push(() => services.terminals.close());
   closers.push(() => services.lsp.close());

@@ -68,6 +68,12 @@ export interface RemoveWorkspaceResult {
   branchKeptReason?: string;
 }
 
+/** What `workspaces.events` streams: record changes and setup/teardown progress. */
+export type WorkspaceStreamEvent =
+  | { type: 'changed'; workspace: Workspace }
+  | { type: 'removed'; workspaceId: string; projectId: string }
+  | { type: 'hook'; workspaceId: string; event: WorkspaceHookEvent };
+
 /** A workspace with its project's name, for listings (`PROJECT  BRANCH  WORKSPACE ID  PATH`). */
 export type WorkspaceView = Workspace & { projectName: string };
 
@@ -90,6 +96,11 @@ export interface WorkspaceService {
   runSetup(ref: string): Promise<WorkspaceView>;
   /** Resolves when no setup is running for the workspace. */
   whenSetupSettled(workspaceId: string): Promise<void>;
+  /**
+   * Workspace changes and setup/teardown output as they happen (all workspaces, or one). Not resumable:
+   * a client that reconnects re-reads `list`/`get`. Ends when `signal` aborts.
+   */
+  subscribe(input?: { workspaceId?: string }, signal?: AbortSignal): AsyncGenerator<WorkspaceStreamEvent>;
   /** Registers a hook that runs before any workspace is removed. Returns an unregister function. */
   addBeforeRemoveHook(hook: BeforeRemoveHook): () => void;
   /** Stops running setup/teardown commands. Idempotent. */
@@ -105,7 +116,15 @@ export interface WorkspaceServiceDeps {
   env?: NodeJS.ProcessEnv;
   /** @default 1_800_000 */
   hookTimeoutMs?: number;
+  /**
+   * Called once a newly created workspace's setup has settled (whatever its outcome). The server uses it to
+   * start the chat of `--prompt` (`chats.runInitialRequest`). Errors are logged.
+   */
+  onReady?: (workspace: Workspace) => unknown;
 }
+
+/** Live events buffered per subscriber beyond which setup output is dropped (a slow phone must not grow memory). */
+const MAX_QUEUED_EVENTS = 2_000;
 
 /** Setup output kept in the store (the tail). */
 const SETUP_OUTPUT_BYTES = 64 * 1024;
@@ -346,7 +365,15 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     }
     const ready = update(record.id, { status: 'ready' })!;
     logger.info(`workspace created: ${project.name}/${branch} at ${path}`);
-    const setup = startSetup(ready, project);
+    const setup = startSetup(ready, project).then(async () => {
+      const current = store.isOpen ? store.workspaces.get(record.id) : undefined;
+      if (!current || !deps.onReady || closing) return;
+      try {
+        await deps.onReady(current);
+      } catch (error) {
+        logger.error(`starting the initial request of ${record.id} failed: ${(error as Error).message}`);
+      }
+    });
     if (input.waitForSetup) await setup;
     return { workspace: view(store.workspaces.get(record.id) ?? ready, project), created: true };
   }
@@ -486,6 +513,39 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     },
     async whenSetupSettled(workspaceId) {
       await running.get(workspaceId)?.promise;
+    },
+    async *subscribe(input = {}, signal) {
+      const queue: WorkspaceStreamEvent[] = [];
+      let wake: (() => void) | undefined;
+      const push = (event: WorkspaceStreamEvent) => {
+        if (queue.length >= MAX_QUEUED_EVENTS && event.type === 'hook' && event.event.type === 'output') return;
+        queue.push(event);
+        wake?.();
+      };
+      const wanted = (id: string) => input.workspaceId === undefined || input.workspaceId === id;
+      const offs = [
+        events.on('workspace.changed', (workspace) => wanted(workspace.id) && push({ type: 'changed', workspace })),
+        events.on('workspace.removed', (workspaceId, projectId) => wanted(workspaceId) && push({ type: 'removed', workspaceId, projectId })),
+        events.on('workspace.hook', (workspaceId, event) => wanted(workspaceId) && push({ type: 'hook', workspaceId, event })),
+      ];
+      const onAbort = () => wake?.();
+      signal?.addEventListener('abort', onAbort);
+      try {
+        while (!signal?.aborted) {
+          const next = queue.shift();
+          if (next) {
+            yield next;
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+        }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        for (const off of offs) off();
+      }
     },
     addBeforeRemoveHook(hook) {
       beforeRemoveHooks.add(hook);
