@@ -16,7 +16,7 @@ const escapeHtml = (s: string) =>
 export function signInPage(o: SignInPageOptions): string {
   const config = JSON.stringify({ pair: o.pair, bounce: o.bounce }).replace(/</g, '\\u003c');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="en" data-testid="sign-in-page"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>Band · Sign in</title>
 <style nonce="${o.nonce}">
 body{font:16px/1.5 system-ui,sans-serif;background:#0b0b0f;color:#e6e6ea;display:grid;place-items:center;min-height:100vh;margin:0}
@@ -25,7 +25,7 @@ h1{font-size:20px;margin:0 0 8px}p{color:#a0a0ab;margin:0 0 16px;font-size:14px}
 input{width:100%;box-sizing:border-box;padding:10px;border-radius:8px;border:1px solid #33333d;background:#0b0b0f;color:inherit;font:14px ui-monospace,monospace}
 button{margin-top:12px;width:100%;padding:10px;border:0;border-radius:8px;background:#6d5dfc;color:#fff;font-weight:600;cursor:pointer}
 #msg{min-height:20px;color:#ff8a8a;font-size:14px;margin-top:10px}
-</style></head><body><main>
+</style></head><body><main data-testid="sign-in">
 <h1>Band</h1>
 <p id="lead">${o.pair ? 'Signing you in…' : 'Paste the token from <code>band token show</code> (or settings.json) to sign in.'}</p>
 <form id="f"${o.pair ? ' hidden' : ''}><label for="t">Token</label>

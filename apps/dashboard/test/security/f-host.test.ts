@@ -1,0 +1,121 @@
+// Attack matrix group F (Host header, DNS rebinding, proxy headers, loopback trust) against the real server.
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Band,
+  SIDE_EFFECT_BODY,
+  expectNoSecretsLogged,
+  expectNothingHappened,
+  http,
+  raw,
+  signIn,
+  snapshot,
+  startBand,
+  statusLine,
+} from './harness.js';
+
+let band: Band;
+beforeAll(async () => {
+  band = await startBand({ tunnel: true });
+});
+afterAll(async () => {
+  await band.close();
+});
+afterEach(() => expectNoSecretsLogged(band, expect));
+
+const bearer = () => ({ authorization: `Bearer ${band.token()}` });
+const healthAs = (port: number, headers: Record<string, string>) => http(port, { path: '/api/trpc/health', headers });
+
+describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
+  it('F1: Host: evil.example:<port> with no cookie → 403 before auth, minimal body', async () => {
+    const before = await snapshot(band);
+    const r = await healthAs(band.port, { host: `evil.example:${band.port}` });
+    expect(r.status).toBe(403);
+    expect(JSON.parse(r.body)).toEqual({ error: 'HOST_NOT_ALLOWED', message: 'Forbidden' });
+    await expectNothingHappened(band, before, r, expect);
+  });
+
+  it('F2: Host: evil.example:<port> with a valid bearer → still 403, the mutation does not run', async () => {
+    const before = await snapshot(band);
+    const r = await http(band.port, { method: 'POST', path: '/api/trpc/settings.set', headers: { host: `evil.example:${band.port}`, ...bearer(), 'content-type': 'application/json' }, body: SIDE_EFFECT_BODY });
+    expect(r.status).toBe(403);
+    await expectNothingHappened(band, before, r, expect);
+  });
+
+  it.each([['0.0.0.0'], ['192.168.1.20'], ['127.0.0.2'], ['[::ffff:127.0.0.1]']])('F3: Host: %s:<port> → 403 even with the bearer', async (name) => {
+    expect((await healthAs(band.port, { host: `${name}:${band.port}`, ...bearer() })).status).toBe(403);
+  });
+
+  it.each([['localhost'], ['127.0.0.1'], ['[::1]']])('F3: Host: %s:<port> is allowed', async (name) => {
+    expect((await healthAs(band.port, { host: `${name}:${band.port}`, ...bearer() })).status).toBe(200);
+  });
+
+  it('F4: trailing dot and missing port → 403; LOCALHOST is normalised', async () => {
+    expect((await healthAs(band.port, { host: `localhost.:${band.port}`, ...bearer() })).status).toBe(403);
+    expect((await healthAs(band.port, { host: 'localhost', ...bearer() })).status).toBe(403);
+    expect((await healthAs(band.port, { host: `LOCALHOST:${band.port}`, ...bearer() })).status).toBe(200);
+  });
+
+  it('F4: no Host (HTTP/1.0) or two Host headers → 400', async () => {
+    expect(statusLine(await raw(band.port, `GET /api/trpc/health HTTP/1.0\r\nAuthorization: Bearer ${band.token()}\r\n\r\n`))).toMatch(/^HTTP\/1\.1 400 /);
+    expect(statusLine(await raw(band.port, `GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nHost: evil.example\r\nAuthorization: Bearer ${band.token()}\r\nConnection: close\r\n\r\n`))).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('F5: Host: sub.localhost:<port> → 403', async () => {
+    expect((await healthAs(band.port, { host: `sub.localhost:${band.port}`, ...bearer() })).status).toBe(403);
+  });
+
+  it('F6: on the tunnel listener, Host: localhost:<port> → 403 (remote by listener, whatever the Host says)', async () => {
+    expect((await healthAs(band.tunnel!.port, { host: band.host, ...bearer() })).status).toBe(403);
+    const ok = await healthAs(band.tunnel!.port, { host: band.tunnel!.host, ...bearer() });
+    expect(JSON.parse(ok.body).result.data.listener).toBe('tunnel');
+  });
+
+  it('F7: CF-Connecting-IP / X-Forwarded-For / X-Forwarded-Host on a direct local request grant nothing', async () => {
+    const spoof = { 'cf-connecting-ip': '1.2.3.4', 'x-forwarded-for': '127.0.0.1', 'x-forwarded-host': band.tunnel!.host };
+    expect((await healthAs(band.port, { host: band.host, ...spoof })).status).toBe(401);
+    const r = await healthAs(band.port, { host: band.host, ...spoof, ...bearer() });
+    expect(JSON.parse(r.body).result.data.listener).toBe('local');
+    const c = await signIn(band);
+    expect(c.startsWith(`band_sess_${band.port}=`)).toBe(true);
+    expect(band.server.gate.listDevices().every((d) => d.listener === 'tunnel' || d.address === undefined)).toBe(true);
+  });
+
+  it('F8: on the tunnel, the rate-limit key is CF-Connecting-IP only; rotating X-Forwarded-For does not escape it', async () => {
+    const t = band.tunnel!;
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await healthAs(t.port, { host: t.host, 'cf-connecting-ip': '198.51.100.8', 'x-forwarded-for': `10.0.0.${i}`, authorization: `Bearer ${'4'.repeat(64)}` });
+      statuses.push(r.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
+  it('F10: Host: <tunnel host> on the local listener → 403', async () => {
+    expect((await healthAs(band.port, { host: band.tunnel!.host, ...bearer() })).status).toBe(403);
+  });
+
+  it('F12: the local listener is bound to loopback only, never 0.0.0.0', async () => {
+    const external = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+    if (external) {
+      const reached = await new Promise<boolean>((resolve) => {
+        const s = connect(band.port, external.address);
+        s.on('connect', () => { s.destroy(); resolve(true); });
+        s.on('error', () => resolve(false));
+      });
+      expect(reached).toBe(false);
+    }
+    expect(statusLine(await raw(band.port, `GET / HTTP/1.1\r\nHost: ${band.host}\r\nConnection: close\r\n\r\n`))).toMatch(/ 401 /);
+  });
+
+  it('F9: after the tunnel stops, its host is refused everywhere and tunnel sessions are gone', async () => {
+    const t = band.tunnel!;
+    const tc = await signIn(band, { port: t.port, host: t.host, ip: '198.51.100.77' });
+    expect((await healthAs(t.port, { host: t.host, cookie: tc, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    await band.server.api.services.tunnel.stop();
+    expect(band.server.gate.listDevices().filter((d) => d.listener === 'tunnel')).toEqual([]);
+    expect((await healthAs(band.port, { host: t.host, ...bearer() })).status).toBe(403);
+  });
+});
