@@ -9,4 +9,5 @@ export default defineConfig({
   target: 'node20',
   sourcemap: true,
   external: ['next'],
+  tsconfig: 'tsconfig.server.json',
 });
