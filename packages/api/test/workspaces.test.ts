@@ -5,6 +5,16 @@ import type { WorkspaceHookEvent } from '../src/services/workspace-service.js';
 import { getWorktreePath } from '../src/services/workspace-service.js';
 import { createGitFixture, git, rejectsWith, writeFiles } from './fixtures/git-workspace.js';
 
+/** Alive and not a zombie (in containers PID 1 may never reap orphans, so kill(pid, 0) is not enough). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 async function registered(options?: Parameters<typeof createGitFixture>[0]) {
   const fx = createGitFixture(options);
   const { project } = await fx.projects.register({ path: fx.repo });
@@ -151,6 +161,16 @@ describe('workspaces: create', () => {
     expect(fx.workspaces.list()).toHaveLength(1);
   });
 
+  it('recovers a workspace left "creating" by a server that stopped mid-create', async () => {
+    const fx = await registered();
+    const { workspace } = await fx.workspaces.create({ project: 'app', branch: 'interrupted' });
+    fx.store.workspaces.update(workspace.id, { status: 'creating' });
+    const again = await fx.workspaces.create({ project: 'app', branch: 'interrupted' });
+    expect(again.workspace.status).toBe('ready');
+    expect(again.workspace.path).toBe(workspace.path);
+    expect(fx.workspaces.list()).toHaveLength(1);
+  });
+
   it('adopts an existing worktree at the expected path when the record is missing', async () => {
     const fx = await registered();
     const path = getWorktreePath(fx.worktreesDir, 'app', 'adopt/me');
@@ -229,7 +249,8 @@ describe('workspaces: setup', () => {
 
   it('close() stops a running setup and its children', async () => {
     const fx = await registered();
-    writeFiles(fx.repo, { '.band/config.json': JSON.stringify({ setup: 'echo started; sleep 60 & wait' }) });
+    const pidFile = join(fx.root, 'child.pid');
+    writeFiles(fx.repo, { '.band/config.json': JSON.stringify({ setup: `sleep 60 & echo $! > '${pidFile}'; echo started; wait` }) });
     const started = new Promise<void>((resolve) => fx.events.on('workspace.hook', (_id, e) => e.type === 'output' && resolve()));
     const { workspace } = await fx.workspaces.create({ project: 'app', branch: 'slow' });
     await started;
@@ -237,6 +258,8 @@ describe('workspaces: setup', () => {
     await fx.workspaces.close();
     expect(fx.store.workspaces.get(workspace.id)).toMatchObject({ setupStatus: 'failed' });
     expect(fx.store.workspaces.get(workspace.id)?.setupOutput).toContain('setup was stopped');
+    const childPid = Number(readFileSync(pidFile, 'utf8'));
+    await vi.waitFor(() => expect(isRunning(childPid)).toBe(false));
     await rejectsWith(fx.workspaces.create({ project: 'app', branch: 'after' }), 'UNAVAILABLE', 'SHUTTING_DOWN');
   });
 

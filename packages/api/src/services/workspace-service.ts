@@ -211,6 +211,17 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     return next;
   };
 
+  const getWorktreesDir = () => {
+    const dir = deps.settings.get().worktreesDir;
+    if (!isAbsolute(dir)) {
+      throw new BandApiError('PRECONDITION_FAILED', `worktreesDir must be an absolute path, got ${JSON.stringify(dir)}`, {
+        reason: 'BAD_WORKTREES_DIR',
+        hint: 'Set it with `band settings set worktreesDir /absolute/path`.',
+      });
+    }
+    return dir;
+  };
+
   const ensureOpen = () => {
     if (closing) throw new BandApiError('UNAVAILABLE', 'The Band server is shutting down', { reason: 'SHUTTING_DOWN' });
   };
@@ -292,11 +303,13 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
 
   async function createLocked(input: CreateWorkspaceInput, project: Project, branch: string): Promise<CreateWorkspaceResult> {
     const existing = store.workspaces.getByBranch(project.id, branch);
-    if (existing && existing.status !== 'error' && existsSync(existing.path)) {
+    if (existing && existing.status === 'ready' && existsSync(existing.path)) {
       return { workspace: view(existing, project), created: false };
     }
     if (existing) {
-      // A record whose worktree vanished (deleted by hand) or failed half-way: start over cleanly.
+      // Under the project lock no other create or remove is running, so this record is stale: its worktree was
+      // deleted by hand, or a server stopped mid-create ('creating') or mid-remove ('removing'). Start over; a
+      // worktree git still has at the same path is adopted below.
       store.workspaces.remove(existing.id);
       await runGit(['worktree', 'prune'], { cwd: project.path, env }).catch(() => {});
     }
@@ -307,12 +320,16 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       });
     }
     const base = await ensureBranchName(input.base ?? project.defaultBranch, { cwd: project.path, env, what: 'Base branch' });
-    const worktreesDir = deps.settings.get().worktreesDir;
+    const worktreesDir = getWorktreesDir();
     const path = getWorktreePath(worktreesDir, project.name, branch);
 
-    const worktrees = await listWorktrees(project.path, { env });
-    const adoptable = worktrees.find((w) => w.path === path && w.branch === branch && !w.isPrunable);
-    const isBranchTaken = worktrees.find((w) => w.branch === branch && w.path !== path && !w.isPrunable);
+    // Compare real paths: git records resolved paths, worktreesDir may go through a symlink (/tmp on macOS).
+    const realTarget = await realpathOrSelf(path);
+    const worktrees = await Promise.all(
+      (await listWorktrees(project.path, { env })).map(async (w) => ({ ...w, real: await realpathOrSelf(w.path) })),
+    );
+    const adoptable = worktrees.find((w) => w.real === realTarget && w.branch === branch && !w.isPrunable);
+    const isBranchTaken = worktrees.find((w) => w.branch === branch && w.real !== realTarget && !w.isPrunable);
     if (isBranchTaken) {
       throw new BandApiError('CONFLICT', `Branch "${branch}" is already checked out at ${isBranchTaken.path}`, {
         reason: 'BRANCH_CHECKED_OUT',
@@ -421,7 +438,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     }
 
     // --- worktree ---
-    const worktreesDir = deps.settings.get().worktreesDir;
+    const worktreesDir = getWorktreesDir();
     if (project && existsSync(project.path)) {
       try {
         // --force twice: also removes a locked worktree and one with untracked or modified files (the user asked).
@@ -569,6 +586,14 @@ function pickInitialRequest(input: CreateWorkspaceInput): InitialRequest | null 
   if (input.mode) request.mode = input.mode;
   if (input.maxTurns !== undefined) request.maxTurns = input.maxTurns;
   return Object.keys(request).length ? request : null;
+}
+
+async function realpathOrSelf(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    return path;
+  }
 }
 
 async function isEmptyDir(path: string): Promise<boolean> {
