@@ -2,7 +2,8 @@
 // composes them: HTTP tRPC with a bearer token, WebSockets with bearer + exact Origin.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bearerHeader, createTestGate, type TestGate } from '@band/auth/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -22,6 +23,7 @@ interface Harness {
   origin: string;
   wsBase: string;
   workspace: string;
+  workspaceId: string;
   trpc(procedure: string, input: unknown, kind?: 'query' | 'mutation'): Promise<{ status: number; body: any }>;
   socket(pathname: string, headers?: Record<string, string>): RecordingSocket;
 }
@@ -32,16 +34,18 @@ async function startBand(): Promise<Harness> {
   const { gate } = testGate;
   const api = await createBandApi({ home: testGate.home, settings: testGate.settings, gate, env: { ...process.env, SHELL: '/bin/sh', PS1: '$ ' } });
   cleanups.push(() => api.close());
-  const workspace = path.join(testGate.home, 'worktrees', 'demo', 'main');
-  await mkdir(workspace, { recursive: true });
-  // Until the workspaces service is part of Services, give the lazy lookup one workspace.
-  const services = api.services as unknown as { workspaces?: { get(id: string): unknown } };
-  services.workspaces ??= {
-    get: (id: string) => {
-      if (id !== 'ws_demo') throw Object.assign(new Error(`workspace not found: ${id}`), { code: 'NOT_FOUND' });
-      return { id, path: workspace };
-    },
-  };
+  // A real project and workspace (git worktree) through the workspaces service.
+  const repo = path.join(testGate.home, 'repos', 'demo');
+  await mkdir(repo, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  await writeFile(path.join(repo, 'README.md'), '# demo\n');
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'init');
+  await api.services.projects.register({ path: repo, name: 'demo' });
+  const { workspace: created } = await api.services.workspaces.create({ project: 'demo', branch: 'feat/terminals', waitForSetup: true });
+  const workspace = await realpath(created.path);
+  const workspaceId = created.id;
 
   const server: Server = createServer(async (req, res) => {
     const principal = await gate.handleRequest(req, res, 'local');
@@ -73,6 +77,7 @@ async function startBand(): Promise<Harness> {
     origin,
     wsBase: `ws://127.0.0.1:${port}`,
     workspace,
+    workspaceId,
     async trpc(procedure, input, kind = 'mutation') {
       const url = `http://127.0.0.1:${port}/api/trpc/${procedure}`;
       const response =
@@ -102,7 +107,7 @@ const refusal = (url: string, headers: Record<string, string>) =>
 describe('terminals behind the gate and createBandApi', () => {
   it('creates a terminal over HTTP tRPC and streams it over an authenticated WebSocket', async () => {
     const band = await startBand();
-    const created = await band.trpc('terminals.create', { workspaceId: 'ws_demo', command: 'echo up-$((20+1))' });
+    const created = await band.trpc('terminals.create', { workspaceId: band.workspaceId, command: 'echo up-$((20+1))' });
     expect(created).toMatchObject({ status: 200, body: {} });
     const terminal = created.body.result.data;
     expect(terminal.cwd).toBe(band.workspace);
@@ -118,9 +123,9 @@ describe('terminals behind the gate and createBandApi', () => {
 
   it('refuses terminal and language-server sockets without credentials or from a foreign Origin', async () => {
     const band = await startBand();
-    const { body } = await band.trpc('terminals.create', { workspaceId: 'ws_demo' });
+    const { body } = await band.trpc('terminals.create', { workspaceId: band.workspaceId });
     const id = body.result.data.id;
-    for (const pathname of [`/api/terminals/${id}`, '/api/lsp/ws_demo/typescript']) {
+    for (const pathname of [`/api/terminals/${id}`, `/api/lsp/${band.workspaceId}/typescript`]) {
       expect(await refusal(`${band.wsBase}${pathname}`, { origin: band.origin })).toBe(401);
       expect(await refusal(`${band.wsBase}${pathname}`, { origin: 'https://evil.example', ...bearerHeader(band.testGate.token) })).toBe(403);
       expect(await refusal(`${band.wsBase}${pathname}`, { origin: band.origin, ...bearerHeader('0'.repeat(64)) })).toBe(401);
@@ -129,9 +134,9 @@ describe('terminals behind the gate and createBandApi', () => {
 
   it('closing the API leaves no shell or language server behind', async () => {
     const band = await startBand();
-    const { body } = await band.trpc('terminals.create', { workspaceId: 'ws_demo', command: 'sleep 500 & echo bg-started' });
+    const { body } = await band.trpc('terminals.create', { workspaceId: band.workspaceId, command: 'sleep 500 & echo bg-started' });
     const terminal = body.result.data;
-    const lsp = band.socket('/api/lsp/ws_demo/typescript');
+    const lsp = band.socket(`/api/lsp/${band.workspaceId}/typescript`);
     lsp.sendJson({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
     await vi.waitFor(() => expect(lsp.messages.some((m) => m.id === 1 && m.result)).toBe(true), { timeout: 30_000 });
     await vi.waitFor(() => expect(listProcessTree(terminal.pid)?.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });

@@ -35,6 +35,9 @@ export interface TerminalSocketOptions {
   logger?: Logger;
 }
 
+/** Output frames are batched up to this size. */
+const MAX_FRAME_BYTES = 256 * 1024;
+
 /** Largest client message: a pasted block of text. */
 export const TERMINAL_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -90,7 +93,7 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
       let attachment: TerminalAttachment | undefined;
       let isReplaying = true;
       const replay: Buffer[] = [];
-      const sendData = (chunk: Buffer) => {
+      const sendNow = (chunk: Buffer) => {
         if (ws.readyState !== ws.OPEN) return;
         pendingBytes += chunk.length;
         ws.send(chunk, { binary: true }, () => {
@@ -105,6 +108,23 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
           attachment?.pause();
         }
       };
+      // A PTY hands over ~4 KiB per read; a flood would become thousands of tiny frames. Chunks that arrive in the
+      // same turn of the event loop go out as one frame (a lone keystroke echo is not delayed: it flushes next tick).
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      const flush = () => {
+        if (batchBytes === 0) return;
+        const merged = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+        batch = [];
+        batchBytes = 0;
+        sendNow(merged);
+      };
+      const sendData = (chunk: Buffer) => {
+        if (batchBytes === 0) setImmediate(flush);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= MAX_FRAME_BYTES) flush();
+      };
 
       try {
         attachment = options.terminals.attach(id, {
@@ -117,6 +137,7 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
           },
           exit({ exitCode, signal, wasKilled }) {
             const finish = () => {
+              flush();
               send(ws, { type: 'exit', exitCode, signal, wasKilled });
               ws.close(wasKilled ? SOCKET_CLOSE.KILLED : SOCKET_CLOSE.NORMAL, wasKilled ? 'terminal killed' : 'terminal exited');
             };
@@ -133,7 +154,7 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
       }
       const replayBytes = shouldReplay ? replay.reduce((n, b) => n + b.length, 0) : 0;
       send(ws, { type: 'attached', terminal: attachment.info, replayBytes });
-      if (replayBytes > 0) sendData(Buffer.concat(replay));
+      if (replayBytes > 0) sendNow(Buffer.concat(replay));
       isReplaying = false;
       replay.length = 0;
 
