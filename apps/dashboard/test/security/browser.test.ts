@@ -22,6 +22,10 @@ beforeAll(async () => {
   attacker = createServer((req, res) => {
     attackerHits.push(req.url ?? '');
     res.setHeader('content-type', 'text/html');
+    if (req.url === '/link') {
+      res.end(`<!doctype html><a id="go" href="http://localhost:${band.port}/">Band</a>`);
+      return;
+    }
     res.end(attackPage(band.port));
   });
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
@@ -99,6 +103,16 @@ describe('in Chromium', () => {
     expect(band.server.settings.get().notifications.soundOnNeedsAttention).toBe(true);
     expect(band.logger.text()).toMatch(/local POST \/api\/trpc\/settings\.set 403 .*(CROSS_SITE|ORIGIN_MISMATCH)/);
     expect(band.logger.text()).toMatch(/local UPGRADE \/api\/trpc-ws 403 .*(CROSS_SITE|ORIGIN_MISMATCH)/);
+    await page.close();
+  });
+
+  it('a cross-site link to Band arrives without the Strict cookie, and the sign-in page bounces once to a signed-in page', async () => {
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${attackerPort}/link`);
+    await Promise.all([page.waitForURL(`${band.origin}/`), page.click('#go')]);
+    await page.waitForLoadState('load');
+    await expect.poll(async () => page.getByTestId('sign-in').count(), { timeout: 15_000 }).toBe(0);
+    expect(band.logger.text()).toMatch(/local GET \/ 401 /);
     await page.close();
   });
 });
