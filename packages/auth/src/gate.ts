@@ -348,6 +348,15 @@ export function createGate(options: GateOptions): Gate {
     principalOf: (req) => principals.get(req),
 
     trackSocket(principal, socket) {
+      // Revoked between the upgrade and now: close at once rather than track a socket nobody will close.
+      if (principal.sessionId && !state.sessions.get(principal.sessionId)) {
+        try {
+          socket.close(4401, 'session revoked');
+        } catch {
+          // already closed
+        }
+        return () => {};
+      }
       const key = socketKey(principal);
       let set = sockets.get(key);
       if (!set) sockets.set(key, (set = new Set()));
@@ -383,6 +392,9 @@ export function createGate(options: GateOptions): Gate {
     },
 
     listDevices(): Device[] {
+      const t = now();
+      const stale = state.sessions.removeWhere((s) => s.expiresAt <= t || t - s.lastSeenAt > sessionLifetimes[s.listener].idleMs);
+      closeSockets(stale, 'session expired');
       return state.sessions.list().map(({ id, listener, label, createdAt, lastSeenAt, address }) => ({
         id,
         listener,

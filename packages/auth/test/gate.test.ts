@@ -646,6 +646,25 @@ describe('rotation and revocation (I)', () => {
     }, { timeout: 5_000 });
   });
 
+  it('a socket tracked after its session was revoked is closed at once', async () => {
+    await cookie();
+    const id = t.gate.listDevices()[0]!.id;
+    t.gate.revokeDevice(id);
+    const s = fakeSocket();
+    t.gate.trackSocket({ kind: 'session', listener: 'local', sessionId: id }, s);
+    expect(s.closes).toEqual([[4401, 'session revoked']]);
+  });
+
+  it('expired sessions drop out of the devices list and their sockets close', async () => {
+    await cookie();
+    const id = t.gate.listDevices()[0]!.id;
+    const s = fakeSocket();
+    t.gate.trackSocket({ kind: 'session', listener: 'local', sessionId: id }, s);
+    clock += 31 * 24 * 3600_000;
+    expect(t.gate.listDevices()).toEqual([]);
+    expect(s.closes).toEqual([[4401, 'session expired']]);
+  });
+
   it('I3: revoking one device closes its sockets only', async () => {
     const c1 = await cookie();
     const c2 = await cookie();
