@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isBinaryPatch, parseNameStatus, parseNumstat, truncateAtLine } from '../src/git/parse.js';
@@ -44,6 +44,21 @@ describe('changes: status', () => {
     const status = await fx.changes.status({ workspace: fx.workspace.id, against: 'uncommitted' });
     expect(status.files.map((f) => f.path)).not.toContain('committed.txt');
     expect(status.files.map((f) => f.path)).toContain('README.md');
+  });
+
+  it('caps the list of changed files and says so', async () => {
+    const fx = await createWorkspaceFixture({ change: { maxFiles: 3 } });
+    writeFiles(fx.wt, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`gen/f${i}.txt`, `${i}\n`])));
+    const status = await fx.changes.status({ workspace: fx.workspace.id });
+    expect(status.truncated).toBe(true);
+    expect(status.files.map((f) => f.path)).toEqual(['gen/f0.txt', 'gen/f1.txt', 'gen/f2.txt']);
+  });
+
+  it('explains a worktree that was deleted by hand', async () => {
+    const fx = await createWorkspaceFixture();
+    rmSync(fx.wt, { recursive: true, force: true });
+    await rejectsWith(fx.changes.status({ workspace: fx.workspace.id }), 'PRECONDITION_FAILED', 'WORKTREE_MISSING');
+    await rejectsWith(fx.files.list({ workspace: fx.workspace.id }), 'PRECONDITION_FAILED', 'WORKTREE_MISSING');
   });
 
   it('reports behind when the base moved on', async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { lstat, readFile, unlink } from 'node:fs/promises';
 import type { Store, Workspace } from '@band/store';
 import { BandApiError } from '../errors.js';
@@ -34,6 +35,8 @@ export interface ChangesStatus {
   /** Commits on the branch that the base does not have, and the reverse. */
   ahead: number;
   behind: number;
+  /** At most `maxFiles` files are listed (sorted by path); the rest were left out. */
+  truncated: boolean;
   files: ChangedFile[];
 }
 
@@ -70,9 +73,14 @@ export interface ChangeServiceDeps {
   maxFileBytes?: number;
   /** @default 512 KiB: patches above this are cut and `truncated`. */
   maxPatchBytes?: number;
+  /** @default 5_000: status lists at most this many files (a forgotten node_modules must not flood a phone). */
+  maxFiles?: number;
 }
 
-export const changeDefaults = Object.freeze({ maxFileBytes: 2 * 1024 * 1024, maxPatchBytes: 512 * 1024 });
+export const changeDefaults = Object.freeze({ maxFileBytes: 2 * 1024 * 1024, maxPatchBytes: 512 * 1024, maxFiles: 5_000 });
+
+/** Untracked files whose lines are counted for the status list; beyond this, counts are null. */
+const COUNTED_UNTRACKED_FILES = 500;
 
 /** Longest commit message accepted. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -82,6 +90,7 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
   const env = deps.env ?? process.env;
   const maxFileBytes = deps.maxFileBytes ?? changeDefaults.maxFileBytes;
   const maxPatchBytes = deps.maxPatchBytes ?? changeDefaults.maxPatchBytes;
+  const maxFiles = deps.maxFiles ?? changeDefaults.maxFiles;
 
   const git = (ws: Workspace, args: string[], extra: { okCodes?: number[]; maxOutputBytes?: number; input?: string } = {}) =>
     runGit(args, { cwd: ws.path, env, ...extra });
@@ -91,6 +100,7 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
     if (ws.status !== 'ready') {
       throw new BandApiError('PRECONDITION_FAILED', `Workspace ${ws.branch} is ${ws.status}`, { reason: 'WORKSPACE_NOT_READY' });
     }
+    ensureWorktreeExists(ws);
     return ws;
   }
 
@@ -130,8 +140,10 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
         binary: count ? count.additions === null : false,
       };
     });
-    for (const path of parseNulList(untracked.stdout.toString('utf8'))) {
-      files.push({ path, status: 'U', conflicted: false, ...(await countUntracked(ws, path)) });
+    const untrackedPaths = parseNulList(untracked.stdout.toString('utf8'));
+    for (const [i, path] of untrackedPaths.entries()) {
+      const counts = i < COUNTED_UNTRACKED_FILES ? await countUntracked(ws, path) : { additions: null, deletions: null, binary: false };
+      files.push({ path, status: 'U', conflicted: false, ...counts });
     }
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
@@ -180,6 +192,7 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
     async status({ workspace, against = 'base' }) {
       const ws = workspaceOf(workspace);
       const commit = await compareCommit(ws, against);
+      const files = await listChanges(ws, commit);
       let ahead = 0;
       let behind = 0;
       const base = await resolveCommit(ws.path, ws.baseBranch, { env });
@@ -195,7 +208,8 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
         compareCommit: commit,
         ahead,
         behind,
-        files: await listChanges(ws, commit),
+        truncated: files.length > maxFiles,
+        files: files.slice(0, maxFiles),
       };
     },
 
@@ -311,4 +325,14 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
       return { commit, summary, files: staged.length };
     },
   };
+}
+
+/** The record exists but its directory is gone (deleted by hand): say so instead of failing inside git. */
+export function ensureWorktreeExists(ws: Workspace): void {
+  if (!existsSync(ws.path)) {
+    throw new BandApiError('PRECONDITION_FAILED', `The worktree of ${ws.branch} is missing: ${ws.path}`, {
+      reason: 'WORKTREE_MISSING',
+      hint: 'Create the workspace again (band workspaces create) to restore it, or remove it.',
+    });
+  }
 }

@@ -5,6 +5,7 @@ import type { Store, Workspace } from '@band/store';
 import { BandApiError } from '../errors.js';
 import { hasNulByte } from '../git/parse.js';
 import { resolveInside } from '../git/safe-path.js';
+import { ensureWorktreeExists } from './change-service.js';
 import { resolveWorkspaceRecord } from './workspace-service.js';
 
 export interface FileEntry {
@@ -51,7 +52,9 @@ export function createFileService(deps: FileServiceDeps): FileService {
   const maxEntries = deps.maxEntries ?? fileDefaults.maxEntries;
 
   function workspaceOf(ref: string): Workspace {
-    return resolveWorkspaceRecord(deps.store, ref);
+    const ws = resolveWorkspaceRecord(deps.store, ref);
+    ensureWorktreeExists(ws);
+    return ws;
   }
 
   return {
