@@ -172,11 +172,58 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   }
 
   // --- event log ---
-  function append(chatId: string, turnId: string | null, event: ChatEvent): ChatEventEnvelope {
+  // Agent events are written in batches: everything parsed from one stdout read goes into SQLite in one
+  // transaction at the end of the tick (one commit instead of one per line), then is published in seq order.
+  const pending = new Map<string, { turnId: string | null; events: ChatEvent[] }>();
+  let flushScheduled = false;
+
+  function publish(chatId: string, turnId: string | null, batch: readonly ChatEvent[], seqs: readonly number[]) {
+    const createdAt = new Date().toISOString();
+    batch.forEach((event, i) => {
+      events.emit('chat.event', { chatId, seq: seqs[i]!, turnId, type: event.type, event, createdAt });
+    });
+  }
+
+  function flush(chatId: string) {
+    const batch = pending.get(chatId);
+    if (!batch) return;
+    pending.delete(chatId);
+    if (!store.isOpen) return;
+    const seqs = store.chatEvents.appendMany(chatId, batch.turnId, batch.events as unknown as ChatEventInput[]);
+    publish(chatId, batch.turnId, batch.events, seqs);
+  }
+
+  function flushAll() {
+    flushScheduled = false;
+    for (const chatId of [...pending.keys()]) {
+      try {
+        flush(chatId);
+      } catch (error) {
+        logger.error(`chat ${chatId}: could not store events: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Queues an agent event for the next batch write. */
+  function enqueue(chatId: string, turnId: string | null, event: ChatEvent) {
+    let batch = pending.get(chatId);
+    if (batch && batch.turnId !== turnId) {
+      flush(chatId);
+      batch = undefined;
+    }
+    if (!batch) pending.set(chatId, (batch = { turnId, events: [] }));
+    batch.events.push(event);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
+    }
+  }
+
+  /** Stores one event now (after anything queued for the chat, so seq order is send order) and publishes it. */
+  function append(chatId: string, turnId: string | null, event: ChatEvent): void {
+    flush(chatId);
     const seq = store.chatEvents.append(chatId, turnId, event as unknown as ChatEventInput);
-    const envelope: ChatEventEnvelope = { chatId, seq, turnId, type: event.type, event, createdAt: new Date().toISOString() };
-    events.emit('chat.event', envelope);
-    return envelope;
+    publish(chatId, turnId, [event], [seq]);
   }
 
   // --- status ---
@@ -253,7 +300,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     let lastError: string | undefined;
     for await (const event of session) {
       if (!store.isOpen) break;
-      append(chatId, turn.id, event);
+      enqueue(chatId, turn.id, event);
       switch (event.type) {
         case 'session-start':
           if (event.sessionId !== chat.agentSessionId) chat = store.chats.update(chatId, { agentSessionId: event.sessionId }) ?? chat;
@@ -273,6 +320,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       }
     }
     if (!store.isOpen) return;
+    flush(chatId);
     const status = !result || result.status === 'failed' ? 'failed' : result.status === 'aborted' ? 'aborted' : 'done';
     const error = status === 'failed' ? (lastError ?? result?.reason ?? 'the agent failed') : status === 'aborted' ? 'aborted' : undefined;
     store.turns.finish(turn.id, status, {
