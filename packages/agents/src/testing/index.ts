@@ -1,5 +1,5 @@
 // Test kit for @band/agents: shipped as @band/agents/testing.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,4 +84,44 @@ export function claudeCodeOfflineEnv(options: { home: string; baseUrl: string })
     CLAUDE_CODE_ENABLE_TELEMETRY: '0',
     NO_PROXY: '127.0.0.1,localhost',
   };
+}
+
+/** Path of the real `codex` launcher from the `@openai/codex` npm package (its native binary ships as an npm optional dependency), if installed. */
+export function findCodexBinary(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@openai/codex/package.json');
+    return join(dirname(pkg), 'bin', 'codex.js');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Environment that runs the real Codex fully offline against a scripted model: a private CODEX_HOME whose
+ * config.toml selects a `responses` provider at `baseUrl` (`<url>/v1`), with plugin sync and update checks
+ * off (they would reach github.com / chatgpt.com).
+ */
+export function codexOfflineEnv(options: { home: string; baseUrl: string; model?: string }): Record<string, string> {
+  mkdirSync(options.home, { recursive: true });
+  const config = [
+    `model = ${JSON.stringify(options.model ?? 'gpt-scripted')}`,
+    'model_provider = "scripted"',
+    'check_for_update_on_startup = false',
+    '',
+    '[features]',
+    'plugins = false',
+    'apps = false',
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+    '[model_providers.scripted]',
+    'name = "scripted"',
+    `base_url = ${JSON.stringify(`${options.baseUrl}/v1`)}`,
+    'wire_api = "responses"',
+    'env_key = "BAND_SCRIPTED_API_KEY"',
+    '',
+  ].join('\n');
+  writeFileSync(join(options.home, 'config.toml'), config);
+  return { HOME: options.home, CODEX_HOME: options.home, BAND_SCRIPTED_API_KEY: 'offline-test-key', RUST_LOG: 'error', NO_PROXY: '127.0.0.1,localhost' };
 }

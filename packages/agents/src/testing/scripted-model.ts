@@ -49,9 +49,11 @@ export interface ScriptedModel extends AsyncDisposable {
 }
 
 /**
- * Starts a local HTTP server that speaks the Anthropic Messages API (`POST /v1/messages`, streamed SSE or
- * plain JSON, and `/v1/messages/count_tokens`), answering from a script. Point a real `claude` at it with
- * `ANTHROPIC_BASE_URL=<url>` and any `ANTHROPIC_API_KEY`.
+ * Starts a local HTTP server that answers from a script, speaking the Anthropic Messages API
+ * (`POST /v1/messages`, streamed SSE or plain JSON, and `/v1/messages/count_tokens`) for Claude Code, and the
+ * OpenAI Responses API (`POST /v1/responses`, streamed SSE) for Codex. Point a real `claude` at it with
+ * `ANTHROPIC_BASE_URL=<url>` (see `claudeCodeOfflineEnv`), a real `codex` with `codexOfflineEnv`.
+ * For Codex, a `tool_use` block becomes a `function_call` (Codex's shell tool is `exec_command` with `{ cmd }`).
  */
 export async function startScriptedModel(script: ModelScript, options: ScriptedModelOptions = {}): Promise<ScriptedModel> {
   const requests: RecordedRequest[] = [];
@@ -81,7 +83,8 @@ export async function startScriptedModel(script: ModelScript, options: ScriptedM
     if (req.method === 'POST' && path.endsWith('/v1/messages/count_tokens')) {
       return sendJson(res, 200, { input_tokens: Math.ceil(JSON.stringify(body).length / 4) });
     }
-    if (req.method !== 'POST' || !path.endsWith('/v1/messages')) {
+    const isResponses = req.method === 'POST' && path.endsWith('/responses');
+    if (req.method !== 'POST' || (!path.endsWith('/v1/messages') && !isResponses)) {
       return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${path}` } });
     }
     const recorded: RecordedRequest = { path, headers: req.headers, body, scripted: false };
@@ -102,6 +105,7 @@ export async function startScriptedModel(script: ModelScript, options: ScriptedM
         error: { type: reply.errorStatus === 401 ? 'authentication_error' : 'api_error', message: 'scripted error' },
       });
     }
+    if (isResponses) return sendResponses(res, reply, body, chunkSize);
     const model = typeof body.model === 'string' ? body.model : 'claude-scripted';
     const blocks = reply.content.map((b) => (b.type === 'tool_use' ? { ...b, id: b.id ?? `toolu_${randomUUID().replace(/-/g, '').slice(0, 24)}` } : b));
     const stopReason = reply.stopReason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
@@ -158,4 +162,33 @@ export async function startScriptedModel(script: ModelScript, options: ScriptedM
 function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** OpenAI Responses API streaming (what `codex exec` speaks with a `wire_api = "responses"` provider). */
+function sendResponses(res: ServerResponse, reply: ScriptedReply, body: Record<string, any>, chunkSize: number) {
+  const id = `resp_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+  const model = typeof body.model === 'string' ? body.model : 'gpt-scripted';
+  const items = reply.content.map((block) =>
+    block.type === 'text'
+      ? { type: 'message', id: `msg_${randomUUID().slice(0, 8)}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: block.text, annotations: [] }] }
+      : { type: 'function_call', id: `fc_${randomUUID().slice(0, 8)}`, call_id: block.id ?? `call_${randomUUID().slice(0, 8)}`, name: block.name, arguments: JSON.stringify(block.input), status: 'completed' },
+  );
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const send = (data: Record<string, unknown>) => res.write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
+  send({ type: 'response.created', response: { id, object: 'response', model, status: 'in_progress', output: [] } });
+  items.forEach((item, index) => {
+    if (item.type === 'message') {
+      const text = (item.content as Array<{ text: string }>)[0]!.text;
+      send({ type: 'response.output_item.added', output_index: index, item: { ...item, status: 'in_progress', content: [] } });
+      for (let i = 0; i < text.length; i += chunkSize) {
+        send({ type: 'response.output_text.delta', item_id: item.id, output_index: index, content_index: 0, delta: text.slice(i, i + chunkSize) });
+      }
+    } else {
+      send({ type: 'response.output_item.added', output_index: index, item: { ...item, status: 'in_progress' } });
+    }
+    send({ type: 'response.output_item.done', output_index: index, item });
+  });
+  const usage = { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 };
+  send({ type: 'response.completed', response: { id, object: 'response', model, status: 'completed', output: items, usage } });
+  res.end();
 }
