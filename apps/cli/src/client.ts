@@ -3,12 +3,14 @@ import type { AppRouter } from '@band/api';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, TRPCClientError, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
 import { type Connection, describeTokenSource } from './config.js';
+import { authHeaders, wsUrl } from './transport.js';
 import { CliError } from './errors.js';
 
 export type BandClient = TRPCClient<AppRouter>;
 
 export const TRPC_HTTP_PATH = '/api/trpc';
 export const TRPC_WS_PATH = '/api/trpc-ws';
+export { authHeaders, wsUrl };
 
 export interface BandClientHandle {
   client: BandClient;
@@ -22,13 +24,6 @@ export interface ConnectionEvents {
   onReconnect?(): void;
 }
 
-/** Headers every request carries: the bearer token (if any) and the exact Origin the server expects. */
-export function authHeaders(connection: Pick<Connection, 'serverUrl' | 'token'>): Record<string, string> {
-  const headers: Record<string, string> = { origin: new URL(connection.serverUrl).origin };
-  if (connection.token) headers.authorization = `Bearer ${connection.token}`;
-  return headers;
-}
-
 /** A `ws` WebSocket class that sends our headers on the upgrade (tRPC's wsClient only passes url + protocols). */
 export function webSocketWithHeaders(headers: Record<string, string>): typeof globalThis.WebSocket {
   class HeaderWebSocket extends WebSocket {
@@ -37,12 +32,6 @@ export function webSocketWithHeaders(headers: Record<string, string>): typeof gl
     }
   }
   return HeaderWebSocket as unknown as typeof globalThis.WebSocket;
-}
-
-export function wsUrl(serverUrl: string, path: string): string {
-  const url = new URL(path, `${serverUrl}/`);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  return url.toString();
 }
 
 export function createBandClient(connection: Connection, events: ConnectionEvents = {}): BandClientHandle {
@@ -133,7 +122,8 @@ export function toCliError(error: unknown, connection: Connection): unknown {
       });
     }
     if (data.code === 'FORBIDDEN' || status === 403) {
-      return new CliError('UNAUTHORIZED', error.message || 'Forbidden', { hint, cause: error });
+      // Authenticated, but not allowed (e.g. a path outside the workspace, tokenSecret through the API).
+      return new CliError('ERROR', error.message || 'Forbidden', { hint, cause: error });
     }
     if (data.code === 'NOT_FOUND') {
       // tRPC's own NOT_FOUND means the procedure does not exist: a server older than this CLI.

@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { readTokenSecret, resolveBandHome } from '@band/settings';
 import { CliError } from './errors.js';
 
 export type OutputFormat = 'text' | 'json';
@@ -67,6 +66,8 @@ function normalizeServerUrl(value: string): string {
 
 /** Reads the connection settings. Does not contact the server; call `assertSafeTransport` before using the token. */
 export async function resolveConnection(env: NodeJS.ProcessEnv): Promise<Connection> {
+  // Loaded here, not at startup: `band --version`, `--help` and `completion` stay fast.
+  const { readTokenSecret, resolveBandHome } = await import('@band/settings');
   const home = resolveBandHome(env);
   let serverUrl: string;
   let serverUrlSource: Connection['serverUrlSource'];

@@ -1,6 +1,6 @@
 // `band`: builds the context, runs the command tree, and maps every outcome to an exit code (only here).
 import { CommanderError } from 'commander';
-import { type BandClientHandle, createBandClient, toCliError } from './client.js';
+import type { BandClientHandle } from './client.js';
 import { assertSafeTransport, type Connection, resolveConnection, resolveOutputFormat } from './config.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT_CODES } from './errors.js';
@@ -17,6 +17,8 @@ let connection: Connection | undefined;
 let handle: BandClientHandle | undefined;
 let interruptHandled = false;
 let debug = env.BAND_DEBUG === '1';
+// The tRPC client (and ws) load only for commands that talk to a server.
+let clientModule: typeof import('./client.js') | undefined;
 
 const ctx: CliContext = {
   get client() {
@@ -52,7 +54,7 @@ function exit(code: number): never {
 }
 
 function report(error: unknown): number {
-  const mapped = connection ? toCliError(error, connection) : error;
+  const mapped = connection && clientModule ? clientModule.toCliError(error, connection) : error;
   if (mapped instanceof CliError) {
     // Messages of other packages may append their hint ("\n  fix: …"): print it once, as the hint.
     const message = mapped.hint ? mapped.message.split('\n  fix: ')[0]! : mapped.message;
@@ -100,7 +102,8 @@ program.hook('preAction', async (_root, action) => {
   const top = commandPath(action).split(' ')[0] ?? '';
   if (OFFLINE_COMMANDS.has(top)) return;
   assertSafeTransport(connection);
-  handle = createBandClient(connection, {
+  clientModule = await import('./client.js');
+  handle = clientModule.createBandClient(connection, {
     onDisconnect: () => err.progress('Connection lost; reconnecting…'),
     onReconnect: () => err.progress('Reconnected.'),
   });

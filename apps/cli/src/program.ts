@@ -1,12 +1,16 @@
 // The whole command tree in one place (STYLE §7); actions live in commands/<group>.ts.
 import { Command, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
+import { chatsCommand } from './commands/chats.js';
 import { completionCommand } from './commands/completion.js';
 import { devicesCommand } from './commands/devices.js';
 import { openCommand } from './commands/open.js';
+import { projectsCommand } from './commands/projects.js';
+import { workspacesCommand } from './commands/workspaces.js';
 import { settingsCommand } from './commands/settings.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { terminalsCommand } from './commands/terminals.js';
 import { tunnelCommand } from './commands/tunnel.js';
 import type { CliContext } from './context.js';
 import { EXIT_CODE_HELP } from './errors.js';
@@ -45,6 +49,10 @@ export function createProgram(ctx: CliContext): Command {
     openCommand(ctx),
     settingsCommand(ctx),
     tunnelCommand(ctx),
+    projectsCommand(ctx),
+    workspacesCommand(ctx),
+    chatsCommand(ctx),
+    terminalsCommand(ctx),
     devicesCommand(ctx),
     completionCommand(ctx, () => program),
   ];

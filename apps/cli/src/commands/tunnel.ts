@@ -1,6 +1,5 @@
 // `band tunnel start|stop|status`: remote access through the server's Cloudflare tunnel.
 import { Command } from 'commander';
-import qrcode from 'qrcode-terminal';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { formatTime, type Style } from '../output.js';
@@ -22,6 +21,7 @@ export function renderTunnelStatus(status: TunnelStatusView, style: Style): stri
 /** A QR code of a one-time tunnel sign-in link, drawn on stderr. */
 export async function printTunnelQr(ctx: CliContext): Promise<void> {
   const pairing = await ctx.client.auth.createPairingCode.mutate({ listener: 'tunnel' });
+  const { default: qrcode } = await import('qrcode-terminal');
   const qr = await new Promise<string>((resolve) => qrcode.generate(pairing.url, { small: true }, resolve));
   ctx.err.write(`${qr}\n`);
   ctx.err.info(`Scan to sign in on your phone (works once, for 2 minutes): ${pairing.url}`);

@@ -1,0 +1,50 @@
+// `band start`: the server in the foreground, stopped by SIGINT/SIGTERM.
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { band, baseEnv, spawnBand, tempDir } from './helpers.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+describe('band start', () => {
+  it('runs the server headless, prints its URL and a one-time sign-in link, and stops on SIGINT', async () => {
+    const home = await tempDir('band-cli-start-');
+    cleanups.push(home.cleanup);
+    const env = baseEnv({ BAND_HOME: home.path });
+    const server = spawnBand(['start', '--port', '0'], { env, timeoutMs: 90_000 });
+    cleanups.push(async () => {
+      if (server.process.exitCode === null) server.process.kill('SIGKILL');
+    });
+    await server.waitFor(/Band is running at (http:\/\/localhost:\d+)/, 'stdout', 60_000);
+    const url = /Band is running at (http:\/\/localhost:\d+)/.exec(server.stdout())![1]!;
+    expect(server.stdout()).toMatch(new RegExp(`${url}/pair#c=\\S+`));
+
+    // The CLI finds it through BAND_SERVER_URL and the token in the new settings.json.
+    const status = await band(['status', '--output', 'json'], { env: { ...env, BAND_SERVER_URL: url } });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).health.ok).toBe(true);
+
+    server.process.kill('SIGINT');
+    const result = await server.done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Band stopped/);
+    expect((await band(['status'], { env: { ...env, BAND_SERVER_URL: url } })).code).toBe(3);
+  });
+
+  it('refuses a bad --port (exit 2) and reports a busy port (exit 1)', async () => {
+    const home = await tempDir('band-cli-start-');
+    cleanups.push(home.cleanup);
+    const env = baseEnv({ BAND_HOME: home.path });
+    expect((await band(['start', '--port', 'http'], { env })).code).toBe(2);
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => busy.close(() => resolve())));
+    const port = (busy.address() as { port: number }).port;
+    const result = await band(['start', '--port', String(port)], { env, timeoutMs: 60_000 });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Port ${port} is already in use`);
+    expect(result.stderr).toMatch(/hint: /);
+  });
+});
