@@ -1,4 +1,5 @@
 // Test harness: a real HTTP server on 127.0.0.1:0 serving the raw socket routes, the way create-band-api mounts them.
+import { vi } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -89,4 +90,9 @@ export function connect(url: string, headers: Record<string, string> = {}): Reco
       else void opened.then(() => ws.send(text), () => {});
     },
   };
+}
+
+/** `vi.waitFor` with room for a loaded machine (2 cores shared by many jobs): 15 s unless told otherwise. */
+export function waitFor<T>(callback: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}): Promise<T> {
+  return vi.waitFor(callback, { timeout: 15_000, interval: 20, ...options });
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BandApiError } from '../src/errors.js';
 import { createMessageReader, encodeMessage, type FramingError } from '../src/lsp/content-length.js';
 import { nextRestartDelay } from '../src/lsp/language-server.js';
@@ -10,7 +10,7 @@ import { createLspService, type LspServiceOptions } from '../src/services/lsp-se
 import { isProcessAlive, listProcessTree } from '../src/terminals/process-tree.js';
 import { createSocketBudget, SOCKET_CLOSE } from '../src/terminals/socket-caps.js';
 import { createLspSocketRoute } from '../src/ws/lsp.js';
-import { connect, type RecordingSocket, startTestServer, tempDir } from './helpers.js';
+import { connect, type RecordingSocket, startTestServer, tempDir, waitFor } from './helpers.js';
 
 const FAKE_SERVER = fileURLToPath(new URL('./fixtures/fake-language-server.mjs', import.meta.url));
 
@@ -113,12 +113,12 @@ async function setup(overrides: Partial<LspServiceOptions> = {}) {
 async function request(socket: RecordingSocket, id: number | string, method: string, params?: unknown): Promise<Record<string, any>> {
   socket.sendJson({ jsonrpc: '2.0', id, method, params });
   let response: Record<string, any> | undefined;
-  await vi.waitFor(
+  await waitFor(
     () => {
       response = socket.messages.find((m) => m.id === id && m.method === undefined);
       if (!response) throw new Error(`no response to ${method} #${id}`);
     },
-    { timeout: 20_000, interval: 20 },
+    { timeout: 60_000, interval: 20 },
   );
   socket.messages.splice(socket.messages.indexOf(response!), 1);
   return response!;
@@ -162,17 +162,17 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     const b = connect(server.wsUrl('/api/lsp/ws_test/fake'));
     await request(b, 1, 'initialize', { capabilities: {} });
     await request(a, 2, 'test/notify', { n: 1 });
-    await vi.waitFor(() => expect(b.messages.find((m) => m.method === '$/progress')?.params.value).toEqual({ n: 1 }));
+    await waitFor(() => expect(b.messages.find((m) => m.method === '$/progress')?.params.value).toEqual({ n: 1 }));
 
     b.sendJson({ jsonrpc: '2.0', id: 3, method: 'test/askClient' });
     let ask: Record<string, any> | undefined;
-    await vi.waitFor(() => {
+    await waitFor(() => {
       ask = a.messages.find((m) => m.method === 'workspace/configuration');
       expect(ask).toBeDefined();
     });
     expect(b.messages.find((m) => m.method === 'workspace/configuration')).toBeUndefined();
     a.sendJson({ jsonrpc: '2.0', id: ask!.id, result: [{ answer: 42 }] });
-    await vi.waitFor(() => expect(b.messages.find((m) => m.id === 3)?.result.result).toEqual([{ answer: 42 }]));
+    await waitFor(() => expect(b.messages.find((m) => m.id === 3)?.result.result).toEqual([{ answer: 42 }]));
   });
 
   it('opens a document once for the server and closes it when its last client leaves', async () => {
@@ -194,7 +194,7 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     await flush(a);
     b.ws.close();
     await b.closed;
-    await vi.waitFor(async () => {
+    await waitFor(async () => {
       const stats = (await request(a, `s${Math.random()}`, 'test/stats')).result;
       expect(stats.notifications.filter((n: string) => n.startsWith('textDocument/'))).toEqual([
         'textDocument/didOpen file:///x.ts',
@@ -213,15 +213,15 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     const firstPid = lsp.list()[0]!.pid!;
     a.sendJson({ jsonrpc: '2.0', id: 2, method: 'test/slow' });
     a.sendJson({ jsonrpc: '2.0', id: 3, method: 'test/crash' });
-    await vi.waitFor(() => expect(a.messages.find((m) => m.id === 2)?.error.message).toMatch(/crashed/));
-    await vi.waitFor(() => expect(a.messages.find((m) => m.method === 'window/showMessage')?.params.message).toMatch(/crashed.*restarting/));
-    await vi.waitFor(() => expect(a.messages.find((m) => m.method === 'band/serverRestarted')?.params).toMatchObject({ language: 'fake', ok: true }));
+    await waitFor(() => expect(a.messages.find((m) => m.id === 2)?.error.message).toMatch(/crashed/));
+    await waitFor(() => expect(a.messages.find((m) => m.method === 'window/showMessage')?.params.message).toMatch(/crashed.*restarting/));
+    await waitFor(() => expect(a.messages.find((m) => m.method === 'band/serverRestarted')?.params).toMatchObject({ language: 'fake', ok: true }));
     const stats = (await request(a, 4, 'test/stats')).result;
     expect(stats.pid).not.toBe(firstPid);
     // Re-initialized by the bridge with the first client's parameters.
     expect(stats.initializeCount).toBe(1);
     expect(stats.notifications).toContain('initialized');
-    await vi.waitFor(() => expect(isProcessAlive(firstPid)).toBe(false));
+    await waitFor(() => expect(isProcessAlive(firstPid)).toBe(false));
   });
 
   it('gives up after repeated crashes and closes the clients', async () => {
@@ -229,7 +229,7 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
     await request(a, 1, 'initialize', {});
     a.sendJson({ jsonrpc: '2.0', id: 2, method: 'test/crash' });
-    await vi.waitFor(() => expect(a.messages.some((m) => m.method === 'band/serverRestarted')).toBe(true));
+    await waitFor(() => expect(a.messages.some((m) => m.method === 'band/serverRestarted')).toBe(true));
     a.sendJson({ jsonrpc: '2.0', id: 3, method: 'test/crash' });
     expect(await a.closed).toMatchObject({ code: SOCKET_CLOSE.NORMAL, reason: expect.stringMatching(/stopped/) });
     expect(a.messages.find((m) => m.method === 'band/serverStopped')?.params).toMatchObject({ reason: 'crashed' });
@@ -241,8 +241,8 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     await request(a, 1, 'initialize', {});
     const pid = lsp.list()[0]!.pid!;
     a.ws.close();
-    await vi.waitFor(() => expect(isProcessAlive(pid)).toBe(false));
-    await vi.waitFor(() => expect(lsp.list()).toEqual([]));
+    await waitFor(() => expect(isProcessAlive(pid)).toBe(false));
+    await waitFor(() => expect(lsp.list()).toEqual([]));
     const b = connect(server.wsUrl('/api/lsp/ws_test/fake'));
     await request(b, 1, 'initialize', {});
     expect(lsp.list()[0]!.pid).not.toBe(pid);
@@ -260,7 +260,7 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     a.ws.send('[1,2]');
     a.ws.send(JSON.stringify({ jsonrpc: '2.0', id: { x: 1 }, method: 'x' }));
     a.ws.send(Buffer.from('{}'), { binary: true });
-    await vi.waitFor(() => expect(a.messages.filter((m) => m.error).map((m) => m.error.code)).toEqual(expect.arrayContaining([-32700, -32600, -32600, -32600])));
+    await waitFor(() => expect(a.messages.filter((m) => m.error).map((m) => m.error.code)).toEqual(expect.arrayContaining([-32700, -32600, -32600, -32600])));
     // Shutdown from one client is answered by the bridge; the server keeps running.
     expect((await request(a, 9, 'shutdown')).result).toBeNull();
     expect((await request(a, 10, 'test/echo', 1)).result.params).toBe(1);
@@ -320,6 +320,23 @@ describe('typescript-language-server through the socket', () => {
     const tree = listProcessTree(info!.pid!) ?? [];
     expect(tree.length).toBeGreaterThanOrEqual(2); // the language server and its tsserver
     await lsp.close();
-    await vi.waitFor(() => expect(tree.filter(isProcessAlive)).toEqual([]));
-  }, 60_000);
+    await waitFor(() => expect(tree.filter(isProcessAlive)).toEqual([]));
+  }, 120_000);
+});
+
+describe('language servers that cannot run', () => {
+  it('tells the client and closes the socket when the server binary does not exist', async () => {
+    const { server } = await setup({
+      languages: { ghost: { command: '/nonexistent/band-language-server', args: ['--stdio'] } },
+      maxRestarts: 1,
+      restartBaseMs: 300,
+    });
+    const a = connect(server.wsUrl('/api/lsp/ws_test/ghost'));
+    await waitFor(() => expect(a.messages.find((m) => m.method === 'band/attached')).toBeDefined());
+    a.sendJson({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
+    expect(await a.closed).toMatchObject({ code: SOCKET_CLOSE.NORMAL });
+    expect(a.messages.find((m) => m.id === 1)?.error).toBeDefined();
+    expect(a.messages.filter((m) => m.method === 'window/showMessage').map((m) => m.params.message).join('\n')).toMatch(/ENOENT/);
+    expect(a.messages.find((m) => m.method === 'band/serverStopped')).toBeDefined();
+  });
 });

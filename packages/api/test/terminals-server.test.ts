@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bearerHeader, createTestGate, type TestGate } from '@band/auth/testing';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type BandApi, createBandApi } from '../src/create-band-api.js';
 import { isProcessAlive, listProcessTree } from '../src/terminals/process-tree.js';
-import { connect, type RecordingSocket } from './helpers.js';
+import { connect, type RecordingSocket, waitFor } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -112,9 +112,9 @@ describe('terminals behind the gate and createBandApi', () => {
     const terminal = created.body.result.data;
     expect(terminal.cwd).toBe(band.workspace);
     const viewer = band.socket(`/api/terminals/${terminal.id}`);
-    await vi.waitFor(() => expect(viewer.output()).toContain('up-21'), { timeout: 10_000 });
+    await waitFor(() => expect(viewer.output()).toContain('up-21'), { timeout: 10_000 });
     viewer.sendJson({ type: 'input', data: 'echo typed-$((4*4))\r' });
-    await vi.waitFor(() => expect(viewer.output()).toContain('typed-16'), { timeout: 10_000 });
+    await waitFor(() => expect(viewer.output()).toContain('typed-16'), { timeout: 10_000 });
     const output = await band.trpc('terminals.output', { id: terminal.id, lines: 5 }, 'query');
     expect(output.body.result.data.lines.join('\n')).toContain('typed-16');
     const missing = await band.trpc('terminals.create', { workspaceId: 'ws_missing' });
@@ -138,13 +138,13 @@ describe('terminals behind the gate and createBandApi', () => {
     const terminal = body.result.data;
     const lsp = band.socket(`/api/lsp/${band.workspaceId}/typescript`);
     lsp.sendJson({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
-    await vi.waitFor(() => expect(lsp.messages.some((m) => m.id === 1 && m.result)).toBe(true), { timeout: 30_000 });
-    await vi.waitFor(() => expect(listProcessTree(terminal.pid)?.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+    await waitFor(() => expect(lsp.messages.some((m) => m.id === 1 && m.result)).toBe(true), { timeout: 30_000 });
+    await waitFor(() => expect(listProcessTree(terminal.pid)?.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
     const lspPid = band.api.services.lsp.list()[0]!.pid!;
     const pids = [...(listProcessTree(terminal.pid) ?? []), ...(listProcessTree(lspPid) ?? [])];
     expect(pids).toContain(lspPid);
     await band.api.close();
-    await vi.waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]), { timeout: 10_000 });
+    await waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]), { timeout: 10_000 });
     await lsp.closed; // the socket was closed by the shutdown, not left hanging
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createContextInner } from '../src/context.js';
 import { createCaller } from '../src/root.js';
@@ -11,7 +11,7 @@ import { createTerminalService, type TerminalService, terminalDefaults } from '.
 import { isProcessAlive, listProcessTree } from '../src/terminals/process-tree.js';
 import { createSocketBudget, SOCKET_CLOSE } from '../src/terminals/socket-caps.js';
 import { createTerminalSocketRoute } from '../src/ws/terminals.js';
-import { connect, rootPrincipal, startTestServer, tempDir } from './helpers.js';
+import { connect, rootPrincipal, startTestServer, tempDir, waitFor } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -43,12 +43,12 @@ async function setup(options: { maxSockets?: number; maxTerminalsPerOwner?: numb
 }
 
 const waitForOutput = (get: () => string, needle: string | RegExp) =>
-  vi.waitFor(
+  waitFor(
     () => {
       const text = get();
       if (typeof needle === 'string' ? !text.includes(needle) : !needle.test(text)) throw new Error(`waiting for ${needle} in ${JSON.stringify(text.slice(-300))}`);
     },
-    { timeout: 10_000, interval: 20 },
+    { timeout: 20_000, interval: 20 },
   );
 
 describe('terminals over the API and WebSocket', () => {
@@ -59,8 +59,8 @@ describe('terminals over the API and WebSocket', () => {
     const a = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     const b = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     await Promise.all([a.opened, b.opened]);
-    await vi.waitFor(() => expect(a.messages[0]?.type).toBe('attached'));
-    await vi.waitFor(() => expect(b.messages[0]?.type).toBe('attached'));
+    await waitFor(() => expect(a.messages[0]?.type).toBe('attached'));
+    await waitFor(() => expect(b.messages[0]?.type).toBe('attached'));
     a.sendJson({ type: 'input', data: 'echo hello-$((6*7))\r' });
     await waitForOutput(a.output, 'hello-42');
     await waitForOutput(b.output, 'hello-42');
@@ -73,8 +73,8 @@ describe('terminals over the API and WebSocket', () => {
     const sub = await caller.terminals.create({ workspaceId: 'ws_test', cwd: 'src', command: 'pwd; echo from-$BAND_TERMINAL_ID' });
     expect(root.cwd).toBe(workspace);
     expect(sub.cwd).toBe(path.join(workspace, 'src'));
-    await vi.waitFor(async () => expect((await caller.terminals.output({ id: root.id })).lines).toContain(workspace));
-    await vi.waitFor(async () => {
+    await waitFor(async () => expect((await caller.terminals.output({ id: root.id })).lines).toContain(workspace));
+    await waitFor(async () => {
       const { lines } = await caller.terminals.output({ id: sub.id });
       expect(lines).toContain(path.join(workspace, 'src'));
       expect(lines).toContain(`from-${sub.id}`);
@@ -99,13 +99,13 @@ describe('terminals over the API and WebSocket', () => {
     const a = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     const b = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     await Promise.all([a.opened, b.opened]);
-    await vi.waitFor(() => expect(b.messages[0]?.type).toBe('attached'));
+    await waitFor(() => expect(b.messages[0]?.type).toBe('attached'));
     a.sendJson({ type: 'resize', cols: 100, rows: 40 });
-    await vi.waitFor(() => expect(b.messages).toContainEqual({ type: 'resize', cols: 100, rows: 40 }));
+    await waitFor(() => expect(b.messages).toContainEqual({ type: 'resize', cols: 100, rows: 40 }));
     a.sendJson({ type: 'input', data: 'stty size\r' });
     await waitForOutput(a.output, '40 100');
     a.sendJson({ type: 'resize', cols: 0, rows: 40 });
-    await vi.waitFor(() => expect(a.messages.at(-1)).toMatchObject({ type: 'error', code: 'BAD_TERMINAL_SIZE' }));
+    await waitFor(() => expect(a.messages.at(-1)).toMatchObject({ type: 'error', code: 'BAD_TERMINAL_SIZE' }));
     const resized = await caller.terminals.resize({ id: terminal.id, cols: 90, rows: 30 });
     expect(resized).toMatchObject({ cols: 90, rows: 30 });
   });
@@ -120,7 +120,7 @@ describe('terminals over the API and WebSocket', () => {
     first.ws.close();
     await first.closed;
     await caller.terminals.send({ id: terminal.id, data: 'echo while-away-$((2+2))\r' });
-    await vi.waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines.join('\n')).toContain('while-away-4'));
+    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines.join('\n')).toContain('while-away-4'));
 
     const again = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     await waitForOutput(again.output, 'while-away-4');
@@ -131,7 +131,7 @@ describe('terminals over the API and WebSocket', () => {
     expect(Buffer.byteLength(again.output())).toBeGreaterThanOrEqual(attached.replayBytes);
 
     const live = connect(server.wsUrl(`/api/terminals/${terminal.id}?replay=0`));
-    await vi.waitFor(() => expect(live.messages[0]).toMatchObject({ type: 'attached', replayBytes: 0 }));
+    await waitFor(() => expect(live.messages[0]).toMatchObject({ type: 'attached', replayBytes: 0 }));
     live.sendJson({ type: 'input', data: 'echo live-$((3+3))\r' });
     await waitForOutput(live.output, 'live-6');
     expect(live.output()).not.toContain('before-2');
@@ -141,7 +141,7 @@ describe('terminals over the API and WebSocket', () => {
     const { caller } = await setup({ scrollbackBytes: 4096 });
     const terminal = await caller.terminals.create({ workspaceId: 'ws_test' });
     await caller.terminals.send({ id: terminal.id, data: "for i in $(seq 1 2000); do printf '\\033[31mline-%d\\033[0m\\n' $i; done\r" });
-    await vi.waitFor(async () => expect((await caller.terminals.output({ id: terminal.id, lines: 3 })).lines).toContain('line-2000'), { timeout: 10_000 });
+    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id, lines: 3 })).lines).toContain('line-2000'), { timeout: 10_000 });
     const { lines } = await caller.terminals.output({ id: terminal.id, lines: 5000 });
     expect(lines.join('\n').length).toBeLessThanOrEqual(4096);
     expect(lines).not.toContain('line-1');
@@ -158,10 +158,10 @@ describe('terminals over the API and WebSocket', () => {
     viewer.ws.terminate();
     await viewer.closed;
     await caller.terminals.send({ id: terminal.id, data: 'echo still-$((5*5))\r' });
-    await vi.waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines.join('\n')).toContain('still-25'));
+    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines.join('\n')).toContain('still-25'));
 
     const watcher = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
-    await vi.waitFor(() => expect(watcher.messages[0]?.type).toBe('attached'));
+    await waitFor(() => expect(watcher.messages[0]?.type).toBe('attached'));
     watcher.sendJson({ type: 'input', data: 'exit 3\r' });
     expect(await watcher.closed).toMatchObject({ code: SOCKET_CLOSE.NORMAL });
     expect(watcher.messages.at(-1)).toEqual({ type: 'exit', exitCode: 3, wasKilled: false });
@@ -182,7 +182,7 @@ describe('terminals over the API and WebSocket', () => {
     viewer.sendJson({ type: 'input', data: '(sleep 300 &) ; sleep 301 & echo started-bg\r' });
     await waitForOutput(viewer.output, 'started-bg');
     let tree: number[] = [];
-    await vi.waitFor(() => {
+    await waitFor(() => {
       tree = listProcessTree(terminal.pid) ?? [];
       expect(tree.length).toBeGreaterThanOrEqual(3);
     });
@@ -190,7 +190,7 @@ describe('terminals over the API and WebSocket', () => {
     expect(killed).toEqual({ id: terminal.id, killed: true });
     expect(await viewer.closed).toMatchObject({ code: SOCKET_CLOSE.KILLED });
     expect(viewer.messages.at(-1)).toMatchObject({ type: 'exit', wasKilled: true });
-    await vi.waitFor(() => expect(tree.filter(isProcessAlive)).toEqual([]));
+    await waitFor(() => expect(tree.filter(isProcessAlive)).toEqual([]));
     expect(await caller.terminals.list()).toEqual([]);
     await expect(caller.terminals.kill({ id: terminal.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -200,13 +200,13 @@ describe('terminals over the API and WebSocket', () => {
     const pids: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t = await caller.terminals.create({ workspaceId: 'ws_test', command: 'sleep 400 & sleep 401 & echo ready' });
-      await vi.waitFor(async () => expect((await caller.terminals.output({ id: t.id })).lines).toContain('ready'));
-      await vi.waitFor(() => expect(listProcessTree(t.pid)?.length).toBeGreaterThanOrEqual(3));
+      await waitFor(async () => expect((await caller.terminals.output({ id: t.id })).lines).toContain('ready'));
+      await waitFor(() => expect(listProcessTree(t.pid)?.length).toBeGreaterThanOrEqual(3));
       pids.push(...(listProcessTree(t.pid) ?? []));
     }
     await terminals.close();
     await terminals.close();
-    await vi.waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]));
+    await waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]));
     await expect(caller.terminals.create({ workspaceId: 'ws_test' })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 
@@ -231,14 +231,14 @@ describe('terminals over the API and WebSocket', () => {
     const url = server.wsUrl(`/api/terminals/${terminal.id}`);
     const a = connect(url);
     const b = connect(url);
-    await vi.waitFor(() => expect(a.messages.length + b.messages.length).toBe(2));
+    await waitFor(() => expect(a.messages.length + b.messages.length).toBe(2));
     const c = connect(url);
     expect(await c.closed).toMatchObject({ code: SOCKET_CLOSE.TOO_MANY_SOCKETS, reason: expect.stringMatching(/Too many sockets/) });
     a.ws.close();
     await a.closed;
-    await vi.waitFor(() => expect(sockets.count(rootPrincipal)).toBe(1));
+    await waitFor(() => expect(sockets.count(rootPrincipal)).toBe(1));
     const d = connect(url);
-    await vi.waitFor(() => expect(d.messages[0]?.type).toBe('attached'));
+    await waitFor(() => expect(d.messages[0]?.type).toBe('attached'));
   });
 
   it('answers malformed messages with an error and keeps the socket; unknown ids get 4404; huge frames 1009', async () => {
@@ -249,7 +249,7 @@ describe('terminals over the API and WebSocket', () => {
     for (const bad of ['not json', '42', 'null', '{"type":"input","data":5}', '{"type":"resize","cols":"80","rows":2}', '{"type":"launch"}']) {
       viewer.ws.send(bad);
     }
-    await vi.waitFor(() => expect(viewer.messages.filter((m) => m.type === 'error')).toHaveLength(6));
+    await waitFor(() => expect(viewer.messages.filter((m) => m.type === 'error')).toHaveLength(6));
     viewer.ws.send(Buffer.from('echo binary-$((8*8))\r'), { binary: true });
     await waitForOutput(viewer.output, 'binary-64');
 
@@ -260,7 +260,7 @@ describe('terminals over the API and WebSocket', () => {
 
     viewer.ws.send(JSON.stringify({ type: 'input', data: 'x'.repeat(2 * 1024 * 1024) }));
     expect(await viewer.closed).toMatchObject({ code: 1009 });
-    await vi.waitFor(async () => expect((await caller.terminals.list())[0]).toMatchObject({ status: 'running', viewers: 0 }));
+    await waitFor(async () => expect((await caller.terminals.list())[0]).toMatchObject({ status: 'running', viewers: 0 }));
   });
 
   it('terminates a viewer that stops answering heartbeats', async () => {
@@ -270,7 +270,7 @@ describe('terminals over the API and WebSocket', () => {
     const closed = new Promise<number>((resolve) => dead.on('close', (code) => resolve(code)));
     dead.on('error', () => {});
     expect(await closed).toBe(1006);
-    await vi.waitFor(async () => expect((await caller.terminals.list())[0]?.viewers).toBe(0));
+    await waitFor(async () => expect((await caller.terminals.list())[0]?.viewers).toBe(0));
   });
 
   it('refuses bad input in the exported schemas, and unknown ids in the service', async () => {
@@ -294,7 +294,7 @@ describe('createTerminalService back-pressure', () => {
     terminals.send(terminal.id, 'yes | head -c 4000000; echo DONE-$((1+1))\r');
     // While paused nobody reads the PTY, so `head` blocks on write: its written byte count stops moving.
     let lastWritten = -1;
-    await vi.waitFor(
+    await waitFor(
       () => {
         const head = (listProcessTree(terminal.pid) ?? []).find((pid) => {
           try {
@@ -313,10 +313,25 @@ describe('createTerminalService back-pressure', () => {
     );
     expect(received).toBeLessThan(2_000_000);
     attachment.resume();
-    await vi.waitFor(() => expect(terminals.output(terminal.id, { lines: 3 }).lines.join('\n')).toContain('DONE-2'), { timeout: 30_000, interval: 100 });
+    await waitFor(() => expect(terminals.output(terminal.id, { lines: 3 }).lines.join('\n')).toContain('DONE-2'), { timeout: 30_000, interval: 100 });
     expect(received).toBeGreaterThan(4_000_000);
     attachment.detach();
   }, 60_000);
 });
 
 export type { TerminalService };
+
+describe('terminals whose shell cannot run', () => {
+  it('reports a shell that does not exist as an exited terminal with its exit code', async () => {
+    const dir = await tempDir();
+    cleanups.push(() => dir[Symbol.asyncDispose]());
+    const terminals = createTerminalService({ resolveWorkspacePath: async () => dir.path, shell: '/nonexistent/shell' });
+    cleanups.push(() => terminals.close());
+    // node-pty forks first, so a missing shell shows up as the child exiting 1 rather than as a throw.
+    const info = await terminals.create({ workspaceId: 'ws_x' });
+    const outcome = { info };
+    await waitFor(() => expect(terminals.get(outcome.info.id)).toMatchObject({ status: 'exited' }));
+    expect(terminals.get(outcome.info.id).exitCode).toBe(1);
+    expect(() => terminals.send(outcome.info.id, 'x')).toThrow(/has exited/);
+  });
+});

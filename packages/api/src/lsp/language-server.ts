@@ -121,6 +121,7 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
   let initializeParams: any;
   let initializeResult: Promise<JsonRpcMessage> | undefined;
   let isInitializedSent = false;
+  let settleDeferredInitialize: ((result: JsonRpcMessage | Promise<JsonRpcMessage>) => void) | undefined;
   let crashCount = 0;
   let startedAt = 0;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -286,6 +287,8 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
           }
           return response;
         });
+        settleDeferredInitialize?.(initializeResult);
+        settleDeferredInitialize = undefined;
         void initializeResult.then((response) => {
           notifyAll('band/serverRestarted', { language: options.language, attempt: crashCount, ok: !response.error });
         });
@@ -333,20 +336,40 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     if (msg.method === undefined) {
       if (hasId && serverRequests.get(msg.id!) === client) {
         serverRequests.delete(msg.id!);
-        writeToServer({ jsonrpc: '2.0', id: msg.id, result: msg.result, error: msg.error });
+        // A reply must carry `result` or `error`; a client that sent neither answered "nothing" (null).
+        writeToServer(msg.error !== undefined ? { jsonrpc: '2.0', id: msg.id, error: msg.error } : { jsonrpc: '2.0', id: msg.id, result: msg.result ?? null });
       }
       return;
     }
 
+    if (isStopping) {
+      if (hasId) replyError(msg.id!, LSP_ERROR.REQUEST_FAILED, `the ${options.language} language server stopped`);
+      return;
+    }
     ensureStarted();
     const isRestarting = !child;
 
     // --- requests ---
     if (hasId) {
       if (msg.method === 'initialize') {
+        if (!initializeResult && isRestarting) {
+          // The restart re-initializes with these parameters and settles this promise.
+          initializeParams = toServerInitializeParams(msg.params);
+          initializeResult = new Promise((resolve) => {
+            settleDeferredInitialize = resolve;
+          });
+        }
         if (!initializeResult) {
           initializeParams = toServerInitializeParams(msg.params);
-          initializeResult = startInitialize(initializeParams);
+          const attempt = startInitialize(initializeParams).then((response) => {
+            // A refused initialize is not cached: the next client (or a retry) gets another go.
+            if (response.error && initializeResult === attempt) {
+              initializeResult = undefined;
+              initializeParams = undefined;
+            }
+            return response;
+          });
+          initializeResult = attempt;
         }
         void initializeResult.then((response) => {
           if (!clients.has(client)) return;
@@ -420,6 +443,10 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       clearTimeout(restartTimer);
       const proc = child;
       failPending(`${options.language} language server stopped`);
+      settleDeferredInitialize?.({ error: { code: LSP_ERROR.REQUEST_FAILED, message: `${options.language} language server stopped` } });
+      settleDeferredInitialize = undefined;
+      // Let the error replies queued above reach the clients before their sockets close.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (proc && proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
         // Polite first: a server that gets `exit` without `shutdown` may exit with code 1, which is fine here.

@@ -73,7 +73,7 @@ export async function createServices(deps: ServiceDeps): Promise<ServicesHandle>
   const closers: Array<() => Promise<void> | void> = [];
   const events = createEmitter<BandEvents>();
   // Terminals and language servers find worktrees through the workspaces service, looked up when first needed.
-  const resolveWorkspacePath = createWorkspacePathResolver(() => (services as { workspaces?: { get(id: string): unknown } }).workspaces);
+  const resolveWorkspacePath = createWorkspacePathResolver(() => services.workspaces);
   // band.db, shared by the projects/workspaces/chats services; closed after every service that uses it.
   const store = openStore(join(deps.home, 'band.db'));
   closers.push(() => store.close());
