@@ -24,9 +24,11 @@ beforeAll(async () => {
   band = await startBand();
 });
 afterAll(async () => {
-  await band.close();
+  await band?.close();
 });
-afterEach(() => expectNoSecretsLogged(band, expect));
+afterEach(() => {
+  if (band) expectNoSecretsLogged(band, expect);
+});
 
 const api = '/api/trpc/settings.set';
 const bearerPost = (authorization: string, extra: Record<string, string> = {}) =>

@@ -37,7 +37,9 @@ afterAll(async () => {
   await new Promise((resolve) => attacker?.close(resolve));
   await band?.close();
 });
-afterEach(() => expectNoSecretsLogged(band, expect));
+afterEach(() => {
+  if (band) expectNoSecretsLogged(band, expect);
+});
 
 function attackPage(bandPort: number): string {
   const target = `http://localhost:${bandPort}`;

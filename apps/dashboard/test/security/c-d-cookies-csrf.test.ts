@@ -21,9 +21,11 @@ beforeAll(async () => {
   cookie = await signIn(band);
 });
 afterAll(async () => {
-  await band.close();
+  await band?.close();
 });
-afterEach(() => expectNoSecretsLogged(band, expect));
+afterEach(() => {
+  if (band) expectNoSecretsLogged(band, expect);
+});
 
 const post = (procedure: string, headers: Record<string, string>, body = SIDE_EFFECT_BODY) =>
   http(band.port, { method: 'POST', path: `/api/trpc/${procedure}`, headers: { host: band.host, ...headers }, body });

@@ -12,9 +12,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const ws of opened) ws.terminate();
-  await band.close();
+  await band?.close();
 });
-afterEach(() => expectNoSecretsLogged(band, expect));
+afterEach(() => {
+  if (band) expectNoSecretsLogged(band, expect);
+});
 
 const open = async (path: string, headers: Record<string, string>) => {
   const r = await openWs(band.port, path, { host: band.host, ...headers });

@@ -20,9 +20,11 @@ beforeAll(async () => {
   band = await startBand({ tunnel: true });
 });
 afterAll(async () => {
-  await band.close();
+  await band?.close();
 });
-afterEach(() => expectNoSecretsLogged(band, expect));
+afterEach(() => {
+  if (band) expectNoSecretsLogged(band, expect);
+});
 
 const bearer = () => ({ authorization: `Bearer ${band.token()}` });
 const healthAs = (port: number, headers: Record<string, string>) => http(port, { path: '/api/trpc/health', headers });

@@ -21,9 +21,11 @@ beforeAll(async () => {
   localCookie = await signIn(band);
 });
 afterAll(async () => {
-  await band.close();
+  await band?.close();
 });
-afterEach(() => expectNoSecretsLogged(band, expect));
+afterEach(() => {
+  if (band) expectNoSecretsLogged(band, expect);
+});
 
 const wrong = `Bearer ${'5'.repeat(64)}`;
 const tunnelHealth = (ip: string, authorization: string) =>

@@ -26,9 +26,11 @@ beforeAll(async () => {
   cookie = await signIn(band);
 });
 afterAll(async () => {
-  await band.close();
+  await band?.close();
 });
-afterEach(() => expectNoSecretsLogged(band, expect));
+afterEach(() => {
+  if (band) expectNoSecretsLogged(band, expect);
+});
 
 const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
 const same = () => ({ host: band.host, cookie, 'sec-fetch-site': 'same-origin' });
