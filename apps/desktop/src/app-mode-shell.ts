@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from './errors.js';
-import { killTree } from './process-tree.js';
+import { isProcessAlive, killTree } from './process-tree.js';
 import type { WindowClosed, WindowHandle, WindowOptions, WindowShell } from './window-shell.js';
 
 export interface AppModeShellOptions {
@@ -64,6 +64,28 @@ export async function readDevToolsEndpoint(profileDir: string): Promise<string |
 }
 
 /**
+ * Closes a browser still running on this profile. Chromium hands a second launch on the same profile over to the
+ * running browser and exits at once, so without this a browser orphaned by a crashed app would get the new window
+ * and the app would think its window had closed. Only a process whose command line names this very profile is
+ * touched. @returns the pid it stopped, if any
+ */
+export async function closeStaleBrowser(profileDir: string): Promise<number | undefined> {
+  let target: string;
+  try {
+    // Chromium's lock is a symlink to "<hostname>-<pid>".
+    target = await readlink(join(profileDir, 'SingletonLock'));
+  } catch {
+    return undefined;
+  }
+  const pid = Number(target.slice(target.lastIndexOf('-') + 1));
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isProcessAlive(pid)) return undefined;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.split('\0').includes(`--user-data-dir=${profileDir}`)) return undefined;
+  await killTree(pid, { signal: 'SIGTERM', graceMs: 3_000 });
+  return pid;
+}
+
+/**
  * A Chromium-family browser in `--app=<url>` mode: a window without tabs or address bar, its own profile.
  * It has no native menu (the dashboard's hamburger menu has Start/Stop tunnel).
  */
@@ -78,6 +100,10 @@ export function createAppModeShell(options: AppModeShellOptions): WindowShell {
     setMenu() {},
     async open(url, windowOptions = {}) {
       await mkdir(options.profileDir, { recursive: true, mode: 0o700 });
+      if (windowOptions.isExclusive) {
+        const stale = await closeStaleBrowser(options.profileDir);
+        if (stale) logger.warn(`closed a browser (pid ${stale}) left on Band's profile by an earlier run`);
+      }
       const args = getAppModeArgs(url, options, windowOptions);
       // Only the URL's origin and path are logged: a pairing code in the fragment is nobody's business.
       logger.debug(`opening ${options.executable} --app=${url.split('#')[0]}`);

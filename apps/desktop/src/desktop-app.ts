@@ -2,6 +2,7 @@ import { createBandClient, type BandClient } from './band-client.js';
 import { DesktopError, silentLogger, type Logger } from './errors.js';
 import { writeErrorPage } from './error-page.js';
 import { claimInstance, readInstanceRecord, type InstanceRecord } from './instance-lock.js';
+import { startLaunchPage, type LaunchPage } from './launch-page.js';
 import { resolveDesktopPaths } from './paths.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { createTunnelMenuController, type TunnelMenuController } from './tunnel-menu.js';
@@ -43,8 +44,9 @@ export interface DesktopOptions {
  * - `started`: this app started the server and stops it on quit.
  * - `attached`: a server for this BAND_HOME was already running (another desktop, `band start`); quitting leaves it.
  * - `failed`: the window shows the error page.
+ * - `cancelled`: the window was closed while the server was starting; the start was undone.
  */
-export type DesktopMode = 'started' | 'attached' | 'failed';
+export type DesktopMode = 'started' | 'attached' | 'failed' | 'cancelled';
 
 export interface DesktopApp extends AsyncDisposable {
   readonly mode: DesktopMode;
@@ -60,6 +62,9 @@ export interface DesktopApp extends AsyncDisposable {
   /** Closes the window and stops what this app started. Idempotent. */
   quit(): Promise<void>;
 }
+
+/** Marks an error from opening the window itself: there is no window to show it in, so it is thrown. */
+const WINDOW_FAILED = Symbol('window-failed');
 
 function toDesktopError(error: unknown): DesktopError {
   if (error instanceof DesktopError) return error;
@@ -112,6 +117,8 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
     return (await candidate.createPairingCode()).url;
   }
 
+  let window: WindowHandle | undefined;
+  let launch: LaunchPage | undefined;
   try {
     if (claim.kind === 'taken') {
       // --- attach to another desktop instance's server ---
@@ -145,9 +152,11 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
         mode = 'attached';
         logger.info(`Attached to the Band server already running at ${configured}`);
       } else {
-        // --- start the server ---
+        // --- start the server while the window opens on the launch page ---
         client = undefined;
-        server = await startServerProcess({
+        launch = await startLaunchPage();
+        const cancel = new AbortController();
+        const starting = startServerProcess({
           entry: options.serverEntry,
           home: options.home,
           port: options.port,
@@ -155,40 +164,68 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
           logger,
           readyTimeoutMs,
           stopGraceMs: options.stopGraceMs,
+          signal: cancel.signal,
         });
+        starting.catch(() => {}); // observed below
+        try {
+          // This app holds the instance claim, so it owns the window profile too.
+          window = await shell.open(launch.url, { title: 'Band', ...options.window, isExclusive: true });
+        } catch (error) {
+          cancel.abort();
+          await starting.catch(() => {});
+          await launch.close();
+          throw Object.assign(error as Error, { [WINDOW_FAILED]: true });
+        }
+        // Closing the window while the server starts cancels the start.
+        void window.closed.then(() => cancel.abort());
+        server = await starting;
         url = server.url;
         signInUrl = server.signInUrl;
         mode = 'started';
         await claim.update({ state: 'ready', url: server.url, port: server.port, serverPid: server.pid });
+        launch.proceed(server.signInUrl);
+        const page = launch;
+        void page.delivered.then(() => page.close());
         // The server created settings.json on a first launch; now the token can be read.
         const fresh = settings ?? (await options.readSettings(options.home).catch(() => undefined));
         if (fresh) client = createBandClient({ url: server.url, token: fresh.token, fetch: options.fetch });
       }
     }
   } catch (error) {
-    // --- failure: show it in the window ---
-    failure = toDesktopError(error);
-    mode = 'failed';
     if (claim.kind === 'claimed') await claim.release();
-    logger.error(`${messageWithoutHint(failure)}${failure.hint ? `\n  fix: ${failure.hint}` : ''}`);
-    signInUrl = await writeErrorPage(paths.errorPage, {
-      message: messageWithoutHint(failure),
-      hint: failure.hint,
-      code: failure.serverCode ?? failure.code,
-      details: failure.details,
-    });
+    if ((error as Record<symbol, unknown>)[WINDOW_FAILED]) throw error;
+    failure = toDesktopError(error);
+    if (failure.code === 'CANCELLED') {
+      mode = 'cancelled';
+      signInUrl = '';
+    } else {
+      // --- failure: show it in the window ---
+      mode = 'failed';
+      logger.error(`${messageWithoutHint(failure)}${failure.hint ? `\n  fix: ${failure.hint}` : ''}`);
+      const content = {
+        message: messageWithoutHint(failure),
+        hint: failure.hint,
+        code: failure.serverCode ?? failure.code,
+        details: failure.details,
+      };
+      // Also on disk, so the failure can be read after the window is gone.
+      signInUrl = await writeErrorPage(paths.errorPage, content);
+      launch?.fail(content);
+    }
   }
 
   // --- window ---
-  let window: WindowHandle;
-  try {
-    window = await shell.open(signInUrl, { title: 'Band', ...options.window });
-  } catch (error) {
-    await server?.stop();
-    if (claim.kind === 'claimed') await claim.release();
-    throw error;
+  if (!window) {
+    try {
+      window = await shell.open(signInUrl, { title: 'Band', ...options.window });
+    } catch (error) {
+      await server?.stop();
+      if (claim.kind === 'claimed') await claim.release();
+      throw error;
+    }
   }
-  if (mode !== 'failed') logger.info(`Band is open (${mode === 'started' ? 'started' : 'attached to'} ${url})`);
+  const openWindow = window;
+  if (mode === 'started' || mode === 'attached') logger.info(`Band is open (${mode === 'started' ? 'started' : 'attached to'} ${url})`);
 
   // --- native menu (Electron only) ---
   let menu: TunnelMenuController | undefined;
@@ -203,19 +240,20 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
   function quit(): Promise<void> {
     quitting ??= (async () => {
       menu?.close();
-      await window.close();
+      await openWindow.close();
       // Only what this app started; an attached server belongs to someone else.
       if (server) {
         logger.info('Stopping the Band server…');
         await server.stop();
       }
+      await launch?.close();
       if (claim.kind === 'claimed') await claim.release();
     })();
     return quitting;
   }
   const done = (async () => {
     const outcome = await Promise.race([
-      window.closed.then((closed) => ({ kind: 'window' as const, closed })),
+      openWindow.closed.then((closed) => ({ kind: 'window' as const, closed })),
       ...(server ? [server.exited.then((exit) => ({ kind: 'server' as const, exit }))] : []),
     ]);
     if (outcome.kind === 'window' && outcome.closed.error) {
@@ -234,7 +272,7 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
   return {
     mode,
     url,
-    window,
+    window: openWindow,
     serverPid: server?.pid,
     error: failure,
     done,

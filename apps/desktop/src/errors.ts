@@ -13,7 +13,9 @@ export type DesktopErrorCode =
   /** Another desktop instance holds the lock but never became ready. */
   | 'INSTANCE_BUSY'
   /** A request to a running Band server failed (attach mode, tunnel menu). */
-  | 'REQUEST_FAILED';
+  | 'REQUEST_FAILED'
+  /** The user quit while the server was still starting. */
+  | 'CANCELLED';
 
 export class DesktopError extends Error {
   override readonly name = 'DesktopError';

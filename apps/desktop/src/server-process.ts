@@ -17,6 +17,8 @@ export interface ServerProcessOptions {
   readyTimeoutMs?: number;
   /** How long the server gets to stop its tunnel, agents and terminals before the tree is killed. @default 10000 */
   stopGraceMs?: number;
+  /** Cancels the start (the user closed the window while the server was starting): the child is stopped. */
+  signal?: AbortSignal;
   /** Test seam. */
   spawn?: typeof nodeSpawn;
 }
@@ -114,6 +116,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     exited.then((exit) => ({ type: 'exit' as const, ...exit })),
     spawnError.then((error) => ({ type: 'spawn-error' as const, error })),
     new Promise<{ type: 'timeout' }>((resolve) => setTimeout(resolve, timeoutMs, { type: 'timeout' }).unref()),
+    new Promise<{ type: 'aborted' }>((resolve) => {
+      if (options.signal?.aborted) resolve({ type: 'aborted' });
+      options.signal?.addEventListener('abort', () => resolve({ type: 'aborted' }), { once: true });
+    }),
   ]);
   const details = () => tail.join('\n');
   switch (outcome.type) {
@@ -134,6 +140,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       });
     case 'spawn-error':
       throw new DesktopError('SERVER_EXITED', `Could not start the Band server: ${outcome.error.message}`, { cause: outcome.error });
+    case 'aborted':
+      await stop();
+      throw new DesktopError('CANCELLED', 'Start cancelled');
     case 'timeout':
       await stop();
       throw new DesktopError('SERVER_TIMEOUT', `The Band server did not become ready within ${Math.round(timeoutMs / 1000)} s`, {

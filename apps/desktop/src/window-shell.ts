@@ -7,6 +7,11 @@ export interface WindowOptions {
   width?: number;
   /** @default 860 */
   height?: number;
+  /**
+   * This app owns the window's browser profile (it holds the instance claim): a browser left running on it by a
+   * crashed instance is closed first, instead of receiving the new window. @default false
+   */
+  isExclusive?: boolean;
 }
 
 /** How a window ended. */

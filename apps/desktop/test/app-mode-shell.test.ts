@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createAppModeShell, getAppModeArgs, readDevToolsEndpoint } from '../src/app-mode-shell.js';
+import { closeStaleBrowser, createAppModeShell, getAppModeArgs, readDevToolsEndpoint } from '../src/app-mode-shell.js';
 import { isProcessAlive } from '../src/process-tree.js';
-import { tempDir } from './helpers.js';
+import { tempDir, SLOW } from './helpers.js';
 
 const FAKE_BROWSER = fileURLToPath(new URL('./fixtures/fake-browser.mjs', import.meta.url));
 
@@ -39,7 +39,7 @@ describe('createAppModeShell', () => {
     expect(shell.supportsMenu).toBe(false);
     const window = await shell.open('http://localhost:9/pair#c=one-time');
     onTestFinished(() => window.close());
-    const pids = await vi.waitFor(async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as number[]);
+    const pids = await vi.waitFor(async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as number[], SLOW);
     expect(JSON.parse(await readFile(join(dir, 'args.json'), 'utf8'))).toContain('--app=http://localhost:9/pair#c=one-time');
     expect(pids[0]).toBe(window.pid);
     await window.close();
@@ -67,7 +67,7 @@ describe('createAppModeShell', () => {
     const dir = await tempDir();
     const shell = createAppModeShell({ executable: FAKE_BROWSER, profileDir: join(dir, 'p'), env: { ...process.env, FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json') } });
     const window = await shell.open('http://x');
-    await vi.waitFor(() => readFile(join(dir, 'pids.json'), 'utf8'));
+    await vi.waitFor(() => readFile(join(dir, 'pids.json'), 'utf8'), SLOW);
     await shell.dispose();
     expect((await window.closed).byApp).toBe(true);
     await Promise.all([window.close(), window.close()]);
@@ -84,5 +84,42 @@ describe('readDevToolsEndpoint', () => {
     expect(await readDevToolsEndpoint(dir)).toBe('ws://127.0.0.1:45678/devtools/browser/abc');
     await writeFile(join(dir, 'DevToolsActivePort'), 'garbage');
     expect(await readDevToolsEndpoint(dir)).toBeUndefined();
+  });
+});
+
+describe('closeStaleBrowser', () => {
+  it('closes a browser left running on this profile by a crashed app', async () => {
+    const dir = await tempDir();
+    const profile = join(dir, 'profile');
+    const { mkdir, symlink } = await import('node:fs/promises');
+    await mkdir(profile);
+    const { spawn } = await import('node:child_process');
+    const orphan = spawn(FAKE_BROWSER, [`--user-data-dir=${profile}`], { stdio: 'ignore' });
+    onTestFinished(() => void orphan.kill('SIGKILL'));
+    await symlink(`somehost-${orphan.pid}`, join(profile, 'SingletonLock'));
+    await vi.waitFor(() => expect(isProcessAlive(orphan.pid!)).toBe(true), SLOW);
+    expect(await closeStaleBrowser(profile)).toBe(orphan.pid);
+    expect(isProcessAlive(orphan.pid!)).toBe(false);
+  });
+
+  it('leaves alone a live process that is not a browser on this profile', async () => {
+    const dir = await tempDir();
+    const { mkdir, symlink } = await import('node:fs/promises');
+    await mkdir(join(dir, 'p'));
+    // Our own parent is alive, but its command line does not name this profile.
+    await symlink(`host-${process.ppid}`, join(dir, 'p', 'SingletonLock'));
+    expect(await closeStaleBrowser(join(dir, 'p'))).toBeUndefined();
+    expect(isProcessAlive(process.ppid)).toBe(true);
+  });
+
+  it('ignores a missing, dangling or garbage lock', async () => {
+    const dir = await tempDir();
+    const { mkdir, symlink } = await import('node:fs/promises');
+    expect(await closeStaleBrowser(join(dir, 'none'))).toBeUndefined();
+    for (const [name, target] of [['a', 'host-999999999'], ['b', 'no-pid-here'], ['c', 'host--5'], ['d', `host-${process.pid}`]] as const) {
+      await mkdir(join(dir, name));
+      await symlink(target, join(dir, name, 'SingletonLock'));
+      expect(await closeStaleBrowser(join(dir, name)), target).toBeUndefined();
+    }
   });
 });

@@ -1,13 +1,12 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { launchDesktop, type DesktopOptions } from '../src/desktop-app.js';
 import { readInstanceRecord } from '../src/instance-lock.js';
 import { resolveDesktopPaths } from '../src/paths.js';
-import { isProcessAlive } from '../src/process-tree.js';
+import { isProcessAlive, listDescendants } from '../src/process-tree.js';
 import { startServerProcess } from '../src/server-process.js';
-import { createFakeShell, FAKE_SERVER, TOKEN, tempDir } from './helpers.js';
+import { createFakeShell, FAKE_SERVER, TOKEN, tempDir, SLOW } from './helpers.js';
 
 const env = (mode = 'ok') => ({ ...process.env, FAKE_SERVER_MODE: mode, FAKE_SERVER_TOKEN: TOKEN });
 
@@ -26,7 +25,14 @@ async function launch(overrides: Partial<DesktopOptions> & { home: string }) {
   return { app, shell: shell as ReturnType<typeof createFakeShell> };
 }
 
-const grandchildOf = (home: string) => vi.waitFor(async () => Number(await readFile(join(home, 'grandchild.pid'), 'utf8')));
+/** Live fake-server processes started for this home (their argv names it). */
+async function fakeServersOf(home: string): Promise<number[]> {
+  const pids = listDescendants(process.pid);
+  const cmdlines = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')));
+  return pids.filter((pid, i) => cmdlines[i]!.includes('fake-server') && cmdlines[i]!.includes(home) && isProcessAlive(pid));
+}
+
+const grandchildOf = (home: string) => vi.waitFor(async () => Number(await readFile(join(home, 'grandchild.pid'), 'utf8')), SLOW);
 
 describe('launchDesktop', () => {
   it('starts the server and opens the window signed in through a one-time link, never the token', async () => {
@@ -34,8 +40,12 @@ describe('launchDesktop', () => {
     const { app, shell } = await launch({ home });
     expect(app.mode).toBe('started');
     expect(shell.windows).toHaveLength(1);
-    expect(shell.windows[0]!.url).toBe(`${app.url}/pair#c=first`);
-    expect(shell.windows[0]!.url).not.toContain(TOKEN);
+    // The window opened at once on the launch page, which hands it the one-time link once the server is ready.
+    const launchUrl = shell.windows[0]!.url;
+    expect(launchUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
+    const next = await (await fetch(`${launchUrl}next`, { headers: { host: new URL(launchUrl).host } })).json();
+    expect(next).toEqual({ url: `${app.url}/pair#c=first` });
+    expect(JSON.stringify(next)).not.toContain(TOKEN);
     expect(await readInstanceRecord(resolveDesktopPaths(home).instanceFile)).toMatchObject({
       pid: process.pid,
       state: 'ready',
@@ -104,12 +114,14 @@ describe('launchDesktop', () => {
     const { app, shell } = await launch({ home, env: env('error'), readSettings: async () => Promise.reject(new Error('corrupt')) });
     expect(app.mode).toBe('failed');
     expect(app.error).toMatchObject({ code: 'SERVER_START_FAILED', serverCode: 'PORT_IN_USE' });
-    const url = shell.windows[0]!.url;
-    expect(url).toBe(`file://${resolveDesktopPaths(home).errorPage}`);
-    const html = await readFile(fileURLToPath(url), 'utf8');
-    expect(html).toContain('Port 3456 is already in use');
-    expect(html).toContain('Stop the other process on port 3456.');
-    expect(html).toContain('PORT_IN_USE');
+    // The window (on the launch page) is sent to the error page, also kept on disk.
+    const launchUrl = shell.windows[0]!.url;
+    expect(await (await fetch(`${launchUrl}next`)).json()).toEqual({ failed: true });
+    for (const html of [await (await fetch(`${launchUrl}error`)).text(), await readFile(resolveDesktopPaths(home).errorPage, 'utf8')]) {
+      expect(html).toContain('Port 3456 is already in use');
+      expect(html).toContain('Stop the other process on port 3456.');
+      expect(html).toContain('PORT_IN_USE');
+    }
     await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
     shell.windows[0]!.userClose();
     expect(await app.done).toEqual({ exitCode: 1 });
@@ -140,11 +152,19 @@ describe('launchDesktop', () => {
 
   it('stops the server again if the window cannot be opened', async () => {
     const home = await tempDir();
-    const spawnedHome = home;
     const shell = createFakeShell({ failOpen: new Error('no display') });
     await expect(launch({ home, shell })).rejects.toThrow('no display');
-    const grandchild = await grandchildOf(spawnedHome);
-    await vi.waitFor(() => expect(isProcessAlive(grandchild)).toBe(false));
+    expect(await fakeServersOf(home)).toEqual([]);
+    await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
+  });
+
+  it('closing the window while the server is starting cancels the start', async () => {
+    const home = await tempDir();
+    const shell = createFakeShell({ onOpen: (window) => setTimeout(() => window.userClose(), 200) });
+    const { app } = await launch({ home, shell, env: env('hang'), stopGraceMs: 300 });
+    expect(app.mode).toBe('cancelled');
+    expect(await app.done).toEqual({ exitCode: 0 });
+    expect(await fakeServersOf(home)).toEqual([]);
     await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
   });
 
@@ -167,7 +187,7 @@ describe('launchDesktop', () => {
     await vi.waitFor(() => {
       const labels = shell.menus.at(-1)?.flatMap((i) => (i.type === 'item' ? [i.label] : []));
       expect(labels).toEqual(expect.arrayContaining(['Tunnel: off', 'Start tunnel', 'Stop tunnel', 'Quit Band']));
-    });
+    }, SLOW);
     const quit = shell.menus.at(-1)!.find((i) => i.type === 'item' && i.id === 'quit');
     if (quit?.type === 'item') quit.onClick!();
     expect(await app.done).toEqual({ exitCode: 0 });

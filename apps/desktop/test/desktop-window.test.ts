@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTokenSecret } from '@band/settings';
+import { generateTokenSecret, readTokenSecret } from '@band/settings';
 import { fakeCloudflaredEnv, fakeCloudflaredPath } from '@band/tunnel/testing';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -42,6 +42,8 @@ const missing = [
 ];
 if (missing.length > 0) process.stderr.write(`desktop-window tests skipped: missing ${missing.join(', ')}\n`);
 
+let lastOutput = () => '';
+
 interface Launched {
   child: ChildProcess;
   output: () => string;
@@ -63,6 +65,7 @@ function launchApp(home: string, display: string, extraEnv: Record<string, strin
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  lastOutput = () => output.slice(-3000);
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
@@ -80,6 +83,18 @@ function launchApp(home: string, display: string, extraEnv: Record<string, strin
   return { child, output: () => output, exit };
 }
 
+/** One tRPC mutation with the bearer token, as the CLI makes it. */
+async function trpc<T>(url: string, token: string, path: string, input: unknown): Promise<T> {
+  const res = await fetch(`${url}/api/trpc/${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
+  if (!body.result) throw new Error(`${path}: ${JSON.stringify(body.error)}\n${lastOutput()}`);
+  return body.result.data;
+}
+
 /** Command line of a pid, for readable failure messages. */
 async function describePids(pids: number[]): Promise<string[]> {
   return Promise.all(pids.map(async (pid) => `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '?')).replace(/\0/g, ' ').slice(0, 120)}`));
@@ -92,8 +107,17 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
     if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
   }, 60_000);
 
-  it('opens the dashboard signed in, and closing the window stops the server, the tunnel and every child process', async () => {
-    const home = join(await tempDir(), 'home');
+  it('opens the dashboard signed in, and closing the window stops the server, the tunnel, the shells and every child process', async () => {
+    const base = await tempDir();
+    const home = join(base, 'home');
+    // Settings prepared like a user would have them, so worktrees land in the temp dir, not in ~.
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    await writeFile(join(home, 'settings.json'), JSON.stringify({ tokenSecret: generateTokenSecret(), worktreesDir: join(base, 'worktrees') }), { mode: 0o600 });
+    const repo = join(base, 'repo');
+    await mkdir(repo);
+    for (const args of [['init', '-q', '-b', 'main'], ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'init']]) {
+      expect(spawnSync('git', args, { cwd: repo }).status).toBe(0);
+    }
     const display = await startXvfb();
     const app = launchApp(home, display, { BAND_CLOUDFLARED_PATH: fakeCloudflaredPath, ...fakeCloudflaredEnv() });
     const paths = resolveDesktopPaths(home);
@@ -135,9 +159,27 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
     const client = createBandClient({ url: record.url!, token: await readTokenSecret(home) });
     expect((await client.listDevices()).filter((d) => d.listener === 'local')).toHaveLength(1);
 
-    // --- a tunnel (fake cloudflared), so quitting has one to stop ---
+    // --- a tunnel (fake cloudflared) and a terminal (a PTY shell, which leaves the process group), so quitting has
+    // both to stop ---
     const tunnel = await client.startTunnel();
     expect(tunnel.state).toBe('ready');
+    const token = await readTokenSecret(home);
+    const { project } = await trpc<{ project: { id: string } }>(record.url!, token, 'projects.register', { path: repo, name: 'demo' });
+    const { workspace } = await trpc<{ workspace: { id: string } }>(record.url!, token, 'workspaces.create', { project: project.id, branch: 'try-desktop' });
+    const terminal = await vi.waitFor(() => trpc<{ id: string; pid: number }>(record.url!, token, 'terminals.create', { workspaceId: workspace.id }), {
+      timeout: 30_000,
+      interval: 250,
+    });
+    expect(isProcessAlive(terminal.pid)).toBe(true);
+    // Let the dashboard show the new project before the screenshot.
+    const browser2 = await chromium.connectOverCDP((await readDevToolsEndpoint(paths.profileDir))!);
+    try {
+      const page = browser2.contexts()[0]!.pages()[0]!;
+      await page.locator('[data-testid="project"]').first().waitFor({ timeout: 30_000 }).catch(() => page.reload());
+      await page.locator('[data-testid="project"]').first().waitFor({ timeout: 30_000 });
+    } finally {
+      await browser2.close();
+    }
 
     await mkdir(SCREENSHOTS, { recursive: true });
     await screenshot(display, windowId, join(SCREENSHOTS, 'desktop-window.png'));
@@ -149,6 +191,7 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
     expect(tree).toContain(record.serverPid);
     expect(commands.some((c) => c.includes('fake-cloudflared'))).toBe(true);
     expect(commands.some((c) => c.includes('chromium') || c.includes('chrome'))).toBe(true);
+    expect(tree).toContain(terminal.pid);
 
     // --- quit by closing the window ---
     await closeWindowByKeyboard(display, windowId);

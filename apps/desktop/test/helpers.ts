@@ -22,7 +22,7 @@ export interface FakeWindow extends WindowHandle {
 }
 
 /** A window shell that records what it was asked to open; no browser involved. */
-export function createFakeShell(options: { supportsMenu?: boolean; failOpen?: Error } = {}) {
+export function createFakeShell(options: { supportsMenu?: boolean; failOpen?: Error; onOpen?: (window: FakeWindow) => void } = {}) {
   const windows: FakeWindow[] = [];
   const menus: MenuItem[][] = [];
   let disposed = false;
@@ -47,6 +47,7 @@ export function createFakeShell(options: { supportsMenu?: boolean; failOpen?: Er
         },
       };
       windows.push(window);
+      options.onOpen?.(window);
       return window;
     },
     setMenu(items) {
@@ -58,3 +59,6 @@ export function createFakeShell(options: { supportsMenu?: boolean; failOpen?: Er
   };
   return shell;
 }
+
+/** For vi.waitFor on a machine shared by many busy processes: child processes can take seconds to start. */
+export const SLOW = { timeout: 20_000, interval: 25 } as const;

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { isProcessAlive, killTree, listDescendants } from '../src/process-tree.js';
-import { tempDir } from './helpers.js';
+import { tempDir, SLOW } from './helpers.js';
 
 /** A node process that starts a grandchild and prints its pid. */
 async function spawnTree(options: { stubborn?: boolean } = {}) {
@@ -66,7 +66,7 @@ describe('killTree', () => {
 
   it('escalates to SIGKILL for processes that ignore SIGTERM', async () => {
     const { child, grandchild } = await spawnTree({ stubborn: true });
-    await vi.waitFor(() => expect(listDescendants(child.pid!)).toEqual([grandchild]));
+    await vi.waitFor(() => expect(listDescendants(child.pid!)).toEqual([grandchild]), SLOW);
     const started = Date.now();
     await killTree(child.pid!, { graceMs: 300 });
     expect(isProcessAlive(child.pid!)).toBe(false);

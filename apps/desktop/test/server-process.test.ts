@@ -5,7 +5,7 @@ import { DesktopError } from '../src/errors.js';
 import { isProcessAlive } from '../src/process-tree.js';
 import { parseChildMessage } from '../src/server-protocol.js';
 import { startServerProcess, type ServerProcessOptions } from '../src/server-process.js';
-import { FAKE_SERVER, tempDir } from './helpers.js';
+import { FAKE_SERVER, tempDir, SLOW } from './helpers.js';
 
 async function start(mode: string, extra: Partial<ServerProcessOptions> = {}) {
   const home = await tempDir();
@@ -21,7 +21,7 @@ async function start(mode: string, extra: Partial<ServerProcessOptions> = {}) {
 }
 
 async function grandchildOf(home: string) {
-  return vi.waitFor(async () => Number(await readFile(join(home, 'grandchild.pid'), 'utf8')));
+  return vi.waitFor(async () => Number(await readFile(join(home, 'grandchild.pid'), 'utf8')), SLOW);
 }
 
 describe('startServerProcess', () => {
@@ -74,7 +74,7 @@ describe('startServerProcess', () => {
       }) as typeof spawn,
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SERVER_TIMEOUT' });
-    await vi.waitFor(() => expect(isProcessAlive(spawned[0]!)).toBe(false));
+    await vi.waitFor(() => expect(isProcessAlive(spawned[0]!)).toBe(false), SLOW);
   });
 
   it('ignores malformed IPC messages', async () => {

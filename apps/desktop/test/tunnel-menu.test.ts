@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { TunnelStatus } from '../src/band-client.js';
 import { createTunnelMenuController, getTunnelMenuItems } from '../src/tunnel-menu.js';
 import type { MenuItem } from '../src/window-shell.js';
-import { createFakeShell } from './helpers.js';
+import { createFakeShell, SLOW } from './helpers.js';
 
 const status = (state: TunnelStatus['state'], extra: Partial<TunnelStatus> = {}): TunnelStatus => ({
   state,
@@ -62,9 +62,9 @@ describe('createTunnelMenuController', () => {
     expect(start.enabled).toBe(true);
     start.onClick!();
     expect(item(shell.menus.at(-1)!, 'tunnel-state')?.label).toBe('Tunnel: starting…');
-    await vi.waitFor(() => expect(item(shell.menus.at(-1)!, 'tunnel-url')?.label).toBe('https://x.trycloudflare.com'));
+    await vi.waitFor(() => expect(item(shell.menus.at(-1)!, 'tunnel-url')?.label).toBe('https://x.trycloudflare.com'), SLOW);
     item(shell.menus.at(-1)!, 'tunnel-stop')!.onClick!();
-    await vi.waitFor(() => expect(item(shell.menus.at(-1)!, 'tunnel-state')?.label).toBe('Tunnel: off'));
+    await vi.waitFor(() => expect(item(shell.menus.at(-1)!, 'tunnel-state')?.label).toBe('Tunnel: off'), SLOW);
     expect(client.stopTunnel).toHaveBeenCalledTimes(1);
     controller.close();
   });
@@ -88,8 +88,8 @@ describe('createTunnelMenuController', () => {
     });
     await controller.refresh();
     item(shell.menus.at(-1)!, 'tunnel-start')!.onClick!();
-    await vi.waitFor(() => expect(errors[0]).toMatch(/install cloudflared/));
-    await vi.waitFor(() => expect(item(shell.menus.at(-1)!, 'tunnel-state')?.label).toBe('Tunnel: failed'));
+    await vi.waitFor(() => expect(errors[0]).toMatch(/install cloudflared/), SLOW);
+    await vi.waitFor(() => expect(item(shell.menus.at(-1)!, 'tunnel-state')?.label).toBe('Tunnel: failed'), SLOW);
     controller.close();
   });
 
