@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Launcher, resolveBinary } from './binary.js';
 import { TunnelError, binaryNotExecutable, binaryNotFound, errorHints } from './errors.js';
@@ -76,8 +76,12 @@ export interface TunnelOptions {
   edgeErrorsBeforeFallback?: number;
   /** Backoff and quick-tunnel budget. */
   restart?: Partial<RestartPolicy>;
-  /** Run cloudflared under a guardian process so it dies with us even on SIGKILL. @default true (not on Windows) */
-  guardian?: boolean;
+  /**
+   * Make cloudflared die with us even when we are SIGKILLed. `setpriv`: Linux parent-death signal, no
+   * extra process; `node`: a tiny Node guardian holding a pipe to us; `auto` picks setpriv when present,
+   * else node; `false`: none (Windows relies on libuv's kill-on-close job object). @default 'auto'
+   */
+  guardian?: boolean | 'auto' | 'node' | 'setpriv';
   logger?: TunnelLogger;
   /** Aborting stops the tunnel. */
   signal?: AbortSignal;
@@ -181,6 +185,45 @@ function defaultStateDir(): string {
   return join(tmpdir(), `band-tunnel-${uid}`);
 }
 
+type GuardianChoice = { kind: 'none' } | { kind: 'node' } | { kind: 'setpriv'; path: string };
+
+function findSetpriv(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  for (const p of ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv']) {
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function resolveGuardian(option: TunnelOptions['guardian']): GuardianChoice {
+  if (option === false || (process.platform === 'win32' && option !== 'node')) return { kind: 'none' };
+  if (option === 'node') return { kind: 'node' };
+  const setpriv = findSetpriv();
+  return setpriv ? { kind: 'setpriv', path: setpriv } : { kind: 'node' };
+}
+
+/** Catch a missing or non-executable binary before spawning, so every launch mode reports it the same way. */
+function checkLauncher(launcher: Launcher): TunnelError | undefined {
+  if (!isAbsolute(launcher.command)) return undefined;
+  try {
+    accessSync(launcher.command, constants.F_OK);
+  } catch {
+    return binaryNotFound([launcher.command]);
+  }
+  if (process.platform === 'win32') return undefined;
+  try {
+    accessSync(launcher.command, constants.X_OK);
+  } catch (error) {
+    return binaryNotExecutable(launcher.command, error);
+  }
+  return undefined;
+}
+
 /** Build the exact argv (without the binary). Exported for tests and the README. */
 export function buildArgs(
   options: Pick<TunnelOptions, 'url' | 'mode' | 'tokenFile' | 'edgeIpVersion' | 'logFormat' | 'logFile' | 'extraArgs' | 'gracePeriodMs'>,
@@ -241,7 +284,7 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     options.degradedRestartAfterMs ?? (mode === 'quick' ? tunnelDefaults.quickDegradedRestartAfterMs : Number.POSITIVE_INFINITY);
   const edgeErrorsBeforeFallback = options.edgeErrorsBeforeFallback ?? tunnelDefaults.edgeErrorsBeforeFallback;
   const stateDir = options.stateDir ?? defaultStateDir();
-  const useGuardian = options.guardian ?? process.platform !== 'win32';
+  const guardian = resolveGuardian(options.guardian);
   const secrets = [options.token, (options.env ?? process.env).TUNNEL_TOKEN].filter((s): s is string => Boolean(s));
   const namedUrl = mode === 'named' ? `https://${options.hostname}` : undefined;
 
@@ -450,21 +493,34 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     else if (mode === 'named' && (options.env ?? process.env).TUNNEL_TOKEN) env.TUNNEL_TOKEN = (options.env ?? process.env).TUNNEL_TOKEN;
     logger.debug(`tunnel: spawning ${redact([launcher.command, ...args].join(' '), secrets)}`);
 
+    const preflight = checkLauncher(launcher);
+    if (preflight) {
+      queueMicrotask(() => finish(null, null, preflight));
+      return;
+    }
     let proc: ChildProcess;
     try {
-      proc = useGuardian
-        ? d.spawn(process.execPath, ['-e', GUARDIAN_SOURCE, String(stopTimeoutMs), launcher.command, ...args], {
-            stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-            env,
-            windowsHide: true,
-          })
-        : d.spawn(launcher.command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, windowsHide: true, detached: false });
+      if (guardian.kind === 'node') {
+        proc = d.spawn(process.execPath, ['-e', GUARDIAN_SOURCE, String(stopTimeoutMs), launcher.command, ...args], {
+          stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+          env,
+          windowsHide: true,
+        });
+      } else if (guardian.kind === 'setpriv') {
+        // setpriv execs into cloudflared: same pid, and the kernel sends SIGTERM when we die.
+        proc = d.spawn(guardian.path, ['--pdeathsig', 'SIGTERM', '--', launcher.command, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env,
+        });
+      } else {
+        proc = d.spawn(launcher.command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, windowsHide: true, detached: false });
+      }
     } catch (error) {
       queueMicrotask(() => finish(null, null, spawnError(launcher, error)));
       return;
     }
     child.proc = proc;
-    if (!useGuardian) child.pid = proc.pid;
+    if (guardian.kind !== 'node') child.pid = proc.pid;
     proc.on('error', (error) => finish(null, null, spawnError(launcher, error)));
     proc.on('exit', (code, signal) => {
       // Let buffered output drain into the ring so the error can explain itself.
@@ -588,6 +644,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const opts = { stderrTail: tail, exitCode: code, signal };
     const make = (c: TunnelError['code'], message: string, hint = errorHints[c]) => new TunnelError(c, message, { ...opts, hint });
+    if (/^setpriv: failed to execute/m.test(tail.join('\n')))
+      return make('BINARY_NOT_EXECUTABLE', `cloudflared could not be executed: ${lastLine}`);
     if (has('usage') || (code === 0 && /Incorrect Usage/.test(tail.join('\n'))))
       return make('USAGE', `cloudflared rejected its arguments (${how}): ${child.hintMessages.get('usage') ?? lastLine}`);
     if (has('auth-failed') || code === 255)
@@ -663,7 +721,13 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       child.polling = false;
     }
     const s = machine.state;
-    const delay = s.s === 'starting' ? readyPollMs : s.s === 'degraded' || (s.s === 'ready' && child.notReady > 0) ? Math.min(healthIntervalMs, 1_000) : healthIntervalMs;
+    // A 503 while ready is re-checked quickly so a real drop is reported within ~2 polls.
+    const delay =
+      s.s === 'starting' || (s.s === 'ready' && child.notReady > 0)
+        ? readyPollMs
+        : s.s === 'degraded'
+          ? Math.min(healthIntervalMs, 1_000)
+          : healthIntervalMs;
     if (s.s === 'starting' || s.s === 'ready' || s.s === 'degraded') schedulePoll(child, delay);
   }
 
@@ -684,19 +748,20 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       let info = await bounded(stopTimeoutMs);
       if (!info) {
         logger.warn(`tunnel: cloudflared ignored SIGTERM for ${stopTimeoutMs} ms; sending SIGKILL`);
-        if (child.pid && child.pid !== proc.pid) {
+        const kill = (pid: number | undefined) => {
           try {
-            process.kill(child.pid, 'SIGKILL');
+            if (pid) process.kill(pid, 'SIGKILL');
           } catch {
             // already gone
           }
+        };
+        kill(child.pid);
+        // A Node guardian exits as its child did (and reaps it); SIGKILL it only if it does not.
+        if (child.pid !== proc.pid) info = await bounded(1_000);
+        if (!info) {
+          kill(proc.pid);
+          info = await bounded(2_000);
         }
-        try {
-          proc.kill('SIGKILL');
-        } catch {
-          // already gone
-        }
-        info = await bounded(2_000);
       }
       return info ?? { code: null, signal: 'SIGKILL', generation: child.generation };
     })();

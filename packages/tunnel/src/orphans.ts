@@ -38,13 +38,22 @@ export async function unregisterChild(stateDir: string, id: string): Promise<voi
   await rm(join(registryDir(stateDir), `${id}.json`), { force: true });
 }
 
+/** Whether `pid` runs (a zombie waiting to be reaped counts as dead). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 export function readCommandLine(pid: number): string | undefined {

@@ -23,7 +23,7 @@ function killLater(pid: number | undefined): void {
   });
 }
 
-async function startParent(stateDir: string, mode: 'guardian' | 'no-guardian'): Promise<{ parent: ChildProcess; pid: number }> {
+async function startParent(stateDir: string, mode: 'node' | 'setpriv' | 'no-guardian'): Promise<{ parent: ChildProcess; pid: number }> {
   const parent = track(
     spawn(process.execPath, [new URL('./fixtures/parent.mjs', import.meta.url).pathname, stateDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] }),
   );
@@ -35,9 +35,11 @@ async function startParent(stateDir: string, mode: 'guardian' | 'no-guardian'): 
 }
 
 describe.skipIf(!existsSync(dist) || process.platform === 'win32')('no orphans (needs `npm run build`; POSIX only)', () => {
-  it('cloudflared dies when its parent is SIGKILLed (the guardian sees the pipe close)', async () => {
+  const modes: ['node' | 'setpriv', string][] = [['node', 'the Node guardian sees its pipe close']];
+  if (existsSync('/usr/bin/setpriv')) modes.push(['setpriv', 'the kernel sends the parent-death signal']);
+  it.each(modes)('cloudflared dies when its parent is SIGKILLed (guardian %s: %s)', async (mode) => {
     const stateDir = tempDir();
-    const { parent, pid } = await startParent(stateDir, 'guardian');
+    const { parent, pid } = await startParent(stateDir, mode);
     expect(isAlive(pid)).toBe(true);
     parent.kill('SIGKILL');
     await once(parent, 'exit');
@@ -80,9 +82,10 @@ describe('reapOrphans', () => {
     // Owned by a live supervisor (our parent here) => left alone.
     writeFileSync(join(dir, 'c.json'), JSON.stringify({ pid: ownedByLive.pid, ownerPid: process.ppid, marker: '/state/cloudflared-live.pid', startedAt: 0 }));
     writeFileSync(join(dir, 'd.json'), '{ not json');
+    const markedExit = once(marked, 'exit');
     const killed = await reapOrphans({ stateDir });
     expect(killed).toEqual([marked.pid]);
-    await once(marked, 'exit');
+    await markedExit;
     expect(isAlive(unmarked.pid!)).toBe(true);
     expect(isAlive(ownedByLive.pid!)).toBe(true);
     expect(existsSync(join(dir, 'd.json'))).toBe(false);
