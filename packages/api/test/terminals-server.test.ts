@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bearerHeader, createTestGate, type TestGate } from '@band/auth/testing';
+import { type FakeEdge, fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } from '@band/tunnel/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type BandApi, createBandApi } from '../src/create-band-api.js';
@@ -28,12 +29,50 @@ interface Harness {
   socket(pathname: string, headers?: Record<string, string>): RecordingSocket;
 }
 
-async function startBand(): Promise<Harness> {
+async function startBand(options: { edge?: FakeEdge } = {}): Promise<Harness> {
   const testGate = await createTestGate();
   cleanups.push(() => testGate.close());
   const { gate } = testGate;
-  const api = await createBandApi({ home: testGate.home, settings: testGate.settings, gate, env: { ...process.env, SHELL: '/bin/sh', PS1: '$ ' } });
+  const edgeEnv = options.edge
+    ? { ...options.edge.env, ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }
+    : {};
+  const tunnelServers: Server[] = [];
+  const api: BandApi = await createBandApi({
+    home: testGate.home,
+    settings: testGate.settings,
+    gate,
+    env: { ...process.env, ...edgeEnv, SHELL: '/bin/sh', PS1: '$ ' },
+    // The tunnel listener, as apps/dashboard/server.ts opens it: everything arriving here is remote.
+    openTunnelListener: async () => {
+      const tunnelServer = createServer();
+      route(tunnelServer, 'tunnel');
+      await new Promise<void>((resolve) => tunnelServer.listen(0, '127.0.0.1', resolve));
+      tunnelServers.push(tunnelServer);
+      return {
+        url: `http://127.0.0.1:${(tunnelServer.address() as AddressInfo).port}`,
+        close: async () => {
+          tunnelServer.closeAllConnections();
+          await new Promise<void>((resolve) => tunnelServer.close(() => resolve()));
+        },
+      };
+    },
+  });
   cleanups.push(() => api.close());
+  function route(server: Server, listener: 'local' | 'tunnel') {
+    server.on('request', async (req, res) => {
+      const principal = await gate.handleRequest(req, res, listener);
+      if (!principal) return;
+      if (!api.handleRequest(req, res, principal)) {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    server.on('upgrade', async (req, socket, head) => {
+      const principal = await gate.handleUpgrade(req, socket, listener);
+      if (!principal) return;
+      if (!api.handleUpgrade(req, socket, head, principal)) socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    });
+  }
   // A real project and workspace (git worktree) through the workspaces service.
   const repo = path.join(testGate.home, 'repos', 'demo');
   await mkdir(repo, { recursive: true });
@@ -47,19 +86,8 @@ async function startBand(): Promise<Harness> {
   const workspace = await realpath(created.path);
   const workspaceId = created.id;
 
-  const server: Server = createServer(async (req, res) => {
-    const principal = await gate.handleRequest(req, res, 'local');
-    if (!principal) return;
-    if (!api.handleRequest(req, res, principal)) {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  server.on('upgrade', async (req, socket, head) => {
-    const principal = await gate.handleUpgrade(req, socket, 'local');
-    if (!principal) return;
-    if (!api.handleUpgrade(req, socket, head, principal)) socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-  });
+  const server: Server = createServer();
+  route(server, 'local');
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   // The API first: upgraded sockets keep http.Server#close waiting until they end.
   cleanups.push(async () => {
@@ -146,5 +174,38 @@ describe('terminals behind the gate and createBandApi', () => {
     await band.api.close();
     await waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]), { timeout: 10_000 });
     await lsp.closed; // the socket was closed by the shutdown, not left hanging
+  }, 60_000);
+
+  it('streams a terminal through the tunnel (fake edge + fake cloudflared) and refuses the local Origin there', async () => {
+    const edge = await startFakeEdge();
+    cleanups.push(() => edge.close());
+    const band = await startBand({ edge });
+    const status = await band.api.services.tunnel.start();
+    const host = new URL(status.url!).host;
+    await edge.waitForRoute(host);
+    const terminal = await band.api.services.terminals.create({ workspaceId: band.workspaceId });
+    const url = `wss://127.0.0.1:${edge.port}/api/terminals/${terminal.id}`;
+    const headers = { host, origin: `https://${host}`, ...bearerHeader(band.testGate.token) };
+    const viewer = new WebSocket(url, { headers, rejectUnauthorized: false });
+    const output: Buffer[] = [];
+    viewer.on('message', (data, isBinary) => {
+      if (isBinary) output.push(data as Buffer);
+    });
+    viewer.on('error', () => {});
+    await new Promise((resolve) => viewer.once('open', resolve));
+    viewer.send(JSON.stringify({ type: 'input', data: 'echo remote-$((9*9))\r' }));
+    await waitFor(() => expect(Buffer.concat(output).toString()).toContain('remote-81'));
+    viewer.close();
+
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(url, { headers: { ...headers, origin: band.origin }, rejectUnauthorized: false });
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => {});
+    });
+    expect(refused).toBe(403);
   }, 60_000);
 });
