@@ -1,0 +1,121 @@
+// Remote access end to end: the server starts the (fake) tunnel, a phone-like Chromium opens the public
+// https://<words>.trycloudflare.com URL through the fake edge, signs in with a one-time pairing code, and
+// loads the dashboard over HTTPS with a __Host- cookie; stopping the tunnel takes its access away.
+import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BandServer, startServer } from '../dist/server.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, captureLogger, tempHome } from './helpers.js';
+
+describe('remote access through the tunnel', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let edge: FakeEdge;
+  let server: BandServer;
+  let browser: Browser;
+  let token: string;
+  const logger = captureLogger();
+
+  beforeAll(async () => {
+    home = await tempHome();
+    edge = await startFakeEdge();
+    server = await startServer({
+      home: home.home,
+      port: 0,
+      logger,
+      env: { ...process.env, BAND_CLOUDFLARED_PATH: fakeCloudflaredPath, ...edge.env, ...fakeCloudflaredEnv({ scenario: 'ok' }) },
+    });
+    token = server.settings.get().tokenSecret;
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...edge.chromiumArgs] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await edge?.close();
+    await home?.[Symbol.asyncDispose]();
+    expect(logger.text()).not.toContain(token);
+  });
+
+  const trpc = async (path: string, body?: unknown) => {
+    const res = await fetch(`${server.url}/api/trpc/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json.result.data;
+  };
+
+  it('starts the tunnel through tRPC and reports a public https URL', async () => {
+    expect(await trpc('tunnel.status')).toMatchObject({ state: 'stopped', url: null });
+    const status = await trpc('tunnel.start', {});
+    expect(status.state).toBe('ready');
+    expect(status.url).toMatch(/^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/);
+    await edge.waitForRoute(new URL(status.url).host);
+  });
+
+  it('refuses the public URL without credentials, and signs a phone in with a one-time pairing code', async () => {
+    const { url } = await trpc('tunnel.status');
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await phone.newPage();
+    const refused = await page.goto(url);
+    expect(refused?.status()).toBe(401);
+    await page.getByTestId('sign-in').waitFor();
+
+    const pairing = await trpc('auth.createPairingCode', { listener: 'tunnel' });
+    expect(pairing.url.startsWith(`${url}/pair#c=`)).toBe(true);
+    await page.goto(pairing.url);
+    await page.getByTestId('dashboard-shell').waitFor({ timeout: 30_000 });
+    expect(page.url().startsWith(url)).toBe(true);
+    expect(page.url()).not.toContain('#c=');
+
+    const cookies = await phone.cookies(url);
+    const session = cookies.find((c) => c.name === '__Host-band_sess');
+    expect(session).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(session?.domain).not.toMatch(/^\./);
+
+    // The same code does not work twice.
+    const other = await browser.newContext();
+    const again = await other.newPage();
+    await again.goto(pairing.url);
+    await again.getByTestId('sign-in').waitFor();
+    expect(await again.getByTestId('dashboard-shell').count()).toBe(0);
+    await other.close();
+
+    const devices = await trpc('devices.list');
+    expect(devices.some((d: { listener: string }) => d.listener === 'tunnel')).toBe(true);
+    await phone.close();
+  });
+
+  it('stopping the tunnel takes the public URL and the tunnel sessions away', async () => {
+    const { url } = await trpc('tunnel.status');
+    const phone = await browser.newContext();
+    const page = await phone.newPage();
+    await page.goto((await trpc('auth.createPairingCode', { listener: 'tunnel' })).url);
+    await page.getByTestId('dashboard-shell').waitFor({ timeout: 30_000 });
+
+    expect(await trpc('tunnel.stop', {})).toMatchObject({ state: 'stopped', url: null });
+    const gone = await page.goto(url).catch(() => null);
+    expect(gone === null || gone.status() >= 500).toBe(true);
+    const devices = await trpc('devices.list');
+    expect(devices.some((d: { listener: string }) => d.listener === 'tunnel')).toBe(false);
+    await phone.close();
+  });
+
+  it('a new tunnel gets a new URL, and an old session cookie does not carry over', async () => {
+    const first = await trpc('tunnel.start', {});
+    const phone = await browser.newContext();
+    const page = await phone.newPage();
+    await page.goto((await trpc('auth.createPairingCode', { listener: 'tunnel' })).url);
+    await page.getByTestId('dashboard-shell').waitFor({ timeout: 30_000 });
+    await trpc('tunnel.stop', {});
+
+    const second = await trpc('tunnel.start', {});
+    expect(second.url).not.toBe(first.url);
+    await edge.waitForRoute(new URL(second.url).host);
+    const res = await page.goto(second.url);
+    expect(res?.status()).toBe(401);
+    await phone.close();
+    await trpc('tunnel.stop', {});
+  });
+});
