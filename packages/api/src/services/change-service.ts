@@ -105,9 +105,14 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
   }
 
   async function compareCommit(ws: Workspace, against: CompareTarget): Promise<string> {
-    const head = await resolveCommit(ws.path, 'HEAD', { env });
-    if (!head) throw new BandApiError('PRECONDITION_FAILED', `Workspace ${ws.branch} has no HEAD commit`, { reason: 'NO_HEAD' });
-    if (against === 'uncommitted') return head;
+    if (against === 'uncommitted') {
+      const head = await resolveCommit(ws.path, 'HEAD', { env });
+      if (!head) throw new BandApiError('PRECONDITION_FAILED', `Workspace ${ws.branch} has no HEAD commit`, { reason: 'NO_HEAD' });
+      return head;
+    }
+    // One git call on the common path (each spawn costs tens of ms); the base was validated when it was stored.
+    const result = await git(ws, ['merge-base', 'HEAD', ws.baseBranch], { okCodes: [0, 1, 128] });
+    if (result.code === 0) return result.stdout.toString('utf8').trim();
     const base = await resolveCommit(ws.path, ws.baseBranch, { env });
     if (!base) {
       throw new BandApiError('PRECONDITION_FAILED', `Base branch "${ws.baseBranch}" no longer exists`, {
@@ -115,12 +120,8 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
         hint: 'Compare against uncommitted changes instead.',
       });
     }
-    try {
-      return (await git(ws, ['merge-base', head, base])).stdout.toString('utf8').trim();
-    } catch (error) {
-      if (error instanceof GitCommandError && error.code === 1) return base; // unrelated histories
-      throw error;
-    }
+    if (result.code === 1) return base; // unrelated histories
+    throw new GitCommandError(['merge-base'], result.code, result.stderr);
   }
 
   async function listChanges(ws: Workspace, commit: string): Promise<ChangedFile[]> {
@@ -165,7 +166,18 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
   async function findChange(ws: Workspace, commit: string, userPath: string): Promise<ChangedFile> {
     const path = normalizeRelativePath(userPath);
     if (path === '') throw new BandApiError('INVALID_INPUT', 'A file path is required', { reason: 'INVALID_PATH' });
-    const change = (await listChanges(ws, commit)).find((f) => f.path === path || f.oldPath === path);
+    // Tracked changes need the whole-tree name-status (rename detection pairs paths); untracked only this path.
+    const [nameStatus, untracked] = await Promise.all([
+      git(ws, ['diff', '--no-ext-diff', '--no-textconv', '--name-status', '-z', '-M', commit]),
+      git(ws, ['ls-files', '--others', '--exclude-standard', '-z', '--', path]),
+    ]);
+    const tracked = parseNameStatus(nameStatus.stdout.toString('utf8')).find((f) => f.path === path || f.oldPath === path);
+    const isUntracked = parseNulList(untracked.stdout.toString('utf8')).includes(path);
+    const change: ChangedFile | undefined = tracked
+      ? { ...tracked, additions: null, deletions: null, binary: false }
+      : isUntracked
+        ? { path, status: 'U', conflicted: false, additions: null, deletions: null, binary: false }
+        : undefined;
     if (!change) {
       throw new BandApiError('NOT_FOUND', `No change to ${path} in this workspace`, {
         reason: 'FILE_NOT_CHANGED',
@@ -192,14 +204,12 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
     async status({ workspace, against = 'base' }) {
       const ws = workspaceOf(workspace);
       const commit = await compareCommit(ws, against);
-      const files = await listChanges(ws, commit);
-      let ahead = 0;
-      let behind = 0;
-      const base = await resolveCommit(ws.path, ws.baseBranch, { env });
-      if (base) {
-        const counts = await gitText(['rev-list', '--left-right', '--count', `${base}...HEAD`], { cwd: ws.path, env });
-        [behind, ahead] = counts.split(/\s+/).map(Number) as [number, number];
-      }
+      const [files, counts] = await Promise.all([
+        listChanges(ws, commit),
+        git(ws, ['rev-list', '--left-right', '--count', `${ws.baseBranch}...HEAD`, '--'], { okCodes: [0, 128] }),
+      ]);
+      // A vanished base branch leaves ahead/behind at 0 (status against uncommitted still works).
+      const [behind = 0, ahead = 0] = counts.code === 0 ? counts.stdout.toString('utf8').trim().split(/\s+/).map(Number) : [];
       return {
         workspaceId: ws.id,
         branch: ws.branch,
@@ -228,9 +238,10 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
         truncated: false,
         patch: null,
       };
-      if (change.binary) return result;
-      const sizes = [await worktreeSize(ws, change.path)];
-      if (change.status !== 'U' && change.status !== 'A') sizes.push(await blobSize(ws, commit, change.oldPath ?? change.path));
+      const sizes = await Promise.all([
+        worktreeSize(ws, change.path),
+        change.status !== 'U' && change.status !== 'A' ? blobSize(ws, commit, change.oldPath ?? change.path) : 0,
+      ]);
       if (Math.max(...sizes) > maxFileBytes) return { ...result, tooLarge: true };
 
       const out =
