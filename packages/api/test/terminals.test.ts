@@ -219,6 +219,9 @@ describe('terminals over the API and WebSocket', () => {
       code: 'PRECONDITION_FAILED',
       message: expect.stringMatching(/Too many terminals.*limit 2/),
     });
+    // Parallel requests cannot overshoot the cap.
+    const burst = await Promise.allSettled([1, 2, 3].map(() => terminals.create({ workspaceId: 'ws_test' }, 'session:burst')));
+    expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     // Another session has its own allowance; a killed terminal frees a slot.
     await terminals.create({ workspaceId: 'ws_test' }, 'session:other');
     await caller.terminals.kill({ id: second.id });

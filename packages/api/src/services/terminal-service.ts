@@ -196,6 +196,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   const spawnPty = options.spawnPty ?? nodePty.spawn;
   const events = createEmitter<TerminalServiceEvents>();
   const terminals = new Map<string, Terminal>();
+  const starting = new Map<string, number>();
   let closing: Promise<void> | undefined;
 
   const toInfo = (t: Terminal): TerminalInfo => ({ ...t.info, viewers: t.viewers.size });
@@ -263,15 +264,24 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       const cols = input.cols ?? terminalDefaults.cols;
       const rows = input.rows ?? terminalDefaults.rows;
       ensureTerminalSize(cols, rows);
-      const running = [...terminals.values()].filter((t) => t.owner === owner && t.info.status === 'running').length;
+      // Creations still resolving their workspace count too, so parallel requests cannot overshoot the cap.
+      const running = [...terminals.values()].filter((t) => t.owner === owner && t.info.status === 'running').length + (starting.get(owner) ?? 0);
       if (running >= maxPerOwner) {
         throw new BandApiError('PRECONDITION_FAILED', `Too many terminals: this session already has ${running} open (limit ${maxPerOwner})`, {
           reason: 'TERMINAL_LIMIT',
           hint: 'Kill one first: band terminals kill <terminal_id>',
         });
       }
-      const workspacePath = await options.resolveWorkspacePath(input.workspaceId);
-      const cwd = await resolveTerminalCwd(workspacePath, input.cwd);
+      starting.set(owner, (starting.get(owner) ?? 0) + 1);
+      let cwd: string;
+      try {
+        cwd = await resolveTerminalCwd(await options.resolveWorkspacePath(input.workspaceId), input.cwd);
+      } finally {
+        const left = (starting.get(owner) ?? 1) - 1;
+        if (left > 0) starting.set(owner, left);
+        else starting.delete(owner);
+      }
+      if (closing) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
       const id = newTerminalId();
       let pty: nodePty.IPty;
       try {
