@@ -1,0 +1,112 @@
+// `band-desktop` as a command: argv, exit codes, signals. The browser is the fake one (no display needed); the
+// server is the real one where the dashboard is built.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { readInstanceRecord } from '../src/instance-lock.js';
+import { resolveDesktopPaths } from '../src/paths.js';
+import { isProcessAlive, listDescendants } from '../src/process-tree.js';
+import { SLOW, tempDir } from './helpers.js';
+
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(APP_DIR, 'bin', 'band-desktop.js');
+const FAKE_BROWSER = fileURLToPath(new URL('./fixtures/fake-browser.mjs', import.meta.url));
+const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+const isDashboardBuilt = existsSync(join(DASHBOARD, 'dist', 'server.js')) && existsSync(join(DASHBOARD, '.next', 'BUILD_ID'));
+if (!isDashboardBuilt) process.stderr.write('band-desktop signal tests skipped: build apps/dashboard first (npm run build)\n');
+
+function start(args: string[], env: Record<string, string> = {}) {
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  onTestFinished(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    for (const pid of [child.pid!, ...listDescendants(child.pid!)]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+  });
+  return { child, exit, output: () => output };
+}
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, [join(APP_DIR, '../../node_modules/tsup/dist/cli-default.js')], { cwd: APP_DIR, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
+}, 60_000);
+
+describe('band-desktop', () => {
+  it('--help prints the usage', async () => {
+    const run = start(['--help']);
+    expect(await run.exit).toBe(0);
+    expect(run.output()).toContain('Usage: band-desktop');
+  });
+
+  it('rejects a bad --port and an unknown shell with exit code 1', async () => {
+    const home = await tempDir();
+    const bad = start(['--home', home, '--port', 'abc']);
+    expect(await bad.exit).toBe(1);
+    expect(bad.output()).toContain('--port must be a port number');
+    const shell = start(['--home', home, '--shell', 'gtk']);
+    expect(await shell.exit).toBe(1);
+    expect(shell.output()).toContain('Unknown shell');
+  });
+
+  it('names what to install when no browser can be found, before starting anything', async () => {
+    const home = await tempDir();
+    const run = start(['--home', home], { PATH: '/nonexistent', BAND_BROWSER: '' });
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toMatch(/No Chromium-family browser found[\s\S]*hint: Install one/);
+    expect(existsSync(resolveDesktopPaths(home).instanceFile)).toBe(false);
+  });
+
+  it('says that Electron is missing when asked for it', async () => {
+    const run = start(['--home', await tempDir(), '--shell', 'electron']);
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toContain('Electron is not available');
+  });
+
+  describe.skipIf(!isDashboardBuilt)('with the real server', () => {
+    it('a second launch attaches with a pairing link; Ctrl+C on the first stops everything', async () => {
+      const home = join(await tempDir(), 'home');
+      const dir = await tempDir();
+      const first = start(['--home', home, '--port', '0'], { BAND_BROWSER: FAKE_BROWSER });
+      const record = await vi.waitFor(
+        async () => {
+          const r = await readInstanceRecord(resolveDesktopPaths(home).instanceFile);
+          if (r?.state !== 'ready') throw new Error(`not ready:\n${first.output()}`);
+          return r;
+        },
+        { timeout: 120_000, interval: 100 },
+      );
+
+      // --- second launch: attaches, opens its window directly on a one-time link ---
+      const argsFile = join(dir, 'args.json');
+      const pidsFile = join(dir, 'pids.json');
+      const second = start(['--home', home], { BAND_BROWSER: FAKE_BROWSER, FAKE_BROWSER_ARGS_FILE: argsFile, FAKE_BROWSER_PIDS_FILE: pidsFile });
+      const args = await vi.waitFor(async () => JSON.parse(await readFile(argsFile, 'utf8')) as string[], { ...SLOW, timeout: 60_000 });
+      expect(args).toContainEqual(expect.stringMatching(new RegExp(`^--app=${record.url}/pair#c=[\\w-]+$`)));
+      const token = JSON.parse(await readFile(join(home, 'settings.json'), 'utf8')).tokenSecret as string;
+      expect(args.join(' ')).not.toContain(token);
+      // Its window closes (the user closes it): the second app quits and leaves the server running.
+      const [browserPid] = await vi.waitFor(async () => JSON.parse(await readFile(pidsFile, 'utf8')) as number[], SLOW);
+      process.kill(browserPid!, 'SIGTERM');
+      expect(await second.exit).toBe(0);
+      expect(isProcessAlive(record.serverPid!)).toBe(true);
+
+      // --- Ctrl+C on the first: everything it started goes ---
+      const tree = listDescendants(first.child.pid!);
+      expect(tree).toContain(record.serverPid);
+      first.child.kill('SIGINT');
+      expect(await first.exit).toBe(0);
+      expect(tree.filter((pid) => isProcessAlive(pid))).toEqual([]);
+      expect(existsSync(resolveDesktopPaths(home).instanceFile)).toBe(false);
+    }, 180_000);
+  });
+});
