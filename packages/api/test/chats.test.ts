@@ -191,6 +191,14 @@ describe('turns', () => {
     expect(fixture.chats.runInitialRequest(fixture.workspace.id)).toBeUndefined();
   });
 
+  it('an initial request naming an unknown agent is refused and kept for a later try', async () => {
+    fixture = await createChatFixture();
+    fixture.store.workspaces.update(fixture.workspace.id, { initialRequest: { prompt: 'kick off', agent: 'gemini' } });
+    expect(() => fixture!.chats.runInitialRequest(fixture!.workspace.id)).toThrow(/Unknown coding agent: gemini/);
+    expect(fixture.store.workspaces.get(fixture.workspace.id)!.initialRequest).toMatchObject({ prompt: 'kick off' });
+    expect(fixture.store.chats.list()).toEqual([]);
+  });
+
   it('close() stops running agents and refuses new messages', async () => {
     fixture = await createChatFixture();
     const pidFile = join(fixture.dir, 'pids');

@@ -480,10 +480,21 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     });
     const onAbort = () => wake?.();
     signal?.addEventListener('abort', onAbort);
+    // Subscribed first, then the snapshot; a change already reflected in the snapshot is not repeated.
+    const last = new Map<string, AgentStatus>();
     try {
-      for (const ws of store.workspaces.list()) yield { workspaceId: ws.id, status: aggregate(ws.id) };
+      for (const ws of store.workspaces.list()) {
+        const status = aggregate(ws.id);
+        last.set(ws.id, status);
+        yield { workspaceId: ws.id, status };
+      }
       for (;;) {
-        while (pending.length) yield pending.shift()!;
+        while (pending.length) {
+          const change = pending.shift()!;
+          if (last.get(change.workspaceId) === change.status) continue;
+          last.set(change.workspaceId, change.status);
+          yield change;
+        }
         if (signal?.aborted) return;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -535,8 +546,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const ws = getWorkspace(workspaceId);
       const request = ws.initialRequest;
       if (!request?.prompt) return undefined;
-      store.workspaces.update(ws.id, { initialRequest: null });
+      // Create the chat first: if that fails (no agent configured), the request stays for a later try.
       const chat = createChat({ workspaceId: ws.id, agent: request.agent, model: request.model, mode: request.mode });
+      store.workspaces.update(ws.id, { initialRequest: null });
       return send({ chatId: chat.id, message: request.prompt });
     },
     close() {
