@@ -1,8 +1,9 @@
 // The projects / workspaces / changes / files routers through tRPC, on real services from createServices().
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
 import { createTestGate } from '@band/auth/testing';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createContextInner } from '../src/context.js';
 import { silentLogger } from '../src/logger.js';
 import { createCaller } from '../src/root.js';
@@ -10,7 +11,7 @@ import { createServices } from '../src/services/index.js';
 import type { WorkspaceStreamEvent } from '../src/services/workspace-service.js';
 import { gitEnv, initRepo, tempRoot, writeFiles } from './fixtures/git-workspace.js';
 
-async function setup() {
+async function setup(options: { env?: NodeJS.ProcessEnv } = {}) {
   const testGate = await createTestGate();
   const root = tempRoot();
   const worktreesDir = join(root, 'worktrees');
@@ -20,7 +21,7 @@ async function setup() {
     settings: testGate.settings,
     gate: testGate.gate,
     logger: silentLogger,
-    env: gitEnv(),
+    env: gitEnv(options.env),
   });
   onTestFinished(async () => {
     await handle.close();
@@ -28,7 +29,7 @@ async function setup() {
   });
   const repo = initRepo(join(root, 'repos', 'app'), { 'README.md': '# app\n', '.band/config.json': JSON.stringify({ setup: 'echo setting up' }) });
   const api = createCaller(createContextInner({ principal: { kind: 'root', listener: 'local' } as never, services: handle.services }));
-  return { api, handle, repo, worktreesDir, home: testGate.home };
+  return { api, handle, repo, worktreesDir, home: testGate.home, settings: testGate.settings };
 }
 
 describe('projects / workspaces / changes / files over tRPC', () => {
@@ -101,5 +102,30 @@ describe('projects / workspaces / changes / files over tRPC', () => {
     );
     const output = seen.flatMap((e) => (e.type === 'hook' && e.event.type === 'output' ? [e.event.chunk] : [])).join('');
     expect(output).toContain('setting up');
+  });
+
+  it('workspaces.create with a prompt starts a chat in the new worktree once setup settled, and its edit shows in changes', async () => {
+    const { api, repo, settings } = await setup({ env: fakeAgentEnv({ writeFile: 'from-agent.txt' }) });
+    await settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: fakeAgentPath() }],
+      defaultCodingAgent: 'claude-code',
+    }));
+    await api.projects.register({ path: repo });
+    const { workspace } = await api.workspaces.create({ project: 'app', branch: 'feat/agent', prompt: 'Write a file', mode: 'edit' });
+    expect(workspace.initialRequest).toMatchObject({ prompt: 'Write a file', mode: 'edit' });
+    await vi.waitFor(
+      async () => {
+        const status = await api.changes.status({ workspace: workspace.id });
+        expect(status.files.map((f) => f.path)).toContain('from-agent.txt');
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    const chats = await api.chats.list({ workspaceId: workspace.id });
+    expect(chats).toHaveLength(1);
+    expect(chats[0]).toMatchObject({ mode: 'edit' });
+    // Removing the workspace first stops its agents (before-remove hook), then deletes the worktree.
+    await api.workspaces.remove({ workspace: workspace.id });
+    expect(existsSync(workspace.path)).toBe(false);
   });
 });

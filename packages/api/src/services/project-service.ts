@@ -76,7 +76,7 @@ export function resolveProjectRecord(store: Store, ref: string): Project {
   }
   throw new BandApiError('NOT_FOUND', `Project not found: ${ref}`, {
     reason: 'PROJECT_NOT_FOUND',
-    hint: 'List projects with `band projects list`, or register one with `band projects add <path>`.',
+    hint: 'Check the name against the list of projects, or register the repository first (projects.register).',
   });
 }
 
