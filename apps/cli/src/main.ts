@@ -98,8 +98,9 @@ program.hook('preAction', async (_root, action) => {
   const globals = action.optsWithGlobals() as { output?: string; debug?: boolean };
   debug ||= globals.debug === true;
   out = createOutput(process.stdout, resolveOutputFormat(globals.output, env), out.style);
-  connection = await resolveConnection(env);
   const top = commandPath(action).split(' ')[0] ?? '';
+  if (top === 'completion') return;
+  connection = await resolveConnection(env);
   if (OFFLINE_COMMANDS.has(top)) return;
   assertSafeTransport(connection);
   clientModule = await import('./client.js');

@@ -17,8 +17,8 @@ beforeAll(async () => {
   scratch = await tempDir('band-cli-watch-');
   await writeBandSettings(home.path);
   const repo = await makeRepo(join(scratch.path, 'slowrepo'));
-  // Each turn of the fake agent streams EVENTS text chunks, 60 ms apart.
-  srv = await startTestServer({ home: home.path, env: fakeAgentEnv({ scenario: 'slow', events: EVENTS, delayMs: 60 }) });
+  // Each turn of the fake agent streams EVENTS text chunks, 250 ms apart (long enough to act while it runs, on a loaded machine).
+  srv = await startTestServer({ home: home.path, env: fakeAgentEnv({ scenario: 'slow', events: EVENTS, delayMs: 250 }) });
   proxy = await startDroppingProxy(srv);
   expect((await band(['projects', 'add', repo], { env: srv.env })).code).toBe(0);
   const ws = await band(['workspaces', 'create', 'slowrepo', 'work', '--output', 'json'], { env: srv.env });
@@ -48,7 +48,7 @@ describe('watching a turn', () => {
     const events = result.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     const seqs = events.map((e: { seq: number }) => e.seq);
     // No duplicates and no gaps across the reconnect.
-    expect(seqs).toEqual(seqs.map((_: number, i: number) => seqs[0] + i));
+    expect(seqs).toEqual(seqs.map((_: number, i: number) => seqs[0]! + i));
     expect(chunksOf(events)).toEqual(Array.from({ length: EVENTS }, (_, i) => `chunk ${i}`));
     expect(events.at(-1).event).toMatchObject({ type: 'turn-end', status: 'done' });
   });
@@ -84,6 +84,6 @@ describe('watching a turn', () => {
     await vi.waitFor(async () => {
       const history = JSON.parse((await band(['chats', 'history', list[0].id, '--output', 'json'], { env })).stdout);
       expect(history.turns.at(-1).status).toBe('aborted');
-    });
+    }, { timeout: 15_000, interval: 250 });
   });
 });

@@ -1,0 +1,61 @@
+// `npm run bench`: how long `band` takes from spawn to exit, offline and against a real server.
+// Prints a table and writes <repo>/bench-results/cli.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../bin/band.js', import.meta.url));
+const RUNS = Number(process.env.BAND_BENCH_RUNS ?? 9);
+
+function timeCommand(args, env) {
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`band ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    samples.push(ms);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)], min: samples[0] };
+}
+
+const results = [];
+const home = mkdtempSync(join(tmpdir(), 'band-cli-bench-'));
+const env = { ...process.env, BAND_HOME: home };
+for (const key of Object.keys(env)) if (key.startsWith('BAND_') && key !== 'BAND_HOME') delete env[key];
+
+const offline = timeCommand(['--version'], env);
+results.push({ name: 'band --version (spawn to exit), median', value: round(offline.median), unit: 'ms', note: `min ${round(offline.min)} ms, ${RUNS} runs` });
+const completion = timeCommand(['completion', 'bash'], env);
+results.push({ name: 'band completion bash, median', value: round(completion.median), unit: 'ms', note: `${RUNS} runs` });
+
+let server;
+try {
+  const { startServer } = await import('@band/dashboard/server');
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  server = await startServer({ home, port: 0, logger: silent });
+  const online = { ...env, BAND_SERVER_URL: server.url };
+  const status = timeCommand(['status', '--output', 'json'], online);
+  results.push({ name: 'band status (health + tunnel), median', value: round(status.median), unit: 'ms', note: `min ${round(status.min)} ms, ${RUNS} runs` });
+  const settings = timeCommand(['settings'], online);
+  results.push({ name: 'band settings, median', value: round(settings.median), unit: 'ms', note: `${RUNS} runs` });
+} catch (error) {
+  results.push({ name: 'band status (health + tunnel), median', value: -1, unit: 'ms', note: `not measured: ${error.message.split('\n')[0]}` });
+} finally {
+  await server?.close();
+  rmSync(home, { recursive: true, force: true });
+}
+
+function round(n) {
+  return Math.round(n * 10) / 10;
+}
+
+const width = Math.max(...results.map((r) => r.name.length));
+process.stdout.write(`${'BENCHMARK'.padEnd(width)}  VALUE     NOTE\n`);
+for (const r of results) process.stdout.write(`${r.name.padEnd(width)}  ${`${r.value} ${r.unit}`.padEnd(8)}  ${r.note}\n`);
+const dir = new URL('../../../bench-results/', import.meta.url);
+mkdirSync(dir, { recursive: true });
+writeFileSync(new URL('cli.json', dir), `${JSON.stringify({ package: '@band/cli', results }, null, 2)}\n`);
