@@ -6,6 +6,8 @@ import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startSc
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatEventEnvelope } from '../src/services/chat-service.js';
 import { AGENT_DETECTION_MARKER } from '../src/services/agent-detection.js';
+import { createChangeService } from '../src/services/change-service.js';
+import { silentLogger } from '../src/logger.js';
 import { alive, type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
 
 let fixture: ChatFixture | undefined;
@@ -55,6 +57,12 @@ describe('chats with the real Claude Code CLI (offline, scripted model)', () => 
     const start = events.find((e) => e.type === 'session-start')!.event as { sessionId: string };
     expect(fixture.chats.get(chat.id)).toMatchObject({ agentSessionId: start.sessionId, status: 'needs-attention', title: 'Create hello.txt' });
     expect(statuses).toEqual(['working', 'needs-attention']);
+    // The workspace's changes show the new file with its patch.
+    const changes = createChangeService({ store: fixture.store, logger: silentLogger, env: { PATH: process.env.PATH } });
+    const status = await changes.status({ workspace: fixture.workspace.id, against: 'uncommitted' });
+    expect(status.files.map((f) => f.path)).toEqual(['hello.txt']);
+    const diff = await changes.diff({ workspace: fixture.workspace.id, path: 'hello.txt', against: 'uncommitted' });
+    expect(diff.patch).toContain('+hello');
   });
 });
 
