@@ -143,6 +143,16 @@ describe('workspaces: create', () => {
     expect(fx.workspaces.list()).toEqual([]);
   });
 
+  it('explains a project whose repository was moved away, and git missing from PATH', async () => {
+    const fx = await registered();
+    const { renameSync } = await import('node:fs');
+    renameSync(fx.repo, `${fx.repo}-moved`);
+    await rejectsWith(fx.workspaces.create({ project: 'app', branch: 'x' }), 'PRECONDITION_FAILED', 'DIRECTORY_MISSING');
+    renameSync(`${fx.repo}-moved`, fx.repo);
+    const { runGit } = await import('../src/git/run-git.js');
+    await rejectsWith(runGit(['status'], { cwd: fx.repo, env: { PATH: join(fx.root, 'empty-bin') } }), 'UNAVAILABLE', 'GIT_NOT_FOUND');
+  });
+
   it('refuses a non-empty directory that is in the way, and an unknown project', async () => {
     const fx = await registered();
     writeFiles(join(fx.worktreesDir, 'app', 'taken'), { 'keep.txt': 'mine' });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { BandApiError } from '../errors.js';
 
 export interface RunGitOptions {
@@ -95,7 +96,16 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
     });
     child.stdin.end(options.input ?? '');
     child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' && !child.pid) {
+      if (error.code === 'ENOENT' && !child.pid && !existsSync(options.cwd)) {
+        // Node reports a missing cwd as ENOENT too: say which one it was.
+        reject(
+          new BandApiError('PRECONDITION_FAILED', `Directory does not exist: ${options.cwd}`, {
+            reason: 'DIRECTORY_MISSING',
+            hint: 'It may have been moved or deleted outside Band.',
+            cause: error,
+          }),
+        );
+      } else if (error.code === 'ENOENT' && !child.pid) {
         reject(
           new BandApiError('UNAVAILABLE', 'git was not found on PATH', {
             reason: 'GIT_NOT_FOUND',
