@@ -37,7 +37,7 @@ export interface CreateChatInput {
   /** An id from settings `codingAgents`. @default settings.defaultCodingAgent, else the first entry */
   agent?: string;
   model?: string;
-  /** `plan` / `edit` (or an agent's native mode). */
+  /** `plan` / `edit` (or an agent's native mode). @default 'edit' */
   mode?: string;
   name?: string;
 }
@@ -356,7 +356,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       workspaceId: workspace.id,
       agentId,
       model: input.model ?? config.model ?? null,
-      mode: input.mode ?? null,
+      // Headless agents cannot ask for permission: without a mode, Claude Code would refuse every edit.
+      mode: input.mode ?? 'edit',
       title: input.name ?? '',
     });
     store.workspaces.update(workspace.id, { activeChatId: chat.id });
