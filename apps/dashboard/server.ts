@@ -20,6 +20,10 @@ export interface StartServerOptions {
   logger?: Logger;
   /** @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** A client must finish sending its headers within this time (slowloris, auth.md G7). @default 10_000 */
+  headersTimeoutMs?: number;
+  /** A client must finish sending its request within this time. @default 30_000 */
+  requestTimeoutMs?: number;
 }
 
 export interface BandServer extends AsyncDisposable {
@@ -85,7 +89,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     // --- Next ---
     // Next is loaded lazily so that `band --version` and library users never pay for it.
     const { default: next } = await import('next');
-    const localServer = createServer();
+    // Node's defaults (60 s, checked every 30 s) let a few slow clients hold sockets for a minute.
+    const headersTimeout = options.headersTimeoutMs ?? 10_000;
+    const serverOptions = {
+      headersTimeout,
+      requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout),
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+    };
+    const localServer = createServer(serverOptions);
     const app = next({ dev, dir: fileURLToPath(new URL('..', import.meta.url)), hostname: 'localhost', port, httpServer: localServer });
     const handleNext = app.getRequestHandler();
     try {
@@ -105,7 +116,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
       env,
       openTunnelListener: async () => {
         // Everything that arrives here is remote by construction (auth.md §3.2).
-        const server = createServer();
+        const server = createServer(serverOptions);
         attach(server, 'tunnel');
         await listen(server, 0, '127.0.0.1');
         tunnelServer = server;

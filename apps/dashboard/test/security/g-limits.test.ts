@@ -130,5 +130,23 @@ describe('G. brute force, lockout, resource exhaustion', () => {
     expect(r.status).toBe(400);
   });
 
-  it.skip('G7: slowloris (headersTimeout ≈ 10 s) — skipped: the timeouts are set on the http.Server in apps/dashboard/server.ts (not exposed by startServer); Node defaults (60 s) would make this test take a minute. Reported to the lead.', () => {});
+  it('G7: slowloris: a client that never finishes its headers is cut off (408) after headersTimeout', async () => {
+    // A second server with a short headersTimeout, so the test does not wait the 10 s default.
+    const slow = await startBand({ headersTimeoutMs: 1_000 });
+    try {
+      const { connect } = await import('node:net');
+      const socket = connect(slow.port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(`GET / HTTP/1.1\r\nHost: ${slow.host}\r\nX-Slow: 1`);
+      const started = Date.now();
+      await closed;
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(received.startsWith('HTTP/1.1 408')).toBe(true);
+      expectNoSecretsLogged(slow, expect);
+    } finally {
+      await slow.close();
+    }
+  });
 });

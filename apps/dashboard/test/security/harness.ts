@@ -25,7 +25,7 @@ export interface Band {
   close(): Promise<void>;
 }
 
-export async function startBand(options: { tunnel?: boolean } = {}): Promise<Band> {
+export async function startBand(options: { tunnel?: boolean; headersTimeoutMs?: number } = {}): Promise<Band> {
   const home = await tempHome();
   const logger = captureLogger();
   let edge: FakeEdge | undefined;
@@ -35,7 +35,7 @@ export async function startBand(options: { tunnel?: boolean } = {}): Promise<Ban
     edge = await startFakeEdge();
     env = { ...env, ...edge.env, ...fakeCloudflaredEnv({ stateDir }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
   }
-  const server = await startServer({ home: home.home, port: 0, logger, env });
+  const server = await startServer({ home: home.home, port: 0, logger, env, headersTimeoutMs: options.headersTimeoutMs });
   const band: Band = {
     server,
     home: home.home,
