@@ -13,7 +13,7 @@ export type { Context } from './context.js';
 // Input schemas, reused by the CLI and dashboard forms
 export { setSettingInput } from './routers/settings.js';
 export { revokeDeviceInput, createPairingCodeInput } from './routers/devices.js';
-export { listTerminalsInput, createTerminalInput, killTerminalInput, sendTerminalInput, terminalOutputInput, resizeTerminalInput } from './routers/terminals.js';
+export { listTerminalsInput, createTerminalInput, killTerminalInput, sendTerminalInput, terminalOutputInput, resizeTerminalInput, terminalEventsInput } from './routers/terminals.js';
 export { registerProjectInput, getProjectInput, removeProjectInput } from './routers/projects.js';
 export { listWorkspacesInput, getWorkspaceInput, createWorkspaceInput, removeWorkspaceInput, runSetupInput, workspaceEventsInput } from './routers/workspaces.js';
 export { changesStatusInput, changesDiffInput, revertFileInput, commitInput } from './routers/changes.js';
@@ -52,7 +52,7 @@ export type { FileService, FileServiceDeps, FileEntry, DirectoryListing, FileCon
 
 // Terminals and language servers (raw WebSocket endpoints; protocol in the README, section "Terminals")
 export { createTerminalService, terminalDefaults, TERMINAL_SIZE_LIMITS } from './services/terminal-service.js';
-export type { TerminalService, TerminalServiceOptions, TerminalInfo, CreateTerminalInput, TerminalViewer, TerminalAttachment } from './services/terminal-service.js';
+export type { TerminalService, TerminalServiceOptions, TerminalInfo, CreateTerminalInput, TerminalViewer, TerminalAttachment, TerminalStreamEvent } from './services/terminal-service.js';
 export { TERMINALS_WS_PATH, TERMINAL_MAX_MESSAGE_BYTES, createTerminalSocketRoute } from './ws/terminals.js';
 export type { TerminalClientMessage, TerminalServerMessage } from './ws/terminals.js';
 export { createLspService, defaultLanguageServers } from './services/lsp-service.js';

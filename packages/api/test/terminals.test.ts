@@ -287,6 +287,33 @@ describe('terminals over the API and WebSocket', () => {
   });
 });
 
+describe('terminals.events', () => {
+  it('streams terminals being created, exiting and removed, for one workspace', async () => {
+    const { caller, terminals } = await setup();
+    const controller = new AbortController();
+    // A caller's signal is given at creation (tRPC v11), and ends its subscriptions.
+    const streaming = createCaller(createContextInner({ principal: rootPrincipal, services: { terminals } as unknown as Services }), { signal: controller.signal });
+    const stream = await streaming.terminals.events({ workspaceId: 'ws_test' });
+    const seen: Array<Record<string, any>> = [];
+    const reading = (async () => {
+      for await (const event of stream as AsyncIterable<Record<string, any>>) seen.push(event);
+    })();
+    const other = terminals.subscribe({ workspaceId: 'ws_other' }, controller.signal);
+    const first = await caller.terminals.create({ workspaceId: 'ws_test', command: 'exit 4' });
+    await waitFor(() => expect(seen.map((e) => e.type)).toEqual(['created', 'exited']));
+    await caller.terminals.kill({ id: first.id });
+    await waitFor(() => expect(seen.map((e) => e.type)).toEqual(['created', 'exited', 'removed']));
+    expect(seen[1]).toMatchObject({ terminal: { id: first.id, status: 'exited', exitCode: 4 } });
+    expect(seen[2]).toEqual({ type: 'removed', id: first.id, workspaceId: 'ws_test' });
+    controller.abort();
+    await reading;
+    // Nothing for another workspace: its stream ends empty once aborted.
+    const otherEvents: unknown[] = [];
+    for await (const event of other) otherEvents.push(event);
+    expect(otherEvents).toEqual([]);
+  });
+});
+
 describe('createTerminalService back-pressure', () => {
   it('pauses the program while a viewer is slow and resumes it when the viewer catches up', async () => {
     const { terminals } = await setup();

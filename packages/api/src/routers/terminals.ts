@@ -35,6 +35,8 @@ export const resizeTerminalInput = z.object({
   rows: z.number().int().min(1).max(500),
 });
 
+export const terminalEventsInput = z.object({ workspaceId: workspaceId.optional() }).optional();
+
 export const terminalsRouter = {
   list: authedProcedure.input(listTerminalsInput).query(({ ctx, input }) => ctx.services.terminals.list(input)),
   create: authedProcedure
@@ -52,4 +54,8 @@ export const terminalsRouter = {
   output: authedProcedure
     .input(terminalOutputInput)
     .query(({ ctx, input }) => ctx.services.terminals.output(input.id, { lines: input.lines, stripAnsi: input.stripAnsi })),
+  /** Terminals created, exited and removed (not resumable: re-read `list` after a reconnect). */
+  events: authedProcedure.input(terminalEventsInput).subscription(async function* ({ ctx, input, signal }) {
+    yield* ctx.services.terminals.subscribe(input ?? {}, signal);
+  }),
 } satisfies TRPCRouterRecord;

@@ -66,11 +66,17 @@ export interface TerminalAttachment {
   resume(): void;
 }
 
+/** What `terminals.events` streams. */
+export type TerminalStreamEvent =
+  | { type: 'created'; terminal: TerminalInfo }
+  | { type: 'exited'; terminal: TerminalInfo }
+  | { type: 'removed'; id: string; workspaceId: string };
+
 export interface TerminalServiceEvents {
   [event: string]: unknown[];
   created: [info: TerminalInfo];
   exited: [info: TerminalInfo];
-  removed: [id: string];
+  removed: [id: string, workspaceId: string];
 }
 
 export interface TerminalServiceOptions {
@@ -111,6 +117,11 @@ export interface TerminalService extends AsyncDisposable {
   /** Replays the scrollback to `viewer`, then streams live output to it. */
   attach(id: string, viewer: TerminalViewer): TerminalAttachment;
   on<K extends keyof TerminalServiceEvents & string>(event: K, listener: (...args: TerminalServiceEvents[K]) => void): () => void;
+  /**
+   * Terminals appearing, exiting and going away (all, or one workspace's), as they happen. Not resumable: a client
+   * that reconnects re-reads `list`. Ends when `signal` aborts.
+   */
+  subscribe(filter?: { workspaceId?: string }, signal?: AbortSignal): AsyncGenerator<TerminalStreamEvent>;
   /** Kills every terminal (process trees included). Idempotent. */
   close(): Promise<void>;
 }
@@ -220,7 +231,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     const exited = [...terminals.values()].filter((t) => t.info.status === 'exited');
     for (const t of exited.slice(0, Math.max(0, exited.length - maxExited))) {
       terminals.delete(t.info.id);
-      events.emit('removed', t.info.id);
+      events.emit('removed', t.info.id, t.info.workspaceId);
     }
   };
 
@@ -354,7 +365,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       await killTree(t);
       if (terminals.get(id) === t) {
         terminals.delete(id);
-        events.emit('removed', id);
+        events.emit('removed', id, t.info.workspaceId);
       }
     },
 
@@ -434,6 +445,40 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     },
 
     on: events.on,
+
+    async *subscribe(filter = {}, signal) {
+      const queue: TerminalStreamEvent[] = [];
+      let wake: (() => void) | undefined;
+      const wanted = (workspaceId: string) => filter.workspaceId === undefined || filter.workspaceId === workspaceId;
+      const push = (event: TerminalStreamEvent) => {
+        // Lifecycle events are few; the bound only guards against a subscriber that never reads.
+        if (queue.length < 10_000) queue.push(event);
+        wake?.();
+      };
+      const offs = [
+        events.on('created', (terminal) => wanted(terminal.workspaceId) && push({ type: 'created', terminal })),
+        events.on('exited', (terminal) => wanted(terminal.workspaceId) && push({ type: 'exited', terminal })),
+        events.on('removed', (id, workspaceId) => wanted(workspaceId) && push({ type: 'removed', id, workspaceId })),
+      ];
+      const onAbort = () => wake?.();
+      signal?.addEventListener('abort', onAbort);
+      try {
+        while (!signal?.aborted) {
+          const next = queue.shift();
+          if (next) {
+            yield next;
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+        }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        for (const off of offs) off();
+      }
+    },
 
     close() {
       closing ??= (async () => {
