@@ -8,7 +8,7 @@ export interface StderrBuffer {
 const SECRET_PATTERNS: RegExp[] = [
   /\b(sk-[A-Za-z0-9_-]{8,})/g, // Anthropic/OpenAI style keys
   /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\b((?:api[_-]?key|token|secret|password|authorization)["']?\s*[:=]\s*["']?)[^\s"',]{4,}/gi,
+  /\b((?:api[_-]?key|token|secret|password|authorization)["']?\s*[:=]\s*["']?)(?!Bearer\b)[^\s"',&]{4,}/gi,
   /([?&](?:token|key|code|secret)=)[^&\s]+/gi,
   /\b[a-f0-9]{64}\b/g, // Band tokenSecret shape
 ];
