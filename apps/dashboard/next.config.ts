@@ -8,6 +8,8 @@ const config: NextConfig = {
   // Nothing is fetched at build or run time; images are inline SVG.
   images: { unoptimized: true },
   typescript: {
+    // `next build` checks the app only; tests import the built server and are checked by `npm run typecheck`.
+    tsconfigPath: 'tsconfig.next.json',
     // `npm run typecheck` covers the same files; this escape hatch exists only for building while a
     // dependency's .d.ts is being rebuilt by another workspace.
     ignoreBuildErrors: process.env.BAND_DASHBOARD_SKIP_TYPECHECK === '1',

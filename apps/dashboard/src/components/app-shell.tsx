@@ -8,6 +8,7 @@ import { MobileAccessPanel } from '@/components/mobile-access-panel';
 import { Sidebar } from '@/components/sidebar';
 import { Button } from '@/components/ui/button';
 import { MenuIcon, PhoneIcon } from '@/components/ui/icons';
+import { AgentStatusProvider } from '@/hooks/use-agent-statuses';
 import { TunnelProvider, useTunnel } from '@/hooks/use-tunnel';
 import { cn } from '@/lib/cn';
 
@@ -18,7 +19,9 @@ import { cn } from '@/lib/cn';
 export function AppShell({ children }: { children: ReactNode }) {
   return (
     <TunnelProvider>
-      <ShellFrame>{children}</ShellFrame>
+      <AgentStatusProvider>
+        <ShellFrame>{children}</ShellFrame>
+      </AgentStatusProvider>
     </TunnelProvider>
   );
 }
@@ -63,7 +66,7 @@ function TunnelChip() {
       data-testid="tunnel-chip"
       data-state={state}
       className={cn(
-        'inline-flex min-h-touch cursor-pointer items-center gap-1.5 rounded-full px-2 text-xs font-medium md:min-h-8',
+        'inline-flex min-h-touch min-w-touch cursor-pointer items-center justify-center gap-1.5 rounded-full px-2 text-xs font-medium md:min-h-8',
         state === 'ready' ? 'text-ok' : state === 'failed' ? 'text-danger' : 'text-warn',
       )}
     >

@@ -150,12 +150,14 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
         Scan with your phone's camera to open <span className="font-medium text-fg">{new URL(publicUrl).host}</span> signed in.
       </p>
       {pairing ? (
-        <p className="text-xs text-fg-subtle" data-testid="pairing-countdown">
-          One-time code · expires in {Math.floor(secondsLeft / 60)}:{String(secondsLeft % 60).padStart(2, '0')}
-          <button type="button" className="ml-2 cursor-pointer text-accent underline-offset-2 hover:underline" onClick={() => void mint()} data-testid="pairing-renew">
+        <div className="flex items-center gap-1 text-xs text-fg-subtle">
+          <span data-testid="pairing-countdown">
+            One-time code · expires in {Math.floor(secondsLeft / 60)}:{String(secondsLeft % 60).padStart(2, '0')}
+          </span>
+          <Button size="sm" variant="ghost" className="text-accent" onClick={() => void mint()} data-testid="pairing-renew">
             New code
-          </button>
-        </p>
+          </Button>
+        </div>
       ) : null}
     </section>
   );

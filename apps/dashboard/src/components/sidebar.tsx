@@ -8,6 +8,7 @@ import { Input } from '@/components/ui/field';
 import { BranchIcon, ChevronRightIcon, PlusIcon, TrashIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { StatusDot } from '@/components/ui/status-dot';
+import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
@@ -18,9 +19,12 @@ export function Sidebar({ className }: { className?: string }) {
   const projects = useQuery('projects', (c) => api.listProjects(c));
   const workspaces = useQuery('workspaces', (c) => api.listWorkspaces(c));
   const [isAdding, setAdding] = useState(false);
-  // Agent status and git state change without a navigation; a light poll keeps the list current.
+  // Agent status is live (chats.statuses); workspaces and git state change without an event, so poll lightly.
   useEffect(() => {
-    const timer = setInterval(() => invalidate('workspaces'), 5_000);
+    const timer = setInterval(() => {
+      invalidate('workspaces');
+      invalidate('changes:');
+    }, 10_000);
     return () => clearInterval(timer);
   }, []);
 
@@ -84,7 +88,7 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
   const router = useRouter();
   const isActive = params?.workspaceId === workspace.id;
   const remove = useMutation((c, id: string) => api.removeWorkspace(c, id));
-  const status = workspace.agentStatus ?? 'waiting';
+  const status = useAgentStatus(workspace.id);
   return (
     <li className="group relative">
       <Link
@@ -109,36 +113,40 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
         </span>
         <ChevronRightIcon className="shrink-0 text-fg-subtle md:hidden" />
       </Link>
-      <Button
-        variant="ghost"
-        size="icon"
-        aria-label={`Remove workspace ${workspace.branch}`}
-        data-testid="remove-workspace"
-        className="absolute right-1 top-1/2 hidden -translate-y-1/2 group-hover:inline-flex"
-        disabled={remove.pending}
-        onClick={async () => {
-          if (!window.confirm(`Remove workspace ${workspace.branch}? Its worktree is deleted.`)) return;
-          await remove.mutate(workspace.id);
-          invalidate('workspaces');
-          if (isActive) router.push('/');
-        }}
-      >
-        {remove.pending ? <Spinner /> : <TrashIcon width={16} height={16} />}
-      </Button>
+      {/* On a phone the control is always there; on desktop it appears on hover or focus. */}
+      <span className="absolute right-1 top-1/2 -translate-y-1/2 md:hidden md:group-focus-within:block md:group-hover:block">
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label={`Remove workspace ${workspace.branch}`}
+          data-testid="remove-workspace"
+          disabled={remove.pending}
+          onClick={async () => {
+            if (!window.confirm(`Remove workspace ${workspace.branch}? Its worktree is deleted.`)) return;
+            await remove.mutate(workspace.id);
+            invalidate('workspaces');
+            if (isActive) router.push('/');
+          }}
+        >
+          {remove.pending ? <Spinner /> : <TrashIcon width={16} height={16} />}
+        </Button>
+      </span>
     </li>
   );
 }
 
 function GitStateLine({ workspace }: { workspace: Workspace }) {
-  const git = workspace.git;
+  const git = useQuery(workspace.status === 'ready' ? `changes:${workspace.id}:base` : null, (c) => api.changes(c, workspace.id, 'base')).data;
   const parts: string[] = [];
   if (workspace.status !== 'ready') parts.push(workspace.status);
-  if (git?.changedFiles) parts.push(`${git.changedFiles} changed`);
+  if (workspace.setupStatus === 'running') parts.push('setting up…');
+  if (workspace.setupStatus === 'failed') parts.push('setup failed');
+  if (git?.files.length) parts.push(`${git.files.length} changed`);
   if (git?.ahead) parts.push(`↑${git.ahead}`);
   if (git?.behind) parts.push(`↓${git.behind}`);
-  if (parts.length === 0) parts.push(git?.isDirty ? 'uncommitted changes' : `from ${workspace.baseBranch}`);
+  if (parts.length === 0) parts.push(git ? `clean · from ${workspace.baseBranch}` : `from ${workspace.baseBranch}`);
   return (
-    <span className={cn('truncate text-xs', workspace.status === 'error' ? 'text-danger' : 'text-fg-subtle')} data-testid="workspace-git-state">
+    <span className={cn('truncate text-xs', workspace.status === 'error' || workspace.setupStatus === 'failed' ? 'text-danger' : 'text-fg-subtle')} data-testid="workspace-git-state">
       {parts.join(' · ')}
     </span>
   );
@@ -146,7 +154,7 @@ function GitStateLine({ workspace }: { workspace: Workspace }) {
 
 function AddProjectForm({ onDone }: { onDone: () => void }) {
   const [path, setPath] = useState('');
-  const add = useMutation((c, p: string) => api.addProject(c, { path: p }));
+  const add = useMutation((c, p: string) => api.registerProject(c, { path: p }));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!path.trim()) return;
@@ -179,15 +187,15 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
   const [branch, setBranch] = useState('');
   const [base, setBase] = useState('');
   const [prompt, setPrompt] = useState('');
-  const create = useMutation((c, input: { projectId: string; branch: string; base?: string; prompt?: string }) => api.createWorkspace(c, input));
+  const create = useMutation((c, input: { project: string; branch: string; base?: string; prompt?: string }) => api.createWorkspace(c, input));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!branch.trim()) return;
-    const workspace = await create.mutate({ projectId: project.id, branch: branch.trim(), base: base.trim() || undefined, prompt: prompt.trim() || undefined });
-    if (workspace) {
+    const result = await create.mutate({ project: project.id, branch: branch.trim(), base: base.trim() || undefined, prompt: prompt.trim() || undefined });
+    if (result) {
       invalidate('workspaces');
       onDone();
-      router.push(`/w/${workspace.id}`);
+      router.push(`/w/${result.workspace.id}`);
     }
   };
   return (

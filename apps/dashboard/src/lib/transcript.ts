@@ -1,6 +1,8 @@
-// Folds stored chat events into what the Chat pane renders: per turn, the prompt, merged text, tool calls
+// Folds a chat's event log into what the Chat pane renders: per turn, the prompt, merged text, tool calls
 // paired with their results, errors and the closing result (cost, duration). Pure, so it is easy to test.
-import type { ChatEvent, Turn } from '@/lib/workspace-types';
+import type { ChatEvent } from '@/lib/workspace-types';
+
+export type TurnStatus = 'queued' | 'running' | 'done' | 'failed' | 'aborted';
 
 export type TranscriptItem =
   | { kind: 'text'; key: string; text: string }
@@ -12,51 +14,50 @@ export interface TranscriptTurn {
   key: string;
   turnId: string | null;
   prompt?: string;
-  status?: Turn['status'];
+  status: TurnStatus;
   items: TranscriptItem[];
 }
 
-/** Accepts a stored record (`{ seq, turnId, event }`) or a bare event tagged with the tracked id. */
-export function toChatEvent(id: string, value: unknown): ChatEvent | null {
+/** A stored envelope (`{ seq, turnId, type, event }`) from `chats.events` / `chats.history`. */
+export function toChatEvent(value: unknown): ChatEvent | null {
   if (!value || typeof value !== 'object') return null;
   const v = value as Record<string, unknown>;
-  const seq = typeof v.seq === 'number' ? v.seq : Number(id);
-  if (!Number.isFinite(seq)) return null;
-  if (v.event && typeof v.event === 'object') {
-    return { seq, turnId: (v.turnId as string | null) ?? null, type: String(v.type ?? (v.event as { type?: unknown }).type), event: v.event as ChatEvent['event'] };
-  }
-  if (typeof v.type === 'string') return { seq, turnId: (v.turnId as string | null) ?? null, type: v.type, event: v as ChatEvent['event'] };
-  return null;
+  if (typeof v.seq !== 'number' || !v.event || typeof v.event !== 'object') return null;
+  const event = v.event as ChatEvent['event'];
+  return { seq: v.seq, turnId: typeof v.turnId === 'string' ? v.turnId : null, type: String(v.type ?? event.type), event };
 }
 
-export function buildTranscript(events: readonly ChatEvent[], turns: readonly Turn[]): TranscriptTurn[] {
+export function buildTranscript(events: readonly ChatEvent[]): TranscriptTurn[] {
   const byTurn = new Map<string, TranscriptTurn>();
   const order: TranscriptTurn[] = [];
   const turnOf = (turnId: string | null): TranscriptTurn => {
     const key = turnId ?? 'none';
     let turn = byTurn.get(key);
     if (!turn) {
-      const known = turns.find((t) => t.id === turnId);
-      turn = { key, turnId, prompt: known?.prompt, status: known?.status, items: [] };
+      turn = { key, turnId, status: 'running', items: [] };
       byTurn.set(key, turn);
       order.push(turn);
     }
     return turn;
   };
-  // Turns without events yet (queued, or just started) still show their prompt.
-  for (const t of turns) turnOf(t.id);
 
   for (const record of events) {
-    const turn = turnOf(record.turnId);
     const e = record.event;
+    const turn = turnOf(record.turnId ?? (typeof e.turnId === 'string' ? e.turnId : null));
     const last = turn.items[turn.items.length - 1];
     switch (e.type) {
       case 'user-message':
+        turn.prompt = String(e.text ?? '');
+        turn.status = e.queued ? 'queued' : 'running';
+        break;
       case 'turn-start':
-      case 'turn-started':
-      case 'prompt':
-        if (typeof e.prompt === 'string') turn.prompt = e.prompt;
-        else if (typeof e.text === 'string') turn.prompt = e.text;
+        turn.status = 'running';
+        break;
+      case 'turn-end':
+        turn.status = e.status === 'failed' || e.status === 'aborted' ? e.status : 'done';
+        if (typeof e.error === 'string' && e.error && !turn.items.some((i) => i.kind === 'error')) {
+          turn.items.push({ kind: 'error', key: `x${record.seq}`, message: e.error });
+        }
         break;
       case 'text-delta': {
         const text = String(e.text ?? '');
@@ -72,7 +73,9 @@ export function buildTranscript(events: readonly ChatEvent[], turns: readonly Tu
         if (tool) {
           tool.output = String(e.output ?? '');
           tool.isError = Boolean(e.isError);
-        } else turn.items.push({ kind: 'tool', key: `r${record.seq}`, id: String(e.id), name: 'result', input: undefined, output: String(e.output ?? ''), isError: Boolean(e.isError) });
+        } else {
+          turn.items.push({ kind: 'tool', key: `r${record.seq}`, id: String(e.id), name: 'result', input: undefined, output: String(e.output ?? ''), isError: Boolean(e.isError) });
+        }
         break;
       }
       case 'error':

@@ -49,7 +49,8 @@ export function getBandClient(): ClientHandle {
   });
   window.addEventListener('offline', () => setState('offline'));
   window.addEventListener('online', () => {
-    if (state === 'offline') setState('reconnecting');
+    // A brief outage may not have closed the socket at all.
+    if (state === 'offline') setState(wsClient.connection?.state === 'open' ? 'connected' : 'reconnecting');
   });
   const client = createTRPCClient<AppRouter>({
     links: [

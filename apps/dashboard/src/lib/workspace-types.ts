@@ -1,91 +1,23 @@
-// The workspace domain as the dashboard renders it, mirroring @band/store records plus the live fields the
-// API adds (agent status, git state).
-import type { AgentStatus } from '@/components/ui/status-dot';
+// The workspace domain as the API returns it (types inferred from @band/api's router).
+import type { RouterOutputs } from '@band/api';
 
-export interface Project {
-  id: string;
-  name: string;
-  path: string;
-  defaultBranch: string;
-}
+export type Project = RouterOutputs['projects']['list'][number];
+export type Workspace = RouterOutputs['workspaces']['list'][number];
+export type ChangesStatus = RouterOutputs['changes']['status'];
+export type ChangedFile = ChangesStatus['files'][number];
+export type ChangeKind = ChangedFile['status'];
+export type FileDiff = RouterOutputs['changes']['diff'];
+export type DirectoryListing = RouterOutputs['files']['list'];
+export type TreeEntry = DirectoryListing['entries'][number];
+export type FileContent = RouterOutputs['files']['read'];
+export type Chat = RouterOutputs['chats']['list'][number];
+export type ChatEventEnvelope = RouterOutputs['chats']['history']['events'][number];
+export type AgentStatus = Chat['status'];
 
-export interface GitState {
-  /** Files changed against the base branch or uncommitted. */
-  changedFiles?: number;
-  ahead?: number;
-  behind?: number;
-  isDirty?: boolean;
-}
-
-export interface Workspace {
-  id: string;
-  projectId: string;
-  branch: string;
-  baseBranch: string;
-  path: string;
-  status: 'creating' | 'ready' | 'removing' | 'error';
-  activeChatId: string | null;
-  agentStatus?: AgentStatus;
-  git?: GitState;
-}
-
-export type ChangeKind = 'M' | 'A' | 'D' | 'R' | 'U';
-
-export interface ChangedFile {
-  path: string;
-  oldPath?: string;
-  status: ChangeKind;
-  additions?: number;
-  deletions?: number;
-  binary?: boolean;
-}
-
-export interface FileDiff {
-  path: string;
-  patch: string;
-  binary?: boolean;
-  truncated?: boolean;
-}
-
-export interface TreeEntry {
-  name: string;
-  path: string;
-  type: 'file' | 'dir' | 'symlink';
-  size?: number;
-}
-
-export interface FileContent {
-  path: string;
-  content: string | null;
-  binary?: boolean;
-  truncated?: boolean;
-  size?: number;
-}
-
-export interface Chat {
-  id: string;
-  workspaceId: string;
-  agentId: string;
-  title: string;
-  status: AgentStatus;
-  lastSeq: number;
-}
-
-export interface Turn {
-  id: string;
-  chatId: string;
-  prompt: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'aborted';
-  error: string | null;
-  costUsd: number | null;
-  durationMs: number | null;
-}
-
-/** A stored chat event as the `chats.events` subscription yields it. */
+/** A stored chat event as the Chat pane folds it. */
 export interface ChatEvent {
   seq: number;
   turnId: string | null;
   type: string;
   event: { type: string; [field: string]: unknown };
-  createdAt?: string;
 }

@@ -1,14 +1,14 @@
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
 import { cn } from '@/lib/cn';
 
-const CONTROL = 'min-h-touch w-full rounded-md border border-border bg-bg-sunken px-3 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:min-h-9 md:text-sm';
+const CONTROL = 'min-h-touch rounded-md border border-border bg-bg-sunken px-3 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:min-h-9 md:text-sm';
 
 export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
-  return <input className={cn(CONTROL, className)} {...props} />;
+  return <input className={cn(CONTROL, !className?.includes('w-') && !className?.includes('max-w-') && 'w-full', className)} {...props} />;
 }
 
 export function Select({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
-  return <select className={cn(CONTROL, 'pr-8', className)} {...props} />;
+  return <select className={cn(CONTROL, 'pr-8', !className?.includes('w-') && 'w-full', className)} {...props} />;
 }
 
 export function Field({ label, hint, children, htmlFor }: { label: string; hint?: ReactNode; children: ReactNode; htmlFor?: string }) {

@@ -11,9 +11,9 @@ import { api, type CompareTarget } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import { type DiffRow, parseUnifiedDiff, toSplitRows } from '@/lib/diff';
 import { highlightLine, languageOf } from '@/lib/highlight';
-import type { ChangedFile, ChangeKind, Workspace } from '@/lib/workspace-types';
+import type { ChangedFile, Workspace } from '@/lib/workspace-types';
 
-const KIND: Record<ChangeKind, { tone: BadgeTone; label: string }> = {
+const KIND: Record<string, { tone: BadgeTone; label: string }> = {
   M: { tone: 'warn', label: 'Modified' },
   A: { tone: 'ok', label: 'Added' },
   D: { tone: 'danger', label: 'Deleted' },
@@ -31,7 +31,7 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
   const [isCommitting, setCommitting] = useState(false);
   const key = `changes:${workspace.id}:${target}`;
   const files = useQuery(key, (c) => api.changes(c, workspace.id, target));
-  const list = files.data ?? [];
+  const list = files.data?.files ?? [];
 
   const toggle = (path: string) =>
     setOpen((prev) => {
@@ -44,7 +44,7 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="changes-pane">
       <div className="flex flex-wrap items-center gap-2 border-b border-border px-3 py-2">
-        <Select aria-label="Compare with" className="w-auto md:w-auto" value={target} onChange={(e) => setTarget(e.target.value as CompareTarget)} data-testid="changes-target">
+        <Select aria-label="Compare with" className="w-auto" value={target} onChange={(e) => setTarget(e.target.value as CompareTarget)} data-testid="changes-target">
           <option value="base">vs {workspace.baseBranch}</option>
           <option value="uncommitted">Uncommitted</option>
         </Select>
@@ -62,6 +62,11 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
             </button>
           ))}
         </div>
+        {files.data && (files.data.ahead > 0 || files.data.behind > 0) ? (
+          <span className="font-mono text-xs text-fg-subtle" title="Commits ahead / behind the base branch" data-testid="changes-ahead-behind">
+            ↑{files.data.ahead} ↓{files.data.behind}
+          </span>
+        ) : null}
         <div className="flex-1" />
         <Button size="icon" variant="ghost" aria-label="Reload" onClick={() => invalidate(`changes:${workspace.id}`)} data-testid="changes-reload">
           <RefreshIcon width={18} height={18} />
@@ -93,8 +98,8 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
 }
 
 function FileChange({ workspace, file, target, view, isOpen, onToggle }: { workspace: Workspace; file: ChangedFile; target: CompareTarget; view: 'unified' | 'split'; isOpen: boolean; onToggle: () => void }) {
-  const revert = useMutation((c, path: string) => api.revertFile(c, workspace.id, path));
-  const kind = KIND[file.status] ?? KIND.M;
+  const revert = useMutation((c, path: string) => api.revertFile(c, workspace.id, path, target));
+  const kind = KIND[file.status] ?? { tone: "neutral" as const, label: file.status };
   return (
     <section className="border-b border-border" data-testid="change-file" data-path={file.path} data-status={file.status}>
       <div className={cn('sticky top-0 z-[1] flex items-center gap-2 bg-bg-elevated pr-2', isOpen && 'border-b border-border')}>
@@ -107,7 +112,8 @@ function FileChange({ workspace, file, target, view, isOpen, onToggle }: { works
             {file.oldPath ? `${file.oldPath} → ` : ''}
             {file.path}
           </span>
-          {file.additions !== undefined || file.deletions !== undefined ? (
+          {file.conflicted ? <Badge tone="danger">conflict</Badge> : null}
+          {file.additions !== null || file.deletions !== null ? (
             <span className="shrink-0 font-mono text-xs">
               <span className="text-ok">+{file.additions ?? 0}</span> <span className="text-danger">−{file.deletions ?? 0}</span>
             </span>
@@ -141,11 +147,12 @@ function FileChange({ workspace, file, target, view, isOpen, onToggle }: { works
 function FileDiffView({ workspace, path, target, view }: { workspace: Workspace; path: string; target: CompareTarget; view: 'unified' | 'split' }) {
   const diff = useQuery(`changes:${workspace.id}:${target}:diff:${path}`, (c) => api.diff(c, workspace.id, path, target));
   const [showAll, setShowAll] = useState(false);
-  const rows = useMemo(() => (diff.data ? parseUnifiedDiff(diff.data.patch ?? '') : []), [diff.data]);
+  const rows = useMemo(() => (diff.data?.patch ? parseUnifiedDiff(diff.data.patch) : []), [diff.data]);
   const lang = languageOf(path);
   if (diff.status === 'loading') return <div className="p-3"><Spinner /></div>;
   if (diff.status === 'error') return <div className="p-3"><ErrorNote error={diff.error} /></div>;
   if (diff.data?.binary) return <p className="px-4 py-3 text-sm text-fg-muted">Binary file, not shown.</p>;
+  if (diff.data?.tooLarge) return <p className="px-4 py-3 text-sm text-fg-muted">This file is too large to diff here.</p>;
   if (rows.length === 0) return <p className="px-4 py-3 text-sm text-fg-muted">No textual changes.</p>;
   const shown = showAll ? rows : rows.slice(0, MAX_ROWS);
   return (

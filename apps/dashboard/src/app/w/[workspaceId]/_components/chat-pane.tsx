@@ -5,6 +5,7 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { ChevronRightIcon, SendIcon, StopIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
+import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { useChatStream } from '@/hooks/use-chat-stream';
 import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
@@ -19,45 +20,39 @@ const VISIBLE_TURNS = 30;
 
 export function ChatPane({ workspace }: { workspace: Workspace }) {
   const chats = useQuery(`chats:${workspace.id}`, (c) => api.listChats(c, workspace.id));
-  const chatId = workspace.activeChatId ?? chats.data?.[0]?.id ?? null;
-  const turns = useQuery(chatId ? `turns:${chatId}` : null, (c) => api.listTurns(c, chatId!));
+  const [sentChatId, setSentChatId] = useState<string | null>(null);
+  const chatId = workspace.activeChatId ?? sentChatId ?? chats.data?.[0]?.id ?? null;
   const stream = useChatStream(chatId);
+  const status = useAgentStatus(workspace.id);
   const [showAll, setShowAll] = useState(false);
 
-  // A result or a new prompt changes turn state (queued → running → done): refresh the turn list.
-  const lastType = stream.events[stream.events.length - 1]?.event.type;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the event type is the trigger, not an input
-  useEffect(() => {
-    if (chatId) invalidate(`turns:${chatId}`);
-  }, [chatId, lastType]);
-
-  const transcript = useMemo(() => buildTranscript(stream.events, turns.data ?? []), [stream.events, turns.data]);
-  const queued = (turns.data ?? []).filter((t) => t.status === 'queued');
-  const running = (turns.data ?? []).find((t) => t.status === 'running');
-  const isWorking = Boolean(running) || workspace.agentStatus === 'working';
-  const visible = showAll ? transcript : transcript.slice(-VISIBLE_TURNS);
+  const transcript = useMemo(() => buildTranscript(stream.events), [stream.events]);
+  const queued = transcript.filter((t) => t.status === 'queued');
+  const shown = transcript.filter((t) => t.status !== 'queued');
+  const isWorking = status === 'working' || shown.some((t) => t.status === 'running');
+  const visible = showAll ? shown : shown.slice(-VISIBLE_TURNS);
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col" data-testid="chat-pane">
-      <Transcript turns={visible} hiddenCount={transcript.length - visible.length} onShowAll={() => setShowAll(true)} isWorking={isWorking} isLoading={chats.status === 'loading'} />
+    <div className="flex min-h-0 flex-1 flex-col" data-testid="chat-pane" data-chat-id={chatId ?? ''}>
+      <Transcript turns={visible} hiddenCount={shown.length - visible.length} onShowAll={() => setShowAll(true)} isWorking={isWorking} isLoading={chats.status === 'loading'} />
       {stream.error ? (
         <div className="px-3 pb-2">
           <ErrorNote error={stream.error} testId="chat-stream-error" />
         </div>
       ) : null}
       {queued.length > 0 ? (
-        <div className="border-t border-border bg-bg-elevated px-3 py-2" data-testid="chat-queue">
+        <div className="border-t border-border bg-bg-elevated px-3 py-2 md:px-6" data-testid="chat-queue">
           <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-fg-subtle">Queued ({queued.length})</p>
           <ul className="flex flex-col gap-1">
             {queued.map((t) => (
-              <li key={t.id} className="truncate text-sm text-fg-muted" data-testid="chat-queued-item">
+              <li key={t.key} className="truncate text-sm text-fg-muted" data-testid="chat-queued-item">
                 {t.prompt}
               </li>
             ))}
           </ul>
         </div>
       ) : null}
-      <Composer workspace={workspace} chatId={chatId} isWorking={isWorking} />
+      <Composer workspace={workspace} chatId={chatId} isWorking={isWorking} onSent={setSentChatId} />
     </div>
   );
 }
@@ -174,23 +169,22 @@ function summarizeInput(input: unknown): string {
   return typeof first === 'string' ? first : '';
 }
 
-function Composer({ workspace, chatId, isWorking }: { workspace: Workspace; chatId: string | null; isWorking: boolean }) {
+function Composer({ workspace, chatId, isWorking, onSent }: { workspace: Workspace; chatId: string | null; isWorking: boolean; onSent: (chatId: string) => void }) {
   const [text, setText] = useState('');
-  const send = useMutation(async (c, prompt: string) => {
-    const id = chatId ?? (await api.createChat(c, workspace.id)).id;
-    const turn = await api.sendMessage(c, id, prompt);
-    return { id, turn };
-  });
-  const abort = useMutation((c, id: string) => api.abortChat(c, id));
+  // A chat started from the dashboard may edit files (the agent's edit mode); review happens in Changes.
+  const send = useMutation(async (c, message: string) => api.send(c, { chatId: chatId ?? (await api.createChat(c, workspace.id)).id, workspaceId: workspace.id, message }));
+  const abort = useMutation((c, id: string) => api.abort(c, id));
   const submit = async () => {
     const prompt = text.trim();
     if (!prompt) return;
     const result = await send.mutate(prompt);
     if (result) {
       setText('');
-      invalidate(`chats:${workspace.id}`);
-      invalidate(`turns:${result.id}`);
-      invalidate('workspaces');
+      onSent(result.chat.id);
+      if (result.chat.id !== chatId) {
+        invalidate(`chats:${workspace.id}`);
+        invalidate('workspaces');
+      }
     }
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {

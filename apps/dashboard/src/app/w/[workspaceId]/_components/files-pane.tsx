@@ -35,10 +35,10 @@ export function FilesPane({ workspace, openPath, onOpenPath }: { workspace: Work
 }
 
 function TreeLevel({ workspace, path, depth, selected, onSelect }: { workspace: Workspace; path: string; depth: number; selected: string | null; onSelect: (p: string) => void }) {
-  const tree = useQuery(`files:${workspace.id}:tree:${path}`, (c) => api.tree(c, workspace.id, path));
+  const tree = useQuery(`files:${workspace.id}:tree:${path}`, (c) => api.listDir(c, workspace.id, path));
   if (tree.status === 'loading') return <div style={{ paddingLeft: 12 + depth * 14 }} className="py-1"><Spinner className="size-3" /></div>;
   if (tree.status === 'error') return <div className="px-2"><ErrorNote error={tree.error} testId="files-error" /></div>;
-  const entries = normalizeEntries(tree.data, path);
+  const entries = tree.data.entries;
   if (entries.length === 0 && depth === 0) return <p className="px-4 py-2 text-sm text-fg-subtle">Empty worktree.</p>;
   return (
     <ul>
@@ -51,7 +51,7 @@ function TreeLevel({ workspace, path, depth, selected, onSelect }: { workspace: 
 
 function TreeNode({ workspace, entry, depth, selected, onSelect }: { workspace: Workspace; entry: TreeEntry; depth: number; selected: string | null; onSelect: (p: string) => void }) {
   const [isOpen, setOpen] = useState(false);
-  const isDir = entry.type === 'dir';
+  const isDir = entry.type === 'directory';
   return (
     <li>
       <button
@@ -81,7 +81,8 @@ function FileViewer({ workspace, path, onBack }: { workspace: Workspace; path: s
   const file = useQuery(`files:${workspace.id}:read:${path}`, (c) => api.readFile(c, workspace.id, path));
   const [showAll, setShowAll] = useState(false);
   const lang = languageOf(path);
-  const lines = typeof file.data?.content === 'string' ? file.data.content.split('\n') : [];
+  const content = file.data && 'content' in file.data ? file.data.content : null;
+  const lines = content !== null ? content.split('\n') : [];
   const shown = showAll ? lines : lines.slice(0, MAX_LINES);
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="file-viewer" data-path={path}>
@@ -98,7 +99,8 @@ function FileViewer({ workspace, path, onBack }: { workspace: Workspace; path: s
         {file.status === 'loading' ? <div className="p-3"><Spinner /></div> : null}
         {file.status === 'error' ? <div className="p-3"><ErrorNote error={file.error} testId="file-error" /></div> : null}
         {file.data?.binary ? <p className="p-4 text-sm text-fg-muted">Binary file, not shown.</p> : null}
-        {file.status === 'success' && !file.data.binary ? (
+        {file.data?.tooLarge ? <p className="p-4 text-sm text-fg-muted">This file is too large to show here.</p> : null}
+        {content !== null ? (
           <pre className="py-2 font-mono text-[12.5px] leading-5" data-testid="file-content">
             {shown.map((line, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: lines of a file
@@ -114,19 +116,7 @@ function FileViewer({ workspace, path, onBack }: { workspace: Workspace; path: s
             Show {lines.length - shown.length} more lines
           </Button>
         ) : null}
-        {file.data?.truncated ? <p className="px-4 py-2 text-xs text-fg-subtle">File truncated: it is larger than the viewer's limit.</p> : null}
       </div>
     </div>
   );
-}
-
-/** Accepts `TreeEntry[]` or `{ entries }`, sorts directories first. */
-function normalizeEntries(data: unknown, parent: string): TreeEntry[] {
-  const raw = Array.isArray(data) ? data : ((data as { entries?: unknown[] } | undefined)?.entries ?? []);
-  const entries = (raw as Array<Partial<TreeEntry> & { kind?: string; isDirectory?: boolean }>).map((e) => {
-    const name = e.name ?? (e.path ?? '').split('/').pop() ?? '';
-    const type = e.type ?? (e.kind as TreeEntry['type']) ?? (e.isDirectory ? 'dir' : 'file');
-    return { name, path: e.path ?? (parent ? `${parent}/${name}` : name), type: type === ('directory' as string) ? 'dir' : type, size: e.size } as TreeEntry;
-  });
-  return entries.sort((a, b) => (a.type === 'dir') === (b.type === 'dir') ? a.name.localeCompare(b.name) : a.type === 'dir' ? -1 : 1);
 }

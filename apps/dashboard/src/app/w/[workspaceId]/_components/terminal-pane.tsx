@@ -47,7 +47,7 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
       let id: string;
       try {
         const existing = await api.listTerminals(client, workspace.id);
-        id = (existing as Array<{ id: string; exited?: boolean; status?: string }>).find((t) => !t.exited && t.status !== 'exited')?.id ?? (await api.createTerminal(client, workspace.id, term.cols, term.rows)).id;
+        id = existing.find((t) => t.status === 'running')?.id ?? (await api.createTerminal(client, workspace.id, term.cols, term.rows)).id;
       } catch (e) {
         setError(describeError(e));
         setState('error');
@@ -56,7 +56,12 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
       const send = (message: unknown) => {
         if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
       };
-      const onData = term.onData((data) => send({ type: 'input', data }));
+      // Keys typed while the socket (re)connects are sent once it is open, not dropped.
+      let unsent = '';
+      const onData = term.onData((data) => {
+        if (ws?.readyState === WebSocket.OPEN) send({ type: 'input', data });
+        else unsent += data;
+      });
       const onResize = term.onResize(({ cols, rows }) => send({ type: 'resize', cols, rows }));
       cleanups.push(() => onData.dispose(), () => onResize.dispose());
       const observer = new ResizeObserver(() => fit.fit());
@@ -74,6 +79,8 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
           term.reset();
           setState('open');
           send({ type: 'resize', cols: term.cols, rows: term.rows });
+          if (unsent) send({ type: 'input', data: unsent });
+          unsent = '';
         };
         ws.onmessage = (event) => {
           if (event.data instanceof ArrayBuffer) term.write(new Uint8Array(event.data));

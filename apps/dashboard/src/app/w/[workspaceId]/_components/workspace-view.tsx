@@ -6,6 +6,7 @@ import { ErrorNote } from '@/components/mobile-access-panel';
 import { BackIcon, BranchIcon, ChatIcon, DiffIcon, FilesIcon, TerminalIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { StatusDot, statusLabel } from '@/components/ui/status-dot';
+import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
@@ -127,7 +128,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
 }
 
 function PhoneHeader({ workspace }: { workspace?: Workspace }) {
-  const status = workspace?.agentStatus ?? 'waiting';
+  const status = useAgentStatus(workspace?.id ?? '');
   return (
     <div className="flex h-12 shrink-0 items-center gap-1 border-b border-border px-1 md:hidden">
       <Link href="/" aria-label="Back to workspaces" className="inline-flex min-h-touch min-w-touch items-center justify-center rounded-md text-fg hover:bg-bg-hover" data-testid="back-to-workspaces">
@@ -145,7 +146,7 @@ function PhoneHeader({ workspace }: { workspace?: Workspace }) {
 }
 
 function DesktopPaneHeader({ workspace }: { workspace: Workspace }) {
-  const status = workspace.agentStatus ?? 'waiting';
+  const status = useAgentStatus(workspace.id);
   return (
     <div className="hidden h-11 shrink-0 items-center gap-2 border-b border-border px-4 md:flex">
       <StatusDot status={status} />
