@@ -1,4 +1,5 @@
 // The built `band` binary against a real Band server (temporary BAND_HOME, ephemeral port).
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -7,7 +8,7 @@ import { fakeAgentEnv } from '@band/agents/testing';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
-import { band, baseEnv, spawnBand, startTestServer, type TestServer, tempDir } from './helpers.js';
+import { BAND_BIN, band, baseEnv, spawnBand, startTestServer, type TestServer, tempDir } from './helpers.js';
 import { makeRepo, writeBandSettings } from './fixtures.js';
 
 let srv: TestServer;
@@ -357,6 +358,21 @@ describe('projects, workspaces, terminals and chats', () => {
     expect((await band(['chats', 'history', 'chat_nope'], { env })).code).toBe(5);
   }, 180_000);
 
+  it('starts a chat with the first prompt of workspaces create --prompt', async () => {
+    const create = await band(['workspaces', 'create', 'demo', 'feat/prompted', '--prompt', 'Plan the login page', '--mode', 'plan', '--output', 'json'], { env });
+    expect(create.code, create.stderr).toBe(0);
+    const workspace = JSON.parse(create.stdout).workspace;
+    await vi.waitFor(
+      async () => {
+        const chats = JSON.parse((await band(['chats', 'list', workspace.id, '--output', 'json'], { env })).stdout);
+        expect(chats).toHaveLength(1);
+        expect(chats[0]).toMatchObject({ mode: 'plan', agentId: 'fake' });
+      },
+      { timeout: 20_000, interval: 250 },
+    );
+    expect((await band(['workspaces', 'remove', 'demo', 'feat/prompted'], { env })).code).toBe(0);
+  }, 120_000);
+
   it('says when the current directory is in no workspace (exit 5)', async () => {
     const result = await band(['chats', 'send', '--message', 'x'], { env, cwd: scratch.path });
     expect(result.code).toBe(5);
@@ -384,9 +400,21 @@ describe('input validation by the schema', () => {
   });
 });
 
-describe('environment hygiene', () => {
+describe('colours', () => {
   it('uses no colours when stdout is not a terminal', async () => {
     const result = await band(['devices', 'list'], { env: baseEnv({ ...env, FORCE_COLOR: '1' }) });
     expect(result.stdout).not.toContain(ESC);
+  });
+
+  it('uses colours on a terminal, unless NO_COLOR is set', async () => {
+    // `script` runs band under a pseudo-terminal.
+    const underTty = (extra: NodeJS.ProcessEnv) =>
+      new Promise<string>((resolve, reject) => {
+        execFile('script', ['-qec', `"${process.execPath}" "${BAND_BIN}" devices list`, '/dev/null'], { env: { ...env, ...extra } }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout),
+        );
+      });
+    expect(await underTty({})).toContain(`${ESC}[1mID`);
+    expect(await underTty({ NO_COLOR: '1' })).not.toContain(ESC);
   });
 });
