@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createCodingAgent } from '@band/agents';
 import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatEventEnvelope } from '../src/services/chat-service.js';
 import { AGENT_DETECTION_MARKER } from '../src/services/agent-detection.js';
+import { AGENT_PIDS_FILE } from '../src/services/agent-pids.js';
 import { createChangeService } from '../src/services/change-service.js';
 import { silentLogger } from '../src/logger.js';
 import { alive, type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
@@ -257,6 +258,46 @@ describe('startup', () => {
       { type: 'turn-end', turnId: b.id, status: 'aborted', error: expect.stringContaining('stopped') },
     ]);
     expect(fixture.chats.get(chat.id).status).toBe('needs-attention');
+  });
+});
+
+describe('orphaned agents', () => {
+  it('start() kills agent process groups a crashed server left behind, and nothing that merely reuses a pid', async () => {
+    fixture = await createChatFixture();
+    const spawnGroup = () => {
+      const child = spawn(process.execPath, ['-e', "require('child_process').spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' }); setInterval(()=>{},1000)"], { detached: true, stdio: 'ignore' });
+      child.unref();
+      return child.pid!;
+    };
+    const orphan = spawnGroup();
+    const innocent = spawnGroup();
+    try {
+      const startTime = (pid: number) => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; };
+      await vi.waitFor(() => expect(() => process.kill(-orphan, 0)).not.toThrow());
+      writeFileSync(join(fixture.home, AGENT_PIDS_FILE), JSON.stringify([
+        { pid: orphan, startTime: startTime(orphan) },
+        { pid: innocent, startTime: '1' }, // same pid, another process: must survive
+        { pid: 'x', startTime: 5 },
+      ]));
+      await fixture.chats.start();
+      await vi.waitFor(() => expect(() => process.kill(-orphan, 0)).toThrow());
+      expect(alive(innocent)).toBe(true);
+      expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]);
+    } finally {
+      for (const pid of [orphan, innocent]) try { process.kill(-pid, 'SIGKILL'); } catch {}
+    }
+  });
+
+  it('a running agent is recorded in the registry and forgotten when its turn ends', async () => {
+    fixture = await createChatFixture();
+    fixture.fake = { scenario: 'hang', pidFile: join(fixture.dir, 'p') };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    fixture.chats.send({ chatId: chat.id, message: 'x' });
+    await vi.waitFor(() => expect(existsSync(join(fixture!.dir, 'p'))).toBe(true), { timeout: 10_000 });
+    const pid = Number(readFileSync(join(fixture.dir, 'p'), 'utf8').split(' ')[0]);
+    expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8')).map((e: { pid: number }) => e.pid)).toEqual([pid]);
+    await fixture.chats.abort({ chatId: chat.id });
+    expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]);
   });
 });
 

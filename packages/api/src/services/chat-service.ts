@@ -5,6 +5,7 @@ import { BandApiError, notFound } from '../errors.js';
 import type { TypedEmitter } from '../events.js';
 import type { Logger } from '../logger.js';
 import { fillDetectedCodingAgents } from './agent-detection.js';
+import { createAgentPidRegistry } from './agent-pids.js';
 
 /** Agent status of a workspace (band-docs §2.6). */
 export type AgentStatus = ChatStatus;
@@ -146,6 +147,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     ((config: CodingAgentConfig) =>
       createCodingAgent({ type: config.type, command: config.command, model: config.model, maxTurns: config.maxTurns, baseEnv: env, logger }));
   const running = new Map<string, RunningTurn>();
+  // Agents run in their own process groups (so abort kills their tools too); if this server dies hard, the
+  // next one kills what it left (start()).
+  const pids = createAgentPidRegistry(deps.home, logger);
   const publishedStatus = new Map<string, AgentStatus>();
   let closed = false;
 
@@ -293,6 +297,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       return fail(e.message, e instanceof AgentError ? e.hint : undefined);
     }
     entry.session = session;
+    if (session.pid) pids.add(session.pid);
     if (entry.abortRequested) void session.abort();
 
     const started = Date.now();
@@ -319,6 +324,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           break;
       }
     }
+    if (session.pid) pids.remove(session.pid);
     if (!store.isOpen) return;
     flush(chatId);
     const status = !result || result.status === 'failed' ? 'failed' : result.status === 'aborted' ? 'aborted' : 'done';
@@ -511,6 +517,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   return {
     async start() {
+      pids.reapLeftovers();
       try {
         await fillDetectedCodingAgents({ settings, home: deps.home, env, logger });
       } catch (error) {
