@@ -138,13 +138,13 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
 
     // --- signed in: the page is the dashboard (not the sign-in page) and its live socket is connected ---
     const endpoint = await vi.waitFor(async () => (await readDevToolsEndpoint(paths.profileDir)) ?? Promise.reject(new Error('no DevTools port yet')), {
-      timeout: 30_000,
+      timeout: 60_000,
     });
     const browser = await chromium.connectOverCDP(endpoint);
     try {
-      const page = await vi.waitFor(() => browser.contexts()[0]?.pages()[0] ?? Promise.reject(new Error('no page')), { timeout: 30_000 });
-      await page.waitForURL(`${record.url}/`, { timeout: 60_000 });
-      await page.locator('[data-testid="connection-indicator"]', { hasText: 'Live' }).waitFor({ timeout: 60_000 });
+      const page = await vi.waitFor(() => browser.contexts()[0]?.pages()[0] ?? Promise.reject(new Error('no page')), { timeout: 60_000 });
+      await page.waitForURL(`${record.url}/`, { timeout: 120_000 });
+      await page.locator('[data-testid="connection-indicator"]', { hasText: 'Live' }).waitFor({ timeout: 120_000 });
       expect(await page.title()).toBe('Band');
       // The one-time code was burned and never sat in the address bar: no token anywhere in the URL.
       const token = await readTokenSecret(home);
@@ -167,7 +167,7 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
     const { project } = await trpc<{ project: { id: string } }>(record.url!, token, 'projects.register', { path: repo, name: 'demo' });
     const { workspace } = await trpc<{ workspace: { id: string } }>(record.url!, token, 'workspaces.create', { project: project.id, branch: 'try-desktop' });
     const terminal = await vi.waitFor(() => trpc<{ id: string; pid: number }>(record.url!, token, 'terminals.create', { workspaceId: workspace.id }), {
-      timeout: 30_000,
+      timeout: 60_000,
       interval: 250,
     });
     expect(isProcessAlive(terminal.pid)).toBe(true);
@@ -175,8 +175,8 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
     const browser2 = await chromium.connectOverCDP((await readDevToolsEndpoint(paths.profileDir))!);
     try {
       const page = browser2.contexts()[0]!.pages()[0]!;
-      await page.locator('[data-testid="project"]').first().waitFor({ timeout: 30_000 }).catch(() => page.reload());
-      await page.locator('[data-testid="project"]').first().waitFor({ timeout: 30_000 });
+      await page.locator('[data-testid="project"]').first().waitFor({ timeout: 60_000 }).catch(() => page.reload());
+      await page.locator('[data-testid="project"]').first().waitFor({ timeout: 60_000 });
     } finally {
       await browser2.close();
     }
@@ -195,12 +195,12 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
 
     // --- quit by closing the window ---
     await closeWindowByKeyboard(display, windowId);
-    const exit = await Promise.race([app.exit, new Promise((resolve) => setTimeout(resolve, 30_000, 'timeout'))]);
+    const exit = await Promise.race([app.exit, new Promise((resolve) => setTimeout(resolve, 60_000, 'timeout'))]);
     expect(exit, app.output()).toEqual({ code: 0, signal: null });
     const survivors = tree.filter((pid) => isProcessAlive(pid));
     expect(await describePids(survivors)).toEqual([]);
     await expect(stat(paths.instanceFile)).rejects.toThrow();
-  }, 240_000);
+  }, 480_000);
 
   it('shows the error and the fix in the window when settings.json is corrupt, and quits on SIGTERM', async () => {
     const home = join(await tempDir(), 'home');
@@ -223,5 +223,5 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
     app.child.kill('SIGTERM');
     expect(await app.exit).toEqual({ code: 0, signal: null });
     expect(await describePids(tree.filter((pid) => isProcessAlive(pid)))).toEqual([]);
-  }, 180_000);
+  }, 240_000);
 });

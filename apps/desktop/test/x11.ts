@@ -30,7 +30,7 @@ export async function startXvfb(size = '1280x860x24'): Promise<string> {
 }
 
 export async function xdotool(display: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run('xdotool', args, { env: { ...process.env, DISPLAY: display }, timeout: 30_000 });
+  const { stdout } = await run('xdotool', args, { env: { ...process.env, DISPLAY: display }, timeout: 120_000 });
   return stdout.trim();
 }
 
