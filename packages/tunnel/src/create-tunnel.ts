@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -224,6 +225,26 @@ function checkLauncher(launcher: Launcher): TunnelError | undefined {
   return undefined;
 }
 
+/**
+ * GET over node:http. The metrics server is local and tiny; the first global `fetch` in a process
+ * loads undici, which costs hundreds of milliseconds on a busy machine before the tunnel can be ready.
+ */
+function httpGet(url: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        if (text.length < 65_536) text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 /** Build the exact argv (without the binary). Exported for tests and the README. */
 export function buildArgs(
   options: Pick<TunnelOptions, 'url' | 'mode' | 'tokenFile' | 'edgeIpVersion' | 'logFormat' | 'logFile' | 'extraArgs' | 'gracePeriodMs'>,
@@ -263,6 +284,7 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
   // --- Resolve options ---
   const d: TunnelDeps = {
     spawn: deps.spawn ?? nodeSpawn,
+    // Only used when injected; by default the metrics server is read with node:http (see httpGet).
     fetch: deps.fetch ?? globalThis.fetch,
     now: deps.now ?? Date.now,
     random: deps.random ?? Math.random,
@@ -671,15 +693,16 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
 
   async function getJson(child: Child, path: string): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
     try {
-      const res = await d.fetch(`http://${child.metrics}${path}`, { signal: AbortSignal.timeout(1_000) });
-      const text = await res.text();
+      const { status, text } = deps.fetch
+        ? await d.fetch(`http://${child.metrics}${path}`, { signal: AbortSignal.timeout(1_000) }).then(async (r) => ({ status: r.status, text: await r.text() }))
+        : await httpGet(`http://${child.metrics}${path}`, 1_000);
       let body: Record<string, unknown> = {};
       try {
         body = JSON.parse(text) as Record<string, unknown>;
       } catch {
         // a non-JSON body only matters through the status
       }
-      return { status: res.status, body };
+      return { status, body };
     } catch {
       return undefined;
     }

@@ -2,6 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { TunnelError } from '../src/index.js';
+import { isAlive } from '../src/orphans.js';
 import { fakeTunnelToken } from '../src/testing/index.js';
 import { harness, rejection, tempDir } from './helpers.js';
 
@@ -150,9 +151,10 @@ describe('quick tunnel on the fake cloudflared', () => {
     expect(h.states).toEqual(['starting', 'restarting', 'starting', 'restarting', 'starting', 'failed']);
   });
 
-  it('ignore-sigterm: stop() escalates to SIGKILL within stopTimeoutMs', async () => {
-    const h = harness('ignore-sigterm', { stopTimeoutMs: 400 });
+  it.each(['auto', 'node'] as const)('ignore-sigterm: stop() escalates to SIGKILL within stopTimeoutMs (guardian %s)', async (guardian) => {
+    const h = harness('ignore-sigterm', { stopTimeoutMs: 400, guardian });
     await h.tunnel.start();
+    const pid = h.tunnel.status().pid!;
     const exits: { signal: string | null }[] = [];
     h.tunnel.on('exit', (e) => exits.push(e));
     const t0 = performance.now();
@@ -164,6 +166,7 @@ describe('quick tunnel on the fake cloudflared', () => {
     expect(took).toBeLessThan(3_000);
     expect(exits).toEqual([expect.objectContaining({ signal: 'SIGKILL' })]);
     expect(h.tunnel.state.s).toBe('stopped');
+    expect(isAlive(pid)).toBe(false);
     await h.tunnel.stop(); // idempotent once stopped
   });
 
