@@ -278,6 +278,8 @@ describe('workspaces: setup', () => {
     const { workspace } = await fx.workspaces.create({ project: 'app', branch: 'rerun', waitForSetup: true });
     writeFiles(workspace.path, { '.band/config.json': JSON.stringify({ setup: 'echo again' }) });
     expect(await fx.workspaces.runSetup(workspace.id)).toMatchObject({ setupStatus: 'completed', setupOutput: 'again\n' });
+    rmSync(workspace.path, { recursive: true, force: true });
+    await rejectsWith(fx.workspaces.runSetup(workspace.id), 'PRECONDITION_FAILED', 'WORKTREE_MISSING');
   });
 });
 

@@ -521,6 +521,12 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       ensureOpen();
       const workspace = resolveWorkspaceRecord(store, ref);
       const project = store.projects.get(workspace.projectId)!;
+      if (!existsSync(workspace.path)) {
+        throw new BandApiError('PRECONDITION_FAILED', `The worktree of ${workspace.branch} is missing: ${workspace.path}`, {
+          reason: 'WORKTREE_MISSING',
+          hint: 'Create the workspace again to restore it.',
+        });
+      }
       const active = running.get(workspace.id);
       if (active) {
         throw new BandApiError('CONFLICT', 'Setup is already running in this workspace', { reason: 'SETUP_RUNNING' });
