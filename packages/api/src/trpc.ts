@@ -27,8 +27,16 @@ export const createCallerFactory = t.createCallerFactory;
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
-    const mapped = toTRPCError(result.error.cause ?? result.error);
-    if (mapped !== result.error) (result as { error: TRPCError }).error = mapped;
+    const cause = result.error.cause;
+    // Only errors our services threw are re-mapped; tRPC's own (input validation: BAD_REQUEST) stay as they are.
+    // An unexpected crash becomes a bare "Internal error": its message may hold paths or agent output.
+    if (
+      cause instanceof BandApiError ||
+      typeof (cause as { hint?: unknown } | undefined)?.hint === 'string' ||
+      result.error.code === 'INTERNAL_SERVER_ERROR'
+    ) {
+      (result as { error: TRPCError }).error = toTRPCError(cause ?? result.error);
+    }
   }
   return result;
 });
