@@ -54,7 +54,11 @@ export async function createElectronShell(options: ElectronShellOptions = {}): P
       let byApp = false;
       const closed = new Promise<WindowClosed>((resolve) => window.once('closed', () => resolve({ byApp })));
       window.once('ready-to-show', () => window.show());
-      await window.loadURL(url);
+      // The launch page replaces itself with the dashboard; Electron rejects a load that another navigation
+      // interrupted (ERR_ABORTED), which here is the expected hand-over, not a failure.
+      await window.loadURL(url).catch((error: unknown) => {
+        if (!String((error as Error)?.message ?? error).includes('ERR_ABORTED')) throw error;
+      });
       const handle: WindowHandle = {
         closed,
         async close() {
@@ -63,7 +67,7 @@ export async function createElectronShell(options: ElectronShellOptions = {}): P
           await closed;
         },
         async navigate(next) {
-          if (!window.isDestroyed()) await window.loadURL(next);
+          if (!window.isDestroyed()) await window.loadURL(next).catch(() => {});
         },
       };
       return handle;

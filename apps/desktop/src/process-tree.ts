@@ -90,11 +90,16 @@ export async function killTree(
 ): Promise<number[]> {
   const { signal: sig = 'SIGTERM', graceMs = 3_000, procDir = '/proc' } = options;
   const pids = [rootPid, ...listDescendants(rootPid, procDir)];
+  // The process group too: Band starts its children as group leaders (detached), and without /proc (macOS) the
+  // group is the only way to reach grandchildren. A group with this id exists only while led by rootPid or
+  // holding what rootPid left behind, so it never reaches anyone else.
+  signal(-rootPid, sig);
   for (const pid of pids) signal(pid, sig);
   const alive = () => pids.filter((pid) => isProcessAlive(pid, procDir));
   if (await waitUntil(() => alive().length === 0, graceMs)) return pids;
   // Late children started during the grace period are collected again before the hard kill.
   const late = [rootPid, ...pids].flatMap((pid) => (isProcessAlive(pid, procDir) ? [pid, ...listDescendants(pid, procDir)] : []));
+  signal(-rootPid, 'SIGKILL');
   for (const pid of new Set([...alive(), ...late])) signal(pid, 'SIGKILL');
   await waitUntil(() => alive().length === 0, 2_000);
   return pids;

@@ -98,6 +98,22 @@ describe('createElectronShell', () => {
     expect(fake.quitCount()).toBe(1);
   });
 
+  it('treats a load interrupted by the launch page’s own hand-over (ERR_ABORTED) as loaded', async () => {
+    const fake = fakeElectron();
+    const proto = fake.electron.BrowserWindow.prototype as unknown as { loadURL(url: string): Promise<void> };
+    const original = proto.loadURL;
+    proto.loadURL = async () => {
+      throw new Error("ERR_ABORTED (-3) loading 'http://127.0.0.1:1/x/'");
+    };
+    const shell = await createElectronShell({ loadElectron: async () => fake.electron });
+    await expect(shell.open('http://127.0.0.1:1/x/')).resolves.toBeDefined();
+    proto.loadURL = async () => {
+      throw new Error('ERR_CONNECTION_REFUSED');
+    };
+    await expect(shell.open('http://127.0.0.1:1/y/')).rejects.toThrow('ERR_CONNECTION_REFUSED');
+    proto.loadURL = original;
+  });
+
   it('close() marks the window closed by the app', async () => {
     const fake = fakeElectron();
     const shell = await createElectronShell({ loadElectron: async () => fake.electron });

@@ -74,6 +74,27 @@ describe('killTree', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('reaches a detached child’s whole process group even without /proc (macOS)', async () => {
+    const script = `
+      const { spawn } = require('node:child_process');
+      const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      console.log(g.pid);
+      setInterval(() => {}, 1000);`;
+    const leader = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    const [chunk] = (await once(leader.stdout!, 'data')) as [Buffer];
+    const grandchild = Number(chunk.toString().trim());
+    onTestFinished(() => {
+      for (const pid of [leader.pid!, grandchild]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    });
+    await killTree(leader.pid!, { graceMs: 2_000, procDir: join(await tempDir(), 'no-proc') });
+    await vi.waitFor(() => expect(isProcessAlive(grandchild)).toBe(false), SLOW);
+    expect(isProcessAlive(leader.pid!)).toBe(false);
+  });
+
   it('treats invalid pids as not alive', () => {
     expect(isProcessAlive(-1)).toBe(false);
     expect(isProcessAlive(0)).toBe(false);
