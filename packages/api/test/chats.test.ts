@@ -141,6 +141,20 @@ describe('turns', () => {
     expect(stored).not.toContain('sk-ant-secret');
   });
 
+  it('deleting a chat while its agent runs stops the agent and leaves nothing running', async () => {
+    fixture = await createChatFixture();
+    const pidFile = join(fixture.dir, 'pids');
+    fixture.fake = { scenario: 'slow', events: 1000, delayMs: 5 };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    fixture.chats.send({ chatId: chat.id, message: 'x' });
+    await vi.waitFor(() => expect(fixture!.store.chatEvents.lastSeq(chat.id)).toBeGreaterThan(5));
+    const [{ pid }] = JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'));
+    expect(alive(pid)).toBe(true);
+    fixture.store.chats.remove(chat.id);
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 10_000 });
+    await vi.waitFor(() => expect(JSON.parse(readFileSync(join(fixture!.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]));
+  });
+
   it('a missing CLI fails the turn with the install command, instead of throwing', async () => {
     fixture = await createChatFixture({ agents: [{ id: 'codex', type: 'codex', label: 'Codex', command: 'codex-not-installed' }] });
     fixture.chats = (await import('../src/services/chat-service.js')).createChatService({

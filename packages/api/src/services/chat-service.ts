@@ -204,6 +204,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         flush(chatId);
       } catch (error) {
         logger.error(`chat ${chatId}: could not store events: ${(error as Error).message}`);
+        // The chat was deleted under a running agent: stop it, nobody can see its output any more.
+        if (store.isOpen && !store.chats.get(chatId)) void running.get(chatId)?.session?.abort();
       }
     }
   }
@@ -255,7 +257,20 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const entry: RunningTurn = { turn, done: Promise.resolve(), abortRequested: false };
     running.set(chatId, entry);
     entry.done = runTurn(chatId, entry)
-      .catch((error) => logger.error(`chat ${chatId}: turn ${turn.id} crashed: ${(error as Error).message}`))
+      .catch((error) => {
+        const message = `turn crashed: ${(error as Error).message}`;
+        logger.error(`chat ${chatId}: ${turn.id} ${message}`);
+        void entry.session?.abort();
+        // Never leave a turn "running" in band.db because of an internal error (e.g. the chat was deleted).
+        try {
+          if (entry.session?.pid) pids.remove(entry.session.pid);
+          if (store.isOpen && store.turns.finish(turn.id, 'failed', { error: message })) {
+            append(chatId, turn.id, { type: 'turn-end', turnId: turn.id, status: 'failed', error: message });
+          }
+        } catch {
+          // the chat is gone; nothing left to record
+        }
+      })
       .finally(() => {
         running.delete(chatId);
         pump(chatId);
