@@ -1,6 +1,6 @@
 // `npm run bench`: how long `band` takes from spawn to exit, offline and against a real server.
 // Prints a table and writes <repo>/bench-results/cli.json.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +9,23 @@ import { fileURLToPath } from 'node:url';
 const bin = fileURLToPath(new URL('../bin/band.js', import.meta.url));
 const RUNS = Number(process.env.BAND_BENCH_RUNS ?? 9);
 
-function timeCommand(args, env) {
+// Asynchronous on purpose: the server runs in this process and must keep answering while band runs.
+function run(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`band ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+async function timeCommand(args, env) {
   const samples = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`band ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-    samples.push(ms);
+    await run(args, env);
+    samples.push(performance.now() - t0);
   }
   samples.sort((a, b) => a - b);
   return { median: samples[Math.floor(samples.length / 2)], min: samples[0] };
@@ -27,9 +36,9 @@ const home = mkdtempSync(join(tmpdir(), 'band-cli-bench-'));
 const env = { ...process.env, BAND_HOME: home };
 for (const key of Object.keys(env)) if (key.startsWith('BAND_') && key !== 'BAND_HOME') delete env[key];
 
-const offline = timeCommand(['--version'], env);
+const offline = await timeCommand(['--version'], env);
 results.push({ name: 'band --version (spawn to exit), median', value: round(offline.median), unit: 'ms', note: `min ${round(offline.min)} ms, ${RUNS} runs` });
-const completion = timeCommand(['completion', 'bash'], env);
+const completion = await timeCommand(['completion', 'bash'], env);
 results.push({ name: 'band completion bash, median', value: round(completion.median), unit: 'ms', note: `${RUNS} runs` });
 
 let server;
@@ -38,9 +47,9 @@ try {
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
   server = await startServer({ home, port: 0, logger: silent });
   const online = { ...env, BAND_SERVER_URL: server.url };
-  const status = timeCommand(['status', '--output', 'json'], online);
+  const status = await timeCommand(['status', '--output', 'json'], online);
   results.push({ name: 'band status (health + tunnel), median', value: round(status.median), unit: 'ms', note: `min ${round(status.min)} ms, ${RUNS} runs` });
-  const settings = timeCommand(['settings'], online);
+  const settings = await timeCommand(['settings'], online);
   results.push({ name: 'band settings, median', value: round(settings.median), unit: 'ms', note: `${RUNS} runs` });
 } catch (error) {
   results.push({ name: 'band status (health + tunnel), median', value: -1, unit: 'ms', note: `not measured: ${error.message.split('\n')[0]}` });
