@@ -8,7 +8,7 @@ import { fakeAgentEnv } from '@band/agents/testing';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
-import { BAND_BIN, band, baseEnv, spawnBand, startTestServer, type TestServer, tempDir } from './helpers.js';
+import { BAND_BIN, band, baseEnv, spawnBand, spawnCommand, startTestServer, type TestServer, tempDir } from './helpers.js';
 import { makeRepo, writeBandSettings } from './fixtures.js';
 
 let srv: TestServer;
@@ -40,6 +40,11 @@ afterAll(async () => {
 
 const lines = (text: string) => text.trimEnd().split('\n');
 const ESC = '\u001b';
+
+/** Runs a shell command under a pseudo-terminal (`script`), stdin piped to it. */
+function spawnScript(command: string, env: NodeJS.ProcessEnv) {
+  return spawnCommand('script', ['-qec', command, '/dev/null'], { env });
+}
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -303,6 +308,19 @@ describe('projects, workspaces, terminals and chats', () => {
     expect(attached.stderr).toContain('detached');
     expect(JSON.parse((await band(['terminals', 'list', wsId, '--output', 'json'], { env })).stdout)[0].status).toBe('running');
 
+    // Under a real terminal (script gives band a PTY): raw mode, so Ctrl+C goes to the shell and the detach key
+    // works without Enter.
+    const tty = spawnScript(`"${process.execPath}" "${BAND_BIN}" terminals attach ${id} --detach-key ctrl-]`, env);
+    await tty.waitFor(/attached to/);
+    tty.process.stdin!.write('sleep 30\r');
+    await tty.waitFor(/sleep 30/);
+    tty.process.stdin!.write('\u0003');
+    tty.process.stdin!.write('echo after-$((40+2))\r');
+    await tty.waitFor(/after-42/);
+    tty.process.stdin!.write('\u001d');
+    expect((await tty.done).code).toBe(0);
+    expect(tty.stdout()).toContain('detached from');
+
     // output --follow streams until Ctrl+C (exit 130), the terminal keeps running.
     const follow = spawnBand(['terminals', 'output', id, '--follow', '--lines', '1'], { env });
     await vi.waitFor(() => expect(follow.stdout().length).toBeGreaterThan(0), { timeout: 10_000 });
@@ -392,11 +410,13 @@ describe('projects, workspaces, terminals and chats', () => {
 });
 
 describe('input validation by the schema', () => {
-  // Skipped until @band/api maps zod input errors to BAD_REQUEST: its mapErrors middleware (packages/api/src/trpc.ts)
-  // turns `result.error.cause` (the ZodError) into INTERNAL_SERVER_ERROR "Internal error", so the CLI cannot tell.
-  it.skip('exits 6 when the router schema refuses the input', async () => {
-    expect((await band(['terminals', 'output', 'not-an-id'], { env })).code).toBe(6);
-    expect((await band(['chats', 'create', 'ws_x', '--mode', 'not a mode!'], { env })).code).toBe(6);
+  it('exits 6 with the field and the problem when the router schema refuses the input', async () => {
+    const badId = await band(['terminals', 'output', 'not-an-id'], { env });
+    expect(badId.code).toBe(6);
+    expect(badId.stderr).toMatch(/^error: Invalid input: id: a terminal id looks like t_abc123$/m);
+    const badMode = await band(['chats', 'create', 'ws_x', '--mode', 'not a mode!'], { env });
+    expect(badMode.code).toBe(6);
+    expect(badMode.stderr).toContain('mode');
   });
 });
 

@@ -88,7 +88,12 @@ export interface RunningBand {
 }
 
 export function spawnBand(args: string[], options: RunOptions): RunningBand {
-  const proc = spawn(process.execPath, [BAND_BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawnCommand(process.execPath, [BAND_BIN, ...args], options);
+}
+
+/** Any command, with the same capture and waiting helpers (e.g. `script` to give band a terminal). */
+export function spawnCommand(command: string, args: string[], options: RunOptions): RunningBand {
+  const proc = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();

@@ -33,6 +33,27 @@ describe('band start', () => {
     expect((await band(['status'], { env: { ...env, BAND_SERVER_URL: url } })).code).toBe(3);
   });
 
+  it('keeps serving when --tunnel cannot start, and `tunnel start` then exits 1 with the fix', async () => {
+    const home = await tempDir('band-cli-start-');
+    cleanups.push(home.cleanup);
+    const env = baseEnv({ BAND_HOME: home.path, BAND_CLOUDFLARED_PATH: '/nonexistent/cloudflared', PATH: '/usr/bin:/bin' });
+    const server = spawnBand(['start', '--port', '0', '--tunnel'], { env, timeoutMs: 90_000 });
+    cleanups.push(async () => {
+      if (server.process.exitCode === null) server.process.kill('SIGKILL');
+    });
+    await server.waitFor(/Band is running at (http:\/\/localhost:\d+)/, 'stdout', 60_000);
+    expect(server.stderr()).toMatch(/error: .*cloudflared/i);
+    expect(server.stdout()).not.toContain('Tunnel:');
+    const url = /Band is running at (http:\/\/localhost:\d+)/.exec(server.stdout())![1]!;
+    const tunnel = await band(['tunnel', 'start'], { env: { ...env, BAND_SERVER_URL: url }, timeoutMs: 60_000 });
+    expect(tunnel.code).toBe(1);
+    expect(tunnel.stdout).toBe('');
+    expect(tunnel.stderr).toMatch(/cloudflared/i);
+    expect(tunnel.stderr).toMatch(/hint: /);
+    server.process.kill('SIGTERM');
+    expect((await server.done).code).toBe(0);
+  });
+
   it('refuses a bad --port (exit 2) and reports a busy port (exit 1)', async () => {
     const home = await tempDir('band-cli-start-');
     cleanups.push(home.cleanup);

@@ -45,10 +45,16 @@ export function startCommand(ctx: CliContext): Command {
         let tunnelUrl: string | null = null;
         if (opts.tunnel) {
           ctx.err.progress('Starting the tunnel…');
-          const status = await server.api.services.tunnel.start();
-          if (status.state !== 'ready' && status.state !== 'degraded') {
-            ctx.err.error(status.error?.message ?? `The tunnel did not start (${status.state})`, status.error?.hint);
-          } else tunnelUrl = status.url;
+          // A tunnel that cannot start is reported; the local server keeps running.
+          try {
+            const status = await server.api.services.tunnel.start();
+            if (status.state !== 'ready' && status.state !== 'degraded') {
+              ctx.err.error(status.error?.message ?? `The tunnel did not start (${status.state})`, status.error?.hint);
+            } else tunnelUrl = status.url;
+          } catch (error) {
+            const e = error as Error & { hint?: string };
+            ctx.err.error(`The tunnel did not start: ${(e.message ?? String(error)).split('\n')[0]}`, e.hint);
+          }
         }
         ctx.out.print({ url: server.url, signInUrl, tunnelUrl, home: server.home, port: server.port }, (d, style) =>
           [

@@ -49,6 +49,13 @@ export function tunnelCommand(ctx: CliContext): Command {
       let status: TunnelStatusView;
       try {
         status = await ctx.client.tunnel.start.mutate();
+      } catch (error) {
+        // The tunnel's own failures (no cloudflared, rate limited, offline…) are errors (exit 1), not bad input.
+        const data = (error as { data?: { code?: string; hint?: string } }).data;
+        if (data?.code && data.code !== 'UNAUTHORIZED' && data.code !== 'FORBIDDEN') {
+          throw new CliError('ERROR', `The tunnel did not start: ${(error as Error).message.split('\n')[0]}`, { hint: data.hint, cause: error });
+        }
+        throw error;
       } finally {
         sub.unsubscribe();
       }
