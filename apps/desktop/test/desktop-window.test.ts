@@ -83,6 +83,18 @@ function launchApp(home: string, display: string, extraEnv: Record<string, strin
   return { child, output: () => output, exit };
 }
 
+/** Waits for the instance record to say ready; fails at once (with the app's output) if the app reports an error. */
+async function waitForReady(app: Launched, file: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const record = await readInstanceRecord(file);
+    if (record?.state === 'ready') return record;
+    if (/^error: /m.test(app.output()) || app.child.exitCode !== null) throw new Error(`the app failed to start:\n${app.output()}`);
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms:\n${app.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** One tRPC mutation with the bearer token, as the CLI makes it. */
 async function trpc<T>(url: string, token: string, path: string, input: unknown): Promise<T> {
   const res = await fetch(`${url}/api/trpc/${path}`, {
@@ -123,14 +135,7 @@ describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () =
     const paths = resolveDesktopPaths(home);
 
     // --- the server is up and the instance recorded ---
-    const record = await vi.waitFor(
-      async () => {
-        const r = await readInstanceRecord(paths.instanceFile);
-        if (r?.state !== 'ready') throw new Error(`not ready yet:\n${app.output()}`);
-        return r;
-      },
-      { timeout: 120_000, interval: 100 },
-    );
+    const record = await waitForReady(app, paths.instanceFile);
     expect(record.pid).toBe(app.child.pid);
 
     // --- the window ---
