@@ -28,7 +28,10 @@ export function AgentStatusProvider({ children }: { children: ReactNode }) {
           if (before === status) return prev;
           if (before && status === 'needs-attention' && isSoundOn) playChime();
           // A turn that ends changes files and git state.
-          if (before === 'working') invalidate(`changes:${workspaceId}`);
+          if (before === 'working') {
+            invalidate(`changes:${workspaceId}`);
+            invalidate(`files:${workspaceId}:`);
+          }
           return new Map(prev).set(workspaceId, status);
         });
       },

@@ -27,6 +27,9 @@ describe('dashboard shell', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
     await waitForLive(page);
     await page.waitForSelector('[data-testid="sidebar-empty"]');
     expect(await page.isVisible('[data-testid="home-overview"]')).toBe(true);
@@ -85,6 +88,7 @@ describe('dashboard shell', () => {
     await page.fill('[data-testid="setting-port"]', '4567');
     await page.click('[data-testid="setting-port-save"]');
     await expect.poll(() => server.settings.get().webServerPort).toBe(4567);
+    await page.evaluate(() => document.querySelector('[data-testid="settings-page"]')?.scrollTo(0, 0));
     await screenshot(page, 'desktop-settings');
     await context.close();
 

@@ -34,7 +34,7 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
 
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="chat-pane" data-chat-id={chatId ?? ''}>
-      <Transcript turns={visible} hiddenCount={shown.length - visible.length} onShowAll={() => setShowAll(true)} isWorking={isWorking} isLoading={chats.status === 'loading'} />
+      <Transcript turns={visible} root={workspace.path} hiddenCount={shown.length - visible.length} onShowAll={() => setShowAll(true)} isWorking={isWorking} isLoading={chats.status === 'loading'} />
       {stream.error ? (
         <div className="px-3 pb-2">
           <ErrorNote error={stream.error} testId="chat-stream-error" />
@@ -57,7 +57,7 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
   );
 }
 
-function Transcript({ turns, hiddenCount, onShowAll, isWorking, isLoading }: { turns: TranscriptTurn[]; hiddenCount: number; onShowAll: () => void; isWorking: boolean; isLoading: boolean }) {
+function Transcript({ turns, root, hiddenCount, onShowAll, isWorking, isLoading }: { turns: TranscriptTurn[]; root: string; hiddenCount: number; onShowAll: () => void; isWorking: boolean; isLoading: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const isPinned = useRef(true);
   // Follow the stream while the reader is at the bottom; leave them alone once they scroll up.
@@ -89,7 +89,7 @@ function Transcript({ turns, hiddenCount, onShowAll, isWorking, isLoading }: { t
           </div>
         ) : null}
         {turns.map((turn) => (
-          <TurnView key={turn.key} turn={turn} />
+          <TurnView key={turn.key} turn={turn} root={root} />
         ))}
         {isWorking ? (
           <div className="flex items-center gap-2 text-sm text-fg-muted" data-testid="chat-working">
@@ -101,7 +101,7 @@ function Transcript({ turns, hiddenCount, onShowAll, isWorking, isLoading }: { t
   );
 }
 
-function TurnView({ turn }: { turn: TranscriptTurn }) {
+function TurnView({ turn, root }: { turn: TranscriptTurn; root: string }) {
   return (
     <article className="flex flex-col gap-3 [content-visibility:auto]" data-testid="chat-turn" data-turn-status={turn.status}>
       {turn.prompt !== undefined ? (
@@ -110,13 +110,13 @@ function TurnView({ turn }: { turn: TranscriptTurn }) {
         </div>
       ) : null}
       {turn.items.map((item) => (
-        <Item key={item.key} item={item} />
+        <Item key={item.key} item={item} root={root} />
       ))}
     </article>
   );
 }
 
-function Item({ item }: { item: TranscriptItem }) {
+function Item({ item, root }: { item: TranscriptItem; root: string }) {
   switch (item.kind) {
     case 'text':
       return (
@@ -130,7 +130,7 @@ function Item({ item }: { item: TranscriptItem }) {
           <summary className="flex min-h-touch cursor-pointer list-none items-center gap-2 px-3 md:min-h-9">
             <ChevronRightIcon width={16} height={16} className="shrink-0 text-fg-subtle transition-transform group-open:rotate-90" />
             <span className="font-mono text-[13px] font-medium">{item.name}</span>
-            <span className="min-w-0 flex-1 truncate font-mono text-xs text-fg-subtle">{summarizeInput(item.input)}</span>
+            <span className="min-w-0 flex-1 truncate font-mono text-xs text-fg-subtle">{summarizeInput(item.input, root)}</span>
             {item.output === undefined ? <Spinner className="size-3" /> : item.isError ? <Badge tone="danger">error</Badge> : <Badge tone="ok">done</Badge>}
           </summary>
           <div className="flex flex-col gap-2 border-t border-border p-3">
@@ -162,11 +162,13 @@ function Item({ item }: { item: TranscriptItem }) {
   }
 }
 
-function summarizeInput(input: unknown): string {
+function summarizeInput(input: unknown, root: string): string {
   if (!input || typeof input !== 'object') return '';
   const o = input as Record<string, unknown>;
   const first = o.file_path ?? o.path ?? o.command ?? o.pattern ?? o.url ?? Object.values(o)[0];
-  return typeof first === 'string' ? first : '';
+  if (typeof first !== 'string') return '';
+  // Paths inside the worktree read better relative to it.
+  return first.startsWith(`${root}/`) ? first.slice(root.length + 1) : first;
 }
 
 function Composer({ workspace, chatId, isWorking, onSent }: { workspace: Workspace; chatId: string | null; isWorking: boolean; onSent: (chatId: string) => void }) {

@@ -1,20 +1,23 @@
 'use client';
-import { useState } from 'react';
+import { type MouseEvent, useEffect, useRef, useState } from 'react';
 import { ErrorNote } from '@/components/mobile-access-panel';
 import { Button } from '@/components/ui/button';
 import { BackIcon, ChevronRightIcon, FilesIcon, FolderIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
+import { lspLanguageOf, useLspClient } from '@/hooks/use-lsp';
 import { useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import { formatBytes } from '@/lib/format';
 import { highlightLine, languageOf } from '@/lib/highlight';
+import { Markdown } from '@/lib/markdown';
 import type { TreeEntry, Workspace } from '@/lib/workspace-types';
 
 /** Lines rendered before "Show all" in the viewer. */
 const MAX_LINES = 3_000;
 
 export function FilesPane({ workspace, openPath, onOpenPath }: { workspace: Workspace; openPath: string | null; onOpenPath: (path: string | null) => void }) {
+  const [targetLine, setTargetLine] = useState<number | null>(null);
   return (
     <div className="flex min-h-0 flex-1" data-testid="files-pane">
       <nav className={cn('min-h-0 flex-col overflow-y-auto border-border py-2 md:flex md:w-64 md:shrink-0 md:border-r', openPath ? 'hidden' : 'flex w-full')} aria-label="File tree" data-testid="file-tree">
@@ -22,7 +25,16 @@ export function FilesPane({ workspace, openPath, onOpenPath }: { workspace: Work
       </nav>
       <div className={cn('min-h-0 min-w-0 flex-1 flex-col', openPath ? 'flex' : 'hidden md:flex')}>
         {openPath ? (
-          <FileViewer workspace={workspace} path={openPath} onBack={() => onOpenPath(null)} />
+          <FileViewer
+            workspace={workspace}
+            path={openPath}
+            targetLine={targetLine}
+            onBack={() => onOpenPath(null)}
+            onGoTo={(path, line) => {
+              setTargetLine(line);
+              onOpenPath(path);
+            }}
+          />
         ) : (
           <div className="flex flex-1 flex-col items-center justify-center gap-2 text-sm text-fg-subtle" data-testid="files-empty">
             <FilesIcon width={28} height={28} />
@@ -77,13 +89,55 @@ function TreeNode({ workspace, entry, depth, selected, onSelect }: { workspace: 
   );
 }
 
-function FileViewer({ workspace, path, onBack }: { workspace: Workspace; path: string; onBack: () => void }) {
+function FileViewer({ workspace, path, targetLine, onBack, onGoTo }: { workspace: Workspace; path: string; targetLine: number | null; onBack: () => void; onGoTo: (path: string, line: number) => void }) {
   const file = useQuery(`files:${workspace.id}:read:${path}`, (c) => api.readFile(c, workspace.id, path));
   const [showAll, setShowAll] = useState(false);
+  const [hover, setHover] = useState<{ x: number; y: number; text: string } | null>(null);
+  const lsp = useLspClient(workspace.id, lspLanguageOf(path));
+  const hoverTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const codeRef = useRef<HTMLPreElement>(null);
   const lang = languageOf(path);
   const content = file.data && 'content' in file.data ? file.data.content : null;
   const lines = content !== null ? content.split('\n') : [];
-  const shown = showAll ? lines : lines.slice(0, MAX_LINES);
+  const shown = showAll || (targetLine ?? 0) >= MAX_LINES ? lines : lines.slice(0, MAX_LINES);
+
+  useEffect(() => {
+    if (targetLine === null || content === null) return;
+    codeRef.current?.querySelector(`[data-line="${targetLine}"]`)?.scrollIntoView({ block: 'center' });
+  }, [targetLine, content]);
+
+  // Where in the file the pointer is: the line from the row, the character from a DOM range up to the caret.
+  const positionAt = (e: MouseEvent): { line: number; character: number } | null => {
+    const caret = document.caretRangeFromPoint?.(e.clientX, e.clientY);
+    const row = (e.target as HTMLElement).closest<HTMLElement>('[data-line]');
+    const code = row?.querySelector<HTMLElement>('[data-code]');
+    if (!caret || !row || !code?.contains(caret.startContainer)) return null;
+    const range = document.createRange();
+    range.setStart(code, 0);
+    range.setEnd(caret.startContainer, caret.startOffset);
+    return { line: Number(row.dataset.line), character: range.toString().length };
+  };
+
+  const onMouseMove = (e: MouseEvent) => {
+    clearTimeout(hoverTimer.current);
+    if (!lsp.current || content === null) return;
+    const pos = positionAt(e);
+    const { clientX, clientY } = e;
+    hoverTimer.current = setTimeout(async () => {
+      if (!pos || !lsp.current) return setHover(null);
+      const text = await lsp.current.hover(path, content, pos.line, pos.character).catch(() => null);
+      setHover(text ? { x: clientX, y: clientY, text } : null);
+    }, 350);
+  };
+
+  const onClick = async (e: MouseEvent) => {
+    if (!(e.metaKey || e.ctrlKey) || !lsp.current || content === null) return;
+    const pos = positionAt(e);
+    if (!pos) return;
+    const target = await lsp.current.definition(path, content, pos.line, pos.character).catch(() => null);
+    if (target) onGoTo(target.path, target.line);
+  };
+
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="file-viewer" data-path={path}>
       <div className="flex items-center gap-2 border-b border-border px-2 py-1">
@@ -93,20 +147,21 @@ function FileViewer({ workspace, path, onBack }: { workspace: Workspace; path: s
         <span className="min-w-0 flex-1 truncate px-1 font-mono text-[13px]" title={path}>
           {path}
         </span>
+        {lspLanguageOf(path) ? <span className="hidden text-xs text-fg-subtle md:inline">Hover for types · Ctrl+click to go to definition</span> : null}
         {file.data?.size !== undefined ? <span className="text-xs text-fg-subtle">{formatBytes(file.data.size)}</span> : null}
       </div>
-      <div className="min-h-0 flex-1 overflow-auto bg-bg-sunken">
+      <div className="min-h-0 flex-1 overflow-auto bg-bg-sunken" onScroll={() => setHover(null)}>
         {file.status === 'loading' ? <div className="p-3"><Spinner /></div> : null}
         {file.status === 'error' ? <div className="p-3"><ErrorNote error={file.error} testId="file-error" /></div> : null}
         {file.data?.binary ? <p className="p-4 text-sm text-fg-muted">Binary file, not shown.</p> : null}
         {file.data?.tooLarge ? <p className="p-4 text-sm text-fg-muted">This file is too large to show here.</p> : null}
         {content !== null ? (
-          <pre className="py-2 font-mono text-[12.5px] leading-5" data-testid="file-content">
+          <pre ref={codeRef} className="py-2 font-mono text-[12.5px] leading-5" data-testid="file-content" onMouseMove={onMouseMove} onMouseLeave={() => { clearTimeout(hoverTimer.current); setHover(null); }} onClick={onClick}>
             {shown.map((line, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: lines of a file
-              <div key={i} className="flex">
+              <div key={i} data-line={i} className={cn('flex', targetLine === i && 'bg-accent-soft')}>
                 <span className="w-12 shrink-0 select-none pr-3 text-right text-fg-subtle">{i + 1}</span>
-                <span className="whitespace-pre pr-4">{highlightLine(line, lang) || '\u00a0'}</span>
+                <span data-code className="whitespace-pre pr-4">{highlightLine(line, lang) || '\u00a0'}</span>
               </div>
             ))}
           </pre>
@@ -117,6 +172,16 @@ function FileViewer({ workspace, path, onBack }: { workspace: Workspace; path: s
           </Button>
         ) : null}
       </div>
+      {hover ? (
+        <div
+          role="tooltip"
+          data-testid="lsp-hover"
+          className="pointer-events-none fixed z-40 max-h-64 max-w-lg overflow-hidden rounded-md border border-border-strong bg-bg-elevated px-3 py-2 text-sm shadow-panel"
+          style={{ left: Math.min(hover.x + 12, window.innerWidth - 520), top: hover.y + 16 }}
+        >
+          <Markdown text={hover.text} />
+        </div>
+      ) : null}
     </div>
   );
 }

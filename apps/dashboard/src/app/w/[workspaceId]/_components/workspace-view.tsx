@@ -7,7 +7,7 @@ import { BackIcon, BranchIcon, ChatIcon, DiffIcon, FilesIcon, TerminalIcon } fro
 import { Spinner } from '@/components/ui/spinner';
 import { StatusDot, statusLabel } from '@/components/ui/status-dot';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
-import { useQuery } from '@/hooks/use-query';
+import { invalidate, useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import type { Workspace } from '@/lib/workspace-types';
@@ -36,6 +36,15 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   useEffect(() => {
     if (sidePane === 'terminal') setOpenedTerminal(true);
   }, [sidePane]);
+  // Panes kept mounted behind a tab refresh when they come into view: the agent may have changed files.
+  const isFilesShown = phonePane === 'files' || sidePane === 'files';
+  const isChangesShown = phonePane === 'changes' || sidePane === 'changes';
+  useEffect(() => {
+    if (isFilesShown) invalidate(`files:${workspaceId}:`);
+  }, [isFilesShown, workspaceId]);
+  useEffect(() => {
+    if (isChangesShown) invalidate(`changes:${workspaceId}:`);
+  }, [isChangesShown, workspaceId]);
 
   if (!workspace) {
     return (
