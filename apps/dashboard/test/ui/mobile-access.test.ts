@@ -112,3 +112,31 @@ describe('Mobile Access panel when the tunnel cannot start', () => {
     }
   }, 120_000);
 });
+
+describe('Mobile Access panel when the edge connection drops', () => {
+  it('shows "degraded" while cloudflared reconnects, then "ready" again with the same URL', async () => {
+    await using home = await tempDir('band-ui-tunnel-drop-');
+    const edge = await startFakeEdge();
+    // The fake loses its edge connections 3 s after registering and gets them back 4 s later.
+    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ scenario: 'drop-after=3000,4000', stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
+    const server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
+    const browser = await launchChromium();
+    try {
+      const { page } = await signedInPage(browser, server, DESKTOP);
+      await waitForLive(page);
+      await page.click('[data-testid="menu-button"]');
+      await page.click('[data-testid="menu-start-tunnel"]');
+      await page.waitForSelector('[data-testid="tunnel-state"][data-state="ready"]', { timeout: 30_000 });
+      const url = await page.textContent('[data-testid="tunnel-url"]');
+      await page.waitForSelector('[data-testid="tunnel-state"][data-state="degraded"]', { timeout: 30_000 });
+      // The QR and URL stay while degraded: a quick tunnel keeps its hostname through an edge drop.
+      expect(await page.textContent('[data-testid="tunnel-url"]')).toBe(url);
+      await page.waitForSelector('[data-testid="tunnel-state"][data-state="ready"]', { timeout: 30_000 });
+      expect(await page.textContent('[data-testid="tunnel-url"]')).toBe(url);
+    } finally {
+      await browser.close();
+      await server.close();
+      await edge.close();
+    }
+  }, 120_000);
+});
