@@ -154,7 +154,7 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
           <span data-testid="pairing-countdown">
             One-time code · expires in {Math.floor(secondsLeft / 60)}:{String(secondsLeft % 60).padStart(2, '0')}
           </span>
-          <Button size="sm" variant="ghost" className="text-accent" onClick={() => void mint()} data-testid="pairing-renew">
+          <Button size="sm" variant="link" onClick={() => void mint()} data-testid="pairing-renew">
             New code
           </Button>
         </div>

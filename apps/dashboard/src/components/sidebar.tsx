@@ -12,6 +12,7 @@ import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
+import { getBandClient } from '@/lib/trpc';
 import type { Project, Workspace } from '@/lib/workspace-types';
 
 /** Projects with their workspaces (band-docs §2.7). On phones it is the home screen. */
@@ -19,7 +20,17 @@ export function Sidebar({ className }: { className?: string }) {
   const projects = useQuery('projects', (c) => api.listProjects(c));
   const workspaces = useQuery('workspaces', (c) => api.listWorkspaces(c));
   const [isAdding, setAdding] = useState(false);
-  // Agent status is live (chats.statuses); workspaces and git state change without an event, so poll lightly.
+  // Workspace changes (created elsewhere, setup finished, removed) arrive live; git state has no event, so it is
+  // polled lightly. After a reconnect the subscription starts again and the list is re-read.
+  useEffect(() => {
+    const sub = getBandClient().client.workspaces.events.subscribe(undefined, {
+      onStarted: () => invalidate('workspaces'),
+      onData: (event) => {
+        if (event.type !== 'hook') invalidate('workspaces');
+      },
+    });
+    return () => sub.unsubscribe();
+  }, []);
   useEffect(() => {
     const timer = setInterval(() => {
       invalidate('workspaces');

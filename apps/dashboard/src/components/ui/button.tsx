@@ -1,13 +1,14 @@
 import type { ButtonHTMLAttributes } from 'react';
 import { cn } from '@/lib/cn';
 
-type Variant = 'primary' | 'secondary' | 'ghost' | 'danger';
+type Variant = 'primary' | 'secondary' | 'ghost' | 'link' | 'danger';
 type Size = 'sm' | 'md' | 'icon';
 
 const VARIANTS: Record<Variant, string> = {
   primary: 'bg-accent text-accent-fg hover:opacity-90',
   secondary: 'bg-bg-elevated text-fg border border-border hover:bg-bg-hover',
   ghost: 'text-fg-muted hover:text-fg hover:bg-bg-hover',
+  link: 'text-accent hover:bg-bg-hover',
   danger: 'bg-danger-soft text-danger border border-danger/40 hover:bg-danger hover:text-bg',
 };
 
