@@ -128,7 +128,9 @@ if (job === 'timing') {
 } else if (job === 'orphan') {
   await a.start();
   const pids = fakeRecords().map((r) => r.pid).filter(alive);
-  out({ pids });
+  // Stay alive: the bench SIGKILLs this process and then looks for survivors.
+  process.stdout.write(`RESULT ${JSON.stringify({ pids })}\n`);
+  setInterval(() => {}, 1 << 30);
 } else {
   const budgetMs = Number(arg) || 6_000;
   const started = a.start();
