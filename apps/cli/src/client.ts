@@ -22,13 +22,23 @@ export interface ConnectionEvents {
   /** The subscription socket dropped; the client reconnects and resumes from the last event. */
   onDisconnect?(): void;
   onReconnect?(): void;
+  /**
+   * The subscription socket could not be opened even once after several attempts (refused upgrade, wrong
+   * Origin, no server): waiting longer would hang. `lastError` is the last socket error, e.g.
+   * "Unexpected server response: 403".
+   */
+  onUnreachable?(lastError: string | undefined): void;
 }
 
+/** Failed attempts before the first successful open after which `onUnreachable` fires (~3 s of retries). */
+export const MAX_INITIAL_WS_FAILURES = 5;
+
 /** A `ws` WebSocket class that sends our headers on the upgrade (tRPC's wsClient only passes url + protocols). */
-export function webSocketWithHeaders(headers: Record<string, string>): typeof globalThis.WebSocket {
+export function webSocketWithHeaders(headers: Record<string, string>, onSocketError?: (message: string) => void): typeof globalThis.WebSocket {
   class HeaderWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols, { headers, perMessageDeflate: false });
+      if (onSocketError) this.on('error', (error: Error) => onSocketError(error.message));
     }
   }
   return HeaderWebSocket as unknown as typeof globalThis.WebSocket;
@@ -36,13 +46,18 @@ export function webSocketWithHeaders(headers: Record<string, string>): typeof gl
 
 export function createBandClient(connection: Connection, events: ConnectionEvents = {}): BandClientHandle {
   const headers = authHeaders(connection);
+  const { origin: _origin, ...httpHeaders } = headers;
   let wsClient: ReturnType<typeof createWSClient> | undefined;
   let wasOpen = false;
   let dropped = false;
+  let initialFailures = 0;
+  let lastSocketError: string | undefined;
   const getWsClient = () => {
     wsClient ??= createWSClient({
       url: wsUrl(connection.serverUrl, TRPC_WS_PATH),
-      WebSocket: webSocketWithHeaders(headers),
+      WebSocket: webSocketWithHeaders(headers, (message) => {
+        lastSocketError = message;
+      }),
       lazy: { enabled: true, closeMs: 0 },
       retryDelayMs: (attempt) => Math.min(200 * 2 ** attempt, 5_000),
       onOpen: () => {
@@ -51,7 +66,12 @@ export function createBandClient(connection: Connection, events: ConnectionEvent
         dropped = false;
       },
       onClose: () => {
-        if (wasOpen && !dropped) {
+        if (!wasOpen) {
+          initialFailures += 1;
+          if (initialFailures === MAX_INITIAL_WS_FAILURES) events.onUnreachable?.(lastSocketError);
+          return;
+        }
+        if (!dropped) {
           dropped = true;
           events.onDisconnect?.();
         }
@@ -65,7 +85,8 @@ export function createBandClient(connection: Connection, events: ConnectionEvent
         condition: (op) => op.type === 'subscription',
         // The WebSocket is created on the first subscription only.
         true: (runtime) => wsLink<AppRouter>({ client: getWsClient() })(runtime),
-        false: httpBatchLink({ url: `${connection.serverUrl}${TRPC_HTTP_PATH}`, headers: () => headers }),
+        // HTTP carries no Origin: a bearer call is not a browser's, and a foreign Origin would be refused.
+        false: httpBatchLink({ url: `${connection.serverUrl}${TRPC_HTTP_PATH}`, headers: () => httpHeaders }),
       }),
     ],
   });
@@ -95,6 +116,23 @@ const NOT_RUNNING_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH',
 /** The commands that start a server, for "server not running". */
 export const START_HINT = 'Start it with `band start` (or `npm start` in the Band checkout)';
 
+/** Why the subscription socket never opened, as a CliError. */
+export function unreachableError(connection: Connection, lastError: string | undefined): CliError {
+  const status = /Unexpected server response: (\d+)/.exec(lastError ?? '')?.[1];
+  if (status === '401') {
+    return new CliError('UNAUTHORIZED', `The server at ${connection.serverUrl} refused ${describeTokenSource(connection.tokenSource)} for its event stream`);
+  }
+  if (status === '403') {
+    return new CliError('ERROR', `The server at ${connection.serverUrl} refused the event stream (WebSocket, HTTP 403)`, {
+      hint: `The server only accepts WebSockets whose Origin is its own address: set BAND_SERVER_URL to exactly the URL the server is reached at (now ${connection.serverUrl}).`,
+    });
+  }
+  if (lastError && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(lastError)) {
+    return new CliError('SERVER_NOT_RUNNING', `Band is not running at ${connection.serverUrl}`, { hint: `${START_HINT}.` });
+  }
+  return new CliError('ERROR', `Could not open the event stream at ${wsUrl(connection.serverUrl, TRPC_WS_PATH)}${lastError ? ` (${lastError})` : ''}`);
+}
+
 /** Maps anything a tRPC call threw to a CliError with the right exit code and a next step. */
 export function toCliError(error: unknown, connection: Connection): unknown {
   if (error instanceof CliError) return error;
@@ -118,6 +156,15 @@ export function toCliError(error: unknown, connection: Connection): unknown {
           connection.tokenSource.kind === 'env'
             ? 'Check BAND_TOKEN: it must equal tokenSecret in the server\'s settings.json.'
             : 'Set BAND_TOKEN to the server\'s tokenSecret, or point BAND_HOME at the server\'s home directory.',
+        cause: error,
+      });
+    }
+    if (!data.code && status === 403) {
+      // The gate (not tRPC) refused the request: e.g. a proxy that changed the Host.
+      const body = error.meta?.responseJSON as { error?: unknown; reason?: unknown } | undefined;
+      const reason = typeof body?.error === 'string' ? body.error : typeof body?.reason === 'string' ? body.reason : undefined;
+      return new CliError('ERROR', `The server at ${connection.serverUrl} refused the request (HTTP 403${reason ? `: ${reason}` : ''})`, {
+        hint: 'Set BAND_SERVER_URL to exactly the address the server is reached at (the local URL, or the https:// tunnel URL).',
         cause: error,
       });
     }

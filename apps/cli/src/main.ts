@@ -107,6 +107,7 @@ program.hook('preAction', async (_root, action) => {
   handle = clientModule.createBandClient(connection, {
     onDisconnect: () => err.progress('Connection lost; reconnecting…'),
     onReconnect: () => err.progress('Reconnected.'),
+    onUnreachable: (lastError) => exit(report(clientModule!.unreachableError(connection!, lastError))),
   });
 });
 

@@ -147,7 +147,8 @@ export function spawnCommand(command: string, args: string[], options: RunOption
  * A loopback proxy in front of the server that can drop every open connection (a network cut), to test that
  * streams resume. It rewrites Host and Origin to the server's, as a reverse proxy would.
  */
-export async function startDroppingProxy(target: { port: number; url: string }) {
+export async function startDroppingProxy(target: { port: number; url: string }, options: { rewriteOrigin?: boolean } = {}) {
+  const rewriteOrigin = options.rewriteOrigin ?? true;
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     const upstream = http.request(
@@ -160,7 +161,7 @@ export async function startDroppingProxy(target: { port: number; url: string }) 
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
-  const rewrite = (req: IncomingMessage) => ({ ...req.headers, host: new URL(target.url).host, origin: target.url });
+  const rewrite = (req: IncomingMessage) => ({ ...req.headers, host: new URL(target.url).host, ...(rewriteOrigin ? { origin: target.url } : {}) });
   server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
     const upstream = net.connect(target.port, '127.0.0.1', () => {
       const headers = rewrite(req);

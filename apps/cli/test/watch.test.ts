@@ -70,6 +70,18 @@ describe('watching a turn', () => {
     expect(watch.stdout).toContain('[turn done]');
   });
 
+  it('gives up with the fix when the event stream is refused (a proxy that does not keep the Origin)', async () => {
+    const bad = await startDroppingProxy(srv, { rewriteOrigin: false });
+    try {
+      const result = await band(['chats', 'watch', '--workspace', wsId], { env: { ...srv.env, BAND_SERVER_URL: bad.url }, timeoutMs: 30_000 });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/refused the event stream/);
+      expect(result.stderr).toMatch(/hint: .*Origin/);
+    } finally {
+      await bad.close();
+    }
+  });
+
   it('exits 1 when the watched turn is aborted', async () => {
     const env = srv.env;
     const watch = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'to abort', '--watch'], { env, timeoutMs: 60_000 });
