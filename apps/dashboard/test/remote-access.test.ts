@@ -2,6 +2,8 @@
 // https://<words>.trycloudflare.com URL through the fake edge, signs in with a one-time pairing code, and
 // loads the dashboard over HTTPS with a __Host- cookie; stopping the tunnel takes its access away.
 import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '../dist/server.js';
@@ -117,5 +119,43 @@ describe('remote access through the tunnel', () => {
     expect(res?.status()).toBe(401);
     await phone.close();
     await trpc('tunnel.stop', {});
+  });
+});
+
+describe('autoStartTunnel', () => {
+  it('starts the tunnel with the server, and offers the URL only once it is ready', async () => {
+    await using home = await tempHome();
+    await using edge = await startFakeEdge();
+    // A settings file the user wrote by hand: only this one field; the rest (token included) is filled in.
+    await writeFile(join(home.home, 'settings.json'), JSON.stringify({ autoStartTunnel: true }), { mode: 0o600 });
+    const server = await startServer({
+      home: home.home,
+      port: 0,
+      logger: captureLogger(),
+      env: {
+        ...process.env,
+        BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+        ...edge.env,
+        ...fakeCloudflaredEnv({ scenario: 'slow-register=1500' }),
+      },
+    });
+    try {
+      const seen: Array<{ state: string; url: string | null }> = [];
+      const controller = new AbortController();
+      for await (const status of server.api.services.tunnel.watch(controller.signal)) {
+        seen.push({ state: status.state, url: status.url });
+        if (status.state === 'ready' || status.state === 'failed') break;
+      }
+      controller.abort();
+      const ready = seen.at(-1)!;
+      expect(ready.state).toBe('ready');
+      expect(ready.url).toMatch(/^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/);
+      // Before ready, no status carried a URL.
+      expect(seen.slice(0, -1).every((s) => s.url === null)).toBe(true);
+      expect(seen.some((s) => s.state === 'starting')).toBe(true);
+    } finally {
+      await server.close();
+    }
+    expect(server.api.services.tunnel.status().state).toBe('stopped');
   });
 });

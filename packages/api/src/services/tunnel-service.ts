@@ -100,7 +100,8 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
             // A real failure with a retry scheduled: still "starting" for the user, with the reason shown.
             return publish({ state: 'starting', url: null, error: toError(next.error), startedAt });
           case 'starting':
-            return publish({ state: 'starting', url, error: null, startedAt });
+            // The URL is offered only once it works: a phone that resolves it too early caches NXDOMAIN.
+            return publish({ state: 'starting', url: null, error: null, startedAt });
           default:
             return;
         }
