@@ -28,3 +28,40 @@ export function createEmitter<E extends EventMap>(): TypedEmitter<E> {
     },
   };
 }
+
+/**
+ * Merges several listeners into one async stream for a subscription. `subscribe` registers the listeners and
+ * returns their unsubscribe functions; `push` returns false when the item was dropped by `shouldDrop`.
+ * Ends when `signal` aborts, and always unsubscribes.
+ */
+export async function* streamEvents<T>(
+  subscribe: (push: (item: T) => void) => Array<() => void>,
+  signal?: AbortSignal,
+  shouldDrop: (item: T, queued: number) => boolean = () => false,
+): AsyncGenerator<T> {
+  const queue: T[] = [];
+  let wake: (() => void) | undefined;
+  const offs = subscribe((item) => {
+    if (shouldDrop(item, queue.length)) return;
+    queue.push(item);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    while (!signal?.aborted) {
+      const next = queue.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    for (const off of offs) off();
+  }
+}

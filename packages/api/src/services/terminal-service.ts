@@ -4,7 +4,7 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import * as nodePty from '@lydell/node-pty';
 import { BandApiError, notFound } from '../errors.js';
-import { createEmitter } from '../events.js';
+import { createEmitter, streamEvents } from '../events.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { isProcessAlive, signalProcessTree } from '../terminals/process-tree.js';
 import { createScrollback, type Scrollback } from '../terminals/scrollback.js';
@@ -447,37 +447,17 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     on: events.on,
 
     async *subscribe(filter = {}, signal) {
-      const queue: TerminalStreamEvent[] = [];
-      let wake: (() => void) | undefined;
       const wanted = (workspaceId: string) => filter.workspaceId === undefined || filter.workspaceId === workspaceId;
-      const push = (event: TerminalStreamEvent) => {
+      yield* streamEvents<TerminalStreamEvent>(
+        (push) => [
+          events.on('created', (terminal) => wanted(terminal.workspaceId) && push({ type: 'created', terminal })),
+          events.on('exited', (terminal) => wanted(terminal.workspaceId) && push({ type: 'exited', terminal })),
+          events.on('removed', (id, workspaceId) => wanted(workspaceId) && push({ type: 'removed', id, workspaceId })),
+        ],
+        signal,
         // Lifecycle events are few; the bound only guards against a subscriber that never reads.
-        if (queue.length < 10_000) queue.push(event);
-        wake?.();
-      };
-      const offs = [
-        events.on('created', (terminal) => wanted(terminal.workspaceId) && push({ type: 'created', terminal })),
-        events.on('exited', (terminal) => wanted(terminal.workspaceId) && push({ type: 'exited', terminal })),
-        events.on('removed', (id, workspaceId) => wanted(workspaceId) && push({ type: 'removed', id, workspaceId })),
-      ];
-      const onAbort = () => wake?.();
-      signal?.addEventListener('abort', onAbort);
-      try {
-        while (!signal?.aborted) {
-          const next = queue.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        }
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        for (const off of offs) off();
-      }
+        (_event, queued) => queued >= 10_000,
+      );
     },
 
     close() {

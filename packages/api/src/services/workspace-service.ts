@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { SettingsStore } from '@band/settings';
 import { isStoreError, type InitialRequest, type Project, type Store, type Workspace } from '@band/store';
 import { BandApiError } from '../errors.js';
-import type { TypedEmitter } from '../events.js';
+import { streamEvents, type TypedEmitter } from '../events.js';
 import { readBandConfig, runHook } from '../git/hooks.js';
 import { ensureBranchName } from '../git/refs.js';
 import { listWorktrees, localBranchExists, resolveCommit } from '../git/repo.js';
@@ -538,37 +538,17 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       await running.get(workspaceId)?.promise;
     },
     async *subscribe(input = {}, signal) {
-      const queue: WorkspaceStreamEvent[] = [];
-      let wake: (() => void) | undefined;
-      const push = (event: WorkspaceStreamEvent) => {
-        if (queue.length >= MAX_QUEUED_EVENTS && event.type === 'hook' && event.event.type === 'output') return;
-        queue.push(event);
-        wake?.();
-      };
       const wanted = (id: string) => input.workspaceId === undefined || input.workspaceId === id;
-      const offs = [
-        events.on('workspace.changed', (workspace) => wanted(workspace.id) && push({ type: 'changed', workspace })),
-        events.on('workspace.removed', (workspaceId, projectId) => wanted(workspaceId) && push({ type: 'removed', workspaceId, projectId })),
-        events.on('workspace.hook', (workspaceId, event) => wanted(workspaceId) && push({ type: 'hook', workspaceId, event })),
-      ];
-      const onAbort = () => wake?.();
-      signal?.addEventListener('abort', onAbort);
-      try {
-        while (!signal?.aborted) {
-          const next = queue.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        }
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        for (const off of offs) off();
-      }
+      yield* streamEvents<WorkspaceStreamEvent>(
+        (push) => [
+          events.on('workspace.changed', (workspace) => wanted(workspace.id) && push({ type: 'changed', workspace })),
+          events.on('workspace.removed', (workspaceId, projectId) => wanted(workspaceId) && push({ type: 'removed', workspaceId, projectId })),
+          events.on('workspace.hook', (workspaceId, event) => wanted(workspaceId) && push({ type: 'hook', workspaceId, event })),
+        ],
+        signal,
+        // Setup output is the only flood; lifecycle events are never dropped.
+        (event, queued) => queued >= MAX_QUEUED_EVENTS && event.type === 'hook' && event.event.type === 'output',
+      );
     },
     addBeforeRemoveHook(hook) {
       beforeRemoveHooks.add(hook);
