@@ -12,6 +12,7 @@ import {
   header,
   reject,
 } from './internal/context.js';
+import { deriveProofKey } from './hello.js';
 import { createPairingCodes } from './pairing.js';
 import { classifyRoute, loggablePath, splitTarget, summarizeUserAgent, wantsHtml } from './policy.js';
 import { bandBucketSpec, createRateLimiter } from './rate-limiter.js';
@@ -39,7 +40,7 @@ const requestSteps: readonly Step[] = [
   checkHost, // 3: Host allowlist per listener (DNS rebinding), before auth
   stripUntrustedHeaders, // 5: x-middleware-*, forwarding and cf-* headers nobody outside may set
   refusePreflight, // no CORS, ever
-  authEndpoints, // the gate's own surface: /pair, /auth/login, /auth/pair, /auth/logout
+  authEndpoints, // the gate's own surface: /pair, /auth/login, /auth/pair, /auth/logout, /auth/hello
   authenticate, // 7: bearer, ?token= exchange, session cookie; failures rate-limited
   checkOrigin, // 8: CSRF gate (Origin / Sec-Fetch-Site)
   checkContentType, // 9: JSON-only API bodies
@@ -136,6 +137,7 @@ export function createGate(options: GateOptions): Gate {
     tunnelHost: null,
     verifier: createTokenVerifier(initialSecret),
     cookieKey: deriveCookieKey(initialSecret),
+    proofKey: deriveProofKey(initialSecret),
     sessions: undefined as never,
     pairing: createPairingCodes(),
     limiter,
@@ -187,6 +189,7 @@ export function createGate(options: GateOptions): Gate {
   const rotate = (secret: string) => {
     state.verifier = createTokenVerifier(secret);
     state.cookieKey = deriveCookieKey(secret);
+    state.proofKey = deriveProofKey(secret);
     state.sessions.clear(state.cookieKey);
     state.pairing.invalidate();
     closeSockets([...sockets.keys()], 'token rotated');

@@ -40,6 +40,7 @@ export { contentSecurityPolicy, securityHeaders } from './security-headers.js';
 export { createRateLimiter, defaultBuckets } from './rate-limiter.js';
 export type { BucketSpec, RateLimiter } from './rate-limiter.js';
 export { PAIRING_TTL_MS } from './pairing.js';
+export { computeHelloProof, HELLO_NONCE_PATTERN } from './hello.js';
 export { sessionLifetimes } from './sessions.js';
 
 // Errors

@@ -36,6 +36,8 @@ export interface GateState {
   tunnelHost: string | null;
   verifier: TokenVerifier;
   cookieKey: Buffer;
+  /** K_proof of `/auth/hello` (derived from the token like the cookie key). */
+  proofKey: Buffer;
   readonly sessions: SessionRegistry;
   readonly pairing: PairingCodes;
   readonly limiter: RateLimiter;
@@ -69,7 +71,7 @@ export interface Rejection {
   ok: false;
   status: number;
   /** Logged. Answers the gate gives on purpose (redirects, /auth endpoints) use a descriptive reason too. */
-  reason: RejectReason | 'TOKEN_EXCHANGE' | 'SIGNED_IN' | 'SIGNED_OUT' | 'PAIR_PAGE';
+  reason: RejectReason | 'TOKEN_EXCHANGE' | 'SIGNED_IN' | 'SIGNED_OUT' | 'PAIR_PAGE' | 'HELLO';
   headers?: Record<string, string | string[]>;
   body?: ResponseBody;
 }

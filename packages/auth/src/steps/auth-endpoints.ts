@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { clearSessionCookie, cookieValues, sessionCookieName } from '../cookies.js';
 import { type GateContext, type GateState, type Rejection, type Step, OK, header, reject } from '../internal/context.js';
+import { HELLO_NONCE_PATTERN, helloProof } from '../hello.js';
 import { decideCookieCrossOrigin, isJsonContentType } from '../policy.js';
 import { sessionIdHash, verifySessionCookie } from '../session-cookie.js';
 import { bindingOf } from '../sessions.js';
@@ -8,7 +9,8 @@ import { signInPage } from '../sign-in-page.js';
 
 /**
  * The gate's own unauthenticated surface: `GET /pair` (the page that redeems `#c=`), `POST /auth/login {token}`,
- * `POST /auth/pair {code}`, `POST /auth/logout`. Each POST must be same-origin JSON.
+ * `POST /auth/pair {code}`, `POST /auth/logout`, and `GET /auth/hello?n=<nonce>` (the server's proof for the CLI,
+ * F11). Each POST must be same-origin JSON.
  */
 export const authEndpoints: Step = async (ctx, state) => {
   if (ctx.route === 'pair-page') {
@@ -20,6 +22,7 @@ export const authEndpoints: Step = async (ctx, state) => {
   }
   if (ctx.route !== 'auth-endpoint') return OK;
   const endpoint = ctx.path;
+  if (endpoint === '/auth/hello') return hello(ctx, state);
   if (endpoint !== '/auth/login' && endpoint !== '/auth/pair' && endpoint !== '/auth/logout') {
     return reject(404, 'NOT_FOUND');
   }
@@ -52,6 +55,22 @@ export const authEndpoints: Step = async (ctx, state) => {
   state.pairing.recordFailure();
   return withMessage(state.failure(ctx, 'BAD_PAIRING_CODE'), 'This code has expired or was already used. Scan the QR code again.');
 };
+
+/**
+ * `GET /auth/hello?n=<32–128 hex>` → `{"proof": …}` for the Host the Host gate accepted. Needs no credential, never
+ * counts as a failure (a wrong nonce is the caller's bug, not a guess), reveals nothing but the MAC.
+ */
+function hello(ctx: GateContext, state: GateState): Rejection {
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return reject(405, 'METHOD_NOT_ALLOWED', { headers: { Allow: 'GET' } });
+  const params = new URLSearchParams(ctx.query);
+  const nonces = params.getAll('n');
+  const nonce = nonces[0];
+  if (nonces.length !== 1 || nonce === undefined || !HELLO_NONCE_PATTERN.test(nonce)) return reject(400, 'BAD_REQUEST');
+  return reject(200, 'HELLO', {
+    headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+    body: { kind: 'json', value: { proof: helloProof(state.proofKey, nonce, ctx.host) } },
+  });
+}
 
 function signedIn(ctx: GateContext, state: GateState): Rejection {
   // Always a fresh session id, overwriting any cookie presented (session fixation, D12).
