@@ -9,6 +9,7 @@ export type CliErrorCode =
   | 'NOT_FOUND'
   | 'VALIDATION'
   | 'INSECURE_TRANSPORT'
+  | 'SERVER_UNVERIFIED'
   | 'INTERRUPTED';
 
 /** Process exit codes, documented in `band --help` and the README. */
@@ -20,6 +21,7 @@ export const EXIT_CODES = {
   UNAUTHORIZED: 4,
   NOT_FOUND: 5,
   VALIDATION: 6,
+  SERVER_UNVERIFIED: 7,
   INTERRUPTED: 130,
 } as const;
 
@@ -31,6 +33,7 @@ const EXIT_BY_CODE: Record<CliErrorCode, number> = {
   NOT_FOUND: EXIT_CODES.NOT_FOUND,
   VALIDATION: EXIT_CODES.VALIDATION,
   INSECURE_TRANSPORT: EXIT_CODES.ERROR,
+  SERVER_UNVERIFIED: EXIT_CODES.SERVER_UNVERIFIED,
   INTERRUPTED: EXIT_CODES.INTERRUPTED,
 };
 
@@ -43,6 +46,7 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [4, 'unauthorized: the token was refused (the message names where it came from)'],
   [5, 'not found: no such project, workspace, chat or terminal'],
   [6, 'validation: the server refused the input'],
+  [7, 'server not verified: the process on the local port could not prove it is your Band server (another program on the port, an older Band, or a token that does not match); the token was not sent'],
   [130, 'interrupted (Ctrl+C)'],
 ];
 

@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fakeAgentEnv } from '@band/agents/testing';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } from '@band/tunnel/testing';
@@ -91,12 +92,17 @@ describe('connection and exit codes', () => {
     expect(result.stderr).toContain('npm start');
   });
 
-  it('reports a refused token (exit 4) naming where it came from, never the token', async () => {
+  it('stops before sending a token the local server cannot prove (exit 7), naming where it came from, never the token', async () => {
+    // Over local http a wrong token fails the server's proof (F11): the CLI cannot tell it from a squatter.
     const wrong = 'f'.repeat(64);
     const fromEnv = await band(['status'], { env: { ...env, BAND_TOKEN: wrong } });
-    expect(fromEnv.code).toBe(4);
+    expect(fromEnv.code).toBe(7);
     expect(fromEnv.stderr).toContain('BAND_TOKEN');
+    expect(fromEnv.stderr).toMatch(/the token was not sent/);
     expect(fromEnv.stderr + fromEnv.stdout).not.toContain(wrong);
+  });
+
+  it('reports a missing token (exit 4)', async () => {
 
     const empty = await tempDir();
     const noToken = await band(['status'], { env: { ...env, BAND_HOME: empty.path } });
@@ -119,6 +125,48 @@ describe('connection and exit codes', () => {
     expect(result.stderr).toMatch(/Refusing to send the Band token over plain HTTP to band\.example\.invalid/);
     expect(result.stderr).toContain('https://');
     expect(result.stderr).not.toContain(srv.token);
+  });
+
+  it('F11: never sends the token to a port squatter that answers 200 to everything (exit 7)', async () => {
+    const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
+    const squatter = http.createServer((req, res) => {
+      seen.push({ url: req.url ?? '', headers: req.headers });
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      for (const args of [['status'], ['projects', 'list'], ['chats', 'watch', '--workspace', 'w1']]) {
+        const result = await band(args, { env: { ...env, BAND_SERVER_URL: `http://127.0.0.1:${port}` } });
+        expect(result.code, args.join(' ')).toBe(7);
+        expect(result.stderr).toContain(`The process on port ${port} is not your Band server`);
+        expect(result.stderr).toContain('the token was not sent');
+        expect(result.stderr + result.stdout).not.toContain(srv.token);
+      }
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((r) => r.url.startsWith('/auth/hello?n=') && r.headers.authorization === undefined)).toBe(true);
+      expect(JSON.stringify(seen)).not.toContain(srv.token);
+    } finally {
+      squatter.closeAllConnections();
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+  });
+
+  it('F11: refuses an older server without /auth/hello (exit 7) with a hint to upgrade', async () => {
+    const old = http.createServer((req, res) => {
+      res.statusCode = req.url?.startsWith('/auth/hello') ? 404 : 200;
+      res.end();
+    });
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+    const port = (old.address() as AddressInfo).port;
+    try {
+      const result = await band(['status'], { env: { ...env, BAND_SERVER_URL: `http://127.0.0.1:${port}` } });
+      expect(result.code).toBe(7);
+      expect(result.stderr).toMatch(/upgrade the Band server/);
+    } finally {
+      await new Promise<void>((resolve) => old.close(() => resolve()));
+    }
   });
 
   it('has no --token flag (the token is never an argument)', async () => {

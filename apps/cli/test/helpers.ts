@@ -6,6 +6,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { computeHelloProof } from '@band/auth';
 import type { BandServer } from '@band/dashboard/server';
 
 export const BAND_BIN = fileURLToPath(new URL('../bin/band.js', import.meta.url));
@@ -145,12 +146,20 @@ export function spawnCommand(command: string, args: string[], options: RunOption
 
 /**
  * A loopback proxy in front of the server that can drop every open connection (a network cut), to test that
- * streams resume. It rewrites Host and Origin to the server's, as a reverse proxy would.
+ * streams resume. It rewrites Host and Origin to the server's, as a reverse proxy would, and answers `/auth/hello`
+ * for its own Host with the server's token.
  */
-export async function startDroppingProxy(target: { port: number; url: string }, options: { rewriteOrigin?: boolean } = {}) {
+export async function startDroppingProxy(target: { port: number; url: string; token: string }, options: { rewriteOrigin?: boolean } = {}) {
   const rewriteOrigin = options.rewriteOrigin ?? true;
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
+    // A trusted proxy that changes the Host vouches for the server itself (the server's proof is bound to its Host).
+    const hello = /^\/auth\/hello\?n=([0-9a-f]{32,128})$/.exec(req.url ?? '');
+    if (hello) {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ proof: computeHelloProof(target.token, hello[1]!, req.headers.host ?? '') }));
+      return;
+    }
     const upstream = http.request(
       { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: rewrite(req) },
       (up) => {

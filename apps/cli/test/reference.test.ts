@@ -13,7 +13,7 @@ describe('README reference', () => {
 
   it('documents every command, flag and exit code', () => {
     const reference = renderReference(createProgram(inertContext()));
-    for (const text of ['### `band tunnel start`', '`--qr`', '| 3 | server not running', '| 130 |', '`BAND_TOKEN`']) {
+    for (const text of ['### `band tunnel start`', '`--qr`', '| 3 | server not running', '| 7 | server not verified', '| 130 |', '`BAND_TOKEN`']) {
       expect(reference).toContain(text);
     }
   });
