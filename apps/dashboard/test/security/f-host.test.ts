@@ -1,6 +1,7 @@
 // Attack matrix group F (Host header, DNS rebinding, proxy headers, loopback trust) against the real server.
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { computeHelloProof } from '@band/auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Band,
@@ -97,6 +98,17 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
 
   it('F10: Host: <tunnel host> on the local listener → 403', async () => {
     expect((await healthAs(band.port, { host: band.tunnel!.host, ...bearer() })).status).toBe(403);
+  });
+
+  it('F11: GET /auth/hello proves the token for the Host without a credential; a foreign Host gets no proof', async () => {
+    const nonce = '5a'.repeat(32);
+    const host = `127.0.0.1:${band.port}`;
+    const r = await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host } });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toEqual({ proof: computeHelloProof(band.token(), nonce, host) });
+    expect(r.headers['cache-control']).toBe('no-store');
+    expect((await http(band.port, { path: '/auth/hello?n=xyz', headers: { host } })).status).toBe(400);
+    expect((await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host: `evil.example:${band.port}` } })).status).toBe(403);
   });
 
   it('F12: the local listener is bound to loopback only, never 0.0.0.0', async () => {
