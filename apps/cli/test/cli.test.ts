@@ -360,8 +360,10 @@ describe('projects, workspaces, terminals and chats', () => {
     // works without Enter.
     const tty = spawnScript(`"${process.execPath}" "${BAND_BIN}" terminals attach ${id} --detach-key ctrl-]`, env);
     await tty.waitFor(/attached to/);
-    tty.process.stdin!.write('sleep 30\r');
-    await tty.waitFor(/sleep 30/);
+    // A loop whose computed output proves it runs (the echo of typed input would not), so Ctrl+C cannot arrive
+    // before there is something to interrupt.
+    tty.process.stdin!.write('while true; do echo tick-$((20+1)); sleep 0.2; done\r');
+    await tty.waitFor(/tick-21/);
     tty.process.stdin!.write('\u0003');
     tty.process.stdin!.write('echo after-$((40+2))\r');
     await tty.waitFor(/after-42/);
