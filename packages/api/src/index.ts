@@ -18,7 +18,7 @@ export { registerProjectInput, getProjectInput, removeProjectInput } from './rou
 export { listWorkspacesInput, getWorkspaceInput, createWorkspaceInput, removeWorkspaceInput, runSetupInput, workspaceEventsInput } from './routers/workspaces.js';
 export { changesStatusInput, changesDiffInput, revertFileInput, commitInput } from './routers/changes.js';
 export { listFilesInput, readFileInput } from './routers/files.js';
-export { listChatsInput, createChatInput, sendChatInput, abortChatInput, chatHistoryInput, chatEventsInput } from './routers/chats.js';
+export { listChatsInput, createChatInput, sendChatInput, abortChatInput, chatHistoryInput, chatEventsInput, markSeenInput } from './routers/chats.js';
 
 // Services
 export { createServices } from './services/index.js';

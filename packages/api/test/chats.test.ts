@@ -141,6 +141,24 @@ describe('turns', () => {
     expect(stored).not.toContain('sk-ant-secret');
   });
 
+  it('marking a workspace seen turns needs-attention back into waiting, and publishes it', async () => {
+    fixture = await createChatFixture();
+    fixture.fake = { scenario: 'crash' };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'hi' }).turn.id);
+    expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('needs-attention');
+    const published: string[] = [];
+    const off = fixture.events.on('workspace.status', (_id, status) => published.push(status));
+    expect(fixture.chats.markSeen(fixture.workspace.id)).toBe('waiting');
+    expect(fixture.chats.get(chat.id).status).toBe('waiting');
+    expect(published).toEqual(['waiting']);
+    // Seen twice: nothing changes, nothing is published again.
+    expect(fixture.chats.markSeen(fixture.workspace.id)).toBe('waiting');
+    expect(published).toEqual(['waiting']);
+    off();
+    expect(() => fixture!.chats.markSeen('ws_missing')).toThrow(/not found/i);
+  });
+
   it('deleting a chat while its agent runs stops the agent and leaves nothing running', async () => {
     fixture = await createChatFixture();
     const pidFile = join(fixture.dir, 'pids');

@@ -16,6 +16,8 @@ export const api = {
   /** Sends to the chat, or to the workspace's active chat (created on first use). */
   send: (c: BandClient, input: { chatId?: string; workspaceId: string; message: string }) => c.chats.send.mutate(input),
   abort: (c: BandClient, chatId: string) => c.chats.abort.mutate({ chatId }),
+  /** "Needs attention" becomes "waiting" once the user has engaged with the workspace. */
+  markSeen: (c: BandClient, workspaceId: string) => c.chats.markSeen.mutate({ workspaceId }),
 
   changes: (c: BandClient, workspace: string, against: CompareTarget) => c.changes.status.query({ workspace, against }),
   diff: (c: BandClient, workspace: string, path: string, against: CompareTarget) => c.changes.diff.query({ workspace, path, against }),

@@ -27,6 +27,7 @@ export const abortChatInput = z.object({
   /** Also drop queued messages (default: they stay and the next one starts). */
   clearQueue: z.boolean().optional(),
 });
+export const markSeenInput = z.object({ workspaceId: id });
 export const chatHistoryInput = z.object({
   chatId: id,
   /** Events after this seq (0 = from the start). */
@@ -49,6 +50,8 @@ export const chatsRouter = {
   create: authedProcedure.input(createChatInput).mutation(({ ctx, input }) => ctx.services.chats.create(input)),
   send: authedProcedure.input(sendChatInput).mutation(({ ctx, input }) => ctx.services.chats.send(input)),
   abort: authedProcedure.input(abortChatInput).mutation(({ ctx, input }) => ctx.services.chats.abort(input)),
+  /** The user looked at the workspace: "needs attention" becomes "waiting" (a running turn stays "working"). */
+  markSeen: authedProcedure.input(markSeenInput).mutation(({ ctx, input }) => ({ status: ctx.services.chats.markSeen(input.workspaceId) })),
   history: authedProcedure.input(chatHistoryInput).query(({ ctx, input }) => ctx.services.chats.history(input)),
   /** A chat's event log, resumable: every event is `tracked` by its per-chat seq. */
   events: authedProcedure.input(chatEventsInput).subscription(async function* ({ ctx, input, signal }) {

@@ -103,6 +103,8 @@ export interface ChatService {
   subscribeStatuses(signal?: AbortSignal): AsyncGenerator<{ workspaceId: string; status: AgentStatus }>;
   /** waiting / working / needs-attention. */
   workspaceStatus(workspaceId: string): AgentStatus;
+  /** The user has seen the workspace: chats that need attention go back to waiting. Returns the new status. */
+  markSeen(workspaceId: string): AgentStatus;
   /**
    * Runs a workspace's stored initial request (`workspaces create --prompt`): creates a chat with its
    * agent/model/mode, sends the prompt and clears the request. Returns undefined when there is none.
@@ -565,6 +567,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     subscribe,
     subscribeStatuses,
     workspaceStatus: (workspaceId) => aggregate(getWorkspace(workspaceId).id),
+    markSeen(workspaceId) {
+      const workspace = getWorkspace(workspaceId);
+      for (const chat of store.chats.list(workspace.id)) {
+        if (chat.status === 'needs-attention') setChatStatus(chat, 'waiting');
+      }
+      return aggregate(workspace.id);
+    },
     runInitialRequest(workspaceId) {
       const ws = getWorkspace(workspaceId);
       const request = ws.initialRequest;

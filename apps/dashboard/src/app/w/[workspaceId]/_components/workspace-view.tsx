@@ -7,7 +7,7 @@ import { BackIcon, BranchIcon, ChatIcon, DiffIcon, FilesIcon, TerminalIcon } fro
 import { Spinner } from '@/components/ui/spinner';
 import { StatusDot, statusLabel } from '@/components/ui/status-dot';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
-import { invalidate, useQuery } from '@/hooks/use-query';
+import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import type { Workspace } from '@/lib/workspace-types';
@@ -45,6 +45,12 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   useEffect(() => {
     if (isChangesShown) invalidate(`changes:${workspaceId}:`);
   }, [isChangesShown, workspaceId]);
+  // "Needs attention" is cleared by engaging with the workspace (a tap, a click, a key), not by a tab left open.
+  const status = useAgentStatus(workspaceId);
+  const markSeen = useMutation((c, id: string) => api.markSeen(c, id));
+  const onEngage = () => {
+    if (status === 'needs-attention' && !markSeen.pending) void markSeen.mutate(workspaceId);
+  };
 
   if (!workspace) {
     return (
@@ -69,7 +75,13 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   const show = (phone: boolean, desk: boolean) => cn(phone ? 'flex' : 'hidden', desk ? 'md:flex' : 'md:hidden');
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col" data-testid="workspace-view" data-workspace-id={workspace.id}>
+    <div
+      className="flex min-h-0 flex-1 flex-col"
+      data-testid="workspace-view"
+      data-workspace-id={workspace.id}
+      onPointerDownCapture={onEngage}
+      onKeyDownCapture={onEngage}
+    >
       <PhoneHeader workspace={workspace} />
       <div className="flex min-h-0 flex-1">
         <section className={cn('min-h-0 min-w-0 flex-1 flex-col md:border-r md:border-border', show(phonePane === 'chat', true))} aria-label="Chat">
