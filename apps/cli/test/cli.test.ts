@@ -360,12 +360,16 @@ describe('projects, workspaces, terminals and chats', () => {
     // works without Enter.
     const tty = spawnScript(`"${process.execPath}" "${BAND_BIN}" terminals attach ${id} --detach-key ctrl-]`, env);
     await tty.waitFor(/attached to/);
-    // A loop whose computed output proves it runs (the echo of typed input would not), so Ctrl+C cannot arrive
-    // before there is something to interrupt.
-    tty.process.stdin!.write('while true; do echo tick-$((20+1)); sleep 0.2; done\r');
-    await tty.waitFor(/tick-21/);
-    tty.process.stdin!.write('\u0003');
-    tty.process.stdin!.write('echo after-$((40+2))\r');
+    // Ctrl+C must reach the shell's terminal as a byte instead of detaching. With ISIG off in the remote PTY,
+    // `cat -v` prints it back; the computed "ready-2" proves stty ran before the byte is typed (signal delivery
+    // inside the remote PTY is the kernel's business, and racy to assert).
+    tty.process.stdin!.write('stty -isig; echo ready-$((1+1)); cat -v\r');
+    await tty.waitFor(/ready-2/);
+    tty.process.stdin!.write('x\u0003y\r');
+    // Once as the terminal's echo of the typed line, once as cat's output.
+    await tty.waitFor(/x\^Cy[\s\S]*x\^Cy/);
+    tty.process.stdin!.write('\u0004');
+    tty.process.stdin!.write('stty isig; echo after-$((40+2))\r');
     await tty.waitFor(/after-42/);
     tty.process.stdin!.write('\u001d');
     expect((await tty.done).code).toBe(0);
