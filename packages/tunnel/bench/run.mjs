@@ -1,7 +1,7 @@
 // npm run bench: @band/tunnel vs untun vs the npm `cloudflared` package, on the same fake cloudflared.
 // Prints a table and writes bench-results/tunnel.json at the repo root. Needs `npm run build` first.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,11 +29,37 @@ function run(lib, job, arg, scenario = 'ok', extraEnv = {}) {
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('exit', () => {
       clearTimeout(killer);
+      reapFakes(join(tmp, 'fake'));
       rmSync(tmp, { recursive: true, force: true });
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       resolve(line ? JSON.parse(line.slice(7)) : { error: 'no result' });
     });
   });
+}
+
+/**
+ * A library that fails a scenario (ignore-sigterm, parent SIGKILL) leaves its fake cloudflared running. The fake
+ * records itself in its state dir (`<pid>.json`), so the bench can end exactly the processes it caused.
+ */
+function reapFakes(dir) {
+  let files = [];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const file of files) {
+    const pid = Number(file.replace(/\.json$/, ''));
+    if (!Number.isInteger(pid) || pid <= 1) continue;
+    try {
+      // A pid may have been reused: kill only a process that carries this run's state dir (its marker).
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (!environ.includes(`FAKE_CFD_STATE_DIR=${dir}`)) continue;
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone (or no /proc: nothing to check it against, so leave it)
+    }
+  }
 }
 
 const median = (xs) => {
@@ -139,6 +165,7 @@ for (const lib of LIBS) {
     }
   });
   for (const pid of survivors) process.kill(pid, 'SIGKILL');
+  reapFakes(join(tmp, 'fake'));
   rmSync(tmp, { recursive: true, force: true });
   scores[lib].push({ scenario: 'parent SIGKILL', ok: (r.pids ?? []).length > 0 && survivors.length === 0, meaning: 'cloudflared dies with its parent' });
 }
