@@ -11,7 +11,7 @@ const passThrough = process.argv.slice(2);
 process.stderr.write('Building Band (cached parts are skipped)…\n');
 const build = spawnSync(
   'npx',
-  ['turbo', 'run', 'build', '--filter=@band/dashboard...', '--filter=@band/cli...', '--output-logs=errors-only', '--log-prefix=none'],
+  ['turbo', 'run', 'build', '--filter=@band/server...', '--filter=@band/cli...', '--output-logs=errors-only', '--log-prefix=none'],
   { cwd: root, env, stdio: ['ignore', 2, 'inherit'] },
 );
 if (build.status !== 0) {
@@ -19,7 +19,7 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
-const child = spawn(process.execPath, ['apps/dashboard/dist/main.js', ...passThrough], {
+const child = spawn(process.execPath, ['packages/server/dist/main.js', ...passThrough], {
   cwd: root,
   env: { ...env, NODE_ENV: dev ? 'development' : 'production' },
   stdio: 'inherit',

@@ -43,7 +43,7 @@ results.push({ name: 'band completion bash, median', value: round(completion.med
 
 let server;
 try {
-  const { startServer } = await import('@band/dashboard/server');
+  const { startServer } = await import('@band/server');
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
   server = await startServer({ home, port: 0, logger: silent });
   const online = { ...env, BAND_SERVER_URL: server.url };

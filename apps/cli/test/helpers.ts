@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeHelloProof } from '@band/auth';
-import type { BandServer } from '@band/dashboard/server';
+import type { BandServer } from '@band/server';
 
 export const BAND_BIN = fileURLToPath(new URL('../bin/band.js', import.meta.url));
 
@@ -33,7 +33,7 @@ export async function tempDir(prefix = 'band-cli-'): Promise<{ path: string; cle
 export async function startTestServer(options: { env?: NodeJS.ProcessEnv; home?: string } = {}): Promise<TestServer> {
   const dir = options.home ? undefined : await tempDir('band-cli-home-');
   const home = options.home ?? dir!.path;
-  const { startServer } = await import('@band/dashboard/server');
+  const { startServer } = await import('@band/server');
   const server = await startServer({ home, port: 0, logger: silent, env: { ...process.env, ...options.env } });
   return {
     url: server.url,

@@ -1,4 +1,4 @@
-// Server cold start: spawn `node dist/main.js` to the first authenticated 200; then idle RSS after settling.
+// Server cold start: spawn `node packages/server/dist/main.js` to the first authenticated 200; then idle RSS after settling.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RUNS = 5;
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../../../packages/server/dist/main.js', import.meta.url));
 
 async function once() {
   const home = mkdtempSync(join(tmpdir(), 'band-bench-'));

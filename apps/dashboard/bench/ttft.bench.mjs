@@ -15,7 +15,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 export default async function ttft() {
   const claude = findClaudeCodeBinary();
   if (!claude || !existsSync(claude)) return [{ name: 'time to first streamed token (browser)', value: -1, unit: 'ms', note: 'skipped: @anthropic-ai/claude-code not installed' }];
-  const { startServer } = await import('../dist/server.js');
+  const { startServer } = await import('@band/server');
   const root = await mkdtemp(join(tmpdir(), 'band-bench-ttft-'));
   const repo = join(root, 'repo');
   await mkdir(repo, { recursive: true });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type BandServer, startServer } from '../dist/server.js';
+import { type BandServer, startServer } from '@band/server';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, captureLogger, tempHome } from './helpers.js';
 
 describe('the Band server', () => {
@@ -133,10 +133,10 @@ describe('the Band server', () => {
   });
 });
 
-describe('npm start (dist/main.js)', () => {
+describe('npm start (packages/server/dist/main.js)', () => {
   it('prints the URL and a sign-in link, and stops cleanly on SIGTERM', async () => {
     await using home = await tempHome();
-    const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+    const main = fileURLToPath(new URL('../../../packages/server/dist/main.js', import.meta.url));
     const child = spawn(process.execPath, [main, '--port', '0'], {
       env: { ...process.env, BAND_HOME: home.home, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,7 +16,8 @@ const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(APP_DIR, 'bin', 'band-desktop.js');
 const FAKE_BROWSER = fileURLToPath(new URL('./fixtures/fake-browser.mjs', import.meta.url));
 const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
-const isDashboardBuilt = existsSync(join(DASHBOARD, 'dist', 'server.js')) && existsSync(join(DASHBOARD, '.next', 'BUILD_ID'));
+const SERVER = fileURLToPath(new URL('../../../packages/server/', import.meta.url));
+const isDashboardBuilt = existsSync(join(SERVER, 'dist', 'index.js')) && existsSync(join(DASHBOARD, '.next', 'BUILD_ID'));
 if (!isDashboardBuilt) process.stderr.write('band-desktop signal tests skipped: build apps/dashboard first (npm run build)\n');
 
 function start(args: string[], env: Record<string, string> = {}) {

@@ -23,6 +23,7 @@ const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(APP_DIR, 'bin', 'band-desktop.js');
 const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../../packages/server/', import.meta.url));
 
 function browserOrUndefined() {
   try {
@@ -37,7 +38,7 @@ function browserOrUndefined() {
 const missing = [
   ...missingX11Tools(),
   ...(browserOrUndefined() ? [] : ['a Chromium-family browser']),
-  ...(existsSync(join(DASHBOARD, 'dist', 'server.js')) ? [] : ['apps/dashboard/dist (npm run build)']),
+  ...(existsSync(join(SERVER, 'dist', 'index.js')) ? [] : ['packages/server/dist (npm run build)']),
   ...(existsSync(join(DASHBOARD, '.next', 'BUILD_ID')) ? [] : ['apps/dashboard/.next (npm run build)']),
 ];
 if (missing.length > 0) process.stderr.write(`desktop-window tests skipped: missing ${missing.join(', ')}\n`);

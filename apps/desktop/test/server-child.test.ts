@@ -1,4 +1,4 @@
-// The real server child (dist/server-child.js → @band/dashboard/server) driven over IPC, without a window.
+// The real server child (dist/server-child.js → @band/server) driven over IPC, without a window.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -14,8 +14,9 @@ import { tempDir } from './helpers.js';
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(APP_DIR, 'dist', 'server-child.js');
 const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
-// The real server needs the dashboard's build (server entry + Next output); say so rather than skip silently.
-const isDashboardBuilt = existsSync(join(DASHBOARD, 'dist', 'server.js')) && existsSync(join(DASHBOARD, '.next', 'BUILD_ID'));
+const SERVER = fileURLToPath(new URL('../../../packages/server/', import.meta.url));
+// The real server needs the dashboard's build (@band/server + the Next output); say so rather than skip silently.
+const isDashboardBuilt = existsSync(join(SERVER, 'dist', 'index.js')) && existsSync(join(DASHBOARD, '.next', 'BUILD_ID'));
 if (!isDashboardBuilt) process.stderr.write('server-child tests skipped: build apps/dashboard first (npm run build)\n');
 
 describe.skipIf(!isDashboardBuilt)('server-child (the real Band server)', () => {

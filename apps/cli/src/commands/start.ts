@@ -28,7 +28,7 @@ export function startCommand(ctx: CliContext): Command {
       };
       ctx.err.progress('Starting Band…');
       // Loaded lazily: every other command stays fast and does not load Next.
-      const { startServer } = await import('@band/dashboard/server');
+      const { startServer } = await import('@band/server');
       let server: Awaited<ReturnType<typeof startServer>>;
       try {
         server = await startServer({ home: ctx.connection.home, port: opts.port, logger, env: ctx.env });

@@ -2,7 +2,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../dist/server.js';
+import { startServer } from '@band/server';
 import { captureLogger, tempHome } from '../helpers.js';
 import {
   type Band,

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge, type FakeEdge } from '@band/tunnel/testing';
 import WebSocket from 'ws';
-import { type BandServer, startServer } from '../../dist/server.js';
+import { type BandServer, startServer } from '@band/server';
 import { captureLogger, tempHome } from '../helpers.js';
 
 export interface Band {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { BandServer } from '../../dist/server.js';
+import type { BandServer } from '@band/server';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers.js';
 
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1440, height: 900 }, colorScheme: 'dark' };

@@ -10,7 +10,7 @@ import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startSc
 import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '../../dist/server.js';
+import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, readQrCode, screenshot, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
 

@@ -1,12 +1,13 @@
 // The Band server: one Node process, one port. Composition only (STYLE §3.5):
-// settings -> gate -> api -> Next, on a local listener and, while a tunnel runs, a tunnel listener.
+// settings -> gate -> api -> Next (serving the dashboard's prebuilt output), on a local listener and, while a
+// tunnel runs, a tunnel listener.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createGate, type Gate, type ListenerKind } from '@band/auth';
 import { createBandApi, type BandApi, type Logger } from '@band/api';
 import { loadSettings, resolveBandHome, type SettingsStore } from '@band/settings';
+import { resolveDashboardDir } from './dashboard-dir.js';
 
 export interface StartServerOptions {
   /** @default BAND_HOME or ~/.band */
@@ -15,8 +16,13 @@ export interface StartServerOptions {
   port?: number;
   /** @default '127.0.0.1' — never a public interface: remote access goes through the tunnel. */
   host?: string;
-  /** Next dev mode (HMR). @default false */
+  /** Next dev mode (HMR); needs the dashboard's sources, so only in this repository. @default false */
   dev?: boolean;
+  /**
+   * The dashboard's Next project directory: the one holding the built `.next/` (and `public/`).
+   * @default the prebuilt dashboard shipped inside @band/server (`BAND_DASHBOARD_DIR` overrides it)
+   */
+  dashboardDir?: string;
   logger?: Logger;
   /** @default process.env */
   env?: NodeJS.ProcessEnv;
@@ -97,12 +103,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
       connectionsCheckingInterval: Math.min(1_000, headersTimeout),
     };
     const localServer = createServer(serverOptions);
-    const app = next({ dev, dir: fileURLToPath(new URL('..', import.meta.url)), hostname: 'localhost', port, httpServer: localServer });
+    const dashboardDir = options.dashboardDir ?? resolveDashboardDir({ dev, env });
+    const app = next({ dev, dir: dashboardDir, hostname: 'localhost', port, httpServer: localServer });
     const handleNext = app.getRequestHandler();
     try {
       await app.prepare();
     } catch (error) {
-      throw new ServerStartError('The dashboard is not built', 'NEXT_BUILD_MISSING', 'Run `npm run build` (or `npm start`, which builds what is missing).', { cause: error });
+      throw new ServerStartError(
+        `The dashboard is not built (no usable Next build in ${dashboardDir})`,
+        'NEXT_BUILD_MISSING',
+        'Reinstall @band/server; in the Band repository run `npm run build` (or `npm start`, which builds what is missing).',
+        { cause: error },
+      );
     }
     cleanups.push(() => app.close());
 

@@ -1,5 +1,5 @@
-// `npm start` / `npm run dev`: runs the Band server in the foreground until SIGINT/SIGTERM.
-import { ServerStartError, startServer } from './server.js';
+// `npm start` / `npm run dev` (scripts/start.mjs): runs the Band server in the foreground until SIGINT/SIGTERM.
+import { ServerStartError, startServer } from './start-server.js';
 
 const dev = process.argv.includes('--dev');
 const portFlag = process.argv.indexOf('--port');
