@@ -390,7 +390,9 @@ export function createGate(options: GateOptions): Gate {
       if (listener === 'tunnel' && !state.tunnelHost) throw noTunnel();
       const binding = bindingOf(listener, state.localPort, state.tunnelHost);
       const { code, expiresAt } = state.pairing.mint(listener, binding, now());
-      const origin = listener === 'tunnel' ? `https://${state.tunnelHost}` : `http://localhost:${state.localPort}`;
+      // 127.0.0.1, never `localhost`: the name may resolve to [::1], which another local user could hold (issue 16
+      // #1), and its cookie jar is the one every localhost dev server can fill (#7). The server always binds it.
+      const origin = listener === 'tunnel' ? `https://${state.tunnelHost}` : `http://127.0.0.1:${state.localPort}`;
       return { code, expiresAt, url: `${origin}/pair#c=${code}` };
     },
 

@@ -40,7 +40,9 @@ export { contentSecurityPolicy, securityHeaders } from './security-headers.js';
 export { createRateLimiter, defaultBuckets } from './rate-limiter.js';
 export type { BucketSpec, RateLimiter } from './rate-limiter.js';
 export { PAIRING_TTL_MS } from './pairing.js';
-export { computeHelloProof, HELLO_NONCE_PATTERN } from './hello.js';
+export { computeHelloProof, formatSocketAddress, HELLO_NONCE_PATTERN, HELLO_PROOF_VERSION } from './hello.js';
+export { createClientErrorHandler, headerOverflowPage } from './client-error.js';
+export type { ClientErrorOptions } from './client-error.js';
 export { sessionLifetimes } from './sessions.js';
 
 // Errors

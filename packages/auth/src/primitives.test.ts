@@ -94,4 +94,20 @@ describe('pairing codes', () => {
     expect(p.redeem(b.code, 'local', 'local:1', 100)).toBeUndefined();
     expect(p.redeem('../../etc', 'local', 'local:1', 0)).toBeUndefined();
   });
+
+  it('invalidate only the failing listener\'s codes after maxFailures; a mint on that listener resets its count', () => {
+    const p = createPairingCodes({ maxFailures: 3 });
+    const local = p.mint('local', 'local:1', 0);
+    const tunnel = p.mint('tunnel', 'tunnel:h', 0);
+    for (let i = 0; i < 3; i++) p.recordFailure('tunnel');
+    expect(p.redeem(tunnel.code, 'tunnel', 'tunnel:h', 1)).toBeUndefined();
+    expect(p.redeem(local.code, 'local', 'local:1', 1)).toBeDefined();
+    p.recordFailure('tunnel');
+    p.recordFailure('tunnel');
+    const fresh = p.mint('tunnel', 'tunnel:h', 2);
+    expect(p.failures('tunnel')).toBe(0);
+    p.recordFailure('tunnel');
+    p.recordFailure('tunnel');
+    expect(p.redeem(fresh.code, 'tunnel', 'tunnel:h', 3)).toBeDefined();
+  });
 });

@@ -416,7 +416,7 @@ describe('host and headers (F, K)', () => {
 describe('pairing (B7, B8, G5)', () => {
   it('B7: a pairing code is redeemed once by a same-origin JSON POST, then refused', async () => {
     const pairing = t.gate.createPairingCode('local');
-    expect(pairing.url).toBe(`http://localhost:${srv.port}/pair#c=${pairing.code}`);
+    expect(pairing.url).toBe(`http://127.0.0.1:${srv.port}/pair#c=${pairing.code}`);
     const page = await http(srv.port, { path: '/pair', headers: nav() });
     expect(page.status).toBe(200);
     expect(page.body).toContain("history.replaceState(null,'','/pair')");

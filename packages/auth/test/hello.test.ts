@@ -1,12 +1,14 @@
 // F11: `GET /auth/hello?n=<nonce>` proves the server holds the token without the caller sending one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeHelloProof, HELLO_NONCE_PATTERN } from '../src/index.js';
+import { computeHelloProof, formatSocketAddress, HELLO_NONCE_PATTERN, HELLO_PROOF_VERSION } from '../src/index.js';
 import { createTestGate, startGatedServer, type GatedServer, type TestGate, bearerHeader } from '../src/testing/index.js';
 import { http } from './helpers.js';
 
 let t: TestGate;
 let srv: GatedServer;
 let host: string;
+/** The server's end of every test connection (the test server listens on 127.0.0.1). */
+let local: string;
 const nonce = 'ab'.repeat(32);
 
 beforeEach(async () => {
@@ -14,6 +16,7 @@ beforeEach(async () => {
   srv = await startGatedServer(t.gate);
   t.gate.setLocalPort(srv.port);
   host = `127.0.0.1:${srv.port}`;
+  local = host;
 });
 
 afterEach(async () => {
@@ -31,8 +34,9 @@ describe('GET /auth/hello (F11)', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
     const body = JSON.parse(r.body) as Record<string, unknown>;
-    expect(Object.keys(body)).toEqual(['proof']);
-    expect(body.proof).toBe(computeHelloProof(t.token, nonce, host));
+    expect(Object.keys(body)).toEqual(['proof', 'address', 'v']);
+    expect(body).toMatchObject({ address: local, v: HELLO_PROOF_VERSION });
+    expect(body.proof).toBe(computeHelloProof(t.token, nonce, host, local));
     expect(body.proof).toMatch(/^[0-9a-f]{64}$/);
     expect(r.body).not.toContain(t.token);
     expect(r.headers['set-cookie']).toBeUndefined();
@@ -48,13 +52,16 @@ describe('GET /auth/hello (F11)', () => {
     expect(Object.keys(r.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
   });
 
-  it('binds the proof to the Host and the nonce: another port, host or nonce gives another proof', async () => {
-    const proof = computeHelloProof(t.token, nonce, host);
+  it('binds the proof to the Host, the nonce and the local address: another port, host, address or nonce gives another proof', async () => {
+    const proof = computeHelloProof(t.token, nonce, host, local);
     const other = JSON.parse((await hello(nonce, { host: `localhost:${srv.port}` })).body).proof;
-    expect(other).toBe(computeHelloProof(t.token, nonce, `localhost:${srv.port}`));
+    expect(other).toBe(computeHelloProof(t.token, nonce, `localhost:${srv.port}`, local));
     expect(other).not.toBe(proof);
-    expect(computeHelloProof(t.token, nonce, '127.0.0.1:1')).not.toBe(proof);
-    expect(computeHelloProof(t.token, 'cd'.repeat(32), host)).not.toBe(proof);
+    expect(computeHelloProof(t.token, nonce, '127.0.0.1:1', local)).not.toBe(proof);
+    expect(computeHelloProof(t.token, 'cd'.repeat(32), host, local)).not.toBe(proof);
+    // Relayed: the same nonce and Host, checked for the address a squatter listens on.
+    expect(computeHelloProof(t.token, nonce, host, `[::1]:${srv.port}`)).not.toBe(proof);
+    expect(computeHelloProof(t.token, nonce, host, `127.0.0.1:${srv.port + 1}`)).not.toBe(proof);
     // Upper-case hex is the same nonce.
     expect(JSON.parse((await hello(nonce.toUpperCase())).body).proof).toBe(proof);
   });
@@ -92,8 +99,8 @@ describe('GET /auth/hello (F11)', () => {
     await t.settings.update((s) => ({ ...s, tokenSecret: 'c'.repeat(64) }));
     const after = JSON.parse((await hello(nonce)).body).proof;
     expect(after).not.toBe(before);
-    expect(after).toBe(computeHelloProof('c'.repeat(64), nonce, host));
-    expect(before).toBe(computeHelloProof(oldToken, nonce, host));
+    expect(after).toBe(computeHelloProof('c'.repeat(64), nonce, host, local));
+    expect(before).toBe(computeHelloProof(oldToken, nonce, host, local));
   });
 
   it('is rate-limit-neutral: many hellos and bad nonces do not lock out a valid bearer', async () => {
@@ -102,5 +109,17 @@ describe('GET /auth/hello (F11)', () => {
     }
     expect((await http(srv.port, { path: '/api/trpc/x', headers: { host, ...bearerHeader(t.token) } })).status).toBe(200);
     expect((await hello(nonce)).status).toBe(200);
+  });
+});
+
+describe('formatSocketAddress', () => {
+  it.each([
+    ['127.0.0.1', 3456, '127.0.0.1:3456'],
+    ['::ffff:127.0.0.1', 3456, '127.0.0.1:3456'],
+    ['::1', 3456, '[::1]:3456'],
+    ['::FFFF:7F00:1', 1, '[::ffff:7f00:1]:1'],
+    [undefined, 3456, ''],
+  ])('%s port %s → %s', (address, port, expected) => {
+    expect(formatSocketAddress(address, port)).toBe(expected);
   });
 });

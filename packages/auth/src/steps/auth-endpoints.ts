@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { clearSessionCookie, cookieValues, sessionCookieName } from '../cookies.js';
 import { type GateContext, type GateState, type Rejection, type Step, OK, header, reject } from '../internal/context.js';
-import { HELLO_NONCE_PATTERN, helloProof } from '../hello.js';
+import { formatSocketAddress, HELLO_NONCE_PATTERN, HELLO_PROOF_VERSION, helloProof } from '../hello.js';
 import { decideCookieCrossOrigin, isJsonContentType } from '../policy.js';
 import { sessionIdHash, verifySessionCookie } from '../session-cookie.js';
 import { bindingOf } from '../sessions.js';
@@ -49,16 +49,23 @@ export const authEndpoints: Step = async (ctx, state) => {
   }
   const code = body && typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
   const binding = bindingOf(ctx.listener, state.localPort, state.tunnelHost);
+  // A valid code is checked first and never blocked, like a valid token (auth.md §3.7).
   if (typeof code === 'string' && state.pairing.redeem(code, ctx.listener, binding, state.now())) {
     return signedIn(ctx, state);
   }
-  state.pairing.recordFailure();
-  return withMessage(state.failure(ctx, 'BAD_PAIRING_CODE'), 'This code has expired or was already used. Scan the QR code again.');
+  const answer = state.failure(ctx, 'BAD_PAIRING_CODE');
+  // Issue 16 #4: only attempts the limiter let through count toward invalidating codes, and only this listener's
+  // codes are dropped. Otherwise one client through the tunnel, answered 429 all along, could keep burning every
+  // code, the desktop's included.
+  if (answer.status !== 429) state.pairing.recordFailure(ctx.listener);
+  return withMessage(answer, 'This code has expired or was already used. Scan the QR code again.');
 };
 
 /**
- * `GET /auth/hello?n=<32–128 hex>` → `{"proof": …}` for the Host the Host gate accepted. Needs no credential, never
- * counts as a failure (a wrong nonce is the caller's bug, not a guess), reveals nothing but the MAC.
+ * `GET /auth/hello?n=<32–128 hex>` → `{"proof", "address", "v"}`: the proof for the Host the Host gate accepted and
+ * for this connection's local address (`address`, e.g. `127.0.0.1:3456`, as the server's socket sees it), so a proof
+ * relayed from another address fails (issue 16 #1). Needs no credential, never counts as a failure (a wrong nonce is
+ * the caller's bug, not a guess), reveals nothing but the MAC and an address the caller already knows.
  */
 function hello(ctx: GateContext, state: GateState): Rejection {
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return reject(405, 'METHOD_NOT_ALLOWED', { headers: { Allow: 'GET' } });
@@ -66,9 +73,10 @@ function hello(ctx: GateContext, state: GateState): Rejection {
   const nonces = params.getAll('n');
   const nonce = nonces[0];
   if (nonces.length !== 1 || nonce === undefined || !HELLO_NONCE_PATTERN.test(nonce)) return reject(400, 'BAD_REQUEST');
+  const address = formatSocketAddress(ctx.req.socket.localAddress, ctx.req.socket.localPort);
   return reject(200, 'HELLO', {
     headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
-    body: { kind: 'json', value: { proof: helloProof(state.proofKey, nonce, ctx.host) } },
+    body: { kind: 'json', value: { proof: helloProof(state.proofKey, nonce, ctx.host, address), address, v: HELLO_PROOF_VERSION } },
   });
 }
 
