@@ -1,0 +1,9 @@
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  cmdline: string;
+  /** `marker`, or `cwd <dir>` */
+  why: string;
+}
+export function ancestorsOf(pid: number): Set<number>;
+export function findProcesses(options: { marker?: string; dirs?: string[] }): ProcessInfo[];
