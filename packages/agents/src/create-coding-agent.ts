@@ -1,5 +1,6 @@
 import { invocations } from './adapters.js';
 import { startAgentProcess } from './agent-process.js';
+import { withoutBandVariables } from './child-env.js';
 import { agentPackages, cliNotFound, invalidOptions } from './errors.js';
 import { findExecutable } from './find-executable.js';
 import type { AgentLogger, CodingAgent, CodingAgentOptions, CodingAgentType } from './types.js';
@@ -31,8 +32,7 @@ export function createCodingAgent(options: CodingAgentOptions): CodingAgent {
   const type = options.type;
   const command = options.command ?? agentPackages[type].bin;
   const logger = options.logger ?? silentLogger;
-  const baseEnv = options.baseEnv ?? process.env;
-  const env: NodeJS.ProcessEnv = { ...baseEnv };
+  const env = withoutBandVariables(options.baseEnv ?? process.env);
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;

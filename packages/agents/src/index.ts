@@ -3,6 +3,7 @@
 // Agents
 export { createCodingAgent, codingAgentDefaults } from './create-coding-agent.js';
 export { detectCodingAgents } from './detect.js';
+export { withoutBandVariables } from './child-env.js';
 export type { DetectedCodingAgent } from './detect.js';
 export type {
   AgentEvent,

@@ -18,9 +18,12 @@ export interface CodingAgentOptions {
   model?: string;
   /** Default turn limit (Claude Code `--max-turns`). */
   maxTurns?: number;
-  /** Extra environment, merged over `baseEnv`. */
+  /** Extra environment, merged over `baseEnv` (kept as given, `BAND_*` names included). */
   env?: Record<string, string | undefined>;
-  /** Environment the child starts from (also used to search PATH). @default process.env */
+  /**
+   * Environment the child starts from (also used to search PATH), minus every `BAND_*` variable: an agent never
+   * inherits `BAND_TOKEN`, `BAND_HOME` or any other setting of the Band process. @default process.env
+   */
   baseEnv?: NodeJS.ProcessEnv;
   logger?: AgentLogger;
   /** After `abort()`, SIGTERM the process group, then SIGKILL it after this long. @default 3_000 */

@@ -66,6 +66,16 @@ describe('runSession with each CLI format', () => {
     expect(events.find((e) => e.type === 'text-delta')).toMatchObject({ text: 'You said: --upload-pack=evil' });
   });
 
+  it('starts the CLI without any BAND_* variable of the host (BAND_TOKEN, BAND_HOME...), keeping the rest and explicit env', async () => {
+    const argvFile = join(dir, 'argv.json');
+    const host = { ...baseEnv, BAND_TOKEN: 'a'.repeat(64), BAND_HOME: dir, BAND_SERVER_URL: 'http://127.0.0.1:1', band_lower: 'x', KEEP_ME: '1' };
+    const agent = createCodingAgent({ type: 'claude-code', command: fakeAgentPath(), baseEnv: host, env: { ...fakeAgentEnv({ argvFile }), BAND_WORKSPACE_ID: 'ws_1' } });
+    await collect(agent.runSession('hi', { cwd: dir }));
+    const { envNames } = JSON.parse(readFileSync(argvFile, 'utf8')) as { envNames: string[] };
+    expect(envNames.filter((name) => /^band_/i.test(name))).toEqual(['BAND_WORKSPACE_ID']);
+    expect(envNames).toContain('KEEP_ME');
+  });
+
   it('passes an OpenCode prompt after `--` so it can never be read as an option', async () => {
     const argvFile = join(dir, 'argv.json');
     await collect(fake('opencode', { argvFile }).runSession('--help me', { cwd: dir, model: 'anthropic/x' }));

@@ -3,15 +3,15 @@
 // `run --format json` (picked from argv like the real CLIs), and acts out what a real CLI cannot do on demand.
 //
 // Environment:
-//   BAND_FAKE_AGENT_SCENARIO  ok | crash | malformed | large | slow | hang | linger | flood | stderr-only | api-error
-//   BAND_FAKE_AGENT_WRITE     ok: relative path of a file to create in the cwd
-//   BAND_FAKE_AGENT_ARGV_FILE write argv + cwd (JSON) here
-//   BAND_FAKE_AGENT_PID_FILE  hang: write "<pid> <grandchild pid>" here
-//   BAND_FAKE_AGENT_IGNORE_TERM=1  ignore SIGTERM (tests SIGKILL escalation)
-//   BAND_FAKE_AGENT_BYTES     large: total bytes of text (default 50 MiB)
-//   BAND_FAKE_AGENT_EVENTS    slow/flood: number of text events (default 20 / 10000)
-//   BAND_FAKE_AGENT_DELAY_MS  slow: delay between events (default 50)
-//   BAND_FAKE_AGENT_RATE      flood: events per second (default: as fast as stdout drains)
+//   FAKE_AGENT_SCENARIO  ok | crash | malformed | large | slow | hang | linger | flood | stderr-only | api-error
+//   FAKE_AGENT_WRITE     ok: relative path of a file to create in the cwd
+//   FAKE_AGENT_ARGV_FILE write argv, cwd and the names of the environment variables (JSON) here
+//   FAKE_AGENT_PID_FILE  hang: write "<pid> <grandchild pid>" here
+//   FAKE_AGENT_IGNORE_TERM=1  ignore SIGTERM (tests SIGKILL escalation)
+//   FAKE_AGENT_BYTES     large: total bytes of text (default 50 MiB)
+//   FAKE_AGENT_EVENTS    slow/flood: number of text events (default 20 / 10000)
+//   FAKE_AGENT_DELAY_MS  slow: delay between events (default 50)
+//   FAKE_AGENT_RATE      flood: events per second (default: as fast as stdout drains)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -19,14 +19,14 @@ import { dirname, join } from 'node:path';
 
 const argv = process.argv.slice(2);
 const env = process.env;
-const scenario = env.BAND_FAKE_AGENT_SCENARIO ?? 'ok';
+const scenario = env.FAKE_AGENT_SCENARIO ?? 'ok';
 const format = argv[0] === 'exec' ? 'codex' : argv[0] === 'run' ? 'opencode' : 'claude';
 const argAfter = (flag) => {
   const i = argv.indexOf(flag);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-if (env.BAND_FAKE_AGENT_IGNORE_TERM === '1') process.on('SIGTERM', () => {});
-if (env.BAND_FAKE_AGENT_ARGV_FILE) writeFileSync(env.BAND_FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd() }));
+if (env.FAKE_AGENT_IGNORE_TERM === '1') process.on('SIGTERM', () => {});
+if (env.FAKE_AGENT_ARGV_FILE) writeFileSync(env.FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env) }));
 
 const resumeId = format === 'claude' ? argAfter('--resume') : format === 'codex' ? argAfter('resume') : argAfter('--session');
 const sessionId = resumeId ?? (format === 'codex' ? `019e${randomUUID().slice(4)}` : format === 'opencode' ? `ses_${randomUUID().slice(0, 12)}` : randomUUID());
@@ -97,8 +97,8 @@ const scenarios = {
     const prompt = await readStdin();
     await start();
     await emit(F.text(`You said: ${prompt}`, 1));
-    if (env.BAND_FAKE_AGENT_WRITE) {
-      const file = join(process.cwd(), env.BAND_FAKE_AGENT_WRITE);
+    if (env.FAKE_AGENT_WRITE) {
+      const file = join(process.cwd(), env.FAKE_AGENT_WRITE);
       mkdirSync(dirname(file), { recursive: true });
       const use = F.tool('toolu_w', 'Write', { file_path: file, content: 'hello\n' });
       if (use) await emit(use);
@@ -141,7 +141,7 @@ const scenarios = {
   async large() {
     await readStdin();
     await start();
-    const total = Number(env.BAND_FAKE_AGENT_BYTES ?? 50 * 1024 * 1024);
+    const total = Number(env.FAKE_AGENT_BYTES ?? 50 * 1024 * 1024);
     const chunk = 'x'.repeat(64 * 1024);
     let sent = 0;
     let i = 0;
@@ -154,8 +154,8 @@ const scenarios = {
   async slow() {
     await readStdin();
     await start();
-    const n = Number(env.BAND_FAKE_AGENT_EVENTS ?? 20);
-    const delay = Number(env.BAND_FAKE_AGENT_DELAY_MS ?? 50);
+    const n = Number(env.FAKE_AGENT_EVENTS ?? 20);
+    const delay = Number(env.FAKE_AGENT_DELAY_MS ?? 50);
     for (let i = 0; i < n; i++) {
       await emit(F.text(`chunk ${i} `, i));
       await sleep(delay);
@@ -165,8 +165,8 @@ const scenarios = {
   async flood() {
     await readStdin();
     await start();
-    const n = Number(env.BAND_FAKE_AGENT_EVENTS ?? 10_000);
-    const rate = Number(env.BAND_FAKE_AGENT_RATE ?? 0);
+    const n = Number(env.FAKE_AGENT_EVENTS ?? 10_000);
+    const rate = Number(env.FAKE_AGENT_RATE ?? 0);
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       if (rate > 0) {
@@ -182,7 +182,7 @@ const scenarios = {
     await readStdin();
     await start();
     const grandchild = spawn(process.execPath, ['-e', 'process.on("SIGTERM",()=>{}); setInterval(()=>{},1000)'], { stdio: 'ignore' });
-    if (env.BAND_FAKE_AGENT_PID_FILE) writeFileSync(env.BAND_FAKE_AGENT_PID_FILE, `${process.pid} ${grandchild.pid}`);
+    if (env.FAKE_AGENT_PID_FILE) writeFileSync(env.FAKE_AGENT_PID_FILE, `${process.pid} ${grandchild.pid}`);
     await emit(F.text('thinking forever', 1));
     setInterval(() => {}, 1000);
   },

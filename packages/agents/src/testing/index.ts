@@ -13,7 +13,7 @@ export type FakeAgentScenario = 'ok' | 'crash' | 'malformed' | 'large' | 'slow' 
 /**
  * Absolute path of the fake agent CLI (an executable Node script). Use it as a coding agent's `command`;
  * it speaks the format of the agent `type` it is run as, and picks its behaviour from
- * `BAND_FAKE_AGENT_SCENARIO` (see `fakeAgentEnv`).
+ * `FAKE_AGENT_SCENARIO` (see `fakeAgentEnv`).
  */
 export function fakeAgentPath(): string {
   // src/testing/index.ts and dist/testing/index.js sit at the same depth.
@@ -24,7 +24,7 @@ export interface FakeAgentEnvOptions {
   scenario?: FakeAgentScenario;
   /** `ok`: relative path of a file the fake creates in its cwd. */
   writeFile?: string;
-  /** Record argv and cwd (JSON) in this file. */
+  /** Record argv, cwd and the environment's variable names (JSON: `{ argv, cwd, envNames }`) in this file. */
   argvFile?: string;
   /** `hang`: the fake writes "<pid> <grandchild pid>" here. */
   pidFile?: string;
@@ -41,15 +41,15 @@ export interface FakeAgentEnvOptions {
 
 /** Environment for the fake agent CLI. */
 export function fakeAgentEnv(options: FakeAgentEnvOptions = {}): Record<string, string> {
-  const env: Record<string, string> = { BAND_FAKE_AGENT_SCENARIO: options.scenario ?? 'ok' };
-  if (options.writeFile) env.BAND_FAKE_AGENT_WRITE = options.writeFile;
-  if (options.argvFile) env.BAND_FAKE_AGENT_ARGV_FILE = options.argvFile;
-  if (options.pidFile) env.BAND_FAKE_AGENT_PID_FILE = options.pidFile;
-  if (options.ignoreSigterm) env.BAND_FAKE_AGENT_IGNORE_TERM = '1';
-  if (options.bytes !== undefined) env.BAND_FAKE_AGENT_BYTES = String(options.bytes);
-  if (options.events !== undefined) env.BAND_FAKE_AGENT_EVENTS = String(options.events);
-  if (options.delayMs !== undefined) env.BAND_FAKE_AGENT_DELAY_MS = String(options.delayMs);
-  if (options.rate !== undefined) env.BAND_FAKE_AGENT_RATE = String(options.rate);
+  const env: Record<string, string> = { FAKE_AGENT_SCENARIO: options.scenario ?? 'ok' };
+  if (options.writeFile) env.FAKE_AGENT_WRITE = options.writeFile;
+  if (options.argvFile) env.FAKE_AGENT_ARGV_FILE = options.argvFile;
+  if (options.pidFile) env.FAKE_AGENT_PID_FILE = options.pidFile;
+  if (options.ignoreSigterm) env.FAKE_AGENT_IGNORE_TERM = '1';
+  if (options.bytes !== undefined) env.FAKE_AGENT_BYTES = String(options.bytes);
+  if (options.events !== undefined) env.FAKE_AGENT_EVENTS = String(options.events);
+  if (options.delayMs !== undefined) env.FAKE_AGENT_DELAY_MS = String(options.delayMs);
+  if (options.rate !== undefined) env.FAKE_AGENT_RATE = String(options.rate);
   return env;
 }
 
@@ -119,9 +119,9 @@ export function codexOfflineEnv(options: { home: string; baseUrl: string; model?
     'name = "scripted"',
     `base_url = ${JSON.stringify(`${options.baseUrl}/v1`)}`,
     'wire_api = "responses"',
-    'env_key = "BAND_SCRIPTED_API_KEY"',
+    'env_key = "SCRIPTED_MODEL_API_KEY"',
     '',
   ].join('\n');
   writeFileSync(join(options.home, 'config.toml'), config);
-  return { HOME: options.home, CODEX_HOME: options.home, BAND_SCRIPTED_API_KEY: 'offline-test-key', RUST_LOG: 'error', NO_PROXY: '127.0.0.1,localhost' };
+  return { HOME: options.home, CODEX_HOME: options.home, SCRIPTED_MODEL_API_KEY: 'offline-test-key', RUST_LOG: 'error', NO_PROXY: '127.0.0.1,localhost' };
 }
