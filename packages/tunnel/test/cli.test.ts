@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
 import { fakeCloudflaredPath } from '../src/testing/index.js';
 import { baseEnv, tempDir } from './helpers.js';
 
@@ -19,7 +20,7 @@ function runCli(args: string[], env: Record<string, string>) {
   return { child, stderr: () => stderr };
 }
 
-describe.skipIf(!built)('band-tunnel bin (needs `npm run build`)', () => {
+describe.skipIf(skipWhenMissing('the band-tunnel bin tests', built ? [] : ['packages/tunnel/dist/cli.js (npm run build)']))('band-tunnel bin', () => {
   it('prints only the URL on stdout once ready and exits 0 on SIGINT', async () => {
     const { child } = runCli(['--url', 'http://127.0.0.1:9'], { BAND_CLOUDFLARED_PATH: fakeCloudflaredPath });
     const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];

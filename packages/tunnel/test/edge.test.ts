@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { chromium } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
 import { createTunnel } from '../src/index.js';
 import { type FakeEdge, fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken, startFakeEdge } from '../src/testing/index.js';
 import { baseEnv, tempDir } from './helpers.js';
@@ -153,7 +154,9 @@ describe('startFakeEdge', () => {
   });
 });
 
-describe.skipIf(!existsSync('/usr/bin/chromium'))('Chromium through the fake edge (needs /usr/bin/chromium)', () => {
+const needsChromium = existsSync('/usr/bin/chromium') ? [] : ['/usr/bin/chromium'];
+
+describe.skipIf(skipWhenMissing('the Chromium edge tests', needsChromium))('Chromium through the fake edge', () => {
   it('opens the printed https://<words>.trycloudflare.com URL like a phone would: page and WebSocket', async () => {
     const origin = await startOrigin();
     const edge = await edgeFor();

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
 import { reapOrphans } from '../src/index.js';
 import { isAlive } from '../src/orphans.js';
 import { harness, tempDir } from './helpers.js';
@@ -34,17 +35,23 @@ async function startParent(stateDir: string, mode: 'node' | 'setpriv' | 'no-guar
   return { parent, pid };
 }
 
-describe.skipIf(!existsSync(dist) || process.platform === 'win32')('no orphans (needs `npm run build`; POSIX only)', () => {
-  const modes: ['node' | 'setpriv', string][] = [['node', 'the Node guardian sees its pipe close']];
-  if (existsSync('/usr/bin/setpriv')) modes.push(['setpriv', 'the kernel sends the parent-death signal']);
-  it.each(modes)('cloudflared dies when its parent is SIGKILLed (guardian %s: %s)', async (mode) => {
+const needsBuild = [...(existsSync(dist) ? [] : ['packages/tunnel/dist (npm run build)']), ...(process.platform === 'win32' ? ['a POSIX system'] : [])];
+const needsSetpriv = existsSync('/usr/bin/setpriv') ? [] : ['/usr/bin/setpriv (Debian: util-linux)'];
+
+describe.skipIf(skipWhenMissing('the no-orphans tests', needsBuild))('no orphans', () => {
+  const guardianTest = (mode: 'node' | 'setpriv', why: string) => async () => {
     const stateDir = tempDir();
     const { parent, pid } = await startParent(stateDir, mode);
     expect(isAlive(pid)).toBe(true);
     parent.kill('SIGKILL');
     await once(parent, 'exit');
-    await vi.waitFor(() => expect(isAlive(pid)).toBe(false), { timeout: 10_000, interval: 50 });
-  });
+    await vi.waitFor(() => expect(isAlive(pid), why).toBe(false), { timeout: 10_000, interval: 50 });
+  };
+  it('cloudflared dies when its parent is SIGKILLed (guardian node: the Node guardian sees its pipe close)', guardianTest('node', 'the Node guardian sees its pipe close'));
+  it.skipIf(skipWhenMissing('the setpriv guardian test', needsSetpriv))(
+    'cloudflared dies when its parent is SIGKILLed (guardian setpriv: the kernel sends the parent-death signal)',
+    guardianTest('setpriv', 'the kernel sends the parent-death signal'),
+  );
 
   it('without a guardian the leftover is reaped by pid + marker on the next start', async () => {
     const stateDir = tempDir();
