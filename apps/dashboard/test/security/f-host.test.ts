@@ -1,8 +1,10 @@
 // Attack matrix group F (Host header, DNS rebinding, proxy headers, loopback trust) against the real server.
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { computeHelloProof } from '@band/auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reportMissing } from '../../../../tooling/testing/prerequisites.js';
 import {
   type Band,
   SIDE_EFFECT_BODY,
@@ -29,6 +31,30 @@ afterEach(() => {
 
 const bearer = () => ({ authorization: `Bearer ${band.token()}` });
 const healthAs = (port: number, headers: Record<string, string>) => http(port, { path: '/api/trpc/health', headers });
+
+
+/** The local addresses listening on `port`, from /proc/net/tcp and tcp6; undefined without /proc (not Linux). */
+function listeningAddresses(port: number): string[] | undefined {
+  const addresses = new Set<string>();
+  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+    let table: string;
+    try {
+      table = readFileSync(file, 'utf8');
+    } catch {
+      if (v6) continue;
+      return undefined;
+    }
+    for (const line of table.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || !local) continue; // 0A: LISTEN
+      const [hex, portHex] = local.split(':');
+      if (Number.parseInt(portHex!, 16) !== port) continue;
+      if (!v6) addresses.add(Buffer.from(hex!, 'hex').reverse().join('.'));
+      else addresses.add(hex === '00000000000000000000000001000000' ? '::1' : hex === '0'.repeat(32) ? '::' : hex!);
+    }
+  }
+  return [...addresses].sort();
+}
 
 describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
   it('F1: Host: evil.example:<port> with no cookie → 403 before auth, minimal body', async () => {
@@ -112,8 +138,14 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
   });
 
   it('F12: the local listener is bound to loopback only, never 0.0.0.0', async () => {
+    // What the kernel says is listening on the port: 127.0.0.1 (or ::1) only.
+    const listening = listeningAddresses(band.port);
+    if (listening === undefined) reportMissing('F12 needs /proc/net/tcp (Linux) to read the bound address');
+    else expect(listening).toEqual(['127.0.0.1']);
+    // And from the outside: another interface's address does not reach it.
     const external = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
-    if (external) {
+    if (!external) reportMissing('F12 needs a non-loopback IPv4 interface to connect from');
+    else {
       const reached = await new Promise<boolean>((resolve) => {
         const s = connect(band.port, external.address);
         s.on('connect', () => { s.destroy(); resolve(true); });
