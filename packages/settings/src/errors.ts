@@ -14,6 +14,8 @@ export type SettingsErrorCode =
 
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
+  /** The message without the `fix:` line. */
+  readonly problem: string;
   constructor(
     readonly code: SettingsErrorCode,
     message: string,
@@ -23,7 +25,26 @@ export class SettingsError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`${message}\n  fix: ${hint}`, options);
+    this.problem = message;
   }
+
+  /**
+   * The problem and the fix with no absolute path: every path under `home` is shown relative to it
+   * (`settings.json`), `home` itself as `BAND_HOME`, and the user's home directory as `~`. For clients that must
+   * not learn where Band lives on disk (a phone through the tunnel).
+   */
+  withoutPaths(home: string, userHome?: string): { problem: string; hint: string } {
+    const scrub = (text: string) => hidePaths(text, home, userHome);
+    return { problem: scrub(this.problem), hint: scrub(this.hint) };
+  }
+}
+
+function hidePaths(text: string, home: string, userHome: string | undefined): string {
+  const trimmed = home.replace(/[\\/]+$/, '');
+  let out = trimmed ? text.split(`${trimmed}/`).join('').split(`${trimmed}\\`).join('').split(trimmed).join('BAND_HOME') : text;
+  const user = userHome?.replace(/[\\/]+$/, '');
+  if (user) out = out.split(user).join('~');
+  return out;
 }
 
 export function invalidJson(file: string, cause: unknown): SettingsError {

@@ -11,7 +11,15 @@ export { loadSettings } from './load-settings.js';
 export type { LoadSettingsOptions, SettingsEvents, SettingsLogger, SettingsStore } from './load-settings.js';
 
 // Schema
-export { settingsSchema, codingAgentConfigSchema, tunnelSettingsSchema, settingsKeys, TOKEN_SECRET_PATTERN } from './schema.js';
+export {
+  settingsSchema,
+  codingAgentConfigSchema,
+  tunnelSettingsSchema,
+  settingsKeys,
+  remoteSettableKeys,
+  isLocalOnlySetting,
+  TOKEN_SECRET_PATTERN,
+} from './schema.js';
 
 // Token
 export { generateTokenSecret, isTokenSecret, readTokenSecret } from './token.js';

@@ -4,6 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   SettingsError,
   generateTokenSecret,
+  isLocalOnlySetting,
+  remoteSettableKeys,
+  settingsKeys,
   loadSettings,
   readTokenSecret,
   redactSettings,
@@ -375,5 +378,42 @@ describe('helpers', () => {
     expect(resolveBandHome({ BAND_HOME: '/x/y' })).toBe('/x/y');
     expect(resolveBandHome({ HOME: '/h' })).toMatch(/\.band$/);
     expect(resolveBandHome({ BAND_HOME: '  ' })).toMatch(/\.band$/);
+  });
+
+  it('only dashboard preferences are remote-settable; binaries, ports, tunnel, token and worktreesDir are local-only', () => {
+    for (const path of [
+      'tunnel',
+      'tunnel.cloudflaredPath',
+      'tunnel.mode',
+      'tunnel.hostname',
+      'tunnel.tokenFile',
+      'codingAgents',
+      'codingAgents.0.command',
+      'webServerPort',
+      'tokenSecret',
+      'worktreesDir',
+      'autoStartTunnel',
+      'somethingNew',
+    ]) {
+      expect(isLocalOnlySetting(path), path).toBe(true);
+    }
+    for (const path of ['notifications.soundOnNeedsAttention', 'notifications', 'defaultCodingAgent', 'labels']) {
+      expect(isLocalOnlySetting(path), path).toBe(false);
+    }
+    expect(settingsKeys.filter((k) => !isLocalOnlySetting(k))).toEqual([...remoteSettableKeys]);
+  });
+
+  it('withoutPaths() shows a settings error with no absolute path (for remote clients)', async () => {
+    await using tmp = await tempBandHome();
+    await using store = await loadSettings({ home: tmp.home });
+    const error = await expectSettingsError(store.set('webServerPort', 70000), 'INVALID_FIELD', 'webServerPort');
+    expect(error.message).toContain(tmp.home);
+    const shown = error.withoutPaths(tmp.home, '/nonexistent-user-home');
+    expect(`${shown.problem} ${shown.hint}`).not.toContain(tmp.home);
+    expect(shown.problem).toBe('settings.json: field "webServerPort" must be at most 65535.');
+    expect(shown.hint).toContain('settings.json');
+    const io = new SettingsError('IO', `Cannot access ${tmp.home}: EACCES`, tmp.home, `check the permissions of ${tmp.home}`);
+    expect(io.withoutPaths(tmp.home).problem).toBe('Cannot access BAND_HOME: EACCES');
+    expect(new SettingsError('IO', 'x /home/u/y', '/home/u/.band/settings.json', 'h').withoutPaths('/home/u/.band', '/home/u').problem).toBe('x ~/y');
   });
 });
