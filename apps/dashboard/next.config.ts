@@ -1,10 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {
-  // The custom server (server.ts) sets every security header itself, before Next runs.
+  // The custom server (@band/server) sets every security header itself, before Next runs.
   poweredByHeader: false,
   reactStrictMode: true,
   devIndicators: false,
+  // A self-contained build (.next/standalone: the app plus only the node_modules files it needs), which
+  // @band/server copies and ships, so installing Band never runs `next build` nor installs all of Next.
+  output: 'standalone',
+  outputFileTracingRoot: fileURLToPath(new URL('../..', import.meta.url)),
   // Nothing is fetched at build or run time; images are inline SVG.
   images: { unoptimized: true },
   typescript: {

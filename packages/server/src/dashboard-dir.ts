@@ -1,5 +1,6 @@
-// Where the dashboard's prebuilt Next output lives. An installed @band/server carries it in `dashboard/`
-// (copied there by this package's build); in the Band repository the Next project is apps/dashboard.
+// Where the dashboard's prebuilt Next output lives. An installed @band/server carries it in `dashboard/` (Next's
+// standalone output, copied there by this package's build, so the app is at dashboard/apps/dashboard and its
+// traced node_modules at dashboard/node_modules); in the Band repository the Next project is apps/dashboard.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ export interface DashboardDirOptions {
 export function resolveDashboardDir(options: DashboardDirOptions = {}): string {
   const env = options.env ?? process.env;
   if (env.BAND_DASHBOARD_DIR) return env.BAND_DASHBOARD_DIR;
-  const shipped = join(packageRoot, 'dashboard');
+  const shipped = join(packageRoot, 'dashboard', 'apps', 'dashboard');
   const repository = join(packageRoot, '..', '..', 'apps', 'dashboard');
   const inRepository = existsSync(join(repository, 'next.config.ts'));
   if (options.dev && inRepository) return repository;

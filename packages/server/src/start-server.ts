@@ -8,6 +8,7 @@ import { createGate, type Gate, type ListenerKind } from '@band/auth';
 import { createBandApi, type BandApi, type Logger } from '@band/api';
 import { loadSettings, resolveBandHome, type SettingsStore } from '@band/settings';
 import { resolveDashboardDir } from './dashboard-dir.js';
+import { type LoadedNext, loadNext } from './load-next.js';
 
 export interface StartServerOptions {
   /** @default BAND_HOME or ~/.band */
@@ -94,7 +95,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
 
     // --- Next ---
     // Next is loaded lazily so that `band --version` and library users never pay for it.
-    const { default: next } = await import('next');
     // Node's defaults (60 s, checked every 30 s) let a few slow clients hold sockets for a minute.
     const headersTimeout = options.headersTimeoutMs ?? 10_000;
     const serverOptions = {
@@ -104,9 +104,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     };
     const localServer = createServer(serverOptions);
     const dashboardDir = options.dashboardDir ?? resolveDashboardDir({ dev, env });
-    const app = next({ dev, dir: dashboardDir, hostname: 'localhost', port, httpServer: localServer });
-    const handleNext = app.getRequestHandler();
+    let app: ReturnType<LoadedNext['next']>;
     try {
+      const { next, conf } = await loadNext(dashboardDir, dev);
+      app = next({ dev, dir: dashboardDir, conf, hostname: 'localhost', port, httpServer: localServer });
       await app.prepare();
     } catch (error) {
       throw new ServerStartError(
@@ -116,6 +117,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
         { cause: error },
       );
     }
+    const handleNext = app.getRequestHandler();
     cleanups.push(() => app.close());
 
     // --- api ---
