@@ -10,15 +10,12 @@ import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readInstanceRecord } from '../src/instance-lock.js';
 import { resolveDesktopPaths } from '../src/paths.js';
 import { isProcessAlive, listDescendants } from '../src/process-tree.js';
-import { SLOW, tempDir } from './helpers.js';
+import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
+import { missingServerBuild, SLOW, tempDir } from './helpers.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(APP_DIR, 'bin', 'band-desktop.js');
 const FAKE_BROWSER = fileURLToPath(new URL('./fixtures/fake-browser.mjs', import.meta.url));
-const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
-const SERVER = fileURLToPath(new URL('../../../packages/server/', import.meta.url));
-const isDashboardBuilt = existsSync(join(SERVER, 'dist', 'index.js')) && existsSync(join(DASHBOARD, '.next', 'BUILD_ID'));
-if (!isDashboardBuilt) process.stderr.write('band-desktop signal tests skipped: build apps/dashboard first (npm run build)\n');
 
 function start(args: string[], env: Record<string, string> = {}) {
   let output = '';
@@ -73,7 +70,7 @@ describe('band-desktop', () => {
     expect(run.output()).toContain('Electron is not available');
   });
 
-  describe.skipIf(!isDashboardBuilt)('with the real server', () => {
+  describe.skipIf(skipWhenMissing('the band-desktop tests with the real server', missingServerBuild()))('with the real server', () => {
     it('a second launch attaches with a pairing link; Ctrl+C on the first stops everything', async () => {
       const home = join(await tempDir(), 'home');
       const dir = await tempDir();
@@ -92,7 +89,7 @@ describe('band-desktop', () => {
       const pidsFile = join(dir, 'pids.json');
       const second = start(['--home', home], { BAND_BROWSER: FAKE_BROWSER, FAKE_BROWSER_ARGS_FILE: argsFile, FAKE_BROWSER_PIDS_FILE: pidsFile });
       const args = await vi.waitFor(async () => JSON.parse(await readFile(argsFile, 'utf8')) as string[], { ...SLOW, timeout: 60_000 });
-      expect(args).toContainEqual(expect.stringMatching(new RegExp(`^--app=${record.url}/pair#c=[\\w-]+$`)));
+      expect(args).toContainEqual(expect.stringMatching(new RegExp(`^--app=http://127\\.0\\.0\\.1:${new URL(record.url!).port}/pair#c=[\\w-]+$`)));
       const token = JSON.parse(await readFile(join(home, 'settings.json'), 'utf8')).tokenSecret as string;
       expect(args.join(' ')).not.toContain(token);
       // Its window closes (the user closes it): the second app quits and leaves the server running.

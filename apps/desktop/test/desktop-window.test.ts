@@ -2,7 +2,6 @@
 // virtual X display. Nothing is faked except cloudflared (the tunnel package's fake).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +15,13 @@ import { findChromiumBrowser } from '../src/browser-discovery.js';
 import { readInstanceRecord } from '../src/instance-lock.js';
 import { resolveDesktopPaths } from '../src/paths.js';
 import { isProcessAlive, listDescendants } from '../src/process-tree.js';
-import { tempDir } from './helpers.js';
+import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
+import { missingServerBuild, tempDir } from './helpers.js';
 import { closeWindowByKeyboard, findWindow, missingX11Tools, screenshot, startXvfb, xdotool } from './x11.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(APP_DIR, 'bin', 'band-desktop.js');
 const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
-const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
-const SERVER = fileURLToPath(new URL('../../../packages/server/', import.meta.url));
 
 function browserOrUndefined() {
   try {
@@ -33,15 +31,9 @@ function browserOrUndefined() {
   }
 }
 
-// These need a display server, a browser and the built dashboard (its Next build is the dashboard's own job).
-// Each missing piece is named so a skip is never silent.
-const missing = [
-  ...missingX11Tools(),
-  ...(browserOrUndefined() ? [] : ['a Chromium-family browser']),
-  ...(existsSync(join(SERVER, 'dist', 'index.js')) ? [] : ['packages/server/dist (npm run build)']),
-  ...(existsSync(join(DASHBOARD, '.next', 'BUILD_ID')) ? [] : ['apps/dashboard/.next (npm run build)']),
-];
-if (missing.length > 0) process.stderr.write(`desktop-window tests skipped: missing ${missing.join(', ')}\n`);
+// These need a display server, a browser and the built server (its Next build is the dashboard's own job).
+// Outside CI a missing piece skips them, named; in CI it fails the run.
+const missing = [...missingX11Tools(), ...(browserOrUndefined() ? [] : ['a Chromium-family browser']), ...missingServerBuild()];
 
 let lastOutput = () => '';
 
@@ -113,7 +105,7 @@ async function describePids(pids: number[]): Promise<string[]> {
   return Promise.all(pids.map(async (pid) => `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '?')).replace(/\0/g, ' ').slice(0, 120)}`));
 }
 
-describe.skipIf(missing.length > 0)('band-desktop in a real window (Xvfb)', () => {
+describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desktop in a real window (Xvfb)', () => {
   beforeAll(() => {
     // The test drives the built app; build it so the test never runs stale code.
     const build = spawnSync(process.execPath, [join(APP_DIR, '../../node_modules/tsup/dist/cli-default.js')], { cwd: APP_DIR, encoding: 'utf8' });

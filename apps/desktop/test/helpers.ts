@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,3 +63,14 @@ export function createFakeShell(options: { supportsMenu?: boolean; failOpen?: Er
 
 /** For vi.waitFor on a machine shared by many busy processes: child processes can take seconds to start. */
 export const SLOW = { timeout: 20_000, interval: 25 } as const;
+
+const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../../packages/server/', import.meta.url));
+
+/** What the real Band server (@band/server and the dashboard's Next build) still needs built; empty when it can run. */
+export function missingServerBuild(): string[] {
+  return [
+    ...(existsSync(join(SERVER, 'dist', 'index.js')) ? [] : ['packages/server/dist (npm run build)']),
+    ...(existsSync(join(DASHBOARD, '.next', 'BUILD_ID')) ? [] : ['apps/dashboard/.next (npm run build)']),
+  ];
+}

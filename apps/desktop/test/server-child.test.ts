@@ -1,7 +1,6 @@
 // The real server child (dist/server-child.js → @band/server) driven over IPC, without a window.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,17 +8,13 @@ import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { isProcessAlive, listDescendants } from '../src/process-tree.js';
 import { startServerProcess } from '../src/server-process.js';
 import type { ServerChildMessage } from '../src/server-protocol.js';
-import { tempDir } from './helpers.js';
+import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
+import { missingServerBuild, tempDir } from './helpers.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(APP_DIR, 'dist', 'server-child.js');
-const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
-const SERVER = fileURLToPath(new URL('../../../packages/server/', import.meta.url));
-// The real server needs the dashboard's build (@band/server + the Next output); say so rather than skip silently.
-const isDashboardBuilt = existsSync(join(SERVER, 'dist', 'index.js')) && existsSync(join(DASHBOARD, '.next', 'BUILD_ID'));
-if (!isDashboardBuilt) process.stderr.write('server-child tests skipped: build apps/dashboard first (npm run build)\n');
 
-describe.skipIf(!isDashboardBuilt)('server-child (the real Band server)', () => {
+describe.skipIf(skipWhenMissing('the server-child tests', missingServerBuild()))('server-child (the real Band server)', () => {
   beforeAll(() => {
     const build = spawnSync(process.execPath, [join(APP_DIR, '../../node_modules/tsup/dist/cli-default.js')], { cwd: APP_DIR, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
@@ -29,7 +24,8 @@ describe.skipIf(!isDashboardBuilt)('server-child (the real Band server)', () => 
     const home = join(await tempDir(), 'home');
     const server = await startServerProcess({ entry: ENTRY, home, port: 0 });
     onTestFinished(() => server.stop());
-    expect(server.signInUrl).toMatch(new RegExp(`^${server.url}/pair#c=[\\w-]+$`));
+    // Pairing links name 127.0.0.1, not localhost (which may resolve to ::1 first).
+    expect(server.signInUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/pair#c=[\\w-]+$`));
     const second = await server.createSignInUrl();
     expect(second).not.toBe(server.signInUrl);
     // Without the pairing code nobody is signed in.
