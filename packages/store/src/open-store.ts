@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, lstatSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { databaseCorrupt, databaseTooNew, openFailed, StoreError, toStoreError } from './errors.js';
@@ -45,6 +45,38 @@ export interface Store {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** The database file and its SQLite companions: every one is 0600. */
+const COMPANION_SUFFIXES = ['', '-wal', '-shm', '-journal'];
+
+/** Creates an empty file with mode 0600 (exactly: the umask is undone by fchmod). An existing file is left alone. */
+function createPrivateFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return; // another process created it meanwhile
+    throw error;
+  }
+  try {
+    if (process.platform !== 'win32') fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** chmod 0600 the database and its -wal/-shm/-journal files when group or others may read them (a file from an older Band). */
+function restrictModes(path: string): void {
+  if (process.platform === 'win32') return;
+  for (const suffix of COMPANION_SUFFIXES) {
+    try {
+      const info = lstatSync(path + suffix);
+      if (info.isFile() && (info.mode & 0o077) !== 0) chmodSync(path + suffix, 0o600);
+    } catch {
+      // Missing (the usual case for the companions), or a filesystem without modes.
+    }
+  }
+}
+
 export const storeDefaults = Object.freeze({ busyTimeoutMs: 5_000 });
 
 /**
@@ -68,6 +100,11 @@ export function openStore(file: string, options: StoreOptions = {}): Store {
   let db: Db;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Chat history and prompts are private. A new database file is created 0600 before SQLite opens it, because
+    // SQLite gives the -wal, -shm and -journal files it creates the mode of the database file (chmod after the
+    // open was too late: journal_mode=WAL had already made them 0644). Existing files that are too open are fixed.
+    if (!existed) createPrivateFile(path);
+    restrictModes(path);
     db = new Database(path, { timeout: busyTimeoutMs });
   } catch (error) {
     throw openFailed(path, error);
@@ -96,14 +133,6 @@ export function openStore(file: string, options: StoreOptions = {}): Store {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
 
     migrate(db, path, migrations, now);
-    if (!existed) {
-      try {
-        // Chat history and prompts are private; the -wal/-shm files inherit this mode from the database file.
-        chmodSync(path, 0o600);
-      } catch {
-        // Best effort (e.g. a filesystem without modes).
-      }
-    }
   } catch (error) {
     db.close();
     throw toStoreError(error, path);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +33,33 @@ describe('openStore', () => {
     expect(applied).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
     raw.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('band.db, band.db-wal and band.db-shm are 0600 from the first open, whatever the umask (issue 16, finding 8)', () => {
+    const previous = process.umask(0o022); // the usual umask, which made the -wal and -shm files 0644
+    try {
+      const file = join(tempDir(), 'band.db');
+      const store = openStore(file);
+      store.projects.create({ name: 'app', path: '/r/app', defaultBranch: 'main' }); // a write: the WAL is in use
+      for (const name of [file, `${file}-wal`, `${file}-shm`]) {
+        expect(existsSync(name), name).toBe(true);
+        expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
+      }
+      store.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('an existing database whose files are readable by others is made 0600 at open', () => {
+    const file = join(tempDir(), 'band.db');
+    openStore(file).close();
+    chmodSync(file, 0o644);
+    writeFileSync(`${file}-wal`, '');
+    chmodSync(`${file}-wal`, 0o644);
+    const store = openStore(file);
+    for (const name of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
+    store.close();
   });
 
   it('enforces foreign keys: a workspace of an unknown project is refused', () => {
