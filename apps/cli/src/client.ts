@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { type Connection, describeTokenSource } from './config.js';
 import { authHeaders, wsUrl } from './transport.js';
 import { CliError } from './errors.js';
-export { verifyServer, verifyServerOnce } from './server-proof.js';
+export { pinConnection, verifyServer, verifyServerOnce } from './server-proof.js';
 
 export type BandClient = TRPCClient<AppRouter>;
 

@@ -10,7 +10,7 @@ export type OutputFormat = 'text' | 'json';
 export type TokenSource = { kind: 'env'; name: 'BAND_TOKEN' } | { kind: 'settings'; file: string } | { kind: 'none'; reason: string };
 
 export interface Connection {
-  /** Base URL without a trailing slash, e.g. http://localhost:3456 */
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:3456 */
   serverUrl: string;
   serverUrlSource: 'BAND_SERVER_URL' | 'settings' | 'default';
   home: string;
@@ -54,7 +54,7 @@ function normalizeServerUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new CliError('USAGE', `BAND_SERVER_URL is not a URL: ${value}`, { hint: 'Use e.g. http://localhost:3456 or https://band.example.com' });
+    throw new CliError('USAGE', `BAND_SERVER_URL is not a URL: ${value}`, { hint: 'Use e.g. http://127.0.0.1:3456 or https://band.example.com' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new CliError('USAGE', `BAND_SERVER_URL must be http:// or https://, not ${url.protocol}`);
@@ -77,7 +77,9 @@ export async function resolveConnection(env: NodeJS.ProcessEnv): Promise<Connect
     serverUrlSource = 'BAND_SERVER_URL';
   } else {
     const port = await portFromSettings(home);
-    serverUrl = `http://localhost:${port ?? DEFAULT_PORT}`;
+    // 127.0.0.1, not `localhost`: the name may resolve to [::1] first, where another local user could listen
+    // (issue 16 #1). Band always binds 127.0.0.1.
+    serverUrl = `http://127.0.0.1:${port ?? DEFAULT_PORT}`;
     serverUrlSource = port ? 'settings' : 'default';
   }
 
@@ -108,7 +110,7 @@ export function assertSafeTransport(connection: Pick<Connection, 'serverUrl' | '
   const url = new URL(connection.serverUrl);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new CliError('INSECURE_TRANSPORT', `Refusing to send the Band token over plain HTTP to ${url.host}`, {
-      hint: 'Use the https:// tunnel URL (band tunnel start on the server machine), or an http://localhost URL on the same machine.',
+      hint: 'Use the https:// tunnel URL (band tunnel start on the server machine), or an http://127.0.0.1 URL on the same machine.',
     });
   }
 }

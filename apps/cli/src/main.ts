@@ -104,8 +104,9 @@ program.hook('preAction', async (_root, action) => {
   if (OFFLINE_COMMANDS.has(top)) return;
   assertSafeTransport(connection);
   clientModule = await import('./client.js');
-  // Before the first request that carries the token: a plain-http server must prove it is ours (F11).
-  await clientModule.verifyServerOnce(connection);
+  // Before the first request that carries the token: a plain-http server must prove it is ours (F11), on the very
+  // address we reached; every later request goes to that address (issue 16 #1).
+  connection = clientModule.pinConnection(connection, await clientModule.verifyServerOnce(connection));
   handle = clientModule.createBandClient(connection, {
     onDisconnect: () => err.progress('Connection lost; reconnecting…'),
     onReconnect: () => err.progress('Reconnected.'),

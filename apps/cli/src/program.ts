@@ -21,7 +21,7 @@ export const VERSION: string = packageJson.version;
 export const OFFLINE_COMMANDS = new Set(['start', 'completion']);
 
 export const ENVIRONMENT_HELP: ReadonlyArray<readonly [string, string]> = [
-  ['BAND_SERVER_URL', 'server to talk to (default http://localhost:<webServerPort from settings.json, else 3456>)'],
+  ['BAND_SERVER_URL', 'server to talk to (default http://127.0.0.1:<webServerPort from settings.json, else 3456>)'],
   ['BAND_TOKEN', 'the token (default: tokenSecret from $BAND_HOME/settings.json); never accepted as a flag'],
   ['BAND_OUTPUT', 'default output format, text or json (--output wins)'],
   ['BAND_HOME', 'Band home directory (default ~/.band)'],

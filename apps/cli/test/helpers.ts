@@ -6,7 +6,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeHelloProof } from '@band/auth';
+import { computeHelloProof, formatSocketAddress } from '@band/auth';
 import type { BandServer } from '@band/server';
 
 export const BAND_BIN = fileURLToPath(new URL('../bin/band.js', import.meta.url));
@@ -153,11 +153,13 @@ export async function startDroppingProxy(target: { port: number; url: string; to
   const rewriteOrigin = options.rewriteOrigin ?? true;
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
-    // A trusted proxy that changes the Host vouches for the server itself (the server's proof is bound to its Host).
+    // A trusted proxy that changes the Host vouches for the server itself (the server's proof is bound to its Host
+    // and to the address the client reached, which is the proxy's).
     const hello = /^\/auth\/hello\?n=([0-9a-f]{32,128})$/.exec(req.url ?? '');
     if (hello) {
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ proof: computeHelloProof(target.token, hello[1]!, req.headers.host ?? '') }));
+      const address = formatSocketAddress(req.socket.localAddress, req.socket.localPort);
+      res.end(JSON.stringify({ proof: computeHelloProof(target.token, hello[1]!, req.headers.host ?? '', address), address, v: 2 }));
       return;
     }
     const upstream = http.request(

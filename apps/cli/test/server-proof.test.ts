@@ -1,10 +1,10 @@
 // F11 in-process: the hello check itself (timeouts, https, caching) against small local servers.
 import http, { type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { computeHelloProof } from '@band/auth';
+import { computeHelloProof, formatSocketAddress } from '@band/auth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliError } from '../src/errors.js';
-import { needsServerProof, verifyServer, verifyServerOnce } from '../src/server-proof.js';
+import { needsServerProof, pinConnection, verifyServer, verifyServerOnce } from '../src/server-proof.js';
 
 const TOKEN = 'a'.repeat(64);
 const servers: Server[] = [];
@@ -29,11 +29,17 @@ async function serve(handler: http.RequestListener): Promise<{ url: string; seen
 
 const conn = (serverUrl: string, token: string | null = TOKEN) => ({ serverUrl, token, tokenSource: { kind: 'env' as const, name: 'BAND_TOKEN' as const } });
 
-/** A fake Band that answers /auth/hello with the right proof for its Host. */
+const nonceOf = (req: http.IncomingMessage) => new URL(req.url ?? '/', 'http://x').searchParams.get('n') ?? '';
+const localOf = (req: http.IncomingMessage) => formatSocketAddress(req.socket.localAddress, req.socket.localPort);
+
+/** What Band answers: the proof for the nonce, the Host and its own end of the connection. */
+const bandAnswer = (token: string, req: http.IncomingMessage, address = localOf(req)) =>
+  JSON.stringify({ proof: computeHelloProof(token, nonceOf(req), req.headers.host ?? '', address), address, v: 2 });
+
+/** A fake Band that answers /auth/hello with the right proof for its Host and address. */
 const honest: http.RequestListener = (req, res) => {
-  const n = new URL(req.url ?? '/', 'http://x').searchParams.get('n') ?? '';
   res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify({ proof: computeHelloProof(TOKEN, n, req.headers.host ?? '') }));
+  res.end(bandAnswer(TOKEN, req));
 };
 
 async function failure(promise: Promise<unknown>): Promise<CliError> {
@@ -52,20 +58,54 @@ describe('server proof before the token (F11)', () => {
   });
 
   it('refuses a proof made for another token or another Host', async () => {
-    const other = await serve((req, res) => {
-      const n = new URL(req.url ?? '/', 'http://x').searchParams.get('n') ?? '';
-      res.end(JSON.stringify({ proof: computeHelloProof('b'.repeat(64), n, req.headers.host ?? '') }));
-    });
+    const other = await serve((req, res) => res.end(bandAnswer('b'.repeat(64), req)));
     const e = await failure(verifyServer(conn(other.url)));
     expect(e.code).toBe('SERVER_UNVERIFIED');
     expect(e.exitCode).toBe(7);
     expect(e.message).toMatch(/is not your Band server .*the token was not sent/);
     expect(e.hint).toContain('BAND_TOKEN');
-    const relay = await serve((req, res) => {
-      const n = new URL(req.url ?? '/', 'http://x').searchParams.get('n') ?? '';
-      res.end(JSON.stringify({ proof: computeHelloProof(TOKEN, n, 'localhost:3456') }));
+    const otherHost = await serve((req, res) => {
+      res.end(JSON.stringify({ proof: computeHelloProof(TOKEN, nonceOf(req), 'localhost:3456', localOf(req)), address: localOf(req), v: 2 }));
     });
-    expect((await failure(verifyServer(conn(relay.url)))).code).toBe('SERVER_UNVERIFIED');
+    expect((await failure(verifyServer(conn(otherHost.url)))).code).toBe('SERVER_UNVERIFIED');
+  });
+
+  it('issue 16 #1: refuses a proof relayed from another address (the real server saw another local address) and says so', async () => {
+    const real = await serve(honest);
+    const realPort = Number(new URL(real.url).port);
+    // The squatter forwards the CLI's hello, Host untouched, to the real server and relays its answer.
+    const squatter = await serve((req, res) => {
+      http.get({ host: '127.0.0.1', port: realPort, path: req.url, headers: { host: req.headers.host ?? '' }, agent: false }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+    });
+    const e = await failure(verifyServer(conn(squatter.url)));
+    expect(e.code).toBe('SERVER_UNVERIFIED');
+    expect(e.exitCode).toBe(7);
+    expect(e.message).toContain(`it relayed a proof made for another address (127.0.0.1:${realPort})`);
+    expect(squatter.seen.every((h) => h.authorization === undefined)).toBe(true);
+    // The same answer for the squatter's own address would have passed: the address is what failed it.
+    const forged = await serve((req, res) => res.end(bandAnswer(TOKEN, req, `127.0.0.1:${realPort}`)));
+    expect((await failure(verifyServer(conn(forged.url)))).message).toMatch(/relayed a proof made for another address/);
+  });
+
+  it('refuses an older server whose proof names no address (v1), with a hint to upgrade', async () => {
+    const old = await serve((_req, res) => res.end(JSON.stringify({ proof: 'ab'.repeat(32) })));
+    const e = await failure(verifyServer(conn(old.url)));
+    expect(e.message).toMatch(/older \/auth\/hello proof/);
+    expect(e.hint).toMatch(/Upgrade the Band server/);
+  });
+
+  it('returns the verified address; a host name is pinned to it, an IP literal is kept', async () => {
+    const s = await serve(honest);
+    const port = new URL(s.url).port;
+    expect(await verifyServer(conn(s.url))).toEqual({ address: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` });
+    const verified = { address: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` };
+    expect(pinConnection({ serverUrl: `http://localhost:${port}` }, verified).serverUrl).toBe(`http://127.0.0.1:${port}`);
+    expect(pinConnection({ serverUrl: `http://localhost:${port}` }, { address: `[::1]:${port}`, url: `http://[::1]:${port}` }).serverUrl).toBe(`http://[::1]:${port}`);
+    expect(pinConnection({ serverUrl: `http://127.0.0.1:${port}` }, verified).serverUrl).toBe(`http://127.0.0.1:${port}`);
+    expect(pinConnection({ serverUrl: 'https://abc.trycloudflare.com' }, undefined).serverUrl).toBe('https://abc.trycloudflare.com');
   });
 
   it('refuses non-Band answers: HTML, empty JSON, a short proof, a redirect, a 500', async () => {
@@ -121,14 +161,9 @@ describe('server proof before the token (F11)', () => {
     expect(needsServerProof(conn('https://abc.trycloudflare.com'))).toBe(false);
     expect(needsServerProof(conn('http://127.0.0.1:3456', null))).toBe(false);
     expect(needsServerProof(conn('http://localhost:3456'))).toBe(true);
-    let calls = 0;
-    const fetch = (async () => {
-      calls += 1;
-      throw new Error('must not be called');
-    }) as typeof globalThis.fetch;
-    await verifyServer(conn('https://abc.trycloudflare.com'), { fetch });
-    await verifyServer(conn('http://127.0.0.1:1', null), { fetch });
-    expect(calls).toBe(0);
+    // Neither touches the network (port 1 would refuse; the tunnel host does not resolve here).
+    expect(await verifyServer(conn('https://abc.trycloudflare.com'))).toBeUndefined();
+    expect(await verifyServer(conn('http://127.0.0.1:1', null))).toBeUndefined();
   });
 
   it('checks once per process', async () => {

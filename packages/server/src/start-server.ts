@@ -4,18 +4,24 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createGate, type Gate, type ListenerKind } from '@band/auth';
+import { createClientErrorHandler, createGate, type Gate, type ListenerKind } from '@band/auth';
 import { createBandApi, type BandApi, type Logger } from '@band/api';
 import { loadSettings, resolveBandHome, type SettingsStore } from '@band/settings';
 import { resolveDashboardDir } from './dashboard-dir.js';
 import { type LoadedNext, loadNext } from './load-next.js';
+import { LoopbackListenError, listenOnLoopbacks, originsFor } from './loopback-listeners.js';
 
 export interface StartServerOptions {
   /** @default BAND_HOME or ~/.band */
   home?: string;
   /** Overrides `webServerPort` from settings.json; 0 picks a free port (tests). */
   port?: number;
-  /** @default '127.0.0.1' — never a public interface: remote access goes through the tunnel. */
+  /**
+   * Listen on this one address only. By default Band listens on both loopbacks, `127.0.0.1` and `[::1]`, and refuses
+   * to start when either is taken (issue 16 #1: a process on `[::1]:<port>` would receive what clients send to
+   * `localhost:<port>`). Never a public interface: remote access goes through the tunnel.
+   * @default both loopbacks
+   */
   host?: string;
   /** Next dev mode (HMR); needs the dashboard's sources, so only in this repository. @default false */
   dev?: boolean;
@@ -34,8 +40,10 @@ export interface StartServerOptions {
 }
 
 export interface BandServer extends AsyncDisposable {
-  /** Base URL of the local listener, e.g. http://localhost:3456 */
+  /** Base URL of the local listener, naming the address actually bound: http://127.0.0.1:3456 */
   url: string;
+  /** Every local origin that reaches this server (`http://127.0.0.1:<port>`, `http://[::1]:<port>`, `http://localhost:<port>`). */
+  origins: readonly string[];
   port: number;
   home: string;
   settings: SettingsStore;
@@ -71,7 +79,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
   const logger = options.logger ?? consoleLogger;
   const home = options.home ?? resolveBandHome(env);
   const dev = options.dev ?? false;
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host;
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
@@ -132,6 +140,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
         // Everything that arrives here is remote by construction (auth.md §3.2).
         const server = createServer(serverOptions);
         attach(server, 'tunnel');
+        server.on('clientError', createClientErrorHandler({ listener: 'tunnel', localOrigins: () => [], logger }));
         await listen(server, 0, '127.0.0.1');
         tunnelServer = server;
         const { port: tunnelPort } = server.address() as AddressInfo;
@@ -177,11 +186,42 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     attach(localServer, 'local');
 
     // --- listeners ---
+    // Both loopbacks (or the one `host`), the same handlers on each. Oversized requests (cookie bombing, issue 16
+    // #7) get a page naming the other origins instead of Node's bare 431.
+    let origins: string[] = [];
+    const onClientError = createClientErrorHandler({ listener: 'local', localOrigins: () => origins, logger });
+    localServer.on('clientError', onClientError);
+    const extraServers: Server[] = [];
+    const createIpv6 = () => {
+      const server = createServer(serverOptions);
+      attach(server, 'local');
+      server.on('clientError', onClientError);
+      extraServers.push(server);
+      return server;
+    };
+    let actualPort: number;
     try {
-      await listen(localServer, port, host);
+      if (host === undefined) {
+        const bound = await listenOnLoopbacks(localServer, createIpv6, port);
+        actualPort = bound.port;
+        origins = bound.origins;
+        if (!bound.hasIpv6) logger.debug?.(`this machine has no IPv6 loopback; listening on 127.0.0.1:${actualPort} only`);
+      } else {
+        await listen(localServer, port, host);
+        actualPort = (localServer.address() as AddressInfo).port;
+        origins = [`http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`];
+      }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') {
+      if (code === 'IPV6_IN_USE' && error instanceof LoopbackListenError) {
+        throw new ServerStartError(
+          `Port ${error.port} is taken on [::1] by another process (webServerPort in ${settings.file}): it would receive the browser cookies and the CLI token sent to localhost:${error.port}, so Band does not start`,
+          'PORT_IN_USE',
+          `Find it with \`ss -ltnp 'sport = :${error.port}'\` and stop it (it may be another user's), or choose another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
+          { cause: error },
+        );
+      }
+      if (code === 'EADDRINUSE' || code === 'IPV4_IN_USE') {
         throw new ServerStartError(
           `Port ${port} is already in use (webServerPort in ${settings.file})`,
           'PORT_IN_USE',
@@ -189,13 +229,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
           { cause: error },
         );
       }
-      throw new ServerStartError(`Could not listen on ${host}:${port}: ${(error as Error).message}`, 'LISTEN_FAILED', 'Check the host and port.', { cause: error });
+      throw new ServerStartError(`Could not listen on ${host ?? 'the loopback addresses'} port ${port}: ${(error as Error).message}`, 'LISTEN_FAILED', 'Check the host and port.', { cause: error });
     }
     cleanups.push(() => closeServer(localServer));
+    for (const server of extraServers) cleanups.push(() => closeServer(server));
     cleanups.push(() => (tunnelServer ? closeServer(tunnelServer) : undefined));
-    const actualPort = (localServer.address() as AddressInfo).port;
     gate.setLocalPort(actualPort);
-    const url = `http://localhost:${actualPort}`;
+    // The address actually bound, never `localhost`: the name may resolve to an address that is not ours (and its
+    // cookie jar is shared with every localhost dev server).
+    const url = origins[0] ?? originsFor(actualPort, false)[0]!;
 
     // --- tunnel ---
     // Started in the background: a slow or failing tunnel never keeps the local dashboard from serving.
@@ -212,6 +254,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     };
     return {
       url,
+      origins,
       port: actualPort,
       home,
       settings,
