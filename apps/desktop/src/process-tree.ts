@@ -52,6 +52,70 @@ export function listDescendants(rootPid: number, procDir = '/proc'): number[] {
   return result;
 }
 
+/** The kernel's start time of a process (clock ticks since boot): with the pid, it names one process for good. */
+export function readStartTime(pid: number, procDir = '/proc'): string | undefined {
+  try {
+    const stat = readFileSync(`${procDir}/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Field 22 (starttime); `rest` starts at field 3 (state). Zombies have exited already.
+    return rest[0] === 'Z' ? undefined : rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The processes under a root, remembered while the root runs. Once the root dies its children are re-parented
+ * and can no longer be found from it, so whoever stops a tree records it beforehand (and again as it grows).
+ * Each pid is kept with its start time, so a pid the system reuses later for someone else is never signalled.
+ */
+export class RecordedTree {
+  readonly #known = new Map<number, string>();
+  readonly rootPid: number;
+  readonly procDir: string;
+  constructor(rootPid: number, procDir = '/proc') {
+    this.rootPid = rootPid;
+    this.procDir = procDir;
+  }
+
+  /** Adds the root's current descendants. Without /proc nothing is found (the process group still reaches them). */
+  record(): void {
+    for (const pid of listDescendants(this.rootPid, this.procDir)) {
+      const start = readStartTime(pid, this.procDir);
+      if (start !== undefined && !this.#known.has(pid)) this.#known.set(pid, start);
+    }
+  }
+
+  /** The recorded processes that are still the same live processes. */
+  alive(): number[] {
+    return [...this.#known].filter(([pid, start]) => readStartTime(pid, this.procDir) === start).map(([pid]) => pid);
+  }
+}
+
+/** Live members of a process group (Band starts its children as group leaders: their own children stay in it). */
+export function listProcessGroup(pgid: number, procDir = '/proc'): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(procDir);
+  } catch {
+    return [];
+  }
+  const result: number[] = [];
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      const stat = readFileSync(`${procDir}/${pid}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // rest[0] is field 3 (state), rest[2] field 5 (pgrp).
+      if (rest[0] !== 'Z' && Number(rest[2]) === pgid) result.push(pid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return result;
+}
+
 /** True while a process with this pid exists and is not a zombie. */
 export function isProcessAlive(pid: number, procDir = '/proc'): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
 import { DesktopError, silentLogger, type Logger } from './errors.js';
-import { isProcessAlive, killTree, listDescendants, waitUntil } from './process-tree.js';
+import { isProcessAlive, killTree, listProcessGroup, RecordedTree, waitUntil } from './process-tree.js';
 import { parseChildMessage, type ServerChildMessage, type ServerParentMessage } from './server-protocol.js';
 
 export interface ServerProcessOptions {
@@ -38,6 +38,41 @@ export interface ServerProcess {
 }
 
 const TAIL_LINES = 40;
+/** How often the server's process tree is recorded while it runs (it can only be found from the server while the server lives). */
+const RECORD_INTERVAL_MS = 2_000;
+
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but is not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Stops what the server left behind once it is gone: its process group (children that stayed in it) and every
+ * process recorded under it (PTY shells call setsid() and leave the group). SIGTERM, then SIGKILL after graceMs.
+ * The group id is the server's pid, which the kernel does not hand out again while the group has members, so
+ * the group signal reaches nobody else; a recorded pid is signalled only while it is still the same process.
+ */
+async function reapLeftovers(pgid: number, tree: RecordedTree, logger: Logger, graceMs: number): Promise<void> {
+  const leftovers = () => [...new Set([...listProcessGroup(pgid), ...tree.alive()])].filter((pid) => pid !== process.pid);
+  // Without /proc (macOS) the members cannot be listed; kill(-pgid, 0) still says whether any is left.
+  const groupExists = () => signal(-pgid, 0);
+  const first = leftovers();
+  if (first.length === 0 && !groupExists()) return;
+  logger.warn(`stopping ${first.length || 'the'} process(es) the server left behind`);
+  const round = async (sig: NodeJS.Signals, waitMs: number) => {
+    signal(-pgid, sig);
+    for (const pid of leftovers()) signal(pid, sig);
+    return waitUntil(() => leftovers().length === 0 && !groupExists(), waitMs);
+  };
+  if (await round('SIGTERM', graceMs)) return;
+  if (await round('SIGKILL', 2_000)) return;
+  logger.warn(`could not stop: ${leftovers().join(', ') || `process group ${pgid}`}`);
+}
 
 /** Starts the Band server as a child process and waits until it is listening (or fails with the reason and fix). */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
@@ -82,14 +117,22 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     } else resolveFirst(message);
   });
 
+  // Record the server's process tree while it runs: once it has died (a crash, a SIGKILL) its children are
+  // re-parented and can no longer be found from it.
+  const tree = child.pid === undefined ? undefined : new RecordedTree(child.pid);
+  const recorder = setInterval(() => tree?.record(), RECORD_INTERVAL_MS);
+  recorder.unref();
+  void exited.then(() => clearInterval(recorder));
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      clearInterval(recorder);
       const pid = child.pid;
-      if (pid === undefined) return;
-      // Snapshot first: once the server exits its children are re-parented and could not be found any more.
-      const leftovers = new Set(listDescendants(pid));
-      if (child.exitCode === null && child.signalCode === null) {
+      if (pid === undefined || !tree) return;
+      const running = () => child.exitCode === null && child.signalCode === null;
+      if (running()) {
+        tree.record();
         if (child.connected) child.send({ type: 'stop' } satisfies ServerParentMessage, () => {});
         else child.kill('SIGTERM');
         const graceMs = options.stopGraceMs ?? 10_000;
@@ -97,15 +140,14 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         if ((await Promise.race([exited, timer])) === 'timeout') {
           logger.warn(`the server did not stop within ${graceMs} ms; killing its process tree`);
         }
+        // What it started during the grace period.
+        if (running()) tree.record();
+        if (isProcessAlive(pid)) await killTree(pid, { signal: 'SIGKILL', graceMs: 2_000 });
       }
-      for (const p of listDescendants(pid)) leftovers.add(p);
-      if (isProcessAlive(pid)) await killTree(pid, { signal: 'SIGKILL', graceMs: 2_000 });
-      const survivors = [...leftovers].filter((p) => isProcessAlive(p));
-      if (survivors.length > 0) {
-        logger.warn(`stopping ${survivors.length} process(es) the server left behind`);
-        await Promise.all(survivors.map((p) => killTree(p, { signal: 'SIGTERM', graceMs: 2_000 })));
-      }
-      await waitUntil(() => child.exitCode !== null || child.signalCode !== null, 2_000);
+      // Until the server is reaped it still counts as a member of its own group.
+      await waitUntil(() => !running(), 2_000);
+      // Always, whether the server stopped cleanly, was killed above, or had died before stop() was called.
+      await reapLeftovers(pid, tree, logger, 2_000);
     })();
     return stopping;
   };
@@ -153,6 +195,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       break;
   }
   const ready = outcome as Extract<ServerChildMessage, { type: 'ready' }>;
+  tree?.record();
   return {
     url: ready.url,
     port: ready.port,

@@ -32,7 +32,14 @@ async function fakeServersOf(home: string): Promise<number[]> {
   return pids.filter((pid, i) => cmdlines[i]!.includes('fake-server') && cmdlines[i]!.includes(home) && isProcessAlive(pid));
 }
 
-const grandchildOf = (home: string) => vi.waitFor(async () => Number(await readFile(join(home, 'grandchild.pid'), 'utf8')), SLOW);
+/** The fake server's two grandchildren (written before it reports ready): one in its process group, one in its own session. */
+async function grandchildrenOf(home: string): Promise<number[]> {
+  const pids = await Promise.all(['grandchild.pid', 'session-grandchild.pid'].map(async (f) => Number(await readFile(join(home, f), 'utf8'))));
+  onTestFinished(() => {
+    for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  return pids;
+}
 
 describe('launchDesktop', () => {
   it('starts the server and opens the window signed in through a one-time link, never the token', async () => {
@@ -57,10 +64,10 @@ describe('launchDesktop', () => {
   it('quitting stops the server it started and every process under it', async () => {
     const home = await tempDir();
     const { app } = await launch({ home });
-    const grandchild = await grandchildOf(home);
+    const grandchildren = await grandchildrenOf(home);
     await app.quit();
     expect(isProcessAlive(app.serverPid!)).toBe(false);
-    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(grandchildren.filter((pid) => isProcessAlive(pid))).toEqual([]);
     await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
     expect(await app.done).toEqual({ exitCode: 0 });
   });
@@ -142,12 +149,15 @@ describe('launchDesktop', () => {
     expect(app.error?.serverCode).toBe('INVALID_JSON');
   });
 
-  it('quits with an error when the server dies under the window', async () => {
+  it('quits with an error when the server dies under the window, and stops what the server left behind', async () => {
     const home = await tempDir();
     const { app, shell } = await launch({ home });
+    const grandchildren = await grandchildrenOf(home);
     process.kill(app.serverPid!, 'SIGKILL');
     expect(await app.done).toEqual({ exitCode: 1 });
     expect(await shell.windows[0]!.closed).toEqual({ byApp: true });
+    // The server's children (one still in its process group, one in its own session like a PTY shell) go too.
+    expect(grandchildren.filter((pid) => isProcessAlive(pid))).toEqual([]);
   });
 
   it('stops the server again if the window cannot be opened', async () => {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { isProcessAlive, killTree, listDescendants } from '../src/process-tree.js';
+import { isProcessAlive, killTree, listDescendants, listProcessGroup, RecordedTree } from '../src/process-tree.js';
 import { tempDir, SLOW } from './helpers.js';
 
 /** A node process that starts a grandchild and prints its pid. */
@@ -53,6 +53,38 @@ describe('listDescendants', () => {
     await stat(14, '14 (zombie) Z 11 14 14 0');
     await mkdir(join(proc, 'self'));
     expect(listDescendants(10, proc)).toEqual([11, 12]);
+  });
+});
+
+describe('RecordedTree and listProcessGroup', () => {
+  /** A stat line: pid, name, state, ppid, pgrp, then fields 6..21, then starttime (field 22). */
+  const statLine = (pid: number, state: string, ppid: number, pgrp: number, start: number) =>
+    `${pid} (node) ${state} ${ppid} ${pgrp} ${Array.from({ length: 16 }, () => '0').join(' ')} ${start} 0 0`;
+
+  it('keeps what it saw under the root after the root is gone, and drops a pid reused by another process', async () => {
+    const proc = await tempDir();
+    const stat = async (pid: number, line: string) => {
+      await mkdir(join(proc, String(pid)), { recursive: true });
+      await writeFile(join(proc, String(pid), 'stat'), line);
+    };
+    await stat(20, statLine(20, 'S', 1, 20, 100));
+    await stat(21, statLine(21, 'S', 20, 20, 101));
+    await stat(22, statLine(22, 'S', 21, 22, 102)); // its own session and group, like a PTY shell
+    const tree = new RecordedTree(20, proc);
+    tree.record();
+    expect(listProcessGroup(20, proc).sort()).toEqual([20, 21]);
+    // The root dies: its children are re-parented to init and cannot be found from it any more.
+    await rm(join(proc, '20'), { recursive: true });
+    await stat(21, statLine(21, 'S', 1, 20, 101));
+    await stat(22, statLine(22, 'S', 1, 22, 102));
+    expect(listDescendants(20, proc)).toEqual([]);
+    expect(tree.alive()).toEqual([21, 22]);
+    // 22 exits and its pid goes to an unrelated process: never signalled.
+    await stat(22, statLine(22, 'S', 1, 22, 999));
+    expect(tree.alive()).toEqual([21]);
+    await stat(21, statLine(21, 'Z', 1, 20, 101));
+    expect(tree.alive()).toEqual([]);
+    expect(listProcessGroup(20, proc)).toEqual([]);
   });
 });
 

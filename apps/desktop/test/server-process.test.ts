@@ -20,8 +20,14 @@ async function start(mode: string, extra: Partial<ServerProcessOptions> = {}) {
   return { server, home };
 }
 
-async function grandchildOf(home: string) {
-  return vi.waitFor(async () => Number(await readFile(join(home, 'grandchild.pid'), 'utf8')), SLOW);
+/** The fake server's two grandchildren (written before it reports ready): one in its process group, one in its own session. */
+async function grandchildrenOf(home: string): Promise<number[]> {
+  const pids = await Promise.all(['grandchild.pid', 'session-grandchild.pid'].map(async (f) => Number(await readFile(join(home, f), 'utf8'))));
+  // Only if the test fails half-way: never leave them behind.
+  onTestFinished(() => {
+    for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  return pids;
 }
 
 describe('startServerProcess', () => {
@@ -35,19 +41,31 @@ describe('startServerProcess', () => {
 
   it('stop() stops the server and every process under it', async () => {
     const { server, home } = await start('ok');
-    const grandchild = await grandchildOf(home);
+    const grandchildren = await grandchildrenOf(home);
+    expect(grandchildren.filter((pid) => isProcessAlive(pid))).toEqual(grandchildren);
     await server.stop();
     expect(isProcessAlive(server.pid)).toBe(false);
-    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(grandchildren.filter((pid) => isProcessAlive(pid))).toEqual([]);
     await server.stop(); // idempotent
   });
 
   it('kills the tree of a server that ignores the stop request', async () => {
     const { server, home } = await start('stubborn', { stopGraceMs: 300 });
-    const grandchild = await grandchildOf(home);
+    const grandchildren = await grandchildrenOf(home);
     await server.stop();
     expect(isProcessAlive(server.pid)).toBe(false);
-    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(grandchildren.filter((pid) => isProcessAlive(pid))).toEqual([]);
+  });
+
+  it('stops what a crashed server left behind: its process group and the processes recorded under it', async () => {
+    const { server, home } = await start('ok');
+    const grandchildren = await grandchildrenOf(home);
+    // A crash: nothing in the server gets to stop its children, which are re-parented and outlive it.
+    process.kill(server.pid, 'SIGKILL');
+    expect(await server.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(grandchildren.filter((pid) => isProcessAlive(pid))).toEqual(grandchildren);
+    await server.stop();
+    expect(grandchildren.filter((pid) => isProcessAlive(pid))).toEqual([]);
   });
 
   it('reports a start failure with the server’s code and fix', async () => {
