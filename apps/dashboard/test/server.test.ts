@@ -144,7 +144,7 @@ describe('npm start (packages/server/dist/main.js)', () => {
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     await expect.poll(() => out, { timeout: 30_000 }).toContain('/pair#c=');
-    expect(out).toMatch(/Band is running at http:\/\/localhost:\d+/);
+    expect(out).toMatch(/Band is running at http:\/\/127\.0\.0\.1:\d+/);
     const token = JSON.parse(await readFile(join(home.home, 'settings.json'), 'utf8')).tokenSecret;
     expect(out).not.toContain(token);
     child.kill('SIGTERM');

@@ -228,7 +228,7 @@ describe('B. token in URL, then cookie, then strip', () => {
     const url = band.server.createSignInUrl();
     const code = new URL(url).hash.slice(3);
     band.secrets.add(code);
-    expect(url).toBe(`http://localhost:${band.port}/pair#c=${code}`);
+    expect(url).toBe(`http://127.0.0.1:${band.port}/pair#c=${code}`);
     const page = await http(band.port, { path: '/pair', headers: navHeaders(band.host) });
     expect(page.status).toBe(200);
     expect(page.body).toContain("history.replaceState(null,'','/pair')");

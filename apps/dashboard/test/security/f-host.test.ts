@@ -131,17 +131,19 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     const host = `127.0.0.1:${band.port}`;
     const r = await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host } });
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({ proof: computeHelloProof(band.token(), nonce, host) });
+    const address = `127.0.0.1:${band.port}`; // the server's own end of this connection (issue 16 #1)
+    expect(JSON.parse(r.body)).toEqual({ proof: computeHelloProof(band.token(), nonce, host, address), address, v: 2 });
     expect(r.headers['cache-control']).toBe('no-store');
     expect((await http(band.port, { path: '/auth/hello?n=xyz', headers: { host } })).status).toBe(400);
     expect((await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host: `evil.example:${band.port}` } })).status).toBe(403);
   });
 
   it('F12: the local listener is bound to loopback only, never 0.0.0.0', async () => {
-    // What the kernel says is listening on the port: 127.0.0.1 (or ::1) only.
+    // What the kernel says is listening on the port: 127.0.0.1 and ::1 (both loopbacks, issue 16 #1; ::1 only when
+    // the machine has one), never a wildcard.
     const listening = listeningAddresses(band.port);
     if (listening === undefined) reportMissing('F12 needs /proc/net/tcp (Linux) to read the bound address');
-    else expect(listening).toEqual(['127.0.0.1']);
+    else expect(listening).toEqual(band.server.origins.includes(`http://[::1]:${band.port}`) ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
     // And from the outside: another interface's address does not reach it.
     const external = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
     if (!external) reportMissing('F12 needs a non-loopback IPv4 interface to connect from');
