@@ -2,12 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Gate, Principal } from '@band/auth';
 import type { SettingsStore } from '@band/settings';
+import type { AnyProcedure } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { createContextFactory } from './context.js';
+import type { BandApiError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { type AppRouter, appRouter } from './root.js';
+import { subscriptionOverHttp } from './trpc.js';
 import { createServices, type ServiceDeps, type Services } from './services/index.js';
 import { createUpgradeRouter, pathPattern } from './ws/upgrade-router.js';
 import { createTerminalSocketRoute } from './ws/terminals.js';
@@ -40,6 +44,44 @@ export const TRPC_WS_PATH = '/api/trpc-ws';
 /** Cloudflare drops idle connections near 100 s (DESIGN §3). */
 export const HEARTBEAT_MS = 25_000;
 
+/** The subscription procedures (`terminals.events`, `workspaces.events`...), served only over the WebSocket. */
+const SUBSCRIPTION_PATHS: ReadonlySet<string> = new Set(
+  Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>)
+    .filter(([, procedure]) => procedure._def.type === 'subscription')
+    .map(([path]) => path),
+);
+
+/**
+ * The subscription a `/api/trpc/<path>` request names, if any. Read like tRPC reads it (percent-decoded, a batch
+ * is `a,b`), and more loosely (every slash trimmed), so no spelling of a subscription reaches the handler.
+ */
+export function findSubscriptionCall(pathname: string): string | undefined {
+  let path = pathname.slice(TRPC_HTTP_PATH.length).replace(/^\/+|\/+$/g, '');
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    return undefined; // tRPC answers BAD_REQUEST for a malformed escape
+  }
+  return path.split(',').find((p) => SUBSCRIPTION_PATHS.has(p.replace(/^\/+|\/+$/g, '')));
+}
+
+/** 405 with a tRPC error body, so tRPC clients show the message. */
+function refuseSubscription(res: ServerResponse, path: string): void {
+  const error = subscriptionOverHttp();
+  const hint = (error.cause as BandApiError).hint;
+  res.statusCode = 405;
+  res.setHeader('content-type', 'application/json');
+  res.end(
+    JSON.stringify({
+      error: {
+        message: error.message,
+        code: TRPC_ERROR_CODES_BY_KEY.METHOD_NOT_SUPPORTED,
+        data: { code: 'METHOD_NOT_SUPPORTED', httpStatus: 405, path, hint, reason: 'SUBSCRIPTION_OVER_HTTP' },
+      },
+    }),
+  );
+}
+
 export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
   const logger = options.logger ?? silentLogger;
   const handle = await createServices({
@@ -55,13 +97,14 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
   // The gate records the principal of each accepted request; upgrades pass theirs explicitly.
   const upgradePrincipals = new WeakMap<IncomingMessage, Principal>();
   const principalOf = (req: IncomingMessage) => upgradePrincipals.get(req) ?? options.gate.principalOf(req);
-  const createContext = createContextFactory(services, principalOf);
+  const createHttpContext = createContextFactory(services, principalOf, 'http');
+  const createWsContext = createContextFactory(services, principalOf, 'ws');
 
   // --- tRPC over HTTP ---
   const httpHandler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_HTTP_PATH}/`,
-    createContext,
+    createContext: createHttpContext,
     maxBodySize: 1024 * 1024,
     maxBatchSize: 10,
     onError({ error, path }) {
@@ -74,7 +117,7 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
   const trpcWsHandler = applyWSSHandler({
     wss: trpcWss,
     router: appRouter,
-    createContext,
+    createContext: createWsContext,
     keepAlive: { enabled: true, pingMs: HEARTBEAT_MS, pongWaitMs: 10_000 },
   });
 
@@ -108,6 +151,13 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
     handleRequest(req, res) {
       const pathname = (req.url ?? '/').split('?')[0]!;
       if (pathname !== TRPC_HTTP_PATH && !pathname.startsWith(`${TRPC_HTTP_PATH}/`)) return false;
+      // Subscriptions only over the WebSocket, whose sockets the gate counts and closes (DESIGN §3): an HTTP
+      // event stream would escape both. Refused before tRPC runs anything, so no stream ever starts.
+      const subscription = findSubscriptionCall(pathname);
+      if (subscription !== undefined) {
+        refuseSubscription(res, subscription);
+        return true;
+      }
       void httpHandler(req, res);
       return true;
     },

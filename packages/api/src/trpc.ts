@@ -4,6 +4,8 @@ import { BandApiError, toTRPCError } from './errors.js';
 import type { Context } from './context.js';
 
 const t = initTRPC.context<Context>().create({
+  // Subscriptions go over the WebSocket only (DESIGN §3): never as SSE on the HTTP handler.
+  sse: { enabled: false },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     return {
@@ -41,8 +43,30 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Subscriptions only over the WebSocket (DESIGN §3). tRPC would also stream them as SSE on the HTTP handler, where
+ * the gate cannot count or close them (issue 16, finding 3); `createBandApi` refuses those requests before tRPC
+ * sees them, and this is the second layer: the resolver never runs for an HTTP subscription.
+ */
+const refuseHttpSubscriptions = t.middleware(({ ctx, type, next }) => {
+  if (type === 'subscription' && ctx.transport === 'http') throw subscriptionOverHttp();
+  return next();
+});
+
+/** The error for a subscription requested on the HTTP handler (SSE): the WebSocket is the only way in. */
+export function subscriptionOverHttp(): TRPCError {
+  return new TRPCError({
+    code: 'METHOD_NOT_SUPPORTED',
+    message: 'Subscriptions are served only over the WebSocket (/api/trpc-ws), not as HTTP event streams',
+    cause: new BandApiError('FORBIDDEN', 'Subscriptions are served only over the WebSocket', {
+      reason: 'SUBSCRIPTION_OVER_HTTP',
+      hint: 'Use a tRPC wsLink to /api/trpc-ws for subscriptions (the dashboard and the CLI do).',
+    }),
+  });
+}
+
 /** Only for procedures that must answer without credentials (none today besides health). */
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(refuseHttpSubscriptions).use(mapErrors);
 
 /**
  * Every other procedure. The gate already refused unauthenticated requests; this is the second layer

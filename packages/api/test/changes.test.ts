@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isBinaryPatch, parseNameStatus, parseNumstat, truncateAtLine } from '../src/git/parse.js';
@@ -136,6 +136,25 @@ describe('changes: diff', () => {
   });
 });
 
+describe('changes: hard links (issue 16, finding 9)', () => {
+  it('refuses to diff a hard link to a file outside the worktree, untracked or tracked, and never counts its lines', async () => {
+    const fx = await createWorkspaceFixture();
+    const secret = join(fx.root, 'outside-secret.txt');
+    writeFileSync(secret, 'TOP SECRET\nline 2\n');
+    linkSync(secret, join(fx.wt, 'leak.txt'));
+    const ws = fx.workspace.id;
+    const status = await fx.changes.status({ workspace: ws });
+    expect(status.files.find((f) => f.path === 'leak.txt')).toMatchObject({ status: 'U', additions: null });
+    const untracked = await rejectsWith(fx.changes.diff({ workspace: ws, path: 'leak.txt' }), 'FORBIDDEN', 'HARD_LINKED_FILE');
+    expect(untracked.message).not.toContain('TOP SECRET');
+    // A tracked file replaced by a hard link: git would diff the outside file's content against the commit.
+    rmSync(join(fx.wt, 'leak.txt'));
+    rmSync(join(fx.wt, 'README.md'));
+    linkSync(secret, join(fx.wt, 'README.md'));
+    await rejectsWith(fx.changes.diff({ workspace: ws, path: 'README.md', against: 'uncommitted' }), 'FORBIDDEN', 'HARD_LINKED_FILE');
+  });
+});
+
 describe('changes: revert', () => {
   it('restores modified and deleted files, deletes added and untracked ones, undoes a rename', async () => {
     const fx = await workspaceWithChanges();
@@ -183,6 +202,16 @@ describe('changes: commit', () => {
     writeFiles(fx.wt, { 'a.txt': 'a\n' });
     await fx.changes.commit({ workspace: fx.workspace.id, message: '--amend --no-verify' });
     expect(git(fx.wt, 'log', '--format=%s').trim().split('\n')).toEqual(['--amend --no-verify', 'initial']);
+  });
+
+  it('git hooks (pre-commit) never see the server BAND_* variables', async () => {
+    const fx = await createWorkspaceFixture({ env: gitEnv({ BAND_TOKEN: 'c'.repeat(64), BAND_HOME: '/tmp/band-home' }) });
+    const seen = join(fx.root, 'hook-env');
+    const hook = join(fx.repo, '.git', 'hooks', 'pre-commit'); // worktrees share the main repository's hooks
+    writeFileSync(hook, `#!/bin/sh\nenv | grep -ci '^band_' > '${seen}'\nexit 0\n`, { mode: 0o755 });
+    writeFiles(fx.wt, { 'x.txt': 'x\n' });
+    await fx.changes.commit({ workspace: fx.workspace.id, message: 'with hook' });
+    expect(readFileSync(seen, 'utf8').trim()).toBe('0');
   });
 
   it('requires a message and something to commit', async () => {

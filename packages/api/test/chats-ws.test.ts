@@ -4,13 +4,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createContextInner } from '../src/context.js';
 import { type AppRouter, appRouter } from '../src/root.js';
 import type { ChatEventEnvelope } from '../src/services/chat-service.js';
 import type { Services } from '../src/services/index.js';
 import { type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
+import { waitFor } from './helpers.js';
 
 let fixture: ChatFixture | undefined;
 let cleanup: Array<() => unknown> = [];
@@ -76,7 +77,7 @@ describe('chats.events over WebSocket', () => {
     const { turn } = fixture.chats.send({ chatId: chat.id, message: 'stream please' });
     await waitForTurn(fixture, turn.id);
     const last = fixture.store.chatEvents.lastSeq(chat.id);
-    await vi.waitFor(() => expect(received.at(-1)?.seq).toBe(last), { timeout: 10_000 });
+    await waitFor(() => expect(received.at(-1)?.seq).toBe(last), { timeout: 10_000 });
 
     expect(dropped).toBe(true);
     expect(received.map((e) => e.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
@@ -94,11 +95,11 @@ describe('chats.events over WebSocket', () => {
     const received: number[] = [];
     const sub = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: String(last - 3) }, { onData: (t) => received.push(Number(t.id)) });
     cleanup.push(() => sub.unsubscribe());
-    await vi.waitFor(() => expect(received).toEqual([last - 2, last - 1, last]));
+    await waitFor(() => expect(received).toEqual([last - 2, last - 1, last]));
     // Then live: a second turn arrives on the same subscription.
     await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'two' }).turn.id);
     const end = fixture.store.chatEvents.lastSeq(chat.id);
-    await vi.waitFor(() => expect(received.at(-1)).toBe(end));
+    await waitFor(() => expect(received.at(-1)).toBe(end));
     expect(received).toEqual(Array.from({ length: end - last + 3 }, (_, i) => last - 2 + i));
   });
 
@@ -111,7 +112,7 @@ describe('chats.events over WebSocket', () => {
     const received: number[] = [];
     const sub = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: '-5; DROP TABLE' }, { onData: (t) => received.push(Number(t.id)) });
     cleanup.push(() => sub.unsubscribe());
-    await vi.waitFor(() => expect(received[0]).toBe(1));
+    await waitFor(() => expect(received[0]).toBe(1));
     const error = await new Promise<Error>((resolve) => {
       const bad = trpc.chats.events.subscribe({ chatId: 'chat_missing' }, { onError: resolve });
       cleanup.push(() => bad.unsubscribe());
@@ -127,9 +128,9 @@ describe('chats.events over WebSocket', () => {
     const sub = trpc.chats.statuses.subscribe(undefined, { onData: (s) => seen.push(`${s.workspaceId}:${s.status}`) });
     cleanup.push(() => sub.unsubscribe());
     const ws = fixture.workspace.id;
-    await vi.waitFor(() => expect(seen).toEqual([`${ws}:waiting`]));
+    await waitFor(() => expect(seen).toEqual([`${ws}:waiting`]));
     const chat = fixture.chats.create({ workspaceId: ws });
     await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'x' }).turn.id);
-    await vi.waitFor(() => expect(seen).toEqual([`${ws}:waiting`, `${ws}:working`, `${ws}:needs-attention`]));
+    await waitFor(() => expect(seen).toEqual([`${ws}:waiting`, `${ws}:working`, `${ws}:needs-attention`]));
   });
 });

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { createCodingAgent } from '@band/agents';
 import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatEventEnvelope } from '../src/services/chat-service.js';
 import { AGENT_DETECTION_MARKER } from '../src/services/agent-detection.js';
 import { AGENT_PIDS_FILE } from '../src/services/agent-pids.js';
 import { createChangeService } from '../src/services/change-service.js';
 import { silentLogger } from '../src/logger.js';
 import { alive, type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
+import { waitFor } from './helpers.js';
 
 let fixture: ChatFixture | undefined;
 let model: ScriptedModel | undefined;
@@ -103,7 +104,7 @@ describe('turns', () => {
     fixture.fake = { scenario: 'hang', pidFile, ignoreSigterm: true };
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     const running = fixture.chats.send({ chatId: chat.id, message: 'forever' });
-    await vi.waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
+    await waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
     const [pid, grandchild] = readFileSync(pidFile, 'utf8').split(' ').map(Number) as [number, number];
     fixture.fake = { scenario: 'ok' };
     const next = fixture.chats.send({ chatId: chat.id, message: 'after' });
@@ -121,7 +122,7 @@ describe('turns', () => {
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     fixture.chats.send({ chatId: chat.id, message: 'forever' });
     const queued = fixture.chats.send({ chatId: chat.id, message: 'later' });
-    await vi.waitFor(() => expect(existsSync(join(fixture!.dir, 'p'))).toBe(true), { timeout: 10_000 });
+    await waitFor(() => expect(existsSync(join(fixture!.dir, 'p'))).toBe(true), { timeout: 10_000 });
     const result = await fixture.chats.abort({ chatId: chat.id, clearQueue: true });
     expect(result.clearedTurnIds).toEqual([queued.turn.id]);
     expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['aborted', 'aborted']);
@@ -165,12 +166,12 @@ describe('turns', () => {
     fixture.fake = { scenario: 'slow', events: 1000, delayMs: 5 };
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     fixture.chats.send({ chatId: chat.id, message: 'x' });
-    await vi.waitFor(() => expect(fixture!.store.chatEvents.lastSeq(chat.id)).toBeGreaterThan(5));
+    await waitFor(() => expect(fixture!.store.chatEvents.lastSeq(chat.id)).toBeGreaterThan(5));
     const [{ pid }] = JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'));
     expect(alive(pid)).toBe(true);
     fixture.store.chats.remove(chat.id);
-    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 10_000 });
-    await vi.waitFor(() => expect(JSON.parse(readFileSync(join(fixture!.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]));
+    await waitFor(() => expect(alive(pid)).toBe(false), { timeout: 10_000 });
+    await waitFor(() => expect(JSON.parse(readFileSync(join(fixture!.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]));
   });
 
   it('a missing CLI fails the turn with the install command, instead of throwing', async () => {
@@ -246,7 +247,7 @@ describe('turns', () => {
     fixture.fake = { scenario: 'hang', pidFile };
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     const { turn } = fixture.chats.send({ chatId: chat.id, message: 'x' });
-    await vi.waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
+    await waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
     const pids = readFileSync(pidFile, 'utf8').split(' ').map(Number);
     await fixture.chats.close();
     for (const pid of pids) expect(alive(pid)).toBe(false);
@@ -305,14 +306,14 @@ describe('orphaned agents', () => {
     const innocent = spawnGroup();
     try {
       const startTime = (pid: number) => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; };
-      await vi.waitFor(() => expect(() => process.kill(-orphan, 0)).not.toThrow());
+      await waitFor(() => expect(() => process.kill(-orphan, 0)).not.toThrow());
       writeFileSync(join(fixture.home, AGENT_PIDS_FILE), JSON.stringify([
         { pid: orphan, startTime: startTime(orphan) },
         { pid: innocent, startTime: '1' }, // same pid, another process: must survive
         { pid: 'x', startTime: 5 },
       ]));
       await fixture.chats.start();
-      await vi.waitFor(() => expect(() => process.kill(-orphan, 0)).toThrow());
+      await waitFor(() => expect(() => process.kill(-orphan, 0)).toThrow());
       expect(alive(innocent)).toBe(true);
       expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]);
     } finally {
@@ -325,7 +326,7 @@ describe('orphaned agents', () => {
     fixture.fake = { scenario: 'hang', pidFile: join(fixture.dir, 'p') };
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     fixture.chats.send({ chatId: chat.id, message: 'x' });
-    await vi.waitFor(() => expect(existsSync(join(fixture!.dir, 'p'))).toBe(true), { timeout: 10_000 });
+    await waitFor(() => expect(existsSync(join(fixture!.dir, 'p'))).toBe(true), { timeout: 10_000 });
     const pid = Number(readFileSync(join(fixture.dir, 'p'), 'utf8').split(' ')[0]);
     expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8')).map((e: { pid: number }) => e.pid)).toEqual([pid]);
     await fixture.chats.abort({ chatId: chat.id });
@@ -339,7 +340,7 @@ describe('subscribe', () => {
     fixture.fake = { scenario: 'slow', events: 40, delayMs: 5 };
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     const { turn } = fixture.chats.send({ chatId: chat.id, message: 'go' });
-    await vi.waitFor(() => expect(fixture!.store.chatEvents.lastSeq(chat.id)).toBeGreaterThan(10));
+    await waitFor(() => expect(fixture!.store.chatEvents.lastSeq(chat.id)).toBeGreaterThan(10));
     const controller = new AbortController();
     const seqs: number[] = [];
     for await (const envelope of fixture.chats.subscribe({ chatId: chat.id, afterSeq: 5 }, controller.signal)) {
@@ -383,7 +384,7 @@ describe('subscribe', () => {
         if (s.status === 'needs-attention') controller.abort();
       }
     })();
-    await vi.waitFor(() => expect(seen).toEqual(['waiting']));
+    await waitFor(() => expect(seen).toEqual(['waiting']));
     fixture.chats.send({ chatId: chat.id, message: 'x' });
     await done;
     expect(seen).toEqual(['waiting', 'working', 'needs-attention']);

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeRelativePath } from '../src/git/safe-path.js';
@@ -120,6 +120,21 @@ describe('files: containment (hostile paths)', () => {
     await rejectsWith(fx.files.list({ workspace: ws, path: 'src/up' }), 'FORBIDDEN', 'PATH_OUTSIDE_WORKSPACE');
     // In a linked worktree `.git` is a file pointing into the main repository: outside, or git internals.
     await rejectsWith(fx.files.read({ workspace: ws, path: 'git-link' }), 'FORBIDDEN');
+  });
+
+  it('refuses a hard link to a file outside the worktree (issue 16, finding 9), and says how to read it', async () => {
+    const fx = await createWorkspaceFixture({ files: FILES });
+    const secret = join(fx.root, 'outside-secret.txt');
+    writeFileSync(secret, 'TOP SECRET\n');
+    linkSync(secret, join(fx.wt, 'notes.txt')); // same filesystem: the temp root holds both
+    const error = await rejectsWith(fx.files.read({ workspace: fx.workspace.id, path: 'notes.txt' }), 'FORBIDDEN', 'HARD_LINKED_FILE');
+    expect(error.message).toContain('hard link');
+    expect(error.message).not.toContain('TOP SECRET');
+    expect(error.hint).toContain('copy');
+    // The same bytes as a plain file (one link) are readable.
+    unlinkSync(join(fx.wt, 'notes.txt'));
+    writeFileSync(join(fx.wt, 'notes.txt'), 'mine\n');
+    expect(await fx.files.read({ workspace: fx.workspace.id, path: 'notes.txt' })).toMatchObject({ content: 'mine\n' });
   });
 
   it('follows symlinks that stay inside the worktree', async () => {

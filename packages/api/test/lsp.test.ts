@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -274,6 +274,52 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     await lsp.close();
     expect(isProcessAlive(pid)).toBe(false);
     expect(lsp.list()).toEqual([]);
+  });
+});
+
+describe('one server per workspace (issue 16, finding 10)', () => {
+  it('the id, an id prefix and the branch of one workspace share one server process', async () => {
+    const { lsp, workspace } = await setup({
+      // What the Band server resolves: every name of the workspace to its id and worktree.
+      resolveWorkspacePath: async (ref) => {
+        if (!['ws_0123456789', 'ws_0123', 'feat/login'].includes(ref)) throw new BandApiError('NOT_FOUND', `workspace not found: ${ref}`);
+        return { id: 'ws_0123456789', path: workspace };
+      },
+    });
+    const peer = { send: () => {} };
+    const attached = await Promise.all(['ws_0123456789', 'ws_0123', 'feat/login'].map((ref) => lsp.connect(ref, 'fake', peer)));
+    expect(attached.map((a) => a.info.workspaceId)).toEqual(['ws_0123456789', 'ws_0123456789', 'ws_0123456789']);
+    await waitFor(() => expect(lsp.list().every((s) => s.pid !== undefined)).toBe(true));
+    expect(lsp.list()).toHaveLength(1);
+    expect(lsp.list()[0]).toMatchObject({ workspaceId: 'ws_0123456789', clients: 3 });
+    for (const { handle } of attached) handle.detach();
+  });
+
+  it('a resolver that returns only a path keys servers by the real worktree path', async () => {
+    const { lsp, workspace, dir } = await setup();
+    const alias = path.join(dir, 'alias');
+    await symlink(workspace, alias);
+    const lspByPath = createLspService({
+      resolveWorkspacePath: async (ref) => (ref === 'one-name' ? workspace : alias),
+      languages: { fake: { command: process.execPath, args: [FAKE_SERVER] } },
+    });
+    cleanups.push(() => lspByPath.close());
+    expect(lsp.list()).toHaveLength(0);
+    const peer = { send: () => {} };
+    const a = await lspByPath.connect('one-name', 'fake', peer);
+    const b = await lspByPath.connect('other-name', 'fake', peer);
+    expect(lspByPath.list()).toHaveLength(1);
+    a.handle.detach();
+    b.handle.detach();
+  });
+
+  it('starts the server without the BAND_* variables of the Band process (BAND_TOKEN...)', async () => {
+    const { server } = await setup({ env: { ...process.env, BAND_TOKEN: 'f'.repeat(64), BAND_HOME: '/tmp/x', KEEP_ME: '1' } });
+    const client = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await client.opened;
+    const names = (await request(client, 1, 'test/envNames')).result as string[];
+    expect(names.filter((n) => /^band_/i.test(n))).toEqual([]);
+    expect(names).toContain('KEEP_ME');
   });
 });
 

@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { maxSockets?: number; maxTerminalsPerOwner?: number; heartbeatMs?: number; scrollbackBytes?: number } = {}) {
+async function setup(options: { maxSockets?: number; maxTerminalsPerOwner?: number; heartbeatMs?: number; scrollbackBytes?: number; env?: NodeJS.ProcessEnv } = {}) {
   const dir = await tempDir();
   cleanups.push(() => dir[Symbol.asyncDispose]());
   const workspace = path.join(dir.path, 'worktree');
@@ -30,7 +30,7 @@ async function setup(options: { maxSockets?: number; maxTerminalsPerOwner?: numb
     },
     shell: '/bin/bash',
     shellArgs: ['--norc', '--noprofile'],
-    env: { PATH: process.env.PATH, HOME: dir.path, PS1: '$ ', LANG: 'C.UTF-8' },
+    env: { PATH: process.env.PATH, HOME: dir.path, PS1: '$ ', LANG: 'C.UTF-8', ...options.env },
     maxTerminalsPerOwner: options.maxTerminalsPerOwner,
     scrollbackBytes: options.scrollbackBytes,
   });
@@ -78,6 +78,15 @@ describe('terminals over the API and WebSocket', () => {
       const { lines } = await caller.terminals.output({ id: sub.id });
       expect(lines).toContain(path.join(workspace, 'src'));
       expect(lines).toContain(`from-${sub.id}`);
+    });
+  });
+
+  it('a shell never sees the server BAND_* variables (BAND_TOKEN...), only its own workspace and terminal ids', async () => {
+    const { caller } = await setup({ env: { BAND_TOKEN: 'e'.repeat(64), BAND_HOME: '/tmp/band-home', BAND_SERVER_URL: 'http://127.0.0.1:1', KEEP_ME: 'kept' } });
+    const terminal = await caller.terminals.create({ workspaceId: 'ws_test', command: 'env | grep -i "^band_" | cut -d= -f1 | sort | tr "\\n" " "; echo "[end] $KEEP_ME"' });
+    await waitFor(async () => {
+      const { lines } = await caller.terminals.output({ id: terminal.id });
+      expect(lines.find((l) => l.includes('[end] kept'))).toBe('BAND_TERMINAL_ID BAND_WORKSPACE_ID [end] kept');
     });
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { WorkspaceHookEvent } from '../src/services/workspace-service.js';
 import { getWorktreePath } from '../src/services/workspace-service.js';
-import { createGitFixture, git, rejectsWith, writeFiles } from './fixtures/git-workspace.js';
+import { createGitFixture, git, gitEnv, rejectsWith, writeFiles } from './fixtures/git-workspace.js';
 
 /** Alive and not a zombie (in containers PID 1 may never reap orphans, so kill(pid, 0) is not enough). */
 function isRunning(pid: number): boolean {
@@ -123,6 +123,21 @@ describe('workspaces: create', () => {
     expect(git(fx.repo, 'branch', '--format=%(refname:short)').trim()).toBe('main');
   });
 
+  it('refuses branch names with bidi controls or other invisible characters, and shows them escaped (issue 16, finding 10)', async () => {
+    const fx = await registered();
+    const invisible = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200B', '\u200E', '\u200F', '\u2060', '\uFEFF', '\u00AD', '\u3164', '\u034F'];
+    for (const c of invisible) {
+      const branch = `feat/${c}txt.exe`;
+      const error = await rejectsWith(fx.workspaces.create({ project: 'app', branch }), 'INVALID_INPUT', 'INVALID_BRANCH_NAME');
+      expect(error.message).toContain('invisible');
+      expect(error.message).not.toContain(c); // spelled out instead, e.g. feat/\u{202E}txt.exe
+      expect(error.message).toContain(`\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+    }
+    expect(fx.workspaces.list()).toEqual([]);
+    // Visible non-ASCII letters stay welcome.
+    await fx.workspaces.create({ project: 'app', branch: 'feat/größe-名前' });
+  });
+
   it('refuses a hostile base the same way', async () => {
     const fx = await registered();
     const marker = join(fx.root, 'pwned');
@@ -207,8 +222,8 @@ describe('workspaces: create', () => {
 
 describe('workspaces: setup', () => {
   it('runs .band/config.json setup in the new worktree, records its output and streams it', async () => {
-    const fx = await registered();
-    writeFiles(fx.repo, { '.band/config.json': JSON.stringify({ setup: 'echo "hello from $BAND_BRANCH"; echo oops >&2; pwd > setup-ran' }) });
+    const fx = await registered({ env: gitEnv({ BAND_TOKEN: 'd'.repeat(64), BAND_HOME: '/tmp/band-home', band_lower: '1' }) });
+    writeFiles(fx.repo, { '.band/config.json': JSON.stringify({ setup: 'echo "hello from $BAND_BRANCH"; echo oops >&2; pwd > setup-ran; env | grep -i "^band_" | cut -d= -f1 | sort > band-env' }) });
     git(fx.repo, 'add', '-A');
     git(fx.repo, 'commit', '-q', '-m', 'config');
     const seen: WorkspaceHookEvent[] = [];
@@ -220,6 +235,15 @@ describe('workspaces: setup', () => {
     expect(workspace.setupOutput).toContain('hello from feat/setup');
     expect(workspace.setupOutput).toContain('oops');
     expect(readFileSync(join(workspace.path, 'setup-ran'), 'utf8').trim()).toBe(workspace.path);
+    // Only the variables that describe the workspace; none of the server's own (BAND_TOKEN, BAND_HOME...).
+    expect(readFileSync(join(workspace.path, 'band-env'), 'utf8').trim().split('\n')).toEqual([
+      'BAND_BASE_BRANCH',
+      'BAND_BRANCH',
+      'BAND_PROJECT_NAME',
+      'BAND_PROJECT_PATH',
+      'BAND_WORKSPACE_ID',
+      'BAND_WORKSPACE_PATH',
+    ]);
     expect(seen[0]).toMatchObject({ phase: 'setup', type: 'started' });
     expect(seen.filter((e) => e.type === 'output').map((e) => (e as { chunk: string }).chunk).join('')).toContain('hello from');
     expect(seen.at(-1)).toMatchObject({ phase: 'setup', type: 'exited', status: 'completed', exitCode: 0 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BandApiError } from '../errors.js';
+import { withoutBandVariables } from '@band/agents';
 
 export interface RunGitOptions {
   /** Working directory (the repository or worktree). */
@@ -57,7 +58,8 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
     const child = spawn('git', fullArgs, {
       cwd: options.cwd,
       env: {
-        ...(options.env ?? process.env),
+        // Git runs the repository's hooks: they never see the server's BAND_* variables (BAND_TOKEN...).
+        ...withoutBandVariables(options.env ?? process.env),
         GIT_LITERAL_PATHSPECS: '1',
         GIT_TERMINAL_PROMPT: '0',
         GIT_PAGER: 'cat',

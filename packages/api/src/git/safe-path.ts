@@ -97,6 +97,21 @@ export function ensureContained(realRoot: string, real: string, userPath: string
   }
 }
 
+/**
+ * Refuses a regular file with more than one hard link. A hard link shares the inode of a file that may live
+ * anywhere on the same filesystem (`ln ~/.ssh/id_ed25519 notes.txt`), so realpath containment proves nothing
+ * for it. Git never creates hard links in a worktree, so a legitimate one is rare; the user can copy the file.
+ */
+export function ensureSingleLink(info: { nlink: number; isFile(): boolean }, relPath: string): void {
+  if (info.isFile() && info.nlink > 1) {
+    throw forbidden(
+      `${JSON.stringify(relPath)} has ${info.nlink} hard links; Band does not read hard-linked files (another link may be outside the workspace)`,
+      'HARD_LINKED_FILE',
+      'To read it through Band, replace the link with a copy of the file (cp <file> <file>.copy && mv <file>.copy <file>).',
+    );
+  }
+}
+
 function invalidPath(message: string): BandApiError {
   return new BandApiError('INVALID_INPUT', message, { reason: 'INVALID_PATH' });
 }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { silentLogger, type Logger } from '../logger.js';
 import { signalProcessTree } from '../terminals/process-tree.js';
 import { createMessageReader, encodeMessage } from './content-length.js';
+import { withoutBandVariables } from '@band/agents';
 
 /** How to start one language server. It must speak LSP over stdio. */
 export interface LanguageServerSpec {
@@ -222,7 +223,7 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     try {
       proc = spawn(options.spec.command, options.spec.args ?? [], {
         cwd: options.workspacePath,
-        env: { ...(options.env ?? process.env), ...options.spec.env },
+        env: { ...withoutBandVariables(options.env ?? process.env), ...options.spec.env },
         stdio: ['pipe', 'pipe', 'pipe'],
         // Its own session, so stopping it reaches tsserver and every other helper it starts.
         detached: true,

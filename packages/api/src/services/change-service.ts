@@ -5,7 +5,7 @@ import { BandApiError } from '../errors.js';
 import { type ChangeStatus, hasNulByte, isBinaryPatch, parseNameStatus, parseNulList, parseNumstat, truncateAtLine } from '../git/parse.js';
 import { resolveCommit } from '../git/repo.js';
 import { GitCommandError, gitText, runGit } from '../git/run-git.js';
-import { normalizeRelativePath, resolveInside } from '../git/safe-path.js';
+import { ensureSingleLink, normalizeRelativePath, resolveInside } from '../git/safe-path.js';
 import type { Logger } from '../logger.js';
 import { resolveWorkspaceRecord } from './workspace-service.js';
 
@@ -152,7 +152,8 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
   async function countUntracked(ws: Workspace, path: string): Promise<Pick<ChangedFile, 'additions' | 'deletions' | 'binary'>> {
     try {
       const info = await lstat(`${ws.path}/${path}`);
-      if (!info.isFile() || info.size > maxFileBytes) return { additions: null, deletions: 0, binary: false };
+      // A hard-linked file may be a file outside the worktree: not even its line count is read.
+      if (!info.isFile() || info.size > maxFileBytes || info.nlink > 1) return { additions: null, deletions: 0, binary: false };
       const buf = await readFile(`${ws.path}/${path}`);
       if (hasNulByte(buf)) return { additions: null, deletions: null, binary: true };
       const text = buf.toString('utf8');
@@ -228,7 +229,10 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
       const commit = await compareCommit(ws, against);
       const change = await findChange(ws, commit, path);
       // A symlink is diffed as its link text (git never follows it), so only its directory must be inside.
-      await resolveInside(ws.path, change.path, { shouldFollowFinalSymlink: false });
+      const target = await resolveInside(ws.path, change.path, { shouldFollowFinalSymlink: false });
+      // git reads the worktree file's content: a hard link to a file outside the worktree would show it.
+      const entry = target.real === undefined ? undefined : await lstat(target.real).catch(() => undefined);
+      if (entry) ensureSingleLink(entry, change.path);
       const result: FileDiff = {
         path: change.path,
         oldPath: change.oldPath,

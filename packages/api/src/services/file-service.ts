@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Store, Workspace } from '@band/store';
 import { BandApiError } from '../errors.js';
 import { hasNulByte } from '../git/parse.js';
-import { resolveInside } from '../git/safe-path.js';
+import { ensureSingleLink, resolveInside } from '../git/safe-path.js';
 import { ensureWorktreeExists } from './change-service.js';
 import { resolveWorkspaceRecord } from './workspace-service.js';
 
@@ -102,6 +102,7 @@ export function createFileService(deps: FileServiceDeps): FileService {
         throw new BandApiError('INVALID_INPUT', `${target.relative || '/'} is a directory`, { reason: 'IS_A_DIRECTORY' });
       }
       if (!before.isFile()) throw new BandApiError('INVALID_INPUT', `Not a regular file: ${target.relative}`, { reason: 'NOT_A_FILE' });
+      ensureSingleLink(before, target.relative);
       if (before.size > maxFileBytes) return { path: target.relative, size: before.size, binary: false, tooLarge: true };
       // O_NOFOLLOW + same inode: if the path was swapped for a symlink after the containment check, refuse.
       const handle = await open(target.real, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
@@ -111,6 +112,7 @@ export function createFileService(deps: FileServiceDeps): FileService {
       try {
         const info = await handle.stat();
         if (info.ino !== before.ino || info.dev !== before.dev) throw changedUnderUs(path);
+        ensureSingleLink(info, target.relative); // linked after the first check
         const length = Math.min(info.size, maxFileBytes);
         const buf = Buffer.alloc(length);
         const { bytesRead } = await handle.read(buf, 0, length, 0);

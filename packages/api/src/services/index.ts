@@ -4,7 +4,7 @@ import type { SettingsStore } from '@band/settings';
 import { openStore, type Store } from '@band/store';
 import { createEmitter, type TypedEmitter } from '../events.js';
 import type { Logger } from '../logger.js';
-import { createWorkspacePathResolver } from '../terminals/workspace-path.js';
+import { createWorkspacePathResolver, createWorkspaceResolver } from '../terminals/workspace-path.js';
 import { type ChatBusEvents, type ChatService, createChatService } from './chat-service.js';
 import { createDevicesService, type DevicesService } from './devices-service.js';
 import { type ChangeService, createChangeService } from './change-service.js';
@@ -74,6 +74,8 @@ export async function createServices(deps: ServiceDeps): Promise<ServicesHandle>
   const events = createEmitter<BandEvents>();
   // Terminals and language servers find worktrees through the workspaces service, looked up when first needed.
   const resolveWorkspacePath = createWorkspacePathResolver(() => services.workspaces);
+  // Language servers are keyed by the resolved workspace id: its id, an id prefix and its branch share one server.
+  const resolveWorkspace = createWorkspaceResolver(() => services.workspaces);
   // band.db, shared by the projects/workspaces/chats services; closed after every service that uses it.
   const store = openStore(join(deps.home, 'band.db'));
   closers.push(() => store.close());
@@ -84,7 +86,7 @@ export async function createServices(deps: ServiceDeps): Promise<ServicesHandle>
     events,
     settings: createSettingsService({ settings: deps.settings }),
     terminals: createTerminalService({ resolveWorkspacePath, logger: deps.logger, env: deps.env }),
-    lsp: createLspService({ resolveWorkspacePath, logger: deps.logger, env: deps.env }),
+    lsp: createLspService({ resolveWorkspacePath: resolveWorkspace, logger: deps.logger, env: deps.env }),
     devices: createDevicesService({ gate: deps.gate, settings: deps.settings }),
     tunnel: createTunnelService(deps),
     workspaces: createWorkspaceService({

@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,8 +7,12 @@ import { createLanguageServer, type LanguageServer, type LanguageServerSpec, typ
 import { silentLogger, type Logger } from '../logger.js';
 
 export interface LspServiceOptions {
-  /** Absolute worktree path of a workspace; throws (NOT_FOUND) for an unknown id. */
-  resolveWorkspacePath(workspaceId: string): Promise<string>;
+  /**
+   * Resolves a workspace reference (id, id prefix, branch) for a client; throws (NOT_FOUND) for an unknown one.
+   * Return `{ id, path }` so every name of one workspace shares one server (keyed by `id`); a bare path string
+   * keys by the worktree's real path instead.
+   */
+  resolveWorkspacePath(workspaceRef: string): Promise<string | { id: string; path: string }>;
   /** Language id (as in the socket path) → server. @default {@link defaultLanguageServers} */
   languages?: Record<string, LanguageServerSpec>;
   /** Stop a server when no client has been attached for this long. @default 60_000 */
@@ -45,7 +50,7 @@ export interface LspService extends AsyncDisposable {
    * Attaches a client to the workspace's server for `language`, starting it on first use.
    * Throws NOT_FOUND for an unknown language or workspace.
    */
-  connect(workspaceId: string, language: string, peer: LspPeer): Promise<{ handle: LspClientHandle; info: LspAttachInfo }>;
+  connect(workspaceRef: string, language: string, peer: LspPeer): Promise<{ handle: LspClientHandle; info: LspAttachInfo }>;
   list(): LspServerInfo[];
   /** Stops every server (process trees included). Idempotent. */
   close(): Promise<void>;
@@ -81,7 +86,7 @@ export function createLspService(options: LspServiceOptions): LspService {
   return {
     languages: () => Object.keys(getLanguages()),
 
-    async connect(workspaceId, language, peer) {
+    async connect(workspaceRef, language, peer) {
       if (closing) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
       const spec = LANGUAGE_ID.test(language) ? Object.hasOwn(getLanguages(), language) && getLanguages()[language] : undefined;
       if (!spec) {
@@ -90,10 +95,15 @@ export function createLspService(options: LspServiceOptions): LspService {
           hint: `Configured: ${Object.keys(getLanguages()).join(', ')}`,
         });
       }
-      const workspacePath = path.resolve(await options.resolveWorkspacePath(workspaceId));
+      const resolved = await options.resolveWorkspacePath(workspaceRef);
+      const workspacePath = path.resolve(typeof resolved === 'string' ? resolved : resolved.path);
+      // One server per workspace, whatever name the client used for it (id, id prefix, branch): keyed by the
+      // resolved id, else by the real worktree path, never by the raw reference.
+      const workspaceKey = typeof resolved === 'string' ? await realpath(workspacePath).catch(() => workspacePath) : resolved.id;
+      const workspaceId = typeof resolved === 'string' ? workspaceRef : resolved.id;
       if (closing) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
       const serverId = spec.id ?? language;
-      const key = `${workspaceId}\u0000${serverId}`;
+      const key = `${workspaceKey}\u0000${serverId}`;
       let entry = servers.get(key);
       if (entry?.server.isStopping) {
         await entry.server.stop();

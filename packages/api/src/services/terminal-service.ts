@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { isProcessAlive, signalProcessTree } from '../terminals/process-tree.js';
 import { createScrollback, type Scrollback } from '../terminals/scrollback.js';
 import { toDisplayLines } from '../terminals/strip-ansi.js';
+import { withoutBandVariables } from '@band/agents';
 
 /** What a terminal looks like from outside (tRPC `terminals.list`, the socket's `attached` message). */
 export interface TerminalInfo {
@@ -301,7 +302,8 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
           cols,
           rows,
           cwd,
-          env: { ...env, TERM: 'xterm-256color', COLORTERM: 'truecolor', BAND_WORKSPACE_ID: input.workspaceId, BAND_TERMINAL_ID: id } as Record<string, string>,
+          // None of the server's BAND_* variables (BAND_TOKEN...); only the two that describe this terminal.
+          env: { ...withoutBandVariables(env), TERM: 'xterm-256color', COLORTERM: 'truecolor', BAND_WORKSPACE_ID: input.workspaceId, BAND_TERMINAL_ID: id } as Record<string, string>,
           // Bytes, not strings: output is forwarded untouched and a UTF-8 character may straddle two chunks.
           encoding: null,
         });

@@ -11,6 +11,7 @@ import { listWorktrees, localBranchExists, resolveCommit } from '../git/repo.js'
 import { GitCommandError, runGit } from '../git/run-git.js';
 import type { Logger } from '../logger.js';
 import { resolveProjectRecord } from './project-service.js';
+import { withoutBandVariables } from '@band/agents';
 
 // --- events ---
 
@@ -289,7 +290,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
 
   function hookEnv(workspace: Workspace, project: Project): NodeJS.ProcessEnv {
     return {
-      ...env,
+      // None of the server's own BAND_* variables (BAND_TOKEN...): only those that describe this workspace.
+      ...withoutBandVariables(env),
       BAND_WORKSPACE_ID: workspace.id,
       BAND_WORKSPACE_PATH: workspace.path,
       BAND_BRANCH: workspace.branch,
@@ -367,7 +369,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     }
     try {
       if (!adoptable) {
-        await mkdir(dirname(path), { recursive: true });
+        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
         // Argument arrays only; every user-derived value was validated, and `--` ends the options before the path.
         const args = hasBranch
           ? ['worktree', 'add', '--', path, branch]
