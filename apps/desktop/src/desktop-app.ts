@@ -143,7 +143,8 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
       mode = 'attached';
     } else {
       // --- attach to a server started without the desktop (`band start`) on the configured port ---
-      const configured = settings && options.port === undefined ? `http://localhost:${settings.port}` : undefined;
+      // 127.0.0.1, the address Band binds, never `localhost` (which may resolve to [::1], issue 16 #1).
+      const configured = settings && options.port === undefined ? `http://127.0.0.1:${settings.port}` : undefined;
       const existing = configured ? await attach(configured).catch(() => undefined) : undefined;
       if (existing && configured) {
         await claim.release();
