@@ -29,3 +29,6 @@ export function captureLogger(): Logger & { lines: string[]; text(): string } {
   };
   return { lines, text: () => lines.join('\n'), debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
 }
+
+/** vi.waitFor / expect.poll options for a loaded machine (the default 1 s is not enough for a browser or a server). */
+export { SLOW } from '../../../tooling/testing/slow.js';

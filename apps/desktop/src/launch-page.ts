@@ -64,17 +64,25 @@ function renderLoadingPage(scriptNonce: string): string {
 }
 
 /** Starts the launch page on a loopback port. Paths carry a random secret so no other local page can poll it. */
-export async function startLaunchPage(options: { /** How long one poll waits for news. @default 20000 */ pollMs?: number } = {}): Promise<LaunchPage> {
+export async function startLaunchPage(
+  options: {
+    /** How long one poll waits for news. @default 20000 */
+    pollMs?: number;
+    /** Called when a poll starts waiting for news (lets tests wait for the poll instead of sleeping). */
+    onPollWaiting?: () => void;
+  } = {},
+): Promise<LaunchPage> {
   const pollMs = options.pollMs ?? 20_000;
   const secret = randomBytes(16).toString('hex');
   const scriptNonce = randomBytes(16).toString('base64');
   let state: State = { kind: 'starting' };
   let errorContent: ErrorPageContent | undefined;
-  const waiters = new Set<() => void>();
+  // Polls waiting for news, each with its response (close() waits until each answer is written).
+  const waiters = new Map<() => void, ServerResponse>();
   let markDelivered!: () => void;
   const delivered = new Promise<void>((resolve) => (markDelivered = resolve));
   const wake = () => {
-    for (const waiter of [...waiters]) waiter();
+    for (const waiter of [...waiters.keys()]) waiter();
   };
 
   const send = (res: ServerResponse, status: number, type: string, body: string, csp?: string) => {
@@ -121,11 +129,12 @@ export async function startLaunchPage(options: { /** How long one poll waits for
         if (!res.writableEnded) answerNext(res);
       };
       const timer = setTimeout(done, pollMs);
-      waiters.add(done);
+      waiters.set(done, res);
       res.on('close', () => {
         clearTimeout(timer);
         waiters.delete(done);
       });
+      options.onPollWaiting?.();
       return;
     }
     if (path === `/${secret}/error` && errorContent) {
@@ -141,11 +150,17 @@ export async function startLaunchPage(options: { /** How long one poll waits for
 
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      for (const waiter of [...waiters]) waiter();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    closing ??= (async () => {
+      // Polls in flight get their answer ("pending"), fully written before their connection is cut.
+      const answers = [...waiters.values()].map((res) => new Promise<void>((resolve) => res.once('close', resolve)));
+      wake();
+      await Promise.all(answers);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Every other connection too, idle or half-way through a request: server.close() alone waits for them.
+        server.closeAllConnections();
+      });
+    })();
     return closing;
   };
   return {

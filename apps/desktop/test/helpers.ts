@@ -62,7 +62,7 @@ export function createFakeShell(options: { supportsMenu?: boolean; failOpen?: Er
 }
 
 /** For vi.waitFor on a machine shared by many busy processes: child processes can take seconds to start. */
-export const SLOW = { timeout: 20_000, interval: 25 } as const;
+export { SLOW } from '../../../tooling/testing/slow.js';
 
 const DASHBOARD = fileURLToPath(new URL('../../dashboard/', import.meta.url));
 const SERVER = fileURLToPath(new URL('../../../packages/server/', import.meta.url));

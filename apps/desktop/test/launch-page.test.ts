@@ -1,8 +1,10 @@
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startLaunchPage } from '../src/launch-page.js';
 
-async function page(options?: { pollMs?: number }) {
+async function page(options?: Parameters<typeof startLaunchPage>[0]) {
   const launch = await startLaunchPage(options);
   onTestFinished(() => launch.close());
   return launch;
@@ -84,12 +86,31 @@ describe('startLaunchPage', () => {
   });
 
   it('close() ends polls in flight and stops listening', async () => {
-    const launch = await page();
+    let pollWaiting!: () => void;
+    const waiting = new Promise<void>((resolve) => (pollWaiting = resolve));
+    const launch = await page({ onPollWaiting: () => pollWaiting() });
     const poll = fetch(`${launch.url}next`).then((r) => r.json());
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waiting; // the server holds the poll
     await launch.close();
     expect(await poll).toEqual({ pending: true });
     await expect(fetch(launch.url)).rejects.toThrow();
     await launch.close();
+  });
+
+  it('close() ends connections that have not sent a whole request', async () => {
+    const launch = await page();
+    const { port, host } = new URL(launch.url);
+    const open = async (bytes: string) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {}); // a reset is as good as a close here
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await once(socket, 'connect');
+      socket.write(bytes);
+      return { closed };
+    };
+    // One says nothing; one stops half-way through its headers (a stalled or malicious client).
+    const sockets = [await open(''), await open(`GET ${new URL(launch.url).pathname}next HTTP/1.1\r\nHost: ${host}\r\n`)];
+    await launch.close(); // resolves only once every connection is gone
+    await Promise.all(sockets.map((s) => s.closed));
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClosableSocket, Principal } from '../src/index.js';
 import { createTestGate, startGatedServer, type GatedServer, type TestGate, bearerHeader, signInCookie } from '../src/testing/index.js';
+import { SLOW } from '../../../tooling/testing/slow.js';
 import { http, raw, setCookies, statusLine, upgradeRequest } from './helpers.js';
 
 let t: TestGate;
@@ -238,7 +239,7 @@ describe('cookies', () => {
   it('sessions.json is 0600 and never holds a sid or the token', async () => {
     const c = await cookie();
     const sid = c.split('.')[1]!;
-    await vi.waitFor(async () => expect((await stat(join(t.home, 'sessions.json'))).mode & 0o777).toBe(0o600));
+    await vi.waitFor(async () => expect((await stat(join(t.home, 'sessions.json'))).mode & 0o777).toBe(0o600), SLOW);
     const text = await readFile(join(t.home, 'sessions.json'), 'utf8');
     expect(text).not.toContain(sid);
     expect(text).not.toContain(t.token);

@@ -2,7 +2,7 @@ import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge }
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '@band/server';
-import { captureLogger } from '../helpers.js';
+import { captureLogger, SLOW } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, readQrCode, screenshot, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
 
 describe('Mobile Access panel', () => {
@@ -65,7 +65,7 @@ describe('Mobile Access panel', () => {
     // The desktop lists the phone as a tunnel device; a used code is burned, the panel shows a fresh one.
     await page.waitForSelector('[data-testid="device-row"][data-listener="tunnel"]', { timeout: 15_000 });
     await page.click('[data-testid="pairing-renew"]');
-    await expect.poll(() => readQrCode(page)).not.toBe(qr);
+    await expect.poll(() => readQrCode(page), SLOW).not.toBe(qr);
 
     // Through the tunnel the token cannot be revealed (auth.md §3.9).
     await phonePage.tap('[data-testid="tunnel-chip"]');

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '@band/server';
-import { captureLogger } from '../helpers.js';
+import { captureLogger, SLOW } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
 
 describe('dashboard shell', () => {
@@ -78,16 +78,16 @@ describe('dashboard shell', () => {
     const before = server.settings.get().notifications.soundOnNeedsAttention;
     await page.click('[data-testid="setting-sound"]');
     await page.waitForSelector('[data-testid="settings-saved"]');
-    await expect.poll(() => server.settings.get().notifications.soundOnNeedsAttention).toBe(!before);
+    await expect.poll(() => server.settings.get().notifications.soundOnNeedsAttention, SLOW).toBe(!before);
 
     await page.click('[data-testid="setting-auto-start-tunnel"]');
-    await expect.poll(() => server.settings.get().autoStartTunnel).toBe(true);
+    await expect.poll(() => server.settings.get().autoStartTunnel, SLOW).toBe(true);
 
     await page.fill('[data-testid="setting-port"]', '70000');
     expect(await page.isDisabled('[data-testid="setting-port-save"]')).toBe(true);
     await page.fill('[data-testid="setting-port"]', '4567');
     await page.click('[data-testid="setting-port-save"]');
-    await expect.poll(() => server.settings.get().webServerPort).toBe(4567);
+    await expect.poll(() => server.settings.get().webServerPort, SLOW).toBe(4567);
     await page.evaluate(() => document.querySelector('[data-testid="settings-page"]')?.scrollTo(0, 0));
     await screenshot(page, 'desktop-settings');
     await context.close();
