@@ -12,6 +12,7 @@ export default defineConfig({
   async onSuccess() {
     mkdirSync('dist/testing', { recursive: true });
     copyFileSync('src/testing/fake-cloudflared.mjs', 'dist/testing/fake-cloudflared.mjs');
+    copyFileSync('src/testing/fake-replay.mjs', 'dist/testing/fake-replay.mjs');
     chmodSync('dist/testing/fake-cloudflared.mjs', 0o755);
   },
 });

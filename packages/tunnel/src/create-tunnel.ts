@@ -1,16 +1,17 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { type Launcher, resolveBinary } from './binary.js';
+import { type CloudflaredBinary, type FindCloudflaredOptions, type Launcher, findCloudflared } from './binary.js';
+import { resolveHostnameAuthoritatively } from './dns-check.js';
 import { TunnelError, binaryNotExecutable, binaryNotFound, errorHints } from './errors.js';
 import { Emitter } from './internal/emitter.js';
 import { GUARDIAN_SOURCE } from './internal/guardian.js';
 import { type LogHint, LineRing, LineSplitter, type LogLine, parseLogLine, recognize, redact } from './log-parser.js';
 import { reapOrphans, registerChild, unregisterChild } from './orphans.js';
+import { prepareStateDir, writePrivateFile } from './state-dir.js';
 import {
   type Effect,
   type EdgeProtocol,
@@ -23,6 +24,7 @@ import {
   createMachine,
   transition,
 } from './state.js';
+import { supports } from './version.js';
 
 /** A consola-shaped logger; every method optional in spirit, all no-ops by default. */
 export interface TunnelLogger {
@@ -41,10 +43,15 @@ export interface TunnelOptions {
   hostname?: string;
   /** Named tunnels: the token; passed through the `TUNNEL_TOKEN` environment variable, never argv. */
   token?: string;
-  /** Named tunnels: a file holding the token (`--token-file`, cloudflared ≥ 2025.4.0). */
+  /**
+   * Named tunnels: a file holding the token. Passed as `--token-file` to cloudflared ≥ 2025.4.0; older
+   * builds do not know the flag, so the file is read and its token goes through `TUNNEL_TOKEN` instead.
+   */
   tokenFile?: string;
   /** The cloudflared binary. A `.js`/`.mjs` path runs through this Node (the fake). */
   binaryPath?: string;
+  /** The app's configured path (Band: settings `tunnel.cloudflaredPath`), tried after `BAND_CLOUDFLARED_PATH`. */
+  configuredPath?: string;
   /** Full control over how cloudflared is launched, e.g. `{ command: process.execPath, args: [fake] }`. */
   launcher?: { command: string; args?: string[] };
   /** Environment for discovery and for the child. @default process.env */
@@ -59,7 +66,7 @@ export interface TunnelOptions {
   protocol?: EdgeProtocol;
   /** `--edge-ip-version`. */
   edgeIpVersion?: '4' | '6' | 'auto';
-  /** `json` adds `--output json` (cloudflared ≥ 2025.6.1); both formats are always parsed. @default 'text' */
+  /** `json` adds `--output json` where cloudflared has it (≥ 2025.6.1; older: text, with a warning); both formats are always parsed. @default 'text' */
   logFormat?: 'text' | 'json';
   /** Also write cloudflared's JSON log to this file (`--logfile`). */
   logFile?: string;
@@ -73,8 +80,21 @@ export interface TunnelOptions {
   readyPollMs?: number;
   /** Restart after this long in `degraded`. @default 180_000 for quick, never for named */
   degradedRestartAfterMs?: number;
-  /** Dial/serve errors before a quick tunnel on QUIC gives up and retries with http2. @default 3 */
+  /**
+   * Edge errors on QUIC, before the first connection, after which the tunnel restarts on http2. One is
+   * enough: a QUIC dial that times out on a network that blocks UDP/7844 takes ~5 s, and waiting for more
+   * only delays the user (the URL was never offered, so nothing is lost). @default 1
+   */
   edgeErrorsBeforeFallback?: number;
+  /**
+   * Quick tunnels: after cloudflared is connected, wait up to this long for the new hostname to resolve
+   * at trycloudflare.com's own name servers before reporting `ready`, so a phone that opens the URL at once
+   * never caches NXDOMAIN. The wait shows as `starting` with `phase: 'dns'`. 0 turns it off. When DNS
+   * cannot be queried at all from here, the wait is skipped. Env `BAND_TUNNEL_DNS_WAIT_MS` sets it too
+   * (the fake cloudflared's `fakeCloudflaredEnv()` sets 0: its hostnames exist only at the fake edge).
+   * @default 15_000
+   */
+  dnsWaitMs?: number;
   /** Backoff and quick-tunnel budget. */
   restart?: Partial<RestartPolicy>;
   /**
@@ -95,7 +115,9 @@ export const tunnelDefaults = Object.freeze({
   healthIntervalMs: 5_000,
   readyPollMs: 250,
   quickDegradedRestartAfterMs: 180_000,
-  edgeErrorsBeforeFallback: 3,
+  edgeErrorsBeforeFallback: 1,
+  dnsWaitMs: 15_000,
+  dnsPollMs: 500,
   logFormat: 'text' as const,
 });
 
@@ -116,6 +138,12 @@ export interface TunnelEvents {
   exit: [info: ExitInfo];
   /** A classified failure (it leads to `restarting` or `failed`). */
   error: [error: TunnelError];
+  /** An edge connection registered (cloudflared's `Registered tunnel connection`). */
+  connection: [info: { index: number; id?: string; location?: string; protocol?: string }];
+  /** An edge connection was lost or failed (the process lives; cloudflared reconnects by itself). */
+  disconnection: [info: { index?: number; reason: string }];
+  /** The cloudflared binary that will be run, once discovery found it. */
+  binary: [binary: CloudflaredBinary];
   /** Each redacted output line. */
   log: [line: LogLine];
 }
@@ -123,6 +151,10 @@ export interface TunnelEvents {
 export interface TunnelStatus {
   state: TunnelState;
   url?: string;
+  /** The cloudflared version in use (from `--version`), once discovered. */
+  version?: string;
+  /** The cloudflared binary in use, once discovered. */
+  binaryPath?: string;
   pid?: number;
   generation: number;
   metricsAddress?: string;
@@ -135,6 +167,11 @@ export interface Tunnel extends AsyncDisposable {
   start(): Promise<{ url: string }>;
   /** Stop cloudflared: SIGTERM, SIGKILL after `stopTimeoutMs`. Idempotent; concurrent calls share one promise. */
   stop(): Promise<void>;
+  /**
+   * Stop, then start again (binary discovery included, so a newly installed cloudflared is picked up).
+   * A quick tunnel gets a new URL; a named tunnel keeps its hostname.
+   */
+  restart(): Promise<{ url: string }>;
   readonly state: TunnelState;
   /** The public URL while starting (once known), ready or degraded. */
   readonly url: string | undefined;
@@ -151,15 +188,36 @@ export interface TunnelDeps {
   fetch: typeof fetch;
   now(): number;
   random(): number;
+  /**
+   * Resolves a new quick-tunnel hostname for the DNS wait: addresses when it resolves, `[]` while it does
+   * not yet, and a rejection when DNS cannot be queried at all (the wait is then skipped).
+   * @default an A/AAAA query at the zone's authoritative name servers
+   */
+  resolveHostname(hostname: string): Promise<string[]>;
+  /** Binary discovery, injectable for tests. @default findCloudflared */
+  findCloudflared: typeof findCloudflared;
 }
 
+const EDGE_DNS_HINT =
+  'No network or no working DNS: cloudflared looks up the SRV record _v2-origintunneld._tcp.argotunnel.com to find the edge. Check the connection, the DNS resolver and any VPN.';
+
 const noopLogger: TunnelLogger = { debug() {}, info() {}, warn() {}, error() {} };
-const STRIPPED_ENV = /^(TUNNEL_|NO_AUTOUPDATE$|DIAL_EDGE_TIMEOUT$|STDIN_CONTROL$)/;
+// TUNNEL_* and friends would change cloudflared's behaviour behind our argv; BAND_* carries Band's own
+// secrets (BAND_TOKEN) that cloudflared has no use for.
+const STRIPPED_ENV = /^(TUNNEL_|BAND_|NO_AUTOUPDATE$|DIAL_EDGE_TIMEOUT$|STDIN_CONTROL$)/;
 
 interface Child {
   generation: number;
   id: string;
+  /** Our pid-file path on its command line; set at launch (after discovery). */
   marker: string;
+  stateDir: string;
+  /** The quick-tunnel DNS wait ran (or was skipped) for this child. */
+  dnsChecked: boolean;
+  /** A 429 / error 1015 was stated outright (not only inferred from an old build's bare line). */
+  rateLimitCertain: boolean;
+  /** Connected, waiting for the quick-tunnel hostname to resolve before `ready`. */
+  dnsPending: boolean;
   proc?: ChildProcess;
   pid?: number;
   metrics?: string;
@@ -179,11 +237,6 @@ interface Child {
   pollTimer?: NodeJS.Timeout;
   polling: boolean;
   ring: LineRing;
-}
-
-function defaultStateDir(): string {
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
-  return join(tmpdir(), `band-tunnel-${uid}`);
 }
 
 type GuardianChoice = { kind: 'none' } | { kind: 'node' } | { kind: 'setpriv'; path: string };
@@ -214,7 +267,7 @@ function checkLauncher(launcher: Launcher): TunnelError | undefined {
   try {
     accessSync(launcher.command, constants.F_OK);
   } catch {
-    return binaryNotFound([launcher.command]);
+    return binaryNotFound([{ path: launcher.command, source: launcher.source, reason: 'does not exist' }]);
   }
   if (process.platform === 'win32') return undefined;
   try {
@@ -248,8 +301,10 @@ function httpGet(url: string, timeoutMs: number): Promise<{ status: number; text
 /** Build the exact argv (without the binary). Exported for tests and the README. */
 export function buildArgs(
   options: Pick<TunnelOptions, 'url' | 'mode' | 'tokenFile' | 'edgeIpVersion' | 'logFormat' | 'logFile' | 'extraArgs' | 'gracePeriodMs'>,
-  extra: { configPath: string; pidFile: string; protocol?: EdgeProtocol },
+  extra: { configPath: string; pidFile: string; protocol?: EdgeProtocol; version?: string },
 ): string[] {
+  // Flags an old cloudflared does not know make it print `Incorrect Usage` and exit 0: gate them.
+  const has = (feature: 'tokenFile' | 'jsonOutput') => !extra.version || supports(extra.version, feature);
   const args = [
     'tunnel',
     '--no-autoupdate',
@@ -268,12 +323,12 @@ export function buildArgs(
   ];
   if (extra.protocol) args.push('--protocol', extra.protocol);
   if (options.edgeIpVersion) args.push('--edge-ip-version', options.edgeIpVersion);
-  if (options.logFormat === 'json') args.push('--output', 'json');
+  if (options.logFormat === 'json' && has('jsonOutput')) args.push('--output', 'json');
   if (options.logFile) args.push('--logfile', options.logFile);
   if (options.extraArgs) args.push(...options.extraArgs);
   if ((options.mode ?? 'quick') === 'named') {
     args.push('run', '--url', options.url);
-    if (options.tokenFile) args.push('--token-file', options.tokenFile);
+    if (options.tokenFile && has('tokenFile')) args.push('--token-file', options.tokenFile);
   } else {
     args.push('--url', options.url);
   }
@@ -288,6 +343,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     fetch: deps.fetch ?? globalThis.fetch,
     now: deps.now ?? Date.now,
     random: deps.random ?? Math.random,
+    resolveHostname: deps.resolveHostname ?? resolveHostnameAuthoritatively,
+    findCloudflared: deps.findCloudflared ?? findCloudflared,
   };
   const mode = options.mode ?? tunnelDefaults.mode;
   if (mode === 'named' && !options.hostname)
@@ -305,9 +362,15 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
   const degradedRestartAfterMs =
     options.degradedRestartAfterMs ?? (mode === 'quick' ? tunnelDefaults.quickDegradedRestartAfterMs : Number.POSITIVE_INFINITY);
   const edgeErrorsBeforeFallback = options.edgeErrorsBeforeFallback ?? tunnelDefaults.edgeErrorsBeforeFallback;
-  const stateDir = options.stateDir ?? defaultStateDir();
+  const envDnsWait = Number((options.env ?? process.env).BAND_TUNNEL_DNS_WAIT_MS);
+  const dnsWaitMs =
+    mode !== 'quick' ? 0 : (options.dnsWaitMs ?? (Number.isFinite(envDnsWait) && envDnsWait >= 0 ? envDnsWait : tunnelDefaults.dnsWaitMs));
   const guardian = resolveGuardian(options.guardian);
   const secrets = [options.token, (options.env ?? process.env).TUNNEL_TOKEN].filter((s): s is string => Boolean(s));
+  // Discovery runs once per start() (so a cloudflared installed meanwhile is found) and is shared by retries.
+  let discovery: Promise<CloudflaredBinary> | undefined;
+  let binary: CloudflaredBinary | undefined;
+  let warnedJson = false;
   const namedUrl = mode === 'named' ? `https://${options.hostname}` : undefined;
 
   // --- State ---
@@ -459,13 +522,16 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
   // --- spawning ---
   function spawnChild(generation: number, protocol: EdgeProtocol | undefined): void {
     const id = `${process.pid}-${generation}-${randomBytes(6).toString('hex')}`;
-    const marker = join(stateDir, `cloudflared-${id}.pid`);
     let resolveExited!: (info: ExitInfo) => void;
     const exited = new Promise<ExitInfo>((r) => (resolveExited = r));
     const child: Child = {
       generation,
       id,
-      marker,
+      marker: '',
+      stateDir: '',
+      dnsChecked: false,
+      rateLimitCertain: false,
+      dnsPending: false,
       hostnameChecked: false,
       edgeErrors: 0,
       authFailures: 0,
@@ -484,35 +550,91 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       child.exit = { code, signal, generation };
       if (child.pollTimer) clearTimeout(child.pollTimer);
       children.delete(generation);
-      void unregisterChild(stateDir, id).catch(() => {});
+      if (child.stateDir) void unregisterChild(child.stateDir, id).catch(() => {});
       emitter.emit('exit', child.exit);
       child.resolveExited(child.exit);
       dispatch({ t: 'exit', generation, error: error ?? classifyExit(child, code, signal), now: d.now(), random: d.random() });
     };
 
-    let launcher: Launcher;
-    let configPath: string;
-    try {
-      launcher = resolveBinary({ binaryPath: options.binaryPath, launcher: options.launcher, env: options.env });
-      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      configPath = join(stateDir, 'cloudflared-empty.yml');
-      writeFileSync(configPath, '{}\n', { mode: 0o600 });
-      if (!reaped) {
-        reaped = true;
-        void reapOrphans({ stateDir }).then((pids) => {
-          if (pids.length) logger.warn(`tunnel: killed ${pids.length} cloudflared left behind by a crashed run`);
-        });
-      }
-    } catch (error) {
-      const err = error instanceof TunnelError ? error : new TunnelError('CONFIG_ERROR', `Cannot prepare ${stateDir}: ${String(error)}`, { cause: error });
-      queueMicrotask(() => finish(null, null, err));
-      return;
+    const fail = (error: unknown) => {
+      const err = error instanceof TunnelError ? error : new TunnelError('CONFIG_ERROR', `Cannot prepare the tunnel: ${String(error)}`, { cause: error });
+      finish(null, null, err);
+    };
+    discovery ??= d
+      .findCloudflared({
+        launcher: options.launcher,
+        binaryPath: options.binaryPath,
+        configuredPath: options.configuredPath,
+        env: options.env,
+      } satisfies FindCloudflaredOptions)
+      .then(({ binary: found, skipped }) => {
+        for (const s of skipped) logger.warn(`tunnel: skipped ${s.path}: ${s.reason}`);
+        logger.info(`tunnel: using cloudflared ${found.version} at ${found.args[0] ?? found.command}`);
+        return found;
+      });
+    discovery.then(
+      (found) => {
+        if (child.exit || stopPromise || machine.generation !== generation) return finish(null, null, new TunnelError('STOPPED', 'Stopped before cloudflared started'));
+        if (binary !== found) {
+          binary = found;
+          emitter.emit('binary', found);
+        }
+        try {
+          launch(child, found, protocol, finish);
+        } catch (error) {
+          fail(error);
+        }
+      },
+      (error: unknown) => {
+        discovery = undefined; // the next start() looks again
+        fail(error);
+      },
+    );
+  }
+
+  function launch(
+    child: Child,
+    found: CloudflaredBinary,
+    protocol: EdgeProtocol | undefined,
+    finish: (code: number | null, signal: string | null, error?: TunnelError) => void,
+  ): void {
+    const { generation, id } = child;
+    const stateDir = prepareStateDir(options.stateDir, (why) => logger.warn(`tunnel: ${why}`));
+    child.stateDir = stateDir;
+    const marker = join(stateDir, `cloudflared-${id}.pid`);
+    child.marker = marker;
+    const configPath = join(stateDir, 'cloudflared-empty.yml');
+    writePrivateFile(configPath, '{}\n');
+    if (!reaped) {
+      reaped = true;
+      void reapOrphans({ stateDir }).then((pids) => {
+        if (pids.length) logger.warn(`tunnel: killed ${pids.length} cloudflared left behind by a crashed run`);
+      });
     }
-    const args = [...launcher.args, ...buildArgs({ ...options, mode }, { configPath, pidFile: marker, protocol })];
+    const launcher: Launcher = found;
+    const version = found.version;
+    if (options.logFormat === 'json' && !supports(version, 'jsonOutput') && !warnedJson) {
+      warnedJson = true;
+      logger.warn(`tunnel: cloudflared ${version} has no --output json (2025.6.1+); reading its text logs`);
+    }
+    const args = [...launcher.args, ...buildArgs({ ...options, mode }, { configPath, pidFile: marker, protocol, version })];
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(options.env ?? process.env)) if (!STRIPPED_ENV.test(k) && v !== undefined) env[k] = v;
     if (mode === 'named' && options.token) env.TUNNEL_TOKEN = options.token;
-    else if (mode === 'named' && (options.env ?? process.env).TUNNEL_TOKEN) env.TUNNEL_TOKEN = (options.env ?? process.env).TUNNEL_TOKEN;
+    else if (mode === 'named' && options.tokenFile && !supports(version, 'tokenFile')) {
+      // No --token-file before 2025.4.0: hand the file's token over the environment, never argv.
+      let token: string;
+      try {
+        token = readFileSync(options.tokenFile, 'utf8').trim();
+      } catch (error) {
+        throw new TunnelError('AUTH_FAILED', `Cannot read the tunnel token file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+          hint: 'Check tunnel.tokenFile: it must be a readable file holding the token from the Cloudflare dashboard.',
+          cause: error,
+        });
+      }
+      if (token.length >= 4 && !secrets.includes(token)) secrets.push(token);
+      env.TUNNEL_TOKEN = token;
+    } else if (mode === 'named' && (options.env ?? process.env).TUNNEL_TOKEN) env.TUNNEL_TOKEN = (options.env ?? process.env).TUNNEL_TOKEN;
     logger.debug(`tunnel: spawning ${redact([launcher.command, ...args].join(' '), secrets)}`);
 
     const preflight = checkLauncher(launcher);
@@ -580,7 +702,7 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
 
   function spawnError(launcher: Launcher, error: unknown): TunnelError {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return binaryNotFound([launcher.command]);
+    if (code === 'ENOENT') return binaryNotFound([{ path: launcher.command, source: launcher.source, reason: 'does not exist' }]);
     return binaryNotExecutable(launcher.command, error);
   }
 
@@ -614,15 +736,23 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
         case 'registered':
           child.registered = true;
           child.edgeErrors = 0;
+          emitter.emit('connection', { index: hint.index, id: hint.id, location: hint.location, protocol: hint.protocol });
           if (child.metrics) schedulePoll(child, 0);
+          break;
+        case 'unregistered':
+          emitter.emit('disconnection', { index: hint.index, reason: 'unregistered' });
           break;
         case 'edge-error':
           child.edgeErrors++;
           child.lastEdgeError = hint.message;
+          if (child.registered) emitter.emit('disconnection', { index: hint.index, reason: hint.message });
           if (child.metrics) schedulePoll(child, 0);
+          // Before the first connection, a QUIC failure means UDP/7844 is probably blocked: restart on
+          // http2 (TCP). cloudflared never falls back by itself for quick tunnels, and for named ones only
+          // after minutes; the URL was not offered yet, so the restart costs the user nothing.
           if (
             machine.state.s === 'starting' &&
-            mode === 'quick' &&
+            !child.registered &&
             hint.quic &&
             machine.protocol !== 'http2' &&
             child.edgeErrors >= edgeErrorsBeforeFallback
@@ -632,7 +762,7 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
               stderrTail: child.ring.tail(),
             });
             dispatch({ t: 'fail', generation: child.generation, error, now: d.now(), random: d.random() });
-          } else if (machine.state.s === 'starting' && mode === 'quick' && machine.protocol === 'http2' && child.edgeErrors >= edgeErrorsBeforeFallback * 2) {
+          } else if (machine.state.s === 'starting' && !child.registered && machine.protocol === 'http2' && child.edgeErrors >= Math.max(2, edgeErrorsBeforeFallback * 2)) {
             const error = new TunnelError('EDGE_UNREACHABLE', `The Cloudflare edge cannot be reached: ${hint.message}`, {
               hint: errorHints.EDGE_UNREACHABLE,
               stderrTail: child.ring.tail(),
@@ -649,6 +779,9 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
             });
             dispatch({ t: 'fail', generation: child.generation, error, now: d.now(), random: d.random() });
           }
+          break;
+        case 'rate-limited':
+          if (hint.certain) child.rateLimitCertain = true;
           break;
         case 'origin-error':
           logger.warn(`tunnel: origin unreachable: ${hint.message}`);
@@ -669,12 +802,23 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     if (/^setpriv: failed to execute/m.test(tail.join('\n')))
       return make('BINARY_NOT_EXECUTABLE', `cloudflared could not be executed: ${lastLine}`);
     if (has('usage') || (code === 0 && /Incorrect Usage/.test(tail.join('\n'))))
-      return make('USAGE', `cloudflared rejected its arguments (${how}): ${child.hintMessages.get('usage') ?? lastLine}`);
+      return make(
+        'USAGE',
+        `cloudflared${binary ? ` ${binary.version}` : ''} rejected its arguments (${how}): ${child.hintMessages.get('usage') ?? lastLine}`,
+        `${errorHints.USAGE}${options.extraArgs?.length ? ' Check extraArgs too.' : ''}`,
+      );
     if (has('auth-failed') || code === 255)
       return make('AUTH_FAILED', `cloudflared refused the tunnel token (${how}): ${child.hintMessages.get('auth-failed') ?? lastLine}`);
-    if (has('rate-limited')) return make('RATE_LIMITED', `trycloudflare.com rate-limited the quick tunnel request (429, error 1015)`);
+    if (child.rateLimitCertain) return make('RATE_LIMITED', 'trycloudflare.com rate-limited the quick tunnel request (429, error 1015)');
+    if (has('quick-service-error')) return make('QUICK_SERVICE_ERROR', `The quick-tunnel API failed: ${child.hintMessages.get('quick-service-error') ?? lastLine}`);
+    if (has('rate-limited'))
+      return make(
+        'RATE_LIMITED',
+        `trycloudflare.com answered the quick tunnel request with a Cloudflare "error code: …" page instead of JSON, which is how its rate limit (429, error 1015) reaches cloudflared ${binary?.version ?? ''} (older builds print no status): ${lastLine}`.replace('  ', ' '),
+      );
+    if (has('edge-dns'))
+      return make('OFFLINE', `cloudflared could not look up the Cloudflare edge in DNS: ${child.hintMessages.get('edge-dns') ?? lastLine}`, EDGE_DNS_HINT);
     if (has('offline')) return make('OFFLINE', `Cannot reach the quick-tunnel API: ${lastLine}`);
-    if (has('quick-service-error')) return make('QUICK_SERVICE_ERROR', `The quick-tunnel API failed: ${lastLine}`);
     if (has('metrics-bind-failed')) return make('METRICS_BIND_FAILED', `cloudflared could not bind its metrics port: ${lastLine}`);
     if (has('config-error')) return make('CONFIG_ERROR', `cloudflared refused its configuration: ${lastLine}`);
     if (code === 11 || has('updated')) return make('UPDATED', 'cloudflared updated itself and exited (code 11)');
@@ -729,7 +873,19 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
             dispatch({ t: 'url', generation: child.generation, url });
           }
         }
-        dispatch({ t: 'ready', generation: child.generation, connections, now: d.now() });
+        if (mode === 'quick' && dnsWaitMs > 0 && !child.dnsChecked) {
+          child.dnsChecked = true;
+          const url = urlOf(machine.state);
+          if (url) {
+            child.dnsPending = true;
+            dispatch({ t: 'phase', generation: child.generation, phase: 'dns' });
+            void waitForDns(child, new URL(url).hostname).finally(() => {
+              child.dnsPending = false;
+              schedulePoll(child, 0);
+            });
+          }
+        }
+        if (!child.dnsPending) dispatch({ t: 'ready', generation: child.generation, connections, now: d.now() });
       } else if (s.s === 'ready' || s.s === 'degraded') {
         if (isReady) {
           child.notReady = 0;
@@ -752,6 +908,30 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
           ? Math.min(healthIntervalMs, 1_000)
           : healthIntervalMs;
     if (s.s === 'starting' || s.s === 'ready' || s.s === 'degraded') schedulePoll(child, delay);
+  }
+
+  // --- DNS wait (quick tunnels): a phone that resolves a brand-new hostname too early caches NXDOMAIN ---
+  async function waitForDns(child: Child, hostname: string): Promise<void> {
+    const deadline = d.now() + dnsWaitMs;
+    const current = () => !child.exit && child.generation === machine.generation && machine.state.s === 'starting';
+    while (current()) {
+      let addresses: string[];
+      try {
+        addresses = await d.resolveHostname(hostname);
+      } catch (error) {
+        logger.info(`tunnel: DNS wait skipped, DNS cannot be queried from here (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        return;
+      }
+      if (addresses.length) {
+        logger.debug(`tunnel: ${hostname} resolves`);
+        return;
+      }
+      if (d.now() >= deadline) {
+        logger.warn(`tunnel: ${hostname} did not resolve within ${Math.round(dnsWaitMs / 1000)} s; offering the URL anyway`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(tunnelDefaults.dnsPollMs, Math.max(0, deadline - d.now()))));
+    }
   }
 
   // --- stopping ---
@@ -849,11 +1029,20 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     if (stopPromise) await stopPromise;
     const s = machine.state;
     if (s.s === 'ready') return { url: s.url };
-    if (s.s === 'idle' || s.s === 'stopped' || s.s === 'failed') dispatch({ t: 'start', now: d.now() });
+    if (s.s === 'idle' || s.s === 'stopped' || s.s === 'failed') {
+      discovery = undefined; // each start looks for cloudflared again (cheap: real binaries are cached by mtime)
+      dispatch({ t: 'start', now: d.now() });
+    }
     const final = await waitFor((st) => st.s === 'ready' || st.s === 'failed' || st.s === 'stopped' || st.s === 'stopping');
     if (final.s === 'ready') return { url: final.url };
     if (final.s === 'failed') throw final.error;
     throw new TunnelError('STOPPED', 'The tunnel was stopped before it was ready', { hint: errorHints.STOPPED });
+  }
+
+  async function restart(): Promise<{ url: string }> {
+    await stop();
+    discovery = undefined; // look for cloudflared again: it may have been installed or upgraded
+    return start();
   }
 
   options.signal?.addEventListener('abort', () => void stop(), { once: true });
@@ -861,6 +1050,7 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
   return {
     start,
     stop,
+    restart,
     get state() {
       return machine.state;
     },
@@ -872,6 +1062,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       return {
         state: machine.state,
         url: urlOf(machine.state),
+        version: binary?.version,
+        binaryPath: binary ? (binary.command === process.execPath && binary.args[0] ? binary.args[0] : binary.command) : undefined,
         pid: current?.pid,
         generation: machine.generation,
         metricsAddress: current?.metrics,

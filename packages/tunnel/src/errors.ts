@@ -1,9 +1,13 @@
+import { MIN_CLOUDFLARED_VERSION } from './version.js';
+
 /** Every way a tunnel can fail, as a closed union. */
 export type TunnelErrorCode =
   /** No cloudflared binary was found (option, BAND_CLOUDFLARED_PATH, PATH, well-known dirs). */
   | 'BINARY_NOT_FOUND'
   /** The binary exists but cannot be executed (permissions, wrong architecture). */
   | 'BINARY_NOT_EXECUTABLE'
+  /** Only a cloudflared older than `MIN_CLOUDFLARED_VERSION` was found. */
+  | 'UNSUPPORTED_VERSION'
   /** cloudflared rejected its arguments (`Incorrect Usage`, nothing to run). */
   | 'USAGE'
   /** The quick-tunnel API answered 429 / error 1015, or the creation budget would be exceeded. */
@@ -94,10 +98,40 @@ export function installHint(platform: NodeJS.Platform = process.platform): strin
   }
 }
 
-export function binaryNotFound(searched: readonly string[], platform: NodeJS.Platform = process.platform): TunnelError {
-  return new TunnelError('BINARY_NOT_FOUND', `cloudflared was not found (searched ${searched.length} locations)`, {
-    hint: installHint(platform),
-  });
+const SOURCE_NAMES: Record<string, string> = {
+  option: 'option',
+  env: 'BAND_CLOUDFLARED_PATH',
+  settings: 'settings tunnel.cloudflaredPath',
+  path: 'PATH',
+  'well-known': 'well-known directory',
+};
+
+/** `/a/cloudflared (PATH) is not cloudflared: …; /b (BAND_CLOUDFLARED_PATH) does not exist` */
+function describeSkipped(skipped: readonly { path: string; source: string; reason: string }[]): string {
+  return skipped.map((s) => `${s.path} (${SOURCE_NAMES[s.source] ?? s.source}) ${s.reason}`).join('; ');
+}
+
+export function binaryNotFound(
+  skipped: readonly { path: string; source: string; reason: string }[],
+  searched = 0,
+  platform: NodeJS.Platform = process.platform,
+): TunnelError {
+  const tried = skipped.length ? `: ${describeSkipped(skipped)}` : '';
+  const elsewhere = searched ? `; no cloudflared in ${searched} other locations (PATH and well-known directories)` : '';
+  return new TunnelError('BINARY_NOT_FOUND', `cloudflared was not found${tried}${elsewhere}`, { hint: installHint(platform) });
+}
+
+export function unsupportedVersion(
+  found: { path: string; version?: string },
+  skipped: readonly { path: string; source: string; reason: string }[],
+  platform: NodeJS.Platform = process.platform,
+): TunnelError {
+  const others = skipped.filter((s) => s.path !== found.path);
+  return new TunnelError(
+    'UNSUPPORTED_VERSION',
+    `cloudflared ${found.version} at ${found.path} is too old: Band needs ${MIN_CLOUDFLARED_VERSION} or newer${others.length ? ` (also tried: ${describeSkipped(others)})` : ''}`,
+    { hint: `Update cloudflared. ${installHint(platform)}` },
+  );
 }
 
 export function binaryNotExecutable(path: string, cause: unknown): TunnelError {
@@ -115,6 +149,7 @@ export function binaryNotExecutable(path: string, cause: unknown): TunnelError {
 export const errorHints: Readonly<Record<TunnelErrorCode, string>> = Object.freeze({
   BINARY_NOT_FOUND: installHint(),
   BINARY_NOT_EXECUTABLE: 'Make the binary executable or reinstall cloudflared.',
+  UNSUPPORTED_VERSION: `Update cloudflared to ${MIN_CLOUDFLARED_VERSION} or newer.`,
   USAGE: 'This cloudflared is probably too old for the flags used; update cloudflared.',
   RATE_LIMITED: 'trycloudflare.com rate-limits quick tunnel creation; wait a few minutes, or use a named tunnel.',
   QUICK_TUNNEL_BUDGET: 'Too many quick tunnels were created recently; wait a few minutes before starting again.',

@@ -65,7 +65,7 @@ describe('recognize', () => {
   });
   it('marks QUIC dial errors as edge trouble', () => {
     expect(recognize(parseLogLine('2025-08-21T09:07:58Z ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout" connIndex=0 event=0 ip=1.1.1.1'))).toEqual([
-      { kind: 'edge-error', quic: true, message: 'failed to dial to edge with quic: timeout' },
+      { kind: 'edge-error', quic: true, message: 'failed to dial to edge with quic: timeout', index: 0 },
     ]);
   });
   it('reads the hostnames of a named tunnel configuration', () => {

@@ -113,8 +113,15 @@ export type LogHint =
   | { kind: 'metrics'; address: string }
   | { kind: 'registered'; index: number; id?: string; location?: string; protocol?: string }
   | { kind: 'unregistered'; index?: number }
-  | { kind: 'edge-error'; quic: boolean; message: string }
-  | { kind: 'rate-limited' }
+  | { kind: 'edge-error'; quic: boolean; message: string; index?: number }
+  /** The edge's SRV record could not be looked up: no network or no DNS (not a firewall). */
+  | { kind: 'edge-dns'; message: string }
+  /**
+   * 429 / error 1015. `certain: false` when only the bare line of cloudflared < 2024.10 says so
+   * (`invalid character 'e'`: the body was a Cloudflare `error code: …` page, which for this API is the
+   * rate limit; a 5xx page of that shape is told apart by newer builds' `status_code`).
+   */
+  | { kind: 'rate-limited'; certain: boolean }
   | { kind: 'quick-service-error'; message: string }
   | { kind: 'offline'; message: string }
   | { kind: 'metrics-bind-failed' }
@@ -128,8 +135,14 @@ export type LogHint =
   | { kind: 'named-config'; hostnames: string[] };
 
 const BANNER_ROW = /^\|\s+(https:\/\/(?!api\.)[a-z0-9-]+(?:\.[a-z0-9-]+)*)\s+\|$/;
-const METRICS = /Starting metrics server on (\S+)\/metrics/;
-const LEGACY_REGISTERED = /^Connection ([0-9a-f-]{36}) registered/;
+const METRICS = /Starting metrics server on (\S+)\/metrics/i;
+const LEGACY_REGISTERED = /^Connection ([0-9a-f-]{36}) registered/i;
+// Wording of edge trouble from 2022.x to 2026.x, matched case-insensitively: 2023.x–2025.2 say "Failed to
+// create new quic connection", later builds "Failed to dial a quic connection", 2025.8 logs "failed to
+// serve tunnel connection" in lower case (tunnel.md §1.6; the 2023.7.3 transcripts).
+const EDGE_TROUBLE =
+  /^(failed to (dial a quic connection|create new quic connection|serve tunnel connection|connect to edge)|serve tunnel error|unable to establish connection with cloudflare edge|connection terminated)\b/i;
+const EDGE_DNS = /edge discovery: error looking up cloudflare edge ips|could not lookup srv records on _v2-origintunneld/i;
 
 /** Table-driven recognizers over a parsed line; returns every hint it carries. */
 export function recognize(line: LogLine): LogHint[] {
@@ -137,11 +150,12 @@ export function recognize(line: LogLine): LogHint[] {
   const msg = line.message;
   const err = typeof line.fields.error === 'string' ? line.fields.error : '';
   const text = `${msg} ${err}`;
+  const index = typeof line.fields.connIndex === 'number' ? line.fields.connIndex : undefined;
   const banner = BANNER_ROW.exec(msg);
   if (banner) hints.push({ kind: 'url', url: banner[1]! });
   const metrics = METRICS.exec(msg);
   if (metrics) hints.push({ kind: 'metrics', address: metrics[1]! });
-  if (msg.startsWith('Registered tunnel connection') || LEGACY_REGISTERED.test(msg)) {
+  if (/^registered tunnel connection/i.test(msg) || LEGACY_REGISTERED.test(msg)) {
     const legacy = LEGACY_REGISTERED.exec(msg);
     const protocol = typeof line.fields.protocol === 'string' ? line.fields.protocol : /protocol: (\w+)/.exec(msg)?.[1];
     hints.push({
@@ -152,29 +166,26 @@ export function recognize(line: LogLine): LogHint[] {
       protocol,
     });
   }
-  if (msg.startsWith('Unregistered tunnel connection'))
-    hints.push({ kind: 'unregistered', index: typeof line.fields.connIndex === 'number' ? line.fields.connIndex : undefined });
-  if (/Register tunnel error from server side/.test(msg) && /Unauthorized/i.test(err))
-    hints.push({ kind: 'auth-failed', message: err });
-  else if (
-    /^(Failed to dial a quic connection|Failed to serve tunnel connection|Serve tunnel error|Unable to establish connection with Cloudflare edge|Connection terminated)/.test(
-      msg,
-    ) ||
-    /edge discovery/.test(text)
-  )
-    hints.push({ kind: 'edge-error', quic: /quic/i.test(text), message: err || msg });
-  if (/status_code="?429|error code: 1015/.test(line.raw)) hints.push({ kind: 'rate-limited' });
-  else if (/failed to (unmarshal|parse) quick Tunnel|failed to read quick-tunnel response|Error unmarshaling QuickTunnel/.test(text))
-    hints.push({ kind: 'quick-service-error', message: msg || err });
-  if (/failed to request quick Tunnel/.test(text)) hints.push({ kind: 'offline', message: msg || err });
-  if (/Error opening metrics server listener/.test(text)) hints.push({ kind: 'metrics-bind-failed' });
-  if (/^Couldn't start tunnel/.test(msg)) hints.push({ kind: 'config-error', message: err || msg });
-  if (/^Incorrect Usage|^You did not specify any valid additional argument/.test(msg)) hints.push({ kind: 'usage', message: msg });
-  if (/Provided Tunnel token is not valid/.test(msg)) hints.push({ kind: 'auth-failed', message: msg });
-  if (/Unable to reach the origin service/.test(text)) hints.push({ kind: 'origin-error', message: err || msg });
-  if (/cloudflared has been updated to version/.test(msg)) hints.push({ kind: 'updated' });
+  if (/^unregistered tunnel connection/i.test(msg)) hints.push({ kind: 'unregistered', index });
+  if (/register tunnel error from server side/i.test(msg) && /unauthorized/i.test(err)) hints.push({ kind: 'auth-failed', message: err });
+  else if (EDGE_DNS.test(text)) hints.push({ kind: 'edge-dns', message: err || msg });
+  // Old builds (2022.4) give up on the edge themselves: `Initiating shutdown error="failed to dial to edge …"`.
+  else if (EDGE_TROUBLE.test(msg) || (/^initiating shutdown$/i.test(msg) && /edge/i.test(err)))
+    hints.push({ kind: 'edge-error', quic: /quic/i.test(text), message: err || msg, index });
+  const quickApi = /failed to (unmarshal|parse) quick tunnel|failed to read quick-tunnel response|error unmarshaling quicktunnel/i.test(text);
+  if (/status_code="?429|error code: 1015/i.test(line.raw)) hints.push({ kind: 'rate-limited', certain: true });
+  else if (quickApi && /status_code=/i.test(line.raw)) hints.push({ kind: 'quick-service-error', message: msg || err });
+  else if (quickApi && /invalid character 'e' looking for beginning of value/i.test(text)) hints.push({ kind: 'rate-limited', certain: false });
+  else if (quickApi) hints.push({ kind: 'quick-service-error', message: msg || err });
+  if (/failed to request quick tunnel/i.test(text)) hints.push({ kind: 'offline', message: msg || err });
+  if (/error opening metrics server listener/i.test(text)) hints.push({ kind: 'metrics-bind-failed' });
+  if (/^couldn't start tunnel/i.test(msg)) hints.push({ kind: 'config-error', message: err || msg });
+  if (/^incorrect usage|^you did not specify any valid additional argument/i.test(msg)) hints.push({ kind: 'usage', message: msg });
+  if (/provided tunnel token is not valid/i.test(msg)) hints.push({ kind: 'auth-failed', message: msg });
+  if (/unable to reach the origin service/i.test(text)) hints.push({ kind: 'origin-error', message: err || msg });
+  if (/cloudflared has been updated to version/i.test(msg)) hints.push({ kind: 'updated' });
   if (/^panic: /.test(msg)) hints.push({ kind: 'panic' });
-  if (/^Initiating graceful shutdown/.test(msg)) hints.push({ kind: 'shutdown' });
+  if (/^initiating graceful shutdown/i.test(msg)) hints.push({ kind: 'shutdown' });
   if (msg === 'Updated to new configuration' && typeof line.fields.config === 'string') {
     try {
       const cfg = JSON.parse(line.fields.config) as { ingress?: { hostname?: string }[] };
@@ -196,7 +207,9 @@ export function redact(line: string, secrets: readonly string[] = []): string {
     .replace(/(--token[= ])\S+/g, '$1[REDACTED]')
     .replace(/\b(TUNNEL_TOKEN[=:]\s*)\S+/g, '$1[REDACTED]')
     .replace(/\b(authorization|cookie|set-cookie)(["']?\s*[:=]\s*["']?)(?:bearer\s+)?[^\s"',;]+/gi, '$1$2[REDACTED]')
-    .replace(/[A-Za-z0-9+/=_-]{80,}/g, '[REDACTED]');
+    // Long base64-like blobs (tokens, credentials). A run of punctuation such as the URL banner's
+    // `+------+` border holds no secret and is kept.
+    .replace(/[A-Za-z0-9+/=_-]{80,}/g, (run) => ((run.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 40 ? '[REDACTED]' : run));
 }
 
 /**

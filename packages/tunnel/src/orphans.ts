@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
 
 /** One live cloudflared we started, recorded so a crashed run's leftovers can be found again. */
 export interface ChildRecord {
@@ -19,6 +19,8 @@ export interface ChildRecord {
 export interface ReapDeps {
   isAlive(pid: number): boolean;
   readCommandLine(pid: number): string | undefined;
+  /** The uid running `pid`, where the platform tells (Linux: /proc). */
+  ownerUid(pid: number): number | undefined;
   kill(pid: number, signal: NodeJS.Signals): void;
 }
 
@@ -30,7 +32,7 @@ export async function registerChild(stateDir: string, id: string, record: ChildR
   const dir = registryDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${id}.${process.pid}.tmp`);
-  await writeFile(tmp, JSON.stringify(record), { mode: 0o600 });
+  await writeFile(tmp, JSON.stringify(record), { mode: 0o600, flag: 'wx' });
   await rename(tmp, join(dir, `${id}.json`));
 }
 
@@ -66,9 +68,19 @@ export function readCommandLine(pid: number): string | undefined {
   }
 }
 
+function ownerUid(pid: number): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
+}
+
 const defaultReapDeps: ReapDeps = {
   isAlive,
   readCommandLine,
+  ownerUid,
   kill: (pid, signal) => process.kill(pid, signal),
 };
 
@@ -99,8 +111,17 @@ export async function reapOrphans(options: { stateDir: string }, deps: Partial<R
     }
     if (record.ownerPid !== process.pid && d.isAlive(record.ownerPid)) continue; // another live supervisor owns it
     if (record.ownerPid === process.pid) continue; // ours, still managed
+    // Our markers are pid-file paths inside our own 0700 state directory: a record naming anything else
+    // was not written by us, and its marker could be any string on a victim's command line.
+    if (!record.marker.startsWith(join(options.stateDir, 'cloudflared-')) || record.marker.slice(options.stateDir.length + 1).includes(sep)) {
+      await rm(join(dir, file), { force: true });
+      continue;
+    }
+    const me = typeof process.getuid === 'function' ? process.getuid() : undefined;
     for (const pid of [record.pid, record.guardianPid]) {
       if (pid === undefined || !d.isAlive(pid)) continue;
+      const owner = d.ownerUid(pid);
+      if (me !== undefined && owner !== undefined && owner !== me) continue; // never another user's process
       const cmd = d.readCommandLine(pid);
       if (cmd?.includes(record.marker)) {
         try {

@@ -14,8 +14,11 @@ export interface ExitInfo {
 /** What the tunnel is doing, as a tagged union on `s`. */
 export type TunnelState =
   | { s: 'idle' }
-  /** cloudflared is running; the URL may be known, no edge connection is ready yet. */
-  | { s: 'starting'; generation: number; attempt: number; url?: string; protocol?: EdgeProtocol }
+  /**
+   * cloudflared is running; the URL may be known. `phase`: `connecting` until an edge connection is
+   * registered, then (quick tunnels) `dns` while the new hostname is not yet resolvable.
+   */
+  | { s: 'starting'; generation: number; attempt: number; url?: string; protocol?: EdgeProtocol; phase?: StartingPhase }
   /** At least one edge connection is registered; the URL works. */
   | { s: 'ready'; generation: number; url: string; connections: number; since: number }
   /** Was ready, lost its edge connections, process alive: cloudflared reconnects by itself, URL kept. */
@@ -28,6 +31,9 @@ export type TunnelState =
   | { s: 'failed'; error: TunnelError };
 
 export type TunnelStateName = TunnelState['s'];
+
+/** What a `starting` tunnel waits for. */
+export type StartingPhase = 'connecting' | 'dns';
 
 /** Restart policy and the budget on quick-tunnel creations. */
 export interface RestartPolicy {
@@ -86,6 +92,8 @@ export type MachineEvent =
   | { t: 'url'; generation: number; url: string }
   | { t: 'ready'; generation: number; connections: number; now: number; url?: string }
   | { t: 'not-ready'; generation: number; reason: string; now: number }
+  /** A start moved on to its next phase (connected, now waiting for DNS). */
+  | { t: 'phase'; generation: number; phase: StartingPhase }
   /** The process is alive but we give up on it (ready timeout, auth failure, degraded too long). */
   | { t: 'fail'; generation: number; error: TunnelError; now: number; random: number }
   /** The process ended on its own; `error` is the classified reason. */
@@ -117,6 +125,7 @@ export function createMachine(mode: TunnelMode, policy: Partial<RestartPolicy> =
 const NEVER_RETRY: ReadonlySet<TunnelErrorCode> = new Set([
   'BINARY_NOT_FOUND',
   'BINARY_NOT_EXECUTABLE',
+  'UNSUPPORTED_VERSION',
   'USAGE',
   'AUTH_FAILED',
   'CONFIG_ERROR',
@@ -141,8 +150,9 @@ export function nextDelay(m: Machine, error: TunnelError, now: number, random: n
   const p = m.policy;
   const attempt = m.readySince !== undefined && now - m.readySince >= p.resetAfterMs ? 0 : m.attempt;
   let decision: RetryDecision | undefined;
-  if (error.code === 'EDGE_UNREACHABLE' && m.mode === 'quick' && m.protocol !== 'http2') {
-    // Quick tunnels force QUIC and never fall back by themselves (cloudflared#1609).
+  if (error.code === 'EDGE_UNREACHABLE' && m.protocol !== 'http2') {
+    // QUIC looks blocked: try http2 (TCP) at once. Quick tunnels force QUIC
+    // and never fall back by themselves (cloudflared#1609); named ones only after minutes of retries.
     decision = { delayMs: 0, protocol: 'http2' };
   } else if (error.code === 'METRICS_BIND_FAILED') {
     decision = { delayMs: 0 };
@@ -289,6 +299,10 @@ export function transition(m: Machine, event: MachineEvent): { state: Machine; e
       if (s.s === 'ready' && s.connections !== event.connections)
         return { state: { ...m, state: { ...s, connections: event.connections } }, effects: [] };
       return same;
+    }
+    case 'phase': {
+      if (s.s !== 'starting' || s.generation !== event.generation || s.phase === event.phase) return same;
+      return { state: { ...m, state: { ...s, phase: event.phase } }, effects: [] };
     }
     case 'not-ready': {
       if (s.s !== 'ready' || s.generation !== event.generation) return same;

@@ -64,7 +64,10 @@ describe('fake cloudflared', () => {
     expect(JSON.parse((await get('/quicktunnel')).body)).toEqual({ hostname: 'a-b-c-d.trycloudflare.com' });
     expect((await get('/healthcheck')).body).toBe('OK\n');
     expect((await get('/metrics')).body).toContain('cloudflared_tunnel_user_hostnames_counts{userHostname="https://a-b-c-d.trycloudflare.com"} 1');
-    expect((await get('/debug/pprof/cmdline')).status).toBe(403);
+    // Before 2026.5 the real endpoint hands out the whole argv (the default profile is 2025.8.1).
+    const cmdline = await get('/debug/pprof/cmdline');
+    expect(cmdline.status).toBe(200);
+    expect(cmdline.body.split('\0')).toContain('--metrics');
     expect((await get('/nope')).status).toBe(404);
   });
 

@@ -79,15 +79,18 @@ describe('reapOrphans', () => {
     const stateDir = tempDir();
     const dir = join(stateDir, 'children');
     mkdirSync(dir, { recursive: true });
-    const marked = spawnSleeper('/state/cloudflared-abc.pid');
+    const marked = spawnSleeper(join(stateDir, 'cloudflared-abc.pid'));
     const unmarked = spawnSleeper('/somewhere/else');
-    const ownedByLive = spawnSleeper('/state/cloudflared-live.pid');
+    const ownedByLive = spawnSleeper(join(stateDir, 'cloudflared-live.pid'));
+    const victim = spawnSleeper('/home/other/important-job');
     const owner = await deadPid();
-    writeFileSync(join(dir, 'a.json'), JSON.stringify({ pid: marked.pid, ownerPid: owner, marker: '/state/cloudflared-abc.pid', startedAt: 0 }));
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ pid: marked.pid, ownerPid: owner, marker: join(stateDir, 'cloudflared-abc.pid'), startedAt: 0 }));
     // A reused pid: alive, but not ours (no marker) => left alone.
-    writeFileSync(join(dir, 'b.json'), JSON.stringify({ pid: unmarked.pid, ownerPid: owner, marker: '/state/cloudflared-zzz.pid', startedAt: 0 }));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify({ pid: unmarked.pid, ownerPid: owner, marker: join(stateDir, 'cloudflared-zzz.pid'), startedAt: 0 }));
     // Owned by a live supervisor (our parent here) => left alone.
-    writeFileSync(join(dir, 'c.json'), JSON.stringify({ pid: ownedByLive.pid, ownerPid: process.ppid, marker: '/state/cloudflared-live.pid', startedAt: 0 }));
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ pid: ownedByLive.pid, ownerPid: process.ppid, marker: join(stateDir, 'cloudflared-live.pid'), startedAt: 0 }));
+    // A forged record whose "marker" is any string from a victim's command line => never trusted.
+    writeFileSync(join(dir, 'e.json'), JSON.stringify({ pid: victim.pid, ownerPid: owner, marker: 'important-job', startedAt: 0 }));
     writeFileSync(join(dir, 'd.json'), '{ not json');
     const markedExit = once(marked, 'exit');
     const killed = await reapOrphans({ stateDir });
@@ -95,6 +98,7 @@ describe('reapOrphans', () => {
     await markedExit;
     expect(isAlive(unmarked.pid!)).toBe(true);
     expect(isAlive(ownedByLive.pid!)).toBe(true);
+    expect(isAlive(victim.pid!)).toBe(true);
     expect(existsSync(join(dir, 'd.json'))).toBe(false);
     expect(existsSync(join(dir, 'c.json'))).toBe(true);
   });

@@ -46,7 +46,7 @@ describe('quick tunnel on the fake cloudflared', () => {
 
   it.each([
     ['rate-limit', 'RATE_LIMITED', /429/],
-    ['api-5xx-html', 'QUICK_SERVICE_ERROR', /1101/],
+    ['api-5xx-html', 'QUICK_SERVICE_ERROR', /invalid character '<'/],
     ['api-json-error', 'QUICK_SERVICE_ERROR', /invalid UUID length/],
     ['offline', 'OFFLINE', /no such host/],
     ['api-timeout=150', 'OFFLINE', /Client\.Timeout/],
@@ -64,7 +64,7 @@ describe('quick tunnel on the fake cloudflared', () => {
   });
 
   it('quic-blocked: falls back to http2 at once and becomes ready', async () => {
-    const h = harness('quic-blocked');
+    const h = harness('quic-blocked', {}, { FAKE_CFD_TIME_SCALE: '0.1' });
     const { url } = await h.tunnel.start();
     expect(url).toMatch(QUICK_URL);
     expect(h.states).toEqual(['starting', 'restarting', 'starting', 'ready']);
@@ -75,7 +75,7 @@ describe('quick tunnel on the fake cloudflared', () => {
   });
 
   it('edge-unreachable: tries http2 too, then fails with EDGE_UNREACHABLE', async () => {
-    const h = harness('edge-unreachable', {}, { FAKE_CFD_TIME_SCALE: '0.2' });
+    const h = harness('edge-unreachable', {}, { FAKE_CFD_TIME_SCALE: '0.05' });
     const error = await rejection(h.tunnel.start());
     expect(error.code).toBe('EDGE_UNREACHABLE');
     expect(error.hint).toMatch(/7844/);
@@ -84,7 +84,7 @@ describe('quick tunnel on the fake cloudflared', () => {
   });
 
   it('edge-unreachable with a short readyTimeoutMs reports EDGE_UNREACHABLE, not a bare timeout', async () => {
-    const h = harness('edge-unreachable', { protocol: 'http2', readyTimeoutMs: 2_500, edgeErrorsBeforeFallback: 1_000 });
+    const h = harness('edge-unreachable', { protocol: 'http2', readyTimeoutMs: 2_500, edgeErrorsBeforeFallback: 1_000 }, { FAKE_CFD_TIME_SCALE: '0.05' });
     const error = await rejection(h.tunnel.start());
     expect(error.code).toBe('EDGE_UNREACHABLE');
   });

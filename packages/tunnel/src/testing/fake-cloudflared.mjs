@@ -4,19 +4,47 @@
 //   FAKE_CFD_SCENARIO  ok | rate-limit | api-5xx-html | api-json-error | offline | api-timeout[=ms] |
 //                      edge-unreachable | quic-blocked | slow-register=<ms> | drop-after=<ms>,<down-ms> |
 //                      crash-after=<ms> | exit-after=<ms>:<code> | autoupdate-after=<ms> | metrics-port-busy |
-//                      ignore-sigterm | origin-errors | auth-fail | legacy=2022 | legacy=2026.5
+//                      ignore-sigterm | origin-errors | auth-fail | no-dns | legacy=2022 | legacy=2026.5
 //                      (several may be combined with `+`, e.g. `ignore-sigterm+slow-register=500`)
-//   FAKE_CFD_VERSION, FAKE_CFD_HOSTNAME, FAKE_CFD_SEED, FAKE_CFD_TIME_SCALE, FAKE_CFD_STATE_DIR,
+//   FAKE_CFD_VERSION   the version profile: flags (`--output` from 2025.6.1, `--token-file` from 2025.4.0,
+//                      `--no-prechecks` from 2026.5.0), wording (QUIC and serve errors, the quick-tunnel API
+//                      error lines), the preamble, /metrics, /diag and /debug/pprof as that version has them.
+//                      @default 2025.8.1
+//   FAKE_CFD_REPLAY    a recorded transcript of a real cloudflared to play instead (see fake-replay.mjs)
+//   FAKE_CFD_HOSTNAME, FAKE_CFD_SEED, FAKE_CFD_TIME_SCALE, FAKE_CFD_STATE_DIR,
 //   FAKE_CFD_EDGE_URL + FAKE_CFD_EDGE_SECRET (register hostnames with a fake edge, see startFakeEdge()).
+// Edge timing is real (scaled by FAKE_CFD_TIME_SCALE): a QUIC dial to a blocked edge times out after 5 s,
+// an http2 dial after 15 s, with `Retrying connection in up to 2s/4s/8s…` in between.
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
+import { play, readTranscript, replayApplies } from './fake-replay.mjs';
 
 const env = process.env;
-const VERSION = env.FAKE_CFD_VERSION || '2025.8.1';
+const transcript = env.FAKE_CFD_REPLAY ? readTranscript(env.FAKE_CFD_REPLAY) : undefined;
+const VERSION =
+  env.FAKE_CFD_VERSION || transcript?.version || /cloudflared-(\d{4}\.\d+\.\d+)/.exec(env.FAKE_CFD_REPLAY ?? '')?.[1] || '2025.8.1';
+const atLeast = (v) => {
+  const [a, b] = [VERSION, v].map((x) => x.split('.').map(Number));
+  return (a[0] - b[0] || a[1] - b[1] || a[2] - b[2]) >= 0;
+};
+// What changed across versions (tunnel.md §1; the 2023.7.3 transcripts).
+const profile = {
+  jsonOutput: atLeast('2025.6.1'),
+  tokenFile: atLeast('2025.4.0'),
+  prechecksFlag: atLeast('2026.5.0'),
+  checksum: atLeast('2024.10.0'),
+  quickApiErrLine: atLeast('2024.10.0'),
+  quicFail: atLeast('2025.3.0') ? 'Failed to dial a quic connection' : 'Failed to create new quic connection',
+  serveFail: atLeast('2025.8.0') ? 'failed to serve tunnel connection' : 'Failed to serve tunnel connection',
+  diag: atLeast('2024.12.0'),
+  pprofForbidden: atLeast('2026.5.0'),
+  metricsDefaultPorts: atLeast('2024.12.0'),
+  goVersion: atLeast('2025.1.0') ? 'go1.24.4' : atLeast('2024.1.0') ? 'go1.21.5' : 'go1.19.8',
+};
 const scale = Number(env.FAKE_CFD_TIME_SCALE || '1') || 1;
 const ms = (n) => Math.max(0, Math.round(n * scale));
 const argv = process.argv.slice(2);
@@ -119,6 +147,12 @@ const TUNNEL_FLAGS = new Map(
   }),
 );
 const RUN_FLAGS = new Set(['url', 'protocol', 'p', 'token', 'token-file', 'credentials-file']);
+if (!profile.jsonOutput) TUNNEL_FLAGS.delete('output');
+if (!profile.prechecksFlag) TUNNEL_FLAGS.delete('no-prechecks');
+if (!profile.tokenFile) {
+  TUNNEL_FLAGS.delete('token-file');
+  RUN_FLAGS.delete('token-file');
+}
 function incorrectUsage(name, colon) {
   process.stdout.write(
     `Incorrect Usage${colon ? ':' : '.'} flag provided but not defined: -${name}\n\nNAME:\n   cloudflared tunnel - Use Cloudflare Tunnel to expose private services to the Internet or to Cloudflare connected private users.\n\nUSAGE:\n   cloudflared tunnel [tunnel command options] [arguments...]\n`,
@@ -156,19 +190,36 @@ function parseDuration(s) {
 }
 
 // --- top-level commands ---
+const BUILT = `${VERSION.split('.')[0]}-${VERSION.split('.')[1].padStart(2, '0')}-20-1402 UTC`;
 if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === '-V') {
-  process.stdout.write(`cloudflared version ${VERSION} (built 2025-08-20-14:02 UTC)\n`);
+  process.stdout.write(`cloudflared version ${VERSION} (built ${BUILT})\n`);
   process.exit(0);
 }
 if (argv[0] === 'version') {
-  process.stdout.write(argv.includes('--short') ? `${VERSION}\n` : `cloudflared version ${VERSION} (built 2025-08-20-14:02 UTC)\n`);
+  process.stdout.write(argv.includes('--short') ? `${VERSION}\n` : `cloudflared version ${VERSION} (built ${BUILT})\n`);
   process.exit(0);
 }
 if (argv[0] !== 'tunnel') {
   process.stderr.write('fake cloudflared: only `tunnel`, `version` and `--version` are implemented\n');
   process.exit(1);
 }
-const { flags, run } = parse(argv.slice(1));
+// A recorded transcript takes over when it stands for this argv (same flags, same edge protocol).
+const rawProtocol = (() => {
+  const i = argv.findIndex((a) => a === '--protocol' || a === '-p' || a.startsWith('--protocol='));
+  if (i === -1) return 'quic';
+  return argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+})();
+const replaying = Boolean(transcript && replayApplies(transcript, argv, rawProtocol, (f) => TUNNEL_FLAGS.has(f) || RUN_FLAGS.has(f)));
+const { flags, run } = replaying ? { flags: parseLoose(argv.slice(1)), run: argv.includes('run') } : parse(argv.slice(1));
+function parseLoose(list) {
+  const out = {};
+  for (let i = 0; i < list.length; i++) {
+    if (!list[i].startsWith('-')) continue;
+    const [name, inline] = list[i].replace(/^--?/, '').split(/=(.*)/s);
+    out[name] = inline ?? (list[i + 1]?.startsWith('-') ? 'true' : list[++i]);
+  }
+  return out;
+}
 if (flags.loglevel) {
   const lvl = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 }[flags.loglevel];
   if (lvl === undefined) log('error', `Failed to parse log level "${flags.loglevel}", using "info" instead`);
@@ -207,25 +258,37 @@ const connectorId = uuid();
 const tunnelId = uuid();
 const edgeLinks = new Map(); // index -> ClientRequest to the fake edge
 
+// Go prints durations as `3s`, `1m30s`, `500ms`.
+function goDuration(ms) {
+  if (ms < 1000) return `${ms}ms`;
+  const m = Math.floor(ms / 60_000);
+  const rest = (ms % 60_000) / 1000;
+  return `${m ? `${m}m` : ''}${rest || !m ? `${rest}s` : ''}`;
+}
 function settingsLine() {
   const entries = Object.entries(flags)
     .filter(([k]) => k !== 'token')
-    .map(([k, v]) => `${k}:${v}`);
+    .map(([k, v]) => `${k}:${k === 'grace-period' ? goDuration(parseDuration(v)) : v}`);
   if (!named) entries.push('ha-connections:1');
   if (!flags.protocol && !named) entries.push('protocol:quic');
   return `Settings: map[${entries.sort().join(' ')}]`;
 }
 
 async function preamble() {
-  if (legacy !== '2022') log('info', `Version ${VERSION} (Checksum ${createHash('sha256').update(VERSION).digest('hex')})`);
+  if (legacy !== '2022' && profile.checksum) log('info', `Version ${VERSION} (Checksum ${createHash('sha256').update(VERSION).digest('hex')})`);
   else log('info', `Version ${VERSION}`);
-  log('info', `GOOS: ${process.platform}, GOVersion: go1.24.4, GoArch: amd64`);
+  log('info', `GOOS: ${process.platform}, GOVersion: ${profile.goVersion}, GoArch: amd64`);
   log('info', settingsLine());
   const tunnelEnv = Object.keys(env).filter((k) => k.startsWith('TUNNEL_'));
   if (tunnelEnv.length)
     log('info', `Environmental variables map[${tunnelEnv.sort().map((k) => `${k}:${/TOKEN/.test(k) ? '*****' : env[k]}`).join(' ')}]`);
   log('info', `Generated Connector ID: ${connectorId}`);
+  if (!profile.checksum) log('warn', 'Unable to lookup protocol percentage.');
   log('info', `Initial protocol ${protocol}`);
+  if (!profile.checksum) {
+    log('info', 'ICMP proxy will use 0.0.0.0 as source for IPv4');
+    log('info', 'ICMP proxy will use ::1 in zone lo as source for IPv6');
+  }
   log('warn', 'The user running cloudflared process has a GID (group ID) that is not within ping_group_range. You might need to add that user to a group within that range, or instead update the range to encompass a group the user is already in by modifying /proc/sys/net/ipv4/ping_group_range. Otherwise cloudflared will not be able to ping this network');
   log('warn', 'ICMP proxy feature is disabled', { error: 'cannot create ICMPv4 proxy: Group ID 0 is not between ping group 1 to 0 nor ICMPv6 proxy: socket: permission denied' });
   if (legacy === '2026.5') {
@@ -258,12 +321,19 @@ function metricsText() {
   ];
   if (hostname) lines.push(`cloudflared_tunnel_user_hostnames_counts{userHostname="https://${hostname}"} 1`);
   for (const [i, c] of connections) lines.push(`cloudflared_tunnel_server_locations{connection_id="${i}",edge_location="${c.location}"} 1`);
+  // The real body (~10 KB) is mostly Go runtime and process collectors.
+  for (const q of ['0', '0.25', '0.5', '0.75', '1']) lines.push(`go_gc_duration_seconds{quantile="${q}"} 0.000${q.replace('.', '')}1`);
+  const mem = process.memoryUsage();
+  for (const [k, v] of Object.entries({ alloc_bytes: mem.heapUsed, heap_alloc_bytes: mem.heapUsed, heap_sys_bytes: mem.heapTotal, sys_bytes: mem.rss }))
+    lines.push(`# HELP go_memstats_${k} Number of bytes.`, `# TYPE go_memstats_${k} gauge`, `go_memstats_${k} ${v}`);
+  for (let i = 0; i < 60; i++) lines.push(`# HELP quic_client_metric_${i} QUIC client statistics.`, `quic_client_metric_${i}{conn_index="0"} 0`);
+  lines.push(`process_resident_memory_bytes ${mem.rss}`, `process_start_time_seconds ${Math.floor(Date.now() / 1000)}`);
   return `${lines.join('\n')}\n`;
 }
 function handleMetrics(req, res) {
   const url = new URL(req.url, 'http://x');
-  const send = (status, body) => {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  const send = (status, body, type = 'text/plain; charset=utf-8') => {
+    res.writeHead(status, { 'content-type': type });
     res.end(body);
   };
   if (req.method === 'POST' && url.pathname.startsWith('/__fake/')) {
@@ -285,13 +355,15 @@ function handleMetrics(req, res) {
     case '/healthcheck':
       return send(200, 'OK\n');
     case '/metrics':
-      return send(200, metricsText());
+      return send(200, metricsText(), 'text/plain; version=0.0.4; charset=utf-8');
     case '/config':
       return send(200, JSON.stringify({ version: configVersion, config: { ingress: [{ service: origin }] } }));
     case '/diag/tunnel':
+      if (!profile.diag) return send(404, '404 page not found\n');
       return send(200, JSON.stringify({ tunnelID: tunnelId, connectorID: connectorId, connections: [...connections].map(([index, c]) => ({ isConnected: true, protocol: protocol === 'http2' ? 0 : 1, edgeAddress: c.ip, index })), icmp_sources: [] }));
     case '/debug/pprof/cmdline':
-      return send(403, 'forbidden\n');
+      // Before 2026.5 this leaked the whole argv (tokens included): one more reason to keep them off argv.
+      return profile.pprofForbidden ? send(403, 'forbidden\n') : send(200, [process.argv[1], ...argv].join('\0'));
     default:
       return send(404, '404 page not found\n');
   }
@@ -304,7 +376,9 @@ function listenMetrics() {
     const port = Number(spec.slice(i + 1));
     const server = http.createServer(handleMetrics);
     const candidates =
-      port === 0 && (host === 'localhost' || host === '0.0.0.0') && legacy !== '2022' ? [20241, 20242, 20243, 20244, 20245, 0] : [port];
+      port === 0 && (host === 'localhost' || host === '0.0.0.0') && legacy !== '2022' && profile.metricsDefaultPorts
+        ? [20241, 20242, 20243, 20244, 20245, 0]
+        : [port];
     const tryNext = () => {
       const p = candidates.shift();
       if (p === undefined) return resolve(undefined);
@@ -366,9 +440,9 @@ function register(index) {
   const id = uuid();
   const location = legacy === '2022' ? LOCATIONS[index % 4].slice(0, 3).toUpperCase() : LOCATIONS[index % 4];
   const ip = IPS[index % 4];
-  if (legacy !== '2022' && /^202[5-9]/.test(VERSION)) log('info', 'Tunnel connection curve preferences: [X25519MLKEM768 CurveP256]', { connIndex: index, event: 0, ip });
+  if (legacy !== '2022' && atLeast('2025.5.0')) log('info', 'Tunnel connection curve preferences: [X25519MLKEM768 CurveP256]', { connIndex: index, event: 0, ip });
   connections.set(index, { id, location, ip });
-  if (legacy === '2022') log('info', `Connection ${id} registered with protocol: ${protocol}`, { connIndex: index, ip, location });
+  if (legacy === '2022' || !atLeast('2023.4.1')) log('info', `Connection ${id} registered with protocol: ${protocol}`, { connIndex: index, ip, location });
   else log('info', 'Registered tunnel connection', { connIndex: index, connection: id, event: 0, ip, location, protocol });
   event('registered', { index, id });
   registerWithEdge(index, id);
@@ -381,7 +455,7 @@ function register(index) {
 }
 function connectionCount() {
   if (named) return 4;
-  return legacy === '2022' ? 4 : 1;
+  return legacy === '2022' || !atLeast('2023.4.0') ? 4 : 1;
 }
 async function registerAll(again = false) {
   const n = connectionCount();
@@ -394,7 +468,7 @@ async function registerAll(again = false) {
 }
 function dropConnections(downMs) {
   for (const [index] of connections) {
-    log(connections.size > 1 ? 'warn' : 'error', 'Failed to serve tunnel connection', { error: 'timeout: no recent network activity', connIndex: index, event: 0, ip: IPS[index % 4] });
+    log(connections.size > 1 ? 'warn' : 'error', profile.serveFail, { error: 'timeout: no recent network activity', connIndex: index, event: 0, ip: IPS[index % 4] });
     log('info', 'Retrying connection in up to 2s', { connIndex: index, event: 0, ip: IPS[index % 4] });
     unregisterFromEdge(index);
   }
@@ -418,23 +492,29 @@ function probeOrigin(index) {
     });
   });
 }
+// A blocked edge, with real timing: each dial waits for its timeout (QUIC 5 s, TCP 15 s), then
+// `Retrying connection in up to Ns` sleeps a random time below N (2s, 4s, … capped at 1m4s).
 function edgeErrorLoop(label) {
   let attempt = 0;
+  const dialMs = protocol === 'http2' ? 15_000 : 5_000;
   const tick = () => {
     if (shuttingDown) return;
-    const ip = IPS[0];
-    if (protocol === 'http2')
-      log('error', 'Unable to establish connection with Cloudflare edge', { error: `DialContext error: dial tcp ${ip}:7844: i/o timeout`, connIndex: 0, event: 0, ip });
-    else log('error', 'Failed to dial a quic connection', { error: 'failed to dial to edge with quic: timeout: no recent network activity', connIndex: 0, event: 0, ip });
+    const ip = `198.41.192.${[77, 107, 27, 67][attempt % 4]}`;
+    if (protocol === 'http2') {
+      const error = `DialContext error: dial tcp ${ip}:7844: i/o timeout`;
+      log('error', 'Unable to establish connection with Cloudflare edge', { error, connIndex: 0, event: 0, ip });
+      log('error', 'Serve tunnel error', { error, connIndex: 0, event: 0, ip });
+    } else log('error', profile.quicFail, { error: 'failed to dial to edge with quic: timeout: no recent network activity', connIndex: 0, event: 0, ip });
     const upTo = Math.min(64, 2 ** (attempt + 1));
     log('info', `Retrying connection in up to ${upTo >= 64 ? '1m4s' : `${upTo}s`}`, { connIndex: 0, event: 0, ip });
-    if (attempt === 2 && protocol === 'quic' && !named)
+    if (attempt === 2 && protocol === 'quic' && !named && atLeast('2024.1.0'))
       log('warn', 'If this log occurs persistently, and cloudflared is unable to connect to Cloudflare Network with `quic` protocol, then most likely your machine/network is getting its egress UDP to port 7844 (or others) blocked or dropped. Make sure to allow egress connection through UDP to port 7844 (or others) or try connecting with `--protocol http2` for a moment.');
     attempt++;
     event('edge-error', { label });
-    setTimeout(tick, ms(Math.min(2000, 200 * attempt)));
+    const backoff = (rand(1)[0] / 256) * upTo * 1000;
+    setTimeout(tick, ms(backoff + dialMs));
   };
-  tick();
+  setTimeout(tick, ms(dialMs));
 }
 
 // --- signals ---
@@ -508,17 +588,20 @@ async function quick() {
   log('info', 'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms. If you intend to use Tunnels in production you should use a pre-created named tunnel by following: https://developers.cloudflare.com/cloudflare-one/connections/connect-apps');
   log('info', 'Requesting new quick Tunnel on trycloudflare.com...');
   const api = flags['quick-service'] || 'https://api.trycloudflare.com';
+  // Before 2024.10 only the bare last line is printed: no body, no status.
   if (has('rate-limit')) {
     await sleep(300);
-    log('error', 'Error unmarshaling QuickTunnel response: error code: 1015', { error: "invalid character 'e' looking for beginning of value", status_code: '429 Too Many Requests' });
+    if (profile.quickApiErrLine)
+      log('error', 'Error unmarshaling QuickTunnel response: error code: 1015', { error: "invalid character 'e' looking for beginning of value", status_code: '429 Too Many Requests' });
     bare("failed to unmarshal quick Tunnel: invalid character 'e' looking for beginning of value");
     event('exit', { code: 1 });
     process.exit(1);
   }
   if (has('api-5xx-html')) {
     await sleep(200);
-    log('error', 'Error unmarshaling QuickTunnel response: error code: 1101', { error: "invalid character 'e' looking for beginning of value", status_code: '500 Internal Server Error' });
-    bare("failed to unmarshal quick Tunnel: invalid character 'e' looking for beginning of value");
+    if (profile.quickApiErrLine)
+      log('error', 'Error unmarshaling QuickTunnel response: <!DOCTYPE html><html><head><title>500 Internal Server Error</title></head></html>', { error: "invalid character '<' looking for beginning of value", status_code: '500 Internal Server Error' });
+    bare("failed to unmarshal quick Tunnel: invalid character '<' looking for beginning of value");
     process.exit(1);
   }
   if (has('api-json-error')) {
@@ -526,7 +609,7 @@ async function quick() {
     bare('failed to parse quick Tunnel ID: invalid UUID length: 0');
     process.exit(1);
   }
-  if (has('offline')) {
+  if (has('offline') || has('no-dns')) {
     await sleep(100);
     bare(`failed to request quick Tunnel: Post "${api}/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: no such host`);
     process.exit(1);
@@ -558,6 +641,30 @@ async function quick() {
   await registerAll();
 }
 
+// No DNS at all: the SRV lookup of the edge fails twice, cloudflared shuts down and exits 1 (e4b).
+async function noDnsShutdown() {
+  const srv = '_v2-origintunneld._tcp.argotunnel.com';
+  const cause = `lookup ${srv} on 127.0.0.53:53: dial udp 127.0.0.53:53: connect: network is unreachable`;
+  for (let i = 0; i < 2; i++) {
+    log('error', 'edge discovery: error looking up Cloudflare edge IPs: the DNS query failed', { error: cause, event: 0 });
+    for (const hint of [
+      'Please try the following things to diagnose this issue:',
+      '  1. ensure that argotunnel.com is returning "origintunneld" service records.',
+      '     Run your system\'s equivalent of: dig srv _origintunneld._tcp.argotunnel.com',
+      '  2. ensure that your DNS resolver is not returning compressed SRV records.',
+    ])
+      log('error', hint, { event: 0 });
+    await sleep(20);
+  }
+  log('info', 'Tunnel server stopped');
+  log('error', 'Initiating shutdown', { error: `Could not lookup srv records on ${srv}: ${cause}` });
+  await listenMetrics();
+  await sleep(500);
+  log('info', 'Metrics server stopped');
+  bare(`Could not lookup srv records on ${srv}: ${cause}`);
+  process.exit(1);
+}
+
 // --- named tunnel ---
 function readToken() {
   if (flags.token) return flags.token;
@@ -585,6 +692,7 @@ async function namedTunnel() {
   log('info', 'Starting tunnel', { tunnelID: parsed.t });
   installSignals();
   await preamble();
+  if (has('no-dns')) return noDnsShutdown();
   await listenMetrics();
   scheduleFailures();
   hostname = env.FAKE_CFD_HOSTNAME || '';
@@ -597,7 +705,7 @@ async function namedTunnel() {
     };
     return loop();
   }
-  if (has('edge-unreachable')) return edgeErrorLoop('edge-unreachable');
+  if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2')) return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
   await sleep(Number(scenarios.get('slow-register')) || 100);
   register(0);
   configVersion = 3;
@@ -609,9 +717,67 @@ async function namedTunnel() {
   }
 }
 
+// --- replay (FAKE_CFD_REPLAY): the recorded lines, with their timing and exit ---
+function replay() {
+  event('replay', { file: env.FAKE_CFD_REPLAY });
+  const out = (stream, text) => {
+    if (stream === 'stdout') process.stdout.write(`${text}\n`);
+    else writeErr(text);
+  };
+  const stopTimeline = play(transcript, scale, {
+    async line(stream, text) {
+      const banner = /\|\s+https:\/\/([a-z0-9-]+\.trycloudflare\.com)\s+\|/.exec(text);
+      if (banner) hostname = banner[1];
+      if (/Registered tunnel connection|Connection [0-9a-f-]{36} registered/.test(text)) connections.set(connections.size, { id: uuid(), location: 'lax05', ip: IPS[0] });
+      const metrics = /Starting metrics server on (\S+)\/metrics/.exec(text);
+      if (metrics) {
+        // Serve the metrics for real, on the address we were given, and print where.
+        const quiet = minLevel;
+        minLevel = 99;
+        await listenMetrics();
+        minLevel = quiet;
+        text = text.replace(metrics[1], metricsAddress);
+      }
+      out(stream, text);
+      // cloudflared installs its signal handlers once the tunnel server starts (after the banner).
+      if (/Starting tunnel|Your quick Tunnel has been created|Version \d/.test(text)) installReplaySignals();
+    },
+    exit(code, signal) {
+      event('exit', { code, signal });
+      if (signal) process.kill(process.pid, signal);
+      else process.exit(code ?? 0);
+    },
+  });
+  let installed = false;
+  function installReplaySignals() {
+    if (installed) return;
+    installed = true;
+    const onSignal = async (sig) => {
+      process.removeAllListeners('SIGTERM');
+      process.removeAllListeners('SIGINT');
+      stopTimeline();
+      shuttingDown = true;
+      event('signal', { sig });
+      const lines = transcript.shutdown.length
+        ? transcript.shutdown
+        : [`Initiating graceful shutdown due to signal ${sig === 'SIGINT' ? 'interrupt' : 'terminated'} ...`, 'Tunnel server stopped', 'Metrics server stopped'].map((t) => ({
+            stream: 'stderr',
+            text: `${ts()} INF ${t}`,
+          }));
+      for (const l of lines) out(l.stream, l.text);
+      await new Promise((r) => setTimeout(r, Math.min(graceMs, ms(50))));
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void onSignal('SIGTERM'));
+    process.on('SIGINT', () => void onSignal('SIGINT'));
+  }
+}
+
 // A real cloudflared runs until told otherwise.
 setInterval(() => {}, 1 << 30);
-(named ? namedTunnel() : quick()).catch((error) => {
-  bare(String(error?.stack ?? error));
-  process.exit(1);
-});
+if (replaying) replay();
+else
+  (named ? namedTunnel() : quick()).catch((error) => {
+    bare(String(error?.stack ?? error));
+    process.exit(1);
+  });

@@ -27,6 +27,7 @@ export const fakeScenarios = Object.freeze([
   'ignore-sigterm',
   'origin-errors',
   'auth-fail',
+  'no-dns',
   'legacy=2022',
   'legacy=2026.5',
 ] as const);
@@ -41,6 +42,13 @@ export interface FakeEnvOptions {
   timeScale?: number;
   /** Directory where the fake writes `<pid>.json` with its argv, env subset and events. */
   stateDir?: string;
+  /** A transcript of a real cloudflared to replay (`FAKE_CFD_REPLAY`); see `cloudflaredTranscripts`. */
+  replay?: string;
+  /**
+   * The supervisor's DNS wait for a new quick-tunnel hostname (`BAND_TUNNEL_DNS_WAIT_MS`). The fake's
+   * hostnames exist only at the fake edge, so the wait is off unless a test sets it. @default 0
+   */
+  dnsWaitMs?: number;
 }
 
 /** Environment variables selecting the fake's behaviour; merge with `edge.env`. */
@@ -51,6 +59,8 @@ export function fakeCloudflaredEnv(options: FakeEnvOptions = {}): Record<string,
   if (options.seed) env.FAKE_CFD_SEED = options.seed;
   if (options.timeScale !== undefined) env.FAKE_CFD_TIME_SCALE = String(options.timeScale);
   if (options.stateDir) env.FAKE_CFD_STATE_DIR = options.stateDir;
+  if (options.replay) env.FAKE_CFD_REPLAY = options.replay;
+  env.BAND_TUNNEL_DNS_WAIT_MS = String(options.dnsWaitMs ?? 0);
   return env;
 }
 
