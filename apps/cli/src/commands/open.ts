@@ -123,8 +123,9 @@ export function openCommand(ctx: CliContext): Command {
           pairing.expiresAt,
           ctx.signal,
         );
+        if (ctx.signal.aborted) throw ctx.signal.reason; // Ctrl+C: exit 130, after the file is gone (finally)
         if (signedIn) ctx.err.info('Signed in.');
-        else if (!ctx.signal.aborted) ctx.err.warn('The browser did not sign in before the one-time link expired: run `band open` again.');
+        else ctx.err.warn('The browser did not sign in before the one-time link expired: run `band open` again.');
         ctx.out.print({ ...pairing, signedIn }, () => '');
       } finally {
         // The code is burned or expired (or we are stopping): the file is no use to anyone now.
