@@ -116,8 +116,11 @@ export function listCandidates(options: ResolveBinaryOptions = {}): { candidates
     for (const dir of dirs) {
       for (const name of names) {
         const candidate = join(dir, name);
-        searched++;
-        if (seen.has(candidate) || !isExecutable(candidate)) continue;
+        if (seen.has(candidate)) continue;
+        if (!isExecutable(candidate)) {
+          searched++;
+          continue;
+        }
         seen.add(candidate);
         candidates.push({ command: candidate, args: [], source });
       }
@@ -211,7 +214,7 @@ export async function findCloudflared(
   for (const launcher of candidates) {
     const path = launcherPath(launcher);
     const stamp = fileStamp(path);
-    if (!stamp) {
+    if (!stamp && !options.probe) {
       skipped.push({ path, source: launcher.source, reason: 'does not exist' });
       continue;
     }
@@ -219,10 +222,10 @@ export async function findCloudflared(
     const cacheable = !options.probe && launcher.command !== process.execPath;
     const key = `${launcher.command}\0${launcher.args.join('\0')}`;
     const cached = cacheable ? probeCache.get(key) : undefined;
-    let result = cached?.stamp === stamp ? cached.result : undefined;
+    let result = cached && cached.stamp === stamp ? cached.result : undefined;
     if (!result) {
       result = await probe(launcher, env, timeoutMs);
-      if (cacheable && !result.error) probeCache.set(key, { stamp, result });
+      if (cacheable && stamp && !result.error) probeCache.set(key, { stamp, result });
     }
     const version = result.error ? undefined : parseVersion(result.output);
     if (!version) {
