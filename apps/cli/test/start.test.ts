@@ -1,6 +1,7 @@
 // `band start`: the server in the foreground, stopped by SIGINT/SIGTERM.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { reportMissing } from '../../../tooling/testing/prerequisites.js';
 import { band, baseEnv, spawnBand, tempDir } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -17,8 +18,8 @@ describe('band start', () => {
     cleanups.push(async () => {
       if (server.process.exitCode === null) server.process.kill('SIGKILL');
     });
-    await server.waitFor(/Band is running at (http:\/\/localhost:\d+)/, 'stdout', 60_000);
-    const url = /Band is running at (http:\/\/localhost:\d+)/.exec(server.stdout())![1]!;
+    await server.waitFor(/Band is running at (http:\/\/127\.0\.0\.1:\d+)/, 'stdout', 60_000);
+    const url = /Band is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())![1]!;
     expect(server.stdout()).toMatch(new RegExp(`${url}/pair#c=\\S+`));
 
     // The CLI finds it through BAND_SERVER_URL and the token in the new settings.json.
@@ -41,10 +42,10 @@ describe('band start', () => {
     cleanups.push(async () => {
       if (server.process.exitCode === null) server.process.kill('SIGKILL');
     });
-    await server.waitFor(/Band is running at (http:\/\/localhost:\d+)/, 'stdout', 60_000);
+    await server.waitFor(/Band is running at (http:\/\/127\.0\.0\.1:\d+)/, 'stdout', 60_000);
     expect(server.stderr()).toMatch(/error: .*cloudflared/i);
     expect(server.stdout()).not.toContain('Tunnel:');
-    const url = /Band is running at (http:\/\/localhost:\d+)/.exec(server.stdout())![1]!;
+    const url = /Band is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())![1]!;
     const tunnel = await band(['tunnel', 'start'], { env: { ...env, BAND_SERVER_URL: url }, timeoutMs: 60_000 });
     expect(tunnel.code).toBe(1);
     expect(tunnel.stdout).toBe('');
@@ -67,5 +68,26 @@ describe('band start', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Port ${port} is already in use`);
     expect(result.stderr).toMatch(/hint: /);
+  });
+
+  it('refuses to start when another process holds [::1]:<port> (issue 16 #1), naming the port and webServerPort', async () => {
+    const home = await tempDir('band-cli-start-');
+    cleanups.push(home.cleanup);
+    const squatter = createServer();
+    const listened = await new Promise<boolean>((resolve) => {
+      squatter.once('error', () => resolve(false));
+      squatter.listen({ port: 0, host: '::1', ipv6Only: true }, () => resolve(true));
+    });
+    if (!listened) {
+      reportMissing('needs an IPv6 loopback (::1) to run the squatter');
+      return;
+    }
+    cleanups.push(() => new Promise((resolve) => squatter.close(() => resolve())));
+    const port = (squatter.address() as { port: number }).port;
+    const result = await band(['start', '--port', String(port)], { env: baseEnv({ BAND_HOME: home.path }), timeoutMs: 60_000 });
+    expect(result.code).toBe(1);
+    expect(result.stdout).not.toMatch(/running at/);
+    expect(result.stderr).toContain(`Port ${port} is taken on [::1] by another process (webServerPort in`);
+    expect(result.stderr).toMatch(/hint: .*band settings set webServerPort/);
   });
 });

@@ -27,11 +27,11 @@ afterEach(async () => {
 });
 
 describe('connection settings', () => {
-  it('uses BAND_SERVER_URL, else the port from settings.json, else localhost:3456', async () => {
+  it('uses BAND_SERVER_URL, else the port from settings.json, else 127.0.0.1:3456 (never localhost)', async () => {
     const home = await tempHome({ webServerPort: 4567, tokenSecret: `  ${TOKEN}\n` });
-    expect((await resolveConnection({ BAND_HOME: home })).serverUrl).toBe('http://localhost:4567');
+    expect((await resolveConnection({ BAND_HOME: home })).serverUrl).toBe('http://127.0.0.1:4567');
     expect((await resolveConnection({ BAND_HOME: home, BAND_SERVER_URL: 'https://x.example.com/' })).serverUrl).toBe('https://x.example.com');
-    expect((await resolveConnection({ BAND_HOME: await tempHome() })).serverUrl).toBe('http://localhost:3456');
+    expect((await resolveConnection({ BAND_HOME: await tempHome() })).serverUrl).toBe('http://127.0.0.1:3456');
   });
 
   it('prefers BAND_TOKEN over settings.json and trims the file token', async () => {
