@@ -168,7 +168,12 @@ describe('the DNS wait before a quick tunnel is offered', () => {
         dnsWaitMs: 60_000,
         env: baseEnv(fakeCloudflaredEnv()),
       },
-      { resolveHostname: async () => (calls++, []) },
+      {
+        resolveHostname: async () => {
+          calls++;
+          return [];
+        },
+      },
     );
     try {
       await tunnel.start();

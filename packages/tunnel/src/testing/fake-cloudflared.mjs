@@ -280,7 +280,7 @@ async function preamble() {
   log('info', `GOOS: ${process.platform}, GOVersion: ${profile.goVersion}, GoArch: amd64`);
   log('info', settingsLine());
   const tunnelEnv = Object.keys(env).filter((k) => k.startsWith('TUNNEL_'));
-  if (tunnelEnv.length)
+  if (tunnelEnv.length && profile.checksum)
     log('info', `Environmental variables map[${tunnelEnv.sort().map((k) => `${k}:${/TOKEN/.test(k) ? '*****' : env[k]}`).join(' ')}]`);
   log('info', `Generated Connector ID: ${connectorId}`);
   if (!profile.checksum) log('warn', 'Unable to lookup protocol percentage.');
@@ -539,6 +539,7 @@ function installSignals() {
 async function gracefulShutdown(sig) {
   shuttingDown = true;
   log('info', `Initiating graceful shutdown due to signal ${sig === 'SIGINT' ? 'interrupt' : 'terminated'} ...`);
+  const hadConnections = connections.size > 0;
   for (const [index, c] of connections) {
     log('info', 'Unregistered tunnel connection', { connIndex: index, event: 0, ip: c.ip });
     unregisterFromEdge(index);
@@ -546,7 +547,7 @@ async function gracefulShutdown(sig) {
   connections = new Map();
   // In-flight streams would hold us up to the grace period; the fake has none, so a short pause.
   await new Promise((r) => setTimeout(r, Math.min(graceMs, ms(100))));
-  log('error', 'no more connections active and exiting');
+  if (hadConnections) log('error', 'no more connections active and exiting');
   log('info', 'Tunnel server stopped');
   log('info', 'Metrics server stopped');
   event('exit', { code: 0 });
