@@ -1,12 +1,12 @@
 // `band-desktop` as a command: argv, exit codes, signals. The browser is the fake one (no display needed); the
 // server is the real one where the dashboard is built.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readInstanceRecord } from '../src/instance-lock.js';
 import { resolveDesktopPaths } from '../src/paths.js';
 import { isProcessAlive, listDescendants } from '../src/process-tree.js';
@@ -34,10 +34,6 @@ function start(args: string[], env: Record<string, string> = {}) {
   return { child, exit, output: () => output };
 }
 
-beforeAll(() => {
-  const build = spawnSync(process.execPath, [join(APP_DIR, '../../node_modules/tsup/dist/cli-default.js')], { cwd: APP_DIR, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
-}, 60_000);
 
 describe('band-desktop', () => {
   it('--help prints the usage', async () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { generateTokenSecret, readTokenSecret } from '@band/settings';
 import { fakeCloudflaredEnv, fakeCloudflaredPath } from '@band/tunnel/testing';
 import { chromium } from 'playwright-core';
-import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readDevToolsEndpoint } from '../src/app-mode-shell.js';
 import { createBandClient } from '../src/band-client.js';
 import { findChromiumBrowser } from '../src/browser-discovery.js';
@@ -34,6 +34,16 @@ function browserOrUndefined() {
 // These need a display server, a browser and the built server (its Next build is the dashboard's own job).
 // Outside CI a missing piece skips them, named; in CI it fails the run.
 const missing = [...missingX11Tools(), ...(browserOrUndefined() ? [] : ['a Chromium-family browser']), ...missingServerBuild()];
+
+/**
+ * Where screenshots go: docs/screenshots/ (committed, shown in the README) only with BAND_UPDATE_SCREENSHOTS=1, as
+ * the dashboard does; otherwise a temp folder removed after the test, so a plain run changes no tracked file.
+ */
+async function screenshotDir(): Promise<string> {
+  if (process.env.BAND_UPDATE_SCREENSHOTS !== '1') return tempDir('band-desktop-screenshot-');
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return SCREENSHOTS;
+}
 
 let lastOutput = () => '';
 
@@ -106,11 +116,6 @@ async function describePids(pids: number[]): Promise<string[]> {
 }
 
 describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desktop in a real window (Xvfb)', () => {
-  beforeAll(() => {
-    // The test drives the built app; build it so the test never runs stale code.
-    const build = spawnSync(process.execPath, [join(APP_DIR, '../../node_modules/tsup/dist/cli-default.js')], { cwd: APP_DIR, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
-  }, 60_000);
 
   it('opens the dashboard signed in, and closing the window stops the server, the tunnel, the shells and every child process', async () => {
     const base = await tempDir();
@@ -179,9 +184,9 @@ describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desk
       await browser2.close();
     }
 
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await screenshot(display, windowId, join(SCREENSHOTS, 'desktop-window.png'));
-    expect((await stat(join(SCREENSHOTS, 'desktop-window.png'))).size).toBeGreaterThan(10_000);
+    const shot = join(await screenshotDir(), 'desktop-window.png');
+    await screenshot(display, windowId, shot);
+    expect((await stat(shot)).size).toBeGreaterThan(10_000);
 
     // --- every process the app runs: server, cloudflared, browser ---
     const tree = listDescendants(app.child.pid!);
@@ -212,8 +217,9 @@ describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desk
     expect(page).toContain('is not valid JSON');
     expect(page).toContain('How to fix it');
     expect(page).toContain('INVALID_JSON');
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await screenshot(display, windowId, join(SCREENSHOTS, 'desktop-error.png'));
+    const errorShot = join(await screenshotDir(), 'desktop-error.png');
+    await screenshot(display, windowId, errorShot);
+    expect((await stat(errorShot)).size).toBeGreaterThan(5_000);
     // The file is left exactly as the user wrote it.
     expect(await readFile(join(home, 'settings.json'), 'utf8')).toBe('{ "tokenSecret": "abc", ');
 

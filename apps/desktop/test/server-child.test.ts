@@ -1,10 +1,10 @@
 // The real server child (dist/server-child.js → @band/server) driven over IPC, without a window.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { isProcessAlive, listDescendants } from '../src/process-tree.js';
 import { startServerProcess } from '../src/server-process.js';
 import type { ServerChildMessage } from '../src/server-protocol.js';
@@ -15,10 +15,6 @@ const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(APP_DIR, 'dist', 'server-child.js');
 
 describe.skipIf(skipWhenMissing('the server-child tests', missingServerBuild()))('server-child (the real Band server)', () => {
-  beforeAll(() => {
-    const build = spawnSync(process.execPath, [join(APP_DIR, '../../node_modules/tsup/dist/cli-default.js')], { cwd: APP_DIR, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
-  }, 60_000);
 
   it('starts, hands out one-time sign-in links, and stops with everything under it', async () => {
     const home = join(await tempDir(), 'home');

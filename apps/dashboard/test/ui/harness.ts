@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import type { BandServer } from '@band/server';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers.js';
 
@@ -75,10 +75,16 @@ const SCREENSHOT_DIR = fileURLToPath(new URL('../../../../docs/screenshots/', im
 
 /**
  * Saves a screenshot. With BAND_UPDATE_SCREENSHOTS=1 it goes to docs/screenshots/ (committed and shown in the
- * README); otherwise into a temp folder, so a plain test run never changes tracked files.
+ * README); otherwise into a temp folder removed after the test, so a plain run changes no tracked file and
+ * leaves nothing behind (the screenshot is still taken: the code path is tested either way).
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env.BAND_UPDATE_SCREENSHOTS === '1' ? SCREENSHOT_DIR : join(tmpdir(), 'band-screenshots');
+  let dir = SCREENSHOT_DIR;
+  if (process.env.BAND_UPDATE_SCREENSHOTS !== '1') {
+    const temp = await mkdtemp(join(tmpdir(), 'band-screenshot-'));
+    onTestFinished(() => rm(temp, { recursive: true, force: true }));
+    dir = temp;
+  }
   await mkdir(dir, { recursive: true });
   // Let the pulse animation and fonts settle into a stable frame.
   await page.evaluate(() => document.fonts.ready);
