@@ -289,6 +289,7 @@ describe('tunnel', () => {
 
     const status = await band(['tunnel', 'status'], { env });
     expect(status.stdout).toMatch(/state: +ready/);
+    expect(status.stdout).toMatch(/cloudflared: +\d{4}\.\d+\.\d+/);
     expect(status.stdout).toContain(url);
 
     const stop = await band(['tunnel', 'stop', '--output', 'json'], { env });

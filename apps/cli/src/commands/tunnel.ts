@@ -6,15 +6,24 @@ import { formatTime, type Style } from '../output.js';
 
 export interface TunnelStatusView {
   state: string;
+  /** While starting: `connecting`, then `dns` (waiting for a new quick-tunnel name to resolve). */
+  phase?: string | null;
   url: string | null;
+  /** The cloudflared the server runs (from `cloudflared --version`), once found. */
+  cloudflaredVersion?: string | null;
   error: { code: string; message: string; hint?: string } | null;
   startedAt: number | null;
 }
 
 export function renderTunnelStatus(status: TunnelStatusView, style: Style): string {
   const state = status.state === 'ready' ? style.green(status.state) : status.state === 'failed' ? style.red(status.state) : status.state;
-  const lines = [`state:    ${state}`, `url:      ${status.url ?? '-'}`, `started:  ${formatTime(status.startedAt)}`];
-  if (status.error) lines.push(`error:    ${status.error.message}`, ...(status.error.hint ? [`hint:     ${status.error.hint}`] : []));
+  const lines = [
+    `state:       ${state}${status.phase ? ` (${status.phase === 'dns' ? 'waiting for DNS' : status.phase})` : ''}`,
+    `url:         ${status.url ?? '-'}`,
+    `started:     ${formatTime(status.startedAt)}`,
+    `cloudflared: ${status.cloudflaredVersion ?? '-'}`,
+  ];
+  if (status.error) lines.push(`error:       ${status.error.message}`, ...(status.error.hint ? [`hint:        ${status.error.hint}`] : []));
   return `${lines.join('\n')}\n`;
 }
 
@@ -41,8 +50,9 @@ export function tunnelCommand(ctx: CliContext): Command {
       const sub = ctx.client.tunnel.events.subscribe(undefined, {
         onData(status) {
           const s = status as TunnelStatusView;
-          if (s.state !== last && s.state !== 'stopped') ctx.err.progress(`tunnel: ${s.state}`);
-          last = s.state;
+          const label = s.phase === 'dns' ? `${s.state} (waiting for the new hostname to resolve)` : s.state;
+          if (label !== last && s.state !== 'stopped') ctx.err.progress(`tunnel: ${label}`);
+          last = label;
         },
         onError() {},
       });
@@ -76,7 +86,7 @@ export function tunnelCommand(ctx: CliContext): Command {
 
   tunnel
     .command('status')
-    .description('Show the tunnel state and URL')
+    .description('Show the tunnel state, its URL and the cloudflared version')
     .action(async () => {
       const status = await ctx.client.tunnel.status.query();
       ctx.out.print(status, renderTunnelStatus);

@@ -56,6 +56,11 @@ export function MobileAccessPanel() {
         ) : null}
         <RevealToken />
         <DeviceList />
+        {tunnel.status.cloudflaredVersion ? (
+          <p className="text-xs text-fg-subtle" data-testid="tunnel-cloudflared-version">
+            cloudflared {tunnel.status.cloudflaredVersion}
+          </p>
+        ) : null}
         {tunnel.status.state !== 'stopped' && tunnel.status.state !== 'failed' ? (
           <Button variant="danger" onClick={() => void tunnel.stop()} disabled={tunnel.status.state === 'stopping'} data-testid="tunnel-stop">
             {tunnel.status.state === 'stopping' ? <Spinner /> : null}
@@ -92,6 +97,11 @@ export function TunnelStateBanner({ status }: { status: TunnelStatus }) {
         {status.state === 'starting' || status.state === 'stopping' ? <Spinner /> : null}
         {STATE_TEXT[status.state]}
       </div>
+      {status.state === 'starting' && status.phase === 'dns' ? (
+        <p data-testid="tunnel-phase" className="text-sm text-fg-muted">
+          Connected. Waiting for the new address to reach DNS, so your phone does not remember it as missing.
+        </p>
+      ) : null}
       {status.state === 'failed' && status.error ? (
         <div className="flex flex-col gap-1 text-sm text-fg">
           <p data-testid="tunnel-error">{status.error.message}</p>

@@ -3,7 +3,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import type { TunnelStatus } from '@/lib/domain';
 import { describeError, getBandClient } from '@/lib/trpc';
 
-const STOPPED: TunnelStatus = { state: 'stopped', url: null, error: null, startedAt: null };
+const STOPPED: TunnelStatus = { state: 'stopped', phase: null, url: null, cloudflaredVersion: null, error: null, startedAt: null };
 
 interface TunnelContextValue {
   status: TunnelStatus;

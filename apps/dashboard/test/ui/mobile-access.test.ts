@@ -38,6 +38,8 @@ describe('Mobile Access panel', () => {
     const publicUrl = (await page.textContent('[data-testid="tunnel-url"]'))!.trim();
     expect(publicUrl).toMatch(/^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/);
     expect(publicUrl).toBe(server.api.services.tunnel.status().url);
+    // The panel names the cloudflared it runs (the fake's default profile here).
+    expect(await page.textContent('[data-testid="tunnel-cloudflared-version"]')).toBe('cloudflared 2025.8.1');
 
     // The QR carries a one-time pairing link on the public host, never the token.
     const qr = await readQrCode(page);

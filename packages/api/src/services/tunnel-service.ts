@@ -9,8 +9,15 @@ import type { ServiceDeps } from './index.js';
 /** What the dashboard, the CLI and the desktop menu see of the tunnel. */
 export interface TunnelStatus {
   state: 'stopped' | 'starting' | 'ready' | 'degraded' | 'stopping' | 'failed';
+  /**
+   * While `starting`: `connecting` to Cloudflare's edge, then `dns` while a new quick-tunnel hostname is
+   * not yet resolvable (the URL is held back so a phone does not cache NXDOMAIN). Otherwise null.
+   */
+  phase: 'connecting' | 'dns' | null;
   /** The public https URL while the tunnel runs. */
   url: string | null;
+  /** The cloudflared version in use (from `cloudflared --version`), once found. */
+  cloudflaredVersion: string | null;
   error: { code: string; message: string; hint?: string } | null;
   startedAt: number | null;
 }
@@ -36,7 +43,7 @@ export interface TunnelServiceDeps {
   createTunnel?: (options: TunnelOptions) => Tunnel;
 }
 
-const STOPPED: TunnelStatus = Object.freeze({ state: 'stopped', url: null, error: null, startedAt: null });
+const STOPPED: TunnelStatus = Object.freeze({ state: 'stopped', phase: null, url: null, cloudflaredVersion: null, error: null, startedAt: null });
 
 export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
   const makeTunnel = deps.createTunnel ?? ((options: TunnelOptions) => createTunnel(options));
@@ -46,9 +53,11 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
   let starting: Promise<TunnelStatus> | undefined;
   let stopping: Promise<TunnelStatus> | undefined;
 
-  const publish = (next: TunnelStatus) => {
-    status = next;
-    changes.emit('status', next);
+  // The version outlives a stop: it says which cloudflared the next start will most likely use.
+  let cloudflaredVersion: string | null = null;
+  const publish = (next: Omit<TunnelStatus, 'cloudflaredVersion' | 'phase'> & Partial<Pick<TunnelStatus, 'phase'>>) => {
+    status = { ...next, phase: next.state === 'starting' ? (next.phase ?? 'connecting') : null, cloudflaredVersion };
+    changes.emit('status', status);
   };
 
   const toError = (error: unknown): TunnelStatus['error'] => {
@@ -71,7 +80,8 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
         mode: tunnelSettings.mode,
         hostname: tunnelSettings.hostname,
         tokenFile: tunnelSettings.tokenFile,
-        binaryPath: tunnelSettings.cloudflaredPath,
+        // Checked after BAND_CLOUDFLARED_PATH, and like every candidate with `--version`.
+        configuredPath: tunnelSettings.cloudflaredPath,
         env: deps.env,
         logger: deps.logger,
       } as TunnelOptions);
@@ -82,6 +92,10 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
     }
     const startedAt = Date.now();
     const unsubscribe = [
+      tunnel.on('binary', (binary) => {
+        cloudflaredVersion = binary.version;
+        if (!stopping && status.state === 'starting') publish({ ...status });
+      }),
       tunnel.on('url', (url) => {
         // Only the current public host is allowed on the tunnel listener (DNS rebinding, auth.md F).
         deps.gate.setTunnelHost(url ? new URL(url).host : null);
@@ -101,7 +115,7 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
             return publish({ state: 'starting', url: null, error: toError(next.error), startedAt });
           case 'starting':
             // The URL is offered only once it works: a phone that resolves it too early caches NXDOMAIN.
-            return publish({ state: 'starting', url: null, error: null, startedAt });
+            return publish({ state: 'starting', phase: next.phase ?? 'connecting', url: null, error: null, startedAt });
           default:
             return;
         }
