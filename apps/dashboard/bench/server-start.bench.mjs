@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const RUNS = 5;
+// BAND_BENCH_QUICK=1 (npm run bench -- --quick): one run, to check the bench works.
+const QUICK = process.env.BAND_BENCH_QUICK === '1';
+const RUNS = QUICK ? 1 : 5;
+const START_TIMEOUT_MS = 120_000;
 const main = fileURLToPath(new URL('../../../packages/server/dist/main.js', import.meta.url));
 
 async function once() {
@@ -18,28 +21,41 @@ async function once() {
   try {
     let out = '';
     const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the server printed no URL within ${START_TIMEOUT_MS / 1000} s:\n${out}`)), START_TIMEOUT_MS);
       child.stdout.on('data', (c) => {
         out += c;
-        const m = out.match(/running at (http:\/\/localhost:\d+)/);
-        if (m) resolve(m[1]);
+        const m = out.match(/running at (http:\/\/\S+:\d+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
       });
-      child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited ${code}:\n${out}`));
+      });
     });
     const token = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).tokenSecret;
     // The first authenticated page render, which includes Next's lazy route compilation.
+    const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       const res = await fetch(`${url}/`, { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
       if (res?.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`no authenticated 200 on ${url}/ within ${START_TIMEOUT_MS / 1000} s (last status ${res?.status ?? 'none'})`);
       await new Promise((r) => setTimeout(r, 10));
     }
     const coldMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 2_000));
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const rssKb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+    const rssKb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1]);
+    if (!(rssKb > 0)) throw new Error(`could not read the server's RSS from /proc/${child.pid}/status`);
     return { coldMs, rssMiB: rssKb / 1024 };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(home, { recursive: true, force: true });
   }
 }

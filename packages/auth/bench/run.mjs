@@ -7,6 +7,8 @@ import { Socket } from 'node:net';
 import { createTokenVerifier } from '../dist/index.js';
 import { createTestGate, signInCookie } from '../dist/testing/index.js';
 
+// BAND_BENCH_QUICK=1 (npm run bench -- --quick): a tenth of the iterations, to check the bench works.
+const scale = process.env.BAND_BENCH_QUICK === '1' ? 0.1 : 1;
 const t = await createTestGate({ localPort: 3456 });
 const host = 'localhost:3456';
 const cookie = await signInCookie(t.gate, t.token, { host });
@@ -22,9 +24,9 @@ function exchange(headers, url = '/api/trpc/health', method = 'GET') {
 }
 
 async function measure(name, headers, options = {}) {
-  const n = options.n ?? 20_000;
+  const n = options.n ?? 20_000 * scale;
   const listener = options.listener ?? 'local';
-  for (let i = 0; i < 2_000; i++) {
+  for (let i = 0; i < 2_000 * scale; i++) {
     const { req, res } = exchange(typeof headers === 'function' ? headers(i) : headers, options.url);
     await t.gate.handleRequest(req, res, listener);
   }
@@ -39,7 +41,7 @@ async function measure(name, headers, options = {}) {
 
 const results = [];
 {
-  const n = 20_000;
+  const n = 20_000 * scale;
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const { res } = exchange({ host });
@@ -62,8 +64,8 @@ const verifier = createTokenVerifier(t.token);
 const flip = (c) => (c === '0' ? '1' : '0');
 const lastWrong = t.token.slice(0, 63) + flip(t.token[63]);
 const firstWrong = flip(t.token[0]) + t.token.slice(1);
-function timeVerify(value, n = 200_000) {
-  for (let i = 0; i < 20_000; i++) verifier.verify(value);
+function timeVerify(value, n = 200_000 * scale) {
+  for (let i = 0; i < 20_000 * scale; i++) verifier.verify(value);
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) verifier.verify(value);
   return Number(process.hrtime.bigint() - start) / n;

@@ -15,7 +15,8 @@ try {
   const turn = store.turns.create({ chatId: chat.id, prompt: 'bench' });
   const event = { type: 'text-delta', text: 'x'.repeat(80) };
 
-  const N = 20_000;
+  // BAND_BENCH_QUICK=1 (npm run bench -- --quick): a tenth of the events, to check the bench works.
+  const N = process.env.BAND_BENCH_QUICK === '1' ? 2_000 : 20_000;
   let t0 = performance.now();
   for (let i = 0; i < N; i++) store.chatEvents.append(chat.id, turn.id, event);
   let ms = performance.now() - t0;
