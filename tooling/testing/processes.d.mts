@@ -7,3 +7,4 @@ export interface ProcessInfo {
 }
 export function ancestorsOf(pid: number): Set<number>;
 export function findProcesses(options: { marker?: string; dirs?: string[] }): ProcessInfo[];
+export function descendantsOf(rootPid: number): Array<{ pid: number; cmdline: string }>;

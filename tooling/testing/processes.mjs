@@ -74,3 +74,34 @@ export function findProcesses({ marker, dirs = [] }) {
   }
   return result;
 }
+
+/** Live descendants of `rootPid` (not the root itself), each with its command line. */
+export function descendantsOf(rootPid) {
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children = new Map();
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const fields = statFields(pid);
+    if (!fields || fields[0] === 'Z') continue;
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const result = [];
+  const queue = [rootPid];
+  const seen = new Set(queue);
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()) ?? []) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      result.push({ pid: child, cmdline: cmdlineOf(child) });
+      queue.push(child);
+    }
+  }
+  return result;
+}

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge, type FakeEdge } from '@band/tunnel/testing';
 import WebSocket from 'ws';
 import { type BandServer, startServer } from '@band/server';
+import { descendantsOf } from '../../../../tooling/testing/processes.mjs';
 import { captureLogger, tempHome } from '../helpers.js';
 
 export interface Band {
@@ -125,21 +126,37 @@ export function corsHeaders(r: HttpResult): string[] {
   return Object.keys(r.headers).filter((h) => h.startsWith('access-control-'));
 }
 
-/** Opens a WebSocket with `ws`; resolves 'open' (and the socket) or the refusal status. */
+/** Opens a WebSocket with `ws`; resolves 'open' (and the socket) or the refusal status with its headers. */
 export function openWs(
   port: number,
   path: string,
   headers: Record<string, string>,
-): Promise<{ result: 'open'; ws: WebSocket } | { result: number; ws?: undefined }> {
+): Promise<{ result: 'open'; ws: WebSocket } | { result: number; ws?: undefined; headers?: HttpResult['headers'] }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers, perMessageDeflate: false });
     ws.on('open', () => resolve({ result: 'open', ws }));
     ws.on('unexpected-response', (_req, res) => {
-      resolve({ result: res.statusCode ?? 0 });
+      resolve({ result: res.statusCode ?? 0, headers: res.headers });
       ws.terminate();
     });
     ws.on('error', () => resolve({ result: 0 }));
   });
+}
+
+/** A raw HTTP answer (from `raw`) parsed into status, headers and body, for the same checks as `http` results. */
+export function parseRaw(text: string): HttpResult {
+  const [head = '', ...rest] = text.split('\r\n\r\n');
+  const [line = '', ...lines] = head.split('\r\n');
+  const headers: HttpResult['headers'] = {};
+  for (const l of lines) {
+    const i = l.indexOf(':');
+    if (i <= 0) continue;
+    const name = l.slice(0, i).trim().toLowerCase();
+    const value = l.slice(i + 1).trim();
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(line)?.[1] ?? 0), headers, body: rest.join('\r\n\r\n') };
 }
 
 /** Signs in with `?token=` like a browser and returns `name=value` of the session cookie. */
@@ -157,17 +174,40 @@ export async function signIn(band: Band, where: { port: number; host: string; ip
 /** A tRPC mutation body/headers for a same-origin browser call. */
 export const trpcPath = (procedure: string) => `/api/trpc/${procedure}`;
 
-/** What "nothing happened" means: settings file, devices and sessions unchanged. */
+/**
+ * What "nothing happened" means: the settings file, the signed-in devices, the database (projects, workspaces,
+ * chats and their events) and the terminals, and the processes the server runs (it runs in this process, so they
+ * are this process's descendants: agents, shells, language servers, git).
+ */
 export interface Snapshot {
   settingsText: string;
   devices: number;
+  deviceIds: string[];
+  projects: string[];
+  workspaces: string[];
+  chats: string[];
+  chatEvents: number;
+  terminals: string[];
+  processes: string[];
 }
 
 export async function snapshot(band: Band): Promise<Snapshot> {
-  return { settingsText: await readFile(band.server.settings.file, 'utf8'), devices: band.server.gate.listDevices().length };
+  const services = band.server.api.services;
+  const chats = services.chats.list().map((c) => c.id).sort();
+  return {
+    settingsText: await readFile(band.server.settings.file, 'utf8'),
+    devices: band.server.gate.listDevices().length,
+    deviceIds: band.server.gate.listDevices().map((d) => d.id).sort(),
+    projects: services.projects.list().map((p) => `${p.id} ${p.path}`).sort(),
+    workspaces: services.workspaces.list().map((w) => `${w.id} ${w.branch}`).sort(),
+    chats,
+    chatEvents: chats.reduce((sum, id) => sum + services.store.chatEvents.lastSeq(id), 0),
+    terminals: services.terminals.list().map((t) => `${t.id} ${t.pid}`).sort(),
+    processes: descendantsOf(process.pid).map((p) => `${p.pid} ${p.cmdline}`).sort(),
+  };
 }
 
-/** Asserts a refused request had no effect: no cookie, no CORS, no settings change, no new device. */
+/** Asserts a refused request had no effect: no cookie, no CORS, and nothing in `Snapshot` changed. */
 export async function expectNothingHappened(
   band: Band,
   before: Snapshot,
@@ -179,9 +219,57 @@ export async function expectNothingHappened(
     expect(corsHeaders(r)).toEqual([]);
     expect(r.body).not.toContain(band.token());
   }
+  expect(await snapshot(band)).toEqual(before);
+}
+
+/** Asserts a request with valid credentials did change the state: the positive control of `expectNothingHappened`. */
+export async function expectSomethingHappened(band: Band, before: Snapshot, keys: Array<keyof Snapshot>, expect: typeof import('vitest').expect): Promise<void> {
   const after = await snapshot(band);
-  expect(after.settingsText).toBe(before.settingsText);
-  expect(after.devices).toBe(before.devices);
+  for (const key of keys) expect(after[key], `${key} changed`).not.toEqual(before[key]);
+}
+
+/**
+ * A refusal, checked in full: the status; the headers every refusal carries (the gate's security headers, no-store,
+ * a content type that matches the body; no session cookie, no CORS); and no side effect (`expectNothingHappened`).
+ * `from: 'node'` is for answers Node's HTTP parser gives before the gate runs (bare status, `Connection: close`).
+ */
+export async function expectRefused(
+  band: Band,
+  before: Snapshot,
+  r: HttpResult,
+  expect: typeof import('vitest').expect,
+  options: { status: number | number[]; from?: 'gate' | 'node' },
+): Promise<void> {
+  const statuses = Array.isArray(options.status) ? options.status : [options.status];
+  expect(statuses, `status ${r.status}: ${r.body.slice(0, 200)}`).toContain(r.status);
+  if ((options.from ?? 'gate') === 'gate') {
+    expect(r.headers['cache-control']).toBe('no-store');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['x-frame-options']).toBe('DENY');
+    if (r.body) expect(String(r.headers['content-type'])).toMatch(/^(application\/json|text\/html|text\/plain)/);
+  } else {
+    expect(String(r.headers.connection ?? 'close').toLowerCase()).toBe('close');
+  }
+  await expectNothingHappened(band, before, r, expect);
+}
+
+/**
+ * A refused WebSocket upgrade, checked in full: the status before any handshake, the refusal's headers (no
+ * `Sec-WebSocket-Accept`, `Connection: close`, an empty body; no cookie, no CORS) and no side effect.
+ */
+export async function expectWsRefused(
+  band: Band,
+  before: Snapshot,
+  r: Awaited<ReturnType<typeof openWs>>,
+  expect: typeof import('vitest').expect,
+  options: { status: number },
+): Promise<void> {
+  expect(r.result).toBe(options.status);
+  const headers = r.ws ? {} : (r.headers ?? {});
+  expect(headers['sec-websocket-accept']).toBeUndefined();
+  expect(String(headers.connection).toLowerCase()).toBe('close');
+  expect(headers['content-length']).toBe('0');
+  await expectNothingHappened(band, before, { status: r.result as number, headers, body: '' }, expect);
 }
 
 export const navHeaders = (host: string, extra: Record<string, string> = {}) => ({
