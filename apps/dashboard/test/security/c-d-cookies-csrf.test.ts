@@ -6,6 +6,8 @@ import {
   corsHeaders,
   expectNoSecretsLogged,
   expectNothingHappened,
+  expectRefused,
+  expectSomethingHappened,
   http,
   navHeaders,
   setCookies,
@@ -57,13 +59,23 @@ describe('C. cookie properties', () => {
   });
 
   it('C3/C4: the cookie is HttpOnly (never visible to page JS, here or on :5173) and is a revocable handle, not the token', async () => {
+    const known = new Set(band.server.gate.listDevices().map((d) => d.id));
     const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host) });
     const c = setCookies(r)[0]!;
-    band.secrets.add(c.split(';')[0]!.split('=')[1]!);
+    const session = c.split(';')[0]!;
+    band.secrets.add(session.split('=')[1]!);
     expect(c).toContain('HttpOnly');
     expect(c).not.toContain(band.token());
-    const devices = band.server.gate.listDevices();
-    expect(devices.length).toBeGreaterThan(0);
+    // The sign-in created exactly one device: the handle this cookie names.
+    const added = band.server.gate.listDevices().filter((d) => !known.has(d.id));
+    expect(added).toHaveLength(1);
+    const health = () => http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: session, 'sec-fetch-site': 'same-origin' } });
+    expect((await health()).status).toBe(200);
+    // Revoking that device, and only that, makes the same cookie worthless: a handle, not a credential of its own.
+    expect(band.server.gate.revokeDevice(added[0]!.id)).toBe(true);
+    const before = await snapshot(band);
+    await expectRefused(band, before, await health(), expect, { status: 401 });
+    expect((await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
   });
 
   it.each([
@@ -91,8 +103,7 @@ describe('C. cookie properties', () => {
     const value = tc.split('=').slice(1).join('=');
     const before = await snapshot(band);
     const r = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: `band_sess_${band.port}=${value}`, 'sec-fetch-site': 'same-origin' } });
-    expect(r.status).toBe(401);
-    await expectNothingHappened(band, before, r, expect);
+    await expectRefused(band, before, r, expect, { status: 401 });
     expect((await http(t.port, { path: '/api/trpc/health', headers: { host: t.host, cookie: tc, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
   });
 
@@ -105,8 +116,9 @@ describe('C. cookie properties', () => {
     expect(ids.has(newest.id)).toBe(true);
     const revoke = await post('devices.revoke', { authorization: `Bearer ${band.token()}`, 'content-type': 'application/json' }, JSON.stringify({ id: newest.id }));
     expect(revoke.status).toBe(200);
+    const before = await snapshot(band);
     const r = await http(band.port, { path: '/', headers: navHeaders(band.host, { cookie: c }) });
-    expect(r.status).toBe(401);
+    await expectRefused(band, before, r, expect, { status: 401 });
     expect(setCookies(r)[0]).toContain('Max-Age=0');
   });
 
@@ -123,53 +135,47 @@ describe('D. CSRF and cross-origin HTTP', () => {
   it('D1: cross-site fetch replay with the cookie (Origin evil, Sec-Fetch-Site cross-site) → 403, no side effect', async () => {
     const before = await snapshot(band);
     const r = await post('settings.set', { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' });
-    expect(r.status).toBe(403);
-    await expectNothingHappened(band, before, r, expect);
+    await expectRefused(band, before, r, expect, { status: 403 });
   });
 
   it('D1: cross-site call to auth.revealToken with the cookie → 403 and the token is not in the body', async () => {
+    const before = await snapshot(band);
     const r = await post('auth.revealToken', { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }, '{}');
-    expect(r.status).toBe(403);
+    await expectRefused(band, before, r, expect, { status: 403 });
     expect(r.body).not.toContain(band.token());
   });
 
   it('D2: cross-site multipart form POST to tunnel.stop → 403, tunnel still running', async () => {
     const before = await snapshot(band);
     const r = await post('tunnel.stop', { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'multipart/form-data; boundary=X' }, '--X--\r\n');
-    expect(r.status).toBe(403);
-    await expectNothingHappened(band, before, r, expect);
+    await expectRefused(band, before, r, expect, { status: 403 });
     expect(band.server.api.services.tunnel.status().state).toBe('ready');
   });
 
   it('D3: cross-site text/plain form POST → 403; the same-origin text/plain POST → 415', async () => {
     const before = await snapshot(band);
     const cross = await post('settings.set', { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' });
-    expect(cross.status).toBe(403);
+    await expectRefused(band, before, cross, expect, { status: 403 });
     const same = await post('settings.set', { cookie, origin: band.origin, 'sec-fetch-site': 'same-origin', 'content-type': 'text/plain' });
-    expect(same.status).toBe(415);
-    await expectNothingHappened(band, before, cross, expect);
-    await expectNothingHappened(band, before, same, expect);
+    await expectRefused(band, before, same, expect, { status: 415 });
   });
 
   it('D4: same-site attacker on http://localhost:5173 with the cookie → 403', async () => {
     const before = await snapshot(band);
     const r = await post('settings.set', { cookie, origin: 'http://localhost:5173', 'sec-fetch-site': 'same-site', 'content-type': 'application/json' });
-    expect(r.status).toBe(403);
-    await expectNothingHappened(band, before, r, expect);
+    await expectRefused(band, before, r, expect, { status: 403 });
   });
 
   it('D5: cookie POST with no Origin and no Sec-Fetch-Site → 403 (fail closed)', async () => {
     const before = await snapshot(band);
     const r = await post('settings.set', { cookie, 'content-type': 'application/json' });
-    expect(r.status).toBe(403);
-    await expectNothingHappened(band, before, r, expect);
+    await expectRefused(band, before, r, expect, { status: 403 });
   });
 
   it('D6: Origin: null → 403', async () => {
     const before = await snapshot(band);
     const r = await post('settings.set', { cookie, origin: 'null', 'content-type': 'application/json' });
-    expect(r.status).toBe(403);
-    await expectNothingHappened(band, before, r, expect);
+    await expectRefused(band, before, r, expect, { status: 403 });
   });
 
   it.each([
@@ -180,41 +186,52 @@ describe('D. CSRF and cross-origin HTTP', () => {
   ])('D7: Origin %s → 403', async (_n, make) => {
     const before = await snapshot(band);
     const r = await post('settings.set', { cookie, origin: make(band.port), 'content-type': 'application/json' });
-    expect(r.status).toBe(403);
-    await expectNothingHappened(band, before, r, expect);
+    await expectRefused(band, before, r, expect, { status: 403 });
   });
 
   it('D7: Origin http://LOCALHOST:<port> is case-normalised and accepted (then reverted)', async () => {
-    const r = await post('settings.set', { cookie, origin: `http://LOCALHOST:${band.port}`, 'content-type': 'application/json' }, JSON.stringify({ key: 'labels', value: [] }));
-    expect(r.status).toBe(200);
+    const original = band.server.settings.get().notifications.soundOnNeedsAttention;
+    const set = (value: boolean) =>
+      post('settings.set', { cookie, origin: `http://LOCALHOST:${band.port}`, 'content-type': 'application/json' }, JSON.stringify({ key: 'notifications.soundOnNeedsAttention', value }));
+    const before = await snapshot(band);
+    expect((await set(!original)).status).toBe(200);
+    await expectSomethingHappened(band, before, ['settingsText'], expect);
+    expect(band.server.settings.get().notifications.soundOnNeedsAttention).toBe(!original);
+    // Reverted: the file is back to what it was.
+    expect((await set(original)).status).toBe(200);
+    expect((await snapshot(band)).settingsText).toBe(before.settingsText);
   });
 
   it('D8: cross-site GET to an API query with the cookie (img/link) → 403', async () => {
+    const before = await snapshot(band);
     const r = await http(band.port, { path: '/api/trpc/devices.list', headers: { host: band.host, cookie, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' } });
-    expect(r.status).toBe(403);
+    await expectRefused(band, before, r, expect, { status: 403 });
     expect(r.body).not.toContain('"result"');
   });
 
   it('D9: XSSI <script src=/api/trpc/settings.get> → 403; responses carry CORP same-origin and nosniff', async () => {
+    const before = await snapshot(band);
     const r = await http(band.port, { path: '/api/trpc/settings.get', headers: { host: band.host, cookie, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' } });
-    expect(r.status).toBe(403);
+    await expectRefused(band, before, r, expect, { status: 403 });
     expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('D9: a cross-site <script src=/_next/static/...> gets no readable asset without the cookie (SameSite=Strict) and CORP same-origin', async () => {
+    const before = await snapshot(band);
     const r = await http(band.port, { path: '/_next/static/chunks/main.js', headers: { host: band.host, 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'script' } });
-    expect(r.status).toBe(401);
+    await expectRefused(band, before, r, expect, { status: 401 });
     expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
   });
 
   it('D10: OPTIONS preflight with Access-Control-Request-Private-Network → 403 with no CORS headers', async () => {
+    const before = await snapshot(band);
     const r = await http(band.port, {
       method: 'OPTIONS',
       path: '/api/trpc/settings.set',
       headers: { host: band.host, origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
     });
-    expect(r.status).toBe(403);
+    await expectRefused(band, before, r, expect, { status: 403 });
     expect(corsHeaders(r)).toEqual([]);
   });
 
