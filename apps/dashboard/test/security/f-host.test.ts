@@ -9,8 +9,9 @@ import {
   type Band,
   SIDE_EFFECT_BODY,
   expectNoSecretsLogged,
-  expectNothingHappened,
+  expectRefused,
   http,
+  parseRaw,
   raw,
   signIn,
   snapshot,
@@ -31,6 +32,16 @@ afterEach(() => {
 
 const bearer = () => ({ authorization: `Bearer ${band.token()}` });
 const healthAs = (port: number, headers: Record<string, string>) => http(port, { path: '/api/trpc/health', headers });
+/** GET health as `headers` and expect a refusal, checked in full (status, headers, no side effect). */
+const refusedAs = async (port: number, headers: Record<string, string>, status: number) => {
+  const before = await snapshot(band);
+  await expectRefused(band, before, await healthAs(port, headers), expect, { status });
+};
+/** A raw request Node's parser refuses before the gate runs (400, Connection: close), and nothing happened. */
+const refusedRaw = async (text: string) => {
+  const before = await snapshot(band);
+  await expectRefused(band, before, parseRaw(await raw(band.port, text)), expect, { status: 400, from: 'node' });
+};
 
 
 /** The local addresses listening on `port`, from /proc/net/tcp and tcp6; undefined without /proc (not Linux). */
@@ -60,20 +71,18 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
   it('F1: Host: evil.example:<port> with no cookie → 403 before auth, minimal body', async () => {
     const before = await snapshot(band);
     const r = await healthAs(band.port, { host: `evil.example:${band.port}` });
-    expect(r.status).toBe(403);
+    await expectRefused(band, before, r, expect, { status: 403 });
     expect(JSON.parse(r.body)).toEqual({ error: 'HOST_NOT_ALLOWED', message: 'Forbidden' });
-    await expectNothingHappened(band, before, r, expect);
   });
 
   it('F2: Host: evil.example:<port> with a valid bearer → still 403, the mutation does not run', async () => {
     const before = await snapshot(band);
     const r = await http(band.port, { method: 'POST', path: '/api/trpc/settings.set', headers: { host: `evil.example:${band.port}`, ...bearer(), 'content-type': 'application/json' }, body: SIDE_EFFECT_BODY });
-    expect(r.status).toBe(403);
-    await expectNothingHappened(band, before, r, expect);
+    await expectRefused(band, before, r, expect, { status: 403 });
   });
 
   it.each([['0.0.0.0'], ['192.168.1.20'], ['127.0.0.2'], ['[::ffff:127.0.0.1]']])('F3: Host: %s:<port> → 403 even with the bearer', async (name) => {
-    expect((await healthAs(band.port, { host: `${name}:${band.port}`, ...bearer() })).status).toBe(403);
+    await refusedAs(band.port, { host: `${name}:${band.port}`, ...bearer() }, 403);
   });
 
   it.each([['localhost'], ['127.0.0.1'], ['[::1]']])('F3: Host: %s:<port> is allowed', async (name) => {
@@ -81,29 +90,29 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
   });
 
   it('F4: trailing dot and missing port → 403; LOCALHOST is normalised', async () => {
-    expect((await healthAs(band.port, { host: `localhost.:${band.port}`, ...bearer() })).status).toBe(403);
-    expect((await healthAs(band.port, { host: 'localhost', ...bearer() })).status).toBe(403);
+    await refusedAs(band.port, { host: `localhost.:${band.port}`, ...bearer() }, 403);
+    await refusedAs(band.port, { host: 'localhost', ...bearer() }, 403);
     expect((await healthAs(band.port, { host: `LOCALHOST:${band.port}`, ...bearer() })).status).toBe(200);
   });
 
   it('F4: no Host (HTTP/1.0) or two Host headers → 400', async () => {
-    expect(statusLine(await raw(band.port, `GET /api/trpc/health HTTP/1.0\r\nAuthorization: Bearer ${band.token()}\r\n\r\n`))).toMatch(/^HTTP\/1\.1 400 /);
-    expect(statusLine(await raw(band.port, `GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nHost: evil.example\r\nAuthorization: Bearer ${band.token()}\r\nConnection: close\r\n\r\n`))).toMatch(/^HTTP\/1\.1 400 /);
+    await refusedRaw(`GET /api/trpc/health HTTP/1.0\r\nAuthorization: Bearer ${band.token()}\r\n\r\n`);
+    await refusedRaw(`GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nHost: evil.example\r\nAuthorization: Bearer ${band.token()}\r\nConnection: close\r\n\r\n`);
   });
 
   it('F5: Host: sub.localhost:<port> → 403', async () => {
-    expect((await healthAs(band.port, { host: `sub.localhost:${band.port}`, ...bearer() })).status).toBe(403);
+    await refusedAs(band.port, { host: `sub.localhost:${band.port}`, ...bearer() }, 403);
   });
 
   it('F6: on the tunnel listener, Host: localhost:<port> → 403 (remote by listener, whatever the Host says)', async () => {
-    expect((await healthAs(band.tunnel!.port, { host: band.host, ...bearer() })).status).toBe(403);
+    await refusedAs(band.tunnel!.port, { host: band.host, ...bearer() }, 403);
     const ok = await healthAs(band.tunnel!.port, { host: band.tunnel!.host, ...bearer() });
     expect(JSON.parse(ok.body).result.data.listener).toBe('tunnel');
   });
 
   it('F7: CF-Connecting-IP / X-Forwarded-For / X-Forwarded-Host on a direct local request grant nothing', async () => {
     const spoof = { 'cf-connecting-ip': '1.2.3.4', 'x-forwarded-for': '127.0.0.1', 'x-forwarded-host': band.tunnel!.host };
-    expect((await healthAs(band.port, { host: band.host, ...spoof })).status).toBe(401);
+    await refusedAs(band.port, { host: band.host, ...spoof }, 401);
     const r = await healthAs(band.port, { host: band.host, ...spoof, ...bearer() });
     expect(JSON.parse(r.body).result.data.listener).toBe('local');
     const c = await signIn(band);
@@ -120,10 +129,13 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual([429, 429]);
+    const before = await snapshot(band);
+    const limited = await healthAs(t.port, { host: t.host, 'cf-connecting-ip': '198.51.100.8', 'x-forwarded-for': '10.0.1.1', authorization: `Bearer ${'4'.repeat(64)}` });
+    await expectRefused(band, before, limited, expect, { status: 429 });
   });
 
   it('F10: Host: <tunnel host> on the local listener → 403', async () => {
-    expect((await healthAs(band.port, { host: band.tunnel!.host, ...bearer() })).status).toBe(403);
+    await refusedAs(band.port, { host: band.tunnel!.host, ...bearer() }, 403);
   });
 
   it('F11: GET /auth/hello proves the token for the Host without a credential; a foreign Host gets no proof', async () => {
@@ -134,8 +146,11 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     const address = `127.0.0.1:${band.port}`; // the server's own end of this connection (issue 16 #1)
     expect(JSON.parse(r.body)).toEqual({ proof: computeHelloProof(band.token(), nonce, host, address), address, v: 2 });
     expect(r.headers['cache-control']).toBe('no-store');
-    expect((await http(band.port, { path: '/auth/hello?n=xyz', headers: { host } })).status).toBe(400);
-    expect((await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host: `evil.example:${band.port}` } })).status).toBe(403);
+    const before = await snapshot(band);
+    await expectRefused(band, before, await http(band.port, { path: '/auth/hello?n=xyz', headers: { host } }), expect, { status: 400 });
+    const foreign = await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host: `evil.example:${band.port}` } });
+    await expectRefused(band, before, foreign, expect, { status: 403 });
+    expect(foreign.body).not.toContain('proof');
   });
 
   it('F12: the local listener is bound to loopback only, never 0.0.0.0', async () => {
@@ -164,6 +179,6 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     expect((await healthAs(t.port, { host: t.host, cookie: tc, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
     await band.server.api.services.tunnel.stop();
     expect(band.server.gate.listDevices().filter((d) => d.listener === 'tunnel')).toEqual([]);
-    expect((await healthAs(band.port, { host: t.host, ...bearer() })).status).toBe(403);
+    await refusedAs(band.port, { host: t.host, ...bearer() }, 403);
   });
 });
