@@ -203,7 +203,11 @@ export async function snapshot(band: Band): Promise<Snapshot> {
     chats,
     chatEvents: chats.reduce((sum, id) => sum + services.store.chatEvents.lastSeq(id), 0),
     terminals: services.terminals.list().map((t) => `${t.id} ${t.pid}`).sort(),
-    processes: descendantsOf(process.pid).map((p) => `${p.pid} ${p.cmdline}`).sort(),
+    // The test's own browser (Chromium, launched by Playwright in this process too) opens renderers as it likes.
+    processes: descendantsOf(process.pid)
+      .filter((p) => !/\/chrom(e|ium)\b/.test(p.cmdline.split(' ')[0] ?? ''))
+      .map((p) => `${p.pid} ${p.cmdline}`)
+      .sort(),
   };
 }
 
