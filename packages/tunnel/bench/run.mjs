@@ -1,14 +1,37 @@
-// npm run bench: @band/tunnel vs untun vs the npm `cloudflared` package, on the same fake cloudflared.
-// Prints a table and writes bench-results/tunnel.json at the repo root. Needs `npm run build` first.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// npm run bench: @band/tunnel vs untun vs the npm `cloudflared` package, on the same fake cloudflared:
+//   start/stop timing; time to a routable tunnel with QUIC blocked at real timings (profiles 2023.7.3 and
+//   2025.8.1); the fake's scenarios; each library's verdict on every recorded transcript of the real
+//   cloudflared 2023.7.3 (replayed); cloudflared's fate when the parent is SIGKILLed.
+// "Ready" counts only when the fake had an edge connection registered by then (routable), for every library.
+// The comparison libraries live in bench/compare with their own install (never on Band's PATH).
+// BAND_BENCH_QUICK=1 (npm run bench -- --quick): a short run that checks every section still works.
+// Prints tables and writes bench-results/tunnel.json at the repo root. Needs `npm run build` first.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transcriptCases } from '../test/fixtures/transcript-cases.mjs';
+import { fakeTunnelToken } from '../dist/testing/index.js';
 
-const LIBS = ['band', 'untun', 'cloudflared'];
+const QUICK = process.env.BAND_BENCH_QUICK === '1';
 const NAMES = { band: '@band/tunnel', untun: 'untun 0.2.2', cloudflared: 'cloudflared (npm) 0.7.3' };
-const ITERATIONS = Number(process.env.BENCH_ITERATIONS) || 5;
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS) || (QUICK ? 1 : 5);
 const runner = new URL('./runner.mjs', import.meta.url).pathname;
+
+// --- the comparison libraries, installed into bench/compare (scripts off: the npm cloudflared would download) ---
+const compareDir = fileURLToPath(new URL('./compare/', import.meta.url));
+const loadFailures = {};
+if (!existsSync(join(compareDir, 'node_modules', 'untun')) || !existsSync(join(compareDir, 'node_modules', 'cloudflared'))) {
+  process.stderr.write('bench: installing the comparison libraries into bench/compare…\n');
+  const install = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: compareDir, encoding: 'utf8', timeout: 180_000 });
+  if (install.status !== 0) {
+    const why = `npm ci in bench/compare failed: ${(install.stderr || install.error?.message || '').trim().split('\n').at(-1)}`;
+    loadFailures.untun = why;
+    loadFailures.cloudflared = why;
+  }
+}
+const LIBS = ['band', ...['untun', 'cloudflared'].filter((l) => !loadFailures[l])];
 
 function run(lib, job, arg, scenario = 'ok', extraEnv = {}) {
   const tmp = mkdtempSync(join(tmpdir(), 'band-tunnel-bench-'));
@@ -19,20 +42,23 @@ function run(lib, job, arg, scenario = 'ok', extraEnv = {}) {
     FAKE_CFD_STATE_DIR: join(tmp, 'fake'),
     CLOUDFLARED_VERSION: 'band-fake',
     UNTUN_ACCEPT_CLOUDFLARE_NOTICE: '1',
+    // The fake's hostnames exist only at the fake edge: no DNS wait.
+    BAND_TUNNEL_DNS_WAIT_MS: '0',
     ...extraEnv,
   };
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [runner, lib, job, String(arg ?? '')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderrTail = '';
     child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.resume();
+    child.stderr.on('data', (c) => (stderrTail = (stderrTail + c).slice(-2_000)));
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('exit', () => {
       clearTimeout(killer);
       reapFakes(join(tmp, 'fake'));
       rmSync(tmp, { recursive: true, force: true });
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve(line ? JSON.parse(line.slice(7)) : { error: 'no result' });
+      resolve(line ? JSON.parse(line.slice(7)) : { error: `no result (${stderrTail.trim().split('\n').at(-1) ?? ''})` });
     });
   });
 }
@@ -71,10 +97,12 @@ const first = (r, type) => (r.events ?? []).find((e) => e.type === type);
 const urls = (r) => (r.events ?? []).filter((e) => e.type === 'url').map((e) => e.value);
 const falseUrl = (r) => urls(r).some((u) => !r.actualUrls.includes(u));
 const failedCleanly = (r) => (has(r, 'failed') || has(r, 'exit')) && !has(r, 'ready') && urls(r).length === 0;
+/** Ready and routable: the fake had registered an edge connection when the library said ready. */
+const routable = (r) => has(r, 'ready') && r.registeredAt.length > 0 && first(r, 'ready').at >= Math.min(...r.registeredAt);
 
 /** Each scenario of the fake and what a correct supervisor does with it. */
 const SCENARIOS = [
-  ['ok', 'reports the real URL once an edge connection is up', (r) => has(r, 'ready') && urls(r).length > 0 && !falseUrl(r)],
+  ['ok', 'reports the real URL once an edge connection is up', (r) => routable(r) && urls(r).length > 0 && !falseUrl(r)],
   ['rate-limit', 'surfaces the failure, no URL', failedCleanly],
   ['api-5xx-html', 'surfaces the failure, no URL', failedCleanly],
   ['api-json-error', 'surfaces the failure, no URL', failedCleanly],
@@ -88,9 +116,9 @@ const SCENARIOS = [
   ['autoupdate-after=800', 'restarts after exit 11', (r) => new Set(urls(r)).size >= 2 && !falseUrl(r), 10_000],
   ['metrics-port-busy', 'never reports a dead URL as ready; surfaces the failure', (r) => !has(r, 'ready') && (has(r, 'failed') || has(r, 'exit'))],
   ['ignore-sigterm', 'stop() ends the process anyway, bounded', (r) => r.aliveAfterStop.length === 0 && r.stopMs < 15_000],
-  ['legacy=2022', 'works with 2022 output', (r) => has(r, 'ready') && !falseUrl(r)],
-  ['legacy=2026.5', 'works with the 2026.5 pre-check box', (r) => has(r, 'ready') && !falseUrl(r)],
-];
+  ['legacy=2022', 'works with 2022 output', (r) => routable(r) && !falseUrl(r)],
+  ['legacy=2026.5', 'works with the 2026.5 pre-check box', (r) => routable(r) && !falseUrl(r)],
+].filter(([name]) => !QUICK || ['ok', 'rate-limit', 'quic-blocked', 'ignore-sigterm'].includes(name));
 
 const results = [];
 const table = [];
@@ -119,9 +147,88 @@ for (const lib of LIBS) {
   table.push([NAMES[lib], `${Math.round(start)} ms`, `${Math.round(stop)} ms`, readyMeaning]);
 }
 
+// --- QUIC (UDP/7844) blocked, real timings: time until the tunnel is routable ---
+const PROFILES = QUICK ? ['2023.7.3'] : ['2023.7.3', '2025.8.1'];
+const QUIC_BUDGET_MS = QUICK ? 8_000 : 30_000;
+const quicRows = [];
+for (const profile of PROFILES) {
+  for (const lib of LIBS) {
+    const r = await run(lib, 'until', QUIC_BUDGET_MS, 'quic-blocked', { FAKE_CFD_VERSION: profile, FAKE_CFD_TIME_SCALE: QUICK ? '0.2' : '1' });
+    if (r.error) throw new Error(`quic-blocked ${profile} ${NAMES[lib]}: the runner failed: ${r.error}`);
+    const claimed = r.readyMs !== undefined;
+    const isRoutable = claimed && r.registeredAt.some((at) => at <= r.readyMs + 50);
+    const verdict = isRoutable
+      ? `${(r.readyMs / 1000).toFixed(1)} s`
+      : claimed
+        ? `claims ready at ${(r.readyMs / 1000).toFixed(1)} s, not routable`
+        : has(r, 'failed') || has(r, 'exit')
+          ? `gave up: ${(r.events.find((e) => e.type === 'failed' || e.type === 'exit')?.value ?? '').slice(0, 50)}`
+          : `not routable within ${QUIC_BUDGET_MS / 1000} s`;
+    quicRows.push([profile, NAMES[lib], verdict]);
+    results.push({ name: `quic-blocked routable ${profile} ${NAMES[lib]}`, value: isRoutable ? 1 : 0, unit: 'yes=1', note: verdict });
+    if (isRoutable) results.push({ name: `quic-blocked time-to-ready ${profile} ${NAMES[lib]}`, value: Math.round(r.readyMs), unit: 'ms', note: QUICK ? 'quick mode: timings x0.2' : 'real timings; goal < 15 s' });
+  }
+}
+
+// --- every recorded transcript of the real cloudflared 2023.7.3, replayed: each library's verdict ---
+const REPLAY_SCALE = 0.1;
+const replayCases = transcriptCases.filter((c) => !c.stop && (!QUICK || ['sup-v2-quick-edge-blocked-quic.txt', 'sup-v3-quick-429.txt', 'sup-v5b-named-offline-nodns.txt'].includes(c.file)));
+function verdictOf(lib, r) {
+  if (r.error) return `runner failed: ${r.error}`;
+  const failed = r.events.find((e) => e.type === 'failed');
+  if (lib === 'band') {
+    if (failed) return failed.value.split(':')[0];
+    if (has(r, 'ready')) return routable(r) ? `ready (${r.events.find((e) => e.type === 'protocol')?.value ?? 'quic'})` : 'ready, NOT routable';
+    return r.timedOut ? 'no verdict in time' : 'stopped';
+  }
+  if (has(r, 'ready')) return routable(r) ? 'ready' : 'claims ready, not routable';
+  if (failed) return `error: ${failed.value.replace(/\s+/g, ' ').slice(0, 26)}…`;
+  const exit = r.events.find((e) => e.type === 'exit');
+  if (exit) return `cloudflared exited ${exit.value.split(' ')[0]}, no error`;
+  return `nothing in ${(REPLAY_BUDGET_MS / 1000).toFixed(0)} s (hangs)`;
+}
+const REPLAY_BUDGET_MS = 6_000;
+async function pool(items, size, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: size }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  }));
+  return out;
+}
+const replayJobs = replayCases.flatMap((c) => LIBS.map((lib) => ({ c, lib })));
+// Verdicts, not timings: three at a time.
+const replayVerdicts = await pool(replayJobs, 3, async ({ c, lib }) => {
+  const named = c.options?.mode === 'named';
+  if (named && lib !== 'band') return 'n/a (quick tunnels only)';
+  const dir = mkdtempSync(join(tmpdir(), 'band-tunnel-bench-token-'));
+  const options = { ...c.options, readyTimeoutMs: 45_000 * REPLAY_SCALE, readyPollMs: 40 };
+  if (options.token === 'TOKEN') options.token = fakeTunnelToken();
+  if (options.tokenFile === 'TOKEN_FILE') {
+    options.tokenFile = join(dir, 'token');
+    writeFileSync(options.tokenFile, fakeTunnelToken());
+  }
+  const r = await run(lib, 'until', REPLAY_BUDGET_MS, c.live ?? 'ok', {
+    FAKE_CFD_REPLAY: fileURLToPath(new URL(`../test/fixtures/cloudflared-2023.7.3/${c.file}`, import.meta.url)),
+    FAKE_CFD_TIME_SCALE: String(REPLAY_SCALE),
+    FAKE_CFD_REPLAY_MATCH: lib === 'band' ? 'strict' : 'loose',
+    BENCH_TUNNEL_OPTIONS: JSON.stringify(options),
+  });
+  rmSync(dir, { recursive: true, force: true });
+  return verdictOf(lib, r);
+});
+const replayRows = replayCases.map((c) => ({ c, verdicts: Object.fromEntries(LIBS.map((lib) => [lib, replayVerdicts[replayJobs.findIndex((j) => j.c === c && j.lib === lib)]])) }));
+const rightVerdicts = replayRows.filter(({ c, verdicts }) => verdicts.band === c.expect || verdicts.band.startsWith(`${c.expect} (`) || (c.expect === 'ready' && verdicts.band === `ready (${c.protocol ?? 'quic'})`)).length;
+const rightBefore = replayCases.filter((c) => c.before === c.expect).length;
+results.push({ name: 'replayed transcripts, right verdict @band/tunnel', value: rightVerdicts, unit: 'transcripts', note: `of ${replayCases.length}; before this change (5586edc): ${rightBefore}` });
+
 // --- scenarios ---
 const scores = Object.fromEntries(LIBS.map((l) => [l, []]));
-for (const [scenario, meaning, check, budgetMs = 6_000] of SCENARIOS) {
+for (const [scenario, meaning, check, fullBudgetMs = 6_000] of SCENARIOS) {
+  const budgetMs = QUICK ? Math.min(fullBudgetMs, 3_000) : fullBudgetMs;
   for (const lib of LIBS) {
     const r = await run(lib, 'scenario', budgetMs, scenario, { FAKE_CFD_TIME_SCALE: '0.25' });
     let ok = false;
@@ -191,6 +298,18 @@ for (let i = 0; i < total; i++) {
   process.stdout.write(`${pad(scores.band[i].scenario, 24)}${LIBS.map((l) => pad(scores[l][i].ok ? 'yes' : 'no', 26)).join('')}\n`);
 }
 process.stdout.write(`${pad('total', 24)}${LIBS.map((l) => pad(`${scores[l].filter((s) => s.ok).length}/${total}`, 26)).join('')}\n`);
+for (const [lib, why] of Object.entries(loadFailures)) process.stdout.write(`${NAMES[lib]}: FAILED TO LOAD (${why}); not scored\n`);
+
+process.stdout.write(`\nQUIC blocked (UDP/7844), ${QUICK ? 'timings x0.2' : 'real timings'}: time until the tunnel is routable\n${pad('profile', 12)}${pad('library', 26)}result\n`);
+for (const [profile, name, verdict] of quicRows) process.stdout.write(`${pad(profile, 12)}${pad(name, 26)}${verdict}\n`);
+
+process.stdout.write(`\nthe real cloudflared 2023.7.3, replayed (x${REPLAY_SCALE} time): each library's verdict\n`);
+process.stdout.write(`${pad('transcript', 40)}${pad('right verdict', 20)}${pad('band before', 20)}${LIBS.map((l) => pad(NAMES[l], 34)).join('')}\n`);
+for (const { c, verdicts } of replayRows) {
+  const right = c.expect === 'ready' ? `ready (${c.protocol ?? 'quic'})` : c.expect;
+  process.stdout.write(`${pad(`${c.file.replace(/\.txt$/, '')}${c.options?.extraArgs?.includes('--output') ? ' (forced)' : ''}`, 40)}${pad(right, 20)}${pad(c.before ?? '?', 20)}${LIBS.map((l) => pad(verdicts[l], 34)).join('')}\n`);
+}
+process.stdout.write(`@band/tunnel: ${rightVerdicts}/${replayCases.length} right (before: ${rightBefore}/${replayCases.length})\n`);
 
 const outDir = new URL('../../../bench-results/', import.meta.url);
 mkdirSync(outDir, { recursive: true });

@@ -1,5 +1,6 @@
 // One library, one job, in a fresh process (untun and `cloudflared` read their env at import time).
-// Usage: node runner.mjs <band|untun|cloudflared> <timing|scenario|orphan> [iterations|budgetMs]
+// Usage: node runner.mjs <band|untun|cloudflared> <timing|scenario|until|orphan> [iterations|budgetMs]
+//   until: start, and stop as soon as the library says ready or fails (or the budget ends).
 // Prints one line `RESULT <json>` on stdout.
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,12 +25,13 @@ const url = `http://127.0.0.1:${origin.address().port}`;
 async function adapter() {
   if (lib === 'band') {
     const { createTunnel } = await import('../dist/index.js');
-    const t = createTunnel({ url, binaryPath: fake, stateDir: join(tmpdir(), 'bench-state') });
+    const t = createTunnel({ url, binaryPath: fake, stateDir: join(tmpdir(), 'bench-state'), ...JSON.parse(process.env.BENCH_TUNNEL_OPTIONS || '{}') });
     t.on('url', (u) => u && note('url', u));
     t.on('ready', () => note('ready'));
     t.on('degraded', () => note('degraded'));
     t.on('recovered', () => note('recovered'));
     t.on('state', (s) => s.s === 'failed' && note('failed', `${s.error.code}: ${s.error.message}`));
+    t.on('ready', () => note('protocol', t.status().protocol ?? 'quic'));
     return {
       start: () => t.start().then((r) => r.url, (e) => { note('failed', `${e.code}: ${e.message}`); }),
       stop: () => t.stop(),
@@ -41,7 +43,7 @@ async function adapter() {
     mkdirSync(dir, { recursive: true });
     const bin = join(dir, `cloudflared.${process.env.CLOUDFLARED_VERSION}`);
     if (!existsSync(bin)) symlinkSync(fake, bin);
-    const { startTunnel } = await import('untun');
+    const { startTunnel } = await (await import('./compare/load.mjs')).loadUntun();
     let handle;
     return {
       async start() {
@@ -59,7 +61,7 @@ async function adapter() {
     };
   }
   if (lib === 'cloudflared') {
-    const cf = (await import('cloudflared')).default;
+    const cf = (await (await import('./compare/load.mjs')).loadCloudflared()).default;
     cf.use(fake);
     let t;
     let exited;
@@ -131,6 +133,27 @@ if (job === 'timing') {
   // Stay alive: the bench SIGKILLs this process and then looks for survivors.
   process.stdout.write(`RESULT ${JSON.stringify({ pids })}\n`);
   setInterval(() => {}, 1 << 30);
+} else if (job === 'until') {
+  const budgetMs = Number(arg) || 6_000;
+  const s0 = now();
+  const settled = () => events.some((e) => e.type === 'ready' || e.type === 'failed' || e.type === 'exit');
+  void a.start();
+  while (!settled() && now() - s0 < budgetMs) await new Promise((r) => setTimeout(r, 20));
+  const readyAt = events.find((e) => e.type === 'ready')?.at;
+  const timedOut = !settled();
+  // What happens after our own stop() is not the library's verdict.
+  const verdictEvents = events.slice();
+  await Promise.race([a.stop(), new Promise((r) => setTimeout(r, 15_000))]);
+  await new Promise((r) => setTimeout(r, 300));
+  const recs = fakeRecords();
+  out({
+    events: verdictEvents.map((e) => ({ ...e, at: e.at - s0 })),
+    readyMs: readyAt === undefined ? undefined : readyAt - s0,
+    timedOut,
+    // Routable: the fake had an edge connection registered by the time the library said ready.
+    registeredAt: recs.flatMap((r) => r.events.filter((e) => e.name === 'registered').map((e) => e.at - s0)),
+    aliveAfterStop: recs.map((r) => r.pid).filter(alive),
+  });
 } else {
   const budgetMs = Number(arg) || 6_000;
   const started = a.start();

@@ -209,7 +209,12 @@ const rawProtocol = (() => {
   if (i === -1) return 'quic';
   return argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
 })();
-const replaying = Boolean(transcript && replayApplies(transcript, argv, rawProtocol, (f) => TUNNEL_FLAGS.has(f) || RUN_FLAGS.has(f)));
+// FAKE_CFD_REPLAY_MATCH=loose (for other libraries, whose argv never matches ours): a recorded flag the run
+// does not pass is ignored, unless the recording is cloudflared refusing that very flag.
+const replaying = Boolean(
+  transcript &&
+    replayApplies(transcript, argv, rawProtocol, (f) => TUNNEL_FLAGS.has(f) || RUN_FLAGS.has(f), env.FAKE_CFD_REPLAY_MATCH === 'loose'),
+);
 const { flags, run } = replaying ? { flags: parseLoose(argv.slice(1)), run: argv.includes('run') } : parse(argv.slice(1));
 function parseLoose(list) {
   const out = {};
@@ -728,8 +733,14 @@ function replay() {
   const stopTimeline = play(transcript, scale, {
     async line(stream, text) {
       const banner = /\|\s+https:\/\/([a-z0-9-]+\.trycloudflare\.com)\s+\|/.exec(text);
-      if (banner) hostname = banner[1];
-      if (/Registered tunnel connection|Connection [0-9a-f-]{36} registered/.test(text)) connections.set(connections.size, { id: uuid(), location: 'lax05', ip: IPS[0] });
+      if (banner) {
+        hostname = banner[1];
+        event('url', { url: `https://${hostname}` });
+      }
+      if (/Registered tunnel connection|Connection [0-9a-f-]{36} registered/.test(text)) {
+        connections.set(connections.size, { id: uuid(), location: 'lax05', ip: IPS[0] });
+        event('registered', { index: connections.size - 1 });
+      }
       const metrics = /Starting metrics server on (\S+)\/metrics/.exec(text);
       if (metrics) {
         // Serve the metrics for real, on the address we were given, and print where.

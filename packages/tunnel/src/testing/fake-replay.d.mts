@@ -13,7 +13,7 @@ export interface Transcript {
 }
 export declare function readTranscript(path: string): Transcript;
 export declare function flagNames(argv: string[]): string[];
-export declare function replayApplies(transcript: Transcript, argv: string[], protocol: string, isKnownFlag?: (flag: string) => boolean): boolean;
+export declare function replayApplies(transcript: Transcript, argv: string[], protocol: string, isKnownFlag?: (flag: string) => boolean, loose?: boolean): boolean;
 export declare function play(
   transcript: Transcript,
   scale: number,
