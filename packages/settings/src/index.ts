@@ -19,6 +19,7 @@ export {
   remoteSettableKeys,
   isLocalOnlySetting,
   TOKEN_SECRET_PATTERN,
+  DEFAULT_TUNNEL_ORIGIN_PORT,
 } from './schema.js';
 
 // Token

@@ -261,7 +261,13 @@ function fillAndValidate(raw: Record<string, unknown>, home: string, file: strin
 
 function validate(input: unknown, file: string): Settings {
   const result = settingsSchema.safeParse(input);
-  if (result.success) return result.data as Settings;
+  if (result.success) {
+    const settings = result.data as Settings;
+    if (settings.tunnel.originPort === settings.webServerPort) {
+      throw invalidField(file, 'tunnel.originPort', `must differ from webServerPort (${settings.webServerPort}): it is the named tunnel's own listener`);
+    }
+    return settings;
+  }
   throw toSettingsError(result.error, file);
 }
 

@@ -3,6 +3,12 @@ import { z } from 'zod';
 /** 64 lowercase hex characters (32 random bytes). */
 export const TOKEN_SECRET_PATTERN = /^[0-9a-f]{64}$/;
 
+/**
+ * The port of a named tunnel's origin listener, `http://127.0.0.1:<originPort>`: the service you enter for the public
+ * hostname in Cloudflare's dashboard. Bound only while the tunnel runs.
+ */
+export const DEFAULT_TUNNEL_ORIGIN_PORT = 3457;
+
 export const codingAgentConfigSchema = z.looseObject({
   id: z.string().min(1),
   type: z.enum(['claude-code', 'codex', 'opencode']),
@@ -17,6 +23,7 @@ export const tunnelSettingsSchema = z.looseObject({
   hostname: z.string().min(1).optional(),
   tokenFile: z.string().min(1).optional(),
   cloudflaredPath: z.string().min(1).optional(),
+  originPort: z.number().int().min(1).max(65535).default(DEFAULT_TUNNEL_ORIGIN_PORT),
 });
 
 /**

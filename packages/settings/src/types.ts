@@ -23,6 +23,13 @@ export interface TunnelSettings {
   tokenFile?: string;
   /** Path to cloudflared (else BAND_CLOUDFLARED_PATH, PATH, well-known directories). */
   cloudflaredPath?: string;
+  /**
+   * Named tunnels: the port of the origin listener on 127.0.0.1, bound only while the tunnel runs. The public
+   * hostname's service in Cloudflare's dashboard is `http://127.0.0.1:<originPort>`. Quick tunnels use an ephemeral
+   * port instead. Must differ from `webServerPort`.
+   * @default 3457
+   */
+  originPort: number;
 }
 
 /** The validated content of `settings.json`. Unknown fields are preserved on write. */

@@ -56,7 +56,7 @@ describe('first launch', () => {
       notifications: { soundOnNeedsAttention: true },
       labels: [],
       autoStartTunnel: false,
-      tunnel: { mode: 'quick' },
+      tunnel: { mode: 'quick', originPort: 3457 },
     });
     expect(await readJson(store.file)).toEqual(s);
   });
@@ -95,7 +95,7 @@ describe('existing files', () => {
     expect(onDisk.notifications).toEqual({ soundOnNeedsAttention: false, extra: 'x' });
     expect(onDisk.codingAgents[0].custom).toBe(true);
     expect(onDisk.autoStartTunnel).toBe(false);
-    expect(onDisk.tunnel).toEqual({ mode: 'quick' });
+    expect(onDisk.tunnel).toEqual({ mode: 'quick', originPort: 3457 });
     expect(store.get().myOwnThing).toEqual({ a: 1 });
   });
 
@@ -149,6 +149,9 @@ describe('existing files', () => {
     ['notifications', { soundOnNeedsAttention: 'loud' }, 'notifications.soundOnNeedsAttention'],
     ['codingAgents', [{ id: 'x', type: 'cursor', label: 'X' }], 'codingAgents.0.type'],
     ['tunnel', { mode: 'magic' }, 'tunnel.mode'],
+    ['tunnel', { mode: 'named', originPort: 0 }, 'tunnel.originPort'],
+    ['tunnel', { mode: 'named', originPort: '3457' }, 'tunnel.originPort'],
+    ['tunnel', { mode: 'named', originPort: 3456 }, 'tunnel.originPort'],
     ['worktreesDir', 42, 'worktreesDir'],
   ])('a wrong type in %s refuses to load and names the field', async (key, value, field) => {
     await using tmp = await tempBandHome();
