@@ -205,7 +205,8 @@ export async function snapshot(band: Band): Promise<Snapshot> {
     terminals: services.terminals.list().map((t) => `${t.id} ${t.pid}`).sort(),
     // The test's own browser (Chromium, launched by Playwright in this process too) opens renderers as it likes.
     processes: descendantsOf(process.pid)
-      .filter((p) => !/\/chrom(e|ium)\b/.test(p.cmdline.split(' ')[0] ?? ''))
+      // An empty command line is a process on its way out (or not yet exec'd): not one that runs.
+      .filter((p) => p.cmdline !== '' && p.cmdline !== '?' && !/\/chrom(e|ium)\b/.test(p.cmdline.split(' ')[0] ?? ''))
       .map((p) => `${p.pid} ${p.cmdline}`)
       .sort(),
   };
