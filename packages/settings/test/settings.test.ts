@@ -13,6 +13,7 @@ import {
   resolveBandHome,
 } from '../src/index.js';
 import { tempBandHome } from '../src/testing/index.js';
+import { SLOW } from '../../../tooling/testing/slow.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
@@ -305,7 +306,7 @@ describe('watching', () => {
     const fresh = generateTokenSecret();
     const onDisk = await readJson(store.file);
     await writeFile(store.file, JSON.stringify({ ...onDisk, tokenSecret: fresh }));
-    await vi.waitFor(() => expect(changes).toEqual([fresh]), { timeout: 5_000 });
+    await vi.waitFor(() => expect(changes).toEqual([fresh]), SLOW);
     expect(store.get().tokenSecret).toBe(fresh);
   });
 
@@ -317,7 +318,7 @@ describe('watching', () => {
     const errors: SettingsError[] = [];
     store.on('error', (e) => errors.push(e));
     await writeFile(store.file, '{ broken');
-    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), { timeout: 5_000 });
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), SLOW);
     expect(errors[0]!.code).toBe('INVALID_JSON');
     expect(store.get()).toBe(good);
     expect(await readFile(store.file, 'utf8')).toBe('{ broken');
@@ -340,12 +341,18 @@ describe('watching', () => {
   it('close() is idempotent and stops events', async () => {
     await using tmp = await tempBandHome();
     const store = await loadSettings({ home: tmp.home, watch: true, watchDebounceMs: 10 });
+    // A control: a second store watching the same file the same way. Once it has seen the edit, the closed store
+    // would have seen it too, so its silence is measured, not assumed after an arbitrary sleep.
+    await using control = await loadSettings({ home: tmp.home, watch: true, watchDebounceMs: 10 });
     const onChange = vi.fn();
     store.on('change', onChange);
+    const seen = new Promise<number>((resolve) => control.on('change', (next) => resolve(next.webServerPort)));
     await store.close();
     await store.close();
     await writeFile(store.file, JSON.stringify({ ...(await readJson(store.file)), webServerPort: 9999 }));
-    await new Promise((r) => setTimeout(r, 100));
+    expect(await seen).toBe(9999);
+    // One more debounce period of the closed store's (10 ms) after the control's event, for an event already queued.
+    await new Promise((r) => setTimeout(r, 10));
     expect(onChange).not.toHaveBeenCalled();
   });
 });
