@@ -1,0 +1,35 @@
+import { expect, it } from 'vitest';
+import * as api from '../src/index.js';
+import * as testing from '../src/testing/index.js';
+
+it('exports exactly this public API (a change here needs a changeset)', () => {
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "AgentError",
+      "agentPackages",
+      "claudeCodeInvocation",
+      "codexInvocation",
+      "codingAgentDefaults",
+      "createClaudeCodeParser",
+      "createCodexParser",
+      "createCodingAgent",
+      "createLineSplitter",
+      "createOpenCodeParser",
+      "detectCodingAgents",
+      "openCodeInvocation",
+      "redact",
+      "withoutBandVariables",
+    ]
+  `);
+  expect(Object.keys(testing).sort()).toMatchInlineSnapshot(`
+    [
+      "claudeCodeOfflineEnv",
+      "codexOfflineEnv",
+      "fakeAgentEnv",
+      "fakeAgentPath",
+      "findClaudeCodeBinary",
+      "findCodexBinary",
+      "startScriptedModel",
+    ]
+  `);
+});
