@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { WorkspaceHookEvent } from '../src/services/workspace-service.js';
 import { getWorktreePath } from '../src/services/workspace-service.js';
 import { createGitFixture, git, gitEnv, rejectsWith, writeFiles } from './fixtures/git-workspace.js';
+import { waitFor } from './helpers.js';
 
 /** Alive and not a zombie (in containers PID 1 may never reap orphans, so kill(pid, 0) is not enough). */
 function isRunning(pid: number): boolean {
@@ -293,7 +294,7 @@ describe('workspaces: setup', () => {
     expect(fx.store.workspaces.get(workspace.id)).toMatchObject({ setupStatus: 'failed' });
     expect(fx.store.workspaces.get(workspace.id)?.setupOutput).toContain('setup was stopped');
     const childPid = Number(readFileSync(pidFile, 'utf8'));
-    await vi.waitFor(() => expect(isRunning(childPid)).toBe(false));
+    await waitFor(() => expect(isRunning(childPid)).toBe(false));
     await rejectsWith(fx.workspaces.create({ project: 'app', branch: 'after' }), 'UNAVAILABLE', 'SHUTTING_DOWN');
   });
 

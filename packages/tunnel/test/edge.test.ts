@@ -10,6 +10,7 @@ import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
 import { createTunnel } from '../src/index.js';
 import { type FakeEdge, fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken, startFakeEdge } from '../src/testing/index.js';
 import { baseEnv, tempDir } from './helpers.js';
+import { SLOW } from '../../../tooling/testing/slow.js';
 
 const PAGE = `<!doctype html><html><head><title>band origin</title></head><body><h1>hello through the tunnel</h1>
 <script>
@@ -151,6 +152,49 @@ describe('startFakeEdge', () => {
     await tunnel.start();
     await edge.waitForRoute('band.example.com');
     expect((await get(edge, 'band.example.com')).body).toContain('hello through the tunnel');
+  });
+
+  it('remote-managed ingress: a named tunnel\'s hostname goes to the service configured "in Cloudflare", not to --url', async () => {
+    const configured = await startOrigin();
+    const urlOrigin = await startOrigin();
+    const edge = await edgeFor({ ingress: { 'band.example.test': configured.url } });
+    expect(edge.env.FAKE_CFD_INGRESS).toBe(JSON.stringify({ 'band.example.test': configured.url }));
+    expect(edge.chromiumArgs[0]).toContain(`MAP band.example.test 127.0.0.1:${edge.port}`);
+    const lines: string[] = [];
+    const tunnel = createTunnel({
+      url: urlOrigin.url,
+      mode: 'named',
+      hostname: 'band.example.test',
+      token: fakeTunnelToken(),
+      binaryPath: fakeCloudflaredPath,
+      stateDir: tempDir(),
+      readyPollMs: 40,
+      // No FAKE_CFD_HOSTNAME: the fake registers the hostname of the ingress it "received" from the edge.
+      env: baseEnv({ ...edge.env, ...fakeCloudflaredEnv() }),
+    });
+    tunnel.on('log', (line) => lines.push(typeof line === 'string' ? line : JSON.stringify(line)));
+    onTestFinished(() => tunnel.stop());
+    await tunnel.start();
+    await edge.waitForRoute('band.example.test');
+    expect((await get(edge, 'band.example.test', '/configured')).body).toContain('hello through the tunnel');
+    expect(configured.seen.at(-1)?.host).toBe('band.example.test');
+    expect(urlOrigin.seen).toEqual([]);
+    // What cloudflared logs is the dashboard's configuration, with its 404 catch-all.
+    await expect.poll(() => lines.join('\n'), SLOW).toContain('Updated to new configuration');
+    const update = lines.find((l) => l.includes('Updated to new configuration')) ?? '';
+    expect(update).toContain(configured.url);
+    expect(update).not.toContain(urlOrigin.url);
+
+    // Misconfigured in the dashboard: a dead service gives 502, the catch-all 404; a fixed one works again.
+    edge.setIngress({ 'band.example.test': 'http://127.0.0.1:9' });
+    expect((await get(edge, 'band.example.test')).status).toBe(502);
+    edge.setIngress({ 'band.example.test': 'http_status:404' });
+    expect(await get(edge, 'band.example.test')).toMatchObject({ status: 404, body: '404 page not found\n' });
+    edge.setIngress({ 'band.example.test': configured.url });
+    expect((await get(edge, 'band.example.test')).status).toBe(200);
+    expect(urlOrigin.seen).toEqual([]);
+    await tunnel.stop();
+    expect((await get(edge, 'band.example.test')).status).toBe(530);
   });
 });
 

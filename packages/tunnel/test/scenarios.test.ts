@@ -5,6 +5,7 @@ import { TunnelError } from '../src/index.js';
 import { isAlive } from '../src/orphans.js';
 import { fakeTunnelToken } from '../src/testing/index.js';
 import { harness, rejection, tempDir } from './helpers.js';
+import { SLOW } from '../../../tooling/testing/slow.js';
 
 const QUICK_URL = /^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/;
 
@@ -80,7 +81,7 @@ describe('quick tunnel on the fake cloudflared', () => {
     expect(error.code).toBe('EDGE_UNREACHABLE');
     expect(error.hint).toMatch(/7844/);
     expect(h.states).toEqual(['starting', 'restarting', 'starting', 'failed']);
-    await vi.waitFor(() => expect(h.events.filter((e) => e === 'exit')).toHaveLength(2));
+    await vi.waitFor(() => expect(h.events.filter((e) => e === 'exit')).toHaveLength(2), SLOW);
   });
 
   it('edge-unreachable with a short readyTimeoutMs reports EDGE_UNREACHABLE, not a bare timeout', async () => {
@@ -175,7 +176,7 @@ describe('quick tunnel on the fake cloudflared', () => {
     const lines: string[] = [];
     h.tunnel.on('log', (l) => lines.push(l.raw));
     await h.tunnel.start();
-    await vi.waitFor(() => expect(lines.join('\n')).toMatch(/Unable to reach the origin service/));
+    await vi.waitFor(() => expect(lines.join('\n')).toMatch(/Unable to reach the origin service/), SLOW);
     expect(h.tunnel.state.s).toBe('ready');
   });
 
