@@ -12,7 +12,10 @@
 //                      @default 2025.8.1
 //   FAKE_CFD_REPLAY    a recorded transcript of a real cloudflared to play instead (see fake-replay.mjs)
 //   FAKE_CFD_HOSTNAME, FAKE_CFD_SEED, FAKE_CFD_TIME_SCALE, FAKE_CFD_STATE_DIR,
-//   FAKE_CFD_EDGE_URL + FAKE_CFD_EDGE_SECRET (register hostnames with a fake edge, see startFakeEdge()).
+//   FAKE_CFD_EDGE_URL + FAKE_CFD_EDGE_SECRET (register hostnames with a fake edge, see startFakeEdge()),
+//   FAKE_CFD_INGRESS   named: the remote-managed ingress "configured in Cloudflare", JSON {hostname: service}; the
+//                      fake registers its first hostname (unless FAKE_CFD_HOSTNAME) and logs that configuration
+//                      instead of one made from --url (startFakeEdge({ ingress }) sets it in edge.env and routes by it).
 // Edge timing is real (scaled by FAKE_CFD_TIME_SCALE): a QUIC dial to a blocked edge times out after 5 s,
 // an http2 dial after 15 s, with `Retrying connection in up to 2s/4s/8s…` in between.
 import { createHash, randomBytes } from 'node:crypto';
@@ -249,6 +252,13 @@ if (graceMs > 180_000) {
 }
 const origin = flags.url || 'http://localhost:8080';
 const named = run;
+// Remote-managed ingress (a dashboard-created tunnel): the edge sends it; --url is then not what routes requests.
+let remoteIngress;
+try {
+  remoteIngress = env.FAKE_CFD_INGRESS ? Object.entries(JSON.parse(env.FAKE_CFD_INGRESS)) : undefined;
+} catch {
+  remoteIngress = undefined;
+}
 const protocol = flags.protocol || flags.p || (named ? 'quic' : 'quic');
 event('start', { protocol });
 
@@ -362,7 +372,7 @@ function handleMetrics(req, res) {
     case '/metrics':
       return send(200, metricsText(), 'text/plain; version=0.0.4; charset=utf-8');
     case '/config':
-      return send(200, JSON.stringify({ version: configVersion, config: { ingress: [{ service: origin }] } }));
+      return send(200, JSON.stringify({ version: configVersion, config: { ingress: named && remoteIngress?.length ? ingressRules() : [{ service: origin }] } }));
     case '/diag/tunnel':
       if (!profile.diag) return send(404, '404 page not found\n');
       return send(200, JSON.stringify({ tunnelID: tunnelId, connectorID: connectorId, connections: [...connections].map(([index, c]) => ({ isConnected: true, protocol: protocol === 'http2' ? 0 : 1, edgeAddress: c.ip, index })), icmp_sources: [] }));
@@ -672,6 +682,10 @@ async function noDnsShutdown() {
 }
 
 // --- named tunnel ---
+/** The remote-managed ingress as cloudflared logs it: each public hostname, then the dashboard's 404 catch-all. */
+function ingressRules() {
+  return [...remoteIngress.map(([h, service]) => ({ hostname: h, service })), { service: 'http_status:404' }];
+}
 function readToken() {
   if (flags.token) return flags.token;
   if (flags['token-file']) {
@@ -701,7 +715,7 @@ async function namedTunnel() {
   if (has('no-dns')) return noDnsShutdown();
   await listenMetrics();
   scheduleFailures();
-  hostname = env.FAKE_CFD_HOSTNAME || '';
+  hostname = env.FAKE_CFD_HOSTNAME || remoteIngress?.[0]?.[0] || '';
   if (has('auth-fail')) {
     const loop = () => {
       if (shuttingDown) return;
@@ -715,7 +729,7 @@ async function namedTunnel() {
   await sleep(Number(scenarios.get('slow-register')) || 100);
   register(0);
   configVersion = 3;
-  const ingress = [{ hostname: hostname || 'app.example.com', service: origin }, { service: 'http_status:404' }];
+  const ingress = remoteIngress?.length ? ingressRules() : [{ hostname: hostname || 'app.example.com', service: origin }, { service: 'http_status:404' }];
   log('info', 'Updated to new configuration', { config: JSON.stringify({ ingress, 'warp-routing': { enabled: false } }), version: configVersion });
   for (let i = 1; i < 4 && !shuttingDown; i++) {
     await sleep(1000);

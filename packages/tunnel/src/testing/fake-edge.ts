@@ -26,6 +26,11 @@ export interface FakeEdge extends AsyncDisposable {
   chromiumArgs: string[];
   /** Hostnames with at least one live connection. */
   routes(): EdgeRoute[];
+  /**
+   * Replaces the remote-managed ingress (what the tunnel's public hostnames say in Cloudflare's dashboard); takes
+   * effect for the next request. See `FakeEdgeOptions.ingress`.
+   */
+  setIngress(ingress: Record<string, string>): void;
   /** Resolve when `hostname` is routable (or any hostname, when omitted). */
   waitForRoute(hostname?: string, timeoutMs?: number): Promise<EdgeRoute>;
   close(): Promise<void>;
@@ -34,6 +39,16 @@ export interface FakeEdge extends AsyncDisposable {
 export interface FakeEdgeOptions {
   /** Extra hostnames for the certificate and routing (named tunnels), e.g. `band.example.com`. */
   hostnames?: string[];
+  /**
+   * Remote-managed ingress, as configured "in Cloudflare" for a dashboard-created tunnel: public hostname -> service
+   * (`http://127.0.0.1:3457`, or `http_status:404`). A request for such a hostname, once a fake cloudflared registered
+   * it, goes to this service, not to that fake's `--url` (the real cloudflared takes a remote-managed tunnel's ingress
+   * from the edge). Hostnames without an entry keep going to `--url` (quick and locally managed tunnels). The
+   * hostnames are added to the certificate and to `chromiumArgs`, and `edge.env` carries them as `FAKE_CFD_INGRESS`,
+   * so a named fake cloudflared registers the first one (unless `FAKE_CFD_HOSTNAME` says otherwise) and logs the
+   * configuration it "received".
+   */
+  ingress?: Record<string, string>;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -58,11 +73,13 @@ function errorPage(status: number, code: number, title: string, detail: string, 
  */
 export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<FakeEdge> {
   const secret = randomBytes(16).toString('hex');
+  let ingress = new Map(Object.entries(options.ingress ?? {}).map(([h, service]) => [h.toLowerCase(), service]));
+  const extraHosts = [...new Set([...(options.hostnames ?? []), ...ingress.keys()])];
   const altNames = [
     { type: 2 as const, value: '*.trycloudflare.com' },
     { type: 2 as const, value: 'localhost' },
     { type: 7 as const, ip: '127.0.0.1' },
-    ...(options.hostnames ?? []).map((h) => ({ type: 2 as const, value: h })),
+    ...extraHosts.map((h) => ({ type: 2 as const, value: h })),
   ];
   const pems = await selfsigned.generate([{ name: 'commonName', value: '*.trycloudflare.com' }], {
     keyType: 'ec',
@@ -79,7 +96,10 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
   const lookup = (hostHeader: string | undefined): EdgeRoute | undefined => {
     const host = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
     const conns = table.get(host);
-    return conns ? [...conns.values()].at(-1) : undefined;
+    const route = conns ? [...conns.values()].at(-1) : undefined;
+    // A remote-managed tunnel: the service configured in Cloudflare wins over the connector's --url.
+    const service = ingress.get(host);
+    return route && service ? { ...route, origin: service } : route;
   };
 
   const cfHeaders = (req: IncomingMessage, rayId: string): Record<string, string> => {
@@ -122,7 +142,7 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
       if (nl === -1) return;
       try {
         const msg = JSON.parse(buf.slice(0, nl)) as EdgeRoute;
-        if (!msg.hostname || !/^https?:\/\//.test(msg.origin)) throw new Error('bad registration');
+        if (!msg.hostname || !/^(https?:\/\/|http_status:)/.test(msg.origin)) throw new Error('bad registration');
         route = { hostname: msg.hostname.toLowerCase(), origin: msg.origin, connection: String(msg.connection), pid: msg.pid };
         let conns = table.get(route.hostname);
         if (!conns) table.set(route.hostname, (conns = new Map()));
@@ -154,6 +174,13 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     if (!route) {
       res.writeHead(530, { 'content-type': 'text/html; charset=UTF-8', 'cf-ray': rayId, server: 'cloudflare' });
       res.end(errorPage(530, 1033, 'Argo Tunnel error', 'Cloudflare Tunnel error: the tunnel for this hostname is not connected', rayId));
+      return;
+    }
+    const status = /^http_status:(\d{3})$/.exec(route.origin);
+    if (status) {
+      // cloudflared answers an ingress rule `http_status:<code>` itself (the dashboard's catch-all is 404).
+      res.writeHead(Number(status[1]), { 'content-type': 'text/plain; charset=utf-8', 'cf-ray': rayId, server: 'cloudflare' });
+      res.end(status[1] === '404' ? '404 page not found\n' : '');
       return;
     }
     const target = new URL(route.origin);
@@ -190,6 +217,10 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
       socket.end(`HTTP/1.1 530 Origin Unreachable\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
+    if (route.origin.startsWith('http_status:')) {
+      socket.end(`HTTP/1.1 ${route.origin.slice('http_status:'.length)} Not Found\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
     const target = new URL(route.origin);
     const upstream = net.connect(Number(target.port || 80), target.hostname);
     sockets.add(upstream);
@@ -224,10 +255,17 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
   const edge: FakeEdge = {
     port,
     url: `https://127.0.0.1:${port}`,
-    env: { FAKE_CFD_EDGE_URL: `https://127.0.0.1:${port}`, FAKE_CFD_EDGE_SECRET: secret },
+    env: {
+      FAKE_CFD_EDGE_URL: `https://127.0.0.1:${port}`,
+      FAKE_CFD_EDGE_SECRET: secret,
+      ...(ingress.size ? { FAKE_CFD_INGRESS: JSON.stringify(Object.fromEntries(ingress)) } : {}),
+    },
     cert: pems.cert,
-    chromiumArgs: [`--host-resolver-rules=MAP *.trycloudflare.com 127.0.0.1:${port}${(options.hostnames ?? []).map((h) => `, MAP ${h} 127.0.0.1:${port}`).join('')}`, '--ignore-certificate-errors'],
-    routes: () => [...table.values()].flatMap((conns) => [...conns.values()].slice(-1)),
+    chromiumArgs: [`--host-resolver-rules=MAP *.trycloudflare.com 127.0.0.1:${port}${extraHosts.map((h) => `, MAP ${h} 127.0.0.1:${port}`).join('')}`, '--ignore-certificate-errors'],
+    routes: () => [...table.keys()].map((host) => lookup(host)).filter((r): r is EdgeRoute => r !== undefined),
+    setIngress(next) {
+      ingress = new Map(Object.entries(next).map(([h, service]) => [h.toLowerCase(), service]));
+    },
     waitForRoute(hostname, timeoutMs = 10_000) {
       const find = () => (hostname ? lookup(hostname.replace(/^https?:\/\//, '')) : edge.routes()[0]);
       const found = find();

@@ -49,6 +49,11 @@ export interface FakeEnvOptions {
    * hostnames exist only at the fake edge, so the wait is off unless a test sets it. @default 0
    */
   dnsWaitMs?: number;
+  /**
+   * Named: the remote-managed ingress "configured in Cloudflare" (`FAKE_CFD_INGRESS`), public hostname -> service.
+   * `startFakeEdge({ ingress })` puts it in `edge.env` already (and routes by it).
+   */
+  ingress?: Record<string, string>;
 }
 
 /** Environment variables selecting the fake's behaviour; merge with `edge.env`. */
@@ -60,6 +65,7 @@ export function fakeCloudflaredEnv(options: FakeEnvOptions = {}): Record<string,
   if (options.timeScale !== undefined) env.FAKE_CFD_TIME_SCALE = String(options.timeScale);
   if (options.stateDir) env.FAKE_CFD_STATE_DIR = options.stateDir;
   if (options.replay) env.FAKE_CFD_REPLAY = options.replay;
+  if (options.ingress) env.FAKE_CFD_INGRESS = JSON.stringify(options.ingress);
   env.BAND_TUNNEL_DNS_WAIT_MS = String(options.dnsWaitMs ?? 0);
   return env;
 }
