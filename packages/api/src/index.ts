@@ -24,6 +24,7 @@ export { listChatsInput, createChatInput, sendChatInput, abortChatInput, chatHis
 export { createServices } from './services/index.js';
 export type { Services, ServiceDeps, ServicesHandle, BandEvents } from './services/index.js';
 export type { TunnelStatus, TunnelService } from './services/tunnel-service.js';
+export { TunnelCheckError } from './services/tunnel-service.js';
 export { createChatService } from './services/chat-service.js';
 export type { ChatService, ChatServiceDeps, ChatEvent, ChatEventEnvelope, ChatServiceEvent, AgentStatus, SendResult, AbortResult, ChatHistory } from './services/chat-service.js';
 

@@ -59,7 +59,7 @@ export class ServerStartError extends Error {
   override readonly name = 'ServerStartError';
   constructor(
     message: string,
-    readonly code: 'PORT_IN_USE' | 'LISTEN_FAILED' | 'NEXT_BUILD_MISSING',
+    readonly code: 'PORT_IN_USE' | 'ORIGIN_PORT_IN_USE' | 'LISTEN_FAILED' | 'NEXT_BUILD_MISSING',
     readonly hint: string,
     options?: { cause?: unknown },
   ) {
@@ -136,17 +136,33 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
       gate,
       logger,
       env,
-      openTunnelListener: async () => {
-        // Everything that arrives here is remote by construction (auth.md §3.2).
+      openTunnelListener: async ({ port: tunnelPort }) => {
+        // Everything that arrives here is remote by construction (auth.md §3.2). Quick tunnels get an ephemeral
+        // port; a named tunnel its stable origin, `tunnel.originPort`, the service entered in Cloudflare's dashboard.
         const server = createServer(serverOptions);
         attach(server, 'tunnel');
         server.on('clientError', createClientErrorHandler({ listener: 'tunnel', localOrigins: () => [], logger }));
-        await listen(server, 0, '127.0.0.1');
+        try {
+          await listen(server, tunnelPort, '127.0.0.1');
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          throw new ServerStartError(
+            code === 'EADDRINUSE'
+              ? `Port ${tunnelPort} on 127.0.0.1 is already in use (tunnel.originPort in ${settings.file}): the named tunnel cannot open its origin there`
+              : `Could not open the tunnel origin on 127.0.0.1:${tunnelPort} (tunnel.originPort in ${settings.file}): ${(error as Error).message}`,
+            code === 'EADDRINUSE' ? 'ORIGIN_PORT_IN_USE' : 'LISTEN_FAILED',
+            `Stop the other process on port ${tunnelPort} (\`ss -ltnp 'sport = :${tunnelPort}'\`), or choose another port with \`band tunnel setup --origin-port <port>\` (or band settings set tunnel.originPort <port>) and enter http://127.0.0.1:<port> as the service in Cloudflare's dashboard.`,
+            { cause: error },
+          );
+        }
         tunnelServer = server;
-        const { port: tunnelPort } = server.address() as AddressInfo;
+        const { port: boundPort } = server.address() as AddressInfo;
         return {
-          url: `http://127.0.0.1:${tunnelPort}`,
-          close: () => closeServer(server),
+          url: `http://127.0.0.1:${boundPort}`,
+          close: async () => {
+            await closeServer(server);
+            if (tunnelServer === server) tunnelServer = undefined;
+          },
         };
       },
     });

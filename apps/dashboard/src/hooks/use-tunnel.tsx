@@ -1,9 +1,19 @@
 'use client';
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { TunnelStatus } from '@/lib/domain';
 import { describeError, getBandClient } from '@/lib/trpc';
 
-const STOPPED: TunnelStatus = { state: 'stopped', phase: null, url: null, cloudflaredVersion: null, error: null, startedAt: null };
+const STOPPED: TunnelStatus = {
+  state: 'stopped',
+  phase: null,
+  mode: 'quick',
+  url: null,
+  stableUrl: null,
+  origin: null,
+  cloudflaredVersion: null,
+  error: null,
+  startedAt: null,
+};
 
 interface TunnelContextValue {
   status: TunnelStatus;
@@ -26,25 +36,31 @@ export function TunnelProvider({ children }: { children: ReactNode }) {
   const [isLoading, setIsLoading] = useState(true);
   const [actionError, setActionError] = useState<{ message: string; hint?: string } | null>(null);
   const [isPanelOpen, setPanelOpen] = useState(false);
+  // The last state this window saw from the server (undefined before the first one).
+  const lastState = useRef<TunnelStatus['state'] | undefined>(undefined);
 
   useEffect(() => {
     const { client } = getBandClient();
     let isCancelled = false;
+    // The panel opens with the URL and QR code as soon as the tunnel becomes ready, whoever started it: this
+    // window, another one, `band tunnel start`, the desktop menu or autoStartTunnel. A tunnel that was already
+    // ready when the window opened does not pop the panel up.
+    const receive = (s: TunnelStatus) => {
+      const before = lastState.current;
+      lastState.current = s.state;
+      if (s.state === 'ready' && before !== undefined && before !== 'ready' && before !== 'degraded') setPanelOpen(true);
+      setStatus(s);
+      setIsLoading(false);
+    };
     client.tunnel.status
       .query()
       .then((s) => {
-        if (!isCancelled) {
-          setStatus(s);
-          setIsLoading(false);
-        }
+        if (!isCancelled && lastState.current === undefined) receive(s);
       })
       .catch(() => setIsLoading(false));
     // The subscription yields the current status first, then every change; it resubscribes on reconnect.
     const sub = client.tunnel.events.subscribe(undefined, {
-      onData: (s) => {
-        setStatus(s as TunnelStatus);
-        setIsLoading(false);
-      },
+      onData: (s) => receive(s as TunnelStatus),
     });
     return () => {
       isCancelled = true;

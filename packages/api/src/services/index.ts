@@ -25,10 +25,12 @@ export interface ServiceDeps {
   /** Environment for child processes and tool discovery (BAND_CLOUDFLARED_PATH, PATH...). @default process.env */
   env: NodeJS.ProcessEnv;
   /**
-   * Opens the tunnel listener (a second loopback listener whose every request is "remote") and returns its
-   * origin for cloudflared's `--url`. Provided by the server composition.
+   * Opens the tunnel listener (a second loopback listener whose every request is "remote") on 127.0.0.1:`port`
+   * (0: an ephemeral port, for quick tunnels; `tunnel.originPort` for named ones) and returns its origin for
+   * cloudflared's `--url`. Provided by the server composition; a taken port rejects with an error naming the port
+   * and the setting (with `code` and `hint`).
    */
-  openTunnelListener?: () => Promise<{ url: string; close(): Promise<void> }>;
+  openTunnelListener?: (options: { port: number }) => Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /** Events published across services and streamed to subscribers. */

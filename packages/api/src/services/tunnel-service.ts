@@ -1,5 +1,9 @@
-import type { Gate } from '@band/auth';
-import type { SettingsStore } from '@band/settings';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { randomBytes } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { computeHelloProof, type Gate } from '@band/auth';
+import type { Settings, SettingsStore } from '@band/settings';
 import { createTunnel, type Tunnel, type TunnelOptions } from '@band/tunnel';
 import { BandApiError } from '../errors.js';
 import { createEmitter } from '../events.js';
@@ -11,11 +15,22 @@ export interface TunnelStatus {
   state: 'stopped' | 'starting' | 'ready' | 'degraded' | 'stopping' | 'failed';
   /**
    * While `starting`: `connecting` to Cloudflare's edge, then `dns` while a new quick-tunnel hostname is
-   * not yet resolvable (the URL is held back so a phone does not cache NXDOMAIN). Otherwise null.
+   * not yet resolvable (the URL is held back so a phone does not cache NXDOMAIN), or, for a named tunnel, `check`
+   * while Band checks that its hostname reaches this server through the tunnel. Otherwise null.
    */
-  phase: 'connecting' | 'dns' | null;
+  phase: 'connecting' | 'dns' | 'check' | null;
+  /** `quick` (a new `*.trycloudflare.com` URL at each start) or `named` (your hostname): the running tunnel's, else the settings'. */
+  mode: 'quick' | 'named';
   /** The public https URL while the tunnel runs. */
   url: string | null;
+  /** A named tunnel's stable URL (`https://<tunnel.hostname>`), known even while stopped; null for quick tunnels. */
+  stableUrl: string | null;
+  /**
+   * The local URL cloudflared forwards to. For a named tunnel `http://127.0.0.1:<tunnel.originPort>`, even while
+   * stopped: the service to enter for the public hostname in Cloudflare's dashboard. For a quick tunnel, its
+   * ephemeral listener while it runs, else null.
+   */
+  origin: string | null;
   /** The cloudflared version in use (from `cloudflared --version`), once found. */
   cloudflaredVersion: string | null;
   error: { code: string; message: string; hint?: string } | null;
@@ -43,22 +58,58 @@ export interface TunnelServiceDeps {
   createTunnel?: (options: TunnelOptions) => Tunnel;
 }
 
-const STOPPED: TunnelStatus = Object.freeze({ state: 'stopped', phase: null, url: null, cloudflaredVersion: null, error: null, startedAt: null });
+type Core = Omit<TunnelStatus, 'cloudflaredVersion' | 'phase' | 'mode' | 'origin' | 'stableUrl'>;
+const STOPPED: Core = Object.freeze({ state: 'stopped', url: null, error: null, startedAt: null });
+
+/** What the settings say about the next start. */
+function configured(settings: Settings): Pick<TunnelStatus, 'mode' | 'origin' | 'stableUrl'> {
+  const t = settings.tunnel;
+  if (t?.mode !== 'named') return { mode: 'quick', origin: null, stableUrl: null };
+  return { mode: 'named', origin: `http://127.0.0.1:${t.originPort ?? 3457}`, stableUrl: t.hostname ? `https://${t.hostname.toLowerCase()}` : null };
+}
+
+/** A failure of a tunnel start that Band itself detected, with the fix. */
+export class TunnelCheckError extends Error {
+  override readonly name = 'TunnelCheckError';
+  constructor(
+    readonly code: 'ORIGIN_PORT_IN_USE' | 'HOSTNAME_NOT_ROUTED' | 'NAMED_TUNNEL_INCOMPLETE',
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
 
 export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
   const makeTunnel = deps.createTunnel ?? ((options: TunnelOptions) => createTunnel(options));
   const changes = createEmitter<{ status: [TunnelStatus] }>();
-  let status: TunnelStatus = STOPPED;
+  let running: Pick<TunnelStatus, 'mode' | 'origin' | 'stableUrl'> | undefined;
+  let status: TunnelStatus = { ...STOPPED, phase: null, cloudflaredVersion: null, ...configured(deps.settings.get()) };
   let current: { tunnel: Tunnel; closeListener: () => Promise<void>; unsubscribe: Array<() => void> } | undefined;
+  // While a named tunnel's hostname is being checked, the supervisor's `ready` is not ready yet for the user.
+  let checking = false;
   let starting: Promise<TunnelStatus> | undefined;
   let stopping: Promise<TunnelStatus> | undefined;
 
   // The version outlives a stop: it says which cloudflared the next start will most likely use.
   let cloudflaredVersion: string | null = null;
-  const publish = (next: Omit<TunnelStatus, 'cloudflaredVersion' | 'phase'> & Partial<Pick<TunnelStatus, 'phase'>>) => {
-    status = { ...next, phase: next.state === 'starting' ? (next.phase ?? 'connecting') : null, cloudflaredVersion };
+  const publish = (next: Core & Partial<Pick<TunnelStatus, 'phase'>>) => {
+    const where = next.state === 'stopped' || next.state === 'failed' || !running ? configured(deps.settings.get()) : running;
+    status = {
+      state: next.state,
+      phase: next.state === 'starting' ? (next.phase ?? 'connecting') : null,
+      ...where,
+      url: next.url,
+      cloudflaredVersion,
+      error: next.error,
+      startedAt: next.startedAt,
+    };
     changes.emit('status', status);
   };
+  // Switching mode needs no restart: each start reads the settings, and a stopped tunnel shows what the next start uses.
+  const offSettings = deps.settings.on('change', () => {
+    if (!current && !starting && !stopping) publish(status);
+  });
 
   const toError = (error: unknown): TunnelStatus['error'] => {
     const e = error as { code?: string; message?: string; hint?: string };
@@ -70,9 +121,32 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
       throw new BandApiError('UNAVAILABLE', 'This server cannot open a tunnel listener');
     }
     const settings = deps.settings.get();
+    const tunnelSettings = settings.tunnel ?? { mode: 'quick' as const, originPort: 3457 };
+    const named = tunnelSettings.mode === 'named';
+    running = configured(settings);
+    const fail = (error: unknown, startedAt: number | null = null) => {
+      publish({ ...STOPPED, state: 'failed', error: toError(error), startedAt });
+      running = undefined;
+      return error;
+    };
     publish({ state: 'starting', url: null, error: null, startedAt: Date.now() });
-    const listener = await deps.openTunnelListener();
-    const tunnelSettings = settings.tunnel ?? { mode: 'quick' as const };
+    if (named && (!tunnelSettings.hostname || !tunnelSettings.tokenFile)) {
+      throw fail(
+        new TunnelCheckError(
+          'NAMED_TUNNEL_INCOMPLETE',
+          `A named tunnel needs ${!tunnelSettings.hostname ? 'tunnel.hostname' : 'tunnel.tokenFile'} in ${deps.settings.file}`,
+          'Run `band tunnel setup --hostname <your hostname> --token-file <file>` (see docs/named-tunnel.md), or `band settings set tunnel.mode quick`.',
+        ),
+      );
+    }
+    let listener: { url: string; close(): Promise<void> };
+    try {
+      // Named: the stable origin entered in Cloudflare's dashboard. Quick: a fresh ephemeral port.
+      listener = await deps.openTunnelListener({ port: named ? tunnelSettings.originPort : 0 });
+    } catch (error) {
+      throw fail(error);
+    }
+    running = { ...running, origin: listener.url };
     let tunnel: Tunnel;
     try {
       tunnel = makeTunnel({
@@ -87,8 +161,7 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
       } as TunnelOptions);
     } catch (error) {
       await listener.close();
-      publish({ ...STOPPED, state: 'failed', error: toError(error) });
-      throw error;
+      throw fail(error);
     }
     const startedAt = Date.now();
     const unsubscribe = [
@@ -105,6 +178,7 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
         const url = ('url' in next ? next.url : undefined) ?? tunnel.url ?? null;
         switch (next.s) {
           case 'ready':
+            if (checking) return publish({ state: 'starting', phase: 'check', url: null, error: null, startedAt });
             return publish({ state: 'ready', url, error: null, startedAt });
           case 'degraded':
             return publish({ state: 'degraded', url, error: null, startedAt });
@@ -123,15 +197,21 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
     ];
     current = { tunnel, closeListener: listener.close, unsubscribe };
     try {
+      checking = named;
       const { url } = await tunnel.start();
       deps.gate.setTunnelHost(new URL(url).host);
+      if (named) {
+        publish({ state: 'starting', phase: 'check', url: null, error: null, startedAt });
+        await checkHostname(url, listener.url, deps.settings.get().tokenSecret, deps.env);
+        checking = false;
+      }
       publish({ state: 'ready', url, error: null, startedAt });
       deps.logger.info(`tunnel ready: ${url}`);
       return status;
     } catch (error) {
+      checking = false;
       await teardown();
-      publish({ ...STOPPED, state: 'failed', error: toError(error), startedAt });
-      throw error;
+      throw fail(error, startedAt);
     }
   }
 
@@ -144,6 +224,7 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
     await was.tunnel.stop();
     await was.closeListener();
   }
+
 
   return {
     status: () => status,
@@ -163,6 +244,7 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
         publish({ ...status, state: 'stopping' });
         await starting?.catch(() => {});
         await teardown();
+        running = undefined;
         publish(STOPPED);
         return status;
       })().finally(() => {
@@ -181,7 +263,112 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
       }
     },
     async close() {
+      offSettings();
       await this.stop();
     },
   };
+}
+
+/**
+ * Checks that a named tunnel's public URL reaches this server's tunnel listener: `GET <url>/auth/hello?n=<nonce>`
+ * through Cloudflare must come back with the proof for that hostname and for the listener's own address. Anything
+ * else means the hostname is routed elsewhere (a wrong service in Cloudflare's dashboard, another tunnel, no DNS
+ * record), and the error says which. Bounded: `BAND_TUNNEL_CHECK_TIMEOUT_MS` (default 20 s) in all.
+ *
+ * `BAND_TUNNEL_CONNECT_TO=<host>:<port>` connects there instead of resolving the hostname (like curl's
+ * `--connect-to`; TLS is still verified for the hostname, trusting `NODE_EXTRA_CA_CERTS` too): for a test edge.
+ */
+export async function checkHostname(url: string, origin: string, tokenSecret: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const { host, hostname } = new URL(url);
+  const local = new URL(origin).host;
+  const port = new URL(origin).port;
+  const timeoutMs = Number(env.BAND_TUNNEL_CHECK_TIMEOUT_MS) || 20_000;
+  const deadline = Date.now() + timeoutMs;
+  const service = `http://127.0.0.1:${port}`;
+  const fix = `In Cloudflare's dashboard (Zero Trust > Networks > Tunnels > your tunnel > Public Hostname), route ${hostname} to the service ${service}. See docs/named-tunnel.md.`;
+  let last: TunnelCheckError | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const nonce = randomBytes(32).toString('hex');
+    const answer = await probe(url, nonce, env, Math.max(1_000, Math.min(5_000, deadline - Date.now())));
+    if (answer.kind === 'response' && answer.status === 200) {
+      const body = answer.body as { proof?: unknown; address?: unknown } | undefined;
+      if (body && typeof body.proof === 'string' && body.proof === computeHelloProof(tokenSecret, nonce, host, local)) return;
+      const address = body && typeof body.address === 'string' ? body.address : 'another address';
+      // A Band answered, but not on this tunnel's origin (another Band, or this one's local listener).
+      throw new TunnelCheckError(
+        'HOSTNAME_NOT_ROUTED',
+        `${url} reaches a Band server at ${address}, not this tunnel's origin ${service}`,
+        fix,
+      );
+    }
+    if (answer.kind === 'response' && ![502, 503, 504, 530].includes(answer.status)) {
+      // Something other than Band's tunnel listener answered: definitive.
+      throw new TunnelCheckError(
+        'HOSTNAME_NOT_ROUTED',
+        answer.status === 404
+          ? `${url} answered 404: the tunnel has no public hostname ${hostname}, or its service is not Band's tunnel origin ${service}`
+          : answer.status === 403 && /Host/i.test(answer.text)
+            ? `${url} reaches Band's local listener, which refuses that host (HTTP 403): the service in Cloudflare must be the tunnel origin ${service}, not Band's local address`
+            : `${url} answered HTTP ${answer.status}, not Band's tunnel origin ${service}`,
+        fix,
+      );
+    }
+    last =
+      answer.kind === 'error'
+        ? new TunnelCheckError('HOSTNAME_NOT_ROUTED', `${url} could not be reached (${answer.message})`, `Check that ${hostname} has a DNS record for this tunnel: adding the public hostname in Cloudflare's dashboard creates it. ${fix}`)
+        : answer.status === 530
+          ? new TunnelCheckError('HOSTNAME_NOT_ROUTED', `${url} answered 530 (Cloudflare error 1033): ${hostname} is not routed to this running tunnel`, `The public hostname must belong to the tunnel whose token is in tunnel.tokenFile. ${fix}`)
+          : new TunnelCheckError(
+              'HOSTNAME_NOT_ROUTED',
+              `${url} answered HTTP ${answer.status}: cloudflared could not reach the service configured for ${hostname} in Cloudflare`,
+              fix,
+            );
+    if (Date.now() + 250 >= deadline) throw last;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** Math.min(attempt, 3), deadline - Date.now())));
+  }
+}
+
+type ProbeAnswer = { kind: 'response'; status: number; body: unknown; text: string } | { kind: 'error'; message: string };
+
+function probe(url: string, nonce: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ProbeAnswer> {
+  const target = new URL(`/auth/hello?n=${nonce}`, url);
+  const connectTo = env.BAND_TUNNEL_CONNECT_TO ? /^(.+):(\d+)$/.exec(env.BAND_TUNNEL_CONNECT_TO) : null;
+  let ca: string[] | undefined;
+  if (env.NODE_EXTRA_CA_CERTS) {
+    try {
+      ca = [...rootCertificates, readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8')];
+    } catch {}
+  }
+  return new Promise((resolve) => {
+    const req = httpsRequest(
+      {
+        host: connectTo ? connectTo[1]!.replace(/^\[|\]$/g, '') : target.hostname,
+        port: connectTo ? Number(connectTo[2]) : Number(target.port || 443),
+        servername: target.hostname,
+        path: `${target.pathname}${target.search}`,
+        method: 'GET',
+        headers: { host: target.host, accept: 'application/json' },
+        ca,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (text.length < 64 * 1024) text += chunk;
+        });
+        res.on('end', () => {
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {}
+          resolve({ kind: 'response', status: res.statusCode ?? 0, body, text });
+        });
+        res.on('error', (error) => resolve({ kind: 'error', message: error.message }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (error) => resolve({ kind: 'error', message: (error as NodeJS.ErrnoException).code ?? error.message }));
+    req.end();
+  });
 }
