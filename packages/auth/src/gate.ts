@@ -18,7 +18,8 @@ import { classifyRoute, loggablePath, splitTarget, summarizeUserAgent, wantsHtml
 import { bandBucketSpec, createRateLimiter } from './rate-limiter.js';
 import { contentSecurityPolicy, newNonce, securityHeaders } from './security-headers.js';
 import { deriveCookieKey, newSessionId, sessionIdHash, signSessionCookie } from './session-cookie.js';
-import { bindingOf, openSessionRegistry, sessionLifetimes } from './sessions.js';
+import { fileSessionStore, memorySessionStore, type SessionStoreFactory } from './session-store.js';
+import { bindingOf, sessionLifetimes } from './sessions.js';
 import { signInPage } from './sign-in-page.js';
 import { authEndpoints } from './steps/auth-endpoints.js';
 import { authenticate } from './steps/authenticate.js';
@@ -31,6 +32,7 @@ import { checkUpgradeOrigin } from './steps/check-upgrade-origin.js';
 import { checkUpgradePath } from './steps/check-upgrade-path.js';
 import { refusePreflight } from './steps/refuse-preflight.js';
 import { stripUntrustedHeaders } from './steps/strip-untrusted-headers.js';
+import { settingsTokenSource, type TokenSource, toTokenSource } from './token-source.js';
 import { createTokenVerifier } from './token-verifier.js';
 import type { ClosableSocket, Device, Gate, ListenerKind, PairingCode, Principal } from './types.js';
 
@@ -65,9 +67,17 @@ export interface GateLogger {
 }
 
 export interface GateOptions {
-  settings: SettingsStore;
-  /** Where `sessions.json` lives (the Band home). */
-  home: string;
+  /**
+   * The token: a 64-hex string or a `TokenSource` (a source with `onChange` rotates: everyone is signed out).
+   * Give this or `settings`.
+   */
+  token?: string | TokenSource;
+  /** Band's binding: the token is `tokenSecret` from settings.json, followed as it changes. Give this or `token`. */
+  settings?: SettingsStore;
+  /** Where sessions are kept. @default `fileSessionStore(home)` with a `home`, else `memorySessionStore()` */
+  sessions?: SessionStoreFactory;
+  /** The Band home: the default session store writes `<home>/sessions.json` there. */
+  home?: string;
   /** The local listener's port (Host allowlist, cookie name). */
   localPort: number;
   logger?: GateLogger;
@@ -86,8 +96,9 @@ export const gateDefaults = Object.freeze({
   maxSocketsPerSession: 64,
 } satisfies GateLimits);
 
-/** Creates the gate. Subscribes to settings changes: a new `tokenSecret` signs everyone out and closes sockets. */
+/** Creates the gate. Follows the token source: a new token signs everyone out and closes sockets. */
 export function createGate(options: GateOptions): Gate {
+  const tokenSource = resolveTokenSource(options);
   const now = options.now ?? Date.now;
   const logger = options.logger ?? {};
   const principals = new WeakMap<IncomingMessage, Principal>();
@@ -129,7 +140,7 @@ export function createGate(options: GateOptions): Gate {
     return reject(429, 'RATE_LIMITED', { headers: { 'Retry-After': String(retryAfterSec) } });
   };
 
-  const initialSecret = options.settings.get().tokenSecret;
+  const initialSecret = tokenSource.get();
   const state: GateState = {
     dev: options.dev ?? false,
     now,
@@ -181,7 +192,9 @@ export function createGate(options: GateOptions): Gate {
       return result.ok ? undefined : limitedAnswer(ctx, result.retryAfterSec);
     },
   };
-  (state as { sessions: GateState['sessions'] }).sessions = openSessionRegistry(options.home, state.cookieKey, {
+  const openSessions = options.sessions ?? (options.home !== undefined ? fileSessionStore(options.home) : memorySessionStore());
+  (state as { sessions: GateState['sessions'] }).sessions = openSessions({
+    key: state.cookieKey,
     now,
     onError: (error) => logger.warn?.(`auth: cannot write sessions.json (${(error as Error).message})`),
   });
@@ -195,9 +208,7 @@ export function createGate(options: GateOptions): Gate {
     closeSockets([...sockets.keys()], 'token rotated');
     logger.info?.('auth: token rotated; every session was signed out');
   };
-  const unsubscribe = options.settings.on('change', (next, prev) => {
-    if (next.tokenSecret !== prev.tokenSecret) rotate(next.tokenSecret);
-  });
+  const unsubscribe = tokenSource.onChange?.(rotate) ?? (() => {});
 
   const newContext = (req: IncomingMessage, listener: ListenerKind, upgrade: boolean, nonce: string): GateContext => {
     const target = req.url ?? '/';
@@ -420,4 +431,11 @@ export function createGate(options: GateOptions): Gate {
     },
   };
   return gate;
+}
+
+function resolveTokenSource(options: GateOptions): TokenSource {
+  if (options.token !== undefined && options.settings) throw new TypeError('createGate: give `token` or `settings`, not both');
+  if (options.token !== undefined) return toTokenSource(options.token);
+  if (options.settings) return settingsTokenSource(options.settings);
+  throw new TypeError('createGate: a token is required (`token`: 64 hex characters or a TokenSource, or `settings` from @band/settings)');
 }

@@ -8,6 +8,12 @@ export { createGate, gateDefaults } from './gate.js';
 export type { GateLogger, GateOptions } from './gate.js';
 export type { GateLimits } from './internal/context.js';
 
+// Inputs of the gate: a token source and a session store (Band's defaults: settings.json and sessions.json)
+export { settingsTokenSource, staticToken } from './token-source.js';
+export type { TokenSource } from './token-source.js';
+export { fileSessionStore, memorySessionStore } from './session-store.js';
+export type { SessionRecord, SessionStore, SessionStoreContext, SessionStoreFactory } from './session-store.js';
+
 // Pure decisions (tested from tables; reusable by the server composition)
 export {
   allowedHosts,

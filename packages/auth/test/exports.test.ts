@@ -25,6 +25,7 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "decideUpgradeOrigin",
       "defaultBuckets",
       "expectedOrigin",
+      "fileSessionStore",
       "formatSocketAddress",
       "gateDefaults",
       "headerOverflowPage",
@@ -37,11 +38,14 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "localHosts",
       "locationWithoutToken",
       "loggablePath",
+      "memorySessionStore",
       "parseBearer",
       "parseQueryToken",
       "securityHeaders",
       "sessionCookieName",
       "sessionLifetimes",
+      "settingsTokenSource",
+      "staticToken",
       "summarizeUserAgent",
     ]
   `);
