@@ -12,7 +12,7 @@ export interface DashboardDirOptions {
   /** Next dev mode needs the dashboard's sources, which only the repository has. @default false */
   dev?: boolean;
   /** @default process.env */
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
 }
 
 /**
