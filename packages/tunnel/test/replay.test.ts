@@ -7,7 +7,8 @@ import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken } from '../src
 import { transcriptCases, transcriptsDir } from './fixtures/transcript-cases.mjs';
 import { baseEnv, rejection, tempDir } from './helpers.js';
 
-// Real timings, ten times faster: a transcript's 45 s are 4.5 s here, and so is the ready timeout.
+// Real timings, ten times faster. No verdict here comes from the ready timeout, so it is generous: a busy
+// machine must not turn a slow start into READY_TIMEOUT.
 const SCALE = 0.1;
 
 function replayTunnel(c: (typeof transcriptCases)[number], extra: Partial<TunnelOptions> = {}) {
@@ -22,7 +23,7 @@ function replayTunnel(c: (typeof transcriptCases)[number], extra: Partial<Tunnel
     url: 'http://127.0.0.1:9',
     binaryPath: fakeCloudflaredPath,
     stateDir: dir,
-    readyTimeoutMs: 45_000 * SCALE,
+    readyTimeoutMs: 20_000,
     readyPollMs: 40,
     healthIntervalMs: 200,
     gracePeriodMs: 500,
@@ -82,10 +83,9 @@ describe('the real cloudflared 2023.7.3, replayed through the supervisor', () =>
     const c = transcriptCases.find((t) => t.file === 'sup-v2-quick-edge-blocked-quic.txt')!;
     const { tunnel, states } = replayTunnel(c);
     try {
-      const t0 = performance.now();
       await tunnel.start();
-      // The first QUIC failure is at 6.6 s in the recording (0.66 s here): no waiting for more of them.
-      expect(performance.now() - t0).toBeLessThan(45_000 * SCALE);
+      // The recording has a QUIC failure every ~7 s; the fallback follows the first one, not a later one.
+      expect(tunnel.logs(500).filter((l) => /Failed to create new quic connection/.test(l))).toHaveLength(1);
       const names = states.map((s) => s.s).filter((s, i, all) => s !== all[i - 1]);
       expect(names).toEqual(['starting', 'restarting', 'starting', 'ready']);
       expect(states.find((s) => s.s === 'restarting')).toMatchObject({ error: { code: 'EDGE_UNREACHABLE' } });
