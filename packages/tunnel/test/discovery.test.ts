@@ -21,6 +21,14 @@ function binDir(body: string): string {
 }
 
 describe('discovery on PATH, as `npm start` finds it', () => {
+  it('the workspace installs no `cloudflared` launcher where npm scripts put their PATH (node_modules/.bin)', () => {
+    // npm start, the CLI and the desktop app run with node_modules/.bin on PATH: the bench's comparison
+    // libraries live in bench/compare with their own install for that reason.
+    const bin = new URL('../../../node_modules/.bin/', import.meta.url);
+    expect(existsSync(new URL('./untun', bin))).toBe(false);
+    expect(existsSync(new URL('./cloudflared', bin))).toBe(false);
+  });
+
   it('skips the npm "cloudflared" launcher (prints nothing, exits 0) and runs the real one behind it', async () => {
     const wrapper = binDir('exit 0'); // what node_modules/.bin/cloudflared of the npm package does offline
     const real = binDir(`exec "${process.execPath}" "${fakeCloudflaredPath}" "$@"`);
