@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { chatsCommand } from './commands/chats.js';
 import { completionCommand } from './commands/completion.js';
+import { tokenCommand } from './commands/token.js';
 import { devicesCommand } from './commands/devices.js';
 import { openCommand } from './commands/open.js';
 import { projectsCommand } from './commands/projects.js';
@@ -18,7 +19,7 @@ import { EXIT_CODE_HELP } from './errors.js';
 export const VERSION: string = packageJson.version;
 
 /** Commands that never talk to a running server (no token is read for them). */
-export const OFFLINE_COMMANDS = new Set(['start', 'completion']);
+export const OFFLINE_COMMANDS = new Set(['start', 'completion', 'token']);
 
 export const ENVIRONMENT_HELP: ReadonlyArray<readonly [string, string]> = [
   ['BAND_SERVER_URL', 'server to talk to (default http://127.0.0.1:<webServerPort from settings.json, else 3456>)'],
@@ -54,6 +55,7 @@ export function createProgram(ctx: CliContext): Command {
     chatsCommand(ctx),
     terminalsCommand(ctx),
     devicesCommand(ctx),
+    tokenCommand(ctx),
     completionCommand(ctx, () => program),
   ];
   for (const group of groups) program.addCommand(group);

@@ -137,6 +137,6 @@ describe('commands', () => {
     const out = execFileSync('bash', ['-c', `${bash}\nCOMP_WORDS=(band tunnel st); COMP_CWORD=2; _band_complete; echo "\${COMPREPLY[*]}"`]).toString();
     expect(out.trim().split(' ').sort()).toEqual(['start', 'status', 'stop']);
     expect(zshCompletion(nodes)).toContain('compdef _band band');
-    expect(fishCompletion(nodes)).toContain("complete -c band -n \"__band_path_is 'tunnel'\" -a 'start stop status'");
+    expect(fishCompletion(nodes)).toContain("complete -c band -n \"__band_path_is 'tunnel'\" -a 'setup start stop status'");
   });
 });

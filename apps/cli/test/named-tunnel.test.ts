@@ -1,0 +1,144 @@
+// `band tunnel setup` / `status` with a named tunnel whose ingress is configured "in Cloudflare" (the fake edge's
+// remote-managed ingress), and `band token show|rotate` (issue 13).
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { band, startTestServer, type TestServer, tempDir } from './helpers.js';
+
+const HOST = 'band.example.test';
+let srv: TestServer;
+let edge: Awaited<ReturnType<typeof startFakeEdge>>;
+let scratch: Awaited<ReturnType<typeof tempDir>>;
+let env: NodeJS.ProcessEnv;
+let originPort: number;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  scratch = await tempDir('band-cli-named-');
+  originPort = await freePort();
+  edge = await startFakeEdge({ ingress: { [HOST]: `http://127.0.0.1:${originPort}` } });
+  const caFile = join(scratch.path, 'edge.pem');
+  await writeFile(caFile, edge.cert);
+  srv = await startTestServer({
+    env: {
+      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+      ...fakeCloudflaredEnv(),
+      ...edge.env,
+      BAND_TUNNEL_CONNECT_TO: `127.0.0.1:${edge.port}`,
+      NODE_EXTRA_CA_CERTS: caFile,
+    },
+  });
+  env = srv.env;
+});
+
+afterAll(async () => {
+  await srv?.close();
+  await edge?.close();
+  await scratch?.cleanup();
+});
+
+describe('band tunnel setup', () => {
+  it('refuses a token on the command line, a URL as hostname, and a file without a tunnel token', async () => {
+    const onArgv = await band(['tunnel', 'setup', '--hostname', HOST, '--token', fakeTunnelToken()], { env });
+    expect(onArgv.code).toBe(2);
+    const url = await band(['tunnel', 'setup', '--hostname', `https://${HOST}/`, '--token-stdin'], { env, input: fakeTunnelToken() });
+    expect(url.code).toBe(2);
+    expect(url.stderr).toContain('--hostname must be a hostname');
+    const junk = join(scratch.path, 'junk');
+    await writeFile(junk, 'not a token\n');
+    const bad = await band(['tunnel', 'setup', '--hostname', HOST, '--token-file', junk], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('does not hold a Cloudflare tunnel token');
+    expect(srv.server.settings.get().tunnel.mode).toBe('quick');
+  });
+
+  it('saves the settings and prints exactly what to enter in Cloudflare; status shows mode, stable URL and origin', async () => {
+    const setup = await band(['tunnel', 'setup', '--hostname', HOST.toUpperCase(), '--token-stdin', '--origin-port', String(originPort)], {
+      env,
+      input: `${fakeTunnelToken()}\n`,
+    });
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stdout).toContain(`Hostname:  ${HOST}`);
+    expect(setup.stdout).toContain(`Service:   HTTP  127.0.0.1:${originPort}`);
+    expect(setup.stdout).toContain(`http://127.0.0.1:${originPort}`);
+    const tokenFile = join(srv.home, 'tunnel-token');
+    expect(srv.server.settings.get().tunnel).toMatchObject({ mode: 'named', hostname: HOST, tokenFile, originPort });
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    expect((await readFile(tokenFile, 'utf8')).trim()).toBe(fakeTunnelToken());
+    // The token is in neither output.
+    expect(setup.stdout + setup.stderr).not.toContain(fakeTunnelToken());
+
+    const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
+    expect(status).toMatchObject({
+      state: 'stopped',
+      mode: 'named',
+      url: null,
+      stableUrl: `https://${HOST}`,
+      origin: `http://127.0.0.1:${originPort}`,
+      error: null,
+    });
+    expect(status).toHaveProperty('cloudflaredVersion');
+  });
+
+  it('band tunnel start serves the stable URL; status --output json reports it with the origin and the version', async () => {
+    const start = await band(['tunnel', 'start'], { env, timeoutMs: 40_000 });
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stdout).toBe(`https://${HOST}\n`);
+    const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
+    expect(status).toMatchObject({ state: 'ready', mode: 'named', url: `https://${HOST}`, origin: `http://127.0.0.1:${originPort}`, error: null });
+    expect(status.cloudflaredVersion).toMatch(/^\d{4}\.\d+\.\d+$/);
+    const text = (await band(['tunnel', 'status'], { env })).stdout;
+    expect(text).toMatch(/mode: +named/);
+    expect(text).toContain(`origin:      http://127.0.0.1:${originPort}`);
+  });
+});
+
+describe('band token', () => {
+  it('show prints the token of settings.json, and refuses a remote server', async () => {
+    const show = await band(['token', 'show'], { env });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toBe(`${srv.token}\n`);
+    const remote = await band(['token', 'show'], { env: { ...env, BAND_SERVER_URL: `https://${HOST}` } });
+    expect(remote.code).toBe(2);
+    expect(remote.stdout).toBe('');
+  });
+
+  it('rotate: a new token, the old one refused, every device signed out, and a new QR code while the tunnel runs', async () => {
+    // A device signed in before the rotation.
+    const pair = srv.server.gate.createPairingCode('local');
+    expect(pair.url).toContain('#c=');
+    const rotate = await band(['token', 'rotate'], { env, timeoutMs: 30_000 });
+    expect(rotate.code, rotate.stderr).toBe(0);
+    expect(rotate.stdout).toContain('every device was signed out');
+    expect(rotate.stdout).toContain(`https://${HOST}`);
+    expect(rotate.stderr).toMatch(new RegExp(`https://${HOST.replace(/\./g, '\\.')}/pair#c=`));
+    expect(rotate.stderr).toMatch(/[▄▀█]/);
+
+    const fresh = (await band(['token', 'show'], { env })).stdout.trim();
+    expect(fresh).toMatch(/^[0-9a-f]{64}$/);
+    expect(fresh).not.toBe(srv.token);
+    expect(srv.server.settings.get().tokenSecret).toBe(fresh);
+    // The old token no longer opens anything; the new one does.
+    const old = await fetch(`${srv.url}/api/trpc/tunnel.status`, { headers: { authorization: `Bearer ${srv.token}` } });
+    expect(old.status).toBe(401);
+    const now = await fetch(`${srv.url}/api/trpc/tunnel.status`, { headers: { authorization: `Bearer ${fresh}` } });
+    expect(now.status).toBe(200);
+    // The pairing code made before the rotation is void.
+    const redeem = await fetch(`${srv.url}/auth/pair`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: srv.url },
+      body: JSON.stringify({ code: new URL(pair.url).hash.slice(3) }),
+    });
+    expect(redeem.status).not.toBe(204);
+    await band(['tunnel', 'stop'], { env });
+  });
+});
