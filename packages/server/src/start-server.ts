@@ -2,7 +2,7 @@
 // settings -> gate -> api -> Next (serving the dashboard's prebuilt output), on a local listener and, while a
 // tunnel runs, a tunnel listener.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createClientErrorHandler, createGate, type Gate, type ListenerKind } from '@band/auth';
 import { createBandApi, type BandApi, type Logger } from '@band/api';
@@ -170,6 +170,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
 
     // --- routes ---
     function attach(server: Server, listener: ListenerKind) {
+      trackSockets(server);
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {
         void (async () => {
           const principal = await gate.handleRequest(req, res, listener);
@@ -297,11 +298,27 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-/** Closes a server and destroys sockets still open after a second (idle keep-alive sockets never close). */
+// Every socket a listener accepted, upgraded ones included: `closeAllConnections()` only knows HTTP connections,
+// and a WebSocket still open (a dashboard tab, a phone) would keep `server.close()` waiting forever.
+const socketsOf = new WeakMap<Server, Set<Socket>>();
+function trackSockets(server: Server): void {
+  if (socketsOf.has(server)) return;
+  const sockets = new Set<Socket>();
+  socketsOf.set(server, sockets);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+}
+
+/** Closes a server and destroys sockets still open after a second (idle keep-alive sockets, WebSockets). */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    const timer = setTimeout(() => server.closeAllConnections(), 1_000);
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      for (const socket of socketsOf.get(server) ?? []) socket.destroy();
+    }, 1_000);
     server.close(() => {
       clearTimeout(timer);
       resolve();

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,6 +25,31 @@ describe('startServer', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await res.text()).toContain('<title>Band</title>');
+  });
+
+  it('close() finishes while a client keeps a WebSocket open (the socket is ended, not waited for)', async () => {
+    const server = await startServer({ home: await temp(), port: 0, logger: silent });
+    const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as { tokenSecret: string };
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      [
+        'GET /api/trpc-ws HTTP/1.1',
+        `Host: 127.0.0.1:${server.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version: 13',
+        `Authorization: Bearer ${tokenSecret}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const [head] = (await once(socket, 'data')) as [Buffer];
+    expect(head.toString('latin1')).toMatch(/^HTTP\/1\.1 101 /);
+    const closed = once(socket, 'close');
+    await server.close(); // before the fix this never resolved: the upgraded socket held the listener open
+    await closed;
   });
 
   it('names the directory and the fix when the dashboard is not built there', async () => {
