@@ -32,8 +32,8 @@ export function MobileAccessPanel() {
         {tunnel.status.state === 'stopped' || tunnel.status.state === 'failed' ? (
           <div className="flex flex-col gap-3">
             <p className="text-sm text-fg-muted">
-              Start a Cloudflare quick tunnel to open this dashboard on your phone. Scan the QR code with the phone's camera: it signs the
-              phone in with a one-time code, never with your token.
+              {tunnel.status.mode === 'named' ? 'Start your named Cloudflare tunnel' : 'Start a Cloudflare quick tunnel'} to open this dashboard
+              on your phone. Scan the QR code with the phone's camera: it signs the phone in with a one-time code, never with your token.
             </p>
             <Button variant="primary" onClick={() => void tunnel.start()} data-testid="mobile-access-start">
               {tunnel.status.state === 'failed' ? 'Try again' : 'Start tunnel'}
@@ -54,6 +54,7 @@ export function MobileAccessPanel() {
             </section>
           </>
         ) : null}
+        <TunnelModeInfo status={tunnel.status} />
         <RevealToken />
         <DeviceList />
         {tunnel.status.cloudflaredVersion ? (
@@ -97,6 +98,11 @@ export function TunnelStateBanner({ status }: { status: TunnelStatus }) {
         {status.state === 'starting' || status.state === 'stopping' ? <Spinner /> : null}
         {STATE_TEXT[status.state]}
       </div>
+      {status.state === 'starting' && status.phase === 'check' ? (
+        <p data-testid="tunnel-phase" className="text-sm text-fg-muted">
+          Connected. Checking that {status.stableUrl ?? 'your hostname'} reaches Band through Cloudflare.
+        </p>
+      ) : null}
       {status.state === 'starting' && status.phase === 'dns' ? (
         <p data-testid="tunnel-phase" className="text-sm text-fg-muted">
           Connected. Waiting for the new address to reach DNS, so your phone does not remember it as missing.
@@ -113,6 +119,40 @@ export function TunnelStateBanner({ status }: { status: TunnelStatus }) {
         </div>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * Which tunnel Band runs: a quick tunnel (a new address at each start), or a named one with its stable URL and the
+ * origin to enter as the public hostname's service in Cloudflare's dashboard (shown even while stopped).
+ */
+export function TunnelModeInfo({ status }: { status: TunnelStatus }) {
+  return (
+    <section className="flex flex-col gap-1.5 text-sm" data-testid="tunnel-mode" data-mode={status.mode}>
+      <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">{status.mode === 'named' ? 'Named tunnel' : 'Quick tunnel'}</h3>
+      {status.mode === 'named' ? (
+        <>
+          <p className="text-fg-muted">
+            Stable URL:{' '}
+            <code data-testid="tunnel-stable-url" className="break-all font-mono text-fg">
+              {status.stableUrl ?? 'no hostname set (band tunnel setup)'}
+            </code>
+          </p>
+          <p className="text-fg-muted">
+            In Cloudflare, this hostname's service must be{' '}
+            <code data-testid="tunnel-origin" className="break-all font-mono text-fg">
+              {status.origin}
+            </code>
+            , which Band listens on while the tunnel runs.
+          </p>
+        </>
+      ) : (
+        <p className="text-fg-muted">
+          A new <code className="font-mono">trycloudflare.com</code> address at each start. For a stable address on your own domain, run{' '}
+          <code className="font-mono">band tunnel setup</code> (see docs/named-tunnel.md).
+        </p>
+      )}
+    </section>
   );
 }
 

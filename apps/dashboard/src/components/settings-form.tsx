@@ -1,11 +1,12 @@
 'use client';
 import { useEffect, useState } from 'react';
-import { ErrorNote } from '@/components/mobile-access-panel';
+import { ErrorNote, TunnelModeInfo } from '@/components/mobile-access-panel';
 import { Button } from '@/components/ui/button';
 import { Field, Input, Select, Switch } from '@/components/ui/field';
 import { CheckIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { useMutation, useQuery } from '@/hooks/use-query';
+import { useTunnel } from '@/hooks/use-tunnel';
 import type { BandSettings } from '@/lib/domain';
 
 type AgentConfig = BandSettings['codingAgents'][number];
@@ -13,6 +14,7 @@ type AgentConfig = BandSettings['codingAgents'][number];
 /** Settings page: default agent, agent commands and models, port, auto-start tunnel, sound (settings.get/set). */
 export function SettingsForm() {
   const settings = useQuery('settings', (c) => c.settings.get.query());
+  const tunnel = useTunnel();
   const [saved, setSaved] = useState<string | null>(null);
   const [current, setCurrent] = useState<BandSettings | null>(null);
   const save = useMutation((c, input: { key: string; value: unknown }) => c.settings.set.mutate(input));
@@ -90,6 +92,7 @@ export function SettingsForm() {
                 testId="setting-auto-start-tunnel"
                 onChange={(v) => void set('autoStartTunnel', v)}
               />
+              <TunnelModeInfo status={tunnel.status} />
             </Section>
             <Section title="Notifications">
               <ToggleRow
