@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { band, startTestServer, type TestServer, tempDir } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+import { band, baseEnv, startTestServer, type TestServer, tempDir } from './helpers.js';
 
 const HOST = 'band.example.test';
 let srv: TestServer;
@@ -13,6 +14,8 @@ let edge: Awaited<ReturnType<typeof startFakeEdge>>;
 let scratch: Awaited<ReturnType<typeof tempDir>>;
 let env: NodeJS.ProcessEnv;
 let originPort: number;
+let caFile: string;
+const CONNECT_TO = fileURLToPath(new URL('./fixtures/connect-to.mjs', import.meta.url));
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -26,7 +29,7 @@ beforeAll(async () => {
   scratch = await tempDir('band-cli-named-');
   originPort = await freePort();
   edge = await startFakeEdge({ ingress: { [HOST]: `http://127.0.0.1:${originPort}` } });
-  const caFile = join(scratch.path, 'edge.pem');
+  caFile = join(scratch.path, 'edge.pem');
   await writeFile(caFile, edge.cert);
   srv = await startTestServer({
     env: {
@@ -99,6 +102,34 @@ describe('band tunnel setup', () => {
     const text = (await band(['tunnel', 'status'], { env })).stdout;
     expect(text).toMatch(/mode: +named/);
     expect(text).toContain(`origin:      http://127.0.0.1:${originPort}`);
+  });
+});
+
+describe('the remote CLI through the tunnel', () => {
+  it('BAND_SERVER_URL=https://<host> BAND_TOKEN=… band workspaces list / tunnel status, over the edge with TLS trusted by NODE_EXTRA_CA_CERTS', async () => {
+    const emptyHome = join(scratch.path, 'remote-home');
+    const remote = (token: string) =>
+      baseEnv({
+        BAND_HOME: emptyHome,
+        BAND_SERVER_URL: `https://${HOST}`,
+        BAND_TOKEN: token,
+        NODE_EXTRA_CA_CERTS: caFile,
+        // A hosts entry for band.example.test, and Cloudflare's :443 being the fake edge's port.
+        NODE_OPTIONS: `--import ${CONNECT_TO}`,
+        BAND_TEST_CONNECT_TO: `${HOST}=127.0.0.1:${edge.port}`,
+      });
+    const token = srv.server.settings.get().tokenSecret;
+    const list = await band(['workspaces', 'list', '--output', 'json'], { env: remote(token), timeoutMs: 30_000 });
+    expect(list.code, list.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(list.stdout))).toBe(true);
+    const status = await band(['tunnel', 'status', '--output', 'json'], { env: remote(token), timeoutMs: 30_000 });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'ready', mode: 'named', url: `https://${HOST}` });
+    // Through the tunnel, a wrong token is refused, and the token stays local-only.
+    const wrong = await band(['workspaces', 'list'], { env: remote('0'.repeat(64)), timeoutMs: 30_000 });
+    expect(wrong.code).not.toBe(0);
+    const show = await band(['token', 'show'], { env: remote(token) });
+    expect(show.code).toBe(2);
   });
 });
 
