@@ -3,8 +3,8 @@
 // `npx band --version`, `npx band start` (authenticated GET / → the dashboard's HTML), `npx band tunnel start`
 // and `npx band-tunnel` against the installed fake cloudflared, and an ESM program that embeds @band/tunnel,
 // @band/tunnel/testing and @band/auth. Everything started here runs in its own process group and is killed by pid.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -30,10 +30,25 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, NO_COLOR: '1', NEXT_TELEMETRY_DISABLED: '1', ...extra };
 }
 
+/** Runs a command to completion in its own process group; on timeout the whole group (npm's install scripts too) is killed. */
 function run(cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(cmd, args, { cwd: options.cwd, env: options.env ?? userEnv(), timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? userEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => {
+      stderr += `\n(killed after ${options.timeoutMs ?? 60_000} ms)`;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, options.timeoutMs ?? 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
     });
   });
 }
@@ -87,7 +102,7 @@ function background(cmd: string, args: string[], cwd: string, env: NodeJS.Proces
   };
 }
 
-/** Pids of live processes in process group `pgid`, or whose command line contains `text`. */
+/** Pids of live processes in process group `pgid`, or whose command line or working directory contains `text`. */
 function livePids(filter: { pgid?: number; text?: string }): number[] {
   const pids: number[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -96,7 +111,9 @@ function livePids(filter: { pgid?: number; text?: string }): number[] {
       const [state, , pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (state === 'Z') continue;
       if (filter.pgid !== undefined && Number(pgid) === filter.pgid) pids.push(Number(pid));
-      else if (filter.text && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(filter.text)) pids.push(Number(pid));
+      else if (filter.text && (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(filter.text) || readlinkSync(`/proc/${pid}/cwd`).includes(filter.text))) {
+        pids.push(Number(pid));
+      }
     } catch {
       // the process went away
     }
@@ -196,13 +213,13 @@ beforeAll(async () => {
   const t0 = performance.now();
   const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...packed.map((p) => join(tarballs, p.filename))], {
     cwd: consumer,
-    timeoutMs: 540_000,
+    timeoutMs: 780_000,
   });
   figures['install from an empty folder'] = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   expect(install.code, `${install.stdout}\n${install.stderr}`).toBe(0);
   const du = await run('du', ['-sh', join(consumer, 'node_modules')], { cwd: consumer });
   figures['installed size (node_modules)'] = du.stdout.split('\t')[0] ?? '?';
-}, 600_000);
+}, 840_000);
 
 afterAll(async () => {
   for (const child of started) await stop(child, 'SIGKILL', 5_000);
