@@ -387,7 +387,10 @@ export function createGate(options: GateOptions): Gate {
       const next = host ? host.toLowerCase() : null;
       if (next === state.tunnelHost) return;
       state.tunnelHost = next;
-      const revoked = state.sessions.removeWhere((s) => s.listener === 'tunnel');
+      // Stopped (null): every tunnel session goes. A new host: the sessions of every other host go. Sessions bound to
+      // this very host stay: a named tunnel's stable hostname, started again after a server restart (its cookies are
+      // `__Host-` cookies of that host, in sessions.json like local ones).
+      const revoked = state.sessions.removeWhere((s) => s.listener === 'tunnel' && (next === null || s.binding !== next));
       state.pairing.invalidate((e) => e.listener === 'tunnel');
       closeSockets([...revoked, 'root:tunnel'], next ? 'tunnel host changed' : 'tunnel stopped');
     },

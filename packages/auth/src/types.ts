@@ -61,7 +61,11 @@ export interface Gate {
   principalOf(req: IncomingMessage): Principal | undefined;
   /** Registers an open socket of a principal; it is closed (4401) on revoke, rotation or tunnel stop. */
   trackSocket(principal: Principal, socket: ClosableSocket): () => void;
-  /** The current tunnel hostname (allowlisted on the tunnel listener), or null: revokes tunnel sessions. */
+  /**
+   * The current tunnel hostname (allowlisted on the tunnel listener), or null. Null revokes every tunnel session; a
+   * host revokes the tunnel sessions of any other host (sessions of that same host, e.g. a named tunnel's after a
+   * server restart, stay valid).
+   */
   setTunnelHost(host: string | null): void;
   /** Sets the local port whose Host names are allowed on the local listener. */
   setLocalPort(port: number): void;

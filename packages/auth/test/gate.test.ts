@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ClosableSocket, Principal } from '../src/index.js';
+import { type ClosableSocket, createGate, type Principal } from '../src/index.js';
 import { createTestGate, startGatedServer, type GatedServer, type TestGate, bearerHeader, signInCookie } from '../src/testing/index.js';
 import { SLOW } from '../../../tooling/testing/slow.js';
 import { http, raw, setCookies, statusLine, upgradeRequest } from './helpers.js';
@@ -219,6 +219,31 @@ describe('cookies', () => {
     t.gate.setTunnelHost('b.trycloudflare.com');
     const newHost = await http(tunnel.port, { path: '/', headers: { host: 'b.trycloudflare.com', cookie: tc } });
     expect(newHost.status).toBe(401);
+  });
+
+  it('C7b: a named tunnel\'s session survives a server restart (same host again), not a stop or another host', async () => {
+    await using tunnel = await startGatedServer(t.gate, { listener: 'tunnel' });
+    t.gate.setTunnelHost('band.example.test');
+    const tc = await signInCookie(t.gate, t.token, { listener: 'tunnel', host: 'band.example.test' });
+    const get = () => http(tunnel.port, { path: '/', headers: { host: 'band.example.test', cookie: tc } });
+    expect((await get()).status).toBe(200);
+    // A new gate over the same home (the server restarted; the tunnel was not stopped), then the same host again.
+    await t.gate.close();
+    const again = createGate({ settings: t.settings, home: t.home, localPort: srv.port, logger: {}, now: () => clock });
+    await using tunnel2 = await startGatedServer(again, { listener: 'tunnel' });
+    const get2 = () => http(tunnel2.port, { path: '/', headers: { host: 'band.example.test', cookie: tc } });
+    expect((await get2()).status).toBe(403); // no tunnel host yet: the Host is refused
+    again.setTunnelHost('band.example.test');
+    expect((await get2()).status).toBe(200);
+    // Another host revokes it; so does a stop.
+    again.setTunnelHost('other.example.test');
+    again.setTunnelHost('band.example.test');
+    expect((await get2()).status).toBe(401);
+    const tc2 = await signInCookie(again, t.token, { listener: 'tunnel', host: 'band.example.test' });
+    again.setTunnelHost(null);
+    again.setTunnelHost('band.example.test');
+    expect((await http(tunnel2.port, { path: '/', headers: { host: 'band.example.test', cookie: tc2 } })).status).toBe(401);
+    await again.close();
   });
 
   it('C8: an expired (idle) session → 401 with a clearing cookie', async () => {

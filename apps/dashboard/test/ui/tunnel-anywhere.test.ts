@@ -28,6 +28,7 @@ describe('the panel appears wherever the tunnel was started', () => {
   let server: BandServer;
   let browser: Browser;
   let originPort: number;
+  let serverEnv: NodeJS.ProcessEnv;
 
   /** What `band tunnel start` / `band tunnel stop` send: the tRPC mutation with the bearer token. */
   const mutate = async (path: 'tunnel.start' | 'tunnel.stop') => {
@@ -41,20 +42,27 @@ describe('the panel appears wherever the tunnel was started', () => {
     return json.result.data as { state: string; url: string | null };
   };
 
+  /** What `band tunnel setup --hostname band.example.test --token-file … --origin-port …` saves. */
+  const useNamedTunnel = async () => {
+    const tokenFile = join(home.path, 'tunnel-token');
+    await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
+    await server.settings.update((s) => ({ ...s, tunnel: { ...s.tunnel, mode: 'named', hostname: HOST, tokenFile, originPort } }));
+  };
+
   beforeAll(async () => {
     home = await tempDir('band-ui-tunnel-anywhere-');
     originPort = await freePort();
     edge = await startFakeEdge({ ingress: { [HOST]: `http://127.0.0.1:${originPort}` } });
     const caFile = join(home.path, 'edge.pem');
     await writeFile(caFile, edge.cert);
-    const env = {
+    const env = (serverEnv = {
       ...process.env,
       ...edge.env,
       ...fakeCloudflaredEnv({ stateDir: home.path }),
       BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
       BAND_TUNNEL_CONNECT_TO: `127.0.0.1:${edge.port}`,
       NODE_EXTRA_CA_CERTS: caFile,
-    };
+    });
     server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
     browser = await launchChromium(edge.chromiumArgs);
   });
@@ -87,12 +95,10 @@ describe('the panel appears wherever the tunnel was started', () => {
     expect(await first.page.isVisible('[data-testid="mobile-access-panel"]')).toBe(false);
     await first.context.close();
     await second.context.close();
-  }, 120_000);
+  }, 240_000);
 
-  it('named: Settings shows the stable URL and the origin to configure; the panel opens on start; a phone signs in at the stable URL', async () => {
-    const tokenFile = join(home.path, 'tunnel-token');
-    await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
-    await server.settings.update((s) => ({ ...s, tunnel: { ...s.tunnel, mode: 'named', hostname: HOST, tokenFile, originPort } }));
+  it('named: Settings shows the stable URL and the origin; the panel opens on start; a phone signs in at the stable URL, stays signed in across a server and tunnel restart, and is out on Stop', async () => {
+    await useNamedTunnel();
 
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await page.goto(`${server.url}/settings`);
@@ -119,12 +125,39 @@ describe('the panel appears wherever the tunnel was started', () => {
     const cookies = await phone.cookies(`https://${HOST}`);
     expect(cookies.find((c) => c.name === '__Host-band_sess')).toMatchObject({ secure: true, httpOnly: true });
 
+    // Restart the server, then the tunnel: the same URL, and the phone is still signed in (its __Host- cookie is bound
+    // to the stable hostname, and a shutdown is not a Stop).
+    await context.close();
+    await server.close();
+    server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env: serverEnv });
+    expect(await mutate('tunnel.start')).toMatchObject({ state: 'ready', url: `https://${HOST}` });
+    await phonePage.reload();
+    await phonePage.waitForSelector('[data-testid="dashboard-shell"]', { timeout: 30_000 });
+    expect(new URL(phonePage.url()).host).toBe(HOST);
+    await waitForLive(phonePage);
+
     // Stop: the phone is out.
     await mutate('tunnel.stop');
     await phonePage.waitForSelector('[data-testid="connection-indicator"]:not([data-state="connected"])', { timeout: 15_000 });
     const after = await phone.request.get(`https://${HOST}/api/trpc/health`, { failOnStatusCode: false }).catch(() => null);
     expect(after === null || after.status() >= 400).toBe(true);
     await phone.close();
+  }, 240_000);
+
+  it('named, with the dashboard ingress pointing at Band\'s local address: Start from the menu ends in a clear error, not a hang', async () => {
+    await useNamedTunnel();
+    edge.setIngress({ [HOST]: server.url });
+    const { context, page } = await signedInPage(browser, server, DESKTOP);
+    await waitForLive(page);
+    await page.click('[data-testid="menu-button"]');
+    await page.click('[data-testid="menu-start-tunnel"]');
+    await page.waitForSelector('[data-testid="tunnel-state"][data-state="failed"]', { timeout: 45_000 });
+    expect(await page.textContent('[data-testid="tunnel-error"]')).toContain("Band's local listener");
+    expect(await page.textContent('[data-testid="tunnel-error-hint"]')).toContain(`http://127.0.0.1:${originPort}`);
+    // The panel still says what Cloudflare's service must be, and offers to try again.
+    expect(await page.textContent('[data-testid="mobile-access-panel"] [data-testid="tunnel-origin"]')).toBe(`http://127.0.0.1:${originPort}`);
+    expect(await page.isVisible('[data-testid="mobile-access-start"]')).toBe(true);
+    expect(server.api.services.tunnel.status()).toMatchObject({ state: 'failed', url: null, error: { code: 'HOSTNAME_NOT_ROUTED' } });
     await context.close();
-  }, 120_000);
+  }, 240_000);
 });

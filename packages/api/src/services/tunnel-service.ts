@@ -215,16 +215,38 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
     }
   }
 
-  async function teardown() {
+  /**
+   * Stops cloudflared and closes the listener. `keepSessions`: the server shuts down with a named tunnel running, so
+   * its phones stay signed in for the same hostname after a restart (a stop, or a quick tunnel, signs them out).
+   */
+  async function teardown(keepSessions = false) {
     const was = current;
     current = undefined;
-    deps.gate.setTunnelHost(null);
+    if (!keepSessions) deps.gate.setTunnelHost(null);
     if (!was) return;
     for (const off of was.unsubscribe) off();
     await was.tunnel.stop();
     await was.closeListener();
   }
 
+
+  function stopTunnel(keepSessions: boolean): Promise<TunnelStatus> {
+    if (!current && !starting) {
+      if (status.state !== 'stopped') publish(STOPPED);
+      return Promise.resolve(status);
+    }
+    stopping ??= (async () => {
+      publish({ ...status, state: 'stopping' });
+      await starting?.catch(() => {});
+      await teardown(keepSessions);
+      running = undefined;
+      publish(STOPPED);
+      return status;
+    })().finally(() => {
+      stopping = undefined;
+    });
+    return stopping;
+  }
 
   return {
     status: () => status,
@@ -236,21 +258,7 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
       return starting;
     },
     stop() {
-      if (!current && !starting) {
-        if (status.state !== 'stopped') publish(STOPPED);
-        return Promise.resolve(status);
-      }
-      stopping ??= (async () => {
-        publish({ ...status, state: 'stopping' });
-        await starting?.catch(() => {});
-        await teardown();
-        running = undefined;
-        publish(STOPPED);
-        return status;
-      })().finally(() => {
-        stopping = undefined;
-      });
-      return stopping;
+      return stopTunnel(false);
     },
     async *watch(signal) {
       // Subscribe before reading the current status, so no change falls in between.
@@ -264,7 +272,8 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
     },
     async close() {
       offSettings();
-      await this.stop();
+      // Shutting down is not "Stop Tunnel": a named tunnel's sessions stay for its next start on the same hostname.
+      await stopTunnel(running?.mode === 'named');
     },
   };
 }
