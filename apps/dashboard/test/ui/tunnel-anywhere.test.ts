@@ -43,7 +43,7 @@ describe('the panel appears wherever the tunnel was started', () => {
   };
 
   /** What `band tunnel setup --hostname band.example.test --token-file … --origin-port …` saves. */
-  const useNamedTunnel = async () => {
+  const switchToNamedTunnel = async () => {
     const tokenFile = join(home.path, 'tunnel-token');
     await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
     await server.settings.update((s) => ({ ...s, tunnel: { ...s.tunnel, mode: 'named', hostname: HOST, tokenFile, originPort } }));
@@ -98,7 +98,7 @@ describe('the panel appears wherever the tunnel was started', () => {
   }, 240_000);
 
   it('named: Settings shows the stable URL and the origin; the panel opens on start; a phone signs in at the stable URL, stays signed in across a server and tunnel restart, and is out on Stop', async () => {
-    await useNamedTunnel();
+    await switchToNamedTunnel();
 
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await page.goto(`${server.url}/settings`);
@@ -145,7 +145,7 @@ describe('the panel appears wherever the tunnel was started', () => {
   }, 240_000);
 
   it('named, with the dashboard ingress pointing at Band\'s local address: Start from the menu ends in a clear error, not a hang', async () => {
-    await useNamedTunnel();
+    await switchToNamedTunnel();
     edge.setIngress({ [HOST]: server.url });
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await waitForLive(page);
