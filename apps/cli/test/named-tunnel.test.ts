@@ -96,6 +96,8 @@ describe('band tunnel setup', () => {
     const start = await band(['tunnel', 'start'], { env, timeoutMs: 40_000 });
     expect(start.code, start.stderr).toBe(0);
     expect(start.stdout).toBe(`https://${HOST}\n`);
+    // Ready only after the hostname answered through "Cloudflare".
+    expect(start.stderr).toContain(`checking that https://${HOST} reaches Band through Cloudflare`);
     const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
     expect(status).toMatchObject({ state: 'ready', mode: 'named', url: `https://${HOST}`, origin: `http://127.0.0.1:${originPort}`, error: null });
     expect(status.cloudflaredVersion).toMatch(/^\d{4}\.\d+\.\d+$/);

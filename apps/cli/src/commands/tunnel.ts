@@ -173,7 +173,12 @@ export function tunnelCommand(ctx: CliContext): Command {
       const sub = ctx.client.tunnel.events.subscribe(undefined, {
         onData(status) {
           const s = status as TunnelStatusView;
-          const label = s.phase === 'dns' ? `${s.state} (waiting for the new hostname to resolve)` : s.state;
+          const label =
+            s.phase === 'dns'
+              ? `${s.state} (waiting for the new hostname to resolve)`
+              : s.phase === 'check'
+                ? `${s.state} (checking that ${s.stableUrl ?? 'the hostname'} reaches Band through Cloudflare)`
+                : s.state;
           if (label !== last && s.state !== 'stopped') ctx.err.progress(`tunnel: ${label}`);
           last = label;
         },
