@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,12 +117,22 @@ describe('Mobile Access panel when the tunnel cannot start', () => {
   }, 120_000);
 });
 
+/** The metrics address the fake cloudflared recorded in its state dir (`<pid>.json`). */
+function fakeMetricsAddress(dir: string): string {
+  for (const file of readdirSync(dir).filter((f) => /^\d+\.json$/.test(f))) {
+    const record = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: { name: string; address?: string }[] };
+    const address = record.events.find((e) => e.name === 'metrics')?.address;
+    if (address) return address;
+  }
+  throw new Error(`no fake cloudflared metrics address in ${dir}`);
+}
+
 describe('Mobile Access panel when the edge connection drops', () => {
   it('shows "degraded" while cloudflared reconnects, then "ready" again with the same URL', async () => {
     await using home = await tempDir('band-ui-tunnel-drop-');
     const edge = await startFakeEdge();
-    // The fake loses its edge connections 3 s after registering and gets them back 4 s later.
-    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ scenario: 'drop-after=3000,4000', stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
+    // The test drives the edge drop itself, through the fake's control plane: no timer races the page.
+    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ scenario: 'ok', stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
     const server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
     const browser = await launchChromium();
     try {
@@ -130,9 +142,12 @@ describe('Mobile Access panel when the edge connection drops', () => {
       await page.click('[data-testid="menu-start-tunnel"]');
       await page.waitForSelector('[data-testid="tunnel-state"][data-state="ready"]', { timeout: 30_000 });
       const url = await page.textContent('[data-testid="tunnel-url"]');
+      const metrics = fakeMetricsAddress(home.path);
+      await fetch(`http://${metrics}/__fake/drop`, { method: 'POST' }); // down until told otherwise
       await page.waitForSelector('[data-testid="tunnel-state"][data-state="degraded"]', { timeout: 30_000 });
       // The QR and URL stay while degraded: a quick tunnel keeps its hostname through an edge drop.
       expect(await page.textContent('[data-testid="tunnel-url"]')).toBe(url);
+      await fetch(`http://${metrics}/__fake/reconnect`, { method: 'POST' });
       await page.waitForSelector('[data-testid="tunnel-state"][data-state="ready"]', { timeout: 30_000 });
       expect(await page.textContent('[data-testid="tunnel-url"]')).toBe(url);
     } finally {
