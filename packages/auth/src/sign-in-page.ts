@@ -20,14 +20,15 @@ export function signInPage(o: SignInPageOptions): string {
 <meta name="referrer" content="no-referrer"><title>Band · Sign in</title>
 <style nonce="${o.nonce}">
 body{font:16px/1.5 system-ui,sans-serif;background:#0b0b0f;color:#e6e6ea;display:grid;place-items:center;min-height:100vh;margin:0}
-main{width:min(92vw,380px);padding:28px;border:1px solid #2a2a33;border-radius:12px;background:#14141a}
+main{box-sizing:border-box;width:min(92vw,380px);max-width:100%;padding:28px;overflow-wrap:anywhere;border:1px solid #2a2a33;border-radius:12px;background:#14141a}
 h1{font-size:20px;margin:0 0 8px}p{color:#a0a0ab;margin:0 0 16px;font-size:14px}
+code{color:#e6e6ea;font:13px ui-monospace,monospace}
 input{width:100%;box-sizing:border-box;padding:10px;border-radius:8px;border:1px solid #33333d;background:#0b0b0f;color:inherit;font:14px ui-monospace,monospace}
 button{margin-top:12px;width:100%;padding:10px;border:0;border-radius:8px;background:#6d5dfc;color:#fff;font-weight:600;cursor:pointer}
 #msg{min-height:20px;color:#ff8a8a;font-size:14px;margin-top:10px}
 </style></head><body><main data-testid="sign-in">
 <h1>Band</h1>
-<p id="lead">${o.pair ? 'Signing you in…' : 'Paste the token from <code>band token show</code> (or settings.json) to sign in.'}</p>
+<p id="lead">${o.pair ? 'Signing you in…' : 'Open the one-time sign-in link that <code>band start</code> prints (<code>npx band start</code> from a clone), or paste the token from <code>band token show</code> (<code>npx band token show</code>) to sign in.'}</p>
 <form id="f"${o.pair ? ' hidden' : ''}><label for="t">Token</label>
 <input id="t" name="token" type="password" autocomplete="current-password" spellcheck="false" autofocus required>
 <button type="submit">Sign in</button></form>
