@@ -3,10 +3,12 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fakeAgentEnv } from '@band/agents/testing';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { band, baseEnv, startTestServer, type TestServer, tempDir } from './helpers.js';
+import { makeRepo, writeBandSettings } from './fixtures.js';
+import { band, baseEnv, spawnBand, startTestServer, type TestServer, tempDir } from './helpers.js';
 
 const HOST = 'band.example.test';
 let srv: TestServer;
@@ -31,8 +33,12 @@ beforeAll(async () => {
   edge = await startFakeEdge({ ingress: { [HOST]: `http://127.0.0.1:${originPort}` } });
   caFile = join(scratch.path, 'edge.pem');
   await writeFile(caFile, edge.cert);
+  await writeBandSettings(scratch.path);
   srv = await startTestServer({
+    home: scratch.path,
     env: {
+      // Each turn of the fake agent streams 20 chunks, 250 ms apart: time to cut the connection while it runs.
+      ...fakeAgentEnv({ scenario: 'slow', events: 20, delayMs: 250 }),
       BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
       ...fakeCloudflaredEnv(),
       ...edge.env,
@@ -108,7 +114,7 @@ describe('band tunnel setup', () => {
 });
 
 describe('the remote CLI through the tunnel', () => {
-  it('BAND_SERVER_URL=https://<host> BAND_TOKEN=… band workspaces list / tunnel status, over the edge with TLS trusted by NODE_EXTRA_CA_CERTS', async () => {
+  it('BAND_SERVER_URL=https://<host> BAND_TOKEN=… band workspaces list / tunnel status / chats send --watch (resuming after the edge cuts the connection), TLS trusted by NODE_EXTRA_CA_CERTS', async () => {
     const emptyHome = join(scratch.path, 'remote-home');
     const remote = (token: string) =>
       baseEnv({
@@ -132,7 +138,25 @@ describe('the remote CLI through the tunnel', () => {
     expect(wrong.code).not.toBe(0);
     const show = await band(['token', 'show'], { env: remote(token) });
     expect(show.code).toBe(2);
-  });
+
+    // `chats send --watch` through the tunnel resumes after Cloudflare cuts the connection: every event exactly once.
+    const repo = await makeRepo(join(scratch.path, 'repos', 'demo'));
+    expect((await band(['projects', 'add', repo], { env })).code).toBe(0);
+    const ws = await band(['workspaces', 'create', 'demo', 'remote', '--output', 'json'], { env });
+    const wsId = JSON.parse(ws.stdout).workspace.id;
+    const watch = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'go', '--watch', '--output', 'json'], { env: remote(token), timeoutMs: 90_000 });
+    await watch.waitFor(/chunk 3 /, 'stdout', 45_000);
+    expect(edge.dropConnections()).toBeGreaterThan(0);
+    await watch.waitFor(/Connection lost/, 'stderr', 20_000);
+    const result = await watch.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/Reconnected/);
+    const events = result.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; event: { type: string; text?: string; status?: string } });
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expect(events.filter((e) => e.event.type === 'text-delta').map((e) => e.event.text?.trim())).toEqual(Array.from({ length: 20 }, (_, i) => `chunk ${i}`));
+    expect(events.at(-1)?.event).toMatchObject({ type: 'turn-end', status: 'done' });
+  }, 180_000);
 });
 
 describe('band token', () => {

@@ -31,6 +31,11 @@ export interface FakeEdge extends AsyncDisposable {
    * effect for the next request. See `FakeEdgeOptions.ingress`.
    */
   setIngress(ingress: Record<string, string>): void;
+  /**
+   * Cuts every client connection the edge holds (HTTP keep-alive and proxied WebSockets), as Cloudflare does on an
+   * edge deploy; fake cloudflared registrations stay. @returns how many were cut.
+   */
+  dropConnections(): number;
   /** Resolve when `hostname` is routable (or any hostname, when omitted). */
   waitForRoute(hostname?: string, timeoutMs?: number): Promise<EdgeRoute>;
   close(): Promise<void>;
@@ -92,6 +97,10 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
   const table = new Map<string, Map<string, EdgeRoute>>();
   const waiters = new Set<() => void>();
   const sockets = new Set<Duplex>();
+  // The fake cloudflareds' registration connections: dropConnections() leaves them alone.
+  const controlSockets = new WeakSet<object>();
+  // Client-side sockets (browsers, CLIs): what dropConnections() cuts.
+  const clientSockets = new Set<Duplex>();
 
   const lookup = (hostHeader: string | undefined): EdgeRoute | undefined => {
     const host = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
@@ -168,7 +177,11 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
 
   const server = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (req.url?.startsWith('/__edge/') && (host === '127.0.0.1' || host === 'localhost')) return onControl(req, res);
+    if (req.url?.startsWith('/__edge/') && (host === '127.0.0.1' || host === 'localhost')) {
+      controlSockets.add(req.socket);
+      clientSockets.delete(req.socket);
+      return onControl(req, res);
+    }
     const rayId = ray();
     const route = lookup(req.headers.host);
     if (!route) {
@@ -244,6 +257,10 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  server.on('secureConnection', (socket) => {
+    if (!controlSockets.has(socket)) clientSockets.add(socket);
+    socket.on('close', () => clientSockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -263,6 +280,12 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     cert: pems.cert,
     chromiumArgs: [`--host-resolver-rules=MAP *.trycloudflare.com 127.0.0.1:${port}${extraHosts.map((h) => `, MAP ${h} 127.0.0.1:${port}`).join('')}`, '--ignore-certificate-errors'],
     routes: () => [...table.keys()].map((host) => lookup(host)).filter((r): r is EdgeRoute => r !== undefined),
+    dropConnections() {
+      const cut = [...clientSockets];
+      for (const s of cut) s.destroy();
+      clientSockets.clear();
+      return cut.length;
+    },
     setIngress(next) {
       ingress = new Map(Object.entries(next).map(([h, service]) => [h.toLowerCase(), service]));
     },
