@@ -107,9 +107,11 @@ describe('the panel appears wherever the tunnel was started', () => {
     expect(await page.textContent('[data-testid="tunnel-origin"]')).toBe(`http://127.0.0.1:${originPort}`);
     await waitForLive(page);
 
-    const started = await mutate('tunnel.start');
-    expect(started).toMatchObject({ state: 'ready', url: `https://${HOST}` });
-    await page.waitForSelector('[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]', { timeout: 30_000 });
+    // Started from the menu this time.
+    await page.click('[data-testid="menu-button"]');
+    await page.click('[data-testid="menu-start-tunnel"]');
+    await page.waitForSelector('[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]', { timeout: 45_000 });
+    expect(server.api.services.tunnel.status()).toMatchObject({ state: 'ready', mode: 'named', url: `https://${HOST}` });
     expect((await page.textContent('[data-testid="tunnel-url"]'))!.trim()).toBe(`https://${HOST}`);
     expect(await page.textContent('[data-testid="mobile-access-panel"] [data-testid="tunnel-origin"]')).toBe(`http://127.0.0.1:${originPort}`);
     const qr = await readQrCode(page);
