@@ -73,16 +73,21 @@ export function Sidebar({ className }: { className?: string }) {
 
 function ProjectGroup({ project, workspaces }: { project: Project; workspaces: Workspace[] }) {
   const [isAdding, setAdding] = useState(false);
+  const [isRemoving, setRemoving] = useState(false);
   return (
     <section className="mt-2" data-testid="project" data-project-id={project.id}>
       <div className="group flex items-center gap-1 px-2">
         <h3 className="min-w-0 flex-1 truncate text-sm font-semibold" title={project.path}>
           {project.name}
         </h3>
+        <Button variant="ghost" size="icon" aria-label={`Remove project ${project.name}`} title={`Remove project ${project.name}`} onClick={() => setRemoving((v) => !v)} data-testid="remove-project">
+          <TrashIcon width={16} height={16} />
+        </Button>
         <Button variant="ghost" size="icon" aria-label={`Add workspace to ${project.name}`} onClick={() => setAdding((v) => !v)} data-testid="add-workspace">
           <PlusIcon />
         </Button>
       </div>
+      {isRemoving ? <RemoveProjectConfirm project={project} workspaces={workspaces} onDone={() => setRemoving(false)} /> : null}
       {isAdding ? <AddWorkspaceForm project={project} onDone={() => setAdding(false)} /> : null}
       <ul className="flex flex-col">
         {workspaces.map((workspace) => (
@@ -94,55 +99,190 @@ function ProjectGroup({ project, workspaces }: { project: Project; workspaces: W
   );
 }
 
-function WorkspaceRow({ workspace }: { workspace: Workspace }) {
+/**
+ * Removing a project follows the API's rule: refused while it has workspaces, unless the user explicitly asks to
+ * remove them too (each teardown runs and each worktree is deleted). The repository itself is never touched.
+ */
+function RemoveProjectConfirm({ project, workspaces, onDone }: { project: Project; workspaces: Workspace[]; onDone: () => void }) {
   const params = useParams<{ workspaceId?: string }>();
   const router = useRouter();
-  const isActive = params?.workspaceId === workspace.id;
-  const remove = useMutation((c, id: string) => api.removeWorkspace(c, id));
-  const status = useAgentStatus(workspace.id);
+  const [alsoWorkspaces, setAlsoWorkspaces] = useState(false);
+  const remove = useMutation((c, cascade: boolean) => api.removeProject(c, { project: project.id, cascade }));
+  const count = workspaces.length;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const result = await remove.mutate(count > 0 && alsoWorkspaces);
+    if (!result) return;
+    invalidate('projects');
+    invalidate('workspaces');
+    if (params?.workspaceId && result.removedWorkspaces.includes(params.workspaceId)) router.push('/');
+    onDone();
+  };
   return (
-    <li className="group relative">
-      <Link
-        href={`/w/${workspace.id}`}
-        data-testid="workspace-link"
-        data-workspace-id={workspace.id}
-        data-branch={workspace.branch}
-        aria-current={isActive ? 'page' : undefined}
-        className={cn(
-          'flex min-h-touch items-center gap-3 rounded-md px-3 py-2 pr-12 text-sm hover:bg-bg-hover md:min-h-10',
-          isActive && 'bg-bg-active',
-          status === 'needs-attention' && 'font-semibold',
-        )}
-      >
-        <StatusDot status={status} />
-        <span className="flex min-w-0 flex-1 flex-col">
-          <span className="flex items-center gap-1.5 truncate">
-            <BranchIcon width={14} height={14} className="shrink-0 text-fg-subtle" />
-            <span className="truncate font-mono text-[13px]">{workspace.branch}</span>
-          </span>
-          <GitStateLine workspace={workspace} />
-        </span>
-        <ChevronRightIcon className="shrink-0 text-fg-subtle md:hidden" />
-      </Link>
-      {/* On a phone the control is always there; on desktop it appears on hover or focus. */}
-      <span className="absolute right-1 top-1/2 -translate-y-1/2 md:hidden md:group-focus-within:block md:group-hover:block">
-        <Button
-          variant="ghost"
-          size="icon"
-          aria-label={`Remove workspace ${workspace.branch}`}
-          data-testid="remove-workspace"
-          disabled={remove.pending}
-          onClick={async () => {
-            if (!window.confirm(`Remove workspace ${workspace.branch}? Its worktree is deleted.`)) return;
-            await remove.mutate(workspace.id);
-            invalidate('workspaces');
-            if (isActive) router.push('/');
-          }}
-        >
-          {remove.pending ? <Spinner /> : <TrashIcon width={16} height={16} />}
+    <form onSubmit={submit} className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-danger/40 bg-bg p-3 text-sm" data-testid="remove-project-confirm" data-workspaces={count}>
+      <p className="font-medium">Remove {project.name} from Band?</p>
+      <p className="text-fg-muted">
+        The repository at <span className="break-all font-mono text-xs">{project.path}</span> is not touched.
+      </p>
+      {count > 0 ? (
+        <>
+          <p className="text-fg-muted" data-testid="remove-project-blocked">
+            It still has {count === 1 ? '1 workspace' : `${count} workspaces`}: a project with workspaces cannot be removed on its own.
+          </p>
+          <label className="flex min-h-touch items-start gap-2 md:min-h-0">
+            <input type="checkbox" className="mt-1 size-4 shrink-0" checked={alsoWorkspaces} onChange={(e) => setAlsoWorkspaces(e.target.checked)} data-testid="remove-project-cascade" />
+            <span>
+              Also remove {count === 1 ? 'its workspace' : `its ${count} workspaces`} ({workspaces.map((w) => w.branch).join(', ')}): each worktree is deleted with any uncommitted work in it; the
+              branches stay in the repository.
+            </span>
+          </label>
+        </>
+      ) : null}
+      {remove.error ? <ErrorNote error={remove.error} /> : null}
+      <div className="flex justify-end gap-2">
+        <Button size="sm" variant="ghost" onClick={onDone} data-testid="remove-project-cancel">
+          Cancel
         </Button>
-      </span>
+        <Button size="sm" variant="danger" type="submit" disabled={remove.pending || (count > 0 && !alsoWorkspaces)} data-testid="remove-project-submit">
+          {remove.pending ? <Spinner /> : null} {count > 0 ? 'Remove project and workspaces' : 'Remove project'}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function WorkspaceRow({ workspace }: { workspace: Workspace }) {
+  const params = useParams<{ workspaceId?: string }>();
+  const isActive = params?.workspaceId === workspace.id;
+  const status = useAgentStatus(workspace.id);
+  const [isConfirming, setConfirming] = useState(false);
+  return (
+    <li>
+      <div className="group relative">
+        <Link
+          href={`/w/${workspace.id}`}
+          data-testid="workspace-link"
+          data-workspace-id={workspace.id}
+          data-branch={workspace.branch}
+          aria-current={isActive ? 'page' : undefined}
+          className={cn(
+            'flex min-h-touch items-center gap-3 rounded-md px-3 py-2 pr-12 text-sm hover:bg-bg-hover md:min-h-10',
+            isActive && 'bg-bg-active',
+            status === 'needs-attention' && 'font-semibold',
+          )}
+        >
+          <StatusDot status={status} />
+          <span className="flex min-w-0 flex-1 flex-col">
+            <span className="flex items-center gap-1.5 truncate">
+              <BranchIcon width={14} height={14} className="shrink-0 text-fg-subtle" />
+              <span className="truncate font-mono text-[13px]">{workspace.branch}</span>
+            </span>
+            <GitStateLine workspace={workspace} />
+          </span>
+          <ChevronRightIcon className="shrink-0 text-fg-subtle md:hidden" />
+        </Link>
+        {/* On a phone the control is always there; on desktop it appears on hover or focus (and stays while confirming). */}
+        <span className={cn('absolute right-1 top-1/2 -translate-y-1/2 md:group-focus-within:block md:group-hover:block', isConfirming ? 'md:block' : 'md:hidden')}>
+          <Button
+            variant="ghost"
+            size="icon"
+            aria-label={`Remove workspace ${workspace.branch}`}
+            title={`Remove workspace ${workspace.branch}`}
+            aria-expanded={isConfirming}
+            data-testid="remove-workspace"
+            onClick={() => setConfirming((v) => !v)}
+          >
+            <TrashIcon width={16} height={16} />
+          </Button>
+        </span>
+      </div>
+      {isConfirming ? <RemoveWorkspaceConfirm workspace={workspace} isActive={isActive} onDone={() => setConfirming(false)} /> : null}
     </li>
+  );
+}
+
+/**
+ * Removing a workspace deletes its worktree, uncommitted work included; the branch stays in the repository. The
+ * confirm says how many uncommitted changes will be lost and, when there are any (or they cannot be counted),
+ * asks for the branch name to be typed.
+ */
+function RemoveWorkspaceConfirm({ workspace, isActive, onDone }: { workspace: Workspace; isActive: boolean; onDone: () => void }) {
+  const router = useRouter();
+  const changes = useQuery(workspace.status === 'ready' ? `changes:${workspace.id}:uncommitted:remove` : null, (c) => api.changes(c, workspace.id, 'uncommitted'));
+  const remove = useMutation((c, id: string) => api.removeWorkspace(c, id));
+  const [typed, setTyped] = useState('');
+  const isCounting = workspace.status === 'ready' && changes.status === 'loading';
+  const count = changes.status === 'success' ? changes.data.files.length : null;
+  // Unknown (not ready, or the count failed) is treated like "there may be uncommitted work".
+  const mustType = count === null ? !isCounting : count > 0;
+  const canRemove = !isCounting && !remove.pending && (!mustType || typed.trim() === workspace.branch);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!canRemove) return;
+    if (!(await remove.mutate(workspace.id))) return;
+    invalidate('workspaces');
+    onDone();
+    if (isActive) router.push('/');
+  };
+  const inputId = `remove-${workspace.id}-branch`;
+  return (
+    <form
+      onSubmit={submit}
+      className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-danger/40 bg-bg p-3 text-sm"
+      data-testid="remove-workspace-confirm"
+      data-uncommitted={count ?? ''}
+      data-state={isCounting ? 'counting' : 'ready'}
+    >
+      <p className="font-medium">
+        Remove workspace <span className="break-all font-mono">{workspace.branch}</span>?
+      </p>
+      {isCounting ? (
+        <p className="flex items-center gap-2 text-fg-muted">
+          <Spinner /> Checking for uncommitted changes…
+        </p>
+      ) : count === null ? (
+        <p className="text-danger" data-testid="remove-workspace-loss">
+          Its uncommitted changes could not be counted: anything not committed in the worktree is lost.
+        </p>
+      ) : count > 0 ? (
+        <p className="text-danger" data-testid="remove-workspace-loss">
+          {count === 1 ? '1 uncommitted change' : `${count} uncommitted changes`} will be lost: the worktree is deleted with {count === 1 ? 'it' : 'them'}.
+        </p>
+      ) : (
+        <p className="text-fg-muted" data-testid="remove-workspace-loss">
+          No uncommitted changes: nothing is lost.
+        </p>
+      )}
+      <p className="text-fg-muted" data-testid="remove-workspace-branch-fate">
+        The branch <span className="break-all font-mono">{workspace.branch}</span> is kept in the repository with its commits; only the worktree is deleted.
+      </p>
+      {mustType ? (
+        <div className="flex flex-col gap-1">
+          <label htmlFor={inputId} className="text-xs font-medium text-fg-muted">
+            Type <span className="font-mono text-fg">{workspace.branch}</span> to confirm
+          </label>
+          <Input
+            id={inputId}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            autoComplete="off"
+            autoCapitalize="off"
+            autoCorrect="off"
+            spellCheck={false}
+            data-testid="remove-workspace-type-branch"
+          />
+        </div>
+      ) : null}
+      {remove.error ? <ErrorNote error={remove.error} /> : null}
+      <div className="flex justify-end gap-2">
+        <Button size="sm" variant="ghost" onClick={onDone} data-testid="remove-workspace-cancel">
+          Cancel
+        </Button>
+        <Button size="sm" variant="danger" type="submit" disabled={!canRemove} data-testid="remove-workspace-submit">
+          {remove.pending ? <Spinner /> : null} Remove workspace
+        </Button>
+      </div>
+    </form>
   );
 }
 
@@ -199,16 +339,54 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
   const [base, setBase] = useState('');
   const [prompt, setPrompt] = useState('');
   const create = useMutation((c, input: { project: string; branch: string; base?: string; prompt?: string }) => api.createWorkspace(c, input));
+  const send = useMutation((c, input: { workspaceId: string; message: string }) => api.send(c, input));
+  // Creation is idempotent: a branch that already has a workspace opens it, and the server ignores the prompt.
+  // The user is told so, and decides whether the prompt goes there.
+  const [existing, setExisting] = useState<{ workspace: Workspace; prompt: string } | null>(null);
+  const open = (workspaceId: string) => {
+    invalidate('workspaces');
+    onDone();
+    router.push(`/w/${workspaceId}`);
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!branch.trim()) return;
-    const result = await create.mutate({ project: project.id, branch: branch.trim(), base: base.trim() || undefined, prompt: prompt.trim() || undefined });
-    if (result) {
-      invalidate('workspaces');
-      onDone();
-      router.push(`/w/${result.workspace.id}`);
+    const firstPrompt = prompt.trim();
+    const result = await create.mutate({ project: project.id, branch: branch.trim(), base: base.trim() || undefined, prompt: firstPrompt || undefined });
+    if (!result) return;
+    if (!result.created && firstPrompt) {
+      setExisting({ workspace: result.workspace, prompt: firstPrompt });
+      return;
     }
+    open(result.workspace.id);
   };
+  const sendThere = async () => {
+    if (!existing) return;
+    if (await send.mutate({ workspaceId: existing.workspace.id, message: existing.prompt })) open(existing.workspace.id);
+  };
+  if (existing) {
+    return (
+      <div role="alert" className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-warn/40 bg-bg p-3 text-sm" data-testid="workspace-exists" data-workspace-id={existing.workspace.id}>
+        <p className="font-medium">
+          Branch <span className="break-all font-mono">{existing.workspace.branch}</span> already has a workspace.
+        </p>
+        <p className="text-fg-muted">Nothing new was created and your prompt was not sent. Send it to that workspace's chat?</p>
+        <p className="line-clamp-3 whitespace-pre-wrap break-words rounded-md bg-bg-sunken px-2 py-1 text-fg-muted">{existing.prompt}</p>
+        {send.error ? <ErrorNote error={send.error} /> : null}
+        <div className="flex flex-wrap justify-end gap-2">
+          <Button size="sm" variant="ghost" onClick={() => setExisting(null)} data-testid="workspace-exists-back">
+            Back
+          </Button>
+          <Button size="sm" variant="secondary" onClick={() => open(existing.workspace.id)} data-testid="workspace-exists-open">
+            Open without sending
+          </Button>
+          <Button size="sm" variant="primary" disabled={send.pending} onClick={() => void sendThere()} data-testid="workspace-exists-send">
+            {send.pending ? <Spinner /> : null} Send the prompt there
+          </Button>
+        </div>
+      </div>
+    );
+  }
   return (
     <form onSubmit={submit} className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-border bg-bg p-3" data-testid="add-workspace-form">
       <Input value={branch} onChange={(e) => setBranch(e.target.value)} placeholder="Branch, e.g. fix/login" aria-label="Branch" autoFocus data-testid="workspace-branch" />

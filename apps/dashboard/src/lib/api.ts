@@ -6,6 +6,8 @@ export type CompareTarget = 'base' | 'uncommitted';
 export const api = {
   listProjects: (c: BandClient) => c.projects.list.query(),
   registerProject: (c: BandClient, input: { path: string; name?: string }) => c.projects.register.mutate(input),
+  /** Refused while the project has workspaces, unless `cascade` (they are removed too). */
+  removeProject: (c: BandClient, input: { project: string; cascade?: boolean }) => c.projects.remove.mutate(input),
 
   listWorkspaces: (c: BandClient) => c.workspaces.list.query(undefined),
   createWorkspace: (c: BandClient, input: { project: string; branch: string; base?: string; prompt?: string }) => c.workspaces.create.mutate(input),

@@ -102,6 +102,10 @@ describe('workspace management on desktop', () => {
     // --- remove the workspace ---
     await page.hover(`[data-testid="workspace-link"][data-workspace-id="${workspace.id}"]`);
     await page.click(`li:has([data-workspace-id="${workspace.id}"]) [data-testid="remove-workspace"]`);
+    // Everything was committed: nothing is lost, so no branch name has to be typed.
+    const confirm = page.locator(`li:has([data-workspace-id="${workspace.id}"]) [data-testid="remove-workspace-confirm"][data-state="ready"]`);
+    expect(await confirm.getAttribute('data-uncommitted')).toBe('0');
+    await confirm.locator('[data-testid="remove-workspace-submit"]').click();
     await page.waitForURL((url) => url.pathname === '/', { timeout: 30_000 });
     await page.waitForSelector(`[data-workspace-id="${workspace.id}"]`, { state: 'detached' });
     expect(existsSync(workspace.path)).toBe(false);
