@@ -85,7 +85,7 @@ describe('quick tunnel on the fake cloudflared', () => {
   });
 
   it('edge-unreachable with a short readyTimeoutMs reports EDGE_UNREACHABLE, not a bare timeout', async () => {
-    const h = harness('edge-unreachable', { protocol: 'http2', readyTimeoutMs: 2_500, edgeErrorsBeforeFallback: 1_000 }, { FAKE_CFD_TIME_SCALE: '0.05' });
+    const h = harness('edge-unreachable', { protocol: 'http2', readyTimeoutMs: 6_000, edgeErrorsBeforeFallback: 1_000 }, { FAKE_CFD_TIME_SCALE: '0.01' });
     const error = await rejection(h.tunnel.start());
     expect(error.code).toBe('EDGE_UNREACHABLE');
   });
