@@ -139,12 +139,12 @@ function RemoveProjectConfirm({ project, workspaces, onDone }: { project: Projec
         </>
       ) : null}
       {remove.error ? <ErrorNote error={remove.error} /> : null}
-      <div className="flex justify-end gap-2">
-        <Button size="sm" variant="ghost" onClick={onDone} data-testid="remove-project-cancel">
-          Cancel
-        </Button>
-        <Button size="sm" variant="danger" type="submit" disabled={remove.pending || (count > 0 && !alsoWorkspaces)} data-testid="remove-project-submit">
+      <div className="flex flex-col gap-2">
+        <Button size="sm" variant="danger" type="submit" className="justify-center" disabled={remove.pending || (count > 0 && !alsoWorkspaces)} data-testid="remove-project-submit">
           {remove.pending ? <Spinner /> : null} {count > 0 ? 'Remove project and workspaces' : 'Remove project'}
+        </Button>
+        <Button size="sm" variant="ghost" className="justify-center" onClick={onDone} data-testid="remove-project-cancel">
+          Cancel
         </Button>
       </div>
     </form>
@@ -274,12 +274,12 @@ function RemoveWorkspaceConfirm({ workspace, isActive, onDone }: { workspace: Wo
         </div>
       ) : null}
       {remove.error ? <ErrorNote error={remove.error} /> : null}
-      <div className="flex justify-end gap-2">
-        <Button size="sm" variant="ghost" onClick={onDone} data-testid="remove-workspace-cancel">
-          Cancel
-        </Button>
-        <Button size="sm" variant="danger" type="submit" disabled={!canRemove} data-testid="remove-workspace-submit">
+      <div className="flex flex-col gap-2">
+        <Button size="sm" variant="danger" type="submit" className="justify-center" disabled={!canRemove} data-testid="remove-workspace-submit">
           {remove.pending ? <Spinner /> : null} Remove workspace
+        </Button>
+        <Button size="sm" variant="ghost" className="justify-center" onClick={onDone} data-testid="remove-workspace-cancel">
+          Cancel
         </Button>
       </div>
     </form>
@@ -373,15 +373,15 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
         <p className="text-fg-muted">Nothing new was created and your prompt was not sent. Send it to that workspace's chat?</p>
         <p className="line-clamp-3 whitespace-pre-wrap break-words rounded-md bg-bg-sunken px-2 py-1 text-fg-muted">{existing.prompt}</p>
         {send.error ? <ErrorNote error={send.error} /> : null}
-        <div className="flex flex-wrap justify-end gap-2">
-          <Button size="sm" variant="ghost" onClick={() => setExisting(null)} data-testid="workspace-exists-back">
-            Back
+        <div className="flex flex-col gap-2">
+          <Button size="sm" variant="primary" className="justify-center" disabled={send.pending} onClick={() => void sendThere()} data-testid="workspace-exists-send">
+            {send.pending ? <Spinner /> : null} Send the prompt there
           </Button>
-          <Button size="sm" variant="secondary" onClick={() => open(existing.workspace.id)} data-testid="workspace-exists-open">
+          <Button size="sm" variant="secondary" className="justify-center" onClick={() => open(existing.workspace.id)} data-testid="workspace-exists-open">
             Open without sending
           </Button>
-          <Button size="sm" variant="primary" disabled={send.pending} onClick={() => void sendThere()} data-testid="workspace-exists-send">
-            {send.pending ? <Spinner /> : null} Send the prompt there
+          <Button size="sm" variant="ghost" className="justify-center" onClick={() => setExisting(null)} data-testid="workspace-exists-back">
+            Back to the form
           </Button>
         </div>
       </div>
