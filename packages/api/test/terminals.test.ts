@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, symlink } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -203,6 +204,21 @@ describe('terminals over the API and WebSocket', () => {
     expect(await caller.terminals.list()).toEqual([]);
     await expect(caller.terminals.kill({ id: terminal.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('kill hangs up first, so a script in the shell runs its exit trap (a SIGKILL left pyenv rehash locks behind)', async () => {
+    const { caller } = await setup();
+    const dir = await mkdtemp(path.join(tmpdir(), 'band-hup-'));
+    const lock = path.join(dir, 'lock');
+    // Like `pyenv rehash` in a .bashrc: takes a lock file and removes it in an EXIT trap.
+    const script = `touch '${lock}'; trap "rm -f '${lock}'" EXIT; echo holding; sleep 300 & wait`;
+    const terminal = await caller.terminals.create({ workspaceId: 'ws_test', command: `bash -c ${JSON.stringify(script)}` });
+    // The user's .bashrc runs first (on this machine: pyenv, whose own rehash lock can make it wait for other shells).
+    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines).toContain('holding'), { timeout: 70_000 });
+    expect(existsSync(lock)).toBe(true);
+    await caller.terminals.kill({ id: terminal.id });
+    await waitFor(() => expect(existsSync(lock)).toBe(false));
+    await rm(dir, { recursive: true, force: true });
+  }, 90_000);
 
   it('closing the service (server shutdown) leaves no shell or child process behind', async () => {
     const { terminals, caller } = await setup();

@@ -98,6 +98,8 @@ export interface TerminalServiceOptions {
   maxExitedTerminals?: number;
   /** How long `kill`/`close` wait for the shell to be reaped after SIGKILL. @default 3000 */
   killTimeoutMs?: number;
+  /** How long `kill`/`close` wait after SIGHUP (exit traps run) before SIGKILL. @default 500 */
+  hangupGraceMs?: number;
   /** Injected for tests. @default @lydell/node-pty spawn */
   spawnPty?: typeof nodePty.spawn;
 }
@@ -134,6 +136,7 @@ export const terminalDefaults = Object.freeze({
   maxTerminalsPerOwner: 16,
   maxExitedTerminals: 32,
   killTimeoutMs: 3_000,
+  hangupGraceMs: 500,
 });
 
 /** PTY sizes outside this range are refused rather than clamped (a 0-column PTY breaks most programs). */
@@ -205,6 +208,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   const maxPerOwner = options.maxTerminalsPerOwner ?? terminalDefaults.maxTerminalsPerOwner;
   const maxExited = options.maxExitedTerminals ?? terminalDefaults.maxExitedTerminals;
   const killTimeoutMs = options.killTimeoutMs ?? terminalDefaults.killTimeoutMs;
+  const hangupGraceMs = options.hangupGraceMs ?? terminalDefaults.hangupGraceMs;
   const spawnPty = options.spawnPty ?? nodePty.spawn;
   const events = createEmitter<TerminalServiceEvents>();
   const terminals = new Map<string, Terminal>();
@@ -249,6 +253,17 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   const killTree = async (t: Terminal) => {
     t.isKilled = true;
     if (t.info.status === 'exited') return;
+    // Hang up first, as a closing terminal window does: shells and scripts run their exit traps. Killing outright
+    // leaves their lock files behind: a SIGKILLed `pyenv rehash` (run by many users' .bashrc) leaves a lock that
+    // makes every new shell wait 60 s before it reads input.
+    signalProcessTree(t.info.pid, 'SIGHUP');
+    let hangup: NodeJS.Timeout | undefined;
+    await Promise.race([
+      t.exited,
+      new Promise<void>((resolve) => {
+        hangup = setTimeout(resolve, hangupGraceMs);
+      }),
+    ]).finally(() => clearTimeout(hangup));
     // Two passes: children forked while the first pass runs are caught by the second (they keep the session id).
     signalProcessTree(t.info.pid, 'SIGKILL');
     signalProcessTree(t.info.pid, 'SIGKILL');
@@ -339,8 +354,10 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
         t.info.status = 'exited';
         t.info.exitCode = exitCode;
         if (signal) t.info.signal = signal;
-        // The shell is gone but a background job it left may not be: reap the rest of the session.
-        signalProcessTree(t.info.pid, 'SIGKILL');
+        // The shell is gone but a background job it left may not be: reap the rest of the session, hanging up
+        // first so exit traps run (see killTree).
+        signalProcessTree(t.info.pid, 'SIGHUP');
+        setTimeout(() => signalProcessTree(t.info.pid, 'SIGKILL'), hangupGraceMs).unref();
         for (const viewer of t.viewers) {
           try {
             viewer.exit({ exitCode, signal: signal || undefined, wasKilled: t.isKilled });
