@@ -6,7 +6,7 @@ import * as nodePty from '@lydell/node-pty';
 import { BandApiError, notFound } from '../errors.js';
 import { createEmitter, streamEvents } from '../events.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { isProcessAlive, signalProcessTree } from '../terminals/process-tree.js';
+import { isProcessAlive, listProcessTree, signalProcessTree } from '../terminals/process-tree.js';
 import { createScrollback, type Scrollback } from '../terminals/scrollback.js';
 import { toDisplayLines } from '../terminals/strip-ansi.js';
 import { withoutBandVariables } from '@band/agents';
@@ -256,14 +256,11 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     // Hang up first, as a closing terminal window does: shells and scripts run their exit traps. Killing outright
     // leaves their lock files behind: a SIGKILLed `pyenv rehash` (run by many users' .bashrc) leaves a lock that
     // makes every new shell wait 60 s before it reads input.
+    // The whole session gets the grace, not only the shell: a script it ran may still be in its trap.
+    const session = [t.info.pid, ...(listProcessTree(t.info.pid) ?? [])];
     signalProcessTree(t.info.pid, 'SIGHUP');
-    let hangup: NodeJS.Timeout | undefined;
-    await Promise.race([
-      t.exited,
-      new Promise<void>((resolve) => {
-        hangup = setTimeout(resolve, hangupGraceMs);
-      }),
-    ]).finally(() => clearTimeout(hangup));
+    const deadline = Date.now() + hangupGraceMs;
+    while (Date.now() < deadline && session.some(isProcessAlive)) await new Promise((resolve) => setTimeout(resolve, 20));
     // Two passes: children forked while the first pass runs are caught by the second (they keep the session id).
     signalProcessTree(t.info.pid, 'SIGKILL');
     signalProcessTree(t.info.pid, 'SIGKILL');
