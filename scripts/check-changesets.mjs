@@ -8,11 +8,10 @@
 // The base to compare against, in order:
 //   1. BAND_CHANGESET_BASE (a ref; e.g. `origin/main` when CI checks a pull request branch);
 //   2. the latest release tag reachable from HEAD (`@band/<name>@<version>`, as `changeset tag` creates them);
-//   3. none: nothing has been released from this history yet, so there is nothing to compare against, and the
-//      check says so and passes. Not "the root commit": before the first release every package is new, and
-//      `changeset status` would demand a changeset for each; not `main`: CI may check out only `main`, where
-//      main..HEAD is empty, and a shallow clone has no history at all. Release tags come with `git fetch --tags`
-//      even in a shallow clone, and they mark exactly what users already have.
+//   3. no release yet: the first commit. Before the first release every public package is new to its users, so
+//      each one needs a pending changeset (the first release's notes); this is what CI checks on `main` today.
+//      Not `main` itself: CI may check out only `main`, where main..HEAD is empty. A shallow clone (no first
+//      commit to reach) says so and passes: release tags come with `git fetch --tags` even there.
 // Usage: node scripts/check-changesets.mjs [--cwd <repo>]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -35,11 +34,19 @@ if (!base) {
   }
 }
 if (!base) {
-  process.stdout.write(
-    'changesets: no release tag (@band/<name>@<version>) is reachable from HEAD, so nothing has been released from this history and there is no base to compare against: check skipped.\n' +
-      '  Set BAND_CHANGESET_BASE=<ref> (e.g. origin/main for a pull request) to check changes since that ref.\n',
-  );
-  process.exit(0);
+  const first = git('rev-list', '--max-parents=0', 'HEAD');
+  const roots = first.status === 0 ? first.stdout.trim().split('\n').filter(Boolean) : [];
+  const shallow = git('rev-parse', '--is-shallow-repository').stdout.trim() === 'true';
+  if (roots.length && !shallow) {
+    base = roots.at(-1);
+    why = 'the first commit: no release tag (@band/<name>@<version>) yet, so every public package changed needs a pending changeset';
+  } else {
+    process.stdout.write(
+      'changesets: no release tag (@band/<name>@<version>) is reachable from HEAD and this clone is shallow: no base to compare against, check skipped.\n' +
+        '  Fetch the tags or the history, or set BAND_CHANGESET_BASE=<ref> (e.g. origin/main for a pull request).\n',
+    );
+    process.exit(0);
+  }
 }
 if (git('rev-parse', '--verify', '--quiet', `${base}^{commit}`).status !== 0) {
   process.stderr.write(`changesets: the base ${base} (${why}) is not in this clone; fetch it (git fetch --tags, or a deeper clone).\n`);

@@ -85,13 +85,17 @@ function manifests(dir: string): Map<string, Manifest> {
 }
 
 describe('the CI check (scripts/check-changesets.mjs)', () => {
-  it('passes with an explanation when nothing has been released yet (no release tag)', () => {
+  it('before the first release (no tag), compares with the first commit: a changed package needs a pending changeset', () => {
     const repo = copyRepository({ changesets: false });
     writeFileSync(join(repo, 'packages', 'auth', 'src', 'index.ts'), 'export const changed = true;\n');
     commit(repo, 'change auth');
-    const r = check(repo);
-    expect(r.code).toBe(0);
-    expect(r.output).toContain('no release tag');
+    const missing = check(repo);
+    expect(missing.code).not.toBe(0);
+    expect(missing.output).toContain('the first commit');
+    expect(missing.output).toContain('without a changeset: @band/auth');
+    writeFileSync(join(repo, '.changeset', 'auth-change.md'), '---\n"@band/auth": patch\n---\n\nA change users notice.\n');
+    commit(repo, 'changeset');
+    expect(check(repo).code).toBe(0);
   });
 
   it('fails when a public package changed since the last release without a changeset, and passes once one is added', () => {
