@@ -1041,8 +1041,7 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
 
   async function restart(): Promise<{ url: string }> {
     await stop();
-    discovery = undefined; // look for cloudflared again: it may have been installed or upgraded
-    return start();
+    return start(); // a fresh start() looks for cloudflared again: it may have been installed or upgraded
   }
 
   options.signal?.addEventListener('abort', () => void stop(), { once: true });
