@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup';
+import { tsupPreset } from '../../tooling/tsup/preset.mjs';
 
-export default defineConfig({
-  entry: { main: 'src/main.ts', docs: 'src/docs-cli.ts' },
-  format: ['esm'],
-  dts: false,
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
-});
+export default tsupPreset({ entry: { main: 'src/main.ts', docs: 'src/docs-cli.ts' }, dts: false });

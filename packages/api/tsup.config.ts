@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup';
+import { tsupPreset } from '../../tooling/tsup/preset.mjs';
 
-export default defineConfig({
-  entry: { index: "src/index.ts" },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
-});
+export default tsupPreset({ entry: { index: 'src/index.ts' }, noExternal: ['@band/internal'] });

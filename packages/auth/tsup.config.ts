@@ -1,10 +1,5 @@
-import { defineConfig } from 'tsup';
+import { tsupPreset } from '../../tooling/tsup/preset.mjs';
 
-export default defineConfig({
-  entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts", hello: "src/hello.ts" },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
+export default tsupPreset({
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', hello: 'src/hello.ts', 'client/index': 'src/client/index.ts' },
 });

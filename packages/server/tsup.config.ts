@@ -1,12 +1,8 @@
-import { defineConfig } from 'tsup';
+import { tsupPreset } from '../../tooling/tsup/preset.mjs';
 
 // `index` is the library; `main` is what `npm start` runs in the repository (scripts/start.mjs).
-export default defineConfig({
+export default tsupPreset({
   entry: { index: 'src/index.ts', main: 'src/main.ts' },
-  format: ['esm'],
   dts: { entry: { index: 'src/index.ts' } },
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
   external: ['next'],
 });

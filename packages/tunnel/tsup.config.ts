@@ -1,13 +1,10 @@
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { tsupPreset } from '../../tooling/tsup/preset.mjs';
 
-export default defineConfig({
+export default tsupPreset({
   entry: { index: 'src/index.ts', cli: 'src/cli.ts', 'testing/index': 'src/testing/index.ts' },
-  format: ['esm'],
   dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } },
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
+  noExternal: ['@band/internal'],
   // The fake cloudflared is a plain executable script, shipped next to the test kit.
   async onSuccess() {
     mkdirSync('dist/testing', { recursive: true });

@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { vitestPreset } from '../../tooling/vitest/preset.mjs';
 
-export default defineConfig({
-  test: {
-    // Fails the run when a process the tests started is still alive at the end.
-    globalSetup: ['../../tooling/testing/global-setup.ts'],
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
-});
+export default vitestPreset();

@@ -1,6 +1,6 @@
 // The tRPC client of the running Band server: queries and mutations over HTTP, subscriptions over WebSocket.
 import type { AppRouter } from '@band/api';
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, TRPCClientError, wsLink } from '@trpc/client';
+import { createTRPCClient, createWSClient, httpBatchLink, httpLink, isNonJsonSerializable, splitLink, type TRPCClient, TRPCClientError, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
 import { type Connection, describeTokenSource } from './config.js';
 import { authHeaders, wsUrl } from './transport.js';
@@ -87,7 +87,12 @@ export function createBandClient(connection: Connection, events: ConnectionEvent
         // The WebSocket is created on the first subscription only.
         true: (runtime) => wsLink<AppRouter>({ client: getWsClient() })(runtime),
         // HTTP carries no Origin: a bearer call is not a browser's, and a foreign Origin would be refused.
-        false: httpBatchLink({ url: `${connection.serverUrl}${TRPC_HTTP_PATH}`, headers: () => httpHeaders }),
+        // Uploads (FormData) go unbatched through httpLink, the only link that sends a multipart body.
+        false: splitLink({
+          condition: (op) => isNonJsonSerializable(op.input),
+          true: httpLink({ url: `${connection.serverUrl}${TRPC_HTTP_PATH}`, headers: () => httpHeaders }),
+          false: httpBatchLink({ url: `${connection.serverUrl}${TRPC_HTTP_PATH}`, headers: () => httpHeaders }),
+        }),
       }),
     ],
   });
@@ -180,7 +185,7 @@ export function toCliError(error: unknown, connection: Connection): unknown {
       }
       return new CliError('NOT_FOUND', error.message, { hint, cause: error });
     }
-    if (data.code === 'BAD_REQUEST' || data.code === 'PARSE_ERROR' || data.code === 'CONFLICT' || data.code === 'PRECONDITION_FAILED') {
+    if (data.code === 'BAD_REQUEST' || data.code === 'PARSE_ERROR' || data.code === 'CONFLICT' || data.code === 'PRECONDITION_FAILED' || data.code === 'PAYLOAD_TOO_LARGE') {
       return new CliError('VALIDATION', formatValidationMessage(error.message), { hint, cause: error });
     }
     if (status !== undefined && status >= 500 && !data.code) {

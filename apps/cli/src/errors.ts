@@ -10,6 +10,7 @@ export type CliErrorCode =
   | 'VALIDATION'
   | 'INSECURE_TRANSPORT'
   | 'SERVER_UNVERIFIED'
+  | 'APPROVAL_PENDING'
   | 'INTERRUPTED';
 
 /** Process exit codes, documented in `band --help` and the README. */
@@ -22,6 +23,7 @@ export const EXIT_CODES = {
   NOT_FOUND: 5,
   VALIDATION: 6,
   SERVER_UNVERIFIED: 7,
+  APPROVAL_PENDING: 8,
   INTERRUPTED: 130,
 } as const;
 
@@ -34,6 +36,7 @@ const EXIT_BY_CODE: Record<CliErrorCode, number> = {
   VALIDATION: EXIT_CODES.VALIDATION,
   INSECURE_TRANSPORT: EXIT_CODES.ERROR,
   SERVER_UNVERIFIED: EXIT_CODES.SERVER_UNVERIFIED,
+  APPROVAL_PENDING: EXIT_CODES.APPROVAL_PENDING,
   INTERRUPTED: EXIT_CODES.INTERRUPTED,
 };
 
@@ -47,6 +50,7 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [5, 'not found: no such project, workspace, chat or terminal'],
   [6, 'validation: the server refused the input'],
   [7, 'server not verified: the process on the local port could not prove it is your Band server (another program on the port, an older Band, or a token that does not match); the token was not sent'],
+  [8, 'approval pending: `chats watch` / `chats send --watch` with --exit-on-approval stopped at a request the agent waits on (answer it with `band chats approve|deny|answer`)'],
   [130, 'interrupted (Ctrl+C)'],
 ];
 

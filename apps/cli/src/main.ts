@@ -17,6 +17,8 @@ let connection: Connection | undefined;
 let handle: BandClientHandle | undefined;
 let interruptHandled = false;
 let debug = env.BAND_DEBUG === '1';
+/** The top-level command being run (`start`, `tunnel`…), once commander has picked it. */
+let runningCommand = '';
 // The tRPC client (and ws) load only for commands that talk to a server.
 let clientModule: typeof import('./client.js') | undefined;
 
@@ -78,11 +80,20 @@ const onSignal = (signal: NodeJS.Signals) => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  // `band … | head`: the reader went away; that is not an error of ours.
-  if (error.code === 'EPIPE') exit(EXIT_CODES.OK);
-  throw error;
-});
+const gone = { stdout: false, stderr: false };
+function onOutputError(stream: 'stdout' | 'stderr', error: NodeJS.ErrnoException) {
+  // Writes after the first EPIPE fail too (ERR_STREAM_DESTROYED): the reader is gone, there is nothing to report.
+  if (gone[stream]) return;
+  if (error.code !== 'EPIPE') throw error;
+  gone[stream] = true;
+  // `band start | head -1` (or `2>&1 | head`): the server stops in order, as on SIGTERM (tunnel, agents, terminals,
+  // SQLite), instead of a process.exit() in the middle of its start or its requests.
+  if (runningCommand === 'start' && interruptHandled) controller.abort(new CliError('INTERRUPTED', `${stream} closed`));
+  // `band … | head`: the reader went away; that is not an error of ours. Without stderr, carry on without messages.
+  else if (stream === 'stdout') exit(EXIT_CODES.OK);
+}
+process.stdout.on('error', (error: NodeJS.ErrnoException) => onOutputError('stdout', error));
+process.stderr.on('error', (error: NodeJS.ErrnoException) => onOutputError('stderr', error));
 
 const program = createProgram(ctx);
 forEachCommand(program, (cmd) => {
@@ -99,6 +110,7 @@ program.hook('preAction', async (_root, action) => {
   debug ||= globals.debug === true;
   out = createOutput(process.stdout, resolveOutputFormat(globals.output, env), out.style);
   const top = commandPath(action).split(' ')[0] ?? '';
+  runningCommand = top;
   if (top === 'completion') return;
   connection = await resolveConnection(env);
   if (OFFLINE_COMMANDS.has(top)) return;

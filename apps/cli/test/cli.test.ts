@@ -452,8 +452,33 @@ describe('projects, workspaces, terminals and chats', () => {
     expect((await band(['chats', 'create', wsId, '--agent', 'no-such-agent'], { env })).code).toBe(6);
     const abort = await band(['chats', 'abort', chatId], { env });
     expect(abort).toMatchObject({ code: 0, stdout: 'Nothing was running\n' });
+    expect(await band(['chats', 'resume', chatId], { env })).toMatchObject({ code: 0, stdout: 'Nothing was paused\n' });
+    const firstTurn = JSON.parse((await band(['chats', 'history', chatId, '--output', 'json'], { env })).stdout).turns[0].id;
+    const discard = await band(['chats', 'discard', firstTurn, chatId], { env });
+    expect(discard.code, 'a finished turn cannot be discarded').not.toBe(0);
+    expect(discard.stderr).toContain('not queued');
     expect((await band(['chats', 'history', 'chat_nope'], { env })).code).toBe(5);
   }, 180_000);
+
+  it('sends files with --attach: uploaded, listed under the message; a file that lies about being an image is refused', async () => {
+    const png = join(scratch.path, 'shot.png');
+    const notes = join(scratch.path, 'notes.txt');
+    const fake = join(scratch.path, 'fake.png');
+    await writeFile(png, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    await writeFile(notes, 'notes\n');
+    await writeFile(fake, 'not a png');
+    const send = await band(['chats', 'send', '--workspace', wsId, '--message', 'see attached', '--attach', png, notes, '--watch'], { env });
+    expect(send.code, send.stderr).toBe(0);
+    expect(send.stdout).toContain('> see attached');
+    expect(send.stdout).toContain('+ shot.png (70 bytes)');
+    expect(send.stdout).toContain('+ notes.txt (6 bytes)');
+    const bad = await band(['chats', 'send', '--workspace', wsId, '--message', 'and this', '--attach', fake], { env });
+    expect(bad.code).toBe(6);
+    expect(bad.stderr).toContain('fake.png says it is image/png');
+    const missing = await band(['chats', 'send', '--workspace', wsId, '--message', 'and this', '--attach', join(scratch.path, 'nope.png')], { env });
+    expect(missing.code).toBe(6);
+    expect(missing.stderr).toContain('Cannot read');
+  }, 60_000);
 
   it('starts a chat with the first prompt of workspaces create --prompt', async () => {
     const create = await band(['workspaces', 'create', 'demo', 'feat/prompted', '--prompt', 'Plan the login page', '--mode', 'plan', '--output', 'json'], { env });

@@ -1,10 +1,10 @@
 // `band tunnel setup` / `status` with a named tunnel whose ingress is configured "in Cloudflare" (the fake edge's
 // remote-managed ingress), and `band token show|rotate` (issue 13).
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fakeAgentEnv } from '@band/agents/testing';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
+import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelCredentials, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { makeRepo, writeBandSettings } from './fixtures.js';
@@ -197,5 +197,63 @@ describe('band token', () => {
     });
     expect(redeem.status).not.toBe(204);
     await band(['tunnel', 'stop'], { env });
+  });
+});
+
+describe('a locally managed tunnel (cloudflared tunnel create)', () => {
+  it('setup refuses cert.pem, a file every user can read and a file without credentials; settings unchanged', async () => {
+    const before = srv.server.settings.get().tunnel;
+    const pem = join(scratch.path, 'cert.pem');
+    await writeFile(pem, '-----BEGIN ARGO TUNNEL TOKEN-----\nabc\n', { mode: 0o600 });
+    const cert = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', pem], { env });
+    expect(cert.code).toBe(2);
+    expect(cert.stderr).toContain('is an origin certificate (cert.pem');
+    const open = fakeTunnelCredentials(await mkdtemp(join(scratch.path, 'open-')));
+    await chmod(open.path, 0o644);
+    const readable = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', open.path], { env });
+    expect(readable.code).toBe(2);
+    expect(readable.stderr).toContain('readable by every user');
+    expect(readable.stderr).toContain(`chmod 600 ${open.path}`);
+    const junk = join(scratch.path, 'junk.json');
+    await writeFile(junk, '{"hello":1}', { mode: 0o600 });
+    const bad = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('does not hold tunnel credentials');
+    const both = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk, '--token-stdin'], { env, input: fakeTunnelToken() });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('exactly one of --token-file <file>, --token-stdin or --credentials-file <file>');
+    expect(srv.server.settings.get().tunnel).toEqual(before);
+  });
+
+  it('setup saves the credentials file instead of the token and prints the route dns command; start serves the hostname through the ingress Band wrote', async () => {
+    const creds = fakeTunnelCredentials(await mkdtemp(join(scratch.path, 'creds-')));
+    const setup = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort)], { env });
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stdout).toContain(`Locally managed tunnel ${creds.tunnelId} (band)`);
+    expect(setup.stdout).toContain(`  cloudflared tunnel route dns ${creds.tunnelId} ${HOST}\n`);
+    expect(setup.stdout).not.toContain('Service:');
+    const saved = srv.server.settings.get().tunnel;
+    expect(saved).toMatchObject({ mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort });
+    expect(saved.tokenFile).toBeUndefined();
+    const json = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort), '--output', 'json'], { env });
+    expect(JSON.parse(json.stdout)).toMatchObject({ management: 'local', tunnelId: creds.tunnelId, routeDns: `cloudflared tunnel route dns ${creds.tunnelId} ${HOST}` });
+
+    const stopped = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
+    expect(stopped).toMatchObject({ state: 'stopped', mode: 'named', management: 'local', tunnelId: creds.tunnelId, stableUrl: `https://${HOST}` });
+
+    // What "the dashboard" says for the hostname does not matter: a locally managed tunnel brings its own ingress.
+    edge.setIngress({ [HOST]: 'http_status:404' });
+    try {
+      const start = await band(['tunnel', 'start'], { env, timeoutMs: 40_000 });
+      expect(start.code, start.stderr).toBe(0);
+      expect(start.stdout).toBe(`https://${HOST}\n`);
+      const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
+      expect(status).toMatchObject({ state: 'ready', management: 'local', tunnelId: creds.tunnelId, url: `https://${HOST}`, origin: `http://127.0.0.1:${originPort}` });
+      expect((await band(['tunnel', 'status'], { env })).stdout).toContain(`mode:        named (locally managed, tunnel ${creds.tunnelId})`);
+      expect(edge.routes().find((r) => r.hostname === HOST)).toMatchObject({ origin: `http://127.0.0.1:${originPort}`, local: true });
+    } finally {
+      await band(['tunnel', 'stop'], { env });
+      edge.setIngress({ [HOST]: `http://127.0.0.1:${originPort}` });
+    }
   });
 });

@@ -1,8 +1,12 @@
 // `band start`: the server in the foreground, stopped by SIGINT/SIGTERM.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reportMissing } from '../../../tooling/testing/prerequisites.js';
-import { band, baseEnv, spawnBand, tempDir } from './helpers.js';
+import { BAND_BIN, band, baseEnv, spawnBand, tempDir } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -53,6 +57,39 @@ describe('band start', () => {
     expect(tunnel.stderr).toMatch(/hint: /);
     server.process.kill('SIGTERM');
     expect((await server.done).code).toBe(0);
+  });
+
+  it('`band start | head -1`: when the reader of stdout goes away, it stops in order (as on SIGTERM), never mid-flight', async () => {
+    const home = await tempDir('band-cli-start-');
+    cleanups.push(home.cleanup);
+    // stdout is a pipe whose reader is gone before band writes anything: every write to it fails with EPIPE.
+    const proc = spawn(process.execPath, [BAND_BIN, 'start', '--port', '0'], { env: baseEnv({ BAND_HOME: home.path }), stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.destroy();
+    cleanups.push(async () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    });
+    let stderr = '';
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = (await once(proc, 'exit')) as [number | null];
+    // The whole shutdown ran (server, tunnel, agents, terminals), not a process.exit() half-way through the start.
+    expect(stderr).toMatch(/Stopping Band…[\s\S]*Band stopped\./);
+    expect(stderr).not.toMatch(/bug in band|EPIPE|ERR_STREAM/);
+    expect(code).toBe(0);
+  });
+
+  it('`band start 2>&1 | head -1`: with stdout and stderr both gone it still stops in order, and exits 0', async () => {
+    const home = await tempDir('band-cli-start-');
+    cleanups.push(home.cleanup);
+    const proc = spawn(process.execPath, [BAND_BIN, 'start', '--port', '0'], { env: baseEnv({ BAND_HOME: home.path }), stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.destroy();
+    proc.stderr.destroy();
+    cleanups.push(async () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    });
+    const [code] = (await once(proc, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    // Stopped by itself, settings.json written on the way (the server started, then stopped).
+    expect(existsSync(join(home.path, 'settings.json'))).toBe(true);
   });
 
   it('refuses a bad --port (exit 2) and reports a busy port (exit 1)', async () => {

@@ -47,7 +47,7 @@ export default async function firstLoad() {
       name: 'first-load JS: desktop workspace + Terminal',
       value: gzipKb([...workspace, ...lazyFiles('/w/[workspaceId]')]),
       unit: 'KB gzip',
-      note: 'adds xterm.js, loaded when the Terminal tab opens',
+      note: 'adds xterm.js and the Files pane, each loaded when its tab first opens',
     },
     { name: 'first-load JS: settings (/settings)', value: gzipKb(routeFiles('/settings')), unit: 'KB gzip' },
   ];

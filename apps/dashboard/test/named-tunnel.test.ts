@@ -7,7 +7,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type BandServer, startServer } from '@band/server';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
+import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, fakeTunnelCredentials, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger, tempHome } from './helpers.js';
 
@@ -162,5 +162,75 @@ describe('named tunnel with remote-managed ingress', () => {
     edge.setIngress({ [HOST]: `http://127.0.0.1:${originPort}` });
     expect(await server.api.services.tunnel.start()).toMatchObject({ state: 'ready', url: `https://${HOST}` });
     await server.api.services.tunnel.stop();
+  });
+});
+
+describe('named tunnel, locally managed (cloudflared tunnel create)', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let edge: FakeEdge;
+  let server: BandServer;
+  let originPort: number;
+  const logger = captureLogger();
+
+  beforeAll(async () => {
+    home = await tempHome();
+    originPort = await freePort();
+    // "Cloudflare's dashboard" routes the hostname nowhere useful: a locally managed tunnel brings its own ingress.
+    edge = await startFakeEdge({ ingress: { [HOST]: 'http_status:404' } });
+    const caFile = join(home.home, 'edge-ca.pem');
+    await writeFile(caFile, edge.cert);
+    server = await startServer({
+      home: home.home,
+      port: 0,
+      logger,
+      env: {
+        ...process.env,
+        BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+        ...edge.env,
+        ...fakeCloudflaredEnv({ scenario: 'ok' }),
+        BAND_TUNNEL_CONNECT_TO: `127.0.0.1:${edge.port}`,
+        NODE_EXTRA_CA_CERTS: caFile,
+        BAND_TUNNEL_CHECK_TIMEOUT_MS: '4000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await edge?.close();
+    await home?.[Symbol.asyncDispose]();
+  });
+
+  it('a token tunnel fails on the wrong dashboard ingress; the same hostname with a credentials file works, without a restart', async () => {
+    const tunnel = server.api.services.tunnel;
+    const tokenFile = join(home.home, 'tunnel-token');
+    await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
+    await server.settings.update((s) => ({ ...s, tunnel: { ...s.tunnel, mode: 'named', hostname: HOST, tokenFile, originPort } }));
+    await expect(tunnel.start()).rejects.toMatchObject({ code: 'HOSTNAME_NOT_ROUTED', message: expect.stringContaining('404') });
+
+    const creds = fakeTunnelCredentials(home.home);
+    await server.settings.update((s) => ({ ...s, tunnel: { mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort } }));
+    // Still the failed start's state, but already what the next start uses.
+    expect(tunnel.status()).toMatchObject({ state: 'failed', mode: 'named', management: 'local', tunnelId: creds.tunnelId });
+    expect(await tunnel.start()).toMatchObject({
+      state: 'ready',
+      mode: 'named',
+      management: 'local',
+      tunnelId: creds.tunnelId,
+      url: `https://${HOST}`,
+      origin: `http://127.0.0.1:${originPort}`,
+      error: null,
+    });
+  });
+
+  it('the origin has the tunnel listener rules; the local listener refuses the hostname; stop closes it', async () => {
+    const refused = await viaEdge(edge, '/');
+    expect(refused.status).toBe(401);
+    expect(String(refused.headers['strict-transport-security'])).toMatch(/max-age=\d+/);
+    expect(await direct(`http://127.0.0.1:${originPort}`, `127.0.0.1:${originPort}`)).toBe(403);
+    expect(await direct(server.url, HOST)).toBe(403);
+    await server.api.services.tunnel.stop();
+    await expect(direct(`http://127.0.0.1:${originPort}`, HOST)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect((await viaEdge(edge, '/')).status).toBe(530);
+    expect(logger.text()).not.toContain(server.settings.get().tokenSecret);
   });
 });

@@ -63,8 +63,14 @@ async function once() {
       timeout: 120_000,
     }).then(() => performance.now() - started);
     const record = await waitFor(async () => {
-      const r = JSON.parse(await readFile(join(home, 'run/desktop.json'), 'utf8').catch(() => '{}'));
-      return r.state === 'ready' ? r : undefined;
+      const text = await readFile(join(home, 'run/desktop.json'), 'utf8').catch(() => '');
+      let r;
+      try {
+        r = JSON.parse(text);
+      } catch {
+        return undefined; // not there yet
+      }
+      return r?.state === 'ready' ? r : undefined;
     }, 120_000, 'the server');
     const serverReadyMs = performance.now() - started;
     const windowMs = await windowShown;

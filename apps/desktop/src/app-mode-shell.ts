@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
-import { mkdir, readFile, readlink } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { sweepRedirectFiles, writeRedirectFile } from '@band/auth/client';
+import { makeOwnedTempDir, sweepOwnedTempDirs } from '@band/internal';
 import { silentLogger, type Logger } from './errors.js';
 import { isProcessAlive, killTree } from './process-tree.js';
 import type { WindowClosed, WindowHandle, WindowOptions, WindowShell } from './window-shell.js';
@@ -29,7 +32,17 @@ export interface AppModeShellOptions {
   spawn?: typeof nodeSpawn;
   /** Grace before SIGKILL when closing. @default 3000 */
   closeGraceMs?: number;
+  /**
+   * Where a secret URL (`urlSecretUntil`) goes instead of argv: a 0600 `band-open-*.html` redirect file in this 0700
+   * directory (the Band home, as `band open` does; issue 16 #5). Unset: the URL goes on the command line as it is.
+   */
+  redirectDir?: string;
+  /** A redirect file is removed after this long even if its secret was never used. @default 120000 (a pairing code's life) */
+  redirectFileTtlMs?: number;
 }
+
+/** The browser's temp folders: `band-browser-<app pid>-XXXXXX` in the system temp folder. */
+const BROWSER_TMP_PREFIX = 'band-browser-';
 
 /** The flags Band starts the browser with (exported for tests and the README). */
 export function getAppModeArgs(url: string, options: AppModeShellOptions, window: WindowOptions = {}): string[] {
@@ -104,14 +117,31 @@ export function createAppModeShell(options: AppModeShellOptions): WindowShell {
         const stale = await closeStaleBrowser(options.profileDir);
         if (stale) logger.warn(`closed a browser (pid ${stale}) left on Band's profile by an earlier run`);
       }
-      const args = getAppModeArgs(url, options, windowOptions);
-      // Only the URL's origin and path are logged: a pairing code in the fragment is nobody's business.
-      logger.debug(`opening ${options.executable} --app=${url.split('#')[0]}`);
+      // --- secret URLs go through a 0600 redirect file, never argv ---
+      let redirectFile: string | undefined;
+      if (windowOptions.urlSecretUntil && options.redirectDir) {
+        await mkdir(options.redirectDir, { recursive: true, mode: 0o700 });
+        await sweepRedirectFiles(options.redirectDir, 5 * 60_000);
+        redirectFile = await writeRedirectFile(options.redirectDir, url);
+      }
+      const removeRedirectFile = async () => {
+        if (redirectFile) await rm(redirectFile, { force: true });
+      };
+      const args = getAppModeArgs(redirectFile ? pathToFileURL(redirectFile).href : url, options, windowOptions);
+      // Only the URL's origin is logged: its path may be the launch page's secret, its fragment a pairing code.
+      logger.debug(`opening ${options.executable} ${redirectFile ? `through ${redirectFile}` : `--app=${url.startsWith('file:') ? url : new URL(url).origin}`}`);
+      // The browser's own temp folder (its singleton socket, PulseAudio's): a browser that is stopped rather than
+      // closed from its window leaves `org.chromium.Chromium.*` behind in the system one at every close. Removed
+      // when it exits; an app killed before that leaves one, which the next window's sweep removes.
+      const env = { ...(options.env ?? process.env) };
+      sweepOwnedTempDirs(BROWSER_TMP_PREFIX, env.TMPDIR || undefined);
+      const browserTmp = makeOwnedTempDir(BROWSER_TMP_PREFIX, env.TMPDIR || undefined);
+      env.TMPDIR = browserTmp;
       const child: ChildProcess = spawn(options.executable, args, {
         // Its own process group: Ctrl+C in the terminal reaches the desktop app, which closes the window in order.
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: options.env ?? process.env,
+        env,
       });
       const tail: string[] = [];
       const keep = (chunk: Buffer) => {
@@ -121,6 +151,16 @@ export function createAppModeShell(options: AppModeShellOptions): WindowShell {
           if (tail.length > 20) tail.shift();
         }
       };
+      if (redirectFile) {
+        const ttl = setTimeout(() => void removeRedirectFile(), options.redirectFileTtlMs ?? 120_000);
+        ttl.unref();
+        void Promise.resolve(windowOptions.urlSecretUntil)
+          .catch(() => {})
+          .then(() => {
+            clearTimeout(ttl);
+            return removeRedirectFile();
+          });
+      }
       child.stdout?.on('data', keep);
       child.stderr?.on('data', keep);
       let byApp = false;
@@ -130,6 +170,11 @@ export function createAppModeShell(options: AppModeShellOptions): WindowShell {
           const failed = !byApp && code !== 0 && code !== null;
           resolve(failed ? { byApp, error: `${options.executable} exited with code ${code}${signal ? ` (${signal})` : ''}\n${tail.join('\n')}` } : { byApp });
         });
+      }).then(async (result) => {
+        await removeRedirectFile().catch(() => {});
+        // Its helper processes (zygote, renderers) go with it; the folder waits for none of them.
+        await rm(browserTmp, { recursive: true, force: true }).catch(() => {});
+        return result;
       });
       let closing: Promise<void> | undefined;
       const handle: WindowHandle = {

@@ -1,3 +1,4 @@
+import { AuthError, pinServerUrl, verifyServer } from '@band/auth/client';
 import { createBandClient, type BandClient } from './band-client.js';
 import { DesktopError, silentLogger, type Logger } from './errors.js';
 import { writeErrorPage } from './error-page.js';
@@ -108,14 +109,39 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
   const clientFor = (target: string) =>
     settings ? createBandClient({ url: target, token: settings.token, fetch: options.fetch, timeoutMs: 5_000 }) : undefined;
 
-  /** Attaches to a running server: proves it is ours (the token works), then mints a one-time sign-in link. */
-  async function attach(target: string): Promise<string> {
-    const candidate = clientFor(target);
-    if (!candidate) throw new DesktopError('REQUEST_FAILED', `Cannot read the token to sign in to ${target}`);
+  /**
+   * Attaches to a running server. First the server proves it holds this home's token (`/auth/hello`, F11): a squatter
+   * on the port, or another home's server, never receives the bearer token. Then a one-time sign-in link is minted.
+   * Nothing listening rejects with the network error itself (the caller may start a server instead).
+   */
+  async function attach(target: string): Promise<{ url: string; signInUrl: string }> {
+    if (!settings) throw new DesktopError('REQUEST_FAILED', `Cannot read the token to sign in to ${target}`);
+    let verified: Awaited<ReturnType<typeof verifyServer>>;
+    try {
+      verified = await verifyServer({ url: target, token: settings.token, timeoutMs: 5_000 });
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'SERVER_UNVERIFIED') {
+        const port = new URL(target).port;
+        throw new DesktopError('SERVER_UNVERIFIED', error.message, {
+          hint:
+            error.reason === 'NO_HELLO' || error.reason === 'OLD_PROOF'
+              ? error.hint
+              : `Another program (or a Band server of another BAND_HOME) holds port ${port}. Stop it (\`ss -ltnp 'sport = :${port}'\` names it) and open Band again, or set webServerPort in ${options.home}/settings.json to a free port.`,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    // Every later request goes to the very address that proved itself.
+    const pinned = pinServerUrl(target, verified);
+    const candidate = clientFor(pinned)!;
     await candidate.health();
     client = candidate;
-    return (await candidate.createPairingCode()).url;
+    return { url: pinned, signInUrl: (await candidate.createPairingCode()).url };
   }
+
+  /** Nothing accepts connections there: start a server instead of attaching. */
+  const isNotListening = (error: unknown) => ['ECONNREFUSED', 'ECONNRESET', 'EADDRNOTAVAIL'].includes((error as NodeJS.ErrnoException)?.code ?? '');
 
   let window: WindowHandle | undefined;
   let launch: LaunchPage | undefined;
@@ -138,20 +164,25 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
           hint: `Close the other Band window (pid ${claim.record.pid}) and try again, or delete ${paths.instanceFile} if no Band app is running.`,
         });
       }
-      url = record.url;
-      signInUrl = await attach(url);
+      ({ url, signInUrl } = await attach(record.url));
       mode = 'attached';
     } else {
       // --- attach to a server started without the desktop (`band start`) on the configured port ---
       // 127.0.0.1, the address Band binds, never `localhost` (which may resolve to [::1], issue 16 #1).
       const configured = settings && options.port === undefined ? `http://127.0.0.1:${settings.port}` : undefined;
-      const existing = configured ? await attach(configured).catch(() => undefined) : undefined;
-      if (existing && configured) {
+      // Nothing listening: start one. Something that fails the proof: refuse (the window says why), never start a
+      // second server that could only fail on the taken port.
+      const existing = configured
+        ? await attach(configured).catch((error: unknown) => {
+            if (isNotListening(error)) return undefined;
+            throw error;
+          })
+        : undefined;
+      if (existing) {
         await claim.release();
-        url = configured;
-        signInUrl = existing;
+        ({ url, signInUrl } = existing);
         mode = 'attached';
-        logger.info(`Attached to the Band server already running at ${configured}`);
+        logger.info(`Attached to the Band server already running at ${url}`);
       } else {
         // --- start the server while the window opens on the launch page ---
         client = undefined;
@@ -170,7 +201,7 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
         starting.catch(() => {}); // observed below
         try {
           // This app holds the instance claim, so it owns the window profile too.
-          window = await shell.open(launch.url, { title: 'Band', ...options.window, isExclusive: true });
+          window = await shell.open(launch.url, { title: 'Band', ...options.window, isExclusive: true, urlSecretUntil: launch.delivered });
         } catch (error) {
           cancel.abort();
           await starting.catch(() => {});
@@ -218,9 +249,21 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
   // --- window ---
   if (!window) {
     try {
-      window = await shell.open(signInUrl, { title: 'Band', ...options.window });
+      if (mode === 'attached') {
+        // The one-time link goes through the launch page, handed over once, so it is never on the browser's command
+        // line (/proc/<pid>/cmdline is readable by every local user); the launch page's own URL goes through a 0600
+        // redirect file in app mode (issue 16 #5).
+        const page = await startLaunchPage();
+        launch = page;
+        page.proceed(signInUrl);
+        void page.delivered.then(() => page.close());
+        window = await shell.open(page.url, { title: 'Band', ...options.window, urlSecretUntil: page.delivered });
+      } else {
+        window = await shell.open(signInUrl, { title: 'Band', ...options.window });
+      }
     } catch (error) {
       await server?.stop();
+      await launch?.close();
       if (claim.kind === 'claimed') await claim.release();
       throw error;
     }

@@ -12,6 +12,11 @@ export type DesktopErrorCode =
   | 'SERVER_TIMEOUT'
   /** Another desktop instance holds the lock but never became ready. */
   | 'INSTANCE_BUSY'
+  /**
+   * The process on the Band port did not prove it holds this home's token (`/auth/hello`): a squatter, or a server
+   * of another BAND_HOME. The token was not sent to it.
+   */
+  | 'SERVER_UNVERIFIED'
   /** A request to a running Band server failed (attach mode, tunnel menu). */
   | 'REQUEST_FAILED'
   /** The user quit while the server was still starting. */

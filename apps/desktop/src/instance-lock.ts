@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isProcessAlive } from './process-tree.js';
 
@@ -53,7 +54,7 @@ export async function readInstanceRecord(file: string): Promise<InstanceRecord |
 }
 
 /**
- * Single instance per BAND_HOME: creates the record exclusively (`O_EXCL`), so of two apps launched at the same
+ * Single instance per BAND_HOME: creates the record exclusively (a hard link that fails if it exists), so of two apps launched at the same
  * moment exactly one starts the server. A record whose pid is gone (crash, SIGKILL) or that cannot be parsed is
  * stale and replaced.
  */
@@ -66,11 +67,15 @@ export async function claimInstance(file: string, options: InstanceLockOptions =
   // Three rounds are enough: each round either claims, finds a live owner, or removes one stale record.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const handle = await open(file, 'wx', 0o600);
+      // Written whole, then linked into place: `link` fails if the record exists (exclusive, like O_EXCL), and no
+      // reader ever sees the record empty. (Opening it O_EXCL and then writing left a moment where another launch
+      // read an empty record, judged it stale and removed it.)
+      const draft = `${file}.${pid}.${randomBytes(4).toString('hex')}.new`;
+      await writeFile(draft, JSON.stringify(record), { mode: 0o600, flag: 'wx' });
       try {
-        await handle.writeFile(JSON.stringify(record));
+        await link(draft, file);
       } finally {
-        await handle.close();
+        await unlink(draft).catch(() => {});
       }
       let released = false;
       return {

@@ -77,6 +77,8 @@ async function main() {
     shell = createAppModeShell({
       executable: findChromiumBrowser({ env: process.env }),
       profileDir: paths.profileDir,
+      // The launch page's secret URL goes to the browser through a 0600 file here, never on its command line.
+      redirectDir: home,
       extraArgs: (process.env.BAND_DESKTOP_BROWSER_ARGS ?? '').split(/\s+/).filter(Boolean),
       dangerouslyEnableRemoteDebugging: process.env.BAND_DESKTOP_DANGEROUSLY_ENABLE_REMOTE_DEBUGGING === '1',
       logger,

@@ -1,67 +1,18 @@
-import { readdirSync, readFileSync } from 'node:fs';
-
-/** Reads a process's parent pid from `/proc/<pid>/stat`; undefined once it is gone. */
-function readParentPid(pid: number, procDir: string): number | undefined {
-  try {
-    const stat = readFileSync(`${procDir}/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(rest[1]);
-    // Zombies have exited already; they only wait for their parent to reap them.
-    if (rest[0] === 'Z') return undefined;
-    return Number.isInteger(ppid) ? ppid : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { isProcessAlive, listDescendantStats, listProcStats, readProcStat } from '@band/internal';
 
 /**
  * Every live descendant of `rootPid` (not the root itself), children before grandchildren.
  * Walks `/proc` rather than the process group: PTY shells call setsid() and leave the group.
  */
 export function listDescendants(rootPid: number, procDir = '/proc'): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(procDir);
-  } catch {
-    return [];
-  }
-  const children = new Map<number, number[]>();
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    const ppid = readParentPid(pid, procDir);
-    if (ppid === undefined) continue;
-    const list = children.get(ppid) ?? [];
-    list.push(pid);
-    children.set(ppid, list);
-  }
-  const result: number[] = [];
-  const queue = [rootPid];
-  const seen = new Set<number>([rootPid]);
-  // Bounded by the number of processes: every pid is visited at most once.
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    for (const child of children.get(pid) ?? []) {
-      if (seen.has(child)) continue;
-      seen.add(child);
-      result.push(child);
-      queue.push(child);
-    }
-  }
-  return result;
+  return listDescendantStats(rootPid, { procDir }).map((stat) => stat.pid);
 }
 
 /** The kernel's start time of a process (clock ticks since boot): with the pid, it names one process for good. */
 export function readStartTime(pid: number, procDir = '/proc'): string | undefined {
-  try {
-    const stat = readFileSync(`${procDir}/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Field 22 (starttime); `rest` starts at field 3 (state). Zombies have exited already.
-    return rest[0] === 'Z' ? undefined : rest[19];
-  } catch {
-    return undefined;
-  }
+  const stat = readProcStat(pid, procDir);
+  // Zombies have exited already.
+  return stat && stat.state !== 'Z' ? stat.startTime : undefined;
 }
 
 /**
@@ -94,45 +45,10 @@ export class RecordedTree {
 
 /** Live members of a process group (Band starts its children as group leaders: their own children stay in it). */
 export function listProcessGroup(pgid: number, procDir = '/proc'): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(procDir);
-  } catch {
-    return [];
-  }
-  const result: number[] = [];
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    try {
-      const stat = readFileSync(`${procDir}/${pid}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // rest[0] is field 3 (state), rest[2] field 5 (pgrp).
-      if (rest[0] !== 'Z' && Number(rest[2]) === pgid) result.push(pid);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return result;
+  return (listProcStats(procDir) ?? []).filter((s) => s.state !== 'Z' && s.pgrp === pgid).map((s) => s.pid);
 }
 
-/** True while a process with this pid exists and is not a zombie. */
-export function isProcessAlive(pid: number, procDir = '/proc'): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`${procDir}/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    // No /proc (macOS): kill(0) said it exists.
-    return true;
-  }
-}
+export { isProcessAlive } from '@band/internal';
 
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
@@ -159,10 +75,10 @@ export async function killTree(
   // holding what rootPid left behind, so it never reaches anyone else.
   signal(-rootPid, sig);
   for (const pid of pids) signal(pid, sig);
-  const alive = () => pids.filter((pid) => isProcessAlive(pid, procDir));
+  const alive = () => pids.filter((pid) => isProcessAlive(pid, { procDir }));
   if (await waitUntil(() => alive().length === 0, graceMs)) return pids;
   // Late children started during the grace period are collected again before the hard kill.
-  const late = [rootPid, ...pids].flatMap((pid) => (isProcessAlive(pid, procDir) ? [pid, ...listDescendants(pid, procDir)] : []));
+  const late = [rootPid, ...pids].flatMap((pid) => (isProcessAlive(pid, { procDir }) ? [pid, ...listDescendants(pid, procDir)] : []));
   signal(-rootPid, 'SIGKILL');
   for (const pid of new Set([...alive(), ...late])) signal(pid, 'SIGKILL');
   await waitUntil(() => alive().length === 0, 2_000);

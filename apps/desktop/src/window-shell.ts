@@ -12,6 +12,12 @@ export interface WindowOptions {
    * crashed instance is closed first, instead of receiving the new window. @default false
    */
   isExclusive?: boolean;
+  /**
+   * The URL is a secret (the launch page's capability) until this settles. A shell that would put it on a command
+   * line, where `/proc/<pid>/cmdline` shows it to every local user (app mode), hands it over through a 0600 redirect
+   * file instead, removed when this settles or the window closes. @default the URL is no secret (e.g. the error page)
+   */
+  urlSecretUntil?: Promise<unknown>;
 }
 
 /** How a window ended. */

@@ -80,16 +80,30 @@ describe('band-desktop', () => {
         { timeout: 120_000, interval: 100 },
       );
 
-      // --- second launch: attaches, opens its window directly on a one-time link ---
+      // --- second launch: attaches; its window gets the one-time link through the launch page, reached through a
+      // 0600 redirect file: neither the link nor the launch page's secret is ever on the browser's command line ---
       const argsFile = join(dir, 'args.json');
       const pidsFile = join(dir, 'pids.json');
-      const second = start(['--home', home], { BAND_BROWSER: FAKE_BROWSER, FAKE_BROWSER_ARGS_FILE: argsFile, FAKE_BROWSER_PIDS_FILE: pidsFile });
-      const args = await vi.waitFor(async () => JSON.parse(await readFile(argsFile, 'utf8')) as string[], { ...SLOW, timeout: 60_000 });
-      expect(args).toContainEqual(expect.stringMatching(new RegExp(`^--app=http://127\\.0\\.0\\.1:${new URL(record.url!).port}/pair#c=[\\w-]+$`)));
+      const followFile = join(dir, 'followed.json');
+      const second = start(['--home', home], { BAND_BROWSER: FAKE_BROWSER, FAKE_BROWSER_ARGS_FILE: argsFile, FAKE_BROWSER_PIDS_FILE: pidsFile, FAKE_BROWSER_FOLLOW_FILE: followFile });
+      const [browserPid] = await vi.waitFor(async () => JSON.parse(await readFile(pidsFile, 'utf8')) as number[], { ...SLOW, timeout: 60_000 });
+      const cmdline = (await readFile(`/proc/${browserPid}/cmdline`, 'utf8')).split('\0');
+      const app = cmdline.find((a) => a.startsWith('--app='))!;
+      expect(app).toMatch(new RegExp(`^--app=file://${home}/band-open-[0-9a-f]{16}\\.html$`));
+      const followed = await vi.waitFor(async () => JSON.parse(await readFile(followFile, 'utf8')) as string[], { ...SLOW, timeout: 60_000 });
+      const port = new URL(record.url!).port;
+      expect(followed).toEqual([
+        app.slice('--app='.length),
+        expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/),
+        expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${port}/pair#c=[\\w-]+$`)),
+      ]);
+      const code = new URL(followed[2]!).hash.slice('#c='.length);
       const token = JSON.parse(await readFile(join(home, 'settings.json'), 'utf8')).tokenSecret as string;
-      expect(args.join(' ')).not.toContain(token);
+      for (const secret of [code, token, new URL(followed[1]!).pathname]) expect(cmdline.join(' ')).not.toContain(secret);
+      expect((JSON.parse(await readFile(argsFile, 'utf8')) as string[]).join(' ')).not.toContain(code);
+      // Handed over: the redirect file is gone.
+      await vi.waitFor(() => expect(existsSync(fileURLToPath(app.slice('--app='.length)))).toBe(false), SLOW);
       // Its window closes (the user closes it): the second app quits and leaves the server running.
-      const [browserPid] = await vi.waitFor(async () => JSON.parse(await readFile(pidsFile, 'utf8')) as number[], SLOW);
       process.kill(browserPid!, 'SIGTERM');
       expect(await second.exit).toBe(0);
       expect(isProcessAlive(record.serverPid!)).toBe(true);

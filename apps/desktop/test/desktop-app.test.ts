@@ -1,4 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { launchDesktop, type DesktopOptions } from '../src/desktop-app.js';
@@ -86,7 +88,11 @@ describe('launchDesktop', () => {
     const second = await launch({ home, pid: 2 ** 22 + 7 });
     expect(second.app.mode).toBe('attached');
     expect(second.app.url).toBe(first.app.url);
-    expect(second.shell.windows[0]!.url).toBe(`${first.app.url}/pair#c=code1`);
+    // The window opens on a launch page that hands the one-time link over once, so the link is never a window argument.
+    const launchUrl = second.shell.windows[0]!.url;
+    expect(launchUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
+    expect(await (await fetch(`${launchUrl}next`)).json()).toEqual({ url: `${first.app.url}/pair#c=code1` });
+    expect((await fetch(`${launchUrl}next`).catch(() => undefined))?.status ?? 410).toBe(410);
     await second.app.quit();
     expect(isProcessAlive(first.app.serverPid!)).toBe(true);
     expect((await fetch(`${first.app.url}/pair`)).status).toBe(200);
@@ -100,20 +106,45 @@ describe('launchDesktop', () => {
     onTestFinished(() => external.stop());
     const { app, shell } = await launch({ home, port: undefined, readSettings: async () => ({ token: TOKEN, port: external.port }) });
     expect(app.mode).toBe('attached');
-    expect(shell.windows[0]!.url).toMatch(/\/pair#c=code\d+$/);
+    expect(await (await fetch(`${shell.windows[0]!.url}next`)).json()).toEqual({ url: expect.stringMatching(/\/pair#c=code\d+$/) });
     await app.quit();
     expect(isProcessAlive(external.pid)).toBe(true);
     await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
   });
 
-  it('does not attach to a server that rejects our token (another BAND_HOME on the same port)', async () => {
+  it('refuses a server that cannot prove our token (another BAND_HOME on the same port), never sending it the token', async () => {
     const home = await tempDir();
     const other = await startServerProcess({ entry: FAKE_SERVER, home: await tempDir(), port: 0, env: { ...env(), FAKE_SERVER_TOKEN: 'cd'.repeat(32) } });
     onTestFinished(() => other.stop());
     const { app } = await launch({ home, port: undefined, readSettings: async () => ({ token: TOKEN, port: other.port }) });
-    // It then starts its own server, which (here: the fake) picks its own port.
-    expect(app.mode).toBe('started');
-    expect(app.url).not.toBe(other.url);
+    expect(app.mode).toBe('failed');
+    expect(app.error).toMatchObject({ code: 'SERVER_UNVERIFIED' });
+    expect(app.error!.message).toMatch(/not your Band server .*the token was not sent/);
+    expect(await readFile(resolveDesktopPaths(home).errorPage, 'utf8')).toContain(`holds port ${other.port}`);
+  });
+
+  it('a squatter on the Band port never receives the Authorization header: the app refuses with the fix', async () => {
+    const home = await tempDir();
+    const seen: IncomingHttpHeaders[] = [];
+    // Answers everything with 200 and a JSON body, as a token-collecting squatter would.
+    const squatter = createServer((req, res) => {
+      seen.push(req.headers);
+      res.setHeader('content-type', 'application/json');
+      res.end('{"result":{"data":{"ok":true}}}');
+    });
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
+    const port = (squatter.address() as AddressInfo).port;
+    const { app, shell } = await launch({ home, port: undefined, readSettings: async () => ({ token: TOKEN, port }) });
+    expect(app.mode).toBe('failed');
+    expect(app.error).toMatchObject({ code: 'SERVER_UNVERIFIED' });
+    expect(app.error!.hint).toContain(`holds port ${port}`);
+    expect(seen.length).toBeGreaterThan(0); // it was asked for its proof…
+    expect(seen.every((h) => h.authorization === undefined)).toBe(true); // …and never got the token
+    expect(JSON.stringify(seen)).not.toContain(TOKEN);
+    // The window shows the error page; nothing was started.
+    expect(shell.windows[0]!.url).toMatch(/^file:.*error\.html$/);
+    expect(await fakeServersOf(home)).toEqual([]);
   });
 
   it('shows an error page with the fix when the server cannot start', async () => {

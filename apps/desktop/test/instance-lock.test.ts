@@ -1,4 +1,5 @@
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimInstance, parseInstanceRecord, readInstanceRecord } from '../src/instance-lock.js';
@@ -46,9 +47,35 @@ describe('claimInstance', () => {
   });
 
   it('lets exactly one of many simultaneous launches claim', async () => {
+    // 30 rounds of 8 launches: a record that exists before its content is written (open, then write) reads as
+    // empty, and an empty record looks stale, so a second launch would remove it and claim as well.
+    for (let round = 0; round < 30; round++) {
+      const file = await lockFile();
+      const results = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((pid) => claimInstance(file, { pid: 1000 + pid, isAlive: () => true })));
+      expect(results.filter((r) => r.kind === 'claimed'), `round ${round}`).toHaveLength(1);
+    }
+  });
+
+  it('a reader never sees the record empty or half-written, even while it is being created', async () => {
     const file = await lockFile();
-    const results = await Promise.all([1, 2, 3, 4, 5].map((pid) => claimInstance(file, { pid: 1000 + pid, isAlive: () => true })));
-    expect(results.filter((r) => r.kind === 'claimed')).toHaveLength(1);
+    await mkdir(join(file, '..'), { recursive: true });
+    // Another process reads the record in a tight loop (as a second app launched at that moment does).
+    const reader = spawn(
+      process.execPath,
+      ['-e', `const fs=require('fs');const seen=new Set();const end=Date.now()+60000;process.stdin.on('data',()=>{process.stdout.write(JSON.stringify([...seen]));process.exit(0)});(function loop(){for(let i=0;i<200;i++){try{seen.add(fs.readFileSync(${JSON.stringify(file)},'utf8'))}catch{}}if(Date.now()<end)setImmediate(loop)})();`],
+      { stdio: ['pipe', 'pipe', 'ignore'] },
+    );
+    let out = '';
+    reader.stdout!.on('data', (d: Buffer) => (out += d));
+    const done = new Promise((resolve) => reader.once('exit', resolve));
+    for (let i = 0; i < 300; i++) {
+      const claim = await claimInstance(file, { pid: 2000 + i, isAlive: () => true });
+      if (claim.kind === 'claimed') await claim.release();
+    }
+    reader.stdin!.write('stop\n');
+    await done;
+    const bad = (JSON.parse(out) as string[]).filter((text) => !parseInstanceRecord(text));
+    expect(bad).toEqual([]);
   });
 
   it('release removes only its own record', async () => {

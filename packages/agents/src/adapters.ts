@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { APPROVAL_PROMPT_TOOL } from './approval-bridge.js';
 import { createClaudeCodeParser } from './parsers/claude-code.js';
 import { createCodexParser } from './parsers/codex.js';
 import { createOpenCodeParser } from './parsers/opencode.js';
-import type { CodingAgentType, LineParser, RunSessionOptions } from './types.js';
+import type { AgentAttachment, CodingAgentType, LineParser, RunSessionOptions } from './types.js';
 
 /** How one CLI is invoked: argv, what goes to stdin, and how its stdout is parsed. */
 export interface AdapterInvocation {
@@ -13,12 +16,26 @@ export interface AdapterInvocation {
 export interface InvocationInput extends RunSessionOptions {
   prompt: string;
   maxTurns?: number;
+  /** The `--mcp-config` file of the turn's approval bridge (Claude Code with `approvals`). */
+  approvalConfigPath?: string;
 }
 
 /** Claude Code permission modes for Band's neutral modes; native names pass through. */
 export function claudePermissionMode(mode: string): string {
   if (mode === 'edit') return 'acceptEdits';
   return mode; // plan, default, acceptEdits, bypassPermissions, ...
+}
+
+/** The prompt plus a list of the files the agent reads by path (for CLIs that take no inline file). */
+export function promptWithPaths(prompt: string, files: readonly AgentAttachment[]): string {
+  if (files.length === 0) return prompt;
+  const lines = files.map((f) => `- ${f.path} (${f.name}, ${f.mediaType}, ${f.size} bytes)`);
+  return `${prompt}\n\nAttached files (read them from these paths):\n${lines.join('\n')}`;
+}
+
+function split(attachments: readonly AgentAttachment[] | undefined) {
+  const all = attachments ?? [];
+  return { images: all.filter((a) => a.kind === 'image'), files: all.filter((a) => a.kind !== 'image') };
 }
 
 /**
@@ -31,7 +48,24 @@ export function claudeCodeInvocation(input: InvocationInput): AdapterInvocation 
   if (input.model) args.push('--model', input.model);
   if (input.mode) args.push('--permission-mode', claudePermissionMode(input.mode));
   if (input.maxTurns !== undefined) args.push('--max-turns', String(input.maxTurns));
-  const stdin = `${JSON.stringify({ type: 'user', message: { role: 'user', content: input.prompt } })}\n`;
+  // The capability is inside the config file (0600), never on argv. --mcp-config is variadic: a flag follows it.
+  if (input.approvalConfigPath) args.push('--mcp-config', input.approvalConfigPath, '--permission-prompt-tool', APPROVAL_PROMPT_TOOL);
+  // Images go inline (base64 image blocks of the message); other files by path, in folders the CLI may read.
+  const { images, files } = split(input.attachments);
+  const dirs = [...new Set(files.map((f) => dirname(f.path)))];
+  if (dirs.length > 0) args.push('--add-dir', ...dirs); // variadic: nothing positional follows (the prompt is on stdin)
+  const text = promptWithPaths(input.prompt, files);
+  const content =
+    images.length === 0
+      ? text
+      : [
+          ...images.map((image) => ({
+            type: 'image',
+            source: { type: 'base64', media_type: image.mediaType, data: readFileSync(image.path).toString('base64') },
+          })),
+          { type: 'text', text },
+        ];
+  const stdin = `${JSON.stringify({ type: 'user', message: { role: 'user', content } })}\n`;
   return { args, stdin, parser: createClaudeCodeParser() };
 }
 
@@ -42,14 +76,19 @@ export function codexSandbox(mode: string): string {
   return mode;
 }
 
-/** Codex: `codex exec --json [opts] [resume <id>] -`, the prompt read from stdin (never argv). */
+/**
+ * Codex: `codex exec --json [opts] [resume <id>] [--image=<path>...] -`, the prompt read from stdin (never argv).
+ * `--image=<path>` (one value per flag) so the trailing `-` is never taken for an image.
+ */
 export function codexInvocation(input: InvocationInput): AdapterInvocation {
   const args = ['exec', '--json', '--skip-git-repo-check', '--cd', input.cwd];
   if (input.model) args.push('--model', input.model);
   if (input.mode) args.push('--sandbox', codexSandbox(input.mode));
   if (input.sessionId) args.push('resume', input.sessionId);
+  const { images, files } = split(input.attachments);
+  for (const image of images) args.push(`--image=${image.path}`);
   args.push('-');
-  return { args, stdin: input.prompt, parser: createCodexParser() };
+  return { args, stdin: promptWithPaths(input.prompt, files), parser: createCodexParser() };
 }
 
 /** OpenCode: `opencode run --format json [--session id] [--model m] [--agent plan|build] -- <prompt>`. */
@@ -59,7 +98,7 @@ export function openCodeInvocation(input: InvocationInput): AdapterInvocation {
   if (input.model) args.push('--model', input.model);
   if (input.mode) args.push('--agent', input.mode === 'edit' ? 'build' : input.mode);
   // `--` so a prompt starting with "-" is never read as an option.
-  args.push('--', input.prompt);
+  args.push('--', promptWithPaths(input.prompt, input.attachments ?? []));
   return { args, parser: createOpenCodeParser() };
 }
 

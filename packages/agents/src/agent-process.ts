@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import type { ApprovalBridge } from './approval-bridge.js';
 import { invalidOptions } from './errors.js';
 import { createLineSplitter, type SplitLine } from './line-splitter.js';
 import { createStderrBuffer } from './stderr-buffer.js';
@@ -24,6 +25,8 @@ export interface AgentProcessOptions {
   signal?: AbortSignal;
   /** Pause stdout while this many events wait for the consumer. @default 2_000 */
   highWaterMark?: number;
+  /** The turn's approval channel (closed with the session). */
+  approvals?: ApprovalBridge;
 }
 
 const noop = () => {};
@@ -73,12 +76,18 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
   let resolveExit!: () => void;
   const exitPromise = new Promise<void>((resolve) => (resolveExit = resolve));
 
-  const child: ChildProcess = spawn(options.command, options.args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true, // own process group: abort() kills the whole tree
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true, // own process group: abort() kills the whole tree
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    options.approvals?.close();
+    throw error;
+  }
   const pid = child.pid;
   logger.debug(`agent: spawned ${options.command} pid=${pid ?? '?'}`);
 
@@ -86,6 +95,9 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
     if (finished) return;
     if (event.type === 'session-result') {
       if (finalResult) return; // exactly one per session
+      // A CLI that outlives SIGTERM long enough to report (Claude Code finishing its turn when its MCP server died)
+      // was still aborted by the user.
+      if (aborted) event = { ...event, status: 'aborted', reason: 'aborted' };
       finalResult = { ...event, sessionId: event.sessionId ?? sessionId };
       event = finalResult;
       // Some CLIs linger after reporting (claude-code#25629): give them a moment, then end the group.
@@ -173,6 +185,8 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
       return;
     }
     handleLines(splitter.end());
+    // Whatever still waits for an answer is denied before the final event (nobody can answer it any more).
+    options.approvals?.close();
     if (!finalResult) {
       const tail = stderr.tail();
       if (aborted) {
@@ -223,11 +237,15 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
     aborting ??= (async () => {
       if (finished && !(pid && groupAlive(pid))) return;
       if (!finalResult) aborted = true;
+      // Pending approvals resolve as denied, recorded in the stream, before the process group goes.
+      options.approvals?.denyAll('The turn was aborted.', { via: 'abort' }, { silent: true });
       await terminate();
       await result;
     })();
     return aborting;
   }
+
+  options.approvals?.attach(push);
 
   const onSignal = () => void abort();
   if (options.signal?.aborted) queueMicrotask(onSignal);
@@ -266,6 +284,8 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
     abort,
     close: abort,
     result,
+    respond: (requestId, decision) => options.approvals?.respond(requestId, decision) ?? false,
+    pendingApprovals: () => options.approvals?.pending() ?? [],
     [Symbol.asyncIterator]: iterate,
     [Symbol.asyncDispose]: abort,
   };

@@ -1,4 +1,5 @@
 import { invocations } from './adapters.js';
+import { createApprovalBridge } from './approval-bridge.js';
 import { startAgentProcess } from './agent-process.js';
 import { withoutBandVariables } from './child-env.js';
 import { agentPackages, cliNotFound, invalidOptions } from './errors.js';
@@ -44,26 +45,35 @@ export function createCodingAgent(options: CodingAgentOptions): CodingAgent {
       if (typeof prompt !== 'string' || prompt.trim() === '') throw invalidOptions('The prompt is empty', 'Send a message with some text.');
       const executable = findExecutable(command, env, run.cwd);
       if (!executable) throw cliNotFound(type, command);
-      const invocation = invocations[type]({
-        ...run,
-        prompt,
-        model: run.model ?? options.model,
-        maxTurns: run.maxTurns ?? options.maxTurns,
-      });
-      return startAgentProcess({
-        command: executable,
-        args: invocation.args,
-        stdin: invocation.stdin,
-        parser: invocation.parser,
-        cwd: run.cwd,
-        env,
-        logger,
-        sessionId: run.sessionId,
-        signal: run.signal,
-        killGraceMs: options.killGraceMs ?? codingAgentDefaults.killGraceMs,
-        exitAfterResultMs: options.exitAfterResultMs ?? codingAgentDefaults.exitAfterResultMs,
-        maxLineBytes: options.maxLineBytes ?? codingAgentDefaults.maxLineBytes,
-      });
+      const approvals = run.approvals && type === 'claude-code' ? createApprovalBridge() : undefined;
+      try {
+        // Inside the try: reading an attached image can fail (the file was removed).
+        const invocation = invocations[type]({
+          ...run,
+          prompt,
+          model: run.model ?? options.model,
+          maxTurns: run.maxTurns ?? options.maxTurns,
+          approvalConfigPath: approvals?.configPath,
+        });
+        return startAgentProcess({
+          approvals,
+          command: executable,
+          args: invocation.args,
+          stdin: invocation.stdin,
+          parser: invocation.parser,
+          cwd: run.cwd,
+          env,
+          logger,
+          sessionId: run.sessionId,
+          signal: run.signal,
+          killGraceMs: options.killGraceMs ?? codingAgentDefaults.killGraceMs,
+          exitAfterResultMs: options.exitAfterResultMs ?? codingAgentDefaults.exitAfterResultMs,
+          maxLineBytes: options.maxLineBytes ?? codingAgentDefaults.maxLineBytes,
+        });
+      } catch (error) {
+        approvals?.close(); // no socket or config file outlives a session that never started
+        throw error;
+      }
     },
   };
 }

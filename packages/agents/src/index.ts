@@ -6,11 +6,14 @@ export { detectCodingAgents } from './detect.js';
 export { withoutBandVariables } from './child-env.js';
 export type { DetectedCodingAgent } from './detect.js';
 export type {
+  AgentAttachment,
   AgentEvent,
   AgentEventType,
   AgentLogger,
   AgentMode,
   AgentSession,
+  ApprovalAnswerer,
+  ApprovalDecision,
   CodingAgent,
   CodingAgentOptions,
   CodingAgentType,
@@ -18,6 +21,9 @@ export type {
   RunSessionOptions,
   SessionStatus,
 } from './types.js';
+
+// Approvals (Claude Code's permission prompt tool, served by Band's MCP server)
+export { APPROVAL_PROMPT_TOOL, approvalMcpServerPath } from './approval-bridge.js';
 
 // Stream parsing (pure; exported for other hosts and for tests)
 export { createLineSplitter } from './line-splitter.js';
@@ -28,6 +34,7 @@ export { createOpenCodeParser } from './parsers/opencode.js';
 export { claudeCodeInvocation, codexInvocation, openCodeInvocation } from './adapters.js';
 export type { AdapterInvocation } from './adapters.js';
 export { redact } from './stderr-buffer.js';
+export { findExecutable } from './find-executable.js';
 
 // Errors
 export { AgentError, agentPackages } from './errors.js';

@@ -50,7 +50,53 @@ export interface RunSessionOptions {
   maxTurns?: number;
   /** Aborting it has the effect of `session.abort()`. */
   signal?: AbortSignal;
+  /**
+   * Send the CLI's permission prompts to the host as `approval-request` events, answered with
+   * `session.respond()`. Claude Code: through Band's MCP permission prompt tool (`--permission-prompt-tool`).
+   * Codex and OpenCode ignore it (they run as their mode allows). @default false
+   */
+  approvals?: boolean;
+  /**
+   * Files the user attached to this message (absolute paths). Claude Code: images as image blocks of the message,
+   * other files as paths in the prompt (their folders with `--add-dir`). Codex: `--image` per image, other files as
+   * paths. OpenCode: every file as a path in the prompt.
+   */
+  attachments?: readonly AgentAttachment[];
 }
+
+/** A file attached to a message. */
+export interface AgentAttachment {
+  /** Absolute path of the stored file. */
+  path: string;
+  /** The name the user gave it (shown to the agent). */
+  name: string;
+  /** `image/png`, `image/jpeg`, `image/gif` or `image/webp` for an image (checked by its bytes); otherwise the declared type. */
+  mediaType: string;
+  /** `image` only for an image whose bytes match its type; everything else is a `file`. */
+  kind: 'image' | 'file';
+  size: number;
+}
+
+/** Who answered an approval (opaque to this package; Band records the device and the surface). */
+export type ApprovalAnswerer = Record<string, string>;
+
+/** The answer to an `approval-request`. */
+export type ApprovalDecision =
+  | {
+      behavior: 'allow';
+      /** Run the tool with this input instead of the requested one. */
+      updatedInput?: Record<string, unknown>;
+      /** `always`: the host will allow this tool for the rest of the chat (recorded on the event). */
+      scope?: 'once' | 'always';
+      by?: ApprovalAnswerer;
+    }
+  | {
+      behavior: 'deny';
+      /** Told to the model as the reason. */
+      message?: string;
+      scope?: 'once';
+      by?: ApprovalAnswerer;
+    };
 
 export type SessionStatus = 'success' | 'failed' | 'aborted';
 
@@ -71,6 +117,28 @@ export type AgentEvent =
       result?: string;
       /** Why it failed (CLI subtype, exit code, signal). */
       reason?: string;
+    }
+  | {
+      /** The agent waits for permission to run a tool (only with `approvals: true`). */
+      type: 'approval-request';
+      requestId: string;
+      toolName: string;
+      /** The tool's input: a command, a file and its new content or edits, a URL... */
+      input: unknown;
+      toolUseId?: string;
+      requestedAt: string;
+    }
+  | {
+      /** An `approval-request` was answered, or denied because the turn was aborted or ended. */
+      type: 'approval-resolved';
+      requestId: string;
+      behavior: 'allow' | 'deny';
+      message?: string;
+      /** The input the tool runs with when the answer changed it (an `AskUserQuestion` carries the `answers`). */
+      updatedInput?: Record<string, unknown>;
+      scope?: 'once' | 'always';
+      by?: ApprovalAnswerer;
+      resolvedAt: string;
     }
   | {
       type: 'error';
@@ -98,6 +166,13 @@ export interface AgentSession extends AsyncIterable<AgentEvent>, AsyncDisposable
   readonly result: Promise<Extract<AgentEvent, { type: 'session-result' }>>;
   /** Same as `abort()`. */
   close(): Promise<void>;
+  /**
+   * Answers a pending `approval-request` (sessions started with `approvals: true`). Returns false when the
+   * request is unknown or already answered: the first answer wins.
+   */
+  respond(requestId: string, decision: ApprovalDecision): boolean;
+  /** The `approval-request`s still waiting for an answer. */
+  pendingApprovals(): Array<Extract<AgentEvent, { type: 'approval-request' }>>;
 }
 
 export interface CodingAgent {

@@ -5,8 +5,10 @@ import * as testing from '../src/testing/index.js';
 it('exports exactly this public API (a change here needs a changeset)', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "APPROVAL_PROMPT_TOOL",
       "AgentError",
       "agentPackages",
+      "approvalMcpServerPath",
       "claudeCodeInvocation",
       "codexInvocation",
       "codingAgentDefaults",
@@ -16,6 +18,7 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "createLineSplitter",
       "createOpenCodeParser",
       "detectCodingAgents",
+      "findExecutable",
       "openCodeInvocation",
       "redact",
       "withoutBandVariables",

@@ -3,7 +3,7 @@
 // `run --format json` (picked from argv like the real CLIs), and acts out what a real CLI cannot do on demand.
 //
 // Environment:
-//   FAKE_AGENT_SCENARIO  ok | crash | malformed | large | slow | hang | linger | flood | stderr-only | api-error
+//   FAKE_AGENT_SCENARIO  ok | crash | malformed | large | slow | hang | linger | flood | storm | stderr-only | api-error
 //   FAKE_AGENT_WRITE     ok: relative path of a file to create in the cwd
 //   FAKE_AGENT_ARGV_FILE write argv, cwd and the names of the environment variables (JSON) here
 //   FAKE_AGENT_PID_FILE  hang: write "<pid> <grandchild pid>" here
@@ -11,11 +11,20 @@
 //   FAKE_AGENT_BYTES     large: total bytes of text (default 50 MiB)
 //   FAKE_AGENT_EVENTS    slow/flood: number of text events (default 20 / 10000)
 //   FAKE_AGENT_DELAY_MS  slow: delay between events (default 50)
-//   FAKE_AGENT_RATE      flood: events per second (default: as fast as stdout drains)
+//   FAKE_AGENT_RATE      flood/storm: events per second (default: as fast as stdout drains)
+//   FAKE_AGENT_TOOL_EVERY storm: one Bash round trip (2 events) every this many events (default 100)
+//   FAKE_AGENT_TOOL_BYTES storm: bytes of each tool output (default 256 KiB; quotes, backslashes, emoji, newlines)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+
+/** Written whole or not at all: a test that polls for the file never reads it empty or half-written. */
+const writeWhole = (file, text) => {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+};
 
 const argv = process.argv.slice(2);
 const env = process.env;
@@ -26,7 +35,7 @@ const argAfter = (flag) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 if (env.FAKE_AGENT_IGNORE_TERM === '1') process.on('SIGTERM', () => {});
-if (env.FAKE_AGENT_ARGV_FILE) writeFileSync(env.FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env) }));
+if (env.FAKE_AGENT_ARGV_FILE) writeWhole(env.FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env) }));
 
 const resumeId = format === 'claude' ? argAfter('--resume') : format === 'codex' ? argAfter('resume') : argAfter('--session');
 const sessionId = resumeId ?? (format === 'codex' ? `019e${randomUUID().slice(4)}` : format === 'opencode' ? `ses_${randomUUID().slice(0, 12)}` : randomUUID());
@@ -178,11 +187,34 @@ const scenarios = {
     }
     await emit(F.result(true, `flooded ${n}`));
   },
+  async storm() {
+    // A long turn as a phone sees it: text deltas with large tool outputs in between, as fast as stdout drains.
+    await readStdin();
+    await start();
+    const n = Number(env.FAKE_AGENT_EVENTS ?? 20_000);
+    const every = Math.max(2, Number(env.FAKE_AGENT_TOOL_EVERY ?? 100));
+    const bytes = Number(env.FAKE_AGENT_TOOL_BYTES ?? 256 * 1024);
+    const rate = Number(env.FAKE_AGENT_RATE ?? 0);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const wait = rate > 0 ? t0 + (i * 1000) / rate - performance.now() : 0;
+      if (wait > 1) await sleep(wait);
+      if (i % every === every - 1 && i + 1 < n) {
+        let output = '';
+        for (let line = 0; output.length < bytes; line++) output += `${i}:${line} "quoted" \\ back\tslash ✓ 🎸 </script>\n`;
+        await toolRoundTrip(`toolu_${i}`, `cat big-${i}.log`, output.slice(0, bytes));
+        i++;
+      } else {
+        await emit(F.text(`#${i} `, i));
+      }
+    }
+    await emit(F.result(true, `stormed ${n}`));
+  },
   async hang() {
     await readStdin();
     await start();
     const grandchild = spawn(process.execPath, ['-e', 'process.on("SIGTERM",()=>{}); setInterval(()=>{},1000)'], { stdio: 'ignore' });
-    if (env.FAKE_AGENT_PID_FILE) writeFileSync(env.FAKE_AGENT_PID_FILE, `${process.pid} ${grandchild.pid}`);
+    if (env.FAKE_AGENT_PID_FILE) writeWhole(env.FAKE_AGENT_PID_FILE, `${process.pid} ${grandchild.pid}`);
     await emit(F.text('thinking forever', 1));
     setInterval(() => {}, 1000);
   },

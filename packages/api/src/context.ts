@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '@band/auth';
-import type { Services } from './services/index.js';
+import type { Services } from './create-services.js';
 
 /**
  * How a call arrived. Subscriptions are served only over the WebSocket (`ws`), where the gate tracks and closes the

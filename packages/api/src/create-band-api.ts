@@ -9,14 +9,22 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { createContextFactory } from './context.js';
 import type { BandApiError } from './errors.js';
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from './internal/logger.js';
 import { type AppRouter, appRouter } from './root.js';
 import { subscriptionOverHttp } from './trpc.js';
-import { createServices, type ServiceDeps, type Services } from './services/index.js';
-import { createUpgradeRouter, pathPattern } from './ws/upgrade-router.js';
-import { createTerminalSocketRoute } from './ws/terminals.js';
-import { createLspSocketRoute } from './ws/lsp.js';
-import { createSocketBudget } from './terminals/socket-caps.js';
+import { createServices, type ServiceDeps, type Services } from './create-services.js';
+import { createUpgradeRouter, pathPattern } from './internal/upgrade-router.js';
+import { createTerminalSocketRoute } from './terminals/terminal-socket.js';
+import { createLspSocketRoute } from './lsp/lsp-socket.js';
+import { preEncodedJsonEncoder } from './internal/pre-encoded.js';
+import { createSocketBudget } from './internal/socket-caps.js';
+import { UPLOAD_PATH } from './uploads/uploads-router.js';
+import { uploadLimits } from './uploads/upload-service.js';
+
+/** Paths under /api that take a multipart body: pass them to the gate as `uploadRoutes`. */
+export const UPLOAD_ROUTES: readonly string[] = Object.freeze([UPLOAD_PATH]);
+/** One file plus the multipart envelope (boundaries, the workspaceId field, part headers). */
+const UPLOAD_BODY_BYTES = uploadLimits.maxFileBytes + 64 * 1024;
 
 export interface BandApiOptions {
   home: string;
@@ -66,6 +74,21 @@ export function findSubscriptionCall(pathname: string): string | undefined {
 }
 
 /** 405 with a tRPC error body, so tRPC clients show the message. */
+function refuseTooLarge(res: ServerResponse): void {
+  res.statusCode = 413;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('connection', 'close');
+  res.end(
+    JSON.stringify({
+      error: {
+        message: `Attachments are limited to ${uploadLimits.maxFileBytes / (1024 * 1024)} MiB per file`,
+        code: TRPC_ERROR_CODES_BY_KEY.PAYLOAD_TOO_LARGE,
+        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, path: 'uploads.create', reason: 'FILE_TOO_LARGE', hint: 'Send a smaller file.' },
+      },
+    }),
+  );
+}
+
 function refuseSubscription(res: ServerResponse, path: string): void {
   const error = subscriptionOverHttp();
   const hint = (error.cause as BandApiError).hint;
@@ -112,12 +135,24 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
     },
   });
 
+  // --- uploads: the same router and context, one multipart file per request, a larger body cap ---
+  const uploadHandler = createHTTPHandler({
+    router: appRouter,
+    basePath: `${TRPC_HTTP_PATH}/`,
+    createContext: createHttpContext,
+    maxBodySize: UPLOAD_BODY_BYTES,
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`trpc ${path ?? '?'}: ${error.cause?.message ?? error.message}`);
+    },
+  });
+
   // --- tRPC over WebSocket (subscriptions) ---
   const trpcWss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
   const trpcWsHandler = applyWSSHandler({
     wss: trpcWss,
     router: appRouter,
     createContext: createWsContext,
+    experimental_encoder: preEncodedJsonEncoder,
     keepAlive: { enabled: true, pingMs: HEARTBEAT_MS, pongWaitMs: 10_000 },
   });
 
@@ -156,6 +191,16 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
       const subscription = findSubscriptionCall(pathname);
       if (subscription !== undefined) {
         refuseSubscription(res, subscription);
+        return true;
+      }
+      if (pathname === UPLOAD_PATH) {
+        // Refused before a byte is read when the declared size says so; a chunked body stops at the same cap.
+        if (Number(req.headers['content-length'] ?? 0) > UPLOAD_BODY_BYTES) {
+          refuseTooLarge(res);
+          req.resume();
+          return true;
+        }
+        void uploadHandler(req, res);
         return true;
       }
       void httpHandler(req, res);

@@ -1,17 +1,19 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import { changesRouter } from './routers/changes.js';
-import { chatsRouter } from './routers/chats.js';
-import { authRouter, devicesRouter } from './routers/devices.js';
-import { filesRouter } from './routers/files.js';
-import { projectsRouter } from './routers/projects.js';
-import { workspacesRouter } from './routers/workspaces.js';
-import { healthRouter } from './routers/health.js';
-import { settingsRouter } from './routers/settings.js';
-import { terminalsRouter } from './routers/terminals.js';
-import { tunnelRouter } from './routers/tunnel.js';
+import { approvalsRouter } from './chats/approvals-router.js';
+import { changesRouter } from './workspaces/changes-router.js';
+import { chatsRouter } from './chats/chats-router.js';
+import { authRouter, devicesRouter } from './devices/devices-router.js';
+import { filesRouter } from './workspaces/files-router.js';
+import { projectsRouter } from './workspaces/projects-router.js';
+import { workspacesRouter } from './workspaces/workspaces-router.js';
+import { healthRouter } from './health/health-router.js';
+import { settingsRouter } from './settings/settings-router.js';
+import { terminalsRouter } from './terminals/terminals-router.js';
+import { tunnelRouter } from './tunnel/tunnel-router.js';
+import { uploadsRouter } from './uploads/uploads-router.js';
 import { createCallerFactory, router } from './trpc.js';
 
-// One line per domain router; each lives in routers/<domain>.ts.
+// One line per domain router; each lives in <domain>/<name>-router.ts.
 export const appRouter = router({
   ...healthRouter,
   settings: router(settingsRouter),
@@ -20,10 +22,12 @@ export const appRouter = router({
   terminals: router(terminalsRouter),
   tunnel: router(tunnelRouter),
   chats: router(chatsRouter),
+  approvals: router(approvalsRouter),
   projects: router(projectsRouter),
   workspaces: router(workspacesRouter),
   changes: router(changesRouter),
   files: router(filesRouter),
+  uploads: router(uploadsRouter),
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,7 @@
 import { existsSync, linkSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isBinaryPatch, parseNameStatus, parseNumstat, truncateAtLine } from '../src/git/parse.js';
+import { isBinaryPatch, parseNameStatus, parseNumstat, truncateAtLine } from '../src/workspaces/git/parse.js';
 import { createWorkspaceFixture, git, gitEnv, rejectsWith, writeFiles } from './fixtures/git-workspace.js';
 
 const BASE_FILES = {

@@ -9,8 +9,8 @@ import { fakeAgentEnv, fakeAgentPath, type FakeAgentEnvOptions } from '@band/age
 import { type CodingAgentConfig, loadSettings, type SettingsStore } from '@band/settings';
 import { openStore, type Store, type Workspace } from '@band/store';
 import { createEmitter, type TypedEmitter } from '../src/events.js';
-import { silentLogger } from '../src/logger.js';
-import { type ChatBusEvents, type ChatService, createChatService } from '../src/services/chat-service.js';
+import { silentLogger } from '../src/internal/logger.js';
+import { type ChatBusEvents, type ChatService, createChatService } from '../src/chats/chat-service.js';
 
 export interface ChatFixture extends AsyncDisposable {
   dir: string;
@@ -29,6 +29,8 @@ export interface ChatFixtureOptions {
   createAgent?: (config: CodingAgentConfig, fixture: ChatFixture) => CodingAgent;
   agents?: CodingAgentConfig[];
   killGraceMs?: number;
+  /** band.db's clock (`createdAt`). @default Date.now */
+  storeNow?: () => number;
 }
 
 export async function createChatFixture(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
@@ -41,7 +43,7 @@ export async function createChatFixture(options: ChatFixtureOptions = {}): Promi
   const settings = await loadSettings({ home });
   const agents = options.agents ?? [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: fakeAgentPath() }];
   await settings.update((s) => ({ ...s, codingAgents: agents, defaultCodingAgent: agents[0]?.id ?? null }));
-  const store = openStore(join(home, 'band.db'));
+  const store = openStore(join(home, 'band.db'), { now: options.storeNow });
   const project = store.projects.create({ name: 'demo', path: repo, defaultBranch: 'main' });
   const workspace = store.workspaces.create({ projectId: project.id, branch: 'main', baseBranch: 'main', path: repo, status: 'ready' });
   const events = createEmitter<ChatBusEvents>();

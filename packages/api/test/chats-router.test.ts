@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createContextInner } from '../src/context.js';
 import { createCaller } from '../src/root.js';
-import type { Services } from '../src/services/index.js';
+import type { Services } from '../src/create-services.js';
 import { type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
 
 let fixture: ChatFixture | undefined;
@@ -28,7 +28,12 @@ describe('chats router', () => {
     expect(history.events.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(history.lastSeq).toBeGreaterThan(3);
     expect(history.turns[0]).toMatchObject({ prompt: 'hello', status: 'done' });
-    expect(await api.chats.abort({ chatId: chat.id })).toEqual({ abortedTurnId: null, clearedTurnIds: [] });
+    expect(await api.chats.abort({ chatId: chat.id })).toEqual({ abortedTurnId: null, clearedTurnIds: [], pausedTurnIds: [] });
+    // Send now / discard of a paused queue: nothing is queued, so there is nothing to release, and a finished
+    // turn cannot be discarded.
+    expect(await api.chats.resume({ chatId: chat.id })).toEqual({ resumedTurnIds: [] });
+    await expect(api.chats.discard({ chatId: chat.id, turnId: sent.turn.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(api.chats.discard({ chatId: chat.id, turnId: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('maps bad input and domain errors to tRPC codes', async () => {

@@ -1,16 +1,9 @@
 // Resume over a real tRPC WebSocket: a subscriber that loses its socket mid-turn and reconnects with its last
 // event id receives every event exactly once.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
-import { createContextInner } from '../src/context.js';
-import { type AppRouter, appRouter } from '../src/root.js';
-import type { ChatEventEnvelope } from '../src/services/chat-service.js';
-import type { Services } from '../src/services/index.js';
+import type { ChatEventEnvelope } from '../src/chats/chat-service.js';
 import { type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
+import { chatsClient, serveChats } from './chats-ws-server.js';
 import { waitFor } from './helpers.js';
 
 let fixture: ChatFixture | undefined;
@@ -22,39 +15,12 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-async function serve(f: ChatFixture) {
-  const services = { chats: f.chats, events: f.events } as unknown as Services;
-  const http: Server = createServer();
-  const wss = new WebSocketServer({ server: http });
-  const handler = applyWSSHandler({
-    wss,
-    router: appRouter,
-    createContext: () => createContextInner({ principal: { kind: 'root', listener: 'local' } as never, services }),
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  cleanup.push(async () => {
-    handler.broadcastReconnectNotification();
-    for (const client of wss.clients) client.terminate();
-    wss.close();
-    http.closeAllConnections();
-    await new Promise((r) => http.close(r));
-  });
-  return { url, wss };
-}
-
-function client(url: string) {
-  const ws = createWSClient({ url, WebSocket: WebSocket as never, retryDelayMs: () => 20 });
-  cleanup.push(() => ws.close());
-  return { ws, trpc: createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] }) };
-}
-
 describe('chats.events over WebSocket', () => {
   it('a subscriber whose socket drops mid-turn reconnects with its last id and gets every event exactly once', async () => {
     fixture = await createChatFixture();
     fixture.fake = { scenario: 'slow', events: 60, delayMs: 10 };
-    const { url, wss } = await serve(fixture);
-    const { trpc } = client(url);
+    const { url, wss } = await serveChats(fixture, cleanup);
+    const { trpc } = chatsClient(url, cleanup);
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
 
     const received: ChatEventEnvelope[] = [];
@@ -87,11 +53,11 @@ describe('chats.events over WebSocket', () => {
 
   it('a new client that passes lastEventId gets only what it missed', async () => {
     fixture = await createChatFixture();
-    const { url } = await serve(fixture);
+    const { url } = await serveChats(fixture, cleanup);
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'one' }).turn.id);
     const last = fixture.store.chatEvents.lastSeq(chat.id);
-    const { trpc } = client(url);
+    const { trpc } = chatsClient(url, cleanup);
     const received: number[] = [];
     const sub = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: String(last - 3) }, { onData: (t) => received.push(Number(t.id)) });
     cleanup.push(() => sub.unsubscribe());
@@ -105,10 +71,10 @@ describe('chats.events over WebSocket', () => {
 
   it('a garbage lastEventId means "from the start", and an unknown chat is an error for the subscriber', async () => {
     fixture = await createChatFixture();
-    const { url } = await serve(fixture);
+    const { url } = await serveChats(fixture, cleanup);
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'one' }).turn.id);
-    const { trpc } = client(url);
+    const { trpc } = chatsClient(url, cleanup);
     const received: number[] = [];
     const sub = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: '-5; DROP TABLE' }, { onData: (t) => received.push(Number(t.id)) });
     cleanup.push(() => sub.unsubscribe());
@@ -122,8 +88,8 @@ describe('chats.events over WebSocket', () => {
 
   it('chats.statuses streams workspace agent status', async () => {
     fixture = await createChatFixture();
-    const { url } = await serve(fixture);
-    const { trpc } = client(url);
+    const { url } = await serveChats(fixture, cleanup);
+    const { trpc } = chatsClient(url, cleanup);
     const seen: string[] = [];
     const sub = trpc.chats.statuses.subscribe(undefined, { onData: (s) => seen.push(`${s.workspaceId}:${s.status}`) });
     cleanup.push(() => sub.unsubscribe());
@@ -131,6 +97,6 @@ describe('chats.events over WebSocket', () => {
     await waitFor(() => expect(seen).toEqual([`${ws}:waiting`]));
     const chat = fixture.chats.create({ workspaceId: ws });
     await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'x' }).turn.id);
-    await waitFor(() => expect(seen).toEqual([`${ws}:waiting`, `${ws}:working`, `${ws}:needs-attention`]));
+    await waitFor(() => expect(seen).toEqual([`${ws}:waiting`, `${ws}:working`, `${ws}:done`]));
   });
 });

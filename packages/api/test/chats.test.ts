@@ -4,11 +4,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createCodingAgent } from '@band/agents';
 import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChatEventEnvelope } from '../src/services/chat-service.js';
-import { AGENT_DETECTION_MARKER } from '../src/services/agent-detection.js';
-import { AGENT_PIDS_FILE } from '../src/services/agent-pids.js';
-import { createChangeService } from '../src/services/change-service.js';
-import { silentLogger } from '../src/logger.js';
+import type { ChatEventEnvelope } from '../src/chats/chat-service.js';
+import { AGENT_DETECTION_MARKER } from '../src/chats/agent-detection.js';
+import { AGENT_PIDS_FILE } from '../src/chats/agent-pids.js';
+import { createChangeService } from '../src/workspaces/change-service.js';
+import { silentLogger } from '../src/internal/logger.js';
 import { alive, type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
 import { waitFor } from './helpers.js';
 
@@ -57,8 +57,9 @@ describe('chats with the real Claude Code CLI (offline, scripted model)', () => 
     expect(types(events)).toEqual(['user-message', 'turn-start', 'session-start', 'text-delta', 'tool-use', 'tool-result', 'text-delta', 'session-result', 'turn-end']);
     expect(turns).toHaveLength(1);
     const start = events.find((e) => e.type === 'session-start')!.event as { sessionId: string };
-    expect(fixture.chats.get(chat.id)).toMatchObject({ agentSessionId: start.sessionId, status: 'needs-attention', title: 'Create hello.txt' });
-    expect(statuses).toEqual(['working', 'needs-attention']);
+    expect(fixture.chats.get(chat.id)).toMatchObject({ agentSessionId: start.sessionId, status: 'done', title: 'Create hello.txt' });
+    // Finished: done (unread), not "needs your answer".
+    expect(statuses).toEqual(['working', 'done']);
     // The workspace's changes show the new file with its patch.
     const changes = createChangeService({ store: fixture.store, logger: silentLogger, env: { PATH: process.env.PATH } });
     const status = await changes.status({ workspace: fixture.workspace.id, against: 'uncommitted' });
@@ -98,7 +99,7 @@ describe('turns', () => {
     expect(argv.join(' ')).toContain(`--resume ${sessionId} --model opus --permission-mode plan`);
   });
 
-  it('abort kills the agent process tree and records the turn as aborted; queued messages stay and run next', async () => {
+  it('abort kills the agent process tree and records the turn as aborted; queued messages stay, paused', async () => {
     fixture = await createChatFixture({ killGraceMs: 300 });
     const pidFile = join(fixture.dir, 'pids');
     fixture.fake = { scenario: 'hang', pidFile, ignoreSigterm: true };
@@ -109,11 +110,57 @@ describe('turns', () => {
     fixture.fake = { scenario: 'ok' };
     const next = fixture.chats.send({ chatId: chat.id, message: 'after' });
     const result = await fixture.chats.abort({ chatId: chat.id });
-    expect(result).toEqual({ abortedTurnId: running.turn.id, clearedTurnIds: [] });
+    expect(result).toEqual({ abortedTurnId: running.turn.id, clearedTurnIds: [], pausedTurnIds: [next.turn.id] });
     expect(alive(pid)).toBe(false);
     expect(alive(grandchild)).toBe(false);
     expect(fixture.store.turns.get(running.turn.id)).toMatchObject({ status: 'aborted', error: 'aborted' });
+    // Stop means stop: the follow-up does not start on its own (abort resolves after the queue was pumped).
+    expect(fixture.store.turns.get(next.turn.id)!.status).toBe('queued');
+    expect(fixture.chats.get(chat.id).status).toBe('waiting');
+    const log = fixture.chats.history({ chatId: chat.id }).events;
+    expect(log.find((e) => e.type === 'queue-paused')).toMatchObject({ turnId: null, event: { type: 'queue-paused', turnIds: [next.turn.id] } });
+    // Send now releases it.
+    expect(fixture.chats.resume({ chatId: chat.id, turnId: next.turn.id })).toEqual({ resumedTurnIds: [next.turn.id] });
     expect(await waitForTurn(fixture, next.turn.id)).toMatchObject({ status: 'done' });
+    expect(fixture.chats.history({ chatId: chat.id }).events.some((e) => e.type === 'queue-resumed')).toBe(true);
+  });
+
+  it('a paused queue: a new message runs at once, discard drops a queued one, resume releases the rest in order', async () => {
+    fixture = await createChatFixture({ killGraceMs: 300 });
+    const pidFile = join(fixture.dir, 'p');
+    fixture.fake = { scenario: 'hang', pidFile };
+    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    fixture.chats.send({ chatId: chat.id, message: 'forever' });
+    const a = fixture.chats.send({ chatId: chat.id, message: 'a' });
+    const b = fixture.chats.send({ chatId: chat.id, message: 'b' });
+    const c = fixture.chats.send({ chatId: chat.id, message: 'c' });
+    await waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
+    fixture.fake = { scenario: 'ok' };
+    expect((await fixture.chats.abort({ chatId: chat.id })).pausedTurnIds).toEqual([a.turn.id, b.turn.id, c.turn.id]);
+
+    // The user writes a correction: it is not held behind the paused ones.
+    const fix = fixture.chats.send({ chatId: chat.id, message: 'do this instead' });
+    expect(fix.queued).toBe(false);
+    expect(await waitForTurn(fixture, fix.turn.id)).toMatchObject({ status: 'done' });
+    expect(fixture.store.turns.queued(chat.id).map((t) => t.id)).toEqual([a.turn.id, b.turn.id, c.turn.id]);
+
+    expect(fixture.chats.discard({ chatId: chat.id, turnId: b.turn.id })).toEqual({ discardedTurnId: b.turn.id });
+    expect(fixture.store.turns.get(b.turn.id)).toMatchObject({ status: 'aborted', error: 'discarded' });
+    // Discarding twice, or a turn of another chat, is refused.
+    expect(() => fixture!.chats.discard({ chatId: chat.id, turnId: b.turn.id })).toThrow(/not queued/);
+    const other = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    expect(() => fixture!.chats.discard({ chatId: other.id, turnId: a.turn.id })).toThrow(/not found/i);
+    expect(() => fixture!.chats.resume({ chatId: chat.id, turnId: 'turn_missing' })).toThrow(/not found/i);
+
+    const order: string[] = [];
+    fixture.events.on('chat.event', (e) => {
+      if (e.type === 'turn-start') order.push(e.turnId!);
+    });
+    expect(fixture.chats.resume({ chatId: chat.id })).toEqual({ resumedTurnIds: [a.turn.id, c.turn.id] });
+    await waitForTurn(fixture, a.turn.id);
+    await waitForTurn(fixture, c.turn.id);
+    expect(order).toEqual([a.turn.id, c.turn.id]);
+    expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['aborted', 'done', 'aborted', 'done', 'done']);
   });
 
   it('abort with clearQueue drops the queued messages too', async () => {
@@ -127,7 +174,7 @@ describe('turns', () => {
     expect(result.clearedTurnIds).toEqual([queued.turn.id]);
     expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['aborted', 'aborted']);
     expect(fixture.chats.get(chat.id).status).toBe('waiting');
-    expect(await fixture.chats.abort({ chatId: chat.id })).toEqual({ abortedTurnId: null, clearedTurnIds: [] });
+    expect(await fixture.chats.abort({ chatId: chat.id })).toEqual({ abortedTurnId: null, clearedTurnIds: [], pausedTurnIds: [] });
   });
 
   it('a crashing agent fails the turn with its error and the workspace needs attention', async () => {
@@ -140,6 +187,20 @@ describe('turns', () => {
     expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('needs-attention');
     const stored = JSON.stringify(fixture.chats.history({ chatId: chat.id }).events);
     expect(stored).not.toContain('sk-ant-secret');
+  });
+
+  it('a finished turn is done (unread) until seen; a failed one in another chat needs the answer and shows first', async () => {
+    fixture = await createChatFixture();
+    const a = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    await waitForTurn(fixture, fixture.chats.send({ chatId: a.id, message: 'hi' }).turn.id);
+    expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('done');
+    fixture.fake = { scenario: 'crash' };
+    const b = fixture.chats.create({ workspaceId: fixture.workspace.id });
+    await waitForTurn(fixture, fixture.chats.send({ chatId: b.id, message: 'hi' }).turn.id);
+    expect([fixture.chats.get(a.id).status, fixture.chats.get(b.id).status]).toEqual(['done', 'needs-attention']);
+    expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('needs-attention');
+    expect(fixture.chats.markSeen(fixture.workspace.id)).toBe('waiting');
+    expect(fixture.chats.get(a.id).status).toBe('waiting');
   });
 
   it('marking a workspace seen turns needs-attention back into waiting, and publishes it', async () => {
@@ -176,7 +237,7 @@ describe('turns', () => {
 
   it('a missing CLI fails the turn with the install command, instead of throwing', async () => {
     fixture = await createChatFixture({ agents: [{ id: 'codex', type: 'codex', label: 'Codex', command: 'codex-not-installed' }] });
-    fixture.chats = (await import('../src/services/chat-service.js')).createChatService({
+    fixture.chats = (await import('../src/chats/chat-service.js')).createChatService({
       store: fixture.store,
       settings: fixture.settings,
       events: fixture.events,
@@ -264,7 +325,7 @@ describe('startup', () => {
     mkdirSync(bin);
     writeFileSync(join(bin, 'claude'), '#!/bin/sh\n');
     chmodSync(join(bin, 'claude'), 0o755);
-    const { createChatService } = await import('../src/services/chat-service.js');
+    const { createChatService } = await import('../src/chats/chat-service.js');
     const make = () =>
       createChatService({ store: fixture!.store, settings: fixture!.settings, events: fixture!.events, logger: { debug() {}, info() {}, warn() {}, error() {} }, home: fixture!.home, env: { PATH: bin } });
     await make().start();
@@ -381,13 +442,13 @@ describe('subscribe', () => {
     const done = (async () => {
       for await (const s of fixture!.chats.subscribeStatuses(controller.signal)) {
         seen.push(s.status);
-        if (s.status === 'needs-attention') controller.abort();
+        if (s.status === 'done') controller.abort();
       }
     })();
     await waitFor(() => expect(seen).toEqual(['waiting']));
     fixture.chats.send({ chatId: chat.id, message: 'x' });
     await done;
-    expect(seen).toEqual(['waiting', 'working', 'needs-attention']);
+    expect(seen).toEqual(['waiting', 'working', 'done']);
   });
 
   it('an unknown chat is NOT_FOUND', async () => {

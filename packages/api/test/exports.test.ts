@@ -6,8 +6,8 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
     [
       "BandApiError",
       "TunnelCheckError",
+      "UPLOAD_ROUTES",
       "abortChatInput",
-      "appRouter",
       "changesDiffInput",
       "changesStatusInput",
       "chatEventsInput",
@@ -15,8 +15,6 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "commitInput",
       "createBandApi",
       "createChatInput",
-      "createChatService",
-      "createContextInner",
       "createPairingCodeInput",
       "createTerminalInput",
       "createWorkspaceInput",
@@ -41,6 +39,7 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "setSettingInput",
       "terminalEventsInput",
       "terminalOutputInput",
+      "uploadLimits",
       "workspaceEventsInput",
     ]
   `);

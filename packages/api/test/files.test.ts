@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normalizeRelativePath } from '../src/git/safe-path.js';
+import { normalizeRelativePath } from '../src/workspaces/git/safe-path.js';
 import { createWorkspaceFixture, rejectsWith, writeFiles } from './fixtures/git-workspace.js';
 
 const FILES = {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Principal } from '@band/auth';
 import WebSocket from 'ws';
-import { createUpgradeRouter, type SocketRoute } from '../src/ws/upgrade-router.js';
+import { createUpgradeRouter, type SocketRoute } from '../src/internal/upgrade-router.js';
 
 export const rootPrincipal: Principal = { kind: 'root', listener: 'local' };
 
@@ -40,6 +40,18 @@ export async function startTestServer(routes: SocketRoute[], principalFor: (req:
     return closing;
   };
   return { url: `http://127.0.0.1:${port}`, wsUrl: (p) => `ws://127.0.0.1:${port}${p}`, close, [Symbol.asyncDispose]: close };
+}
+
+/** Listens on 127.0.0.1 (an ephemeral port); `close` ends open connections first. */
+export async function listenLoopback(server: Server): Promise<{ port: number; close(): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 export async function tempDir(prefix = 'band-api-'): Promise<{ path: string } & AsyncDisposable> {

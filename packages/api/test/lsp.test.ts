@@ -1,15 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BandApiError } from '../src/errors.js';
 import { createMessageReader, encodeMessage, type FramingError } from '../src/lsp/content-length.js';
 import { nextRestartDelay } from '../src/lsp/language-server.js';
-import { createLspService, type LspServiceOptions } from '../src/services/lsp-service.js';
-import { isProcessAlive, listProcessTree } from '../src/terminals/process-tree.js';
-import { createSocketBudget, SOCKET_CLOSE } from '../src/terminals/socket-caps.js';
-import { createLspSocketRoute } from '../src/ws/lsp.js';
+import { createLspService, type LspServiceOptions } from '../src/lsp/lsp-service.js';
+import { isProcessAlive, listProcessTree } from '../src/internal/process-tree.js';
+import { createSocketBudget, SOCKET_CLOSE } from '../src/internal/socket-caps.js';
+import { createLspSocketRoute } from '../src/lsp/lsp-socket.js';
 import { connect, type RecordingSocket, startTestServer, tempDir, waitFor } from './helpers.js';
 
 const FAKE_SERVER = fileURLToPath(new URL('./fixtures/fake-language-server.mjs', import.meta.url));
@@ -151,7 +153,7 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     // The server works in the worktree and dies with Band, whatever the client claimed.
     expect(stats.initializeParams.rootUri).toBe(pathToFileURL(workspace).href);
     expect(stats.initializeParams.processId).toBe(process.pid);
-    expect(lsp.list()).toEqual([{ workspaceId: 'ws_test', server: 'fake', pid: stats.pid, clients: 2 }]);
+    expect(lsp.list()).toEqual([{ workspaceId: 'ws_test', server: 'fake', pid: stats.pid, clients: 2, pendingBytes: 0 }]);
   });
 
   it('broadcasts server notifications, sends server requests to one client and relays its answer', async () => {
@@ -247,6 +249,39 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     await request(b, 1, 'initialize', {});
     expect(lsp.list()[0]!.pid).not.toBe(pid);
   });
+
+  it('a server that stops reading its input slows the flooding client down instead of filling Band\'s memory; nothing is lost', async () => {
+    const { server, lsp } = await setup({ maxPendingBytes: 2 * 1024 * 1024 });
+    const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
+    await a.opened;
+    await request(a, 1, 'initialize', { capabilities: {} });
+    expect((await request(a, 2, 'test/stall')).result).toBe('stalled');
+    // 48 notifications of 1 MiB each: far more than the server's pipe and the 2 MiB allowance.
+    const blob = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 48; i++) a.sendJson({ jsonrpc: '2.0', method: 'test/blob', params: { i, blob } });
+    // Band stops reading the socket: what the client sent waits on the client's side (and in TCP), not in Band.
+    // Wait until the client's send buffer stops shrinking for a second, then look at what Band holds.
+    let last = Number.POSITIVE_INFINITY;
+    await waitFor(
+      async () => {
+        const now = a.ws.bufferedAmount;
+        const shrank = now < last;
+        last = now;
+        expect(shrank).toBe(false);
+      },
+      { timeout: 60_000, interval: 1_000 },
+    );
+    const held = lsp.list()[0]!.pendingBytes;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(4 * 1024 * 1024); // the 2 MiB allowance, plus the message that crossed it
+    expect(a.ws.bufferedAmount).toBeGreaterThan(16 * 1024 * 1024); // the rest waits on the client's side
+    // The server catches up: every notification reaches it, in full.
+    const [info] = lsp.list();
+    process.kill(info!.pid!, 'SIGUSR2');
+    await waitFor(() => expect(a.ws.bufferedAmount).toBe(0), { timeout: 60_000 });
+    expect((await request(a, 3, 'test/blobCount')).result).toBe(48);
+    expect(lsp.list()[0]?.pid).toBe(info!.pid); // the same server throughout
+  }, 120_000);
 
   it('refuses unknown languages and workspaces, and answers malformed frames with JSON-RPC errors', async () => {
     const { server } = await setup();
@@ -365,9 +400,29 @@ describe('typescript-language-server through the socket', () => {
     const [info] = lsp.list();
     const tree = listProcessTree(info!.pid!) ?? [];
     expect(tree.length).toBeGreaterThanOrEqual(2); // the language server and its tsserver
+    // It runs with a temp folder of its own (typescript-language-server leaves one folder per start in TMPDIR).
+    const environ = readFileSync(`/proc/${info!.pid}/environ`, 'utf8').split('\0');
+    const ownTmp = environ.find((v) => v.startsWith('TMPDIR='))!.slice('TMPDIR='.length);
+    expect(path.basename(ownTmp)).toMatch(new RegExp(`^band-lsp-${process.pid}-`)); // named after its owner: swept if it is killed
+    expect(path.dirname(ownTmp)).toBe(tmpdir());
     await lsp.close();
     await waitFor(() => expect(tree.filter(isProcessAlive)).toEqual([]));
+    expect(existsSync(ownTmp)).toBe(false);
   }, 120_000);
+});
+
+describe('temp folders of a server that was killed', () => {
+  it("the next server removes a language server's temp folder whose Band process is gone, and only that", async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // a Band that was SIGKILLed
+    const orphan = path.join(tmpdir(), `band-lsp-${dead}-AbC123`);
+    const live = path.join(tmpdir(), `band-lsp-${process.ppid}-XyZ789`); // a running Band's
+    await mkdir(orphan);
+    await mkdir(live);
+    cleanups.push(() => rm(live, { recursive: true, force: true }), () => rm(orphan, { recursive: true, force: true }));
+    await setup();
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
 });
 
 describe('language servers that cannot run', () => {

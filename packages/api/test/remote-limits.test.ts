@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { createContextInner } from '../src/context.js';
 import { findSubscriptionCall } from '../src/create-band-api.js';
 import { appRouter, createCaller } from '../src/root.js';
-import type { Services } from '../src/services/index.js';
-import { createSettingsService } from '../src/services/settings-service.js';
+import type { Services } from '../src/create-services.js';
+import { createSettingsService } from '../src/settings/settings-service.js';
 
 const local: Principal = { kind: 'session', listener: 'local', sessionId: 's_local' };
 const phone: Principal = { kind: 'session', listener: 'tunnel', sessionId: 's_phone' };

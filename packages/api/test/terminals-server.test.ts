@@ -10,8 +10,8 @@ import { type FakeEdge, fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge }
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type BandApi, createBandApi } from '../src/create-band-api.js';
-import { isProcessAlive, listProcessTree } from '../src/terminals/process-tree.js';
-import { connect, type RecordingSocket, waitFor } from './helpers.js';
+import { isProcessAlive, listProcessTree } from '../src/internal/process-tree.js';
+import { connect, listenLoopback, type RecordingSocket, waitFor } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -88,14 +88,13 @@ async function startBand(options: { edge?: FakeEdge } = {}): Promise<Harness> {
 
   const server: Server = createServer();
   route(server, 'local');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listening = await listenLoopback(server);
   // The API first: upgraded sockets keep http.Server#close waiting until they end.
   cleanups.push(async () => {
     await api.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await listening.close();
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = listening.port;
   gate.setLocalPort(port);
   const origin = `http://127.0.0.1:${port}`;
   const headers = bearerHeader(testGate.token);

@@ -1,17 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { createContextInner } from '../src/context.js';
 import { createCaller } from '../src/root.js';
-import { createTerminalInput, sendTerminalInput, terminalOutputInput } from '../src/routers/terminals.js';
-import type { Services } from '../src/services/index.js';
-import { createTerminalService, type TerminalService, terminalDefaults } from '../src/services/terminal-service.js';
-import { isProcessAlive, listProcessTree } from '../src/terminals/process-tree.js';
-import { createSocketBudget, SOCKET_CLOSE } from '../src/terminals/socket-caps.js';
-import { createTerminalSocketRoute } from '../src/ws/terminals.js';
+import { createTerminalInput, sendTerminalInput, terminalOutputInput } from '../src/terminals/terminals-router.js';
+import type { Services } from '../src/create-services.js';
+import { createTerminalService, type TerminalService, terminalDefaults } from '../src/terminals/terminal-service.js';
+import { isProcessAlive, listProcessTree } from '../src/internal/process-tree.js';
+import { createSocketBudget, SOCKET_CLOSE } from '../src/internal/socket-caps.js';
+import { createTerminalSocketRoute } from '../src/terminals/terminal-socket.js';
 import { connect, rootPrincipal, startTestServer, tempDir, waitFor } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -208,6 +208,7 @@ describe('terminals over the API and WebSocket', () => {
   it('kill hangs up first, so a script in the shell runs its exit trap (a SIGKILL left pyenv rehash locks behind)', async () => {
     const { caller } = await setup();
     const dir = await mkdtemp(path.join(tmpdir(), 'band-hup-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const lock = path.join(dir, 'lock');
     // Like `pyenv rehash` in a .bashrc: takes a lock file and removes it in an EXIT trap.
     const script = `touch '${lock}'; trap "rm -f '${lock}'" EXIT; echo holding; sleep 300 & wait`;
@@ -217,8 +218,31 @@ describe('terminals over the API and WebSocket', () => {
     expect(existsSync(lock)).toBe(true);
     await caller.terminals.kill({ id: terminal.id });
     await waitFor(() => expect(existsSync(lock)).toBe(false));
-    await rm(dir, { recursive: true, force: true });
   }, 90_000);
+
+  it('a job that left the session (setsid nohup … &) does not survive the kill, nor the server stop', async () => {
+    const { caller, terminals } = await setup();
+    const dir = await mkdtemp(path.join(tmpdir(), 'band-escape-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const pidFile = (n: number) => path.join(dir, `job${n}.pid`);
+    // The job writes its own pid (it is re-parented to init at once: the shell that started it exits).
+    const start = (n: number) => `(setsid nohup sh -c 'echo $$ > ${pidFile(n)}.tmp && mv ${pidFile(n)}.tmp ${pidFile(n)}; exec sleep 600' >/dev/null 2>&1 &); echo started-${n}`;
+    const escapedPid = async (n: number) => Number(await waitFor(async () => (await readFile(pidFile(n), 'utf8')).trim(), { timeout: 70_000 }));
+
+    const killed = await caller.terminals.create({ workspaceId: 'ws_test', command: `${start(1)}; sleep 600` });
+    const first = await escapedPid(1);
+    expect(isProcessAlive(first)).toBe(true);
+    // Out of reach of the tree and session walk once the subshell that started it has exited.
+    await waitFor(() => expect(listProcessTree(killed.pid)).not.toContain(first));
+    await caller.terminals.kill({ id: killed.id });
+    await waitFor(() => expect(isProcessAlive(first)).toBe(false));
+
+    const stopped = await caller.terminals.create({ workspaceId: 'ws_test', command: `${start(2)}; sleep 600` });
+    const second = await escapedPid(2);
+    await waitFor(() => expect(listProcessTree(stopped.pid)).not.toContain(second));
+    await terminals.close();
+    await waitFor(() => expect(isProcessAlive(second)).toBe(false));
+  }, 120_000);
 
   it('closing the service (server shutdown) leaves no shell or child process behind', async () => {
     const { terminals, caller } = await setup();

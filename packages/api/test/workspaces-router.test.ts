@@ -5,10 +5,10 @@ import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
 import { createTestGate } from '@band/auth/testing';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createContextInner } from '../src/context.js';
-import { silentLogger } from '../src/logger.js';
+import { silentLogger } from '../src/internal/logger.js';
 import { createCaller } from '../src/root.js';
-import { createServices } from '../src/services/index.js';
-import type { WorkspaceStreamEvent } from '../src/services/workspace-service.js';
+import { createServices } from '../src/create-services.js';
+import type { WorkspaceStreamEvent } from '../src/workspaces/workspace-service.js';
 import { gitEnv, initRepo, tempRoot, writeFiles } from './fixtures/git-workspace.js';
 
 async function setup(options: { env?: NodeJS.ProcessEnv } = {}) {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { WorkspaceHookEvent } from '../src/services/workspace-service.js';
-import { getWorktreePath } from '../src/services/workspace-service.js';
+import type { WorkspaceHookEvent } from '../src/workspaces/workspace-service.js';
+import { getWorktreePath } from '../src/workspaces/workspace-service.js';
 import { createGitFixture, git, gitEnv, rejectsWith, writeFiles } from './fixtures/git-workspace.js';
 import { waitFor } from './helpers.js';
 
@@ -165,7 +165,7 @@ describe('workspaces: create', () => {
     renameSync(fx.repo, `${fx.repo}-moved`);
     await rejectsWith(fx.workspaces.create({ project: 'app', branch: 'x' }), 'PRECONDITION_FAILED', 'DIRECTORY_MISSING');
     renameSync(`${fx.repo}-moved`, fx.repo);
-    const { runGit } = await import('../src/git/run-git.js');
+    const { runGit } = await import('../src/workspaces/git/run-git.js');
     await rejectsWith(runGit(['status'], { cwd: fx.repo, env: { PATH: join(fx.root, 'empty-bin') } }), 'UNAVAILABLE', 'GIT_NOT_FOUND');
   });
 

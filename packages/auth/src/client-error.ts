@@ -5,6 +5,7 @@
 // So a 431 gets a page that says why and how to get in; everything else keeps Node's defaults.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { PAGE_THEME } from './sign-in-page.js';
 import type { ListenerKind } from './types.js';
 
 export interface ClientErrorOptions {
@@ -61,9 +62,10 @@ export function headerOverflowPage(o: { listener: ListenerKind; host?: string; o
 <html lang="en" data-testid="header-overflow-page"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>Band · Too many cookies</title>
 <style>
-body{font:16px/1.5 system-ui,sans-serif;background:#0b0b0f;color:#e6e6ea;display:grid;place-items:center;min-height:100vh;margin:0}
-main{width:min(92vw,560px);padding:28px;border:1px solid #2a2a33;border-radius:12px;background:#14141a}
-h1{font-size:20px;margin:0 0 8px}p,li{color:#a0a0ab;font-size:14px}a{color:#9d92ff}code{font:13px ui-monospace,monospace}
+${PAGE_THEME}
+body{font:16px/1.5 system-ui,sans-serif;background:var(--bg);color:var(--fg);display:grid;place-items:center;min-height:100vh;margin:0}
+main{box-sizing:border-box;width:min(92vw,560px);padding:28px;border:1px solid var(--border);border-radius:12px;background:var(--bg-elevated)}
+h1{font-size:20px;margin:0 0 8px}p,li{color:var(--fg-muted);font-size:14px}a{color:var(--accent)}code{font:13px ui-monospace,monospace}
 </style></head><body><main>
 <h1>Band can't read this request: too many cookies</h1>
 <p>Your browser sent Band more cookie data than it accepts (HTTP 431). Cookies are shared by every port of a host name, so

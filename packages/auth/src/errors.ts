@@ -1,16 +1,42 @@
 // The one error class of @band/auth. Messages never contain a token, cookie, code or query string.
 
-export type AuthErrorCode = 'NO_TUNNEL' | 'CLOSED';
+export type AuthErrorCode =
+  /** A pairing code for the tunnel was asked for while no tunnel runs. */
+  | 'NO_TUNNEL'
+  /** The gate was used after `close()`. */
+  | 'CLOSED'
+  /** `verifyServer` (@band/auth/client): the process on the port did not prove it holds the token; it was not sent. */
+  | 'SERVER_UNVERIFIED';
+
+/** Why `verifyServer` refused a server (`AuthError.reason`), so clients can word their own hint. */
+export type HelloFailure =
+  /** No answer to `/auth/hello` within the timeout. */
+  | 'NO_ANSWER'
+  /** `/auth/hello` answered 404: an older Band server, or not Band. */
+  | 'NO_HELLO'
+  /** Another HTTP status than 200. */
+  | 'HTTP_STATUS'
+  /** The answer is not Band's (not JSON, no 64-hex proof). */
+  | 'NOT_BAND'
+  /** A v1 proof, which does not bind the connection's address. */
+  | 'OLD_PROOF'
+  /** A proof valid for another address than the one connected to: something relays to the real Band. */
+  | 'RELAYED'
+  /** The proof does not match the token: another Band home, or not Band. */
+  | 'WRONG_PROOF';
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
+  /** Set for `SERVER_UNVERIFIED`. */
+  readonly reason: HelloFailure | undefined;
   constructor(
     readonly code: AuthErrorCode,
     message: string,
     readonly hint: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: HelloFailure },
   ) {
     super(message, options);
+    this.reason = options?.reason;
   }
 }
 
@@ -49,4 +75,8 @@ export type RejectReason =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
-  | 'TOO_MANY_SOCKETS';
+  | 'TOO_MANY_SOCKETS'
+  /** The gate is closed (the server is shutting down): 503. */
+  | 'CLOSED'
+  /** A step threw: 500, with an id that the server's log line also has. */
+  | 'INTERNAL';

@@ -1,5 +1,5 @@
 // The Band gate: the request and upgrade pipelines of auth.md §3.3 as ordered lists of steps.
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { SettingsStore } from '@band/settings';
 import { serializeSessionCookie, sessionCookieName } from './cookies.js';
 import { type RejectReason, gateClosed, noTunnel } from './errors.js';
@@ -14,13 +14,14 @@ import {
 } from './internal/context.js';
 import { deriveProofKey } from './hello.js';
 import { createPairingCodes } from './pairing.js';
-import { classifyRoute, loggablePath, splitTarget, summarizeUserAgent, wantsHtml } from './policy.js';
+import { classifyRoute, loggablePath, splitTarget, summarizeUserAgent } from './policy.js';
 import { bandBucketSpec, createRateLimiter } from './rate-limiter.js';
-import { contentSecurityPolicy, newNonce, securityHeaders } from './security-headers.js';
+import { refuseUpgrade, respondRejected, setSecurityHeaders } from './respond.js';
+import { newNonce } from './security-headers.js';
 import { deriveCookieKey, newSessionId, sessionIdHash, signSessionCookie } from './session-cookie.js';
 import { fileSessionStore, memorySessionStore, type SessionStoreFactory } from './session-store.js';
 import { bindingOf, sessionLifetimes } from './sessions.js';
-import { signInPage } from './sign-in-page.js';
+import { closeSocket, createSocketRegistry, rootSocketKey } from './socket-registry.js';
 import { authEndpoints } from './steps/auth-endpoints.js';
 import { authenticate } from './steps/authenticate.js';
 import { checkContentType } from './steps/check-content-type.js';
@@ -34,7 +35,7 @@ import { refusePreflight } from './steps/refuse-preflight.js';
 import { stripUntrustedHeaders } from './steps/strip-untrusted-headers.js';
 import { settingsTokenSource, type TokenSource, toTokenSource } from './token-source.js';
 import { createTokenVerifier } from './token-verifier.js';
-import type { ClosableSocket, Device, Gate, ListenerKind, PairingCode, Principal } from './types.js';
+import type { Device, Gate, ListenerKind, PairingCode, Principal } from './types.js';
 
 /** Order matters (auth.md §3.3): first failure wins, later steps never run. */
 const requestSteps: readonly Step[] = [
@@ -102,24 +103,8 @@ export function createGate(options: GateOptions): Gate {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? {};
   const principals = new WeakMap<IncomingMessage, Principal>();
-  const sockets = new Map<string, Set<ClosableSocket>>();
+  const sockets = createSocketRegistry();
   let closed = false;
-
-  const socketKey = (p: Principal) => p.sessionId ?? `root:${p.listener}`;
-  const closeSockets = (keys: Iterable<string>, reason: string) => {
-    for (const key of keys) {
-      const set = sockets.get(key);
-      if (!set) continue;
-      sockets.delete(key);
-      for (const socket of set) {
-        try {
-          socket.close(4401, reason);
-        } catch {
-          // already closed
-        }
-      }
-    }
-  };
 
   const limitLogged = new Map<string, number>();
   const limiter = createRateLimiter(bandBucketSpec, now);
@@ -154,7 +139,7 @@ export function createGate(options: GateOptions): Gate {
     limiter,
     limits: { ...gateDefaults, ...options.limits },
     uploadRoutes: options.uploadRoutes ?? [],
-    socketCount: (p) => sockets.get(socketKey(p))?.size ?? 0,
+    socketCount: (p) => sockets.count(p),
     mintSession(ctx) {
       const t = now();
       const sid = newSessionId();
@@ -180,7 +165,7 @@ export function createGate(options: GateOptions): Gate {
     },
     revoke(id) {
       const had = state.sessions.remove(id);
-      closeSockets([id], 'session revoked');
+      sockets.close([id], 'session revoked');
       return had;
     },
     failure(ctx, reason: RejectReason) {
@@ -205,7 +190,7 @@ export function createGate(options: GateOptions): Gate {
     state.proofKey = deriveProofKey(secret);
     state.sessions.clear(state.cookieKey);
     state.pairing.invalidate();
-    closeSockets([...sockets.keys()], 'token rotated');
+    sockets.closeAll('token rotated');
     logger.info?.('auth: token rotated; every session was signed out');
   };
   const unsubscribe = tokenSource.onChange?.(rotate) ?? (() => {});
@@ -244,54 +229,12 @@ export function createGate(options: GateOptions): Gate {
     );
   };
 
-  const respond = (ctx: GateContext, res: ServerResponse, r: Rejection) => {
-    for (const [name, value] of Object.entries(r.headers ?? {})) res.setHeader(name, value);
-    let body = r.body;
-    if (!body) {
-      const html =
-        (r.status === 401 || r.status === 429) &&
-        wantsHtml({
-          method: ctx.method,
-          path: ctx.path,
-          secFetchDest: header(ctx.req, 'sec-fetch-dest'),
-          secFetchMode: header(ctx.req, 'sec-fetch-mode'),
-          accept: header(ctx.req, 'accept'),
-        });
-      body = html
-        ? {
-            kind: 'html',
-            html: signInPage({
-              nonce: ctx.nonce,
-              pair: false,
-              bounce: header(ctx.req, 'sec-fetch-site') === 'cross-site',
-              message: r.status === 429 ? 'Too many failed attempts. Wait a moment and try again.' : undefined,
-            }),
-          }
-        : { kind: 'json', value: { error: r.reason, message: STATUS_CODES[r.status] ?? 'Error' } };
-    }
-    if (r.status >= 400 && !res.hasHeader('Connection') && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      res.setHeader('Connection', 'close'); // the body may be unread
-    }
-    res.statusCode = r.status;
-    if (body.kind === 'empty') {
-      res.setHeader('Content-Length', '0');
-      res.end();
-    } else {
-      const text = body.kind === 'html' ? body.html : JSON.stringify(body.value);
-      res.setHeader('Content-Type', body.kind === 'html' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
-      res.setHeader('Content-Length', String(Buffer.byteLength(text)));
-      res.end(ctx.method === 'HEAD' ? undefined : text);
-    }
-  };
-
   const gate: Gate = {
     async handleRequest(req, res, listener) {
       const startedAt = Date.now();
       const nonce = newNonce();
       const ctx = newContext(req, listener, false, nonce);
-      const hostHeader = header(req, 'host');
-      const csp = contentSecurityPolicy(nonce, { dev: state.dev, listener, host: hostHeader?.toLowerCase() });
-      for (const [name, value] of Object.entries(securityHeaders(csp, listener))) res.setHeader(name, value);
+      const csp = setSecurityHeaders(res, nonce, { dev: state.dev, listener, host: header(req, 'host')?.toLowerCase() });
       let reason: string | undefined;
       let logged = false;
       const finish = () => {
@@ -303,7 +246,7 @@ export function createGate(options: GateOptions): Gate {
       res.once('close', finish);
       if (closed) {
         reason = 'CLOSED';
-        respond(ctx, res, reject(503, 'BAD_REQUEST'));
+        respondRejected(ctx, res, reject(503, 'CLOSED'));
         return undefined;
       }
       let rejection: Rejection | undefined;
@@ -313,19 +256,26 @@ export function createGate(options: GateOptions): Gate {
         const id = newNonce().slice(0, 8);
         logger.error?.(`auth: gate error ${id}: ${(error as Error)?.stack ?? String(error)}`);
         reason = `ERROR ${id}`;
-        respond(ctx, res, reject(500, 'BAD_REQUEST', { body: { kind: 'json', value: { error: 'INTERNAL', id } } }));
+        respondRejected(ctx, res, reject(500, 'INTERNAL', { body: { kind: 'json', value: { error: 'INTERNAL', id } } }));
         return undefined;
       }
       if (rejection) {
         reason = rejection.reason;
-        respond(ctx, res, rejection);
+        respondRejected(ctx, res, rejection);
         return undefined;
       }
       const principal = ctx.principal!;
       principals.set(req, principal);
-      // Next reads the nonce from the request's CSP header and puts it on its scripts.
-      req.headers['content-security-policy'] = csp;
-      req.headers['x-nonce'] = nonce;
+      // Next reads the nonce from the request's CSP header and puts it on its scripts. An API call never reaches
+      // Next, and tRPC copies every request header into its fetch Request, so API calls go without (issue 21).
+      // A client's own copies never pass, whichever handler answers.
+      if (ctx.route === 'api') {
+        delete req.headers['content-security-policy'];
+        delete req.headers['x-nonce'];
+      } else {
+        req.headers['content-security-policy'] = csp;
+        req.headers['x-nonce'] = nonce;
+      }
       return principal;
     },
 
@@ -334,22 +284,13 @@ export function createGate(options: GateOptions): Gate {
       const ctx = newContext(req, listener, true, '');
       let rejection: Rejection | undefined;
       try {
-        rejection = closed ? reject(503, 'BAD_REQUEST') : await run(upgradeSteps, ctx);
+        rejection = closed ? reject(503, 'CLOSED') : await run(upgradeSteps, ctx);
       } catch (error) {
         logger.error?.(`auth: upgrade gate error: ${(error as Error)?.message ?? String(error)}`);
-        rejection = reject(500, 'BAD_REQUEST');
+        rejection = reject(500, 'INTERNAL');
       }
       if (rejection) {
-        const extra = Object.entries(rejection.headers ?? {})
-          .filter(([name]) => name === 'Retry-After')
-          .map(([name, value]) => `${name}: ${String(value)}\r\n`)
-          .join('');
-        if (socket.writable) {
-          socket.write(
-            `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`,
-          );
-        }
-        socket.destroy();
+        refuseUpgrade(socket, rejection);
         logLine(ctx, rejection.status, startedAt, rejection.reason);
         return undefined;
       }
@@ -364,23 +305,10 @@ export function createGate(options: GateOptions): Gate {
     trackSocket(principal, socket) {
       // Revoked between the upgrade and now: close at once rather than track a socket nobody will close.
       if (principal.sessionId && !state.sessions.get(principal.sessionId)) {
-        try {
-          socket.close(4401, 'session revoked');
-        } catch {
-          // already closed
-        }
+        closeSocket(socket, 'session revoked');
         return () => {};
       }
-      const key = socketKey(principal);
-      let set = sockets.get(key);
-      if (!set) sockets.set(key, (set = new Set()));
-      set.add(socket);
-      return () => {
-        const current = sockets.get(key);
-        if (!current) return;
-        current.delete(socket);
-        if (current.size === 0) sockets.delete(key);
-      };
+      return sockets.track(principal, socket);
     },
 
     setTunnelHost(host) {
@@ -392,7 +320,7 @@ export function createGate(options: GateOptions): Gate {
       // `__Host-` cookies of that host, in sessions.json like local ones).
       const revoked = state.sessions.removeWhere((s) => s.listener === 'tunnel' && (next === null || s.binding !== next));
       state.pairing.invalidate((e) => e.listener === 'tunnel');
-      closeSockets([...revoked, 'root:tunnel'], next ? 'tunnel host changed' : 'tunnel stopped');
+      sockets.close([...revoked, rootSocketKey('tunnel')], next ? 'tunnel host changed' : 'tunnel stopped');
     },
 
     setLocalPort(port) {
@@ -413,7 +341,7 @@ export function createGate(options: GateOptions): Gate {
     listDevices(): Device[] {
       const t = now();
       const stale = state.sessions.removeWhere((s) => s.expiresAt <= t || t - s.lastSeenAt > sessionLifetimes[s.listener].idleMs);
-      closeSockets(stale, 'session expired');
+      sockets.close(stale, 'session expired');
       return state.sessions.list().map(({ id, listener, label, createdAt, lastSeenAt, address }) => ({
         id,
         listener,

@@ -53,4 +53,4 @@ export { sessionLifetimes } from './sessions.js';
 
 // Errors
 export { AuthError } from './errors.js';
-export type { AuthErrorCode, RejectReason } from './errors.js';
+export type { AuthErrorCode, HelloFailure, RejectReason } from './errors.js';

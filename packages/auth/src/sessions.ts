@@ -72,7 +72,9 @@ export function openSessionRegistry(
     }
     const snapshot: FileShape = { version: 1, keyCheck, sessions: [...sessions.values()] };
     writing = writing
-      .then(() => writeFileAtomic(file, `${JSON.stringify(snapshot, null, 2)}\n`))
+      .then(async () => {
+        await writeFileAtomic(file, `${JSON.stringify(snapshot, null, 2)}\n`);
+      })
       .catch((error) => options.onError?.(error));
     return writing;
   };

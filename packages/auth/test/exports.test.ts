@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import * as testing from '../src/testing/index.js';
 import * as hello from '../src/hello.js';
+import * as client from '../src/client/index.js';
 
 it('exports exactly this public API (a change here needs a changeset)', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
@@ -66,6 +67,20 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "deriveProofKey",
       "formatSocketAddress",
       "helloProof",
+    ]
+  `);
+  expect(Object.keys(client).sort()).toMatchInlineSnapshot(`
+    [
+      "AuthError",
+      "HELLO_PATH",
+      "HELLO_TIMEOUT_MS",
+      "REDIRECT_FILE_PATTERN",
+      "needsServerProof",
+      "pinServerUrl",
+      "redirectPage",
+      "sweepRedirectFiles",
+      "verifyServer",
+      "writeRedirectFile",
     ]
   `);
 });

@@ -412,6 +412,28 @@ describe('host and headers (F, K)', () => {
     expect(seen['x-nonce']).not.toBe('attacker');
   });
 
+  it('F7b: an API call reaches the app with no nonce or CSP request header, not even a client\'s own', async () => {
+    const r = await http(srv.port, {
+      path: '/api/trpc/health',
+      headers: { host, ...bearerHeader(t.token), 'x-nonce': 'attacker', 'content-security-policy': "script-src 'nonce-attacker'" },
+    });
+    expect(r.status).toBe(200);
+    const seen = srv.reached.at(-1)!.headers;
+    expect(seen['x-nonce']).toBeUndefined();
+    expect(seen['content-security-policy']).toBeUndefined();
+    // The response still carries the policy, with a fresh nonce.
+    expect(r.headers['content-security-policy']).toMatch(/'nonce-[A-Za-z0-9+/]{22}=='/);
+  });
+
+  it('gives every request its own nonce (pooled random bytes are never reused)', async () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const r = await http(srv.port, { path: '/', headers: { host, ...bearerHeader(t.token) } });
+      nonces.add(String(r.headers['content-security-policy']).match(/'nonce-([^']+)'/)![1]!);
+    }
+    expect(nonces.size).toBe(600);
+  });
+
   it('K4: static assets need a session too', async () => {
     const r = await http(srv.port, { path: '/_next/static/chunks/app.js', headers: { host, 'sec-fetch-dest': 'script' } });
     expect(r.status).toBe(401);
@@ -739,5 +761,49 @@ describe('rotation and revocation (I)', () => {
     await using third2 = await startGatedServer(third);
     expect((await http(third2.port, { path: '/', headers: nav({ cookie: c }) })).status).toBe(401);
     await third.close();
+  });
+});
+
+describe('the gate names its own failures (issue 15: no BAD_REQUEST for a closed gate or a crash)', () => {
+  it('a closed gate answers 503 CLOSED, to requests and upgrades, and logs the reason', async () => {
+    const token = 'd'.repeat(64);
+    const lines: string[] = [];
+    const gate = createGate({ token, localPort: 1, logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m) } });
+    await using server = await startGatedServer(gate);
+    gate.setLocalPort(server.port);
+    const h = { host: `localhost:${server.port}`, authorization: `Bearer ${token}` };
+    expect((await http(server.port, { path: '/api/trpc/health', headers: h })).status).toBe(200);
+    await gate.close();
+    const answer = await http(server.port, { path: '/api/trpc/health', headers: h });
+    expect(answer.status).toBe(503);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'CLOSED' });
+    expect(statusLine(await raw(server.port, upgradeRequest('/api/trpc-ws', { Host: h.host, Origin: `http://${h.host}` })))).toMatch(/ 503 /);
+    expect(lines.join('\n')).toMatch(/503.*CLOSED/);
+    expect(lines.join('\n')).not.toContain('BAD_REQUEST');
+  });
+
+  it('a step that throws answers 500 INTERNAL with an id that the error log line also has', async () => {
+    const token = 'e'.repeat(64);
+    let broken = false;
+    const errors: string[] = [];
+    // The clock stands in for any dependency of a step (a session store, a token source) that fails.
+    const now = () => {
+      if (broken) throw new Error('clock unreadable');
+      return Date.now();
+    };
+    const gate = createGate({ token, localPort: 1, now, logger: { error: (m) => errors.push(m) } });
+    await using server = await startGatedServer(gate);
+    gate.setLocalPort(server.port);
+    const h = { host: `localhost:${server.port}`, authorization: `Bearer ${token}` };
+    expect((await http(server.port, { path: '/api/trpc/health', headers: h })).status).toBe(200);
+    broken = true;
+    // A request without credentials: refusing it consults the rate limiter, which reads the clock.
+    const answer = await http(server.port, { path: '/api/trpc/health', headers: { host: h.host } });
+    expect(answer.status).toBe(500);
+    const body = JSON.parse(answer.body) as { error: string; id: string };
+    expect(body.error).toBe('INTERNAL');
+    expect(errors.join('\n')).toContain(`gate error ${body.id}: Error: clock unreadable`);
+    expect(statusLine(await raw(server.port, upgradeRequest('/api/trpc-ws', { Host: h.host, Origin: `http://${h.host}` })))).toMatch(/ 500 /);
+    await gate.close();
   });
 });

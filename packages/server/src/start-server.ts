@@ -5,10 +5,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createClientErrorHandler, createGate, type Gate, type ListenerKind } from '@band/auth';
-import { createBandApi, type BandApi, type Logger } from '@band/api';
+import { createBandApi, UPLOAD_ROUTES, type BandApi, type Logger } from '@band/api';
 import { loadSettings, resolveBandHome, type SettingsStore } from '@band/settings';
 import { resolveDashboardDir } from './dashboard-dir.js';
 import { type LoadedNext, loadNext } from './load-next.js';
+import { createLineLogger } from './line-logger.js';
 import { LoopbackListenError, listenOnLoopbacks, originsFor } from './loopback-listeners.js';
 
 export interface StartServerOptions {
@@ -67,16 +68,10 @@ export class ServerStartError extends Error {
   }
 }
 
-const consoleLogger: Logger = {
-  debug: () => {},
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(m),
-  error: (m) => console.error(m),
-};
-
 export async function startServer(options: StartServerOptions = {}): Promise<BandServer> {
   const env = options.env ?? process.env;
-  const logger = options.logger ?? consoleLogger;
+  const ownLogger = options.logger ? undefined : createLineLogger();
+  const logger = options.logger ?? ownLogger!;
   const home = options.home ?? resolveBandHome(env);
   const dev = options.dev ?? false;
   const host = options.host;
@@ -91,6 +86,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     }
   };
 
+  // First in, so it runs last: what the other steps log while stopping is written too.
+  if (ownLogger) cleanups.push(() => ownLogger.close());
+
   try {
     // --- settings ---
     const settings = await loadSettings({ home, logger, watch: true });
@@ -98,7 +96,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     const port = options.port ?? settings.get().webServerPort;
 
     // --- gate ---
-    const gate = createGate({ settings, home, localPort: port, logger, dev });
+    // Uploads (attachments) are the only multipart bodies the gate lets through to the API.
+    const gate = createGate({ settings, home, localPort: port, logger, dev, uploadRoutes: [...UPLOAD_ROUTES] });
     cleanups.push(() => gate.close());
 
     // --- Next ---

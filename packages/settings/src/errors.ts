@@ -123,7 +123,10 @@ export function unknownKey(file: string, key: string): SettingsError {
 
 export function ioError(file: string, cause: unknown): SettingsError {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new SettingsError('IO', `Cannot access ${file}: ${detail}`, file, `check the permissions of ${file} and its directory`, undefined, {
-    cause,
-  });
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const hint =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? `the disk holding ${file} is full: free some space (nothing was changed), then try again`
+      : `check the permissions of ${file} and its directory`;
+  return new SettingsError('IO', `Cannot access ${file}: ${detail}`, file, hint, undefined, { cause });
 }

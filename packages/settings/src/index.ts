@@ -28,6 +28,7 @@ export { redactSettings, REDACTED_TOKEN } from './redact.js';
 
 // Files (shared with @band/auth for sessions.json)
 export { writeFileAtomic } from './internal/atomic-write.js';
+export type { WriteFileAtomicOptions } from './internal/atomic-write.js';
 
 // Errors
 export { SettingsError } from './errors.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type FSWatcher, watch } from 'node:fs';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { chmod, lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -67,6 +67,10 @@ export interface SettingsStore extends AsyncDisposable {
 
 const FILE_NAME = 'settings.json';
 const LOCK_NAME = 'settings.lock';
+/** An update whose file keeps changing under it (an editor saving again and again) writes anyway at this attempt. */
+const MAX_WRITE_ATTEMPTS = 10;
+/** Per lock file, the last write queued in this process (every store on one home shares it). */
+const turns = new Map<string, Promise<void>>();
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 /**
@@ -90,7 +94,23 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
   }
   await secureDirectory(home, logger);
 
-  const withLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+  const withLock = <T>(fn: () => Promise<T>): Promise<T> => {
+    // Writers in this process take turns before the file lock: 100 writes at once (the server answering
+    // `band settings set` from many terminals) would otherwise all poll the lock file and time out.
+    const previous = turns.get(lockFile) ?? Promise.resolve();
+    const run = previous.then(() => withFileLock(fn));
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    turns.set(lockFile, settled);
+    void settled.then(() => {
+      if (turns.get(lockFile) === settled) turns.delete(lockFile);
+    });
+    return run;
+  };
+
+  const withFileLock = async <T>(fn: () => Promise<T>): Promise<T> => {
     let release: () => Promise<void>;
     try {
       release = await acquireLock(lockFile, { staleMs: options.lockStaleMs, timeoutMs: options.lockTimeoutMs });
@@ -171,12 +191,17 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
 
   const update = async (mutate: (settings: Settings) => Settings): Promise<Settings> => {
     const next = await withLock(async () => {
-      const raw = await readRaw(file);
-      const base = fillAndValidate(raw ?? {}, home, file).settings;
-      const mutated = mutate(structuredClone(base));
-      const validated = validate(mutated, file);
-      await write(file, validated);
-      return validated;
+      // The lock keeps Band's writers in turn; an editor saving by hand does not take it. So the write goes
+      // through only if the file still holds what this update read, else it starts again from the new content.
+      for (let attempt = 1; ; attempt++) {
+        const text = await readText(file);
+        const raw = text === undefined ? undefined : parseRaw(text, file);
+        const base = fillAndValidate(raw ?? {}, home, file).settings;
+        const mutated = mutate(structuredClone(base));
+        const validated = validate(mutated, file);
+        const unchanged = attempt >= MAX_WRITE_ATTEMPTS ? undefined : () => readTextSync(file) === text;
+        if (await write(file, validated, unchanged)) return validated;
+      }
     });
     return adopt(next);
   };
@@ -227,16 +252,33 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
 }
 
 async function readRaw(file: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
+  const text = await readText(file);
+  return text === undefined ? undefined : parseRaw(text, file);
+}
+
+/** The file's text, or undefined when there is none. */
+async function readText(file: string): Promise<string | undefined> {
   try {
     const info = await stat(file);
     if (!info.isFile()) throw notAFile(file);
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (cause) {
     if (cause instanceof SettingsError) throw cause;
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw ioError(file, cause);
   }
+}
+
+/** `readText` without yielding (the check right before a rename); an unreadable file counts as changed. */
+function readTextSync(file: string): string | undefined | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    return (cause as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
+  }
+}
+
+function parseRaw(text: string, file: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -265,6 +307,13 @@ function validate(input: unknown, file: string): Settings {
     const settings = result.data as Settings;
     if (settings.tunnel.originPort === settings.webServerPort) {
       throw invalidField(file, 'tunnel.originPort', `must differ from webServerPort (${settings.webServerPort}): it is the named tunnel's own listener`);
+    }
+    if (settings.tunnel.tokenFile !== undefined && settings.tunnel.credentialsFile !== undefined) {
+      throw invalidField(
+        file,
+        'tunnel.credentialsFile',
+        'cannot be set together with tunnel.tokenFile: a named tunnel runs either with a token (managed in Cloudflare) or with a credentials file (locally managed); `band tunnel setup` switches between them',
+      );
     }
     return settings;
   }
@@ -320,9 +369,10 @@ function setPath(settings: Settings, segments: string[], value: unknown): Settin
   return settings;
 }
 
-async function write(file: string, settings: Settings): Promise<void> {
+/** Writes atomically; with `unchanged`, only if it still holds right before the rename (resolves false if not). */
+async function write(file: string, settings: Settings, unchanged?: () => boolean): Promise<boolean> {
   try {
-    await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`);
+    return await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`, { beforeRename: unchanged });
   } catch (cause) {
     throw ioError(file, cause);
   }

@@ -22,6 +22,7 @@ export const tunnelSettingsSchema = z.looseObject({
   mode: z.enum(['quick', 'named']).default('quick'),
   hostname: z.string().min(1).optional(),
   tokenFile: z.string().min(1).optional(),
+  credentialsFile: z.string().min(1).optional(),
   cloudflaredPath: z.string().min(1).optional(),
   originPort: z.number().int().min(1).max(65535).default(DEFAULT_TUNNEL_ORIGIN_PORT),
 });
@@ -49,7 +50,7 @@ export const settingsKeys = Object.freeze(Object.keys(settingsSchema.shape));
  * Top-level keys a remote client (a phone through the tunnel) may set: what the dashboard shows and which configured
  * agent answers by default. Every other key is local-only, because it chooses a program Band runs
  * (`codingAgents[].command`, `tunnel.cloudflaredPath`), a port (`webServerPort`), the tunnel (`autoStartTunnel`,
- * `tunnel.mode`/`hostname`/`tokenFile`), the token (`tokenSecret`) or where Band creates and deletes worktrees
+ * `tunnel.mode`/`hostname`/`tokenFile`/`credentialsFile`), the token (`tokenSecret`) or where Band creates and deletes worktrees
  * (`worktreesDir`). An allowlist: a key added later is local-only until it is listed here.
  */
 export const remoteSettableKeys: readonly string[] = Object.freeze(['defaultCodingAgent', 'notifications', 'labels']);

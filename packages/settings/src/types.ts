@@ -13,7 +13,12 @@ export interface CodingAgentConfig {
   maxTurns?: number;
 }
 
-/** Tunnel settings: quick tunnels need none; a named tunnel needs a hostname and a token source. */
+/**
+ * Tunnel settings: quick tunnels need none; a named tunnel needs a hostname and exactly one of `tokenFile` (a tunnel
+ * managed in Cloudflare's dashboard) or `credentialsFile` (a locally managed one). Both at once is refused when the
+ * settings are validated; neither is refused when a named tunnel starts (`NAMED_TUNNEL_INCOMPLETE`), so the settings
+ * can be filled in one key at a time.
+ */
 export interface TunnelSettings {
   /** @default 'quick' */
   mode: 'quick' | 'named';
@@ -21,6 +26,12 @@ export interface TunnelSettings {
   hostname?: string;
   /** File holding the named tunnel's token (never put the token itself in argv or settings). */
   tokenFile?: string;
+  /**
+   * A locally managed tunnel's credentials file, written by `cloudflared tunnel create`
+   * (`~/.cloudflared/<TunnelID>.json`). Band then writes the tunnel's ingress itself; nothing is configured in
+   * Cloudflare's dashboard but the DNS route (`cloudflared tunnel route dns <TunnelID> <hostname>`). Excludes `tokenFile`.
+   */
+  credentialsFile?: string;
   /** Path to cloudflared (else BAND_CLOUDFLARED_PATH, PATH, well-known directories). */
   cloudflaredPath?: string;
   /**

@@ -1,4 +1,6 @@
-import { chmod, mkdir, readFile, readlink, lstat, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, readlink, lstat, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -11,6 +13,7 @@ import {
   readTokenSecret,
   redactSettings,
   resolveBandHome,
+  writeFileAtomic,
 } from '../src/index.js';
 import { tempBandHome } from '../src/testing/index.js';
 import { SLOW } from '../../../tooling/testing/slow.js';
@@ -153,6 +156,8 @@ describe('existing files', () => {
     ['tunnel', { mode: 'named', originPort: 0 }, 'tunnel.originPort'],
     ['tunnel', { mode: 'named', originPort: '3457' }, 'tunnel.originPort'],
     ['tunnel', { mode: 'named', originPort: 3456 }, 'tunnel.originPort'],
+    ['tunnel', { mode: 'named', hostname: 'band.example.com', tokenFile: '/t', credentialsFile: '/c.json' }, 'tunnel.credentialsFile'],
+    ['tunnel', { mode: 'named', credentialsFile: '' }, 'tunnel.credentialsFile'],
     ['worktreesDir', 42, 'worktreesDir'],
   ])('a wrong type in %s refuses to load and names the field', async (key, value, field) => {
     await using tmp = await tempBandHome();
@@ -250,6 +255,57 @@ describe('writes', () => {
     expect(store.get().autoStartTunnel).toBe(true);
   });
 
+  it('keeps a hand edit saved (write + rename) while an update was running, and applies the update on top', async () => {
+    await using tmp = await tempBandHome();
+    await using store = await loadSettings({ home: tmp.home });
+    let saves = 0;
+    await store.update((s) => {
+      if (saves === 0) {
+        // An editor saves between Band's read and its rename.
+        saves++;
+        const edited = { ...JSON.parse(readFileSync(store.file, 'utf8')), labels: ['from the editor'] };
+        writeFileSync(`${store.file}.swp`, JSON.stringify(edited));
+        renameSync(`${store.file}.swp`, store.file);
+      }
+      return { ...s, autoStartTunnel: true };
+    });
+    const onDisk = await readJson(store.file);
+    expect(onDisk.labels).toEqual(['from the editor']);
+    expect(onDisk.autoStartTunnel).toBe(true);
+    expect(store.get().labels).toEqual(['from the editor']);
+  });
+
+  it('writeFileAtomic writes nothing, and leaves no temp file, when beforeRename says the file changed', async () => {
+    await using tmp = await tempBandHome();
+    const file = join(tmp.home, 'x.json');
+    await mkdir(tmp.home, { recursive: true });
+    await writeFile(file, 'before');
+    expect(await writeFileAtomic(file, 'after', { beforeRename: () => false })).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe('before');
+    expect(await readdir(tmp.home)).toEqual(['x.json']);
+    expect(await writeFileAtomic(file, 'after', { beforeRename: () => true })).toBe(true);
+    expect(await readFile(file, 'utf8')).toBe('after');
+  });
+
+  it('breaks at once a lock whose process is gone (a writer killed between write and rename)', async () => {
+    await using tmp = await tempBandHome();
+    await using store = await loadSettings({ home: tmp.home, lockStaleMs: 600_000, lockTimeoutMs: 3_000 });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    await writeFile(join(tmp.home, 'settings.lock'), `${dead} ${Date.now()}\n`);
+    const t0 = Date.now();
+    await store.set('autoStartTunnel', 'true');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(store.get().autoStartTunnel).toBe(true);
+  });
+
+  it('100 writes at once from one process all land, none waits out the lock timeout', async () => {
+    await using tmp = await tempBandHome();
+    await using store = await loadSettings({ home: tmp.home, lockTimeoutMs: 300 });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => store.set(`notifications.w${i}`, true)));
+    const onDisk = await readJson(store.file);
+    expect(Array.from({ length: 100 }, (_, i) => onDisk.notifications[`w${i}`])).toEqual(Array(100).fill(true));
+  }, 60_000);
+
   it('times out on a live lock with LOCK_TIMEOUT', async () => {
     await using tmp = await tempBandHome();
     await using store = await loadSettings({ home: tmp.home, lockTimeoutMs: 100 });
@@ -266,6 +322,7 @@ describe('writes', () => {
     ['worktreesDir', '/tmp/wt', '/tmp/wt'],
     ['tunnel.mode', 'named', 'named'],
     ['tunnel.hostname', 'band.example.com', 'band.example.com'],
+    ['tunnel.credentialsFile', '/home/me/.cloudflared/6ff42ae2-765d-4adf-8112-31c55c1551ef.json', '/home/me/.cloudflared/6ff42ae2-765d-4adf-8112-31c55c1551ef.json'],
     ['labels', '[{"name":"x"}]', [{ name: 'x' }]],
     ['webServerPort', 5000, 5000],
   ])('set(%s, %j) coerces CLI strings to what the schema needs', async (key, raw, expected) => {
@@ -291,6 +348,17 @@ describe('writes', () => {
     await using store = await loadSettings({ home: tmp.home });
     await expectSettingsError(store.set(key, raw), code);
     expect(({} as any).polluted).toBeUndefined();
+  });
+
+  it('a named tunnel takes a token file or a credentials file, not both; switching is one update', async () => {
+    await using tmp = await tempBandHome();
+    await using store = await loadSettings({ home: tmp.home });
+    await store.set('tunnel', { mode: 'named', hostname: 'band.example.com', tokenFile: '/t', originPort: 3457 });
+    const err = await expectSettingsError(store.set('tunnel.credentialsFile', '/c.json'), 'INVALID_FIELD', 'tunnel.credentialsFile');
+    expect(err.message).toContain('tunnel.tokenFile');
+    expect((await readJson(store.file)).tunnel).toEqual({ mode: 'named', hostname: 'band.example.com', tokenFile: '/t', originPort: 3457 });
+    const next = await store.update((s) => ({ ...s, tunnel: { mode: 'named', hostname: 'band.example.com', credentialsFile: '/c.json', originPort: 3457 } }));
+    expect(next.tunnel).toEqual({ mode: 'named', hostname: 'band.example.com', credentialsFile: '/c.json', originPort: 3457 });
   });
 });
 
@@ -397,6 +465,7 @@ describe('helpers', () => {
       'tunnel.mode',
       'tunnel.hostname',
       'tunnel.tokenFile',
+      'tunnel.credentialsFile',
       'codingAgents',
       'codingAgents.0.command',
       'webServerPort',

@@ -10,6 +10,8 @@ export type StoreErrorCode =
   | 'MIGRATION_FAILED'
   /** The database is locked by another process for longer than the busy timeout. */
   | 'DATABASE_BUSY'
+  /** The disk holding band.db is full (SQLITE_FULL): the write was rolled back, nothing else changed. */
+  | 'DISK_FULL'
   /** A unique constraint was violated (e.g. a project name that already exists). */
   | 'CONFLICT'
   /** A referenced row does not exist (e.g. appending an event to a chat that was deleted). */
@@ -86,6 +88,12 @@ export function toStoreError(error: unknown, file: string): unknown {
   if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED') {
     return new StoreError('DATABASE_BUSY', `${file} is locked by another process`, {
       hint: 'Another Band server may be running with the same BAND_HOME; stop it first.',
+      cause: error,
+    });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new StoreError('DISK_FULL', `The disk holding ${file} is full: the change was not saved`, {
+      hint: 'Free some space on that disk, then try again (everything saved before is intact).',
       cause: error,
     });
   }

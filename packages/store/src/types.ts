@@ -48,8 +48,12 @@ export interface Workspace {
   updatedAt: string;
 }
 
-/** Agent status of a chat (band-docs §2.6): idle, making progress, or finished / asking for input. */
-export type ChatStatus = 'waiting' | 'working' | 'needs-attention';
+/**
+ * Agent status of a chat (band-docs §2.6): `waiting` (idle, nothing new), `working` (a turn runs), `done` (a turn
+ * finished and the user has not looked yet: unread), `needs-attention` (needs the user's answer: a pending
+ * approval, a question the agent asked, or a failed turn).
+ */
+export type ChatStatus = 'waiting' | 'working' | 'done' | 'needs-attention';
 
 /** An agent session bound to a workspace. */
 export interface Chat {

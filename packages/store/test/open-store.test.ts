@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, openStore, SCHEMA_VERSION, StoreError } from '../src/index.js';
+import { toStoreError } from '../src/errors.js';
 import { tempDir } from './helpers.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -183,6 +184,27 @@ describe('openStore', () => {
       other.close();
       store.close();
     }
+  });
+
+  it('reports a full disk (SQLITE_FULL) as DISK_FULL, saying what to do (soak: full disk)', () => {
+    const file = join(tempDir(), 'full.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE t (x TEXT)');
+    db.pragma('max_page_count = 3'); // SQLite's own "the disk is full" past this size
+    let sqliteError: unknown;
+    try {
+      db.prepare('INSERT INTO t VALUES (?)').run('x'.repeat(100_000));
+    } catch (error) {
+      sqliteError = error;
+    } finally {
+      db.close();
+    }
+    expect((sqliteError as { code?: string }).code).toBe('SQLITE_FULL');
+    const mapped = toStoreError(sqliteError, file) as StoreError;
+    expect(mapped).toBeInstanceOf(StoreError);
+    expect(mapped.code).toBe('DISK_FULL');
+    expect(mapped.message).toContain(`The disk holding ${file} is full`);
+    expect(mapped.hint).toMatch(/Free some space/);
   });
 
   it('runs the optional integrity check on open', () => {

@@ -142,6 +142,17 @@ describe('chats and turns', () => {
     expect(store.turns.list(chat.id).map((t) => t.prompt)).toEqual(['one', 'two']);
   });
 
+  it('startNext skips the turns a paused queue holds', () => {
+    const store = tempStore();
+    const { chat } = seedChat(store);
+    const held = store.turns.create({ chatId: chat.id, prompt: 'held' });
+    const next = store.turns.create({ chatId: chat.id, prompt: 'next' });
+    expect(store.turns.startNext(chat.id, new Set([held.id]))?.id).toBe(next.id);
+    store.turns.finish(next.id, 'done');
+    expect(store.turns.startNext(chat.id, new Set([held.id]))).toBeUndefined();
+    expect(store.turns.startNext(chat.id, new Set())?.id).toBe(held.id);
+  });
+
   it('marks turns interrupted by a restart as failed (and queued ones aborted on request)', () => {
     const store = tempStore();
     const { chat } = seedChat(store);
@@ -177,6 +188,17 @@ describe('chatEvents', () => {
     expect(store.chatEvents.listAfter(chat.id, 4)).toEqual([]);
     expect(store.chatEvents.listByTurn(turn.id).map((e) => e.seq)).toEqual([1, 2]);
     expect(store.chatEvents.appendMany(chat.id, null, [])).toEqual([]);
+  });
+
+  it('appendRecords returns each event exactly as listAfter reads it back, createdAt included', () => {
+    const store = tempStore();
+    const { chat } = seedChat(store);
+    const turn = store.turns.create({ chatId: chat.id, prompt: 'x' });
+    store.chatEvents.append(chat.id, turn.id, { type: 'session-start' });
+    const records = store.chatEvents.appendRecords(chat.id, turn.id, [{ type: 'text-delta', text: 'a "b" ✓' }, { type: 'tool-result', output: 'x\n'.repeat(3) }]);
+    expect(records.map((r) => r.seq)).toEqual([2, 3]);
+    expect(JSON.parse(JSON.stringify(records))).toEqual(store.chatEvents.listAfter(chat.id, 1));
+    expect(store.chatEvents.appendRecords(chat.id, null, [])).toEqual([]);
   });
 
   it('keeps seq strictly monotonic per chat under interleaved appends from two connections', () => {

@@ -26,6 +26,8 @@ export type TunnelErrorCode =
   | 'CONFIG_ERROR'
   /** The named-tunnel token is invalid or was refused by Cloudflare. */
   | 'AUTH_FAILED'
+  /** A locally managed tunnel's credentials file is missing, unreadable, too open, or not cloudflared's JSON. */
+  | 'CREDENTIALS_INVALID'
   /** No ready edge connection within `readyTimeoutMs`. */
   | 'READY_TIMEOUT'
   /** cloudflared replaced itself with a new version and exited 11. */
@@ -160,6 +162,8 @@ export const errorHints: Readonly<Record<TunnelErrorCode, string>> = Object.free
   METRICS_BIND_FAILED: 'The metrics port is taken; another port will be used.',
   CONFIG_ERROR: 'cloudflared refused its configuration; see the output below.',
   AUTH_FAILED: 'The tunnel token is invalid or was revoked: copy a fresh token from the Cloudflare dashboard.',
+  CREDENTIALS_INVALID:
+    'Use the .json file `cloudflared tunnel create` wrote (~/.cloudflared/<TunnelID>.json), readable only by you (chmod 600).',
   READY_TIMEOUT: 'cloudflared did not connect in time; check the network and try again.',
   UPDATED: 'cloudflared updated itself; it is restarted automatically.',
   CRASHED: 'cloudflared exited unexpectedly; see the output below.',

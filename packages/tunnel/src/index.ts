@@ -1,8 +1,15 @@
 // Public face of @band/tunnel: every export is listed by hand, grouped by topic.
 
 // Tunnel
-export { createTunnel, startTunnel, buildArgs, tunnelDefaults } from './create-tunnel.js';
-export type { Tunnel, TunnelOptions, TunnelEvents, TunnelStatus, TunnelDeps, TunnelLogger } from './create-tunnel.js';
+export { createTunnel, startTunnel } from './create-tunnel.js';
+export type { Tunnel, TunnelEvents, TunnelStatus, TunnelDeps } from './create-tunnel.js';
+export { tunnelDefaults } from './options.js';
+export type { TunnelOptions, TunnelLogger } from './options.js';
+export { buildArgs } from './launch.js';
+
+// Locally managed named tunnels (credentials file, generated ingress)
+export { readTunnelCredentials, buildLocalConfig } from './local-config.js';
+export type { TunnelCredentials } from './local-config.js';
 
 // State machine (pure)
 export { transition, createMachine, nextDelay, defaultRestartPolicy } from './state.js';

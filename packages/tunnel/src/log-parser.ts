@@ -128,6 +128,8 @@ export type LogHint =
   | { kind: 'config-error'; message: string }
   | { kind: 'usage'; message: string }
   | { kind: 'auth-failed'; message: string }
+  /** A locally managed tunnel's credentials file is missing or not JSON (cloudflared exits 1). */
+  | { kind: 'credentials'; message: string }
   | { kind: 'origin-error'; message: string }
   | { kind: 'updated' }
   | { kind: 'panic' }
@@ -182,6 +184,13 @@ export function recognize(line: LogLine): LogHint[] {
   if (/^couldn't start tunnel/i.test(msg)) hints.push({ kind: 'config-error', message: err || msg });
   if (/^incorrect usage|^you did not specify any valid additional argument/i.test(msg)) hints.push({ kind: 'usage', message: msg });
   if (/provided tunnel token is not valid/i.test(msg)) hints.push({ kind: 'auth-failed', message: msg });
+  // cloudflared's words for a credentials file it cannot use (credential_finder.go, subcommand_context.go).
+  if (
+    /^tunnel credentials file '.*' doesn't exist or is not a file|^tunnel credentials file not found|^couldn't read tunnel credentials from|^invalid json when parsing tunnel credentials file|^the tunnel credentials file should be \.json/i.test(
+      msg,
+    )
+  )
+    hints.push({ kind: 'credentials', message: msg });
   if (/unable to reach the origin service/i.test(text)) hints.push({ kind: 'origin-error', message: err || msg });
   if (/cloudflared has been updated to version/i.test(msg)) hints.push({ kind: 'updated' });
   if (/^panic: /.test(msg)) hints.push({ kind: 'panic' });

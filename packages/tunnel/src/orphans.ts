@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
+import { isProcessAlive } from '@band/internal';
 import { join, sep } from 'node:path';
 
 /** One live cloudflared we started, recorded so a crashed run's leftovers can be found again. */
@@ -42,20 +43,7 @@ export async function unregisterChild(stateDir: string, id: string): Promise<voi
 
 /** Whether `pid` runs (a zombie waiting to be reaped counts as dead). */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (process.platform === 'linux') {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-    } catch {
-      return false;
-    }
-  }
-  return true;
+  return isProcessAlive(pid);
 }
 
 export function readCommandLine(pid: number): string | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from './errors.js';
-import { type Machine, type MachineEvent, type TunnelState, createMachine, nextDelay, transition } from './state.js';
+import { AUTH_FAILURES_BEFORE_FAILING, type EdgeErrorFacts, type Machine, type MachineEvent, type TunnelState, createMachine, edgeFailureVerdict, isAuthRefused, nextDelay, transition } from './state.js';
 
 const crashed = new TunnelError('CRASHED', 'boom');
 const at = (state: TunnelState, patch: Partial<Machine> = {}, mode: 'quick' | 'named' = 'quick'): Machine => ({
@@ -121,5 +121,44 @@ describe('nextDelay', () => {
   });
   it.each(['USAGE', 'AUTH_FAILED', 'CONFIG_ERROR', 'BINARY_NOT_FOUND', 'BINARY_NOT_EXECUTABLE'] as const)('never retries %s', (code) => {
     expect(nextDelay(m, new TunnelError(code, 'x'), 0, 0.5)).toBeUndefined();
+  });
+});
+
+describe('edgeFailureVerdict (QUIC → http2 fallback)', () => {
+  const quic = at(starting);
+  const http2 = at(starting, { protocol: 'http2' });
+  const rows: { name: string; m: Machine; facts: EdgeErrorFacts; threshold?: number; verdict: ReturnType<typeof edgeFailureVerdict> }[] = [
+    { name: 'first QUIC error while starting → give up on QUIC', m: quic, facts: { registered: false, edgeErrors: 1, quic: true }, verdict: 'quic-blocked' },
+    { name: 'QUIC errors below the threshold → keep waiting', m: quic, facts: { registered: false, edgeErrors: 2, quic: true }, threshold: 3, verdict: undefined },
+    { name: 'QUIC errors at the threshold → give up on QUIC', m: quic, facts: { registered: false, edgeErrors: 3, quic: true }, threshold: 3, verdict: 'quic-blocked' },
+    { name: 'a non-QUIC error on the default protocol → keep waiting', m: quic, facts: { registered: false, edgeErrors: 5, quic: false }, verdict: undefined },
+    { name: 'after a registered connection → cloudflared reconnects by itself', m: quic, facts: { registered: true, edgeErrors: 5, quic: true }, verdict: undefined },
+    { name: 'while ready → never (that is degraded, not failed)', m: at(ready), facts: { registered: false, edgeErrors: 5, quic: true }, verdict: undefined },
+    { name: 'while restarting → never', m: at(restarting), facts: { registered: false, edgeErrors: 5, quic: true }, verdict: undefined },
+    { name: 'on http2, one error → keep waiting (at least 2)', m: http2, facts: { registered: false, edgeErrors: 1, quic: false }, verdict: undefined },
+    { name: 'on http2, two errors → unreachable', m: http2, facts: { registered: false, edgeErrors: 2, quic: false }, verdict: 'unreachable' },
+    { name: 'on http2, a QUIC-worded error still counts as http2 trouble', m: http2, facts: { registered: false, edgeErrors: 2, quic: true }, verdict: 'unreachable' },
+    { name: 'on http2, twice the threshold → unreachable', m: http2, facts: { registered: false, edgeErrors: 6, quic: false }, threshold: 3, verdict: 'unreachable' },
+    { name: 'on http2, below twice the threshold → keep waiting', m: http2, facts: { registered: false, edgeErrors: 5, quic: false }, threshold: 3, verdict: undefined },
+    { name: 'on http2 after a registered connection → never', m: http2, facts: { registered: true, edgeErrors: 9, quic: false }, verdict: undefined },
+  ];
+  it.each(rows)('$name', ({ m, facts, threshold = 1, verdict }) => {
+    expect(edgeFailureVerdict(m, facts, threshold)).toBe(verdict);
+  });
+});
+
+describe('isAuthRefused (auth-failure policy)', () => {
+  it.each([
+    { authFailures: 0, refused: false },
+    { authFailures: 1, refused: false },
+    { authFailures: 2, refused: false },
+    { authFailures: 3, refused: true },
+    { authFailures: 4, refused: true },
+  ])('$authFailures refusals → $refused', ({ authFailures, refused }) => {
+    expect(isAuthRefused(authFailures)).toBe(refused);
+  });
+  it(`fails after ${AUTH_FAILURES_BEFORE_FAILING} refusals and never retries AUTH_FAILED`, () => {
+    const m = at(ready, { hasBeenReady: true });
+    expect(nextDelay(m, new TunnelError('AUTH_FAILED', 'x'), 0, 0.5)).toBeUndefined();
   });
 });

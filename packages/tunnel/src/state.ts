@@ -128,6 +128,7 @@ const NEVER_RETRY: ReadonlySet<TunnelErrorCode> = new Set([
   'UNSUPPORTED_VERSION',
   'USAGE',
   'AUTH_FAILED',
+  'CREDENTIALS_INVALID',
   'CONFIG_ERROR',
   'STOPPED',
   'QUICK_TUNNEL_BUDGET',
@@ -186,6 +187,47 @@ export function nextDelay(m: Machine, error: TunnelError, now: number, random: n
     if (last !== undefined && decision.delayMs > 0) decision.delayMs = Math.max(decision.delayMs, p.quickMinSpacingMs - (now - last));
   }
   return decision;
+}
+
+/** The public URL of a state, while starting (once known), ready or degraded. */
+export function urlOf(s: TunnelState): string | undefined {
+  return s.s === 'starting' || s.s === 'ready' || s.s === 'degraded' ? s.url : undefined;
+}
+
+/** What one child has seen of the edge so far, for the fallback decision. */
+export interface EdgeErrorFacts {
+  /** An edge connection was registered (the start is past its first connection). */
+  registered: boolean;
+  /** Edge errors since the last registered connection, the current one included. */
+  edgeErrors: number;
+  /** The current error was a QUIC dial. */
+  quic: boolean;
+}
+
+/**
+ * Whether edge errors end a start: `quic-blocked` gives up on QUIC (the retry goes over http2, see
+ * `nextDelay`), `unreachable` gives up on http2 too, `undefined` keeps waiting. Only before the first
+ * connection: once registered, cloudflared reconnects by itself and the tunnel is `degraded`, not failed.
+ * Before the first connection a QUIC failure means UDP/7844 is probably blocked; cloudflared never falls
+ * back by itself for quick tunnels, and for named ones only after minutes, while the URL was not offered
+ * yet, so the restart costs the user nothing. http2 gets twice the errors (at least 2) before giving up.
+ */
+export function edgeFailureVerdict(m: Machine, facts: EdgeErrorFacts, errorsBeforeFallback: number): 'quic-blocked' | 'unreachable' | undefined {
+  if (m.state.s !== 'starting' || facts.registered) return undefined;
+  if (facts.quic && m.protocol !== 'http2' && facts.edgeErrors >= errorsBeforeFallback) return 'quic-blocked';
+  if (m.protocol === 'http2' && facts.edgeErrors >= Math.max(2, errorsBeforeFallback * 2)) return 'unreachable';
+  return undefined;
+}
+
+/**
+ * cloudflared retries a refused token or credentials file forever while it lives; the supervisor gives up
+ * after this many refusals (one may be a blip at the edge). AUTH_FAILED is then never retried (`nextDelay`).
+ */
+export const AUTH_FAILURES_BEFORE_FAILING = 3;
+
+/** Whether a child whose credentials were refused `authFailures` times should be failed. */
+export function isAuthRefused(authFailures: number): boolean {
+  return authFailures >= AUTH_FAILURES_BEFORE_FAILING;
 }
 
 function recordCreation(m: Machine, now: number, weight = 1): readonly number[] {

@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
 import { createTunnel } from '../src/index.js';
 import { type FakeEdge, fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken, startFakeEdge } from '../src/testing/index.js';
@@ -108,6 +108,52 @@ describe('startFakeEdge', () => {
     const after = await get(edge, host);
     expect(after.status).toBe(530);
     expect(after.body).toContain('1033');
+  });
+
+  it("a dropped tunnel connection takes its streams with it: an open WebSocket is cut, a new one works once cloudflared is back", async () => {
+    const origin = await startOrigin();
+    const edge = await edgeFor();
+    const tunnel = createTunnel({
+      url: origin.url,
+      binaryPath: fakeCloudflaredPath,
+      stateDir: tempDir(),
+      readyPollMs: 40,
+      env: baseEnv({ ...edge.env, ...fakeCloudflaredEnv() }),
+    });
+    onTestFinished(() => tunnel.stop());
+    const { url } = await tunnel.start();
+    const host = new URL(url).host;
+    await edge.waitForRoute(host);
+    const pid = tunnel.status().pid;
+    // A raw WebSocket upgrade through the edge, as a phone's.
+    const upgrade = () =>
+      new Promise<Duplex>((resolve, reject) => {
+        const req = https.request({
+          host: '127.0.0.1',
+          port: edge.port,
+          path: '/ws',
+          servername: host,
+          rejectUnauthorized: false,
+          headers: { host, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        });
+        req.on('upgrade', (_res, socket: Duplex) => resolve(socket));
+        req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+        req.on('error', reject);
+        req.end();
+      });
+    const socket = await upgrade();
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    const metrics = tunnel.status().metricsAddress;
+    expect(metrics).toBeTruthy();
+    await fetch(`http://${metrics}/__fake/drop?downMs=300`, { method: 'POST' });
+    await closed; // cut with the connection that carried it
+    // cloudflared reconnects by itself (no restart, same process): the hostname routes again.
+    await edge.waitForRoute(host);
+    await vi.waitFor(async () => expect((await get(edge, host)).status).toBe(200), SLOW);
+    const again = await upgrade();
+    again.destroy();
+    expect(tunnel.status().pid).toBe(pid);
   });
 
   it('answers 530 for an unknown hostname, 502 when the origin is down, 403 to a registration without the secret', async () => {

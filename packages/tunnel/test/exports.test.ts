@@ -8,6 +8,7 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "LineSplitter",
       "TunnelError",
       "buildArgs",
+      "buildLocalConfig",
       "createMachine",
       "createTunnel",
       "defaultRestartPolicy",
@@ -16,6 +17,7 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "isTunnelError",
       "nextDelay",
       "parseLogLine",
+      "readTunnelCredentials",
       "reapOrphans",
       "recognize",
       "redact",
@@ -31,6 +33,7 @@ it('exports exactly this public API (a change here needs a changeset)', () => {
       "fakeCloudflaredEnv",
       "fakeCloudflaredPath",
       "fakeScenarios",
+      "fakeTunnelCredentials",
       "fakeTunnelToken",
       "startFakeEdge",
     ]

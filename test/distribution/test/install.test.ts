@@ -147,6 +147,9 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', gra
   kill(signal);
   const graceful = await waitUntil(() => livePids({ pgid }).length === 0, graceMs);
   if (!graceful) kill('SIGKILL');
+  // The processes are gone, but what they wrote last may still sit in the pipes: read it all before the caller
+  // looks at the output (under load the last line, "stopping tunnel…", was not read yet).
+  if (child.stdout && !child.stdout.readableEnded) await waitUntil(() => child.stdout!.readableEnded && (child.stderr?.readableEnded ?? true), 10_000);
   return graceful;
 }
 

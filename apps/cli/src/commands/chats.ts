@@ -1,7 +1,10 @@
-// `band chats list|create|send|watch|abort|history`: agent conversations in a workspace.
+// `band chats list|create|send|watch|abort|resume|discard|history|approvals|approve|deny|answer`: agent conversations in a workspace.
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
+import { addApprovalCommands, type ApprovalWatchMode, createApprovalWatcher, describeApprovalInput, questionsOf } from './approvals.js';
 import { type ErrOutput, formatDuration, type Output, renderTable, type Style } from '../output.js';
 import { resolveWorkspaceId, workspaceIdOrAll } from '../resolve.js';
 
@@ -78,6 +81,9 @@ export function createEventRenderer(write: (text: string) => void, style: Style)
     switch (e.type) {
       case 'user-message':
         line(style.bold(`> ${String(e.text ?? '')}`) + (e.queued ? style.dim(' (queued)') : ''));
+        for (const a of Array.isArray(e.attachments) ? (e.attachments as Array<{ name?: string; size?: number }>) : []) {
+          line(style.dim(`  + ${String(a.name ?? 'file')} (${Number(a.size ?? 0)} bytes)`));
+        }
         break;
       case 'turn-start':
         line(style.dim(`[${[e.agentId, e.model, e.mode].filter(Boolean).join(' · ')}]`));
@@ -116,6 +122,30 @@ export function createEventRenderer(write: (text: string) => void, style: Style)
         if (e.status === 'done') line(style.green('[turn done]'));
         else line(style.red(`[turn ${String(e.status)}${e.error ? `: ${String(e.error)}` : ''}]`));
         break;
+      case 'approval-request':
+        if (questionsOf(e.input).length > 0) {
+          line(style.yellow(`? The agent asks: ${describeApprovalInput(String(e.toolName), e.input)}`) + style.dim(`  (band chats answer ${String(e.requestId)} <choice>…)`));
+        } else {
+          line(
+            style.yellow(`? ${String(e.toolName)} wants: ${describeApprovalInput(String(e.toolName), e.input)}`) +
+              style.dim(`  (band chats approve ${String(e.requestId)} [--always] | band chats deny ${String(e.requestId)} [--message …])`),
+          );
+        }
+        break;
+      case 'approval-resolved': {
+        const by = e.by as Record<string, string> | undefined;
+        const who = by?.device ?? by?.via;
+        const answers = (e.updatedInput as { answers?: Record<string, string> } | undefined)?.answers;
+        const what = answers
+          ? `answered: ${Object.entries(answers).map(([q, a]) => `${q} → ${a}`).join('; ')}`
+          : e.behavior === 'allow'
+            ? e.scope === 'always'
+              ? 'allowed (always)'
+              : 'allowed'
+            : `denied${e.message ? `: ${String(e.message)}` : ''}`;
+        line(style.dim(`  ⎿ ${what}${who ? ` by ${who}` : ''}`));
+        break;
+      }
       case 'session-start':
         break;
       default:
@@ -124,11 +154,10 @@ export function createEventRenderer(write: (text: string) => void, style: Style)
   };
 }
 
-/** tRPC delivers `tracked()` events as `{ id, data }`. */
-function unwrapTracked(value: unknown): ChatEnvelope {
-  const v = value as { id?: unknown; data?: unknown; seq?: unknown };
-  if (v && typeof v === 'object' && 'data' in v && 'id' in v && !('seq' in v)) return v.data as ChatEnvelope;
-  return value as ChatEnvelope;
+/** tRPC delivers `tracked()` batches as `{ id, data: { events } }` (`chats.eventBatches`). */
+function unwrapBatch(value: unknown): ChatEnvelope[] {
+  const v = value as { data?: { events?: unknown } };
+  return Array.isArray(v?.data?.events) ? (v.data.events as ChatEnvelope[]) : [];
 }
 
 export interface WatchOptions {
@@ -139,6 +168,8 @@ export interface WatchOptions {
   turnId: string | null;
   out: Output;
   err: ErrOutput;
+  /** When the agent asks: prompt y/n/a (a terminal), stop with APPROVAL_PENDING (`exit`), or only print. @default 'print' */
+  approvals?: ApprovalWatchMode;
 }
 
 /**
@@ -148,6 +179,7 @@ export interface WatchOptions {
 export function watchTurn(ctx: CliContext, options: WatchOptions): Promise<'done' | 'failed' | 'aborted'> {
   ctx.handleInterrupt();
   const render = createEventRenderer((text) => options.out.write(text), options.out.style);
+  const approvals = createApprovalWatcher(ctx, options.chatId, options.approvals ?? 'print');
   let turnId = options.turnId;
   return new Promise((resolve, reject) => {
     const finish = (fn: () => void) => {
@@ -156,21 +188,38 @@ export function watchTurn(ctx: CliContext, options: WatchOptions): Promise<'done
       fn();
     };
     const onAbort = () => finish(() => reject(new CliError('INTERRUPTED', 'Stopped watching (the turn keeps running; `band chats abort` stops it)')));
-    const sub = ctx.client.chats.events.subscribe(
+    let ended = false;
+    // Batched (one frame per tick, tracked by its last seq): a reconnect resumes after the whole batch.
+    const sub = ctx.client.chats.eventBatches.subscribe(
       { chatId: options.chatId, lastEventId: String(options.afterSeq) },
       {
         onData(value: unknown) {
-          const envelope = unwrapTracked(value);
-          const event = envelope.event;
-          if (turnId === null) {
-            // Waiting for the next turn: it begins with its user message (or its start, for a queued one).
-            if ((event.type === 'user-message' || event.type === 'turn-start') && envelope.turnId) turnId = envelope.turnId;
-            else return;
+          for (const envelope of unwrapBatch(value)) {
+            if (ended) return;
+            const event = envelope.event;
+            if (turnId === null) {
+              // Waiting for the next turn: it begins with its user message (or its start, for a queued one).
+              if ((event.type === 'user-message' || event.type === 'turn-start') && envelope.turnId) turnId = envelope.turnId;
+              else continue;
+            }
+            if (envelope.turnId !== turnId) continue;
+            if (options.out.format === 'json') options.out.jsonLine(envelope);
+            else render(envelope);
+            if (event.type === 'approval-request') {
+              const requestId = String(event.requestId);
+              void approvals.onRequest(requestId).then((outcome) => {
+                if (outcome !== 'exit' || ended) return;
+                ended = true;
+                finish(() =>
+                  reject(new CliError('APPROVAL_PENDING', `The agent waits for an answer to ${requestId}`, { hint: `band chats approve ${requestId} [--always] | band chats deny ${requestId} [--message …]` })),
+                );
+              }, () => {});
+            }
+            if (event.type === 'turn-end') {
+              ended = true;
+              finish(() => resolve(event.status as 'done' | 'failed' | 'aborted'));
+            }
           }
-          if (envelope.turnId !== turnId) return;
-          if (options.out.format === 'json') options.out.jsonLine(envelope);
-          else render(envelope);
-          if (event.type === 'turn-end') finish(() => resolve(event.status as 'done' | 'failed' | 'aborted'));
         },
         onError(error: unknown) {
           finish(() => reject(error));
@@ -182,9 +231,37 @@ export function watchTurn(ctx: CliContext, options: WatchOptions): Promise<'done
   });
 }
 
+/** --exit-on-approval stops; a terminal (stdin and stdout, text output) is asked y/n/a; anything else only prints. */
+function approvalMode(ctx: CliContext, exitOnApproval: boolean | undefined): ApprovalWatchMode {
+  if (exitOnApproval) return 'exit';
+  return ctx.isTTY && ctx.stdin.isTTY && ctx.out.format !== 'json' ? 'prompt' : 'print';
+}
+
 function exitForTurn(status: 'done' | 'failed' | 'aborted'): void {
   if (status === 'failed') throw new CliError('ERROR', 'The turn failed');
   if (status === 'aborted') throw new CliError('ERROR', 'The turn was aborted');
+}
+
+/** The declared type of a file sent with `--attach`: the four image types Band passes as images, else a plain file. */
+const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
+
+/** Uploads each file (`uploads.create`) for the workspace and returns the attachment ids. */
+async function uploadFiles(ctx: CliContext, workspaceId: string, paths: readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const path of paths) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw new CliError('VALIDATION', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { hint: 'Give the path of a file to --attach.' });
+    }
+    const form = new FormData();
+    form.set('workspaceId', workspaceId);
+    form.set('file', new File([bytes], basename(path), { type: IMAGE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' }));
+    const attachment = (await ctx.client.uploads.create.mutate(form)) as { id: string };
+    ids.push(attachment.id);
+  }
+  return ids;
 }
 
 async function resolveChatId(ctx: CliContext, chatId: string | undefined, workspace: string | undefined): Promise<string> {
@@ -247,9 +324,16 @@ export function chatsCommand(ctx: CliContext): Command {
     .requiredOption('--message <text>', 'the prompt')
     .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
     .option('--watch', "stream the agent's output until the turn ends, and exit with its status")
-    .action(async (chatId: string | undefined, opts: { message: string; workspace?: string; watch?: boolean }) => {
+    .option('--exit-on-approval', 'with --watch: stop (exit 8) when the agent waits for an answer, instead of asking on the terminal')
+    .option('--attach <file...>', 'files sent with the message (at most 10, 20 MiB each; PNG, JPEG, GIF and WebP reach the agent as images)')
+    .action(async (chatId: string | undefined, opts: { message: string; workspace?: string; watch?: boolean; exitOnApproval?: boolean; attach?: string[] }) => {
       const target = chatId ? { chatId } : { workspaceId: await resolveWorkspaceId(ctx, opts.workspace) };
-      const result = (await ctx.client.chats.send.mutate({ ...target, message: opts.message })) as { chat: ChatRow; turn: TurnRow; queued: boolean };
+      let attachmentIds: string[] | undefined;
+      if (opts.attach?.length) {
+        const workspaceId = target.workspaceId ?? ((await ctx.client.chats.history.query({ chatId: chatId!, limit: 1 })) as ChatHistory).chat.workspaceId;
+        attachmentIds = await uploadFiles(ctx, workspaceId, opts.attach);
+      }
+      const result = (await ctx.client.chats.send.mutate({ ...target, message: opts.message, attachmentIds })) as { chat: ChatRow; turn: TurnRow; queued: boolean };
       if (!opts.watch) {
         ctx.out.print(result, (r) => `${r.chat.id}\n`);
         if (result.queued) ctx.err.progress('Queued: it starts when the running turn ends.');
@@ -262,6 +346,7 @@ export function chatsCommand(ctx: CliContext): Command {
         turnId: result.turn.id,
         out: ctx.out,
         err: ctx.err,
+        approvals: approvalMode(ctx, opts.exitOnApproval),
       });
       exitForTurn(status);
     });
@@ -271,7 +356,8 @@ export function chatsCommand(ctx: CliContext): Command {
     .description('Follow the running turn (or the next one) until it ends; exits with its status; Ctrl+C stops watching only')
     .argument('[chat_id]', 'chat (default: the active chat of the workspace)')
     .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
-    .action(async (chatId: string | undefined, opts: { workspace?: string }) => {
+    .option('--exit-on-approval', 'stop (exit 8) when the agent waits for an answer, instead of asking on the terminal')
+    .action(async (chatId: string | undefined, opts: { workspace?: string; exitOnApproval?: boolean }) => {
       const id = await resolveChatId(ctx, chatId, opts.workspace);
       const history = (await ctx.client.chats.history.query({ chatId: id, afterSeq: 0, limit: 1 })) as ChatHistory;
       const current = history.turns.find((t) => t.status === 'running') ?? history.turns.find((t) => t.status === 'queued');
@@ -284,22 +370,58 @@ export function chatsCommand(ctx: CliContext): Command {
         turnId: current?.id ?? null,
         out: ctx.out,
         err: ctx.err,
+        approvals: approvalMode(ctx, opts.exitOnApproval),
       });
       exitForTurn(status);
     });
 
   chats
     .command('abort')
-    .description('Stop the running turn (the agent and every process it started)')
+    .description('Stop the running turn (the agent and every process it started); queued messages wait, paused, until `band chats resume`')
     .argument('[chat_id]', 'chat (default: the active chat of the workspace)')
     .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
-    .option('--clear-queue', 'also drop queued messages')
+    .option('--clear-queue', 'drop the queued messages instead of pausing them')
     .action(async (chatId: string | undefined, opts: { workspace?: string; clearQueue?: boolean }) => {
       const id = await resolveChatId(ctx, chatId, opts.workspace);
-      const result = (await ctx.client.chats.abort.mutate({ chatId: id, clearQueue: opts.clearQueue })) as { abortedTurnId: string | null; clearedTurnIds: string[] };
-      ctx.out.print(result, (r) =>
-        r.abortedTurnId ? `Aborted ${r.abortedTurnId}${r.clearedTurnIds.length ? ` and ${r.clearedTurnIds.length} queued` : ''}\n` : 'Nothing was running\n',
-      );
+      const result = (await ctx.client.chats.abort.mutate({ chatId: id, clearQueue: opts.clearQueue })) as {
+        abortedTurnId: string | null;
+        clearedTurnIds: string[];
+        pausedTurnIds?: string[];
+      };
+      ctx.out.print(result, (r) => {
+        if (!r.abortedTurnId) return 'Nothing was running\n';
+        const paused = r.pausedTurnIds?.length ?? 0;
+        const queue = r.clearedTurnIds.length
+          ? ` and dropped ${r.clearedTurnIds.length} queued`
+          : paused
+            ? `; ${paused} queued ${paused === 1 ? 'message waits' : 'messages wait'} (band chats resume sends, band chats discard drops)`
+            : '';
+        return `Aborted ${r.abortedTurnId}${queue}\n`;
+      });
+    });
+
+  chats
+    .command('resume')
+    .description('Send the queued messages a Stop paused (all, in order, or one with --turn)')
+    .argument('[chat_id]', 'chat (default: the active chat of the workspace)')
+    .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
+    .option('--turn <turn_id>', 'only this queued message')
+    .action(async (chatId: string | undefined, opts: { workspace?: string; turn?: string }) => {
+      const id = await resolveChatId(ctx, chatId, opts.workspace);
+      const result = (await ctx.client.chats.resume.mutate({ chatId: id, turnId: opts.turn })) as { resumedTurnIds: string[] };
+      ctx.out.print(result, (r) => (r.resumedTurnIds.length ? `Sent ${r.resumedTurnIds.join(', ')}\n` : 'Nothing was paused\n'));
+    });
+
+  chats
+    .command('discard')
+    .description('Drop a queued message before it runs')
+    .argument('<turn_id>', 'the queued message (its turn id, from `band chats history`)')
+    .argument('[chat_id]', 'chat (default: the active chat of the workspace)')
+    .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
+    .action(async (turnId: string, chatId: string | undefined, opts: { workspace?: string }) => {
+      const id = await resolveChatId(ctx, chatId, opts.workspace);
+      const result = (await ctx.client.chats.discard.mutate({ chatId: id, turnId })) as { discardedTurnId: string };
+      ctx.out.print(result, (r) => `Discarded ${r.discardedTurnId}\n`);
     });
 
   chats
@@ -332,5 +454,6 @@ export function chatsCommand(ctx: CliContext): Command {
       const render = createEventRenderer((text) => ctx.out.write(text), ctx.out.style);
       for (const envelope of events) render(envelope);
     });
+  addApprovalCommands(chats, ctx, (chatId, workspace) => resolveChatId(ctx, chatId, workspace));
   return chats;
 }

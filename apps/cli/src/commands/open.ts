@@ -1,10 +1,8 @@
 // `band open`: the dashboard in the default browser, signed in with a one-time code that never appears on a command
 // line: the browser gets a 0600 redirect file in the Band home, removed once the code is used or expired.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, open, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { sweepRedirectFiles, writeRedirectFile } from '@band/auth/client';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import type { CliContext } from '../context.js';
@@ -46,51 +44,8 @@ export function openUrl(url: string, env: NodeJS.ProcessEnv, platform: NodeJS.Pl
   });
 }
 
-/** Where `band open` writes its redirect files: `<BAND_HOME>/band-open-<random>.html`. */
-export const REDIRECT_FILE_PATTERN = /^band-open-[0-9a-f]{16}\.html$/;
-
 /** How often `band open` asks whether the browser has signed in yet. */
 const SIGN_IN_POLL_MS = 250;
-
-/**
- * The page the browser is pointed at instead of the pairing URL (issue 16 #5, as Jupyter does): argv, and so
- * `/proc/<pid>/cmdline` of the browser and the opener, holds only this file's path; the live one-time code sits in a
- * 0600 file in the 0700 Band home, which other local users cannot read.
- */
-export function redirectPage(url: string): string {
-  const attr = url.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-  const js = JSON.stringify(url).replace(/</g, '\\u003c');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
-<meta http-equiv="refresh" content="1;url=${attr}"><title>Band</title></head>
-<body><p>Opening Band… If nothing happens, <a href="${attr}">open the dashboard</a>.</p>
-<script>location.replace(${js});</script></body></html>
-`;
-}
-
-/** Writes the redirect file with O_EXCL | O_NOFOLLOW and mode 0600; returns its path. */
-export async function writeRedirectFile(home: string, url: string): Promise<string> {
-  const file = join(home, `band-open-${randomBytes(8).toString('hex')}.html`);
-  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    await handle.chmod(0o600); // the umask can only narrow the mode, but be explicit
-    await handle.writeFile(redirectPage(url), 'utf8');
-  } finally {
-    await handle.close();
-  }
-  return file;
-}
-
-/** Removes redirect files left by a `band open` that was killed, once their code has expired anyway. */
-export async function sweepRedirectFiles(home: string, olderThanMs: number, now = Date.now()): Promise<void> {
-  const names = await readdir(home).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!REDIRECT_FILE_PATTERN.test(name)) continue;
-    const file = join(home, name);
-    const info = await lstat(file).catch(() => undefined);
-    if (info?.isFile() && now - info.mtimeMs > olderThanMs) await rm(file, { force: true });
-  }
-}
 
 export function openCommand(ctx: CliContext): Command {
   return new Command('open')

@@ -9,12 +9,17 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = {
   title: 'Band',
   description: 'Control plane for coding agents',
+  applicationName: 'Band',
+  appleWebApp: { capable: true, title: 'Band', statusBarStyle: 'black-translucent' },
+  icons: { apple: '/icons/apple-touch-icon.png' },
 };
 
 export const viewport: Viewport = {
   width: 'device-width',
   initialScale: 1,
   viewportFit: 'cover',
+  // Android Chrome: the on-screen keyboard resizes the page, so the message box stays above it (iOS: useVisualViewport).
+  interactiveWidget: 'resizes-content',
   themeColor: [
     { media: '(prefers-color-scheme: dark)', color: '#12151a' },
     { media: '(prefers-color-scheme: light)', color: '#f6f7f9' },
@@ -24,6 +29,10 @@ export const viewport: Viewport = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
+      <head>
+        {/* Every path is behind the gate: the manifest is fetched with the session cookie (use-credentials). */}
+        <link rel="manifest" href="/manifest.webmanifest" crossOrigin="use-credentials" />
+      </head>
       <body className="antialiased">
         <AppShell>{children}</AppShell>
       </body>

@@ -5,11 +5,13 @@ import { type ReactNode, useState } from 'react';
 import { ConnectionIndicator } from '@/components/connection-indicator';
 import { MainMenu } from '@/components/main-menu';
 import { MobileAccessPanel } from '@/components/mobile-access-panel';
+import { ServiceWorker } from '@/components/service-worker';
 import { Sidebar } from '@/components/sidebar';
 import { Button } from '@/components/ui/button';
 import { MenuIcon, PhoneIcon } from '@/components/ui/icons';
 import { AgentStatusProvider } from '@/hooks/use-agent-statuses';
 import { TunnelProvider, useTunnel } from '@/hooks/use-tunnel';
+import { useVisualViewport } from '@/hooks/use-visual-viewport';
 import { cn } from '@/lib/cn';
 
 /**
@@ -30,8 +32,9 @@ function ShellFrame({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const isHome = pathname === '/';
   const [isMenuOpen, setMenuOpen] = useState(false);
+  useVisualViewport();
   return (
-    <div data-testid="dashboard-shell" className="flex h-dvh flex-col overflow-hidden bg-bg text-fg">
+    <div data-testid="dashboard-shell" className="relative top-[var(--band-viewport-top,0px)] flex h-[var(--band-viewport-height,100dvh)] flex-col overflow-hidden bg-bg text-fg">
       <header className="flex h-14 shrink-0 items-center gap-2 border-b border-border bg-bg-elevated px-2 md:px-3">
         <Button variant="ghost" size="icon" aria-label="Open menu" aria-expanded={isMenuOpen} onClick={() => setMenuOpen(true)} data-testid="menu-button">
           <MenuIcon />
@@ -44,12 +47,14 @@ function ShellFrame({ children }: { children: ReactNode }) {
         <TunnelChip />
         <ConnectionIndicator />
       </header>
-      <div className="flex min-h-0 flex-1">
-        <Sidebar className={cn('md:flex md:w-72 md:shrink-0 md:border-r md:border-border', isHome ? 'flex w-full' : 'hidden')} />
-        <main className={cn('min-w-0 flex-1 flex-col', isHome ? 'hidden md:flex' : 'flex')}>{children}</main>
-      </div>
+      {/* One main landmark on every screen: on a phone's home it holds the workspace list, elsewhere the page. */}
+      <main className="flex min-h-0 flex-1">
+        <Sidebar isHome={isHome} className={cn('md:flex md:w-72 md:shrink-0 md:border-r md:border-border', isHome ? 'flex w-full' : 'hidden')} />
+        <div className={cn('min-w-0 flex-1 flex-col', isHome ? 'hidden md:flex' : 'flex')}>{children}</div>
+      </main>
       <MainMenu open={isMenuOpen} onClose={() => setMenuOpen(false)} />
       <MobileAccessPanel />
+      <ServiceWorker />
     </div>
   );
 }
@@ -71,7 +76,7 @@ function TunnelChip() {
       )}
     >
       <PhoneIcon width={16} height={16} />
-      <span className="hidden sm:inline">{state === 'ready' ? 'Tunnel up' : `Tunnel ${state}`}</span>
+      <span className="sr-only sm:not-sr-only">{state === 'ready' ? 'Tunnel up' : `Tunnel ${state}`}</span>
     </button>
   );
 }

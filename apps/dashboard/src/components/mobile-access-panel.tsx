@@ -1,24 +1,32 @@
 'use client';
-import { QRCodeSVG } from 'qrcode.react';
+import dynamic from 'next/dynamic';
 import { useCallback, useEffect, useState } from 'react';
 import { CopyButton } from '@/components/copy-button';
+import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { CloseIcon, EyeIcon, PhoneIcon, TrashIcon } from '@/components/ui/icons';
 import { Sheet } from '@/components/ui/sheet';
 import { Spinner } from '@/components/ui/spinner';
+import { ErrorNote } from '@/components/ui/error-note';
+import { useIsRemote } from '@/hooks/use-is-remote';
 import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
-import { useTunnel } from '@/hooks/use-tunnel';
+import { TUNNEL_EXPLAINER, useTunnel } from '@/hooks/use-tunnel';
 import { cn } from '@/lib/cn';
 import type { Device, TunnelStatus } from '@/lib/domain';
 import { formatRelative } from '@/lib/format';
+import { signOut } from '@/lib/sign-out';
 import { describeError, getBandClient } from '@/lib/trpc';
+
+// The QR encoder loads when a QR code is first shown, not with every page (issue 19: startup work).
+const QRCodeSVG = dynamic(() => import('qrcode.react').then((m) => m.QRCodeSVG), { ssr: false, loading: () => <div className="size-[216px]" /> });
 
 /** The Mobile Access panel (seed-remote-access.txt): tunnel state, QR, public URL, token, devices, Stop Tunnel. */
 export function MobileAccessPanel() {
   const tunnel = useTunnel();
+  const isRemote = useIsRemote();
   return (
     <Sheet open={tunnel.isPanelOpen} onClose={tunnel.closePanel} title="Mobile Access" testId="mobile-access-panel">
-      <header className="flex items-center justify-between border-b border-border px-4 py-3">
+      <div className="flex items-center justify-between border-b border-border px-4 py-3">
         <div className="flex items-center gap-2">
           <PhoneIcon className="text-accent" />
           <h2 className="text-base font-semibold">Mobile Access</h2>
@@ -26,8 +34,19 @@ export function MobileAccessPanel() {
         <Button variant="ghost" size="icon" aria-label="Close" onClick={tunnel.closePanel} data-testid="mobile-access-close">
           <CloseIcon />
         </Button>
-      </header>
+      </div>
       <div className="flex flex-col gap-5 p-4">
+        {/* Through the tunnel the phone did not start anything: the sentence is for the computer that does. */}
+        {tunnel.isExplained || isRemote ? null : (
+          <div className="flex items-start gap-3 rounded-md border border-warn/40 bg-warn-soft px-3 py-2.5 text-sm" data-testid="tunnel-explainer">
+            <p className="flex-1 text-fg">{TUNNEL_EXPLAINER}</p>
+            {tunnel.status.state === 'stopped' || tunnel.status.state === 'failed' ? null : (
+              <Button size="sm" variant="ghost" onClick={tunnel.markExplained} data-testid="tunnel-explainer-ok">
+                Got it
+              </Button>
+            )}
+          </div>
+        )}
         <TunnelStateBanner status={tunnel.status} />
         {tunnel.status.state === 'stopped' || tunnel.status.state === 'failed' ? (
           <div className="flex flex-col gap-3">
@@ -35,7 +54,15 @@ export function MobileAccessPanel() {
               {tunnel.status.mode === 'named' ? 'Start your named Cloudflare tunnel' : 'Start a Cloudflare quick tunnel'} to open this dashboard
               on your phone. Scan the QR code with the phone's camera: it signs the phone in with a one-time code, never with your token.
             </p>
-            <Button variant="primary" onClick={() => void tunnel.start()} data-testid="mobile-access-start">
+            <Button
+              variant="primary"
+              onClick={() => {
+                // The sentence was on screen above this button: it has been said.
+                tunnel.markExplained();
+                void tunnel.start();
+              }}
+              data-testid="mobile-access-start"
+            >
               {tunnel.status.state === 'failed' ? 'Try again' : 'Start tunnel'}
             </Button>
           </div>
@@ -55,11 +82,22 @@ export function MobileAccessPanel() {
           </>
         ) : null}
         <TunnelModeInfo status={tunnel.status} />
-        <RevealToken />
+        {isRemote ? (
+          <p className="text-sm text-fg-muted" data-testid="token-local-only">
+            The access token can only be revealed on the computer running Band.
+          </p>
+        ) : (
+          <RevealToken isTunnelUp={tunnel.status.state !== 'stopped' && tunnel.status.state !== 'failed'} />
+        )}
         <DeviceList />
         {tunnel.status.cloudflaredVersion ? (
           <p className="text-xs text-fg-subtle" data-testid="tunnel-cloudflared-version">
             cloudflared {tunnel.status.cloudflaredVersion}
+          </p>
+        ) : null}
+        {isRemote && tunnel.status.state !== 'stopped' && tunnel.status.state !== 'failed' ? (
+          <p className="text-xs text-fg-subtle" data-testid="tunnel-stop-remote-note">
+            This device is connected through the tunnel: stopping it disconnects this device too.
           </p>
         ) : null}
         {tunnel.status.state !== 'stopped' && tunnel.status.state !== 'failed' ? (
@@ -124,7 +162,8 @@ export function TunnelStateBanner({ status }: { status: TunnelStatus }) {
 
 /**
  * Which tunnel Band runs: a quick tunnel (a new address at each start), or a named one with its stable URL and the
- * origin to enter as the public hostname's service in Cloudflare's dashboard (shown even while stopped).
+ * origin to enter as the public hostname's service in Cloudflare's dashboard (shown even while stopped), or, for a
+ * locally managed one, the DNS route command (Band writes that tunnel's ingress itself).
  */
 export function TunnelModeInfo({ status }: { status: TunnelStatus }) {
   return (
@@ -138,13 +177,24 @@ export function TunnelModeInfo({ status }: { status: TunnelStatus }) {
               {status.stableUrl ?? 'no hostname set (band tunnel setup)'}
             </code>
           </p>
-          <p className="text-fg-muted">
-            In Cloudflare, this hostname's service must be{' '}
-            <code data-testid="tunnel-origin" className="break-all font-mono text-fg">
-              {status.origin}
-            </code>
-            , which Band listens on while the tunnel runs.
-          </p>
+          {status.management === 'local' ? (
+            // A tunnel made with `cloudflared tunnel create`: Band writes its ingress; Cloudflare needs only the DNS route.
+            <p className="text-fg-muted" data-testid="tunnel-local">
+              Band routes this tunnel to itself; Cloudflare only needs its DNS record, made once with{' '}
+              <code data-testid="tunnel-route-dns" className="break-all font-mono text-fg">
+                {`cloudflared tunnel route dns ${status.tunnelId ?? '<TunnelID>'} ${status.stableUrl ? new URL(status.stableUrl).hostname : '<hostname>'}`}
+              </code>
+              .
+            </p>
+          ) : (
+            <p className="text-fg-muted">
+              In Cloudflare, this hostname's service must be{' '}
+              <code data-testid="tunnel-origin" className="break-all font-mono text-fg">
+                {status.origin}
+              </code>
+              , which Band listens on while the tunnel runs.
+            </p>
+          )}
         </>
       ) : (
         <p className="text-fg-muted">
@@ -161,6 +211,8 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
   const [pairing, setPairing] = useState<{ url: string; expiresAt: number } | null>(null);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
   const [now, setNow] = useState(() => Date.now());
+  // Seen through the tunnel this is already the phone: the code is for another device.
+  const isRemote = useIsRemote();
 
   const mint = useCallback(async () => {
     try {
@@ -196,8 +248,9 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
         )}
       </div>
       {error ? <ErrorNote error={error} /> : null}
-      <p className="text-center text-sm text-fg-muted">
-        Scan with your phone's camera to open <span className="font-medium text-fg">{new URL(publicUrl).host}</span> signed in.
+      <p className="text-center text-sm text-fg-muted" data-testid="pairing-instructions">
+        {isRemote ? 'You are already connected through the tunnel. To sign in another device, scan this with its camera' : "Scan with your phone's camera"} to open{' '}
+        <span className="font-medium text-fg">{new URL(publicUrl).host}</span> signed in.
       </p>
       {pairing ? (
         <div className="flex items-center gap-1 text-xs text-fg-subtle">
@@ -213,12 +266,20 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
   );
 }
 
-function RevealToken() {
+function RevealToken({ isTunnelUp }: { isTunnelUp: boolean }) {
   const [token, setToken] = useState<string | null>(null);
   const reveal = useMutation((client) => client.auth.revealToken.mutate());
+  // Stopping the tunnel hides the token again: it is not left on screen. (Adjusted while rendering, not in an
+  // effect: no frame shows the token after the tunnel went down.)
+  if (!isTunnelUp && token !== null) setToken(null);
   return (
     <section className="flex flex-col gap-2">
       <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Access token</h3>
+      {token ? (
+        <p className="text-xs text-warn" data-testid="token-warning">
+          Treat it like a password: anyone with it can use this dashboard and run agents on this computer.
+        </p>
+      ) : null}
       {token ? (
         <div className="flex items-center gap-2">
           <code data-testid="token-value" className="min-w-0 flex-1 break-all rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-xs">
@@ -255,10 +316,16 @@ function RevealToken() {
 
 function DeviceList() {
   const devices = useQuery('devices.list', (client) => client.devices.list.query());
+  // Which device answered the agents' permission prompts (issue 20): each device's last answer.
+  const answers = useQuery('approvals.byDevice', (client) => client.approvals.byDevice.query());
+  const lastAnswer = new Map((answers.data ?? []).map((a) => [a.deviceId, a]));
   const revoke = useMutation((client, id: string) => client.devices.revoke.mutate({ id }));
   // Devices appear when a phone scans the code; polling while the panel is open keeps the list honest.
   useEffect(() => {
-    const timer = setInterval(() => invalidate('devices.list'), 3_000);
+    const timer = setInterval(() => {
+      invalidate('devices.list');
+      invalidate('approvals.byDevice');
+    }, 3_000);
     return () => clearInterval(timer);
   }, []);
   const list = (devices.data ?? []) as Device[];
@@ -270,27 +337,44 @@ function DeviceList() {
       {devices.status === 'success' && list.length === 0 ? <p className="text-sm text-fg-subtle">No devices yet.</p> : null}
       <ul className="flex flex-col divide-y divide-border rounded-md border border-border">
         {list.map((device) => (
-          <li key={device.id} className="flex items-center gap-3 px-3 py-2" data-testid="device-row" data-listener={device.listener}>
+          <li key={device.id} className="flex flex-wrap items-center gap-3 px-3 py-2" data-testid="device-row" data-listener={device.listener} data-current={device.current ? 'true' : undefined}>
             <div className="min-w-0 flex-1">
-              <p className="truncate text-sm font-medium">{device.label}</p>
+              <p className="flex items-center gap-2 text-sm font-medium">
+                <span className="truncate">{device.label}</span>
+                {device.current ? (
+                  <Badge tone="accent" data-testid="device-current">
+                    This device
+                  </Badge>
+                ) : null}
+              </p>
               <p className="truncate text-xs text-fg-subtle">
-                {device.listener === 'tunnel' ? 'via tunnel' : 'this computer'}
+                {device.listener === 'tunnel' ? 'via tunnel' : 'on the computer running Band'}
                 {device.address ? ` · ${device.address}` : ''} · active {formatRelative(device.lastSeenAt)}
               </p>
+              {lastAnswer.get(device.id) ? (
+                <p className="truncate text-xs text-fg-subtle" data-testid="device-last-answer">
+                  {describeAnswer(lastAnswer.get(device.id)!)} {formatRelative(Date.parse(lastAnswer.get(device.id)!.answeredAt))}
+                </p>
+              ) : null}
             </div>
-            <Button
-              size="icon"
-              variant="ghost"
-              aria-label={`Revoke ${device.label}`}
-              data-testid="device-revoke"
-              disabled={revoke.pending}
-              onClick={async () => {
-                await revoke.mutate(device.id);
-                invalidate('devices.list');
-              }}
-            >
-              <TrashIcon />
-            </Button>
+            {device.current ? (
+              <SignOutThisDevice />
+            ) : (
+              <Button
+                size="icon"
+                variant="ghost"
+                aria-label={`Revoke ${device.label}`}
+                title={`Revoke ${device.label}`}
+                data-testid="device-revoke"
+                disabled={revoke.pending}
+                onClick={async () => {
+                  await revoke.mutate(device.id);
+                  invalidate('devices.list');
+                }}
+              >
+                <TrashIcon />
+              </Button>
+            )}
           </li>
         ))}
       </ul>
@@ -299,11 +383,45 @@ function DeviceList() {
   );
 }
 
-export function ErrorNote({ error, testId }: { error: { message: string; hint?: string }; testId?: string }) {
+/** Ending this device's own session is a sign-out, asked first: it is never a revoke button beside the others. */
+function SignOutThisDevice() {
+  const [state, setState] = useState<'idle' | 'confirm' | 'pending' | 'failed'>('idle');
+  if (state === 'idle') {
+    return (
+      <Button size="sm" variant="ghost" onClick={() => setState('confirm')} data-testid="device-sign-out">
+        Sign out
+      </Button>
+    );
+  }
   return (
-    <div role="alert" data-testid={testId ?? 'error-note'} className="rounded-md border border-danger/40 bg-danger-soft px-3 py-2 text-sm">
-      <p className="font-medium text-danger">{error.message}</p>
-      {error.hint ? <p className="mt-0.5 text-fg-muted">{error.hint}</p> : null}
+    <div role="alert" className="flex w-full flex-col gap-2 rounded-md border border-warn/40 bg-bg p-2 text-sm" data-testid="device-sign-out-confirm">
+      <p>Sign out this device? You sign in again with a one-time link (QR code or band open) or the token.</p>
+      {state === 'failed' ? <p className="text-xs text-danger">Could not sign out; try again.</p> : null}
+      <div className="flex gap-2">
+        <Button
+          size="sm"
+          variant="danger"
+          disabled={state === 'pending'}
+          data-testid="device-sign-out-confirm-yes"
+          onClick={async () => {
+            setState('pending');
+            if (!(await signOut())) setState('failed');
+          }}
+        >
+          {state === 'pending' ? <Spinner /> : null} Sign out
+        </Button>
+        <Button size="sm" variant="ghost" onClick={() => setState('idle')} data-testid="device-sign-out-cancel">
+          Cancel
+        </Button>
+      </div>
     </div>
   );
+}
+
+
+/** "Allowed Bash", "Always allowed Edit", "Denied WebFetch", "Answered AskUserQuestion": a device's last answer. */
+function describeAnswer(answer: { toolName: string; behavior: 'allow' | 'deny'; scope: 'once' | 'always' }): string {
+  if (answer.behavior === 'deny') return `Denied ${answer.toolName}`;
+  if (answer.toolName === 'AskUserQuestion') return 'Answered a question';
+  return `${answer.scope === 'always' ? 'Always allowed' : 'Allowed'} ${answer.toolName}`;
 }

@@ -1,15 +1,25 @@
 'use client';
-import { useEffect, useState } from 'react';
-import { ErrorNote, TunnelModeInfo } from '@/components/mobile-access-panel';
+import { type FormEvent, useEffect, useState } from 'react';
+import { TunnelModeInfo } from '@/components/mobile-access-panel';
+import { ErrorNote } from '@/components/ui/error-note';
 import { Button } from '@/components/ui/button';
 import { Field, Input, Select, Switch } from '@/components/ui/field';
-import { CheckIcon } from '@/components/ui/icons';
+import { CheckIcon, PlusIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
+import { useIsRemote } from '@/hooks/use-is-remote';
 import { useMutation, useQuery } from '@/hooks/use-query';
 import { useTunnel } from '@/hooks/use-tunnel';
+import { requestNotifications } from '@/lib/attention';
 import type { BandSettings } from '@/lib/domain';
+import { signOut } from '@/lib/sign-out';
 
 type AgentConfig = BandSettings['codingAgents'][number];
+
+/**
+ * What a session through the tunnel may change (the server's `remoteSettableKeys` in @band/settings; it answers
+ * LOCAL_ONLY_SETTING for anything else). The rest is shown read-only there.
+ */
+const REMOTE_SETTABLE = new Set(['defaultCodingAgent', 'notifications', 'labels']);
 
 /** Settings page: default agent, agent commands and models, port, auto-start tunnel, sound (settings.get/set). */
 export function SettingsForm() {
@@ -18,19 +28,31 @@ export function SettingsForm() {
   const [saved, setSaved] = useState<string | null>(null);
   const [current, setCurrent] = useState<BandSettings | null>(null);
   const save = useMutation((c, input: { key: string; value: unknown }) => c.settings.set.mutate(input));
+  // Which setting the last save was for: an agent's error is shown beside the agent, not only at the top.
+  const [lastKey, setLastKey] = useState<string | null>(null);
+  // Through the tunnel (a phone), settings that choose programs, ports or the tunnel are read-only.
+  const isRemote = useIsRemote();
+  const isLocked = (key: string) => isRemote && !REMOTE_SETTABLE.has(key.split('.')[0] ?? '');
 
-  useEffect(() => {
-    if (settings.data) setCurrent(settings.data);
-  }, [settings.data]);
+  // Each new answer from the server replaces what the form shows (adjusted while rendering, not in an effect).
+  const [shownData, setShownData] = useState<BandSettings | undefined>(undefined);
+  if (settings.data && settings.data !== shownData) {
+    setShownData(settings.data);
+    setCurrent(settings.data);
+  }
 
-  const set = async (key: string, value: unknown) => {
+  const set = async (key: string, value: unknown): Promise<boolean> => {
     setSaved(null);
+    setLastKey(key);
     const next = await save.mutate({ key, value });
     if (next) {
       setCurrent(next);
       setSaved(key);
     }
+    return next !== undefined;
   };
+  const agentError = lastKey === 'codingAgents' && save.error ? save.error : null;
+  const [editedAgent, setEditedAgent] = useState<string | null>(null);
 
   return (
     <div className="flex-1 overflow-y-auto" data-testid="settings-page">
@@ -38,7 +60,7 @@ export function SettingsForm() {
         <div className="flex items-end justify-between gap-4">
           <div>
             <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
-            <p className="text-sm text-fg-muted">Stored in settings.json in your Band home. Changes save as you make them.</p>
+            <p className="text-sm text-fg-muted">Stored in settings.json in your Band home.</p>
           </div>
           <div className="h-6 text-sm" aria-live="polite">
             {save.pending ? <Spinner /> : saved ? (
@@ -48,7 +70,13 @@ export function SettingsForm() {
             ) : null}
           </div>
         </div>
-        {save.error ? <ErrorNote error={save.error} testId="settings-error" /> : null}
+        {save.error && !agentError ? <ErrorNote error={save.error} testId="settings-error" /> : null}
+        {isRemote ? (
+          <p className="rounded-md border border-border bg-bg-elevated px-3 py-2 text-sm text-fg-muted" data-testid="settings-remote-note">
+            You are connected through the tunnel: agent commands, the port and the tunnel can only be changed on the computer running Band. The
+            default agent and notifications can be changed here.
+          </p>
+        ) : null}
         {settings.status === 'loading' ? <SettingsSkeleton /> : null}
         {settings.status === 'error' && !current ? <ErrorNote error={settings.error} /> : null}
         {current ? (
@@ -61,7 +89,7 @@ export function SettingsForm() {
                   value={current.defaultCodingAgent ?? ''}
                   onChange={(e) => void set('defaultCodingAgent', e.target.value || null)}
                 >
-                  <option value="">None</option>
+                  <option value="">{current.codingAgents[0] ? `The first agent below (${current.codingAgents[0].label})` : 'None configured'}</option>
                   {current.codingAgents.map((agent) => (
                     <option key={agent.id} value={agent.id}>
                       {agent.label}
@@ -76,19 +104,34 @@ export function SettingsForm() {
                 <AgentEditor
                   key={agent.id}
                   agent={agent}
+                  isLocked={isLocked('codingAgents')}
                   onSave={(next) => {
+                    setEditedAgent(agent.id);
                     const agents = current.codingAgents.map((a, i) => (i === index ? next : a));
                     void set('codingAgents', agents);
                   }}
+                  error={editedAgent === agent.id ? agentError : null}
                 />
               ))}
+              {isLocked('codingAgents') ? null : (
+                <AddAgent
+                  agents={current.codingAgents}
+                  error={editedAgent === NEW_AGENT ? agentError : null}
+                  isPending={save.pending}
+                  onAdd={(agent) => {
+                    setEditedAgent(NEW_AGENT);
+                    return set('codingAgents', [...current.codingAgents, agent]);
+                  }}
+                />
+              )}
             </Section>
             <Section title="Server">
-              <PortField port={current.webServerPort} onSave={(port) => void set('webServerPort', port)} />
+              <PortField port={current.webServerPort} isLocked={isLocked('webServerPort')} onSave={(port) => void set('webServerPort', port)} />
               <ToggleRow
                 label="Start the tunnel with the server"
                 hint="Remote access is available as soon as Band starts."
                 checked={current.autoStartTunnel}
+                isLocked={isLocked('autoStartTunnel')}
                 testId="setting-auto-start-tunnel"
                 onChange={(v) => void set('autoStartTunnel', v)}
               />
@@ -96,16 +139,80 @@ export function SettingsForm() {
             </Section>
             <Section title="Notifications">
               <ToggleRow
-                label="Play a sound when an agent needs attention"
+                label="Play a sound when an agent is done or needs your answer"
                 checked={current.notifications.soundOnNeedsAttention}
                 testId="setting-sound"
                 onChange={(v) => void set('notifications.soundOnNeedsAttention', v)}
               />
+              <DeviceNotifications />
             </Section>
           </>
         ) : null}
+        <Section title="Session">
+          <SignOut />
+        </Section>
       </div>
     </div>
+  );
+}
+
+/** Ends this browser's session; the next page is the sign-in page. */
+function SignOut() {
+  const [state, setState] = useState<'idle' | 'pending' | 'failed'>('idle');
+  return (
+    <div className="flex items-center justify-between gap-4">
+      <p className="text-sm text-fg-muted">Sign this browser out. You sign in again with a one-time link (band open) or the token.</p>
+      <Button
+        variant="secondary"
+        disabled={state === 'pending'}
+        data-testid="sign-out"
+        onClick={async () => {
+          setState('pending');
+          if (!(await signOut())) setState('failed');
+        }}
+      >
+        {state === 'pending' ? <Spinner /> : null} Sign out
+      </Button>
+      {state === 'failed' ? <p className="text-xs text-danger">Could not sign out; try again.</p> : null}
+    </div>
+  );
+}
+
+/** This device's permission for "done" and "needs your answer" notifications (asked on a tap, never on load). */
+function DeviceNotifications() {
+  const [permission, setPermission] = useState<NotificationPermission | 'unsupported' | null>(null);
+  useEffect(() => setPermission(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission), []);
+  const text =
+    permission === 'granted'
+      ? 'On: this device is notified while Band is in the background.'
+      : permission === 'denied'
+        ? "Blocked in this browser's site settings."
+        : permission === 'unsupported'
+          ? 'This browser cannot show notifications (on iPhone, add Band to the Home Screen first).'
+          : 'Get a notification on this device when an agent is done or needs your answer while Band is in the background.';
+  return (
+    <div className="flex items-center justify-between gap-4">
+      <div>
+        <p className="text-sm font-medium">Notifications on this device</p>
+        <p className="text-xs text-fg-subtle" data-testid="notification-permission" data-state={permission ?? 'unknown'}>
+          {text}
+        </p>
+      </div>
+      {permission === 'default' ? (
+        <Button variant="secondary" data-testid="allow-notifications" onClick={async () => setPermission(await requestNotifications())}>
+          Allow
+        </Button>
+      ) : null}
+    </div>
+  );
+}
+
+/** Shown under a control a tunnel session cannot change. */
+function LocalOnlyNote() {
+  return (
+    <p className="text-xs text-fg-subtle" data-testid="settings-local-only">
+      Change this on the computer running Band.
+    </p>
   );
 }
 
@@ -121,19 +228,20 @@ function Section({ title, description, children }: { title: string; description?
   );
 }
 
-function ToggleRow({ label, hint, checked, onChange, testId }: { label: string; hint?: string; checked: boolean; onChange: (v: boolean) => void; testId: string }) {
+function ToggleRow({ label, hint, checked, onChange, testId, isLocked = false }: { label: string; hint?: string; checked: boolean; onChange: (v: boolean) => void; testId: string; isLocked?: boolean }) {
   return (
     <div className="flex items-center justify-between gap-4">
       <div>
         <p className="text-sm font-medium">{label}</p>
         {hint ? <p className="text-xs text-fg-subtle">{hint}</p> : null}
+        {isLocked ? <LocalOnlyNote /> : null}
       </div>
-      <Switch checked={checked} onChange={onChange} label={label} data-testid={testId} />
+      <Switch checked={checked} onChange={onChange} label={label} disabled={isLocked} data-testid={testId} />
     </div>
   );
 }
 
-function PortField({ port, onSave }: { port: number; onSave: (port: number) => void }) {
+function PortField({ port, onSave, isLocked }: { port: number; onSave: (port: number) => void; isLocked: boolean }) {
   const [value, setValue] = useState(String(port));
   useEffect(() => setValue(String(port)), [port]);
   const parsed = Number(value);
@@ -141,17 +249,18 @@ function PortField({ port, onSave }: { port: number; onSave: (port: number) => v
   return (
     <Field label="Port" htmlFor="port" hint="The local dashboard and API port. Takes effect when Band restarts.">
       <div className="flex gap-2">
-        <Input id="port" inputMode="numeric" value={value} onChange={(e) => setValue(e.target.value)} aria-invalid={!isValid} data-testid="setting-port" className="max-w-40" />
-        <Button onClick={() => onSave(parsed)} disabled={!isValid || parsed === port} data-testid="setting-port-save">
+        <Input id="port" inputMode="numeric" value={value} readOnly={isLocked} onChange={(e) => setValue(e.target.value)} aria-invalid={!isValid} data-testid="setting-port" className="max-w-40" />
+        <Button onClick={() => onSave(parsed)} disabled={isLocked || !isValid || parsed === port} data-testid="setting-port-save">
           Save
         </Button>
       </div>
       {!isValid ? <p className="text-xs text-danger">A port is a whole number from 1 to 65535.</p> : null}
+      {isLocked ? <LocalOnlyNote /> : null}
     </Field>
   );
 }
 
-function AgentEditor({ agent, onSave }: { agent: AgentConfig; onSave: (next: AgentConfig) => void }) {
+function AgentEditor({ agent, onSave, isLocked, error }: { agent: AgentConfig; onSave: (next: AgentConfig) => void; isLocked: boolean; error: ErrorShape | null }) {
   const [command, setCommand] = useState(agent.command ?? '');
   const [model, setModel] = useState(agent.model ?? '');
   const isChanged = command !== (agent.command ?? '') || model !== (agent.model ?? '');
@@ -163,22 +272,110 @@ function AgentEditor({ agent, onSave }: { agent: AgentConfig; onSave: (next: Age
       </div>
       <div className="grid gap-3 md:grid-cols-2">
         <Field label="Command" htmlFor={`cmd-${agent.id}`}>
-          <Input id={`cmd-${agent.id}`} value={command} placeholder="on PATH" onChange={(e) => setCommand(e.target.value)} data-testid="agent-command" />
+          <Input id={`cmd-${agent.id}`} value={command} readOnly={isLocked} placeholder="on PATH" onChange={(e) => setCommand(e.target.value)} data-testid="agent-command" />
         </Field>
         <Field label="Model" htmlFor={`model-${agent.id}`}>
-          <Input id={`model-${agent.id}`} value={model} placeholder="CLI default" onChange={(e) => setModel(e.target.value)} data-testid="agent-model" />
+          <Input id={`model-${agent.id}`} value={model} readOnly={isLocked} placeholder="CLI default" onChange={(e) => setModel(e.target.value)} data-testid="agent-model" />
         </Field>
       </div>
+      {isLocked ? <LocalOnlyNote /> : null}
+      {error ? <ErrorNote error={error} testId="agent-error" /> : null}
       <Button
         size="sm"
         className="self-end"
-        disabled={!isChanged}
+        disabled={isLocked || !isChanged}
         data-testid="agent-save"
         onClick={() => onSave({ ...agent, command: command.trim() || undefined, model: model.trim() || undefined })}
       >
         Save agent
       </Button>
     </div>
+  );
+}
+
+type ErrorShape = { message: string; hint?: string };
+
+const NEW_AGENT = '\u0000new';
+
+/** The agent CLIs Band drives, with the label and command a new entry starts from (agentPackages in @band/agents). */
+const AGENT_TYPES = [
+  { type: 'claude-code', label: 'Claude Code', bin: 'claude' },
+  { type: 'codex', label: 'Codex', bin: 'codex' },
+  { type: 'opencode', label: 'OpenCode', bin: 'opencode' },
+] as const;
+
+/** A free id for a new agent: its type, else type-2, type-3... */
+function newAgentId(type: string, agents: AgentConfig[]): string {
+  const taken = new Set(agents.map((a) => a.id));
+  if (!taken.has(type)) return type;
+  let n = 2;
+  while (taken.has(`${type}-${n}`)) n += 1;
+  return `${type}-${n}`;
+}
+
+/** "Add agent": type, label and command; the server checks that the command runs before it is saved. */
+function AddAgent({ agents, onAdd, error, isPending }: { agents: AgentConfig[]; onAdd: (agent: AgentConfig) => Promise<boolean>; error: ErrorShape | null; isPending: boolean }) {
+  const [isOpen, setOpen] = useState(false);
+  const [type, setType] = useState<(typeof AGENT_TYPES)[number]['type']>('claude-code');
+  const [label, setLabel] = useState('');
+  const [command, setCommand] = useState('');
+  const preset = AGENT_TYPES.find((t) => t.type === type)!;
+  if (!isOpen) {
+    return (
+      <Button variant="secondary" className="self-start" onClick={() => setOpen(true)} data-testid="agent-add">
+        <PlusIcon /> Add agent
+      </Button>
+    );
+  }
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const agent: AgentConfig = { id: newAgentId(type, agents), type, label: label.trim() || preset.label, ...(command.trim() ? { command: command.trim() } : {}) };
+    if (await onAdd(agent)) {
+      setOpen(false);
+      setLabel('');
+      setCommand('');
+    }
+  };
+  return (
+    <form onSubmit={submit} className="flex flex-col gap-3 rounded-md border border-accent/40 bg-bg p-3" data-testid="agent-add-form">
+      <p className="text-sm font-semibold">Add agent</p>
+      <div className="grid gap-3 md:grid-cols-3">
+        <Field label="Type" htmlFor="new-agent-type">
+          <Select id="new-agent-type" value={type} onChange={(e) => setType(e.target.value as typeof type)} data-testid="agent-add-type">
+            {AGENT_TYPES.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.label}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Label" htmlFor="new-agent-label">
+          <Input id="new-agent-label" value={label} placeholder={preset.label} onChange={(e) => setLabel(e.target.value)} data-testid="agent-add-label" />
+        </Field>
+        <Field label="Command" htmlFor="new-agent-command">
+          <Input
+            id="new-agent-command"
+            value={command}
+            placeholder={preset.bin}
+            autoCapitalize="off"
+            autoCorrect="off"
+            spellCheck={false}
+            onChange={(e) => setCommand(e.target.value)}
+            data-testid="agent-add-command"
+          />
+        </Field>
+      </div>
+      <p className="text-xs text-fg-subtle">A command name on PATH, or the executable's absolute path. Empty: {preset.bin}.</p>
+      {error ? <ErrorNote error={error} testId="agent-add-error" /> : null}
+      <div className="flex justify-end gap-2">
+        <Button size="sm" variant="ghost" onClick={() => setOpen(false)}>
+          Cancel
+        </Button>
+        <Button size="sm" variant="primary" type="submit" disabled={isPending} data-testid="agent-add-submit">
+          {isPending ? <Spinner /> : null} Add agent
+        </Button>
+      </div>
+    </form>
   );
 }
 

@@ -2,21 +2,22 @@
 import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
 import { type FormEvent, useEffect, useState } from 'react';
-import { ErrorNote } from '@/components/mobile-access-panel';
+import { type AgentChoice, AgentPicker } from '@/components/agent-picker';
+import { ErrorNote } from '@/components/ui/error-note';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/field';
 import { BranchIcon, ChevronRightIcon, PlusIcon, TrashIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
-import { StatusDot } from '@/components/ui/status-dot';
+import { isUnread, StatusDot, statusLabel } from '@/components/ui/status-dot';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import { getBandClient } from '@/lib/trpc';
-import type { Project, Workspace } from '@/lib/workspace-types';
+import type { AgentStatus, Project, Workspace } from '@/lib/workspace-types';
 
 /** Projects with their workspaces (band-docs §2.7). On phones it is the home screen. */
-export function Sidebar({ className }: { className?: string }) {
+export function Sidebar({ className, isHome = false }: { className?: string; isHome?: boolean }) {
   const projects = useQuery('projects', (c) => api.listProjects(c));
   const workspaces = useQuery('workspaces', (c) => api.listWorkspaces(c));
   const [isAdding, setAdding] = useState(false);
@@ -40,10 +41,12 @@ export function Sidebar({ className }: { className?: string }) {
   }, []);
 
   return (
-    <aside className={cn('min-h-0 flex-col bg-bg-elevated', className)} data-testid="sidebar" aria-label="Projects and workspaces">
+    <nav className={cn('min-h-0 flex-col bg-bg-elevated', className)} data-testid="sidebar" aria-label="Projects and workspaces">
+      {/* The phone's home screen is this list: it names the screen (on a desktop the page beside it does). */}
+      {isHome ? <h1 className="sr-only md:hidden">Workspaces</h1> : null}
       <div className="flex items-center justify-between px-4 pb-1 pt-3">
         <h2 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Projects</h2>
-        <Button variant="ghost" size="icon" aria-label="Add project" onClick={() => setAdding((v) => !v)} data-testid="add-project">
+        <Button variant="ghost" size="icon" aria-label="Add project" title="Add project" aria-expanded={isAdding} onClick={() => setAdding((v) => !v)} data-testid="add-project">
           <PlusIcon />
         </Button>
       </div>
@@ -67,7 +70,7 @@ export function Sidebar({ className }: { className?: string }) {
           <ProjectGroup key={project.id} project={project} workspaces={(workspaces.data ?? []).filter((w) => w.projectId === project.id)} />
         ))}
       </div>
-    </aside>
+    </nav>
   );
 }
 
@@ -83,7 +86,15 @@ function ProjectGroup({ project, workspaces }: { project: Project; workspaces: W
         <Button variant="ghost" size="icon" aria-label={`Remove project ${project.name}`} title={`Remove project ${project.name}`} onClick={() => setRemoving((v) => !v)} data-testid="remove-project">
           <TrashIcon width={16} height={16} />
         </Button>
-        <Button variant="ghost" size="icon" aria-label={`Add workspace to ${project.name}`} onClick={() => setAdding((v) => !v)} data-testid="add-workspace">
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label={`New workspace in ${project.name}`}
+          title={`New workspace in ${project.name}`}
+          aria-expanded={isAdding}
+          onClick={() => setAdding((v) => !v)}
+          data-testid="add-workspace"
+        >
           <PlusIcon />
         </Button>
       </div>
@@ -168,7 +179,7 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
           className={cn(
             'flex min-h-touch items-center gap-3 rounded-md px-3 py-2 pr-12 text-sm hover:bg-bg-hover md:min-h-10',
             isActive && 'bg-bg-active',
-            status === 'needs-attention' && 'font-semibold',
+            isUnread(status) && 'font-semibold',
           )}
         >
           <StatusDot status={status} />
@@ -177,6 +188,7 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
               <BranchIcon width={14} height={14} className="shrink-0 text-fg-subtle" />
               <span className="truncate font-mono text-[13px]">{workspace.branch}</span>
             </span>
+            <UnreadLine status={status} />
             <GitStateLine workspace={workspace} />
           </span>
           <ChevronRightIcon className="shrink-0 text-fg-subtle md:hidden" />
@@ -286,6 +298,16 @@ function RemoveWorkspaceConfirm({ workspace, isActive, onDone }: { workspace: Wo
   );
 }
 
+/** Says in words what the dot shows when there is something to look at: done, or waiting for the user's answer. */
+function UnreadLine({ status }: { status: AgentStatus }) {
+  if (!isUnread(status)) return null;
+  return (
+    <span className={cn('text-xs font-medium', status === 'done' ? 'text-accent' : 'text-warn')} data-testid="workspace-unread" data-unread={status}>
+      {statusLabel(status)}
+    </span>
+  );
+}
+
 function GitStateLine({ workspace }: { workspace: Workspace }) {
   const git = useQuery(workspace.status === 'ready' ? `changes:${workspace.id}:base` : null, (c) => api.changes(c, workspace.id, 'base')).data;
   const parts: string[] = [];
@@ -303,33 +325,138 @@ function GitStateLine({ workspace }: { workspace: Workspace }) {
   );
 }
 
-function AddProjectForm({ onDone }: { onDone: () => void }) {
+/**
+ * Adding a project without typing a server path from memory (issue 22): the git repositories found under the
+ * server's home (most recent first), a folder picker rooted at home, or a path (`~/…` works). On a phone the
+ * path field does not autocorrect or capitalise.
+ */
+export function AddProjectForm({ onDone }: { onDone: () => void }) {
   const [path, setPath] = useState('');
+  const [isBrowsing, setBrowsing] = useState(false);
+  const found = useQuery('projects:discover', (c) => api.discoverRepositories(c));
   const add = useMutation((c, p: string) => api.registerProject(c, { path: p }));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!path.trim()) return;
-    if (await add.mutate(path.trim())) {
+  const register = async (p: string) => {
+    if (await add.mutate(p)) {
       invalidate('projects');
+      invalidate('projects:discover');
       onDone();
     }
   };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (path.trim()) await register(path.trim());
+  };
+  const candidates = (found.data?.repositories ?? []).filter((r) => !r.registered).slice(0, 8);
   return (
-    <form onSubmit={submit} className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-border bg-bg p-3" data-testid="add-project-form">
-      <label htmlFor="project-path" className="text-xs font-medium text-fg-muted">
-        Path of a git repository
-      </label>
-      <Input id="project-path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/code/app" autoFocus data-testid="project-path" />
-      {add.error ? <ErrorNote error={add.error} /> : null}
+    <form onSubmit={submit} className="mx-2 mb-2 flex flex-col gap-3 rounded-md border border-border bg-bg p-3" data-testid="add-project-form">
+      {candidates.length > 0 ? (
+        <section className="flex flex-col gap-1" data-testid="project-found">
+          <h4 className="text-xs font-medium text-fg-muted">Repositories in your home folder, most recent first</h4>
+          <ul className="flex flex-col">
+            {candidates.map((repo) => (
+              <li key={repo.path}>
+                <button
+                  type="button"
+                  className="flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-bg-hover disabled:opacity-50 md:min-h-8"
+                  onClick={() => void register(repo.path)}
+                  disabled={add.pending}
+                  data-testid="project-found-item"
+                  data-path={repo.path}
+                  title={`Add ${repo.path}`}
+                >
+                  <span className="font-medium">{repo.name}</span>
+                  <span className="min-w-0 flex-1 truncate font-mono text-xs text-fg-subtle">~/{repo.relative}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : found.status === 'loading' ? (
+        <p className="flex items-center gap-2 text-xs text-fg-subtle">
+          <Spinner className="size-3" /> Looking for repositories in your home folder…
+        </p>
+      ) : null}
+      {isBrowsing ? (
+        <FolderPicker onPick={(p) => void register(p)} onClose={() => setBrowsing(false)} isPending={add.pending} />
+      ) : (
+        <Button size="sm" variant="secondary" className="self-start" onClick={() => setBrowsing(true)} data-testid="project-browse">
+          Browse folders…
+        </Button>
+      )}
+      <div className="flex flex-col gap-1.5">
+        <label htmlFor="project-path" className="text-xs font-medium text-fg-muted">
+          Or the path of a git repository on this computer
+        </label>
+        <Input
+          id="project-path"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          placeholder="~/code/app"
+          autoCapitalize="off"
+          autoCorrect="off"
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="project-path"
+        />
+      </div>
+      {add.error ? <ErrorNote error={add.error} testId="project-add-error" /> : null}
       <div className="flex justify-end gap-2">
         <Button size="sm" variant="ghost" onClick={onDone}>
           Cancel
         </Button>
-        <Button size="sm" variant="primary" type="submit" disabled={add.pending} data-testid="project-submit">
+        <Button size="sm" variant="primary" type="submit" disabled={add.pending || !path.trim()} data-testid="project-submit">
           {add.pending ? <Spinner /> : null} Add
         </Button>
       </div>
     </form>
+  );
+}
+
+/** Folders under the server's home, one level at a time (the server refuses anything outside home). */
+function FolderPicker({ onPick, onClose, isPending }: { onPick: (absolute: string) => void; onClose: () => void; isPending: boolean }) {
+  const [path, setPath] = useState('');
+  const listing = useQuery(`projects:browse:${path}`, (c) => api.browseFolders(c, path));
+  const data = listing.data;
+  return (
+    <section className="flex flex-col gap-2 rounded-md border border-border p-2" data-testid="folder-picker" data-path={data?.path ?? ''}>
+      <div className="flex items-center gap-1">
+        <Button size="sm" variant="ghost" aria-label="Up one folder" title="Up one folder" disabled={data?.parent == null} onClick={() => data?.parent != null && setPath(data.parent)} data-testid="folder-up">
+          ..
+        </Button>
+        <span className="min-w-0 flex-1 truncate font-mono text-xs text-fg-muted" data-testid="folder-current">
+          ~{data?.path ? `/${data.path}` : ''}
+        </span>
+        <Button size="sm" variant="ghost" onClick={onClose}>
+          Close
+        </Button>
+      </div>
+      {listing.status === 'loading' ? <Spinner className="self-center" /> : null}
+      {listing.status === 'error' ? <ErrorNote error={listing.error} testId="folder-error" /> : null}
+      {data ? (
+        <>
+          <ul className="flex max-h-72 flex-col overflow-y-auto">
+            {data.entries.length === 0 ? <li className="px-2 py-1 text-xs text-fg-subtle">No folders here</li> : null}
+            {data.entries.map((entry) => (
+              <li key={entry.path}>
+                <button
+                  type="button"
+                  className="flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-bg-hover md:min-h-8"
+                  onClick={() => setPath(entry.path)}
+                  data-testid="folder-entry"
+                  data-path={entry.path}
+                >
+                  <span className="min-w-0 flex-1 truncate">{entry.name}</span>
+                  {entry.isRepository ? <span className="rounded bg-accent-soft px-1.5 text-xs text-accent">git</span> : null}
+                </button>
+              </li>
+            ))}
+          </ul>
+          <Button size="sm" variant="primary" disabled={!data.isRepository || isPending} onClick={() => onPick(data.absolute)} data-testid="folder-use">
+            {data.isRepository ? `Add ${data.path ? data.path.split('/').pop() : 'home'}` : 'Open a git repository (marked git) to add it'}
+          </Button>
+        </>
+      ) : null}
+    </section>
   );
 }
 
@@ -338,7 +465,14 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
   const [branch, setBranch] = useState('');
   const [base, setBase] = useState('');
   const [prompt, setPrompt] = useState('');
-  const create = useMutation((c, input: { project: string; branch: string; base?: string; prompt?: string }) => api.createWorkspace(c, input));
+  const [choice, setChoice] = useState<AgentChoice | null>(null);
+  const create = useMutation(async (c, input: { project: string; branch: string; base?: string; prompt?: string; pick?: { agent?: string; model?: string; mode?: string } }) => {
+    const { pick, ...rest } = input;
+    // With a prompt the pick travels with it (the first chat); without one, the workspace's first chat is created now.
+    const result = await api.createWorkspace(c, { ...rest, ...(rest.prompt ? pick : {}) });
+    if (result.created && !rest.prompt && pick) await api.createChat(c, result.workspace.id, pick);
+    return result;
+  });
   const send = useMutation((c, input: { workspaceId: string; message: string }) => api.send(c, input));
   // Creation is idempotent: a branch that already has a workspace opens it, and the server ignores the prompt.
   // The user is told so, and decides whether the prompt goes there.
@@ -352,7 +486,8 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
     e.preventDefault();
     if (!branch.trim()) return;
     const firstPrompt = prompt.trim();
-    const result = await create.mutate({ project: project.id, branch: branch.trim(), base: base.trim() || undefined, prompt: firstPrompt || undefined });
+    const pick = choice ? { agent: choice.agent, model: choice.model.trim() || undefined, mode: choice.mode } : undefined;
+    const result = await create.mutate({ project: project.id, branch: branch.trim(), base: base.trim() || undefined, prompt: firstPrompt || undefined, pick });
     if (!result) return;
     if (!result.created && firstPrompt) {
       setExisting({ workspace: result.workspace, prompt: firstPrompt });
@@ -389,17 +524,47 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
   }
   return (
     <form onSubmit={submit} className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-border bg-bg p-3" data-testid="add-workspace-form">
-      <Input value={branch} onChange={(e) => setBranch(e.target.value)} placeholder="Branch, e.g. fix/login" aria-label="Branch" autoFocus data-testid="workspace-branch" />
-      <Input value={base} onChange={(e) => setBase(e.target.value)} placeholder={`Base (default ${project.defaultBranch})`} aria-label="Base branch" data-testid="workspace-base" />
+      <p className="text-xs text-fg-muted">A workspace is a branch in its own worktree, where an agent works without touching your checkout.</p>
+      <label htmlFor={`ws-branch-${project.id}`} className="text-xs font-medium text-fg-muted">
+        Branch
+      </label>
+      <Input
+        id={`ws-branch-${project.id}`}
+        value={branch}
+        onChange={(e) => setBranch(e.target.value)}
+        placeholder="fix/login"
+        autoCapitalize="off"
+        autoCorrect="off"
+        spellCheck={false}
+        autoFocus
+        data-testid="workspace-branch"
+      />
+      <label htmlFor={`ws-base-${project.id}`} className="text-xs font-medium text-fg-muted">
+        Base branch <span className="font-normal text-fg-subtle">(default {project.defaultBranch})</span>
+      </label>
+      <Input
+        id={`ws-base-${project.id}`}
+        value={base}
+        onChange={(e) => setBase(e.target.value)}
+        placeholder={project.defaultBranch}
+        autoCapitalize="off"
+        autoCorrect="off"
+        spellCheck={false}
+        data-testid="workspace-base"
+      />
+      <label htmlFor={`ws-prompt-${project.id}`} className="text-xs font-medium text-fg-muted">
+        First prompt <span className="font-normal text-fg-subtle">(optional)</span>
+      </label>
       <textarea
+        id={`ws-prompt-${project.id}`}
         value={prompt}
         onChange={(e) => setPrompt(e.target.value)}
-        placeholder="First prompt (optional)"
-        aria-label="First prompt"
+        placeholder="What should the agent do?"
         rows={2}
         data-testid="workspace-prompt"
         className="w-full rounded-md border border-border bg-bg-sunken px-3 py-2 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:text-sm"
       />
+      <AgentPicker idPrefix={`ws-${project.id}`} value={choice} onChange={setChoice} />
       {create.error ? <ErrorNote error={create.error} /> : null}
       <div className="flex justify-end gap-2">
         <Button size="sm" variant="ghost" onClick={onDone}>

@@ -5,9 +5,10 @@ import { toChatEvent } from '@/lib/transcript';
 import type { ChatEvent } from '@/lib/workspace-types';
 
 /**
- * The events of one chat, live. The subscription replays the stored log, then streams; after a dropped socket
- * tRPC resubscribes with the last `tracked()` id (the seq) and the server resumes after it. Events at or
- * below the highest seq already held are dropped here as well, so output is never lost or doubled (DESIGN §3).
+ * The events of one chat, live. The subscription replays the stored log, then streams, in batches; after a
+ * dropped socket tRPC resubscribes with the last `tracked()` id (the batch's last seq) and the server resumes
+ * after it. Events at or below the highest seq already held are dropped here as well, so output is never lost
+ * or doubled (DESIGN §3).
  */
 export function useChatStream(chatId: string | null) {
   const [events, setEvents] = useState<ChatEvent[]>([]);
@@ -28,15 +29,18 @@ export function useChatStream(chatId: string | null) {
       pending = [];
       setEvents((prev) => prev.concat(batch));
     };
-    const sub = getBandClient().client.chats.events.subscribe(
+    // Batched: each frame carries every event queued since the previous one (tracked by the last seq).
+    const sub = getBandClient().client.chats.eventBatches.subscribe(
       { chatId },
       {
         onData: ({ data }) => {
-          const event = toChatEvent(data);
-          if (!event || event.seq <= lastSeq.current) return;
-          lastSeq.current = event.seq;
-          pending.push(event);
-          timer ??= setTimeout(flush, 30);
+          for (const envelope of data.events) {
+            const event = toChatEvent(envelope);
+            if (!event || event.seq <= lastSeq.current) continue;
+            lastSeq.current = event.seq;
+            pending.push(event);
+          }
+          if (pending.length > 0) timer ??= setTimeout(flush, 30);
         },
         onError: (e) => setError(describeError(e)),
       },

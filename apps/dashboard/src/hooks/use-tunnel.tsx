@@ -7,6 +7,8 @@ const STOPPED: TunnelStatus = {
   state: 'stopped',
   phase: null,
   mode: 'quick',
+  management: null,
+  tunnelId: null,
   url: null,
   stableUrl: null,
   origin: null,
@@ -26,7 +28,17 @@ interface TunnelContextValue {
   isPanelOpen: boolean;
   openPanel(): void;
   closePanel(): void;
+  /**
+   * False until this browser was told, once, what starting a tunnel means (TUNNEL_EXPLAINER). Until then a
+   * one-click "Continue on your phone" opens the panel with the sentence instead of starting.
+   */
+  isExplained: boolean;
+  markExplained(): void;
 }
+
+/** Said once, before the first tunnel start from this browser (issue 22). */
+export const TUNNEL_EXPLAINER = 'This starts a public https URL protected by your token; stop it any time.';
+const EXPLAINED_KEY = 'band.tunnelExplained';
 
 const TunnelContext = createContext<TunnelContextValue | null>(null);
 
@@ -36,6 +48,23 @@ export function TunnelProvider({ children }: { children: ReactNode }) {
   const [isLoading, setIsLoading] = useState(true);
   const [actionError, setActionError] = useState<{ message: string; hint?: string } | null>(null);
   const [isPanelOpen, setPanelOpen] = useState(false);
+  // Assume explained until the browser's storage says otherwise (no flash of the sentence for returning users).
+  const [isExplained, setExplained] = useState(true);
+  useEffect(() => {
+    try {
+      setExplained(window.localStorage.getItem(EXPLAINED_KEY) === '1');
+    } catch {
+      setExplained(false);
+    }
+  }, []);
+  const markExplained = useCallback(() => {
+    setExplained(true);
+    try {
+      window.localStorage.setItem(EXPLAINED_KEY, '1');
+    } catch {
+      // storage disabled: the sentence shows again next time, which is harmless
+    }
+  }, []);
   // The last state this window saw from the server (undefined before the first one).
   const lastState = useRef<TunnelStatus['state'] | undefined>(undefined);
 
@@ -92,8 +121,19 @@ export function TunnelProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo<TunnelContextValue>(
-    () => ({ status, isLoading, actionError, start, stop, isPanelOpen, openPanel: () => setPanelOpen(true), closePanel: () => setPanelOpen(false) }),
-    [status, isLoading, actionError, start, stop, isPanelOpen],
+    () => ({
+      status,
+      isLoading,
+      actionError,
+      start,
+      stop,
+      isPanelOpen,
+      openPanel: () => setPanelOpen(true),
+      closePanel: () => setPanelOpen(false),
+      isExplained,
+      markExplained,
+    }),
+    [status, isLoading, actionError, start, stop, isPanelOpen, isExplained, markExplained],
   );
   return <TunnelContext.Provider value={value}>{children}</TunnelContext.Provider>;
 }

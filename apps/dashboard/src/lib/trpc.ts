@@ -1,5 +1,5 @@
 // The browser's tRPC client: queries and mutations over HTTP, subscriptions over one WebSocket.
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, TRPCClientError, wsLink } from '@trpc/client';
+import { createTRPCClient, createWSClient, httpBatchLink, httpLink, isNonJsonSerializable, splitLink, TRPCClientError, wsLink } from '@trpc/client';
 import type { AppRouter } from '@band/api';
 
 export type BandClient = ReturnType<typeof createTRPCClient<AppRouter>>;
@@ -57,8 +57,13 @@ export function getBandClient(): ClientHandle {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: wsClient }),
-        // The gate requires JSON + x-band-csrf on every API call (auth.md §3.3 step 9).
-        false: httpBatchLink({ url: '/api/trpc', headers: { 'x-band-csrf': '1' } }),
+        // The gate requires JSON + x-band-csrf on every API call (auth.md §3.3 step 9); the one multipart call
+        // (uploads.create, FormData) goes unbatched through httpLink, with the same header and session.
+        false: splitLink({
+          condition: (op) => isNonJsonSerializable(op.input),
+          true: httpLink({ url: '/api/trpc', headers: { 'x-band-csrf': '1' } }),
+          false: httpBatchLink({ url: '/api/trpc', headers: { 'x-band-csrf': '1' } }),
+        }),
       }),
     ],
   });

@@ -68,9 +68,9 @@ describe('chat resume after a dropped socket', () => {
     expect(text).toBe(expected);
     expect(await page.locator('[data-testid="chat-prompt"]').count()).toBe(1);
 
-    // The finished turn needs attention (the dot stands out in the sidebar) until the user engages with it.
+    // The finished turn is done, unread (the dot stands out in the sidebar) until the user engages with it.
     const dot = page.locator(`[data-testid="workspace-link"][data-workspace-id="${workspaceId}"] [data-status]`);
-    await expect.poll(() => dot.getAttribute('data-status'), { timeout: 10_000 }).toBe('needs-attention');
+    await expect.poll(() => dot.getAttribute('data-status'), { timeout: 10_000 }).toBe('done');
     await page.click('[data-testid="chat-input"]');
     await expect.poll(() => dot.getAttribute('data-status'), { timeout: 10_000 }).toBe('waiting');
     expect(server.api.services.chats.workspaceStatus(workspaceId)).toBe('waiting');

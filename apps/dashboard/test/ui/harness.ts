@@ -1,13 +1,16 @@
 // Page-level helpers for the Playwright tests: one real server, one real Chromium, desktop and phone contexts.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
-import { expect, onTestFinished } from 'vitest';
-import type { BandServer } from '@band/server';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers.js';
+import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
+import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ModelScript, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import { type BandServer, startServer } from '@band/server';
+import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, captureLogger } from '../helpers.js';
 
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1440, height: 900 }, colorScheme: 'dark' };
 export const PHONE: BrowserContextOptions = {
@@ -27,6 +30,88 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
 export async function tempDir(prefix: string): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, [Symbol.asyncDispose]: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A git repository at `path` with these files in one commit on `main`. */
+export async function gitRepo(path: string, files: Record<string, string>): Promise<string> {
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(join(path, name, '..'), { recursive: true });
+    await writeFile(join(path, name), content);
+  }
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'Band', GIT_AUTHOR_EMAIL: 'band@example.com', GIT_COMMITTER_NAME: 'Band', GIT_COMMITTER_EMAIL: 'band@example.com' };
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: path, env });
+  execFileSync('git', ['add', '-A'], { cwd: path, env });
+  execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: path, env });
+  return path;
+}
+
+/** A Band server in `<dir>/band` with one project (`<dir>/repo`, a README) and one ready workspace on `branch`. */
+export async function startWorkspaceServer(dir: string, branch: string): Promise<{ server: BandServer; workspace: { id: string; path: string } }> {
+  const repo = await gitRepo(join(dir, 'repo'), { 'README.md': '# repo\n' });
+  const server = await startServer({ home: join(dir, 'band'), port: 0, logger: captureLogger() });
+  const { project } = await server.api.services.projects.register({ path: repo });
+  const { workspace } = await server.api.services.workspaces.create({ project: project.id, branch, waitForSetup: true });
+  return { server, workspace };
+}
+
+/**
+ * A Band server in `<dir>/band` whose tunnel goes through a fake Cloudflare edge and whose one agent is the real
+ * Claude Code CLI, offline against `model`. The caller closes both.
+ */
+export async function startClaudeBand(dir: string, model: ScriptedModel): Promise<{ server: BandServer; edge: FakeEdge }> {
+  const claude = findClaudeCodeBinary();
+  expect(claude, 'the real @anthropic-ai/claude-code CLI is installed').toBeTruthy();
+  const edge = await startFakeEdge();
+  const env = {
+    ...process.env,
+    ...edge.env,
+    ...fakeCloudflaredEnv({ stateDir: dir }),
+    BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+    ...claudeCodeOfflineEnv({ home: join(dir, 'agent-home'), baseUrl: model.url }),
+  };
+  const server = await startServer({ home: join(dir, 'band'), port: 0, logger: captureLogger(), env });
+  await server.settings.update((s) => ({
+    ...s,
+    codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude! }],
+    defaultCodingAgent: 'claude-code',
+  }));
+  return { server, edge };
+}
+
+export interface ClaudeBandSuite {
+  home: string;
+  /** The git repository (`<home>/repos/<repoName>`), not yet registered. */
+  repo: string;
+  model: ScriptedModel;
+  server: BandServer;
+  edge: FakeEdge;
+  browser: Browser;
+}
+
+/**
+ * For a `describe` block: before its tests, a git repository, the scripted model, a Band server with the real Claude
+ * Code (`startClaudeBand`) and Chromium through the fake edge; after them, all closed. The fields are set once the
+ * block's first `beforeAll` (this one) ran; register the suite before the block's own hooks.
+ */
+export function claudeBandSuite(prefix: string, options: { repoName: string; files: Record<string, string>; script: ModelScript }): ClaudeBandSuite {
+  const suite = {} as ClaudeBandSuite;
+  let home: Awaited<ReturnType<typeof tempDir>> | undefined;
+  beforeAll(async () => {
+    home = await tempDir(prefix);
+    suite.home = home.path;
+    suite.repo = await gitRepo(join(home.path, 'repos', options.repoName), options.files);
+    suite.model = await startScriptedModel(options.script);
+    Object.assign(suite, await startClaudeBand(home.path, suite.model));
+    suite.browser = await launchChromium(suite.edge.chromiumArgs);
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+    await suite.model?.close();
+    await suite.edge?.close();
+    await home?.[Symbol.asyncDispose]();
+  });
+  return suite;
 }
 
 /** A context signed in through the one-time sign-in link, the way `band open` does it. */

@@ -71,11 +71,11 @@ describe('Mobile Access panel', () => {
     await page.click('[data-testid="pairing-renew"]');
     await expect.poll(() => readQrCode(page), SLOW).not.toBe(qr);
 
-    // Through the tunnel the token cannot be revealed (auth.md §3.9).
+    // Through the tunnel the token cannot be revealed (auth.md §3.9): the phone is not offered the button.
     await phonePage.tap('[data-testid="tunnel-chip"]');
     await phonePage.waitForSelector('[data-testid="mobile-access-panel"]');
-    await phonePage.tap('[data-testid="token-reveal"]');
-    await phonePage.waitForSelector('[data-testid="error-note"]');
+    await phonePage.waitForSelector('[data-testid="token-local-only"]');
+    expect(await phonePage.locator('[data-testid="token-reveal"]').count()).toBe(0);
     expect(await phonePage.isVisible('[data-testid="token-value"]')).toBe(false);
     expect(await smallTouchTargets(phonePage)).toEqual([]);
     await screenshot(phonePage, 'phone-mobile-access');

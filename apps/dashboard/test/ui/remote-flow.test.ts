@@ -2,84 +2,45 @@
 // the fake Cloudflare edge, lands signed in, picks a workspace, talks to the real Claude Code CLI (driven by a
 // scripted model), watches the reply stream, reviews the new file in Changes, opens it in Files; Stop Tunnel
 // then cuts the phone off.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
-import { captureLogger } from '../helpers.js';
-import { DESKTOP, launchChromium, PHONE, readQrCode, screenshot, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { claudeBandSuite, DESKTOP, PHONE, readQrCode, screenshot, signedInPage, smallTouchTargets, waitForLive } from './harness.js';
 
 const REPLY_INTRO = 'I will add a greeting file for the team.';
 const REPLY_DONE = 'Done: hello.txt now greets everyone who opens the repository.';
 const FILE_TEXT = 'Hello from Band!\nThis file was written by Claude Code.\n';
 
 describe('remote flow through the tunnel', () => {
-  let home: Awaited<ReturnType<typeof tempDir>>;
-  let edge: FakeEdge;
-  let model: ScriptedModel;
-  let server: BandServer;
-  let browser: Browser;
-  let workspace: { id: string; path: string; branch: string };
-
-  beforeAll(async () => {
-    const claude = findClaudeCodeBinary();
-    expect(claude && existsSync(claude), 'the real @anthropic-ai/claude-code CLI is installed').toBeTruthy();
-    home = await tempDir('band-ui-remote-');
-    const repo = join(home.path, 'repos', 'webshop');
-    await mkdir(join(repo, 'src'), { recursive: true });
-    await writeFile(join(repo, 'README.md'), '# webshop\n');
-    await writeFile(join(repo, 'src', 'cart.ts'), 'export function total(prices: number[]): number {\n  return prices.reduce((a, b) => a + b, 0);\n}\n');
-    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'Band', GIT_AUTHOR_EMAIL: 'band@example.com', GIT_COMMITTER_NAME: 'Band', GIT_COMMITTER_EMAIL: 'band@example.com' };
-    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: gitEnv });
-    execFileSync('git', ['add', '-A'], { cwd: repo, env: gitEnv });
-    execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: gitEnv });
-
-    // The Write target is only known once the workspace exists, so the script reads it lazily.
-    let target = '';
-    let step = 0;
-    model = await startScriptedModel(() => {
+  // The Write target is only known once the workspace exists, so the script reads it lazily.
+  let target = '';
+  let step = 0;
+  const band = claudeBandSuite('band-ui-remote-', {
+    repoName: 'webshop',
+    files: {
+      'README.md': '# webshop\n',
+      'src/cart.ts': 'export function total(prices: number[]): number {\n  return prices.reduce((a, b) => a + b, 0);\n}\n',
+    },
+    script: () => {
       step += 1;
       if (step === 1) return { content: [{ type: 'text', text: REPLY_INTRO }, { type: 'tool_use', name: 'Write', input: { file_path: target, content: FILE_TEXT } }] };
       // A pause before the last answer leaves the reply visibly streaming on the phone.
       return { content: [{ type: 'text', text: REPLY_DONE }], delayMs: 1_500 };
-    });
+    },
+  });
+  let workspace: { id: string; path: string; branch: string };
 
-    edge = await startFakeEdge();
-    const env = {
-      ...process.env,
-      ...edge.env,
-      ...fakeCloudflaredEnv({ stateDir: home.path }),
-      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
-      ...claudeCodeOfflineEnv({ home: join(home.path, 'agent-home'), baseUrl: model.url }),
-    };
-    server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env });
-    await server.settings.update((s) => ({
-      ...s,
-      codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }],
-      defaultCodingAgent: 'claude-code',
-    }));
-    const services = server.api.services;
-    const { project } = await services.projects.register({ path: repo });
+  beforeAll(async () => {
+    const services = band.server.api.services;
+    const { project } = await services.projects.register({ path: band.repo });
     const created = await services.workspaces.create({ project: project.id, branch: 'feature/greeting', waitForSetup: true });
     await services.workspaces.create({ project: project.id, branch: 'fix/cart-rounding', waitForSetup: true });
     workspace = created.workspace;
     target = join(workspace.path, 'hello.txt');
-    browser = await launchChromium(edge.chromiumArgs);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await model?.close();
-    await edge?.close();
-    await home?.[Symbol.asyncDispose]();
   });
 
   it('scan, sign in, send, stream, review, open; Stop Tunnel cuts the phone off', async () => {
+    const { server, browser } = band;
     // --- desktop: Start tunnel from the menu ---
     const desktop = await signedInPage(browser, server, DESKTOP);
     const page = desktop.page;

@@ -8,7 +8,7 @@ export { startScriptedModel } from './scripted-model.js';
 export type { ModelScript, RecordedRequest, ScriptedBlock, ScriptedModel, ScriptedModelOptions, ScriptedReply } from './scripted-model.js';
 
 /** Scenarios of the fake CLI (see `testing-bin/fake-agent.mjs`). */
-export type FakeAgentScenario = 'ok' | 'crash' | 'malformed' | 'large' | 'slow' | 'hang' | 'linger' | 'flood' | 'stderr-only' | 'api-error';
+export type FakeAgentScenario = 'ok' | 'crash' | 'malformed' | 'large' | 'slow' | 'hang' | 'linger' | 'flood' | 'storm' | 'stderr-only' | 'api-error';
 
 /**
  * Absolute path of the fake agent CLI (an executable Node script). Use it as a coding agent's `command`;
@@ -31,12 +31,16 @@ export interface FakeAgentEnvOptions {
   ignoreSigterm?: boolean;
   /** `large`: bytes of text to emit. */
   bytes?: number;
-  /** `slow` / `flood`: number of events. */
+  /** `slow` / `flood` / `storm`: number of events. */
   events?: number;
   /** `slow`: delay between events. */
   delayMs?: number;
-  /** `flood`: events per second (0 = as fast as possible). */
+  /** `flood` / `storm`: events per second (0 = as fast as possible). */
   rate?: number;
+  /** `storm`: one tool round trip (2 events) every this many events. @default 100 */
+  toolEvery?: number;
+  /** `storm`: bytes of each tool output. @default 256 KiB */
+  toolBytes?: number;
 }
 
 /** Environment for the fake agent CLI. */
@@ -50,6 +54,8 @@ export function fakeAgentEnv(options: FakeAgentEnvOptions = {}): Record<string, 
   if (options.events !== undefined) env.FAKE_AGENT_EVENTS = String(options.events);
   if (options.delayMs !== undefined) env.FAKE_AGENT_DELAY_MS = String(options.delayMs);
   if (options.rate !== undefined) env.FAKE_AGENT_RATE = String(options.rate);
+  if (options.toolEvery !== undefined) env.FAKE_AGENT_TOOL_EVERY = String(options.toolEvery);
+  if (options.toolBytes !== undefined) env.FAKE_AGENT_TOOL_BYTES = String(options.toolBytes);
   return env;
 }
 

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { silentLogger, type Logger } from '../logger.js';
-import { signalProcessTree } from '../terminals/process-tree.js';
+import { silentLogger, type Logger } from '../internal/logger.js';
+import { signalProcessTree } from '../internal/process-tree.js';
 import { createMessageReader, encodeMessage } from './content-length.js';
 import { withoutBandVariables } from '@band/agents';
+import { makeOwnedTempDir } from '@band/internal';
 
 /** How to start one language server. It must speak LSP over stdio. */
 export interface LanguageServerSpec {
@@ -33,6 +35,12 @@ interface JsonRpcMessage {
 /** One connected client (a WebSocket). */
 export interface LspPeer {
   send(message: object): void;
+  /**
+   * Stop reading from this client: the server is not taking its input as fast as clients send it (its stdin holds
+   * more than `maxPendingBytes`). `resume()` once it has caught up. Without them a client is never slowed.
+   */
+  pause?(): void;
+  resume?(): void;
   /** The server stopped for good while this client was attached (it gave up after repeated crashes). */
   close?(reason: string): void;
 }
@@ -72,6 +80,11 @@ export interface LanguageServerOptions {
   stopGraceMs?: number;
   /** Called once the server stopped for good (idle, close, or too many crashes). */
   onStopped?(): void;
+  /**
+   * Bytes waiting for the server to read its stdin above which every client is paused until it drains (a server
+   * that is stuck or slow must not make Band hold a flooding client's messages in memory). @default 8 MiB
+   */
+  maxPendingBytes?: number;
   spawn?: typeof nodeSpawn;
 }
 
@@ -80,6 +93,8 @@ export interface LanguageServer {
   /** Pid of the running process, if any. */
   readonly pid: number | undefined;
   readonly clientCount: number;
+  /** Bytes written to the server's stdin that it has not read yet. */
+  readonly pendingBytes: number;
   /** True once `stop()` began (idle, shutdown, or gave up): attach to a fresh instance instead. */
   readonly isStopping: boolean;
   /** Spawns the process on first use. */
@@ -100,6 +115,8 @@ interface Client {
 }
 
 const STABLE_RUN_MS = 60_000;
+/** Language servers' temp folders: `band-lsp-<Band's pid>-XXXXXX` in the system temp folder. */
+export const LSP_TMP_PREFIX = 'band-lsp-';
 
 export function createLanguageServer(options: LanguageServerOptions): LanguageServer {
   const logger = options.logger ?? silentLogger;
@@ -111,6 +128,8 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
 
   const clients = new Set<Client>();
   let child: ChildProcess | undefined;
+  /** The running server's own temp folder (TMPDIR), removed when it exits. */
+  let childTmp: string | undefined;
   let generation = 0;
   let nextServerId = 1;
   /** Requests in flight to the server: server-side id → who asked, and their id. */
@@ -136,9 +155,28 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
   };
   const notifyAll = (method: string, params: unknown) => broadcast({ jsonrpc: '2.0', method, params });
 
+  // Back-pressure: while the server's stdin holds more than maxPendingBytes, no client is read from.
+  const maxPendingBytes = options.maxPendingBytes ?? 8 * 1024 * 1024;
+  let isPaused = false;
+  const resumeClients = () => {
+    if (!isPaused) return;
+    isPaused = false;
+    for (const client of clients) client.peer.resume?.();
+  };
   const writeToServer = (message: JsonRpcMessage) => {
     if (!child?.stdin?.writable) return false;
-    child.stdin.write(encodeMessage(message));
+    const stdin = child.stdin;
+    stdin.write(encodeMessage(message));
+    if (!isPaused && stdin.writableLength > maxPendingBytes) {
+      isPaused = true;
+      logger.warn(`${label}: not reading its input (${stdin.writableLength} bytes waiting): clients paused until it catches up`);
+      for (const client of clients) client.peer.pause?.();
+      const onDrain = () => {
+        if (stdin.writableLength > maxPendingBytes) return void stdin.once('drain', onDrain);
+        resumeClients();
+      };
+      stdin.once('drain', onDrain);
+    }
     return true;
   };
 
@@ -220,10 +258,22 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     isInitializedSent = false;
     documentOwners.clear();
     let proc: ChildProcess;
+    // A temp folder of its own, removed when it exits: typescript-language-server makes one folder per start in
+    // TMPDIR and leaves it there when it is killed, so every server Band ever ran left an empty folder behind.
+    // Named after this process (`band-lsp-<pid>-XXXXXX`): what a server killed with SIGKILL left is swept by the
+    // next one (createLspService).
+    let ownTmp: string | undefined;
+    try {
+      ownTmp = makeOwnedTempDir(LSP_TMP_PREFIX);
+    } catch (error) {
+      logger.debug(`${label}: no private temp folder (${(error as Error).message}); the server uses the shared one`);
+    }
+    childTmp = ownTmp;
+    const tmpEnv = ownTmp ? { TMPDIR: ownTmp, TMP: ownTmp, TEMP: ownTmp } : {};
     try {
       proc = spawn(options.spec.command, options.spec.args ?? [], {
         cwd: options.workspacePath,
-        env: { ...withoutBandVariables(options.env ?? process.env), ...options.spec.env },
+        env: { ...withoutBandVariables(options.env ?? process.env), ...tmpEnv, ...options.spec.env },
         stdio: ['pipe', 'pipe', 'pipe'],
         // Its own session, so stopping it reaches tsserver and every other helper it starts.
         detached: true,
@@ -251,10 +301,15 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
   const onExit = (gen: number, code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
     if (gen !== generation) return;
     const pid = child?.pid;
+    const tmp = childTmp;
     child = undefined;
+    childTmp = undefined;
     generation++;
-    // Helpers it started (tsserver) must not outlive it.
+    // What it had not read is gone with it: the clients may send again (to the restarted server, or get errors).
+    resumeClients();
+    // Helpers it started (tsserver) must not outlive it, nor its temp folder.
     if (pid) signalProcessTree(pid, 'SIGKILL');
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
     if (isStopping) return;
     const why = error ? error.message : `exit code ${code}${signal ? `, signal ${signal}` : ''}`;
     logger.warn(`${label}: crashed (${why})${stderrTail ? `; stderr: ${stderrTail.slice(-500)}` : ''}`);
@@ -461,6 +516,8 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
         clearTimeout(timer);
       }
       child = undefined;
+      if (childTmp) rmSync(childTmp, { recursive: true, force: true });
+      childTmp = undefined;
       generation++;
       for (const client of clients) client.peer.close?.(`the ${options.language} language server stopped`);
       clients.clear();
@@ -478,12 +535,16 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     get clientCount() {
       return clients.size;
     },
+    get pendingBytes() {
+      return child?.stdin?.writableLength ?? 0;
+    },
     get isStopping() {
       return isStopping;
     },
     attach(peer) {
       const client: Client = { peer, openDocuments: new Set() };
       clients.add(client);
+      if (isPaused) peer.pause?.();
       clearTimeout(idleTimer);
       idleTimer = undefined;
       ensureStarted();

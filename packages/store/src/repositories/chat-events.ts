@@ -34,6 +34,11 @@ export interface ChatEventsRepository {
   append(chatId: string, turnId: string | null, event: ChatEventInput): number;
   /** Stores several events in one transaction (one fsync); returns their seqs in order. */
   appendMany(chatId: string, turnId: string | null, events: readonly ChatEventInput[]): number[];
+  /**
+   * `appendMany`, returning each event as stored: its seq and the `createdAt` written with it, so what is
+   * published live is exactly what `listAfter` reads back later (`event` is the object given).
+   */
+  appendRecords<E extends ChatEventInput>(chatId: string, turnId: string | null, events: readonly E[]): ChatEventRecord<E>[];
   /** Events with `seq > afterSeq`, oldest first, at most `limit` (default 500, max 5000). Use 0 for "from the start". */
   listAfter<E = ChatEventInput>(chatId: string, afterSeq: number, limit?: number): ChatEventRecord<E>[];
   /** The last assigned seq of a chat (0 when it has none or does not exist). */
@@ -56,22 +61,24 @@ export function createChatEventsRepository({ db, now }: RepoContext): ChatEvents
   const last = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM chats WHERE id = ?');
   const ofTurn = db.prepare<[string], EventRow>('SELECT * FROM chat_events WHERE turn_id = ? ORDER BY seq');
 
-  const appendManyTx = db.transaction((chatId: string, turnId: string | null, events: readonly ChatEventInput[]) => {
+  const appendManyTx = db.transaction(<E extends ChatEventInput>(chatId: string, turnId: string | null, events: readonly E[]): ChatEventRecord<E>[] => {
     if (events.length === 0) return [];
     const row = bump.get(events.length, chatId);
     if (!row) throw new StoreError('REFERENCE_MISSING', `Chat not found: ${chatId}`);
     const first = row.last_seq - events.length + 1;
     const at = now();
+    const createdAt = iso(at);
     return events.map((event, i) => {
       if (typeof event?.type !== 'string') throw new TypeError('A chat event needs a string `type`');
       insert.run(chatId, first + i, turnId, event.type, JSON.stringify(event), at);
-      return first + i;
+      return { chatId, seq: first + i, turnId, type: event.type, event, createdAt };
     });
   });
 
   return {
-    append: (chatId, turnId, event) => appendManyTx.immediate(chatId, turnId, [event])[0]!,
-    appendMany: (chatId, turnId, events) => appendManyTx.immediate(chatId, turnId, events),
+    append: (chatId, turnId, event) => appendManyTx.immediate(chatId, turnId, [event])[0]!.seq,
+    appendMany: (chatId, turnId, events) => appendManyTx.immediate(chatId, turnId, events).map((r) => r.seq),
+    appendRecords: (chatId, turnId, events) => appendManyTx.immediate(chatId, turnId, events) as ChatEventRecord<never>[],
     listAfter(chatId, afterSeq, limit = DEFAULT_EVENTS_PAGE) {
       // Subscribers send lastEventId from the network: anything odd means "from the start" / "one default page".
       const n = Number.isFinite(limit) ? Math.max(1, Math.min(MAX_EVENTS_PAGE, Math.floor(limit))) : DEFAULT_EVENTS_PAGE;

@@ -61,8 +61,9 @@ export interface TurnsRepository {
    * Atomically: when the chat has no running turn, moves its oldest queued turn to `running` (sets
    * `startedAt`) and returns it. Returns undefined when a turn is already running or none is queued.
    * This is how "one running turn per chat, further messages queue" stays true across callers.
+   * `skip`: queued turns that must not start now (a paused queue holds them); the oldest other one starts.
    */
-  startNext(chatId: string): Turn | undefined;
+  startNext(chatId: string, skip?: ReadonlySet<string>): Turn | undefined;
   /** Ends a queued or running turn with a final status; returns undefined if it was already final or missing. */
   finish(id: string, status: 'done' | 'failed' | 'aborted', result?: TurnResult): Turn | undefined;
   /**
@@ -94,9 +95,9 @@ export function createTurnsRepository({ db, now }: RepoContext): TurnsRepository
     const row = byId.get(id);
     return row && toTurn(row);
   };
-  const startNextTx = db.transaction((chatId: string): Turn | undefined => {
+  const startNextTx = db.transaction((chatId: string, skip?: ReadonlySet<string>): Turn | undefined => {
     if (runningOf.get(chatId)) return undefined;
-    const next = queuedOf.get(chatId);
+    const next = skip?.size ? queuedOf.all(chatId).find((t) => !skip.has(t.id)) : queuedOf.get(chatId);
     if (!next) return undefined;
     start.run(now(), next.id);
     return get(next.id);
@@ -130,7 +131,7 @@ export function createTurnsRepository({ db, now }: RepoContext): TurnsRepository
       return row && toTurn(row);
     },
     queued: (chatId) => queuedOf.all(chatId).map(toTurn),
-    startNext: (chatId) => startNextTx.immediate(chatId),
+    startNext: (chatId, skip) => startNextTx.immediate(chatId, skip),
     finish(id, status, result = {}) {
       if (!FINAL.has(status)) throw new TypeError(`finish() takes a final status, got ${status}`);
       const changes = finishStmt.run({

@@ -16,13 +16,20 @@
 //   FAKE_CFD_INGRESS   named: the remote-managed ingress "configured in Cloudflare", JSON {hostname: service}; the
 //                      fake registers its first hostname (unless FAKE_CFD_HOSTNAME) and logs that configuration
 //                      instead of one made from --url (startFakeEdge({ ingress }) sets it in edge.env and routes by it).
+// Locally managed named tunnels (`tunnel --config F run <UUID>` without a token): the fake reads F (the YAML subset
+// Band writes: `tunnel`, `credentials-file`, `ingress` of hostname/service rules), checks the credentials file as
+// cloudflared does (same words, exit 1), and registers every ingress hostname at the fake edge with its service;
+// FAKE_CFD_HOSTNAME then names a hostname DNS-routed to the tunnel without a rule (it gets the catch-all).
+// `auth-fail` makes the edge refuse the credentials (`Unauthorized: Invalid tunnel secret`), as it does for a
+// credentials file without TunnelSecret/AccountTag.
 // Edge timing is real (scaled by FAKE_CFD_TIME_SCALE): a QUIC dial to a blocked edge times out after 5 s,
 // an http2 dial after 15 s, with `Retrying connection in up to 2s/4s/8s…` in between.
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { play, readTranscript, replayApplies } from './fake-replay.mjs';
 
@@ -135,7 +142,10 @@ function event(name, extra = {}) {
   if (!env.FAKE_CFD_STATE_DIR) return;
   try {
     mkdirSync(env.FAKE_CFD_STATE_DIR, { recursive: true });
-    writeFileSync(join(env.FAKE_CFD_STATE_DIR, `${process.pid}.json`), JSON.stringify(record));
+    // Whole or not at all: a test reading the record while it is written never sees it empty.
+    const recordFile = join(env.FAKE_CFD_STATE_DIR, `${process.pid}.json`);
+    writeFileSync(`${recordFile}.tmp`, JSON.stringify(record));
+    renameSync(`${recordFile}.tmp`, recordFile);
   } catch {}
 }
 const sleep = (n) => new Promise((r) => setTimeout(r, ms(n)));
@@ -252,6 +262,49 @@ if (graceMs > 180_000) {
 }
 const origin = flags.url || 'http://localhost:8080';
 const named = run;
+const hasToken = Boolean(flags.token || flags['token-file'] || env.TUNNEL_TOKEN);
+// --config: the YAML subset Band writes (scalars, and `ingress:` as a list of hostname/service maps).
+function parseConfig(text) {
+  const out = {};
+  let list;
+  let item;
+  const scalar = (v) => {
+    const t = v.trim();
+    if (t.startsWith('"')) return JSON.parse(t);
+    if (t.startsWith("'")) return t.slice(1, -1).replace(/''/g, "'");
+    return t.replace(/\s+#.*$/, '');
+  };
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/^\s*#.*$/, '');
+    if (!line.trim() || line.trim() === '{}') continue;
+    const top = /^([A-Za-z][\w-]*):\s*(.*)$/.exec(line);
+    if (top) {
+      list = undefined;
+      if (top[2] === '') out[top[1]] = list = [];
+      else out[top[1]] = scalar(top[2]);
+      continue;
+    }
+    const entry = /^\s*(-\s+)?([A-Za-z][\w-]*):\s*(.*)$/.exec(line);
+    if (entry && list) {
+      if (entry[1]) list.push((item = {}));
+      if (item) item[entry[2]] = scalar(entry[3]);
+    }
+  }
+  return out;
+}
+let fileConfig = {};
+if (flags.config) {
+  try {
+    fileConfig = parseConfig(readFileSync(flags.config, 'utf8'));
+  } catch (error) {
+    // A missing file reads as an empty config here (recorded argv name files of the recording machine).
+    if (error.code !== 'ENOENT') {
+      bare(`error parsing YAML in config file at ${flags.config}: ${error.message}`);
+      process.exit(1);
+    }
+  }
+}
+const localIngress = Array.isArray(fileConfig.ingress) ? fileConfig.ingress : [];
 // Remote-managed ingress (a dashboard-created tunnel): the edge sends it; --url is then not what routes requests.
 let remoteIngress;
 try {
@@ -270,7 +323,9 @@ let metricsAddress = '';
 const requests = 0;
 let configVersion = 0;
 const connectorId = uuid();
-const tunnelId = uuid();
+let tunnelId = uuid();
+// What this connector routes at the fake edge: [hostname, service]. Quick and token tunnels: one, to --url.
+let edgeRoutes = () => (hostname ? [[hostname, origin]] : []);
 const edgeLinks = new Map(); // index -> ClientRequest to the fake edge
 
 // Go prints durations as `3s`, `1m30s`, `500ms`.
@@ -281,7 +336,9 @@ function goDuration(ms) {
   return `${m ? `${m}m` : ''}${rest || !m ? `${rest}s` : ''}`;
 }
 function settingsLine() {
-  const entries = Object.entries(flags)
+  // Flags set from the config file count as set (urfave altsrc), so they show up too.
+  const fromFile = named && !hasToken && fileConfig['credentials-file'] ? { 'credentials-file': fileConfig['credentials-file'] } : {};
+  const entries = Object.entries({ ...fromFile, ...flags })
     .filter(([k]) => k !== 'token')
     .map(([k, v]) => `${k}:${k === 'grace-period' ? goDuration(parseDuration(v)) : v}`);
   if (!named) entries.push('ha-connections:1');
@@ -372,6 +429,7 @@ function handleMetrics(req, res) {
     case '/metrics':
       return send(200, metricsText(), 'text/plain; version=0.0.4; charset=utf-8');
     case '/config':
+      if (named && !hasToken) return send(200, JSON.stringify({ version: -1, config: { ingress: localIngress } }));
       return send(200, JSON.stringify({ version: configVersion, config: { ingress: named && remoteIngress?.length ? ingressRules() : [{ service: origin }] } }));
     case '/diag/tunnel':
       if (!profile.diag) return send(404, '404 page not found\n');
@@ -426,7 +484,10 @@ function listenMetrics() {
 
 // --- edge registration (FAKE_CFD_EDGE_URL): a long-lived request per connection; it ends when we die ---
 function registerWithEdge(index, id) {
-  if (!env.FAKE_CFD_EDGE_URL || !hostname) return;
+  if (!env.FAKE_CFD_EDGE_URL) return;
+  for (const [host, service] of edgeRoutes()) registerRoute(index, id, host, service);
+}
+function registerRoute(index, id, host, service) {
   const edge = new URL('/__edge/connect', env.FAKE_CFD_EDGE_URL);
   const lib = edge.protocol === 'https:' ? https : http;
   const req = lib.request(edge, {
@@ -439,14 +500,17 @@ function registerWithEdge(index, id) {
   });
   req.on('error', () => {});
   req.on('response', (res) => res.resume());
-  req.write(`${JSON.stringify({ hostname, origin, connection: id, index, pid: process.pid })}\n`);
+  const local = named && !hasToken;
+  req.write(`${JSON.stringify({ hostname: host, origin: service, connection: id, index, pid: process.pid, ...(local ? { local: true } : {}) })}\n`);
   req.flushHeaders();
-  edgeLinks.set(index, req);
+  edgeLinks.set(`${index} ${host}`, req);
 }
 function unregisterFromEdge(index) {
-  const req = edgeLinks.get(index);
-  edgeLinks.delete(index);
-  if (req) req.destroy();
+  for (const [key, req] of edgeLinks) {
+    if (!key.startsWith(`${index} `)) continue;
+    edgeLinks.delete(key);
+    req.destroy();
+  }
 }
 
 const LOCATIONS = ['lax05', 'sjc06', 'tpe01', 'ams08'];
@@ -699,6 +763,7 @@ function readToken() {
   return env.TUNNEL_TOKEN;
 }
 async function namedTunnel() {
+  if (!hasToken) return localTunnel();
   const token = readToken();
   let parsed;
   try {
@@ -735,6 +800,131 @@ async function namedTunnel() {
     await sleep(1000);
     if (!shuttingDown && !connections.has(i)) register(i);
   }
+}
+
+// --- locally managed named tunnel: `tunnel --config F run <UUID>`, credentials file, ingress from F ---
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function usageError(message) {
+  bare(message);
+  bare("See 'cloudflared tunnel run --help'.");
+  process.exit(255);
+}
+/** cloudflared's credential finder: the configured path must be a file; else <id>.json in ~/.cloudflared and friends. */
+function credentialsPath(id) {
+  const configured = flags['credentials-file'] || fileConfig['credentials-file'];
+  const isFile = (p) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (configured) {
+    if (isFile(configured)) return configured;
+    bare(`Tunnel credentials file '${configured}' doesn't exist or is not a file`);
+    process.exit(1);
+  }
+  for (const dir of [join(homedir(), '.cloudflared'), join(homedir(), '.cloudflare-warp'), join(homedir(), 'cloudflare-warp'), '/etc/cloudflared', '/usr/local/etc/cloudflared']) {
+    if (isFile(join(dir, `${id}.json`))) return join(dir, `${id}.json`);
+  }
+  bare('tunnel credentials file not found');
+  process.exit(1);
+}
+function readCredentials(path) {
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    bare(`couldn't read tunnel credentials from ${path}: open ${path}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
+    process.exit(1);
+  }
+  let creds;
+  let jsonError;
+  try {
+    creds = JSON.parse(text);
+    if (!creds || typeof creds !== 'object' || Array.isArray(creds)) throw new Error('json: cannot unmarshal array into Go value of type connection.Credentials');
+    const key = Object.keys(creds).find((k) => k.toLowerCase() === 'tunnelsecret');
+    // TunnelSecret is a []byte: Go decodes it from base64.
+    if (key && (typeof creds[key] !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(creds[key]) || creds[key].length % 4))
+      throw new Error('illegal base64 data at input byte 0');
+  } catch (error) {
+    jsonError = error instanceof SyntaxError ? 'invalid character looking for beginning of value' : error.message;
+  }
+  if (jsonError) {
+    if (path.endsWith('.pem')) {
+      bare('The tunnel credentials file should be .json but you gave a .pem. The tunnel credentials file was originally created by `cloudflared tunnel create`. You may have accidentally used the filepath to cert.pem, which is generated by `cloudflared tunnel login`.');
+      process.exit(1);
+    }
+    log('error', `The credentials file at ${path} contained invalid JSON. This is probably caused by passing the wrong filepath. Reminder: the credentials file is a .json file created via \`cloudflared tunnel create\`.`);
+    log('error', `Invalid JSON when parsing credentials file: ${jsonError}`);
+    bare('Invalid JSON when parsing tunnel credentials file');
+    process.exit(1);
+  }
+  const get = (name) => creds[Object.keys(creds).find((k) => k.toLowerCase() === name.toLowerCase())];
+  return { accountTag: get('AccountTag'), secret: get('TunnelSecret'), tunnelId: get('TunnelID'), tunnelName: get('TunnelName') };
+}
+async function localTunnel() {
+  const ref = argv.slice(argv.indexOf('run') + 1).find((a) => !a.startsWith('-') && !isFlagValue(a)) || fileConfig.tunnel;
+  if (!ref) usageError('"cloudflared tunnel run" requires the ID or name of the tunnel to run as the last command line argument or in the configuration file.');
+  let id = UUID_RE.test(ref) ? ref.toLowerCase() : undefined;
+  if (!id) {
+    // A name: the credentials file may say which tunnel it is; else cloudflared asks the API (needs cert.pem).
+    const configured = flags['credentials-file'] || fileConfig['credentials-file'];
+    const creds = configured ? (() => { try { return readCredentials(configured); } catch { return undefined; } })() : undefined;
+    if (creds?.tunnelName === ref && UUID_RE.test(creds.tunnelId ?? '')) id = creds.tunnelId.toLowerCase();
+    else {
+      bare(`error parsing tunnel ID: Error locating origin cert: Cannot determine default origin certificate path. No file cert.pem in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]. You need to specify the origin certificate path by specifying the origincert option in the configuration file, or set TUNNEL_ORIGIN_CERT environment variable originCertPath=`);
+      process.exit(1);
+    }
+  }
+  tunnelId = id;
+  log('info', 'Starting tunnel', { tunnelID: id });
+  const creds = readCredentials(credentialsPath(id));
+  installSignals();
+  await preamble();
+  // Ingress from the config file: the last rule must catch everything (ingress.go).
+  const last = localIngress.at(-1);
+  if (localIngress.length && (last.hostname || last.path)) {
+    const message = 'The last ingress rule must match all URLs (i.e. it should not have a hostname or path filter)';
+    log('error', "Couldn't start tunnel", { error: message });
+    bare(message);
+    process.exit(1);
+  }
+  const rules = localIngress.length ? localIngress : [{ service: 'http_status:503' }];
+  const catchAll = rules.at(-1).service;
+  edgeRoutes = () => {
+    const routes = rules.filter((r) => r.hostname).map((r) => [String(r.hostname).toLowerCase(), r.service]);
+    const dnsRouted = env.FAKE_CFD_HOSTNAME?.toLowerCase();
+    if (dnsRouted && !routes.some(([h]) => h === dnsRouted)) routes.push([dnsRouted, catchAll]);
+    return routes;
+  };
+  hostname = edgeRoutes()[0]?.[0] ?? '';
+  if (has('no-dns')) return noDnsShutdown();
+  await listenMetrics();
+  scheduleFailures();
+  if (has('auth-fail') || !creds.secret || !creds.accountTag) {
+    const loop = () => {
+      if (shuttingDown) return;
+      log('error', 'Register tunnel error from server side', { error: 'Unauthorized: Invalid tunnel secret', connIndex: 0, event: 0, ip: IPS[0] });
+      log('info', 'Retrying connection in up to 2s', { connIndex: 0, event: 0, ip: IPS[0] });
+      setTimeout(loop, ms(200));
+    };
+    return loop();
+  }
+  if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2')) return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
+  await sleep(Number(scenarios.get('slow-register')) || 100);
+  // A locally managed tunnel has no remote configuration: no `Updated to new configuration` line.
+  for (let i = 0; i < 4 && !shuttingDown; i++) {
+    if (i) await sleep(1000);
+    if (!shuttingDown && !connections.has(i)) register(i);
+  }
+}
+/** Whether `a` (after `run`) is the value of a flag, not the tunnel reference. */
+function isFlagValue(a) {
+  const list = argv.slice(argv.indexOf('run') + 1);
+  const i = list.indexOf(a);
+  const prev = list[i - 1];
+  return Boolean(prev?.startsWith('-') && !prev.includes('=') && (TUNNEL_FLAGS.get(prev.replace(/^--?/, '')) ?? 1) === 1);
 }
 
 // --- replay (FAKE_CFD_REPLAY): the recorded lines, with their timing and exit ---

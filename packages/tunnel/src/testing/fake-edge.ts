@@ -11,6 +11,8 @@ export interface EdgeRoute {
   origin: string;
   connection: string;
   pid?: number;
+  /** A locally managed tunnel's connector: its own config routes the hostname, the dashboard's ingress does not apply. */
+  local?: boolean;
 }
 
 export interface FakeEdge extends AsyncDisposable {
@@ -51,7 +53,8 @@ export interface FakeEdgeOptions {
    * from the edge). Hostnames without an entry keep going to `--url` (quick and locally managed tunnels). The
    * hostnames are added to the certificate and to `chromiumArgs`, and `edge.env` carries them as `FAKE_CFD_INGRESS`,
    * so a named fake cloudflared registers the first one (unless `FAKE_CFD_HOSTNAME` says otherwise) and logs the
-   * configuration it "received".
+   * configuration it "received". A locally managed fake (`run <UUID>` with a credentials file) registers the
+   * hostnames of its own config's ingress instead, and this map does not apply to them.
    */
   ingress?: Record<string, string>;
 }
@@ -101,13 +104,26 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
   const controlSockets = new WeakSet<object>();
   // Client-side sockets (browsers, CLIs): what dropConnections() cuts.
   const clientSockets = new Set<Duplex>();
+  // What each tunnel connection carries right now (requests in flight, WebSockets): when cloudflared loses that
+  // connection, its streams die with it, as on Cloudflare. Keyed by `<hostname> <connection>`.
+  const carried = new Map<string, Set<{ destroy(): void }>>();
+  const carry = (route: EdgeRoute, stream: { destroy(): void; once(event: 'close', listener: () => void): unknown }) => {
+    const key = `${route.hostname} ${route.connection}`;
+    let set = carried.get(key);
+    if (!set) carried.set(key, (set = new Set()));
+    set.add(stream);
+    stream.once('close', () => {
+      set.delete(stream);
+      if (set.size === 0 && carried.get(key) === set) carried.delete(key);
+    });
+  };
 
   const lookup = (hostHeader: string | undefined): EdgeRoute | undefined => {
     const host = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
     const conns = table.get(host);
     const route = conns ? [...conns.values()].at(-1) : undefined;
     // A remote-managed tunnel: the service configured in Cloudflare wins over the connector's --url.
-    const service = ingress.get(host);
+    const service = route?.local ? undefined : ingress.get(host);
     return route && service ? { ...route, origin: service } : route;
   };
 
@@ -152,7 +168,13 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
       try {
         const msg = JSON.parse(buf.slice(0, nl)) as EdgeRoute;
         if (!msg.hostname || !/^(https?:\/\/|http_status:)/.test(msg.origin)) throw new Error('bad registration');
-        route = { hostname: msg.hostname.toLowerCase(), origin: msg.origin, connection: String(msg.connection), pid: msg.pid };
+        route = {
+          hostname: msg.hostname.toLowerCase(),
+          origin: msg.origin,
+          connection: String(msg.connection),
+          pid: msg.pid,
+          ...(msg.local ? { local: true } : {}),
+        };
         let conns = table.get(route.hostname);
         if (!conns) table.set(route.hostname, (conns = new Map()));
         conns.set(route.connection, route);
@@ -166,6 +188,9 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     // The registration lives as long as the fake's connection: a dead or stopped fake unregisters.
     const drop = () => {
       if (!route) return;
+      const key = `${route.hostname} ${route.connection}`;
+      for (const stream of carried.get(key) ?? []) stream.destroy();
+      carried.delete(key);
       const conns = table.get(route.hostname);
       conns?.delete(route.connection);
       if (conns && conns.size === 0) table.delete(route.hostname);
@@ -196,6 +221,7 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
       res.end(status[1] === '404' ? '404 page not found\n' : '');
       return;
     }
+    carry(route, res);
     const target = new URL(route.origin);
     const upstream = http.request(
       {
@@ -234,6 +260,7 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
       socket.end(`HTTP/1.1 ${route.origin.slice('http_status:'.length)} Not Found\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
+    carry(route, socket);
     const target = new URL(route.origin);
     const upstream = net.connect(Number(target.port || 80), target.hostname);
     sockets.add(upstream);

@@ -1,4 +1,6 @@
 // Test kit for @band/tunnel: shipped as @band/tunnel/testing.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -72,8 +74,33 @@ export function fakeCloudflaredEnv(options: FakeEnvOptions = {}): Record<string,
 
 /** A valid-looking named-tunnel token (base64 JSON with `a`, `t`, `s`) for the fake. */
 export function fakeTunnelToken(): string {
-  const json = JSON.stringify({ a: '0123456789abcdef0123456789abcdef', t: '6ff42ae2-765d-4adf-8112-31c55c1551ef', s: Buffer.from('fake-secret-32-bytes-long-value!').toString('base64') });
+  const json = JSON.stringify({ a: '0123456789abcdef0123456789abcdef', t: FAKE_TUNNEL_ID, s: Buffer.from('fake-secret-32-bytes-long-value!').toString('base64') });
   return Buffer.from(json).toString('base64');
+}
+
+/** The tunnel id in `fakeTunnelToken()` and, by default, in `fakeTunnelCredentials()`. */
+const FAKE_TUNNEL_ID = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
+
+/**
+ * Writes a credentials file as `cloudflared tunnel create` does (`<dir>/<TunnelID>.json`, mode 0600: AccountTag,
+ * TunnelSecret, TunnelID, TunnelName) for a locally managed tunnel on the fake. `fields` overrides or removes
+ * (`undefined`) fields, for the broken-file cases.
+ */
+export function fakeTunnelCredentials(
+  dir: string,
+  options: { tunnelId?: string; name?: string; fields?: Record<string, unknown> } = {},
+): { path: string; tunnelId: string } {
+  const tunnelId = options.tunnelId ?? FAKE_TUNNEL_ID;
+  const body: Record<string, unknown> = {
+    AccountTag: '0123456789abcdef0123456789abcdef',
+    TunnelSecret: Buffer.from('fake-secret-32-bytes-long-value!').toString('base64'),
+    TunnelID: tunnelId,
+    TunnelName: options.name ?? 'band',
+    ...options.fields,
+  };
+  const path = join(dir, `${tunnelId}.json`);
+  writeFileSync(path, JSON.stringify(body), { mode: 0o600 });
+  return { path, tunnelId };
 }
 
 export { startFakeEdge } from './fake-edge.js';

@@ -1,12 +1,16 @@
 import { cn } from '@/lib/cn';
 
-/** Agent status (DESIGN §7): waiting, working (pulses), needs attention (stands out). */
-export type AgentStatus = 'waiting' | 'working' | 'needs-attention' | 'unknown';
+/**
+ * Agent status (DESIGN §7): waiting, working (pulses), done and unread (accent), needs your answer (stands out:
+ * an approval, a question, a failed turn).
+ */
+export type AgentStatus = 'waiting' | 'working' | 'done' | 'needs-attention' | 'unknown';
 
 const LABELS: Record<AgentStatus, string> = {
   waiting: 'Waiting',
   working: 'Working',
-  'needs-attention': 'Needs attention',
+  done: 'Done, unread',
+  'needs-attention': 'Needs your answer',
   unknown: 'No agent',
 };
 
@@ -20,6 +24,7 @@ export function StatusDot({ status, className }: { status: AgentStatus; classNam
       className={cn('relative inline-flex size-2.5 shrink-0 rounded-full', className, {
         waiting: 'bg-fg-subtle',
         working: 'bg-ok animate-band-pulse',
+        done: 'bg-accent',
         'needs-attention': 'bg-warn ring-4 ring-warn/30',
         unknown: 'border border-fg-subtle',
       }[status])}
@@ -29,4 +34,9 @@ export function StatusDot({ status, className }: { status: AgentStatus; classNam
 
 export function statusLabel(status: AgentStatus): string {
   return LABELS[status];
+}
+
+/** Something the user has not looked at yet: a finished turn, or one that needs their answer. */
+export function isUnread(status: AgentStatus): status is 'done' | 'needs-attention' {
+  return status === 'done' || status === 'needs-attention';
 }

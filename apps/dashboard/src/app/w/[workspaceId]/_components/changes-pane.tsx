@@ -1,6 +1,6 @@
 'use client';
 import { useMemo, useState } from 'react';
-import { ErrorNote } from '@/components/mobile-access-panel';
+import { ErrorNote } from '@/components/ui/error-note';
 import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Input, Select } from '@/components/ui/field';
@@ -32,6 +32,10 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
   const key = `changes:${workspace.id}:${target}`;
   const files = useQuery(key, (c) => api.changes(c, workspace.id, target));
   const list = files.data?.files ?? [];
+  // Commit takes what is uncommitted, whatever the comparison shown (vs base also lists committed work).
+  const uncommitted = useQuery(`changes:${workspace.id}:uncommitted`, (c) => api.changes(c, workspace.id, 'uncommitted'));
+  const uncommittedCount = uncommitted.data?.files.length ?? 0;
+  const [committed, setCommitted] = useState<{ commit: string; summary: string; files: number } | null>(null);
 
   const toggle = (path: string) =>
     setOpen((prev) => {
@@ -63,19 +67,48 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
           ))}
         </div>
         {files.data && (files.data.ahead > 0 || files.data.behind > 0) ? (
-          <span className="font-mono text-xs text-fg-subtle" title="Commits ahead / behind the base branch" data-testid="changes-ahead-behind">
-            ↑{files.data.ahead} ↓{files.data.behind}
+          <span
+            className="whitespace-nowrap text-xs text-fg-subtle"
+            title={`This branch has ${files.data.ahead} ${files.data.ahead === 1 ? 'commit' : 'commits'} that ${workspace.baseBranch} does not, and is missing ${files.data.behind} of ${workspace.baseBranch}'s`}
+            data-testid="changes-ahead-behind"
+          >
+            {files.data.ahead} ahead, {files.data.behind} behind {workspace.baseBranch}
           </span>
         ) : null}
         <div className="flex-1" />
         <Button size="icon" variant="ghost" aria-label="Reload" onClick={() => invalidate(`changes:${workspace.id}`)} data-testid="changes-reload">
           <RefreshIcon width={18} height={18} />
         </Button>
-        <Button size="sm" variant="primary" onClick={() => setCommitting(true)} disabled={list.length === 0} data-testid="changes-commit">
+        <Button
+          size="sm"
+          variant="primary"
+          className="whitespace-nowrap"
+          onClick={() => {
+            setCommitted(null);
+            setCommitting(true);
+          }}
+          disabled={uncommittedCount === 0}
+          title={uncommittedCount === 0 ? 'Nothing uncommitted to commit' : undefined}
+          data-testid="changes-commit"
+        >
           Commit
         </Button>
       </div>
-      {isCommitting ? <CommitForm workspace={workspace} count={list.length} onDone={() => setCommitting(false)} /> : null}
+      {committed ? (
+        <p className="flex items-center gap-2 border-b border-border bg-ok-soft px-3 py-2 text-sm text-ok" role="status" data-testid="commit-success">
+          Committed {committed.files} {committed.files === 1 ? 'file' : 'files'} as <code className="font-mono">{committed.commit.slice(0, 7)}</code> {committed.summary}
+        </p>
+      ) : null}
+      {isCommitting ? (
+        <CommitForm
+          workspace={workspace}
+          count={uncommittedCount}
+          onDone={(result) => {
+            setCommitting(false);
+            if (result) setCommitted(result);
+          }}
+        />
+      ) : null}
       <div className="min-h-0 flex-1 overflow-y-auto" data-testid="changes-list">
         {files.status === 'loading' ? <ChangesPaneSkeleton /> : null}
         {files.status === 'error' ? (
@@ -229,7 +262,7 @@ function SplitRows({ rows, lang }: { rows: DiffRow[]; lang: ReturnType<typeof la
   );
 }
 
-function CommitForm({ workspace, count, onDone }: { workspace: Workspace; count: number; onDone: () => void }) {
+function CommitForm({ workspace, count, onDone }: { workspace: Workspace; count: number; onDone: (result?: { commit: string; summary: string; files: number }) => void }) {
   const [message, setMessage] = useState('');
   const commit = useMutation((c, m: string) => api.commit(c, workspace.id, m));
   return (
@@ -239,18 +272,21 @@ function CommitForm({ workspace, count, onDone }: { workspace: Workspace; count:
       onSubmit={async (e) => {
         e.preventDefault();
         if (!message.trim()) return;
-        if ((await commit.mutate(message.trim())) !== undefined) {
+        const result = await commit.mutate(message.trim());
+        if (result !== undefined) {
           invalidate(`changes:${workspace.id}`);
           invalidate('workspaces');
-          onDone();
+          onDone(result);
         }
       }}
     >
-      <p className="text-sm text-fg-muted">Stage and commit all {count} changed files on {workspace.branch}.</p>
+      <p className="text-sm text-fg-muted">
+        Stage and commit {count === 1 ? 'the 1 changed file' : `all ${count} changed files`} on {workspace.branch}.
+      </p>
       <Input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="Commit message" aria-label="Commit message" autoFocus data-testid="commit-message" />
       {commit.error ? <ErrorNote error={commit.error} /> : null}
       <div className="flex justify-end gap-2">
-        <Button size="sm" variant="ghost" onClick={onDone}>
+        <Button size="sm" variant="ghost" onClick={() => onDone()}>
           Cancel
         </Button>
         <Button size="sm" variant="primary" type="submit" disabled={commit.pending || !message.trim()} data-testid="commit-submit">

@@ -1,6 +1,7 @@
 'use client';
+import Link from 'next/link';
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
-import { ErrorNote } from '@/components/mobile-access-panel';
+import { ErrorNote } from '@/components/ui/error-note';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { ChevronRightIcon, SendIcon, StopIcon } from '@/components/ui/icons';
@@ -11,9 +12,12 @@ import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import { formatCost, formatDuration } from '@/lib/format';
+import { getBandClient } from '@/lib/trpc';
 import { Markdown } from '@/lib/markdown';
 import { buildTranscript, type TranscriptItem, type TranscriptTurn } from '@/lib/transcript';
 import type { Workspace } from '@/lib/workspace-types';
+import { ApprovalCard } from './approval-card';
+import { AttachButton, MessageAttachments, PickedFiles, useAttachments } from './attachments';
 
 /** Turns rendered at once; older ones load on demand so a long chat stays smooth. */
 const VISIBLE_TURNS = 30;
@@ -27,37 +31,106 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
   const [showAll, setShowAll] = useState(false);
 
   const transcript = useMemo(() => buildTranscript(stream.events), [stream.events]);
+  // The agent changed files (a tool finished, or the turn ended): Changes and Files re-read now, not at the next poll.
+  const fileEvents = useMemo(() => stream.events.filter((e) => e.type === 'tool-result' || e.type === 'turn-end').length, [stream.events]);
+  useEffect(() => {
+    if (fileEvents === 0) return;
+    invalidate(`changes:${workspace.id}:`);
+    invalidate(`files:${workspace.id}:`);
+  }, [fileEvents, workspace.id]);
   const queued = transcript.filter((t) => t.status === 'queued');
-  const shown = transcript.filter((t) => t.status !== 'queued');
+  const shown = transcript.filter((t) => t.status !== 'queued' && t.status !== 'discarded');
   const isWorking = status === 'working' || shown.some((t) => t.status === 'running');
   const visible = showAll ? shown : shown.slice(-VISIBLE_TURNS);
 
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="chat-pane" data-chat-id={chatId ?? ''}>
-      <Transcript turns={visible} root={workspace.path} hiddenCount={shown.length - visible.length} onShowAll={() => setShowAll(true)} isWorking={isWorking} isLoading={chats.status === 'loading'} />
+      <Transcript turns={visible} root={workspace.path} onRetry={chatId ? (prompt) => api.send(getBandClient().client, { chatId, workspaceId: workspace.id, message: prompt }) : undefined} hiddenCount={shown.length - visible.length} onShowAll={() => setShowAll(true)} isWorking={isWorking} isLoading={chats.status === 'loading'} />
       {stream.error ? (
         <div className="px-3 pb-2">
           <ErrorNote error={stream.error} testId="chat-stream-error" />
         </div>
       ) : null}
-      {queued.length > 0 ? (
-        <div className="border-t border-border bg-bg-elevated px-3 py-2 md:px-6" data-testid="chat-queue">
-          <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-fg-subtle">Queued ({queued.length})</p>
-          <ul className="flex flex-col gap-1">
-            {queued.map((t) => (
-              <li key={t.key} className="truncate text-sm text-fg-muted" data-testid="chat-queued-item">
-                {t.prompt}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      {queued.length > 0 && chatId ? <Queue chatId={chatId} queued={queued} /> : null}
       <Composer workspace={workspace} chatId={chatId} isWorking={isWorking} onSent={setSentChatId} />
     </div>
   );
 }
 
-function Transcript({ turns, root, hiddenCount, onShowAll, isWorking, isLoading }: { turns: TranscriptTurn[]; root: string; hiddenCount: number; onShowAll: () => void; isWorking: boolean; isLoading: boolean }) {
+/** Under a failed turn: try the same message again, or fix the agent in Settings. */
+function FailedTurnActions({ prompt, onRetry }: { prompt?: string; onRetry?: (prompt: string) => Promise<unknown> }) {
+  const retry = useMutation((_c, p: string) => onRetry?.(p) ?? Promise.resolve(undefined));
+  return (
+    <div className="flex flex-wrap items-center gap-2" data-testid="chat-failed-actions">
+      {onRetry && prompt ? (
+        <Button size="sm" variant="secondary" disabled={retry.pending} onClick={() => void retry.mutate(prompt)} data-testid="chat-retry">
+          {retry.pending ? <Spinner /> : null} Retry
+        </Button>
+      ) : null}
+      <Link href="/settings" className="inline-flex min-h-touch items-center rounded-md px-3 text-sm font-medium text-accent hover:bg-bg-hover md:min-h-8" data-testid="chat-settings-link">
+        Agent settings
+      </Link>
+      {retry.error ? <ErrorNote error={retry.error} /> : null}
+    </div>
+  );
+}
+
+/**
+ * The messages waiting for their turn. After Stop they are paused (Stop means stop): each one can be sent now
+ * or discarded; a message typed after Stop runs at once, ahead of them.
+ */
+function Queue({ chatId, queued }: { chatId: string; queued: TranscriptTurn[] }) {
+  const paused = queued.some((t) => t.paused);
+  const resume = useMutation((c, turnId: string) => api.resume(c, chatId, turnId));
+  const discard = useMutation((c, turnId: string) => api.discard(c, chatId, turnId));
+  const error = resume.error ?? discard.error;
+  return (
+    <div className="border-t border-border bg-bg-elevated px-3 py-2 md:px-6" data-testid="chat-queue" data-paused={paused ? 'true' : 'false'}>
+      <div className="mx-auto max-w-3xl">
+        <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-fg-subtle" data-testid="chat-queue-title">
+          {paused ? `Paused after Stop (${queued.length})` : `Queued (${queued.length})`}
+        </p>
+        {paused ? <p className="mb-1 text-xs text-fg-muted">Nothing is sent until you say so.</p> : null}
+        {error ? <ErrorNote error={error} testId="chat-queue-error" /> : null}
+        <ul className="flex flex-col gap-1">
+          {queued.map((t) => (
+            <li key={t.key} className="flex items-center gap-2" data-testid="chat-queued-item" data-turn-id={t.turnId ?? ''} data-paused={t.paused ? 'true' : 'false'}>
+              <span className="min-w-0 flex-1 truncate text-sm text-fg-muted">{t.prompt}</span>
+              {t.paused && t.turnId ? (
+                <Button size="sm" variant="secondary" data-testid="chat-queued-send" disabled={resume.pending} onClick={() => void resume.mutate(t.turnId!)}>
+                  Send now
+                </Button>
+              ) : null}
+              {t.turnId ? (
+                <Button size="sm" variant="ghost" data-testid="chat-queued-discard" aria-label={`Discard the queued message: ${t.prompt?.slice(0, 40) ?? ''}`} disabled={discard.pending} onClick={() => void discard.mutate(t.turnId!)}>
+                  Discard
+                </Button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </div>
+  );
+}
+
+function Transcript({
+  turns,
+  root,
+  onRetry,
+  hiddenCount,
+  onShowAll,
+  isWorking,
+  isLoading,
+}: {
+  turns: TranscriptTurn[];
+  root: string;
+  onRetry?: (prompt: string) => Promise<unknown>;
+  hiddenCount: number;
+  onShowAll: () => void;
+  isWorking: boolean;
+  isLoading: boolean;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const isPinned = useRef(true);
   // Follow the stream while the reader is at the bottom; leave them alone once they scroll up.
@@ -89,11 +162,11 @@ function Transcript({ turns, root, hiddenCount, onShowAll, isWorking, isLoading 
           </div>
         ) : null}
         {turns.map((turn) => (
-          <TurnView key={turn.key} turn={turn} root={root} />
+          <TurnView key={turn.key} turn={turn} root={root} onRetry={turn === turns.at(-1) ? onRetry : undefined} />
         ))}
         {isWorking ? (
           <div className="flex items-center gap-2 text-sm text-fg-muted" data-testid="chat-working">
-            <Spinner /> Agent is working…
+            <Spinner /> {turns.some((t) => t.items.some((i) => i.kind === 'approval' && i.state === 'pending')) ? 'The agent waits for your answer…' : 'Agent is working…'}
           </div>
         ) : null}
       </div>
@@ -101,7 +174,7 @@ function Transcript({ turns, root, hiddenCount, onShowAll, isWorking, isLoading 
   );
 }
 
-function TurnView({ turn, root }: { turn: TranscriptTurn; root: string }) {
+function TurnView({ turn, root, onRetry }: { turn: TranscriptTurn; root: string; onRetry?: (prompt: string) => Promise<unknown> }) {
   return (
     <article className="flex flex-col gap-3 [content-visibility:auto]" data-testid="chat-turn" data-turn-status={turn.status}>
       {turn.prompt !== undefined ? (
@@ -109,9 +182,11 @@ function TurnView({ turn, root }: { turn: TranscriptTurn; root: string }) {
           {turn.prompt}
         </div>
       ) : null}
+      {turn.attachments?.length ? <MessageAttachments attachments={turn.attachments} /> : null}
       {turn.items.map((item) => (
         <Item key={item.key} item={item} root={root} />
       ))}
+      {turn.status === 'failed' ? <FailedTurnActions prompt={turn.prompt} onRetry={onRetry} /> : null}
     </article>
   );
 }
@@ -134,7 +209,7 @@ function Item({ item, root }: { item: TranscriptItem; root: string }) {
             {item.output === undefined ? <Spinner className="size-3" /> : item.isError ? <Badge tone="danger">error</Badge> : <Badge tone="ok">done</Badge>}
           </summary>
           <div className="flex flex-col gap-2 border-t border-border p-3">
-            <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-fg-muted">{JSON.stringify(item.input, null, 2)}</pre>
+            <ToolInput name={item.name} input={item.input} />
             {item.output !== undefined ? (
               <pre className={cn('max-h-80 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs', item.isError ? 'text-danger' : 'text-fg')}>
                 {item.output.length > 20_000 ? `${item.output.slice(0, 20_000)}\n… (${item.output.length - 20_000} more characters)` : item.output}
@@ -150,6 +225,15 @@ function Item({ item, root }: { item: TranscriptItem; root: string }) {
           {item.detail ? <pre className="mt-1 max-h-40 overflow-auto whitespace-pre-wrap font-mono text-xs text-fg-muted">{item.detail}</pre> : null}
         </div>
       );
+    case 'approval':
+      return <ApprovalCard item={item} root={root} />;
+    case 'stopped':
+      return (
+        <p className="flex items-center gap-2 text-xs text-fg-subtle" data-testid="chat-stopped">
+          <span className="font-medium text-fg-muted">Stopped</span>
+          {item.durationMs !== undefined ? <span>{formatDuration(item.durationMs)}</span> : null}
+        </p>
+      );
     case 'result':
       return (
         <div className="flex flex-wrap items-center gap-2 text-xs text-fg-subtle" data-testid="chat-result" data-status={item.status}>
@@ -160,6 +244,22 @@ function Item({ item, root }: { item: TranscriptItem; root: string }) {
         </div>
       );
   }
+}
+
+/** A tool call's input: what was written for Write (the file content), a command for Bash, else the JSON. */
+function ToolInput({ name, input }: { name: string; input: unknown }) {
+  const o = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  if (name === 'Write' && typeof o.content === 'string') {
+    return (
+      <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs text-fg" data-testid="chat-tool-content">
+        {o.content}
+      </pre>
+    );
+  }
+  if (name === 'Bash' && typeof o.command === 'string') {
+    return <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-fg-muted">$ {o.command}</pre>;
+  }
+  return <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-fg-muted">{JSON.stringify(input, null, 2)}</pre>;
 }
 
 function summarizeInput(input: unknown, root: string): string {
@@ -173,15 +273,24 @@ function summarizeInput(input: unknown, root: string): string {
 
 function Composer({ workspace, chatId, isWorking, onSent }: { workspace: Workspace; chatId: string | null; isWorking: boolean; onSent: (chatId: string) => void }) {
   const [text, setText] = useState('');
+  const attachments = useAttachments(workspace.id);
   // A chat started from the dashboard may edit files (the agent's edit mode); review happens in Changes.
-  const send = useMutation(async (c, message: string) => api.send(c, { chatId: chatId ?? (await api.createChat(c, workspace.id)).id, workspaceId: workspace.id, message }));
+  const send = useMutation(async (c, input: { message: string; attachmentIds: string[] }) =>
+    api.send(c, {
+      chatId: chatId ?? (await api.createChat(c, workspace.id)).id,
+      workspaceId: workspace.id,
+      message: input.message,
+      ...(input.attachmentIds.length > 0 ? { attachmentIds: input.attachmentIds } : {}),
+    }),
+  );
   const abort = useMutation((c, id: string) => api.abort(c, id));
   const submit = async () => {
     const prompt = text.trim();
-    if (!prompt) return;
-    const result = await send.mutate(prompt);
+    if (!prompt || attachments.uploading) return;
+    const result = await send.mutate({ message: prompt, attachmentIds: attachments.ids });
     if (result) {
       setText('');
+      attachments.clear();
       onSent(result.chat.id);
       if (result.chat.id !== chatId) {
         invalidate(`chats:${workspace.id}`);
@@ -203,6 +312,7 @@ function Composer({ workspace, chatId, isWorking, onSent }: { workspace: Workspa
           <ErrorNote error={send.error} testId="chat-send-error" />
         </div>
       ) : null}
+      <PickedFiles files={attachments.files} error={attachments.error} onRemove={attachments.remove} />
       <form
         className="mx-auto flex max-w-3xl items-end gap-2"
         onSubmit={(e) => {
@@ -210,6 +320,7 @@ function Composer({ workspace, chatId, isWorking, onSent }: { workspace: Workspa
           void submit();
         }}
       >
+        <AttachButton onFiles={attachments.add} />
         <textarea
           value={text}
           onChange={(e) => setText(e.target.value)}
@@ -225,7 +336,7 @@ function Composer({ workspace, chatId, isWorking, onSent }: { workspace: Workspa
             <StopIcon />
           </Button>
         ) : null}
-        <Button variant="primary" size="icon" type="submit" aria-label="Send" data-testid="chat-send" disabled={send.pending || !text.trim()}>
+        <Button variant="primary" size="icon" type="submit" aria-label="Send" data-testid="chat-send" disabled={send.pending || attachments.uploading || !text.trim()}>
           {send.pending ? <Spinner /> : <SendIcon />}
         </Button>
       </form>

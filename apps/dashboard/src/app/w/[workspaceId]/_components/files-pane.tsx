@@ -1,6 +1,6 @@
 'use client';
-import { type MouseEvent, useEffect, useRef, useState } from 'react';
-import { ErrorNote } from '@/components/mobile-access-panel';
+import { createContext, type MouseEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import { ErrorNote } from '@/components/ui/error-note';
 import { Button } from '@/components/ui/button';
 import { BackIcon, ChevronRightIcon, FilesIcon, FolderIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
@@ -18,7 +18,11 @@ const MAX_LINES = 3_000;
 
 export function FilesPane({ workspace, openPath, onOpenPath }: { workspace: Workspace; openPath: string | null; onOpenPath: (path: string | null) => void }) {
   const [targetLine, setTargetLine] = useState<number | null>(null);
+  // Uncommitted changes mark the tree: a file with its change letter, its folders with a dot.
+  const changes = useQuery(`changes:${workspace.id}:uncommitted`, (c) => api.changes(c, workspace.id, 'uncommitted'));
+  const changed = useMemo(() => new Map((changes.data?.files ?? []).map((f) => [f.path, f.status] as const)), [changes.data]);
   return (
+    <ChangedContext.Provider value={changed}>
     <div className="flex min-h-0 flex-1" data-testid="files-pane">
       <nav className={cn('min-h-0 flex-col overflow-y-auto border-border py-2 md:flex md:w-64 md:shrink-0 md:border-r', openPath ? 'hidden' : 'flex w-full')} aria-label="File tree" data-testid="file-tree">
         <TreeLevel workspace={workspace} path="" depth={0} selected={openPath} onSelect={onOpenPath} />
@@ -43,8 +47,12 @@ export function FilesPane({ workspace, openPath, onOpenPath }: { workspace: Work
         )}
       </div>
     </div>
+    </ChangedContext.Provider>
   );
 }
+
+/** Paths with uncommitted changes → their status letter (M, A, D, R, U as in Changes). */
+const ChangedContext = createContext<ReadonlyMap<string, string>>(new Map());
 
 function TreeLevel({ workspace, path, depth, selected, onSelect }: { workspace: Workspace; path: string; depth: number; selected: string | null; onSelect: (p: string) => void }) {
   const tree = useQuery(`files:${workspace.id}:tree:${path}`, (c) => api.listDir(c, workspace.id, path));
@@ -62,8 +70,11 @@ function TreeLevel({ workspace, path, depth, selected, onSelect }: { workspace: 
 }
 
 function TreeNode({ workspace, entry, depth, selected, onSelect }: { workspace: Workspace; entry: TreeEntry; depth: number; selected: string | null; onSelect: (p: string) => void }) {
-  const [isOpen, setOpen] = useState(false);
+  // A file opened from a link or after a reload shows in the tree: its folders start open.
+  const [isOpen, setOpen] = useState(() => Boolean(selected?.startsWith(`${entry.path}/`)));
   const isDir = entry.type === 'directory';
+  const changed = useContext(ChangedContext);
+  const change = isDir ? ([...changed.keys()].some((p) => p.startsWith(`${entry.path}/`)) ? 'dir' : undefined) : changed.get(entry.path);
   return (
     <li>
       <button
@@ -73,6 +84,7 @@ function TreeNode({ workspace, entry, depth, selected, onSelect }: { workspace: 
         aria-current={selected === entry.path ? 'true' : undefined}
         data-testid={isDir ? 'tree-dir' : 'tree-file'}
         data-path={entry.path}
+        data-changed={change ?? undefined}
         style={{ paddingLeft: 8 + depth * 14 }}
         className={cn('flex min-h-touch w-full cursor-pointer items-center gap-1.5 pr-3 text-left text-sm hover:bg-bg-hover md:min-h-8', selected === entry.path && 'bg-bg-active')}
       >
@@ -82,7 +94,14 @@ function TreeNode({ workspace, entry, depth, selected, onSelect }: { workspace: 
           <span className="w-3.5 shrink-0" />
         )}
         {isDir ? <FolderIcon width={16} height={16} className="shrink-0 text-accent" /> : <FilesIcon width={16} height={16} className="shrink-0 text-fg-subtle" />}
-        <span className="truncate font-mono text-[13px]">{entry.name}</span>
+        <span className={cn('truncate font-mono text-[13px]', change && 'text-warn')}>{entry.name}</span>
+        {change === 'dir' ? (
+          <span className="ml-auto size-1.5 shrink-0 rounded-full bg-warn" title="Contains uncommitted changes" />
+        ) : change ? (
+          <span className="ml-auto shrink-0 font-mono text-xs text-warn" title="Uncommitted change">
+            {change}
+          </span>
+        ) : null}
       </button>
       {isDir && isOpen ? <TreeLevel workspace={workspace} path={entry.path} depth={depth + 1} selected={selected} onSelect={onSelect} /> : null}
     </li>
@@ -144,10 +163,14 @@ function FileViewer({ workspace, path, targetLine, onBack, onGoTo }: { workspace
         <Button size="icon" variant="ghost" aria-label="Back to files" onClick={onBack} className="md:hidden" data-testid="file-viewer-back">
           <BackIcon />
         </Button>
-        <span className="min-w-0 flex-1 truncate px-1 font-mono text-[13px]" title={path}>
+        <span className="min-w-[8rem] flex-1 truncate px-1 font-mono text-[13px]" title={path} data-testid="file-viewer-path">
           {path}
         </span>
-        {lspLanguageOf(path) ? <span className="hidden text-xs text-fg-subtle md:inline">Hover for types · Ctrl+click to go to definition</span> : null}
+        {lspLanguageOf(path) ? (
+          <span className="hidden min-w-0 shrink-[2] truncate text-xs text-fg-subtle lg:inline" title="Hover for types · Ctrl+click to go to definition" data-testid="lsp-hint">
+            Hover for types · Ctrl+click to go to definition
+          </span>
+        ) : null}
         {file.data?.size !== undefined ? <span className="text-xs text-fg-subtle">{formatBytes(file.data.size)}</span> : null}
       </div>
       <div className="min-h-0 flex-1 overflow-auto bg-bg-sunken" onScroll={() => setHover(null)}>

@@ -1,14 +1,14 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import '@xterm/xterm/css/xterm.css';
-import { ErrorNote } from '@/components/mobile-access-panel';
+import { ErrorNote } from '@/components/ui/error-note';
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
 import { api } from '@/lib/api';
 import { describeError, getBandClient } from '@/lib/trpc';
 import type { Workspace } from '@/lib/workspace-types';
 
-type TermState = 'connecting' | 'open' | 'reconnecting' | 'exited' | 'error';
+type TermState = 'connecting' | 'starting' | 'open' | 'reconnecting' | 'exited' | 'error';
 
 /**
  * xterm.js on `/api/terminals/<id>`: binary output frames, JSON `input`/`resize` messages, scrollback replayed
@@ -74,17 +74,24 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
         ws = new WebSocket(url);
         ws.binaryType = 'arraybuffer';
         let hasExited = false;
+        let hasOutput = false;
         ws.onopen = () => {
           attempt = 0;
           term.reset();
-          setState('open');
+          // Until the shell prints its prompt, say it is starting (a blank pane looks broken).
+          setState('starting');
           send({ type: 'resize', cols: term.cols, rows: term.rows });
           if (unsent) send({ type: 'input', data: unsent });
           unsent = '';
         };
         ws.onmessage = (event) => {
-          if (event.data instanceof ArrayBuffer) term.write(new Uint8Array(event.data));
-          else {
+          if (event.data instanceof ArrayBuffer) {
+            term.write(new Uint8Array(event.data));
+            if (!hasOutput) {
+              hasOutput = true;
+              setState('open');
+            }
+          } else {
             const message = JSON.parse(String(event.data)) as { type: string; message?: string };
             if (message.type === 'exit') {
               hasExited = true;
@@ -117,8 +124,8 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
     <div className="flex min-h-0 flex-1 flex-col bg-bg-sunken" data-testid="terminal-pane" data-state={state}>
       {state !== 'open' ? (
         <div className="flex items-center gap-2 border-b border-border px-3 py-1.5 text-xs text-fg-muted">
-          {state === 'connecting' || state === 'reconnecting' ? <Spinner className="size-3" /> : null}
-          {{ connecting: 'Connecting…', reconnecting: 'Reconnecting…', exited: 'The shell exited.', error: 'Could not open a terminal.', open: '' }[state]}
+          {state === 'connecting' || state === 'starting' || state === 'reconnecting' ? <Spinner className="size-3" /> : null}
+          {{ connecting: 'Connecting…', starting: 'Starting the shell…', reconnecting: 'Reconnecting…', exited: 'The shell exited.', error: 'Could not open a terminal.', open: '' }[state]}
           {state === 'exited' || state === 'error' ? (
             <Button size="sm" variant="ghost" onClick={() => setGeneration((g) => g + 1)} data-testid="terminal-restart">
               New terminal

@@ -1,11 +1,13 @@
 'use client';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
-import { ErrorNote } from '@/components/mobile-access-panel';
+import { ErrorNote } from '@/components/ui/error-note';
+import { PaneErrorBoundary } from '@/components/ui/pane-error';
 import { BackIcon, BranchIcon, ChatIcon, DiffIcon, FilesIcon, TerminalIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
-import { StatusDot, statusLabel } from '@/components/ui/status-dot';
+import { isUnread, StatusDot, statusLabel } from '@/components/ui/status-dot';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
 import { api } from '@/lib/api';
@@ -13,13 +15,40 @@ import { cn } from '@/lib/cn';
 import type { Workspace } from '@/lib/workspace-types';
 import { ChangesPane } from './changes-pane';
 import { ChatPane } from './chat-pane';
-import { FilesPane } from './files-pane';
 
-// xterm is desktop-only and heavy: it loads when the Terminal tab is opened, never on a phone.
+// xterm is heavy: it loads the first time the Terminal pane is opened (desktop tab or phone tab), not before.
+// Files (tree, viewer, highlighter, LSP client) loads the first time the Files pane is shown, then stays mounted.
+const FilesPane = dynamic(() => import('./files-pane').then((m) => m.FilesPane), { ssr: false, loading: () => <Spinner className="m-4" /> });
 const TerminalPane = dynamic(() => import('./terminal-pane').then((m) => m.TerminalPane), { ssr: false, loading: () => <Spinner className="m-4" /> });
 
-type PhonePane = 'chat' | 'changes' | 'files';
+type PhonePane = 'chat' | 'changes' | 'files' | 'terminal';
 type SidePane = 'changes' | 'files' | 'terminal';
+type Pane = PhonePane | SidePane;
+const PANES = new Set<string>(['chat', 'changes', 'files', 'terminal']);
+
+/**
+ * Where the user is inside a workspace lives in the URL (`?pane=files&file=src/app.ts`), so Back/Forward,
+ * reload and a shared link land on the same pane and file. Every pane or file change is a history entry.
+ */
+function useWorkspaceLocation() {
+  const params = useSearchParams();
+  const raw = params.get('pane');
+  const pane = raw && PANES.has(raw) ? (raw as Pane) : null;
+  const file = params.get('file') || null;
+  const navigate = (next: { pane?: Pane; file?: string | null }) => {
+    const url = new URL(window.location.href);
+    if (next.pane !== undefined) {
+      if (next.pane === 'chat') url.searchParams.delete('pane');
+      else url.searchParams.set('pane', next.pane);
+    }
+    if (next.file !== undefined) {
+      if (next.file) url.searchParams.set('file', next.file);
+      else url.searchParams.delete('file');
+    }
+    if (url.href !== window.location.href) window.history.pushState(null, '', `${url.pathname}${url.search}`);
+  };
+  return { pane, file, navigate };
+}
 
 /**
  * Desktop: Chat on the left, Changes / Files / Terminal as tabs on the right.
@@ -29,27 +58,33 @@ type SidePane = 'changes' | 'files' | 'terminal';
 export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   const workspaces = useQuery('workspaces', (c) => api.listWorkspaces(c));
   const workspace = workspaces.data?.find((w) => w.id === workspaceId);
-  const [phonePane, setPhonePane] = useState<PhonePane>('chat');
-  const [sidePane, setSidePane] = useState<SidePane>('changes');
-  const [openPath, setOpenPath] = useState<string | null>(null);
+  const location = useWorkspaceLocation();
+  const openPath = location.file;
+  // A phone shows one pane; a desktop always shows Chat beside one side pane.
+  const phonePane: PhonePane = location.pane ?? (openPath ? 'files' : 'chat');
+  const sidePane: SidePane = location.pane && location.pane !== 'chat' ? location.pane : openPath ? 'files' : 'changes';
+  const setPhonePane = (pane: PhonePane) => location.navigate({ pane });
+  const setSidePane = (pane: SidePane) => location.navigate({ pane });
   const [hasOpenedTerminal, setOpenedTerminal] = useState(false);
-  useEffect(() => {
-    if (sidePane === 'terminal') setOpenedTerminal(true);
-  }, [sidePane]);
+  // xterm loads the first time a Terminal pane is shown (desktop tab or phone tab), then stays mounted.
+  // (State adjusted while rendering, not in an effect: no extra render with the pane missing.)
+  if (location.pane === 'terminal' && !hasOpenedTerminal) setOpenedTerminal(true);
   // Panes kept mounted behind a tab refresh when they come into view: the agent may have changed files.
   const isFilesShown = phonePane === 'files' || sidePane === 'files';
   const isChangesShown = phonePane === 'changes' || sidePane === 'changes';
+  const [hasOpenedFiles, setOpenedFiles] = useState(isFilesShown);
+  if (isFilesShown && !hasOpenedFiles) setOpenedFiles(true);
   useEffect(() => {
     if (isFilesShown) invalidate(`files:${workspaceId}:`);
   }, [isFilesShown, workspaceId]);
   useEffect(() => {
     if (isChangesShown) invalidate(`changes:${workspaceId}:`);
   }, [isChangesShown, workspaceId]);
-  // "Needs attention" is cleared by engaging with the workspace (a tap, a click, a key), not by a tab left open.
+  // "Done, unread" and "needs your answer" are cleared by engaging with the workspace (a tap, a click, a key), not by a tab left open.
   const status = useAgentStatus(workspaceId);
   const markSeen = useMutation((c, id: string) => api.markSeen(c, id));
   const onEngage = () => {
-    if (status === 'needs-attention' && !markSeen.pending) void markSeen.mutate(workspaceId);
+    if (isUnread(status) && !markSeen.pending) void markSeen.mutate(workspaceId);
   };
 
   if (!workspace) {
@@ -59,19 +94,13 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
         <div className="flex flex-1 items-center justify-center p-6" data-testid="workspace-missing">
           {workspaces.status === 'loading' ? <Spinner /> : null}
           {workspaces.status === 'error' ? <ErrorNote error={workspaces.error} /> : null}
-          {workspaces.status === 'success' ? <p className="text-sm text-fg-muted">This workspace does not exist (any more).</p> : null}
+          {workspaces.status === 'success' ? <h1 className="text-sm font-normal text-fg-muted">This workspace does not exist (any more).</h1> : null}
         </div>
       </div>
     );
   }
 
-  const openFile = (path: string | null) => {
-    setOpenPath(path);
-    if (path) {
-      setPhonePane('files');
-      setSidePane('files');
-    }
-  };
+  const openFile = (path: string | null) => location.navigate(path ? { pane: 'files', file: path } : { file: null });
   const show = (phone: boolean, desk: boolean) => cn(phone ? 'flex' : 'hidden', desk ? 'md:flex' : 'md:hidden');
 
   return (
@@ -86,7 +115,9 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
       <div className="flex min-h-0 flex-1">
         <section className={cn('min-h-0 min-w-0 flex-1 flex-col md:border-r md:border-border', show(phonePane === 'chat', true))} aria-label="Chat">
           <DesktopPaneHeader workspace={workspace} />
-          <ChatPane workspace={workspace} />
+          <PaneErrorBoundary what="The chat">
+            <ChatPane workspace={workspace} />
+          </PaneErrorBoundary>
         </section>
         <section className={cn('min-h-0 min-w-0 flex-1 flex-col md:max-w-[52%]', phonePane === 'chat' ? 'hidden md:flex' : 'flex')} aria-label="Workspace panes">
           <div className="hidden h-11 shrink-0 items-center gap-1 border-b border-border px-2 md:flex" role="tablist" aria-label="Panes">
@@ -111,24 +142,33 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             ))}
           </div>
           <div className={cn('min-h-0 flex-1 flex-col', show(phonePane === 'changes', sidePane === 'changes'))}>
-            <ChangesPane workspace={workspace} />
+            <PaneErrorBoundary what="Changes">
+              <ChangesPane workspace={workspace} />
+            </PaneErrorBoundary>
           </div>
-          <div className={cn('min-h-0 flex-1 flex-col', show(phonePane === 'files', sidePane === 'files'))}>
-            <FilesPane workspace={workspace} openPath={openPath} onOpenPath={openFile} />
-          </div>
+          {hasOpenedFiles || isFilesShown ? (
+            <div className={cn('min-h-0 flex-1 flex-col', show(phonePane === 'files', sidePane === 'files'))}>
+              <PaneErrorBoundary what="Files">
+                <FilesPane workspace={workspace} openPath={openPath} onOpenPath={openFile} />
+              </PaneErrorBoundary>
+            </div>
+          ) : null}
           {hasOpenedTerminal ? (
-            <div className={cn('min-h-0 flex-1 flex-col', show(false, sidePane === 'terminal'))}>
-              <TerminalPane workspace={workspace} />
+            <div className={cn('min-h-0 flex-1 flex-col', show(phonePane === 'terminal', sidePane === 'terminal'))}>
+              <PaneErrorBoundary what="The terminal">
+                <TerminalPane workspace={workspace} />
+              </PaneErrorBoundary>
             </div>
           ) : null}
         </section>
       </div>
-      <nav className="grid shrink-0 grid-cols-3 border-t border-border bg-bg-elevated pb-[env(safe-area-inset-bottom)] md:hidden" aria-label="Panes" data-testid="mobile-tab-bar">
+      <nav className="grid shrink-0 grid-cols-4 border-t border-border bg-bg-elevated pb-[env(safe-area-inset-bottom)] md:hidden" aria-label="Panes" data-testid="mobile-tab-bar">
         {(
           [
             ['chat', 'Chat', ChatIcon],
             ['changes', 'Changes', DiffIcon],
             ['files', 'Files', FilesIcon],
+            ['terminal', 'Terminal', TerminalIcon],
           ] as const
         ).map(([id, label, Icon]) => (
           <button
@@ -158,7 +198,7 @@ function PhoneHeader({ workspace }: { workspace?: Workspace }) {
       {workspace ? (
         <div className="flex min-w-0 flex-1 items-center gap-2">
           <StatusDot status={status} />
-          <span className="truncate font-mono text-sm font-medium">{workspace.branch}</span>
+          <h1 className="truncate font-mono text-sm font-medium">{workspace.branch}</h1>
           <span className="shrink-0 text-xs text-fg-subtle">{statusLabel(status)}</span>
         </div>
       ) : null}
@@ -172,9 +212,9 @@ function DesktopPaneHeader({ workspace }: { workspace: Workspace }) {
     <div className="hidden h-11 shrink-0 items-center gap-2 border-b border-border px-4 md:flex">
       <StatusDot status={status} />
       <BranchIcon width={16} height={16} className="text-fg-subtle" />
-      <span className="truncate font-mono text-sm font-medium" data-testid="workspace-branch">
+      <h1 className="truncate font-mono text-sm font-medium" data-testid="workspace-branch">
         {workspace.branch}
-      </span>
+      </h1>
       <span className="text-xs text-fg-subtle">
         {statusLabel(status)} · from {workspace.baseBranch}
       </span>

@@ -1,0 +1,301 @@
+'use client';
+import { useState } from 'react';
+import { ErrorNote } from '@/components/ui/error-note';
+import { Badge } from '@/components/ui/badge';
+import { Spinner } from '@/components/ui/spinner';
+import { useMutation } from '@/hooks/use-query';
+import { cn } from '@/lib/cn';
+import { Markdown } from '@/lib/markdown';
+import type { TranscriptItem } from '@/lib/transcript';
+
+type ApprovalItem = Extract<TranscriptItem, { kind: 'approval' }>;
+type Answer = 'allow' | 'always' | 'deny';
+
+// 44 px on every layout (not only on phones): the card is what a person taps from a lock screen.
+const BUTTON = 'inline-flex min-h-touch min-w-touch cursor-pointer select-none items-center justify-center gap-2 rounded-md px-4 text-sm font-medium transition-colors disabled:cursor-not-allowed disabled:opacity-50';
+
+/**
+ * The agent waits for permission (issue 20): what it wants to run, shown in full (the command, the file and the
+ * change, the URL), and the three answers. Once answered it shows who answered; the first answer wins, so a
+ * second device gets the server's "already answered".
+ */
+export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string }) {
+  const [isDenying, setIsDenying] = useState(false);
+  const [message, setMessage] = useState('');
+  const answer = useMutation((client, input: { answer: Answer; message?: string; answers?: Record<string, string> }) =>
+    client.approvals.answer.mutate({
+      requestId: item.requestId,
+      answer: input.answer,
+      ...(input.message ? { message: input.message } : {}),
+      ...(input.answers ? { answers: input.answers } : {}),
+    }),
+  );
+  const isPending = item.state === 'pending';
+  const questions = questionsOf(item.input);
+  const isQuestion = questions.length > 0;
+  const isPlan = item.toolName === 'ExitPlanMode';
+  const title = isQuestion ? 'The agent asks you' : isPlan ? 'The agent proposes a plan' : `The agent asks to use ${item.toolName}`;
+  return (
+    <section
+      className={cn('flex flex-col gap-3 rounded-md border p-3 text-sm', isPending ? 'border-warn/60 bg-warn-soft' : 'border-border bg-bg-elevated')}
+      data-testid="approval-card"
+      data-state={item.state}
+      data-request-id={item.requestId}
+      aria-label={`Permission request: ${item.toolName}`}
+    >
+      <header className="flex flex-wrap items-center gap-2">
+        <span className="font-medium text-fg">{isPending ? title : isQuestion ? 'Question' : isPlan ? 'Plan' : item.toolName}</span>
+        {isPending ? <Badge tone="warn">needs your answer</Badge> : <ApprovalOutcome item={item} />}
+      </header>
+      {isQuestion ? (
+        <QuestionForm questions={questions} answered={item.answers} isPending={isPending} isBusy={answer.pending} onAnswer={(answers) => void answer.mutate({ answer: 'allow', answers })} />
+      ) : (
+        <ApprovalInput input={item.input} root={root} />
+      )}
+      {isPending ? (
+        <div className="flex flex-col gap-2">
+          <div className={cn('flex flex-wrap gap-2', isQuestion && 'hidden')}>
+            <button type="button" className={cn(BUTTON, 'bg-accent text-accent-fg hover:opacity-90')} disabled={answer.pending} onClick={() => void answer.mutate({ answer: 'allow' })} data-testid="approval-allow">
+              {answer.pending ? <Spinner /> : null} {isPlan ? 'Approve plan' : 'Allow once'}
+            </button>
+            {isPlan ? null : (
+              <button type="button" className={cn(BUTTON, 'border border-border bg-bg-elevated text-fg hover:bg-bg-hover')} disabled={answer.pending} onClick={() => void answer.mutate({ answer: 'always' })} data-testid="approval-always">
+                Always allow {item.toolName}
+              </button>
+            )}
+          </div>
+          <div className="flex flex-wrap gap-2">
+            <button type="button" className={cn(BUTTON, 'border border-danger/40 bg-danger-soft text-danger hover:bg-danger hover:text-bg')} disabled={answer.pending} onClick={() => setIsDenying((v) => !v)} data-testid="approval-deny" aria-expanded={isDenying}>
+              {isQuestion ? 'Decline to answer…' : isPlan ? 'Keep planning…' : 'Deny…'}
+            </button>
+          </div>
+          {isDenying ? (
+            <form
+              className="flex flex-col gap-2 sm:flex-row"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void answer.mutate({ answer: 'deny', message: message.trim() || undefined });
+              }}
+            >
+              <input
+                className="min-h-touch flex-1 rounded-md border border-border bg-bg px-3 text-[16px] text-fg md:text-sm"
+                placeholder={isPlan ? 'What should change in the plan (optional)' : 'Tell the agent why, or what to do instead (optional)'}
+                value={message}
+                maxLength={4_000}
+                onChange={(e) => setMessage(e.target.value)}
+                data-testid="approval-deny-message"
+                aria-label="Message for the agent"
+              />
+              <button type="submit" className={cn(BUTTON, 'bg-danger text-bg hover:opacity-90')} disabled={answer.pending} data-testid="approval-deny-send">
+                Deny
+              </button>
+            </form>
+          ) : null}
+          {answer.error ? <ErrorNote error={answer.error} testId="approval-error" /> : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function ApprovalOutcome({ item }: { item: ApprovalItem }) {
+  const by = item.by;
+  const who =
+    by?.via === 'dashboard' ? (by.device ?? 'a browser') : by?.via === 'token' ? 'the CLI' : by?.via === 'rule' ? 'the "always" rule' : by?.via === 'abort' ? 'Stop' : by?.via === 'turn-end' ? 'the end of the turn' : undefined;
+  const time = item.resolvedAt ? new Date(item.resolvedAt).toLocaleTimeString() : undefined;
+  return (
+    <span className="flex flex-wrap items-center gap-2 text-xs text-fg-muted" data-testid="approval-outcome">
+      <Badge tone={item.state === 'allowed' ? 'ok' : 'danger'}>
+        {item.state === 'allowed' ? (item.answers ? 'answered' : item.scope === 'always' ? 'always allowed' : 'allowed') : 'denied'}
+      </Badge>
+      {who ? <span data-testid="approval-by">by {who}</span> : null}
+      {time ? <span>{time}</span> : null}
+      {item.state === 'denied' && item.message ? <span className="text-fg">“{item.message}”</span> : null}
+    </span>
+  );
+}
+
+/** An edit as removed lines then added lines (Claude Code's Edit / MultiEdit give the old and the new text). */
+function editRows(edits: Array<{ old_string?: unknown; new_string?: unknown }>) {
+  const result: Array<{ key: string; rows: Array<{ key: string; isAdded: boolean; text: string }> }> = [];
+  for (const [i, edit] of edits.entries()) {
+    const rows: Array<{ key: string; isAdded: boolean; text: string }> = [];
+    for (const [j, text] of String(edit.old_string ?? '').split('\n').entries()) rows.push({ key: `o${j}`, isAdded: false, text });
+    for (const [j, text] of String(edit.new_string ?? '').split('\n').entries()) rows.push({ key: `n${j}`, isAdded: true, text });
+    result.push({ key: `e${i}`, rows });
+  }
+  return result;
+}
+
+interface Question {
+  question: string;
+  header?: string;
+  options: Array<{ label: string; description?: string }>;
+  multiSelect: boolean;
+}
+
+/** The questions of an `AskUserQuestion` input (`{ questions: [{ question, header, options, multiSelect }] }`). */
+function questionsOf(input: unknown): Question[] {
+  const list = input && typeof input === 'object' ? (input as { questions?: unknown }).questions : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((q) => {
+    if (!q || typeof q !== 'object' || typeof q.question !== 'string') return [];
+    const options = Array.isArray(q.options)
+      ? q.options.flatMap((o: unknown) => {
+          const option = o as { label?: unknown; description?: unknown } | null;
+          return option && typeof option.label === 'string' ? [{ label: option.label, description: typeof option.description === 'string' ? option.description : undefined }] : [];
+        })
+      : [];
+    return [{ question: q.question, header: typeof q.header === 'string' ? q.header : undefined, options, multiSelect: q.multiSelect === true }];
+  });
+}
+
+/**
+ * The agent's questions with their options as 44 px choices (several for a multi-select question), plus the
+ * user's own words; sent once every question has an answer. Once answered it shows the answers.
+ */
+function QuestionForm({
+  questions,
+  answered,
+  isPending,
+  isBusy,
+  onAnswer,
+}: {
+  questions: Question[];
+  answered?: Record<string, string>;
+  isPending: boolean;
+  isBusy: boolean;
+  onAnswer: (answers: Record<string, string>) => void;
+}) {
+  const [chosen, setChosen] = useState<Record<string, string[]>>({});
+  const [own, setOwn] = useState<Record<string, string>>({});
+  const answerOf = (q: Question) => own[q.question]?.trim() || (chosen[q.question] ?? []).join(', ');
+  const isComplete = questions.every((q) => answerOf(q) !== '');
+  const toggle = (q: Question, label: string) =>
+    setChosen((prev) => {
+      const current = prev[q.question] ?? [];
+      const next = q.multiSelect ? (current.includes(label) ? current.filter((l) => l !== label) : [...current, label]) : [label];
+      return { ...prev, [q.question]: next };
+    });
+  return (
+    <form
+      className="flex flex-col gap-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (isComplete) onAnswer(Object.fromEntries(questions.map((q) => [q.question, answerOf(q)])));
+      }}
+    >
+      {questions.map((q) => (
+        <fieldset key={q.question} className="flex flex-col gap-2" data-testid="approval-question">
+          <legend className="mb-1 text-fg">
+            {q.header ? <span className="mr-2 text-xs uppercase tracking-wide text-fg-muted">{q.header}</span> : null}
+            {q.question}
+          </legend>
+          {isPending ? (
+            <>
+              <div className="flex flex-wrap gap-2">
+                {q.options.map((option) => {
+                  const isChosen = (chosen[q.question] ?? []).includes(option.label);
+                  return (
+                    <button
+                      key={option.label}
+                      type="button"
+                      aria-pressed={isChosen}
+                      title={option.description}
+                      className={cn(BUTTON, 'flex-col items-start py-2 text-left', isChosen ? 'bg-accent text-accent-fg' : 'border border-border bg-bg-elevated text-fg hover:bg-bg-hover')}
+                      onClick={() => toggle(q, option.label)}
+                      data-testid="approval-option"
+                    >
+                      <span>{option.label}</span>
+                      {option.description ? <span className={cn('text-xs font-normal', isChosen ? 'text-accent-fg' : 'text-fg-muted')}>{option.description}</span> : null}
+                    </button>
+                  );
+                })}
+              </div>
+              <input
+                className="min-h-touch rounded-md border border-border bg-bg px-3 text-[16px] text-fg md:text-sm"
+                placeholder="Or answer in your own words"
+                value={own[q.question] ?? ''}
+                maxLength={4_000}
+                onChange={(e) => setOwn((prev) => ({ ...prev, [q.question]: e.target.value }))}
+                aria-label={`Your answer: ${q.question}`}
+                data-testid="approval-own-answer"
+              />
+            </>
+          ) : answered?.[q.question] ? (
+            <p className="font-medium text-fg" data-testid="approval-answer">
+              {answered[q.question]}
+            </p>
+          ) : null}
+        </fieldset>
+      ))}
+      {isPending ? (
+        <button type="submit" className={cn(BUTTON, 'self-start bg-accent text-accent-fg hover:opacity-90')} disabled={!isComplete || isBusy} data-testid="approval-send-answer">
+          {isBusy ? <Spinner /> : null} Send answer
+        </button>
+      ) : null}
+    </form>
+  );
+}
+
+const PRE = 'max-h-72 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs text-fg';
+
+/** What the tool would do: the command for Bash, the file and its change for edits, the URL for fetches, else the JSON. */
+export function ApprovalInput({ input, root }: { input: unknown; root: string }) {
+  const o = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  const relative = (p: string) => (p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p);
+  if (typeof o.command === 'string') {
+    return (
+      <div className="flex flex-col gap-1">
+        {typeof o.description === 'string' ? <p className="text-fg-muted">{o.description}</p> : null}
+        <pre className={PRE} data-testid="approval-command">
+          $ {o.command}
+        </pre>
+      </div>
+    );
+  }
+  const file = typeof o.file_path === 'string' ? o.file_path : typeof o.notebook_path === 'string' ? o.notebook_path : undefined;
+  if (file) {
+    const edits: Array<{ old_string?: unknown; new_string?: unknown }> = Array.isArray(o.edits) ? (o.edits as never[]) : typeof o.old_string === 'string' ? [o] : [];
+    return (
+      <div className="flex flex-col gap-1">
+        <p className="break-all font-mono text-xs text-fg" data-testid="approval-file">
+          {relative(file)}
+        </p>
+        {typeof o.content === 'string' ? (
+          <pre className={PRE} data-testid="approval-content">
+            {o.content.length > 20_000 ? `${o.content.slice(0, 20_000)}\n… (${o.content.length - 20_000} more characters)` : o.content}
+          </pre>
+        ) : null}
+        {editRows(edits).map((edit) => (
+          <pre key={edit.key} className={cn(PRE, 'p-0')} data-testid="approval-diff">
+            {edit.rows.map((row) => (
+              <span key={row.key} className={cn('block px-2', row.isAdded ? 'bg-ok-soft text-ok' : 'bg-danger-soft text-danger')}>
+                {row.isAdded ? '+' : '-'}
+                {row.text}
+              </span>
+            ))}
+          </pre>
+        ))}
+      </div>
+    );
+  }
+  if (typeof o.plan === 'string') {
+    return (
+      <div className="max-h-96 overflow-auto rounded bg-bg-sunken p-3 text-[15px] leading-relaxed" data-testid="approval-plan">
+        <Markdown text={o.plan} />
+      </div>
+    );
+  }
+  if (typeof o.url === 'string') {
+    return (
+      <div className="flex flex-col gap-1">
+        <p className="break-all font-mono text-xs text-fg" data-testid="approval-url">
+          {o.url}
+        </p>
+        {typeof o.prompt === 'string' ? <p className="text-fg-muted">{o.prompt}</p> : null}
+      </div>
+    );
+  }
+  return <pre className={PRE}>{JSON.stringify(input, null, 2)}</pre>;
+}

@@ -1,0 +1,512 @@
+import { randomBytes } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import * as nodePty from '@lydell/node-pty';
+import { BandApiError, notFound } from '../errors.js';
+import { createEmitter, streamEvents } from '../events.js';
+import { silentLogger, type Logger } from '../internal/logger.js';
+import { isProcessAlive, listProcessTree, signalProcessTree } from '../internal/process-tree.js';
+import { createScrollback, type Scrollback } from './scrollback.js';
+import { toDisplayLines } from './strip-ansi.js';
+import { withoutBandVariables } from '@band/agents';
+import { listProcessesWithEnvironment } from '@band/internal';
+
+/** What a terminal looks like from outside (tRPC `terminals.list`, the socket's `attached` message). */
+function signalEach(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export interface TerminalInfo {
+  /** `t_` followed by 10 base36 characters. */
+  id: string;
+  workspaceId: string;
+  /** Absolute working directory the shell started in (inside the worktree). */
+  cwd: string;
+  /** The command typed into the shell right after spawn, if any. */
+  command?: string;
+  /** Pid of the shell (the session leader of its process tree). */
+  pid: number;
+  cols: number;
+  rows: number;
+  status: 'running' | 'exited';
+  /** Set once exited. */
+  exitCode?: number;
+  /** Signal number that ended the shell, when it was a signal. */
+  signal?: number;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Open viewers (WebSockets) right now. */
+  viewers: number;
+}
+
+export interface CreateTerminalInput {
+  workspaceId: string;
+  /** Directory relative to the workspace root (or absolute inside it). @default the workspace root */
+  cwd?: string;
+  /** Typed into the shell right after spawn, followed by Enter; the shell stays when it finishes. */
+  command?: string;
+  /** @default 120 */
+  cols?: number;
+  /** @default 32 */
+  rows?: number;
+}
+
+/** Receives one terminal's output. Replay of the scrollback comes first, as one `data` call. */
+export interface TerminalViewer {
+  data(chunk: Buffer): void;
+  /** Another viewer (or the API) resized the terminal. */
+  resize?(cols: number, rows: number): void;
+  /** The shell exited (or was killed). No `data` follows. */
+  exit(info: { exitCode?: number; signal?: number; wasKilled: boolean }): void;
+}
+
+/** A viewer's hold on a terminal. */
+export interface TerminalAttachment {
+  info: TerminalInfo;
+  /** Bytes of scrollback replayed to the viewer on attach. */
+  replayedBytes: number;
+  detach(): void;
+  /** Back-pressure: a slow viewer pauses the PTY (the program blocks on write) until it resumes. */
+  pause(): void;
+  resume(): void;
+}
+
+/** What `terminals.events` streams. */
+export type TerminalStreamEvent =
+  | { type: 'created'; terminal: TerminalInfo }
+  | { type: 'exited'; terminal: TerminalInfo }
+  | { type: 'removed'; id: string; workspaceId: string };
+
+export interface TerminalServiceEvents {
+  [event: string]: unknown[];
+  created: [info: TerminalInfo];
+  exited: [info: TerminalInfo];
+  removed: [id: string, workspaceId: string];
+}
+
+export interface TerminalServiceOptions {
+  /** Absolute worktree path of a workspace; throws (NOT_FOUND) for an unknown id. */
+  resolveWorkspacePath(workspaceId: string): Promise<string>;
+  logger?: Logger;
+  /** Environment of the shells. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default env.SHELL, else /bin/bash (cmd.exe on Windows) */
+  shell?: string;
+  /** @default [] */
+  shellArgs?: string[];
+  /** Output kept per terminal for replay and `output`. @default 1 MiB */
+  scrollbackBytes?: number;
+  /** Running terminals one principal may hold (auth.md §3.7). @default 16 */
+  maxTerminalsPerOwner?: number;
+  /** Exited terminals kept for `output` before the oldest is forgotten. @default 32 */
+  maxExitedTerminals?: number;
+  /** How long `kill`/`close` wait for the shell to be reaped after SIGKILL. @default 3000 */
+  killTimeoutMs?: number;
+  /** How long `kill`/`close` wait after SIGHUP (exit traps run) before SIGKILL. A shell that hangs up exits at once;
+   * only what ignores SIGHUP, or a trap still starting its `rm` on a very busy machine (2 s was too short at load
+   * 16), waits this long. @default 5000 */
+  hangupGraceMs?: number;
+  /** Injected for tests. @default @lydell/node-pty spawn */
+  spawnPty?: typeof nodePty.spawn;
+}
+
+export interface TerminalService extends AsyncDisposable {
+  list(filter?: { workspaceId?: string }): TerminalInfo[];
+  /** Throws NOT_FOUND. */
+  get(id: string): TerminalInfo;
+  /** Spawns a shell in the workspace. `owner` is the principal key the PTY cap counts under. */
+  create(input: CreateTerminalInput, owner?: string): Promise<TerminalInfo>;
+  /** Kills the shell with its whole process tree and forgets the terminal. Idempotent for exited ones. */
+  kill(id: string): Promise<void>;
+  /** Writes input (keystrokes) to the shell. */
+  send(id: string, data: string | Buffer): void;
+  resize(id: string, cols: number, rows: number): TerminalInfo;
+  /** The last `lines` display lines of the scrollback. */
+  output(id: string, options?: { lines?: number; stripAnsi?: boolean }): { id: string; lines: string[]; status: TerminalInfo['status'] };
+  /** Replays the scrollback to `viewer`, then streams live output to it. */
+  attach(id: string, viewer: TerminalViewer): TerminalAttachment;
+  on<K extends keyof TerminalServiceEvents & string>(event: K, listener: (...args: TerminalServiceEvents[K]) => void): () => void;
+  /**
+   * Terminals appearing, exiting and going away (all, or one workspace's), as they happen. Not resumable: a client
+   * that reconnects re-reads `list`. Ends when `signal` aborts.
+   */
+  subscribe(filter?: { workspaceId?: string }, signal?: AbortSignal): AsyncGenerator<TerminalStreamEvent>;
+  /** Kills every terminal (process trees included). Idempotent. */
+  close(): Promise<void>;
+}
+
+export const terminalDefaults = Object.freeze({
+  cols: 120,
+  rows: 32,
+  scrollbackBytes: 1024 * 1024,
+  maxTerminalsPerOwner: 16,
+  maxExitedTerminals: 32,
+  killTimeoutMs: 3_000,
+  hangupGraceMs: 5_000,
+});
+
+/** PTY sizes outside this range are refused rather than clamped (a 0-column PTY breaks most programs). */
+export const TERMINAL_SIZE_LIMITS = Object.freeze({ minCols: 2, maxCols: 1000, minRows: 1, maxRows: 500 });
+
+interface Terminal {
+  info: Omit<TerminalInfo, 'viewers'>;
+  owner: string;
+  pty: nodePty.IPty;
+  scrollback: Scrollback;
+  viewers: Set<TerminalViewer>;
+  pausedBy: Set<TerminalViewer>;
+  isKilled: boolean;
+  exited: Promise<void>;
+}
+
+export function newTerminalId(): string {
+  // 10 base36 chars from 8 random bytes: unguessable enough that ids in URLs leak nothing useful.
+  return `t_${randomBytes(8).readBigUInt64BE().toString(36).padStart(10, '0').slice(-10)}`;
+}
+
+export function ensureTerminalSize(cols: number, rows: number): void {
+  const { minCols, maxCols, minRows, maxRows } = TERMINAL_SIZE_LIMITS;
+  if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < minCols || cols > maxCols || rows < minRows || rows > maxRows) {
+    throw new BandApiError('INVALID_INPUT', `Terminal size ${cols}x${rows} is out of range`, {
+      reason: 'BAD_TERMINAL_SIZE',
+      hint: `cols ${minCols}–${maxCols}, rows ${minRows}–${maxRows}`,
+    });
+  }
+}
+
+/**
+ * Resolves `cwd` against the worktree and refuses anything that leaves it, symlinks included
+ * (DESIGN §4: every path resolves inside the workspace).
+ */
+export async function resolveTerminalCwd(workspacePath: string, cwd: string | undefined): Promise<string> {
+  const root = await realpath(workspacePath).catch((cause) => {
+    throw new BandApiError('PRECONDITION_FAILED', 'The workspace directory does not exist', {
+      reason: 'WORKSPACE_DIR_MISSING',
+      hint: 'Recreate the workspace',
+      cause,
+    });
+  });
+  if (cwd === undefined || cwd === '' || cwd === '.') return root;
+  if (cwd.includes('\0')) throw new BandApiError('INVALID_INPUT', 'cwd contains a NUL byte', { reason: 'BAD_CWD' });
+  const wanted = path.resolve(root, cwd);
+  let real: string;
+  try {
+    real = await realpath(wanted);
+  } catch (cause) {
+    throw new BandApiError('INVALID_INPUT', `cwd does not exist: ${cwd}`, { reason: 'BAD_CWD', hint: 'Give a directory relative to the workspace root', cause });
+  }
+  const relative = path.relative(root, real);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new BandApiError('FORBIDDEN', `cwd leaves the workspace: ${cwd}`, { reason: 'CWD_OUTSIDE_WORKSPACE', hint: 'Give a directory inside the workspace' });
+  }
+  if (!(await stat(real)).isDirectory()) {
+    throw new BandApiError('INVALID_INPUT', `cwd is not a directory: ${cwd}`, { reason: 'BAD_CWD' });
+  }
+  return real;
+}
+
+export function createTerminalService(options: TerminalServiceOptions): TerminalService {
+  const logger = options.logger ?? silentLogger;
+  const env = options.env ?? process.env;
+  const shell = options.shell ?? env.SHELL ?? (process.platform === 'win32' ? 'cmd.exe' : '/bin/bash');
+  const shellArgs = options.shellArgs ?? [];
+  const scrollbackBytes = options.scrollbackBytes ?? terminalDefaults.scrollbackBytes;
+  const maxPerOwner = options.maxTerminalsPerOwner ?? terminalDefaults.maxTerminalsPerOwner;
+  const maxExited = options.maxExitedTerminals ?? terminalDefaults.maxExitedTerminals;
+  const killTimeoutMs = options.killTimeoutMs ?? terminalDefaults.killTimeoutMs;
+  const hangupGraceMs = options.hangupGraceMs ?? terminalDefaults.hangupGraceMs;
+  const spawnPty = options.spawnPty ?? nodePty.spawn;
+  const events = createEmitter<TerminalServiceEvents>();
+  const terminals = new Map<string, Terminal>();
+  const starting = new Map<string, number>();
+  let closing: Promise<void> | undefined;
+
+  const toInfo = (t: Terminal): TerminalInfo => ({ ...t.info, viewers: t.viewers.size });
+
+  const find = (id: string): Terminal => {
+    const t = terminals.get(id);
+    if (!t) throw notFound('terminal', id);
+    return t;
+  };
+
+  const ensureRunning = (t: Terminal) => {
+    if (t.info.status !== 'running') {
+      throw new BandApiError('PRECONDITION_FAILED', `Terminal ${t.info.id} has exited`, {
+        reason: 'TERMINAL_EXITED',
+        hint: 'Create a new terminal; `output` still shows what it printed',
+      });
+    }
+  };
+
+  const pruneExited = () => {
+    const exited = [...terminals.values()].filter((t) => t.info.status === 'exited');
+    for (const t of exited.slice(0, Math.max(0, exited.length - maxExited))) {
+      terminals.delete(t.info.id);
+      events.emit('removed', t.info.id, t.info.workspaceId);
+    }
+  };
+
+  const updatePaused = (t: Terminal) => {
+    if (t.info.status !== 'running') return;
+    try {
+      if (t.pausedBy.size > 0) t.pty.pause();
+      else t.pty.resume();
+    } catch {
+      // the PTY closed meanwhile
+    }
+  };
+
+  const killTree = async (t: Terminal) => {
+    t.isKilled = true;
+    if (t.info.status === 'exited') return;
+    // Hang up first, as a closing terminal window does: shells and scripts run their exit traps. Killing outright
+    // leaves their lock files behind: a SIGKILLed `pyenv rehash` (run by many users' .bashrc) leaves a lock that
+    // makes every new shell wait 60 s before it reads input.
+    // The whole session gets the grace, not only the shell: a script it ran may still be in its trap.
+    // Jobs that left the session (`setsid nohup job &`) are re-parented to init, out of reach of the tree walk:
+    // they still carry the terminal's BAND_TERMINAL_ID in their environment.
+    const escaped = () => listProcessesWithEnvironment('BAND_TERMINAL_ID', t.info.id).filter((pid) => pid !== process.pid);
+    const session = [...new Set([t.info.pid, ...(listProcessTree(t.info.pid) ?? []), ...escaped()])];
+    signalProcessTree(t.info.pid, 'SIGHUP');
+    signalEach(escaped(), 'SIGHUP');
+    const deadline = Date.now() + hangupGraceMs;
+    while (Date.now() < deadline && session.some((pid) => isProcessAlive(pid))) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Two passes: children forked while the first pass runs are caught by the second (they keep the session id).
+    signalProcessTree(t.info.pid, 'SIGKILL');
+    signalProcessTree(t.info.pid, 'SIGKILL');
+    signalEach(escaped(), 'SIGKILL');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      t.exited,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, killTimeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if ((t.info.status as TerminalInfo['status']) !== 'exited') logger.warn(`terminal ${t.info.id}: shell ${t.info.pid} not reaped within ${killTimeoutMs} ms`);
+  };
+
+  return {
+    list(filter) {
+      return [...terminals.values()].filter((t) => !filter?.workspaceId || t.info.workspaceId === filter.workspaceId).map(toInfo);
+    },
+
+    get(id) {
+      return toInfo(find(id));
+    },
+
+    async create(input, owner = 'anonymous') {
+      if (closing) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
+      const cols = input.cols ?? terminalDefaults.cols;
+      const rows = input.rows ?? terminalDefaults.rows;
+      ensureTerminalSize(cols, rows);
+      // Creations still resolving their workspace count too, so parallel requests cannot overshoot the cap.
+      const running = [...terminals.values()].filter((t) => t.owner === owner && t.info.status === 'running').length + (starting.get(owner) ?? 0);
+      if (running >= maxPerOwner) {
+        throw new BandApiError('PRECONDITION_FAILED', `Too many terminals: this session already has ${running} open (limit ${maxPerOwner})`, {
+          reason: 'TERMINAL_LIMIT',
+          hint: 'Kill one first: band terminals kill <terminal_id>',
+        });
+      }
+      starting.set(owner, (starting.get(owner) ?? 0) + 1);
+      let cwd: string;
+      try {
+        cwd = await resolveTerminalCwd(await options.resolveWorkspacePath(input.workspaceId), input.cwd);
+      } finally {
+        const left = (starting.get(owner) ?? 1) - 1;
+        if (left > 0) starting.set(owner, left);
+        else starting.delete(owner);
+      }
+      if (closing) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
+      const id = newTerminalId();
+      let pty: nodePty.IPty;
+      try {
+        pty = spawnPty(shell, shellArgs, {
+          name: 'xterm-256color',
+          cols,
+          rows,
+          cwd,
+          // None of the server's BAND_* variables (BAND_TOKEN...); only the two that describe this terminal.
+          env: { ...withoutBandVariables(env), TERM: 'xterm-256color', COLORTERM: 'truecolor', BAND_WORKSPACE_ID: input.workspaceId, BAND_TERMINAL_ID: id } as Record<string, string>,
+          // Bytes, not strings: output is forwarded untouched and a UTF-8 character may straddle two chunks.
+          encoding: null,
+        });
+      } catch (cause) {
+        throw new BandApiError('INTERNAL', `Could not start the shell ${shell}`, { reason: 'SPAWN_FAILED', hint: 'Set SHELL to an existing shell', cause });
+      }
+      let resolveExited!: () => void;
+      const t: Terminal = {
+        info: { id, workspaceId: input.workspaceId, cwd, command: input.command, pid: pty.pid, cols, rows, status: 'running', createdAt: Date.now() },
+        owner,
+        pty,
+        scrollback: createScrollback(scrollbackBytes),
+        viewers: new Set(),
+        pausedBy: new Set(),
+        isKilled: false,
+        exited: new Promise<void>((resolve) => {
+          resolveExited = resolve;
+        }),
+      };
+      terminals.set(id, t);
+      pty.onData((data: string | Buffer) => {
+        const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+        t.scrollback.push(chunk);
+        for (const viewer of t.viewers) {
+          try {
+            viewer.data(chunk);
+          } catch (error) {
+            logger.warn(`terminal ${id}: viewer failed: ${(error as Error).message}`);
+          }
+        }
+      });
+      pty.onExit(({ exitCode, signal }) => {
+        t.info.status = 'exited';
+        t.info.exitCode = exitCode;
+        if (signal) t.info.signal = signal;
+        // The shell is gone but a background job it left may not be: reap the rest of the session, hanging up
+        // first so exit traps run (see killTree).
+        signalProcessTree(t.info.pid, 'SIGHUP');
+        setTimeout(() => signalProcessTree(t.info.pid, 'SIGKILL'), hangupGraceMs).unref();
+        for (const viewer of t.viewers) {
+          try {
+            viewer.exit({ exitCode, signal: signal || undefined, wasKilled: t.isKilled });
+          } catch {
+            // a broken viewer must not keep the others from hearing about the exit
+          }
+        }
+        t.viewers.clear();
+        t.pausedBy.clear();
+        resolveExited();
+        logger.debug(`terminal ${id} exited (code ${exitCode}${signal ? `, signal ${signal}` : ''})`);
+        events.emit('exited', toInfo(t));
+        pruneExited();
+      });
+      if (input.command) pty.write(`${input.command}\r`);
+      logger.debug(`terminal ${id} started in workspace ${input.workspaceId} (pid ${pty.pid})`);
+      const info = toInfo(t);
+      events.emit('created', info);
+      return info;
+    },
+
+    async kill(id) {
+      const t = find(id);
+      await killTree(t);
+      if (terminals.get(id) === t) {
+        terminals.delete(id);
+        events.emit('removed', id, t.info.workspaceId);
+      }
+    },
+
+    send(id, data) {
+      const t = find(id);
+      ensureRunning(t);
+      t.pty.write(typeof data === 'string' ? data : (data as unknown as string));
+    },
+
+    resize(id, cols, rows) {
+      const t = find(id);
+      ensureRunning(t);
+      ensureTerminalSize(cols, rows);
+      if (cols !== t.info.cols || rows !== t.info.rows) {
+        t.pty.resize(cols, rows);
+        t.info.cols = cols;
+        t.info.rows = rows;
+        for (const viewer of t.viewers) viewer.resize?.(cols, rows);
+      }
+      return toInfo(t);
+    },
+
+    output(id, { lines = 50, stripAnsi = true } = {}) {
+      const t = find(id);
+      const kept = t.scrollback.snapshot();
+      // Decode only the tail that holds the last `lines` lines: a full 1 MiB scrollback of short lines is slow to split.
+      let start = kept.length;
+      for (let found = 0; start > 0 && found <= lines; ) {
+        start = kept.lastIndexOf(0x0a, start - 1);
+        if (start === -1) {
+          start = 0;
+          break;
+        }
+        found++;
+      }
+      const isCut = start > 0;
+      const bytes = isCut ? kept.subarray(start + 1) : kept;
+      const decoder = new StringDecoder('utf8');
+      let text = decoder.write(bytes);
+      if (!isCut && t.scrollback.isTruncated) {
+        // The oldest kept byte may sit in the middle of a line or an escape sequence: start at the next full line.
+        const firstNewline = text.indexOf('\n');
+        text = firstNewline === -1 ? '' : text.slice(firstNewline + 1);
+      }
+      const all = toDisplayLines(text, { shouldStripAnsi: stripAnsi });
+      // A trailing newline leaves an empty last element; the prompt line without one is kept.
+      if (all.length > 0 && all[all.length - 1] === '') all.pop();
+      return { id, lines: lines > 0 ? all.slice(-lines) : [], status: t.info.status };
+    },
+
+    attach(id, viewer) {
+      const t = find(id);
+      const replay = t.scrollback.snapshot();
+      if (replay.length > 0) viewer.data(replay);
+      const info = toInfo(t);
+      if (t.info.status === 'exited') {
+        viewer.exit({ exitCode: t.info.exitCode, signal: t.info.signal, wasKilled: t.isKilled });
+        return { info, replayedBytes: replay.length, detach() {}, pause() {}, resume() {} };
+      }
+      t.viewers.add(viewer);
+      return {
+        info: { ...info, viewers: t.viewers.size },
+        replayedBytes: replay.length,
+        detach() {
+          t.viewers.delete(viewer);
+          if (t.pausedBy.delete(viewer)) updatePaused(t);
+        },
+        pause() {
+          if (!t.viewers.has(viewer) || t.pausedBy.has(viewer)) return;
+          t.pausedBy.add(viewer);
+          updatePaused(t);
+        },
+        resume() {
+          if (t.pausedBy.delete(viewer)) updatePaused(t);
+        },
+      };
+    },
+
+    on: events.on,
+
+    async *subscribe(filter = {}, signal) {
+      const wanted = (workspaceId: string) => filter.workspaceId === undefined || filter.workspaceId === workspaceId;
+      yield* streamEvents<TerminalStreamEvent>(
+        (push) => [
+          events.on('created', (terminal) => wanted(terminal.workspaceId) && push({ type: 'created', terminal })),
+          events.on('exited', (terminal) => wanted(terminal.workspaceId) && push({ type: 'exited', terminal })),
+          events.on('removed', (id, workspaceId) => wanted(workspaceId) && push({ type: 'removed', id, workspaceId })),
+        ],
+        signal,
+        // Lifecycle events are few; the bound only guards against a subscriber that never reads.
+        (_event, queued) => queued >= 10_000,
+      );
+    },
+
+    close() {
+      closing ??= (async () => {
+        const all = [...terminals.values()];
+        await Promise.all(all.map((t) => killTree(t)));
+        const survivors = all.filter((t) => isProcessAlive(t.info.pid));
+        if (survivors.length) logger.warn(`terminals: ${survivors.length} shell(s) still alive after shutdown`);
+        terminals.clear();
+      })();
+      return closing;
+    },
+
+    [Symbol.asyncDispose]() {
+      return this.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { makeOwnedTempDir, sweepOwnedTempDirs } from './owned-temp-dir.js';
+export { isProcessAlive, listDescendantStats, listProcessesWithEnvironment, listProcStats, parseProcStat, type ProcStat, readProcStat } from './proc.js';
