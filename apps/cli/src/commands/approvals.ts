@@ -1,27 +1,12 @@
 // `band chats approvals|approve|deny`: answer an agent's permission prompts (issue 20).
+import type { RouterOutputs } from '@band/api';
 import type { Command } from 'commander';
 import type { CliContext, CliStdin } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderTable } from '../output.js';
 
 /** A request an agent waits on (`PendingApproval` of @band/api). */
-export interface ApprovalRow {
-  requestId: string;
-  chatId: string;
-  workspaceId: string;
-  turnId: string;
-  toolName: string;
-  input: unknown;
-  toolUseId?: string;
-  requestedAt: string;
-}
-
-interface AnswerResult {
-  requestId: string;
-  chatId: string;
-  behavior: 'allow' | 'deny';
-  scope: 'once' | 'always';
-}
+export type ApprovalRow = RouterOutputs['approvals']['list'][number];
 
 interface Question {
   question: string;
@@ -86,7 +71,7 @@ function readLine(stdin: CliStdin, signal: AbortSignal): Promise<string | undefi
 export function createApprovalWatcher(ctx: CliContext, chatId: string, mode: ApprovalWatchMode) {
   let queue = Promise.resolve<'exit' | undefined>(undefined);
   const isPending = async (requestId: string) =>
-    ((await ctx.client.approvals.list.query({ chatId })) as ApprovalRow[]).find((a) => a.requestId === requestId);
+    (await ctx.client.approvals.list.query({ chatId })).find((a) => a.requestId === requestId);
   async function handle(requestId: string): Promise<'exit' | undefined> {
     if (mode === 'print') return undefined;
     const pending = await isPending(requestId);
@@ -130,7 +115,7 @@ export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChat
     .option('--all', 'every chat of every workspace')
     .action(async (chatId: string | undefined, opts: { workspace?: string; all?: boolean }) => {
       const input = opts.all ? undefined : { chatId: await resolveChatId(chatId, opts.workspace) };
-      const rows = (await ctx.client.approvals.list.query(input)) as ApprovalRow[];
+      const rows = await ctx.client.approvals.list.query(input);
       ctx.out.print(rows, (r, style) =>
         r.length === 0
           ? 'Nothing is waiting for an answer\n'
@@ -154,7 +139,7 @@ export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChat
     .argument('<request_id>', 'from `band chats approvals`')
     .option('--always', 'allow this tool for the rest of the chat, without asking again')
     .action(async (requestId: string, opts: { always?: boolean }) => {
-      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: opts.always ? 'always' : 'allow' })) as AnswerResult;
+      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: opts.always ? 'always' : 'allow' }));
       ctx.out.print(result, (r) => `Allowed ${r.requestId}${r.scope === 'always' ? ' (and this tool for the rest of the chat)' : ''}\n`);
     });
 
@@ -164,7 +149,7 @@ export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChat
     .argument('<request_id>', 'from `band chats approvals`')
     .option('--message <text>', 'why (the agent reads it and can adjust)')
     .action(async (requestId: string, opts: { message?: string }) => {
-      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: 'deny', message: opts.message })) as AnswerResult;
+      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: 'deny', message: opts.message }));
       ctx.out.print(result, (r) => `Denied ${r.requestId}\n`);
     });
 
@@ -174,7 +159,7 @@ export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChat
     .argument('<request_id>', 'from `band chats approvals`')
     .argument('<choices...>', "for each question, an option's label or your own words (a multi-select question takes labels separated by commas)")
     .action(async (requestId: string, choices: string[]) => {
-      const pending = ((await ctx.client.approvals.list.query(undefined)) as ApprovalRow[]).find((a) => a.requestId === requestId);
+      const pending = (await ctx.client.approvals.list.query(undefined)).find((a) => a.requestId === requestId);
       const questions = pending ? questionsOf(pending.input) : [];
       if (pending && questions.length === 0) {
         throw new CliError('USAGE', `${requestId} asks for permission to use ${pending.toolName}, not a question`, { hint: `Use band chats approve ${requestId} or band chats deny ${requestId}.` });
@@ -186,7 +171,7 @@ export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChat
       }
       // Unknown or already answered: the server says which.
       const answers = Object.fromEntries(questions.map((q, i) => [q.question, choices[i]!]));
-      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: 'allow', answers })) as AnswerResult;
+      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: 'allow', answers }));
       ctx.out.print(result, (r) => `Answered ${r.requestId}\n`);
     });
 }

@@ -28,20 +28,28 @@ export function collectCommands(root: Command): CommandNode[] {
 
 const words = (node: CommandNode) => [...node.subcommands, ...node.flags].join(' ');
 
-export function bashCompletion(nodes: CommandNode[]): string {
+/**
+ * The shell loop (the same in bash and zsh) that walks the words typed so far and keeps in `cmdpath` the longest
+ * known command path ("chats approve"), skipping flags. Shells differ only in where the words are and where they start.
+ */
+function findCommandPath(nodes: CommandNode[], shell: { from: number; to: string; word: string }): string {
   const known = nodes.filter((n) => n.path).map((n) => `"${n.path}"`);
-  const cases = nodes.map((n) => `    "${n.path}") words="${words(n)}" ;;`).join('\n');
-  return `# band completion for bash. Install: band completion bash > ~/.local/share/bash-completion/completions/band
-_band_complete() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" cmdpath="" candidate w i words=""
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    w="\${COMP_WORDS[i]}"
+  return `  for ((i = ${shell.from}; i < ${shell.to}; i++)); do
+    w="\${${shell.word}}"
     [[ "$w" == -* ]] && continue
     candidate="\${cmdpath:+$cmdpath }$w"
     case "$candidate" in
       ${known.join('|')}) cmdpath="$candidate" ;;
     esac
-  done
+  done`;
+}
+
+export function bashCompletion(nodes: CommandNode[]): string {
+  const cases = nodes.map((n) => `    "${n.path}") words="${words(n)}" ;;`).join('\n');
+  return `# band completion for bash. Install: band completion bash > ~/.local/share/bash-completion/completions/band
+_band_complete() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" cmdpath="" candidate w i words=""
+${findCommandPath(nodes, { from: 1, to: 'COMP_CWORD', word: 'COMP_WORDS[i]' })}
   case "$cmdpath" in
 ${cases}
   esac
@@ -53,21 +61,13 @@ complete -F _band_complete band
 }
 
 export function zshCompletion(nodes: CommandNode[]): string {
-  const known = nodes.filter((n) => n.path).map((n) => `"${n.path}"`);
   const cases = nodes.map((n) => `    "${n.path}") candidates=(${words(n)}) ;;`).join('\n');
   return `#compdef band
 # band completion for zsh. Install: band completion zsh > "\${fpath[1]}/_band" (then restart zsh)
 _band() {
   local cmdpath="" candidate w i
   local -a candidates
-  for ((i = 2; i < CURRENT; i++)); do
-    w="\${words[i]}"
-    [[ "$w" == -* ]] && continue
-    candidate="\${cmdpath:+$cmdpath }$w"
-    case "$candidate" in
-      ${known.join('|')}) cmdpath="$candidate" ;;
-    esac
-  done
+${findCommandPath(nodes, { from: 2, to: 'CURRENT', word: 'words[i]' })}
   case "$cmdpath" in
 ${cases}
   esac

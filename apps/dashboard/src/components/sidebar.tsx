@@ -149,15 +149,13 @@ function RemoveProjectConfirm({ project, workspaces, onDone }: { project: Projec
           </label>
         </>
       ) : null}
-      {remove.error ? <ErrorNote error={remove.error} /> : null}
-      <div className="flex flex-col gap-2">
-        <Button size="sm" variant="danger" type="submit" className="justify-center" disabled={remove.pending || (count > 0 && !alsoWorkspaces)} data-testid="remove-project-submit">
-          {remove.pending ? <Spinner /> : null} {count > 0 ? 'Remove project and workspaces' : 'Remove project'}
-        </Button>
-        <Button size="sm" variant="ghost" className="justify-center" onClick={onDone} data-testid="remove-project-cancel">
-          Cancel
-        </Button>
-      </div>
+      <RemoveActions
+        what="project"
+        label={count > 0 ? 'Remove project and workspaces' : 'Remove project'}
+        mutation={remove}
+        disabled={remove.pending || (count > 0 && !alsoWorkspaces)}
+        onCancel={onDone}
+      />
     </form>
   );
 }
@@ -285,16 +283,26 @@ function RemoveWorkspaceConfirm({ workspace, isActive, onDone }: { workspace: Wo
           />
         </div>
       ) : null}
-      {remove.error ? <ErrorNote error={remove.error} /> : null}
+      <RemoveActions what="workspace" label="Remove workspace" mutation={remove} disabled={!canRemove} onCancel={onDone} />
+    </form>
+  );
+}
+
+/** The end of a remove confirmation: the error if it failed, the red submit button, and Cancel. */
+function RemoveActions(props: { what: 'project' | 'workspace'; label: string; mutation: { pending: boolean; error: { message: string; hint?: string } | null }; disabled: boolean; onCancel: () => void }) {
+  const { what, label, mutation, disabled, onCancel } = props;
+  return (
+    <>
+      {mutation.error ? <ErrorNote error={mutation.error} /> : null}
       <div className="flex flex-col gap-2">
-        <Button size="sm" variant="danger" type="submit" className="justify-center" disabled={!canRemove} data-testid="remove-workspace-submit">
-          {remove.pending ? <Spinner /> : null} Remove workspace
+        <Button size="sm" variant="danger" type="submit" className="justify-center" disabled={disabled} data-testid={`remove-${what}-submit`}>
+          {mutation.pending ? <Spinner /> : null} {label}
         </Button>
-        <Button size="sm" variant="ghost" className="justify-center" onClick={onDone} data-testid="remove-workspace-cancel">
+        <Button size="sm" variant="ghost" className="justify-center" onClick={onCancel} data-testid={`remove-${what}-cancel`}>
           Cancel
         </Button>
       </div>
-    </form>
+    </>
   );
 }
 

@@ -21,10 +21,18 @@ import { ChatPane } from './chat-pane';
 const FilesPane = dynamic(() => import('./files-pane').then((m) => m.FilesPane), { ssr: false, loading: () => <Spinner className="m-4" /> });
 const TerminalPane = dynamic(() => import('./terminal-pane').then((m) => m.TerminalPane), { ssr: false, loading: () => <Spinner className="m-4" /> });
 
-type PhonePane = 'chat' | 'changes' | 'files' | 'terminal';
-type SidePane = 'changes' | 'files' | 'terminal';
-type Pane = PhonePane | SidePane;
-const PANES = new Set<string>(['chat', 'changes', 'files', 'terminal']);
+/** The phone's tabs, in order; the desktop shows Chat beside the others, which are its side tabs. */
+const PANES = [
+  ['chat', 'Chat', ChatIcon],
+  ['changes', 'Changes', DiffIcon],
+  ['files', 'Files', FilesIcon],
+  ['terminal', 'Terminal', TerminalIcon],
+] as const;
+const SIDE_PANES = PANES.slice(1) as readonly (typeof PANES)[1 | 2 | 3][];
+type PhonePane = (typeof PANES)[number][0];
+type SidePane = Exclude<PhonePane, 'chat'>;
+type Pane = PhonePane;
+const isPane = (value: string): value is Pane => PANES.some(([id]) => id === value);
 
 /**
  * Where the user is inside a workspace lives in the URL (`?pane=files&file=src/app.ts`), so Back/Forward,
@@ -33,7 +41,7 @@ const PANES = new Set<string>(['chat', 'changes', 'files', 'terminal']);
 function useWorkspaceLocation() {
   const params = useSearchParams();
   const raw = params.get('pane');
-  const pane = raw && PANES.has(raw) ? (raw as Pane) : null;
+  const pane = raw && isPane(raw) ? raw : null;
   const file = params.get('file') || null;
   const navigate = (next: { pane?: Pane; file?: string | null }) => {
     const url = new URL(window.location.href);
@@ -121,13 +129,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
         </section>
         <section className={cn('min-h-0 min-w-0 flex-1 flex-col md:max-w-[52%]', phonePane === 'chat' ? 'hidden md:flex' : 'flex')} aria-label="Workspace panes">
           <div className="hidden h-11 shrink-0 items-center gap-1 border-b border-border px-2 md:flex" role="tablist" aria-label="Panes">
-            {(
-              [
-                ['changes', 'Changes', DiffIcon],
-                ['files', 'Files', FilesIcon],
-                ['terminal', 'Terminal', TerminalIcon],
-              ] as const
-            ).map(([id, label, Icon]) => (
+            {SIDE_PANES.map(([id, label, Icon]) => (
               <button
                 key={id}
                 type="button"
@@ -163,14 +165,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
         </section>
       </div>
       <nav className="grid shrink-0 grid-cols-4 border-t border-border bg-bg-elevated pb-[env(safe-area-inset-bottom)] md:hidden" aria-label="Panes" data-testid="mobile-tab-bar">
-        {(
-          [
-            ['chat', 'Chat', ChatIcon],
-            ['changes', 'Changes', DiffIcon],
-            ['files', 'Files', FilesIcon],
-            ['terminal', 'Terminal', TerminalIcon],
-          ] as const
-        ).map(([id, label, Icon]) => (
+        {PANES.map(([id, label, Icon]) => (
           <button
             key={id}
             type="button"
