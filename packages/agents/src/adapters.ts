@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { APPROVAL_PROMPT_TOOL } from './approval-bridge.js';
+import type { StdioProtocol } from './agent-process.js';
+import { APPROVAL_PROMPT_TOOL, type ApprovalChannel } from './approval-bridge.js';
+import { type CodexUserInput, createCodexAppServer } from './codex-app-server.js';
 import { createClaudeCodeParser } from './parsers/claude-code.js';
-import { createCodexParser } from './parsers/codex.js';
 import { createOpenCodeParser } from './parsers/opencode.js';
 import type { AgentAttachment, CodingAgentType, LineParser, RunSessionOptions } from './types.js';
 
@@ -11,6 +12,10 @@ export interface AdapterInvocation {
   args: string[];
   stdin?: string;
   parser: LineParser;
+  /** A CLI driven over stdio (Codex app-server): stdin stays open for it. */
+  protocol?: StdioProtocol;
+  /** The CLI's own approval channel (Codex app-server), when it has one. */
+  approvals?: ApprovalChannel;
 }
 
 export interface InvocationInput extends RunSessionOptions {
@@ -69,26 +74,36 @@ export function claudeCodeInvocation(input: InvocationInput): AdapterInvocation 
   return { args, stdin, parser: createClaudeCodeParser() };
 }
 
-/** Codex sandbox for Band's neutral modes (band-docs §2.5): edit → workspace-write, plan → read-only. */
+/**
+ * Codex sandbox for Band's neutral modes (band-docs §2.5): edit → workspace-write, plan → read-only, and `default`
+ * (ask before acting) → workspace-write, asking before commands and patches when approvals are on.
+ */
 export function codexSandbox(mode: string): string {
-  if (mode === 'edit') return 'workspace-write';
+  if (mode === 'edit' || mode === 'default') return 'workspace-write';
   if (mode === 'plan') return 'read-only';
   return mode;
 }
 
+/** The `turn/start` input: attached images as `localImage` items, then the prompt with the paths of other files. */
+export function codexTurnInput(prompt: string, attachments: readonly AgentAttachment[] | undefined): CodexUserInput[] {
+  const { images, files } = split(attachments);
+  return [...images.map((image) => ({ type: 'localImage' as const, path: image.path })), { type: 'text', text: promptWithPaths(prompt, files), text_elements: [] }];
+}
+
 /**
- * Codex: `codex exec --json [opts] [resume <id>] [--image=<path>...] -`, the prompt read from stdin (never argv).
- * `--image=<path>` (one value per flag) so the trailing `-` is never taken for an image.
+ * Codex: `codex app-server`, driven over stdio with JSON-RPC (`thread/start` or `thread/resume`, then `turn/start`),
+ * so its command and patch approval requests can reach the user. The prompt travels in `turn/start`, never on argv.
  */
 export function codexInvocation(input: InvocationInput): AdapterInvocation {
-  const args = ['exec', '--json', '--skip-git-repo-check', '--cd', input.cwd];
-  if (input.model) args.push('--model', input.model);
-  if (input.mode) args.push('--sandbox', codexSandbox(input.mode));
-  if (input.sessionId) args.push('resume', input.sessionId);
-  const { images, files } = split(input.attachments);
-  for (const image of images) args.push(`--image=${image.path}`);
-  args.push('-');
-  return { args, stdin: promptWithPaths(input.prompt, files), parser: createCodexParser() };
+  const protocol = createCodexAppServer({
+    cwd: input.cwd,
+    input: codexTurnInput(input.prompt, input.attachments),
+    sessionId: input.sessionId,
+    model: input.model,
+    sandbox: input.mode ? codexSandbox(input.mode) : undefined,
+    approvals: input.approvals === true,
+  });
+  return { args: ['app-server'], parser: protocol, protocol, approvals: protocol };
 }
 
 /** OpenCode: `opencode run --format json [--session id] [--model m] [--agent plan|build] -- <prompt>`. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import type { ApprovalBridge } from './approval-bridge.js';
+import type { ApprovalChannel } from './approval-bridge.js';
 import { invalidOptions } from './errors.js';
 import { createLineSplitter, type SplitLine } from './line-splitter.js';
 import { createStderrBuffer } from './stderr-buffer.js';
@@ -13,8 +13,10 @@ export interface AgentProcessOptions {
   args: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** Written to stdin, which is then closed. Without it stdin is closed at once. */
+  /** Written to stdin, which is then closed. Without it (and without `protocol`) stdin is closed at once. */
   stdin?: string;
+  /** A CLI that talks both ways over stdio (Codex app-server): stdin stays open for the protocol's messages. */
+  protocol?: StdioProtocol;
   parser: LineParser;
   logger: AgentLogger;
   killGraceMs: number;
@@ -26,7 +28,13 @@ export interface AgentProcessOptions {
   /** Pause stdout while this many events wait for the consumer. @default 2_000 */
   highWaterMark?: number;
   /** The turn's approval channel (closed with the session). */
-  approvals?: ApprovalBridge;
+  approvals?: ApprovalChannel;
+}
+
+/** The host side of a JSON-RPC-over-stdio CLI: it writes requests and answers; the CLI's lines go to the parser. */
+export interface StdioProtocol {
+  /** Called once the CLI is spawned. `send` writes one line to its stdin, `end` closes stdin (the CLI then exits). */
+  start(io: { send(line: string): void; end(): void }): void;
 }
 
 const noop = () => {};
@@ -147,7 +155,15 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
   child.stdout?.on('data', (chunk: Buffer) => handleLines(splitter.push(chunk)));
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   child.stdin?.on('error', noop); // EPIPE when the CLI dies before reading its prompt
-  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+  if (options.protocol) {
+    const stdin = child.stdin;
+    options.protocol.start({
+      send: (line) => {
+        if (stdin?.writable && !stdin.writableEnded) stdin.write(`${line}\n`);
+      },
+      end: () => stdin?.end(),
+    });
+  } else if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   else child.stdin?.end();
 
   let stdoutClosed = false;

@@ -44,9 +44,16 @@ type ResolvedEvent = Extract<AgentEvent, { type: 'approval-resolved' }>;
  * `--mcp-config` file (in a 0700 temp dir, mode 0600) that tells Claude Code how to start Band's MCP server.
  * The capability only ever travels in that file and in the MCP server's environment, never on argv.
  */
-export interface ApprovalBridge {
+export interface ApprovalBridge extends ApprovalChannel {
   /** The `--mcp-config` file. */
   readonly configPath: string;
+}
+
+/**
+ * What a session needs of a turn's approvals, whatever carries them: Claude Code's MCP permission prompt tool
+ * (`createApprovalBridge`) or Codex's app-server JSON-RPC requests (`createCodexAppServer`).
+ */
+export interface ApprovalChannel {
   /** Events go here (the session's queue); set once the process is spawned. */
   attach(push: (event: AgentEvent) => void): void;
   /** Answers a pending request. False when it is unknown or was already answered. */

@@ -56,7 +56,8 @@ export function createCodingAgent(options: CodingAgentOptions): CodingAgent {
           approvalConfigPath: approvals?.configPath,
         });
         return startAgentProcess({
-          approvals,
+          approvals: approvals ?? invocation.approvals,
+          protocol: invocation.protocol,
           command: executable,
           args: invocation.args,
           stdin: invocation.stdin,

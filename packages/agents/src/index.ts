@@ -24,6 +24,11 @@ export type {
 
 // Approvals (Claude Code's permission prompt tool, served by Band's MCP server)
 export { APPROVAL_PROMPT_TOOL, approvalMcpServerPath } from './approval-bridge.js';
+export type { ApprovalChannel } from './approval-bridge.js';
+// Codex's app-server protocol (JSON-RPC over stdio; approvals for commands and patches)
+export { createCodexAppServer, execItemOf } from './codex-app-server.js';
+export type { CodexAppServer, CodexAppServerOptions, CodexUserInput } from './codex-app-server.js';
+export type { StdioProtocol } from './agent-process.js';
 
 // Stream parsing (pure; exported for other hosts and for tests)
 export { createLineSplitter } from './line-splitter.js';
@@ -31,7 +36,7 @@ export type { LineSplitter, SplitLine } from './line-splitter.js';
 export { createClaudeCodeParser } from './parsers/claude-code.js';
 export { createCodexParser } from './parsers/codex.js';
 export { createOpenCodeParser } from './parsers/opencode.js';
-export { claudeCodeInvocation, codexInvocation, openCodeInvocation } from './adapters.js';
+export { claudeCodeInvocation, codexInvocation, codexTurnInput, openCodeInvocation } from './adapters.js';
 export type { AdapterInvocation } from './adapters.js';
 export { redact } from './stderr-buffer.js';
 export { findExecutable } from './find-executable.js';

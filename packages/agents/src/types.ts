@@ -43,7 +43,7 @@ export type AgentMode = 'plan' | 'edit' | (string & {});
 export interface RunSessionOptions {
   /** Working directory (the workspace's worktree). */
   cwd: string;
-  /** Resume this session (Claude Code `--resume`, Codex `exec resume`, OpenCode `--session`). */
+  /** Resume this session (Claude Code `--resume`, Codex `thread/resume`, OpenCode `--session`). */
   sessionId?: string;
   model?: string;
   mode?: AgentMode;
@@ -53,13 +53,15 @@ export interface RunSessionOptions {
   /**
    * Send the CLI's permission prompts to the host as `approval-request` events, answered with
    * `session.respond()`. Claude Code: through Band's MCP permission prompt tool (`--permission-prompt-tool`).
-   * Codex and OpenCode ignore it (they run as their mode allows). @default false
+   * Codex: its app-server's command and patch approval requests (approval policy `untrusted`; without approvals
+   * the policy is `never`). OpenCode ignores it: its CLI exposes no permission events (it runs as its mode allows).
+   * @default false
    */
   approvals?: boolean;
   /**
    * Files the user attached to this message (absolute paths). Claude Code: images as image blocks of the message,
-   * other files as paths in the prompt (their folders with `--add-dir`). Codex: `--image` per image, other files as
-   * paths. OpenCode: every file as a path in the prompt.
+   * other files as paths in the prompt (their folders with `--add-dir`). Codex: a `localImage` input per image, other
+   * files as paths. OpenCode: every file as a path in the prompt.
    */
   attachments?: readonly AgentAttachment[];
 }

@@ -58,12 +58,21 @@ describe('runSession with each CLI format', () => {
     expect(session.sessionId).toBe('abc-123');
   });
 
-  it('runs Codex as `exec --json`, maps plan mode to a read-only sandbox, resumes by thread id, and reads the prompt from stdin', async () => {
+  it('runs Codex as `app-server`: plan mode is a read-only sandbox, it resumes by thread id, and the prompt goes in turn/start', async () => {
     const argvFile = join(dir, 'argv.json');
-    const events = await collect(fake('codex', { argvFile }).runSession('--upload-pack=evil', { cwd: dir, sessionId: 'th_1', mode: 'plan' }));
-    const { argv } = JSON.parse(readFileSync(argvFile, 'utf8'));
-    expect(argv).toEqual(['exec', '--json', '--skip-git-repo-check', '--cd', dir, '--sandbox', 'read-only', 'resume', 'th_1', '-']);
+    const session = fake('codex', { argvFile }).runSession('--upload-pack=evil', { cwd: dir, sessionId: 'th_1', mode: 'plan', model: 'gpt-x' });
+    const events = await collect(session);
+    const { argv, rpc } = JSON.parse(readFileSync(argvFile, 'utf8'));
+    expect(argv).toEqual(['app-server']);
+    expect(rpc.map((m: { method: string }) => m.method)).toEqual(['initialize', 'initialized', 'thread/resume', 'turn/start']);
+    // Without approvals, Codex never asks (as `codex exec` did).
+    expect(rpc[2].params).toEqual({ threadId: 'th_1', cwd: dir, model: 'gpt-x', sandbox: 'read-only', approvalPolicy: 'never', excludeTurns: true });
+    expect(rpc[3].params).toEqual({ threadId: 'th_1', input: [{ type: 'text', text: '--upload-pack=evil', text_elements: [] }] });
+    expect(events[0]).toMatchObject({ type: 'session-start', sessionId: 'th_1' });
     expect(events.find((e) => e.type === 'text-delta')).toMatchObject({ text: 'You said: --upload-pack=evil' });
+    expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', sessionId: 'th_1' });
+    // stdin closed after the turn: the app-server exited on its own.
+    expect(alive(session.pid!)).toBe(false);
   });
 
   it('starts the CLI without any BAND_* variable of the host (BAND_TOKEN, BAND_HOME...), keeping the rest and explicit env', async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claudeCodeInvocation, codexInvocation, openCodeInvocation } from '../src/adapters.js';
+import { claudeCodeInvocation, codexInvocation, codexTurnInput, openCodeInvocation } from '../src/adapters.js';
 import { type AgentAttachment, type AgentEvent, createCodingAgent } from '../src/index.js';
 import { claudeCodeOfflineEnv, codexOfflineEnv, findClaudeCodeBinary, findCodexBinary, type ScriptedModel, startScriptedModel } from '../src/testing/index.js';
 
@@ -50,11 +50,13 @@ describe('attachments in each CLI invocation', () => {
     expect(plain.args).not.toContain('--add-dir');
   });
 
-  it('Codex: --image=<path> per image before the stdin marker, files as paths in the prompt', () => {
+  it('Codex: a localImage input per image, files as paths in the prompt, nothing on argv', () => {
     const inv = codexInvocation({ cwd: repo, prompt: 'look', attachments: [image, notes], sessionId: 's1' });
-    expect(inv.args.slice(-4)).toEqual(['resume', 's1', `--image=${image.path}`, '-']);
-    expect(inv.stdin).toContain(notes.path);
-    expect(inv.stdin).not.toContain(image.path);
+    expect(inv.args).toEqual(['app-server']);
+    const input = codexTurnInput('look', [image, notes]);
+    expect(input[0]).toEqual({ type: 'localImage', path: image.path });
+    expect(input[1]).toMatchObject({ type: 'text', text: expect.stringContaining(notes.path) });
+    expect(JSON.stringify(input[1])).not.toContain(image.path);
   });
 
   it('OpenCode: every attachment as a path in the prompt', () => {
@@ -87,7 +89,7 @@ describe('real Claude Code receives an attached image', () => {
   }, 60_000);
 });
 
-describe('real Codex receives an attached image (--image)', () => {
+describe('real Codex receives an attached image (localImage)', () => {
   it('in a new session and in a resumed one: the request carries the image as a data URL with the same bytes', async () => {
     model = await startScriptedModel([{ content: [{ type: 'text', text: 'first' }] }, { content: [{ type: 'text', text: 'second' }] }]);
     const agent = createCodingAgent({

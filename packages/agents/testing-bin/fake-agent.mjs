@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// A fake coding-agent CLI for tests: speaks Claude Code stream-json, Codex `exec --json` or OpenCode
-// `run --format json` (picked from argv like the real CLIs), and acts out what a real CLI cannot do on demand.
+// A fake coding-agent CLI for tests: speaks Claude Code stream-json, Codex `exec --json`, Codex `app-server`
+// (JSON-RPC over stdio: initialize, thread/start or thread/resume, turn/start; it exits when stdin closes) or
+// OpenCode `run --format json` (picked from argv like the real CLIs), and acts out what a real CLI cannot do on demand.
 //
 // Environment:
 //   FAKE_AGENT_SCENARIO  ok | crash | malformed | large | slow | hang | linger | flood | storm | stderr-only | api-error
 //   FAKE_AGENT_WRITE     ok: relative path of a file to create in the cwd
-//   FAKE_AGENT_ARGV_FILE write argv, cwd and the names of the environment variables (JSON) here
+//   FAKE_AGENT_ARGV_FILE write argv, cwd and the names of the environment variables (JSON) here; app-server: also the
+//                        JSON-RPC messages received up to turn/start (`rpc`)
 //   FAKE_AGENT_PID_FILE  hang: write "<pid> <grandchild pid>" here
 //   FAKE_AGENT_IGNORE_TERM=1  ignore SIGTERM (tests SIGKILL escalation)
 //   FAKE_AGENT_BYTES     large: total bytes of text (default 50 MiB)
@@ -29,7 +31,7 @@ const writeWhole = (file, text) => {
 const argv = process.argv.slice(2);
 const env = process.env;
 const scenario = env.FAKE_AGENT_SCENARIO ?? 'ok';
-const format = argv[0] === 'exec' ? 'codex' : argv[0] === 'run' ? 'opencode' : 'claude';
+const format = argv[0] === 'exec' ? 'codex' : argv[0] === 'app-server' ? 'appserver' : argv[0] === 'run' ? 'opencode' : 'claude';
 const argAfter = (flag) => {
   const i = argv.indexOf(flag);
   return i >= 0 ? argv[i + 1] : undefined;
@@ -38,7 +40,7 @@ if (env.FAKE_AGENT_IGNORE_TERM === '1') process.on('SIGTERM', () => {});
 if (env.FAKE_AGENT_ARGV_FILE) writeWhole(env.FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env) }));
 
 const resumeId = format === 'claude' ? argAfter('--resume') : format === 'codex' ? argAfter('resume') : argAfter('--session');
-const sessionId = resumeId ?? (format === 'codex' ? `019e${randomUUID().slice(4)}` : format === 'opencode' ? `ses_${randomUUID().slice(0, 12)}` : randomUUID());
+let sessionId = resumeId ?? (format === 'codex' || format === 'appserver' ? `019e${randomUUID().slice(4)}` : format === 'opencode' ? `ses_${randomUUID().slice(0, 12)}` : randomUUID());
 const model = argAfter('--model') ?? argAfter('-m') ?? 'fake-model';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -50,8 +52,40 @@ function write(line) {
 }
 const emit = (obj) => write(`${JSON.stringify(obj)}\n`);
 
+/** app-server: answers the handshake, returns the prompt of turn/start; stdin stays open, and its end is the exit. */
+function appServerHandshake() {
+  const rpc = [];
+  let buffer = '';
+  return new Promise((resolve) => {
+    process.stdin.on('data', (chunk) => {
+      buffer += chunk;
+      for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+        const message = JSON.parse(buffer.slice(0, i));
+        buffer = buffer.slice(i + 1);
+        rpc.push(message);
+        const { id, method, params } = message;
+        if (method === 'initialize') emit({ id, result: { userAgent: 'fake', codexHome: '/nowhere', platformFamily: 'unix', platformOs: 'linux' } });
+        if (method === 'thread/start' || method === 'thread/resume') {
+          if (params.threadId) sessionId = params.threadId;
+          emit({ id, result: { thread: { id: sessionId }, model, cwd: process.cwd() } });
+        }
+        if (method === 'turn/start') {
+          emit({ id, result: { turn: { id: 'turn_1', status: 'inProgress' } } });
+          if (env.FAKE_AGENT_ARGV_FILE) writeWhole(env.FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env), rpc }));
+          resolve(params.input.map((i) => i.text ?? '').join(''));
+        }
+      }
+    });
+    // The host closes stdin once the turn completed: exit then, like the real app-server (unless acting out a CLI that lingers).
+    process.stdin.on('end', () => {
+      if (scenario !== 'linger' && scenario !== 'hang') process.exit(0);
+    });
+  });
+}
+
 async function readStdin() {
   if (format === 'opencode') return argv[argv.indexOf('--') + 1] ?? '';
+  if (format === 'appserver') return appServerHandshake();
   const chunks = [];
   for await (const c of process.stdin) chunks.push(c);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -80,6 +114,13 @@ const F = {
     tool: (id, _name, input) => ({ type: 'item.started', item: { id, type: 'command_execution', command: input.command ?? 'true', aggregated_output: '', exit_code: null, status: 'in_progress' } }),
     toolResult: (id, output, isError = false) => ({ type: 'item.completed', item: { id, type: 'command_execution', command: 'true', aggregated_output: output, exit_code: isError ? 1 : 0, status: isError ? 'failed' : 'completed' } }),
     result: (ok = true) => (ok ? { type: 'turn.completed', usage: { input_tokens: 2, cached_input_tokens: 0, output_tokens: 5 } } : { type: 'turn.failed', error: { message: 'unexpected status 401 Unauthorized' } }),
+  },
+  appserver: {
+    start: () => ({ method: 'turn/started', params: { threadId: sessionId, turn: { id: 'turn_1', status: 'inProgress' } } }),
+    text: (text, i = 0) => ({ method: 'item/completed', params: { threadId: sessionId, turnId: 'turn_1', item: { type: 'agentMessage', id: `msg_${i}`, text } } }),
+    tool: (id, _name, input) => ({ method: 'item/started', params: { threadId: sessionId, turnId: 'turn_1', item: { type: 'commandExecution', id, command: input.command ?? 'true', status: 'inProgress', aggregatedOutput: null, exitCode: null } } }),
+    toolResult: (id, output, isError = false) => ({ method: 'item/completed', params: { threadId: sessionId, turnId: 'turn_1', item: { type: 'commandExecution', id, command: 'true', status: isError ? 'failed' : 'completed', aggregatedOutput: output, exitCode: isError ? 1 : 0 } } }),
+    result: (ok = true) => ({ method: 'turn/completed', params: { threadId: sessionId, turn: ok ? { id: 'turn_1', status: 'completed', error: null } : { id: 'turn_1', status: 'failed', error: { message: 'unexpected status 401 Unauthorized' } } } }),
   },
   opencode: {
     start: () => ({ type: 'step_start', timestamp: Date.now(), sessionID: sessionId, part: { type: 'step-start' } }),

@@ -49,6 +49,34 @@ function toolOutput(item: Record<string, any>): { output: string; isError: boole
   }
 }
 
+/**
+ * Events of one Codex item in the `codex exec --json` shape (snake_case types and fields): a tool item's
+ * `tool-use` the first time it is seen (ids kept in `startedTools`), its `tool-result` once completed, an agent
+ * message's text once completed. Shared by the exec parser and the app-server client.
+ */
+export function codexItemEvents(item: unknown, completed: boolean, startedTools: Set<string>): AgentEvent[] {
+  if (!isRecord(item) || typeof item.id !== 'string') return [];
+  const events: AgentEvent[] = [];
+  const toolName = TOOL_ITEMS[item.type];
+  if (toolName) {
+    if (!startedTools.has(item.id)) {
+      startedTools.add(item.id);
+      const name = item.type === 'mcp_tool_call' ? `mcp__${item.server}__${item.tool}` : toolName;
+      events.push({ type: 'tool-use', id: item.id, name, input: toolInput(item) });
+    }
+    if (completed) events.push({ type: 'tool-result', id: item.id, ...toolOutput(item) });
+    return events;
+  }
+  if (!completed) return [];
+  if (item.type === 'agent_message' && typeof item.text === 'string') {
+    return [{ type: 'text-delta', text: item.text, messageId: item.id }];
+  }
+  if (item.type === 'error' && typeof item.message === 'string') {
+    return [{ type: 'error', message: item.message }];
+  }
+  return [];
+}
+
 /** Parser for `codex exec --json` (thread/turn/item events). Codex reports no token deltas: text arrives per item. */
 export function createCodexParser(): LineParser {
   const startedTools = new Set<string>();
@@ -68,29 +96,8 @@ export function createCodexParser(): LineParser {
           return [];
         case 'item.started':
         case 'item.updated':
-        case 'item.completed': {
-          const item = value.item;
-          if (!isRecord(item) || typeof item.id !== 'string') return [];
-          const events: AgentEvent[] = [];
-          const toolName = TOOL_ITEMS[item.type];
-          if (toolName) {
-            if (!startedTools.has(item.id)) {
-              startedTools.add(item.id);
-              const name = item.type === 'mcp_tool_call' ? `mcp__${item.server}__${item.tool}` : toolName;
-              events.push({ type: 'tool-use', id: item.id, name, input: toolInput(item) });
-            }
-            if (value.type === 'item.completed') events.push({ type: 'tool-result', id: item.id, ...toolOutput(item) });
-            return events;
-          }
-          if (value.type !== 'item.completed') return [];
-          if (item.type === 'agent_message' && typeof item.text === 'string') {
-            return [{ type: 'text-delta', text: item.text, messageId: item.id }];
-          }
-          if (item.type === 'error' && typeof item.message === 'string') {
-            return [{ type: 'error', message: item.message }];
-          }
-          return [];
-        }
+        case 'item.completed':
+          return codexItemEvents(value.item, value.type === 'item.completed', startedTools);
         case 'turn.completed':
           return [{ type: 'session-result', status: 'success', sessionId: threadId, numTurns: Math.max(turns, 1) }];
         case 'turn.failed': {
