@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCodingAgent } from '@band/agents';
-import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import { claudeCodeOfflineEnv, codexOfflineEnv, findClaudeCodeBinary, findCodexBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SLOW } from '../../../tooling/testing/slow.js';
 import { createContextInner } from '../src/context.js';
@@ -183,5 +183,84 @@ describe('approvals with the real Claude Code (default mode)', () => {
     await expect(api.approvals.answer({ requestId: 'nope', answer: 'maybe' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(api.approvals.answer({ requestId: 'nope', answer: 'allow', answers: { q: '' } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(caller(fixture, null).approvals.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
+
+// The real Codex, run as `codex app-server`: its command approval requests reach Band as the same pending approvals,
+// answered through the same router.
+async function realCodex(script: Parameters<typeof startScriptedModel>[0]) {
+  model = await startScriptedModel(script);
+  fixture = await createChatFixture({
+    agents: [{ id: 'codex', type: 'codex', label: 'Codex', command: findCodexBinary()! }],
+    createAgent: (config, f) =>
+      createCodingAgent({
+        type: config.type,
+        command: config.command,
+        baseEnv: { PATH: process.env.PATH },
+        env: codexOfflineEnv({ home: join(f.dir, 'codex-home'), baseUrl: model!.url }),
+      }),
+  });
+  const chat = fixture.chats.create({ workspaceId: fixture.workspace.id, mode: 'default' });
+  return { f: fixture, chat, file: join(fixture.workspace.path, 'approved.txt') };
+}
+
+const shell = (cmd: string) => ({ content: [{ type: 'tool_use' as const, name: 'exec_command', input: { cmd } }] });
+
+describe('approvals with the real Codex (app-server)', () => {
+  it('approve from the phone: the file exists, the turn ends, and the device is recorded; a second answer is refused', async () => {
+    const { f, chat, file } = await realCodex([shell('echo ok > approved.txt'), { content: [{ type: 'text', text: 'done' }] }]);
+    const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
+    const pending = await nextPending(f, chat.id);
+    expect(pending).toMatchObject({ chatId: chat.id, turnId: turn.id, toolName: 'Bash', input: { command: expect.stringContaining('echo ok > approved.txt') } });
+    expect(f.store.chats.get(chat.id)!.status).toBe('needs-attention');
+    expect(existsSync(file)).toBe(false);
+    await caller(f, phone).approvals.answer({ requestId: pending.requestId, answer: 'allow' });
+    await expect(caller(f, cli).approvals.answer({ requestId: pending.requestId, answer: 'deny' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
+    expect(readFileSync(file, 'utf8')).toBe('ok\n');
+    const resolved = f.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'approval-resolved')!;
+    expect(resolved.event).toMatchObject({ behavior: 'allow', scope: 'once', by: { via: 'dashboard', device: 'Chrome on Android' } });
+    expect(f.chats.approvals()).toEqual([]);
+  });
+
+  it('deny from the CLI with a message: the file is absent and the model’s next request holds the denial', async () => {
+    const { f, chat, file } = await realCodex([shell('echo ok > approved.txt'), { content: [{ type: 'text', text: 'ok, not doing it' }] }]);
+    const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
+    const pending = await nextPending(f, chat.id);
+    await caller(f, cli).approvals.answer({ requestId: pending.requestId, answer: 'deny', message: 'Not in this repo, please' });
+    expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
+    expect(existsSync(file)).toBe(false);
+    expect(JSON.stringify(model!.requests.filter((r) => r.scripted).at(-1)!.body.input)).toContain('Not in this repo, please');
+    const resolved = f.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'approval-resolved')!;
+    expect(resolved.event).toMatchObject({ behavior: 'deny', message: 'Not in this repo, please', by: { via: 'token' } });
+  });
+
+  it('always: the next command of the chat is allowed by the rule', async () => {
+    const { f, chat, file } = await realCodex([shell('echo ok > approved.txt'), shell('echo again >> approved.txt'), { content: [{ type: 'text', text: 'done' }] }]);
+    const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt twice' });
+    const pending = await nextPending(f, chat.id);
+    await caller(f, cli).approvals.answer({ requestId: pending.requestId, answer: 'always' });
+    expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
+    expect(readFileSync(file, 'utf8')).toBe('ok\nagain\n');
+    const answers = f.chats.history({ chatId: chat.id }).events.filter((e) => e.type === 'approval-resolved').map((e) => e.event);
+    expect(answers).toMatchObject([
+      { behavior: 'allow', scope: 'always', by: { via: 'token' } },
+      { behavior: 'allow', scope: 'always', by: { via: 'rule' } },
+    ]);
+  });
+
+  it('abort while pending: the request resolves as denied, the turn is aborted and no process is left', async () => {
+    const { f, chat, file } = await realCodex([shell('echo ok > approved.txt'), { content: [{ type: 'text', text: 'done' }] }]);
+    const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
+    const pending = await nextPending(f, chat.id);
+    const { pid } = (JSON.parse(readFileSync(join(f.home, AGENT_PIDS_FILE), 'utf8')) as Array<{ pid: number }>)[0]!;
+    expect(groupAlive(pid)).toBe(true);
+    await f.chats.abort({ chatId: chat.id });
+    expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'aborted' });
+    expect(existsSync(file)).toBe(false);
+    const resolved = f.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'approval-resolved')!;
+    expect(resolved.event).toMatchObject({ requestId: pending.requestId, behavior: 'deny', by: { via: 'abort' } });
+    await expect(caller(f, phone).approvals.answer({ requestId: pending.requestId, answer: 'allow' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(groupAlive(pid)).toBe(false);
   });
 });
