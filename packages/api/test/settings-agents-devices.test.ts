@@ -79,6 +79,20 @@ describe('agent commands are checked on save', () => {
     expect(missing.message).toBe('Command not found: /nowhere/claude (Mine)');
   });
 
+  it('one entry or one field by index (codingAgents.0.command) is checked like the whole list', async () => {
+    await using band = await setup();
+    const claude = join(band.bin, 'claude');
+    await band.as(local).settings.set({ key: 'codingAgents', value: [{ id: 'c', type: 'claude-code', label: 'Mine', command: claude }] });
+    const field = await failure(band.as(local).settings.set({ key: 'codingAgents.0.command', value: '/nowhere/claude' }));
+    expect(field.message).toBe('Command not found: /nowhere/claude (Mine)');
+    const entry = await failure(band.as(local).settings.set({ key: 'codingAgents.1', value: { id: 'oc', type: 'opencode', label: 'OpenCode' } }));
+    expect(entry.message).toBe('Command not found: opencode (OpenCode)');
+    expect(band.settings.get().codingAgents).toEqual([{ id: 'c', type: 'claude-code', label: 'Mine', command: claude }]);
+    // A field that names no command is not checked, and lands in its entry.
+    const renamed = await band.as(local).settings.set({ key: 'codingAgents.0.label', value: 'Claude (pinned)' });
+    expect(renamed.codingAgents).toEqual([{ id: 'c', type: 'claude-code', label: 'Claude (pinned)', command: claude }]);
+  });
+
   it('a name on PATH, the type default and an absolute path are saved; an unchanged entry is not checked again', async () => {
     await using band = await setup();
     const claude = join(band.bin, 'claude');

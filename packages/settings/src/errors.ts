@@ -121,6 +121,18 @@ export function unknownKey(file: string, key: string): SettingsError {
   );
 }
 
+export function listIndexOutOfRange(file: string, key: string, list: string, length: number): SettingsError {
+  return new SettingsError(
+    'UNKNOWN_KEY',
+    `"${key}" is not in ${file}: ${list} has ${length} ${length === 1 ? 'entry' : 'entries'}, numbered from 0.`,
+    file,
+    length === 0
+      ? `use ${list}.0 to add the first entry`
+      : `use an index from 0 to ${length - 1} to change an entry, or ${length} to add one (\`band settings\` shows them)`,
+    key,
+  );
+}
+
 export function ioError(file: string, cause: unknown): SettingsError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;

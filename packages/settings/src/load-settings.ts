@@ -12,6 +12,7 @@ import {
   lockTimeout,
   malformedToken,
   notAFile,
+  listIndexOutOfRange,
   unknownKey,
   wrongOwner,
 } from './errors.js';
@@ -216,7 +217,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
     let lastError: unknown;
     for (const candidate of candidates) {
       try {
-        return await update((s) => setPath(s, segments, candidate));
+        return await update((s) => setPath(s, segments, candidate, file));
       } catch (error) {
         if (!(error instanceof SettingsError) || (error.code !== 'INVALID_FIELD' && error.code !== 'MALFORMED_TOKEN')) {
           throw error;
@@ -355,17 +356,37 @@ function coerceCandidates(value: unknown): unknown[] {
   }
 }
 
-function setPath(settings: Settings, segments: string[], value: unknown): Settings {
-  const root: Record<string, unknown> = settings;
-  let node = root;
-  for (const segment of segments.slice(0, -1)) {
-    const child = node[segment];
-    if (!child || typeof child !== 'object' || Array.isArray(child)) {
-      node[segment] = {};
+/** A list position in a key path: `codingAgents.0.command`. */
+const INDEX_SEGMENT = /^(0|[1-9][0-9]{0,5})$/;
+
+/**
+ * Sets `value` at `segments`, creating objects on the way. A number after a list names an element
+ * (`codingAgents.0.command`), and the number one past the end adds one; any other key of a list is refused. A value
+ * on the way that is neither is replaced by an object, and validation then says what is wrong with the result.
+ */
+function setPath(settings: Settings, segments: string[], value: unknown, file: string): Settings {
+  let node: Record<string, unknown> | unknown[] = settings;
+  const path: string[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const isLast = i === segments.length - 1;
+    if (Array.isArray(node)) {
+      const index = Number(segment);
+      if (!INDEX_SEGMENT.test(segment) || index > node.length) throw listIndexOutOfRange(file, segments.join('.'), path.join('.'), node.length);
+      if (isLast) node[index] = value;
+      else {
+        if (!node[index] || typeof node[index] !== 'object') node[index] = {};
+        node = node[index] as Record<string, unknown> | unknown[];
+      }
+    } else if (isLast) {
+      node[segment] = value;
+    } else {
+      const child = node[segment];
+      if (!child || typeof child !== 'object') node[segment] = {};
+      node = node[segment] as Record<string, unknown> | unknown[];
     }
-    node = node[segment] as Record<string, unknown>;
+    path.push(segment);
   }
-  node[segments[segments.length - 1]!] = value;
   return settings;
 }
 

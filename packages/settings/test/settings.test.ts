@@ -350,6 +350,33 @@ describe('writes', () => {
     expect(({} as any).polluted).toBeUndefined();
   });
 
+  it('a number after a list names its entry: codingAgents.0.command changes one agent and keeps the rest', async () => {
+    await using tmp = await tempBandHome();
+    await using store = await loadSettings({ home: tmp.home });
+    await store.set('codingAgents', '[{"id":"claude","type":"claude-code","label":"Claude"},{"id":"codex","type":"codex","label":"Codex"}]');
+    const next = await store.set('codingAgents.1.command', '/opt/codex/bin/codex');
+    expect(next.codingAgents).toEqual([
+      { id: 'claude', type: 'claude-code', label: 'Claude' },
+      { id: 'codex', type: 'codex', label: 'Codex', command: '/opt/codex/bin/codex' },
+    ]);
+    // One past the end adds an entry; validation still applies to it as a whole.
+    await expectSettingsError(store.set('codingAgents.2.label', 'OpenCode'), 'INVALID_FIELD');
+    await store.set('codingAgents.2', '{"id":"oc","type":"opencode","label":"OpenCode"}');
+    expect((await readJson(store.file)).codingAgents.map((a: { id: string }) => a.id)).toEqual(['claude', 'codex', 'oc']);
+  });
+
+  it('an index past the end of a list is refused, names the list and its size, and changes nothing', async () => {
+    await using tmp = await tempBandHome();
+    await using store = await loadSettings({ home: tmp.home });
+    await store.set('codingAgents', '[{"id":"claude","type":"claude-code","label":"Claude"}]');
+    const before = await readFile(store.file, 'utf8');
+    const err = await expectSettingsError(store.set('codingAgents.5.command', '/x'), 'UNKNOWN_KEY', 'codingAgents.5.command');
+    expect(err.message).toContain('codingAgents has 1 entry');
+    expect(err.hint).toContain('or 1 to add one');
+    await expectSettingsError(store.set('codingAgents.first.command', '/x'), 'UNKNOWN_KEY');
+    expect(await readFile(store.file, 'utf8')).toBe(before);
+  });
+
   it('a named tunnel takes a token file or a credentials file, not both; switching is one update', async () => {
     await using tmp = await tempBandHome();
     await using store = await loadSettings({ home: tmp.home });

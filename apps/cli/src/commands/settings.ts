@@ -40,7 +40,7 @@ export function settingsCommand(ctx: CliContext): Command {
   settings
     .command('set')
     .description('Change one setting (dotted KEY), validated by the settings schema')
-    .argument('<key>', 'dotted key, e.g. webServerPort or notifications.soundOnNeedsAttention')
+    .argument('<key>', 'dotted key, e.g. webServerPort, notifications.soundOnNeedsAttention or codingAgents.0.command (a number picks a list entry)')
     .argument('<value>', 'new value; JSON for objects and arrays')
     .action(async (key: string, value: string) => {
       const data = await ctx.client.settings.set.mutate({ key, value: parseSettingValue(value) });

@@ -20,7 +20,8 @@ export interface SettingsService {
  * change are not checked again, so an agent uninstalled later does not block other edits.
  */
 function checkAgentCommands(path: string, value: unknown, current: Settings, env: NodeJS.ProcessEnv): void {
-  if (path !== 'codingAgents' || !Array.isArray(value)) return;
+  value = agentsAfter(path, value, current.codingAgents);
+  if (!Array.isArray(value)) return;
   const changed = value.filter((next) => {
     const before = current.codingAgents.find((a) => a.id === (next as { id?: unknown })?.id);
     return !before || before.command !== (next as AgentConfig).command || before.type !== (next as AgentConfig).type;
@@ -41,6 +42,22 @@ function checkAgentCommands(path: string, value: unknown, current: Settings, env
 }
 
 type AgentConfig = Settings['codingAgents'][number];
+
+/**
+ * The `codingAgents` list a write would leave, for the writes that touch it: the whole list, one entry
+ * (`codingAgents.1`), or one field of an entry (`codingAgents.1.command`). Anything else (undefined) is the settings
+ * store's to refuse.
+ */
+function agentsAfter(path: string, value: unknown, agents: AgentConfig[]): unknown[] | undefined {
+  if (path === 'codingAgents') return Array.isArray(value) ? value : undefined;
+  const match = /^codingAgents\.(0|[1-9][0-9]*)(?:\.([^.]+))?$/.exec(path);
+  if (!match) return undefined;
+  const index = Number(match[1]);
+  if (index > agents.length) return undefined;
+  const next: unknown[] = [...agents];
+  next[index] = match[2] === undefined ? value : { ...agents[index], [match[2]]: value };
+  return next;
+}
 
 export function createSettingsService(deps: { settings: SettingsStore; env?: NodeJS.ProcessEnv }): SettingsService {
   return {
