@@ -63,7 +63,7 @@ export function createCodingAgent(options: CodingAgentOptions): CodingAgent {
           stdin: invocation.stdin,
           parser: invocation.parser,
           cwd: run.cwd,
-          env,
+          env: approvals ? withApprovalServerWait(env) : env,
           logger,
           sessionId: run.sessionId,
           signal: run.signal,
@@ -77,4 +77,18 @@ export function createCodingAgent(options: CodingAgentOptions): CodingAgent {
       }
     },
   };
+}
+
+/** How long Claude Code waits for Band's approval MCP server to connect before the turn starts. */
+const APPROVAL_SERVER_WAIT_MS = 60_000;
+
+/**
+ * Claude Code connects MCP servers in the background by default and looks the permission prompt tool up at the first
+ * prompt, so a busy machine still starting Band's MCP server (node + the SDK: seconds under load) got "MCP tool
+ * mcp__band_approvals__permission_prompt … not found" and a failed turn. Band's server is `alwaysLoad` in its config
+ * (Claude Code waits for those before the turn), and the wait is raised from Claude Code's 5 s to a minute. The user's
+ * own values win.
+ */
+function withApprovalServerWait(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { MCP_CONNECTION_NONBLOCKING: 'false', MCP_CONNECT_TIMEOUT_MS: String(APPROVAL_SERVER_WAIT_MS), ...env };
 }

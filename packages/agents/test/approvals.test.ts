@@ -88,6 +88,24 @@ describe('approvals with the real Claude Code', () => {
     expect(existsSync(dirname(configPath))).toBe(false);
   });
 
+  it('an approval server slow to start (8 s, a busy machine) is waited for: the request still arrives', async () => {
+    // Claude Code waits 5 s by default and then looks the tool up without it: "MCP tool … not found", turn failed.
+    model = await startScriptedModel(bashScript());
+    const slow = join(dirname(new URL(import.meta.url).pathname), 'fixtures', 'slow-approval-server.cjs');
+    const session = createCodingAgent({
+      type: 'claude-code',
+      command: claude,
+      baseEnv: { PATH: process.env.PATH },
+      env: { ...claudeCodeOfflineEnv({ home: join(dir, 'home'), baseUrl: model.url }), NODE_OPTIONS: `--require ${slow}`, SLOW_APPROVAL_START_MS: '8000' },
+    }).runSession('Write approved.txt', { cwd: repo, mode: 'default', approvals: true });
+    const events = await drive(session, (request) => {
+      session.respond(request.requestId, { behavior: 'allow' });
+    });
+    expect(events.find((e) => e.type === 'approval-request')).toMatchObject({ toolName: 'Bash' });
+    expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success' });
+    expect(existsSync(join(repo, 'approved.txt'))).toBe(true);
+  }, 120_000);
+
   it('deny with a message: the command does not run and the model receives the message', async () => {
     model = await startScriptedModel(bashScript());
     const session = run(model.url);
