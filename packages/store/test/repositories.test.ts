@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openStore, StoreError } from '../src/index.js';
 import { seedChat, tempDir, tempStore } from './helpers.js';
@@ -244,6 +245,33 @@ describe('chatEvents', () => {
   it('refuses events for an unknown chat with REFERENCE_MISSING', () => {
     const store = tempStore();
     expect(() => store.chatEvents.append('chat_nope', null, { type: 'x' })).toThrow(expect.objectContaining({ code: 'REFERENCE_MISSING' }));
+  });
+
+  it('pages backwards from the end with listBefore: newest window, oldest first, no gap or overlap', () => {
+    const store = tempStore();
+    const { chat } = seedChat(store);
+    store.chatEvents.appendMany(chat.id, null, Array.from({ length: 12 }, (_, i) => ({ type: 't', i })));
+    const last = store.chatEvents.listBefore(chat.id, store.chatEvents.lastSeq(chat.id) + 1, 5);
+    expect(last.map((e) => e.seq)).toEqual([8, 9, 10, 11, 12]);
+    expect(last[0]).toMatchObject({ chatId: chat.id, type: 't', event: { type: 't', i: 7 } });
+    const seen: number[] = [];
+    for (let page = last; page.length > 0; page = store.chatEvents.listBefore(chat.id, page[0]!.seq, 5)) seen.unshift(...page.map((e) => e.seq));
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(store.chatEvents.listBefore(chat.id, Number.POSITIVE_INFINITY, 2).map((e) => e.seq)).toEqual([11, 12]);
+    expect(store.chatEvents.listBefore(chat.id, 1)).toEqual([]);
+    expect(store.chatEvents.listBefore(chat.id, Number.NaN)).toEqual([]);
+    expect(store.chatEvents.listBefore(chat.id, 3.2, 0).map((e) => e.seq)).toEqual([3]);
+    expect(store.chatEvents.listBefore('chat_nope', 100)).toEqual([]);
+  });
+
+  it('reads a backward page through the primary key, without a sort', () => {
+    const store = tempStore();
+    const db = new Database(store.file, { readonly: true });
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM chat_events WHERE chat_id = 'c' AND seq < 9 ORDER BY seq DESC LIMIT 5").all() as Array<{ detail: string }>;
+    const details = plan.map((r) => r.detail).join('\n');
+    expect(details).toMatch(/USING PRIMARY KEY/);
+    expect(details).not.toMatch(/TEMP B-TREE/);
+    db.close();
   });
 
   it('clamps hostile paging arguments', () => {

@@ -41,6 +41,12 @@ export interface ChatEventsRepository {
   appendRecords<E extends ChatEventInput>(chatId: string, turnId: string | null, events: readonly E[]): ChatEventRecord<E>[];
   /** Events with `seq > afterSeq`, oldest first, at most `limit` (default 500, max 5000). Use 0 for "from the start". */
   listAfter<E = ChatEventInput>(chatId: string, afterSeq: number, limit?: number): ChatEventRecord<E>[];
+  /**
+   * A page backwards: the `limit` newest events with `seq < beforeSeq` (default 500, max 5000), returned oldest
+   * first. Give `lastSeq + 1` (or any larger number) to open a chat at its end; read by the primary key, newest
+   * first, so a page costs the same at any depth of a long chat.
+   */
+  listBefore<E = ChatEventInput>(chatId: string, beforeSeq: number, limit?: number): ChatEventRecord<E>[];
   /** The last assigned seq of a chat (0 when it has none or does not exist). */
   lastSeq(chatId: string): number;
   /** A turn's events, oldest first. */
@@ -57,6 +63,9 @@ export function createChatEventsRepository({ db, now }: RepoContext): ChatEvents
   );
   const after = db.prepare<[string, number, number], EventRow>(
     'SELECT * FROM chat_events WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  );
+  const before = db.prepare<[string, number, number], EventRow>(
+    'SELECT * FROM chat_events WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
   );
   const last = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM chats WHERE id = ?');
   const ofTurn = db.prepare<[string], EventRow>('SELECT * FROM chat_events WHERE turn_id = ? ORDER BY seq');
@@ -75,15 +84,22 @@ export function createChatEventsRepository({ db, now }: RepoContext): ChatEvents
     });
   });
 
+  const pageSize = (limit: number) => (Number.isFinite(limit) ? Math.max(1, Math.min(MAX_EVENTS_PAGE, Math.floor(limit))) : DEFAULT_EVENTS_PAGE);
+
   return {
     append: (chatId, turnId, event) => appendManyTx.immediate(chatId, turnId, [event])[0]!.seq,
     appendMany: (chatId, turnId, events) => appendManyTx.immediate(chatId, turnId, events).map((r) => r.seq),
     appendRecords: (chatId, turnId, events) => appendManyTx.immediate(chatId, turnId, events) as ChatEventRecord<never>[],
     listAfter(chatId, afterSeq, limit = DEFAULT_EVENTS_PAGE) {
       // Subscribers send lastEventId from the network: anything odd means "from the start" / "one default page".
-      const n = Number.isFinite(limit) ? Math.max(1, Math.min(MAX_EVENTS_PAGE, Math.floor(limit))) : DEFAULT_EVENTS_PAGE;
       const from = Number.isFinite(afterSeq) ? Math.max(0, Math.floor(afterSeq)) : 0;
-      return after.all(chatId, from, n).map((r) => toRecord(r));
+      return after.all(chatId, from, pageSize(limit)).map((r) => toRecord(r));
+    },
+    listBefore(chatId, beforeSeq, limit = DEFAULT_EVENTS_PAGE) {
+      // Infinity or a huge number means "from the end"; NaN or below 1 means nothing is before it.
+      const below = beforeSeq === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : Number.isFinite(beforeSeq) ? Math.ceil(beforeSeq) : 0;
+      if (below <= 1) return [];
+      return before.all(chatId, Math.min(below, Number.MAX_SAFE_INTEGER), pageSize(limit)).reverse().map((r) => toRecord(r));
     },
     lastSeq: (chatId) => last.get(chatId)?.last_seq ?? 0,
     listByTurn: (turnId) => ofTurn.all(turnId).map((r) => toRecord(r)),
