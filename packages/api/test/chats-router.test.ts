@@ -28,6 +28,15 @@ describe('chats router', () => {
     expect(history.events.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(history.lastSeq).toBeGreaterThan(3);
     expect(history.turns[0]).toMatchObject({ prompt: 'hello', status: 'done' });
+    // Backwards: the newest page first, then the one before it; together they are the whole log, once each.
+    const newest = await api.chats.history({ chatId: chat.id, beforeSeq: Number.MAX_SAFE_INTEGER, limit: 3 });
+    expect(newest.events.map((e) => e.seq)).toEqual([history.lastSeq - 2, history.lastSeq - 1, history.lastSeq]);
+    const seen = newest.events.map((e) => e.seq);
+    for (let page = newest; page.events.length > 0; ) {
+      page = await api.chats.history({ chatId: chat.id, beforeSeq: page.events[0]!.seq, limit: 3 });
+      seen.unshift(...page.events.map((e) => e.seq));
+    }
+    expect(seen).toEqual(Array.from({ length: history.lastSeq }, (_, i) => i + 1));
     expect(await api.chats.abort({ chatId: chat.id })).toEqual({ abortedTurnId: null, clearedTurnIds: [], pausedTurnIds: [] });
     // Send now / discard of a paused queue: nothing is queued, so there is nothing to release, and a finished
     // turn cannot be discarded.
@@ -44,6 +53,7 @@ describe('chats router', () => {
     await expect(api.chats.send({ chatId: 'c', message: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(api.chats.create({ workspaceId: fixture.workspace.id, mode: '--dangerously-skip-permissions' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(api.chats.history({ chatId: 'x', limit: 10_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(api.chats.history({ chatId: 'x', afterSeq: 1, beforeSeq: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(fixture.store.chats.list()).toEqual([]);
     await expect(api.chats.send({ chatId: 'chat_unknown', message: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     fixture.store.workspaces.update(fixture.workspace.id, { status: 'creating' });

@@ -123,7 +123,7 @@ export interface AbortResult {
 export interface ChatHistory {
   chat: Chat;
   turns: Turn[];
-  /** Events after `afterSeq`, oldest first (one page). */
+  /** One page, oldest first: events after `afterSeq`, or the newest ones before `beforeSeq`. */
   events: ChatEventEnvelope[];
   /** The chat's last seq: more pages exist while the last returned seq is below it. */
   lastSeq: number;
@@ -147,7 +147,11 @@ export interface ChatService {
   resume(input: ResumeInput): ResumeResult;
   /** Drops a queued message before it runs (its turn ends `aborted`, error `discarded`). */
   discard(input: DiscardInput): { discardedTurnId: string };
-  history(input: { chatId: string; afterSeq?: number; limit?: number }): ChatHistory;
+  /**
+   * One page of a chat's events: after `afterSeq` (forward), or the `limit` newest before `beforeSeq` (backward,
+   * to open a long chat at its end and load older pages on demand). Oldest first either way.
+   */
+  history(input: { chatId: string; afterSeq?: number; beforeSeq?: number; limit?: number }): ChatHistory;
   /**
    * A chat's events after `afterSeq`: subscribes first, backfills from SQLite, dedupes, then goes live.
    * Every event is yielded exactly once, in seq order, whatever the timing. Ends when `signal` aborts.
@@ -660,7 +664,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       return {
         chat,
         turns: store.turns.list(chat.id),
-        events: store.chatEvents.listAfter<ChatEvent>(chat.id, input.afterSeq ?? 0, input.limit),
+        events:
+          input.beforeSeq !== undefined
+            ? store.chatEvents.listBefore<ChatEvent>(chat.id, input.beforeSeq, input.limit)
+            : store.chatEvents.listAfter<ChatEvent>(chat.id, input.afterSeq ?? 0, input.limit),
         lastSeq: store.chatEvents.lastSeq(chat.id),
       };
     },

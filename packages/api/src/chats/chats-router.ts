@@ -38,12 +38,19 @@ export const resumeChatInput = z.object({
 });
 export const discardQueuedInput = z.object({ chatId: id, turnId: id });
 export const markSeenInput = z.object({ workspaceId: id });
-export const chatHistoryInput = z.object({
-  chatId: id,
-  /** Events after this seq (0 = from the start). */
-  afterSeq: z.number().int().min(0).optional(),
-  limit: z.number().int().min(1).max(5_000).optional(),
-});
+export const chatHistoryInput = z
+  .object({
+    chatId: id,
+    /** Events after this seq (0 = from the start), oldest first. */
+    afterSeq: z.number().int().min(0).optional(),
+    /**
+     * A page backwards: the `limit` newest events before this seq, oldest first. `lastSeq + 1` (or any larger
+     * number, up to 2^53 - 1) opens the chat at its end; the first seq of a page asks for the page before it.
+     */
+    beforeSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    limit: z.number().int().min(1).max(5_000).optional(),
+  })
+  .refine((v) => v.afterSeq === undefined || v.beforeSeq === undefined, { message: 'Give afterSeq or beforeSeq, not both' });
 export const chatEventsInput = z.object({
   chatId: id,
   /** Set by the tRPC client on reconnect (the last `tracked` id it saw): resume after it. */
