@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SLOW } from '../../../tooling/testing/slow.js';
+import { AGENT_START, SLOW } from '../../../tooling/testing/slow.js';
 import { BAND_BIN, band, spawnCommand, startTestServer, type TestServer, tempDir } from './helpers.js';
 import { makeRepo } from './fixtures.js';
 
@@ -65,7 +65,7 @@ async function waitForRequest(): Promise<{ requestId: string; chatId: string; to
     expect(list.code, list.stderr).toBe(0);
     rows = JSON.parse(list.stdout);
     expect(rows).toHaveLength(1);
-  }, SLOW);
+  }, AGENT_START);
   return rows[0]!;
 }
 
@@ -76,7 +76,7 @@ async function turnsDone(chatId: string, count: number) {
   }, SLOW);
 }
 
-describe('band chats approvals / approve / deny', () => {
+describe('band chats approvals / approve / deny', { timeout: 150_000 }, () => {
   it('approve: the command runs and the turn ends; a second answer exits 6 with "already answered"', async () => {
     // The default permission mode: Claude Code asks before Bash.
     const chatId = (await band(['chats', 'create', '--mode', 'default'], { env, cwd: wsPath })).stdout.trim();

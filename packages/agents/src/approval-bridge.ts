@@ -160,6 +160,9 @@ export function createApprovalBridge(): ApprovalBridge {
         command: process.execPath,
         args: [approvalMcpServerPath()],
         env: { BAND_APPROVAL_SOCKET: socketPath, BAND_APPROVAL_CAPABILITY: capabilityHex },
+        // Claude Code waits for an alwaysLoad server before the first prompt, instead of connecting it in the
+        // background (the permission prompt tool must exist when the first tool call needs it).
+        alwaysLoad: true,
       },
     },
   };

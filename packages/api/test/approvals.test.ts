@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createCodingAgent } from '@band/agents';
 import { claudeCodeOfflineEnv, codexOfflineEnv, findClaudeCodeBinary, findCodexBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SLOW } from '../../../tooling/testing/slow.js';
+import { AGENT_START } from '../../../tooling/testing/slow.js';
 import { createContextInner } from '../src/context.js';
 import { createCaller } from '../src/root.js';
 import type { Services } from '../src/create-services.js';
@@ -59,11 +59,11 @@ async function realClaude(script: Parameters<typeof startScriptedModel>[0]) {
 }
 
 async function nextPending(f: ChatFixture, chatId: string, count = 1) {
-  await vi.waitFor(() => expect(f.chats.approvals({ chatId }).length).toBeGreaterThanOrEqual(count), SLOW);
+  await vi.waitFor(() => expect(f.chats.approvals({ chatId }).length).toBeGreaterThanOrEqual(count), AGENT_START);
   return f.chats.approvals({ chatId }).at(-1)!;
 }
 
-describe('approvals with the real Claude Code (default mode)', () => {
+describe('approvals with the real Claude Code (default mode)', { timeout: 150_000 }, () => {
   it('approve from the phone: the file exists, the turn ends, the answer and its device are in the history', async () => {
     const { f, chat, file } = await realClaude([bash('echo ok > approved.txt'), { content: [{ type: 'text', text: 'done' }] }]);
     const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
@@ -206,7 +206,7 @@ async function realCodex(script: Parameters<typeof startScriptedModel>[0]) {
 
 const shell = (cmd: string) => ({ content: [{ type: 'tool_use' as const, name: 'exec_command', input: { cmd } }] });
 
-describe('approvals with the real Codex (app-server)', () => {
+describe('approvals with the real Codex (app-server)', { timeout: 150_000 }, () => {
   it('approve from the phone: the file exists, the turn ends, and the device is recorded; a second answer is refused', async () => {
     const { f, chat, file } = await realCodex([shell('echo ok > approved.txt'), { content: [{ type: 'text', text: 'done' }] }]);
     const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
