@@ -220,6 +220,20 @@ describe('terminals over the API and WebSocket', () => {
     await waitFor(() => expect(existsSync(lock)).toBe(false));
   }, 90_000);
 
+  it('an exit trap that takes a while is hung up once, not interrupted by a second SIGHUP while it runs', async () => {
+    const { caller } = await setup();
+    const dir = await mkdtemp(path.join(tmpdir(), 'band-hup-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const lock = path.join(dir, 'lock');
+    // The trap outlives the terminal's shell: a second hang-up (when the shell exits, or once per way the process
+    // was found) would end it half-way, with the lock left behind.
+    const script = `touch '${lock}'; trap "sleep 1; rm -f '${lock}'" EXIT; echo holding; sleep 300 & wait`;
+    const terminal = await caller.terminals.create({ workspaceId: 'ws_test', command: `bash -c ${JSON.stringify(script)}` });
+    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines).toContain('holding'), { timeout: 70_000 });
+    await caller.terminals.kill({ id: terminal.id });
+    await waitFor(() => expect(existsSync(lock)).toBe(false));
+  }, 90_000);
+
   it('a job that left the session (setsid nohup … &) does not survive the kill, nor the server stop', async () => {
     const { caller, terminals } = await setup();
     const dir = await mkdtemp(path.join(tmpdir(), 'band-escape-'));

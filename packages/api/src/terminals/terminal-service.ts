@@ -272,12 +272,20 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     // The whole session gets the grace, not only the shell: a script it ran may still be in its trap.
     // Jobs that left the session (`setsid nohup job &`) are re-parented to init, out of reach of the tree walk:
     // they still carry the terminal's BAND_TERMINAL_ID in their environment.
+    // Each process is hung up once: a second SIGHUP while a shell runs its trap ends the trap half-way. So the jobs
+    // are hung up before the shell: an interactive shell that gets SIGHUP sends it again to its jobs, and its exit
+    // makes the kernel hang up the foreground job once more.
     const escaped = () => listProcessesWithEnvironment('BAND_TERMINAL_ID', t.info.id).filter((pid) => pid !== process.pid);
-    const session = [...new Set([t.info.pid, ...(listProcessTree(t.info.pid) ?? []), ...escaped()])];
-    signalProcessTree(t.info.pid, 'SIGHUP');
-    signalEach(escaped(), 'SIGHUP');
+    const shell = t.info.pid;
+    const jobs = [...new Set([...(listProcessTree(shell) ?? []), ...escaped()])].filter((pid) => pid !== shell);
+    signalEach(jobs, 'SIGHUP');
     const deadline = Date.now() + hangupGraceMs;
-    while (Date.now() < deadline && session.some((pid) => isProcessAlive(pid))) await new Promise((resolve) => setTimeout(resolve, 20));
+    const settle = async (pids: number[], until: number) => {
+      while (Date.now() < until && pids.some((pid) => isProcessAlive(pid))) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await settle(jobs, deadline);
+    signalEach([shell], 'SIGHUP');
+    await settle([shell, ...escaped()], Math.max(deadline, Date.now() + 1_000));
     // Two passes: children forked while the first pass runs are caught by the second (they keep the session id).
     signalProcessTree(t.info.pid, 'SIGKILL');
     signalProcessTree(t.info.pid, 'SIGKILL');
@@ -370,9 +378,11 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
         t.info.exitCode = exitCode;
         if (signal) t.info.signal = signal;
         // The shell is gone but a background job it left may not be: reap the rest of the session, hanging up
-        // first so exit traps run (see killTree).
-        signalProcessTree(t.info.pid, 'SIGHUP');
-        setTimeout(() => signalProcessTree(t.info.pid, 'SIGKILL'), hangupGraceMs).unref();
+        // first so exit traps run (see killTree). A kill in progress has hung them up already and reaps them itself.
+        if (!t.isKilled) {
+          signalProcessTree(t.info.pid, 'SIGHUP');
+          setTimeout(() => signalProcessTree(t.info.pid, 'SIGKILL'), hangupGraceMs).unref();
+        }
         for (const viewer of t.viewers) {
           try {
             viewer.exit({ exitCode, signal: signal || undefined, wasKilled: t.isKilled });
