@@ -240,7 +240,10 @@ function QuestionForm({
 
 const PRE = 'max-h-72 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs text-fg';
 
-/** What the tool would do: the command for Bash, the file and its change for edits, the URL for fetches, else the JSON. */
+/**
+ * What the tool would do: the command for Bash, the file and its change for edits (Claude Code's old/new text, Codex's
+ * unified diffs), the URL for fetches, else the JSON.
+ */
 export function ApprovalInput({ input, root }: { input: unknown; root: string }) {
   const o = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
   const relative = (p: string) => (p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p);
@@ -276,6 +279,33 @@ export function ApprovalInput({ input, root }: { input: unknown; root: string })
               </span>
             ))}
           </pre>
+        ))}
+      </div>
+    );
+  }
+  if (Array.isArray(o.changes)) {
+    // Codex's patch approvals: `{ changes: [{ path, kind: 'add' | 'delete' | 'update', diff }] }`, a unified diff each.
+    const changes = (o.changes as Array<{ path?: unknown; kind?: unknown; diff?: unknown }>).filter((c) => c && typeof c.path === 'string');
+    return (
+      <div className="flex flex-col gap-2">
+        {changes.map((change) => (
+          // One entry per path in a patch.
+          <div key={String(change.path)} className="flex flex-col gap-1">
+            <p className="break-all font-mono text-xs text-fg" data-testid="approval-file">
+              {relative(String(change.path))}
+              {typeof change.kind === 'string' && change.kind !== 'update' ? <span className="text-fg-muted"> ({change.kind === 'add' ? 'new file' : change.kind === 'delete' ? 'deleted' : change.kind})</span> : null}
+            </p>
+            {typeof change.diff === 'string' && change.diff ? (
+              <pre className={cn(PRE, 'p-0')} data-testid="approval-diff">
+                {change.diff.split('\n').map((line, j) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: lines of one diff, in order, never reordered
+                  <span key={j} className={cn('block px-2', line.startsWith('+') && !line.startsWith('+++') ? 'bg-ok-soft text-ok' : line.startsWith('-') && !line.startsWith('---') ? 'bg-danger-soft text-danger' : '')}>
+                    {line || ' '}
+                  </span>
+                ))}
+              </pre>
+            ) : null}
+          </div>
         ))}
       </div>
     );
