@@ -364,7 +364,8 @@ describe('projects, workspaces, terminals and chats', () => {
         const out = await band(['terminals', 'output', id, '--lines', '20'], { env });
         expect(out.stdout).toContain('band-42');
       },
-      { timeout: 15_000, interval: 200 },
+      // A new shell reads its rc files (pyenv and the like) before the typed line runs: seconds on a loaded machine.
+      { timeout: 60_000, interval: 500 },
     );
     const outJson = JSON.parse((await band(['terminals', 'output', '--lines', '5', '--output', 'json'], { env, cwd: wsPath })).stdout);
     expect(outJson).toMatchObject({ id, status: 'running' });
