@@ -31,6 +31,7 @@ describe('chats router', () => {
     // Backwards: the newest page first, then the one before it; together they are the whole log, once each.
     const newest = await api.chats.history({ chatId: chat.id, beforeSeq: Number.MAX_SAFE_INTEGER, limit: 3 });
     expect(newest.events.map((e) => e.seq)).toEqual([history.lastSeq - 2, history.lastSeq - 1, history.lastSeq]);
+    expect(newest.turns.map((t) => t.id)).toEqual([sent.turn.id]);
     const seen = newest.events.map((e) => e.seq);
     for (let page = newest; page.events.length > 0; ) {
       page = await api.chats.history({ chatId: chat.id, beforeSeq: page.events[0]!.seq, limit: 3 });

@@ -122,6 +122,7 @@ export interface AbortResult {
 
 export interface ChatHistory {
   chat: Chat;
+  /** The chat's turns; for a backward page (`beforeSeq`), only the turns its events belong to. */
   turns: Turn[];
   /** One page, oldest first: events after `afterSeq`, or the newest ones before `beforeSeq`. */
   events: ChatEventEnvelope[];
@@ -661,13 +662,16 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     discard,
     history(input) {
       const chat = getChat(input.chatId);
+      if (input.beforeSeq !== undefined) {
+        // A backward page of a long chat carries the turns of its own events, not the chat's thousands of turns.
+        const events = store.chatEvents.listBefore<ChatEvent>(chat.id, input.beforeSeq, input.limit);
+        const ids = new Set(events.map((e) => e.turnId));
+        return { chat, turns: store.turns.list(chat.id).filter((t) => ids.has(t.id)), events, lastSeq: store.chatEvents.lastSeq(chat.id) };
+      }
       return {
         chat,
         turns: store.turns.list(chat.id),
-        events:
-          input.beforeSeq !== undefined
-            ? store.chatEvents.listBefore<ChatEvent>(chat.id, input.beforeSeq, input.limit)
-            : store.chatEvents.listAfter<ChatEvent>(chat.id, input.afterSeq ?? 0, input.limit),
+        events: store.chatEvents.listAfter<ChatEvent>(chat.id, input.afterSeq ?? 0, input.limit),
         lastSeq: store.chatEvents.lastSeq(chat.id),
       };
     },
