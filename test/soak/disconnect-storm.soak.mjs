@@ -3,11 +3,7 @@
 // WebSocket 100 times at random points: half the time the phone drops it (socket destroyed), half the time the
 // edge cuts every connection. Survived: every event arrives exactly once and in order, and what the client
 // holds equals the stored history, byte for byte.
-import { join } from 'node:path';
-import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
-import { startServer } from '@band/server';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } from '@band/tunnel/testing';
-import { compareWithHistory, createReport, makeRepo, percentile, phoneClient, QUICK, silentLogger, tempDir, turnEnded, until } from './lib.mjs';
+import { compareWithHistory, createReport, percentile, phoneClient, QUICK, startTunnelBand, tempDir, turnEnded, until } from './lib.mjs';
 
 const EVENTS = QUICK ? 4_000 : 20_000;
 const KILLS = QUICK ? 25 : 100;
@@ -24,32 +20,9 @@ const report = createReport(
 const scratch = tempDir('band-soak-storm-');
 const cleanup = [];
 try {
-  const edge = await startFakeEdge();
-  cleanup.push(() => edge.close());
-  const server = await startServer({
-    home: join(scratch.path, 'home'),
-    port: 0,
-    host: '127.0.0.1',
-    logger: silentLogger,
-    env: {
-      ...process.env,
-      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
-      ...edge.env,
-      ...fakeCloudflaredEnv({ scenario: 'ok', stateDir: join(scratch.path, 'cloudflared') }),
-      ...fakeAgentEnv({ scenario: 'storm', events: EVENTS, rate: RATE }),
-      FAKE_AGENT_TOOL_BYTES: String(TOOL_BYTES),
-    },
-  });
-  cleanup.push(() => server.close());
-  const { services } = server.api;
-  await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
-  await services.projects.register({ path: makeRepo(join(scratch.path, 'repo')), name: 'soak' });
-  const { workspace } = await services.workspaces.create({ project: 'soak', branch: 'soak/storm', waitForSetup: true });
-  const chat = services.chats.create({ workspaceId: workspace.id });
-
-  const tunnel = await services.tunnel.start();
-  const host = new URL(tunnel.url).host;
-  await edge.waitForRoute(host);
+  const band = await startTunnelBand(scratch.path, { agent: { scenario: 'storm', events: EVENTS, rate: RATE, toolBytes: TOOL_BYTES }, branch: 'soak/storm' });
+  cleanup.push(() => band.close());
+  const { edge, server, services, chat, host } = band;
 
   // The phone: tRPC's own WebSocket client, through the edge's TLS, resuming with the last id it saw.
   const phone = await phoneClient({ edge, host, token: server.settings.get().tokenSecret, retryMs: RETRY_MS });

@@ -84,21 +84,83 @@ export function trpcHttp(serverUrl, token) {
 }
 
 /**
- * A phone: tRPC's own WebSocket client, through the fake edge's TLS to the tunnel hostname, with the bearer token;
- * it resumes with the last id it saw after each reconnect. `socket()` is the WebSocket in use (to kill it).
+ * A phone: tRPC's own WebSocket client, through the fake edge's TLS to the tunnel hostname (`edge`, `host`), or
+ * straight to the server's own listener (`serverUrl`), with the bearer token; it resumes with the last id it saw
+ * after each reconnect. `socket()` is the WebSocket in use (to kill it).
  */
-export async function phoneClient({ edge, host, token, retryMs }) {
+export async function phoneClient({ edge, host, serverUrl, token, retryMs }) {
   const { createTRPCClient, createWSClient, wsLink } = await import('@trpc/client');
   const { default: WebSocket } = await import('ws');
+  const headers = serverUrl ? { origin: new URL(serverUrl).origin } : { host, origin: `https://${host}` };
+  const url = serverUrl ? `${serverUrl.replace(/^http/, 'ws')}/api/trpc-ws` : `wss://127.0.0.1:${edge.port}/api/trpc-ws`;
   let socket;
   class PhoneSocket extends WebSocket {
     constructor(url) {
-      super(url, { headers: { host, origin: `https://${host}`, authorization: `Bearer ${token}` }, rejectUnauthorized: false, perMessageDeflate: false });
+      super(url, { headers: { ...headers, authorization: `Bearer ${token}` }, rejectUnauthorized: false, perMessageDeflate: false });
       socket = this;
     }
   }
-  const wsClient = createWSClient({ url: `wss://127.0.0.1:${edge.port}/api/trpc-ws`, WebSocket: PhoneSocket, retryDelayMs: () => retryMs });
+  const wsClient = createWSClient({ url, WebSocket: PhoneSocket, retryDelayMs: () => retryMs });
   return { trpc: createTRPCClient({ links: [wsLink({ client: wsClient })] }), close: () => wsClient.close(), socket: () => socket };
+}
+
+/**
+ * A Band server in this process, as a phone reaches it: its agent is the fake CLI (`agent`: `fakeAgentEnv` options)
+ * and its tunnel the fake cloudflared through a fake Cloudflare edge; with one project, one ready workspace on
+ * `branch` and one chat, and the tunnel started and routable. `close()` stops the server, then the edge.
+ * `cloudflaredState` is where the fake cloudflared records its processes.
+ */
+export async function startTunnelBand(dir, { agent, branch }) {
+  const { fakeAgentEnv, fakeAgentPath } = await import('@band/agents/testing');
+  const { startServer } = await import('@band/server');
+  const { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } = await import('@band/tunnel/testing');
+  const edge = await startFakeEdge();
+  const cloudflaredState = join(dir, 'cloudflared');
+  let server;
+  try {
+    server = await startServer({
+      home: join(dir, 'home'),
+      port: 0,
+      host: '127.0.0.1',
+      logger: silentLogger,
+      env: {
+        ...process.env,
+        BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+        ...edge.env,
+        ...fakeCloudflaredEnv({ scenario: 'ok', stateDir: cloudflaredState }),
+        ...fakeAgentEnv(agent),
+      },
+    });
+    const { services } = server.api;
+    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+    await services.projects.register({ path: makeRepo(join(dir, 'repo')), name: 'soak' });
+    const { workspace } = await services.workspaces.create({ project: 'soak', branch, waitForSetup: true });
+    const chat = services.chats.create({ workspaceId: workspace.id });
+    const tunnel = await services.tunnel.start();
+    const host = new URL(tunnel.url).host;
+    await edge.waitForRoute(host);
+    const close = async () => {
+      await server.close().catch(() => {});
+      await edge.close();
+    };
+    return { edge, server, services, workspace, chat, tunnelUrl: tunnel.url, host, cloudflaredState, close };
+  } catch (error) {
+    await server?.close().catch(() => {});
+    await edge.close();
+    throw error;
+  }
+}
+
+/** Every envelope `chats.history` holds for the chat, in seq order (paged). */
+export function storedHistory(services, chatId) {
+  const stored = [];
+  for (let after = 0; ; ) {
+    const page = services.chats.history({ chatId, afterSeq: after, limit: 5_000 }).events;
+    if (page.length === 0) break;
+    stored.push(...page);
+    after = page.at(-1).seq;
+  }
+  return stored;
 }
 
 /** Resolves when the turn has ended (done, failed or aborted) and returns its stored status. */
@@ -113,13 +175,7 @@ export async function turnEnded(services, chatId, turnId, timeoutMs = 600_000) {
  * `outOfOrder` and `differing` must all be 0 for "nothing lost".
  */
 export function compareWithHistory(services, chatId, received) {
-  const stored = [];
-  for (let after = 0; ; ) {
-    const page = services.chats.history({ chatId, afterSeq: after, limit: 5_000 }).events;
-    if (page.length === 0) break;
-    stored.push(...page);
-    after = page.at(-1).seq;
-  }
+  const stored = storedHistory(services, chatId);
   const seqs = received.map((e) => e.seq);
   const duplicates = seqs.length - new Set(seqs).size;
   const outOfOrder = seqs.filter((s, i) => i > 0 && s !== seqs[i - 1] + 1).length;

@@ -5,10 +5,7 @@
 // each time; the phone reconnects after each drop and loses nothing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
-import { startServer } from '@band/server';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } from '@band/tunnel/testing';
-import { compareWithHistory, createReport, makeRepo, percentile, phoneClient, QUICK, silentLogger, tempDir, turnEnded, until } from './lib.mjs';
+import { compareWithHistory, createReport, percentile, phoneClient, QUICK, startTunnelBand, tempDir, turnEnded, until } from './lib.mjs';
 
 const FLAPS = QUICK ? 5 : 20;
 const EVENTS = QUICK ? 2_000 : 8_000;
@@ -23,33 +20,10 @@ const report = createReport(
 const scratch = tempDir('band-soak-flap-');
 const cleanup = [];
 try {
-  const edge = await startFakeEdge();
-  cleanup.push(() => edge.close());
-  const cfdState = join(scratch.path, 'cloudflared');
-  const server = await startServer({
-    home: join(scratch.path, 'home'),
-    port: 0,
-    host: '127.0.0.1',
-    logger: silentLogger,
-    env: {
-      ...process.env,
-      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
-      ...edge.env,
-      ...fakeCloudflaredEnv({ scenario: 'ok', stateDir: cfdState }),
-      ...fakeAgentEnv({ scenario: 'storm', events: EVENTS, rate: RATE }),
-      FAKE_AGENT_TOOL_BYTES: String(16 * 1024),
-    },
-  });
-  cleanup.push(() => server.close());
-  const { services } = server.api;
-  await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
-  await services.projects.register({ path: makeRepo(join(scratch.path, 'repo')), name: 'soak' });
-  const { workspace } = await services.workspaces.create({ project: 'soak', branch: 'soak/flap', waitForSetup: true });
-  const chat = services.chats.create({ workspaceId: workspace.id });
-
-  const started = await services.tunnel.start();
-  const host = new URL(started.url).host;
-  await edge.waitForRoute(host);
+  const band = await startTunnelBand(scratch.path, { agent: { scenario: 'storm', events: EVENTS, rate: RATE, toolBytes: 16 * 1024 }, branch: 'soak/flap' });
+  cleanup.push(() => band.close());
+  const { edge, server, services, chat, host, cloudflaredState: cfdState } = band;
+  const started = { url: band.tunnelUrl };
   // The fake cloudflared records each process it ran (`<pid>.json`) and where its control plane listens.
   const cloudflaredPids = () => readdirSync(cfdState).filter((f) => /^\d+\.json$/.test(f));
   const [firstPid] = cloudflaredPids();
