@@ -1,27 +1,51 @@
 'use client';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError, getBandClient } from '@/lib/trpc';
 import { toChatEvent } from '@/lib/transcript';
 import type { ChatEvent } from '@/lib/workspace-types';
 
+/** Events per history page: the newest page opens the chat, older ones load as the reader scrolls up. */
+export const HISTORY_PAGE = 500;
+
 /**
- * The events of one chat, live. The subscription replays the stored log, then streams, in batches; after a
- * dropped socket tRPC resubscribes with the last `tracked()` id (the batch's last seq) and the server resumes
- * after it. Events at or below the highest seq already held are dropped here as well, so output is never lost
- * or doubled (DESIGN §3).
+ * The events of one chat, live, without reading all of a long chat. It opens at the end: the newest page from
+ * `chats.history` (`beforeSeq`, read newest first from SQLite), then subscribes to `chats.eventBatches` after that
+ * page's last seq, so nothing between the page and the stream is lost or doubled. Older pages are prepended on
+ * `loadOlder()`. After a dropped socket tRPC resubscribes with the last `tracked()` id (the batch's last seq) and
+ * the server resumes after it; events at or below the highest seq already held are dropped here as well (DESIGN §3).
  */
 export function useChatStream(chatId: string | null) {
   const [events, setEvents] = useState<ChatEvent[]>([]);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
+  /** True until the newest page is in (or failed). */
+  const [loading, setLoading] = useState(false);
+  const [hasOlder, setHasOlder] = useState(false);
+  const [loadingOlder, setLoadingOlder] = useState(false);
   const lastSeq = useRef(0);
+  /** The oldest seq held (the next older page is read before it). */
+  const firstSeq = useRef(0);
+  /** Bumped per chat: a page that answers after the chat changed is dropped. */
+  const generation = useRef(0);
+  const olderInFlight = useRef(false);
 
   useEffect(() => {
+    const gen = ++generation.current;
     setEvents([]);
     setError(null);
+    setHasOlder(false);
+    setLoadingOlder(false);
+    olderInFlight.current = false;
     lastSeq.current = 0;
-    if (!chatId) return;
+    firstSeq.current = 0;
+    if (!chatId) {
+      setLoading(false);
+      return;
+    }
+    setLoading(true);
     let pending: ChatEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let sub: { unsubscribe(): void } | undefined;
+    let cancelled = false;
     // Deltas arrive many at a time; one render per 30 ms keeps a long stream smooth on a phone.
     const flush = () => {
       timer = undefined;
@@ -29,27 +53,72 @@ export function useChatStream(chatId: string | null) {
       pending = [];
       setEvents((prev) => prev.concat(batch));
     };
-    // Batched: each frame carries every event queued since the previous one (tracked by the last seq).
-    const sub = getBandClient().client.chats.eventBatches.subscribe(
-      { chatId },
-      {
-        onData: ({ data }) => {
-          for (const envelope of data.events) {
-            const event = toChatEvent(envelope);
-            if (!event || event.seq <= lastSeq.current) continue;
-            lastSeq.current = event.seq;
-            pending.push(event);
-          }
-          if (pending.length > 0) timer ??= setTimeout(flush, 30);
+    const { client } = getBandClient();
+    void (async () => {
+      let page: ChatEvent[] = [];
+      try {
+        const history = await client.chats.history.query({ chatId, beforeSeq: Number.MAX_SAFE_INTEGER, limit: HISTORY_PAGE });
+        page = history.events.map(toChatEvent).filter((e): e is ChatEvent => e !== null);
+      } catch (e) {
+        // Without the page the stream still works (it replays from the start), as before paging existed.
+        if (!cancelled) setError(describeError(e));
+      }
+      if (cancelled || gen !== generation.current) return;
+      const after = page.at(-1)?.seq ?? 0;
+      lastSeq.current = after;
+      firstSeq.current = page[0]?.seq ?? 0;
+      setEvents(page);
+      setHasOlder(page.length > 0 && page[0]!.seq > 1);
+      setLoading(false);
+      // Batched: each frame carries every event queued since the previous one (tracked by the last seq). The
+      // first subscribe resumes after the page (as a reconnect would), so the page and the stream meet exactly.
+      sub = client.chats.eventBatches.subscribe(
+        { chatId, lastEventId: after > 0 ? String(after) : null },
+        {
+          onData: ({ data }) => {
+            for (const envelope of data.events) {
+              const event = toChatEvent(envelope);
+              if (!event || event.seq <= lastSeq.current) continue;
+              lastSeq.current = event.seq;
+              if (firstSeq.current === 0) firstSeq.current = event.seq;
+              pending.push(event);
+            }
+            if (pending.length > 0) timer ??= setTimeout(flush, 30);
+          },
+          onError: (e) => setError(describeError(e)),
         },
-        onError: (e) => setError(describeError(e)),
-      },
-    );
+      );
+    })();
     return () => {
+      cancelled = true;
       clearTimeout(timer);
-      sub.unsubscribe();
+      sub?.unsubscribe();
     };
   }, [chatId]);
 
-  return { events, error };
+  const loadOlder = useCallback(async () => {
+    if (!chatId || olderInFlight.current || firstSeq.current <= 1) return;
+    const gen = generation.current;
+    olderInFlight.current = true;
+    setLoadingOlder(true);
+    try {
+      const history = await getBandClient().client.chats.history.query({ chatId, beforeSeq: firstSeq.current, limit: HISTORY_PAGE });
+      if (gen !== generation.current) return;
+      const page = history.events.map(toChatEvent).filter((e): e is ChatEvent => e !== null && e.seq < firstSeq.current);
+      if (page.length > 0) {
+        firstSeq.current = page[0]!.seq;
+        setEvents((prev) => page.concat(prev));
+      }
+      setHasOlder(page.length > 0 && page[0]!.seq > 1);
+    } catch (e) {
+      if (gen === generation.current) setError(describeError(e));
+    } finally {
+      if (gen === generation.current) {
+        olderInFlight.current = false;
+        setLoadingOlder(false);
+      }
+    }
+  }, [chatId]);
+
+  return { events, error, loading, hasOlder, loadingOlder, loadOlder };
 }

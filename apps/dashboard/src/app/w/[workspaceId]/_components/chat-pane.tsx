@@ -1,6 +1,6 @@
 'use client';
 import Link from 'next/link';
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -19,33 +19,38 @@ import type { Workspace } from '@/lib/workspace-types';
 import { ApprovalCard } from './approval-card';
 import { AttachButton, MessageAttachments, PickedFiles, useAttachments } from './attachments';
 
-/** Turns rendered at once; older ones load on demand so a long chat stays smooth. */
-const VISIBLE_TURNS = 30;
-
 export function ChatPane({ workspace }: { workspace: Workspace }) {
   const chats = useQuery(`chats:${workspace.id}`, (c) => api.listChats(c, workspace.id));
   const [sentChatId, setSentChatId] = useState<string | null>(null);
   const chatId = workspace.activeChatId ?? sentChatId ?? chats.data?.[0]?.id ?? null;
   const stream = useChatStream(chatId);
   const status = useAgentStatus(workspace.id);
-  const [showAll, setShowAll] = useState(false);
 
   const transcript = useMemo(() => buildTranscript(stream.events), [stream.events]);
   // The agent changed files (a tool finished, or the turn ended): Changes and Files re-read now, not at the next poll.
-  const fileEvents = useMemo(() => stream.events.filter((e) => e.type === 'tool-result' || e.type === 'turn-end').length, [stream.events]);
+  // The newest such event only: an older page of history arriving changes nothing on disk.
+  const fileEvent = useMemo(() => stream.events.findLast((e) => e.type === 'tool-result' || e.type === 'turn-end')?.seq ?? 0, [stream.events]);
   useEffect(() => {
-    if (fileEvents === 0) return;
+    if (fileEvent === 0) return;
     invalidate(`changes:${workspace.id}:`);
     invalidate(`files:${workspace.id}:`);
-  }, [fileEvents, workspace.id]);
+  }, [fileEvent, workspace.id]);
   const queued = transcript.filter((t) => t.status === 'queued');
   const shown = transcript.filter((t) => t.status !== 'queued' && t.status !== 'discarded');
   const isWorking = status === 'working' || shown.some((t) => t.status === 'running');
-  const visible = showAll ? shown : shown.slice(-VISIBLE_TURNS);
 
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="chat-pane" data-chat-id={chatId ?? ''}>
-      <Transcript turns={visible} root={workspace.path} onRetry={chatId ? (prompt) => api.send(getBandClient().client, { chatId, workspaceId: workspace.id, message: prompt }) : undefined} hiddenCount={shown.length - visible.length} onShowAll={() => setShowAll(true)} isWorking={isWorking} isLoading={chats.status === 'loading'} />
+      <Transcript
+        turns={shown}
+        root={workspace.path}
+        onRetry={chatId ? (prompt) => api.send(getBandClient().client, { chatId, workspaceId: workspace.id, message: prompt }) : undefined}
+        isWorking={isWorking}
+        isLoading={chats.status === 'loading' || stream.loading}
+        hasOlder={stream.hasOlder}
+        loadingOlder={stream.loadingOlder}
+        onLoadOlder={() => void stream.loadOlder()}
+      />
       {stream.error ? (
         <div className="px-3 pb-2">
           <ErrorNote error={stream.error} testId="chat-stream-error" />
@@ -114,45 +119,185 @@ function Queue({ chatId, queued }: { chatId: string; queued: TranscriptTurn[] })
   );
 }
 
+/** Height assumed for a turn not measured yet (px); the average of the measured ones once there are some. */
+const ESTIMATED_TURN = 200;
+/** Space between turns (`gap-6`). */
+const TURN_GAP = 24;
+
+interface Anchor {
+  /** The first turn at or below the top of the viewport… */
+  key: string;
+  /** …and its top, relative to the viewport's top (px). Kept when turns above it change or older ones arrive. */
+  offset: number;
+}
+
+/**
+ * The transcript, virtualised: only the turns within a screen of the viewport are in the DOM; the others are a
+ * padding of their measured (or estimated) height. The reader's position is kept across changes above it (older
+ * pages arriving, a turn measured): the first visible turn stays where it was on screen. At the bottom it follows
+ * the stream; near the top it asks for the older page.
+ */
 function Transcript({
   turns,
   root,
   onRetry,
-  hiddenCount,
-  onShowAll,
   isWorking,
   isLoading,
+  hasOlder,
+  loadingOlder,
+  onLoadOlder,
 }: {
   turns: TranscriptTurn[];
   root: string;
   onRetry?: (prompt: string) => Promise<unknown>;
-  hiddenCount: number;
-  onShowAll: () => void;
   isWorking: boolean;
   isLoading: boolean;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLDivElement>(null);
   const isPinned = useRef(true);
-  // Follow the stream while the reader is at the bottom; leave them alone once they scroll up.
+  const anchor = useRef<Anchor | null>(null);
+  const heights = useRef(new Map<string, number>());
+  /** Where the list starts inside the scrolled content, and the viewport's height (px), as last laid out. */
+  const layout = useRef({ listTop: 0, viewport: 844 });
+  const rendered = useRef({ start: 0, end: 0 });
+  const [, setTick] = useState(0);
+  const rerender = useCallback(() => setTick((t) => t + 1), []);
+
+  const observer = useMemo(
+    () =>
+      typeof ResizeObserver === 'undefined'
+        ? null
+        : new ResizeObserver((entries) => {
+            let changed = false;
+            for (const entry of entries) {
+              const key = (entry.target as HTMLElement).dataset.turnKey;
+              if (!key || !entry.target.isConnected) continue;
+              const h = Math.round((entry.target as HTMLElement).offsetHeight) + TURN_GAP;
+              if (heights.current.get(key) !== h) {
+                heights.current.set(key, h);
+                changed = true;
+              }
+            }
+            if (changed) rerender();
+          }),
+    [rerender],
+  );
+  useEffect(() => () => observer?.disconnect(), [observer]);
+  const observe = useCallback(
+    (el: HTMLElement | null) => {
+      if (!el || !observer) return;
+      observer.observe(el);
+      return () => observer.unobserve(el);
+    },
+    [observer],
+  );
+
+  // Virtual positions: top of each turn within the list, from measured heights (estimated for the others).
+  const measured = [...heights.current.values()];
+  const estimate = measured.length > 0 ? measured.reduce((a, b) => a + b, 0) / measured.length : ESTIMATED_TURN;
+  const tops = new Array<number>(turns.length + 1);
+  tops[0] = 0;
+  for (let i = 0; i < turns.length; i++) tops[i + 1] = tops[i]! + (heights.current.get(turns[i]!.key) ?? estimate);
+  const total = tops[turns.length]!;
+
+  /** The turns to render for a viewport whose top is at `top` in list coordinates: a screen of margin each side. */
+  const rangeAt = (top: number) => {
+    const { viewport } = layout.current;
+    let start = 0;
+    while (start < turns.length && tops[start + 1]! <= top - viewport) start++;
+    let end = start;
+    while (end < turns.length && tops[end]! < top + 2 * viewport) end++;
+    return { start: Math.min(start, Math.max(0, turns.length - 1)), end: Math.max(end, Math.min(turns.length, start + 1)) };
+  };
+  /** Where the viewport's top is, in list coordinates: at the bottom when following, else where the anchor says. */
+  const viewportTop = () => {
+    const { viewport, listTop } = layout.current;
+    if (isPinned.current) return total - viewport;
+    const a = anchor.current;
+    const i = a ? turns.findIndex((t) => t.key === a.key) : -1;
+    if (a && i >= 0) return tops[i]! - a.offset;
+    return (ref.current?.scrollTop ?? 0) - listTop;
+  };
+  const { start, end } = rangeAt(viewportTop());
+  rendered.current = { start, end };
+
+  // After each layout: follow the bottom, or put the anchor turn back where the reader saw it.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    const list = listRef.current;
+    if (!el || !list) return;
+    const box = el.getBoundingClientRect();
+    layout.current = { listTop: list.getBoundingClientRect().top - box.top + el.scrollTop, viewport: el.clientHeight || layout.current.viewport };
+    if (isPinned.current) {
+      el.scrollTop = el.scrollHeight;
+      return;
+    }
+    const a = anchor.current;
+    const node = a ? list.querySelector<HTMLElement>(`[data-turn-key="${CSS.escape(a.key)}"]`) : null;
+    if (a && node) {
+      const shift = node.getBoundingClientRect().top - box.top - a.offset;
+      if (Math.abs(shift) >= 1) el.scrollTop += shift;
+    }
+  });
+
+  // Near the top (or a first page shorter than the screen): read the page before.
   useEffect(() => {
     const el = ref.current;
-    if (el && isPinned.current) el.scrollTop = el.scrollHeight;
+    if (el && hasOlder && !loadingOlder && el.scrollTop < el.clientHeight) onLoadOlder();
   });
+
+  const onScroll = () => {
+    const el = ref.current;
+    const list = listRef.current;
+    if (!el || !list) return;
+    isPinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    const boxTop = el.getBoundingClientRect().top;
+    // The anchor: the first turn that starts on screen (a turn cut by the top edge may still grow above it, when
+    // the older page brings its beginning); else the turn that fills the screen; else (scrolled into the padding)
+    // the virtual one.
+    let next: Anchor | null = null;
+    let covering: Anchor | null = null;
+    for (const node of list.querySelectorAll<HTMLElement>('[data-turn-key]')) {
+      const r = node.getBoundingClientRect();
+      if (r.bottom <= boxTop) continue;
+      covering ??= { key: node.dataset.turnKey!, offset: r.top - boxTop };
+      if (r.top >= boxTop - 1) {
+        if (r.top < boxTop + el.clientHeight) next = { key: node.dataset.turnKey!, offset: r.top - boxTop };
+        break;
+      }
+    }
+    next ??= covering;
+    if (!next || next.offset > el.clientHeight) {
+      const top = el.scrollTop - layout.current.listTop;
+      let i = 0;
+      while (i < turns.length - 1 && tops[i + 1]! <= top) i++;
+      next = turns[i] ? { key: turns[i]!.key, offset: tops[i]! - top } : null;
+    }
+    anchor.current = next;
+    const range = rangeAt(viewportTop());
+    if (range.start !== rendered.current.start || range.end !== rendered.current.end) rerender();
+    if (hasOlder && !loadingOlder && el.scrollTop < el.clientHeight) onLoadOlder();
+  };
+
+  const lastTurn = turns.at(-1);
   return (
     <div
       ref={ref}
-      className="min-h-0 flex-1 overflow-y-auto px-3 py-4 md:px-6"
+      className="relative min-h-0 flex-1 overflow-y-auto px-3 py-4 [overflow-anchor:none] md:px-6"
       data-testid="chat-transcript"
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        isPinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-      }}
+      data-has-older={hasOlder ? 'true' : 'false'}
+      data-loading-older={loadingOlder ? 'true' : 'false'}
+      onScroll={onScroll}
     >
       <div className="mx-auto flex max-w-3xl flex-col gap-6">
-        {hiddenCount > 0 ? (
-          <Button size="sm" variant="ghost" className="self-center" onClick={onShowAll} data-testid="chat-show-earlier">
-            Show {hiddenCount} earlier turns
-          </Button>
+        {loadingOlder ? (
+          <p className="flex items-center justify-center gap-2 text-xs text-fg-subtle" role="status" data-testid="chat-loading-older">
+            <Spinner /> Loading earlier messages…
+          </p>
         ) : null}
         {isLoading ? <Spinner className="self-center" /> : null}
         {!isLoading && turns.length === 0 ? (
@@ -161,9 +306,11 @@ function Transcript({
             <p className="max-w-sm text-sm text-fg-muted">Describe a change. The agent works in this workspace's worktree; review what it did in Changes.</p>
           </div>
         ) : null}
-        {turns.map((turn) => (
-          <TurnView key={turn.key} turn={turn} root={root} onRetry={turn === turns.at(-1) ? onRetry : undefined} />
-        ))}
+        <div ref={listRef} className="flex flex-col gap-6" style={{ paddingTop: tops[start] ?? 0, paddingBottom: Math.max(0, total - (tops[end] ?? total)) }}>
+          {turns.slice(start, end).map((turn) => (
+            <TurnView key={turn.key} turn={turn} root={root} onRetry={turn === lastTurn ? onRetry : undefined} observe={observe} />
+          ))}
+        </div>
         {isWorking ? (
           <div className="flex items-center gap-2 text-sm text-fg-muted" data-testid="chat-working">
             <Spinner /> {turns.some((t) => t.items.some((i) => i.kind === 'approval' && i.state === 'pending')) ? 'The agent waits for your answer…' : 'Agent is working…'}
@@ -174,9 +321,9 @@ function Transcript({
   );
 }
 
-function TurnView({ turn, root, onRetry }: { turn: TranscriptTurn; root: string; onRetry?: (prompt: string) => Promise<unknown> }) {
+function TurnView({ turn, root, onRetry, observe }: { turn: TranscriptTurn; root: string; onRetry?: (prompt: string) => Promise<unknown>; observe: (el: HTMLElement | null) => (() => void) | undefined }) {
   return (
-    <article className="flex flex-col gap-3 [content-visibility:auto]" data-testid="chat-turn" data-turn-status={turn.status}>
+    <article ref={observe} className="flex flex-col gap-3" data-testid="chat-turn" data-turn-status={turn.status} data-turn-key={turn.key}>
       {turn.prompt !== undefined ? (
         <div className="self-end rounded-lg rounded-br-sm bg-accent-soft px-3.5 py-2.5 text-[15px] whitespace-pre-wrap break-words text-fg md:max-w-[80%]" data-testid="chat-prompt">
           {turn.prompt}
