@@ -1,9 +1,10 @@
 // Issue 20 from the CLI: the real Claude Code (offline, scripted model) asks before Bash in the default mode,
-// and `band chats approvals|approve|deny` answer it through a real Band server.
+// and `band chats approvals|approve|deny` answer it through a real Band server. The real Codex (`codex app-server`,
+// its own scripted Responses API) is a second agent of the same server, answered the same way.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import { claudeCodeOfflineEnv, codexOfflineEnv, findClaudeCodeBinary, findCodexBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AGENT_START, SLOW } from '../../../tooling/testing/slow.js';
 import { BAND_BIN, band, spawnCommand, startTestServer, type TestServer, tempDir } from './helpers.js';
@@ -11,6 +12,7 @@ import { makeRepo } from './fixtures.js';
 
 let srv: TestServer;
 let model: ScriptedModel;
+let codexModel: ScriptedModel;
 let scratch: Awaited<ReturnType<typeof tempDir>>;
 let home: Awaited<ReturnType<typeof tempDir>>;
 let env: NodeJS.ProcessEnv;
@@ -26,7 +28,10 @@ beforeAll(async () => {
     join(home.path, 'settings.json'),
     JSON.stringify({
       worktreesDir: join(home.path, 'worktrees'),
-      codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: findClaudeCodeBinary() }],
+      codingAgents: [
+        { id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: findClaudeCodeBinary() },
+        { id: 'codex', type: 'codex', label: 'Codex', command: findCodexBinary() },
+      ],
       defaultCodingAgent: 'claude-code',
     }),
   );
@@ -45,7 +50,10 @@ beforeAll(async () => {
     bash('echo tty > tty.txt'),
     done,
   ]);
-  srv = await startTestServer({ home: home.path, env: claudeCodeOfflineEnv({ home: join(scratch.path, 'claude-home'), baseUrl: model.url }) });
+  codexModel = await startScriptedModel([{ content: [{ type: 'tool_use', name: 'exec_command', input: { cmd: 'echo ok > codex-approved.txt' } }] }, done]);
+  // Codex reads CODEX_HOME; Claude Code its CLAUDE_CONFIG_DIR and HOME (set last).
+  const agentsEnv = { ...codexOfflineEnv({ home: join(scratch.path, 'codex-home'), baseUrl: codexModel.url }), ...claudeCodeOfflineEnv({ home: join(scratch.path, 'claude-home'), baseUrl: model.url }) };
+  srv = await startTestServer({ home: home.path, env: agentsEnv });
   env = srv.env;
   expect((await band(['projects', 'add', repo], { env })).code).toBe(0);
   wsPath = (await band(['workspaces', 'create', 'demo', 'feat/approvals'], { env })).stdout.trim();
@@ -54,6 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv?.close();
   await model?.close();
+  await codexModel?.close();
   await home?.cleanup();
   await scratch?.cleanup();
 });
@@ -161,5 +170,19 @@ describe('band chats approvals / approve / deny', { timeout: 150_000 }, () => {
     expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).toContain('⎿ allowed by token');
     expect(existsSync(join(wsPath, 'tty.txt'))).toBe(true);
+  }, 120_000);
+
+  it('Codex: its pending command request is approved with band chats approve and the file appears', async () => {
+    const chatId = (await band(['chats', 'create', '--agent', 'codex', '--mode', 'default'], { env, cwd: wsPath })).stdout.trim();
+    expect((await band(['chats', 'send', chatId, '--message', 'write codex-approved.txt'], { env })).code).toBe(0);
+    const request = await waitForRequest();
+    expect(request).toMatchObject({ chatId, toolName: 'Bash', input: { command: expect.stringContaining('echo ok > codex-approved.txt') } });
+    expect((await band(['chats', 'approvals', chatId], { env })).stdout).toContain('echo ok > codex-approved.txt');
+    expect(existsSync(join(wsPath, 'codex-approved.txt'))).toBe(false);
+    expect(await band(['chats', 'approve', request.requestId], { env })).toMatchObject({ code: 0, stdout: `Allowed ${request.requestId}\n` });
+    await turnsDone(chatId, 1);
+    expect(existsSync(join(wsPath, 'codex-approved.txt'))).toBe(true);
+    const history = await band(['chats', 'history', chatId], { env });
+    expect(history.stdout).toContain('⎿ allowed by token');
   }, 120_000);
 });

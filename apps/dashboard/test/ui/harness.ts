@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
-import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ModelScript, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import { claudeCodeOfflineEnv, codexOfflineEnv, findClaudeCodeBinary, findCodexBinary, type ModelScript, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
 import { type BandServer, startServer } from '@band/server';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, captureLogger } from '../helpers.js';
@@ -54,26 +54,35 @@ export async function startWorkspaceServer(dir: string, branch: string): Promise
   return { server, workspace };
 }
 
+/** The real agent CLIs the UI tests run offline against a scripted model. */
+export type RealAgent = 'claude-code' | 'codex';
+
+const REAL_AGENTS: Record<RealAgent, { label: string; find: () => string | undefined; pkg: string; env: (home: string, model: ScriptedModel) => Record<string, string> }> = {
+  'claude-code': { label: 'Claude Code', find: findClaudeCodeBinary, pkg: '@anthropic-ai/claude-code', env: (home, model) => claudeCodeOfflineEnv({ home, baseUrl: model.url }) },
+  codex: { label: 'Codex', find: findCodexBinary, pkg: '@openai/codex', env: (home, model) => codexOfflineEnv({ home, baseUrl: model.url }) },
+};
+
 /**
  * A Band server in `<dir>/band` whose tunnel goes through a fake Cloudflare edge and whose one agent is the real
- * Claude Code CLI, offline against `model`. The caller closes both.
+ * Claude Code CLI (or the real Codex CLI with `agent: 'codex'`), offline against `model`. The caller closes both.
  */
-export async function startClaudeBand(dir: string, model: ScriptedModel): Promise<{ server: BandServer; edge: FakeEdge }> {
-  const claude = findClaudeCodeBinary();
-  expect(claude, 'the real @anthropic-ai/claude-code CLI is installed').toBeTruthy();
+export async function startClaudeBand(dir: string, model: ScriptedModel, agent: RealAgent = 'claude-code'): Promise<{ server: BandServer; edge: FakeEdge }> {
+  const real = REAL_AGENTS[agent];
+  const command = real.find();
+  expect(command, `the real ${real.pkg} CLI is installed`).toBeTruthy();
   const edge = await startFakeEdge();
   const env = {
     ...process.env,
     ...edge.env,
     ...fakeCloudflaredEnv({ stateDir: dir }),
     BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
-    ...claudeCodeOfflineEnv({ home: join(dir, 'agent-home'), baseUrl: model.url }),
+    ...real.env(join(dir, 'agent-home'), model),
   };
   const server = await startServer({ home: join(dir, 'band'), port: 0, logger: captureLogger(), env });
   await server.settings.update((s) => ({
     ...s,
-    codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude! }],
-    defaultCodingAgent: 'claude-code',
+    codingAgents: [{ id: agent, type: agent, label: real.label, command: command! }],
+    defaultCodingAgent: agent,
   }));
   return { server, edge };
 }
@@ -90,10 +99,11 @@ export interface ClaudeBandSuite {
 
 /**
  * For a `describe` block: before its tests, a git repository, the scripted model, a Band server with the real Claude
- * Code (`startClaudeBand`) and Chromium through the fake edge; after them, all closed. The fields are set once the
- * block's first `beforeAll` (this one) ran; register the suite before the block's own hooks.
+ * Code (`startClaudeBand`; the real Codex with `agent: 'codex'`) and Chromium through the fake edge; after them, all
+ * closed. The fields are set once the block's first `beforeAll` (this one) ran; register the suite before the block's
+ * own hooks.
  */
-export function claudeBandSuite(prefix: string, options: { repoName: string; files: Record<string, string>; script: ModelScript }): ClaudeBandSuite {
+export function claudeBandSuite(prefix: string, options: { repoName: string; files: Record<string, string>; script: ModelScript; agent?: RealAgent }): ClaudeBandSuite {
   const suite = {} as ClaudeBandSuite;
   let home: Awaited<ReturnType<typeof tempDir>> | undefined;
   beforeAll(async () => {
@@ -101,7 +111,7 @@ export function claudeBandSuite(prefix: string, options: { repoName: string; fil
     suite.home = home.path;
     suite.repo = await gitRepo(join(home.path, 'repos', options.repoName), options.files);
     suite.model = await startScriptedModel(options.script);
-    Object.assign(suite, await startClaudeBand(home.path, suite.model));
+    Object.assign(suite, await startClaudeBand(home.path, suite.model, options.agent));
     suite.browser = await launchChromium(suite.edge.chromiumArgs);
   });
   afterAll(async () => {
