@@ -1,7 +1,7 @@
 // Long histories (issue 18): a chat of 50,000 events, written straight into the server's SQLite, opened in Chromium
 // on the phone layout (390x844): the time from navigation to the chat's last message on screen, and how much of it
 // is in the DOM (the transcript is virtualised, history paged from SQLite). Then a 10,000-line diff in the Changes
-// pane, every line shown, scrolled top to bottom by a synthesized touch gesture under a Chromium trace: frames
+// pane, every line shown, scrolled by a synthesized smooth-scroll gesture (6,000 px/s) under a Chromium trace: frames
 // dropped, and main-thread tasks over 50 ms. A benchmark, not a test: the figures are reported, nothing is
 // asserted. BAND_BENCH_QUICK=1: one opening instead of the median of 3, and a shorter scroll.
 import { execFileSync } from 'node:child_process';
@@ -48,20 +48,25 @@ async function trace(page, action) {
   return events;
 }
 
-/** A touch scroll of `distance` px over `selector` under a trace: frames, frames dropped, long main-thread tasks. */
+/** A smooth scroll of `distance` px over `selector` under a trace: frames, frames dropped, long main-thread tasks. */
 async function scrollUnderTrace(page, selector, distance) {
   const box = await page.locator(selector).boundingBox();
+  const view = page.viewportSize();
+  // The middle of the part of the element on screen.
+  const top = Math.max(0, box.y);
+  const bottom = Math.min(view.height, box.y + box.height);
   const events = await trace(page, (cdp) =>
     cdp.send('Input.synthesizeScrollGesture', {
       x: Math.round(box.x + box.width / 2),
-      y: Math.round(box.y + box.height / 2),
+      y: Math.round((top + bottom) / 2),
       yDistance: -distance,
       speed: 6_000,
-      gestureSourceType: 'touch',
+      // A wheel-driven smooth scroll: headless Chromium's synthesized touch drags do not scroll reliably.
+      gestureSourceType: 'mouse',
       repeatCount: 0,
     }),
   );
-  const scrolled = Math.round(await page.locator(selector).evaluate((el) => (el === document.body ? window.scrollY : el.scrollTop)));
+  const scrolled = Math.round(await page.locator(selector).evaluate((el) => el.scrollTop));
   // Chromium's frame reporter: one PipelineReporter per frame, with its fate; long tasks on the renderer's main thread.
   const frames = events.filter((e) => e.name === 'PipelineReporter' && e.ph === 'b' && e.args?.frame_reporter && e.args.frame_reporter.state !== 'STATE_NO_UPDATE_DESIRED');
   const dropped = frames.filter((e) => e.args.frame_reporter.state === 'STATE_DROPPED').length;
@@ -92,6 +97,9 @@ export default async function longHistoryBench() {
     const chat = server.api.services.chats.create({ workspaceId: workspace.id });
     const lastSeq = seedLongChat({ home, chatId: chat.id, turns: TURNS, deltas: DELTAS });
     if (lastSeq !== EVENTS) throw new Error(`long-history: seeded ${lastSeq} events, expected ${EVENTS}`);
+    // The control: a chat of one turn, opened the same way, so the figure can be read against the page's own load.
+    const { workspace: short } = await server.api.services.workspaces.create({ project: project.id, branch: 'bench-short', waitForSetup: true });
+    seedLongChat({ home, chatId: server.api.services.chats.create({ workspaceId: short.id }).id, turns: 1, deltas: DELTAS });
     // The newest page the pane asks for first, read the way the router does (the service; no network).
     const reads = [];
     let pageBytes = 0;
@@ -113,26 +121,31 @@ export default async function longHistoryBench() {
 
     // Opening the chat: navigation start → the last message inside the viewport (checked every frame).
     // The first opening is a warm-up (the route's scripts into the HTTP cache, the server's first render): a phone
-    // that opens Band every day has them. The runs after it are measured.
-    const opens = [];
+    // that opens Band every day has them. The runs after it are measured, alternating the long chat and the control.
+    const opens = { long: [], short: [] };
     let dom;
     for (let i = -1; i < RUNS; i++) {
-      const page = await context.newPage();
-      await page.goto(`${server.url}/w/${workspace.id}`, { waitUntil: 'commit' });
-      const handle = await page.waitForFunction(
-        (text) => {
-          const box = document.querySelector('[data-testid="chat-transcript"]')?.getBoundingClientRect();
-          const last = [...document.querySelectorAll('[data-testid="chat-prompt"]')].at(-1);
-          if (!box || last?.textContent !== text) return false;
-          const r = last.getBoundingClientRect();
-          return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom ? performance.now() : false;
-        },
-        promptOf(TURNS - 1),
-        { polling: 'raf', timeout: 60_000 },
-      );
-      if (i >= 0) opens.push(await handle.jsonValue());
-        dom = await page.evaluate(() => ({ nodes: document.getElementsByTagName('*').length, turns: document.querySelectorAll('[data-testid="chat-turn"]').length }));
-      await page.close();
+      for (const [kind, id, last] of [
+        ['long', workspace.id, promptOf(TURNS - 1)],
+        ['short', short.id, promptOf(0)],
+      ]) {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/w/${id}`, { waitUntil: 'commit' });
+        const handle = await page.waitForFunction(
+          (text) => {
+            const box = document.querySelector('[data-testid="chat-transcript"]')?.getBoundingClientRect();
+            const prompt = [...document.querySelectorAll('[data-testid="chat-prompt"]')].at(-1);
+            if (!box || prompt?.textContent !== text) return false;
+            const r = prompt.getBoundingClientRect();
+            return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom ? performance.now() : false;
+          },
+          last,
+          { polling: 'raf', timeout: 60_000 },
+        );
+        if (i >= 0) opens[kind].push(await handle.jsonValue());
+        if (kind === 'long') dom = await page.evaluate(() => ({ nodes: document.getElementsByTagName('*').length, turns: document.querySelectorAll('[data-testid="chat-turn"]').length }));
+        await page.close();
+      }
     }
 
     // The diff: Changes pane, the file open, every line shown, then one long scroll under a trace.
@@ -151,17 +164,20 @@ export default async function longHistoryBench() {
     // The same gesture over a static page of the same length (10,000 lines of text, no script): what this machine
     // drops anyway, so the diff's figure can be read against it on a busy machine.
     const control = await context.newPage();
-    await control.setContent(`<body style="margin:0;font:12.5px/20px monospace">${Array.from({ length: DIFF_LINES }, (_, i) => `<div>export const line${i} = ${i}; // changed</div>`).join('')}</body>`);
-    const still = await scrollUnderTrace(control, 'body', distance);
+    await control.setContent(
+      `<meta name="viewport" content="width=device-width, initial-scale=1"><body style="margin:0"><div id="s" style="height:100vh;overflow:auto;font:12.5px/20px monospace">${Array.from({ length: DIFF_LINES }, (_, i) => `<div>export const line${i} = ${i}; // changed</div>`).join('')}</div></body>`,
+    );
+    const still = await scrollUnderTrace(control, '#s', distance);
     await control.close();
     await context.close();
 
     return [
-      { name: 'long chat: 50k events, open to last message', value: Math.round(median(opens)), unit: 'ms', note: `phone 390x844, navigation to the last message on screen, median of ${RUNS}` },
+      { name: 'long chat: 50k events, open to last message', value: Math.round(median(opens.long)), unit: 'ms', note: `phone 390x844, navigation to the last message on screen, median of ${RUNS}` },
+      { name: 'short chat: 1 turn, open to last message', value: Math.round(median(opens.short)), unit: 'ms', note: 'the same, for a 50-event chat: the page load alone' },
       { name: 'long chat: newest history page read', value: Math.round(median(reads) * 10) / 10, unit: 'ms', note: `500 of 50,000 events (the pane's first page), ${Math.round(pageBytes / 1024)} KiB as JSON, median of 5` },
       { name: 'long chat: DOM nodes after opening', value: dom.nodes, unit: 'nodes', note: `${dom.turns} of ${TURNS} turns in the DOM` },
       { name: 'long diff: 10k lines, rows in the DOM', value: diffDom.rows, unit: 'rows', note: `all ${diffDom.lines} diff rows shown; ${diffDom.nodes} DOM nodes` },
-      { name: 'long diff: dropped frames while scrolling', value: diff.dropped, unit: 'frames', note: `of ${diff.frames} (Chromium trace, PipelineReporter), touch scroll of ${diff.scrolled} px` },
+      { name: 'long diff: dropped frames while scrolling', value: diff.dropped, unit: 'frames', note: `of ${diff.frames} (Chromium trace, PipelineReporter), scroll of ${diff.scrolled} px` },
       { name: 'long diff: long tasks (>50 ms) while scrolling', value: diff.longTasks, unit: 'tasks', note: 'renderer main thread' },
       { name: 'static page: dropped frames, same scroll', value: still.dropped, unit: 'frames', note: `of ${still.frames}, ${still.scrolled} px: the machine's baseline` },
     ];
