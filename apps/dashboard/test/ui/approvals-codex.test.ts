@@ -73,6 +73,9 @@ describe('Codex approvals on the phone', () => {
     // The README's change is a unified diff; its added line is coloured as an addition.
     const added = card.locator('[data-testid="approval-diff"] span', { hasText: '+Approved from the phone.' });
     expect(await added.getAttribute('class')).toContain('text-ok');
+    // A new file comes as its content, not as + lines: every line of it is an addition.
+    const newFile = card.locator('[data-testid="approval-diff"] span', { hasText: /^ok$/ });
+    expect(await newFile.getAttribute('class')).toContain('text-ok');
     expect(existsSync(join(workspace.path, 'approved.txt'))).toBe(false);
     expect(await smallTouchTargets(page)).toEqual([]);
     await screenshot(page, 'phone-approval-codex-patch');

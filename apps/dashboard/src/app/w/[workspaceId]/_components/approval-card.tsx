@@ -115,6 +115,20 @@ function ApprovalOutcome({ item }: { item: ApprovalItem }) {
   );
 }
 
+/**
+ * The colour of one line of a Codex patch: its unified diff for an update, the whole file for an add (every line is
+ * new) or a delete (every line goes).
+ */
+function diffLineTone(line: string, kind: unknown): string {
+  const added = 'bg-ok-soft text-ok';
+  const removed = 'bg-danger-soft text-danger';
+  if (kind === 'add') return added;
+  if (kind === 'delete') return removed;
+  if (line.startsWith('+') && !line.startsWith('+++')) return added;
+  if (line.startsWith('-') && !line.startsWith('---')) return removed;
+  return '';
+}
+
 /** An edit as removed lines then added lines (Claude Code's Edit / MultiEdit give the old and the new text). */
 function editRows(edits: Array<{ old_string?: unknown; new_string?: unknown }>) {
   const result: Array<{ key: string; rows: Array<{ key: string; isAdded: boolean; text: string }> }> = [];
@@ -299,7 +313,7 @@ export function ApprovalInput({ input, root }: { input: unknown; root: string })
               <pre className={cn(PRE, 'p-0')} data-testid="approval-diff">
                 {change.diff.split('\n').map((line, j) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: lines of one diff, in order, never reordered
-                  <span key={j} className={cn('block px-2', line.startsWith('+') && !line.startsWith('+++') ? 'bg-ok-soft text-ok' : line.startsWith('-') && !line.startsWith('---') ? 'bg-danger-soft text-danger' : '')}>
+                  <span key={j} className={cn('block px-2', diffLineTone(line, change.kind))}>
                     {line || ' '}
                   </span>
                 ))}
