@@ -69,6 +69,20 @@ export interface ApprovalChannel {
   close(): void;
 }
 
+/** The `approval-resolved` event of an answer, whatever channel carried the request. */
+export function resolvedEvent(requestId: string, decision: ApprovalDecision): ResolvedEvent {
+  return {
+    type: 'approval-resolved',
+    requestId,
+    behavior: decision.behavior,
+    ...(decision.behavior === 'deny' && decision.message ? { message: decision.message } : {}),
+    ...(decision.behavior === 'allow' && decision.updatedInput ? { updatedInput: decision.updatedInput } : {}),
+    ...(decision.scope ? { scope: decision.scope } : {}),
+    ...(decision.by ? { by: decision.by } : {}),
+    resolvedAt: new Date().toISOString(),
+  };
+}
+
 export function createApprovalBridge(): ApprovalBridge {
   const capability = randomBytes(32);
   const capabilityHex = capability.toString('hex');
@@ -172,17 +186,7 @@ export function createApprovalBridge(): ApprovalBridge {
     const entry = waiting.get(requestId);
     if (!entry) return false;
     waiting.delete(requestId);
-    const resolved: ResolvedEvent = {
-      type: 'approval-resolved',
-      requestId,
-      behavior: decision.behavior,
-      ...(decision.behavior === 'deny' && decision.message ? { message: decision.message } : {}),
-      ...(decision.behavior === 'allow' && decision.updatedInput ? { updatedInput: decision.updatedInput } : {}),
-      ...(decision.scope ? { scope: decision.scope } : {}),
-      ...(decision.by ? { by: decision.by } : {}),
-      resolvedAt: new Date().toISOString(),
-    };
-    emit(resolved);
+    emit(resolvedEvent(requestId, decision));
     if (!silent) entry.answer(decision);
     return true;
   }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { StdioProtocol } from './agent-process.js';
-import type { ApprovalChannel } from './approval-bridge.js';
+import { type ApprovalChannel, resolvedEvent } from './approval-bridge.js';
 import { codexItemEvents } from './parsers/codex.js';
 import { isRecord } from './parsers/util.js';
 import type { AgentEvent, ApprovalDecision, LineParser } from './types.js';
 
 type RequestEvent = Extract<AgentEvent, { type: 'approval-request' }>;
-type ResolvedEvent = Extract<AgentEvent, { type: 'approval-resolved' }>;
 
 /** One item of `turn/start`'s `input` (the app-server's `UserInput`, the kinds Band sends). */
 export type CodexUserInput = { type: 'text'; text: string; text_elements: [] } | { type: 'localImage'; path: string };
@@ -188,17 +187,7 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
     const entry = waiting.get(requestId);
     if (!entry) return false;
     waiting.delete(requestId);
-    const resolved: ResolvedEvent = {
-      type: 'approval-resolved',
-      requestId,
-      behavior: decision.behavior,
-      ...(decision.behavior === 'deny' && decision.message ? { message: decision.message } : {}),
-      ...(decision.behavior === 'allow' && decision.updatedInput ? { updatedInput: decision.updatedInput } : {}),
-      ...(decision.scope ? { scope: decision.scope } : {}),
-      ...(decision.by ? { by: decision.by } : {}),
-      resolvedAt: new Date().toISOString(),
-    };
-    emit(resolved);
+    emit(resolvedEvent(requestId, decision));
     if (!options.silent) void answer(entry, decision, options.steer ?? true);
     return true;
   }
