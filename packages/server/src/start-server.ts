@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { createClientErrorHandler, createGate, type Gate, type ListenerKind } from '@band/auth';
 import { createBandApi, UPLOAD_ROUTES, type BandApi, type Logger } from '@band/api';
 import { loadSettings, resolveBandHome, type SettingsStore } from '@band/settings';
+import { enforceBodyDeadline } from './body-deadline.js';
 import { resolveDashboardDir } from './dashboard-dir.js';
 import { type LoadedNext, loadNext } from './load-next.js';
 import { createLineLogger } from './line-logger.js';
@@ -36,8 +37,15 @@ export interface StartServerOptions {
   env?: NodeJS.ProcessEnv;
   /** A client must finish sending its headers within this time (slowloris, auth.md G7). @default 10_000 */
   headersTimeoutMs?: number;
-  /** A client must finish sending its request within this time. @default 30_000 */
+  /** A client must finish sending its request within this time (uploads excepted). @default 30_000 */
   requestTimeoutMs?: number;
+  /**
+   * An upload (an attachment, up to 20 MiB) may take as long as it keeps sending: it is cut after this long without
+   * a byte, or after `uploadTimeoutMs` in all. @default 30_000
+   */
+  uploadIdleTimeoutMs?: number;
+  /** @default 600_000 */
+  uploadTimeoutMs?: number;
 }
 
 export interface BandServer extends AsyncDisposable {
@@ -104,11 +112,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     // Next is loaded lazily so that `band --version` and library users never pay for it.
     // Node's defaults (60 s, checked every 30 s) let a few slow clients hold sockets for a minute.
     const headersTimeout = options.headersTimeoutMs ?? 10_000;
+    const bodyDeadline = {
+      requestTimeoutMs: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout),
+      uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
+      uploadTimeoutMs: options.uploadTimeoutMs ?? 600_000,
+    };
     const serverOptions = {
       headersTimeout,
-      requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout),
+      // Node's limit is the longest any request may take (an upload); enforceBodyDeadline applies the tighter ones.
+      requestTimeout: Math.max(bodyDeadline.requestTimeoutMs, bodyDeadline.uploadTimeoutMs),
       connectionsCheckingInterval: Math.min(1_000, headersTimeout),
     };
+    const uploadPaths = new Set(UPLOAD_ROUTES);
     const localServer = createServer(serverOptions);
     const dashboardDir = options.dashboardDir ?? resolveDashboardDir({ dev, env });
     let app: ReturnType<LoadedNext['next']>;
@@ -171,6 +186,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     function attach(server: Server, listener: ListenerKind) {
       trackSockets(server);
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        enforceBodyDeadline(req, res, req.method === 'POST' && uploadPaths.has((req.url ?? '').split('?')[0] ?? ''), bodyDeadline);
         void (async () => {
           const principal = await gate.handleRequest(req, res, listener);
           if (!principal) return; // the gate answered: rejection, redirect, sign-in page or /auth endpoint
