@@ -131,7 +131,7 @@ describe('new user polish', () => {
     await context.close();
   }, 120_000);
 
-  it('a broken agent: its error shows once, with Retry and a link to the agent settings', async () => {
+  it('a broken agent: its error shows once, with Retry (which sends the attachments again) and a link to the agent settings', async () => {
     const { services } = server.api;
     await server.settings.update((s) => ({ ...s, codingAgents: [...s.codingAgents.filter((a) => a.id !== 'broken'), { id: 'broken', type: 'claude-code', label: 'Broken agent', command: join(home.path, 'no-such-agent') }] }));
     const project = services.projects.list()[0] ?? (await services.projects.register({ path: repo })).project;
@@ -140,6 +140,8 @@ describe('new user polish', () => {
     const { context, page } = await signedInPage(browser, server, PHONE);
     await page.goto(`${server.url}/w/${workspace.id}`);
     await waitForLive(page);
+    await page.setInputFiles('[data-testid="chat-attach-input"]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('read me\n') });
+    await page.waitForSelector('[data-testid="chat-attachment-chip"][data-uploaded="true"]', { timeout: 20_000 });
     await page.fill('[data-testid="chat-input"]', 'Do something');
     await page.tap('[data-testid="chat-send"]');
     const failed = page.locator('[data-testid="chat-turn"][data-turn-status="failed"]');
@@ -148,9 +150,13 @@ describe('new user polish', () => {
     expect(await failed.locator('[data-testid="chat-result"]').count(), 'no second "failed" line').toBe(0);
     expect(await failed.locator('[data-testid="chat-settings-link"]').getAttribute('href')).toBe('/settings');
     await failed.locator('[data-testid="chat-retry"]').tap();
-    await expect
-      .poll(() => services.chats.history({ chatId: chat.id }).events.filter((e: { type: string }) => e.type === 'user-message').length, { timeout: 20_000 })
-      .toBe(2);
+    const messages = () => services.chats.history({ chatId: chat.id }).events.filter((e: { type: string }) => e.type === 'user-message');
+    await expect.poll(() => messages().length, { timeout: 20_000 }).toBe(2);
+    // The same message, with the same file: Retry does not drop what was attached.
+    const [first, again] = messages().map((e) => e.event as { text?: string; attachments?: Array<{ id: string; name: string }> });
+    expect(again!.text).toBe('Do something');
+    expect(first!.attachments?.map((a) => a.name)).toEqual(['notes.txt']);
+    expect(again!.attachments?.map((a) => a.id)).toEqual(first!.attachments?.map((a) => a.id));
     await context.close();
   }, 120_000);
 

@@ -44,7 +44,7 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
       <Transcript
         turns={shown}
         root={workspace.path}
-        onRetry={chatId ? (prompt) => api.send(getBandClient().client, { chatId, workspaceId: workspace.id, message: prompt }) : undefined}
+        onRetry={chatId ? (turn) => api.send(getBandClient().client, { chatId, workspaceId: workspace.id, message: turn.prompt, attachmentIds: turn.attachmentIds }) : undefined}
         isWorking={isWorking}
         isLoading={chats.status === 'loading' || stream.loading}
         hasOlder={stream.hasOlder}
@@ -62,13 +62,18 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
   );
 }
 
+/** What Retry sends again: the failed turn's message with the files it carried (uploads stay until the workspace goes). */
+type RetryMessage = { prompt: string; attachmentIds?: string[] };
+
 /** Under a failed turn: try the same message again, or fix the agent in Settings. */
-function FailedTurnActions({ prompt, onRetry }: { prompt?: string; onRetry?: (prompt: string) => Promise<unknown> }) {
-  const retry = useMutation((_c, p: string) => onRetry?.(p) ?? Promise.resolve(undefined));
+function FailedTurnActions({ turn, onRetry }: { turn: TranscriptTurn; onRetry?: (message: RetryMessage) => Promise<unknown> }) {
+  const retry = useMutation((_c, m: RetryMessage) => onRetry?.(m) ?? Promise.resolve(undefined));
+  const prompt = turn.prompt;
+  const attachmentIds = turn.attachments?.map((a) => a.id);
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="chat-failed-actions">
       {onRetry && prompt ? (
-        <Button size="sm" variant="secondary" disabled={retry.pending} onClick={() => void retry.mutate(prompt)} data-testid="chat-retry">
+        <Button size="sm" variant="secondary" disabled={retry.pending} onClick={() => void retry.mutate({ prompt, attachmentIds })} data-testid="chat-retry">
           {retry.pending ? <Spinner /> : null} Retry
         </Button>
       ) : null}
@@ -149,7 +154,7 @@ function Transcript({
 }: {
   turns: TranscriptTurn[];
   root: string;
-  onRetry?: (prompt: string) => Promise<unknown>;
+  onRetry?: (message: RetryMessage) => Promise<unknown>;
   isWorking: boolean;
   isLoading: boolean;
   hasOlder: boolean;
@@ -321,7 +326,7 @@ function Transcript({
   );
 }
 
-function TurnView({ turn, root, onRetry, observe }: { turn: TranscriptTurn; root: string; onRetry?: (prompt: string) => Promise<unknown>; observe: (el: HTMLElement | null) => (() => void) | undefined }) {
+function TurnView({ turn, root, onRetry, observe }: { turn: TranscriptTurn; root: string; onRetry?: (message: RetryMessage) => Promise<unknown>; observe: (el: HTMLElement | null) => (() => void) | undefined }) {
   return (
     <article ref={observe} className="flex flex-col gap-3" data-testid="chat-turn" data-turn-status={turn.status} data-turn-key={turn.key}>
       {turn.prompt !== undefined ? (
@@ -333,7 +338,7 @@ function TurnView({ turn, root, onRetry, observe }: { turn: TranscriptTurn; root
       {turn.items.map((item) => (
         <Item key={item.key} item={item} root={root} />
       ))}
-      {turn.status === 'failed' ? <FailedTurnActions prompt={turn.prompt} onRetry={onRetry} /> : null}
+      {turn.status === 'failed' ? <FailedTurnActions turn={turn} onRetry={onRetry} /> : null}
     </article>
   );
 }
