@@ -97,6 +97,35 @@ export interface ClaudeBandSuite {
   browser: Browser;
 }
 
+export interface TunnelBandSuite {
+  server: BandServer;
+  edge: FakeEdge;
+  browser: Browser;
+}
+
+/**
+ * For a `describe` block: before its tests, a Band server whose tunnel goes through a fake Cloudflare edge (fake
+ * cloudflared) and Chromium that reaches the edge; after them, all closed. Register it before the block's own hooks.
+ */
+export function tunnelBandSuite(prefix: string): TunnelBandSuite {
+  const suite = {} as TunnelBandSuite;
+  let home: Awaited<ReturnType<typeof tempDir>> | undefined;
+  beforeAll(async () => {
+    home = await tempDir(prefix);
+    suite.edge = await startFakeEdge();
+    const env = { ...process.env, ...suite.edge.env, ...fakeCloudflaredEnv({ stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
+    suite.server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
+    suite.browser = await launchChromium(suite.edge.chromiumArgs);
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+    await suite.edge?.close();
+    await home?.[Symbol.asyncDispose]();
+  });
+  return suite;
+}
+
 /**
  * For a `describe` block: before its tests, a git repository, the scripted model, a Band server with the real Claude
  * Code (`startClaudeBand`; the real Codex with `agent: 'codex'`) and Chromium through the fake edge; after them, all

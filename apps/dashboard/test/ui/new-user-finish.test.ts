@@ -6,13 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
 import { expectAccessible } from './axe.js';
-import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage, tempDir, waitForLive } from './harness.js';
+import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage, tempDir, tunnelBandSuite, waitForLive } from './harness.js';
 
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
 
@@ -191,29 +190,12 @@ describe('new user, the rest of the minor batch', () => {
 });
 
 describe('a phone through the tunnel', () => {
-  let home: Awaited<ReturnType<typeof tempDir>>;
-  let edge: FakeEdge;
-  let server: BandServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    home = await tempDir('band-ui-finish-tunnel-');
-    edge = await startFakeEdge();
-    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
-    server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
-    browser = await launchChromium(edge.chromiumArgs);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await edge?.close();
-    await home?.[Symbol.asyncDispose]();
-  });
+  const band = tunnelBandSuite('band-ui-finish-tunnel-');
 
   it('Mobile Access on the phone: no Reveal token, no "your phone\'s camera", this device marked, Stop says it disconnects the phone', async () => {
-    await server.api.services.tunnel.start();
-    const { url } = server.api.services.devices.createPairingCode('tunnel');
-    const context = await browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });
+    await band.server.api.services.tunnel.start();
+    const { url } = band.server.api.services.devices.createPairingCode('tunnel');
+    const context = await band.browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });
     const page = await context.newPage();
     await page.goto(url);
     await page.waitForSelector('[data-testid="dashboard-shell"]', { timeout: 30_000 });
@@ -240,8 +222,8 @@ describe('a phone through the tunnel', () => {
   }, 120_000);
 
   it('devices: this device is marked, cannot be revoked like the others, and signs out only after a confirm', async () => {
-    const other = await signedInPage(browser, server, DESKTOP);
-    const { context, page } = await signedInPage(browser, server, DESKTOP);
+    const other = await signedInPage(band.browser, band.server, DESKTOP);
+    const { context, page } = await signedInPage(band.browser, band.server, DESKTOP);
     await waitForLive(page);
     await page.click('[data-testid="menu-button"]');
     await page.click('[data-testid="menu-mobile-access"]');
@@ -262,19 +244,19 @@ describe('a phone through the tunnel', () => {
     await mine.scrollIntoViewIfNeeded();
     await screenshot(page, 'desktop-devices-this-device');
     await expectAccessible(page, 'devices with this device', false);
-    const devicesBefore = server.gate.listDevices().length;
+    const devicesBefore = band.server.gate.listDevices().length;
 
     // Sign out asks first; Cancel keeps the session.
     await mine.locator('[data-testid="device-sign-out"]').click();
     await mine.locator('[data-testid="device-sign-out-cancel"]').click();
     expect(await mine.locator('[data-testid="device-sign-out-confirm"]').count()).toBe(0);
-    expect(server.gate.listDevices()).toHaveLength(devicesBefore);
+    expect(band.server.gate.listDevices()).toHaveLength(devicesBefore);
     await mine.locator('[data-testid="device-sign-out"]').click();
     expect(await mine.locator('[data-testid="device-sign-out-confirm"]').textContent()).toContain('Sign out this device?');
     await mine.locator('[data-testid="device-sign-out-confirm-yes"]').click();
     await page.waitForSelector('[data-testid="sign-in"]', { timeout: 20_000 });
-    expect((await page.request.get(`${server.url}/api/trpc/health`)).status()).toBe(401);
-    expect(server.gate.listDevices()).toHaveLength(devicesBefore - 1);
+    expect((await page.request.get(`${band.server.url}/api/trpc/health`)).status()).toBe(401);
+    expect(band.server.gate.listDevices()).toHaveLength(devicesBefore - 1);
     // The other browser is still signed in.
     await other.page.reload();
     await other.page.waitForSelector('[data-testid="dashboard-shell"]', { timeout: 20_000 });

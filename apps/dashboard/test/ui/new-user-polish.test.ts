@@ -5,12 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
-import { DESKTOP, launchChromium, PHONE, signedInPage, tempDir, waitForLive } from './harness.js';
+import { DESKTOP, launchChromium, PHONE, signedInPage, tempDir, tunnelBandSuite, waitForLive } from './harness.js';
 
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
 
@@ -196,29 +195,12 @@ describe('new user polish', () => {
 });
 
 describe('Settings on a phone through the tunnel', () => {
-  let home: Awaited<ReturnType<typeof tempDir>>;
-  let edge: FakeEdge;
-  let server: BandServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    home = await tempDir('band-ui-polish-tunnel-');
-    edge = await startFakeEdge();
-    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
-    server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
-    browser = await launchChromium(edge.chromiumArgs);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await edge?.close();
-    await home?.[Symbol.asyncDispose]();
-  });
+  const band = tunnelBandSuite('band-ui-polish-tunnel-');
 
   it('local-only settings are read-only with a note; what a phone may change still saves', async () => {
-    await server.api.services.tunnel.start();
-    const { url } = server.api.services.devices.createPairingCode('tunnel');
-    const context = await browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });
+    await band.server.api.services.tunnel.start();
+    const { url } = band.server.api.services.devices.createPairingCode('tunnel');
+    const context = await band.browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });
     const page = await context.newPage();
     await page.goto(url);
     await page.waitForSelector('[data-testid="dashboard-shell"]', { timeout: 30_000 });
@@ -229,10 +211,10 @@ describe('Settings on a phone through the tunnel', () => {
     expect(await page.isDisabled('[data-testid="setting-auto-start-tunnel"]')).toBe(true);
     expect(await page.locator('[data-testid="settings-local-only"]').count()).toBeGreaterThanOrEqual(2);
     // The sound setting is not local-only: it saves from the phone.
-    const before = server.settings.get().notifications.soundOnNeedsAttention;
+    const before = band.server.settings.get().notifications.soundOnNeedsAttention;
     await page.tap('[data-testid="setting-sound"]');
     await page.waitForSelector('[data-testid="settings-saved"]', { timeout: 20_000 });
-    expect(server.settings.get().notifications.soundOnNeedsAttention).toBe(!before);
+    expect(band.server.settings.get().notifications.soundOnNeedsAttention).toBe(!before);
     expect(await page.locator('[data-testid="settings-error"]').count()).toBe(0);
     // The Mobile Access panel seen from the phone does not tell it to scan with "your phone's camera".
     await page.tap('[data-testid="tunnel-chip"]');

@@ -1,38 +1,18 @@
 // The first "Continue on your phone" says what it does before anything is public (issue 22, major 8), once per
 // browser: "This starts a public https URL protected by your token; stop it any time."
-import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
-import { captureLogger, SLOW } from '../helpers.js';
-import { DESKTOP, launchChromium, PHONE, signedInPage, tempDir, waitForLive } from './harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { SLOW } from '../helpers.js';
+import { DESKTOP, PHONE, signedInPage, tunnelBandSuite, waitForLive } from './harness.js';
 
 const SENTENCE = 'This starts a public https URL protected by your token; stop it any time.';
 
 describe('first tunnel start', () => {
-  let home: Awaited<ReturnType<typeof tempDir>>;
-  let edge: FakeEdge;
-  let server: BandServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    home = await tempDir('band-ui-tunnel-first-');
-    edge = await startFakeEdge();
-    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
-    server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
-    browser = await launchChromium(edge.chromiumArgs);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await edge?.close();
-    await home?.[Symbol.asyncDispose]();
-  });
+  const band = tunnelBandSuite('band-ui-tunnel-first-');
 
   it('desktop: the first "Continue on your phone" explains and starts nothing; the explained browser starts at once next time', async () => {
-    const { context, page } = await signedInPage(browser, server, DESKTOP);
+    const { context, page } = await signedInPage(band.browser, band.server, DESKTOP);
     await waitForLive(page);
-    const tunnel = server.api.services.tunnel;
+    const tunnel = band.server.api.services.tunnel;
     expect(tunnel.status().state).toBe('stopped');
 
     await page.click('[data-testid="home-mobile-access"]');
@@ -53,7 +33,7 @@ describe('first tunnel start', () => {
     await page.waitForSelector('[data-testid="token-value"]', { state: 'detached' });
 
     // Remembered in this browser: after a reload the same button starts the tunnel directly.
-    await page.goto(server.url);
+    await page.goto(band.server.url);
     await waitForLive(page);
     await page.waitForSelector('[data-testid="home-mobile-access"]:has-text("Continue on your phone")');
     await page.click('[data-testid="home-mobile-access"]');
@@ -65,9 +45,9 @@ describe('first tunnel start', () => {
   }, 120_000);
 
   it('phone-sized window: the first start from the menu shows the sentence in the panel, until "Got it"', async () => {
-    const { context, page } = await signedInPage(browser, server, PHONE);
+    const { context, page } = await signedInPage(band.browser, band.server, PHONE);
     await waitForLive(page);
-    const tunnel = server.api.services.tunnel;
+    const tunnel = band.server.api.services.tunnel;
     await page.tap('[data-testid="menu-button"]');
     await page.tap('[data-testid="menu-start-tunnel"]');
     const explainer = page.locator('[data-testid="mobile-access-panel"] [data-testid="tunnel-explainer"]');
