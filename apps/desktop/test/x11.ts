@@ -34,10 +34,22 @@ export async function xdotool(display: string, ...args: string[]): Promise<strin
   return stdout.trim();
 }
 
-/** Waits for a visible window of this WM class and returns its id. */
-export async function findWindow(display: string, wmClass: string): Promise<string> {
-  const ids = await xdotool(display, 'search', '--sync', '--onlyvisible', '--class', wmClass);
-  return ids.split('\n')[0]!;
+/**
+ * Waits for a visible window of this WM class and returns its id.
+ * `xdotool search` walks the window tree; a window that the browser creates and destroys during the walk makes it
+ * fail with BadWindow. That is a race in the walk, not an answer, so search again (until the deadline).
+ */
+export async function findWindow(display: string, wmClass: string, timeoutMs = 120_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const ids = await xdotool(display, 'search', '--sync', '--onlyvisible', '--class', wmClass);
+      return ids.split('\n')[0]!;
+    } catch (error) {
+      const text = String((error as { stderr?: string }).stderr ?? error);
+      if (!text.includes('BadWindow') || Date.now() > deadline) throw error;
+    }
+  }
 }
 
 export async function screenshot(display: string, windowId: string, file: string): Promise<void> {
