@@ -26,7 +26,11 @@ rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
 
 if (!args.includes('--no-build')) {
-  const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root, env, stdio: 'inherit' });
+  const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
@@ -47,9 +51,16 @@ const started = Date.now();
 for (const ws of workspaces) {
   process.stderr.write(`\n=== bench ${ws.name}${quick ? ' (quick)' : ''}\n`);
   const t0 = Date.now();
-  const run = spawnSync('npm', ['run', 'bench', '--silent'], { cwd: ws.dir, env, stdio: 'inherit', timeout: benchTimeoutMs, killSignal: 'SIGKILL' });
+  const run = spawnSync('npm', ['run', 'bench', '--silent'], {
+    cwd: ws.dir,
+    env,
+    stdio: 'inherit',
+    timeout: benchTimeoutMs,
+    killSignal: 'SIGKILL',
+  });
   process.stderr.write(`=== bench ${ws.name}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  if (run.error?.code === 'ETIMEDOUT') failures.push(`${ws.name}: did not finish within ${benchTimeoutMs / 60_000} min`);
+  if (run.error?.code === 'ETIMEDOUT')
+    failures.push(`${ws.name}: did not finish within ${benchTimeoutMs / 60_000} min`);
   else if (run.status !== 0) failures.push(`${ws.name}: exited ${run.status ?? run.signal}`);
 }
 
@@ -74,13 +85,31 @@ for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.json') && 
   }
 }
 for (const ws of workspaces) {
-  if (!reported.has(ws.name) && !failures.some((f) => f.startsWith(`${ws.name}:`))) failures.push(`${ws.name}: wrote no results`);
+  if (!reported.has(ws.name) && !failures.some((f) => f.startsWith(`${ws.name}:`)))
+    failures.push(`${ws.name}: wrote no results`);
 }
-const table = [['PACKAGE', 'BENCHMARK', 'VALUE', 'UNIT', 'NOTE'], ...rows.map((r) => [r.package, r.name, formatValue(r.value), r.unit, r.note ?? ''])];
+const table = [
+  ['PACKAGE', 'BENCHMARK', 'VALUE', 'UNIT', 'NOTE'],
+  ...rows.map((r) => [r.package, r.name, formatValue(r.value), r.unit, r.note ?? '']),
+];
 const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
-process.stdout.write(`\n${table.map((row) => row.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n')}\n`);
-writeFileSync(join(resultsDir, 'summary.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results: rows }, null, 2)}\n`);
-process.stdout.write(`\nwrote ${join('bench-results', 'summary.json')} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+process.stdout.write(
+  `\n${table
+    .map((row) =>
+      row
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`,
+);
+writeFileSync(
+  join(resultsDir, 'summary.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results: rows }, null, 2)}\n`,
+);
+process.stdout.write(
+  `\nwrote ${join('bench-results', 'summary.json')} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+);
 if (failures.length > 0) {
   process.stderr.write(`\nFAILED (${failures.length}):\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
   process.exit(1);
@@ -91,7 +120,8 @@ process.exit(0);
 function invalid(r) {
   if (!r || typeof r.name !== 'string' || !r.name) return 'has no name';
   if (typeof r.value !== 'number' || !Number.isFinite(r.value)) return `is not a number (${JSON.stringify(r.value)})`;
-  if (typeof r.unit !== 'string' || !r.unit || /skip|fail|n\/a/i.test(r.unit)) return `has no unit of measure (${JSON.stringify(r.unit)})`;
+  if (typeof r.unit !== 'string' || !r.unit || /skip|fail|n\/a/i.test(r.unit))
+    return `has no unit of measure (${JSON.stringify(r.unit)})`;
   if (r.value < 0) return `is negative (${r.value}), a failed measurement`;
   if (/\b(skipped|not measured|failed|unavailable)\b/i.test(r.note ?? '')) return 'says it was not measured';
   return undefined;

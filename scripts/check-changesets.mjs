@@ -39,7 +39,8 @@ if (!base) {
   const shallow = git('rev-parse', '--is-shallow-repository').stdout.trim() === 'true';
   if (roots.length && !shallow) {
     base = roots.at(-1);
-    why = 'the first commit: no release tag (@band/<name>@<version>) yet, so every public package changed needs a pending changeset';
+    why =
+      'the first commit: no release tag (@band/<name>@<version>) yet, so every public package changed needs a pending changeset';
   } else {
     process.stdout.write(
       'changesets: no release tag (@band/<name>@<version>) is reachable from HEAD and this clone is shallow: no base to compare against, check skipped.\n' +
@@ -49,7 +50,9 @@ if (!base) {
   }
 }
 if (git('rev-parse', '--verify', '--quiet', `${base}^{commit}`).status !== 0) {
-  process.stderr.write(`changesets: the base ${base} (${why}) is not in this clone; fetch it (git fetch --tags, or a deeper clone).\n`);
+  process.stderr.write(
+    `changesets: the base ${base} (${why}) is not in this clone; fetch it (git fetch --tags, or a deeper clone).\n`,
+  );
   process.exit(1);
 }
 process.stdout.write(`changesets: checking changes since ${base} (${why})\n`);
@@ -64,7 +67,13 @@ const workspaces = root.workspaces.flatMap((pattern) =>
 const packages = workspaces
   .filter((dir) => existsSync(join(cwd, dir, 'package.json')))
   .map((dir) => ({ dir, ...JSON.parse(readFileSync(join(cwd, dir, 'package.json'), 'utf8')) }));
-const shipped = (rel) => (rel.startsWith('src/') && !/\.test\.tsx?$/.test(rel)) || rel.startsWith('bin/') || rel.startsWith('scripts/') || rel === 'package.json' || rel === 'README.md' || rel === 'next.config.ts';
+const shipped = (rel) =>
+  (rel.startsWith('src/') && !/\.test\.tsx?$/.test(rel)) ||
+  rel.startsWith('bin/') ||
+  rel.startsWith('scripts/') ||
+  rel === 'package.json' ||
+  rel === 'README.md' ||
+  rel === 'next.config.ts';
 const diff = git('diff', '--name-only', base);
 if (diff.status !== 0) {
   process.stderr.write(`changesets: git diff ${base} failed: ${diff.stderr}`);
@@ -83,7 +92,8 @@ for (const file of diff.stdout.split('\n').filter(Boolean)) {
 const described = new Set();
 for (const file of readdirSync(join(cwd, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
   const front = readFileSync(join(cwd, '.changeset', file), 'utf8').match(/^---\n([\s\S]*?)\n---/);
-  for (const m of front?.[1].matchAll(/^\s*["']?(@?[^"':\s]+)["']?\s*:\s*(major|minor|patch|none)\s*$/gm) ?? []) described.add(m[1]);
+  for (const m of front?.[1].matchAll(/^\s*["']?(@?[^"':\s]+)["']?\s*:\s*(major|minor|patch|none)\s*$/gm) ?? [])
+    described.add(m[1]);
 }
 
 const status = spawnSync(process.execPath, [changeset, 'status', `--since=${base}`], { cwd, encoding: 'utf8' });
@@ -100,4 +110,6 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
-process.stdout.write(`changesets: ok (${changed.size === 0 ? 'no public package changed' : `${[...changed].sort().join(', ')} described`})\n`);
+process.stdout.write(
+  `changesets: ok (${changed.size === 0 ? 'no public package changed' : `${[...changed].sort().join(', ')} described`})\n`,
+);

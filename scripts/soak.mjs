@@ -35,7 +35,11 @@ if (unknown.length > 0) {
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
 if (!args.includes('--no-build')) {
-  const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root, env, stdio: 'inherit' });
+  const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
@@ -68,9 +72,11 @@ for (const name of faults) {
   if (!result) continue;
   result.seconds = Math.round(seconds);
   results.push(result);
-  for (const c of result.criteria ?? []) if (!c.ok) failures.push(`${name}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
+  for (const c of result.criteria ?? [])
+    if (!c.ok) failures.push(`${name}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
   if (!Array.isArray(result.criteria) || result.criteria.length === 0) failures.push(`${name}: checked nothing`);
-  if (run.status !== 0 && result.criteria?.every((c) => c.ok)) failures.push(`${name}: exited ${run.status ?? run.signal}`);
+  if (run.status !== 0 && result.criteria?.every((c) => c.ok))
+    failures.push(`${name}: exited ${run.status ?? run.signal}`);
 }
 
 const rows = [['FAULT', 'SURVIVED', 'CRITERION / FIGURE', 'RESULT']];
@@ -79,7 +85,16 @@ for (const r of results) {
   for (const f of r.figures ?? []) rows.push([r.fault, '', f.name, `${f.value} ${f.unit}`]);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
-process.stdout.write(`\n${rows.map((row) => row.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n')}\n`);
+process.stdout.write(
+  `\n${rows
+    .map((row) =>
+      row
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`,
+);
 const summary = { date: new Date().toISOString(), node: process.version, quick, faults: results, failures };
 writeFileSync(join(resultsDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(`\nwrote soak-results/summary.json (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);

@@ -11,7 +11,15 @@ const passThrough = process.argv.slice(2);
 process.stderr.write('Building Band (cached parts are skipped)…\n');
 const build = spawnSync(
   'npx',
-  ['turbo', 'run', 'build', '--filter=@band/server...', '--filter=@band/cli...', '--output-logs=errors-only', '--log-prefix=none'],
+  [
+    'turbo',
+    'run',
+    'build',
+    '--filter=@band/server...',
+    '--filter=@band/cli...',
+    '--output-logs=errors-only',
+    '--log-prefix=none',
+  ],
   { cwd: root, env, stdio: ['ignore', 2, 'inherit'] },
 );
 if (build.status !== 0) {

@@ -1,5 +1,10 @@
 import { tsupPreset } from '../../tooling/tsup/preset.mjs';
 
 export default tsupPreset({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', hello: 'src/hello.ts', 'client/index': 'src/client/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'testing/index': 'src/testing/index.ts',
+    hello: 'src/hello.ts',
+    'client/index': 'src/client/index.ts',
+  },
 });

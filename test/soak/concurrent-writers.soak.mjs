@@ -48,7 +48,12 @@ try {
   const server = await startServer({ home, port: 0, host: '127.0.0.1', logger: silentLogger });
   cleanup.push(() => server.close());
   const file = server.settings.file;
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BAND_'))), BAND_HOME: home, BAND_SERVER_URL: server.url, NO_COLOR: '1' };
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BAND_'))),
+    BAND_HOME: home,
+    BAND_SERVER_URL: server.url,
+    NO_COLOR: '1',
+  };
 
   // The reader: a worker thread reading and parsing the file as fast as it can until told to stop.
   const reader = new Worker(
@@ -68,7 +73,9 @@ try {
   const readerDone = new Promise((resolve) => reader.once('message', resolve));
 
   const t0 = performance.now();
-  const cli = Array.from({ length: CLI_WRITES }, (_, i) => band(['settings', 'set', `notifications.cli_${i}`, 'true'], env));
+  const cli = Array.from({ length: CLI_WRITES }, (_, i) =>
+    band(['settings', 'set', `notifications.cli_${i}`, 'true'], env),
+  );
   const spread = QUICK ? 2_000 : 5_000; // the editor and the server write at random moments over this window
   const at = () => new Promise((r) => setTimeout(r, Math.random() * spread));
   const handErrors = [];
@@ -107,17 +114,61 @@ try {
     ...Array.from({ length: HAND_EDITS }, (_, i) => `hand_${i}`),
   ];
   const lost = expected.filter((key) => final.notifications?.[key] !== true);
-  const unacknowledgedButWritten = cliResults.filter((r, i) => r.code !== 0 && final.notifications?.[`cli_${i}`] === true).length;
-  report.check(`every \`band settings set\` succeeded`, cliFailed.length === 0, cliFailed.length ? `${cliFailed.length} failed, first: ${cliFailed[0].out.trim().split('\n')[0]}` : `${CLI_WRITES} of ${CLI_WRITES}`);
-  report.check('every server-side write succeeded', serverFailed.length === 0, serverFailed[0]?.reason?.message ?? `${SERVER_WRITES} of ${SERVER_WRITES}`);
-  report.check('every editor save succeeded', handErrors.length === 0, handErrors[0] ?? `${HAND_EDITS} of ${HAND_EDITS}`);
-  report.check('no acknowledged update was lost', lost.length === 0, lost.length ? `${lost.length} lost: ${lost.slice(0, 8).join(', ')}` : `all ${expected.length} acknowledged updates in the final file`);
-  report.check('a write reported as failed did not happen', unacknowledgedButWritten === 0, `${unacknowledgedButWritten} failed writes found in the file`);
-  report.check('the polling reader never saw invalid JSON or a missing file', polled.invalid === 0, `${polled.reads} reads, ${polled.invalid} invalid${polled.first ? ` (${polled.first})` : ''}`);
+  const unacknowledgedButWritten = cliResults.filter(
+    (r, i) => r.code !== 0 && final.notifications?.[`cli_${i}`] === true,
+  ).length;
+  report.check(
+    `every \`band settings set\` succeeded`,
+    cliFailed.length === 0,
+    cliFailed.length
+      ? `${cliFailed.length} failed, first: ${cliFailed[0].out.trim().split('\n')[0]}`
+      : `${CLI_WRITES} of ${CLI_WRITES}`,
+  );
+  report.check(
+    'every server-side write succeeded',
+    serverFailed.length === 0,
+    serverFailed[0]?.reason?.message ?? `${SERVER_WRITES} of ${SERVER_WRITES}`,
+  );
+  report.check(
+    'every editor save succeeded',
+    handErrors.length === 0,
+    handErrors[0] ?? `${HAND_EDITS} of ${HAND_EDITS}`,
+  );
+  report.check(
+    'no acknowledged update was lost',
+    lost.length === 0,
+    lost.length
+      ? `${lost.length} lost: ${lost.slice(0, 8).join(', ')}`
+      : `all ${expected.length} acknowledged updates in the final file`,
+  );
+  report.check(
+    'a write reported as failed did not happen',
+    unacknowledgedButWritten === 0,
+    `${unacknowledgedButWritten} failed writes found in the file`,
+  );
+  report.check(
+    'the polling reader never saw invalid JSON or a missing file',
+    polled.invalid === 0,
+    `${polled.reads} reads, ${polled.invalid} invalid${polled.first ? ` (${polled.first})` : ''}`,
+  );
   report.figure('writes', expected.length, 'writes');
   report.figure('duration of the writes', seconds, 's');
-  report.figure('band settings set, p50', percentile(cliResults.map((r) => r.ms), 50), 'ms');
-  report.figure('band settings set, p99', percentile(cliResults.map((r) => r.ms), 99), 'ms');
+  report.figure(
+    'band settings set, p50',
+    percentile(
+      cliResults.map((r) => r.ms),
+      50,
+    ),
+    'ms',
+  );
+  report.figure(
+    'band settings set, p99',
+    percentile(
+      cliResults.map((r) => r.ms),
+      99,
+    ),
+    'ms',
+  );
   report.figure('reader polls', polled.reads, 'reads');
 
   // --- a writer killed between writing its temp file and the rename ---
@@ -148,17 +199,32 @@ try {
   const signal = await new Promise((resolve) => crasher.on('close', (_code, sig) => resolve(sig)));
   const after = readFileSync(file, 'utf8');
   const leftovers = readdirSync(home).filter((f) => f.startsWith('.settings.json.'));
-  report.check('the writer was killed between write and rename', signal === 'SIGKILL', signal ?? crasherOut.trim().split('\n')[0]);
-  report.check('the crash left the previous file, byte for byte', after === before, after === before ? 'unchanged, valid JSON' : 'the file changed');
+  report.check(
+    'the writer was killed between write and rename',
+    signal === 'SIGKILL',
+    signal ?? crasherOut.trim().split('\n')[0],
+  );
+  report.check(
+    'the crash left the previous file, byte for byte',
+    after === before,
+    after === before ? 'unchanged, valid JSON' : 'the file changed',
+  );
   const next = await band(['settings', 'set', 'notifications.after_crash', 'true'], env);
   const nextOk = next.code === 0 && JSON.parse(readFileSync(file, 'utf8')).notifications?.after_crash === true;
-  report.check('the next write after the crash goes through without waiting for a stale lock', nextOk && next.ms < 4_000, `${next.code === 0 ? 'written' : next.out.trim().split('\n')[0]} in ${Math.round(next.ms)} ms`);
+  report.check(
+    'the next write after the crash goes through without waiting for a stale lock',
+    nextOk && next.ms < 4_000,
+    `${next.code === 0 ? 'written' : next.out.trim().split('\n')[0]} in ${Math.round(next.ms)} ms`,
+  );
   report.figure('write after a crashed writer', next.ms, 'ms');
   report.figure('temp files a crashed writer left', leftovers.length, 'files');
   report.finish();
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse()) await Promise.resolve().then(fn).catch(() => {});
+  for (const fn of cleanup.reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => {});
   scratch.dispose();
 }

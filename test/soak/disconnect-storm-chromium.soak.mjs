@@ -17,14 +17,24 @@ const KILLS = QUICK ? 5 : 20;
 const RATE = QUICK ? 60 : 25;
 const TOOL_BYTES = 4 * 1024; // under the 20,000 characters the page shows of a tool output, so all of it is compared
 // As apps/dashboard/test/helpers.ts and ui/harness.ts (PHONE) launch and size it.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
 const PHONE = {
   viewport: { width: 390, height: 844 },
   deviceScaleFactor: 3,
   isMobile: true,
   hasTouch: true,
   colorScheme: 'dark',
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
 };
 const PROMPT = 'stream a long answer';
 const report = createReport(
@@ -36,7 +46,9 @@ const sha = (text) => createHash('sha256').update(text).digest('hex').slice(0, 1
 
 /** The transcript as a sequence: the prompt, each text event (`#<i>`), each tool call with its output's hash. */
 function expectedSequence(events, turnId) {
-  const outputs = new Map(events.filter((e) => e.event.type === 'tool-result').map((e) => [e.event.id, e.event.output]));
+  const outputs = new Map(
+    events.filter((e) => e.event.type === 'tool-result').map((e) => [e.event.id, e.event.output]),
+  );
   const sequence = [];
   for (const { turnId: t, event: e } of events) {
     if (t !== turnId) continue;
@@ -50,9 +62,18 @@ function expectedSequence(events, turnId) {
 /** The same, read from what the page renders. */
 async function renderedSequence(page) {
   const items = await page.evaluate(() =>
-    [...document.querySelectorAll('[data-testid="chat-turn"] :is([data-testid="chat-prompt"], [data-testid="chat-text"], [data-testid="chat-tool"])')].map((el) => {
+    [
+      ...document.querySelectorAll(
+        '[data-testid="chat-turn"] :is([data-testid="chat-prompt"], [data-testid="chat-text"], [data-testid="chat-tool"])',
+      ),
+    ].map((el) => {
       const pres = el.querySelectorAll('pre');
-      return { kind: el.dataset.testid, text: el.dataset.testid === 'chat-tool' ? undefined : el.textContent, command: pres[0]?.textContent, output: pres[1]?.textContent };
+      return {
+        kind: el.dataset.testid,
+        text: el.dataset.testid === 'chat-tool' ? undefined : el.textContent,
+        command: pres[0]?.textContent,
+        output: pres[1]?.textContent,
+      };
     }),
   );
   const sequence = [];
@@ -68,11 +89,18 @@ const scratch = tempDir('band-soak-chromium-');
 const cleanup = [];
 const setupStart = performance.now();
 try {
-  const band = await startTunnelBand(scratch.path, { agent: { scenario: 'storm', events: EVENTS, rate: RATE, toolBytes: TOOL_BYTES }, branch: 'soak/chromium' });
+  const band = await startTunnelBand(scratch.path, {
+    agent: { scenario: 'storm', events: EVENTS, rate: RATE, toolBytes: TOOL_BYTES },
+    branch: 'soak/chromium',
+  });
   cleanup.push(() => band.close());
   const { edge, services, workspace, chat, tunnelUrl } = band;
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...edge.chromiumArgs] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...edge.chromiumArgs],
+  });
   cleanup.push(() => browser.close());
   const context = await browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });
   const page = await context.newPage();
@@ -146,7 +174,12 @@ try {
   const t0 = performance.now();
   const setupSeconds = (t0 - setupStart) / 1000;
   await page.tap('[data-testid="chat-send"]');
-  const turn = await until(() => services.chats.history({ chatId: chat.id, limit: 1 }).turns.at(-1), 'the message to reach the chat', 60_000, 50);
+  const turn = await until(
+    () => services.chats.history({ chatId: chat.id, limit: 1 }).turns.at(-1),
+    'the message to reach the chat',
+    60_000,
+    50,
+  );
   const status = await turnEnded(services, chat.id, turn.id);
   const endedAt = performance.now();
   const stored = storedHistory(services, chat.id);
@@ -154,7 +187,12 @@ try {
   // The page has it all once the turn's result shows and every text event is on screen.
   await page.waitForSelector('[data-testid="chat-result"]', { timeout: 120_000 });
   const lastText = expected.findLast((s) => s.startsWith('text '));
-  await until(async () => (await renderedSequence(page)).includes(lastText), 'the page to render the last event', 120_000, 250);
+  await until(
+    async () => (await renderedSequence(page)).includes(lastText),
+    'the page to render the last event',
+    120_000,
+    250,
+  );
   const renderedMs = performance.now() - endedAt;
   const seconds = (performance.now() - t0) / 1000;
   const rendered = await renderedSequence(page);
@@ -169,13 +207,27 @@ try {
   const storedTexts = count(expected, 'text ');
   const renderedTexts = count(rendered, 'text ');
   await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', { timeout: 60_000 });
-  const results = await page.locator('[data-testid="chat-result"]').evaluateAll((els) => els.map((el) => el.dataset.status));
+  const results = await page
+    .locator('[data-testid="chat-result"]')
+    .evaluateAll((els) => els.map((el) => el.dataset.status));
   const streamErrors = await page.locator('[data-testid="chat-stream-error"]').count();
 
   report.check('the turn completed on the server', status === 'done', `turn ${status}, ${stored.length} events stored`);
-  report.check(`the edge cut the page's connections ${KILLS} times while it streamed`, kills.length === KILLS, `${kills.length} cuts (${kills.reduce((n, k) => n + k.cut, 0)} connections)`);
-  report.check('the page reconnected after every cut', sockets.length >= kills.length + 1, `${sockets.length} live sockets opened (1 + ${sockets.length - 1})`);
-  report.check('the page shows no stream error and is connected at the end', streamErrors === 0, `${streamErrors} stream errors`);
+  report.check(
+    `the edge cut the page's connections ${KILLS} times while it streamed`,
+    kills.length === KILLS,
+    `${kills.length} cuts (${kills.reduce((n, k) => n + k.cut, 0)} connections)`,
+  );
+  report.check(
+    'the page reconnected after every cut',
+    sockets.length >= kills.length + 1,
+    `${sockets.length} live sockets opened (1 + ${sockets.length - 1})`,
+  );
+  report.check(
+    'the page shows no stream error and is connected at the end',
+    streamErrors === 0,
+    `${streamErrors} stream errors`,
+  );
   report.check(
     'the rendered transcript equals the stored history (every event exactly once, in order)',
     firstDiff === -1,
@@ -183,8 +235,16 @@ try {
       ? `${rendered.length} items: the prompt, ${renderedTexts} text events, ${count(rendered, 'tool ')} tool outputs`
       : `first difference at item ${firstDiff}: page ${rendered[firstDiff] ?? '(nothing)'}, stored ${expected[firstDiff] ?? '(nothing)'}; page ${renderedTexts} text events, stored ${storedTexts}`,
   );
-  report.check('the turn ends once, successfully, on the page', results.length === 1 && results[0] === 'success', results.join(', '));
-  report.check('the server sent the page each event once (on the wire, across the reconnects)', wireDuplicates === 0 && seen.size === stored.length, `${wireEvents} events in frames, ${seen.size} distinct of ${stored.length} stored, ${wireDuplicates} repeated`);
+  report.check(
+    'the turn ends once, successfully, on the page',
+    results.length === 1 && results[0] === 'success',
+    results.join(', '),
+  );
+  report.check(
+    'the server sent the page each event once (on the wire, across the reconnects)',
+    wireDuplicates === 0 && seen.size === stored.length,
+    `${wireEvents} events in frames, ${seen.size} distinct of ${stored.length} stored, ${wireDuplicates} repeated`,
+  );
   report.figure('setup (server, tunnel, Chromium, sign-in through the edge)', setupSeconds, 's');
   report.figure('events streamed', stored.length, 'events');
   report.figure('items rendered (prompt, text events, tool outputs)', rendered.length, 'items');
@@ -196,6 +256,9 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse()) await Promise.resolve().then(fn).catch(() => {});
+  for (const fn of cleanup.reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => {});
   scratch.dispose();
 }

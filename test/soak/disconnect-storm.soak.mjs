@@ -3,7 +3,17 @@
 // WebSocket 100 times at random points: half the time the phone drops it (socket destroyed), half the time the
 // edge cuts every connection. Survived: every event arrives exactly once and in order, and what the client
 // holds equals the stored history, byte for byte.
-import { compareWithHistory, createReport, percentile, phoneClient, QUICK, startTunnelBand, tempDir, turnEnded, until } from './lib.mjs';
+import {
+  compareWithHistory,
+  createReport,
+  percentile,
+  phoneClient,
+  QUICK,
+  startTunnelBand,
+  tempDir,
+  turnEnded,
+  until,
+} from './lib.mjs';
 
 const EVENTS = QUICK ? 4_000 : 20_000;
 const KILLS = QUICK ? 25 : 100;
@@ -20,7 +30,10 @@ const report = createReport(
 const scratch = tempDir('band-soak-storm-');
 const cleanup = [];
 try {
-  const band = await startTunnelBand(scratch.path, { agent: { scenario: 'storm', events: EVENTS, rate: RATE, toolBytes: TOOL_BYTES }, branch: 'soak/storm' });
+  const band = await startTunnelBand(scratch.path, {
+    agent: { scenario: 'storm', events: EVENTS, rate: RATE, toolBytes: TOOL_BYTES },
+    branch: 'soak/storm',
+  });
   cleanup.push(() => band.close());
   const { edge, server, services, chat, host } = band;
 
@@ -91,15 +104,37 @@ try {
     50,
   );
   const seconds = (performance.now() - t0) / 1000;
-  const { stored, missing, duplicates, outOfOrder, differing, firstDiff } = compareWithHistory(services, chat.id, received);
+  const { stored, missing, duplicates, outOfOrder, differing, firstDiff } = compareWithHistory(
+    services,
+    chat.id,
+    received,
+  );
   const storedTurn = services.chats.history({ chatId: chat.id, limit: 1 }).turns.find((t) => t.id === turn.id);
 
-  report.check('the turn completed on the server', storedTurn?.status === 'done', `turn ${storedTurn?.status}, ${stored.length} events stored`);
-  report.check(`the WebSocket was killed ${KILLS} times`, kills.phone + kills.edge === KILLS, `${kills.phone} by the phone, ${kills.edge} by the edge`);
+  report.check(
+    'the turn completed on the server',
+    storedTurn?.status === 'done',
+    `turn ${storedTurn?.status}, ${stored.length} events stored`,
+  );
+  report.check(
+    `the WebSocket was killed ${KILLS} times`,
+    kills.phone + kills.edge === KILLS,
+    `${kills.phone} by the phone, ${kills.edge} by the edge`,
+  );
   report.check('the subscription never failed', errors.length === 0, errors[0]?.message);
-  report.check('every event arrived exactly once (no loss, no duplicate)', missing === 0 && duplicates === 0, `${received.length} received, ${stored.length} stored, ${missing} missing, ${duplicates} duplicated`);
+  report.check(
+    'every event arrived exactly once (no loss, no duplicate)',
+    missing === 0 && duplicates === 0,
+    `${received.length} received, ${stored.length} stored, ${missing} missing, ${duplicates} duplicated`,
+  );
   report.check('every event arrived in order', outOfOrder === 0, `${outOfOrder} out of order`);
-  report.check("the client's view equals the stored history", differing === 0 && received.length === stored.length, differing ? `${differing} of ${stored.length} envelopes differ; first: ${firstDiff}` : `${stored.length} envelopes identical`);
+  report.check(
+    "the client's view equals the stored history",
+    differing === 0 && received.length === stored.length,
+    differing
+      ? `${differing} of ${stored.length} envelopes differ; first: ${firstDiff}`
+      : `${stored.length} envelopes identical`,
+  );
   report.figure('events streamed', stored.length, 'events');
   report.figure('data through the edge', bytes / 1024 / 1024, 'MiB');
   report.figure('stream duration (send to last event)', seconds, 's');
@@ -109,6 +144,9 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse()) await Promise.resolve().then(fn).catch(() => {});
+  for (const fn of cleanup.reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => {});
   scratch.dispose();
 }

@@ -27,7 +27,15 @@ export function createReport(fault, description) {
       process.stderr.write(`       ${name}: ${rounded} ${unit}\n`);
     },
     finish(error) {
-      if (error) criteria.push({ name: 'the run completed', ok: false, detail: String(error?.stack ?? error).split('\n').slice(0, 3).join(' | ') });
+      if (error)
+        criteria.push({
+          name: 'the run completed',
+          ok: false,
+          detail: String(error?.stack ?? error)
+            .split('\n')
+            .slice(0, 3)
+            .join(' | '),
+        });
       const result = { fault, description, quick: QUICK, criteria, figures };
       if (process.env.BAND_SOAK_OUT) writeFileSync(process.env.BAND_SOAK_OUT, `${JSON.stringify(result, null, 2)}\n`);
       process.exitCode = criteria.length > 0 && criteria.every((c) => c.ok) ? 0 : 1;
@@ -46,8 +54,19 @@ export function tempDir(prefix) {
 export function makeRepo(dir) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'README.md'), '# soak\n');
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'soak', GIT_AUTHOR_EMAIL: 's@s', GIT_COMMITTER_NAME: 'soak', GIT_COMMITTER_EMAIL: 's@s' };
-  for (const argv of [['init', '-q', '-b', 'main'], ['add', '.'], ['commit', '-q', '-m', 'init']]) execFileSync('git', argv, { cwd: dir, env, stdio: 'pipe' });
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'soak',
+    GIT_AUTHOR_EMAIL: 's@s',
+    GIT_COMMITTER_NAME: 'soak',
+    GIT_COMMITTER_EMAIL: 's@s',
+  };
+  for (const argv of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '.'],
+    ['commit', '-q', '-m', 'init'],
+  ])
+    execFileSync('git', argv, { cwd: dir, env, stdio: 'pipe' });
   return dir;
 }
 
@@ -92,16 +111,26 @@ export async function phoneClient({ edge, host, serverUrl, token, retryMs }) {
   const { createTRPCClient, createWSClient, wsLink } = await import('@trpc/client');
   const { default: WebSocket } = await import('ws');
   const headers = serverUrl ? { origin: new URL(serverUrl).origin } : { host, origin: `https://${host}` };
-  const url = serverUrl ? `${serverUrl.replace(/^http/, 'ws')}/api/trpc-ws` : `wss://127.0.0.1:${edge.port}/api/trpc-ws`;
+  const url = serverUrl
+    ? `${serverUrl.replace(/^http/, 'ws')}/api/trpc-ws`
+    : `wss://127.0.0.1:${edge.port}/api/trpc-ws`;
   let socket;
   class PhoneSocket extends WebSocket {
     constructor(url) {
-      super(url, { headers: { ...headers, authorization: `Bearer ${token}` }, rejectUnauthorized: false, perMessageDeflate: false });
+      super(url, {
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        rejectUnauthorized: false,
+        perMessageDeflate: false,
+      });
       socket = this;
     }
   }
   const wsClient = createWSClient({ url, WebSocket: PhoneSocket, retryDelayMs: () => retryMs });
-  return { trpc: createTRPCClient({ links: [wsLink({ client: wsClient })] }), close: () => wsClient.close(), socket: () => socket };
+  return {
+    trpc: createTRPCClient({ links: [wsLink({ client: wsClient })] }),
+    close: () => wsClient.close(),
+    socket: () => socket,
+  };
 }
 
 /**
@@ -132,7 +161,11 @@ export async function startTunnelBand(dir, { agent, branch }) {
       },
     });
     const { services } = server.api;
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }],
+      defaultCodingAgent: 'fake',
+    }));
     await services.projects.register({ path: makeRepo(join(dir, 'repo')), name: 'soak' });
     const { workspace } = await services.workspaces.create({ project: 'soak', branch, waitForSetup: true });
     const chat = services.chats.create({ workspaceId: workspace.id });
@@ -185,7 +218,9 @@ export function compareWithHistory(services, chatId, received) {
   for (let i = 0; i < Math.max(stored.length, received.length); i++) {
     if (JSON.stringify(received[i]) === JSON.stringify(stored[i])) continue;
     differing++;
-    const fields = Object.keys({ ...received[i], ...stored[i] }).filter((k) => JSON.stringify(received[i]?.[k]) !== JSON.stringify(stored[i]?.[k]));
+    const fields = Object.keys({ ...received[i], ...stored[i] }).filter(
+      (k) => JSON.stringify(received[i]?.[k]) !== JSON.stringify(stored[i]?.[k]),
+    );
     firstDiff ??= `seq ${stored[i]?.seq} differs in ${fields.join(', ')}: client ${JSON.stringify(fields.map((k) => received[i]?.[k])).slice(0, 120)}, stored ${JSON.stringify(fields.map((k) => stored[i]?.[k])).slice(0, 120)}`;
   }
   return { stored, missing, duplicates, outOfOrder, differing, firstDiff };
@@ -199,13 +234,17 @@ export async function serveInProcess(home, env, children) {
   const { spawn } = await import('node:child_process');
   const { createInterface } = await import('node:readline');
   const serveScript = new URL('./fixtures/serve.mjs', import.meta.url).pathname;
-  const child = spawn(process.execPath, [serveScript, home], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [serveScript, home], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     // Next's own output comes first; the server's line says where it listens.
     createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('band-serve ')) resolve({ child, ...JSON.parse(line.slice('band-serve '.length)), startMs: performance.now() - t0 });
+      if (line.startsWith('band-serve '))
+        resolve({ child, ...JSON.parse(line.slice('band-serve '.length)), startMs: performance.now() - t0 });
     });
     child.once('exit', (code, signal) => reject(new Error(`the server exited before listening (${code ?? signal})`)));
   });

@@ -14,7 +14,18 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
 import { loadSettings } from '@band/settings';
-import { createReport, makeRepo, percentile, phoneClient, QUICK, serveInProcess, stopChildren, tempDir, trpcHttp, until } from './lib.mjs';
+import {
+  createReport,
+  makeRepo,
+  percentile,
+  phoneClient,
+  QUICK,
+  serveInProcess,
+  stopChildren,
+  tempDir,
+  trpcHttp,
+  until,
+} from './lib.mjs';
 
 const PHONES = 50;
 const AGENTS = 5;
@@ -49,14 +60,26 @@ const children = [];
 const cleanup = [];
 try {
   const settings = await loadSettings({ home });
-  await settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+  await settings.update((s) => ({
+    ...s,
+    codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }],
+    defaultCodingAgent: 'fake',
+  }));
   const token = settings.get().tokenSecret;
   await settings.close();
   const memoryFile = join(scratch.path, 'server-memory.json');
   const memory = () => JSON.parse(readFileSync(memoryFile, 'utf8'));
   // The terminals' shell is /bin/sh: this machine's ~/.bashrc (pyenv's rehash lock can hold a new bash for 60 s) is
   // not what is measured; the loop itself runs in bash.
-  const server = await serveInProcess(home, { ...fakeAgentEnv({ scenario: 'flood', events: EVENTS, rate: RATE }), BAND_SOAK_MEMORY_FILE: memoryFile, SHELL: '/bin/sh' }, children);
+  const server = await serveInProcess(
+    home,
+    {
+      ...fakeAgentEnv({ scenario: 'flood', events: EVENTS, rate: RATE }),
+      BAND_SOAK_MEMORY_FILE: memoryFile,
+      SHELL: '/bin/sh',
+    },
+    children,
+  );
   const call = trpcHttp(server.url, token);
   const unwrap = async (promise, what) => {
     const r = await promise;
@@ -64,12 +87,30 @@ try {
     return r.data;
   };
 
-  await unwrap(call('projects.register', { path: makeRepo(join(scratch.path, 'repo')), name: 'soak' }, true), 'projects.register');
+  await unwrap(
+    call('projects.register', { path: makeRepo(join(scratch.path, 'repo')), name: 'soak' }, true),
+    'projects.register',
+  );
   const workspaces = [];
-  for (let i = 0; i < AGENTS; i++) workspaces.push((await unwrap(call('workspaces.create', { project: 'soak', branch: `soak/load-${i}` }, true), 'workspaces.create')).workspace);
-  for (const w of workspaces) await until(async () => (await call('workspaces.get', { workspace: w.id })).data?.status === 'ready', 'the workspaces to be ready', 60_000, 100);
+  for (let i = 0; i < AGENTS; i++)
+    workspaces.push(
+      (
+        await unwrap(
+          call('workspaces.create', { project: 'soak', branch: `soak/load-${i}` }, true),
+          'workspaces.create',
+        )
+      ).workspace,
+    );
+  for (const w of workspaces)
+    await until(
+      async () => (await call('workspaces.get', { workspace: w.id })).data?.status === 'ready',
+      'the workspaces to be ready',
+      60_000,
+      100,
+    );
   const chats = [];
-  for (const w of workspaces) chats.push(await unwrap(call('chats.create', { workspaceId: w.id }, true), 'chats.create'));
+  for (const w of workspaces)
+    chats.push(await unwrap(call('chats.create', { workspaceId: w.id }, true), 'chats.create'));
 
   // --- the phones: each watches one chat, from its start, and the agents' statuses ---
   let measuring = false;
@@ -79,7 +120,16 @@ try {
   for (let p = 0; p < PHONES; p++) {
     const client = await phoneClient({ serverUrl: server.url, token, retryMs: 500 });
     cleanup.push(() => client.close());
-    const phone = { chat: chats[p % AGENTS], started: 0, lastSeq: 0, received: 0, duplicates: 0, gaps: 0, missingInGaps: 0, texts: 0 };
+    const phone = {
+      chat: chats[p % AGENTS],
+      started: 0,
+      lastSeq: 0,
+      received: 0,
+      duplicates: 0,
+      gaps: 0,
+      missingInGaps: 0,
+      texts: 0,
+    };
     phones.push(phone);
     const sub = client.trpc.chats.eventBatches.subscribe(
       { chatId: phone.chat.id },
@@ -110,7 +160,10 @@ try {
       },
     );
     cleanup.push(() => sub.unsubscribe());
-    const statuses = client.trpc.chats.statuses.subscribe(undefined, { onData() {}, onError: (error) => errors.push(`phone ${p} statuses: ${error.message}`) });
+    const statuses = client.trpc.chats.statuses.subscribe(undefined, {
+      onData() {},
+      onError: (error) => errors.push(`phone ${p} statuses: ${error.message}`),
+    });
     cleanup.push(() => statuses.unsubscribe());
   }
   await until(() => phones.every((p) => p.started > 0), 'every phone to subscribe', 60_000, 50);
@@ -121,10 +174,26 @@ try {
   const loop = `bash -c 'i=0; while :; do i=$((i+1)); printf "L %d %s ${pad}\\n" $i \${EPOCHREALTIME/[.,]/}; sleep ${TERMINAL_INTERVAL_S}; done'`;
   const terminals = [];
   for (const w of workspaces) {
-    const info = await unwrap(call('terminals.create', { workspaceId: w.id, command: loop, cols: 200, rows: 50 }, true), 'terminals.create');
-    const term = { id: info.id, lines: 0, last: 0, duplicates: 0, missing: 0, latencies: [], attached: false, closed: false, partial: '' };
+    const info = await unwrap(
+      call('terminals.create', { workspaceId: w.id, command: loop, cols: 200, rows: 50 }, true),
+      'terminals.create',
+    );
+    const term = {
+      id: info.id,
+      lines: 0,
+      last: 0,
+      duplicates: 0,
+      missing: 0,
+      latencies: [],
+      attached: false,
+      closed: false,
+      partial: '',
+    };
     terminals.push(term);
-    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/terminals/${info.id}`, { headers: { origin: server.url, authorization: `Bearer ${token}` }, perMessageDeflate: false });
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/terminals/${info.id}`, {
+      headers: { origin: server.url, authorization: `Bearer ${token}` },
+      perMessageDeflate: false,
+    });
     cleanup.push(() => ws.terminate());
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
@@ -156,12 +225,15 @@ try {
   } catch (error) {
     const quiet = terminals.find((t) => t.lines === 0);
     const output = await call('terminals.output', { id: quiet.id, lines: 20 });
-    throw new Error(`${error.message}: terminal ${quiet.id} (attached: ${quiet.attached}) shows ${JSON.stringify(output.data?.text ?? output.data ?? output.error).slice(0, 600)}`);
+    throw new Error(
+      `${error.message}: terminal ${quiet.id} (attached: ${quiet.attached}) shows ${JSON.stringify(output.data?.text ?? output.data ?? output.error).slice(0, 600)}`,
+    );
   }
 
   // --- the agents ---
   const turns = [];
-  for (const chat of chats) turns.push((await unwrap(call('chats.send', { chatId: chat.id, message: 'stream' }, true), 'chats.send')).turn);
+  for (const chat of chats)
+    turns.push((await unwrap(call('chats.send', { chatId: chat.id, message: 'stream' }, true), 'chats.send')).turn);
   await until(() => phones.every((p) => p.texts > 0), 'every phone to receive its agent’s stream', 60_000, 50);
 
   // --- warm-up, then the measured window: RSS and CPU every 5 s ---
@@ -181,7 +253,9 @@ try {
     samples.push(procSample(server.pid));
     if (!QUICK && samples.length % 12 === 1) {
       const s = samples.at(-1);
-      process.stderr.write(`       ${Math.round((s.at - first.at) / 1000)} s: RSS ${mib(s.rss).toFixed(1)} MiB, ${latencies.length} events timed, load ${loadavg()[0].toFixed(1)}\n`);
+      process.stderr.write(
+        `       ${Math.round((s.at - first.at) / 1000)} s: RSS ${mib(s.rss).toFixed(1)} MiB, ${latencies.length} events timed, load ${loadavg()[0].toFixed(1)}\n`,
+      );
     }
   }
   const last = samples.at(-1);
@@ -195,15 +269,32 @@ try {
   // --- the agents finish their turns; every phone catches up; the terminals are killed ---
   const history = async (chatId) => unwrap(call('chats.history', { chatId, limit: 1 }), 'chats.history');
   for (const [i, chat] of chats.entries()) {
-    await until(async () => ['done', 'failed', 'aborted'].includes((await history(chat.id)).turns.find((t) => t.id === turns[i].id)?.status), 'the turns to end', 300_000, 250);
+    await until(
+      async () =>
+        ['done', 'failed', 'aborted'].includes(
+          (await history(chat.id)).turns.find((t) => t.id === turns[i].id)?.status,
+        ),
+      'the turns to end',
+      300_000,
+      250,
+    );
   }
   const stored = [];
   for (const chat of chats) {
     const h = await history(chat.id);
-    stored.push({ chatId: chat.id, lastSeq: h.lastSeq, status: h.turns.find((t) => turns.some((x) => x.id === t.id))?.status });
+    stored.push({
+      chatId: chat.id,
+      lastSeq: h.lastSeq,
+      status: h.turns.find((t) => turns.some((x) => x.id === t.id))?.status,
+    });
   }
   const lastSeqOf = (chatId) => stored.find((s) => s.chatId === chatId).lastSeq;
-  await until(() => errors.length > 0 || phones.every((p) => p.lastSeq >= lastSeqOf(p.chat.id)), 'every phone to catch up', 120_000, 50);
+  await until(
+    () => errors.length > 0 || phones.every((p) => p.lastSeq >= lastSeqOf(p.chat.id)),
+    'every phone to catch up',
+    120_000,
+    50,
+  );
   for (const t of terminals) await unwrap(call('terminals.kill', { id: t.id }, true), 'terminals.kill');
   await until(() => terminals.every((t) => t.closed), 'the terminal sockets to close', 30_000, 50);
 
@@ -221,14 +312,22 @@ try {
   const termDup = terminals.reduce((n, t) => n + t.duplicates, 0);
   const termLines = terminals.reduce((n, t) => n + t.lines, 0);
 
-  report.check(`all ${AGENTS} turns completed`, stored.every((s) => s.status === 'done'), stored.map((s) => `${s.status} (${s.lastSeq} events)`).join(', '));
+  report.check(
+    `all ${AGENTS} turns completed`,
+    stored.every((s) => s.status === 'done'),
+    stored.map((s) => `${s.status} (${s.lastSeq} events)`).join(', '),
+  );
   report.check('no subscription or terminal socket failed', errors.length === 0, errors[0]);
   report.check(
     'no phone lost or doubled an event (every one, in order)',
     lost === 0 && duplicated === 0 && received === expected,
     `${received} received of ${expected} (${PHONES} phones × their chat's events), ${lost} lost, ${duplicated} duplicated, ${phones.reduce((n, p) => n + p.gaps, 0)} gaps`,
   );
-  report.check('no terminal line lost or doubled', termLost === 0 && termDup === 0 && termLines > 0, `${termLines} lines read, ${termLost} lost, ${termDup} duplicated`);
+  report.check(
+    'no terminal line lost or doubled',
+    termLost === 0 && termDup === 0 && termLines > 0,
+    `${termLines} lines read, ${termLost} lost, ${termDup} duplicated`,
+  );
   const rssDetail = `${mib(first.rss).toFixed(1)} → ${mib(last.rss).toFixed(1)} MiB (${(growth * 100).toFixed(1)} %)`;
   const p99Detail = `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${latencies.length} deliveries`;
   if (QUICK) {
@@ -244,14 +343,34 @@ try {
   report.figure('server RSS growth after warm-up', growth * 100, '%');
   // Where the RSS is: the V8 heap (JavaScript objects), Buffers (socket writes, PTY output), the rest is native
   // (SQLite's cache, the code, the allocator's free pages).
-  report.figure('server V8 heap used after warm-up / at the end', mib(memoryFirst.heapUsed), `/ ${mib(memoryLast.heapUsed).toFixed(1)} MiB`);
-  report.figure('server V8 heap total after warm-up / at the end', mib(memoryFirst.heapTotal), `/ ${mib(memoryLast.heapTotal).toFixed(1)} MiB`);
-  report.figure('server Buffers (external) after warm-up / at the end', mib(memoryFirst.external), `/ ${mib(memoryLast.external).toFixed(1)} MiB`);
+  report.figure(
+    'server V8 heap used after warm-up / at the end',
+    mib(memoryFirst.heapUsed),
+    `/ ${mib(memoryLast.heapUsed).toFixed(1)} MiB`,
+  );
+  report.figure(
+    'server V8 heap total after warm-up / at the end',
+    mib(memoryFirst.heapTotal),
+    `/ ${mib(memoryLast.heapTotal).toFixed(1)} MiB`,
+  );
+  report.figure(
+    'server Buffers (external) after warm-up / at the end',
+    mib(memoryFirst.external),
+    `/ ${mib(memoryLast.external).toFixed(1)} MiB`,
+  );
   report.figure('event latency p50 (agent stdout line → phone)', p50, 'ms');
   report.figure('event latency p99', p99, 'ms');
-  report.figure('event latency max', latencies.reduce((a, b) => Math.max(a, b), 0), 'ms');
+  report.figure(
+    'event latency max',
+    latencies.reduce((a, b) => Math.max(a, b), 0),
+    'ms',
+  );
   report.figure('events delivered to phones in the window', deliveredInWindow / measuredS, 'events/s');
-  report.figure('events stored', stored.reduce((n, s) => n + s.lastSeq, 0), 'events');
+  report.figure(
+    'events stored',
+    stored.reduce((n, s) => n + s.lastSeq, 0),
+    'events',
+  );
   report.figure('server CPU, average (100 % = one core)', cpuAvg * 100, '%');
   report.figure('server CPU, busiest 5 s', cpuPeak * 100, '%');
   report.figure('terminal latency p50 (printf → viewer)', percentile(termLatencies, 50), 'ms');
@@ -263,7 +382,10 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse()) await Promise.resolve().then(fn).catch(() => {});
+  for (const fn of cleanup.reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => {});
   await stopChildren(children);
   scratch.dispose();
 }

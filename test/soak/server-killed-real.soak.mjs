@@ -11,7 +11,16 @@ import { listDescendantStats, readProcStat } from '@band/internal';
 import { loadSettings } from '@band/settings';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } from '@band/tunnel/testing';
 import WebSocket from 'ws';
-import { createReport, integrityCheck, makeRepo, serveInProcess, stopChildren, tempDir, trpcHttp, until } from './lib.mjs';
+import {
+  createReport,
+  integrityCheck,
+  makeRepo,
+  serveInProcess,
+  stopChildren,
+  tempDir,
+  trpcHttp,
+  until,
+} from './lib.mjs';
 
 const report = createReport(
   'server-killed-real',
@@ -27,14 +36,25 @@ const commandLine = (pid) => {
     return ''; // exited meanwhile
   }
 };
-const descendants = (root) => listDescendantStats(root).map((p) => ({ pid: p.pid, start: p.startTime, cmd: commandLine(p.pid) }));
+const descendants = (root) =>
+  listDescendantStats(root).map((p) => ({ pid: p.pid, start: p.startTime, cmd: commandLine(p.pid) }));
 /** Alive and still the same process (same start time): a reused pid does not count. */
 const stillRunning = (p) => {
   const stat = readProcStat(p.pid);
   return stat !== undefined && stat.state !== 'Z' && stat.startTime === p.start;
 };
 const kind = (cmd) =>
-  /claude/.test(cmd) ? 'claude' : /cloudflared|fake-cloudflared/.test(cmd) ? 'cloudflared' : /tsserver|typescript-language-server/.test(cmd) ? 'language server' : /band-approvals/.test(cmd) ? 'approvals mcp' : /sleep 600/.test(cmd) ? 'approved Bash command' : 'terminal or other';
+  /claude/.test(cmd)
+    ? 'claude'
+    : /cloudflared|fake-cloudflared/.test(cmd)
+      ? 'cloudflared'
+      : /tsserver|typescript-language-server/.test(cmd)
+        ? 'language server'
+        : /band-approvals/.test(cmd)
+          ? 'approvals mcp'
+          : /sleep 600/.test(cmd)
+            ? 'approved Bash command'
+            : 'terminal or other';
 
 const scratch = tempDir('band-soak-kill-real-');
 const home = join(scratch.path, 'home');
@@ -46,7 +66,15 @@ try {
   if (!claude) throw new Error('the @anthropic-ai/claude-code CLI is not installed (npm ci)');
   const model = await startScriptedModel((_request, index) =>
     index === 0
-      ? { content: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo started > started.txt && sleep 600', description: 'the long command' } }] }
+      ? {
+          content: [
+            {
+              type: 'tool_use',
+              name: 'Bash',
+              input: { command: 'echo started > started.txt && sleep 600', description: 'the long command' },
+            },
+          ],
+        }
       : { content: [{ type: 'text', text: 'Carrying on where we were.' }] },
   );
   cleanup.push(() => model.close());
@@ -59,7 +87,11 @@ try {
     ...fakeCloudflaredEnv({ scenario: 'ok', stateDir: join(scratch.path, 'cloudflared') }),
   };
   const settings = await loadSettings({ home });
-  await settings.update((s) => ({ ...s, codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }], defaultCodingAgent: 'claude-code' }));
+  await settings.update((s) => ({
+    ...s,
+    codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }],
+    defaultCodingAgent: 'claude-code',
+  }));
   const token = settings.get().tokenSecret;
   await settings.close();
 
@@ -72,34 +104,69 @@ try {
   };
   const repo = makeRepo(join(scratch.path, 'repo'));
   await unwrap(call('projects.register', { path: repo, name: 'soak' }, true), 'projects.register');
-  const { workspace } = await unwrap(call('workspaces.create', { project: 'soak', branch: 'soak/kill-real' }, true), 'workspaces.create');
-  await until(async () => (await call('workspaces.get', { workspace: workspace.id })).data?.status === 'ready', 'the workspace to be ready', 60_000, 100);
+  const { workspace } = await unwrap(
+    call('workspaces.create', { project: 'soak', branch: 'soak/kill-real' }, true),
+    'workspaces.create',
+  );
+  await until(
+    async () => (await call('workspaces.get', { workspace: workspace.id })).data?.status === 'ready',
+    'the workspace to be ready',
+    60_000,
+    100,
+  );
 
   // The turn: Claude Code asks to run `sleep 600`, the user allows it, and it runs.
   // Claude Code's default permission mode: Bash asks first.
   const chat = await unwrap(call('chats.create', { workspaceId: workspace.id, mode: 'default' }, true), 'chats.create');
   const { turn } = await unwrap(call('chats.send', { chatId: chat.id, message: FIRST_PROMPT }, true), 'chats.send');
   const request = await until(
-    async () => (await call('chats.history', { chatId: chat.id, limit: 5_000 })).data?.events.find((e) => e.event.type === 'approval-request')?.event,
+    async () =>
+      (await call('chats.history', { chatId: chat.id, limit: 5_000 })).data?.events.find(
+        (e) => e.event.type === 'approval-request',
+      )?.event,
     'the approval request',
     120_000,
     100,
   );
   await unwrap(call('approvals.answer', { requestId: request.requestId, answer: 'allow' }, true), 'approvals.answer');
-  await until(() => descendants(first.pid).some((p) => /sleep 600/.test(p.cmd)), 'the approved command to run', 60_000, 50);
+  await until(
+    () => descendants(first.pid).some((p) => /sleep 600/.test(p.cmd)),
+    'the approved command to run',
+    60_000,
+    50,
+  );
 
   // A terminal with a job, a language server with a client, and the tunnel.
-  await unwrap(call('terminals.create', { workspaceId: workspace.id, command: 'sleep 650 & sleep 651' }, true), 'terminals.create');
-  const lsp = new WebSocket(`${first.url.replace('http', 'ws')}/api/lsp/${workspace.id}/typescript`, { headers: { authorization: `Bearer ${token}`, origin: first.url } });
+  await unwrap(
+    call('terminals.create', { workspaceId: workspace.id, command: 'sleep 650 & sleep 651' }, true),
+    'terminals.create',
+  );
+  const lsp = new WebSocket(`${first.url.replace('http', 'ws')}/api/lsp/${workspace.id}/typescript`, {
+    headers: { authorization: `Bearer ${token}`, origin: first.url },
+  });
   lsp.on('error', () => {});
   cleanup.push(() => lsp.terminate());
   await new Promise((resolve, reject) => {
     lsp.once('open', resolve);
     lsp.once('error', reject);
   });
-  const initialized = new Promise((resolve) => lsp.on('message', (data) => JSON.parse(String(data)).id === 1 && resolve()));
-  lsp.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } }));
-  await until(() => Promise.race([initialized.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]), 'the language server to answer initialize', 120_000, 0);
+  const initialized = new Promise((resolve) =>
+    lsp.on('message', (data) => JSON.parse(String(data)).id === 1 && resolve()),
+  );
+  lsp.send(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { processId: null, rootUri: null, capabilities: {} },
+    }),
+  );
+  await until(
+    () => Promise.race([initialized.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]),
+    'the language server to answer initialize',
+    120_000,
+    0,
+  );
   await unwrap(call('tunnel.start', undefined, true), 'tunnel.start');
   await until(() => descendants(first.pid).some((p) => /sleep 651/.test(p.cmd)), 'the terminal job to run', 30_000, 50);
 
@@ -107,7 +174,9 @@ try {
   const kinds = new Set(snapshot.map((p) => kind(p.cmd)));
   report.check(
     'before the kill: Claude Code, its approved command, a terminal, a language server and cloudflared are running',
-    ['claude', 'approved Bash command', 'language server', 'cloudflared', 'terminal or other'].every((k) => kinds.has(k)),
+    ['claude', 'approved Bash command', 'language server', 'cloudflared', 'terminal or other'].every((k) =>
+      kinds.has(k),
+    ),
     `${snapshot.length} processes: ${[...kinds].join(', ')}`,
   );
 
@@ -128,22 +197,48 @@ try {
   report.check(
     'within 5 s of the restart, no process the old server started is alive',
     reapedMs !== undefined,
-    reapedMs === undefined ? `still alive: ${left.map((p) => `${p.pid} ${kind(p.cmd)} (${p.cmd.slice(0, 60)})`).join('; ')}` : `${snapshot.length} processes, all gone ${Math.round(reapedMs)} ms after the new server listened`,
+    reapedMs === undefined
+      ? `still alive: ${left.map((p) => `${p.pid} ${kind(p.cmd)} (${p.cmd.slice(0, 60)})`).join('; ')}`
+      : `${snapshot.length} processes, all gone ${Math.round(reapedMs)} ms after the new server listened`,
   );
   const history = await unwrap(call('chats.history', { chatId: chat.id, limit: 5_000 }), 'chats.history');
   const killed = history.turns.find((t) => t.id === turn.id);
-  report.check('the interrupted turn is marked failed with a clear message', killed?.status === 'failed' && /server stopped/i.test(killed?.error ?? ''), `${killed?.status}: ${killed?.error}`);
+  report.check(
+    'the interrupted turn is marked failed with a clear message',
+    killed?.status === 'failed' && /server stopped/i.test(killed?.error ?? ''),
+    `${killed?.status}: ${killed?.error}`,
+  );
   const integrity = await integrityCheck(home);
   report.check('band.db passes PRAGMA integrity_check', integrity === 'ok', integrity);
 
   const scriptedBefore = model.requests.filter((r) => r.scripted).length;
-  const next = await unwrap(call('chats.send', { chatId: chat.id, message: 'carry on' }, true), 'chats.send after the restart');
-  await until(async () => ['done', 'failed', 'aborted'].includes((await call('chats.history', { chatId: chat.id, limit: 1 })).data?.turns.find((t) => t.id === next.turn.id)?.status), 'the next turn to end', 120_000, 100);
+  const next = await unwrap(
+    call('chats.send', { chatId: chat.id, message: 'carry on' }, true),
+    'chats.send after the restart',
+  );
+  await until(
+    async () =>
+      ['done', 'failed', 'aborted'].includes(
+        (await call('chats.history', { chatId: chat.id, limit: 1 })).data?.turns.find((t) => t.id === next.turn.id)
+          ?.status,
+      ),
+    'the next turn to end',
+    120_000,
+    100,
+  );
   const after = await unwrap(call('chats.history', { chatId: chat.id, limit: 1 }), 'chats.history');
-  report.check('the chat goes on after the restart', after.turns.find((t) => t.id === next.turn.id)?.status === 'done', after.turns.find((t) => t.id === next.turn.id)?.status);
+  report.check(
+    'the chat goes on after the restart',
+    after.turns.find((t) => t.id === next.turn.id)?.status === 'done',
+    after.turns.find((t) => t.id === next.turn.id)?.status,
+  );
   const resumed = model.requests.filter((r) => r.scripted).slice(scriptedBefore)[0];
   const sawEarlier = JSON.stringify(resumed?.body?.messages ?? []).includes(FIRST_PROMPT);
-  report.check("the next turn continues Claude Code's own session (the model receives the killed turn's messages)", sawEarlier, sawEarlier ? 'the first prompt is in the resumed conversation' : 'a fresh conversation');
+  report.check(
+    "the next turn continues Claude Code's own session (the model receives the killed turn's messages)",
+    sawEarlier,
+    sawEarlier ? 'the first prompt is in the resumed conversation' : 'a fresh conversation',
+  );
   report.figure('restart to listening', second.startMs, 'ms');
   if (reapedMs !== undefined) report.figure('old processes gone after listening', reapedMs, 'ms');
   report.finish();
@@ -151,7 +246,10 @@ try {
   report.finish(error);
 } finally {
   await stopChildren(children);
-  for (const fn of cleanup.reverse()) await Promise.resolve().then(fn).catch(() => {});
+  for (const fn of cleanup.reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => {});
   for (const p of snapshot) if (stillRunning(p)) process.kill(p.pid, 'SIGKILL');
   scratch.dispose();
 }

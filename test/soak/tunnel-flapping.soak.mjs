@@ -5,7 +5,17 @@
 // each time; the phone reconnects after each drop and loses nothing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareWithHistory, createReport, percentile, phoneClient, QUICK, startTunnelBand, tempDir, turnEnded, until } from './lib.mjs';
+import {
+  compareWithHistory,
+  createReport,
+  percentile,
+  phoneClient,
+  QUICK,
+  startTunnelBand,
+  tempDir,
+  turnEnded,
+  until,
+} from './lib.mjs';
 
 const FLAPS = QUICK ? 5 : 20;
 const EVENTS = QUICK ? 2_000 : 8_000;
@@ -20,14 +30,19 @@ const report = createReport(
 const scratch = tempDir('band-soak-flap-');
 const cleanup = [];
 try {
-  const band = await startTunnelBand(scratch.path, { agent: { scenario: 'storm', events: EVENTS, rate: RATE, toolBytes: 16 * 1024 }, branch: 'soak/flap' });
+  const band = await startTunnelBand(scratch.path, {
+    agent: { scenario: 'storm', events: EVENTS, rate: RATE, toolBytes: 16 * 1024 },
+    branch: 'soak/flap',
+  });
   cleanup.push(() => band.close());
   const { edge, server, services, chat, host, cloudflaredState: cfdState } = band;
   const started = { url: band.tunnelUrl };
   // The fake cloudflared records each process it ran (`<pid>.json`) and where its control plane listens.
   const cloudflaredPids = () => readdirSync(cfdState).filter((f) => /^\d+\.json$/.test(f));
   const [firstPid] = cloudflaredPids();
-  const metrics = JSON.parse(readFileSync(join(cfdState, firstPid), 'utf8')).events.find((e) => e.name === 'metrics')?.address;
+  const metrics = JSON.parse(readFileSync(join(cfdState, firstPid), 'utf8')).events.find(
+    (e) => e.name === 'metrics',
+  )?.address;
   if (!metrics) throw new Error('the fake cloudflared did not record its metrics address');
 
   // What the Mobile Access panel is told: every status change, from the same stream its subscription reads.
@@ -35,7 +50,8 @@ try {
   cleanup.push(() => watching.abort());
   const states = [];
   void (async () => {
-    for await (const status of services.tunnel.watch(watching.signal)) states.push({ at: performance.now(), state: status.state, url: status.url });
+    for await (const status of services.tunnel.watch(watching.signal))
+      states.push({ at: performance.now(), state: status.state, url: status.url });
   })().catch(() => {});
 
   const phone = await phoneClient({ edge, host, token: server.settings.get().tokenSecret, retryMs: RETRY_MS });
@@ -73,33 +89,79 @@ try {
     const droppedAt = performance.now();
     const subscriptionsBefore = subscriptions;
     await fetch(`http://${metrics}/__fake/drop?downMs=${downMs}`, { method: 'POST' });
-    const degraded = await until(() => states.slice(from).find((s) => s.state === 'degraded'), `Band to report drop ${i + 1} as degraded`, 60_000, 10);
+    const degraded = await until(
+      () => states.slice(from).find((s) => s.state === 'degraded'),
+      `Band to report drop ${i + 1} as degraded`,
+      60_000,
+      10,
+    );
     degradedSeen++;
     detect.push(degraded.at - droppedAt);
-    const ready = await until(() => states.slice(from).find((s) => s.state === 'ready' && s.at >= degraded.at), `the tunnel to be ready again after drop ${i + 1}`, 60_000, 10);
+    const ready = await until(
+      () => states.slice(from).find((s) => s.state === 'ready' && s.at >= degraded.at),
+      `the tunnel to be ready again after drop ${i + 1}`,
+      60_000,
+      10,
+    );
     recover.push(ready.at - droppedAt);
     if (ready.url !== started.url) urlChanged++;
     // The phone's socket died with the connection: it reconnects, resubscribes and gets the next events.
     const count = received.length;
-    await until(() => subscriptions > subscriptionsBefore && received.length > count, `the phone to stream again after drop ${i + 1}`, 60_000, 10);
+    await until(
+      () => subscriptions > subscriptionsBefore && received.length > count,
+      `the phone to stream again after drop ${i + 1}`,
+      60_000,
+      10,
+    );
     resume.push(lastEventAt - ready.at);
   }
   const status = await turnEnded(services, chat.id, turn.id);
   const lastSeq = () => services.chats.history({ chatId: chat.id, limit: 1 }).lastSeq;
   await until(() => received.at(-1)?.seq === lastSeq() || errors.length > 0, 'the phone to catch up', 120_000, 50);
   const seconds = (performance.now() - t0) / 1000;
-  const { stored, missing, duplicates, outOfOrder, differing, firstDiff } = compareWithHistory(services, chat.id, received);
+  const { stored, missing, duplicates, outOfOrder, differing, firstDiff } = compareWithHistory(
+    services,
+    chat.id,
+    received,
+  );
 
   report.check('the turn completed on the server', status === 'done', `turn ${status}, ${stored.length} events stored`);
   report.check(`cloudflared lost its edge connection ${FLAPS} times`, degradedSeen === FLAPS, `${degradedSeen} drops`);
-  report.check('cloudflared was never restarted (one process throughout)', cloudflaredPids().length === 1, `${cloudflaredPids().length} cloudflared process(es) ran`);
-  report.check('the URL stayed the same', urlChanged === 0 && services.tunnel.status().url === started.url, services.tunnel.status().url);
-  report.check('the published status went degraded, then ready, after every drop', states.filter((s) => s.state === 'degraded').length >= FLAPS && services.tunnel.status().state === 'ready', states.map((s) => s.state).join(' → ').slice(0, 200));
-  report.check('the phone reconnected after every drop', subscriptions >= FLAPS + 1, `${subscriptions} subscriptions (1 + ${subscriptions - 1} reconnects)`);
+  report.check(
+    'cloudflared was never restarted (one process throughout)',
+    cloudflaredPids().length === 1,
+    `${cloudflaredPids().length} cloudflared process(es) ran`,
+  );
+  report.check(
+    'the URL stayed the same',
+    urlChanged === 0 && services.tunnel.status().url === started.url,
+    services.tunnel.status().url,
+  );
+  report.check(
+    'the published status went degraded, then ready, after every drop',
+    states.filter((s) => s.state === 'degraded').length >= FLAPS && services.tunnel.status().state === 'ready',
+    states
+      .map((s) => s.state)
+      .join(' → ')
+      .slice(0, 200),
+  );
+  report.check(
+    'the phone reconnected after every drop',
+    subscriptions >= FLAPS + 1,
+    `${subscriptions} subscriptions (1 + ${subscriptions - 1} reconnects)`,
+  );
   report.check('the subscription never failed', errors.length === 0, errors[0]?.message);
-  report.check('every event arrived exactly once (no loss, no duplicate)', missing === 0 && duplicates === 0, `${received.length} received, ${stored.length} stored, ${missing} missing, ${duplicates} duplicated`);
+  report.check(
+    'every event arrived exactly once (no loss, no duplicate)',
+    missing === 0 && duplicates === 0,
+    `${received.length} received, ${stored.length} stored, ${missing} missing, ${duplicates} duplicated`,
+  );
   report.check('every event arrived in order', outOfOrder === 0, `${outOfOrder} out of order`);
-  report.check("the phone's view equals the stored history", differing === 0 && received.length === stored.length, differing ? `${differing} differ; first: ${firstDiff}` : `${stored.length} envelopes identical`);
+  report.check(
+    "the phone's view equals the stored history",
+    differing === 0 && received.length === stored.length,
+    differing ? `${differing} differ; first: ${firstDiff}` : `${stored.length} envelopes identical`,
+  );
   report.figure('drops', FLAPS, 'drops');
   report.figure('events streamed', stored.length, 'events');
   report.figure('stream duration (send to last event)', seconds, 's');
@@ -112,6 +174,9 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse()) await Promise.resolve().then(fn).catch(() => {});
+  for (const fn of cleanup.reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => {});
   scratch.dispose();
 }

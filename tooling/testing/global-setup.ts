@@ -26,7 +26,9 @@ export default function setup(): () => Promise<void> {
     // vitest only logs an error thrown here; the exit code is what CI sees.
     process.exitCode = 1;
     const list = leftovers.map((p) => `  ${p.pid} (parent ${p.ppid}): ${p.cmdline.slice(0, 200)}`).join('\n');
-    throw new Error(`${leftovers.length} process(es) started by the tests were still running after the last test (now killed):\n${list}`);
+    throw new Error(
+      `${leftovers.length} process(es) started by the tests were still running after the last test (now killed):\n${list}`,
+    );
   };
 }
 

@@ -19,7 +19,8 @@ if (!marker && dirs.length === 0) {
 
 const mine = ancestorsOf(process.pid);
 const isTurboDaemon = (p) => /(^|\/)turbo(\.exe)?\b.*\bdaemon\b/.test(p.cmdline);
-const find = () => findProcesses({ marker, dirs }).filter((p) => !mine.has(p.pid) && p.ppid !== process.pid && !isTurboDaemon(p));
+const find = () =>
+  findProcesses({ marker, dirs }).filter((p) => !mine.has(p.pid) && p.ppid !== process.pid && !isTurboDaemon(p));
 const deadline = Date.now() + graceMs;
 let leftovers = find();
 while (leftovers.length > 0 && Date.now() < deadline) {

@@ -17,7 +17,9 @@ function run(args, env) {
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`band ${args.join(' ')} exited ${code}: ${stderr}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`band ${args.join(' ')} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -38,9 +40,19 @@ const env = { ...process.env, BAND_HOME: home };
 for (const key of Object.keys(env)) if (key.startsWith('BAND_') && key !== 'BAND_HOME') delete env[key];
 
 const offline = await timeCommand(['--version'], env);
-results.push({ name: 'band --version (spawn to exit), median', value: round(offline.median), unit: 'ms', note: `min ${round(offline.min)} ms, ${RUNS} runs` });
+results.push({
+  name: 'band --version (spawn to exit), median',
+  value: round(offline.median),
+  unit: 'ms',
+  note: `min ${round(offline.min)} ms, ${RUNS} runs`,
+});
 const completion = await timeCommand(['completion', 'bash'], env);
-results.push({ name: 'band completion bash, median', value: round(completion.median), unit: 'ms', note: `${RUNS} runs` });
+results.push({
+  name: 'band completion bash, median',
+  value: round(completion.median),
+  unit: 'ms',
+  note: `${RUNS} runs`,
+});
 
 // A server that does not start is a failed bench (the error propagates), never a figure.
 let server;
@@ -50,7 +62,12 @@ try {
   server = await startServer({ home, port: 0, logger: silent });
   const online = { ...env, BAND_SERVER_URL: server.url };
   const status = await timeCommand(['status', '--output', 'json'], online);
-  results.push({ name: 'band status (health + tunnel), median', value: round(status.median), unit: 'ms', note: `min ${round(status.min)} ms, ${RUNS} runs` });
+  results.push({
+    name: 'band status (health + tunnel), median',
+    value: round(status.median),
+    unit: 'ms',
+    note: `min ${round(status.min)} ms, ${RUNS} runs`,
+  });
   const settings = await timeCommand(['settings'], online);
   results.push({ name: 'band settings, median', value: round(settings.median), unit: 'ms', note: `${RUNS} runs` });
 } finally {
@@ -64,7 +81,8 @@ function round(n) {
 
 const width = Math.max(...results.map((r) => r.name.length));
 process.stdout.write(`${'BENCHMARK'.padEnd(width)}  VALUE     NOTE\n`);
-for (const r of results) process.stdout.write(`${r.name.padEnd(width)}  ${`${r.value} ${r.unit}`.padEnd(8)}  ${r.note}\n`);
+for (const r of results)
+  process.stdout.write(`${r.name.padEnd(width)}  ${`${r.value} ${r.unit}`.padEnd(8)}  ${r.note}\n`);
 const dir = new URL('../../../bench-results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('cli.json', dir), `${JSON.stringify({ package: '@band/cli', results }, null, 2)}\n`);

@@ -1,6 +1,16 @@
 // The tRPC client of the running Band server: queries and mutations over HTTP, subscriptions over WebSocket.
 import type { AppRouter } from '@band/api';
-import { createTRPCClient, createWSClient, httpBatchLink, httpLink, isNonJsonSerializable, splitLink, type TRPCClient, TRPCClientError, wsLink } from '@trpc/client';
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  httpLink,
+  isNonJsonSerializable,
+  splitLink,
+  type TRPCClient,
+  TRPCClientError,
+  wsLink,
+} from '@trpc/client';
 import WebSocket from 'ws';
 import { type Connection, describeTokenSource } from './config.js';
 import { authHeaders, wsUrl } from './transport.js';
@@ -35,7 +45,10 @@ export interface ConnectionEvents {
 export const MAX_INITIAL_WS_FAILURES = 5;
 
 /** A `ws` WebSocket class that sends our headers on the upgrade (tRPC's wsClient only passes url + protocols). */
-export function webSocketWithHeaders(headers: Record<string, string>, onSocketError?: (message: string) => void): typeof globalThis.WebSocket {
+export function webSocketWithHeaders(
+  headers: Record<string, string>,
+  onSocketError?: (message: string) => void,
+): typeof globalThis.WebSocket {
   class HeaderWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols, { headers, perMessageDeflate: false });
@@ -117,7 +130,15 @@ function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-const NOT_RUNNING_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
+const NOT_RUNNING_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
 
 /** The commands that start a server, for "server not running". */
 export const START_HINT = 'Start it with `band start` (or `npm start` in the Band checkout)';
@@ -126,17 +147,29 @@ export const START_HINT = 'Start it with `band start` (or `npm start` in the Ban
 export function unreachableError(connection: Connection, lastError: string | undefined): CliError {
   const status = /Unexpected server response: (\d+)/.exec(lastError ?? '')?.[1];
   if (status === '401') {
-    return new CliError('UNAUTHORIZED', `The server at ${connection.serverUrl} refused ${describeTokenSource(connection.tokenSource)} for its event stream`);
+    return new CliError(
+      'UNAUTHORIZED',
+      `The server at ${connection.serverUrl} refused ${describeTokenSource(connection.tokenSource)} for its event stream`,
+    );
   }
   if (status === '403') {
-    return new CliError('ERROR', `The server at ${connection.serverUrl} refused the event stream (WebSocket, HTTP 403)`, {
-      hint: `The server only accepts WebSockets whose Origin is its own address: set BAND_SERVER_URL to exactly the URL the server is reached at (now ${connection.serverUrl}).`,
-    });
+    return new CliError(
+      'ERROR',
+      `The server at ${connection.serverUrl} refused the event stream (WebSocket, HTTP 403)`,
+      {
+        hint: `The server only accepts WebSockets whose Origin is its own address: set BAND_SERVER_URL to exactly the URL the server is reached at (now ${connection.serverUrl}).`,
+      },
+    );
   }
   if (lastError && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(lastError)) {
-    return new CliError('SERVER_NOT_RUNNING', `Band is not running at ${connection.serverUrl}`, { hint: `${START_HINT}.` });
+    return new CliError('SERVER_NOT_RUNNING', `Band is not running at ${connection.serverUrl}`, {
+      hint: `${START_HINT}.`,
+    });
   }
-  return new CliError('ERROR', `Could not open the event stream at ${wsUrl(connection.serverUrl, TRPC_WS_PATH)}${lastError ? ` (${lastError})` : ''}`);
+  return new CliError(
+    'ERROR',
+    `Could not open the event stream at ${wsUrl(connection.serverUrl, TRPC_WS_PATH)}${lastError ? ` (${lastError})` : ''}`,
+  );
 }
 
 /** Maps anything a tRPC call threw to a CliError with the right exit code and a next step. */
@@ -157,22 +190,31 @@ export function toCliError(error: unknown, connection: Connection): unknown {
     const status = data.httpStatus ?? (error.meta?.response as { status?: number } | undefined)?.status;
     const hint = typeof data.hint === 'string' ? data.hint : undefined;
     if (data.code === 'UNAUTHORIZED' || status === 401) {
-      return new CliError('UNAUTHORIZED', `The server at ${connection.serverUrl} refused ${describeTokenSource(connection.tokenSource)}`, {
-        hint:
-          connection.tokenSource.kind === 'env'
-            ? 'Check BAND_TOKEN: it must equal tokenSecret in the server\'s settings.json.'
-            : 'Set BAND_TOKEN to the server\'s tokenSecret, or point BAND_HOME at the server\'s home directory.',
-        cause: error,
-      });
+      return new CliError(
+        'UNAUTHORIZED',
+        `The server at ${connection.serverUrl} refused ${describeTokenSource(connection.tokenSource)}`,
+        {
+          hint:
+            connection.tokenSource.kind === 'env'
+              ? "Check BAND_TOKEN: it must equal tokenSecret in the server's settings.json."
+              : "Set BAND_TOKEN to the server's tokenSecret, or point BAND_HOME at the server's home directory.",
+          cause: error,
+        },
+      );
     }
     if (!data.code && status === 403) {
       // The gate (not tRPC) refused the request: e.g. a proxy that changed the Host.
       const body = error.meta?.responseJSON as { error?: unknown; reason?: unknown } | undefined;
-      const reason = typeof body?.error === 'string' ? body.error : typeof body?.reason === 'string' ? body.reason : undefined;
-      return new CliError('ERROR', `The server at ${connection.serverUrl} refused the request (HTTP 403${reason ? `: ${reason}` : ''})`, {
-        hint: 'Set BAND_SERVER_URL to exactly the address the server is reached at (the local URL, or the https:// tunnel URL).',
-        cause: error,
-      });
+      const reason =
+        typeof body?.error === 'string' ? body.error : typeof body?.reason === 'string' ? body.reason : undefined;
+      return new CliError(
+        'ERROR',
+        `The server at ${connection.serverUrl} refused the request (HTTP 403${reason ? `: ${reason}` : ''})`,
+        {
+          hint: 'Set BAND_SERVER_URL to exactly the address the server is reached at (the local URL, or the https:// tunnel URL).',
+          cause: error,
+        },
+      );
     }
     if (data.code === 'FORBIDDEN' || status === 403) {
       // Authenticated, but not allowed (e.g. a path outside the workspace, tokenSecret through the API).
@@ -181,11 +223,20 @@ export function toCliError(error: unknown, connection: Connection): unknown {
     if (data.code === 'NOT_FOUND') {
       // tRPC's own NOT_FOUND means the procedure does not exist: a server older than this CLI.
       if (/^No procedure found on path/.test(error.message)) {
-        return new CliError('ERROR', `This server does not support that command (${error.message})`, { hint: 'Update the Band server.', cause: error });
+        return new CliError('ERROR', `This server does not support that command (${error.message})`, {
+          hint: 'Update the Band server.',
+          cause: error,
+        });
       }
       return new CliError('NOT_FOUND', error.message, { hint, cause: error });
     }
-    if (data.code === 'BAD_REQUEST' || data.code === 'PARSE_ERROR' || data.code === 'CONFLICT' || data.code === 'PRECONDITION_FAILED' || data.code === 'PAYLOAD_TOO_LARGE') {
+    if (
+      data.code === 'BAD_REQUEST' ||
+      data.code === 'PARSE_ERROR' ||
+      data.code === 'CONFLICT' ||
+      data.code === 'PRECONDITION_FAILED' ||
+      data.code === 'PAYLOAD_TOO_LARGE'
+    ) {
       return new CliError('VALIDATION', formatValidationMessage(error.message), { hint, cause: error });
     }
     if (status !== undefined && status >= 500 && !data.code) {

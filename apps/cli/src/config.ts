@@ -7,7 +7,10 @@ import { CliError } from './errors.js';
 export type OutputFormat = 'text' | 'json';
 
 /** Where the token came from, named in "unauthorized" errors (never the token itself). */
-export type TokenSource = { kind: 'env'; name: 'BAND_TOKEN' } | { kind: 'settings'; file: string } | { kind: 'none'; reason: string };
+export type TokenSource =
+  | { kind: 'env'; name: 'BAND_TOKEN' }
+  | { kind: 'settings'; file: string }
+  | { kind: 'none'; reason: string };
 
 export interface Connection {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:3456 */
@@ -54,7 +57,9 @@ function normalizeServerUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new CliError('USAGE', `BAND_SERVER_URL is not a URL: ${value}`, { hint: 'Use e.g. http://127.0.0.1:3456 or https://band.example.com' });
+    throw new CliError('USAGE', `BAND_SERVER_URL is not a URL: ${value}`, {
+      hint: 'Use e.g. http://127.0.0.1:3456 or https://band.example.com',
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new CliError('USAGE', `BAND_SERVER_URL must be http:// or https://, not ${url.protocol}`);

@@ -24,7 +24,9 @@ function fullName(cmd: Command): string {
 
 function renderCommand(cmd: Command, lines: string[]): void {
   const visible = cmd.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden);
-  const args = cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`));
+  const args = cmd.registeredArguments.map((a) =>
+    a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`,
+  );
   const hasOwnAction = (cmd as Command & { _actionHandler?: unknown })._actionHandler != null;
   if (cmd.parent) {
     lines.push(`### \`${fullName(cmd)}\``, '', cmd.description(), '');
@@ -34,7 +36,8 @@ function renderCommand(cmd: Command, lines: string[]): void {
     }
     if (cmd.registeredArguments.length) {
       lines.push('| Argument | Description |', '| --- | --- |');
-      for (const a of cmd.registeredArguments) lines.push(`| \`${a.name()}\` | ${escapeCell(a.description || (a.required ? 'required' : 'optional'))} |`);
+      for (const a of cmd.registeredArguments)
+        lines.push(`| \`${a.name()}\` | ${escapeCell(a.description || (a.required ? 'required' : 'optional'))} |`);
       lines.push('');
     }
     if (cmd.options.length) {
@@ -48,9 +51,30 @@ function renderCommand(cmd: Command, lines: string[]): void {
 /** Markdown for every command, the global options, the environment and the exit codes. */
 export function renderReference(program: Command): string {
   const lines: string[] = [];
-  lines.push('### Global options', '', '| Option | Description |', '| --- | --- |', ...program.options.map(optionRow), '');
-  lines.push('### Environment', '', '| Variable | Meaning |', '| --- | --- |', ...ENVIRONMENT_HELP.map(([n, t]) => `| \`${n}\` | ${escapeCell(t)} |`), '');
-  lines.push('### Exit codes', '', '| Code | Meaning |', '| --- | --- |', ...EXIT_CODE_HELP.map(([c, t]) => `| ${c} | ${escapeCell(t)} |`), '');
+  lines.push(
+    '### Global options',
+    '',
+    '| Option | Description |',
+    '| --- | --- |',
+    ...program.options.map(optionRow),
+    '',
+  );
+  lines.push(
+    '### Environment',
+    '',
+    '| Variable | Meaning |',
+    '| --- | --- |',
+    ...ENVIRONMENT_HELP.map(([n, t]) => `| \`${n}\` | ${escapeCell(t)} |`),
+    '',
+  );
+  lines.push(
+    '### Exit codes',
+    '',
+    '| Code | Meaning |',
+    '| --- | --- |',
+    ...EXIT_CODE_HELP.map(([c, t]) => `| ${c} | ${escapeCell(t)} |`),
+    '',
+  );
   renderCommand(program, lines);
   return lines.join('\n').replace(/\n+$/, '\n');
 }

@@ -132,7 +132,8 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     // help and --version exit 0; every other commander error is a usage error (the message is already printed).
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) exit(EXIT_CODES.OK);
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0)
+      exit(EXIT_CODES.OK);
     exit(EXIT_CODES.USAGE);
   }
   exit(report(error));

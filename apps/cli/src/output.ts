@@ -30,8 +30,17 @@ export function colorEnabled(sink: Sink, env: NodeJS.ProcessEnv): boolean {
 }
 
 export function createStyle(enabled: boolean): Style {
-  if (!enabled) return { enabled, bold: identity, dim: identity, red: identity, green: identity, yellow: identity, cyan: identity };
-  return { enabled, bold: ansi(1, 22), dim: ansi(2, 22), red: ansi(31, 39), green: ansi(32, 39), yellow: ansi(33, 39), cyan: ansi(36, 39) };
+  if (!enabled)
+    return { enabled, bold: identity, dim: identity, red: identity, green: identity, yellow: identity, cyan: identity };
+  return {
+    enabled,
+    bold: ansi(1, 22),
+    dim: ansi(2, 22),
+    red: ansi(31, 39),
+    green: ansi(32, 39),
+    yellow: ansi(33, 39),
+    cyan: ansi(36, 39),
+  };
 }
 
 export interface Column<T> {
@@ -47,10 +56,14 @@ const visibleLength = (text: string) => text.replace(ANSI_PATTERN, '').length;
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[], style?: Style): string {
   const cells = rows.map((row) => columns.map((column) => cellText(column.value(row))));
   const headers = columns.map((column) => column.header.toUpperCase());
-  const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((row) => visibleLength(row[i] ?? ''))));
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...cells.map((row) => visibleLength(row[i] ?? ''))),
+  );
   const line = (values: string[]) =>
     values
-      .map((value, i) => (i === values.length - 1 ? value : value + ' '.repeat((widths[i] ?? 0) - visibleLength(value))))
+      .map((value, i) =>
+        i === values.length - 1 ? value : value + ' '.repeat((widths[i] ?? 0) - visibleLength(value)),
+      )
       .join('  ')
       .trimEnd();
   const head = line(headers);

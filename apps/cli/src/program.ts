@@ -39,7 +39,9 @@ export function createProgram(ctx: CliContext): Command {
   const program = new Command('band')
     .description('Band: run coding agents in parallel workspaces, from this machine or your phone')
     .version(VERSION, '-V, --version', 'print the version')
-    .addOption(new Option('-o, --output <format>', 'output format (default: $BAND_OUTPUT, else text)').choices(['text', 'json']))
+    .addOption(
+      new Option('-o, --output <format>', 'output format (default: $BAND_OUTPUT, else text)').choices(['text', 'json']),
+    )
     .option('--debug', 'print stack traces of unexpected errors')
     .showSuggestionAfterError(true)
     .addHelpText('after', helpFooter());

@@ -16,7 +16,10 @@ export interface WorkspaceRef {
 const real = (p: string) => realpath(p).catch(() => p);
 
 /** The workspace of `workspaces` whose path contains `cwd` (the deepest one when worktrees nest). */
-export async function matchWorkspace<W extends WorkspaceRef>(workspaces: readonly W[], cwd: string): Promise<W | undefined> {
+export async function matchWorkspace<W extends WorkspaceRef>(
+  workspaces: readonly W[],
+  cwd: string,
+): Promise<W | undefined> {
   const here = await real(cwd);
   let best: { ws: W; depth: number } | undefined;
   for (const ws of workspaces) {

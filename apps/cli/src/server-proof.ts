@@ -46,7 +46,10 @@ function hintFor(reason: HelloFailure | undefined, connection: ProofConnection, 
  * server is ours (undefined when no proof is needed); rejects with a `SERVER_UNVERIFIED` CliError otherwise. Network
  * errors (nothing listening) are rethrown as they are, so they map to "server not running". Never sends the token.
  */
-export async function verifyServer(connection: ProofConnection, options: ServerProofOptions = {}): Promise<VerifiedServer | undefined> {
+export async function verifyServer(
+  connection: ProofConnection,
+  options: ServerProofOptions = {},
+): Promise<VerifiedServer | undefined> {
   if (!needsServerProof(connection)) return undefined;
   // Loaded only when a proof is needed: the light client entry (~node:http + node:crypto), not the whole gate.
   const { AuthError, verifyServer: verify } = await import('@band/auth/client');
@@ -54,7 +57,10 @@ export async function verifyServer(connection: ProofConnection, options: ServerP
     return await verify({ url: connection.serverUrl, token: connection.token, timeoutMs: options.timeoutMs });
   } catch (error) {
     if (error instanceof AuthError && error.code === 'SERVER_UNVERIFIED') {
-      throw new CliError('SERVER_UNVERIFIED', error.message, { hint: hintFor(error.reason, connection, error.hint), cause: error });
+      throw new CliError('SERVER_UNVERIFIED', error.message, {
+        hint: hintFor(error.reason, connection, error.hint),
+        cause: error,
+      });
     }
     throw error;
   }
@@ -64,7 +70,10 @@ export async function verifyServer(connection: ProofConnection, options: ServerP
  * The connection with its host name replaced by the address that proved itself, so every later request (tRPC, the
  * WebSocket) reaches that very socket and not whatever `localhost` resolves to next time. IP-literal URLs are kept.
  */
-export function pinConnection<C extends Pick<Connection, 'serverUrl'>>(connection: C, verified: VerifiedServer | undefined): C {
+export function pinConnection<C extends Pick<Connection, 'serverUrl'>>(
+  connection: C,
+  verified: VerifiedServer | undefined,
+): C {
   if (!verified) return connection;
   const url = new URL(connection.serverUrl);
   if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) return connection;
@@ -77,7 +86,10 @@ export function pinConnection<C extends Pick<Connection, 'serverUrl'>>(connectio
 let once: Promise<VerifiedServer | undefined> | undefined;
 
 /** `verifyServer`, once per process: every later call returns the same promise. */
-export function verifyServerOnce(connection: ProofConnection, options?: ServerProofOptions): Promise<VerifiedServer | undefined> {
+export function verifyServerOnce(
+  connection: ProofConnection,
+  options?: ServerProofOptions,
+): Promise<VerifiedServer | undefined> {
   once ??= verifyServer(connection, options);
   return once;
 }

@@ -13,4 +13,3 @@ export function wsUrl(serverUrl: string, path: string): string {
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();
 }
-

@@ -4,7 +4,14 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { claudeCodeOfflineEnv, codexOfflineEnv, findClaudeCodeBinary, findCodexBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import {
+  claudeCodeOfflineEnv,
+  codexOfflineEnv,
+  findClaudeCodeBinary,
+  findCodexBinary,
+  type ScriptedModel,
+  startScriptedModel,
+} from '@band/agents/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AGENT_START, SLOW } from '../../../tooling/testing/slow.js';
 import { BAND_BIN, band, spawnCommand, startTestServer, type TestServer, tempDir } from './helpers.js';
@@ -18,7 +25,9 @@ let home: Awaited<ReturnType<typeof tempDir>>;
 let env: NodeJS.ProcessEnv;
 let wsPath: string;
 
-const bash = (command: string) => ({ content: [{ type: 'tool_use' as const, name: 'Bash', input: { command, description: 'Run it' } }] });
+const bash = (command: string) => ({
+  content: [{ type: 'tool_use' as const, name: 'Bash', input: { command, description: 'Run it' } }],
+});
 const done = { content: [{ type: 'text' as const, text: 'done' }] };
 
 beforeAll(async () => {
@@ -37,7 +46,17 @@ beforeAll(async () => {
   );
   const repo = await makeRepo(join(scratch.path, 'demo'));
   // Two turns: approved (the file is written), then denied with a message.
-  const questions = [{ question: 'Which license?', header: 'License', multiSelect: false, options: [{ label: 'MIT', description: '' }, { label: 'Apache-2.0', description: '' }] }];
+  const questions = [
+    {
+      question: 'Which license?',
+      header: 'License',
+      multiSelect: false,
+      options: [
+        { label: 'MIT', description: '' },
+        { label: 'Apache-2.0', description: '' },
+      ],
+    },
+  ];
   model = await startScriptedModel([
     bash('echo ok > approved.txt'),
     done,
@@ -50,9 +69,15 @@ beforeAll(async () => {
     bash('echo tty > tty.txt'),
     done,
   ]);
-  codexModel = await startScriptedModel([{ content: [{ type: 'tool_use', name: 'exec_command', input: { cmd: 'echo ok > codex-approved.txt' } }] }, done]);
+  codexModel = await startScriptedModel([
+    { content: [{ type: 'tool_use', name: 'exec_command', input: { cmd: 'echo ok > codex-approved.txt' } }] },
+    done,
+  ]);
   // Codex reads CODEX_HOME; Claude Code its CLAUDE_CONFIG_DIR and HOME (set last).
-  const agentsEnv = { ...codexOfflineEnv({ home: join(scratch.path, 'codex-home'), baseUrl: codexModel.url }), ...claudeCodeOfflineEnv({ home: join(scratch.path, 'claude-home'), baseUrl: model.url }) };
+  const agentsEnv = {
+    ...codexOfflineEnv({ home: join(scratch.path, 'codex-home'), baseUrl: codexModel.url }),
+    ...claudeCodeOfflineEnv({ home: join(scratch.path, 'claude-home'), baseUrl: model.url }),
+  };
   srv = await startTestServer({ home: home.path, env: agentsEnv });
   env = srv.env;
   expect((await band(['projects', 'add', repo], { env })).code).toBe(0);
@@ -67,7 +92,12 @@ afterAll(async () => {
   await scratch?.cleanup();
 });
 
-async function waitForRequest(): Promise<{ requestId: string; chatId: string; toolName: string; input: { command: string } }> {
+async function waitForRequest(): Promise<{
+  requestId: string;
+  chatId: string;
+  toolName: string;
+  input: { command: string };
+}> {
   let rows: Array<{ requestId: string; chatId: string; toolName: string; input: { command: string } }> = [];
   await vi.waitFor(async () => {
     const list = await band(['chats', 'approvals', '--all', '--output', 'json'], { env });
@@ -134,9 +164,14 @@ describe('band chats approvals / approve / deny', { timeout: 150_000 }, () => {
     const wrong = await band(['chats', 'answer', request.requestId, 'MIT', 'extra'], { env });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('1. Which license? [MIT | Apache-2.0]');
-    expect(await band(['chats', 'answer', request.requestId, 'Apache-2.0'], { env })).toMatchObject({ code: 0, stdout: `Answered ${request.requestId}\n` });
+    expect(await band(['chats', 'answer', request.requestId, 'Apache-2.0'], { env })).toMatchObject({
+      code: 0,
+      stdout: `Answered ${request.requestId}\n`,
+    });
     await turnsDone(chatId, 1);
-    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain('\\"Which license?\\"=\\"Apache-2.0\\"');
+    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain(
+      '\\"Which license?\\"=\\"Apache-2.0\\"',
+    );
     const history = await band(['chats', 'history', chatId], { env });
     expect(history.stdout).toContain('? The agent asks: Which license? [MIT | Apache-2.0]');
     expect(history.stdout).toContain('⎿ answered: Which license? → Apache-2.0 by token');
@@ -144,7 +179,10 @@ describe('band chats approvals / approve / deny', { timeout: 150_000 }, () => {
 
   it('watch --exit-on-approval stops with exit 8 at a pending request; without a terminal it only prints', async () => {
     const chatId = (await band(['chats', 'create', '--mode', 'default'], { env, cwd: wsPath })).stdout.trim();
-    const watched = await band(['chats', 'send', chatId, '--message', 'write exit.txt', '--watch', '--exit-on-approval'], { env, timeoutMs: 60_000 });
+    const watched = await band(
+      ['chats', 'send', chatId, '--message', 'write exit.txt', '--watch', '--exit-on-approval'],
+      { env, timeoutMs: 60_000 },
+    );
     expect(watched.code, watched.stderr).toBe(8);
     expect(watched.stdout).toContain('? Bash wants: echo stop > exit.txt');
     const request = await waitForRequest();
@@ -161,7 +199,11 @@ describe('band chats approvals / approve / deny', { timeout: 150_000 }, () => {
 
   it('on a terminal, chats watch asks y / a / n and sends the answer', async () => {
     const chatId = (await band(['chats', 'create', '--mode', 'default'], { env, cwd: wsPath })).stdout.trim();
-    const tty = spawnCommand('script', ['-qec', `"${process.execPath}" "${BAND_BIN}" chats watch ${chatId}`, '/dev/null'], { env, timeoutMs: 60_000 });
+    const tty = spawnCommand(
+      'script',
+      ['-qec', `"${process.execPath}" "${BAND_BIN}" chats watch ${chatId}`, '/dev/null'],
+      { env, timeoutMs: 60_000 },
+    );
     await tty.waitFor(/is idle: waiting for the next turn/, 'stdout', 30_000);
     expect((await band(['chats', 'send', chatId, '--message', 'write tty.txt'], { env })).code).toBe(0);
     await tty.waitFor(/Allow Bash\? \[y\]es once \/ \[a\]lways for this chat \/ \[n\]o: /, 'stdout', 30_000);
@@ -173,13 +215,22 @@ describe('band chats approvals / approve / deny', { timeout: 150_000 }, () => {
   }, 120_000);
 
   it('Codex: its pending command request is approved with band chats approve and the file appears', async () => {
-    const chatId = (await band(['chats', 'create', '--agent', 'codex', '--mode', 'default'], { env, cwd: wsPath })).stdout.trim();
+    const chatId = (
+      await band(['chats', 'create', '--agent', 'codex', '--mode', 'default'], { env, cwd: wsPath })
+    ).stdout.trim();
     expect((await band(['chats', 'send', chatId, '--message', 'write codex-approved.txt'], { env })).code).toBe(0);
     const request = await waitForRequest();
-    expect(request).toMatchObject({ chatId, toolName: 'Bash', input: { command: expect.stringContaining('echo ok > codex-approved.txt') } });
+    expect(request).toMatchObject({
+      chatId,
+      toolName: 'Bash',
+      input: { command: expect.stringContaining('echo ok > codex-approved.txt') },
+    });
     expect((await band(['chats', 'approvals', chatId], { env })).stdout).toContain('echo ok > codex-approved.txt');
     expect(existsSync(join(wsPath, 'codex-approved.txt'))).toBe(false);
-    expect(await band(['chats', 'approve', request.requestId], { env })).toMatchObject({ code: 0, stdout: `Allowed ${request.requestId}\n` });
+    expect(await band(['chats', 'approve', request.requestId], { env })).toMatchObject({
+      code: 0,
+      stdout: `Allowed ${request.requestId}\n`,
+    });
     await turnsDone(chatId, 1);
     expect(existsSync(join(wsPath, 'codex-approved.txt'))).toBe(true);
     const history = await band(['chats', 'history', chatId], { env });

@@ -9,7 +9,16 @@ import { fakeAgentEnv } from '@band/agents/testing';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
-import { BAND_BIN, band, baseEnv, spawnBand, spawnCommand, startTestServer, type TestServer, tempDir } from './helpers.js';
+import {
+  BAND_BIN,
+  band,
+  baseEnv,
+  spawnBand,
+  spawnCommand,
+  startTestServer,
+  type TestServer,
+  tempDir,
+} from './helpers.js';
 import { makeRepo, writeBandSettings } from './fixtures.js';
 
 let srv: TestServer;
@@ -27,7 +36,12 @@ beforeAll(async () => {
   edge = await startFakeEdge();
   srv = await startTestServer({
     home: home.path,
-    env: { ...fakeAgentEnv({ scenario: 'ok' }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath, ...fakeCloudflaredEnv(), ...edge.env },
+    env: {
+      ...fakeAgentEnv({ scenario: 'ok' }),
+      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+      ...fakeCloudflaredEnv(),
+      ...edge.env,
+    },
   });
   env = srv.env;
 });
@@ -61,7 +75,16 @@ describe('basics', () => {
     expect(version).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
     const help = await band(['--help'], { env });
     expect(help.code).toBe(0);
-    for (const text of ['Exit codes:', '130', 'server not running', 'BAND_SERVER_URL', 'BAND_TOKEN', 'terminals', 'chats']) expect(help.stdout).toContain(text);
+    for (const text of [
+      'Exit codes:',
+      '130',
+      'server not running',
+      'BAND_SERVER_URL',
+      'BAND_TOKEN',
+      'terminals',
+      'chats',
+    ])
+      expect(help.stdout).toContain(text);
   });
 
   it('exits 2 on usage errors', async () => {
@@ -85,7 +108,9 @@ describe('basics', () => {
 
 describe('connection and exit codes', () => {
   it('says the server is not running (exit 3) and how to start it', async () => {
-    const result = await band(['status'], { env: { ...env, BAND_SERVER_URL: `http://127.0.0.1:${await closedPort()}` } });
+    const result = await band(['status'], {
+      env: { ...env, BAND_SERVER_URL: `http://127.0.0.1:${await closedPort()}` },
+    });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/not running/);
     expect(result.stderr).toContain('band start');
@@ -103,7 +128,6 @@ describe('connection and exit codes', () => {
   });
 
   it('reports a missing token (exit 4)', async () => {
-
     const empty = await tempDir();
     const noToken = await band(['status'], { env: { ...env, BAND_HOME: empty.path } });
     await empty.cleanup();
@@ -120,7 +144,9 @@ describe('connection and exit codes', () => {
   });
 
   it('refuses to send the token over plain HTTP to a remote host', async () => {
-    const result = await band(['status'], { env: { ...env, BAND_SERVER_URL: 'http://band.example.invalid:3456', BAND_TOKEN: srv.token } });
+    const result = await band(['status'], {
+      env: { ...env, BAND_SERVER_URL: 'http://band.example.invalid:3456', BAND_TOKEN: srv.token },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Refusing to send the Band token over plain HTTP to band\.example\.invalid/);
     expect(result.stderr).toContain('https://');
@@ -187,7 +213,9 @@ describe('status, settings, open, devices', () => {
     expect(data).toMatchObject({ url: srv.url, health: { ok: true, name: 'band' }, tunnel: { state: 'stopped' } });
     // BAND_OUTPUT is the default; the flag wins over it.
     expect(JSON.parse((await band(['status'], { env: { ...env, BAND_OUTPUT: 'json' } })).stdout).health.ok).toBe(true);
-    expect((await band(['status', '--output', 'text'], { env: { ...env, BAND_OUTPUT: 'json' } })).stdout).toContain('is running');
+    expect((await band(['status', '--output', 'text'], { env: { ...env, BAND_OUTPUT: 'json' } })).stdout).toContain(
+      'is running',
+    );
   });
 
   it('prints settings as pretty JSON, with the token redacted', async () => {
@@ -207,7 +235,9 @@ describe('status, settings, open, devices', () => {
     const set = await band(['settings', 'set', 'notifications.soundOnNeedsAttention', 'false'], { env });
     expect(set.code).toBe(0);
     expect(set.stdout).toBe('notifications.soundOnNeedsAttention = false\n');
-    expect(JSON.parse((await band(['settings', '--output', 'json'], { env })).stdout).notifications.soundOnNeedsAttention).toBe(false);
+    expect(
+      JSON.parse((await band(['settings', '--output', 'json'], { env })).stdout).notifications.soundOnNeedsAttention,
+    ).toBe(false);
     const json = await band(['settings', 'set', 'autoStartTunnel', 'false', '--output', 'json'], { env });
     expect(JSON.parse(json.stdout).autoStartTunnel).toBe(false);
 
@@ -261,7 +291,10 @@ req.end(JSON.stringify({ code }));
     expect(result.stdout).toMatch(new RegExp(`^${srv.url}/pair#c=\\S+\\n$`));
     expect(result.stderr).toMatch(/No browser opener/);
     const json = await band(['open', '--print', '--output', 'json'], { env });
-    expect(JSON.parse(json.stdout)).toMatchObject({ url: expect.stringContaining('/pair#c='), code: expect.any(String) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      url: expect.stringContaining('/pair#c='),
+      code: expect.any(String),
+    });
   });
 
   it('lists devices as a table and as JSON', async () => {
@@ -367,7 +400,9 @@ describe('projects, workspaces, terminals and chats', () => {
       // A new shell reads its rc files (pyenv and the like) before the typed line runs: seconds on a loaded machine.
       { timeout: 60_000, interval: 500 },
     );
-    const outJson = JSON.parse((await band(['terminals', 'output', '--lines', '5', '--output', 'json'], { env, cwd: wsPath })).stdout);
+    const outJson = JSON.parse(
+      (await band(['terminals', 'output', '--lines', '5', '--output', 'json'], { env, cwd: wsPath })).stdout,
+    );
     expect(outJson).toMatchObject({ id, status: 'running' });
     expect(outJson.lines.length).toBeLessThanOrEqual(5);
 
@@ -380,7 +415,9 @@ describe('projects, workspaces, terminals and chats', () => {
     const attached = await attach.done;
     expect(attached.code).toBe(0);
     expect(attached.stderr).toContain('detached');
-    expect(JSON.parse((await band(['terminals', 'list', wsId, '--output', 'json'], { env })).stdout)[0].status).toBe('running');
+    expect(JSON.parse((await band(['terminals', 'list', wsId, '--output', 'json'], { env })).stdout)[0].status).toBe(
+      'running',
+    );
 
     // Under a real terminal (script gives band a PTY): raw mode, so Ctrl+C goes to the shell and the detach key
     // works without Enter.
@@ -442,7 +479,9 @@ describe('projects, workspaces, terminals and chats', () => {
     expect(history.stdout).toContain('> hello agent');
     expect(history.stdout).toContain('> second');
 
-    const jsonWatch = await band(['chats', 'send', chatId, '--message', 'third', '--watch', '--output', 'json'], { env });
+    const jsonWatch = await band(['chats', 'send', chatId, '--message', 'third', '--watch', '--output', 'json'], {
+      env,
+    });
     expect(jsonWatch.code).toBe(0);
     const events = lines(jsonWatch.stdout).map((l) => JSON.parse(l));
     expect(events[0].event).toMatchObject({ type: 'user-message', text: 'third' });
@@ -454,7 +493,8 @@ describe('projects, workspaces, terminals and chats', () => {
     const abort = await band(['chats', 'abort', chatId], { env });
     expect(abort).toMatchObject({ code: 0, stdout: 'Nothing was running\n' });
     expect(await band(['chats', 'resume', chatId], { env })).toMatchObject({ code: 0, stdout: 'Nothing was paused\n' });
-    const firstTurn = JSON.parse((await band(['chats', 'history', chatId, '--output', 'json'], { env })).stdout).turns[0].id;
+    const firstTurn = JSON.parse((await band(['chats', 'history', chatId, '--output', 'json'], { env })).stdout)
+      .turns[0].id;
     const discard = await band(['chats', 'discard', firstTurn, chatId], { env });
     expect(discard.code, 'a finished turn cannot be discarded').not.toBe(0);
     expect(discard.stderr).toContain('not queued');
@@ -465,10 +505,19 @@ describe('projects, workspaces, terminals and chats', () => {
     const png = join(scratch.path, 'shot.png');
     const notes = join(scratch.path, 'notes.txt');
     const fake = join(scratch.path, 'fake.png');
-    await writeFile(png, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    await writeFile(
+      png,
+      Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+        'base64',
+      ),
+    );
     await writeFile(notes, 'notes\n');
     await writeFile(fake, 'not a png');
-    const send = await band(['chats', 'send', '--workspace', wsId, '--message', 'see attached', '--attach', png, notes, '--watch'], { env });
+    const send = await band(
+      ['chats', 'send', '--workspace', wsId, '--message', 'see attached', '--attach', png, notes, '--watch'],
+      { env },
+    );
     expect(send.code, send.stderr).toBe(0);
     expect(send.stdout).toContain('> see attached');
     expect(send.stdout).toContain('+ shot.png (70 bytes)');
@@ -476,13 +525,30 @@ describe('projects, workspaces, terminals and chats', () => {
     const bad = await band(['chats', 'send', '--workspace', wsId, '--message', 'and this', '--attach', fake], { env });
     expect(bad.code).toBe(6);
     expect(bad.stderr).toContain('fake.png says it is image/png');
-    const missing = await band(['chats', 'send', '--workspace', wsId, '--message', 'and this', '--attach', join(scratch.path, 'nope.png')], { env });
+    const missing = await band(
+      ['chats', 'send', '--workspace', wsId, '--message', 'and this', '--attach', join(scratch.path, 'nope.png')],
+      { env },
+    );
     expect(missing.code).toBe(6);
     expect(missing.stderr).toContain('Cannot read');
   }, 60_000);
 
   it('starts a chat with the first prompt of workspaces create --prompt', async () => {
-    const create = await band(['workspaces', 'create', 'demo', 'feat/prompted', '--prompt', 'Plan the login page', '--mode', 'plan', '--output', 'json'], { env });
+    const create = await band(
+      [
+        'workspaces',
+        'create',
+        'demo',
+        'feat/prompted',
+        '--prompt',
+        'Plan the login page',
+        '--mode',
+        'plan',
+        '--output',
+        'json',
+      ],
+      { env },
+    );
     expect(create.code, create.stderr).toBe(0);
     const workspace = JSON.parse(create.stdout).workspace;
     await vi.waitFor(
@@ -535,8 +601,11 @@ describe('colours', () => {
     // `script` runs band under a pseudo-terminal.
     const underTty = (extra: NodeJS.ProcessEnv) =>
       new Promise<string>((resolve, reject) => {
-        execFile('script', ['-qec', `"${process.execPath}" "${BAND_BIN}" devices list`, '/dev/null'], { env: { ...env, ...extra } }, (error, stdout) =>
-          error ? reject(error) : resolve(stdout),
+        execFile(
+          'script',
+          ['-qec', `"${process.execPath}" "${BAND_BIN}" devices list`, '/dev/null'],
+          { env: { ...env, ...extra } },
+          (error, stdout) => (error ? reject(error) : resolve(stdout)),
         );
       });
     expect(await underTty({})).toContain(`${ESC}[1mID`);

@@ -52,7 +52,8 @@ export async function startTestServer(options: { env?: NodeJS.ProcessEnv; home?:
 /** The test process's environment without any BAND_* variable, plus `extra`. */
 export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('BAND_') && key !== 'NO_COLOR' && key !== 'FORCE_COLOR') env[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('BAND_') && key !== 'NO_COLOR' && key !== 'FORCE_COLOR') env[key] = value;
   return { ...env, ...extra };
 }
 
@@ -149,7 +150,10 @@ export function spawnCommand(command: string, args: string[], options: RunOption
  * streams resume. It rewrites Host and Origin to the server's, as a reverse proxy would, and answers `/auth/hello`
  * for its own Host with the server's token.
  */
-export async function startDroppingProxy(target: { port: number; url: string; token: string }, options: { rewriteOrigin?: boolean } = {}) {
+export async function startDroppingProxy(
+  target: { port: number; url: string; token: string },
+  options: { rewriteOrigin?: boolean } = {},
+) {
   const rewriteOrigin = options.rewriteOrigin ?? true;
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
@@ -159,7 +163,13 @@ export async function startDroppingProxy(target: { port: number; url: string; to
     if (hello) {
       res.setHeader('Content-Type', 'application/json');
       const address = formatSocketAddress(req.socket.localAddress, req.socket.localPort);
-      res.end(JSON.stringify({ proof: computeHelloProof(target.token, hello[1]!, req.headers.host ?? '', address), address, v: 2 }));
+      res.end(
+        JSON.stringify({
+          proof: computeHelloProof(target.token, hello[1]!, req.headers.host ?? '', address),
+          address,
+          v: 2,
+        }),
+      );
       return;
     }
     const upstream = http.request(
@@ -172,11 +182,18 @@ export async function startDroppingProxy(target: { port: number; url: string; to
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
-  const rewrite = (req: IncomingMessage) => ({ ...req.headers, host: new URL(target.url).host, ...(rewriteOrigin ? { origin: target.url } : {}) });
+  const rewrite = (req: IncomingMessage) => ({
+    ...req.headers,
+    host: new URL(target.url).host,
+    ...(rewriteOrigin ? { origin: target.url } : {}),
+  });
   server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
     const upstream = net.connect(target.port, '127.0.0.1', () => {
       const headers = rewrite(req);
-      const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`)];
+      const lines = [
+        `${req.method} ${req.url} HTTP/1.1`,
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`),
+      ];
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length) upstream.write(head);
       client.pipe(upstream).pipe(client);

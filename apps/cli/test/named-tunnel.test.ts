@@ -4,7 +4,13 @@ import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fakeAgentEnv } from '@band/agents/testing';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelCredentials, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
+import {
+  fakeCloudflaredEnv,
+  fakeCloudflaredPath,
+  fakeTunnelCredentials,
+  fakeTunnelToken,
+  startFakeEdge,
+} from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { makeRepo, writeBandSettings } from './fixtures.js';
@@ -59,7 +65,10 @@ describe('band tunnel setup', () => {
   it('refuses a token on the command line, a URL as hostname, and a file without a tunnel token', async () => {
     const onArgv = await band(['tunnel', 'setup', '--hostname', HOST, '--token', fakeTunnelToken()], { env });
     expect(onArgv.code).toBe(2);
-    const url = await band(['tunnel', 'setup', '--hostname', `https://${HOST}/`, '--token-stdin'], { env, input: fakeTunnelToken() });
+    const url = await band(['tunnel', 'setup', '--hostname', `https://${HOST}/`, '--token-stdin'], {
+      env,
+      input: fakeTunnelToken(),
+    });
     expect(url.code).toBe(2);
     expect(url.stderr).toContain('--hostname must be a hostname');
     const junk = join(scratch.path, 'junk');
@@ -71,10 +80,13 @@ describe('band tunnel setup', () => {
   });
 
   it('saves the settings and prints exactly what to enter in Cloudflare; status shows mode, stable URL and origin', async () => {
-    const setup = await band(['tunnel', 'setup', '--hostname', HOST.toUpperCase(), '--token-stdin', '--origin-port', String(originPort)], {
-      env,
-      input: `${fakeTunnelToken()}\n`,
-    });
+    const setup = await band(
+      ['tunnel', 'setup', '--hostname', HOST.toUpperCase(), '--token-stdin', '--origin-port', String(originPort)],
+      {
+        env,
+        input: `${fakeTunnelToken()}\n`,
+      },
+    );
     expect(setup.code, setup.stderr).toBe(0);
     expect(setup.stdout).toContain(`Hostname:  ${HOST}`);
     expect(setup.stdout).toContain(`Service:   HTTP  127.0.0.1:${originPort}`);
@@ -105,7 +117,13 @@ describe('band tunnel setup', () => {
     // Ready only after the hostname answered through "Cloudflare".
     expect(start.stderr).toContain(`checking that https://${HOST} reaches Band through Cloudflare`);
     const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
-    expect(status).toMatchObject({ state: 'ready', mode: 'named', url: `https://${HOST}`, origin: `http://127.0.0.1:${originPort}`, error: null });
+    expect(status).toMatchObject({
+      state: 'ready',
+      mode: 'named',
+      url: `https://${HOST}`,
+      origin: `http://127.0.0.1:${originPort}`,
+      error: null,
+    });
     expect(status.cloudflaredVersion).toMatch(/^\d{4}\.\d+\.\d+$/);
     const text = (await band(['tunnel', 'status'], { env })).stdout;
     expect(text).toMatch(/mode: +named/);
@@ -144,17 +162,25 @@ describe('the remote CLI through the tunnel', () => {
     expect((await band(['projects', 'add', repo], { env })).code).toBe(0);
     const ws = await band(['workspaces', 'create', 'demo', 'remote', '--output', 'json'], { env });
     const wsId = JSON.parse(ws.stdout).workspace.id;
-    const watch = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'go', '--watch', '--output', 'json'], { env: remote(token), timeoutMs: 90_000 });
+    const watch = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'go', '--watch', '--output', 'json'], {
+      env: remote(token),
+      timeoutMs: 90_000,
+    });
     await watch.waitFor(/chunk 3 /, 'stdout', 45_000);
     expect(edge.dropConnections()).toBeGreaterThan(0);
     await watch.waitFor(/Connection lost/, 'stderr', 20_000);
     const result = await watch.done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/Reconnected/);
-    const events = result.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; event: { type: string; text?: string; status?: string } });
+    const events = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; event: { type: string; text?: string; status?: string } });
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
-    expect(events.filter((e) => e.event.type === 'text-delta').map((e) => e.event.text?.trim())).toEqual(Array.from({ length: 20 }, (_, i) => `chunk ${i}`));
+    expect(events.filter((e) => e.event.type === 'text-delta').map((e) => e.event.text?.trim())).toEqual(
+      Array.from({ length: 20 }, (_, i) => `chunk ${i}`),
+    );
     expect(events.at(-1)?.event).toMatchObject({ type: 'turn-end', status: 'done' });
   }, 180_000);
 });
@@ -219,7 +245,10 @@ describe('a locally managed tunnel (cloudflared tunnel create)', () => {
     const bad = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('does not hold tunnel credentials');
-    const both = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk, '--token-stdin'], { env, input: fakeTunnelToken() });
+    const both = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk, '--token-stdin'], {
+      env,
+      input: fakeTunnelToken(),
+    });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('exactly one of --token-file <file>, --token-stdin or --credentials-file <file>');
     expect(srv.server.settings.get().tunnel).toEqual(before);
@@ -227,7 +256,10 @@ describe('a locally managed tunnel (cloudflared tunnel create)', () => {
 
   it('setup saves the credentials file instead of the token and prints the route dns command; start serves the hostname through the ingress Band wrote', async () => {
     const creds = fakeTunnelCredentials(await mkdtemp(join(scratch.path, 'creds-')));
-    const setup = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort)], { env });
+    const setup = await band(
+      ['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort)],
+      { env },
+    );
     expect(setup.code, setup.stderr).toBe(0);
     expect(setup.stdout).toContain(`Locally managed tunnel ${creds.tunnelId} (band)`);
     expect(setup.stdout).toContain(`  cloudflared tunnel route dns ${creds.tunnelId} ${HOST}\n`);
@@ -235,11 +267,35 @@ describe('a locally managed tunnel (cloudflared tunnel create)', () => {
     const saved = srv.server.settings.get().tunnel;
     expect(saved).toMatchObject({ mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort });
     expect(saved.tokenFile).toBeUndefined();
-    const json = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort), '--output', 'json'], { env });
-    expect(JSON.parse(json.stdout)).toMatchObject({ management: 'local', tunnelId: creds.tunnelId, routeDns: `cloudflared tunnel route dns ${creds.tunnelId} ${HOST}` });
+    const json = await band(
+      [
+        'tunnel',
+        'setup',
+        '--hostname',
+        HOST,
+        '--credentials-file',
+        creds.path,
+        '--origin-port',
+        String(originPort),
+        '--output',
+        'json',
+      ],
+      { env },
+    );
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      management: 'local',
+      tunnelId: creds.tunnelId,
+      routeDns: `cloudflared tunnel route dns ${creds.tunnelId} ${HOST}`,
+    });
 
     const stopped = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
-    expect(stopped).toMatchObject({ state: 'stopped', mode: 'named', management: 'local', tunnelId: creds.tunnelId, stableUrl: `https://${HOST}` });
+    expect(stopped).toMatchObject({
+      state: 'stopped',
+      mode: 'named',
+      management: 'local',
+      tunnelId: creds.tunnelId,
+      stableUrl: `https://${HOST}`,
+    });
 
     // What "the dashboard" says for the hostname does not matter: a locally managed tunnel brings its own ingress.
     edge.setIngress({ [HOST]: 'http_status:404' });
@@ -248,9 +304,20 @@ describe('a locally managed tunnel (cloudflared tunnel create)', () => {
       expect(start.code, start.stderr).toBe(0);
       expect(start.stdout).toBe(`https://${HOST}\n`);
       const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
-      expect(status).toMatchObject({ state: 'ready', management: 'local', tunnelId: creds.tunnelId, url: `https://${HOST}`, origin: `http://127.0.0.1:${originPort}` });
-      expect((await band(['tunnel', 'status'], { env })).stdout).toContain(`mode:        named (locally managed, tunnel ${creds.tunnelId})`);
-      expect(edge.routes().find((r) => r.hostname === HOST)).toMatchObject({ origin: `http://127.0.0.1:${originPort}`, local: true });
+      expect(status).toMatchObject({
+        state: 'ready',
+        management: 'local',
+        tunnelId: creds.tunnelId,
+        url: `https://${HOST}`,
+        origin: `http://127.0.0.1:${originPort}`,
+      });
+      expect((await band(['tunnel', 'status'], { env })).stdout).toContain(
+        `mode:        named (locally managed, tunnel ${creds.tunnelId})`,
+      );
+      expect(edge.routes().find((r) => r.hostname === HOST)).toMatchObject({
+        origin: `http://127.0.0.1:${originPort}`,
+        local: true,
+      });
     } finally {
       await band(['tunnel', 'stop'], { env });
       edge.setIngress({ [HOST]: `http://127.0.0.1:${originPort}` });

@@ -13,13 +13,22 @@ describe('README reference', () => {
 
   it('documents every command, flag and exit code', () => {
     const reference = renderReference(createProgram(inertContext()));
-    for (const text of ['### `band tunnel start`', '`--qr`', '| 3 | server not running', '| 7 | server not verified', '| 130 |', '`BAND_TOKEN`']) {
+    for (const text of [
+      '### `band tunnel start`',
+      '`--qr`',
+      '| 3 | server not running',
+      '| 7 | server not verified',
+      '| 130 |',
+      '`BAND_TOKEN`',
+    ]) {
       expect(reference).toContain(text);
     }
   });
 
   it('refuses to rewrite a README without the markers', () => {
     expect(() => replaceReference('# no markers', 'x')).toThrow(/reference/);
-    expect(replaceReference(`a\n${REFERENCE_START}\nold\n${REFERENCE_END}\nb`, 'new\n')).toBe(`a\n${REFERENCE_START}\n\nnew\n\n${REFERENCE_END}\nb`);
+    expect(replaceReference(`a\n${REFERENCE_START}\nold\n${REFERENCE_END}\nb`, 'new\n')).toBe(
+      `a\n${REFERENCE_START}\n\nnew\n\n${REFERENCE_END}\nb`,
+    );
   });
 });

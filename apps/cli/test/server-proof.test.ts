@@ -27,7 +27,11 @@ async function serve(handler: http.RequestListener): Promise<{ url: string; seen
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-const conn = (serverUrl: string, token: string | null = TOKEN) => ({ serverUrl, token, tokenSource: { kind: 'env' as const, name: 'BAND_TOKEN' as const } });
+const conn = (serverUrl: string, token: string | null = TOKEN) => ({
+  serverUrl,
+  token,
+  tokenSource: { kind: 'env' as const, name: 'BAND_TOKEN' as const },
+});
 
 const nonceOf = (req: http.IncomingMessage) => new URL(req.url ?? '/', 'http://x').searchParams.get('n') ?? '';
 const localOf = (req: http.IncomingMessage) => formatSocketAddress(req.socket.localAddress, req.socket.localPort);
@@ -43,7 +47,10 @@ const honest: http.RequestListener = (req, res) => {
 };
 
 async function failure(promise: Promise<unknown>): Promise<CliError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CliError);
   return error as CliError;
 }
@@ -65,7 +72,13 @@ describe('server proof before the token (F11)', () => {
     expect(e.message).toMatch(/is not your Band server .*the token was not sent/);
     expect(e.hint).toContain('BAND_TOKEN');
     const otherHost = await serve((req, res) => {
-      res.end(JSON.stringify({ proof: computeHelloProof(TOKEN, nonceOf(req), 'localhost:3456', localOf(req)), address: localOf(req), v: 2 }));
+      res.end(
+        JSON.stringify({
+          proof: computeHelloProof(TOKEN, nonceOf(req), 'localhost:3456', localOf(req)),
+          address: localOf(req),
+          v: 2,
+        }),
+      );
     });
     expect((await failure(verifyServer(conn(otherHost.url)))).code).toBe('SERVER_UNVERIFIED');
   });
@@ -75,10 +88,13 @@ describe('server proof before the token (F11)', () => {
     const realPort = Number(new URL(real.url).port);
     // The squatter forwards the CLI's hello, Host untouched, to the real server and relays its answer.
     const squatter = await serve((req, res) => {
-      http.get({ host: '127.0.0.1', port: realPort, path: req.url, headers: { host: req.headers.host ?? '' }, agent: false }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      http.get(
+        { host: '127.0.0.1', port: realPort, path: req.url, headers: { host: req.headers.host ?? '' }, agent: false },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
     });
     const e = await failure(verifyServer(conn(squatter.url)));
     expect(e.code).toBe('SERVER_UNVERIFIED');
@@ -102,10 +118,21 @@ describe('server proof before the token (F11)', () => {
     const port = new URL(s.url).port;
     expect(await verifyServer(conn(s.url))).toEqual({ address: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` });
     const verified = { address: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` };
-    expect(pinConnection({ serverUrl: `http://localhost:${port}` }, verified).serverUrl).toBe(`http://127.0.0.1:${port}`);
-    expect(pinConnection({ serverUrl: `http://localhost:${port}` }, { address: `[::1]:${port}`, url: `http://[::1]:${port}` }).serverUrl).toBe(`http://[::1]:${port}`);
-    expect(pinConnection({ serverUrl: `http://127.0.0.1:${port}` }, verified).serverUrl).toBe(`http://127.0.0.1:${port}`);
-    expect(pinConnection({ serverUrl: 'https://abc.trycloudflare.com' }, undefined).serverUrl).toBe('https://abc.trycloudflare.com');
+    expect(pinConnection({ serverUrl: `http://localhost:${port}` }, verified).serverUrl).toBe(
+      `http://127.0.0.1:${port}`,
+    );
+    expect(
+      pinConnection(
+        { serverUrl: `http://localhost:${port}` },
+        { address: `[::1]:${port}`, url: `http://[::1]:${port}` },
+      ).serverUrl,
+    ).toBe(`http://[::1]:${port}`);
+    expect(pinConnection({ serverUrl: `http://127.0.0.1:${port}` }, verified).serverUrl).toBe(
+      `http://127.0.0.1:${port}`,
+    );
+    expect(pinConnection({ serverUrl: 'https://abc.trycloudflare.com' }, undefined).serverUrl).toBe(
+      'https://abc.trycloudflare.com',
+    );
   });
 
   it('refuses non-Band answers: HTML, empty JSON, a short proof, a redirect, a 500', async () => {
@@ -152,7 +179,10 @@ describe('server proof before the token (F11)', () => {
     const url = s.url;
     const closed = servers.pop()!;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await verifyServer(conn(url)).then(() => undefined, (e: unknown) => e);
+    const error = await verifyServer(conn(url)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(CliError);
   });

@@ -41,7 +41,11 @@ describe('band start', () => {
   it('keeps serving when --tunnel cannot start, and `tunnel start` then exits 1 with the fix', async () => {
     const home = await tempDir('band-cli-start-');
     cleanups.push(home.cleanup);
-    const env = baseEnv({ BAND_HOME: home.path, BAND_CLOUDFLARED_PATH: '/nonexistent/cloudflared', PATH: '/usr/bin:/bin' });
+    const env = baseEnv({
+      BAND_HOME: home.path,
+      BAND_CLOUDFLARED_PATH: '/nonexistent/cloudflared',
+      PATH: '/usr/bin:/bin',
+    });
     const server = spawnBand(['start', '--port', '0', '--tunnel'], { env, timeoutMs: 90_000 });
     cleanups.push(async () => {
       if (server.process.exitCode === null) server.process.kill('SIGKILL');
@@ -63,7 +67,10 @@ describe('band start', () => {
     const home = await tempDir('band-cli-start-');
     cleanups.push(home.cleanup);
     // stdout is a pipe whose reader is gone before band writes anything: every write to it fails with EPIPE.
-    const proc = spawn(process.execPath, [BAND_BIN, 'start', '--port', '0'], { env: baseEnv({ BAND_HOME: home.path }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [BAND_BIN, 'start', '--port', '0'], {
+      env: baseEnv({ BAND_HOME: home.path }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout.destroy();
     cleanups.push(async () => {
       if (proc.exitCode === null) proc.kill('SIGKILL');
@@ -80,7 +87,10 @@ describe('band start', () => {
   it('`band start 2>&1 | head -1`: with stdout and stderr both gone it still stops in order, and exits 0', async () => {
     const home = await tempDir('band-cli-start-');
     cleanups.push(home.cleanup);
-    const proc = spawn(process.execPath, [BAND_BIN, 'start', '--port', '0'], { env: baseEnv({ BAND_HOME: home.path }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [BAND_BIN, 'start', '--port', '0'], {
+      env: baseEnv({ BAND_HOME: home.path }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout.destroy();
     proc.stderr.destroy();
     cleanups.push(async () => {
@@ -121,7 +131,10 @@ describe('band start', () => {
     }
     cleanups.push(() => new Promise((resolve) => squatter.close(() => resolve())));
     const port = (squatter.address() as { port: number }).port;
-    const result = await band(['start', '--port', String(port)], { env: baseEnv({ BAND_HOME: home.path }), timeoutMs: 60_000 });
+    const result = await band(['start', '--port', String(port)], {
+      env: baseEnv({ BAND_HOME: home.path }),
+      timeoutMs: 60_000,
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).not.toMatch(/running at/);
     expect(result.stderr).toContain(`Port ${port} is taken on [::1] by another process (webServerPort in`);

@@ -30,7 +30,9 @@ describe('connection settings', () => {
   it('uses BAND_SERVER_URL, else the port from settings.json, else 127.0.0.1:3456 (never localhost)', async () => {
     const home = await tempHome({ webServerPort: 4567, tokenSecret: `  ${TOKEN}\n` });
     expect((await resolveConnection({ BAND_HOME: home })).serverUrl).toBe('http://127.0.0.1:4567');
-    expect((await resolveConnection({ BAND_HOME: home, BAND_SERVER_URL: 'https://x.example.com/' })).serverUrl).toBe('https://x.example.com');
+    expect((await resolveConnection({ BAND_HOME: home, BAND_SERVER_URL: 'https://x.example.com/' })).serverUrl).toBe(
+      'https://x.example.com',
+    );
     expect((await resolveConnection({ BAND_HOME: await tempHome() })).serverUrl).toBe('http://127.0.0.1:3456');
   });
 
@@ -54,15 +56,26 @@ describe('connection settings', () => {
   });
 
   it('rejects a server URL that is not http(s)', async () => {
-    await expect(resolveConnection({ BAND_HOME: await tempHome(), BAND_SERVER_URL: 'ftp://x' })).rejects.toMatchObject({ code: 'USAGE' });
-    await expect(resolveConnection({ BAND_HOME: await tempHome(), BAND_SERVER_URL: 'not a url' })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(resolveConnection({ BAND_HOME: await tempHome(), BAND_SERVER_URL: 'ftp://x' })).rejects.toMatchObject({
+      code: 'USAGE',
+    });
+    await expect(
+      resolveConnection({ BAND_HOME: await tempHome(), BAND_SERVER_URL: 'not a url' }),
+    ).rejects.toMatchObject({ code: 'USAGE' });
   });
 
   it('never sends the token over plain HTTP to another machine', () => {
     for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]', 'app.localhost']) {
       expect(() => assertSafeTransport({ serverUrl: `http://${host}:3456`, token: TOKEN })).not.toThrow();
     }
-    for (const host of ['example.com', '192.168.1.2', '10.0.0.1', '[fe80::1]', 'localhost.evil.com', '127.0.0.1.nip.io']) {
+    for (const host of [
+      'example.com',
+      '192.168.1.2',
+      '10.0.0.1',
+      '[fe80::1]',
+      'localhost.evil.com',
+      '127.0.0.1.nip.io',
+    ]) {
       expect(() => assertSafeTransport({ serverUrl: `http://${host}:3456`, token: TOKEN }), host).toThrow(CliError);
     }
     expect(() => assertSafeTransport({ serverUrl: 'https://band.example.com', token: TOKEN })).not.toThrow();
@@ -71,7 +84,10 @@ describe('connection settings', () => {
   });
 
   it('sends the token only as a bearer header, with the exact Origin', () => {
-    expect(authHeaders({ serverUrl: 'https://b.example.com/x', token: 't' })).toEqual({ authorization: 'Bearer t', origin: 'https://b.example.com' });
+    expect(authHeaders({ serverUrl: 'https://b.example.com/x', token: 't' })).toEqual({
+      authorization: 'Bearer t',
+      origin: 'https://b.example.com',
+    });
     expect(authHeaders({ serverUrl: 'http://localhost:1', token: null })).toEqual({ origin: 'http://localhost:1' });
     expect(wsUrl('https://b.example.com', '/api/trpc-ws')).toBe('wss://b.example.com/api/trpc-ws');
     expect(wsUrl('http://localhost:3456', '/api/trpc-ws')).toBe('ws://localhost:3456/api/trpc-ws');
@@ -134,9 +150,14 @@ describe('commands', () => {
     expect(bash).toContain('"tunnel start"');
     execFileSync('bash', ['-n'], { input: bash });
     // Completing `band tunnel st` offers start, status and stop.
-    const out = execFileSync('bash', ['-c', `${bash}\nCOMP_WORDS=(band tunnel st); COMP_CWORD=2; _band_complete; echo "\${COMPREPLY[*]}"`]).toString();
+    const out = execFileSync('bash', [
+      '-c',
+      `${bash}\nCOMP_WORDS=(band tunnel st); COMP_CWORD=2; _band_complete; echo "\${COMPREPLY[*]}"`,
+    ]).toString();
     expect(out.trim().split(' ').sort()).toEqual(['start', 'status', 'stop']);
     expect(zshCompletion(nodes)).toContain('compdef _band band');
-    expect(fishCompletion(nodes)).toContain("complete -c band -n \"__band_path_is 'tunnel'\" -a 'setup start stop status'");
+    expect(fishCompletion(nodes)).toContain(
+      "complete -c band -n \"__band_path_is 'tunnel'\" -a 'setup start stop status'",
+    );
   });
 });

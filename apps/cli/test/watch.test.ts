@@ -18,7 +18,10 @@ beforeAll(async () => {
   await writeBandSettings(home.path);
   const repo = await makeRepo(join(scratch.path, 'slowrepo'));
   // Each turn of the fake agent streams EVENTS text chunks, 250 ms apart (long enough to act while it runs, on a loaded machine).
-  srv = await startTestServer({ home: home.path, env: fakeAgentEnv({ scenario: 'slow', events: EVENTS, delayMs: 250 }) });
+  srv = await startTestServer({
+    home: home.path,
+    env: fakeAgentEnv({ scenario: 'slow', events: EVENTS, delayMs: 250 }),
+  });
   proxy = await startDroppingProxy(srv);
   expect((await band(['projects', 'add', repo], { env: srv.env })).code).toBe(0);
   const ws = await band(['workspaces', 'create', 'slowrepo', 'work', '--output', 'json'], { env: srv.env });
@@ -38,14 +41,20 @@ const chunksOf = (events: Array<{ event: { type: string; text?: string } }>) =>
 describe('watching a turn', () => {
   it('resumes after the connection drops, with every event exactly once, and exits with the turn status', async () => {
     const env = { ...srv.env, BAND_SERVER_URL: proxy.url };
-    const watch = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'go', '--watch', '--output', 'json'], { env, timeoutMs: 60_000 });
+    const watch = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'go', '--watch', '--output', 'json'], {
+      env,
+      timeoutMs: 60_000,
+    });
     await watch.waitFor(/chunk 3 /);
     expect(proxy.dropAll()).toBeGreaterThan(0);
     await watch.waitFor(/Connection lost/, 'stderr');
     const result = await watch.done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/Reconnected/);
-    const events = result.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const events = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const seqs = events.map((e: { seq: number }) => e.seq);
     // No duplicates and no gaps across the reconnect.
     expect(seqs).toEqual(seqs.map((_: number, i: number) => seqs[0]! + i));
@@ -55,7 +64,10 @@ describe('watching a turn', () => {
 
   it('stops watching on Ctrl+C (exit 130) without aborting the turn; `chats watch` follows it to the end', async () => {
     const env = srv.env;
-    const first = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'again', '--watch'], { env, timeoutMs: 60_000 });
+    const first = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'again', '--watch'], {
+      env,
+      timeoutMs: 60_000,
+    });
     await first.waitFor(/chunk 2 /);
     first.process.kill('SIGINT');
     const stopped = await first.done;
@@ -73,7 +85,10 @@ describe('watching a turn', () => {
   it('gives up with the fix when the event stream is refused (a proxy that does not keep the Origin)', async () => {
     const bad = await startDroppingProxy(srv, { rewriteOrigin: false });
     try {
-      const result = await band(['chats', 'watch', '--workspace', wsId], { env: { ...srv.env, BAND_SERVER_URL: bad.url }, timeoutMs: 30_000 });
+      const result = await band(['chats', 'watch', '--workspace', wsId], {
+        env: { ...srv.env, BAND_SERVER_URL: bad.url },
+        timeoutMs: 30_000,
+      });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/refused the event stream/);
       expect(result.stderr).toMatch(/hint: .*Origin/);
@@ -84,7 +99,10 @@ describe('watching a turn', () => {
 
   it('exits 1 when the watched turn is aborted', async () => {
     const env = srv.env;
-    const watch = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'to abort', '--watch'], { env, timeoutMs: 60_000 });
+    const watch = spawnBand(['chats', 'send', '--workspace', wsId, '--message', 'to abort', '--watch'], {
+      env,
+      timeoutMs: 60_000,
+    });
     await watch.waitFor(/chunk 1 /);
     const list = JSON.parse((await band(['chats', 'list', wsId, '--output', 'json'], { env })).stdout);
     const abort = await band(['chats', 'abort', list[0].id], { env });
@@ -93,9 +111,12 @@ describe('watching a turn', () => {
     const result = await watch.done;
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/\[turn aborted/);
-    await vi.waitFor(async () => {
-      const history = JSON.parse((await band(['chats', 'history', list[0].id, '--output', 'json'], { env })).stdout);
-      expect(history.turns.at(-1).status).toBe('aborted');
-    }, { timeout: 15_000, interval: 250 });
+    await vi.waitFor(
+      async () => {
+        const history = JSON.parse((await band(['chats', 'history', list[0].id, '--output', 'json'], { env })).stdout);
+        expect(history.turns.at(-1).status).toBe('aborted');
+      },
+      { timeout: 15_000, interval: 250 },
+    );
   });
 });

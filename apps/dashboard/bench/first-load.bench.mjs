@@ -38,11 +38,17 @@ function lazyFiles(route) {
 }
 
 export default async function firstLoad() {
-  if (!existsSync(`${next}BUILD_ID`)) throw new Error('No production build: run `npx next build` in apps/dashboard first');
+  if (!existsSync(`${next}BUILD_ID`))
+    throw new Error('No production build: run `npx next build` in apps/dashboard first');
   const workspace = routeFiles('/w/[workspaceId]');
   return [
     { name: 'first-load JS: phone home (/, workspace list)', value: gzipKb(routeFiles('')), unit: 'KB gzip' },
-    { name: 'first-load JS: phone workspace (/w/[id])', value: gzipKb(workspace), unit: 'KB gzip', note: 'chat, changes, files' },
+    {
+      name: 'first-load JS: phone workspace (/w/[id])',
+      value: gzipKb(workspace),
+      unit: 'KB gzip',
+      note: 'chat, changes, files',
+    },
     {
       name: 'first-load JS: desktop workspace + Terminal',
       value: gzipKb([...workspace, ...lazyFiles('/w/[workspaceId]')]),

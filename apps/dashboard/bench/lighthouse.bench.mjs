@@ -11,7 +11,15 @@ import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 
 const RUNS = process.env.BAND_BENCH_QUICK === '1' ? 1 : 3;
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -22,10 +30,16 @@ const median = (values) => {
 async function sessionCookie(server) {
   const response = await fetch(`${server.url}/?token=${server.settings.get().tokenSecret}`, {
     redirect: 'manual',
-    headers: { accept: 'text/html', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'none' },
+    headers: {
+      accept: 'text/html',
+      'sec-fetch-dest': 'document',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-site': 'none',
+    },
   });
   const cookies = response.headers.getSetCookie().map((c) => c.split(';')[0]);
-  if (cookies.length === 0) throw new Error(`lighthouse: signing in with the token set no cookie (HTTP ${response.status})`);
+  if (cookies.length === 0)
+    throw new Error(`lighthouse: signing in with the token set no cookie (HTTP ${response.status})`);
   return cookies.join('; ');
 }
 
@@ -35,17 +49,36 @@ export default async function lighthouseBench() {
   const repo = join(root, 'repo');
   await mkdir(repo, { recursive: true });
   await writeFile(join(repo, 'README.md'), '# bench\n');
-  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+  const gitEnv = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'b',
+    GIT_AUTHOR_EMAIL: 'b@b',
+    GIT_COMMITTER_NAME: 'b',
+    GIT_COMMITTER_EMAIL: 'b@b',
+  };
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: gitEnv });
   execFileSync('git', ['add', '-A'], { cwd: repo, env: gitEnv });
   execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: gitEnv });
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
-  const server = await startServer({ home: join(root, 'band'), port: 0, logger, env: { ...process.env, ...fakeAgentEnv({ scenario: 'ok' }) } });
+  const server = await startServer({
+    home: join(root, 'band'),
+    port: 0,
+    logger,
+    env: { ...process.env, ...fakeAgentEnv({ scenario: 'ok' }) },
+  });
   let chrome;
   try {
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }],
+      defaultCodingAgent: 'fake',
+    }));
     const { project } = await server.api.services.projects.register({ path: repo });
-    const { workspace } = await server.api.services.workspaces.create({ project: project.id, branch: 'bench', waitForSetup: true });
+    const { workspace } = await server.api.services.workspaces.create({
+      project: project.id,
+      branch: 'bench',
+      waitForSetup: true,
+    });
     // A chat with a finished turn, so the Chat pane has history to show: wait for the status to leave "working".
     const statuses = new AbortController();
     const ended = (async () => {
@@ -64,7 +97,12 @@ export default async function lighthouseBench() {
     // org.chromium.Chromium.* folder behind in the system temp folder otherwise.
     const chromeTmp = join(root, 'chrome-tmp');
     await mkdir(chromeTmp);
-    chrome = await chromeLauncher.launch({ chromePath: '/usr/bin/chromium', chromeFlags: FLAGS, logLevel: 'silent', envVars: { ...process.env, TMPDIR: chromeTmp } });
+    chrome = await chromeLauncher.launch({
+      chromePath: '/usr/bin/chromium',
+      chromeFlags: FLAGS,
+      logLevel: 'silent',
+      envVars: { ...process.env, TMPDIR: chromeTmp },
+    });
     const rows = [];
     for (const [label, path] of [
       ['workspace list (/)', '/'],
@@ -75,11 +113,21 @@ export default async function lighthouseBench() {
         // Lighthouse now and then loses the trace on a busy machine (NO_NAVSTART): such a run is taken again, twice at most.
         let lhr;
         for (let attempt = 1; ; attempt++) {
-          lhr = (await lighthouse(`${server.url}${path}`, { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance'], extraHeaders: { Cookie: cookie } })).lhr;
+          lhr = (
+            await lighthouse(`${server.url}${path}`, {
+              port: chrome.port,
+              output: 'json',
+              logLevel: 'error',
+              onlyCategories: ['performance'],
+              extraHeaders: { Cookie: cookie },
+            })
+          ).lhr;
           if (!lhr.runtimeError) break;
-          if (attempt === 3) throw new Error(`lighthouse ${path}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+          if (attempt === 3)
+            throw new Error(`lighthouse ${path}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
         }
-        if (new URL(lhr.finalDisplayedUrl).pathname !== new URL(`${server.url}${path}`).pathname) throw new Error(`lighthouse ${path}: ended on ${lhr.finalDisplayedUrl}`);
+        if (new URL(lhr.finalDisplayedUrl).pathname !== new URL(`${server.url}${path}`).pathname)
+          throw new Error(`lighthouse ${path}: ended on ${lhr.finalDisplayedUrl}`);
         runs.push({
           score: Math.round(lhr.categories.performance.score * 100),
           lcp: lhr.audits['largest-contentful-paint'].numericValue,

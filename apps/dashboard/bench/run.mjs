@@ -8,7 +8,9 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const out = fileURLToPath(new URL('../../../bench-results/', import.meta.url));
 const results = [];
 const failed = [];
-for (const file of readdirSync(here).filter((f) => f.endsWith('.bench.mjs')).sort()) {
+for (const file of readdirSync(here)
+  .filter((f) => f.endsWith('.bench.mjs'))
+  .sort()) {
   process.stderr.write(`dashboard: ${file}\n`);
   let rows;
   try {
@@ -21,7 +23,9 @@ for (const file of readdirSync(here).filter((f) => f.endsWith('.bench.mjs')).sor
   }
   for (const r of rows) {
     results.push(r);
-    process.stdout.write(`${r.name.padEnd(48)} ${String(r.value).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}\n`);
+    process.stdout.write(
+      `${r.name.padEnd(48)} ${String(r.value).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}\n`,
+    );
   }
 }
 if (failed.length > 0) {

@@ -21,7 +21,10 @@ async function once() {
   try {
     let out = '';
     const url = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the server printed no URL within ${START_TIMEOUT_MS / 1000} s:\n${out}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`the server printed no URL within ${START_TIMEOUT_MS / 1000} s:\n${out}`)),
+        START_TIMEOUT_MS,
+      );
       child.stdout.on('data', (c) => {
         out += c;
         const m = out.match(/running at (http:\/\/\S+:\d+)/);
@@ -41,7 +44,10 @@ async function once() {
     for (;;) {
       const res = await fetch(`${url}/`, { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
       if (res?.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`no authenticated 200 on ${url}/ within ${START_TIMEOUT_MS / 1000} s (last status ${res?.status ?? 'none'})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no authenticated 200 on ${url}/ within ${START_TIMEOUT_MS / 1000} s (last status ${res?.status ?? 'none'})`,
+        );
       await new Promise((r) => setTimeout(r, 10));
     }
     const coldMs = performance.now() - t0;
@@ -67,7 +73,17 @@ export default async function bench() {
   const rss = runs.map((r) => r.rssMiB).sort((a, b) => a - b);
   const median = (xs) => xs[Math.floor(xs.length / 2)];
   return [
-    { name: 'server cold start (spawn → first authenticated 200 on /)', value: Math.round(median(cold)), unit: 'ms', note: `median of ${RUNS}, min ${Math.round(cold[0])}, max ${Math.round(cold.at(-1))}` },
-    { name: 'server idle RSS (2 s after first page)', value: Number(median(rss).toFixed(1)), unit: 'MiB', note: `median of ${RUNS}` },
+    {
+      name: 'server cold start (spawn → first authenticated 200 on /)',
+      value: Math.round(median(cold)),
+      unit: 'ms',
+      note: `median of ${RUNS}, min ${Math.round(cold[0])}, max ${Math.round(cold.at(-1))}`,
+    },
+    {
+      name: 'server idle RSS (2 s after first page)',
+      value: Number(median(rss).toFixed(1)),
+      unit: 'MiB',
+      note: `median of ${RUNS}`,
+    },
   ];
 }

@@ -11,33 +11,65 @@ import { chromium } from 'playwright-core';
 
 // BAND_BENCH_QUICK=1 (npm run bench -- --quick): one send, to check the bench works.
 const RUNS = process.env.BAND_BENCH_QUICK === '1' ? 1 : 3;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
 
 export default async function ttft() {
   const claude = findClaudeCodeBinary();
   // Not a figure when it cannot be measured: the bench fails, naming what is missing (npm ci installs it).
-  if (!claude || !existsSync(claude)) throw new Error('time to first streamed token: the @anthropic-ai/claude-code CLI is not installed (npm ci)');
+  if (!claude || !existsSync(claude))
+    throw new Error('time to first streamed token: the @anthropic-ai/claude-code CLI is not installed (npm ci)');
   const { startServer } = await import('@band/server');
   const root = await mkdtemp(join(tmpdir(), 'band-bench-ttft-'));
   const repo = join(root, 'repo');
   await mkdir(repo, { recursive: true });
   await writeFile(join(repo, 'README.md'), '# bench\n');
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'b',
+    GIT_AUTHOR_EMAIL: 'b@b',
+    GIT_COMMITTER_NAME: 'b',
+    GIT_COMMITTER_EMAIL: 'b@b',
+  };
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env });
   execFileSync('git', ['add', '-A'], { cwd: repo, env });
   execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env });
-  const model = await startScriptedModel(() => ({ content: [{ type: 'text', text: 'First token here, then the rest of a short answer.' }] }), {
-    isScripted: (r) => Array.isArray(r.body.tools) && r.body.tools.length > 0,
-  });
+  const model = await startScriptedModel(
+    () => ({ content: [{ type: 'text', text: 'First token here, then the rest of a short answer.' }] }),
+    {
+      isScripted: (r) => Array.isArray(r.body.tools) && r.body.tools.length > 0,
+    },
+  );
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
-  const server = await startServer({ home: join(root, 'band'), port: 0, logger, env: { ...process.env, ...claudeCodeOfflineEnv({ home: join(root, 'agent-home'), baseUrl: model.url }) } });
+  const server = await startServer({
+    home: join(root, 'band'),
+    port: 0,
+    logger,
+    env: { ...process.env, ...claudeCodeOfflineEnv({ home: join(root, 'agent-home'), baseUrl: model.url }) },
+  });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
   const samples = [];
   const feedback = [];
   try {
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }], defaultCodingAgent: 'claude-code' }));
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }],
+      defaultCodingAgent: 'claude-code',
+    }));
     const { project } = await server.api.services.projects.register({ path: repo });
-    const { workspace } = await server.api.services.workspaces.create({ project: project.id, branch: 'bench', waitForSetup: true });
+    const { workspace } = await server.api.services.workspaces.create({
+      project: project.id,
+      branch: 'bench',
+      waitForSetup: true,
+    });
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     await page.goto(server.createSignInUrl());
@@ -61,12 +93,18 @@ export default async function ttft() {
                 resolve({ ms: performance.now() - start, feedbackMs: feedback });
               }
             });
-            observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['disabled'] });
+            observer.observe(document.body, {
+              childList: true,
+              subtree: true,
+              attributes: true,
+              attributeFilter: ['disabled'],
+            });
             button.click();
           }),
         before,
       );
-      if (feedbackMs === undefined) throw new Error('send feedback: the Send button never showed that the message was going out');
+      if (feedbackMs === undefined)
+        throw new Error('send feedback: the Send button never showed that the message was going out');
       feedback.push(feedbackMs);
       samples.push(ms);
       await page.waitForSelector(`[data-testid="chat-result"] >> nth=${i}`, { timeout: 120_000 });
@@ -82,8 +120,18 @@ export default async function ttft() {
   feedback.sort((a, b) => a - b);
   const median = samples[Math.floor(samples.length / 2)];
   return [
-    { name: 'send feedback: click to Send disabled with a spinner (browser, median)', value: Math.round(feedback[Math.floor(feedback.length / 2)] * 10) / 10, unit: 'ms', note: `${RUNS} sends, desktop viewport; goal ≤ 100 ms (issue 19)` },
-    { name: 'time to first streamed token (browser, median)', value: Math.round(median), unit: 'ms', note: `real Claude Code CLI + scripted model, ${RUNS} sends, includes CLI start-up` },
+    {
+      name: 'send feedback: click to Send disabled with a spinner (browser, median)',
+      value: Math.round(feedback[Math.floor(feedback.length / 2)] * 10) / 10,
+      unit: 'ms',
+      note: `${RUNS} sends, desktop viewport; goal ≤ 100 ms (issue 19)`,
+    },
+    {
+      name: 'time to first streamed token (browser, median)',
+      value: Math.round(median),
+      unit: 'ms',
+      note: `real Claude Code CLI + scripted model, ${RUNS} sends, includes CLI start-up`,
+    },
     { name: 'time to first streamed token (browser, min)', value: Math.round(samples[0]), unit: 'ms' },
   ];
 }

@@ -37,7 +37,8 @@ async function navigate(request, preloadResponse) {
   } catch {
     return offlinePage(request.url, 'network');
   }
-  if (EDGE_DOWN.has(response.status) && !response.headers.has('content-security-policy')) return offlinePage(request.url, String(response.status));
+  if (EDGE_DOWN.has(response.status) && !response.headers.has('content-security-policy'))
+    return offlinePage(request.url, String(response.status));
   return response;
 }
 
@@ -77,7 +78,8 @@ a.retry:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
     headers: {
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       'Referrer-Policy': 'no-referrer',
     },
   });
@@ -86,7 +88,10 @@ a.retry:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const workspaceId = event.notification.data?.workspaceId;
-  const path = typeof workspaceId === 'string' && workspaceId.length > 0 && workspaceId.length <= 200 ? `/w/${encodeURIComponent(workspaceId)}` : '/';
+  const path =
+    typeof workspaceId === 'string' && workspaceId.length > 0 && workspaceId.length <= 200
+      ? `/w/${encodeURIComponent(workspaceId)}`
+      : '/';
   event.waitUntil(openPath(path));
 });
 

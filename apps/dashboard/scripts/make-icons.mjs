@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const out = fileURLToPath(new URL('../public/icons/', import.meta.url));
-const MARK = '<rect x="2" y="2" width="20" height="20" rx="6" fill="#7aa2ff"/><path d="M7 8h10M7 12h10M7 16h6" stroke="#0b0d10" stroke-width="2.2" stroke-linecap="round"/>';
+const MARK =
+  '<rect x="2" y="2" width="20" height="20" rx="6" fill="#7aa2ff"/><path d="M7 8h10M7 12h10M7 16h6" stroke="#0b0d10" stroke-width="2.2" stroke-linecap="round"/>';
 const BG = '#12151a';
 
 /** `any`: the mark alone on transparent. `full`: the mark centred on the app background, inside the maskable safe zone. */

@@ -24,10 +24,19 @@ export async function tempHome(): Promise<{ home: string; [Symbol.asyncDispose](
 /** A logger that keeps every line, so tests can assert that no secret was ever logged. */
 export function captureLogger(): Logger & { lines: string[]; text(): string } {
   const lines: string[] = [];
-  const push = (level: string) => (message: string, ...args: unknown[]) => {
-    lines.push(`${level} ${message} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+  const push =
+    (level: string) =>
+    (message: string, ...args: unknown[]) => {
+      lines.push(`${level} ${message} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+    };
+  return {
+    lines,
+    text: () => lines.join('\n'),
+    debug: push('debug'),
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
   };
-  return { lines, text: () => lines.join('\n'), debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
 }
 
 /** vi.waitFor / expect.poll options for a loaded machine (the default 1 s is not enough for a browser or a server). */

@@ -7,7 +7,14 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type BandServer, startServer } from '@band/server';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, fakeTunnelCredentials, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
+import {
+  fakeCloudflaredEnv,
+  fakeCloudflaredPath,
+  type FakeEdge,
+  fakeTunnelCredentials,
+  fakeTunnelToken,
+  startFakeEdge,
+} from '@band/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger, tempHome } from './helpers.js';
 
@@ -23,14 +30,21 @@ async function freePort(): Promise<number> {
 }
 
 /** GET through the fake edge, as a phone resolving `host` to Cloudflare would. */
-function viaEdge(edge: FakeEdge, path: string, host = HOST): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function viaEdge(
+  edge: FakeEdge,
+  path: string,
+  host = HOST,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: edge.port, path, servername: host, headers: { host }, ca: edge.cert }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = https.request(
+      { host: '127.0.0.1', port: edge.port, path, servername: host, headers: { host }, ca: edge.cert },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -40,10 +54,13 @@ function viaEdge(edge: FakeEdge, path: string, host = HOST): Promise<{ status: n
 function direct(url: string, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const req = http.request({ host: target.hostname, port: target.port, path: '/', headers: { host }, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = http.request(
+      { host: target.hostname, port: target.port, path: '/', headers: { host }, agent: false },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -80,7 +97,10 @@ describe('named tunnel with remote-managed ingress', () => {
         BAND_TUNNEL_CHECK_TIMEOUT_MS: '4000',
       },
     });
-    await server.settings.update((s) => ({ ...s, tunnel: { ...s.tunnel, mode: 'quick', hostname: HOST, tokenFile, originPort } }));
+    await server.settings.update((s) => ({
+      ...s,
+      tunnel: { ...s.tunnel, mode: 'quick', hostname: HOST, tokenFile, originPort },
+    }));
   });
   afterAll(async () => {
     await server?.close();
@@ -100,11 +120,24 @@ describe('named tunnel with remote-managed ingress', () => {
 
     await server.settings.set('tunnel.mode', 'named');
     // Stopped, the status already says what to configure in Cloudflare.
-    expect(tunnel.status()).toMatchObject({ state: 'stopped', mode: 'named', url: null, stableUrl: `https://${HOST}`, origin: `http://127.0.0.1:${originPort}` });
+    expect(tunnel.status()).toMatchObject({
+      state: 'stopped',
+      mode: 'named',
+      url: null,
+      stableUrl: `https://${HOST}`,
+      origin: `http://127.0.0.1:${originPort}`,
+    });
     await expect(direct(`http://127.0.0.1:${originPort}`, HOST)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 
     const named = await tunnel.start();
-    expect(named).toMatchObject({ state: 'ready', mode: 'named', url: `https://${HOST}`, stableUrl: `https://${HOST}`, origin: `http://127.0.0.1:${originPort}`, error: null });
+    expect(named).toMatchObject({
+      state: 'ready',
+      mode: 'named',
+      url: `https://${HOST}`,
+      stableUrl: `https://${HOST}`,
+      origin: `http://127.0.0.1:${originPort}`,
+      error: null,
+    });
   });
 
   it('the stable origin has the tunnel listener rules: exact Host, HSTS, __Host- cookie; the local listener refuses that Host', async () => {
@@ -155,9 +188,15 @@ describe('named tunnel with remote-managed ingress', () => {
 
   it('a dashboard ingress pointing at a dead service (502) or missing (404) is a clear error too', async () => {
     edge.setIngress({ [HOST]: 'http://127.0.0.1:9' });
-    await expect(server.api.services.tunnel.start()).rejects.toMatchObject({ code: 'HOSTNAME_NOT_ROUTED', message: expect.stringContaining('502') });
+    await expect(server.api.services.tunnel.start()).rejects.toMatchObject({
+      code: 'HOSTNAME_NOT_ROUTED',
+      message: expect.stringContaining('502'),
+    });
     edge.setIngress({ [HOST]: 'http_status:404' });
-    await expect(server.api.services.tunnel.start()).rejects.toMatchObject({ code: 'HOSTNAME_NOT_ROUTED', message: expect.stringContaining('404') });
+    await expect(server.api.services.tunnel.start()).rejects.toMatchObject({
+      code: 'HOSTNAME_NOT_ROUTED',
+      message: expect.stringContaining('404'),
+    });
     // Fixed in the dashboard: the same settings start again.
     edge.setIngress({ [HOST]: `http://127.0.0.1:${originPort}` });
     expect(await server.api.services.tunnel.start()).toMatchObject({ state: 'ready', url: `https://${HOST}` });
@@ -204,13 +243,27 @@ describe('named tunnel, locally managed (cloudflared tunnel create)', () => {
     const tunnel = server.api.services.tunnel;
     const tokenFile = join(home.home, 'tunnel-token');
     await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
-    await server.settings.update((s) => ({ ...s, tunnel: { ...s.tunnel, mode: 'named', hostname: HOST, tokenFile, originPort } }));
-    await expect(tunnel.start()).rejects.toMatchObject({ code: 'HOSTNAME_NOT_ROUTED', message: expect.stringContaining('404') });
+    await server.settings.update((s) => ({
+      ...s,
+      tunnel: { ...s.tunnel, mode: 'named', hostname: HOST, tokenFile, originPort },
+    }));
+    await expect(tunnel.start()).rejects.toMatchObject({
+      code: 'HOSTNAME_NOT_ROUTED',
+      message: expect.stringContaining('404'),
+    });
 
     const creds = fakeTunnelCredentials(home.home);
-    await server.settings.update((s) => ({ ...s, tunnel: { mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort } }));
+    await server.settings.update((s) => ({
+      ...s,
+      tunnel: { mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort },
+    }));
     // Still the failed start's state, but already what the next start uses.
-    expect(tunnel.status()).toMatchObject({ state: 'failed', mode: 'named', management: 'local', tunnelId: creds.tunnelId });
+    expect(tunnel.status()).toMatchObject({
+      state: 'failed',
+      mode: 'named',
+      management: 'local',
+      tunnelId: creds.tunnelId,
+    });
     expect(await tunnel.start()).toMatchObject({
       state: 'ready',
       mode: 'named',

@@ -24,7 +24,12 @@ describe('remote access through the tunnel', () => {
       home: home.home,
       port: 0,
       logger,
-      env: { ...process.env, BAND_CLOUDFLARED_PATH: fakeCloudflaredPath, ...edge.env, ...fakeCloudflaredEnv({ scenario: 'ok' }) },
+      env: {
+        ...process.env,
+        BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+        ...edge.env,
+        ...fakeCloudflaredEnv({ scenario: 'ok' }),
+      },
     });
     token = server.settings.get().tokenSecret;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...edge.chromiumArgs] });

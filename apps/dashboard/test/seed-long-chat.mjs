@@ -26,7 +26,8 @@ export function seedLongChat({ home, chatId, turns, deltas = 44 }) {
           { type: 'user-message', turnId: turn.id, text: prompt, queued: false },
           { type: 'turn-start', turnId: turn.id, agentId: 'fake', model: null, mode: 'edit' },
         ];
-        for (let d = 0; d < deltas; d++) events.push({ type: 'text-delta', text: d === 0 ? `Reply to ${prompt}: ` : `word${d} ` });
+        for (let d = 0; d < deltas; d++)
+          events.push({ type: 'text-delta', text: d === 0 ? `Reply to ${prompt}: ` : `word${d} ` });
         events.push(
           { type: 'tool-use', id: `toolu_${i}`, name: 'Bash', input: { command: `echo ${i}` } },
           { type: 'tool-result', id: `toolu_${i}`, output: String(i), isError: false },

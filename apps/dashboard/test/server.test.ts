@@ -41,7 +41,13 @@ describe('the Band server', () => {
   });
 
   it('refuses the dashboard, the API and static files without credentials (401), loopback included', async () => {
-    for (const path of ['/', '/api/trpc/health', '/api/trpc/settings.get', '/_next/static/chunks/main.js', '/favicon.ico']) {
+    for (const path of [
+      '/',
+      '/api/trpc/health',
+      '/api/trpc/settings.get',
+      '/_next/static/chunks/main.js',
+      '/favicon.ico',
+    ]) {
       const res = await api(path, { redirect: 'manual' });
       expect(res.status, path).toBe(401);
       expect(res.headers.get('set-cookie'), path).toBeNull();
@@ -68,7 +74,9 @@ describe('the Band server', () => {
   it('serves tRPC subscriptions over WebSocket and refuses unknown WebSocket paths', async () => {
     const open = (path: string) =>
       new Promise<number | 'open'>((resolve) => {
-        const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, { headers: { ...bearer(), origin: server.url } });
+        const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, {
+          headers: { ...bearer(), origin: server.url },
+        });
         ws.on('open', () => {
           ws.close();
           resolve('open');

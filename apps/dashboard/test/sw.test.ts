@@ -52,7 +52,10 @@ function loadWorker(network: (request: Request) => Promise<Response>, windows: F
   });
 
   /** Dispatches a fetch event; resolves to the worker's response, or undefined when it let the request through. */
-  const dispatchFetch = async (url: string, init: { mode?: string; method?: string; preload?: Promise<Response | undefined> } = {}) => {
+  const dispatchFetch = async (
+    url: string,
+    init: { mode?: string; method?: string; preload?: Promise<Response | undefined> } = {},
+  ) => {
     let answered: Promise<Response> | undefined;
     const request = { url, mode: init.mode ?? 'navigate', method: init.method ?? 'GET' } as unknown as Request;
     listeners.get('fetch')!({
@@ -77,10 +80,11 @@ function loadWorker(network: (request: Request) => Promise<Response>, windows: F
   return { dispatchFetch, clickNotification, fetched, opened, cachesTouched };
 }
 
-const bandPage = () => new Response('<h1>Band</h1>', { status: 200, headers: { 'content-security-policy': "default-src 'self'" } });
+const bandPage = () =>
+  new Response('<h1>Band</h1>', { status: 200, headers: { 'content-security-policy': "default-src 'self'" } });
 
 describe('the service worker', () => {
-  it('passes Band\'s own pages through, from the navigation preload when there is one', async () => {
+  it("passes Band's own pages through, from the navigation preload when there is one", async () => {
     const worker = loadWorker(async () => bandPage());
     const viaFetch = await worker.dispatchFetch(`${ORIGIN}/w/ws_1`);
     expect(viaFetch?.status).toBe(200);
@@ -89,7 +93,9 @@ describe('the service worker', () => {
     expect(await viaPreload?.text()).toBe('<h1>Band</h1>');
     expect(worker.fetched).toEqual([`${ORIGIN}/w/ws_1`]);
     // Band's own error (it carries Band's CSP) is Band's to show, even a 502.
-    const bandError = loadWorker(async () => new Response('broken', { status: 502, headers: { 'content-security-policy': "default-src 'self'" } }));
+    const bandError = loadWorker(
+      async () => new Response('broken', { status: 502, headers: { 'content-security-policy': "default-src 'self'" } }),
+    );
     expect(await (await bandError.dispatchFetch(`${ORIGIN}/`))?.text()).toBe('broken');
   });
 
@@ -106,7 +112,7 @@ describe('the service worker', () => {
     expect(worker.cachesTouched).toEqual([]);
   });
 
-  it('answers a navigation that cannot reach Band with the offline page: a network error or the edge\'s 530/502/504', async () => {
+  it("answers a navigation that cannot reach Band with the offline page: a network error or the edge's 530/502/504", async () => {
     const failing = [
       ['network', () => Promise.reject(new TypeError('Failed to fetch'))],
       ['530', async () => new Response('Cloudflare Tunnel error', { status: 530 })],
@@ -125,11 +131,13 @@ describe('the service worker', () => {
       expect(html).not.toContain('Cloudflare');
     }
     // A failed navigation preload is the same as a network error.
-    const preloadFailed = await loadWorker(async () => bandPage()).dispatchFetch(`${ORIGIN}/`, { preload: Promise.reject(new TypeError('offline')) });
+    const preloadFailed = await loadWorker(async () => bandPage()).dispatchFetch(`${ORIGIN}/`, {
+      preload: Promise.reject(new TypeError('offline')),
+    });
     expect(preloadFailed?.status).toBe(503);
   });
 
-  it('the offline page\'s Retry drops a sign-in token and escapes the URL', async () => {
+  it("the offline page's Retry drops a sign-in token and escapes the URL", async () => {
     const worker = loadWorker(() => Promise.reject(new TypeError('offline')));
     const html = await (await worker.dispatchFetch(`${ORIGIN}/w/a"b<c>?token=${'f'.repeat(64)}&pane=chat`))!.text();
     expect(html).not.toContain('f'.repeat(64));

@@ -23,12 +23,17 @@ if (missing.length > 0) {
   process.stderr.write(`desktop bench failed: missing ${missing.join(', ')}\n`);
   process.exit(1);
 }
-const build = spawnSync(process.execPath, [join(appDir, '../../node_modules/tsup/dist/cli-default.js')], { cwd: appDir, encoding: 'utf8' });
+const build = spawnSync(process.execPath, [join(appDir, '../../node_modules/tsup/dist/cli-default.js')], {
+  cwd: appDir,
+  encoding: 'utf8',
+});
 if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
 const { chromium } = await import('playwright-core');
 
 // --- display ---
-const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x860x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x860x24', '-nolisten', 'tcp'], {
+  stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+});
 const display = await new Promise((resolve) => {
   let text = '';
   xvfb.stdio[3].on('data', (c) => {
@@ -52,7 +57,13 @@ async function once() {
   const home = join(base, 'home');
   const started = performance.now();
   const child = spawn(process.execPath, [join(appDir, 'bin/band-desktop.js'), '--home', home, '--port', '0'], {
-    env: { ...process.env, DISPLAY: display, BAND_DESKTOP_BROWSER_ARGS: '--disable-gpu', BAND_DESKTOP_DANGEROUSLY_ENABLE_REMOTE_DEBUGGING: '1', NEXT_TELEMETRY_DISABLED: '1' },
+    env: {
+      ...process.env,
+      DISPLAY: display,
+      BAND_DESKTOP_BROWSER_ARGS: '--disable-gpu',
+      BAND_DESKTOP_DANGEROUSLY_ENABLE_REMOTE_DEBUGGING: '1',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
     stdio: 'ignore',
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -62,23 +73,31 @@ async function once() {
       env: { ...process.env, DISPLAY: display },
       timeout: 120_000,
     }).then(() => performance.now() - started);
-    const record = await waitFor(async () => {
-      const text = await readFile(join(home, 'run/desktop.json'), 'utf8').catch(() => '');
-      let r;
-      try {
-        r = JSON.parse(text);
-      } catch {
-        return undefined; // not there yet
-      }
-      return r?.state === 'ready' ? r : undefined;
-    }, 120_000, 'the server');
+    const record = await waitFor(
+      async () => {
+        const text = await readFile(join(home, 'run/desktop.json'), 'utf8').catch(() => '');
+        let r;
+        try {
+          r = JSON.parse(text);
+        } catch {
+          return undefined; // not there yet
+        }
+        return r?.state === 'ready' ? r : undefined;
+      },
+      120_000,
+      'the server',
+    );
     const serverReadyMs = performance.now() - started;
     const windowMs = await windowShown;
-    const endpoint = await waitFor(async () => {
-      const text = await readFile(join(home, 'desktop/app-profile/DevToolsActivePort'), 'utf8').catch(() => '');
-      const [port, path] = text.split('\n');
-      return port && path ? `ws://127.0.0.1:${port.trim()}${path.trim()}` : undefined;
-    }, 60_000, 'DevTools');
+    const endpoint = await waitFor(
+      async () => {
+        const text = await readFile(join(home, 'desktop/app-profile/DevToolsActivePort'), 'utf8').catch(() => '');
+        const [port, path] = text.split('\n');
+        return port && path ? `ws://127.0.0.1:${port.trim()}${path.trim()}` : undefined;
+      },
+      60_000,
+      'DevTools',
+    );
     const browser = await chromium.connectOverCDP(endpoint);
     const page = await waitFor(() => browser.contexts()[0]?.pages()[0], 30_000, 'the page');
     await page.waitForURL(`${record.url}/`, { timeout: 60_000 });
@@ -109,13 +128,36 @@ const load = `load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const metric = (key) => Math.round(median(samples.map((s) => s[key])));
 const results = [
-  { name: 'launch → server ready', value: metric('serverReadyMs'), unit: 'ms', note: `median of ${RUNS}; fresh BAND_HOME, real server child (Next prod build); ${load}` },
-  { name: 'launch → window visible', value: metric('windowMs'), unit: 'ms', note: `median of ${RUNS}; Chromium --app on Xvfb (opens on the launch page while the server starts), found with xdotool; ${load}` },
-  { name: 'launch → usable window (signed in, live)', value: metric('usableMs'), unit: 'ms', note: `median of ${RUNS}; dashboard loaded via the one-time pairing link, WebSocket "Live"; ${load}` },
-  { name: 'quit (SIGTERM → all stopped)', value: metric('quitMs'), unit: 'ms', note: `median of ${RUNS}; window, server and children stopped; ${load}` },
+  {
+    name: 'launch → server ready',
+    value: metric('serverReadyMs'),
+    unit: 'ms',
+    note: `median of ${RUNS}; fresh BAND_HOME, real server child (Next prod build); ${load}`,
+  },
+  {
+    name: 'launch → window visible',
+    value: metric('windowMs'),
+    unit: 'ms',
+    note: `median of ${RUNS}; Chromium --app on Xvfb (opens on the launch page while the server starts), found with xdotool; ${load}`,
+  },
+  {
+    name: 'launch → usable window (signed in, live)',
+    value: metric('usableMs'),
+    unit: 'ms',
+    note: `median of ${RUNS}; dashboard loaded via the one-time pairing link, WebSocket "Live"; ${load}`,
+  },
+  {
+    name: 'quit (SIGTERM → all stopped)',
+    value: metric('quitMs'),
+    unit: 'ms',
+    note: `median of ${RUNS}; window, server and children stopped; ${load}`,
+  },
 ];
 process.stdout.write(`\n@band/desktop bench (${RUNS} runs)\n`);
 for (const r of results) process.stdout.write(`  ${r.name.padEnd(44)} ${String(r.value).padStart(6)} ${r.unit}\n`);
 process.stdout.write(`  runs: ${samples.map((s) => Math.round(s.usableMs)).join(', ')} ms to usable; ${load}\n`);
 await mkdir(resultsDir, { recursive: true });
-await writeFile(join(resultsDir, 'desktop.json'), `${JSON.stringify({ package: '@band/desktop', results }, null, 2)}\n`);
+await writeFile(
+  join(resultsDir, 'desktop.json'),
+  `${JSON.stringify({ package: '@band/desktop', results }, null, 2)}\n`,
+);

@@ -129,7 +129,9 @@ export function createAppModeShell(options: AppModeShellOptions): WindowShell {
       };
       const args = getAppModeArgs(redirectFile ? pathToFileURL(redirectFile).href : url, options, windowOptions);
       // Only the URL's origin is logged: its path may be the launch page's secret, its fragment a pairing code.
-      logger.debug(`opening ${options.executable} ${redirectFile ? `through ${redirectFile}` : `--app=${url.startsWith('file:') ? url : new URL(url).origin}`}`);
+      logger.debug(
+        `opening ${options.executable} ${redirectFile ? `through ${redirectFile}` : `--app=${url.startsWith('file:') ? url : new URL(url).origin}`}`,
+      );
       // The browser's own temp folder (its singleton socket, PulseAudio's): a browser that is stopped rather than
       // closed from its window leaves `org.chromium.Chromium.*` behind in the system one at every close. Removed
       // when it exits; an app killed before that leaves one, which the next window's sweep removes.
@@ -168,7 +170,14 @@ export function createAppModeShell(options: AppModeShellOptions): WindowShell {
         child.once('error', (error) => resolve({ byApp, error: `${options.executable}: ${error.message}` }));
         child.once('exit', (code, signal) => {
           const failed = !byApp && code !== 0 && code !== null;
-          resolve(failed ? { byApp, error: `${options.executable} exited with code ${code}${signal ? ` (${signal})` : ''}\n${tail.join('\n')}` } : { byApp });
+          resolve(
+            failed
+              ? {
+                  byApp,
+                  error: `${options.executable} exited with code ${code}${signal ? ` (${signal})` : ''}\n${tail.join('\n')}`,
+                }
+              : { byApp },
+          );
         });
       }).then(async (result) => {
         await removeRedirectFile().catch(() => {});

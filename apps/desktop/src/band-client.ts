@@ -61,7 +61,12 @@ export function createBandClient(options: BandClientOptions): BandClient {
   const base = options.url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
 
-  async function call<T>(path: string, kind: 'query' | 'mutation', input?: unknown, callTimeoutMs = timeoutMs): Promise<T> {
+  async function call<T>(
+    path: string,
+    kind: 'query' | 'mutation',
+    input?: unknown,
+    callTimeoutMs = timeoutMs,
+  ): Promise<T> {
     const url = `${base}/api/trpc/${path}`;
     let response: Response;
     try {
@@ -82,7 +87,9 @@ export function createBandClient(options: BandClientOptions): BandClient {
         cause: error,
       });
     }
-    let body: { result?: { data?: T }; error?: { message?: string; data?: { code?: string; hint?: string } } } | undefined;
+    let body:
+      | { result?: { data?: T }; error?: { message?: string; data?: { code?: string; hint?: string } } }
+      | undefined;
     try {
       body = (await response.json()) as typeof body;
     } catch {
@@ -91,7 +98,9 @@ export function createBandClient(options: BandClientOptions): BandClient {
     if (!response.ok || !body?.result) {
       const message = body?.error?.message ?? `HTTP ${response.status}`;
       throw new DesktopError('REQUEST_FAILED', `${path} failed: ${message}`, {
-        hint: body?.error?.data?.hint ?? (response.status === 401 ? 'The token in settings.json does not match this server.' : undefined),
+        hint:
+          body?.error?.data?.hint ??
+          (response.status === 401 ? 'The token in settings.json does not match this server.' : undefined),
       });
     }
     return body.result.data as T;

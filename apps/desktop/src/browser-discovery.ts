@@ -54,17 +54,25 @@ export function findChromiumBrowser(options: FindBrowserOptions = {}): string {
   if (override) {
     const found = lookup(override);
     if (found) return found;
-    throw new DesktopError('BROWSER_NOT_FOUND', `BAND_BROWSER is set to "${override}", which is not an executable file`, {
-      hint: 'Point BAND_BROWSER at a Chromium-family browser (an absolute path or a name on PATH), or unset it.',
-    });
+    throw new DesktopError(
+      'BROWSER_NOT_FOUND',
+      `BAND_BROWSER is set to "${override}", which is not an executable file`,
+      {
+        hint: 'Point BAND_BROWSER at a Chromium-family browser (an absolute path or a name on PATH), or unset it.',
+      },
+    );
   }
   for (const name of CHROMIUM_CANDIDATES) {
     const found = lookup(name);
     if (found) return found;
   }
-  throw new DesktopError('BROWSER_NOT_FOUND', `No Chromium-family browser found on PATH (looked for ${CHROMIUM_CANDIDATES.join(', ')})`, {
-    hint:
-      'Install one: `sudo apt install chromium` (Debian/Ubuntu), `sudo dnf install chromium` (Fedora), or Google Chrome, Brave or Edge; ' +
-      'or set BAND_BROWSER=/path/to/browser. Meanwhile the dashboard also works in any browser: `npx band open`.',
-  });
+  throw new DesktopError(
+    'BROWSER_NOT_FOUND',
+    `No Chromium-family browser found on PATH (looked for ${CHROMIUM_CANDIDATES.join(', ')})`,
+    {
+      hint:
+        'Install one: `sudo apt install chromium` (Debian/Ubuntu), `sudo dnf install chromium` (Fedora), or Google Chrome, Brave or Edge; ' +
+        'or set BAND_BROWSER=/path/to/browser. Meanwhile the dashboard also works in any browser: `npx band open`.',
+    },
+  );
 }

@@ -107,7 +107,9 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
     return undefined;
   });
   const clientFor = (target: string) =>
-    settings ? createBandClient({ url: target, token: settings.token, fetch: options.fetch, timeoutMs: 5_000 }) : undefined;
+    settings
+      ? createBandClient({ url: target, token: settings.token, fetch: options.fetch, timeoutMs: 5_000 })
+      : undefined;
 
   /**
    * Attaches to a running server. First the server proves it holds this home's token (`/auth/hello`, F11): a squatter
@@ -141,7 +143,8 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
   }
 
   /** Nothing accepts connections there: start a server instead of attaching. */
-  const isNotListening = (error: unknown) => ['ECONNREFUSED', 'ECONNRESET', 'EADDRNOTAVAIL'].includes((error as NodeJS.ErrnoException)?.code ?? '');
+  const isNotListening = (error: unknown) =>
+    ['ECONNREFUSED', 'ECONNRESET', 'EADDRNOTAVAIL'].includes((error as NodeJS.ErrnoException)?.code ?? '');
 
   let window: WindowHandle | undefined;
   let launch: LaunchPage | undefined;
@@ -201,7 +204,12 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
         starting.catch(() => {}); // observed below
         try {
           // This app holds the instance claim, so it owns the window profile too.
-          window = await shell.open(launch.url, { title: 'Band', ...options.window, isExclusive: true, urlSecretUntil: launch.delivered });
+          window = await shell.open(launch.url, {
+            title: 'Band',
+            ...options.window,
+            isExclusive: true,
+            urlSecretUntil: launch.delivered,
+          });
         } catch (error) {
           cancel.abort();
           await starting.catch(() => {});
@@ -269,7 +277,8 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
     }
   }
   const openWindow = window;
-  if (mode === 'started' || mode === 'attached') logger.info(`Band is open (${mode === 'started' ? 'started' : 'attached to'} ${url})`);
+  if (mode === 'started' || mode === 'attached')
+    logger.info(`Band is open (${mode === 'started' ? 'started' : 'attached to'} ${url})`);
 
   // --- native menu (Electron only) ---
   let menu: TunnelMenuController | undefined;

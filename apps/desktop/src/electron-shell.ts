@@ -6,7 +6,9 @@ import type { MenuItem, WindowClosed, WindowHandle, WindowShell } from './window
 /** Converts Band's menu entries to an Electron template. Pure, so it is tested without Electron. */
 export function toElectronTemplate(items: MenuItem[]): ElectronMenuItemOptions[] {
   return items.map((item) =>
-    item.type === 'separator' ? { type: 'separator' } : { label: item.label, enabled: item.enabled, click: item.onClick },
+    item.type === 'separator'
+      ? { type: 'separator' }
+      : { label: item.label, enabled: item.enabled, click: item.onClick },
   );
 }
 

@@ -28,7 +28,9 @@ export function renderErrorPage(content: ErrorPageContent): string {
   // Settings hints start lower-case ("repair the JSON in …") because they also follow "fix:" in the terminal.
   const fix = content.hint ? content.hint.charAt(0).toUpperCase() + content.hint.slice(1) : '';
   const hint = fix ? `<h2>How to fix it</h2><p class="hint" data-testid="error-hint">${escapeHtml(fix)}</p>` : '';
-  const code = content.code ? `<p class="code">Error code: <code data-testid="error-code">${escapeHtml(content.code)}</code></p>` : '';
+  const code = content.code
+    ? `<p class="code">Error code: <code data-testid="error-code">${escapeHtml(content.code)}</code></p>`
+    : '';
   const details = content.details?.trim()
     ? `<details><summary>Server output</summary><pre>${escapeHtml(content.details.trim())}</pre></details>`
     : '';

@@ -35,7 +35,10 @@ export function parseInstanceRecord(text: string): InstanceRecord | undefined {
     if (!value || typeof value !== 'object') return undefined;
     if (!Number.isInteger(value.pid) || (value.pid as number) <= 0) return undefined;
     if (value.state !== 'starting' && value.state !== 'ready') return undefined;
-    if (value.url !== undefined && (typeof value.url !== 'string' || !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\]):\d+$/.test(value.url))) {
+    if (
+      value.url !== undefined &&
+      (typeof value.url !== 'string' || !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\]):\d+$/.test(value.url))
+    ) {
       // Only a loopback URL: the desktop sends the bearer token to it.
       return undefined;
     }

@@ -19,8 +19,11 @@ export interface LaunchPage extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-type State = { kind: 'starting' } | { kind: 'proceed'; url: string } | { kind: 'failed'; content: ErrorPageContent } | { kind: 'handed-over' };
-
+type State =
+  | { kind: 'starting' }
+  | { kind: 'proceed'; url: string }
+  | { kind: 'failed'; content: ErrorPageContent }
+  | { kind: 'handed-over' };
 
 function renderLoadingPage(scriptNonce: string): string {
   return `<!doctype html>
@@ -115,10 +118,17 @@ export async function startLaunchPage(
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const port = (server.address() as AddressInfo).port;
     // DNS rebinding: only our own loopback origin, never a name that happens to resolve to 127.0.0.1.
-    if (req.headers.host !== `127.0.0.1:${port}` || req.method !== 'GET') return send(res, 403, 'text/plain', 'Forbidden');
+    if (req.headers.host !== `127.0.0.1:${port}` || req.method !== 'GET')
+      return send(res, 403, 'text/plain', 'Forbidden');
     const path = (req.url ?? '').split('?')[0];
     if (path === `/${secret}/`) {
-      return send(res, 200, 'text/html; charset=utf-8', renderLoadingPage(scriptNonce), `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${scriptNonce}'; connect-src 'self'; frame-ancestors 'none'`);
+      return send(
+        res,
+        200,
+        'text/html; charset=utf-8',
+        renderLoadingPage(scriptNonce),
+        `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${scriptNonce}'; connect-src 'self'; frame-ancestors 'none'`,
+      );
     }
     if (path === `/${secret}/next`) {
       if (state.kind !== 'starting') return answerNext(res);
@@ -138,7 +148,13 @@ export async function startLaunchPage(
       return;
     }
     if (path === `/${secret}/error` && errorContent) {
-      return send(res, 200, 'text/html; charset=utf-8', renderErrorPage(errorContent), `default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'`);
+      return send(
+        res,
+        200,
+        'text/html; charset=utf-8',
+        renderErrorPage(errorContent),
+        `default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'`,
+      );
     }
     return send(res, 404, 'text/plain', 'Not found');
   });

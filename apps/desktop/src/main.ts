@@ -33,7 +33,8 @@ function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
   if (i < 0) return undefined;
   const value = argv[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new DesktopError('REQUEST_FAILED', `${name} needs a value`, { hint: HELP });
+  if (value === undefined || value.startsWith('--'))
+    throw new DesktopError('REQUEST_FAILED', `${name} needs a value`, { hint: HELP });
   return value;
 }
 
@@ -44,7 +45,12 @@ if (argv.includes('-h') || argv.includes('--help')) {
 }
 const verbose = argv.includes('--verbose');
 const write = (prefix: string) => (message: string) => process.stderr.write(`${prefix}${message}\n`);
-const logger: Logger = { debug: verbose ? write('  ') : () => {}, info: write(''), warn: write('warning: '), error: write('error: ') };
+const logger: Logger = {
+  debug: verbose ? write('  ') : () => {},
+  info: write(''),
+  warn: write('warning: '),
+  error: write('error: '),
+};
 
 function fail(error: unknown): never {
   const e = error as Error & { hint?: string };
@@ -68,7 +74,8 @@ async function main() {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
     fail(new DesktopError('REQUEST_FAILED', `--port must be a port number, got "${portText}"`));
   }
-  const shellName = flag(argv, '--shell') ?? process.env.BAND_DESKTOP_SHELL ?? (process.versions.electron ? 'electron' : 'app-mode');
+  const shellName =
+    flag(argv, '--shell') ?? process.env.BAND_DESKTOP_SHELL ?? (process.versions.electron ? 'electron' : 'app-mode');
   const paths = resolveDesktopPaths(home);
   let shell: WindowShell;
   if (shellName === 'electron') {
@@ -84,7 +91,11 @@ async function main() {
       logger,
     });
   } else {
-    fail(new DesktopError('REQUEST_FAILED', `Unknown shell "${shellName}"`, { hint: 'Use --shell app-mode or --shell electron.' }));
+    fail(
+      new DesktopError('REQUEST_FAILED', `Unknown shell "${shellName}"`, {
+        hint: 'Use --shell app-mode or --shell electron.',
+      }),
+    );
   }
 
   const app = await launchDesktop({

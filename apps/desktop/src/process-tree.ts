@@ -78,7 +78,9 @@ export async function killTree(
   const alive = () => pids.filter((pid) => isProcessAlive(pid, { procDir }));
   if (await waitUntil(() => alive().length === 0, graceMs)) return pids;
   // Late children started during the grace period are collected again before the hard kill.
-  const late = [rootPid, ...pids].flatMap((pid) => (isProcessAlive(pid, { procDir }) ? [pid, ...listDescendants(pid, procDir)] : []));
+  const late = [rootPid, ...pids].flatMap((pid) =>
+    isProcessAlive(pid, { procDir }) ? [pid, ...listDescendants(pid, procDir)] : [],
+  );
   signal(-rootPid, 'SIGKILL');
   for (const pid of new Set([...alive(), ...late])) signal(pid, 'SIGKILL');
   await waitUntil(() => alive().length === 0, 2_000);

@@ -58,7 +58,8 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
  * the group signal reaches nobody else; a recorded pid is signalled only while it is still the same process.
  */
 async function reapLeftovers(pgid: number, tree: RecordedTree, logger: Logger, graceMs: number): Promise<void> {
-  const leftovers = () => [...new Set([...listProcessGroup(pgid), ...tree.alive()])].filter((pid) => pid !== process.pid);
+  const leftovers = () =>
+    [...new Set([...listProcessGroup(pgid), ...tree.alive()])].filter((pid) => pid !== process.pid);
   // Without /proc (macOS) the members cannot be listed; kill(-pgid, 0) still says whether any is left.
   const groupExists = () => signal(-pgid, 0);
   const first = leftovers();
@@ -84,7 +85,12 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     // Own process group: a terminal's Ctrl+C reaches only the desktop app, which stops the server in order.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...(options.env ?? process.env), BAND_HOME: options.home },
+    env: {
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      ...(options.env ?? process.env),
+      BAND_HOME: options.home,
+    },
   });
   const tail: string[] = [];
   const onOutput = (chunk: Buffer) => {
@@ -176,21 +182,31 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       });
     case 'exit':
       await stop();
-      throw new DesktopError('SERVER_EXITED', `The Band server exited before it was ready (${outcome.signal ?? `code ${outcome.code}`})`, {
-        hint: 'See the server output below; `npm start` in the repository runs the server in a terminal.',
-        details: details(),
-      });
+      throw new DesktopError(
+        'SERVER_EXITED',
+        `The Band server exited before it was ready (${outcome.signal ?? `code ${outcome.code}`})`,
+        {
+          hint: 'See the server output below; `npm start` in the repository runs the server in a terminal.',
+          details: details(),
+        },
+      );
     case 'spawn-error':
-      throw new DesktopError('SERVER_EXITED', `Could not start the Band server: ${outcome.error.message}`, { cause: outcome.error });
+      throw new DesktopError('SERVER_EXITED', `Could not start the Band server: ${outcome.error.message}`, {
+        cause: outcome.error,
+      });
     case 'aborted':
       await stop();
       throw new DesktopError('CANCELLED', 'Start cancelled');
     case 'timeout':
       await stop();
-      throw new DesktopError('SERVER_TIMEOUT', `The Band server did not become ready within ${Math.round(timeoutMs / 1000)} s`, {
-        hint: 'The machine may be very busy; try again. The server output is below.',
-        details: details(),
-      });
+      throw new DesktopError(
+        'SERVER_TIMEOUT',
+        `The Band server did not become ready within ${Math.round(timeoutMs / 1000)} s`,
+        {
+          hint: 'The machine may be very busy; try again. The server output is below.',
+          details: details(),
+        },
+      );
     default:
       break;
   }

@@ -28,7 +28,12 @@ export function getTunnelMenuItems(status: TunnelStatus | undefined, actions: Tu
       items.push({ type: 'item', id: 'tunnel-url', label: status.url, enabled: false });
     }
     if (status.state === 'failed' && status.error) {
-      items.push({ type: 'item', id: 'tunnel-error', label: status.error.hint ?? status.error.message, enabled: false });
+      items.push({
+        type: 'item',
+        id: 'tunnel-error',
+        label: status.error.hint ?? status.error.message,
+        enabled: false,
+      });
     }
   }
   const canStart = status?.state === 'stopped' || status?.state === 'failed';
@@ -109,7 +114,9 @@ export function createTunnelMenuController(options: TunnelMenuOptions): TunnelMe
     }
     draw();
   }
-  const timer = options.shell.supportsMenu ? setInterval(() => void refresh(), options.pollIntervalMs ?? 2_000) : undefined;
+  const timer = options.shell.supportsMenu
+    ? setInterval(() => void refresh(), options.pollIntervalMs ?? 2_000)
+    : undefined;
   timer?.unref();
   draw();
   return {

@@ -12,7 +12,11 @@ const FAKE_BROWSER = fileURLToPath(new URL('./fixtures/fake-browser.mjs', import
 
 describe('getAppModeArgs', () => {
   it('opens the URL in app mode with Band’s own profile', () => {
-    const args = getAppModeArgs('http://localhost:1/pair#c=abc', { executable: 'chromium', profileDir: '/h/desktop/app-profile', shouldDisableSandbox: false });
+    const args = getAppModeArgs('http://localhost:1/pair#c=abc', {
+      executable: 'chromium',
+      profileDir: '/h/desktop/app-profile',
+      shouldDisableSandbox: false,
+    });
     expect(args).toContain('--app=http://localhost:1/pair#c=abc');
     expect(args).toContain('--user-data-dir=/h/desktop/app-profile');
     expect(args).toContain('--no-first-run');
@@ -26,7 +30,11 @@ describe('getAppModeArgs', () => {
   });
 
   it('adds the window size, remote debugging and extra flags last', () => {
-    const args = getAppModeArgs('http://x', { executable: 'c', profileDir: '/p', dangerouslyEnableRemoteDebugging: true, extraArgs: ['--disable-gpu'] }, { width: 400, height: 300 });
+    const args = getAppModeArgs(
+      'http://x',
+      { executable: 'c', profileDir: '/p', dangerouslyEnableRemoteDebugging: true, extraArgs: ['--disable-gpu'] },
+      { width: 400, height: 300 },
+    );
     expect(args).toContain('--window-size=400,300');
     expect(args).toContain('--remote-debugging-port=0');
     expect(args.at(-1)).toBe('--disable-gpu');
@@ -36,13 +44,27 @@ describe('getAppModeArgs', () => {
 describe('createAppModeShell', () => {
   it('starts the browser with the flags, and close() stops it and its children', async () => {
     const dir = await tempDir();
-    const env = { ...process.env, FAKE_BROWSER_ARGS_FILE: join(dir, 'args.json'), FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json') };
-    const shell = createAppModeShell({ executable: FAKE_BROWSER, profileDir: join(dir, 'profile'), env, shouldDisableSandbox: false });
+    const env = {
+      ...process.env,
+      FAKE_BROWSER_ARGS_FILE: join(dir, 'args.json'),
+      FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json'),
+    };
+    const shell = createAppModeShell({
+      executable: FAKE_BROWSER,
+      profileDir: join(dir, 'profile'),
+      env,
+      shouldDisableSandbox: false,
+    });
     expect(shell.supportsMenu).toBe(false);
     const window = await shell.open('http://localhost:9/pair#c=one-time');
     onTestFinished(() => window.close());
-    const pids = await vi.waitFor(async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as number[], SLOW);
-    expect(JSON.parse(await readFile(join(dir, 'args.json'), 'utf8'))).toContain('--app=http://localhost:9/pair#c=one-time');
+    const pids = await vi.waitFor(
+      async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as number[],
+      SLOW,
+    );
+    expect(JSON.parse(await readFile(join(dir, 'args.json'), 'utf8'))).toContain(
+      '--app=http://localhost:9/pair#c=one-time',
+    );
     expect(pids[0]).toBe(window.pid);
     await window.close();
     expect(await window.closed).toEqual({ byApp: true });
@@ -53,13 +75,22 @@ describe('createAppModeShell', () => {
     const dir = await tempDir();
     const home = join(dir, 'home');
     const env = { ...process.env, FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json') };
-    const shell = createAppModeShell({ executable: FAKE_BROWSER, profileDir: join(home, 'desktop', 'app-profile'), redirectDir: home, env, shouldDisableSandbox: false });
+    const shell = createAppModeShell({
+      executable: FAKE_BROWSER,
+      profileDir: join(home, 'desktop', 'app-profile'),
+      redirectDir: home,
+      env,
+      shouldDisableSandbox: false,
+    });
     const secret = 'http://127.0.0.1:9/0123456789abcdef0123456789abcdef/';
     let used!: () => void;
     const urlSecretUntil = new Promise<void>((resolve) => (used = resolve));
     const window = await shell.open(secret, { urlSecretUntil });
     onTestFinished(() => window.close());
-    const [browserPid] = await vi.waitFor(async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as number[], SLOW);
+    const [browserPid] = await vi.waitFor(
+      async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as number[],
+      SLOW,
+    );
     const argv = (await readFile(`/proc/${browserPid}/cmdline`, 'utf8')).split('\0');
     expect(argv.join(' ')).not.toContain('0123456789abcdef');
     const app = argv.find((a) => a.startsWith('--app='))!;
@@ -76,9 +107,18 @@ describe('createAppModeShell', () => {
   it('removes the redirect file when the window closes before the secret was used', async () => {
     const dir = await tempDir();
     const env = { ...process.env, FAKE_BROWSER_ARGS_FILE: join(dir, 'args.json') };
-    const shell = createAppModeShell({ executable: FAKE_BROWSER, profileDir: join(dir, 'profile'), redirectDir: dir, env, shouldDisableSandbox: false });
+    const shell = createAppModeShell({
+      executable: FAKE_BROWSER,
+      profileDir: join(dir, 'profile'),
+      redirectDir: dir,
+      env,
+      shouldDisableSandbox: false,
+    });
     const window = await shell.open('http://127.0.0.1:9/secret/', { urlSecretUntil: new Promise(() => {}) });
-    const args = await vi.waitFor(async () => JSON.parse(await readFile(join(dir, 'args.json'), 'utf8')) as string[], SLOW);
+    const args = await vi.waitFor(
+      async () => JSON.parse(await readFile(join(dir, 'args.json'), 'utf8')) as string[],
+      SLOW,
+    );
     const file = fileURLToPath(args.find((a) => a.startsWith('--app='))!.slice('--app='.length));
     expect(existsSync(file)).toBe(true);
     await window.close();
@@ -87,7 +127,11 @@ describe('createAppModeShell', () => {
 
   it('reports a browser that fails to start, with what it printed', async () => {
     const dir = await tempDir();
-    const shell = createAppModeShell({ executable: FAKE_BROWSER, profileDir: join(dir, 'p'), env: { ...process.env, FAKE_BROWSER_MODE: 'fail' } });
+    const shell = createAppModeShell({
+      executable: FAKE_BROWSER,
+      profileDir: join(dir, 'p'),
+      env: { ...process.env, FAKE_BROWSER_MODE: 'fail' },
+    });
     const window = await shell.open('http://x');
     const closed = await window.closed;
     expect(closed.byApp).toBe(false);
@@ -103,7 +147,11 @@ describe('createAppModeShell', () => {
 
   it('closing twice is harmless, and dispose() closes open windows', async () => {
     const dir = await tempDir();
-    const shell = createAppModeShell({ executable: FAKE_BROWSER, profileDir: join(dir, 'p'), env: { ...process.env, FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json') } });
+    const shell = createAppModeShell({
+      executable: FAKE_BROWSER,
+      profileDir: join(dir, 'p'),
+      env: { ...process.env, FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json') },
+    });
     const window = await shell.open('http://x');
     await vi.waitFor(() => readFile(join(dir, 'pids.json'), 'utf8'), SLOW);
     await shell.dispose();
@@ -114,16 +162,29 @@ describe('createAppModeShell', () => {
 });
 
 describe('the browser temp folder', () => {
-  it("gets one of its own, removed when the window closes; one a killed app left is swept at the next open", async () => {
+  it('gets one of its own, removed when the window closes; one a killed app left is swept at the next open', async () => {
     const dir = await tempDir();
     const tmp = join(dir, 'tmp');
     await mkdir(tmp);
     const dead = spawnSync(process.execPath, ['-e', '']).pid; // an app that has exited without cleaning up
     await mkdir(join(tmp, `band-browser-${dead}-AbC123`));
-    const env = { ...process.env, TMPDIR: tmp, FAKE_BROWSER_TMP_FILE: join(dir, 'tmp.json'), FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json') };
-    const shell = createAppModeShell({ executable: FAKE_BROWSER, profileDir: join(dir, 'profile'), env, shouldDisableSandbox: false });
+    const env = {
+      ...process.env,
+      TMPDIR: tmp,
+      FAKE_BROWSER_TMP_FILE: join(dir, 'tmp.json'),
+      FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json'),
+    };
+    const shell = createAppModeShell({
+      executable: FAKE_BROWSER,
+      profileDir: join(dir, 'profile'),
+      env,
+      shouldDisableSandbox: false,
+    });
     const window = await shell.open('http://x');
-    const browserTmp = await vi.waitFor(async () => JSON.parse(await readFile(join(dir, 'tmp.json'), 'utf8')) as string, SLOW);
+    const browserTmp = await vi.waitFor(
+      async () => JSON.parse(await readFile(join(dir, 'tmp.json'), 'utf8')) as string,
+      SLOW,
+    );
     expect(browserTmp).toMatch(new RegExp(`^${tmp}/band-browser-${process.pid}-[A-Za-z0-9]{6}$`));
     expect(await readdir(tmp)).toEqual([basename(browserTmp)]); // the orphan is gone
     await window.close();
@@ -173,7 +234,12 @@ describe('closeStaleBrowser', () => {
     const dir = await tempDir();
     const { mkdir, symlink } = await import('node:fs/promises');
     expect(await closeStaleBrowser(join(dir, 'none'))).toBeUndefined();
-    for (const [name, target] of [['a', 'host-999999999'], ['b', 'no-pid-here'], ['c', 'host--5'], ['d', `host-${process.pid}`]] as const) {
+    for (const [name, target] of [
+      ['a', 'host-999999999'],
+      ['b', 'no-pid-here'],
+      ['c', 'host--5'],
+      ['d', `host-${process.pid}`],
+    ] as const) {
       await mkdir(join(dir, name));
       await symlink(target, join(dir, name, 'SingletonLock'));
       expect(await closeStaleBrowser(join(dir, name)), target).toBeUndefined();

@@ -42,10 +42,16 @@ describe('createBandClient', () => {
   });
 
   it('posts mutations as JSON with the CSRF header', async () => {
-    const api = await startApi(() => ({ body: JSON.stringify({ result: { data: { code: 'c', expiresAt: 1, url: 'http://x/pair#c=c' } } }) }));
+    const api = await startApi(() => ({
+      body: JSON.stringify({ result: { data: { code: 'c', expiresAt: 1, url: 'http://x/pair#c=c' } } }),
+    }));
     const client = createBandClient({ url: api.url, token: TOKEN });
     expect((await client.createPairingCode()).url).toBe('http://x/pair#c=c');
-    expect(api.seen[0]).toMatchObject({ method: 'POST', url: '/api/trpc/auth.createPairingCode', body: '{"listener":"local"}' });
+    expect(api.seen[0]).toMatchObject({
+      method: 'POST',
+      url: '/api/trpc/auth.createPairingCode',
+      body: '{"listener":"local"}',
+    });
     expect(api.seen[0]!.headers['content-type']).toBe('application/json');
     expect(api.seen[0]!.headers['x-band-csrf']).toBe('1');
   });
@@ -53,15 +59,25 @@ describe('createBandClient', () => {
   it('turns a tRPC error into a DesktopError carrying the server hint', async () => {
     const api = await startApi(() => ({
       status: 412,
-      body: JSON.stringify({ error: { message: 'cloudflared is not installed', data: { code: 'PRECONDITION_FAILED', hint: 'apt install cloudflared' } } }),
+      body: JSON.stringify({
+        error: {
+          message: 'cloudflared is not installed',
+          data: { code: 'PRECONDITION_FAILED', hint: 'apt install cloudflared' },
+        },
+      }),
     }));
     const client = createBandClient({ url: api.url, token: TOKEN });
-    await expect(client.startTunnel()).rejects.toMatchObject({ code: 'REQUEST_FAILED', hint: 'apt install cloudflared' });
+    await expect(client.startTunnel()).rejects.toMatchObject({
+      code: 'REQUEST_FAILED',
+      hint: 'apt install cloudflared',
+    });
   });
 
   it('explains a 401 as a token mismatch', async () => {
     const api = await startApi(() => ({ status: 401, body: JSON.stringify({ error: { message: 'Sign in first' } }) }));
-    await expect(createBandClient({ url: api.url, token: TOKEN }).health()).rejects.toMatchObject({ hint: expect.stringContaining('token') });
+    await expect(createBandClient({ url: api.url, token: TOKEN }).health()).rejects.toMatchObject({
+      hint: expect.stringContaining('token'),
+    });
   });
 
   it('survives a non-JSON answer (another program on the port)', async () => {
@@ -73,7 +89,10 @@ describe('createBandClient', () => {
     const api = await startApi(() => ({ body: '{}' }));
     const closedUrl = api.url;
     const client = createBandClient({ url: closedUrl.replace(/:\d+$/, ':1'), token: TOKEN, timeoutMs: 2_000 });
-    await expect(client.health()).rejects.toMatchObject({ code: 'REQUEST_FAILED', hint: expect.stringContaining('running') });
+    await expect(client.health()).rejects.toMatchObject({
+      code: 'REQUEST_FAILED',
+      hint: expect.stringContaining('running'),
+    });
   });
 
   it('times out on a server that never answers', async () => {
@@ -83,7 +102,11 @@ describe('createBandClient', () => {
       server.closeAllConnections();
       server.close();
     });
-    const client = createBandClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: TOKEN, timeoutMs: 200 });
+    const client = createBandClient({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      token: TOKEN,
+      timeoutMs: 200,
+    });
     await expect(client.tunnelStatus()).rejects.toMatchObject({ code: 'REQUEST_FAILED' });
   });
 });

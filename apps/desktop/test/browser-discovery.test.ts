@@ -4,7 +4,10 @@ import { mkdir } from 'node:fs/promises';
 import { DesktopError } from '../src/errors.js';
 import { tempDir } from './helpers.js';
 
-const only = (...files: string[]) => (file: string) => files.includes(file);
+const only =
+  (...files: string[]) =>
+  (file: string) =>
+    files.includes(file);
 
 describe('findChromiumBrowser', () => {
   it('prefers chromium over other browsers on PATH', () => {
@@ -16,20 +19,30 @@ describe('findChromiumBrowser', () => {
   });
 
   it('searches PATH in order for each candidate', () => {
-    const found = findChromiumBrowser({ env: { PATH: '/a:/b' }, isExecutable: only('/b/brave-browser', '/a/brave-browser') });
+    const found = findChromiumBrowser({
+      env: { PATH: '/a:/b' },
+      isExecutable: only('/b/brave-browser', '/a/brave-browser'),
+    });
     expect(found).toBe('/a/brave-browser');
   });
 
   it('finds Edge and Brave when nothing else is installed', () => {
-    expect(findChromiumBrowser({ env: { PATH: '/x' }, isExecutable: only('/x/microsoft-edge') })).toBe('/x/microsoft-edge');
+    expect(findChromiumBrowser({ env: { PATH: '/x' }, isExecutable: only('/x/microsoft-edge') })).toBe(
+      '/x/microsoft-edge',
+    );
     expect(findChromiumBrowser({ env: { PATH: '/x' }, isExecutable: only('/x/brave') })).toBe('/x/brave');
   });
 
   it('honours BAND_BROWSER as a path or a name on PATH', () => {
-    expect(findChromiumBrowser({ env: { PATH: '/x', BAND_BROWSER: '/opt/vivaldi' }, isExecutable: only('/opt/vivaldi', '/x/chromium') })).toBe(
-      '/opt/vivaldi',
-    );
-    expect(findChromiumBrowser({ env: { PATH: '/x', BAND_BROWSER: 'thorium' }, isExecutable: only('/x/thorium') })).toBe('/x/thorium');
+    expect(
+      findChromiumBrowser({
+        env: { PATH: '/x', BAND_BROWSER: '/opt/vivaldi' },
+        isExecutable: only('/opt/vivaldi', '/x/chromium'),
+      }),
+    ).toBe('/opt/vivaldi');
+    expect(
+      findChromiumBrowser({ env: { PATH: '/x', BAND_BROWSER: 'thorium' }, isExecutable: only('/x/thorium') }),
+    ).toBe('/x/thorium');
   });
 
   it('rejects a BAND_BROWSER that is not executable instead of silently picking another browser', () => {

@@ -31,12 +31,16 @@ async function launch(overrides: Partial<DesktopOptions> & { home: string }) {
 async function fakeServersOf(home: string): Promise<number[]> {
   const pids = listDescendants(process.pid);
   const cmdlines = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')));
-  return pids.filter((pid, i) => cmdlines[i]!.includes('fake-server') && cmdlines[i]!.includes(home) && isProcessAlive(pid));
+  return pids.filter(
+    (pid, i) => cmdlines[i]!.includes('fake-server') && cmdlines[i]!.includes(home) && isProcessAlive(pid),
+  );
 }
 
 /** The fake server's two grandchildren (written before it reports ready): one in its process group, one in its own session. */
 async function grandchildrenOf(home: string): Promise<number[]> {
-  const pids = await Promise.all(['grandchild.pid', 'session-grandchild.pid'].map(async (f) => Number(await readFile(join(home, f), 'utf8'))));
+  const pids = await Promise.all(
+    ['grandchild.pid', 'session-grandchild.pid'].map(async (f) => Number(await readFile(join(home, f), 'utf8'))),
+  );
   onTestFinished(() => {
     for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
   });
@@ -104,9 +108,15 @@ describe('launchDesktop', () => {
     const home = await tempDir();
     const external = await startServerProcess({ entry: FAKE_SERVER, home: await tempDir(), port: 0, env: env() });
     onTestFinished(() => external.stop());
-    const { app, shell } = await launch({ home, port: undefined, readSettings: async () => ({ token: TOKEN, port: external.port }) });
+    const { app, shell } = await launch({
+      home,
+      port: undefined,
+      readSettings: async () => ({ token: TOKEN, port: external.port }),
+    });
     expect(app.mode).toBe('attached');
-    expect(await (await fetch(`${shell.windows[0]!.url}next`)).json()).toEqual({ url: expect.stringMatching(/\/pair#c=code\d+$/) });
+    expect(await (await fetch(`${shell.windows[0]!.url}next`)).json()).toEqual({
+      url: expect.stringMatching(/\/pair#c=code\d+$/),
+    });
     await app.quit();
     expect(isProcessAlive(external.pid)).toBe(true);
     await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
@@ -114,9 +124,18 @@ describe('launchDesktop', () => {
 
   it('refuses a server that cannot prove our token (another BAND_HOME on the same port), never sending it the token', async () => {
     const home = await tempDir();
-    const other = await startServerProcess({ entry: FAKE_SERVER, home: await tempDir(), port: 0, env: { ...env(), FAKE_SERVER_TOKEN: 'cd'.repeat(32) } });
+    const other = await startServerProcess({
+      entry: FAKE_SERVER,
+      home: await tempDir(),
+      port: 0,
+      env: { ...env(), FAKE_SERVER_TOKEN: 'cd'.repeat(32) },
+    });
     onTestFinished(() => other.stop());
-    const { app } = await launch({ home, port: undefined, readSettings: async () => ({ token: TOKEN, port: other.port }) });
+    const { app } = await launch({
+      home,
+      port: undefined,
+      readSettings: async () => ({ token: TOKEN, port: other.port }),
+    });
     expect(app.mode).toBe('failed');
     expect(app.error).toMatchObject({ code: 'SERVER_UNVERIFIED' });
     expect(app.error!.message).toMatch(/not your Band server .*the token was not sent/);
@@ -149,13 +168,20 @@ describe('launchDesktop', () => {
 
   it('shows an error page with the fix when the server cannot start', async () => {
     const home = await tempDir();
-    const { app, shell } = await launch({ home, env: env('error'), readSettings: async () => Promise.reject(new Error('corrupt')) });
+    const { app, shell } = await launch({
+      home,
+      env: env('error'),
+      readSettings: async () => Promise.reject(new Error('corrupt')),
+    });
     expect(app.mode).toBe('failed');
     expect(app.error).toMatchObject({ code: 'SERVER_START_FAILED', serverCode: 'PORT_IN_USE' });
     // The window (on the launch page) is sent to the error page, also kept on disk.
     const launchUrl = shell.windows[0]!.url;
     expect(await (await fetch(`${launchUrl}next`)).json()).toEqual({ failed: true });
-    for (const html of [await (await fetch(`${launchUrl}error`)).text(), await readFile(resolveDesktopPaths(home).errorPage, 'utf8')]) {
+    for (const html of [
+      await (await fetch(`${launchUrl}error`)).text(),
+      await readFile(resolveDesktopPaths(home).errorPage, 'utf8'),
+    ]) {
       expect(html).toContain('Port 3456 is already in use');
       expect(html).toContain('Stop the other process on port 3456.');
       expect(html).toContain('PORT_IN_USE');

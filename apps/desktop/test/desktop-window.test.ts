@@ -33,7 +33,11 @@ function browserOrUndefined() {
 
 // These need a display server, a browser and the built server (its Next build is the dashboard's own job).
 // Outside CI a missing piece skips them, named; in CI it fails the run.
-const missing = [...missingX11Tools(), ...(browserOrUndefined() ? [] : ['a Chromium-family browser']), ...missingServerBuild()];
+const missing = [
+  ...missingX11Tools(),
+  ...(browserOrUndefined() ? [] : ['a Chromium-family browser']),
+  ...missingServerBuild(),
+];
 
 /**
  * Where screenshots go: docs/screenshots/ (committed, shown in the README) only with BAND_UPDATE_SCREENSHOTS=1, as
@@ -71,7 +75,10 @@ function launchApp(home: string, display: string, extraEnv: Record<string, strin
   lastOutput = () => output.slice(-3000);
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exit = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
   onTestFinished(async () => {
     // Only if the test failed half-way: never leave our processes behind.
     if (child.exitCode === null && child.signalCode === null) {
@@ -92,7 +99,8 @@ async function waitForReady(app: Launched, file: string, timeoutMs = 120_000) {
   for (;;) {
     const record = await readInstanceRecord(file);
     if (record?.state === 'ready') return record;
-    if (/^error: /m.test(app.output()) || app.child.exitCode !== null) throw new Error(`the app failed to start:\n${app.output()}`);
+    if (/^error: /m.test(app.output()) || app.child.exitCode !== null)
+      throw new Error(`the app failed to start:\n${app.output()}`);
     if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms:\n${app.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -112,20 +120,31 @@ async function trpc<T>(url: string, token: string, path: string, input: unknown)
 
 /** Command line of a pid, for readable failure messages. */
 async function describePids(pids: number[]): Promise<string[]> {
-  return Promise.all(pids.map(async (pid) => `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '?')).replace(/\0/g, ' ').slice(0, 120)}`));
+  return Promise.all(
+    pids.map(
+      async (pid) =>
+        `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '?')).replace(/\0/g, ' ').slice(0, 120)}`,
+    ),
+  );
 }
 
 describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desktop in a real window (Xvfb)', () => {
-
   it('opens the dashboard signed in, and closing the window stops the server, the tunnel, the shells and every child process', async () => {
     const base = await tempDir();
     const home = join(base, 'home');
     // Settings prepared like a user would have them, so worktrees land in the temp dir, not in ~.
     await mkdir(home, { recursive: true, mode: 0o700 });
-    await writeFile(join(home, 'settings.json'), JSON.stringify({ tokenSecret: generateTokenSecret(), worktreesDir: join(base, 'worktrees') }), { mode: 0o600 });
+    await writeFile(
+      join(home, 'settings.json'),
+      JSON.stringify({ tokenSecret: generateTokenSecret(), worktreesDir: join(base, 'worktrees') }),
+      { mode: 0o600 },
+    );
     const repo = join(base, 'repo');
     await mkdir(repo);
-    for (const args of [['init', '-q', '-b', 'main'], ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'init']]) {
+    for (const args of [
+      ['init', '-q', '-b', 'main'],
+      ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'init'],
+    ]) {
       expect(spawnSync('git', args, { cwd: repo }).status).toBe(0);
     }
     const display = await startXvfb();
@@ -140,12 +159,17 @@ describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desk
     const windowId = await findWindow(display, 'band-desktop');
 
     // --- signed in: the page is the dashboard (not the sign-in page) and its live socket is connected ---
-    const endpoint = await vi.waitFor(async () => (await readDevToolsEndpoint(paths.profileDir)) ?? Promise.reject(new Error('no DevTools port yet')), {
-      timeout: 60_000,
-    });
+    const endpoint = await vi.waitFor(
+      async () => (await readDevToolsEndpoint(paths.profileDir)) ?? Promise.reject(new Error('no DevTools port yet')),
+      {
+        timeout: 60_000,
+      },
+    );
     const browser = await chromium.connectOverCDP(endpoint);
     try {
-      const page = await vi.waitFor(() => browser.contexts()[0]?.pages()[0] ?? Promise.reject(new Error('no page')), { timeout: 60_000 });
+      const page = await vi.waitFor(() => browser.contexts()[0]?.pages()[0] ?? Promise.reject(new Error('no page')), {
+        timeout: 60_000,
+      });
       await page.waitForURL(`${record.url}/`, { timeout: 120_000 });
       await page.locator('[data-testid="connection-indicator"]', { hasText: 'Live' }).waitFor({ timeout: 120_000 });
       expect(await page.title()).toBe('Band');
@@ -167,18 +191,31 @@ describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desk
     const tunnel = await client.startTunnel();
     expect(tunnel.state).toBe('ready');
     const token = await readTokenSecret(home);
-    const { project } = await trpc<{ project: { id: string } }>(record.url!, token, 'projects.register', { path: repo, name: 'demo' });
-    const { workspace } = await trpc<{ workspace: { id: string } }>(record.url!, token, 'workspaces.create', { project: project.id, branch: 'try-desktop' });
-    const terminal = await vi.waitFor(() => trpc<{ id: string; pid: number }>(record.url!, token, 'terminals.create', { workspaceId: workspace.id }), {
-      timeout: 60_000,
-      interval: 250,
+    const { project } = await trpc<{ project: { id: string } }>(record.url!, token, 'projects.register', {
+      path: repo,
+      name: 'demo',
     });
+    const { workspace } = await trpc<{ workspace: { id: string } }>(record.url!, token, 'workspaces.create', {
+      project: project.id,
+      branch: 'try-desktop',
+    });
+    const terminal = await vi.waitFor(
+      () => trpc<{ id: string; pid: number }>(record.url!, token, 'terminals.create', { workspaceId: workspace.id }),
+      {
+        timeout: 60_000,
+        interval: 250,
+      },
+    );
     expect(isProcessAlive(terminal.pid)).toBe(true);
     // Let the dashboard show the new project before the screenshot.
     const browser2 = await chromium.connectOverCDP((await readDevToolsEndpoint(paths.profileDir))!);
     try {
       const page = browser2.contexts()[0]!.pages()[0]!;
-      await page.locator('[data-testid="project"]').first().waitFor({ timeout: 60_000 }).catch(() => page.reload());
+      await page
+        .locator('[data-testid="project"]')
+        .first()
+        .waitFor({ timeout: 60_000 })
+        .catch(() => page.reload());
       await page.locator('[data-testid="project"]').first().waitFor({ timeout: 60_000 });
     } finally {
       await browser2.close();
@@ -212,7 +249,10 @@ describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desk
     const display = await startXvfb();
     const app = launchApp(home, display);
     const windowId = await findWindow(display, 'band-desktop');
-    await vi.waitFor(async () => expect(await xdotool(display, 'getwindowname', windowId)).toBe('Band could not start'), { timeout: 60_000 });
+    await vi.waitFor(
+      async () => expect(await xdotool(display, 'getwindowname', windowId)).toBe('Band could not start'),
+      { timeout: 60_000 },
+    );
     const page = await readFile(resolveDesktopPaths(home).errorPage, 'utf8');
     expect(page).toContain('is not valid JSON');
     expect(page).toContain('How to fix it');

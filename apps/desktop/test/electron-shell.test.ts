@@ -12,7 +12,12 @@ function fakeElectron() {
   let lastBuilt: ElectronMenuItemOptions[] = [];
   class BrowserWindow {
     listeners = new Map<string, () => void>();
-    record = { urls: [] as string[], options: undefined as unknown, closed: false, emit: (event: string) => this.listeners.get(event)?.() };
+    record = {
+      urls: [] as string[],
+      options: undefined as unknown,
+      closed: false,
+      emit: (event: string) => this.listeners.get(event)?.(),
+    };
     constructor(options: unknown) {
       this.record.options = options;
       windows.push(this.record);
@@ -77,7 +82,9 @@ describe('toElectronTemplate', () => {
 
 describe('createElectronShell', () => {
   it('says how to run without Electron when it is not installed', async () => {
-    await expect(createElectronShell({ loadElectron: () => Promise.reject(new Error("Cannot find package 'electron'")) })).rejects.toMatchObject({
+    await expect(
+      createElectronShell({ loadElectron: () => Promise.reject(new Error("Cannot find package 'electron'")) }),
+    ).rejects.toMatchObject({
       code: 'ELECTRON_NOT_INSTALLED',
       hint: expect.stringContaining('app mode'),
     });
@@ -89,7 +96,10 @@ describe('createElectronShell', () => {
     expect(shell.supportsMenu).toBe(true);
     const window = await shell.open('http://localhost:1/pair#c=x', { width: 800 });
     expect(fake.windows[0]!.urls).toEqual(['http://localhost:1/pair#c=x']);
-    expect(fake.windows[0]!.options).toMatchObject({ width: 800, webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true } });
+    expect(fake.windows[0]!.options).toMatchObject({
+      width: 800,
+      webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true },
+    });
     await window.navigate?.('http://localhost:1/');
     expect(fake.windows[0]!.urls).toHaveLength(2);
     fake.windows[0]!.emit('closed');

@@ -7,7 +7,11 @@ import { tempDir } from './helpers.js';
 
 describe('renderErrorPage', () => {
   it('shows the message, the fix and the code', () => {
-    const html = renderErrorPage({ message: 'Port 3456 is already in use', hint: 'Stop the other process', code: 'PORT_IN_USE' });
+    const html = renderErrorPage({
+      message: 'Port 3456 is already in use',
+      hint: 'Stop the other process',
+      code: 'PORT_IN_USE',
+    });
     expect(html).toContain('<title>Band could not start</title>');
     expect(html).toContain('Port 3456 is already in use');
     expect(html).toContain('How to fix it');

@@ -23,7 +23,9 @@ export interface FakeWindow extends WindowHandle {
 }
 
 /** A window shell that records what it was asked to open; no browser involved. */
-export function createFakeShell(options: { supportsMenu?: boolean; failOpen?: Error; onOpen?: (window: FakeWindow) => void } = {}) {
+export function createFakeShell(
+  options: { supportsMenu?: boolean; failOpen?: Error; onOpen?: (window: FakeWindow) => void } = {},
+) {
   const windows: FakeWindow[] = [];
   const menus: MenuItem[][] = [];
   let disposed = false;

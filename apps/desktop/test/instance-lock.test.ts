@@ -24,7 +24,10 @@ describe('claimInstance', () => {
     if (first.kind !== 'claimed') throw new Error('expected a claim');
     await first.update({ state: 'ready', url: 'http://localhost:4000', port: 4000, serverPid: 222 });
     const second = await claimInstance(file, { pid: 333, isAlive: () => true });
-    expect(second).toEqual({ kind: 'taken', record: expect.objectContaining({ pid: 111, state: 'ready', url: 'http://localhost:4000' }) });
+    expect(second).toEqual({
+      kind: 'taken',
+      record: expect.objectContaining({ pid: 111, state: 'ready', url: 'http://localhost:4000' }),
+    });
   });
 
   it('replaces the record of a crashed instance', async () => {
@@ -51,8 +54,13 @@ describe('claimInstance', () => {
     // empty, and an empty record looks stale, so a second launch would remove it and claim as well.
     for (let round = 0; round < 30; round++) {
       const file = await lockFile();
-      const results = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((pid) => claimInstance(file, { pid: 1000 + pid, isAlive: () => true })));
-      expect(results.filter((r) => r.kind === 'claimed'), `round ${round}`).toHaveLength(1);
+      const results = await Promise.all(
+        [1, 2, 3, 4, 5, 6, 7, 8].map((pid) => claimInstance(file, { pid: 1000 + pid, isAlive: () => true })),
+      );
+      expect(
+        results.filter((r) => r.kind === 'claimed'),
+        `round ${round}`,
+      ).toHaveLength(1);
     }
   });
 
@@ -62,7 +70,10 @@ describe('claimInstance', () => {
     // Another process reads the record in a tight loop (as a second app launched at that moment does).
     const reader = spawn(
       process.execPath,
-      ['-e', `const fs=require('fs');const seen=new Set();const end=Date.now()+60000;process.stdin.on('data',()=>{process.stdout.write(JSON.stringify([...seen]));process.exit(0)});(function loop(){for(let i=0;i<200;i++){try{seen.add(fs.readFileSync(${JSON.stringify(file)},'utf8'))}catch{}}if(Date.now()<end)setImmediate(loop)})();`],
+      [
+        '-e',
+        `const fs=require('fs');const seen=new Set();const end=Date.now()+60000;process.stdin.on('data',()=>{process.stdout.write(JSON.stringify([...seen]));process.exit(0)});(function loop(){for(let i=0;i<200;i++){try{seen.add(fs.readFileSync(${JSON.stringify(file)},'utf8'))}catch{}}if(Date.now()<end)setImmediate(loop)})();`,
+      ],
       { stdio: ['pipe', 'pipe', 'ignore'] },
     );
     let out = '';

@@ -14,11 +14,20 @@ async function page(options?: Parameters<typeof startLaunchPage>[0]) {
 function raw(url: string, options: { method?: string; host?: string } = {}): Promise<{ status: number; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname: u.hostname, port: u.port, path: u.pathname, method: options.method ?? 'GET', headers: { host: options.host ?? u.host } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
+    const req = request(
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: options.method ?? 'GET',
+        headers: { host: options.host ?? u.host },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -109,7 +118,10 @@ describe('startLaunchPage', () => {
       return { closed };
     };
     // One says nothing; one stops half-way through its headers (a stalled or malicious client).
-    const sockets = [await open(''), await open(`GET ${new URL(launch.url).pathname}next HTTP/1.1\r\nHost: ${host}\r\n`)];
+    const sockets = [
+      await open(''),
+      await open(`GET ${new URL(launch.url).pathname}next HTTP/1.1\r\nHost: ${host}\r\n`),
+    ];
     await launch.close(); // resolves only once every connection is gone
     await Promise.all(sockets.map((s) => s.closed));
   });

@@ -22,7 +22,9 @@ async function start(mode: string, extra: Partial<ServerProcessOptions> = {}) {
 
 /** The fake server's two grandchildren (written before it reports ready): one in its process group, one in its own session. */
 async function grandchildrenOf(home: string): Promise<number[]> {
-  const pids = await Promise.all(['grandchild.pid', 'session-grandchild.pid'].map(async (f) => Number(await readFile(join(home, f), 'utf8'))));
+  const pids = await Promise.all(
+    ['grandchild.pid', 'session-grandchild.pid'].map(async (f) => Number(await readFile(join(home, f), 'utf8'))),
+  );
   // Only if the test fails half-way: never leave them behind.
   onTestFinished(() => {
     for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -71,12 +73,21 @@ describe('startServerProcess', () => {
   it('reports a start failure with the server’s code and fix', async () => {
     const error = await start('error').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DesktopError);
-    expect(error).toMatchObject({ code: 'SERVER_START_FAILED', serverCode: 'PORT_IN_USE', message: 'Port 3456 is already in use', hint: 'Stop the other process on port 3456.' });
+    expect(error).toMatchObject({
+      code: 'SERVER_START_FAILED',
+      serverCode: 'PORT_IN_USE',
+      message: 'Port 3456 is already in use',
+      hint: 'Stop the other process on port 3456.',
+    });
   });
 
   it('reports a crash before ready with the tail of its output', async () => {
     const error = await start('crash').catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'SERVER_EXITED', message: expect.stringContaining('code 3'), details: expect.stringContaining('boom: something broke') });
+    expect(error).toMatchObject({
+      code: 'SERVER_EXITED',
+      message: expect.stringContaining('code 3'),
+      details: expect.stringContaining('boom: something broke'),
+    });
   });
 
   it('gives up on a server that never becomes ready, and stops it', async () => {
@@ -121,7 +132,9 @@ describe('parseChildMessage', () => {
   });
 
   it('accepts well-formed messages', () => {
-    expect(parseChildMessage({ type: 'ready', url: 'http://x', port: 1, signInUrl: 'http://x/pair#c=1' })).toBeDefined();
+    expect(
+      parseChildMessage({ type: 'ready', url: 'http://x', port: 1, signInUrl: 'http://x/pair#c=1' }),
+    ).toBeDefined();
     expect(parseChildMessage({ type: 'error', message: 'm', code: 'C', hint: 'h' })).toBeDefined();
     expect(parseChildMessage({ type: 'sign-in-url', requestId: 1, url: null, error: 'e' })).toBeDefined();
   });

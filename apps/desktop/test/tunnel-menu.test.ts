@@ -12,7 +12,8 @@ const status = (state: TunnelStatus['state'], extra: Partial<TunnelStatus> = {})
   ...extra,
 });
 const noop = { startTunnel() {}, stopTunnel() {}, quit() {} };
-const item = (items: MenuItem[], id: string) => items.find((i) => i.type === 'item' && i.id === id) as Extract<MenuItem, { type: 'item' }> | undefined;
+const item = (items: MenuItem[], id: string) =>
+  items.find((i) => i.type === 'item' && i.id === id) as Extract<MenuItem, { type: 'item' }> | undefined;
 
 describe('getTunnelMenuItems', () => {
   it.each([
@@ -35,7 +36,12 @@ describe('getTunnelMenuItems', () => {
   });
 
   it('shows the fix when the tunnel failed', () => {
-    const items = getTunnelMenuItems(status('failed', { error: { code: 'BINARY_NOT_FOUND', message: 'no cloudflared', hint: 'sudo apt install cloudflared' } }), noop);
+    const items = getTunnelMenuItems(
+      status('failed', {
+        error: { code: 'BINARY_NOT_FOUND', message: 'no cloudflared', hint: 'sudo apt install cloudflared' },
+      }),
+      noop,
+    );
     expect(item(items, 'tunnel-error')?.label).toBe('sudo apt install cloudflared');
   });
 
@@ -62,7 +68,10 @@ describe('createTunnelMenuController', () => {
     expect(start.enabled).toBe(true);
     start.onClick!();
     expect(item(shell.menus.at(-1)!, 'tunnel-state')?.label).toBe('Tunnel: starting…');
-    await vi.waitFor(() => expect(item(shell.menus.at(-1)!, 'tunnel-url')?.label).toBe('https://x.trycloudflare.com'), SLOW);
+    await vi.waitFor(
+      () => expect(item(shell.menus.at(-1)!, 'tunnel-url')?.label).toBe('https://x.trycloudflare.com'),
+      SLOW,
+    );
     item(shell.menus.at(-1)!, 'tunnel-stop')!.onClick!();
     await vi.waitFor(() => expect(item(shell.menus.at(-1)!, 'tunnel-state')?.label).toBe('Tunnel: off'), SLOW);
     expect(client.stopTunnel).toHaveBeenCalledTimes(1);
@@ -128,7 +137,11 @@ describe('createTunnelMenuController', () => {
   it('wires Quit to the app', () => {
     const onQuit = vi.fn();
     const shell = createFakeShell({ supportsMenu: true });
-    createTunnelMenuController({ client: { tunnelStatus: vi.fn(), startTunnel: vi.fn(), stopTunnel: vi.fn() }, shell, onQuit }).close();
+    createTunnelMenuController({
+      client: { tunnelStatus: vi.fn(), startTunnel: vi.fn(), stopTunnel: vi.fn() },
+      shell,
+      onQuit,
+    }).close();
     item(shell.menus[0]!, 'quit')!.onClick!();
     expect(onQuit).toHaveBeenCalled();
   });

@@ -22,9 +22,16 @@ try {
     if (index >= n) return { content: [{ type: 'text', text: 'done' }] };
     const id = `call_bench_${index}`;
     asked.set(id, performance.now());
-    return { content: [{ type: 'tool_use', id, name: 'exec_command', input: { cmd: `echo ${index} >> counted.txt` } }] };
+    return {
+      content: [{ type: 'tool_use', id, name: 'exec_command', input: { cmd: `echo ${index} >> counted.txt` } }],
+    };
   });
-  const agent = createCodingAgent({ type: 'codex', command: findCodexBinary(), baseEnv: { PATH: process.env.PATH }, env: codexOfflineEnv({ home: join(dir, 'home'), baseUrl: model.url }) });
+  const agent = createCodingAgent({
+    type: 'codex',
+    command: findCodexBinary(),
+    baseEnv: { PATH: process.env.PATH },
+    env: codexOfflineEnv({ home: join(dir, 'home'), baseUrl: model.url }),
+  });
   const session = agent.runSession('Count', { cwd: repo, mode: 'default', approvals: true });
   const latencies = [];
   for await (const event of session) {
@@ -38,7 +45,9 @@ try {
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)].toFixed(1);
   console.log(`codex approvals: ${latencies.length} requests (${lines} commands ran), turn ${result.status}`);
-  console.log(`model answered with the call -> approval-request: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${latencies.at(-1).toFixed(1)} ms`);
+  console.log(
+    `model answered with the call -> approval-request: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${latencies.at(-1).toFixed(1)} ms`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -28,7 +28,11 @@ function ask(body) {
         socketPath,
         path: '/approval',
         method: 'POST',
-        headers: { authorization: `Bearer ${capability}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: {
+          authorization: `Bearer ${capability}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
       },
       (res) => {
         const chunks = [];
@@ -42,7 +46,9 @@ function ask(body) {
             resolve({ behavior: 'deny', message: 'Band sent an unreadable answer to the approval request.' });
           }
         });
-        res.on('error', () => resolve({ behavior: 'deny', message: 'The connection to Band broke while waiting for an answer.' }));
+        res.on('error', () =>
+          resolve({ behavior: 'deny', message: 'The connection to Band broke while waiting for an answer.' }),
+        );
       },
     );
     req.on('error', (error) => resolve({ behavior: 'deny', message: `Band could not be reached: ${error.message}` }));
@@ -76,11 +82,18 @@ server.setRequestHandler(CallToolRequestSchema, async (req) => {
   }
   const args = req.params.arguments ?? {};
   const input = args.input && typeof args.input === 'object' ? args.input : {};
-  const answer = await ask({ toolName: String(args.tool_name ?? 'unknown'), input, toolUseId: typeof args.tool_use_id === 'string' ? args.tool_use_id : undefined });
+  const answer = await ask({
+    toolName: String(args.tool_name ?? 'unknown'),
+    input,
+    toolUseId: typeof args.tool_use_id === 'string' ? args.tool_use_id : undefined,
+  });
   // Claude Code's permission prompt protocol: allow carries the (possibly edited) input, deny a message for the model.
   const result =
     answer.behavior === 'allow'
-      ? { behavior: 'allow', updatedInput: answer.updatedInput && typeof answer.updatedInput === 'object' ? answer.updatedInput : input }
+      ? {
+          behavior: 'allow',
+          updatedInput: answer.updatedInput && typeof answer.updatedInput === 'object' ? answer.updatedInput : input,
+        }
       : { behavior: 'deny', message: answer.message || 'The user denied this.' };
   return { content: [{ type: 'text', text: JSON.stringify(result) }] };
 });

@@ -48,13 +48,22 @@ function split(attachments: readonly AgentAttachment[] | undefined) {
  * open hangs, multica#592), then stdin closes so the CLI exits after its `result`.
  */
 export function claudeCodeInvocation(input: InvocationInput): AdapterInvocation {
-  const args = ['-p', '--output-format', 'stream-json', '--input-format', 'stream-json', '--verbose', '--include-partial-messages'];
+  const args = [
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--input-format',
+    'stream-json',
+    '--verbose',
+    '--include-partial-messages',
+  ];
   if (input.sessionId) args.push('--resume', input.sessionId);
   if (input.model) args.push('--model', input.model);
   if (input.mode) args.push('--permission-mode', claudePermissionMode(input.mode));
   if (input.maxTurns !== undefined) args.push('--max-turns', String(input.maxTurns));
   // The capability is inside the config file (0600), never on argv. --mcp-config is variadic: a flag follows it.
-  if (input.approvalConfigPath) args.push('--mcp-config', input.approvalConfigPath, '--permission-prompt-tool', APPROVAL_PROMPT_TOOL);
+  if (input.approvalConfigPath)
+    args.push('--mcp-config', input.approvalConfigPath, '--permission-prompt-tool', APPROVAL_PROMPT_TOOL);
   // Images go inline (base64 image blocks of the message); other files by path, in folders the CLI may read.
   const { images, files } = split(input.attachments);
   const dirs = [...new Set(files.map((f) => dirname(f.path)))];
@@ -87,7 +96,10 @@ export function codexSandbox(mode: string): string {
 /** The `turn/start` input: attached images as `localImage` items, then the prompt with the paths of other files. */
 export function codexTurnInput(prompt: string, attachments: readonly AgentAttachment[] | undefined): CodexUserInput[] {
   const { images, files } = split(attachments);
-  return [...images.map((image) => ({ type: 'localImage' as const, path: image.path })), { type: 'text', text: promptWithPaths(prompt, files), text_elements: [] }];
+  return [
+    ...images.map((image) => ({ type: 'localImage' as const, path: image.path })),
+    { type: 'text', text: promptWithPaths(prompt, files), text_elements: [] },
+  ];
 }
 
 /**
@@ -117,8 +129,9 @@ export function openCodeInvocation(input: InvocationInput): AdapterInvocation {
   return { args, parser: createOpenCodeParser() };
 }
 
-export const invocations: Readonly<Record<CodingAgentType, (input: InvocationInput) => AdapterInvocation>> = Object.freeze({
-  'claude-code': claudeCodeInvocation,
-  codex: codexInvocation,
-  opencode: openCodeInvocation,
-});
+export const invocations: Readonly<Record<CodingAgentType, (input: InvocationInput) => AdapterInvocation>> =
+  Object.freeze({
+    'claude-code': claudeCodeInvocation,
+    codex: codexInvocation,
+    opencode: openCodeInvocation,
+  });

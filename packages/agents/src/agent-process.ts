@@ -62,7 +62,10 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
   try {
     if (!statSync(options.cwd).isDirectory()) throw new Error('not a directory');
   } catch {
-    throw invalidOptions(`Working directory does not exist: ${options.cwd}`, 'Pass the workspace worktree path as cwd.');
+    throw invalidOptions(
+      `Working directory does not exist: ${options.cwd}`,
+      'Pass the workspace worktree path as cwd.',
+    );
   }
   const { logger, parser } = options;
   const highWater = options.highWaterMark ?? 2_000;
@@ -130,7 +133,11 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
   function handleLines(lines: SplitLine[]) {
     for (const line of lines) {
       if (line.kind === 'oversized') {
-        push({ type: 'error', message: `Output line ${line.line} too long (${line.bytes} characters); skipped`, line: line.line });
+        push({
+          type: 'error',
+          message: `Output line ${line.line} too long (${line.bytes} characters); skipped`,
+          line: line.line,
+        });
         continue;
       }
       const text = line.text.trim();
@@ -146,7 +153,13 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
       try {
         events = parser.parseLine(value);
       } catch (error) {
-        events = [{ type: 'error', message: `Could not interpret output line ${line.line}: ${(error as Error).message}`, line: line.line }];
+        events = [
+          {
+            type: 'error',
+            message: `Could not interpret output line ${line.line}: ${(error as Error).message}`,
+            line: line.line,
+          },
+        ];
       }
       for (const event of events) push(event);
     }
@@ -208,7 +221,11 @@ export function startAgentProcess(options: AgentProcessOptions): AgentSession {
       if (aborted) {
         push({ type: 'session-result', status: 'aborted', reason: 'aborted' });
       } else if (spawnError) {
-        push({ type: 'error', message: `Could not start ${options.command}: ${spawnError.message}`, stderrTail: tail || undefined });
+        push({
+          type: 'error',
+          message: `Could not start ${options.command}: ${spawnError.message}`,
+          stderrTail: tail || undefined,
+        });
         push({ type: 'session-result', status: 'failed', reason: 'spawn-failed' });
       } else if (exitInfo.code === 0) {
         push({ type: 'session-result', status: 'success', reason: 'exited without a result' });

@@ -193,7 +193,8 @@ export function createApprovalBridge(): ApprovalBridge {
 
   function denyAll(message: string, by?: Record<string, string>, options: { silent?: boolean } = {}) {
     closedForNew = true;
-    for (const requestId of [...waiting.keys()]) respond(requestId, { behavior: 'deny', message, ...(by ? { by } : {}) }, options.silent);
+    for (const requestId of [...waiting.keys()])
+      respond(requestId, { behavior: 'deny', message, ...(by ? { by } : {}) }, options.silent);
   }
 
   return {

@@ -54,16 +54,35 @@ export function execItemOf(item: unknown): Record<string, unknown> | undefined {
         id: item.id,
         type: 'file_change',
         changes: Array.isArray(item.changes)
-          ? item.changes.map((c: any) => ({ path: c?.path, kind: isRecord(c?.kind) ? c.kind.type : c?.kind, ...(typeof c?.diff === 'string' ? { diff: c.diff } : {}) }))
+          ? item.changes.map((c: any) => ({
+              path: c?.path,
+              kind: isRecord(c?.kind) ? c.kind.type : c?.kind,
+              ...(typeof c?.diff === 'string' ? { diff: c.diff } : {}),
+            }))
           : [],
         status: status(item.status),
       };
     case 'mcpToolCall':
-      return { id: item.id, type: 'mcp_tool_call', server: item.server, tool: item.tool, arguments: item.arguments, result: item.result, error: item.error, status: status(item.status) };
+      return {
+        id: item.id,
+        type: 'mcp_tool_call',
+        server: item.server,
+        tool: item.tool,
+        arguments: item.arguments,
+        result: item.result,
+        error: item.error,
+        status: status(item.status),
+      };
     case 'webSearch':
       return { id: item.id, type: 'web_search', query: item.query, action: item.action };
     case 'collabAgentToolCall':
-      return { id: item.id, type: 'collab_tool_call', tool: item.tool, prompt: item.prompt, status: status(item.status) };
+      return {
+        id: item.id,
+        type: 'collab_tool_call',
+        tool: item.tool,
+        prompt: item.prompt,
+        status: status(item.status),
+      };
     default:
       return undefined; // userMessage (the prompt, a steered denial), reasoning, plan...: not shown, as with codex exec
   }
@@ -131,12 +150,20 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
       const id = started?.thread?.id;
       if (typeof id !== 'string') throw new Error('thread/start answered without a thread id');
       threadId = id;
-      emit({ type: 'session-start', sessionId: id, ...(typeof started.model === 'string' ? { model: started.model } : {}), cwd: options.cwd });
+      emit({
+        type: 'session-start',
+        sessionId: id,
+        ...(typeof started.model === 'string' ? { model: started.model } : {}),
+        cwd: options.cwd,
+      });
       const turn = await call('turn/start', { threadId: id, input: options.input });
       if (typeof turn?.turn?.id === 'string') turnId ??= turn.turn.id;
     } catch (error) {
       const message = (error as Error).message;
-      finish({ type: 'session-result', status: 'failed', ...(threadId ? { sessionId: threadId } : {}), reason: message }, message);
+      finish(
+        { type: 'session-result', status: 'failed', ...(threadId ? { sessionId: threadId } : {}), reason: message },
+        message,
+      );
     }
   }
 
@@ -155,8 +182,16 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
     const itemId = typeof params.itemId === 'string' ? params.itemId : undefined;
     const reason = typeof params.reason === 'string' && params.reason ? { reason: params.reason } : {};
     const input = command
-      ? { command: typeof params.command === 'string' ? params.command : '', ...(typeof params.cwd === 'string' ? { cwd: params.cwd } : {}), ...reason }
-      : { changes: (itemId && items.get(itemId)?.changes) || [], ...reason, ...(typeof params.grantRoot === 'string' ? { grantRoot: params.grantRoot } : {}) };
+      ? {
+          command: typeof params.command === 'string' ? params.command : '',
+          ...(typeof params.cwd === 'string' ? { cwd: params.cwd } : {}),
+          ...reason,
+        }
+      : {
+          changes: (itemId && items.get(itemId)?.changes) || [],
+          ...reason,
+          ...(typeof params.grantRoot === 'string' ? { grantRoot: params.grantRoot } : {}),
+        };
     const event: RequestEvent = {
       type: 'approval-request',
       requestId: randomUUID(),
@@ -165,25 +200,45 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
       ...(itemId ? { toolUseId: itemId } : {}),
       requestedAt: new Date().toISOString(),
     };
-    waiting.set(event.requestId, { event, rpcId, method, turnId: typeof params.turnId === 'string' ? params.turnId : turnId });
+    waiting.set(event.requestId, {
+      event,
+      rpcId,
+      method,
+      turnId: typeof params.turnId === 'string' ? params.turnId : turnId,
+    });
     return [event];
   }
 
-  async function answer(entry: { rpcId: unknown; turnId?: string; event: RequestEvent }, decision: ApprovalDecision, steer: boolean) {
+  async function answer(
+    entry: { rpcId: unknown; turnId?: string; event: RequestEvent },
+    decision: ApprovalDecision,
+    steer: boolean,
+  ) {
     if (decision.behavior === 'allow') {
       send({ id: entry.rpcId, result: { decision: decision.scope === 'always' ? 'acceptForSession' : 'accept' } });
       return;
     }
     if (steer && decision.message && threadId && entry.turnId) {
-      const what = entry.event.toolName === 'Bash' ? `the command \`${(entry.event.input as { command?: string }).command}\`` : 'the file changes';
+      const what =
+        entry.event.toolName === 'Bash'
+          ? `the command \`${(entry.event.input as { command?: string }).command}\``
+          : 'the file changes';
       const text = `The user denied ${what}: ${decision.message}`;
       // Before the decline, so the message is queued when Codex samples the model again.
-      await call('turn/steer', { threadId, expectedTurnId: entry.turnId, input: [{ type: 'text', text, text_elements: [] }] }).catch(() => {});
+      await call('turn/steer', {
+        threadId,
+        expectedTurnId: entry.turnId,
+        input: [{ type: 'text', text, text_elements: [] }],
+      }).catch(() => {});
     }
     send({ id: entry.rpcId, result: { decision: 'decline' } });
   }
 
-  function respond(requestId: string, decision: ApprovalDecision, options: { silent?: boolean; steer?: boolean } = {}): boolean {
+  function respond(
+    requestId: string,
+    decision: ApprovalDecision,
+    options: { silent?: boolean; steer?: boolean } = {},
+  ): boolean {
     const entry = waiting.get(requestId);
     if (!entry) return false;
     waiting.delete(requestId);
@@ -194,7 +249,8 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
 
   function denyAll(message: string, by?: Record<string, string>, opts: { silent?: boolean } = {}) {
     closedForNew = true;
-    for (const requestId of [...waiting.keys()]) respond(requestId, { behavior: 'deny', message, ...(by ? { by } : {}) }, { silent: opts.silent, steer: false });
+    for (const requestId of [...waiting.keys()])
+      respond(requestId, { behavior: 'deny', message, ...(by ? { by } : {}) }, { silent: opts.silent, steer: false });
   }
 
   function onNotification(method: string, params: Record<string, any>): AgentEvent[] {
@@ -223,7 +279,8 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
         const base = { type: 'session-result' as const, sessionId: threadId, numTurns };
         if (turn.status === 'completed') finish({ ...base, status: 'success' });
         else {
-          const message = typeof turn.error?.message === 'string' ? turn.error.message : `turn ${turn.status ?? 'ended'}`;
+          const message =
+            typeof turn.error?.message === 'string' ? turn.error.message : `turn ${turn.status ?? 'ended'}`;
           finish({ ...base, status: 'failed', reason: message }, message);
         }
         return [];

@@ -42,7 +42,8 @@ export function createCodingAgent(options: CodingAgentOptions): CodingAgent {
     type,
     command,
     runSession(prompt, run) {
-      if (typeof prompt !== 'string' || prompt.trim() === '') throw invalidOptions('The prompt is empty', 'Send a message with some text.');
+      if (typeof prompt !== 'string' || prompt.trim() === '')
+        throw invalidOptions('The prompt is empty', 'Send a message with some text.');
       const executable = findExecutable(command, env, run.cwd);
       if (!executable) throw cliNotFound(type, command);
       const approvals = run.approvals && type === 'claude-code' ? createApprovalBridge() : undefined;

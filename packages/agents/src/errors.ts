@@ -23,11 +23,12 @@ export class AgentError extends Error {
 }
 
 /** npm package that provides each CLI. */
-export const agentPackages: Readonly<Record<CodingAgentType, { npm: string; bin: string; label: string }>> = Object.freeze({
-  'claude-code': { npm: '@anthropic-ai/claude-code', bin: 'claude', label: 'Claude Code' },
-  codex: { npm: '@openai/codex', bin: 'codex', label: 'Codex' },
-  opencode: { npm: 'opencode-ai', bin: 'opencode', label: 'OpenCode' },
-});
+export const agentPackages: Readonly<Record<CodingAgentType, { npm: string; bin: string; label: string }>> =
+  Object.freeze({
+    'claude-code': { npm: '@anthropic-ai/claude-code', bin: 'claude', label: 'Claude Code' },
+    codex: { npm: '@openai/codex', bin: 'codex', label: 'Codex' },
+    opencode: { npm: 'opencode-ai', bin: 'opencode', label: 'OpenCode' },
+  });
 
 export function cliNotFound(type: CodingAgentType, command: string): AgentError {
   const pkg = agentPackages[type];

@@ -1,7 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
 
 /** What the splitter hands on: a complete line, or a notice that a line was too long and was dropped. */
-export type SplitLine = { kind: 'line'; text: string; line: number } | { kind: 'oversized'; line: number; bytes: number };
+export type SplitLine =
+  | { kind: 'line'; text: string; line: number }
+  | { kind: 'oversized'; line: number; bytes: number };
 
 export interface LineSplitter {
   /** Feeds raw bytes (split anywhere, even inside a UTF-8 character); returns the lines completed by them. */

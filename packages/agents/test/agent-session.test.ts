@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AgentError, type AgentEvent, type AgentSession, type CodingAgentType, createCodingAgent, detectCodingAgents } from '../src/index.js';
+import {
+  AgentError,
+  type AgentEvent,
+  type AgentSession,
+  type CodingAgentType,
+  createCodingAgent,
+  detectCodingAgents,
+} from '../src/index.js';
 import { type FakeAgentEnvOptions, fakeAgentEnv, fakeAgentPath } from '../src/testing/index.js';
 
 let dir: string;
@@ -15,7 +22,11 @@ afterEach(() => {
 });
 
 const baseEnv = { PATH: process.env.PATH };
-function fake(type: CodingAgentType, options: FakeAgentEnvOptions = {}, extra: Partial<Parameters<typeof createCodingAgent>[0]> = {}) {
+function fake(
+  type: CodingAgentType,
+  options: FakeAgentEnvOptions = {},
+  extra: Partial<Parameters<typeof createCodingAgent>[0]> = {},
+) {
   return createCodingAgent({ type, command: fakeAgentPath(), baseEnv, env: fakeAgentEnv(options), ...extra });
 }
 async function collect(session: AgentSession): Promise<AgentEvent[]> {
@@ -48,10 +59,18 @@ describe('runSession with each CLI format', () => {
 
   it('passes resume id, model, mode and max turns to Claude Code and keeps the session id', async () => {
     const argvFile = join(dir, 'argv.json');
-    const session = fake('claude-code', { argvFile }).runSession('go', { cwd: dir, sessionId: 'abc-123', model: 'opus', mode: 'edit', maxTurns: 3 });
+    const session = fake('claude-code', { argvFile }).runSession('go', {
+      cwd: dir,
+      sessionId: 'abc-123',
+      model: 'opus',
+      mode: 'edit',
+      maxTurns: 3,
+    });
     const events = await collect(session);
     const { argv, cwd } = JSON.parse(readFileSync(argvFile, 'utf8'));
-    expect(argv).toEqual(expect.arrayContaining(['-p', '--output-format', 'stream-json', '--input-format', 'stream-json', '--verbose']));
+    expect(argv).toEqual(
+      expect.arrayContaining(['-p', '--output-format', 'stream-json', '--input-format', 'stream-json', '--verbose']),
+    );
     expect(argv.join(' ')).toContain('--resume abc-123 --model opus --permission-mode acceptEdits --max-turns 3');
     expect(cwd).toBe(dir);
     expect(events[0]).toMatchObject({ type: 'session-start', sessionId: 'abc-123' });
@@ -60,14 +79,34 @@ describe('runSession with each CLI format', () => {
 
   it('runs Codex as `app-server`: plan mode is a read-only sandbox, it resumes by thread id, and the prompt goes in turn/start', async () => {
     const argvFile = join(dir, 'argv.json');
-    const session = fake('codex', { argvFile }).runSession('--upload-pack=evil', { cwd: dir, sessionId: 'th_1', mode: 'plan', model: 'gpt-x' });
+    const session = fake('codex', { argvFile }).runSession('--upload-pack=evil', {
+      cwd: dir,
+      sessionId: 'th_1',
+      mode: 'plan',
+      model: 'gpt-x',
+    });
     const events = await collect(session);
     const { argv, rpc } = JSON.parse(readFileSync(argvFile, 'utf8'));
     expect(argv).toEqual(['app-server']);
-    expect(rpc.map((m: { method: string }) => m.method)).toEqual(['initialize', 'initialized', 'thread/resume', 'turn/start']);
+    expect(rpc.map((m: { method: string }) => m.method)).toEqual([
+      'initialize',
+      'initialized',
+      'thread/resume',
+      'turn/start',
+    ]);
     // Without approvals, Codex never asks (as `codex exec` did).
-    expect(rpc[2].params).toEqual({ threadId: 'th_1', cwd: dir, model: 'gpt-x', sandbox: 'read-only', approvalPolicy: 'never', excludeTurns: true });
-    expect(rpc[3].params).toEqual({ threadId: 'th_1', input: [{ type: 'text', text: '--upload-pack=evil', text_elements: [] }] });
+    expect(rpc[2].params).toEqual({
+      threadId: 'th_1',
+      cwd: dir,
+      model: 'gpt-x',
+      sandbox: 'read-only',
+      approvalPolicy: 'never',
+      excludeTurns: true,
+    });
+    expect(rpc[3].params).toEqual({
+      threadId: 'th_1',
+      input: [{ type: 'text', text: '--upload-pack=evil', text_elements: [] }],
+    });
     expect(events[0]).toMatchObject({ type: 'session-start', sessionId: 'th_1' });
     expect(events.find((e) => e.type === 'text-delta')).toMatchObject({ text: 'You said: --upload-pack=evil' });
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', sessionId: 'th_1' });
@@ -77,8 +116,20 @@ describe('runSession with each CLI format', () => {
 
   it('starts the CLI without any BAND_* variable of the host (BAND_TOKEN, BAND_HOME...), keeping the rest and explicit env', async () => {
     const argvFile = join(dir, 'argv.json');
-    const host = { ...baseEnv, BAND_TOKEN: 'a'.repeat(64), BAND_HOME: dir, BAND_SERVER_URL: 'http://127.0.0.1:1', band_lower: 'x', KEEP_ME: '1' };
-    const agent = createCodingAgent({ type: 'claude-code', command: fakeAgentPath(), baseEnv: host, env: { ...fakeAgentEnv({ argvFile }), BAND_WORKSPACE_ID: 'ws_1' } });
+    const host = {
+      ...baseEnv,
+      BAND_TOKEN: 'a'.repeat(64),
+      BAND_HOME: dir,
+      BAND_SERVER_URL: 'http://127.0.0.1:1',
+      band_lower: 'x',
+      KEEP_ME: '1',
+    };
+    const agent = createCodingAgent({
+      type: 'claude-code',
+      command: fakeAgentPath(),
+      baseEnv: host,
+      env: { ...fakeAgentEnv({ argvFile }), BAND_WORKSPACE_ID: 'ws_1' },
+    });
     await collect(agent.runSession('hi', { cwd: dir }));
     const { envNames } = JSON.parse(readFileSync(argvFile, 'utf8')) as { envNames: string[] };
     expect(envNames.filter((name) => /^band_/i.test(name))).toEqual(['BAND_WORKSPACE_ID']);
@@ -95,7 +146,11 @@ describe('runSession with each CLI format', () => {
 
 describe('failures', () => {
   it('a missing CLI is an AgentError naming the npm package to install', () => {
-    for (const [type, pkg] of [['claude-code', '@anthropic-ai/claude-code'], ['codex', '@openai/codex'], ['opencode', 'opencode-ai']] as const) {
+    for (const [type, pkg] of [
+      ['claude-code', '@anthropic-ai/claude-code'],
+      ['codex', '@openai/codex'],
+      ['opencode', 'opencode-ai'],
+    ] as const) {
       const agent = createCodingAgent({ type, baseEnv: { PATH: dir } });
       try {
         agent.runSession('hi', { cwd: dir });
@@ -135,13 +190,20 @@ describe('failures', () => {
     const events = await collect(fake('claude-code', { scenario: 'malformed' }).runSession('hi', { cwd: dir }));
     const errors = events.filter((e) => e.type === 'error');
     expect(errors.map((e) => (e as { line?: number }).line)).toEqual([2, 3]); // line 4 is empty, line 5 is JSON but not an event: both skipped
-    expect(events.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text)).toEqual(['still here', 'crlf line']);
+    expect(events.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text)).toEqual([
+      'still here',
+      'crlf line',
+    ]);
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success' });
   });
 
   it('an API failure reported by the CLI is a failed result (codex turn.failed, opencode error)', async () => {
     const codex = await collect(fake('codex', { scenario: 'api-error' }).runSession('hi', { cwd: dir }));
-    expect(codex.at(-1)).toMatchObject({ type: 'session-result', status: 'failed', reason: expect.stringContaining('401') });
+    expect(codex.at(-1)).toMatchObject({
+      type: 'session-result',
+      status: 'failed',
+      reason: expect.stringContaining('401'),
+    });
     const opencode = await collect(fake('opencode', { scenario: 'api-error' }).runSession('hi', { cwd: dir }));
     expect(opencode.find((e) => e.type === 'error')).toMatchObject({ message: 'unauthorized' });
   });
@@ -198,7 +260,10 @@ describe('abort', () => {
 
   it('an AbortSignal aborts the session', async () => {
     const controller = new AbortController();
-    const session = fake('codex', { scenario: 'hang', pidFile: join(dir, 'p') }).runSession('hi', { cwd: dir, signal: controller.signal });
+    const session = fake('codex', { scenario: 'hang', pidFile: join(dir, 'p') }).runSession('hi', {
+      cwd: dir,
+      signal: controller.signal,
+    });
     const events: AgentEvent[] = [];
     for await (const event of session) {
       events.push(event);
@@ -210,7 +275,9 @@ describe('abort', () => {
   });
 
   it('a CLI that lingers after its result is stopped, and the result stays a success', async () => {
-    const session = fake('claude-code', { scenario: 'linger' }, { exitAfterResultMs: 200 }).runSession('hi', { cwd: dir });
+    const session = fake('claude-code', { scenario: 'linger' }, { exitAfterResultMs: 200 }).runSession('hi', {
+      cwd: dir,
+    });
     const events = await collect(session);
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success' });
     expect(alive(session.pid!)).toBe(false);

@@ -6,7 +6,12 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApprovalBridge, sweepStaleApprovalDirs } from '../src/approval-bridge.js';
 import { type AgentEvent, APPROVAL_PROMPT_TOOL, type AgentSession, createCodingAgent } from '../src/index.js';
-import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '../src/testing/index.js';
+import {
+  claudeCodeOfflineEnv,
+  findClaudeCodeBinary,
+  type ScriptedModel,
+  startScriptedModel,
+} from '../src/testing/index.js';
 
 // The real Claude Code in its default permission mode: Bash needs permission, which goes through Band's MCP
 // permission prompt tool to the session's `approval-request` events.
@@ -28,7 +33,15 @@ afterEach(async () => {
 });
 
 const bashScript = () => [
-  { content: [{ type: 'tool_use' as const, name: 'Bash', input: { command: 'echo ok > approved.txt', description: 'Write approved.txt' } }] },
+  {
+    content: [
+      {
+        type: 'tool_use' as const,
+        name: 'Bash',
+        input: { command: 'echo ok > approved.txt', description: 'Write approved.txt' },
+      },
+    ],
+  },
   { content: [{ type: 'text' as const, text: 'finished' }] },
 ];
 
@@ -42,7 +55,10 @@ function run(url: string): AgentSession {
 }
 
 /** Iterates the session, answering each approval request with `answer`. */
-async function drive(session: AgentSession, answer: (event: Extract<AgentEvent, { type: 'approval-request' }>) => void | Promise<void>) {
+async function drive(
+  session: AgentSession,
+  answer: (event: Extract<AgentEvent, { type: 'approval-request' }>) => void | Promise<void>,
+) {
   const events: AgentEvent[] = [];
   for await (const event of session) {
     events.push(event);
@@ -70,7 +86,8 @@ describe('approvals with the real Claude Code', () => {
       const argv = readFileSync(`/proc/${session.pid}/cmdline`, 'utf8').split('\0');
       configPath = argv[argv.indexOf('--mcp-config') + 1]!;
       expect(statSync(configPath).mode & 0o777).toBe(0o600);
-      const capability = JSON.parse(readFileSync(configPath, 'utf8')).mcpServers.band_approvals.env.BAND_APPROVAL_CAPABILITY as string;
+      const capability = JSON.parse(readFileSync(configPath, 'utf8')).mcpServers.band_approvals.env
+        .BAND_APPROVAL_CAPABILITY as string;
       expect(capability).toMatch(/^[0-9a-f]{64}$/);
       expect(argv.join(' ')).not.toContain(capability);
       expect(argv).toContain(APPROVAL_PROMPT_TOOL);
@@ -82,7 +99,10 @@ describe('approvals with the real Claude Code', () => {
     expect(existsSync(join(repo, 'approved.txt'))).toBe(true);
     const request = events.find((e) => e.type === 'approval-request');
     expect(request).toMatchObject({ toolName: 'Bash', input: { command: 'echo ok > approved.txt' } });
-    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({ behavior: 'allow', by: { via: 'test' } });
+    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({
+      behavior: 'allow',
+      by: { via: 'test' },
+    });
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', result: 'finished' });
     // The per-turn directory (config file with the capability, socket) is gone.
     expect(existsSync(dirname(configPath))).toBe(false);
@@ -96,7 +116,11 @@ describe('approvals with the real Claude Code', () => {
       type: 'claude-code',
       command: claude,
       baseEnv: { PATH: process.env.PATH },
-      env: { ...claudeCodeOfflineEnv({ home: join(dir, 'home'), baseUrl: model.url }), NODE_OPTIONS: `--require ${slow}`, SLOW_APPROVAL_START_MS: '8000' },
+      env: {
+        ...claudeCodeOfflineEnv({ home: join(dir, 'home'), baseUrl: model.url }),
+        NODE_OPTIONS: `--require ${slow}`,
+        SLOW_APPROVAL_START_MS: '8000',
+      },
     }).runSession('Write approved.txt', { cwd: repo, mode: 'default', approvals: true });
     const events = await drive(session, (request) => {
       session.respond(request.requestId, { behavior: 'allow' });
@@ -122,8 +146,15 @@ describe('approvals with the real Claude Code', () => {
     const session = run(model.url);
     const events = await drive(session, () => session.abort());
     expect(existsSync(join(repo, 'approved.txt'))).toBe(false);
-    const request = events.find((e) => e.type === 'approval-request') as Extract<AgentEvent, { type: 'approval-request' }>;
-    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({ requestId: request.requestId, behavior: 'deny', by: { via: 'abort' } });
+    const request = events.find((e) => e.type === 'approval-request') as Extract<
+      AgentEvent,
+      { type: 'approval-request' }
+    >;
+    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({
+      requestId: request.requestId,
+      behavior: 'deny',
+      by: { via: 'abort' },
+    });
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'aborted' });
     expect(groupGone(session.pid!)).toBe(true);
     expect(session.respond(request.requestId, { behavior: 'allow' })).toBe(false);
@@ -132,20 +163,50 @@ describe('approvals with the real Claude Code', () => {
 
 describe('questions and plans through the same channel (real Claude Code)', () => {
   it('AskUserQuestion: the chosen answers reach the model as the tool result', async () => {
-    const questions = [{ question: 'Which color?', header: 'Color', multiSelect: false, options: [{ label: 'Red', description: 'warm' }, { label: 'Blue', description: 'cool' }] }];
-    model = await startScriptedModel([{ content: [{ type: 'tool_use', name: 'AskUserQuestion', input: { questions } }] }, { content: [{ type: 'text', text: 'blue it is' }] }]);
+    const questions = [
+      {
+        question: 'Which color?',
+        header: 'Color',
+        multiSelect: false,
+        options: [
+          { label: 'Red', description: 'warm' },
+          { label: 'Blue', description: 'cool' },
+        ],
+      },
+    ];
+    model = await startScriptedModel([
+      { content: [{ type: 'tool_use', name: 'AskUserQuestion', input: { questions } }] },
+      { content: [{ type: 'text', text: 'blue it is' }] },
+    ]);
     const session = run(model.url);
     const events = await drive(session, (request) => {
-      expect(request).toMatchObject({ toolName: 'AskUserQuestion', input: { questions: [{ question: 'Which color?' }] } });
-      session.respond(request.requestId, { behavior: 'allow', updatedInput: { ...(request.input as object), answers: { 'Which color?': 'Blue' } } });
+      expect(request).toMatchObject({
+        toolName: 'AskUserQuestion',
+        input: { questions: [{ question: 'Which color?' }] },
+      });
+      session.respond(request.requestId, {
+        behavior: 'allow',
+        updatedInput: { ...(request.input as object), answers: { 'Which color?': 'Blue' } },
+      });
     });
-    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({ behavior: 'allow', updatedInput: { answers: { 'Which color?': 'Blue' } } });
-    expect(events.find((e) => e.type === 'tool-result')).toMatchObject({ isError: false, output: expect.stringContaining('"Which color?"="Blue"') });
-    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain('\\"Which color?\\"=\\"Blue\\"');
+    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({
+      behavior: 'allow',
+      updatedInput: { answers: { 'Which color?': 'Blue' } },
+    });
+    expect(events.find((e) => e.type === 'tool-result')).toMatchObject({
+      isError: false,
+      output: expect.stringContaining('"Which color?"="Blue"'),
+    });
+    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain(
+      '\\"Which color?\\"=\\"Blue\\"',
+    );
   });
 
   it('ExitPlanMode in plan mode: a denied plan sends the message back to the model', async () => {
-    model = await startScriptedModel([{ content: [{ type: 'tool_use', name: 'ExitPlanMode', input: { plan: '1. Write approved.txt' } }] }, { content: [{ type: 'text', text: 'revising' }] }]);
+    model = await startScriptedModel([
+      { content: [{ type: 'tool_use', name: 'ExitPlanMode', input: { plan: '1. Write approved.txt' } }] },
+      { content: [{ type: 'text', text: 'revising' }] },
+    ]);
     const session = createCodingAgent({
       type: 'claude-code',
       command: claude,
@@ -156,7 +217,10 @@ describe('questions and plans through the same channel (real Claude Code)', () =
       expect(request).toMatchObject({ toolName: 'ExitPlanMode', input: { plan: '1. Write approved.txt' } });
       session.respond(request.requestId, { behavior: 'deny', message: 'make the plan shorter' });
     });
-    expect(events.find((e) => e.type === 'tool-result')).toMatchObject({ isError: true, output: 'make the plan shorter' });
+    expect(events.find((e) => e.type === 'tool-result')).toMatchObject({
+      isError: true,
+      output: 'make the plan shorter',
+    });
   });
 });
 
@@ -169,7 +233,9 @@ describe('createApprovalBridge', () => {
     process.env.TMPDIR = privateTmp;
     try {
       const agent = createCodingAgent({ type: 'claude-code', command: claude, baseEnv: { PATH: process.env.PATH } });
-      expect(() => agent.runSession('hi', { cwd: join(dir, 'missing'), approvals: true })).toThrow(/Working directory does not exist/);
+      expect(() => agent.runSession('hi', { cwd: join(dir, 'missing'), approvals: true })).toThrow(
+        /Working directory does not exist/,
+      );
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
@@ -219,8 +285,14 @@ describe('createApprovalBridge', () => {
     const env = JSON.parse(readFileSync(bridge.configPath, 'utf8')).mcpServers.band_approvals.env;
     try {
       expect((await post(env.BAND_APPROVAL_SOCKET, `Bearer ${'0'.repeat(64)}`, '{}')).status).toBe(401);
-      expect((await post(env.BAND_APPROVAL_SOCKET, `Bearer ${env.BAND_APPROVAL_CAPABILITY}`, '{nope')).status).toBe(400);
-      const answer = post(env.BAND_APPROVAL_SOCKET, `Bearer ${env.BAND_APPROVAL_CAPABILITY}`, JSON.stringify({ toolName: 'WebFetch', input: { url: 'https://example.com' } }));
+      expect((await post(env.BAND_APPROVAL_SOCKET, `Bearer ${env.BAND_APPROVAL_CAPABILITY}`, '{nope')).status).toBe(
+        400,
+      );
+      const answer = post(
+        env.BAND_APPROVAL_SOCKET,
+        `Bearer ${env.BAND_APPROVAL_CAPABILITY}`,
+        JSON.stringify({ toolName: 'WebFetch', input: { url: 'https://example.com' } }),
+      );
       await vi.waitFor(() => expect(bridge.pending()).toHaveLength(1));
       const requestId = bridge.pending()[0]!.requestId;
       expect(bridge.respond(requestId, { behavior: 'deny', message: 'no' })).toBe(true);

@@ -5,10 +5,20 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claudeCodeInvocation, codexInvocation, codexTurnInput, openCodeInvocation } from '../src/adapters.js';
 import { type AgentAttachment, type AgentEvent, createCodingAgent } from '../src/index.js';
-import { claudeCodeOfflineEnv, codexOfflineEnv, findClaudeCodeBinary, findCodexBinary, type ScriptedModel, startScriptedModel } from '../src/testing/index.js';
+import {
+  claudeCodeOfflineEnv,
+  codexOfflineEnv,
+  findClaudeCodeBinary,
+  findCodexBinary,
+  type ScriptedModel,
+  startScriptedModel,
+} from '../src/testing/index.js';
 
 // A 1×1 PNG (real bytes: the model must receive exactly these).
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 const claude = findClaudeCodeBinary();
 let dir: string;
 let repo: string;
@@ -24,7 +34,13 @@ beforeEach(() => {
   mkdirSync(repo);
   mkdirSync(uploads, { recursive: true });
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-  image = { path: join(uploads, 'a1-shot.png'), name: 'shot.png', mediaType: 'image/png', kind: 'image', size: PNG.length };
+  image = {
+    path: join(uploads, 'a1-shot.png'),
+    name: 'shot.png',
+    mediaType: 'image/png',
+    kind: 'image',
+    size: PNG.length,
+  };
   writeFileSync(image.path, PNG);
   notes = { path: join(uploads, 'b2-notes.txt'), name: 'notes.txt', mediaType: 'text/plain', kind: 'file', size: 6 };
   writeFileSync(notes.path, 'notes\n');
@@ -40,7 +56,10 @@ describe('attachments in each CLI invocation', () => {
     const inv = claudeCodeInvocation({ cwd: repo, prompt: 'look', attachments: [image, notes] });
     expect(inv.args.slice(inv.args.indexOf('--add-dir'))).toEqual(['--add-dir', uploads]);
     const message = JSON.parse(inv.stdin!).message;
-    expect(message.content[0]).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG.toString('base64') } });
+    expect(message.content[0]).toEqual({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: PNG.toString('base64') },
+    });
     expect(message.content[1].text).toContain('look');
     expect(message.content[1].text).toContain(notes.path);
     expect(message.content[1].text).not.toContain(image.path);
@@ -80,8 +99,11 @@ describe('real Claude Code receives an attached image', () => {
     for await (const event of session) events.push(event);
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', result: 'I see a tiny image.' });
 
-    const first = model.requests.find((r) => Array.isArray(r.body.tools) && r.body.tools.length > 0) ?? model.requests[0]!;
-    const userContent = first.body.messages.find((m: { role: string }) => m.role === 'user').content as Array<Record<string, any>>;
+    const first =
+      model.requests.find((r) => Array.isArray(r.body.tools) && r.body.tools.length > 0) ?? model.requests[0]!;
+    const userContent = first.body.messages.find((m: { role: string }) => m.role === 'user').content as Array<
+      Record<string, any>
+    >;
     const block = userContent.find((c) => c.type === 'image');
     expect(block?.source).toMatchObject({ type: 'base64', media_type: 'image/png' });
     expect(Buffer.from(block!.source.data, 'base64').equals(PNG)).toBe(true);
@@ -91,7 +113,10 @@ describe('real Claude Code receives an attached image', () => {
 
 describe('real Codex receives an attached image (localImage)', () => {
   it('in a new session and in a resumed one: the request carries the image as a data URL with the same bytes', async () => {
-    model = await startScriptedModel([{ content: [{ type: 'text', text: 'first' }] }, { content: [{ type: 'text', text: 'second' }] }]);
+    model = await startScriptedModel([
+      { content: [{ type: 'text', text: 'first' }] },
+      { content: [{ type: 'text', text: 'second' }] },
+    ]);
     const agent = createCodingAgent({
       type: 'codex',
       command: findCodexBinary(),

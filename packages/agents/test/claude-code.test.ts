@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AgentEvent, createCodingAgent } from '../src/index.js';
-import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '../src/testing/index.js';
+import {
+  claudeCodeOfflineEnv,
+  findClaudeCodeBinary,
+  type ScriptedModel,
+  startScriptedModel,
+} from '../src/testing/index.js';
 
 // The real @anthropic-ai/claude-code CLI (a devDependency), fully offline against a scripted Messages API.
 const claude = findClaudeCodeBinary();
@@ -37,7 +42,12 @@ describe('real Claude Code against a scripted model', () => {
     expect(claude && existsSync(claude)).toBeTruthy();
     const file = join(repo, 'hello.txt');
     model = await startScriptedModel([
-      { content: [{ type: 'text', text: 'Creating the file.' }, { type: 'tool_use', name: 'Write', input: { file_path: file, content: 'hello from claude\n' } }] },
+      {
+        content: [
+          { type: 'text', text: 'Creating the file.' },
+          { type: 'tool_use', name: 'Write', input: { file_path: file, content: 'hello from claude\n' } },
+        ],
+      },
       { content: [{ type: 'text', text: 'done' }] },
     ]);
     const session = agent(model.url).runSession('Create hello.txt', { cwd: repo, mode: 'edit' });
@@ -49,17 +59,31 @@ describe('real Claude Code against a scripted model', () => {
     expect(kinds).toEqual(['session-start', 'text-delta', 'tool-use', 'tool-result', 'text-delta', 'session-result']);
     const start = events[0] as Extract<AgentEvent, { type: 'session-start' }>;
     expect(start.cwd).toBe(repo);
-    expect(events.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join('')).toBe('Creating the file.done');
+    expect(
+      events
+        .filter((e) => e.type === 'text-delta')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe('Creating the file.done');
     expect(events.find((e) => e.type === 'tool-use')).toMatchObject({ name: 'Write', input: { file_path: file } });
     expect(events.find((e) => e.type === 'tool-result')).toMatchObject({ isError: false });
-    expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', numTurns: 2, result: 'done', sessionId: start.sessionId });
+    expect(events.at(-1)).toMatchObject({
+      type: 'session-result',
+      status: 'success',
+      numTurns: 2,
+      result: 'done',
+      sessionId: start.sessionId,
+    });
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' })).toContain('?? hello.txt');
     // The prompt reached the model.
     expect(JSON.stringify(model.requests[0]!.body.messages)).toContain('Create hello.txt');
   });
 
   it('resumes a session by id: the model sees the earlier conversation', async () => {
-    model = await startScriptedModel([{ content: [{ type: 'text', text: 'first answer' }] }, { content: [{ type: 'text', text: 'second answer' }] }]);
+    model = await startScriptedModel([
+      { content: [{ type: 'text', text: 'first answer' }] },
+      { content: [{ type: 'text', text: 'second answer' }] },
+    ]);
     const first = agent(model.url).runSession('remember the word banana', { cwd: repo });
     for await (const _ of first);
     const sessionId = first.sessionId!;

@@ -47,14 +47,20 @@ describe('real Codex against a scripted model', () => {
     expect(readFileSync(join(repo, 'hello.txt'), 'utf8')).toBe('hello from codex\n');
     const kinds = events.filter((e) => e.type !== 'error').map((e) => e.type); // Codex reports config warnings as error items
     expect(kinds).toEqual(['session-start', 'tool-use', 'tool-result', 'text-delta', 'session-result']);
-    expect(events.find((e) => e.type === 'tool-use')).toMatchObject({ name: 'Bash', input: { command: expect.stringContaining('echo hello from codex') } });
+    expect(events.find((e) => e.type === 'tool-use')).toMatchObject({
+      name: 'Bash',
+      input: { command: expect.stringContaining('echo hello from codex') },
+    });
     expect(events.find((e) => e.type === 'tool-result')).toMatchObject({ isError: false });
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', sessionId: session.sessionId });
     expect(JSON.stringify(model.requests[0]!.body.input)).toContain('Create hello.txt');
   });
 
   it('resumes a thread by id: the model sees the earlier conversation', async () => {
-    model = await startScriptedModel([{ content: [{ type: 'text', text: 'first answer' }] }, { content: [{ type: 'text', text: 'second answer' }] }]);
+    model = await startScriptedModel([
+      { content: [{ type: 'text', text: 'first answer' }] },
+      { content: [{ type: 'text', text: 'second answer' }] },
+    ]);
     const first = agent(model.url).runSession('remember the word banana', { cwd: repo });
     for await (const _ of first);
     expect(first.sessionId).toBeTruthy();
@@ -110,13 +116,26 @@ describe('approvals with the real Codex (app-server approval requests)', () => {
     });
     expect(readFileSync(join(repo, 'approved.txt'), 'utf8')).toBe('ok\n');
     const request = events.find((e) => e.type === 'approval-request') as Request;
-    expect(request).toMatchObject({ toolName: 'Bash', input: { command: expect.stringContaining('echo ok > approved.txt'), cwd: repo } });
+    expect(request).toMatchObject({
+      toolName: 'Bash',
+      input: { command: expect.stringContaining('echo ok > approved.txt'), cwd: repo },
+    });
     const toolUse = events.find((e) => e.type === 'tool-use');
     expect(toolUse).toMatchObject({ name: 'Bash', id: request.toolUseId });
-    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({ requestId: request.requestId, behavior: 'allow', by: { via: 'test' } });
+    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({
+      requestId: request.requestId,
+      behavior: 'allow',
+      by: { via: 'test' },
+    });
     // The same event shapes as `codex exec --json`, with the request and its answer between the call and its output.
     expect(events.filter((e) => e.type !== 'error').map((e) => e.type)).toEqual([
-      'session-start', 'tool-use', 'approval-request', 'approval-resolved', 'tool-result', 'text-delta', 'session-result',
+      'session-start',
+      'tool-use',
+      'approval-request',
+      'approval-resolved',
+      'tool-result',
+      'text-delta',
+      'session-result',
     ]);
     expect(events.find((e) => e.type === 'tool-result')).toMatchObject({ isError: false });
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', sessionId: session.sessionId });
@@ -124,14 +143,17 @@ describe('approvals with the real Codex (app-server approval requests)', () => {
     expect(groupGone(session.pid!)).toBe(true); // stdin closed after the turn: the app-server exited
   });
 
-  it('deny with a message: the command does not run and the model\'s next request carries the denial', async () => {
+  it("deny with a message: the command does not run and the model's next request carries the denial", async () => {
     model = await startScriptedModel(shellScript());
     const session = runWithApprovals(model.url);
     const events = await drive(session, (request) => {
       session.respond(request.requestId, { behavior: 'deny', message: 'not on a Friday' });
     });
     expect(existsSync(join(repo, 'approved.txt'))).toBe(false);
-    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({ behavior: 'deny', message: 'not on a Friday' });
+    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({
+      behavior: 'deny',
+      message: 'not on a Friday',
+    });
     expect(events.find((e) => e.type === 'tool-result')).toMatchObject({ isError: true });
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success' });
     const last = JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.input);
@@ -141,7 +163,10 @@ describe('approvals with the real Codex (app-server approval requests)', () => {
 
   it('a patch asks too: its changes and diff are in the request; allowed, the file is written', async () => {
     const patch = "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: patched.txt\n+hello\n*** End Patch\nEOF\n";
-    model = await startScriptedModel([{ content: [{ type: 'tool_use', name: 'exec_command', input: { cmd: patch } }] }, { content: [{ type: 'text', text: 'patched' }] }]);
+    model = await startScriptedModel([
+      { content: [{ type: 'tool_use', name: 'exec_command', input: { cmd: patch } }] },
+      { content: [{ type: 'text', text: 'patched' }] },
+    ]);
     const session = runWithApprovals(model.url, 'edit');
     const events = await drive(session, (request) => {
       session.respond(request.requestId, { behavior: 'allow', scope: 'always' });
@@ -161,7 +186,11 @@ describe('approvals with the real Codex (app-server approval requests)', () => {
     const events = await drive(session, () => session.abort());
     expect(existsSync(join(repo, 'approved.txt'))).toBe(false);
     const request = events.find((e) => e.type === 'approval-request') as Request;
-    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({ requestId: request.requestId, behavior: 'deny', by: { via: 'abort' } });
+    expect(events.find((e) => e.type === 'approval-resolved')).toMatchObject({
+      requestId: request.requestId,
+      behavior: 'deny',
+      by: { via: 'abort' },
+    });
     expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'aborted' });
     expect(groupGone(session.pid!)).toBe(true);
     expect(session.respond(request.requestId, { behavior: 'allow' })).toBe(false);

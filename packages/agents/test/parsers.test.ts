@@ -21,7 +21,16 @@ describe('Claude Code stream-json parser', () => {
       { type: 'tool-use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } },
       { type: 'tool-result', id: 'toolu_1', output: 'hi', isError: false },
       { type: 'text-delta', text: 'It printed hi.', messageId: 'msg_2' },
-      { type: 'session-result', status: 'success', sessionId: 'S', costUsd: 0.0021, durationMs: 1200, numTurns: 2, result: 'It printed hi.', reason: undefined },
+      {
+        type: 'session-result',
+        status: 'success',
+        sessionId: 'S',
+        costUsd: 0.0021,
+        durationMs: 1200,
+        numTurns: 2,
+        result: 'It printed hi.',
+        reason: undefined,
+      },
     ]);
   });
 
@@ -29,8 +38,14 @@ describe('Claude Code stream-json parser', () => {
     const parser = createClaudeCodeParser();
     const lines = [
       { type: 'stream_event', event: { type: 'message_start', message: { id: 'msg_9' } } },
-      { type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } } },
-      { type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } } },
+      {
+        type: 'stream_event',
+        event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
+      },
+      {
+        type: 'stream_event',
+        event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } },
+      },
       { type: 'assistant', message: { id: 'msg_9', content: [{ type: 'text', text: 'Hello' }] } },
     ];
     expect(lines.flatMap((l) => parser.parseLine(l))).toEqual([
@@ -44,16 +59,39 @@ describe('Claude Code stream-json parser', () => {
     parser.parseLine(JSON.parse(claudeRun[0]!));
     expect(parser.parseLine(JSON.parse(claudeRun[0]!))).toEqual([]);
     expect(
-      parser.parseLine({ type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'no such file' }], is_error: true }] } }),
+      parser.parseLine({
+        type: 'user',
+        message: {
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't',
+              content: [{ type: 'text', text: 'no such file' }],
+              is_error: true,
+            },
+          ],
+        },
+      }),
     ).toEqual([{ type: 'tool-result', id: 't', output: 'no such file', isError: true }]);
-    expect(parser.parseLine({ type: 'assistant', error: 'rate_limit', message: { content: [] } })).toEqual([{ type: 'error', message: 'Model API error: rate_limit' }]);
+    expect(parser.parseLine({ type: 'assistant', error: 'rate_limit', message: { content: [] } })).toEqual([
+      { type: 'error', message: 'Model API error: rate_limit' },
+    ]);
     const [result] = parser.parseLine({ type: 'result', subtype: 'error_max_turns', is_error: true, num_turns: 3 });
     expect(result).toMatchObject({ type: 'session-result', status: 'failed', reason: 'error_max_turns', numTurns: 3 });
   });
 
   it('ignores values that are not events instead of throwing', () => {
     const parser = createClaudeCodeParser();
-    for (const value of [null, 42, 'text', [1, 2], {}, { type: 'assistant' }, { type: 'assistant', message: { content: [null, 3] } }, { type: 'stream_event', event: 5 }]) {
+    for (const value of [
+      null,
+      42,
+      'text',
+      [1, 2],
+      {},
+      { type: 'assistant' },
+      { type: 'assistant', message: { content: [null, 3] } },
+      { type: 'stream_event', event: 5 },
+    ]) {
       expect(parser.parseLine(value)).toEqual([]);
     }
   });
@@ -65,12 +103,41 @@ describe('Codex exec --json parser', () => {
     const lines = [
       { type: 'thread.started', thread_id: '019e-1' },
       { type: 'turn.started' },
-      { type: 'item.started', item: { id: 'item_1', type: 'command_execution', command: 'git status', aggregated_output: '', exit_code: null, status: 'in_progress' } },
-      { type: 'item.completed', item: { id: 'item_1', type: 'command_execution', command: 'git status', aggregated_output: 'clean', exit_code: 0, status: 'completed' } },
-      { type: 'item.completed', item: { id: 'item_2', type: 'file_change', changes: [{ path: 'a.txt', kind: 'add' }], status: 'completed' } },
+      {
+        type: 'item.started',
+        item: {
+          id: 'item_1',
+          type: 'command_execution',
+          command: 'git status',
+          aggregated_output: '',
+          exit_code: null,
+          status: 'in_progress',
+        },
+      },
+      {
+        type: 'item.completed',
+        item: {
+          id: 'item_1',
+          type: 'command_execution',
+          command: 'git status',
+          aggregated_output: 'clean',
+          exit_code: 0,
+          status: 'completed',
+        },
+      },
+      {
+        type: 'item.completed',
+        item: { id: 'item_2', type: 'file_change', changes: [{ path: 'a.txt', kind: 'add' }], status: 'completed' },
+      },
       { type: 'item.completed', item: { id: 'item_3', type: 'agent_message', text: 'Done.' } },
-      { type: 'item.completed', item: { id: 'item_4', type: 'error', message: 'Falling back from WebSockets to HTTPS transport.' } },
-      { type: 'turn.completed', usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 2, reasoning_output_tokens: 0 } },
+      {
+        type: 'item.completed',
+        item: { id: 'item_4', type: 'error', message: 'Falling back from WebSockets to HTTPS transport.' },
+      },
+      {
+        type: 'turn.completed',
+        usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 2, reasoning_output_tokens: 0 },
+      },
     ];
     expect(lines.flatMap((l) => parser.parseLine(l))).toEqual([
       { type: 'session-start', sessionId: '019e-1' },
@@ -99,8 +166,16 @@ describe('OpenCode run --format json parser', () => {
     const lines = [
       { type: 'step_start', sessionID: 'ses_1', part: {} },
       { type: 'text', sessionID: 'ses_1', part: { messageID: 'm1', text: 'Hi', time: { end: 1 } } },
-      { type: 'tool_use', sessionID: 'ses_1', part: { callID: 'c1', tool: 'bash', state: { status: 'completed', input: { command: 'ls' }, output: 'a' } } },
-      { type: 'tool_use', sessionID: 'ses_1', part: { callID: 'c2', tool: 'read', state: { status: 'error', input: {}, error: 'missing' } } },
+      {
+        type: 'tool_use',
+        sessionID: 'ses_1',
+        part: { callID: 'c1', tool: 'bash', state: { status: 'completed', input: { command: 'ls' }, output: 'a' } },
+      },
+      {
+        type: 'tool_use',
+        sessionID: 'ses_1',
+        part: { callID: 'c2', tool: 'read', state: { status: 'error', input: {}, error: 'missing' } },
+      },
       { type: 'step_finish', sessionID: 'ses_1', part: { cost: 0.5 } },
       { type: 'error', sessionID: 'ses_1', error: { name: 'APIError', data: { message: 'boom' } } },
       { type: 'done', sessionID: 'ses_1' },

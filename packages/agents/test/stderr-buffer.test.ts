@@ -12,7 +12,15 @@ describe('stderr tail', () => {
       `band ${'a1'.repeat(32)}`,
     ].join('\n');
     const out = redact(text);
-    for (const secret of ['sk-ant-api03', 'abcdefghijklmnopqrstuvwxyz', 'supersecretvalue', 'hunter22', 'abc123', 'a1a1a1a1']) expect(out).not.toContain(secret);
+    for (const secret of [
+      'sk-ant-api03',
+      'abcdefghijklmnopqrstuvwxyz',
+      'supersecretvalue',
+      'hunter22',
+      'abc123',
+      'a1a1a1a1',
+    ])
+      expect(out).not.toContain(secret);
     expect(out).toContain('Bearer [redacted]');
     expect(out).toContain('?token=[redacted]&ok=1');
   });

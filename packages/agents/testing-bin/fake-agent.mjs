@@ -31,16 +31,25 @@ const writeWhole = (file, text) => {
 const argv = process.argv.slice(2);
 const env = process.env;
 const scenario = env.FAKE_AGENT_SCENARIO ?? 'ok';
-const format = argv[0] === 'exec' ? 'codex' : argv[0] === 'app-server' ? 'appserver' : argv[0] === 'run' ? 'opencode' : 'claude';
+const format =
+  argv[0] === 'exec' ? 'codex' : argv[0] === 'app-server' ? 'appserver' : argv[0] === 'run' ? 'opencode' : 'claude';
 const argAfter = (flag) => {
   const i = argv.indexOf(flag);
   return i >= 0 ? argv[i + 1] : undefined;
 };
 if (env.FAKE_AGENT_IGNORE_TERM === '1') process.on('SIGTERM', () => {});
-if (env.FAKE_AGENT_ARGV_FILE) writeWhole(env.FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env) }));
+if (env.FAKE_AGENT_ARGV_FILE)
+  writeWhole(env.FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env) }));
 
-const resumeId = format === 'claude' ? argAfter('--resume') : format === 'codex' ? argAfter('resume') : argAfter('--session');
-let sessionId = resumeId ?? (format === 'codex' || format === 'appserver' ? `019e${randomUUID().slice(4)}` : format === 'opencode' ? `ses_${randomUUID().slice(0, 12)}` : randomUUID());
+const resumeId =
+  format === 'claude' ? argAfter('--resume') : format === 'codex' ? argAfter('resume') : argAfter('--session');
+let sessionId =
+  resumeId ??
+  (format === 'codex' || format === 'appserver'
+    ? `019e${randomUUID().slice(4)}`
+    : format === 'opencode'
+      ? `ses_${randomUUID().slice(0, 12)}`
+      : randomUUID());
 const model = argAfter('--model') ?? argAfter('-m') ?? 'fake-model';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -64,14 +73,22 @@ function appServerHandshake() {
         buffer = buffer.slice(i + 1);
         rpc.push(message);
         const { id, method, params } = message;
-        if (method === 'initialize') emit({ id, result: { userAgent: 'fake', codexHome: '/nowhere', platformFamily: 'unix', platformOs: 'linux' } });
+        if (method === 'initialize')
+          emit({
+            id,
+            result: { userAgent: 'fake', codexHome: '/nowhere', platformFamily: 'unix', platformOs: 'linux' },
+          });
         if (method === 'thread/start' || method === 'thread/resume') {
           if (params.threadId) sessionId = params.threadId;
           emit({ id, result: { thread: { id: sessionId }, model, cwd: process.cwd() } });
         }
         if (method === 'turn/start') {
           emit({ id, result: { turn: { id: 'turn_1', status: 'inProgress' } } });
-          if (env.FAKE_AGENT_ARGV_FILE) writeWhole(env.FAKE_AGENT_ARGV_FILE, JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env), rpc }));
+          if (env.FAKE_AGENT_ARGV_FILE)
+            writeWhole(
+              env.FAKE_AGENT_ARGV_FILE,
+              JSON.stringify({ argv, cwd: process.cwd(), envNames: Object.keys(env), rpc }),
+            );
           resolve(params.input.map((i) => i.text ?? '').join(''));
         }
       }
@@ -101,33 +118,181 @@ async function readStdin() {
 // --- per-format event builders ---
 const F = {
   claude: {
-    start: () => ({ type: 'system', subtype: 'init', cwd: process.cwd(), session_id: sessionId, model, tools: ['Bash', 'Write'], permissionMode: argAfter('--permission-mode') ?? 'default', uuid: randomUUID() }),
-    text: (text, i = 0) => ({ type: 'assistant', message: { id: `msg_${i}`, type: 'message', role: 'assistant', model, content: [{ type: 'text', text }], stop_reason: null, usage: { input_tokens: 1, output_tokens: 1 } }, parent_tool_use_id: null, session_id: sessionId, uuid: randomUUID() }),
-    tool: (id, name, input) => ({ type: 'assistant', message: { id: `msg_t${id}`, type: 'message', role: 'assistant', model, content: [{ type: 'tool_use', id, name, input }], stop_reason: null, usage: { input_tokens: 1, output_tokens: 1 } }, parent_tool_use_id: null, session_id: sessionId, uuid: randomUUID() }),
-    toolResult: (id, output, isError = false) => ({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output, is_error: isError }] }, parent_tool_use_id: null, session_id: sessionId, uuid: randomUUID() }),
-    result: (ok = true, text = 'done') => ({ type: 'result', subtype: ok ? 'success' : 'error_during_execution', is_error: !ok, duration_ms: 12, duration_api_ms: 10, num_turns: 2, result: text, session_id: sessionId, total_cost_usd: 0.0021, usage: { input_tokens: 2, output_tokens: 5 }, permission_denials: [], uuid: randomUUID() }),
+    start: () => ({
+      type: 'system',
+      subtype: 'init',
+      cwd: process.cwd(),
+      session_id: sessionId,
+      model,
+      tools: ['Bash', 'Write'],
+      permissionMode: argAfter('--permission-mode') ?? 'default',
+      uuid: randomUUID(),
+    }),
+    text: (text, i = 0) => ({
+      type: 'assistant',
+      message: {
+        id: `msg_${i}`,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [{ type: 'text', text }],
+        stop_reason: null,
+        usage: { input_tokens: 1, output_tokens: 1 },
+      },
+      parent_tool_use_id: null,
+      session_id: sessionId,
+      uuid: randomUUID(),
+    }),
+    tool: (id, name, input) => ({
+      type: 'assistant',
+      message: {
+        id: `msg_t${id}`,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [{ type: 'tool_use', id, name, input }],
+        stop_reason: null,
+        usage: { input_tokens: 1, output_tokens: 1 },
+      },
+      parent_tool_use_id: null,
+      session_id: sessionId,
+      uuid: randomUUID(),
+    }),
+    toolResult: (id, output, isError = false) => ({
+      type: 'user',
+      message: {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: id, content: output, is_error: isError }],
+      },
+      parent_tool_use_id: null,
+      session_id: sessionId,
+      uuid: randomUUID(),
+    }),
+    result: (ok = true, text = 'done') => ({
+      type: 'result',
+      subtype: ok ? 'success' : 'error_during_execution',
+      is_error: !ok,
+      duration_ms: 12,
+      duration_api_ms: 10,
+      num_turns: 2,
+      result: text,
+      session_id: sessionId,
+      total_cost_usd: 0.0021,
+      usage: { input_tokens: 2, output_tokens: 5 },
+      permission_denials: [],
+      uuid: randomUUID(),
+    }),
   },
   codex: {
     start: () => ({ type: 'thread.started', thread_id: sessionId }),
     turnStart: () => ({ type: 'turn.started' }),
     text: (text, i = 0) => ({ type: 'item.completed', item: { id: `item_m${i}`, type: 'agent_message', text } }),
-    tool: (id, _name, input) => ({ type: 'item.started', item: { id, type: 'command_execution', command: input.command ?? 'true', aggregated_output: '', exit_code: null, status: 'in_progress' } }),
-    toolResult: (id, output, isError = false) => ({ type: 'item.completed', item: { id, type: 'command_execution', command: 'true', aggregated_output: output, exit_code: isError ? 1 : 0, status: isError ? 'failed' : 'completed' } }),
-    result: (ok = true) => (ok ? { type: 'turn.completed', usage: { input_tokens: 2, cached_input_tokens: 0, output_tokens: 5 } } : { type: 'turn.failed', error: { message: 'unexpected status 401 Unauthorized' } }),
+    tool: (id, _name, input) => ({
+      type: 'item.started',
+      item: {
+        id,
+        type: 'command_execution',
+        command: input.command ?? 'true',
+        aggregated_output: '',
+        exit_code: null,
+        status: 'in_progress',
+      },
+    }),
+    toolResult: (id, output, isError = false) => ({
+      type: 'item.completed',
+      item: {
+        id,
+        type: 'command_execution',
+        command: 'true',
+        aggregated_output: output,
+        exit_code: isError ? 1 : 0,
+        status: isError ? 'failed' : 'completed',
+      },
+    }),
+    result: (ok = true) =>
+      ok
+        ? { type: 'turn.completed', usage: { input_tokens: 2, cached_input_tokens: 0, output_tokens: 5 } }
+        : { type: 'turn.failed', error: { message: 'unexpected status 401 Unauthorized' } },
   },
   appserver: {
-    start: () => ({ method: 'turn/started', params: { threadId: sessionId, turn: { id: 'turn_1', status: 'inProgress' } } }),
-    text: (text, i = 0) => ({ method: 'item/completed', params: { threadId: sessionId, turnId: 'turn_1', item: { type: 'agentMessage', id: `msg_${i}`, text } } }),
-    tool: (id, _name, input) => ({ method: 'item/started', params: { threadId: sessionId, turnId: 'turn_1', item: { type: 'commandExecution', id, command: input.command ?? 'true', status: 'inProgress', aggregatedOutput: null, exitCode: null } } }),
-    toolResult: (id, output, isError = false) => ({ method: 'item/completed', params: { threadId: sessionId, turnId: 'turn_1', item: { type: 'commandExecution', id, command: 'true', status: isError ? 'failed' : 'completed', aggregatedOutput: output, exitCode: isError ? 1 : 0 } } }),
-    result: (ok = true) => ({ method: 'turn/completed', params: { threadId: sessionId, turn: ok ? { id: 'turn_1', status: 'completed', error: null } : { id: 'turn_1', status: 'failed', error: { message: 'unexpected status 401 Unauthorized' } } } }),
+    start: () => ({
+      method: 'turn/started',
+      params: { threadId: sessionId, turn: { id: 'turn_1', status: 'inProgress' } },
+    }),
+    text: (text, i = 0) => ({
+      method: 'item/completed',
+      params: { threadId: sessionId, turnId: 'turn_1', item: { type: 'agentMessage', id: `msg_${i}`, text } },
+    }),
+    tool: (id, _name, input) => ({
+      method: 'item/started',
+      params: {
+        threadId: sessionId,
+        turnId: 'turn_1',
+        item: {
+          type: 'commandExecution',
+          id,
+          command: input.command ?? 'true',
+          status: 'inProgress',
+          aggregatedOutput: null,
+          exitCode: null,
+        },
+      },
+    }),
+    toolResult: (id, output, isError = false) => ({
+      method: 'item/completed',
+      params: {
+        threadId: sessionId,
+        turnId: 'turn_1',
+        item: {
+          type: 'commandExecution',
+          id,
+          command: 'true',
+          status: isError ? 'failed' : 'completed',
+          aggregatedOutput: output,
+          exitCode: isError ? 1 : 0,
+        },
+      },
+    }),
+    result: (ok = true) => ({
+      method: 'turn/completed',
+      params: {
+        threadId: sessionId,
+        turn: ok
+          ? { id: 'turn_1', status: 'completed', error: null }
+          : { id: 'turn_1', status: 'failed', error: { message: 'unexpected status 401 Unauthorized' } },
+      },
+    }),
   },
   opencode: {
     start: () => ({ type: 'step_start', timestamp: Date.now(), sessionID: sessionId, part: { type: 'step-start' } }),
-    text: (text, i = 0) => ({ type: 'text', timestamp: Date.now(), sessionID: sessionId, part: { id: `prt_${i}`, messageID: `msg_${i}`, type: 'text', text, time: { start: 1, end: 2 } } }),
+    text: (text, i = 0) => ({
+      type: 'text',
+      timestamp: Date.now(),
+      sessionID: sessionId,
+      part: { id: `prt_${i}`, messageID: `msg_${i}`, type: 'text', text, time: { start: 1, end: 2 } },
+    }),
     tool: () => null,
-    toolResult: (id, output, isError = false, input = {}) => ({ type: 'tool_use', timestamp: Date.now(), sessionID: sessionId, part: { id: `prt_${id}`, callID: id, type: 'tool', tool: 'bash', state: isError ? { status: 'error', input, error: output } : { status: 'completed', input, output } } }),
-    result: (ok = true) => (ok ? { type: 'done', timestamp: Date.now(), sessionID: sessionId, reason: 'idle', rejected: [] } : { type: 'error', timestamp: Date.now(), sessionID: sessionId, error: { name: 'APIError', data: { message: 'unauthorized' } } }),
+    toolResult: (id, output, isError = false, input = {}) => ({
+      type: 'tool_use',
+      timestamp: Date.now(),
+      sessionID: sessionId,
+      part: {
+        id: `prt_${id}`,
+        callID: id,
+        type: 'tool',
+        tool: 'bash',
+        state: isError ? { status: 'error', input, error: output } : { status: 'completed', input, output },
+      },
+    }),
+    result: (ok = true) =>
+      ok
+        ? { type: 'done', timestamp: Date.now(), sessionID: sessionId, reason: 'idle', rejected: [] }
+        : {
+            type: 'error',
+            timestamp: Date.now(),
+            sessionID: sessionId,
+            error: { name: 'APIError', data: { message: 'unauthorized' } },
+          },
   },
 }[format];
 
@@ -242,7 +407,8 @@ const scenarios = {
       if (wait > 1) await sleep(wait);
       if (i % every === every - 1 && i + 1 < n) {
         let output = '';
-        for (let line = 0; output.length < bytes; line++) output += `${i}:${line} "quoted" \\ back\tslash ✓ 🎸 </script>\n`;
+        for (let line = 0; output.length < bytes; line++)
+          output += `${i}:${line} "quoted" \\ back\tslash ✓ 🎸 </script>\n`;
         await toolRoundTrip(`toolu_${i}`, `cat big-${i}.log`, output.slice(0, bytes));
         i++;
       } else {
@@ -254,7 +420,9 @@ const scenarios = {
   async hang() {
     await readStdin();
     await start();
-    const grandchild = spawn(process.execPath, ['-e', 'process.on("SIGTERM",()=>{}); setInterval(()=>{},1000)'], { stdio: 'ignore' });
+    const grandchild = spawn(process.execPath, ['-e', 'process.on("SIGTERM",()=>{}); setInterval(()=>{},1000)'], {
+      stdio: 'ignore',
+    });
     if (env.FAKE_AGENT_PID_FILE) writeWhole(env.FAKE_AGENT_PID_FILE, `${process.pid} ${grandchild.pid}`);
     await emit(F.text('thinking forever', 1));
     setInterval(() => {}, 1000);

@@ -21,10 +21,20 @@ mkdirSync(worktree, { recursive: true });
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 const settings = await loadSettings({ home });
-await settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+await settings.update((s) => ({
+  ...s,
+  codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }],
+  defaultCodingAgent: 'fake',
+}));
 const store = openStore(join(home, 'band.db'));
 const project = store.projects.create({ name: 'bench', path: worktree, defaultBranch: 'main' });
-const workspace = store.workspaces.create({ projectId: project.id, branch: 'main', baseBranch: 'main', path: worktree, status: 'ready' });
+const workspace = store.workspaces.create({
+  projectId: project.id,
+  branch: 'main',
+  baseBranch: 'main',
+  path: worktree,
+  status: 'ready',
+});
 // The API as the server composes it (public surface only): chats stream over its tRPC WebSocket. The agent's
 // environment is read at each spawn, so each scenario sets the fake CLI's script in it.
 const agentEnv = { ...process.env };
@@ -49,7 +59,9 @@ async function scenario({ subscribers, events: n, rate }) {
   const path = process.env.BENCH_PATH ?? 'chats.eventBatches';
   const workers = Array.from({ length: groups }, (_, g) => {
     const count = Math.floor(subscribers / groups) + (g < subscribers % groups ? 1 : 0);
-    return new Worker(fileURLToPath(new URL('./ws-clients.mjs', import.meta.url)), { workerData: { url, chatId: chat.id, subscribers: count, path } });
+    return new Worker(fileURLToPath(new URL('./ws-clients.mjs', import.meta.url)), {
+      workerData: { url, chatId: chat.id, subscribers: count, path },
+    });
   });
   let ready = 0;
   const reports = await Promise.all(
@@ -66,9 +78,14 @@ async function scenario({ subscribers, events: n, rate }) {
     ),
   );
   await Promise.all(workers.map((w) => w.terminate()));
-  const result = { perSubscriber: reports.flatMap((r) => r.perSubscriber), latencies: reports.flatMap((r) => r.latencies) };
+  const result = {
+    perSubscriber: reports.flatMap((r) => r.perSubscriber),
+    latencies: reports.flatMap((r) => r.latencies),
+  };
   const lastSeq = store.chatEvents.lastSeq(chat.id);
-  const lossless = result.perSubscriber.every((s) => s.count === lastSeq && s.unique === lastSeq && s.max === lastSeq && s.ordered);
+  const lossless = result.perSubscriber.every(
+    (s) => s.count === lastSeq && s.unique === lastSeq && s.max === lastSeq && s.ordered,
+  );
   const spans = result.perSubscriber.map((s) => (s.last - s.first) / 1000);
   const perSecond = n / Math.max(...spans);
   const sorted = Float64Array.from(result.latencies).sort();
@@ -93,7 +110,8 @@ try {
     const n = Math.round((subscribers === 1 ? 1_000 : 600) * scale);
     const r = await scenario({ subscribers, events: n, rate });
     // Lost or duplicated events make the latency meaningless: the bench fails rather than print it.
-    if (!r.lossless) throw new Error(`${n} events to ${subscribers} subscriber(s): events were lost, duplicated or reordered`);
+    if (!r.lossless)
+      throw new Error(`${n} events to ${subscribers} subscriber(s): events were lost, duplicated or reordered`);
     const note = `${n} events at ${rate}/s, ${subscribers} subscriber(s), no loss`;
     record(`stdout line -> WS subscriber p50 (${subscribers} sub)`, r.p50, 'ms', note);
     record(`stdout line -> WS subscriber p99 (${subscribers} sub)`, r.p99, 'ms', note);
@@ -101,8 +119,16 @@ try {
   for (const subscribers of only ? [Number(only.split('-')[1])] : [1, 50]) {
     const n = Number(process.env.BENCH_EVENTS) || Math.round(20_000 * scale);
     const r = await scenario({ subscribers, events: n });
-    if (!r.lossless) throw new Error(`flood of ${n} events to ${subscribers} subscriber(s): events were lost, duplicated or reordered`);
-    record(`sustained events/s, flood (${subscribers} sub)`, r.perSecond, 'events/s', `${n} events as fast as the fake CLI writes, each stored in SQLite and delivered to every subscriber; no loss, no duplicates, in order`);
+    if (!r.lossless)
+      throw new Error(
+        `flood of ${n} events to ${subscribers} subscriber(s): events were lost, duplicated or reordered`,
+      );
+    record(
+      `sustained events/s, flood (${subscribers} sub)`,
+      r.perSecond,
+      'events/s',
+      `${n} events as fast as the fake CLI writes, each stored in SQLite and delivered to every subscriber; no loss, no duplicates, in order`,
+    );
   }
 } finally {
   await api.close();
@@ -113,8 +139,14 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const widths = [0, 1, 2, 3].map((i) => Math.max(...[['BENCHMARK', 'VALUE', 'UNIT', 'NOTE'], ...table].map((row) => String(row[i]).length)));
-for (const row of [['BENCHMARK', 'VALUE', 'UNIT', 'NOTE'], ...table]) console.log(row.map((c, i) => String(c).padEnd(widths[i])).join('  '));
+const widths = [0, 1, 2, 3].map((i) =>
+  Math.max(...[['BENCHMARK', 'VALUE', 'UNIT', 'NOTE'], ...table].map((row) => String(row[i]).length)),
+);
+for (const row of [['BENCHMARK', 'VALUE', 'UNIT', 'NOTE'], ...table])
+  console.log(row.map((c, i) => String(c).padEnd(widths[i])).join('  '));
 const out = new URL('../../../bench-results/', import.meta.url);
 mkdirSync(out, { recursive: true });
-writeFileSync(new URL('api-chat-events.json', out), `${JSON.stringify({ package: '@band/api', bench: 'chat-events', results }, null, 2)}\n`);
+writeFileSync(
+  new URL('api-chat-events.json', out),
+  `${JSON.stringify({ package: '@band/api', bench: 'chat-events', results }, null, 2)}\n`,
+);

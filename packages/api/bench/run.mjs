@@ -52,7 +52,8 @@ const attach = (server, listener, api) => {
     if (principal && !api.handleUpgrade(req, socket, head, principal)) socket.destroy();
   });
 };
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 const closeServer = (server) =>
   new Promise((resolve) => {
     server.closeAllConnections();
@@ -81,14 +82,24 @@ api = await createBandApi({
   },
 });
 // A real project and workspace (git worktree) for the terminals.
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b' };
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 const git = (...argv) => execFileSync('git', argv, { cwd: workspace, stdio: 'pipe', env: gitEnv });
 writeFileSync(path.join(workspace, 'README.md'), '# bench\n');
 git('init', '-q', '-b', 'main');
 git('add', '.');
 git('commit', '-q', '-m', 'init');
 await api.services.projects.register({ path: workspace, name: 'bench' });
-const { workspace: benchWorkspace } = await api.services.workspaces.create({ project: 'bench', branch: 'bench/terminals', waitForSetup: true });
+const { workspace: benchWorkspace } = await api.services.workspaces.create({
+  project: 'bench',
+  branch: 'bench/terminals',
+  waitForSetup: true,
+});
 const workspaceId = benchWorkspace.id;
 const local = createServer();
 attach(local, 'local', api);
@@ -97,7 +108,9 @@ servers.push(local);
 gate.setLocalPort(localPort);
 const token = testGate.token;
 
-const targets = [{ name: 'local', url: `ws://127.0.0.1:${localPort}`, headers: { origin: `http://127.0.0.1:${localPort}` } }];
+const targets = [
+  { name: 'local', url: `ws://127.0.0.1:${localPort}`, headers: { origin: `http://127.0.0.1:${localPort}` } },
+];
 // The tunnel rows are part of the bench: a tunnel that does not start fails it (never a "0 skipped" row).
 {
   const status = await api.services.tunnel.start();
@@ -119,7 +132,9 @@ function open(target, id) {
       ...target.options,
     });
     ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`${target.name}: upgrade refused with ${res.statusCode}`)));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new Error(`${target.name}: upgrade refused with ${res.statusCode}`)),
+    );
     ws.once('error', reject);
   });
 }
@@ -195,8 +210,18 @@ try {
   for (const target of targets) {
     const samples = await keystrokeRoundTrip(target);
     const via = target.name === 'local' ? 'local listener' : 'fake edge (TLS) -> fake cloudflared -> tunnel listener';
-    results.push({ name: `terminal keystroke echo p50 (${target.name})`, value: round(percentile(samples, 50), 3), unit: 'ms', note: `${samples.length} keystrokes via ${via}` });
-    results.push({ name: `terminal keystroke echo p99 (${target.name})`, value: round(percentile(samples, 99), 3), unit: 'ms', note: `${samples.length} keystrokes via ${via}` });
+    results.push({
+      name: `terminal keystroke echo p50 (${target.name})`,
+      value: round(percentile(samples, 50), 3),
+      unit: 'ms',
+      note: `${samples.length} keystrokes via ${via}`,
+    });
+    results.push({
+      name: `terminal keystroke echo p99 (${target.name})`,
+      value: round(percentile(samples, 99), 3),
+      unit: 'ms',
+      note: `${samples.length} keystrokes via ${via}`,
+    });
   }
   for (const target of targets) {
     const { seconds, wireBytes } = await throughput(target);
@@ -215,7 +240,8 @@ try {
   await rm(scratch, { recursive: true, force: true });
 }
 
-for (const r of results) process.stdout.write(`${r.name.padEnd(44)} ${String(r.value).padStart(10)} ${r.unit.padEnd(6)} ${r.note ?? ''}\n`);
+for (const r of results)
+  process.stdout.write(`${r.name.padEnd(44)} ${String(r.value).padStart(10)} ${r.unit.padEnd(6)} ${r.note ?? ''}\n`);
 const out = fileURLToPath(new URL('../../../bench-results/', import.meta.url));
 mkdirSync(out, { recursive: true });
 writeFileSync(path.join(out, 'api.json'), `${JSON.stringify({ package: '@band/api', results }, null, 2)}\n`);

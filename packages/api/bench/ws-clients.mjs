@@ -54,7 +54,14 @@ function report() {
   const latencies = state.flatMap((s) => s.latencies);
   const perSubscriber = state.map((s) => {
     const unique = new Set(s.seqs);
-    return { count: s.seqs.length, unique: unique.size, max: Math.max(...s.seqs), ordered: s.seqs.every((v, i) => i === 0 || v === s.seqs[i - 1] + 1), first: s.first, last: s.last };
+    return {
+      count: s.seqs.length,
+      unique: unique.size,
+      max: Math.max(...s.seqs),
+      ordered: s.seqs.every((v, i) => i === 0 || v === s.seqs[i - 1] + 1),
+      first: s.first,
+      last: s.last,
+    };
   });
   parentPort.postMessage({ type: 'done', latencies, perSubscriber });
   for (const { ws } of clients) ws.close();

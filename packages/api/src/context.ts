@@ -17,11 +17,20 @@ export interface Context {
 }
 
 /** Builds a context without HTTP: tests and `createCaller` use this. */
-export function createContextInner(opts: { principal: Principal | undefined; services: Services; transport?: Transport }): Context {
+export function createContextInner(opts: {
+  principal: Principal | undefined;
+  services: Services;
+  transport?: Transport;
+}): Context {
   return { principal: opts.principal, services: opts.services, transport: opts.transport ?? 'direct' };
 }
 
 /** Builds the context of an HTTP or WebSocket request from the principal the gate recorded for it. */
-export function createContextFactory(services: Services, principalOf: (req: IncomingMessage) => Principal | undefined, transport: Transport) {
-  return ({ req }: { req: IncomingMessage }): Context => createContextInner({ principal: principalOf(req), services, transport });
+export function createContextFactory(
+  services: Services,
+  principalOf: (req: IncomingMessage) => Principal | undefined,
+  transport: Transport,
+) {
+  return ({ req }: { req: IncomingMessage }): Context =>
+    createContextInner({ principal: principalOf(req), services, transport });
 }

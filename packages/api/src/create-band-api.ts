@@ -83,7 +83,13 @@ function refuseTooLarge(res: ServerResponse): void {
       error: {
         message: `Attachments are limited to ${uploadLimits.maxFileBytes / (1024 * 1024)} MiB per file`,
         code: TRPC_ERROR_CODES_BY_KEY.PAYLOAD_TOO_LARGE,
-        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, path: 'uploads.create', reason: 'FILE_TOO_LARGE', hint: 'Send a smaller file.' },
+        data: {
+          code: 'PAYLOAD_TOO_LARGE',
+          httpStatus: 413,
+          path: 'uploads.create',
+          reason: 'FILE_TOO_LARGE',
+          hint: 'Send a smaller file.',
+        },
       },
     }),
   );
@@ -131,7 +137,8 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
     maxBodySize: 1024 * 1024,
     maxBatchSize: 10,
     onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`trpc ${path ?? '?'}: ${error.cause?.message ?? error.message}`);
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        logger.error(`trpc ${path ?? '?'}: ${error.cause?.message ?? error.message}`);
     },
   });
 
@@ -142,7 +149,8 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
     createContext: createHttpContext,
     maxBodySize: UPLOAD_BODY_BYTES,
     onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`trpc ${path ?? '?'}: ${error.cause?.message ?? error.message}`);
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        logger.error(`trpc ${path ?? '?'}: ${error.cause?.message ?? error.message}`);
     },
   });
 
@@ -165,7 +173,14 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
   });
   // --- raw streams: terminals and language servers (64 sockets per principal across both, auth.md §3.7) ---
   const rawSockets = createSocketBudget();
-  upgrades.add(createTerminalSocketRoute({ terminals: services.terminals, sockets: rawSockets, heartbeatMs: HEARTBEAT_MS, logger }));
+  upgrades.add(
+    createTerminalSocketRoute({
+      terminals: services.terminals,
+      sockets: rawSockets,
+      heartbeatMs: HEARTBEAT_MS,
+      logger,
+    }),
+  );
   upgrades.add(createLspSocketRoute({ lsp: services.lsp, sockets: rawSockets, heartbeatMs: HEARTBEAT_MS, logger }));
 
   let closing: Promise<void> | undefined;

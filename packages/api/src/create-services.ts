@@ -89,7 +89,15 @@ export async function createServices(deps: ServiceDeps): Promise<ServicesHandle>
     deps,
     store,
     uploads,
-    chats: createChatService({ store, settings: deps.settings, events, logger: deps.logger, home: deps.home, env: deps.env, uploads }),
+    chats: createChatService({
+      store,
+      settings: deps.settings,
+      events,
+      logger: deps.logger,
+      home: deps.home,
+      env: deps.env,
+      uploads,
+    }),
     events,
     settings: createSettingsService({ settings: deps.settings, env: deps.env }),
     terminals: createTerminalService({ resolveWorkspacePath, logger: deps.logger, env: deps.env }),
@@ -124,7 +132,8 @@ export async function createServices(deps: ServiceDeps): Promise<ServicesHandle>
   });
   // Agents working in a worktree stop before it is deleted.
   services.workspaces.addBeforeRemoveHook(async (workspace) => {
-    for (const chat of store.chats.list(workspace.id)) await services.chats.abort({ chatId: chat.id, clearQueue: true });
+    for (const chat of store.chats.list(workspace.id))
+      await services.chats.abort({ chatId: chat.id, clearQueue: true });
   });
   closers.push(() => services.workspaces.close()); // stops running setup/teardown commands
   closers.push(() => services.tunnel.close());

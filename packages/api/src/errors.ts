@@ -79,7 +79,10 @@ const PACKAGE_ERROR_CODES: {
   AuthError: Record<AuthErrorCode, TRPC_ERROR_CODE_KEY>;
   TunnelCheckError: Record<TunnelCheckErrorCode, TRPC_ERROR_CODE_KEY>;
   /** @band/server's, thrown through `openTunnelListener` (a type from there would point upward). */
-  ServerStartError: Record<'PORT_IN_USE' | 'ORIGIN_PORT_IN_USE' | 'LISTEN_FAILED' | 'NEXT_BUILD_MISSING', TRPC_ERROR_CODE_KEY>;
+  ServerStartError: Record<
+    'PORT_IN_USE' | 'ORIGIN_PORT_IN_USE' | 'LISTEN_FAILED' | 'NEXT_BUILD_MISSING',
+    TRPC_ERROR_CODE_KEY
+  >;
 } = {
   TunnelError: {
     // The setup on this computer needs fixing (install, settings, token, credentials).
@@ -164,4 +167,6 @@ export function packageErrorCode(error: unknown): TRPC_ERROR_CODE_KEY | undefine
 }
 
 export const notFound = (what: string, id: string) =>
-  new BandApiError('NOT_FOUND', `${what} not found: ${id}`, { reason: `${what.toUpperCase().replace(/\s+/g, '_')}_NOT_FOUND` });
+  new BandApiError('NOT_FOUND', `${what} not found: ${id}`, {
+    reason: `${what.toUpperCase().replace(/\s+/g, '_')}_NOT_FOUND`,
+  });

@@ -23,8 +23,13 @@ afterEach(async () => {
 
 /** An "agent" in a process group of its own (as Band starts agents) that runs a tool in another group. */
 async function agentWithToolInItsOwnGroup(): Promise<{ agent: number; tool: number }> {
-  const agent = spawn('sh', ['-c', 'setsid sleep 300 & echo $!; exec sleep 301'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-  const tool = Number(await new Promise<string>((resolve) => agent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+  const agent = spawn('sh', ['-c', 'setsid sleep 300 & echo $!; exec sleep 301'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const tool = Number(
+    await new Promise<string>((resolve) => agent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))),
+  );
   started.push(agent.pid!, tool);
   await waitFor(() => expect(readProcStat(tool)?.sid).toBe(tool)); // its own session and group
   return { agent: agent.pid!, tool };

@@ -96,15 +96,28 @@ describe('changes: diff', () => {
     writeFiles(fx.wt, { 'logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2, 0, 255]) });
     const status = await fx.changes.status({ workspace: fx.workspace.id });
     expect(status.files[0]).toMatchObject({ path: 'logo.png', status: 'U', binary: true });
-    expect(await fx.changes.diff({ workspace: fx.workspace.id, path: 'logo.png' })).toMatchObject({ binary: true, patch: null });
+    expect(await fx.changes.diff({ workspace: fx.workspace.id, path: 'logo.png' })).toMatchObject({
+      binary: true,
+      patch: null,
+    });
     git(fx.wt, 'add', '-A');
-    expect(await fx.changes.diff({ workspace: fx.workspace.id, path: 'logo.png' })).toMatchObject({ status: 'A', binary: true, patch: null });
+    expect(await fx.changes.diff({ workspace: fx.workspace.id, path: 'logo.png' })).toMatchObject({
+      status: 'A',
+      binary: true,
+      patch: null,
+    });
   });
 
   it('skips files above the size cap and cuts long patches at a line boundary', async () => {
     const fx = await createWorkspaceFixture({ change: { maxFileBytes: 10_000, maxPatchBytes: 2_000 } });
-    writeFiles(fx.wt, { 'huge.txt': 'x'.repeat(20_000), 'long.txt': Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n') });
-    expect(await fx.changes.diff({ workspace: fx.workspace.id, path: 'huge.txt' })).toMatchObject({ tooLarge: true, patch: null });
+    writeFiles(fx.wt, {
+      'huge.txt': 'x'.repeat(20_000),
+      'long.txt': Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n'),
+    });
+    expect(await fx.changes.diff({ workspace: fx.workspace.id, path: 'huge.txt' })).toMatchObject({
+      tooLarge: true,
+      patch: null,
+    });
     const long = await fx.changes.diff({ workspace: fx.workspace.id, path: 'long.txt' });
     expect(long.truncated).toBe(true);
     expect(Buffer.byteLength(long.patch!)).toBeLessThanOrEqual(2_000);
@@ -114,7 +127,11 @@ describe('changes: diff', () => {
   it('refuses traversal, absolute and .git paths, and treats pathspec magic literally', async () => {
     const fx = await workspaceWithChanges();
     const ws = fx.workspace.id;
-    await rejectsWith(fx.changes.diff({ workspace: ws, path: '../../etc/passwd' }), 'FORBIDDEN', 'PATH_OUTSIDE_WORKSPACE');
+    await rejectsWith(
+      fx.changes.diff({ workspace: ws, path: '../../etc/passwd' }),
+      'FORBIDDEN',
+      'PATH_OUTSIDE_WORKSPACE',
+    );
     await rejectsWith(fx.changes.diff({ workspace: ws, path: '/etc/passwd' }), 'FORBIDDEN', 'PATH_ABSOLUTE');
     await rejectsWith(fx.changes.diff({ workspace: ws, path: '.git/config' }), 'FORBIDDEN', 'PATH_IN_GIT_DIR');
     await rejectsWith(fx.changes.diff({ workspace: ws, path: ':(glob)**' }), 'NOT_FOUND', 'FILE_NOT_CHANGED');
@@ -145,13 +162,21 @@ describe('changes: hard links (issue 16, finding 9)', () => {
     const ws = fx.workspace.id;
     const status = await fx.changes.status({ workspace: ws });
     expect(status.files.find((f) => f.path === 'leak.txt')).toMatchObject({ status: 'U', additions: null });
-    const untracked = await rejectsWith(fx.changes.diff({ workspace: ws, path: 'leak.txt' }), 'FORBIDDEN', 'HARD_LINKED_FILE');
+    const untracked = await rejectsWith(
+      fx.changes.diff({ workspace: ws, path: 'leak.txt' }),
+      'FORBIDDEN',
+      'HARD_LINKED_FILE',
+    );
     expect(untracked.message).not.toContain('TOP SECRET');
     // A tracked file replaced by a hard link: git would diff the outside file's content against the commit.
     rmSync(join(fx.wt, 'leak.txt'));
     rmSync(join(fx.wt, 'README.md'));
     linkSync(secret, join(fx.wt, 'README.md'));
-    await rejectsWith(fx.changes.diff({ workspace: ws, path: 'README.md', against: 'uncommitted' }), 'FORBIDDEN', 'HARD_LINKED_FILE');
+    await rejectsWith(
+      fx.changes.diff({ workspace: ws, path: 'README.md', against: 'uncommitted' }),
+      'FORBIDDEN',
+      'HARD_LINKED_FILE',
+    );
   });
 });
 
@@ -167,7 +192,10 @@ describe('changes: revert', () => {
     expect(existsSync(join(fx.wt, 'staged-new.ts'))).toBe(false);
     await fx.changes.revert({ workspace: ws, path: 'untracked dir/notes ü.md' });
     expect(existsSync(join(fx.wt, 'untracked dir/notes ü.md'))).toBe(false);
-    expect((await fx.changes.revert({ workspace: ws, path: 'src/new-name.ts' })).reverted).toEqual(['src/new-name.ts', 'src/old-name.ts']);
+    expect((await fx.changes.revert({ workspace: ws, path: 'src/new-name.ts' })).reverted).toEqual([
+      'src/new-name.ts',
+      'src/old-name.ts',
+    ]);
     expect(existsSync(join(fx.wt, 'src/old-name.ts'))).toBe(true);
     expect(existsSync(join(fx.wt, 'src/new-name.ts'))).toBe(false);
 
@@ -205,7 +233,9 @@ describe('changes: commit', () => {
   });
 
   it('git hooks (pre-commit) never see the server BAND_* variables', async () => {
-    const fx = await createWorkspaceFixture({ env: gitEnv({ BAND_TOKEN: 'c'.repeat(64), BAND_HOME: '/tmp/band-home' }) });
+    const fx = await createWorkspaceFixture({
+      env: gitEnv({ BAND_TOKEN: 'c'.repeat(64), BAND_HOME: '/tmp/band-home' }),
+    });
     const seen = join(fx.root, 'hook-env');
     const hook = join(fx.repo, '.git', 'hooks', 'pre-commit'); // worktrees share the main repository's hooks
     writeFileSync(hook, `#!/bin/sh\nenv | grep -ci '^band_' > '${seen}'\nexit 0\n`, { mode: 0o755 });
@@ -216,8 +246,16 @@ describe('changes: commit', () => {
 
   it('requires a message and something to commit', async () => {
     const fx = await createWorkspaceFixture();
-    await rejectsWith(fx.changes.commit({ workspace: fx.workspace.id, message: '  \n' }), 'INVALID_INPUT', 'EMPTY_MESSAGE');
-    await rejectsWith(fx.changes.commit({ workspace: fx.workspace.id, message: 'nothing' }), 'PRECONDITION_FAILED', 'NOTHING_TO_COMMIT');
+    await rejectsWith(
+      fx.changes.commit({ workspace: fx.workspace.id, message: '  \n' }),
+      'INVALID_INPUT',
+      'EMPTY_MESSAGE',
+    );
+    await rejectsWith(
+      fx.changes.commit({ workspace: fx.workspace.id, message: 'nothing' }),
+      'PRECONDITION_FAILED',
+      'NOTHING_TO_COMMIT',
+    );
   });
 
   it('explains a missing git identity', async () => {
@@ -232,7 +270,11 @@ describe('changes: commit', () => {
     });
     const fx = await createWorkspaceFixture({ env });
     writeFiles(fx.wt, { 'a.txt': 'a\n' });
-    const error = await rejectsWith(fx.changes.commit({ workspace: fx.workspace.id, message: 'x' }), 'PRECONDITION_FAILED', 'GIT_IDENTITY_MISSING');
+    const error = await rejectsWith(
+      fx.changes.commit({ workspace: fx.workspace.id, message: 'x' }),
+      'PRECONDITION_FAILED',
+      'GIT_IDENTITY_MISSING',
+    );
     expect(error.hint).toMatch(/git config --global user.name/);
   });
 });

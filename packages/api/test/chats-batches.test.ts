@@ -26,7 +26,11 @@ describe('chats.eventBatches over WebSocket', () => {
     const { url, frames } = await serveChats(fixture, cleanup);
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     const { trpc } = chatsClient(url, cleanup);
-    const subscribers = Array.from({ length: 5 }, () => ({ seqs: [] as number[], ids: [] as string[], lastOfBatch: [] as number[] }));
+    const subscribers = Array.from({ length: 5 }, () => ({
+      seqs: [] as number[],
+      ids: [] as string[],
+      lastOfBatch: [] as number[],
+    }));
     let started = 0;
     for (const s of subscribers) {
       const sub = trpc.chats.eventBatches.subscribe(
@@ -49,7 +53,9 @@ describe('chats.eventBatches over WebSocket', () => {
     await waitForTurn(fixture, turn.id, 60_000);
     const last = fixture.store.chatEvents.lastSeq(chat.id);
     expect(last).toBeGreaterThan(3_000);
-    await waitFor(() => expect(subscribers.map((s) => s.seqs.at(-1))).toEqual(subscribers.map(() => last)), { timeout: 30_000 });
+    await waitFor(() => expect(subscribers.map((s) => s.seqs.at(-1))).toEqual(subscribers.map(() => last)), {
+      timeout: 30_000,
+    });
     for (const s of subscribers) {
       expect(s.seqs).toEqual(range(1, last));
       expect(s.ids).toEqual(s.lastOfBatch.map(String));
@@ -99,9 +105,18 @@ describe('chats.eventBatches over WebSocket', () => {
     const { trpc } = chatsClient(url, cleanup);
     const batched: number[] = [];
     const single: Array<{ id: string; seq: number }> = [];
-    const a = trpc.chats.eventBatches.subscribe({ chatId: chat.id, lastEventId: String(last - 3) }, { onData: (t) => batched.push(...t.data.events.map((e) => e.seq)) });
-    const b = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: String(last - 3) }, { onData: (t) => single.push({ id: t.id, seq: t.data.seq }) });
-    cleanup.push(() => a.unsubscribe(), () => b.unsubscribe());
+    const a = trpc.chats.eventBatches.subscribe(
+      { chatId: chat.id, lastEventId: String(last - 3) },
+      { onData: (t) => batched.push(...t.data.events.map((e) => e.seq)) },
+    );
+    const b = trpc.chats.events.subscribe(
+      { chatId: chat.id, lastEventId: String(last - 3) },
+      { onData: (t) => single.push({ id: t.id, seq: t.data.seq }) },
+    );
+    cleanup.push(
+      () => a.unsubscribe(),
+      () => b.unsubscribe(),
+    );
     await waitFor(() => expect(batched).toEqual([last - 2, last - 1, last]));
     await waitFor(() => expect(single).toEqual(range(last - 2, last).map((seq) => ({ id: String(seq), seq }))));
   });
@@ -172,7 +187,11 @@ describe('pre-encoded JSON', () => {
     ];
     const message = { id: 7, jsonrpc: '2.0', result: { type: 'data', id: '2', data: preEncodedList('events', items) } };
     const encoded = preEncodedJsonEncoder.encode(message) as string;
-    expect(JSON.parse(encoded)).toEqual({ id: 7, jsonrpc: '2.0', result: { type: 'data', id: '2', data: { events: items } } });
+    expect(JSON.parse(encoded)).toEqual({
+      id: 7,
+      jsonrpc: '2.0',
+      result: { type: 'data', id: '2', data: { events: items } },
+    });
     expect(encoded).toBe(JSON.stringify({ ...message, result: { ...message.result, data: { events: items } } }));
   });
 
@@ -181,7 +200,9 @@ describe('pre-encoded JSON', () => {
     const forged = { seq: 1, text: '"\\u0000band-pre-encoded-00000000-0000-0000-0000-000000000000\\u0000"' };
     const data = preEncodedList('events', [forged]);
     const message = { result: { data, echo: forged.text } };
-    expect(JSON.parse(preEncodedJsonEncoder.encode(message) as string)).toEqual({ result: { data: { events: [forged] }, echo: forged.text } });
+    expect(JSON.parse(preEncodedJsonEncoder.encode(message) as string)).toEqual({
+      result: { data: { events: [forged] }, echo: forged.text },
+    });
     expect(JSON.parse(JSON.stringify(message))).toEqual({ result: { data: { events: [forged] }, echo: forged.text } });
     expect(new PreEncodedJson('[1,2]').toJSON()).toEqual([1, 2]);
   });

@@ -39,13 +39,33 @@ export async function createChatFixture(options: ChatFixtureOptions = {}): Promi
   const repo = join(dir, 'repo');
   mkdirSync(repo);
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'init']);
+  execFileSync('git', [
+    '-C',
+    repo,
+    '-c',
+    'user.name=t',
+    '-c',
+    'user.email=t@example.com',
+    'commit',
+    '-q',
+    '--allow-empty',
+    '-m',
+    'init',
+  ]);
   const settings = await loadSettings({ home });
-  const agents = options.agents ?? [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: fakeAgentPath() }];
+  const agents = options.agents ?? [
+    { id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: fakeAgentPath() },
+  ];
   await settings.update((s) => ({ ...s, codingAgents: agents, defaultCodingAgent: agents[0]?.id ?? null }));
   const store = openStore(join(home, 'band.db'), { now: options.storeNow });
   const project = store.projects.create({ name: 'demo', path: repo, defaultBranch: 'main' });
-  const workspace = store.workspaces.create({ projectId: project.id, branch: 'main', baseBranch: 'main', path: repo, status: 'ready' });
+  const workspace = store.workspaces.create({
+    projectId: project.id,
+    branch: 'main',
+    baseBranch: 'main',
+    path: repo,
+    status: 'ready',
+  });
   const events = createEmitter<ChatBusEvents>();
   const fixture = { dir, home, store, settings, events, workspace, fake: {} } as ChatFixture;
   fixture.chats = createChatService({

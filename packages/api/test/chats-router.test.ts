@@ -38,11 +38,17 @@ describe('chats router', () => {
       seen.unshift(...page.events.map((e) => e.seq));
     }
     expect(seen).toEqual(Array.from({ length: history.lastSeq }, (_, i) => i + 1));
-    expect(await api.chats.abort({ chatId: chat.id })).toEqual({ abortedTurnId: null, clearedTurnIds: [], pausedTurnIds: [] });
+    expect(await api.chats.abort({ chatId: chat.id })).toEqual({
+      abortedTurnId: null,
+      clearedTurnIds: [],
+      pausedTurnIds: [],
+    });
     // Send now / discard of a paused queue: nothing is queued, so there is nothing to release, and a finished
     // turn cannot be discarded.
     expect(await api.chats.resume({ chatId: chat.id })).toEqual({ resumedTurnIds: [] });
-    await expect(api.chats.discard({ chatId: chat.id, turnId: sent.turn.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(api.chats.discard({ chatId: chat.id, turnId: sent.turn.id })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+    });
     await expect(api.chats.discard({ chatId: chat.id, turnId: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
@@ -52,14 +58,20 @@ describe('chats router', () => {
     // Schema failures are refused before the service runs.
     await expect(api.chats.send({ message: 'x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(api.chats.send({ chatId: 'c', message: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(api.chats.create({ workspaceId: fixture.workspace.id, mode: '--dangerously-skip-permissions' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      api.chats.create({ workspaceId: fixture.workspace.id, mode: '--dangerously-skip-permissions' }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(api.chats.history({ chatId: 'x', limit: 10_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(api.chats.history({ chatId: 'x', afterSeq: 1, beforeSeq: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(api.chats.history({ chatId: 'x', afterSeq: 1, beforeSeq: 5 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     expect(fixture.store.chats.list()).toEqual([]);
     await expect(api.chats.send({ chatId: 'chat_unknown', message: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     fixture.store.workspaces.update(fixture.workspace.id, { status: 'creating' });
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
-    await expect(api.chats.send({ chatId: chat.id, message: 'x' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(api.chats.send({ chatId: chat.id, message: 'x' })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+    });
   });
 
   it('refuses callers without a principal', async () => {

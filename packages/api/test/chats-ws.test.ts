@@ -59,7 +59,10 @@ describe('chats.events over WebSocket', () => {
     const last = fixture.store.chatEvents.lastSeq(chat.id);
     const { trpc } = chatsClient(url, cleanup);
     const received: number[] = [];
-    const sub = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: String(last - 3) }, { onData: (t) => received.push(Number(t.id)) });
+    const sub = trpc.chats.events.subscribe(
+      { chatId: chat.id, lastEventId: String(last - 3) },
+      { onData: (t) => received.push(Number(t.id)) },
+    );
     cleanup.push(() => sub.unsubscribe());
     await waitFor(() => expect(received).toEqual([last - 2, last - 1, last]));
     // Then live: a second turn arrives on the same subscription.
@@ -76,7 +79,10 @@ describe('chats.events over WebSocket', () => {
     await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'one' }).turn.id);
     const { trpc } = chatsClient(url, cleanup);
     const received: number[] = [];
-    const sub = trpc.chats.events.subscribe({ chatId: chat.id, lastEventId: '-5; DROP TABLE' }, { onData: (t) => received.push(Number(t.id)) });
+    const sub = trpc.chats.events.subscribe(
+      { chatId: chat.id, lastEventId: '-5; DROP TABLE' },
+      { onData: (t) => received.push(Number(t.id)) },
+    );
     cleanup.push(() => sub.unsubscribe());
     await waitFor(() => expect(received[0]).toBe(1));
     const error = await new Promise<Error>((resolve) => {

@@ -2,7 +2,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { createCodingAgent } from '@band/agents';
-import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import {
+  claudeCodeOfflineEnv,
+  findClaudeCodeBinary,
+  type ScriptedModel,
+  startScriptedModel,
+} from '@band/agents/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatEventEnvelope } from '../src/chats/chat-service.js';
 import { AGENT_DETECTION_MARKER } from '../src/chats/agent-detection.js';
@@ -38,7 +43,12 @@ describe('chats with the real Claude Code CLI (offline, scripted model)', () => 
     });
     const file = join(fixture.workspace.path, 'hello.txt');
     model = await startScriptedModel([
-      { content: [{ type: 'text', text: 'Writing it.' }, { type: 'tool_use', name: 'Write', input: { file_path: file, content: 'hello\n' } }] },
+      {
+        content: [
+          { type: 'text', text: 'Writing it.' },
+          { type: 'tool_use', name: 'Write', input: { file_path: file, content: 'hello\n' } },
+        ],
+      },
       { content: [{ type: 'text', text: 'done' }] },
     ]);
     const statuses: string[] = [];
@@ -51,17 +61,37 @@ describe('chats with the real Claude Code CLI (offline, scripted model)', () => 
     expect(finished).toMatchObject({ status: 'done', numTurns: 2, error: null });
     expect(finished.costUsd).toBeGreaterThan(0);
     expect(readFileSync(file, 'utf8')).toBe('hello\n');
-    expect(execFileSync('git', ['status', '--porcelain'], { cwd: fixture.workspace.path, encoding: 'utf8' })).toContain('?? hello.txt');
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: fixture.workspace.path, encoding: 'utf8' })).toContain(
+      '?? hello.txt',
+    );
     const { events, lastSeq, turns } = fixture.chats.history({ chatId: chat.id });
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
-    expect(types(events)).toEqual(['user-message', 'turn-start', 'session-start', 'text-delta', 'tool-use', 'tool-result', 'text-delta', 'session-result', 'turn-end']);
+    expect(types(events)).toEqual([
+      'user-message',
+      'turn-start',
+      'session-start',
+      'text-delta',
+      'tool-use',
+      'tool-result',
+      'text-delta',
+      'session-result',
+      'turn-end',
+    ]);
     expect(turns).toHaveLength(1);
     const start = events.find((e) => e.type === 'session-start')!.event as { sessionId: string };
-    expect(fixture.chats.get(chat.id)).toMatchObject({ agentSessionId: start.sessionId, status: 'done', title: 'Create hello.txt' });
+    expect(fixture.chats.get(chat.id)).toMatchObject({
+      agentSessionId: start.sessionId,
+      status: 'done',
+      title: 'Create hello.txt',
+    });
     // Finished: done (unread), not "needs your answer".
     expect(statuses).toEqual(['working', 'done']);
     // The workspace's changes show the new file with its patch.
-    const changes = createChangeService({ store: fixture.store, logger: silentLogger, env: { PATH: process.env.PATH } });
+    const changes = createChangeService({
+      store: fixture.store,
+      logger: silentLogger,
+      env: { PATH: process.env.PATH },
+    });
     const status = await changes.status({ workspace: fixture.workspace.id, against: 'uncommitted' });
     expect(status.files.map((f) => f.path)).toEqual(['hello.txt']);
     const diff = await changes.diff({ workspace: fixture.workspace.id, path: 'hello.txt', against: 'uncommitted' });
@@ -82,8 +112,17 @@ describe('turns', () => {
     await waitForTurn(fixture, second.turn.id);
     expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['done', 'done']);
     const events = fixture.chats.history({ chatId: chat.id, limit: 5000 }).events;
-    const marks = events.filter((e) => e.type.startsWith('turn-') || e.type === 'user-message').map((e) => `${e.type}:${e.turnId === first.turn.id ? 1 : 2}`);
-    expect(marks).toEqual(['user-message:1', 'turn-start:1', 'user-message:2', 'turn-end:1', 'turn-start:2', 'turn-end:2']);
+    const marks = events
+      .filter((e) => e.type.startsWith('turn-') || e.type === 'user-message')
+      .map((e) => `${e.type}:${e.turnId === first.turn.id ? 1 : 2}`);
+    expect(marks).toEqual([
+      'user-message:1',
+      'turn-start:1',
+      'user-message:2',
+      'turn-end:1',
+      'turn-start:2',
+      'turn-end:2',
+    ]);
   });
 
   it('the second turn resumes the agent session of the first', async () => {
@@ -118,7 +157,10 @@ describe('turns', () => {
     expect(fixture.store.turns.get(next.turn.id)!.status).toBe('queued');
     expect(fixture.chats.get(chat.id).status).toBe('waiting');
     const log = fixture.chats.history({ chatId: chat.id }).events;
-    expect(log.find((e) => e.type === 'queue-paused')).toMatchObject({ turnId: null, event: { type: 'queue-paused', turnIds: [next.turn.id] } });
+    expect(log.find((e) => e.type === 'queue-paused')).toMatchObject({
+      turnId: null,
+      event: { type: 'queue-paused', turnIds: [next.turn.id] },
+    });
     // Send now releases it.
     expect(fixture.chats.resume({ chatId: chat.id, turnId: next.turn.id })).toEqual({ resumedTurnIds: [next.turn.id] });
     expect(await waitForTurn(fixture, next.turn.id)).toMatchObject({ status: 'done' });
@@ -160,7 +202,13 @@ describe('turns', () => {
     await waitForTurn(fixture, a.turn.id);
     await waitForTurn(fixture, c.turn.id);
     expect(order).toEqual([a.turn.id, c.turn.id]);
-    expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['aborted', 'done', 'aborted', 'done', 'done']);
+    expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual([
+      'aborted',
+      'done',
+      'aborted',
+      'done',
+      'done',
+    ]);
   });
 
   it('abort with clearQueue drops the queued messages too', async () => {
@@ -174,7 +222,11 @@ describe('turns', () => {
     expect(result.clearedTurnIds).toEqual([queued.turn.id]);
     expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual(['aborted', 'aborted']);
     expect(fixture.chats.get(chat.id).status).toBe('waiting');
-    expect(await fixture.chats.abort({ chatId: chat.id })).toEqual({ abortedTurnId: null, clearedTurnIds: [], pausedTurnIds: [] });
+    expect(await fixture.chats.abort({ chatId: chat.id })).toEqual({
+      abortedTurnId: null,
+      clearedTurnIds: [],
+      pausedTurnIds: [],
+    });
   });
 
   it('a crashing agent fails the turn with its error and the workspace needs attention', async () => {
@@ -236,7 +288,9 @@ describe('turns', () => {
   });
 
   it('a missing CLI fails the turn with the install command, instead of throwing', async () => {
-    fixture = await createChatFixture({ agents: [{ id: 'codex', type: 'codex', label: 'Codex', command: 'codex-not-installed' }] });
+    fixture = await createChatFixture({
+      agents: [{ id: 'codex', type: 'codex', label: 'Codex', command: 'codex-not-installed' }],
+    });
     fixture.chats = (await import('../src/chats/chat-service.js')).createChatService({
       store: fixture.store,
       settings: fixture.settings,
@@ -248,7 +302,9 @@ describe('turns', () => {
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     const turn = await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'hi' }).turn.id);
     expect(turn.status).toBe('failed');
-    const error = fixture.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'error')!.event as { message: string };
+    const error = fixture.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'error')!.event as {
+      message: string;
+    };
     expect(error.message).toContain('npm i -g @openai/codex');
   });
 
@@ -258,17 +314,31 @@ describe('turns', () => {
     expect(() => fixture!.chats.send({ chatId: chat.id, message: '   ' })).toThrow(/empty/);
     expect(() => fixture!.chats.send({ chatId: 'chat_nope', message: 'x' })).toThrow(/chat not found/);
     expect(() => fixture!.chats.send({ message: 'x' })).toThrow(/chat id or a workspace id/);
-    expect(() => fixture!.chats.create({ workspaceId: fixture!.workspace.id, agent: 'cursor' })).toThrow(/Unknown coding agent/);
+    expect(() => fixture!.chats.create({ workspaceId: fixture!.workspace.id, agent: 'cursor' })).toThrow(
+      /Unknown coding agent/,
+    );
     expect(() => fixture!.chats.create({ workspaceId: 'ws_nope' })).toThrow(/workspace not found/);
     fixture.store.workspaces.update(fixture.workspace.id, { status: 'removing' });
     expect(() => fixture!.chats.send({ chatId: chat.id, message: 'x' })).toThrow(/removing/);
   });
 
   it('a prompt that looks like an option reaches the agent as text', async () => {
-    fixture = await createChatFixture({ agents: [{ id: 'opencode', type: 'opencode', label: 'OpenCode', command: (await import('@band/agents/testing')).fakeAgentPath() }] });
+    fixture = await createChatFixture({
+      agents: [
+        {
+          id: 'opencode',
+          type: 'opencode',
+          label: 'OpenCode',
+          command: (await import('@band/agents/testing')).fakeAgentPath(),
+        },
+      ],
+    });
     const argvFile = join(fixture.dir, 'argv.json');
     fixture.fake = { argvFile };
-    const { turn } = fixture.chats.send({ workspaceId: fixture.workspace.id, message: '--upload-pack=touch /tmp/pwned' });
+    const { turn } = fixture.chats.send({
+      workspaceId: fixture.workspace.id,
+      message: '--upload-pack=touch /tmp/pwned',
+    });
     await waitForTurn(fixture, turn.id);
     expect(JSON.parse(readFileSync(argvFile, 'utf8')).argv.slice(-2)).toEqual(['--', '--upload-pack=touch /tmp/pwned']);
     const text = fixture.chats.history({ chatId: turn.chatId }).events.find((e) => e.type === 'text-delta')!.event;
@@ -327,9 +397,19 @@ describe('startup', () => {
     chmodSync(join(bin, 'claude'), 0o755);
     const { createChatService } = await import('../src/chats/chat-service.js');
     const make = () =>
-      createChatService({ store: fixture!.store, settings: fixture!.settings, events: fixture!.events, logger: { debug() {}, info() {}, warn() {}, error() {} }, home: fixture!.home, env: { PATH: bin } });
+      createChatService({
+        store: fixture!.store,
+        settings: fixture!.settings,
+        events: fixture!.events,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        home: fixture!.home,
+        env: { PATH: bin },
+      });
     await make().start();
-    expect(fixture.settings.get()).toMatchObject({ codingAgents: [{ id: 'claude-code', type: 'claude-code', command: 'claude' }], defaultCodingAgent: 'claude-code' });
+    expect(fixture.settings.get()).toMatchObject({
+      codingAgents: [{ id: 'claude-code', type: 'claude-code', command: 'claude' }],
+      defaultCodingAgent: 'claude-code',
+    });
     expect(existsSync(join(fixture.home, AGENT_DETECTION_MARKER))).toBe(true);
     // The user empties the list: a later launch leaves it empty.
     await fixture.settings.update((s) => ({ ...s, codingAgents: [], defaultCodingAgent: null }));
@@ -359,26 +439,42 @@ describe('orphaned agents', () => {
   it('start() kills agent process groups a crashed server left behind, and nothing that merely reuses a pid', async () => {
     fixture = await createChatFixture();
     const spawnGroup = () => {
-      const child = spawn(process.execPath, ['-e', "require('child_process').spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' }); setInterval(()=>{},1000)"], { detached: true, stdio: 'ignore' });
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          "require('child_process').spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' }); setInterval(()=>{},1000)",
+        ],
+        { detached: true, stdio: 'ignore' },
+      );
       child.unref();
       return child.pid!;
     };
     const orphan = spawnGroup();
     const innocent = spawnGroup();
     try {
-      const startTime = (pid: number) => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; };
+      const startTime = (pid: number) => {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      };
       await waitFor(() => expect(() => process.kill(-orphan, 0)).not.toThrow());
-      writeFileSync(join(fixture.home, AGENT_PIDS_FILE), JSON.stringify([
-        { pid: orphan, startTime: startTime(orphan) },
-        { pid: innocent, startTime: '1' }, // same pid, another process: must survive
-        { pid: 'x', startTime: 5 },
-      ]));
+      writeFileSync(
+        join(fixture.home, AGENT_PIDS_FILE),
+        JSON.stringify([
+          { pid: orphan, startTime: startTime(orphan) },
+          { pid: innocent, startTime: '1' }, // same pid, another process: must survive
+          { pid: 'x', startTime: 5 },
+        ]),
+      );
       await fixture.chats.start();
       await waitFor(() => expect(() => process.kill(-orphan, 0)).toThrow());
       expect(alive(innocent)).toBe(true);
       expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]);
     } finally {
-      for (const pid of [orphan, innocent]) try { process.kill(-pid, 'SIGKILL'); } catch {}
+      for (const pid of [orphan, innocent])
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {}
     }
   });
 
@@ -389,7 +485,9 @@ describe('orphaned agents', () => {
     fixture.chats.send({ chatId: chat.id, message: 'x' });
     await waitFor(() => expect(existsSync(join(fixture!.dir, 'p'))).toBe(true), { timeout: 10_000 });
     const pid = Number(readFileSync(join(fixture.dir, 'p'), 'utf8').split(' ')[0]);
-    expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8')).map((e: { pid: number }) => e.pid)).toEqual([pid]);
+    expect(
+      JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8')).map((e: { pid: number }) => e.pid),
+    ).toEqual([pid]);
     await fixture.chats.abort({ chatId: chat.id });
     expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]);
   });
@@ -453,6 +551,8 @@ describe('subscribe', () => {
 
   it('an unknown chat is NOT_FOUND', async () => {
     fixture = await createChatFixture();
-    await expect(fixture.chats.subscribe({ chatId: 'chat_missing' }).next()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(fixture.chats.subscribe({ chatId: 'chat_missing' }).next()).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });

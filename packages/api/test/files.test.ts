@@ -40,7 +40,11 @@ describe('files: tree', () => {
     symlinkSync('README.md', join(fx.wt, 'link.md'));
     const root = await fx.files.list({ workspace: fx.workspace.id });
     expect(root.entries.find((e) => e.name === 'link.md')?.type).toBe('symlink');
-    await rejectsWith(fx.files.list({ workspace: fx.workspace.id, path: 'README.md' }), 'INVALID_INPUT', 'NOT_A_DIRECTORY');
+    await rejectsWith(
+      fx.files.list({ workspace: fx.workspace.id, path: 'README.md' }),
+      'INVALID_INPUT',
+      'NOT_A_DIRECTORY',
+    );
     await rejectsWith(fx.files.list({ workspace: fx.workspace.id, path: 'nope' }), 'NOT_FOUND', 'FILE_NOT_FOUND');
   });
 });
@@ -55,7 +59,9 @@ describe('files: content', () => {
       tooLarge: false,
       content: FILES['src/index.ts'],
     });
-    expect((await fx.files.read({ workspace: fx.workspace.id, path: './src//deep/./a.txt' })).path).toBe('src/deep/a.txt');
+    expect((await fx.files.read({ workspace: fx.workspace.id, path: './src//deep/./a.txt' })).path).toBe(
+      'src/deep/a.txt',
+    );
   });
 
   it('returns { binary: true } for a file with NUL bytes, never its bytes', async () => {
@@ -68,13 +74,22 @@ describe('files: content', () => {
   it('returns { tooLarge: true } above the size cap', async () => {
     const fx = await createWorkspaceFixture({ file: { maxFileBytes: 100 } });
     writeFiles(fx.wt, { 'big.txt': 'x'.repeat(101) });
-    expect(await fx.files.read({ workspace: fx.workspace.id, path: 'big.txt' })).toEqual({ path: 'big.txt', size: 101, binary: false, tooLarge: true });
+    expect(await fx.files.read({ workspace: fx.workspace.id, path: 'big.txt' })).toEqual({
+      path: 'big.txt',
+      size: 101,
+      binary: false,
+      tooLarge: true,
+    });
   });
 
   it('refuses directories, missing files and unknown workspaces', async () => {
     const fx = await createWorkspaceFixture({ files: FILES });
     await rejectsWith(fx.files.read({ workspace: fx.workspace.id, path: 'src' }), 'INVALID_INPUT', 'IS_A_DIRECTORY');
-    await rejectsWith(fx.files.read({ workspace: fx.workspace.id, path: 'missing.txt' }), 'NOT_FOUND', 'FILE_NOT_FOUND');
+    await rejectsWith(
+      fx.files.read({ workspace: fx.workspace.id, path: 'missing.txt' }),
+      'NOT_FOUND',
+      'FILE_NOT_FOUND',
+    );
     await rejectsWith(fx.files.read({ workspace: 'ws_nope', path: 'README.md' }), 'NOT_FOUND', 'WORKSPACE_NOT_FOUND');
   });
 });
@@ -92,7 +107,11 @@ describe('files: containment (hostile paths)', () => {
     }
     await rejectsWith(fx.files.read({ workspace: ws, path: 'README.md\0.png' }), 'INVALID_INPUT', 'INVALID_PATH');
     // Percent-encoding is not decoded: it is a literal (missing) file name.
-    await rejectsWith(fx.files.read({ workspace: ws, path: '%2e%2e/%2e%2e/etc/passwd' }), 'NOT_FOUND', 'FILE_NOT_FOUND');
+    await rejectsWith(
+      fx.files.read({ workspace: ws, path: '%2e%2e/%2e%2e/etc/passwd' }),
+      'NOT_FOUND',
+      'FILE_NOT_FOUND',
+    );
   });
 
   it('refuses .git internals, whatever the case', async () => {
@@ -115,7 +134,11 @@ describe('files: containment (hostile paths)', () => {
     const ws = fx.workspace.id;
     await rejectsWith(fx.files.read({ workspace: ws, path: 'passwd' }), 'FORBIDDEN', 'PATH_OUTSIDE_WORKSPACE');
     await rejectsWith(fx.files.read({ workspace: ws, path: 'secret-link' }), 'FORBIDDEN', 'PATH_OUTSIDE_WORKSPACE');
-    await rejectsWith(fx.files.read({ workspace: ws, path: 'outside-dir/secret.txt' }), 'FORBIDDEN', 'PATH_OUTSIDE_WORKSPACE');
+    await rejectsWith(
+      fx.files.read({ workspace: ws, path: 'outside-dir/secret.txt' }),
+      'FORBIDDEN',
+      'PATH_OUTSIDE_WORKSPACE',
+    );
     await rejectsWith(fx.files.list({ workspace: ws, path: 'outside-dir' }), 'FORBIDDEN', 'PATH_OUTSIDE_WORKSPACE');
     await rejectsWith(fx.files.list({ workspace: ws, path: 'src/up' }), 'FORBIDDEN', 'PATH_OUTSIDE_WORKSPACE');
     // In a linked worktree `.git` is a file pointing into the main repository: outside, or git internals.
@@ -127,7 +150,11 @@ describe('files: containment (hostile paths)', () => {
     const secret = join(fx.root, 'outside-secret.txt');
     writeFileSync(secret, 'TOP SECRET\n');
     linkSync(secret, join(fx.wt, 'notes.txt')); // same filesystem: the temp root holds both
-    const error = await rejectsWith(fx.files.read({ workspace: fx.workspace.id, path: 'notes.txt' }), 'FORBIDDEN', 'HARD_LINKED_FILE');
+    const error = await rejectsWith(
+      fx.files.read({ workspace: fx.workspace.id, path: 'notes.txt' }),
+      'FORBIDDEN',
+      'HARD_LINKED_FILE',
+    );
     expect(error.message).toContain('hard link');
     expect(error.message).not.toContain('TOP SECRET');
     expect(error.hint).toContain('copy');
@@ -140,7 +167,9 @@ describe('files: containment (hostile paths)', () => {
   it('follows symlinks that stay inside the worktree', async () => {
     const fx = await createWorkspaceFixture({ files: FILES });
     symlinkSync('src/deep', join(fx.wt, 'shortcut'));
-    expect(await fx.files.read({ workspace: fx.workspace.id, path: 'shortcut/a.txt' })).toMatchObject({ content: 'a\n' });
+    expect(await fx.files.read({ workspace: fx.workspace.id, path: 'shortcut/a.txt' })).toMatchObject({
+      content: 'a\n',
+    });
   });
 
   it('normalizeRelativePath keeps harmless names and refuses the rest', () => {

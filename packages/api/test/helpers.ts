@@ -16,7 +16,10 @@ export interface TestServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export async function startTestServer(routes: SocketRoute[], principalFor: (req: import('node:http').IncomingMessage) => Principal = () => rootPrincipal): Promise<TestServer> {
+export async function startTestServer(
+  routes: SocketRoute[],
+  principalFor: (req: import('node:http').IncomingMessage) => Principal = () => rootPrincipal,
+): Promise<TestServer> {
   const upgrades = createUpgradeRouter();
   for (const route of routes) upgrades.add(route);
   const server: Server = createServer((_req, res) => {
@@ -39,7 +42,12 @@ export async function startTestServer(routes: SocketRoute[], principalFor: (req:
     })();
     return closing;
   };
-  return { url: `http://127.0.0.1:${port}`, wsUrl: (p) => `ws://127.0.0.1:${port}${p}`, close, [Symbol.asyncDispose]: close };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: (p) => `ws://127.0.0.1:${port}${p}`,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
 
 /** Listens on 127.0.0.1 (an ephemeral port); `close` ends open connections first. */
@@ -99,12 +107,19 @@ export function connect(url: string, headers: Record<string, string> = {}): Reco
     sendJson: (value) => {
       const text = JSON.stringify(value);
       if (ws.readyState === ws.OPEN) ws.send(text);
-      else void opened.then(() => ws.send(text), () => {});
+      else
+        void opened.then(
+          () => ws.send(text),
+          () => {},
+        );
     },
   };
 }
 
 /** `vi.waitFor` with room for a loaded machine (2 cores shared by many jobs): 15 s unless told otherwise. */
-export function waitFor<T>(callback: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}): Promise<T> {
+export function waitFor<T>(
+  callback: () => T | Promise<T>,
+  options: { timeout?: number; interval?: number } = {},
+): Promise<T> {
   return vi.waitFor(callback, { timeout: 15_000, interval: 20, ...options });
 }

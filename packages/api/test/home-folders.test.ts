@@ -34,7 +34,9 @@ describe('home folder picker', () => {
     const fx = homeFixture();
     const root = await fx.projects.browse({});
     expect(root).toMatchObject({ home: fx.home, path: '', parent: null, isRepository: false, truncated: false });
-    expect(root.entries.map((e) => e.name)).toEqual(['code', 'code-link', 'Documents'].sort((a, b) => a.localeCompare(b)));
+    expect(root.entries.map((e) => e.name)).toEqual(
+      ['code', 'code-link', 'Documents'].sort((a, b) => a.localeCompare(b)),
+    );
     const code = await fx.projects.browse({ path: 'code' });
     expect(code.parent).toBe('');
     expect(code.entries.map((e) => [e.name, e.isRepository])).toEqual([
@@ -75,7 +77,11 @@ describe('home folder picker', () => {
     const fx = homeFixture();
     const env = gitEnv({ HOME: fx.home });
     const all = await findHomeRepositories({}, env);
-    expect(all.repositories.map((r) => r.relative).sort()).toEqual(['code/blog', 'code/deep/er/nested-repo', 'code/shop']);
+    expect(all.repositories.map((r) => r.relative).sort()).toEqual([
+      'code/blog',
+      'code/deep/er/nested-repo',
+      'code/shop',
+    ]);
     const shallow = await findHomeRepositories({ maxDepth: 2 }, env);
     expect(shallow.repositories.map((r) => r.relative).sort()).toEqual(['code/blog', 'code/shop']);
     expect((await findHomeRepositories({ limit: 1 }, env)).truncated).toBe(true);

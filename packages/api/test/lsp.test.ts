@@ -45,18 +45,29 @@ describe('Content-Length framing', () => {
 
   it('parses a stream fed one byte at a time, with extra headers in any case', () => {
     const body = Buffer.from(JSON.stringify({ id: 7, ok: '✓' }));
-    const framed = Buffer.concat([Buffer.from(`content-type: application/vscode-jsonrpc; charset=utf-8\r\nCONTENT-LENGTH: ${body.length}\r\n\r\n`), body]);
+    const framed = Buffer.concat([
+      Buffer.from(`content-type: application/vscode-jsonrpc; charset=utf-8\r\nCONTENT-LENGTH: ${body.length}\r\n\r\n`),
+      body,
+    ]);
     const got: unknown[] = [];
     const reader = createMessageReader({ onMessage: (m) => got.push(m) });
     for (const byte of Buffer.concat([framed, framed])) reader.push(Buffer.from([byte]));
-    expect(got).toEqual([{ id: 7, ok: '✓' }, { id: 7, ok: '✓' }]);
+    expect(got).toEqual([
+      { id: 7, ok: '✓' },
+      { id: 7, ok: '✓' },
+    ]);
   });
 
   it('reports malformed frames and carries on with the next one', () => {
     const good = encodeMessage({ id: 1 });
     const got: unknown[] = [];
     const errors: string[] = [];
-    const reader = createMessageReader({ onMessage: (m) => got.push(m), onError: (e) => errors.push(e.code), maxMessageBytes: 100, maxHeaderBytes: 64 });
+    const reader = createMessageReader({
+      onMessage: (m) => got.push(m),
+      onError: (e) => errors.push(e.code),
+      maxMessageBytes: 100,
+      maxHeaderBytes: 64,
+    });
     reader.push(Buffer.from('Content-Length: abc\r\n\r\n'));
     reader.push(good);
     reader.push(Buffer.from('X-Other: 1\r\n\r\n'));
@@ -71,7 +82,16 @@ describe('Content-Length framing', () => {
     reader.push(Buffer.alloc(200, 0x41));
     reader.push(Buffer.from('\r\n\r\n'));
     reader.push(good);
-    expect(errors).toEqual(['BAD_HEADER', 'BAD_HEADER', 'BAD_HEADER', 'BAD_JSON', 'MESSAGE_TOO_LARGE', 'BAD_HEADER', 'HEADER_TOO_LONG', 'BAD_HEADER']);
+    expect(errors).toEqual([
+      'BAD_HEADER',
+      'BAD_HEADER',
+      'BAD_HEADER',
+      'BAD_JSON',
+      'MESSAGE_TOO_LARGE',
+      'BAD_HEADER',
+      'HEADER_TOO_LONG',
+      'BAD_HEADER',
+    ]);
     expect(got).toEqual([{ id: 1 }, { id: 1 }, { id: 1 }, { id: 1 }, { id: 1 }, { id: 1 }]);
   });
 });
@@ -101,7 +121,10 @@ async function setup(overrides: Partial<LspServiceOptions> = {}) {
       if (id !== 'ws_test') throw new BandApiError('NOT_FOUND', `workspace not found: ${id}`);
       return workspace;
     },
-    languages: { fake: { command: process.execPath, args: [FAKE_SERVER] }, fake2: { id: 'fake', command: process.execPath, args: [FAKE_SERVER] } },
+    languages: {
+      fake: { command: process.execPath, args: [FAKE_SERVER] },
+      fake2: { id: 'fake', command: process.execPath, args: [FAKE_SERVER] },
+    },
     restartBaseMs: 10,
     ...overrides,
   });
@@ -112,7 +135,12 @@ async function setup(overrides: Partial<LspServiceOptions> = {}) {
 }
 
 /** Sends a request and waits for the response with that id. */
-async function request(socket: RecordingSocket, id: number | string, method: string, params?: unknown): Promise<Record<string, any>> {
+async function request(
+  socket: RecordingSocket,
+  id: number | string,
+  method: string,
+  params?: unknown,
+): Promise<Record<string, any>> {
   socket.sendJson({ jsonrpc: '2.0', id, method, params });
   let response: Record<string, any> | undefined;
   await waitFor(
@@ -134,14 +162,21 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     await Promise.all([a.opened, b.opened]);
     const init = await request(a, 1, 'initialize', { processId: 4242, rootUri: 'file:///elsewhere', capabilities: {} });
     expect(init.result.capabilities).toEqual({ hoverProvider: true });
-    expect(a.messages.find((m) => m.method === 'band/attached')?.params).toEqual({ workspaceId: 'ws_test', language: 'fake', rootUri: pathToFileURL(workspace).href });
+    expect(a.messages.find((m) => m.method === 'band/attached')?.params).toEqual({
+      workspaceId: 'ws_test',
+      language: 'fake',
+      rootUri: pathToFileURL(workspace).href,
+    });
     const initB = await request(b, 1, 'initialize', { capabilities: {} });
     expect(initB.result).toEqual(init.result);
     a.sendJson({ jsonrpc: '2.0', method: 'initialized', params: {} });
     b.sendJson({ jsonrpc: '2.0', method: 'initialized', params: {} });
 
     // Same id from both clients, answered to each with their own params.
-    const [ra, rb] = await Promise.all([request(a, 5, 'test/echo', { from: 'a' }), request(b, 5, 'test/echo', { from: 'b' })]);
+    const [ra, rb] = await Promise.all([
+      request(a, 5, 'test/echo', { from: 'a' }),
+      request(b, 5, 'test/echo', { from: 'b' }),
+    ]);
     expect(ra.result.params).toEqual({ from: 'a' });
     expect(rb.result.params).toEqual({ from: 'b' });
     expect(ra.result.serverSideId).not.toBe(rb.result.serverSideId);
@@ -153,7 +188,9 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     // The server works in the worktree and dies with Band, whatever the client claimed.
     expect(stats.initializeParams.rootUri).toBe(pathToFileURL(workspace).href);
     expect(stats.initializeParams.processId).toBe(process.pid);
-    expect(lsp.list()).toEqual([{ workspaceId: 'ws_test', server: 'fake', pid: stats.pid, clients: 2, pendingBytes: 0 }]);
+    expect(lsp.list()).toEqual([
+      { workspaceId: 'ws_test', server: 'fake', pid: stats.pid, clients: 2, pendingBytes: 0 },
+    ]);
   });
 
   it('broadcasts server notifications, sends server requests to one client and relays its answer', async () => {
@@ -183,7 +220,12 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     const b = connect(server.wsUrl('/api/lsp/ws_test/fake'));
     await request(a, 1, 'initialize', {});
     await request(b, 1, 'initialize', {});
-    const open = (s: RecordingSocket, uri: string) => s.sendJson({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'ts', version: 1, text: '' } } });
+    const open = (s: RecordingSocket, uri: string) =>
+      s.sendJson({
+        jsonrpc: '2.0',
+        method: 'textDocument/didOpen',
+        params: { textDocument: { uri, languageId: 'ts', version: 1, text: '' } },
+      });
     // A request round trip after each step: messages from different sockets have no order of their own.
     let n = 100;
     const flush = (s: RecordingSocket) => request(s, n++, 'test/echo');
@@ -216,8 +258,15 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     a.sendJson({ jsonrpc: '2.0', id: 2, method: 'test/slow' });
     a.sendJson({ jsonrpc: '2.0', id: 3, method: 'test/crash' });
     await waitFor(() => expect(a.messages.find((m) => m.id === 2)?.error.message).toMatch(/crashed/));
-    await waitFor(() => expect(a.messages.find((m) => m.method === 'window/showMessage')?.params.message).toMatch(/crashed.*restarting/));
-    await waitFor(() => expect(a.messages.find((m) => m.method === 'band/serverRestarted')?.params).toMatchObject({ language: 'fake', ok: true }));
+    await waitFor(() =>
+      expect(a.messages.find((m) => m.method === 'window/showMessage')?.params.message).toMatch(/crashed.*restarting/),
+    );
+    await waitFor(() =>
+      expect(a.messages.find((m) => m.method === 'band/serverRestarted')?.params).toMatchObject({
+        language: 'fake',
+        ok: true,
+      }),
+    );
     const stats = (await request(a, 4, 'test/stats')).result;
     expect(stats.pid).not.toBe(firstPid);
     // Re-initialized by the bridge with the first client's parameters.
@@ -250,7 +299,7 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     expect(lsp.list()[0]!.pid).not.toBe(pid);
   });
 
-  it('a server that stops reading its input slows the flooding client down instead of filling Band\'s memory; nothing is lost', async () => {
+  it("a server that stops reading its input slows the flooding client down instead of filling Band's memory; nothing is lost", async () => {
     const { server, lsp } = await setup({ maxPendingBytes: 2 * 1024 * 1024 });
     const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
     await a.opened;
@@ -285,7 +334,12 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
 
   it('refuses unknown languages and workspaces, and answers malformed frames with JSON-RPC errors', async () => {
     const { server } = await setup();
-    for (const p of ['/api/lsp/ws_test/cobol', '/api/lsp/ws_test/__proto__', '/api/lsp/ws_test/constructor', '/api/lsp/ws_nope/fake']) {
+    for (const p of [
+      '/api/lsp/ws_test/cobol',
+      '/api/lsp/ws_test/__proto__',
+      '/api/lsp/ws_test/constructor',
+      '/api/lsp/ws_nope/fake',
+    ]) {
       const s = connect(server.wsUrl(p));
       expect(await s.closed).toMatchObject({ code: SOCKET_CLOSE.NOT_FOUND });
     }
@@ -295,7 +349,11 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     a.ws.send('[1,2]');
     a.ws.send(JSON.stringify({ jsonrpc: '2.0', id: { x: 1 }, method: 'x' }));
     a.ws.send(Buffer.from('{}'), { binary: true });
-    await waitFor(() => expect(a.messages.filter((m) => m.error).map((m) => m.error.code)).toEqual(expect.arrayContaining([-32700, -32600, -32600, -32600])));
+    await waitFor(() =>
+      expect(a.messages.filter((m) => m.error).map((m) => m.error.code)).toEqual(
+        expect.arrayContaining([-32700, -32600, -32600, -32600]),
+      ),
+    );
     // Shutdown from one client is answered by the bridge; the server keeps running.
     expect((await request(a, 9, 'shutdown')).result).toBeNull();
     expect((await request(a, 10, 'test/echo', 1)).result.params).toBe(1);
@@ -317,12 +375,15 @@ describe('one server per workspace (issue 16, finding 10)', () => {
     const { lsp, workspace } = await setup({
       // What the Band server resolves: every name of the workspace to its id and worktree.
       resolveWorkspacePath: async (ref) => {
-        if (!['ws_0123456789', 'ws_0123', 'feat/login'].includes(ref)) throw new BandApiError('NOT_FOUND', `workspace not found: ${ref}`);
+        if (!['ws_0123456789', 'ws_0123', 'feat/login'].includes(ref))
+          throw new BandApiError('NOT_FOUND', `workspace not found: ${ref}`);
         return { id: 'ws_0123456789', path: workspace };
       },
     });
     const peer = { send: () => {} };
-    const attached = await Promise.all(['ws_0123456789', 'ws_0123', 'feat/login'].map((ref) => lsp.connect(ref, 'fake', peer)));
+    const attached = await Promise.all(
+      ['ws_0123456789', 'ws_0123', 'feat/login'].map((ref) => lsp.connect(ref, 'fake', peer)),
+    );
     expect(attached.map((a) => a.info.workspaceId)).toEqual(['ws_0123456789', 'ws_0123456789', 'ws_0123456789']);
     await waitFor(() => expect(lsp.list().every((s) => s.pid !== undefined)).toBe(true));
     expect(lsp.list()).toHaveLength(1);
@@ -349,7 +410,9 @@ describe('one server per workspace (issue 16, finding 10)', () => {
   });
 
   it('starts the server without the BAND_* variables of the Band process (BAND_TOKEN...)', async () => {
-    const { server } = await setup({ env: { ...process.env, BAND_TOKEN: 'f'.repeat(64), BAND_HOME: '/tmp/x', KEEP_ME: '1' } });
+    const { server } = await setup({
+      env: { ...process.env, BAND_TOKEN: 'f'.repeat(64), BAND_HOME: '/tmp/x', KEEP_ME: '1' },
+    });
     const client = connect(server.wsUrl('/api/lsp/ws_test/fake'));
     await client.opened;
     const names = (await request(client, 1, 'test/envNames')).result as string[];
@@ -365,10 +428,25 @@ describe('typescript-language-server through the socket', () => {
     const repo = path.join(dir.path, 'repo');
     const worktree = path.join(dir.path, 'worktrees', 'feat');
     await mkdir(path.join(repo, 'src'), { recursive: true });
-    const source = "export function add(a: number, b: number): number {\n  return a + b;\n}\nexport const total = add(1, 2);\n";
+    const source =
+      'export function add(a: number, b: number): number {\n  return a + b;\n}\nexport const total = add(1, 2);\n';
     await writeFile(path.join(repo, 'src', 'math.ts'), source);
-    await writeFile(path.join(repo, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022' } }));
-    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    await writeFile(
+      path.join(repo, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022' } }),
+    );
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', args, {
+        cwd,
+        stdio: 'pipe',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@t',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@t',
+        },
+      });
     git(repo, 'init', '-q', '-b', 'main');
     git(repo, 'add', '.');
     git(repo, 'commit', '-q', '-m', 'init');
@@ -392,9 +470,16 @@ describe('typescript-language-server through the socket', () => {
     const attached = client.messages.find((m) => m.method === 'band/attached')!;
     const uri = `${attached.params.rootUri}/src/math.ts`;
     const text = await readFile(path.join(worktree, 'src', 'math.ts'), 'utf8');
-    client.sendJson({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'typescript', version: 1, text } } });
+    client.sendJson({
+      jsonrpc: '2.0',
+      method: 'textDocument/didOpen',
+      params: { textDocument: { uri, languageId: 'typescript', version: 1, text } },
+    });
     // Hover over `add` in `add(1, 2)` on line 3.
-    const hover = await request(client, 2, 'textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 22 } });
+    const hover = await request(client, 2, 'textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 3, character: 22 },
+    });
     expect(JSON.stringify(hover.result.contents)).toContain('function add(a: number, b: number): number');
 
     const [info] = lsp.list();
@@ -418,7 +503,10 @@ describe('temp folders of a server that was killed', () => {
     const live = path.join(tmpdir(), `band-lsp-${process.ppid}-XyZ789`); // a running Band's
     await mkdir(orphan);
     await mkdir(live);
-    cleanups.push(() => rm(live, { recursive: true, force: true }), () => rm(orphan, { recursive: true, force: true }));
+    cleanups.push(
+      () => rm(live, { recursive: true, force: true }),
+      () => rm(orphan, { recursive: true, force: true }),
+    );
     await setup();
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(live)).toBe(true);
@@ -437,7 +525,12 @@ describe('language servers that cannot run', () => {
     a.sendJson({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
     expect(await a.closed).toMatchObject({ code: SOCKET_CLOSE.NORMAL });
     expect(a.messages.find((m) => m.id === 1)?.error).toBeDefined();
-    expect(a.messages.filter((m) => m.method === 'window/showMessage').map((m) => m.params.message).join('\n')).toMatch(/ENOENT/);
+    expect(
+      a.messages
+        .filter((m) => m.method === 'window/showMessage')
+        .map((m) => m.params.message)
+        .join('\n'),
+    ).toMatch(/ENOENT/);
     expect(a.messages.find((m) => m.method === 'band/serverStopped')).toBeDefined();
   });
 });

@@ -37,10 +37,20 @@ describe('projects service', () => {
 
   it('accepts an explicit default branch only if it exists', async () => {
     const fx = createGitFixture();
-    await rejectsWith(fx.projects.register({ path: fx.repo, defaultBranch: 'nope' }), 'INVALID_INPUT', 'BRANCH_NOT_FOUND');
-    await rejectsWith(fx.projects.register({ path: fx.repo, defaultBranch: '--upload-pack=x' }), 'INVALID_INPUT', 'INVALID_BRANCH_NAME');
+    await rejectsWith(
+      fx.projects.register({ path: fx.repo, defaultBranch: 'nope' }),
+      'INVALID_INPUT',
+      'BRANCH_NOT_FOUND',
+    );
+    await rejectsWith(
+      fx.projects.register({ path: fx.repo, defaultBranch: '--upload-pack=x' }),
+      'INVALID_INPUT',
+      'INVALID_BRANCH_NAME',
+    );
     git(fx.repo, 'branch', 'develop');
-    expect((await fx.projects.register({ path: fx.repo, defaultBranch: 'develop' })).project.defaultBranch).toBe('develop');
+    expect((await fx.projects.register({ path: fx.repo, defaultBranch: 'develop' })).project.defaultBranch).toBe(
+      'develop',
+    );
   });
 
   it('refuses a directory that is not a git repository, with a hint', async () => {
@@ -81,14 +91,22 @@ describe('projects service', () => {
     expect(fx.projects.resolve(project.id)).toEqual(project);
     expect(fx.projects.resolve('app')).toEqual(project);
     expect(fx.projects.resolve(project.id.slice(0, 7))).toEqual(project);
-    await rejectsWith(Promise.resolve().then(() => fx.projects.resolve('nope')), 'NOT_FOUND', 'PROJECT_NOT_FOUND');
+    await rejectsWith(
+      Promise.resolve().then(() => fx.projects.resolve('nope')),
+      'NOT_FOUND',
+      'PROJECT_NOT_FOUND',
+    );
   });
 
   it('refuses to remove a project that has workspaces, naming them', async () => {
     const fx = createGitFixture();
     const { project } = await fx.projects.register({ path: fx.repo });
     await fx.workspaces.create({ project: 'app', branch: 'feat/a' });
-    const error = await rejectsWith(fx.projects.remove({ project: project.id }), 'PRECONDITION_FAILED', 'PROJECT_HAS_WORKSPACES');
+    const error = await rejectsWith(
+      fx.projects.remove({ project: project.id }),
+      'PRECONDITION_FAILED',
+      'PROJECT_HAS_WORKSPACES',
+    );
     expect(error.message).toContain('feat/a');
     expect(error.hint).toMatch(/cascade/);
     expect(fx.projects.list()).toHaveLength(1);

@@ -63,32 +63,46 @@ describe('settings from a phone (finding 6): only dashboard preferences', () => 
 
   it('a tunnel session may set notifications, labels and the default agent; a local session may set the rest', async () => {
     await using band = await setup();
-    expect((await band.as(phone).settings.set({ key: 'notifications.soundOnNeedsAttention', value: false })).notifications.soundOnNeedsAttention).toBe(false);
+    expect(
+      (await band.as(phone).settings.set({ key: 'notifications.soundOnNeedsAttention', value: false })).notifications
+        .soundOnNeedsAttention,
+    ).toBe(false);
     expect((await band.as(phone).settings.set({ key: 'labels', value: ['a'] })).labels).toEqual(['a']);
     expect((await band.as(local).settings.set({ key: 'webServerPort', value: 4001 })).webServerPort).toBe(4001);
-    expect((await band.as(local).settings.set({ key: 'tunnel.cloudflaredPath', value: '/usr/local/bin/cloudflared' })).tunnel.cloudflaredPath).toBe('/usr/local/bin/cloudflared');
+    expect(
+      (await band.as(local).settings.set({ key: 'tunnel.cloudflaredPath', value: '/usr/local/bin/cloudflared' })).tunnel
+        .cloudflaredPath,
+    ).toBe('/usr/local/bin/cloudflared');
   });
 
   it('settings errors name the absolute path only to a local client (finding 10)', async () => {
     await using band = await setup();
-    const remote = await failure(band.as(phone).settings.set({ key: 'notifications.soundOnNeedsAttention', value: 'loud' }));
+    const remote = await failure(
+      band.as(phone).settings.set({ key: 'notifications.soundOnNeedsAttention', value: 'loud' }),
+    );
     const shown = JSON.stringify({ message: remote.message, hint: (remote.cause as { hint?: string }).hint });
     expect(remote.code).toBe('BAD_REQUEST');
     expect(remote.message).toContain('settings.json');
     expect(remote.message).toContain('notifications.soundOnNeedsAttention');
     expect(shown).not.toContain(band.home);
-    const near = await failure(band.as(local).settings.set({ key: 'notifications.soundOnNeedsAttention', value: 'loud' }));
+    const near = await failure(
+      band.as(local).settings.set({ key: 'notifications.soundOnNeedsAttention', value: 'loud' }),
+    );
     expect(near.message).toContain(band.file);
   });
 });
 
 describe('subscriptions only over the WebSocket (finding 3)', () => {
-  const subscriptions = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+  const subscriptions = Object.entries(
+    appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
+  )
     .filter(([, p]) => p._def.type === 'subscription')
     .map(([name]) => name);
 
   it('finds a subscription however the HTTP path spells it', () => {
-    expect(subscriptions).toEqual(expect.arrayContaining(['terminals.events', 'workspaces.events', 'chats.events', 'tunnel.events']));
+    expect(subscriptions).toEqual(
+      expect.arrayContaining(['terminals.events', 'workspaces.events', 'chats.events', 'tunnel.events']),
+    );
     for (const name of subscriptions) expect(findSubscriptionCall(`/api/trpc/${name}`)).toBe(name);
     expect(findSubscriptionCall('/api/trpc/health,terminals.events')).toBe('terminals.events');
     expect(findSubscriptionCall('/api/trpc/terminals%2Eevents')).toBe('terminals.events');

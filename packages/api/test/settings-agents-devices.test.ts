@@ -64,7 +64,14 @@ async function setup() {
 describe('agent commands are checked on save', () => {
   it('a command that is not on PATH is refused with its name and how to install it; the file is untouched', async () => {
     await using band = await setup();
-    const error = await failure(band.as(local).settings.set({ key: 'codingAgents', value: [{ id: 'oc', type: 'opencode', label: 'OpenCode', command: 'opencode' }] }));
+    const error = await failure(
+      band
+        .as(local)
+        .settings.set({
+          key: 'codingAgents',
+          value: [{ id: 'oc', type: 'opencode', label: 'OpenCode', command: 'opencode' }],
+        }),
+    );
     expect(error.code).toBe('BAD_REQUEST');
     expect(error.message).toBe('Command not found: opencode (OpenCode)');
     expect(JSON.stringify(error.cause ?? {})).toContain('COMMAND_NOT_FOUND');
@@ -73,21 +80,38 @@ describe('agent commands are checked on save', () => {
 
   it('a file that is not executable, or a missing absolute path, is refused too', async () => {
     await using band = await setup();
-    const notExecutable = await failure(band.as(local).settings.set({ key: 'codingAgents', value: [{ id: 'codex', type: 'codex', label: 'Codex' }] }));
+    const notExecutable = await failure(
+      band.as(local).settings.set({ key: 'codingAgents', value: [{ id: 'codex', type: 'codex', label: 'Codex' }] }),
+    );
     expect(notExecutable.message).toBe('Command not found: codex (Codex)');
-    const missing = await failure(band.as(local).settings.set({ key: 'codingAgents', value: [{ id: 'c', type: 'claude-code', label: 'Mine', command: '/nowhere/claude' }] }));
+    const missing = await failure(
+      band
+        .as(local)
+        .settings.set({
+          key: 'codingAgents',
+          value: [{ id: 'c', type: 'claude-code', label: 'Mine', command: '/nowhere/claude' }],
+        }),
+    );
     expect(missing.message).toBe('Command not found: /nowhere/claude (Mine)');
   });
 
   it('one entry or one field by index (codingAgents.0.command) is checked like the whole list', async () => {
     await using band = await setup();
     const claude = join(band.bin, 'claude');
-    await band.as(local).settings.set({ key: 'codingAgents', value: [{ id: 'c', type: 'claude-code', label: 'Mine', command: claude }] });
-    const field = await failure(band.as(local).settings.set({ key: 'codingAgents.0.command', value: '/nowhere/claude' }));
+    await band
+      .as(local)
+      .settings.set({ key: 'codingAgents', value: [{ id: 'c', type: 'claude-code', label: 'Mine', command: claude }] });
+    const field = await failure(
+      band.as(local).settings.set({ key: 'codingAgents.0.command', value: '/nowhere/claude' }),
+    );
     expect(field.message).toBe('Command not found: /nowhere/claude (Mine)');
-    const entry = await failure(band.as(local).settings.set({ key: 'codingAgents.1', value: { id: 'oc', type: 'opencode', label: 'OpenCode' } }));
+    const entry = await failure(
+      band.as(local).settings.set({ key: 'codingAgents.1', value: { id: 'oc', type: 'opencode', label: 'OpenCode' } }),
+    );
     expect(entry.message).toBe('Command not found: opencode (OpenCode)');
-    expect(band.settings.get().codingAgents).toEqual([{ id: 'c', type: 'claude-code', label: 'Mine', command: claude }]);
+    expect(band.settings.get().codingAgents).toEqual([
+      { id: 'c', type: 'claude-code', label: 'Mine', command: claude },
+    ]);
     // A field that names no command is not checked, and lands in its entry.
     const renamed = await band.as(local).settings.set({ key: 'codingAgents.0.label', value: 'Claude (pinned)' });
     expect(renamed.codingAgents).toEqual([{ id: 'c', type: 'claude-code', label: 'Claude (pinned)', command: claude }]);
@@ -105,8 +129,19 @@ describe('agent commands are checked on save', () => {
     });
     expect(saved.codingAgents.map((a) => a.id)).toEqual(['claude-code', 'pinned']);
     // An entry saved earlier whose CLI has gone since does not block adding another agent.
-    await band.settings.set('codingAgents', [...saved.codingAgents, { id: 'gone', type: 'opencode', label: 'Gone', command: 'opencode' }]);
-    const more = await band.as(local).settings.set({ key: 'codingAgents', value: [...band.settings.get().codingAgents, { id: 'c2', type: 'claude-code', label: 'Second', command: 'claude' }] });
+    await band.settings.set('codingAgents', [
+      ...saved.codingAgents,
+      { id: 'gone', type: 'opencode', label: 'Gone', command: 'opencode' },
+    ]);
+    const more = await band
+      .as(local)
+      .settings.set({
+        key: 'codingAgents',
+        value: [
+          ...band.settings.get().codingAgents,
+          { id: 'c2', type: 'claude-code', label: 'Second', command: 'claude' },
+        ],
+      });
     expect(more.codingAgents.map((a) => a.id)).toEqual(['claude-code', 'pinned', 'gone', 'c2']);
     // Changing a saved agent's command checks the new one.
     const renamed = more.codingAgents.map((a, i) => (i === 0 ? { ...a, command: 'claude-nightly' } : a));

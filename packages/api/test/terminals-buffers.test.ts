@@ -51,10 +51,17 @@ describe('stripAnsi and toDisplayLines', () => {
   });
 
   it('keeps only the last rewrite of a carriage-returned line and drops stray control characters', () => {
-    expect(toDisplayLines('10%\r50%\r100%\r\ndone\u0007\tok\r\n', { shouldStripAnsi: true })).toEqual(['100%', 'done\tok', '']);
+    expect(toDisplayLines('10%\r50%\r100%\r\ndone\u0007\tok\r\n', { shouldStripAnsi: true })).toEqual([
+      '100%',
+      'done\tok',
+      '',
+    ]);
   });
 
   it('leaves escape sequences alone when asked to', () => {
-    expect(toDisplayLines('\u001b[31mred\u001b[0m\r\n', { shouldStripAnsi: false })).toEqual(['\u001b[31mred\u001b[0m', '']);
+    expect(toDisplayLines('\u001b[31mred\u001b[0m\r\n', { shouldStripAnsi: false })).toEqual([
+      '\u001b[31mred\u001b[0m',
+      '',
+    ]);
   });
 });

@@ -76,13 +76,28 @@ async function startBand(options: { edge?: FakeEdge } = {}): Promise<Harness> {
   // A real project and workspace (git worktree) through the workspaces service.
   const repo = path.join(testGate.home, 'repos', 'demo');
   await mkdir(repo, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: repo,
+      stdio: 'pipe',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
   await writeFile(path.join(repo, 'README.md'), '# demo\n');
   git('init', '-q', '-b', 'main');
   git('add', '.');
   git('commit', '-q', '-m', 'init');
   await api.services.projects.register({ path: repo, name: 'demo' });
-  const { workspace: created } = await api.services.workspaces.create({ project: 'demo', branch: 'feat/terminals', waitForSetup: true });
+  const { workspace: created } = await api.services.workspaces.create({
+    project: 'demo',
+    branch: 'feat/terminals',
+    waitForSetup: true,
+  });
   const workspace = await realpath(created.path);
   const workspaceId = created.id;
 
@@ -110,7 +125,11 @@ async function startBand(options: { edge?: FakeEdge } = {}): Promise<Harness> {
       const response =
         kind === 'query'
           ? await fetch(`${url}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
-          : await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', origin }, body: JSON.stringify(input) });
+          : await fetch(url, {
+              method: 'POST',
+              headers: { ...headers, 'content-type': 'application/json', origin },
+              body: JSON.stringify(input),
+            });
       const body = await response.json();
       return { status: response.status, body };
     },
@@ -134,7 +153,10 @@ const refusal = (url: string, headers: Record<string, string>) =>
 describe('terminals behind the gate and createBandApi', () => {
   it('creates a terminal over HTTP tRPC and streams it over an authenticated WebSocket', async () => {
     const band = await startBand();
-    const created = await band.trpc('terminals.create', { workspaceId: band.workspaceId, command: 'echo up-$((20+1))' });
+    const created = await band.trpc('terminals.create', {
+      workspaceId: band.workspaceId,
+      command: 'echo up-$((20+1))',
+    });
     expect(created).toMatchObject({ status: 200, body: {} });
     const terminal = created.body.result.data;
     expect(terminal.cwd).toBe(band.workspace);
@@ -154,17 +176,32 @@ describe('terminals behind the gate and createBandApi', () => {
     const id = body.result.data.id;
     for (const pathname of [`/api/terminals/${id}`, `/api/lsp/${band.workspaceId}/typescript`]) {
       expect(await refusal(`${band.wsBase}${pathname}`, { origin: band.origin })).toBe(401);
-      expect(await refusal(`${band.wsBase}${pathname}`, { origin: 'https://evil.example', ...bearerHeader(band.testGate.token) })).toBe(403);
-      expect(await refusal(`${band.wsBase}${pathname}`, { origin: band.origin, ...bearerHeader('0'.repeat(64)) })).toBe(401);
+      expect(
+        await refusal(`${band.wsBase}${pathname}`, {
+          origin: 'https://evil.example',
+          ...bearerHeader(band.testGate.token),
+        }),
+      ).toBe(403);
+      expect(await refusal(`${band.wsBase}${pathname}`, { origin: band.origin, ...bearerHeader('0'.repeat(64)) })).toBe(
+        401,
+      );
     }
   });
 
   it('closing the API leaves no shell or language server behind', async () => {
     const band = await startBand();
-    const { body } = await band.trpc('terminals.create', { workspaceId: band.workspaceId, command: 'sleep 500 & echo bg-started' });
+    const { body } = await band.trpc('terminals.create', {
+      workspaceId: band.workspaceId,
+      command: 'sleep 500 & echo bg-started',
+    });
     const terminal = body.result.data;
     const lsp = band.socket(`/api/lsp/${band.workspaceId}/typescript`);
-    lsp.sendJson({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+    lsp.sendJson({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { processId: null, rootUri: null, capabilities: {} },
+    });
     await waitFor(() => expect(lsp.messages.some((m) => m.id === 1 && m.result)).toBe(true), { timeout: 30_000 });
     await waitFor(() => expect(listProcessTree(terminal.pid)?.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
     const lspPid = band.api.services.lsp.list()[0]!.pid!;

@@ -19,7 +19,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { maxSockets?: number; maxTerminalsPerOwner?: number; heartbeatMs?: number; scrollbackBytes?: number; env?: NodeJS.ProcessEnv } = {}) {
+async function setup(
+  options: {
+    maxSockets?: number;
+    maxTerminalsPerOwner?: number;
+    heartbeatMs?: number;
+    scrollbackBytes?: number;
+    env?: NodeJS.ProcessEnv;
+  } = {},
+) {
   const dir = await tempDir();
   cleanups.push(() => dir[Symbol.asyncDispose]());
   const workspace = path.join(dir.path, 'worktree');
@@ -37,9 +45,13 @@ async function setup(options: { maxSockets?: number; maxTerminalsPerOwner?: numb
   });
   cleanups.push(() => terminals.close());
   const sockets = createSocketBudget(options.maxSockets);
-  const server = await startTestServer([createTerminalSocketRoute({ terminals, sockets, heartbeatMs: options.heartbeatMs })]);
+  const server = await startTestServer([
+    createTerminalSocketRoute({ terminals, sockets, heartbeatMs: options.heartbeatMs }),
+  ]);
   cleanups.push(() => server.close());
-  const caller = createCaller(createContextInner({ principal: rootPrincipal, services: { terminals } as unknown as Services }));
+  const caller = createCaller(
+    createContextInner({ principal: rootPrincipal, services: { terminals } as unknown as Services }),
+  );
   return { dir: dir.path, workspace, terminals, server, caller, sockets };
 }
 
@@ -47,7 +59,8 @@ const waitForOutput = (get: () => string, needle: string | RegExp) =>
   waitFor(
     () => {
       const text = get();
-      if (typeof needle === 'string' ? !text.includes(needle) : !needle.test(text)) throw new Error(`waiting for ${needle} in ${JSON.stringify(text.slice(-300))}`);
+      if (typeof needle === 'string' ? !text.includes(needle) : !needle.test(text))
+        throw new Error(`waiting for ${needle} in ${JSON.stringify(text.slice(-300))}`);
     },
     { timeout: 20_000, interval: 20 },
   );
@@ -65,13 +78,21 @@ describe('terminals over the API and WebSocket', () => {
     a.sendJson({ type: 'input', data: 'echo hello-$((6*7))\r' });
     await waitForOutput(a.output, 'hello-42');
     await waitForOutput(b.output, 'hello-42');
-    expect((await caller.terminals.list({ workspaceId: 'ws_test' }))[0]).toMatchObject({ id: terminal.id, status: 'running', viewers: 2 });
+    expect((await caller.terminals.list({ workspaceId: 'ws_test' }))[0]).toMatchObject({
+      id: terminal.id,
+      status: 'running',
+      viewers: 2,
+    });
   });
 
   it('starts in the worktree, or a subdirectory of it, and runs the given command at spawn', async () => {
     const { caller, workspace } = await setup();
     const root = await caller.terminals.create({ workspaceId: 'ws_test', command: 'pwd' });
-    const sub = await caller.terminals.create({ workspaceId: 'ws_test', cwd: 'src', command: 'pwd; echo from-$BAND_TERMINAL_ID' });
+    const sub = await caller.terminals.create({
+      workspaceId: 'ws_test',
+      cwd: 'src',
+      command: 'pwd; echo from-$BAND_TERMINAL_ID',
+    });
     expect(root.cwd).toBe(workspace);
     expect(sub.cwd).toBe(path.join(workspace, 'src'));
     await waitFor(async () => expect((await caller.terminals.output({ id: root.id })).lines).toContain(workspace));
@@ -83,8 +104,18 @@ describe('terminals over the API and WebSocket', () => {
   });
 
   it('a shell never sees the server BAND_* variables (BAND_TOKEN...), only its own workspace and terminal ids', async () => {
-    const { caller } = await setup({ env: { BAND_TOKEN: 'e'.repeat(64), BAND_HOME: '/tmp/band-home', BAND_SERVER_URL: 'http://127.0.0.1:1', KEEP_ME: 'kept' } });
-    const terminal = await caller.terminals.create({ workspaceId: 'ws_test', command: 'env | grep -i "^band_" | cut -d= -f1 | sort | tr "\\n" " "; echo "[end] $KEEP_ME"' });
+    const { caller } = await setup({
+      env: {
+        BAND_TOKEN: 'e'.repeat(64),
+        BAND_HOME: '/tmp/band-home',
+        BAND_SERVER_URL: 'http://127.0.0.1:1',
+        KEEP_ME: 'kept',
+      },
+    });
+    const terminal = await caller.terminals.create({
+      workspaceId: 'ws_test',
+      command: 'env | grep -i "^band_" | cut -d= -f1 | sort | tr "\\n" " "; echo "[end] $KEEP_ME"',
+    });
     await waitFor(async () => {
       const { lines } = await caller.terminals.output({ id: terminal.id });
       expect(lines.find((l) => l.includes('[end] kept'))).toBe('BAND_TERMINAL_ID BAND_WORKSPACE_ID [end] kept');
@@ -95,10 +126,16 @@ describe('terminals over the API and WebSocket', () => {
     const { caller, workspace, dir } = await setup();
     await symlink(dir, path.join(workspace, 'escape'));
     for (const cwd of ['..', '../..', '/etc', 'escape', 'src/../../']) {
-      await expect(caller.terminals.create({ workspaceId: 'ws_test', cwd })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(caller.terminals.create({ workspaceId: 'ws_test', cwd })).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
     }
-    await expect(caller.terminals.create({ workspaceId: 'ws_test', cwd: 'missing' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(caller.terminals.create({ workspaceId: 'ws_test', cwd: 'a\0b' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(caller.terminals.create({ workspaceId: 'ws_test', cwd: 'missing' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(caller.terminals.create({ workspaceId: 'ws_test', cwd: 'a\0b' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     await expect(caller.terminals.create({ workspaceId: 'ws_nope' })).rejects.toThrow(/unknown/);
     expect(await caller.terminals.list()).toEqual([]);
   });
@@ -130,7 +167,9 @@ describe('terminals over the API and WebSocket', () => {
     first.ws.close();
     await first.closed;
     await caller.terminals.send({ id: terminal.id, data: 'echo while-away-$((2+2))\r' });
-    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines.join('\n')).toContain('while-away-4'));
+    await waitFor(async () =>
+      expect((await caller.terminals.output({ id: terminal.id })).lines.join('\n')).toContain('while-away-4'),
+    );
 
     const again = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     await waitForOutput(again.output, 'while-away-4');
@@ -150,8 +189,14 @@ describe('terminals over the API and WebSocket', () => {
   it('keeps the scrollback bounded in bytes and reads the last N lines without colours', async () => {
     const { caller } = await setup({ scrollbackBytes: 4096 });
     const terminal = await caller.terminals.create({ workspaceId: 'ws_test' });
-    await caller.terminals.send({ id: terminal.id, data: "for i in $(seq 1 2000); do printf '\\033[31mline-%d\\033[0m\\n' $i; done\r" });
-    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id, lines: 3 })).lines).toContain('line-2000'), { timeout: 10_000 });
+    await caller.terminals.send({
+      id: terminal.id,
+      data: "for i in $(seq 1 2000); do printf '\\033[31mline-%d\\033[0m\\n' $i; done\r",
+    });
+    await waitFor(
+      async () => expect((await caller.terminals.output({ id: terminal.id, lines: 3 })).lines).toContain('line-2000'),
+      { timeout: 10_000 },
+    );
     const { lines } = await caller.terminals.output({ id: terminal.id, lines: 5000 });
     expect(lines.join('\n').length).toBeLessThanOrEqual(4096);
     expect(lines).not.toContain('line-1');
@@ -168,7 +213,9 @@ describe('terminals over the API and WebSocket', () => {
     viewer.ws.terminate();
     await viewer.closed;
     await caller.terminals.send({ id: terminal.id, data: 'echo still-$((5*5))\r' });
-    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines.join('\n')).toContain('still-25'));
+    await waitFor(async () =>
+      expect((await caller.terminals.output({ id: terminal.id })).lines.join('\n')).toContain('still-25'),
+    );
 
     const watcher = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     await waitFor(() => expect(watcher.messages[0]?.type).toBe('attached'));
@@ -177,7 +224,9 @@ describe('terminals over the API and WebSocket', () => {
     expect(watcher.messages.at(-1)).toEqual({ type: 'exit', exitCode: 3, wasKilled: false });
     expect((await caller.terminals.list())[0]).toMatchObject({ status: 'exited', exitCode: 3 });
     // An exited terminal still shows what it printed, refuses input, and a late viewer gets replay + exit.
-    await expect(caller.terminals.send({ id: terminal.id, data: 'x' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(caller.terminals.send({ id: terminal.id, data: 'x' })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+    });
     const late = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     expect(await late.closed).toMatchObject({ code: SOCKET_CLOSE.NORMAL });
     expect(late.output()).toContain('still-25');
@@ -212,9 +261,14 @@ describe('terminals over the API and WebSocket', () => {
     const lock = path.join(dir, 'lock');
     // Like `pyenv rehash` in a .bashrc: takes a lock file and removes it in an EXIT trap.
     const script = `touch '${lock}'; trap "rm -f '${lock}'" EXIT; echo holding; sleep 300 & wait`;
-    const terminal = await caller.terminals.create({ workspaceId: 'ws_test', command: `bash -c ${JSON.stringify(script)}` });
+    const terminal = await caller.terminals.create({
+      workspaceId: 'ws_test',
+      command: `bash -c ${JSON.stringify(script)}`,
+    });
     // The user's .bashrc runs first (on this machine: pyenv, whose own rehash lock can make it wait for other shells).
-    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines).toContain('holding'), { timeout: 70_000 });
+    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines).toContain('holding'), {
+      timeout: 70_000,
+    });
     expect(existsSync(lock)).toBe(true);
     await caller.terminals.kill({ id: terminal.id });
     await waitFor(() => expect(existsSync(lock)).toBe(false));
@@ -228,8 +282,13 @@ describe('terminals over the API and WebSocket', () => {
     // The trap outlives the terminal's shell: a second hang-up (when the shell exits, or once per way the process
     // was found) would end it half-way, with the lock left behind.
     const script = `touch '${lock}'; trap "sleep 1; rm -f '${lock}'" EXIT; echo holding; sleep 300 & wait`;
-    const terminal = await caller.terminals.create({ workspaceId: 'ws_test', command: `bash -c ${JSON.stringify(script)}` });
-    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines).toContain('holding'), { timeout: 70_000 });
+    const terminal = await caller.terminals.create({
+      workspaceId: 'ws_test',
+      command: `bash -c ${JSON.stringify(script)}`,
+    });
+    await waitFor(async () => expect((await caller.terminals.output({ id: terminal.id })).lines).toContain('holding'), {
+      timeout: 70_000,
+    });
     await caller.terminals.kill({ id: terminal.id });
     await waitFor(() => expect(existsSync(lock)).toBe(false));
   }, 90_000);
@@ -240,8 +299,10 @@ describe('terminals over the API and WebSocket', () => {
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const pidFile = (n: number) => path.join(dir, `job${n}.pid`);
     // The job writes its own pid (it is re-parented to init at once: the shell that started it exits).
-    const start = (n: number) => `(setsid nohup sh -c 'echo $$ > ${pidFile(n)}.tmp && mv ${pidFile(n)}.tmp ${pidFile(n)}; exec sleep 600' >/dev/null 2>&1 &); echo started-${n}`;
-    const escapedPid = async (n: number) => Number(await waitFor(async () => (await readFile(pidFile(n), 'utf8')).trim(), { timeout: 70_000 }));
+    const start = (n: number) =>
+      `(setsid nohup sh -c 'echo $$ > ${pidFile(n)}.tmp && mv ${pidFile(n)}.tmp ${pidFile(n)}; exec sleep 600' >/dev/null 2>&1 &); echo started-${n}`;
+    const escapedPid = async (n: number) =>
+      Number(await waitFor(async () => (await readFile(pidFile(n), 'utf8')).trim(), { timeout: 70_000 }));
 
     const killed = await caller.terminals.create({ workspaceId: 'ws_test', command: `${start(1)}; sleep 600` });
     const first = await escapedPid(1);
@@ -262,7 +323,10 @@ describe('terminals over the API and WebSocket', () => {
     const { terminals, caller } = await setup();
     const pids: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const t = await caller.terminals.create({ workspaceId: 'ws_test', command: 'sleep 400 & sleep 401 & echo ready' });
+      const t = await caller.terminals.create({
+        workspaceId: 'ws_test',
+        command: 'sleep 400 & sleep 401 & echo ready',
+      });
       await waitFor(async () => expect((await caller.terminals.output({ id: t.id })).lines).toContain('ready'));
       await waitFor(() => expect(listProcessTree(t.pid)?.length).toBeGreaterThanOrEqual(3));
       pids.push(...(listProcessTree(t.pid) ?? []));
@@ -270,7 +334,9 @@ describe('terminals over the API and WebSocket', () => {
     await terminals.close();
     await terminals.close();
     await waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]));
-    await expect(caller.terminals.create({ workspaceId: 'ws_test' })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(caller.terminals.create({ workspaceId: 'ws_test' })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
   });
 
   it('caps running terminals per principal with a clear error', async () => {
@@ -283,7 +349,9 @@ describe('terminals over the API and WebSocket', () => {
       message: expect.stringMatching(/Too many terminals.*limit 2/),
     });
     // Parallel requests cannot overshoot the cap.
-    const burst = await Promise.allSettled([1, 2, 3].map(() => terminals.create({ workspaceId: 'ws_test' }, 'session:burst')));
+    const burst = await Promise.allSettled(
+      [1, 2, 3].map(() => terminals.create({ workspaceId: 'ws_test' }, 'session:burst')),
+    );
     expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     // Another session has its own allowance; a killed terminal frees a slot.
     await terminals.create({ workspaceId: 'ws_test' }, 'session:other');
@@ -299,7 +367,10 @@ describe('terminals over the API and WebSocket', () => {
     const b = connect(url);
     await waitFor(() => expect(a.messages.length + b.messages.length).toBe(2));
     const c = connect(url);
-    expect(await c.closed).toMatchObject({ code: SOCKET_CLOSE.TOO_MANY_SOCKETS, reason: expect.stringMatching(/Too many sockets/) });
+    expect(await c.closed).toMatchObject({
+      code: SOCKET_CLOSE.TOO_MANY_SOCKETS,
+      reason: expect.stringMatching(/Too many sockets/),
+    });
     a.ws.close();
     await a.closed;
     await waitFor(() => expect(sockets.count(rootPrincipal)).toBe(1));
@@ -312,7 +383,14 @@ describe('terminals over the API and WebSocket', () => {
     const terminal = await caller.terminals.create({ workspaceId: 'ws_test' });
     const viewer = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
     await viewer.opened;
-    for (const bad of ['not json', '42', 'null', '{"type":"input","data":5}', '{"type":"resize","cols":"80","rows":2}', '{"type":"launch"}']) {
+    for (const bad of [
+      'not json',
+      '42',
+      'null',
+      '{"type":"input","data":5}',
+      '{"type":"resize","cols":"80","rows":2}',
+      '{"type":"launch"}',
+    ]) {
       viewer.ws.send(bad);
     }
     await waitFor(() => expect(viewer.messages.filter((m) => m.type === 'error')).toHaveLength(6));
@@ -326,7 +404,9 @@ describe('terminals over the API and WebSocket', () => {
 
     viewer.ws.send(JSON.stringify({ type: 'input', data: 'x'.repeat(2 * 1024 * 1024) }));
     expect(await viewer.closed).toMatchObject({ code: 1009 });
-    await waitFor(async () => expect((await caller.terminals.list())[0]).toMatchObject({ status: 'running', viewers: 0 }));
+    await waitFor(async () =>
+      expect((await caller.terminals.list())[0]).toMatchObject({ status: 'running', viewers: 0 }),
+    );
   });
 
   it('terminates a viewer that stops answering heartbeats', async () => {
@@ -355,7 +435,10 @@ describe('terminals.events', () => {
     const { caller, terminals } = await setup();
     const controller = new AbortController();
     // A caller's signal is given at creation (tRPC v11), and ends its subscriptions.
-    const streaming = createCaller(createContextInner({ principal: rootPrincipal, services: { terminals } as unknown as Services }), { signal: controller.signal });
+    const streaming = createCaller(
+      createContextInner({ principal: rootPrincipal, services: { terminals } as unknown as Services }),
+      { signal: controller.signal },
+    );
     const stream = await streaming.terminals.events({ workspaceId: 'ws_test' });
     const seen: Array<Record<string, any>> = [];
     const reading = (async () => {
@@ -406,7 +489,10 @@ describe('createTerminalService back-pressure', () => {
     );
     expect(received).toBeLessThan(2_000_000);
     attachment.resume();
-    await waitFor(() => expect(terminals.output(terminal.id, { lines: 3 }).lines.join('\n')).toContain('DONE-2'), { timeout: 30_000, interval: 100 });
+    await waitFor(() => expect(terminals.output(terminal.id, { lines: 3 }).lines.join('\n')).toContain('DONE-2'), {
+      timeout: 30_000,
+      interval: 100,
+    });
     expect(received).toBeGreaterThan(4_000_000);
     attachment.detach();
   }, 60_000);
@@ -418,7 +504,10 @@ describe('terminals whose shell cannot run', () => {
   it('reports a shell that does not exist as an exited terminal with its exit code', async () => {
     const dir = await tempDir();
     cleanups.push(() => dir[Symbol.asyncDispose]());
-    const terminals = createTerminalService({ resolveWorkspacePath: async () => dir.path, shell: '/nonexistent/shell' });
+    const terminals = createTerminalService({
+      resolveWorkspacePath: async () => dir.path,
+      shell: '/nonexistent/shell',
+    });
     cleanups.push(() => terminals.close());
     // node-pty forks first, so a missing shell shows up as the child exiting 1 rather than as a throw.
     const info = await terminals.create({ workspaceId: 'ws_x' });

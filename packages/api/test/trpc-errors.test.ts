@@ -18,41 +18,60 @@ const testRouter = router({
   }),
   // What the other packages throw through a service.
   edgeUnreachable: authedProcedure.query(() => {
-    throw new TunnelError('EDGE_UNREACHABLE', 'No connection to Cloudflare could be registered', { hint: 'Open UDP 7844' });
+    throw new TunnelError('EDGE_UNREACHABLE', 'No connection to Cloudflare could be registered', {
+      hint: 'Open UDP 7844',
+    });
   }),
   noBinary: authedProcedure.query(() => {
     throw new TunnelError('BINARY_NOT_FOUND', 'cloudflared was not found', { hint: 'apt install cloudflared' });
   }),
   corrupt: authedProcedure.query(() => {
-    throw new StoreError('DATABASE_CORRUPT', '/home/u/.band/band.db is not a valid database', { hint: 'Move it aside' });
+    throw new StoreError('DATABASE_CORRUPT', '/home/u/.band/band.db is not a valid database', {
+      hint: 'Move it aside',
+    });
   }),
   badSetting: authedProcedure.query(() => {
-    throw new SettingsError('INVALID_FIELD', 'webServerPort must be a port', '/home/u/.band/settings.json', 'Use 1-65535', 'webServerPort');
+    throw new SettingsError(
+      'INVALID_FIELD',
+      'webServerPort must be a port',
+      '/home/u/.band/settings.json',
+      'Use 1-65535',
+      'webServerPort',
+    );
   }),
   unknownWithHint: authedProcedure.query(() => {
-    throw Object.assign(new Error('Something a newer package says'), { name: 'FutureError', code: 'NEW_THING', hint: 'Upgrade Band' });
+    throw Object.assign(new Error('Something a newer package says'), {
+      name: 'FutureError',
+      code: 'NEW_THING',
+      hint: 'Upgrade Band',
+    });
   }),
 });
-const caller = (principal: unknown) =>
-  createCallerFactory(testRouter)({ principal, services: {} } as never);
+const caller = (principal: unknown) => createCallerFactory(testRouter)({ principal, services: {} } as never);
 const root = { kind: 'root', listener: 'local' };
 
 describe('tRPC error mapping', () => {
   it('answers bad input with BAD_REQUEST, not an internal error', async () => {
-    const error = await caller(root).validated({ id: '../x' }).catch((e: unknown) => e);
+    const error = await caller(root)
+      .validated({ id: '../x' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe('BAD_REQUEST');
   });
 
   it('maps a service error to its tRPC code and keeps the message and hint', async () => {
-    const error = (await caller(root).missing().catch((e: unknown) => e)) as TRPCError;
+    const error = (await caller(root)
+      .missing()
+      .catch((e: unknown) => e)) as TRPCError;
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toBe('Workspace not found: ws_x');
     expect((error.cause as BandApiError).hint).toBe('band workspaces list');
   });
 
   it('hides the message of an unexpected error', async () => {
-    const error = (await caller(root).crashed().catch((e: unknown) => e)) as TRPCError;
+    const error = (await caller(root)
+      .crashed()
+      .catch((e: unknown) => e)) as TRPCError;
     expect(error.code).toBe('INTERNAL_SERVER_ERROR');
     expect(error.message).toBe('Internal error');
   });
@@ -66,7 +85,9 @@ describe('tRPC error mapping', () => {
       ['unknownWithHint', 'INTERNAL_SERVER_ERROR', 'Upgrade Band'],
     ] as const;
     for (const [procedure, code, hint] of cases) {
-      const error = (await caller(root)[procedure]().catch((e: unknown) => e)) as TRPCError;
+      const error = (await caller(root)
+        [procedure]()
+        .catch((e: unknown) => e)) as TRPCError;
       expect({ procedure, code: error.code }).toEqual({ procedure, code });
       expect(error.message).not.toBe('Internal error');
       expect((error.cause as { hint?: string }).hint).toBe(hint);
@@ -74,7 +95,9 @@ describe('tRPC error mapping', () => {
   });
 
   it('refuses a call without a principal (second layer behind the gate)', async () => {
-    const error = (await caller(undefined).missing().catch((e: unknown) => e)) as TRPCError;
+    const error = (await caller(undefined)
+      .missing()
+      .catch((e: unknown) => e)) as TRPCError;
     expect(error.code).toBe('UNAUTHORIZED');
   });
 });

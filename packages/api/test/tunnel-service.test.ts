@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeHelloProof } from '@band/auth';
 import { createTestGate, type TestGate } from '@band/auth/testing';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelCredentials, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
+import {
+  fakeCloudflaredEnv,
+  fakeCloudflaredPath,
+  fakeTunnelCredentials,
+  fakeTunnelToken,
+  startFakeEdge,
+} from '@band/tunnel/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTunnelService, type TunnelService, type TunnelStatus } from '../src/tunnel/tunnel-service.js';
 
@@ -23,11 +29,18 @@ function binDir(body: string): string {
   return dir;
 }
 
-async function service(env: NodeJS.ProcessEnv): Promise<{ tunnel: TunnelService; testGate: TestGate; warnings: string[]; seen: TunnelStatus[] }> {
+async function service(
+  env: NodeJS.ProcessEnv,
+): Promise<{ tunnel: TunnelService; testGate: TestGate; warnings: string[]; seen: TunnelStatus[] }> {
   const testGate = await createTestGate();
   cleanups.push(() => testGate.close());
   const warnings: string[] = [];
-  const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+  const logger = {
+    debug() {},
+    info() {},
+    warn: (m: string) => warnings.push(m),
+    error: (m: string) => warnings.push(m),
+  };
   const tunnel = createTunnelService({
     settings: testGate.settings,
     gate: testGate.gate,
@@ -39,7 +52,12 @@ async function service(env: NodeJS.ProcessEnv): Promise<{ tunnel: TunnelService;
         const url = new URL(req.url ?? '/', 'http://x');
         if (url.pathname !== '/auth/hello') return void res.end('ok');
         const local = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-        const proof = computeHelloProof(testGate.settings.get().tokenSecret, url.searchParams.get('n') ?? '', req.headers.host ?? '', local);
+        const proof = computeHelloProof(
+          testGate.settings.get().tokenSecret,
+          url.searchParams.get('n') ?? '',
+          req.headers.host ?? '',
+          local,
+        );
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ proof, address: local }));
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -61,15 +79,23 @@ async function service(env: NodeJS.ProcessEnv): Promise<{ tunnel: TunnelService;
 
 const baseEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BAND_') && !k.startsWith('FAKE_CFD_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('BAND_') && !k.startsWith('FAKE_CFD_')) env[k] = v;
   return { ...env, ...extra };
 };
 
 describe('tunnel service and the cloudflared on this machine', () => {
   it('reports the cloudflared version in its status and keeps it after a stop', async () => {
-    const { tunnel, seen } = await service(baseEnv({ ...fakeCloudflaredEnv({ version: '2023.7.3' }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }));
+    const { tunnel, seen } = await service(
+      baseEnv({ ...fakeCloudflaredEnv({ version: '2023.7.3' }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }),
+    );
     const ready = await tunnel.start();
-    expect(ready).toMatchObject({ state: 'ready', phase: null, cloudflaredVersion: '2023.7.3', url: expect.stringMatching(/^https:\/\/[a-z-]+\.trycloudflare\.com$/) });
+    expect(ready).toMatchObject({
+      state: 'ready',
+      phase: null,
+      cloudflaredVersion: '2023.7.3',
+      url: expect.stringMatching(/^https:\/\/[a-z-]+\.trycloudflare\.com$/),
+    });
     expect(seen.some((s) => s.state === 'starting' && s.phase === 'connecting' && s.url === null)).toBe(true);
     expect(await tunnel.stop()).toMatchObject({ state: 'stopped', url: null, cloudflaredVersion: '2023.7.3' });
   });
@@ -77,7 +103,9 @@ describe('tunnel service and the cloudflared on this machine', () => {
   it('checks settings tunnel.cloudflaredPath with --version: a wrapper there is skipped for the real one on PATH', async () => {
     const wrapper = binDir('exit 0');
     const real = binDir(`exec "${process.execPath}" "${fakeCloudflaredPath}" "$@"`);
-    const { tunnel, testGate, warnings } = await service(baseEnv({ ...fakeCloudflaredEnv({ version: '2025.8.1' }), PATH: `${real}:/usr/bin:/bin` }));
+    const { tunnel, testGate, warnings } = await service(
+      baseEnv({ ...fakeCloudflaredEnv({ version: '2025.8.1' }), PATH: `${real}:/usr/bin:/bin` }),
+    );
     await testGate.settings.set('tunnel.cloudflaredPath', join(wrapper, 'cloudflared'));
     expect(await tunnel.start()).toMatchObject({ state: 'ready', cloudflaredVersion: '2025.8.1' });
     expect(warnings.join('\n')).toContain(`skipped ${join(wrapper, 'cloudflared')}: is not cloudflared`);
@@ -97,7 +125,12 @@ describe('tunnel service and the cloudflared on this machine', () => {
 describe('a locally managed named tunnel (cloudflared tunnel create)', () => {
   const HOST = 'band.example.test';
   const ID = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
-  const named = (extra: Record<string, unknown>) => ({ mode: 'named' as const, hostname: HOST, originPort: 3457, ...extra });
+  const named = (extra: Record<string, unknown>) => ({
+    mode: 'named' as const,
+    hostname: HOST,
+    originPort: 3457,
+    ...extra,
+  });
   const credsDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'band-api-creds-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,7 +138,9 @@ describe('a locally managed named tunnel (cloudflared tunnel create)', () => {
   };
 
   it('a named setup without a token or credentials file is NAMED_TUNNEL_INCOMPLETE naming both', async () => {
-    const { tunnel, testGate } = await service(baseEnv({ ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }));
+    const { tunnel, testGate } = await service(
+      baseEnv({ ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }),
+    );
     await testGate.settings.set('tunnel', named({}));
     expect(tunnel.status()).toMatchObject({ mode: 'named', management: null, tunnelId: null });
     const error = await tunnel.start().catch((e: unknown) => e);
@@ -116,13 +151,25 @@ describe('a locally managed named tunnel (cloudflared tunnel create)', () => {
   });
 
   it('while stopped the status says local and the tunnel id; a bad credentials file fails the start with the fix', async () => {
-    const { tunnel, testGate } = await service(baseEnv({ ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }));
+    const { tunnel, testGate } = await service(
+      baseEnv({ ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }),
+    );
     const creds = fakeTunnelCredentials(credsDir());
     await testGate.settings.set('tunnel', named({ credentialsFile: creds.path }));
-    expect(tunnel.status()).toMatchObject({ state: 'stopped', mode: 'named', management: 'local', tunnelId: ID, origin: 'http://127.0.0.1:3457', stableUrl: `https://${HOST}` });
+    expect(tunnel.status()).toMatchObject({
+      state: 'stopped',
+      mode: 'named',
+      management: 'local',
+      tunnelId: ID,
+      origin: 'http://127.0.0.1:3457',
+      stableUrl: `https://${HOST}`,
+    });
     chmodSync(creds.path, 0o644);
     await expect(tunnel.start()).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
-    expect(tunnel.status()).toMatchObject({ state: 'failed', error: { code: 'CREDENTIALS_INVALID', hint: `Restrict it: chmod 600 ${creds.path}` } });
+    expect(tunnel.status()).toMatchObject({
+      state: 'failed',
+      error: { code: 'CREDENTIALS_INVALID', hint: `Restrict it: chmod 600 ${creds.path}` },
+    });
   });
 
   it('starts through the fake edge: Band writes the ingress, the hostname check passes, status reports local', async () => {
@@ -143,7 +190,13 @@ describe('a locally managed named tunnel (cloudflared tunnel create)', () => {
     const creds = fakeTunnelCredentials(dir);
     await testGate.settings.set('tunnel', named({ credentialsFile: creds.path }));
     const ready = await tunnel.start();
-    expect(ready).toMatchObject({ state: 'ready', url: `https://${HOST}`, mode: 'named', management: 'local', tunnelId: ID });
+    expect(ready).toMatchObject({
+      state: 'ready',
+      url: `https://${HOST}`,
+      mode: 'named',
+      management: 'local',
+      tunnelId: ID,
+    });
     expect(edge.routes().map((r) => r.hostname)).toContain(HOST);
   });
 
@@ -174,7 +227,9 @@ describe('a locally managed named tunnel (cloudflared tunnel create)', () => {
   });
 
   it('switching from a token to a credentials file needs no server restart', async () => {
-    const { tunnel, testGate } = await service(baseEnv({ ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }));
+    const { tunnel, testGate } = await service(
+      baseEnv({ ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }),
+    );
     const dir = credsDir();
     writeFileSync(join(dir, 'token'), fakeTunnelToken(), { mode: 0o600 });
     await testGate.settings.set('tunnel', named({ tokenFile: join(dir, 'token') }));

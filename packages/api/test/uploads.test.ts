@@ -14,7 +14,10 @@ import { sanitizeFileName, sniffImageType } from '../src/uploads/file-checks.js'
 import { uploadLimits } from '../src/uploads/upload-service.js';
 import { listenLoopback, waitFor } from './helpers.js';
 
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 const MiB = 1024 * 1024;
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -29,7 +32,12 @@ async function startBand() {
     codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }],
     defaultCodingAgent: 'fake',
   }));
-  const api: BandApi = await createBandApi({ home: testGate.home, settings: testGate.settings, gate: testGate.gate, env: { PATH: process.env.PATH } });
+  const api: BandApi = await createBandApi({
+    home: testGate.home,
+    settings: testGate.settings,
+    gate: testGate.gate,
+    env: { PATH: process.env.PATH },
+  });
   const server: Server = createServer(async (req, res) => {
     const principal = await testGate.gate.handleRequest(req, res, 'local');
     if (!principal) return;
@@ -50,7 +58,13 @@ async function startBand() {
     const path = join(testGate.home, 'repos', name);
     mkdirSync(path, { recursive: true });
     const project = store.projects.create({ name, path, defaultBranch: 'main' });
-    return store.workspaces.create({ projectId: project.id, branch: 'main', baseBranch: 'main', path, status: 'ready' });
+    return store.workspaces.create({
+      projectId: project.id,
+      branch: 'main',
+      baseBranch: 'main',
+      path,
+      status: 'ready',
+    });
   };
   const upload = async (
     workspaceId: string,
@@ -61,13 +75,31 @@ async function startBand() {
     form.set('workspaceId', workspaceId);
     form.set('file', new File([file.bytes], file.name, { type: file.type }));
     const headers = typeof token === 'string' ? bearerHeader(token) : token;
-    const response = await fetch(`http://127.0.0.1:${port}${UPLOAD_ROUTES[0]}`, { method: 'POST', headers, body: form });
-    const body = (await response.json()) as { result?: { data: any }; error?: { message: string; data: { code: string; reason?: string } } };
+    const response = await fetch(`http://127.0.0.1:${port}${UPLOAD_ROUTES[0]}`, {
+      method: 'POST',
+      headers,
+      body: form,
+    });
+    const body = (await response.json()) as {
+      result?: { data: any };
+      error?: { message: string; data: { code: string; reason?: string } };
+    };
     return { status: response.status, data: body.result?.data, error: body.error };
   };
-  const caller = createCaller(createContextInner({ principal: { kind: 'root', listener: 'local' }, services: api.services }));
+  const caller = createCaller(
+    createContextInner({ principal: { kind: 'root', listener: 'local' }, services: api.services }),
+  );
   const cookie = () => signInCookie(testGate.gate, testGate.token, { host: `127.0.0.1:${port}` });
-  return { api, port, cookie, home: testGate.home, uploads: join(testGate.home, 'uploads'), addWorkspace, upload, caller };
+  return {
+    api,
+    port,
+    cookie,
+    home: testGate.home,
+    uploads: join(testGate.home, 'uploads'),
+    addWorkspace,
+    upload,
+    caller,
+  };
 }
 
 const mode = (path: string) => (lstatSync(path).mode & 0o777).toString(8);
@@ -78,7 +110,13 @@ describe('uploads.create over HTTP (multipart, through the gate)', () => {
     const ws = band.addWorkspace('demo');
     const { status, data } = await band.upload(ws.id, { bytes: PNG, name: 'screenshot.png', type: 'image/png' });
     expect(status).toBe(200);
-    expect(data).toEqual({ id: expect.stringMatching(/^i[0-9a-f]{24}$/), name: 'screenshot.png', size: PNG.length, mediaType: 'image/png', kind: 'image' });
+    expect(data).toEqual({
+      id: expect.stringMatching(/^i[0-9a-f]{24}$/),
+      name: 'screenshot.png',
+      size: PNG.length,
+      mediaType: 'image/png',
+      kind: 'image',
+    });
     const file = join(band.uploads, ws.id, `${data.id}-screenshot.png`);
     expect(readFileSync(file).equals(PNG)).toBe(true);
     expect(mode(file)).toBe('600');
@@ -99,9 +137,17 @@ describe('uploads.create over HTTP (multipart, through the gate)', () => {
     const ws = band.addWorkspace('demo');
     const cookie = await band.cookie();
     const own = `http://127.0.0.1:${band.port}`;
-    const sameOrigin = await band.upload(ws.id, { bytes: PNG, name: 'a.png', type: 'image/png' }, { cookie, origin: own, 'sec-fetch-site': 'same-origin', 'x-band-csrf': '1' });
+    const sameOrigin = await band.upload(
+      ws.id,
+      { bytes: PNG, name: 'a.png', type: 'image/png' },
+      { cookie, origin: own, 'sec-fetch-site': 'same-origin', 'x-band-csrf': '1' },
+    );
     expect(sameOrigin.status).toBe(200);
-    const crossSite = await band.upload(ws.id, { bytes: PNG, name: 'b.png', type: 'image/png' }, { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    const crossSite = await band.upload(
+      ws.id,
+      { bytes: PNG, name: 'b.png', type: 'image/png' },
+      { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    );
     expect(crossSite.status).toBe(403);
     expect(readdirSync(join(band.uploads, ws.id))).toHaveLength(1);
   });
@@ -109,26 +155,46 @@ describe('uploads.create over HTTP (multipart, through the gate)', () => {
   it('caps a file at 20 MiB with an error naming the limit (just over, and far over)', async () => {
     const band = await startBand();
     const ws = band.addWorkspace('demo');
-    const justOver = await band.upload(ws.id, { bytes: new Uint8Array(uploadLimits.maxFileBytes + 1), name: 'big.bin', type: 'application/octet-stream' });
+    const justOver = await band.upload(ws.id, {
+      bytes: new Uint8Array(uploadLimits.maxFileBytes + 1),
+      name: 'big.bin',
+      type: 'application/octet-stream',
+    });
     expect(justOver.status).toBe(413);
     expect(justOver.error?.message).toMatch(/limited to 20 MiB per file/);
     expect(justOver.error?.data.reason).toBe('FILE_TOO_LARGE');
-    const farOver = await band.upload(ws.id, { bytes: new Uint8Array(25 * MiB), name: 'huge.bin', type: 'application/octet-stream' });
+    const farOver = await band.upload(ws.id, {
+      bytes: new Uint8Array(25 * MiB),
+      name: 'huge.bin',
+      type: 'application/octet-stream',
+    });
     expect(farOver.status).toBe(413);
     expect(farOver.error?.message).toMatch(/limited to 20 MiB per file/);
     // Exactly at the limit is fine.
-    expect((await band.upload(ws.id, { bytes: new Uint8Array(uploadLimits.maxFileBytes), name: 'ok.bin', type: '' })).status).toBe(200);
+    expect(
+      (await band.upload(ws.id, { bytes: new Uint8Array(uploadLimits.maxFileBytes), name: 'ok.bin', type: '' })).status,
+    ).toBe(200);
     expect(readdirSync(join(band.uploads, ws.id))).toHaveLength(1);
   });
 
   it('refuses an image whose bytes are not what it claims; a non-image file is accepted as a file, never an image', async () => {
     const band = await startBand();
     const ws = band.addWorkspace('demo');
-    const fake = await band.upload(ws.id, { bytes: Buffer.from('<script>alert(1)</script>'), name: 'cat.png', type: 'image/png' });
+    const fake = await band.upload(ws.id, {
+      bytes: Buffer.from('<script>alert(1)</script>'),
+      name: 'cat.png',
+      type: 'image/png',
+    });
     expect(fake.status).toBe(400);
     expect(fake.error?.data.reason).toBe('IMAGE_TYPE_MISMATCH');
-    expect(fake.error?.message).toMatch(/cat\.png says it is image\/png but its content is not a PNG, JPEG, GIF or WebP image/);
-    const jpegAsPng = await band.upload(ws.id, { bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0]), name: 'x.png', type: 'image/png' });
+    expect(fake.error?.message).toMatch(
+      /cat\.png says it is image\/png but its content is not a PNG, JPEG, GIF or WebP image/,
+    );
+    const jpegAsPng = await band.upload(ws.id, {
+      bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0]),
+      name: 'x.png',
+      type: 'image/png',
+    });
     expect(jpegAsPng.error?.data.reason).toBe('IMAGE_TYPE_MISMATCH');
     // PNG bytes declared as text: stored, but as a file (an agent never gets it as an image).
     const disguised = await band.upload(ws.id, { bytes: PNG, name: 'notes.txt', type: 'text/plain' });
@@ -141,7 +207,15 @@ describe('uploads.create over HTTP (multipart, through the gate)', () => {
   it('strips hostile names (separators, control and bidi characters, leading dots) and stays in the folder', async () => {
     const band = await startBand();
     const ws = band.addWorkspace('demo');
-    const hostile = ['../../../.bashrc', 'a/b\\c.txt', 'evil\u202Egnp.exe', 'bell\u0007\u001b[31m.txt', '\u2066x\u2069 \n y.txt', '..', '\u200B'];
+    const hostile = [
+      '../../../.bashrc',
+      'a/b\\c.txt',
+      'evil\u202Egnp.exe',
+      'bell\u0007\u001b[31m.txt',
+      '\u2066x\u2069 \n y.txt',
+      '..',
+      '\u200B',
+    ];
     const names: string[] = [];
     for (const name of hostile) {
       const { status, data, error } = await band.upload(ws.id, { bytes: Buffer.from('x'), name, type: 'text/plain' });
@@ -168,7 +242,7 @@ describe('uploads.create over HTTP (multipart, through the gate)', () => {
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 
-  it("removing a workspace deletes its uploads, and only its own", async () => {
+  it('removing a workspace deletes its uploads, and only its own', async () => {
     const band = await startBand();
     const gone = band.addWorkspace('gone');
     const kept = band.addWorkspace('kept');
@@ -176,7 +250,10 @@ describe('uploads.create over HTTP (multipart, through the gate)', () => {
     const keptFile = (await band.upload(kept.id, { bytes: Buffer.from('x'), name: 'k.txt', type: 'text/plain' })).data;
     await band.api.services.workspaces.remove({ workspace: gone.id, force: true });
     expect(readdirSync(band.uploads)).toEqual([kept.id]);
-    expect(band.api.services.uploads.resolve(kept.id, [keptFile.id])[0]).toMatchObject({ name: 'k.txt', mediaType: 'text/plain' });
+    expect(band.api.services.uploads.resolve(kept.id, [keptFile.id])[0]).toMatchObject({
+      name: 'k.txt',
+      mediaType: 'text/plain',
+    });
   });
 
   it('refuses an unknown workspace', async () => {
@@ -195,16 +272,28 @@ describe('chats.send with attachment ids', () => {
     const shot = (await band.upload(mine.id, { bytes: PNG, name: 'shot.png', type: 'image/png' })).data;
     const other = (await band.upload(theirs.id, { bytes: PNG, name: 'other.png', type: 'image/png' })).data;
 
-    await expect(band.caller.chats.send({ workspaceId: mine.id, message: 'look', attachmentIds: [other.id] })).rejects.toMatchObject({
+    await expect(
+      band.caller.chats.send({ workspaceId: mine.id, message: 'look', attachmentIds: [other.id] }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
       cause: expect.objectContaining({ reason: 'ATTACHMENT_NOT_FOUND' }),
     });
-    await expect(band.caller.chats.send({ workspaceId: mine.id, message: 'look', attachmentIds: ['../../etc/passwd'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(
-      band.caller.chats.send({ workspaceId: mine.id, message: 'look', attachmentIds: Array.from({ length: 11 }, () => shot.id) }),
+      band.caller.chats.send({ workspaceId: mine.id, message: 'look', attachmentIds: ['../../etc/passwd'] }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      band.caller.chats.send({
+        workspaceId: mine.id,
+        message: 'look',
+        attachmentIds: Array.from({ length: 11 }, () => shot.id),
+      }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 
-    const { chat } = await band.caller.chats.send({ workspaceId: mine.id, message: 'what is this?', attachmentIds: [shot.id] });
+    const { chat } = await band.caller.chats.send({
+      workspaceId: mine.id,
+      message: 'what is this?',
+      attachmentIds: [shot.id],
+    });
     const history = await waitFor(async () => {
       const h = await band.caller.chats.history({ chatId: chat.id });
       if (!h.events.some((e) => e.event.type === 'turn-end')) throw new Error('turn still running');

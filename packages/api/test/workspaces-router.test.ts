@@ -27,8 +27,13 @@ async function setup(options: { env?: NodeJS.ProcessEnv } = {}) {
     await handle.close();
     await testGate.close();
   });
-  const repo = initRepo(join(root, 'repos', 'app'), { 'README.md': '# app\n', '.band/config.json': JSON.stringify({ setup: 'echo setting up' }) });
-  const api = createCaller(createContextInner({ principal: { kind: 'root', listener: 'local' } as never, services: handle.services }));
+  const repo = initRepo(join(root, 'repos', 'app'), {
+    'README.md': '# app\n',
+    '.band/config.json': JSON.stringify({ setup: 'echo setting up' }),
+  });
+  const api = createCaller(
+    createContextInner({ principal: { kind: 'root', listener: 'local' } as never, services: handle.services }),
+  );
   return { api, handle, repo, worktreesDir, home: testGate.home, settings: testGate.settings };
 }
 
@@ -40,17 +45,29 @@ describe('projects / workspaces / changes / files over tRPC', () => {
     const { project } = await api.projects.register({ path: repo });
     expect(await api.projects.list()).toEqual([project]);
 
-    const { workspace, created } = await api.workspaces.create({ project: 'app', branch: 'feat/login', waitForSetup: true });
+    const { workspace, created } = await api.workspaces.create({
+      project: 'app',
+      branch: 'feat/login',
+      waitForSetup: true,
+    });
     expect(created).toBe(true);
-    expect(workspace).toMatchObject({ path: join(worktreesDir, 'app', 'feat', 'login'), setupStatus: 'completed', projectName: 'app' });
+    expect(workspace).toMatchObject({
+      path: join(worktreesDir, 'app', 'feat', 'login'),
+      setupStatus: 'completed',
+      projectName: 'app',
+    });
     expect((await api.workspaces.list()).map((w) => w.id)).toEqual([workspace.id]);
     expect((await api.workspaces.get({ workspace: 'feat/login' })).id).toBe(workspace.id);
 
     writeFiles(workspace.path, { 'login.ts': 'export const login = true;\n' });
     const status = await api.changes.status({ workspace: workspace.id });
     expect(status.files).toEqual([expect.objectContaining({ path: 'login.ts', status: 'U' })]);
-    expect((await api.changes.diff({ workspace: workspace.id, path: 'login.ts' })).patch).toContain('+export const login');
-    expect(await api.files.read({ workspace: workspace.id, path: 'login.ts' })).toMatchObject({ content: 'export const login = true;\n' });
+    expect((await api.changes.diff({ workspace: workspace.id, path: 'login.ts' })).patch).toContain(
+      '+export const login',
+    );
+    expect(await api.files.read({ workspace: workspace.id, path: 'login.ts' })).toMatchObject({
+      content: 'export const login = true;\n',
+    });
     expect((await api.files.list({ workspace: workspace.id })).entries.map((e) => e.name)).toContain('login.ts');
     expect((await api.changes.commit({ workspace: workspace.id, message: 'Add login' })).summary).toBe('Add login');
 
@@ -77,7 +94,9 @@ describe('projects / workspaces / changes / files over tRPC', () => {
       cause: expect.objectContaining({ reason: 'INVALID_BRANCH_NAME' }),
     });
     await expect(api.workspaces.get({ workspace: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(api.projects.register({ path: '/definitely/not/here' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(api.projects.register({ path: '/definitely/not/here' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     // Schema-level refusals happen before any service runs.
     await expect(api.changes.commit({ workspace: workspace.id, message: '' })).rejects.toThrow();
     await expect(api.files.read({ workspace: workspace.id, path: 'x'.repeat(5000) })).rejects.toThrow();
@@ -100,7 +119,9 @@ describe('projects / workspaces / changes / files over tRPC', () => {
     expect(seen.map((e) => (e.type === 'hook' ? `hook:${e.event.type}` : e.type))).toEqual(
       expect.arrayContaining(['changed', 'hook:started', 'hook:output', 'hook:exited']),
     );
-    const output = seen.flatMap((e) => (e.type === 'hook' && e.event.type === 'output' ? [e.event.chunk] : [])).join('');
+    const output = seen
+      .flatMap((e) => (e.type === 'hook' && e.event.type === 'output' ? [e.event.chunk] : []))
+      .join('');
     expect(output).toContain('setting up');
   });
 
@@ -112,7 +133,12 @@ describe('projects / workspaces / changes / files over tRPC', () => {
       defaultCodingAgent: 'claude-code',
     }));
     await api.projects.register({ path: repo });
-    const { workspace } = await api.workspaces.create({ project: 'app', branch: 'feat/agent', prompt: 'Write a file', mode: 'edit' });
+    const { workspace } = await api.workspaces.create({
+      project: 'app',
+      branch: 'feat/agent',
+      prompt: 'Write a file',
+      mode: 'edit',
+    });
     expect(workspace.initialRequest).toMatchObject({ prompt: 'Write a file', mode: 'edit' });
     await vi.waitFor(
       async () => {

@@ -116,7 +116,11 @@ describe('workspaces: create', () => {
       'x'.repeat(201),
     ];
     for (const branch of bad) {
-      const error = await rejectsWith(fx.workspaces.create({ project: 'app', branch }), 'INVALID_INPUT', 'INVALID_BRANCH_NAME');
+      const error = await rejectsWith(
+        fx.workspaces.create({ project: 'app', branch }),
+        'INVALID_INPUT',
+        'INVALID_BRANCH_NAME',
+      );
       expect(error.hint).toMatch(/feat\/login/);
     }
     expect(existsSync(marker)).toBe(false);
@@ -126,10 +130,32 @@ describe('workspaces: create', () => {
 
   it('refuses branch names with bidi controls or other invisible characters, and shows them escaped (issue 16, finding 10)', async () => {
     const fx = await registered();
-    const invisible = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200B', '\u200E', '\u200F', '\u2060', '\uFEFF', '\u00AD', '\u3164', '\u034F'];
+    const invisible = [
+      '\u202A',
+      '\u202B',
+      '\u202C',
+      '\u202D',
+      '\u202E',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+      '\u200B',
+      '\u200E',
+      '\u200F',
+      '\u2060',
+      '\uFEFF',
+      '\u00AD',
+      '\u3164',
+      '\u034F',
+    ];
     for (const c of invisible) {
       const branch = `feat/${c}txt.exe`;
-      const error = await rejectsWith(fx.workspaces.create({ project: 'app', branch }), 'INVALID_INPUT', 'INVALID_BRANCH_NAME');
+      const error = await rejectsWith(
+        fx.workspaces.create({ project: 'app', branch }),
+        'INVALID_INPUT',
+        'INVALID_BRANCH_NAME',
+      );
       expect(error.message).toContain('invisible');
       expect(error.message).not.toContain(c); // spelled out instead, e.g. feat/\u{202E}txt.exe
       expect(error.message).toContain(`\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
@@ -147,14 +173,22 @@ describe('workspaces: create', () => {
       'INVALID_INPUT',
       'INVALID_BRANCH_NAME',
     );
-    await rejectsWith(fx.workspaces.create({ project: 'app', branch: 'ok', base: 'missing-base' }), 'NOT_FOUND', 'BASE_NOT_FOUND');
+    await rejectsWith(
+      fx.workspaces.create({ project: 'app', branch: 'ok', base: 'missing-base' }),
+      'NOT_FOUND',
+      'BASE_NOT_FOUND',
+    );
     expect(existsSync(marker)).toBe(false);
     expect(fx.workspaces.list()).toEqual([]);
   });
 
   it('refuses a branch that is checked out elsewhere (the main checkout)', async () => {
     const fx = await registered();
-    const error = await rejectsWith(fx.workspaces.create({ project: 'app', branch: 'main' }), 'CONFLICT', 'BRANCH_CHECKED_OUT');
+    const error = await rejectsWith(
+      fx.workspaces.create({ project: 'app', branch: 'main' }),
+      'CONFLICT',
+      'BRANCH_CHECKED_OUT',
+    );
     expect(error.message).toContain(fx.repo);
     expect(fx.workspaces.list()).toEqual([]);
   });
@@ -163,10 +197,18 @@ describe('workspaces: create', () => {
     const fx = await registered();
     const { renameSync } = await import('node:fs');
     renameSync(fx.repo, `${fx.repo}-moved`);
-    await rejectsWith(fx.workspaces.create({ project: 'app', branch: 'x' }), 'PRECONDITION_FAILED', 'DIRECTORY_MISSING');
+    await rejectsWith(
+      fx.workspaces.create({ project: 'app', branch: 'x' }),
+      'PRECONDITION_FAILED',
+      'DIRECTORY_MISSING',
+    );
     renameSync(`${fx.repo}-moved`, fx.repo);
     const { runGit } = await import('../src/workspaces/git/run-git.js');
-    await rejectsWith(runGit(['status'], { cwd: fx.repo, env: { PATH: join(fx.root, 'empty-bin') } }), 'UNAVAILABLE', 'GIT_NOT_FOUND');
+    await rejectsWith(
+      runGit(['status'], { cwd: fx.repo, env: { PATH: join(fx.root, 'empty-bin') } }),
+      'UNAVAILABLE',
+      'GIT_NOT_FOUND',
+    );
   });
 
   it('refuses a non-empty directory that is in the way, and an unknown project', async () => {
@@ -217,14 +259,26 @@ describe('workspaces: create', () => {
       model: 'sonnet',
       mode: 'plan',
     });
-    expect(workspace.initialRequest).toEqual({ prompt: 'Add a login page', agent: 'claude-code', model: 'sonnet', mode: 'plan' });
+    expect(workspace.initialRequest).toEqual({
+      prompt: 'Add a login page',
+      agent: 'claude-code',
+      model: 'sonnet',
+      mode: 'plan',
+    });
   });
 });
 
 describe('workspaces: setup', () => {
   it('runs .band/config.json setup in the new worktree, records its output and streams it', async () => {
-    const fx = await registered({ env: gitEnv({ BAND_TOKEN: 'd'.repeat(64), BAND_HOME: '/tmp/band-home', band_lower: '1' }) });
-    writeFiles(fx.repo, { '.band/config.json': JSON.stringify({ setup: 'echo "hello from $BAND_BRANCH"; echo oops >&2; pwd > setup-ran; env | grep -i "^band_" | cut -d= -f1 | sort > band-env' }) });
+    const fx = await registered({
+      env: gitEnv({ BAND_TOKEN: 'd'.repeat(64), BAND_HOME: '/tmp/band-home', band_lower: '1' }),
+    });
+    writeFiles(fx.repo, {
+      '.band/config.json': JSON.stringify({
+        setup:
+          'echo "hello from $BAND_BRANCH"; echo oops >&2; pwd > setup-ran; env | grep -i "^band_" | cut -d= -f1 | sort > band-env',
+      }),
+    });
     git(fx.repo, 'add', '-A');
     git(fx.repo, 'commit', '-q', '-m', 'config');
     const seen: WorkspaceHookEvent[] = [];
@@ -246,7 +300,12 @@ describe('workspaces: setup', () => {
       'BAND_WORKSPACE_PATH',
     ]);
     expect(seen[0]).toMatchObject({ phase: 'setup', type: 'started' });
-    expect(seen.filter((e) => e.type === 'output').map((e) => (e as { chunk: string }).chunk).join('')).toContain('hello from');
+    expect(
+      seen
+        .filter((e) => e.type === 'output')
+        .map((e) => (e as { chunk: string }).chunk)
+        .join(''),
+    ).toContain('hello from');
     expect(seen.at(-1)).toMatchObject({ phase: 'setup', type: 'exited', status: 'completed', exitCode: 0 });
   });
 
@@ -285,8 +344,12 @@ describe('workspaces: setup', () => {
   it('close() stops a running setup and its children', async () => {
     const fx = await registered();
     const pidFile = join(fx.root, 'child.pid');
-    writeFiles(fx.repo, { '.band/config.json': JSON.stringify({ setup: `sleep 60 & echo $! > '${pidFile}'; echo started; wait` }) });
-    const started = new Promise<void>((resolve) => fx.events.on('workspace.hook', (_id, e) => e.type === 'output' && resolve()));
+    writeFiles(fx.repo, {
+      '.band/config.json': JSON.stringify({ setup: `sleep 60 & echo $! > '${pidFile}'; echo started; wait` }),
+    });
+    const started = new Promise<void>((resolve) =>
+      fx.events.on('workspace.hook', (_id, e) => e.type === 'output' && resolve()),
+    );
     const { workspace } = await fx.workspaces.create({ project: 'app', branch: 'slow' });
     await started;
     expect(fx.store.workspaces.get(workspace.id)?.setupStatus).toBe('running');
@@ -302,7 +365,10 @@ describe('workspaces: setup', () => {
     const fx = await registered();
     const { workspace } = await fx.workspaces.create({ project: 'app', branch: 'rerun', waitForSetup: true });
     writeFiles(workspace.path, { '.band/config.json': JSON.stringify({ setup: 'echo again' }) });
-    expect(await fx.workspaces.runSetup(workspace.id)).toMatchObject({ setupStatus: 'completed', setupOutput: 'again\n' });
+    expect(await fx.workspaces.runSetup(workspace.id)).toMatchObject({
+      setupStatus: 'completed',
+      setupOutput: 'again\n',
+    });
     rmSync(workspace.path, { recursive: true, force: true });
     await rejectsWith(fx.workspaces.runSetup(workspace.id), 'PRECONDITION_FAILED', 'WORKTREE_MISSING');
   });
@@ -348,7 +414,9 @@ describe('workspaces: remove', () => {
   it('deletes a merged branch on request, keeps an unmerged one unless forced', async () => {
     const fx = await registered();
     const merged = (await fx.workspaces.create({ project: 'app', branch: 'merged' })).workspace;
-    expect(await fx.workspaces.remove({ workspace: merged.id, deleteBranch: true })).toMatchObject({ isBranchDeleted: true });
+    expect(await fx.workspaces.remove({ workspace: merged.id, deleteBranch: true })).toMatchObject({
+      isBranchDeleted: true,
+    });
     expect(git(fx.repo, 'branch', '--list', 'merged').trim()).toBe('');
 
     const ahead = (await fx.workspaces.create({ project: 'app', branch: 'ahead' })).workspace;
@@ -361,7 +429,9 @@ describe('workspaces: remove', () => {
     expect(git(fx.repo, 'branch', '--list', 'ahead')).toContain('ahead');
 
     const again = (await fx.workspaces.create({ project: 'app', branch: 'ahead' })).workspace;
-    expect(await fx.workspaces.remove({ workspace: again.id, deleteBranch: true, force: true })).toMatchObject({ isBranchDeleted: true });
+    expect(await fx.workspaces.remove({ workspace: again.id, deleteBranch: true, force: true })).toMatchObject({
+      isBranchDeleted: true,
+    });
   });
 
   it('removes a workspace whose directory is already gone', async () => {
@@ -392,7 +462,13 @@ describe('workspaces: remove', () => {
     const fx = await registered();
     const outside = join(fx.root, 'precious');
     writeFiles(outside, { 'data.txt': 'keep' });
-    const ws = fx.store.workspaces.create({ projectId: fx.project.id, branch: 'rogue', baseBranch: 'main', path: outside, status: 'ready' });
+    const ws = fx.store.workspaces.create({
+      projectId: fx.project.id,
+      branch: 'rogue',
+      baseBranch: 'main',
+      path: outside,
+      status: 'ready',
+    });
     await fx.workspaces.remove({ workspace: ws.id });
     expect(readFileSync(join(outside, 'data.txt'), 'utf8')).toBe('keep');
   });
@@ -407,9 +483,18 @@ describe('workspaces: lookup', () => {
     expect(fx.workspaces.resolve('feat/lookup').id).toBe(workspace.id);
     expect(fx.workspaces.resolve('feat/lookup', { project: 'app' }).id).toBe(workspace.id);
     expect(fx.workspaces.resolve(join(workspace.path, 'src', 'deep')).id).toBe(workspace.id);
-    expect(fx.workspaces.list({ project: 'app' }).map((w) => [w.projectName, w.branch])).toEqual([['app', 'feat/lookup']]);
-    await rejectsWith(Promise.resolve().then(() => fx.workspaces.resolve('nope')), 'NOT_FOUND', 'WORKSPACE_NOT_FOUND');
-    await rejectsWith(Promise.resolve().then(() => fx.workspaces.resolve('/elsewhere')), 'NOT_FOUND');
+    expect(fx.workspaces.list({ project: 'app' }).map((w) => [w.projectName, w.branch])).toEqual([
+      ['app', 'feat/lookup'],
+    ]);
+    await rejectsWith(
+      Promise.resolve().then(() => fx.workspaces.resolve('nope')),
+      'NOT_FOUND',
+      'WORKSPACE_NOT_FOUND',
+    );
+    await rejectsWith(
+      Promise.resolve().then(() => fx.workspaces.resolve('/elsewhere')),
+      'NOT_FOUND',
+    );
   });
 
   it('reports an ambiguous branch across projects', async () => {
@@ -419,7 +504,11 @@ describe('workspaces: lookup', () => {
     await fx.projects.register({ path: other });
     await fx.workspaces.create({ project: 'app', branch: 'same' });
     await fx.workspaces.create({ project: 'other', branch: 'same' });
-    await rejectsWith(Promise.resolve().then(() => fx.workspaces.resolve('same')), 'INVALID_INPUT', 'AMBIGUOUS_WORKSPACE');
+    await rejectsWith(
+      Promise.resolve().then(() => fx.workspaces.resolve('same')),
+      'INVALID_INPUT',
+      'AMBIGUOUS_WORKSPACE',
+    );
     expect(fx.workspaces.resolve('same', { project: 'other' }).projectId).not.toBe(fx.project.id);
   });
 });

@@ -48,15 +48,30 @@ const results = [];
     res.setHeader('x', 'y');
   }
   const us = Number(process.hrtime.bigint() - start) / 1000 / n;
-  results.push({ name: 'baseline: build in-memory req/res only', value: Number(us.toFixed(2)), unit: 'µs', note: 'subtract from the rows below' });
+  results.push({
+    name: 'baseline: build in-memory req/res only',
+    value: Number(us.toFixed(2)),
+    unit: 'µs',
+    note: 'subtract from the rows below',
+  });
 }
 results.push(await measure('request: bearer token (accepted)', { host, authorization: `Bearer ${t.token}` }));
 results.push(await measure('request: session cookie (accepted)', { host, cookie, 'sec-fetch-site': 'same-origin' }));
 results.push(await measure('request: no credential (refused 401/429)', { host, accept: 'application/json' }));
-results.push(await measure('request: no credential navigation (sign-in page)', { host, accept: 'text/html', 'sec-fetch-dest': 'document' }, { url: '/' }));
+results.push(
+  await measure(
+    'request: no credential navigation (sign-in page)',
+    { host, accept: 'text/html', 'sec-fetch-dest': 'document' },
+    { url: '/' },
+  ),
+);
 results.push(await measure('request: foreign Host (refused 403)', { host: 'evil.example' }));
 results.push(
-  await measure('request: wrong bearer (refused; limiter engaged)', { host, authorization: `Bearer ${'0'.repeat(64)}` }, { note: 'after 30 failures the local bucket answers 429' }),
+  await measure(
+    'request: wrong bearer (refused; limiter engaged)',
+    { host, authorization: `Bearer ${'0'.repeat(64)}` },
+    { note: 'after 30 failures the local bucket answers 429' },
+  ),
 );
 
 // A4: comparison timing, first vs last character wrong (timingSafeEqual over sha256 digests).
@@ -75,9 +90,24 @@ for (let r = 0; r < 5; r++) rounds.push([timeVerify(lastWrong), timeVerify(first
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const last = median(rounds.map((x) => x[0]));
 const first = median(rounds.map((x) => x[1]));
-results.push({ name: 'verify: token wrong in the last char', value: Number(last.toFixed(1)), unit: 'ns', note: 'median of 5 × 200k' });
-results.push({ name: 'verify: token wrong in the first char', value: Number(first.toFixed(1)), unit: 'ns', note: 'median of 5 × 200k' });
-results.push({ name: 'verify: first/last ratio', value: Number((first / last).toFixed(3)), unit: 'x', note: '≈1 means indistinguishable' });
+results.push({
+  name: 'verify: token wrong in the last char',
+  value: Number(last.toFixed(1)),
+  unit: 'ns',
+  note: 'median of 5 × 200k',
+});
+results.push({
+  name: 'verify: token wrong in the first char',
+  value: Number(first.toFixed(1)),
+  unit: 'ns',
+  note: 'median of 5 × 200k',
+});
+results.push({
+  name: 'verify: first/last ratio',
+  value: Number((first / last).toFixed(3)),
+  unit: 'x',
+  note: '≈1 means indistinguishable',
+});
 
 await t.close();
 

@@ -45,7 +45,7 @@ export function headerOverflowPage(o: { listener: ListenerKind; host?: string; o
   const items =
     o.listener === 'tunnel'
       ? [
-          'Clear this site\'s cookies in your browser (site settings → cookies and site data), then reload.',
+          "Clear this site's cookies in your browser (site settings → cookies and site data), then reload.",
           'Then scan a fresh QR code in <b>Mobile Access</b> on your computer.',
         ]
       : [
@@ -104,7 +104,9 @@ export function createClientErrorHandler(options: ClientErrorOptions): (error: E
       const host = hostOfOversizedRequest(err.rawPacket, origins);
       body = headerOverflowPage({ listener: options.listener, host, origins });
       type = 'text/html; charset=utf-8';
-      options.logger?.warn?.(`${options.listener}: request headers too large (431${host ? `, Host ${host}` : ''}); answered with the cookie help page`);
+      options.logger?.warn?.(
+        `${options.listener}: request headers too large (431${host ? `, Host ${host}` : ''}); answered with the cookie help page`,
+      );
     }
     const headers = [
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,

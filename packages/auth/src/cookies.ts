@@ -22,7 +22,13 @@ export function sessionCookieName(listener: ListenerKind, localPort: number): st
 }
 
 export function serializeSessionCookie(listener: ListenerKind, name: string, value: string, maxAgeSec: number): string {
-  const parts = [`${name}=${value}`, 'Path=/', `Max-Age=${Math.max(0, Math.floor(maxAgeSec))}`, 'HttpOnly', 'SameSite=Strict'];
+  const parts = [
+    `${name}=${value}`,
+    'Path=/',
+    `Max-Age=${Math.max(0, Math.floor(maxAgeSec))}`,
+    'HttpOnly',
+    'SameSite=Strict',
+  ];
   if (listener === 'tunnel') parts.push('Secure');
   return parts.join('; ');
 }

@@ -177,7 +177,8 @@ export function createGate(options: GateOptions): Gate {
       return result.ok ? undefined : limitedAnswer(ctx, result.retryAfterSec);
     },
   };
-  const openSessions = options.sessions ?? (options.home !== undefined ? fileSessionStore(options.home) : memorySessionStore());
+  const openSessions =
+    options.sessions ?? (options.home !== undefined ? fileSessionStore(options.home) : memorySessionStore());
   (state as { sessions: GateState['sessions'] }).sessions = openSessions({
     key: state.cookieKey,
     now,
@@ -234,7 +235,11 @@ export function createGate(options: GateOptions): Gate {
       const startedAt = Date.now();
       const nonce = newNonce();
       const ctx = newContext(req, listener, false, nonce);
-      const csp = setSecurityHeaders(res, nonce, { dev: state.dev, listener, host: header(req, 'host')?.toLowerCase() });
+      const csp = setSecurityHeaders(res, nonce, {
+        dev: state.dev,
+        listener,
+        host: header(req, 'host')?.toLowerCase(),
+      });
       let reason: string | undefined;
       let logged = false;
       const finish = () => {
@@ -256,7 +261,11 @@ export function createGate(options: GateOptions): Gate {
         const id = newNonce().slice(0, 8);
         logger.error?.(`auth: gate error ${id}: ${(error as Error)?.stack ?? String(error)}`);
         reason = `ERROR ${id}`;
-        respondRejected(ctx, res, reject(500, 'INTERNAL', { body: { kind: 'json', value: { error: 'INTERNAL', id } } }));
+        respondRejected(
+          ctx,
+          res,
+          reject(500, 'INTERNAL', { body: { kind: 'json', value: { error: 'INTERNAL', id } } }),
+        );
         return undefined;
       }
       if (rejection) {
@@ -318,7 +327,9 @@ export function createGate(options: GateOptions): Gate {
       // Stopped (null): every tunnel session goes. A new host: the sessions of every other host go. Sessions bound to
       // this very host stay: a named tunnel's stable hostname, started again after a server restart (its cookies are
       // `__Host-` cookies of that host, in sessions.json like local ones).
-      const revoked = state.sessions.removeWhere((s) => s.listener === 'tunnel' && (next === null || s.binding !== next));
+      const revoked = state.sessions.removeWhere(
+        (s) => s.listener === 'tunnel' && (next === null || s.binding !== next),
+      );
       state.pairing.invalidate((e) => e.listener === 'tunnel');
       sockets.close([...revoked, rootSocketKey('tunnel')], next ? 'tunnel host changed' : 'tunnel stopped');
     },
@@ -340,7 +351,9 @@ export function createGate(options: GateOptions): Gate {
 
     listDevices(): Device[] {
       const t = now();
-      const stale = state.sessions.removeWhere((s) => s.expiresAt <= t || t - s.lastSeenAt > sessionLifetimes[s.listener].idleMs);
+      const stale = state.sessions.removeWhere(
+        (s) => s.expiresAt <= t || t - s.lastSeenAt > sessionLifetimes[s.listener].idleMs,
+      );
       sockets.close(stale, 'session expired');
       return state.sessions.list().map(({ id, listener, label, createdAt, lastSeenAt, address }) => ({
         id,
@@ -365,8 +378,11 @@ export function createGate(options: GateOptions): Gate {
 }
 
 function resolveTokenSource(options: GateOptions): TokenSource {
-  if (options.token !== undefined && options.settings) throw new TypeError('createGate: give `token` or `settings`, not both');
+  if (options.token !== undefined && options.settings)
+    throw new TypeError('createGate: give `token` or `settings`, not both');
   if (options.token !== undefined) return toTokenSource(options.token);
   if (options.settings) return settingsTokenSource(options.settings);
-  throw new TypeError('createGate: a token is required (`token`: 64 hex characters or a TokenSource, or `settings` from @band/settings)');
+  throw new TypeError(
+    'createGate: a token is required (`token`: 64 hex characters or a TokenSource, or `settings` from @band/settings)',
+  );
 }

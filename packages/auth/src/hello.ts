@@ -44,6 +44,9 @@ export function computeHelloProof(tokenSecret: string, nonce: string, host: stri
 /** The same proof from an already derived key (the gate derives it once per token). */
 export function helloProof(key: Buffer, nonce: string, host: string, local: string): string {
   return createHmac('sha256', key)
-    .update(`band/hello/v${HELLO_PROOF_VERSION}\0${nonce.toLowerCase()}\0${host.toLowerCase()}\0${local.toLowerCase()}`, 'utf8')
+    .update(
+      `band/hello/v${HELLO_PROOF_VERSION}\0${nonce.toLowerCase()}\0${host.toLowerCase()}\0${local.toLowerCase()}`,
+      'utf8',
+    )
     .digest('hex');
 }

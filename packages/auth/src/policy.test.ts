@@ -142,8 +142,16 @@ describe('decideCookieCrossOrigin (D1-D8)', () => {
     ['POST api same-origin', { method: 'POST', route: 'api', origin: expected, secFetchSite: 'same-origin' }, true],
     ['POST api origin only', { method: 'POST', route: 'api', origin: expected }, true],
     ['POST api fetch-site only', { method: 'POST', route: 'api', secFetchSite: 'same-origin' }, true],
-    ['POST evil origin', { method: 'POST', route: 'api', origin: 'https://evil.example', secFetchSite: 'cross-site' }, false],
-    ['POST same-site port', { method: 'POST', route: 'api', origin: 'http://localhost:5173', secFetchSite: 'same-site' }, false],
+    [
+      'POST evil origin',
+      { method: 'POST', route: 'api', origin: 'https://evil.example', secFetchSite: 'cross-site' },
+      false,
+    ],
+    [
+      'POST same-site port',
+      { method: 'POST', route: 'api', origin: 'http://localhost:5173', secFetchSite: 'same-site' },
+      false,
+    ],
     ['POST no metadata', { method: 'POST', route: 'api' }, false],
     ['POST origin null', { method: 'POST', route: 'api', origin: 'null' }, false],
     ['POST suffix origin', { method: 'POST', route: 'api', origin: 'http://localhost:3456.evil.example' }, false],
@@ -247,7 +255,10 @@ describe('misc decisions', () => {
 
   it.each([
     ['Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36', 'Chrome on Android'],
-    ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit Version/17.0 Mobile Safari/604.1', 'Safari on iOS'],
+    [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit Version/17.0 Mobile Safari/604.1',
+      'Safari on iOS',
+    ],
     ['Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0', 'Firefox on Linux'],
     ['curl/8.0', 'curl'],
     [undefined, 'Unknown device'],

@@ -128,7 +128,9 @@ export interface CrossOriginInput {
   expected: string;
 }
 
-export type CrossOriginDecision = { ok: true } | { ok: false; reason: 'ORIGIN_MISMATCH' | 'CROSS_SITE' | 'ORIGIN_MISSING' };
+export type CrossOriginDecision =
+  | { ok: true }
+  | { ok: false; reason: 'ORIGIN_MISMATCH' | 'CROSS_SITE' | 'ORIGIN_MISSING' };
 
 /**
  * The cross-origin gate for a cookie-authenticated request. State changes and every API call need same-origin proof
@@ -138,7 +140,8 @@ export type CrossOriginDecision = { ok: true } | { ok: false; reason: 'ORIGIN_MI
 export function decideCookieCrossOrigin(input: CrossOriginInput): CrossOriginDecision {
   const strict = !SAFE_METHODS.has(input.method) || input.route === 'api' || input.route === 'auth-endpoint';
   if (!strict) return { ok: true };
-  if (input.secFetchSite !== undefined && input.secFetchSite !== 'same-origin') return { ok: false, reason: 'CROSS_SITE' };
+  if (input.secFetchSite !== undefined && input.secFetchSite !== 'same-origin')
+    return { ok: false, reason: 'CROSS_SITE' };
   if (input.origin !== undefined && !isExpectedOrigin(input.origin, input.expected)) {
     return { ok: false, reason: 'ORIGIN_MISMATCH' };
   }
@@ -187,7 +190,8 @@ export function isJsonContentType(value: string | undefined): boolean {
 /** Request headers that only Band (or a trusted proxy) may set; stripped before anything downstream reads them. */
 export function isUntrustedHeader(name: string, listener: ListenerKind): boolean {
   const n = name.toLowerCase();
-  if (n.startsWith('x-middleware-') || n === 'x-invoke-path' || n === 'x-invoke-query' || n === 'x-invoke-output') return true;
+  if (n.startsWith('x-middleware-') || n === 'x-invoke-path' || n === 'x-invoke-query' || n === 'x-invoke-output')
+    return true;
   if (n === 'x-nonce' || n === 'content-security-policy') return true;
   if (n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip') return true;
   if (n.startsWith('cf-')) return listener === 'local' || n !== 'cf-connecting-ip';

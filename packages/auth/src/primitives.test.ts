@@ -56,8 +56,12 @@ describe('cookies', () => {
     expect(cookieValues('a=1'.padEnd(20_000, ' '), 'a')).toEqual([]);
   });
   it('serializes the flags per listener', () => {
-    expect(serializeSessionCookie('tunnel', '__Host-band_sess', 'v', 60)).toBe('__Host-band_sess=v; Path=/; Max-Age=60; HttpOnly; SameSite=Strict; Secure');
-    expect(serializeSessionCookie('local', 'band_sess_3456', 'v', 60)).toBe('band_sess_3456=v; Path=/; Max-Age=60; HttpOnly; SameSite=Strict');
+    expect(serializeSessionCookie('tunnel', '__Host-band_sess', 'v', 60)).toBe(
+      '__Host-band_sess=v; Path=/; Max-Age=60; HttpOnly; SameSite=Strict; Secure',
+    );
+    expect(serializeSessionCookie('local', 'band_sess_3456', 'v', 60)).toBe(
+      'band_sess_3456=v; Path=/; Max-Age=60; HttpOnly; SameSite=Strict',
+    );
     expect(clearSessionCookie('local', 'band_sess_1')).toContain('Max-Age=0');
   });
 });
@@ -65,7 +69,10 @@ describe('cookies', () => {
 describe('rate limiter', () => {
   it('empties after capacity failures and refills with time; check never consumes', () => {
     let now = 0;
-    const rl = createRateLimiter(() => ({ capacity: 3, refillPerMinute: 6 }), () => now);
+    const rl = createRateLimiter(
+      () => ({ capacity: 3, refillPerMinute: 6 }),
+      () => now,
+    );
     expect(rl.check(['k']).ok).toBe(true);
     expect([rl.fail(['k']).ok, rl.fail(['k']).ok, rl.fail(['k']).ok]).toEqual([true, true, true]);
     const limited = rl.fail(['k']);
@@ -75,7 +82,11 @@ describe('rate limiter', () => {
     expect(rl.check(['k']).ok).toBe(true);
   });
   it('keeps memory bounded under many keys', () => {
-    const rl = createRateLimiter(() => ({ capacity: 1, refillPerMinute: 1 }), () => 0, 100);
+    const rl = createRateLimiter(
+      () => ({ capacity: 1, refillPerMinute: 1 }),
+      () => 0,
+      100,
+    );
     for (let i = 0; i < 1000; i++) rl.fail([`ip:${i}`]);
     expect(rl.size()).toBeLessThanOrEqual(100);
   });
@@ -95,7 +106,7 @@ describe('pairing codes', () => {
     expect(p.redeem('../../etc', 'local', 'local:1', 0)).toBeUndefined();
   });
 
-  it('invalidate only the failing listener\'s codes after maxFailures; a mint on that listener resets its count', () => {
+  it("invalidate only the failing listener's codes after maxFailures; a mint on that listener resets its count", () => {
     const p = createPairingCodes({ maxFailures: 3 });
     const local = p.mint('local', 'local:1', 0);
     const tunnel = p.mint('tunnel', 'tunnel:h', 0);

@@ -22,7 +22,11 @@ interface Bucket {
 }
 
 /** `specOf(key)` picks the bucket spec for a key (e.g. `tunnel:ip:1.2.3.4`, `tunnel:global`, `local:global`). */
-export function createRateLimiter(specOf: (key: string) => BucketSpec, now: () => number = Date.now, maxKeys = 10_000): RateLimiter {
+export function createRateLimiter(
+  specOf: (key: string) => BucketSpec,
+  now: () => number = Date.now,
+  maxKeys = 10_000,
+): RateLimiter {
   const buckets = new Map<string, Bucket>();
 
   const refill = (key: string): { bucket: Bucket; spec: BucketSpec } => {

@@ -57,7 +57,10 @@ export function respondRejected(ctx: GateContext, res: ServerResponse, r: Reject
     res.end();
   } else {
     const text = body.kind === 'html' ? body.html : JSON.stringify(body.value);
-    res.setHeader('Content-Type', body.kind === 'html' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
+    res.setHeader(
+      'Content-Type',
+      body.kind === 'html' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
+    );
     res.setHeader('Content-Length', String(Buffer.byteLength(text)));
     res.end(ctx.method === 'HEAD' ? undefined : text);
   }

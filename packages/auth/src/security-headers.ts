@@ -20,7 +20,10 @@ export function newNonce(): string {
 }
 
 /** The CSP with a per-request nonce. `dev` adds 'unsafe-eval' (Next dev needs it). */
-export function contentSecurityPolicy(nonce: string, options: { dev?: boolean; listener: ListenerKind; host?: string }): string {
+export function contentSecurityPolicy(
+  nonce: string,
+  options: { dev?: boolean; listener: ListenerKind; host?: string },
+): string {
   const wsOrigin = options.host ? ` ${options.listener === 'tunnel' ? 'wss' : 'ws'}://${options.host}` : '';
   return [
     `default-src 'self'`,

@@ -21,7 +21,13 @@ function mac(key: Buffer, sid: string, expiry: number, listener: ListenerKind, b
   return createHmac('sha256', key).update(`v1\n${sid}\n${expiry}\n${listener}\n${binding}`).digest();
 }
 
-export function signSessionCookie(key: Buffer, sid: string, expiry: number, listener: ListenerKind, binding: string): string {
+export function signSessionCookie(
+  key: Buffer,
+  sid: string,
+  expiry: number,
+  listener: ListenerKind,
+  binding: string,
+): string {
   return `v1.${sid}.${expiry}.${mac(key, sid, expiry, listener, binding).toString('base64url')}`;
 }
 

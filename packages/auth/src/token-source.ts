@@ -16,7 +16,9 @@ export interface TokenSource {
 
 function checked(token: string, from: string): string {
   if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) {
-    throw new TypeError(`${from}: a Band token is 64 lowercase hex characters (e.g. crypto.randomBytes(32).toString('hex'))`);
+    throw new TypeError(
+      `${from}: a Band token is 64 lowercase hex characters (e.g. crypto.randomBytes(32).toString('hex'))`,
+    );
   }
   return token;
 }

@@ -44,12 +44,12 @@ describe('createClientErrorHandler', () => {
     expect(text).not.toContain('vvvvvvvv');
   });
 
-  it('keeps Node\'s answers for other parser errors (400)', async () => {
+  it("keeps Node's answers for other parser errors (400)", async () => {
     const port = await serve('local', []);
     expect(await send(port, 'NOT HTTP\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 
-  it('on the tunnel, says to clear the site\'s cookies and names no local address', async () => {
+  it("on the tunnel, says to clear the site's cookies and names no local address", async () => {
     const port = await serve('tunnel', ['http://127.0.0.1:3456']);
     const text = await send(port, `GET / HTTP/1.1\r\nHost: a-b.trycloudflare.com\r\nCookie: ${bomb}\r\n\r\n`);
     expect(text).toMatch(/^HTTP\/1\.1 431 /);

@@ -50,7 +50,10 @@ const honest: http.RequestListener = (req, res) => {
 };
 
 async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(AuthError);
   expect((error as AuthError).code).toBe('SERVER_UNVERIFIED');
   return error as AuthError;
@@ -60,7 +63,10 @@ describe('verifyServer (F11)', () => {
   it('accepts a server that proves the token, without ever sending it, and returns the address it reached', async () => {
     const s = await serve(honest);
     const port = new URL(s.url).port;
-    expect(await verifyServer({ url: s.url, token: TOKEN })).toEqual({ address: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` });
+    expect(await verifyServer({ url: s.url, token: TOKEN })).toEqual({
+      address: `127.0.0.1:${port}`,
+      url: `http://127.0.0.1:${port}`,
+    });
     expect(s.seen).toHaveLength(1);
     expect(JSON.stringify(s.seen)).not.toContain(TOKEN);
   });
@@ -74,10 +80,13 @@ describe('verifyServer (F11)', () => {
     const real = await serve(honest);
     const realPort = Number(new URL(real.url).port);
     const squatter = await serve((req, res) => {
-      http.get({ host: '127.0.0.1', port: realPort, path: req.url, headers: { host: req.headers.host ?? '' }, agent: false }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      http.get(
+        { host: '127.0.0.1', port: realPort, path: req.url, headers: { host: req.headers.host ?? '' }, agent: false },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
     });
     const relayed = await failure(verifyServer({ url: squatter.url, token: TOKEN }));
     expect(relayed.reason).toBe('RELAYED');
@@ -108,7 +117,10 @@ describe('verifyServer (F11)', () => {
     const s = await serve(honest);
     const closed = servers.pop()!;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await verifyServer({ url: s.url, token: TOKEN }).then(() => undefined, (e: unknown) => e);
+    const error = await verifyServer({ url: s.url, token: TOKEN }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(needsServerProof('https://abc.trycloudflare.com', TOKEN)).toBe(false);
     expect(needsServerProof('http://localhost:3456', TOKEN)).toBe(true);
@@ -119,7 +131,9 @@ describe('verifyServer (F11)', () => {
   it('pins a host name to the verified address and keeps IP literals', () => {
     const v4 = { address: '127.0.0.1:3456', url: 'http://127.0.0.1:3456' };
     expect(pinServerUrl('http://localhost:3456', v4)).toBe('http://127.0.0.1:3456');
-    expect(pinServerUrl('http://localhost:3456/', { address: '[::1]:3456', url: 'http://[::1]:3456' })).toBe('http://[::1]:3456');
+    expect(pinServerUrl('http://localhost:3456/', { address: '[::1]:3456', url: 'http://[::1]:3456' })).toBe(
+      'http://[::1]:3456',
+    );
     expect(pinServerUrl('http://127.0.0.1:3456', v4)).toBe('http://127.0.0.1:3456');
     expect(pinServerUrl('https://abc.trycloudflare.com', undefined)).toBe('https://abc.trycloudflare.com');
   });

@@ -21,7 +21,10 @@ async function gatedServer(token: string | TokenSource): Promise<{ url: string; 
     if (!principal) return;
     res.end(`hello ${principal.kind}`);
   });
-  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())), () => gate.close());
+  closers.push(
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+    () => gate.close(),
+  );
   return { url: `http://127.0.0.1:${port}`, gate };
 }
 

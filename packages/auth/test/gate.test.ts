@@ -2,7 +2,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ClosableSocket, createGate, type Principal } from '../src/index.js';
-import { createTestGate, startGatedServer, type GatedServer, type TestGate, bearerHeader, signInCookie } from '../src/testing/index.js';
+import {
+  createTestGate,
+  startGatedServer,
+  type GatedServer,
+  type TestGate,
+  bearerHeader,
+  signInCookie,
+} from '../src/testing/index.js';
 import { SLOW } from '../../../tooling/testing/slow.js';
 import { http, raw, setCookies, statusLine, upgradeRequest } from './helpers.js';
 
@@ -99,14 +106,23 @@ describe('credentials', () => {
   });
 
   it('A12: bearer with a foreign Origin → 403 without ACAO or cookie', async () => {
-    const r = await http(srv.port, { path: '/api/trpc/x', headers: { host, origin: 'https://evil.example', ...bearerHeader(t.token) } });
+    const r = await http(srv.port, {
+      path: '/api/trpc/x',
+      headers: { host, origin: 'https://evil.example', ...bearerHeader(t.token) },
+    });
     expect(r.status).toBe(403);
     expect(Object.keys(r.headers).filter((h) => h.startsWith('access-control'))).toEqual([]);
     expect(setCookies(r)).toEqual([]);
   });
 
   it('A8: non-ASCII bytes in Authorization → 400/401, never 500', async () => {
-    const out = await raw(srv.port, Buffer.from(`GET /api/x HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer \xff\xfe\r\nConnection: close\r\n\r\n`, 'latin1'));
+    const out = await raw(
+      srv.port,
+      Buffer.from(
+        `GET /api/x HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer \xff\xfe\r\nConnection: close\r\n\r\n`,
+        'latin1',
+      ),
+    );
     expect(statusLine(out)).toMatch(/^HTTP\/1\.1 (400|401)/);
   });
 });
@@ -163,9 +179,16 @@ describe('?token= exchange', () => {
   it('A10/B6: ?token= on an API call, a POST or a subresource mints nothing', async () => {
     const api = await http(srv.port, { path: `/api/trpc/x?token=${t.token}`, headers: { host } });
     expect(api.status).toBe(401);
-    const post = await http(srv.port, { method: 'POST', path: `/?token=${t.token}`, headers: { host, 'sec-fetch-dest': 'document' } });
+    const post = await http(srv.port, {
+      method: 'POST',
+      path: `/?token=${t.token}`,
+      headers: { host, 'sec-fetch-dest': 'document' },
+    });
     expect(post.status).toBe(401);
-    const img = await http(srv.port, { path: `/?token=${t.token}`, headers: { host, 'sec-fetch-dest': 'image', 'sec-fetch-mode': 'no-cors' } });
+    const img = await http(srv.port, {
+      path: `/?token=${t.token}`,
+      headers: { host, 'sec-fetch-dest': 'image', 'sec-fetch-mode': 'no-cors' },
+    });
     expect(img.status).toBe(401);
     for (const r of [api, post, img]) expect(setCookies(r)).toEqual([]);
     expect(srv.reached).toEqual([]);
@@ -193,8 +216,18 @@ describe('cookies', () => {
 
   it('C5: malformed cookies → 401 and a clearing Set-Cookie, never 500', async () => {
     const name = `band_sess_${srv.port}`;
-    for (const value of ['%E0%A4%A', '"', 'x'.repeat(8000), 'v1.äöü.1.2', 'v1.a.b.c.d', `v1.${'A'.repeat(22)}.99999999999999.${'B'.repeat(43)}`]) {
-      const r = await http(srv.port, { path: '/api/trpc/x', headers: { host, cookie: `${name}=${value}`, 'sec-fetch-site': 'same-origin' } });
+    for (const value of [
+      '%E0%A4%A',
+      '"',
+      'x'.repeat(8000),
+      'v1.äöü.1.2',
+      'v1.a.b.c.d',
+      `v1.${'A'.repeat(22)}.99999999999999.${'B'.repeat(43)}`,
+    ]) {
+      const r = await http(srv.port, {
+        path: '/api/trpc/x',
+        headers: { host, cookie: `${name}=${value}`, 'sec-fetch-site': 'same-origin' },
+      });
       expect(r.status).toBe(401);
       expect(setCookies(r)[0]).toMatch(new RegExp(`^${name}=; Path=/; Max-Age=0`));
     }
@@ -203,7 +236,10 @@ describe('cookies', () => {
   it('C6: a bogus duplicate cookie does not mask the valid one', async () => {
     const c = await cookie();
     const name = c.split('=')[0];
-    const r = await http(srv.port, { path: '/api/trpc/x', headers: { host, cookie: `${name}=garbage; ${c}`, 'sec-fetch-site': 'same-origin' } });
+    const r = await http(srv.port, {
+      path: '/api/trpc/x',
+      headers: { host, cookie: `${name}=garbage; ${c}`, 'sec-fetch-site': 'same-origin' },
+    });
     expect(r.status).toBe(200);
   });
 
@@ -221,7 +257,7 @@ describe('cookies', () => {
     expect(newHost.status).toBe(401);
   });
 
-  it('C7b: a named tunnel\'s session survives a server restart (same host again), not a stop or another host', async () => {
+  it("C7b: a named tunnel's session survives a server restart (same host again), not a stop or another host", async () => {
     await using tunnel = await startGatedServer(t.gate, { listener: 'tunnel' });
     t.gate.setTunnelHost('band.example.test');
     const tc = await signInCookie(t.gate, t.token, { listener: 'tunnel', host: 'band.example.test' });
@@ -242,7 +278,9 @@ describe('cookies', () => {
     const tc2 = await signInCookie(again, t.token, { listener: 'tunnel', host: 'band.example.test' });
     again.setTunnelHost(null);
     again.setTunnelHost('band.example.test');
-    expect((await http(tunnel2.port, { path: '/', headers: { host: 'band.example.test', cookie: tc2 } })).status).toBe(401);
+    expect((await http(tunnel2.port, { path: '/', headers: { host: 'band.example.test', cookie: tc2 } })).status).toBe(
+      401,
+    );
     await again.close();
   });
 
@@ -311,14 +349,22 @@ describe('cross-origin (D)', () => {
       body: '{}',
     });
     expect(same.status).toBe(415);
-    const ok = await http(srv.port, { method: 'POST', path: '/api/trpc/tunnel.stop', headers: sameOriginJson({ cookie: c }), body: '{}' });
+    const ok = await http(srv.port, {
+      method: 'POST',
+      path: '/api/trpc/tunnel.stop',
+      headers: sameOriginJson({ cookie: c }),
+      body: '{}',
+    });
     expect(ok.status).toBe(200);
     expect(srv.reached.map((r) => r.url)).toEqual(['/api/trpc/tunnel.stop']);
   });
 
   it('D8/D9: cookie GETs to the API need same-origin fetch metadata', async () => {
     const c = await cookie();
-    const xssi = await http(srv.port, { path: '/api/trpc/settings.get', headers: { host, cookie: c, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' } });
+    const xssi = await http(srv.port, {
+      path: '/api/trpc/settings.get',
+      headers: { host, cookie: c, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' },
+    });
     expect(xssi.status).toBe(403);
     expect(xssi.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(xssi.headers['x-content-type-options']).toBe('nosniff');
@@ -328,7 +374,12 @@ describe('cross-origin (D)', () => {
     const r = await http(srv.port, {
       method: 'OPTIONS',
       path: '/api/trpc/x',
-      headers: { host, origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+      headers: {
+        host,
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-private-network': 'true',
+      },
     });
     expect(r.status).toBe(403);
     expect(Object.keys(r.headers).filter((h) => h.startsWith('access-control'))).toEqual([]);
@@ -359,7 +410,14 @@ describe('cross-origin (D)', () => {
 
 describe('host and headers (F, K)', () => {
   it('F1/F2/F3/F4: foreign Hosts → 403 before auth, even with a valid bearer', async () => {
-    for (const h of ['evil.example', `0.0.0.0:${srv.port}`, `127.0.0.2:${srv.port}`, `localhost.:${srv.port}`, 'localhost', `sub.localhost:${srv.port}`]) {
+    for (const h of [
+      'evil.example',
+      `0.0.0.0:${srv.port}`,
+      `127.0.0.2:${srv.port}`,
+      `localhost.:${srv.port}`,
+      'localhost',
+      `sub.localhost:${srv.port}`,
+    ]) {
       const r = await http(srv.port, { path: '/api/trpc/x', headers: { host: h, ...bearerHeader(t.token) } });
       expect(r.status).toBe(403);
       expect(JSON.parse(r.body).error).toBe('HOST_NOT_ALLOWED');
@@ -372,19 +430,35 @@ describe('host and headers (F, K)', () => {
 
   it('F4: a missing Host (HTTP/1.0) or two Host headers → 400', async () => {
     expect(statusLine(await raw(srv.port, 'GET / HTTP/1.0\r\n\r\n'))).toMatch(/ 400 /);
-    expect(statusLine(await raw(srv.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\nConnection: close\r\n\r\n`))).toMatch(/ 400 /);
+    expect(
+      statusLine(
+        await raw(srv.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\nConnection: close\r\n\r\n`),
+      ),
+    ).toMatch(/ 400 /);
   });
 
   it('F6/F9/F10: the tunnel listener only answers the current tunnel host; local never answers it', async () => {
     await using tunnel = await startGatedServer(t.gate, { listener: 'tunnel' });
-    const none = await http(tunnel.port, { path: '/', headers: { host: 'abc.trycloudflare.com', ...bearerHeader(t.token) } });
+    const none = await http(tunnel.port, {
+      path: '/',
+      headers: { host: 'abc.trycloudflare.com', ...bearerHeader(t.token) },
+    });
     expect(none.status).toBe(403);
     t.gate.setTunnelHost('abc.trycloudflare.com');
-    expect((await http(tunnel.port, { path: '/', headers: { host: 'abc.trycloudflare.com', ...bearerHeader(t.token) } })).status).toBe(200);
+    expect(
+      (await http(tunnel.port, { path: '/', headers: { host: 'abc.trycloudflare.com', ...bearerHeader(t.token) } }))
+        .status,
+    ).toBe(200);
     expect((await http(tunnel.port, { path: '/', headers: { host, ...bearerHeader(t.token) } })).status).toBe(403);
-    expect((await http(srv.port, { path: '/', headers: { host: 'abc.trycloudflare.com', ...bearerHeader(t.token) } })).status).toBe(403);
+    expect(
+      (await http(srv.port, { path: '/', headers: { host: 'abc.trycloudflare.com', ...bearerHeader(t.token) } }))
+        .status,
+    ).toBe(403);
     t.gate.setTunnelHost(null);
-    expect((await http(tunnel.port, { path: '/', headers: { host: 'abc.trycloudflare.com', ...bearerHeader(t.token) } })).status).toBe(403);
+    expect(
+      (await http(tunnel.port, { path: '/', headers: { host: 'abc.trycloudflare.com', ...bearerHeader(t.token) } }))
+        .status,
+    ).toBe(403);
   });
 
   it('F7/K1: forwarding, cf-* and x-middleware-* headers never reach the app from the local listener', async () => {
@@ -403,7 +477,13 @@ describe('host and headers (F, K)', () => {
     });
     expect(r.status).toBe(200);
     const seen = srv.reached[0]!.headers;
-    for (const name of ['x-middleware-subrequest', 'x-forwarded-for', 'x-forwarded-host', 'forwarded', 'cf-connecting-ip']) {
+    for (const name of [
+      'x-middleware-subrequest',
+      'x-forwarded-for',
+      'x-forwarded-host',
+      'forwarded',
+      'cf-connecting-ip',
+    ]) {
       expect(seen[name]).toBeUndefined();
     }
     // The app gets the response CSP and the same nonce (Next reads it from the request).
@@ -412,10 +492,15 @@ describe('host and headers (F, K)', () => {
     expect(seen['x-nonce']).not.toBe('attacker');
   });
 
-  it('F7b: an API call reaches the app with no nonce or CSP request header, not even a client\'s own', async () => {
+  it("F7b: an API call reaches the app with no nonce or CSP request header, not even a client's own", async () => {
     const r = await http(srv.port, {
       path: '/api/trpc/health',
-      headers: { host, ...bearerHeader(t.token), 'x-nonce': 'attacker', 'content-security-policy': "script-src 'nonce-attacker'" },
+      headers: {
+        host,
+        ...bearerHeader(t.token),
+        'x-nonce': 'attacker',
+        'content-security-policy': "script-src 'nonce-attacker'",
+      },
     });
     expect(r.status).toBe(200);
     const seen = srv.reached.at(-1)!.headers;
@@ -435,13 +520,18 @@ describe('host and headers (F, K)', () => {
   });
 
   it('K4: static assets need a session too', async () => {
-    const r = await http(srv.port, { path: '/_next/static/chunks/app.js', headers: { host, 'sec-fetch-dest': 'script' } });
+    const r = await http(srv.port, {
+      path: '/_next/static/chunks/app.js',
+      headers: { host, 'sec-fetch-dest': 'script' },
+    });
     expect(r.status).toBe(401);
   });
 
   it('G6/G8: oversized URLs, headers and declared bodies are refused without a crash', async () => {
     expect((await http(srv.port, { path: `/${'a'.repeat(9000)}`, headers: { host } })).status).toBe(414);
-    expect(statusLine(await raw(srv.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nCookie: ${'a'.repeat(64 * 1024)}\r\n\r\n`))).toMatch(/ 431 /);
+    expect(
+      statusLine(await raw(srv.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nCookie: ${'a'.repeat(64 * 1024)}\r\n\r\n`)),
+    ).toMatch(/ 431 /);
     const big = await http(srv.port, {
       method: 'POST',
       path: '/api/trpc/x',
@@ -468,10 +558,20 @@ describe('pairing (B7, B8, G5)', () => {
     const page = await http(srv.port, { path: '/pair', headers: nav() });
     expect(page.status).toBe(200);
     expect(page.body).toContain("history.replaceState(null,'','/pair')");
-    const first = await http(srv.port, { method: 'POST', path: '/auth/pair', headers: sameOriginJson(), body: JSON.stringify({ code: pairing.code }) });
+    const first = await http(srv.port, {
+      method: 'POST',
+      path: '/auth/pair',
+      headers: sameOriginJson(),
+      body: JSON.stringify({ code: pairing.code }),
+    });
     expect(first.status).toBe(204);
     expect(setCookies(first)[0]).toMatch(/^band_sess_/);
-    const second = await http(srv.port, { method: 'POST', path: '/auth/pair', headers: sameOriginJson(), body: JSON.stringify({ code: pairing.code }) });
+    const second = await http(srv.port, {
+      method: 'POST',
+      path: '/auth/pair',
+      headers: sameOriginJson(),
+      body: JSON.stringify({ code: pairing.code }),
+    });
     expect(second.status).toBe(401);
     expect(JSON.parse(second.body).message).toMatch(/expired or was already used/);
     expect(setCookies(second)).toEqual([]);
@@ -481,17 +581,51 @@ describe('pairing (B7, B8, G5)', () => {
   it('B8: a code older than 120 s is refused', async () => {
     const pairing = t.gate.createPairingCode('local');
     clock += 121_000;
-    const r = await http(srv.port, { method: 'POST', path: '/auth/pair', headers: sameOriginJson(), body: JSON.stringify({ code: pairing.code }) });
+    const r = await http(srv.port, {
+      method: 'POST',
+      path: '/auth/pair',
+      headers: sameOriginJson(),
+      body: JSON.stringify({ code: pairing.code }),
+    });
     expect(r.status).toBe(401);
   });
 
   it('a cross-site or non-JSON redemption is refused and does not burn the code', async () => {
     const pairing = t.gate.createPairingCode('local');
     const body = JSON.stringify({ code: pairing.code });
-    expect((await http(srv.port, { method: 'POST', path: '/auth/pair', headers: { ...sameOriginJson(), origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, body })).status).toBe(403);
-    expect((await http(srv.port, { method: 'POST', path: '/auth/pair', headers: { host, 'content-type': 'application/json' }, body })).status).toBe(403);
-    expect((await http(srv.port, { method: 'POST', path: '/auth/pair', headers: { ...sameOriginJson(), 'content-type': 'text/plain' }, body })).status).toBe(415);
-    expect((await http(srv.port, { method: 'POST', path: '/auth/pair', headers: sameOriginJson(), body })).status).toBe(204);
+    expect(
+      (
+        await http(srv.port, {
+          method: 'POST',
+          path: '/auth/pair',
+          headers: { ...sameOriginJson(), origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+          body,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await http(srv.port, {
+          method: 'POST',
+          path: '/auth/pair',
+          headers: { host, 'content-type': 'application/json' },
+          body,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await http(srv.port, {
+          method: 'POST',
+          path: '/auth/pair',
+          headers: { ...sameOriginJson(), 'content-type': 'text/plain' },
+          body,
+        })
+      ).status,
+    ).toBe(415);
+    expect((await http(srv.port, { method: 'POST', path: '/auth/pair', headers: sameOriginJson(), body })).status).toBe(
+      204,
+    );
   });
 
   it('a local code does not work on the tunnel listener; a tunnel code needs a running tunnel', async () => {
@@ -502,7 +636,11 @@ describe('pairing (B7, B8, G5)', () => {
     const r = await http(tunnel.port, {
       method: 'POST',
       path: '/auth/pair',
-      headers: { host: 'p.trycloudflare.com', origin: 'https://p.trycloudflare.com', 'content-type': 'application/json' },
+      headers: {
+        host: 'p.trycloudflare.com',
+        origin: 'https://p.trycloudflare.com',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ code: localCode.code }),
     });
     expect(r.status).toBe(401);
@@ -511,7 +649,12 @@ describe('pairing (B7, B8, G5)', () => {
     const ok = await http(tunnel.port, {
       method: 'POST',
       path: '/auth/pair',
-      headers: { host: 'p.trycloudflare.com', origin: 'https://p.trycloudflare.com', 'content-type': 'application/json', 'cf-connecting-ip': '5.6.7.8' },
+      headers: {
+        host: 'p.trycloudflare.com',
+        origin: 'https://p.trycloudflare.com',
+        'content-type': 'application/json',
+        'cf-connecting-ip': '5.6.7.8',
+      },
       body: JSON.stringify({ code: tunnelCode.code }),
     });
     expect(ok.status).toBe(204);
@@ -521,31 +664,61 @@ describe('pairing (B7, B8, G5)', () => {
   it('G5: after 20 failed redemptions every outstanding code is invalidated', async () => {
     const pairing = t.gate.createPairingCode('local');
     for (let i = 0; i < 20; i++) {
-      await http(srv.port, { method: 'POST', path: '/auth/pair', headers: sameOriginJson(), body: JSON.stringify({ code: 'A'.repeat(22) }) });
+      await http(srv.port, {
+        method: 'POST',
+        path: '/auth/pair',
+        headers: sameOriginJson(),
+        body: JSON.stringify({ code: 'A'.repeat(22) }),
+      });
     }
     clock += 3_600_000; // let the limiter refill: only the code invalidation is under test
-    const r = await http(srv.port, { method: 'POST', path: '/auth/pair', headers: sameOriginJson(), body: JSON.stringify({ code: pairing.code }) });
+    const r = await http(srv.port, {
+      method: 'POST',
+      path: '/auth/pair',
+      headers: sameOriginJson(),
+      body: JSON.stringify({ code: pairing.code }),
+    });
     expect(r.status).toBe(401);
   });
 });
 
 describe('login and logout', () => {
   it('POST /auth/login with the token mints a session; a wrong token is 401', async () => {
-    const bad = await http(srv.port, { method: 'POST', path: '/auth/login', headers: sameOriginJson(), body: JSON.stringify({ token: 'e'.repeat(64) }) });
+    const bad = await http(srv.port, {
+      method: 'POST',
+      path: '/auth/login',
+      headers: sameOriginJson(),
+      body: JSON.stringify({ token: 'e'.repeat(64) }),
+    });
     expect(bad.status).toBe(401);
     expect(setCookies(bad)).toEqual([]);
-    const ok = await http(srv.port, { method: 'POST', path: '/auth/login', headers: sameOriginJson(), body: JSON.stringify({ token: t.token }) });
+    const ok = await http(srv.port, {
+      method: 'POST',
+      path: '/auth/login',
+      headers: sameOriginJson(),
+      body: JSON.stringify({ token: t.token }),
+    });
     expect(ok.status).toBe(204);
     const c = setCookies(ok)[0]!.split(';')[0]!;
     expect((await http(srv.port, { path: '/', headers: nav({ cookie: c }) })).status).toBe(200);
-    const out = await http(srv.port, { method: 'POST', path: '/auth/logout', headers: sameOriginJson({ cookie: c }), body: '{}' });
+    const out = await http(srv.port, {
+      method: 'POST',
+      path: '/auth/logout',
+      headers: sameOriginJson({ cookie: c }),
+      body: '{}',
+    });
     expect(out.status).toBe(204);
     expect(setCookies(out)[0]).toContain('Max-Age=0');
     expect((await http(srv.port, { path: '/', headers: nav({ cookie: c }) })).status).toBe(401);
   });
 
   it('a login body over 4 KiB → 413', async () => {
-    const r = await http(srv.port, { method: 'POST', path: '/auth/login', headers: sameOriginJson(), body: JSON.stringify({ token: 'x'.repeat(10_000) }) });
+    const r = await http(srv.port, {
+      method: 'POST',
+      path: '/auth/login',
+      headers: sameOriginJson(),
+      body: JSON.stringify({ token: 'x'.repeat(10_000) }),
+    });
     expect(r.status).toBe(413);
   });
 
@@ -563,22 +736,48 @@ describe('rate limiting (G1-G4)', () => {
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof http>> | undefined;
     for (let i = 0; i < 15; i++) {
-      last = await http(tunnel.port, { path: '/api/x', headers: { host: th, 'cf-connecting-ip': '6.6.6.6', authorization: `Bearer ${'f'.repeat(64)}` } });
+      last = await http(tunnel.port, {
+        path: '/api/x',
+        headers: { host: th, 'cf-connecting-ip': '6.6.6.6', authorization: `Bearer ${'f'.repeat(64)}` },
+      });
       statuses.push(last.status);
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual(Array(5).fill(429));
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
     // Valid credentials are never blocked, from the same IP either.
-    expect((await http(tunnel.port, { path: '/api/x', headers: { host: th, 'cf-connecting-ip': '6.6.6.6', ...bearerHeader(t.token) } })).status).toBe(200);
+    expect(
+      (
+        await http(tunnel.port, {
+          path: '/api/x',
+          headers: { host: th, 'cf-connecting-ip': '6.6.6.6', ...bearerHeader(t.token) },
+        })
+      ).status,
+    ).toBe(200);
     // Another IP still gets a normal 401; the local listener has its own bucket.
-    expect((await http(tunnel.port, { path: '/api/x', headers: { host: th, 'cf-connecting-ip': '7.7.7.7', authorization: `Bearer ${'f'.repeat(64)}` } })).status).toBe(401);
-    expect((await http(srv.port, { path: '/api/x', headers: { host, authorization: `Bearer ${'f'.repeat(64)}` } })).status).toBe(401);
+    expect(
+      (
+        await http(tunnel.port, {
+          path: '/api/x',
+          headers: { host: th, 'cf-connecting-ip': '7.7.7.7', authorization: `Bearer ${'f'.repeat(64)}` },
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await http(srv.port, { path: '/api/x', headers: { host, authorization: `Bearer ${'f'.repeat(64)}` } })).status,
+    ).toBe(401);
     // One summary line per key, not one per attempt.
     expect(t.logger.lines.filter((l) => l.includes('rate-limited') && l.includes('6.6.6.6'))).toHaveLength(1);
     // The bucket refills over time.
     clock += 60_000;
-    expect((await http(tunnel.port, { path: '/api/x', headers: { host: th, 'cf-connecting-ip': '6.6.6.6', authorization: `Bearer ${'f'.repeat(64)}` } })).status).toBe(401);
+    expect(
+      (
+        await http(tunnel.port, {
+          path: '/api/x',
+          headers: { host: th, 'cf-connecting-ip': '6.6.6.6', authorization: `Bearer ${'f'.repeat(64)}` },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('G3: failures spread over many IPs trip the global tunnel bucket', async () => {
@@ -586,17 +785,37 @@ describe('rate limiting (G1-G4)', () => {
     const th = 'h.trycloudflare.com';
     t.gate.setTunnelHost(th);
     for (let i = 0; i < 100; i++) {
-      await http(tunnel.port, { path: '/api/x', headers: { host: th, 'cf-connecting-ip': `10.0.${i >> 8}.${i & 255}`, authorization: `Bearer ${'f'.repeat(64)}` } });
+      await http(tunnel.port, {
+        path: '/api/x',
+        headers: {
+          host: th,
+          'cf-connecting-ip': `10.0.${i >> 8}.${i & 255}`,
+          authorization: `Bearer ${'f'.repeat(64)}`,
+        },
+      });
     }
-    const r = await http(tunnel.port, { path: '/api/x', headers: { host: th, 'cf-connecting-ip': '10.9.9.9', authorization: `Bearer ${'f'.repeat(64)}` } });
+    const r = await http(tunnel.port, {
+      path: '/api/x',
+      headers: { host: th, 'cf-connecting-ip': '10.9.9.9', authorization: `Bearer ${'f'.repeat(64)}` },
+    });
     expect(r.status).toBe(429);
-    expect((await http(tunnel.port, { path: '/api/x', headers: { host: th, 'cf-connecting-ip': '10.9.9.9', ...bearerHeader(t.token) } })).status).toBe(200);
-    expect((await http(srv.port, { path: '/api/x', headers: { host, authorization: `Bearer ${'f'.repeat(64)}` } })).status).toBe(401);
+    expect(
+      (
+        await http(tunnel.port, {
+          path: '/api/x',
+          headers: { host: th, 'cf-connecting-ip': '10.9.9.9', ...bearerHeader(t.token) },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await http(srv.port, { path: '/api/x', headers: { host, authorization: `Bearer ${'f'.repeat(64)}` } })).status,
+    ).toBe(401);
   });
 
   it('G4: wrong ?token= navigations on the local listener turn into 429 after 30', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 32; i++) statuses.push((await http(srv.port, { path: `/?token=${'0'.repeat(64)}`, headers: nav() })).status);
+    for (let i = 0; i < 32; i++)
+      statuses.push((await http(srv.port, { path: `/?token=${'0'.repeat(64)}`, headers: nav() })).status);
     expect(statuses.slice(0, 30).every((s) => s === 303)).toBe(true);
     expect(statuses.slice(30)).toEqual([429, 429]);
     const c = await cookie();
@@ -614,7 +833,9 @@ describe('upgrades (E)', () => {
   it('E1/E2: a cookie upgrade from a foreign Origin → 403', async () => {
     const c = await cookie();
     for (const o of ['https://evil.example', 'http://localhost:5173']) {
-      expect(statusLine(await ws('/api/terminals/t_1', { Host: host, Origin: o, Cookie: c }))).toBe('HTTP/1.1 403 Forbidden');
+      expect(statusLine(await ws('/api/terminals/t_1', { Host: host, Origin: o, Cookie: c }))).toBe(
+        'HTTP/1.1 403 Forbidden',
+      );
     }
     expect(statusLine(await ws('/api/terminals/t_1', { Host: host, Cookie: c }))).toBe('HTTP/1.1 403 Forbidden');
   });
@@ -630,36 +851,55 @@ describe('upgrades (E)', () => {
         socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n');
       }
     });
-    expect(statusLine(await ws('/api/trpc-ws', { Host: host, Authorization: `Bearer ${t.token}` }))).toBe('HTTP/1.1 101 Switching Protocols');
-    expect(statusLine(await ws('/api/trpc-ws', { Host: host, Authorization: `Bearer ${t.token}`, Origin: 'https://evil.example' }))).toBe('HTTP/1.1 403 Forbidden');
+    expect(statusLine(await ws('/api/trpc-ws', { Host: host, Authorization: `Bearer ${t.token}` }))).toBe(
+      'HTTP/1.1 101 Switching Protocols',
+    );
+    expect(
+      statusLine(
+        await ws('/api/trpc-ws', { Host: host, Authorization: `Bearer ${t.token}`, Origin: 'https://evil.example' }),
+      ),
+    ).toBe('HTTP/1.1 403 Forbidden');
     const c = await cookie();
-    expect(statusLine(await ws('/api/lsp/ws_1/typescript', { Host: host, Origin: origin, Cookie: c }))).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(statusLine(await ws('/api/lsp/ws_1/typescript', { Host: host, Origin: origin, Cookie: c }))).toBe(
+      'HTTP/1.1 101 Switching Protocols',
+    );
     expect(accepted).toBe(2);
   });
 
   it('E6: unknown upgrade paths → 404, even with credentials', async () => {
     for (const p of ['/_next/webpack-hmr', '/foo', '/api/trpc/../../x', '/_next/hmr']) {
-      expect(statusLine(await ws(p, { Host: host, Authorization: `Bearer ${t.token}` }))).toBe('HTTP/1.1 404 Not Found');
+      expect(statusLine(await ws(p, { Host: host, Authorization: `Bearer ${t.token}` }))).toBe(
+        'HTTP/1.1 404 Not Found',
+      );
     }
   });
 
   it('E6: a foreign Host on an upgrade → 403; a query token is never accepted', async () => {
-    expect(statusLine(await ws('/api/trpc-ws', { Host: 'evil.example', Authorization: `Bearer ${t.token}` }))).toBe('HTTP/1.1 403 Forbidden');
-    expect(statusLine(await ws(`/api/trpc-ws?token=${t.token}`, { Host: host, Origin: origin }))).toBe('HTTP/1.1 401 Unauthorized');
+    expect(statusLine(await ws('/api/trpc-ws', { Host: 'evil.example', Authorization: `Bearer ${t.token}` }))).toBe(
+      'HTTP/1.1 403 Forbidden',
+    );
+    expect(statusLine(await ws(`/api/trpc-ws?token=${t.token}`, { Host: host, Origin: origin }))).toBe(
+      'HTTP/1.1 401 Unauthorized',
+    );
   });
 
   it('E9: a session may hold at most 64 sockets', async () => {
     const c = await cookie();
     const principal: Principal = { kind: 'session', listener: 'local', sessionId: t.gate.listDevices()[0]!.id };
     for (let i = 0; i < 64; i++) t.gate.trackSocket(principal, { close() {} });
-    expect(statusLine(await ws('/api/trpc-ws', { Host: host, Origin: origin, Cookie: c }))).toBe('HTTP/1.1 429 Too Many Requests');
+    expect(statusLine(await ws('/api/trpc-ws', { Host: host, Origin: origin, Cookie: c }))).toBe(
+      'HTTP/1.1 429 Too Many Requests',
+    );
   });
 });
 
 describe('rotation and revocation (I)', () => {
   const fakeSocket = () => {
     const closes: Array<[number | undefined, string | undefined]> = [];
-    const socket: ClosableSocket & { closes: typeof closes } = { closes, close: (code, reason) => closes.push([code, reason]) };
+    const socket: ClosableSocket & { closes: typeof closes } = {
+      closes,
+      close: (code, reason) => closes.push([code, reason]),
+    };
     return socket;
   };
 
@@ -675,7 +915,9 @@ describe('rotation and revocation (I)', () => {
     expect(rootSocket.closes).toEqual([[4401, 'token rotated']]);
     expect((await http(srv.port, { path: '/', headers: nav({ cookie: c }) })).status).toBe(401);
     expect((await http(srv.port, { path: '/api/x', headers: { host, ...bearerHeader(oldToken) } })).status).toBe(401);
-    expect((await http(srv.port, { path: '/api/x', headers: { host, ...bearerHeader('a'.repeat(64)) } })).status).toBe(200);
+    expect((await http(srv.port, { path: '/api/x', headers: { host, ...bearerHeader('a'.repeat(64)) } })).status).toBe(
+      200,
+    );
     expect(t.gate.listDevices()).toEqual([]);
     expect(t.logger.text()).not.toContain(oldToken);
   });
@@ -689,9 +931,12 @@ describe('rotation and revocation (I)', () => {
     const { writeFile } = await import('node:fs/promises');
     const next = { ...w.settings.get(), tokenSecret: 'b'.repeat(64) };
     await writeFile(w.settings.file, JSON.stringify(next));
-    await vi.waitFor(async () => {
-      expect((await http(ws.port, { path: '/', headers: { host: h, cookie: c } })).status).toBe(401);
-    }, { timeout: 5_000 });
+    await vi.waitFor(
+      async () => {
+        expect((await http(ws.port, { path: '/', headers: { host: h, cookie: c } })).status).toBe(401);
+      },
+      { timeout: 5_000 },
+    );
   });
 
   it('a socket tracked after its session was revoked is closed at once', async () => {
@@ -725,7 +970,9 @@ describe('rotation and revocation (I)', () => {
     expect(t.gate.revokeDevice(d1!.id)).toBe(false);
     expect(s1.closes).toEqual([[4401, 'session revoked']]);
     expect(s2.closes).toEqual([]);
-    const statuses = await Promise.all([c1, c2].map(async (c) => (await http(srv.port, { path: '/', headers: nav({ cookie: c }) })).status));
+    const statuses = await Promise.all(
+      [c1, c2].map(async (c) => (await http(srv.port, { path: '/', headers: nav({ cookie: c }) })).status),
+    );
     expect(statuses.sort()).toEqual([200, 401]);
   });
 
@@ -768,7 +1015,11 @@ describe('the gate names its own failures (issue 15: no BAD_REQUEST for a closed
   it('a closed gate answers 503 CLOSED, to requests and upgrades, and logs the reason', async () => {
     const token = 'd'.repeat(64);
     const lines: string[] = [];
-    const gate = createGate({ token, localPort: 1, logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m) } });
+    const gate = createGate({
+      token,
+      localPort: 1,
+      logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m) },
+    });
     await using server = await startGatedServer(gate);
     gate.setLocalPort(server.port);
     const h = { host: `localhost:${server.port}`, authorization: `Bearer ${token}` };
@@ -777,7 +1028,9 @@ describe('the gate names its own failures (issue 15: no BAD_REQUEST for a closed
     const answer = await http(server.port, { path: '/api/trpc/health', headers: h });
     expect(answer.status).toBe(503);
     expect(JSON.parse(answer.body)).toMatchObject({ error: 'CLOSED' });
-    expect(statusLine(await raw(server.port, upgradeRequest('/api/trpc-ws', { Host: h.host, Origin: `http://${h.host}` })))).toMatch(/ 503 /);
+    expect(
+      statusLine(await raw(server.port, upgradeRequest('/api/trpc-ws', { Host: h.host, Origin: `http://${h.host}` }))),
+    ).toMatch(/ 503 /);
     expect(lines.join('\n')).toMatch(/503.*CLOSED/);
     expect(lines.join('\n')).not.toContain('BAD_REQUEST');
   });
@@ -803,7 +1056,9 @@ describe('the gate names its own failures (issue 15: no BAD_REQUEST for a closed
     const body = JSON.parse(answer.body) as { error: string; id: string };
     expect(body.error).toBe('INTERNAL');
     expect(errors.join('\n')).toContain(`gate error ${body.id}: Error: clock unreadable`);
-    expect(statusLine(await raw(server.port, upgradeRequest('/api/trpc-ws', { Host: h.host, Origin: `http://${h.host}` })))).toMatch(/ 500 /);
+    expect(
+      statusLine(await raw(server.port, upgradeRequest('/api/trpc-ws', { Host: h.host, Origin: `http://${h.host}` }))),
+    ).toMatch(/ 500 /);
     await gate.close();
   });
 });

@@ -1,7 +1,13 @@
 // F11: `GET /auth/hello?n=<nonce>` proves the server holds the token without the caller sending one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeHelloProof, formatSocketAddress, HELLO_NONCE_PATTERN, HELLO_PROOF_VERSION } from '../src/index.js';
-import { createTestGate, startGatedServer, type GatedServer, type TestGate, bearerHeader } from '../src/testing/index.js';
+import {
+  createTestGate,
+  startGatedServer,
+  type GatedServer,
+  type TestGate,
+  bearerHeader,
+} from '../src/testing/index.js';
 import { http } from './helpers.js';
 
 let t: TestGate;
@@ -67,7 +73,15 @@ describe('GET /auth/hello (F11)', () => {
   });
 
   it('refuses malformed nonces with 400 and no proof', async () => {
-    const bad = ['', 'a'.repeat(31), 'a'.repeat(129), 'g'.repeat(32), `${'a'.repeat(32)}%00`, `${'a'.repeat(32)}&n=${'b'.repeat(32)}`, '%20'.repeat(32)];
+    const bad = [
+      '',
+      'a'.repeat(31),
+      'a'.repeat(129),
+      'g'.repeat(32),
+      `${'a'.repeat(32)}%00`,
+      `${'a'.repeat(32)}&n=${'b'.repeat(32)}`,
+      '%20'.repeat(32),
+    ];
     for (const n of bad) {
       const r = await hello(n);
       expect(r.status, n).toBe(400);
@@ -107,7 +121,9 @@ describe('GET /auth/hello (F11)', () => {
     for (let i = 0; i < 40; i++) {
       expect((await hello(i % 2 ? nonce : 'zz')).status).toBe(i % 2 ? 200 : 400);
     }
-    expect((await http(srv.port, { path: '/api/trpc/x', headers: { host, ...bearerHeader(t.token) } })).status).toBe(200);
+    expect((await http(srv.port, { path: '/api/trpc/x', headers: { host, ...bearerHeader(t.token) } })).status).toBe(
+      200,
+    );
     expect((await hello(nonce)).status).toBe(200);
   });
 });

@@ -1,2 +1,10 @@
 export { makeOwnedTempDir, sweepOwnedTempDirs } from './owned-temp-dir.js';
-export { isProcessAlive, listDescendantStats, listProcessesWithEnvironment, listProcStats, parseProcStat, type ProcStat, readProcStat } from './proc.js';
+export {
+  isProcessAlive,
+  listDescendantStats,
+  listProcessesWithEnvironment,
+  listProcStats,
+  parseProcStat,
+  type ProcStat,
+  readProcStat,
+} from './proc.js';

@@ -26,7 +26,8 @@ export function parseProcStat(pid: number, line: string): ProcStat | undefined {
   // `rest[0]` is field 3 (state); field n is rest[n - 3].
   const rest = line.slice(close + 2).split(' ');
   const [ppid, pgrp, sid] = [Number(rest[1]), Number(rest[2]), Number(rest[3])];
-  if (!rest[0] || !rest[3] || !Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isInteger(sid)) return undefined;
+  if (!rest[0] || !rest[3] || !Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isInteger(sid))
+    return undefined;
   return { pid, state: rest[0], ppid, pgrp, sid, startTime: rest[19] || undefined };
 }
 
@@ -61,7 +62,10 @@ export function listProcStats(procDir = '/proc'): ProcStat[] | undefined {
  * /proc (or the `stats` given). By parent pid, not by process group: PTY shells and some tool runners (Claude
  * Code's Bash tool) start their own group. Empty where there is no /proc.
  */
-export function listDescendantStats(rootPid: number, options: { procDir?: string; stats?: ProcStat[] } = {}): ProcStat[] {
+export function listDescendantStats(
+  rootPid: number,
+  options: { procDir?: string; stats?: ProcStat[] } = {},
+): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   for (const stat of options.stats ?? listProcStats(options.procDir) ?? []) {
     if (stat.state === 'Z') continue; // exited: only waits to be reaped

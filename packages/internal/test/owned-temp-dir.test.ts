@@ -28,7 +28,9 @@ describe('owned temp folders', () => {
     const mine = makeOwnedTempDir('band-x-', parent);
     expect(sweepOwnedTempDirs('band-x-', parent)).toEqual([orphan]);
     expect(existsSync(orphan)).toBe(false);
-    expect(readdirSync(parent).sort()).toEqual([`band-x-${process.ppid}-XyZ789`, 'band-x-notes', mine.slice(parent.length + 1), `band-y-${dead}-AbC123`].sort());
+    expect(readdirSync(parent).sort()).toEqual(
+      [`band-x-${process.ppid}-XyZ789`, 'band-x-notes', mine.slice(parent.length + 1), `band-y-${dead}-AbC123`].sort(),
+    );
   });
 
   it('a missing parent folder is not an error', () => {

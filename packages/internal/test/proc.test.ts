@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SLOW } from '../../../tooling/testing/slow.js';
-import { isProcessAlive, listProcessesWithEnvironment, listProcStats, parseProcStat, readProcStat } from '../src/index.js';
+import {
+  isProcessAlive,
+  listProcessesWithEnvironment,
+  listProcStats,
+  parseProcStat,
+  readProcStat,
+} from '../src/index.js';
 
 const children: number[] = [];
 afterEach(() => {
@@ -29,7 +35,14 @@ describe('parseProcStat', () => {
     expect(parseProcStat(1, '1 (init) S 0')).toBeUndefined();
     expect(parseProcStat(1, '1 (init) S 0 1 x')).toBeUndefined();
     // Cut short after the session: the ids are there, the start time is not.
-    expect(parseProcStat(1, '1 (init) S 0 1 1 0')).toEqual({ pid: 1, state: 'S', ppid: 0, pgrp: 1, sid: 1, startTime: undefined });
+    expect(parseProcStat(1, '1 (init) S 0 1 1 0')).toEqual({
+      pid: 1,
+      state: 'S',
+      ppid: 0,
+      pgrp: 1,
+      sid: 1,
+      startTime: undefined,
+    });
   });
 });
 
@@ -82,12 +95,20 @@ describe('on this machine', () => {
   it('finds a process by a marker in its environment, even one that left the session with setsid; a longer or partial value does not match', async () => {
     const marker = `t${process.pid}x${Date.now()}`;
     // The shell starts a setsid'd job (new session, re-parented to init once the shell exits) and exits at once.
-    const shell = spawn('sh', ['-c', 'setsid sleep 30 >/dev/null 2>&1 < /dev/null & echo $!'], { env: { ...process.env, BAND_TEST_MARK: marker }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const shell = spawn('sh', ['-c', 'setsid sleep 30 >/dev/null 2>&1 < /dev/null & echo $!'], {
+      env: { ...process.env, BAND_TEST_MARK: marker },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     // Listened for at once: the shell exits right after its echo, maybe before the pid below is read.
     const shellExited = new Promise((resolve) => shell.once('exit', resolve));
-    const escaped = Number(await new Promise<string>((resolve) => shell.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+    const escaped = Number(
+      await new Promise<string>((resolve) => shell.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))),
+    );
     children.push(escaped);
-    const other = spawn('sleep', ['30'], { env: { ...process.env, BAND_TEST_MARK: `${marker}0`, OTHER: marker }, stdio: 'ignore' });
+    const other = spawn('sleep', ['30'], {
+      env: { ...process.env, BAND_TEST_MARK: `${marker}0`, OTHER: marker },
+      stdio: 'ignore',
+    });
     children.push(other.pid!);
     await shellExited;
     await vi.waitFor(() => expect(listProcessesWithEnvironment('BAND_TEST_MARK', marker)).toEqual([escaped]), SLOW);

@@ -30,7 +30,13 @@ const round = (n) => Math.round(n * 10) / 10;
 const scratch = mkdtempSync(join(tmpdir(), 'band-bench-approvals-'));
 const repo = join(scratch, 'repo');
 mkdirSync(repo);
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: gitEnv });
 execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'init'], { cwd: repo, env: gitEnv });
 
@@ -71,7 +77,13 @@ function connect(base, headers, options = {}) {
   });
   sockets.push(ws);
   return createTRPCClient({
-    links: [splitLink({ condition: (op) => op.type === 'subscription', true: wsLink({ client: ws }), false: httpLink({ url: `${base}/api/trpc`, headers }) })],
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: ws }),
+        false: httpLink({ url: `${base}/api/trpc`, headers }),
+      }),
+    ],
   });
 }
 try {
@@ -90,7 +102,11 @@ try {
   const status = await services.tunnel.start();
   const host = new URL(status.url).host;
   await edge.waitForRoute(host);
-  const phone = connect(`https://127.0.0.1:${edge.port}`, { authorization: `Bearer ${token}`, host, origin: `https://${host}` }, { rejectUnauthorized: false });
+  const phone = connect(
+    `https://127.0.0.1:${edge.port}`,
+    { authorization: `Bearer ${token}`, host, origin: `https://${host}` },
+    { rejectUnauthorized: false },
+  );
   const band = [];
   const endToEnd = [];
   const viaEdge = [];
@@ -133,15 +149,46 @@ try {
   await started;
   services.chats.send({ chatId: chat.id, message: 'append to approvals.txt' });
   await finished;
-  if (band.length !== SAMPLES || viaEdge.length !== SAMPLES) throw new Error(`expected ${SAMPLES} approval requests, saw ${band.length} / ${viaEdge.length}`);
+  if (band.length !== SAMPLES || viaEdge.length !== SAMPLES)
+    throw new Error(`expected ${SAMPLES} approval requests, saw ${band.length} / ${viaEdge.length}`);
   const note = `${SAMPLES} Bash requests, real Claude Code, tRPC WebSocket subscriber on the local listener`;
   const edgeNote = `${SAMPLES} Bash requests; fake edge (TLS) -> fake cloudflared -> tunnel listener`;
-  results.push({ name: 'approval request → subscribed client p50', value: round(percentile(band, 50)), unit: 'ms', note });
-  results.push({ name: 'approval request → subscribed client p99', value: round(percentile(band, 99)), unit: 'ms', note });
-  results.push({ name: 'approval request → client via tunnel p50', value: round(percentile(viaEdge, 50)), unit: 'ms', note: edgeNote });
-  results.push({ name: 'approval request → client via tunnel p99', value: round(percentile(viaEdge, 99)), unit: 'ms', note: edgeNote });
-  results.push({ name: 'model tool_use → approval at client p50', value: round(percentile(endToEnd, 50)), unit: 'ms', note: `${note}; includes Claude Code's permission check and MCP call` });
-  results.push({ name: 'model tool_use → approval at client p99', value: round(percentile(endToEnd, 99)), unit: 'ms', note: `${note}; includes Claude Code's permission check and MCP call` });
+  results.push({
+    name: 'approval request → subscribed client p50',
+    value: round(percentile(band, 50)),
+    unit: 'ms',
+    note,
+  });
+  results.push({
+    name: 'approval request → subscribed client p99',
+    value: round(percentile(band, 99)),
+    unit: 'ms',
+    note,
+  });
+  results.push({
+    name: 'approval request → client via tunnel p50',
+    value: round(percentile(viaEdge, 50)),
+    unit: 'ms',
+    note: edgeNote,
+  });
+  results.push({
+    name: 'approval request → client via tunnel p99',
+    value: round(percentile(viaEdge, 99)),
+    unit: 'ms',
+    note: edgeNote,
+  });
+  results.push({
+    name: 'model tool_use → approval at client p50',
+    value: round(percentile(endToEnd, 50)),
+    unit: 'ms',
+    note: `${note}; includes Claude Code's permission check and MCP call`,
+  });
+  results.push({
+    name: 'model tool_use → approval at client p99',
+    value: round(percentile(endToEnd, 99)),
+    unit: 'ms',
+    note: `${note}; includes Claude Code's permission check and MCP call`,
+  });
 } finally {
   for (const ws of sockets) ws.close();
   await server.close();
@@ -149,7 +196,8 @@ try {
   await edge.close();
   rmSync(scratch, { recursive: true, force: true });
 }
-for (const r of results) process.stdout.write(`${r.name.padEnd(44)} ${String(r.value).padStart(8)} ${r.unit}  ${r.note}\n`);
+for (const r of results)
+  process.stdout.write(`${r.name.padEnd(44)} ${String(r.value).padStart(8)} ${r.unit}  ${r.note}\n`);
 const out = fileURLToPath(new URL('../../../bench-results/', import.meta.url));
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'server-approvals.json'), `${JSON.stringify({ package: '@band/server', results }, null, 2)}\n`);

@@ -4,23 +4,43 @@
 // Prints one JSON line: { requests, total, errors, statuses, rps, p50Ms, p99Ms } (total includes the warm-up). Any non-2xx answer counts as an error.
 import { Agent, request } from 'node:http';
 
-const { url, method = 'GET', headers = {}, body, connections = 10, durationMs = 5_000, warmupMs = 500 } = JSON.parse(process.argv[2]);
+const {
+  url,
+  method = 'GET',
+  headers = {},
+  body,
+  connections = 10,
+  durationMs = 5_000,
+  warmupMs = 500,
+} = JSON.parse(process.argv[2]);
 const target = new URL(url);
 const agent = new Agent({ keepAlive: true, maxSockets: connections });
 const payload = body === undefined ? undefined : Buffer.from(body);
-const allHeaders = { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) };
+const allHeaders = {
+  ...headers,
+  ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+};
 
 function once() {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const req = request(
-      { host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers: allHeaders, agent },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method,
+        headers: allHeaders,
+        agent,
+      },
       (res) => {
         res.on('data', () => {});
         res.on('end', () => resolve({ status: res.statusCode, ns: Number(process.hrtime.bigint() - t0) }));
       },
     );
-    req.on('error', (error) => resolve({ status: `error ${error.code ?? error.message}`, ns: Number(process.hrtime.bigint() - t0) }));
+    req.on('error', (error) =>
+      resolve({ status: `error ${error.code ?? error.message}`, ns: Number(process.hrtime.bigint() - t0) }),
+    );
     req.end(payload);
   });
 }

@@ -37,7 +37,11 @@ const dashboardDir = resolveDashboardDir({ env: {} });
 const targets = {
   trpc: { label: 'bare tRPC', argv: [join(here, 'targets/bare-trpc.mjs')], firstPath: '/api/trpc/health' },
   next: { label: 'bare Next', argv: [join(here, 'targets/bare-next.mjs'), dashboardDir], firstPath: '/' },
-  band: { label: 'Band', argv: [fileURLToPath(new URL('../dist/main.js', import.meta.url)), '--port', '0'], firstPath: '/' },
+  band: {
+    label: 'Band',
+    argv: [fileURLToPath(new URL('../dist/main.js', import.meta.url)), '--port', '0'],
+    firstPath: '/',
+  },
 };
 
 /** Starts a target with a fresh BAND_HOME; resolves once the first request on its first path answered 200. */
@@ -65,7 +69,10 @@ async function start(name, { nodeArgs = [], home: existingHome } = {}) {
   };
   try {
     const url = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${target.label} printed no URL within ${START_TIMEOUT_MS / 1000} s:\n${output}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`${target.label} printed no URL within ${START_TIMEOUT_MS / 1000} s:\n${output}`)),
+        START_TIMEOUT_MS,
+      );
       child.stdout.on('data', (c) => {
         output += c;
         const m = output.match(/(?:running|listening) at (http:\/\/\S+:\d+)/);
@@ -79,13 +86,19 @@ async function start(name, { nodeArgs = [], home: existingHome } = {}) {
         reject(new Error(`${target.label} exited (${code ?? signal}) before listening:\n${output}`));
       });
     });
-    const headers = name === 'band' ? { authorization: `Bearer ${JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).tokenSecret}` } : {};
+    const headers =
+      name === 'band'
+        ? { authorization: `Bearer ${JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).tokenSecret}` }
+        : {};
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       const res = await fetch(url + target.firstPath, { headers }).catch(() => undefined);
       await res?.arrayBuffer();
       if (res?.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`${target.label}: no 200 on ${target.firstPath} within ${START_TIMEOUT_MS / 1000} s (last ${res?.status ?? 'no answer'})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${target.label}: no 200 on ${target.firstPath} within ${START_TIMEOUT_MS / 1000} s (last ${res?.status ?? 'no answer'})`,
+        );
       await new Promise((r) => setTimeout(r, 10));
     }
     const startMs = performance.now() - t0;
@@ -125,19 +138,36 @@ async function trpc(server, method, path, input) {
 async function seed(server, repo) {
   await trpc(server, 'POST', 'projects.register', { path: repo });
   // One repository for both servers, so each takes its own branch (a branch lives in one worktree).
-  const created = await trpc(server, 'POST', 'workspaces.create', { project: 'repo', branch: `bench-${server.name}`, waitForSetup: true });
+  const created = await trpc(server, 'POST', 'workspaces.create', {
+    project: 'repo',
+    branch: `bench-${server.name}`,
+    waitForSetup: true,
+  });
   const workspaceId = created.workspace?.id ?? created.id;
   if (!workspaceId) throw new Error(`workspaces.create gave no id: ${JSON.stringify(created).slice(0, 300)}`);
   return workspaceId;
 }
 
 function load(server, { method = 'GET', path, body }) {
-  const spec = { url: server.url + path, method, headers: server.headers, body, connections: CONNECTIONS, durationMs: LOAD_MS };
+  const spec = {
+    url: server.url + path,
+    method,
+    headers: server.headers,
+    body,
+    connections: CONNECTIONS,
+    durationMs: LOAD_MS,
+  };
   const cpu0 = cpuMs(server.pid);
-  const stdout = execFileSync(process.execPath, [join(here, 'load.mjs'), JSON.stringify(spec)], { encoding: 'utf8', timeout: LOAD_MS + 60_000 });
+  const stdout = execFileSync(process.execPath, [join(here, 'load.mjs'), JSON.stringify(spec)], {
+    encoding: 'utf8',
+    timeout: LOAD_MS + 60_000,
+  });
   const result = JSON.parse(stdout);
   result.cpuUsPerRequest = ((cpuMs(server.pid) - cpu0) * 1000) / result.total;
-  if (result.errors > 0) throw new Error(`${targets[server.name].label} ${path}: ${result.errors} of ${result.requests} requests failed (${JSON.stringify(result.statuses)})`);
+  if (result.errors > 0)
+    throw new Error(
+      `${targets[server.name].label} ${path}: ${result.errors} of ${result.requests} requests failed (${JSON.stringify(result.statuses)})`,
+    );
   return result;
 }
 
@@ -176,12 +206,32 @@ for (let i = 0; i < (ONLY === 'throughput' ? 0 : START_RUNS); i++) {
 rmSync(bandHome, { recursive: true, force: true });
 for (const name of ONLY === 'throughput' ? [] : Object.keys(targets)) {
   row(`cold start: ${targets[name].label}`, Math.round(median(starts[name])), 'ms', `median of ${START_RUNS}`);
-  row(`cold start CPU: ${targets[name].label}`, Math.round(median(startCpu[name])), 'ms', 'user + system time to the first 200');
-  row(`idle RSS: ${targets[name].label}`, Number(median(rss[name]).toFixed(1)), 'MiB', `median of ${START_RUNS}, 2 s after the first answer${name === 'band' ? '; goal ≤ 120' : ''}`);
+  row(
+    `cold start CPU: ${targets[name].label}`,
+    Math.round(median(startCpu[name])),
+    'ms',
+    'user + system time to the first 200',
+  );
+  row(
+    `idle RSS: ${targets[name].label}`,
+    Number(median(rss[name]).toFixed(1)),
+    'MiB',
+    `median of ${START_RUNS}, 2 s after the first answer${name === 'band' ? '; goal ≤ 120' : ''}`,
+  );
 }
 if (ONLY !== 'throughput') {
-  row('cold start: Band, first launch', Math.round(median(firstLaunch)), 'ms', 'a new BAND_HOME: token, settings.json, band.db');
-  row('cold start: Band / bare Next', Number((median(starts.band) / median(starts.next)).toFixed(2)), 'x', 'goal ≤ 1.2');
+  row(
+    'cold start: Band, first launch',
+    Math.round(median(firstLaunch)),
+    'ms',
+    'a new BAND_HOME: token, settings.json, band.db',
+  );
+  row(
+    'cold start: Band / bare Next',
+    Number((median(starts.band) / median(starts.next)).toFixed(2)),
+    'x',
+    'goal ≤ 1.2',
+  );
   row('cold start CPU: Band / bare Next', Number((median(startCpu.band) / median(startCpu.next)).toFixed(2)), 'x');
 }
 
@@ -195,7 +245,17 @@ const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' 
 git('init', '-q', '-b', 'main', join(repo, 'repo'));
 writeFileSync(join(repo, 'repo', 'README.md'), '# bench\n');
 execFileSync('git', ['-C', join(repo, 'repo'), 'add', '.']);
-execFileSync('git', ['-C', join(repo, 'repo'), '-c', 'user.name=bench', '-c', 'user.email=bench@band.invalid', 'commit', '-qm', 'init']);
+execFileSync('git', [
+  '-C',
+  join(repo, 'repo'),
+  '-c',
+  'user.name=bench',
+  '-c',
+  'user.email=bench@band.invalid',
+  'commit',
+  '-qm',
+  'init',
+]);
 
 const profiled = (name) => {
   if (!CPU_PROF) return {};
@@ -208,14 +268,27 @@ const servers = {
   band: await start('band', profiled('band')),
 };
 try {
-  const ids = { trpc: await seed(servers.trpc, join(repo, 'repo')), band: await seed(servers.band, join(repo, 'repo')) };
+  const ids = {
+    trpc: await seed(servers.trpc, join(repo, 'repo')),
+    band: await seed(servers.band, join(repo, 'repo')),
+  };
   const calls = [
     { label: 'health', compare: 'trpc', call: () => ({ path: '/api/trpc/health' }) },
     { label: 'workspaces.list', compare: 'trpc', call: () => ({ path: '/api/trpc/workspaces.list' }) },
-    { label: 'chats.markSeen (mutation)', compare: 'trpc', call: (name) => ({ method: 'POST', path: '/api/trpc/chats.markSeen', body: JSON.stringify({ workspaceId: ids[name] }) }) },
+    {
+      label: 'chats.markSeen (mutation)',
+      compare: 'trpc',
+      call: (name) => ({
+        method: 'POST',
+        path: '/api/trpc/chats.markSeen',
+        body: JSON.stringify({ workspaceId: ids[name] }),
+      }),
+    },
     { label: 'GET / (dashboard page)', compare: 'next', call: () => ({ path: '/' }) },
   ];
-  for (const { label, compare, call } of calls.filter((c) => !CALLS || CALLS.some((name) => c.label.startsWith(name)))) {
+  for (const { label, compare, call } of calls.filter(
+    (c) => !CALLS || CALLS.some((name) => c.label.startsWith(name)),
+  )) {
     const runs = { [compare]: [], band: [] };
     for (let i = 0; i < ROUNDS; i++) {
       for (const name of [compare, 'band']) runs[name].push(load(servers[name], call(name)));
@@ -223,14 +296,34 @@ try {
     const base = targets[compare].label;
     const rps = (name) => median(runs[name].map((r) => r.rps));
     const p = (name, key) => median(runs[name].map((r) => r[key]));
-    row(`${label}: ${base} req/s`, Math.round(rps(compare)), 'req/s', `p50 ${p(compare, 'p50Ms').toFixed(2)} ms, p99 ${p(compare, 'p99Ms').toFixed(2)} ms`);
-    row(`${label}: Band req/s`, Math.round(rps('band')), 'req/s', `p50 ${p('band', 'p50Ms').toFixed(2)} ms, p99 ${p('band', 'p99Ms').toFixed(2)} ms`);
-    row(`${label}: Band / ${base} throughput`, Number((rps('band') / rps(compare)).toFixed(2)), 'x', compare === 'trpc' ? 'goal ≥ 0.8' : undefined);
+    row(
+      `${label}: ${base} req/s`,
+      Math.round(rps(compare)),
+      'req/s',
+      `p50 ${p(compare, 'p50Ms').toFixed(2)} ms, p99 ${p(compare, 'p99Ms').toFixed(2)} ms`,
+    );
+    row(
+      `${label}: Band req/s`,
+      Math.round(rps('band')),
+      'req/s',
+      `p50 ${p('band', 'p50Ms').toFixed(2)} ms, p99 ${p('band', 'p99Ms').toFixed(2)} ms`,
+    );
+    row(
+      `${label}: Band / ${base} throughput`,
+      Number((rps('band') / rps(compare)).toFixed(2)),
+      'x',
+      compare === 'trpc' ? 'goal ≥ 0.8' : undefined,
+    );
     row(`${label}: ${base} CPU per request`, Math.round(p(compare, 'cpuUsPerRequest')), 'µs');
     row(`${label}: Band CPU per request`, Math.round(p('band', 'cpuUsPerRequest')), 'µs');
     // When the server is the bottleneck, throughput is the inverse of CPU per request; this ratio moves far less
     // than req/s when other work shares the machine.
-    row(`${label}: Band / ${base} CPU-bound throughput`, Number((p(compare, 'cpuUsPerRequest') / p('band', 'cpuUsPerRequest')).toFixed(2)), 'x', 'bare CPU per request / Band CPU per request');
+    row(
+      `${label}: Band / ${base} CPU-bound throughput`,
+      Number((p(compare, 'cpuUsPerRequest') / p('band', 'cpuUsPerRequest')).toFixed(2)),
+      'x',
+      'bare CPU per request / Band CPU per request',
+    );
     row(`${label}: Band p50 latency`, Number(p('band', 'p50Ms').toFixed(2)), 'ms');
     row(`${label}: Band p99 latency`, Number(p('band', 'p99Ms').toFixed(2)), 'ms');
   }
@@ -240,9 +333,14 @@ try {
 }
 for (const name of CPU_PROF ? ['trpc', 'band'] : []) {
   const dir = join(CPU_PROF, name);
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .at(-1);
   if (!file) throw new Error(`--cpu-prof wrote no profile in ${dir}`);
-  process.stdout.write(`\n${targets[name].label}: CPU profile ${join(dir, file)}, top frames by self time:\n${summarizeProfile(join(dir, file), 25)}\n`);
+  process.stdout.write(
+    `\n${targets[name].label}: CPU profile ${join(dir, file)}, top frames by self time:\n${summarizeProfile(join(dir, file), 25)}\n`,
+  );
 }
 
 writeResults();

@@ -18,7 +18,12 @@ const CHECK_EVERY_MS = 250;
  * rest; an upload is cut only when it stalls. Reads only `req.complete` and the socket's byte count: the body stream
  * is left to its consumer.
  */
-export function enforceBodyDeadline(req: IncomingMessage, res: ServerResponse, isUpload: boolean, options: BodyDeadlineOptions): void {
+export function enforceBodyDeadline(
+  req: IncomingMessage,
+  res: ServerResponse,
+  isUpload: boolean,
+  options: BodyDeadlineOptions,
+): void {
   // A request without a body (most of them: GETs, WebSocket upgrades) has nothing to wait for and costs no timer.
   const length = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -34,7 +39,9 @@ export function enforceBodyDeadline(req: IncomingMessage, res: ServerResponse, i
       lastBytes = socket.bytesRead;
       lastProgress = now;
     }
-    const late = isUpload ? now - lastProgress >= options.uploadIdleTimeoutMs || now - started >= options.uploadTimeoutMs : now - started >= options.requestTimeoutMs;
+    const late = isUpload
+      ? now - lastProgress >= options.uploadIdleTimeoutMs || now - started >= options.uploadTimeoutMs
+      : now - started >= options.requestTimeoutMs;
     if (!late) return;
     stop();
     if (!res.headersSent) {

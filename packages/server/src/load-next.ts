@@ -79,12 +79,23 @@ function deferPreload(next: CreateNextServer): CreateNextServer {
 
 export async function loadNext(dir: string, dev: boolean): Promise<LoadedNext> {
   const entry = createRequire(join(dir, 'package.json')).resolve('next');
-  const mod = (await import(pathToFileURL(entry).href)) as { default: CreateNextServer & { default?: CreateNextServer } };
+  const mod = (await import(pathToFileURL(entry).href)) as {
+    default: CreateNextServer & { default?: CreateNextServer };
+  };
   const next = mod.default.default ?? mod.default;
   if (dev) return { next };
-  const manifest = JSON.parse(await readFile(join(dir, '.next', 'required-server-files.json'), 'utf8')) as { config: NextConfig };
-  const config: NextConfig = { ...manifest.config, experimental: { ...manifest.config.experimental, preloadEntriesOnStart: false } };
-  if (!existsSync(join(dir, 'next.config.ts')) && !existsSync(join(dir, 'next.config.js')) && !existsSync(join(dir, 'next.config.mjs'))) {
+  const manifest = JSON.parse(await readFile(join(dir, '.next', 'required-server-files.json'), 'utf8')) as {
+    config: NextConfig;
+  };
+  const config: NextConfig = {
+    ...manifest.config,
+    experimental: { ...manifest.config.experimental, preloadEntriesOnStart: false },
+  };
+  if (
+    !existsSync(join(dir, 'next.config.ts')) &&
+    !existsSync(join(dir, 'next.config.js')) &&
+    !existsSync(join(dir, 'next.config.mjs'))
+  ) {
     // The shipped standalone build. Next only takes its config this way (the same variable Next's own standalone
     // server.js sets); it also tells Next not to load build-time modules that the standalone output leaves out.
     // It is process-wide, and every Band server in a process serves the same build, so setting it once is safe.

@@ -58,14 +58,20 @@ function closeQuietly(server: Server): Promise<void> {
  * `LoopbackListenError` when either address is taken (nothing stays open then). With port 0 both get the same free
  * port (retrying when the one picked for IPv4 is taken on IPv6).
  */
-export async function listenOnLoopbacks(ipv4: Server, createIpv6: () => Server, port: number): Promise<LoopbackListeners> {
+export async function listenOnLoopbacks(
+  ipv4: Server,
+  createIpv6: () => Server,
+  port: number,
+): Promise<LoopbackListeners> {
   for (let attempt = 0; ; attempt++) {
     try {
       await listenOn(ipv4, { port, host: '127.0.0.1' });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new LoopbackListenError(
-        code === 'EADDRINUSE' ? `127.0.0.1:${port} is already in use` : `Could not listen on 127.0.0.1:${port}: ${(error as Error).message}`,
+        code === 'EADDRINUSE'
+          ? `127.0.0.1:${port} is already in use`
+          : `Could not listen on 127.0.0.1:${port}: ${(error as Error).message}`,
         code === 'EADDRINUSE' ? 'IPV4_IN_USE' : 'FAILED',
         port,
         { cause: error },
@@ -79,7 +85,8 @@ export async function listenOnLoopbacks(ipv4: Server, createIpv6: () => Server, 
       return { port: actual, servers: [ipv4, ipv6], hasIpv6: true, origins: originsFor(actual, true) };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (NO_IPV6.has(code)) return { port: actual, servers: [ipv4], hasIpv6: false, origins: originsFor(actual, false) };
+      if (NO_IPV6.has(code))
+        return { port: actual, servers: [ipv4], hasIpv6: false, origins: originsFor(actual, false) };
       await closeQuietly(ipv4);
       if (code === 'EADDRINUSE' && port === 0 && attempt + 1 < EPHEMERAL_ATTEMPTS) continue;
       throw new LoopbackListenError(

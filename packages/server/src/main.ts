@@ -3,7 +3,8 @@ import { ServerStartError, startServer } from './start-server.js';
 
 const dev = process.argv.includes('--dev');
 const portFlag = process.argv.indexOf('--port');
-const port = portFlag > 0 ? Number(process.argv[portFlag + 1]) : process.env.BAND_PORT ? Number(process.env.BAND_PORT) : undefined;
+const port =
+  portFlag > 0 ? Number(process.argv[portFlag + 1]) : process.env.BAND_PORT ? Number(process.env.BAND_PORT) : undefined;
 
 try {
   const server = await startServer({ dev, port });

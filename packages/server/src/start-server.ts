@@ -186,7 +186,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     function attach(server: Server, listener: ListenerKind) {
       trackSockets(server);
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-        enforceBodyDeadline(req, res, req.method === 'POST' && uploadPaths.has((req.url ?? '').split('?')[0] ?? ''), bodyDeadline);
+        enforceBodyDeadline(
+          req,
+          res,
+          req.method === 'POST' && uploadPaths.has((req.url ?? '').split('?')[0] ?? ''),
+          bodyDeadline,
+        );
         void (async () => {
           const principal = await gate.handleRequest(req, res, listener);
           if (!principal) return; // the gate answered: rejection, redirect, sign-in page or /auth endpoint
@@ -237,7 +242,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
         const bound = await listenOnLoopbacks(localServer, createIpv6, port);
         actualPort = bound.port;
         origins = bound.origins;
-        if (!bound.hasIpv6) logger.debug?.(`this machine has no IPv6 loopback; listening on 127.0.0.1:${actualPort} only`);
+        if (!bound.hasIpv6)
+          logger.debug?.(`this machine has no IPv6 loopback; listening on 127.0.0.1:${actualPort} only`);
       } else {
         await listen(localServer, port, host);
         actualPort = (localServer.address() as AddressInfo).port;
@@ -261,7 +267,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
           { cause: error },
         );
       }
-      throw new ServerStartError(`Could not listen on ${host ?? 'the loopback addresses'} port ${port}: ${(error as Error).message}`, 'LISTEN_FAILED', 'Check the host and port.', { cause: error });
+      throw new ServerStartError(
+        `Could not listen on ${host ?? 'the loopback addresses'} port ${port}: ${(error as Error).message}`,
+        'LISTEN_FAILED',
+        'Check the host and port.',
+        { cause: error },
+      );
     }
     cleanups.push(() => closeServer(localServer));
     for (const server of extraServers) cleanups.push(() => closeServer(server));
@@ -275,7 +286,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     // Started in the background: a slow or failing tunnel never keeps the local dashboard from serving.
     if (settings.get().autoStartTunnel) {
       api.services.tunnel.start().catch((error: Error & { hint?: string }) => {
-        logger.warn(`autoStartTunnel: the tunnel did not start: ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+        logger.warn(
+          `autoStartTunnel: the tunnel did not start: ${error.message}${error.hint ? ` (${error.hint})` : ''}`,
+        );
       });
     }
 

@@ -21,8 +21,17 @@ async function temp(): Promise<string> {
 }
 
 async function start(): Promise<{ server: BandServer; token: string }> {
-  const server = await startServer({ home: await temp(), port: 0, logger: silent, headersTimeoutMs: 1_000, requestTimeoutMs: 1_000, uploadIdleTimeoutMs: 1_000 });
-  const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as { tokenSecret: string };
+  const server = await startServer({
+    home: await temp(),
+    port: 0,
+    logger: silent,
+    headersTimeoutMs: 1_000,
+    requestTimeoutMs: 1_000,
+    uploadIdleTimeoutMs: 1_000,
+  });
+  const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as {
+    tokenSecret: string;
+  };
   return { server, token: tokenSecret };
 }
 
@@ -38,7 +47,14 @@ async function call(server: BandServer, token: string, path: string, input: unkn
 }
 
 /** Writes a request's head at once, then its body in `chunks` pieces `gapMs` apart; resolves with what came back. */
-async function trickle(server: BandServer, head: string, body: Buffer, chunks: number, gapMs: number, stopAfter = chunks) {
+async function trickle(
+  server: BandServer,
+  head: string,
+  body: Buffer,
+  chunks: number,
+  gapMs: number,
+  stopAfter = chunks,
+) {
   const socket: Socket = connect(server.port, '127.0.0.1');
   await once(socket, 'connect');
   let received = '';
@@ -63,7 +79,9 @@ function multipart(workspaceId: string, name: string, bytes: Buffer) {
   const boundary = 'band-test-boundary';
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="workspaceId"\r\n\r\n${workspaceId}\r\n`),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`,
+    ),
     bytes,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
@@ -80,7 +98,11 @@ describe('request body deadlines', () => {
       execFileSync('git', ['-C', repo, 'add', '.']);
       execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']);
       const { project } = await call(server, token, 'projects.register', { path: repo });
-      const { workspace } = await call(server, token, 'workspaces.create', { project: project.id, branch: 'slow/upload', waitForSetup: true });
+      const { workspace } = await call(server, token, 'workspaces.create', {
+        project: project.id,
+        branch: 'slow/upload',
+        waitForSetup: true,
+      });
 
       // 64 KiB in 16 pieces 200 ms apart: about 3 s, three times the 1 s request timeout.
       const photo = Buffer.alloc(64 * 1024, 'x');

@@ -36,31 +36,44 @@ describe('the server log (createLineLogger)', () => {
     expect(out.writes).toEqual(['stopping\n']);
   });
 
-  it('loses no request line when `band start` is stopped (SIGTERM right after the request)', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'band-log-test-'));
-    const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-    const child = spawn(process.execPath, [main, '--port', '0'], { env: { ...process.env, BAND_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    try {
-      await expect.poll(() => out.match(/running at (http:\/\/\S+:\d+)/)?.[1], { timeout: 60_000, interval: 25 }).toBeTruthy();
-      const url = out.match(/running at (http:\/\/\S+:\d+)/)![1]!;
-      const { tokenSecret } = JSON.parse(await readFile(join(home, 'settings.json'), 'utf8')) as { tokenSecret: string };
-      for (let i = 0; i < 20; i++) {
-        const res = await fetch(`${url}/api/trpc/health?n=${i}`, { headers: { authorization: `Bearer ${tokenSecret}` } });
-        expect(res.status).toBe(200);
+  it(
+    'loses no request line when `band start` is stopped (SIGTERM right after the request)',
+    async () => {
+      const home = await mkdtemp(join(tmpdir(), 'band-log-test-'));
+      const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+      const child = spawn(process.execPath, [main, '--port', '0'], {
+        env: { ...process.env, BAND_HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (c) => {
+        out += c;
+      });
+      try {
+        await expect
+          .poll(() => out.match(/running at (http:\/\/\S+:\d+)/)?.[1], { timeout: 60_000, interval: 25 })
+          .toBeTruthy();
+        const url = out.match(/running at (http:\/\/\S+:\d+)/)![1]!;
+        const { tokenSecret } = JSON.parse(await readFile(join(home, 'settings.json'), 'utf8')) as {
+          tokenSecret: string;
+        };
+        for (let i = 0; i < 20; i++) {
+          const res = await fetch(`${url}/api/trpc/health?n=${i}`, {
+            headers: { authorization: `Bearer ${tokenSecret}` },
+          });
+          expect(res.status).toBe(200);
+        }
+        child.kill('SIGTERM');
+        const [code] = await once(child, 'exit');
+        expect(code).toBe(0);
+        // One access line per request, the query string never logged.
+        expect(out.match(/local GET \/api\/trpc\/health 200 /g)).toHaveLength(20);
+        expect(out).not.toContain('?n=');
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await rm(home, { recursive: true, force: true });
       }
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      expect(code).toBe(0);
-      // One access line per request, the query string never logged.
-      expect(out.match(/local GET \/api\/trpc\/health 200 /g)).toHaveLength(20);
-      expect(out).not.toContain('?n=');
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await rm(home, { recursive: true, force: true });
-    }
-  }, SLOW.timeout * 4);
+    },
+    SLOW.timeout * 4,
+  );
 });

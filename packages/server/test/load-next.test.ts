@@ -18,7 +18,10 @@ async function fakeDashboard(): Promise<string> {
   await writeFile(join(dir, 'package.json'), '{"name":"fake-dashboard"}');
   await writeFile(join(dir, 'next.config.js'), 'module.exports = {};');
   await mkdir(join(dir, '.next'));
-  await writeFile(join(dir, '.next', 'required-server-files.json'), JSON.stringify({ config: { output: 'standalone', experimental: { preloadEntriesOnStart: true, other: 1 } } }));
+  await writeFile(
+    join(dir, '.next', 'required-server-files.json'),
+    JSON.stringify({ config: { output: 'standalone', experimental: { preloadEntriesOnStart: true, other: 1 } } }),
+  );
   await mkdir(join(dir, 'node_modules', 'next'), { recursive: true });
   await writeFile(join(dir, 'node_modules', 'next', 'package.json'), '{"name":"next","main":"index.js"}');
   await writeFile(
@@ -37,7 +40,12 @@ async function fakeDashboard(): Promise<string> {
   return dir;
 }
 
-type Log = { options?: { conf?: { experimental?: Record<string, unknown> } }; preloads: number; requests: number; closed?: boolean };
+type Log = {
+  options?: { conf?: { experimental?: Record<string, unknown> } };
+  preloads: number;
+  requests: number;
+  closed?: boolean;
+};
 const fresh = (): Log => ((globalThis as { __fakeNext?: Log }).__fakeNext = { preloads: 0, requests: 0 });
 
 it('turns the start-up preload off and runs it once, after the first request has been answered', async () => {
@@ -45,7 +53,10 @@ it('turns the start-up preload off and runs it once, after the first request has
   const { next, conf } = await loadNext(await fakeDashboard(), false);
   expect(conf?.experimental).toMatchObject({ preloadEntriesOnStart: false, other: 1 });
   expect(conf?.output).toBeUndefined();
-  const app = next({ dev: false, conf } as never) as unknown as { getRequestHandler(): () => Promise<void>; close(): Promise<void> };
+  const app = next({ dev: false, conf } as never) as unknown as {
+    getRequestHandler(): () => Promise<void>;
+    close(): Promise<void>;
+  };
   const handle = app.getRequestHandler();
   await new Promise((resolve) => setImmediate(resolve));
   expect(log.preloads).toBe(0); // nothing before the first page

@@ -20,7 +20,9 @@ async function temp(): Promise<string> {
 describe('startServer', () => {
   it('serves the prebuilt dashboard to an authenticated GET /', async () => {
     await using server = await startServer({ home: await temp(), port: 0, logger: silent });
-    const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as { tokenSecret: string };
+    const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as {
+      tokenSecret: string;
+    };
     const res = await fetch(`${server.url}/`, { headers: { authorization: `Bearer ${tokenSecret}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
@@ -29,7 +31,9 @@ describe('startServer', () => {
 
   it('close() finishes while a client keeps a WebSocket open (the socket is ended, not waited for)', async () => {
     const server = await startServer({ home: await temp(), port: 0, logger: silent });
-    const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as { tokenSecret: string };
+    const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as {
+      tokenSecret: string;
+    };
     const socket = connect(server.port, '127.0.0.1');
     await once(socket, 'connect');
     socket.write(
@@ -56,7 +60,9 @@ describe('startServer', () => {
     const home = await temp();
     for (const round of [1, 2]) {
       await using server = await startServer({ home, port: 0, logger: silent });
-      const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as { tokenSecret: string };
+      const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as {
+        tokenSecret: string;
+      };
       for (const path of ['/', '/favicon.ico', '/icon.svg']) {
         const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${tokenSecret}` } });
         await res.arrayBuffer();
@@ -67,9 +73,15 @@ describe('startServer', () => {
 
   it('names the directory and the fix when the dashboard is not built there', async () => {
     const empty = await temp();
-    const error = await startServer({ home: await temp(), port: 0, dashboardDir: empty, logger: silent }).catch((e: unknown) => e);
+    const error = await startServer({ home: await temp(), port: 0, dashboardDir: empty, logger: silent }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ServerStartError);
-    expect(error).toMatchObject({ code: 'NEXT_BUILD_MISSING', message: expect.stringContaining(empty), hint: expect.stringContaining('npm run build') });
+    expect(error).toMatchObject({
+      code: 'NEXT_BUILD_MISSING',
+      message: expect.stringContaining(empty),
+      hint: expect.stringContaining('npm run build'),
+    });
   });
 });
 

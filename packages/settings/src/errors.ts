@@ -41,7 +41,9 @@ export class SettingsError extends Error {
 
 function hidePaths(text: string, home: string, userHome: string | undefined): string {
   const trimmed = home.replace(/[\\/]+$/, '');
-  let out = trimmed ? text.split(`${trimmed}/`).join('').split(`${trimmed}\\`).join('').split(trimmed).join('BAND_HOME') : text;
+  let out = trimmed
+    ? text.split(`${trimmed}/`).join('').split(`${trimmed}\\`).join('').split(trimmed).join('BAND_HOME')
+    : text;
   const user = userHome?.replace(/[\\/]+$/, '');
   if (user) out = out.split(user).join('~');
   return out;

@@ -293,7 +293,11 @@ function parseRaw(text: string, file: string): Record<string, unknown> {
 }
 
 /** Fills generated fields (worktreesDir, tokenSecret) and schema defaults; reports whether anything was added. */
-function fillAndValidate(raw: Record<string, unknown>, home: string, file: string): { settings: Settings; changed: boolean } {
+function fillAndValidate(
+  raw: Record<string, unknown>,
+  home: string,
+  file: string,
+): { settings: Settings; changed: boolean } {
   const input: Record<string, unknown> = { ...raw };
   if (input.worktreesDir === undefined) input.worktreesDir = join(home, 'worktrees');
   // Only an ABSENT token is generated. A present but malformed one stops the server (never silently replaced).
@@ -307,7 +311,11 @@ function validate(input: unknown, file: string): Settings {
   if (result.success) {
     const settings = result.data as Settings;
     if (settings.tunnel.originPort === settings.webServerPort) {
-      throw invalidField(file, 'tunnel.originPort', `must differ from webServerPort (${settings.webServerPort}): it is the named tunnel's own listener`);
+      throw invalidField(
+        file,
+        'tunnel.originPort',
+        `must differ from webServerPort (${settings.webServerPort}): it is the named tunnel's own listener`,
+      );
     }
     if (settings.tunnel.tokenFile !== undefined && settings.tunnel.credentialsFile !== undefined) {
       throw invalidField(
@@ -372,7 +380,8 @@ function setPath(settings: Settings, segments: string[], value: unknown, file: s
     const isLast = i === segments.length - 1;
     if (Array.isArray(node)) {
       const index = Number(segment);
-      if (!INDEX_SEGMENT.test(segment) || index > node.length) throw listIndexOutOfRange(file, segments.join('.'), path.join('.'), node.length);
+      if (!INDEX_SEGMENT.test(segment) || index > node.length)
+        throw listIndexOutOfRange(file, segments.join('.'), path.join('.'), node.length);
       if (isLast) node[index] = value;
       else {
         if (!node[index] || typeof node[index] !== 'object') node[index] = {};

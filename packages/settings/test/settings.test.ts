@@ -156,7 +156,11 @@ describe('existing files', () => {
     ['tunnel', { mode: 'named', originPort: 0 }, 'tunnel.originPort'],
     ['tunnel', { mode: 'named', originPort: '3457' }, 'tunnel.originPort'],
     ['tunnel', { mode: 'named', originPort: 3456 }, 'tunnel.originPort'],
-    ['tunnel', { mode: 'named', hostname: 'band.example.com', tokenFile: '/t', credentialsFile: '/c.json' }, 'tunnel.credentialsFile'],
+    [
+      'tunnel',
+      { mode: 'named', hostname: 'band.example.com', tokenFile: '/t', credentialsFile: '/c.json' },
+      'tunnel.credentialsFile',
+    ],
     ['tunnel', { mode: 'named', credentialsFile: '' }, 'tunnel.credentialsFile'],
     ['worktreesDir', 42, 'worktreesDir'],
   ])('a wrong type in %s refuses to load and names the field', async (key, value, field) => {
@@ -166,7 +170,11 @@ describe('existing files', () => {
     expect(err.message).toContain(field);
   });
 
-  it.each([['an array', '[]'], ['a string', '"hi"'], ['null', 'null']])('a JSON root that is %s is refused', async (_n, text) => {
+  it.each([
+    ['an array', '[]'],
+    ['a string', '"hi"'],
+    ['null', 'null'],
+  ])('a JSON root that is %s is refused', async (_n, text) => {
     await using tmp = await tempBandHome();
     await writeSettings(tmp.home, text);
     await expectSettingsError(loadSettings({ home: tmp.home }), 'INVALID_FIELD', '(root)');
@@ -208,14 +216,12 @@ describe('existing files', () => {
 });
 
 describe('writes', () => {
-  it('update() under the lock never loses a concurrent writer\'s change (server + CLI)', async () => {
+  it("update() under the lock never loses a concurrent writer's change (server + CLI)", async () => {
     await using tmp = await tempBandHome();
     const a = await loadSettings({ home: tmp.home });
     const b = await loadSettings({ home: tmp.home });
     await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        (i % 2 ? a : b).update((s) => ({ ...s, labels: [...s.labels, i] })),
-      ),
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).update((s) => ({ ...s, labels: [...s.labels, i] }))),
     );
     const onDisk = await readJson(a.file);
     expect([...onDisk.labels].sort((x: number, y: number) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -227,8 +233,15 @@ describe('writes', () => {
     await using tmp = await tempBandHome();
     await using store = await loadSettings({ home: tmp.home });
     const before = await readFile(store.file, 'utf8');
-    await expectSettingsError(store.update((s) => ({ ...s, webServerPort: -1 })), 'INVALID_FIELD', 'webServerPort');
-    await expectSettingsError(store.update((s) => ({ ...s, tokenSecret: 'short' })), 'MALFORMED_TOKEN');
+    await expectSettingsError(
+      store.update((s) => ({ ...s, webServerPort: -1 })),
+      'INVALID_FIELD',
+      'webServerPort',
+    );
+    await expectSettingsError(
+      store.update((s) => ({ ...s, tokenSecret: 'short' })),
+      'MALFORMED_TOKEN',
+    );
     expect(await readFile(store.file, 'utf8')).toBe(before);
     expect(await mode(store.file)).toBe(0o600);
   });
@@ -322,7 +335,11 @@ describe('writes', () => {
     ['worktreesDir', '/tmp/wt', '/tmp/wt'],
     ['tunnel.mode', 'named', 'named'],
     ['tunnel.hostname', 'band.example.com', 'band.example.com'],
-    ['tunnel.credentialsFile', '/home/me/.cloudflared/6ff42ae2-765d-4adf-8112-31c55c1551ef.json', '/home/me/.cloudflared/6ff42ae2-765d-4adf-8112-31c55c1551ef.json'],
+    [
+      'tunnel.credentialsFile',
+      '/home/me/.cloudflared/6ff42ae2-765d-4adf-8112-31c55c1551ef.json',
+      '/home/me/.cloudflared/6ff42ae2-765d-4adf-8112-31c55c1551ef.json',
+    ],
     ['labels', '[{"name":"x"}]', [{ name: 'x' }]],
     ['webServerPort', 5000, 5000],
   ])('set(%s, %j) coerces CLI strings to what the schema needs', async (key, raw, expected) => {
@@ -353,7 +370,10 @@ describe('writes', () => {
   it('a number after a list names its entry: codingAgents.0.command changes one agent and keeps the rest', async () => {
     await using tmp = await tempBandHome();
     await using store = await loadSettings({ home: tmp.home });
-    await store.set('codingAgents', '[{"id":"claude","type":"claude-code","label":"Claude"},{"id":"codex","type":"codex","label":"Codex"}]');
+    await store.set(
+      'codingAgents',
+      '[{"id":"claude","type":"claude-code","label":"Claude"},{"id":"codex","type":"codex","label":"Codex"}]',
+    );
     const next = await store.set('codingAgents.1.command', '/opt/codex/bin/codex');
     expect(next.codingAgents).toEqual([
       { id: 'claude', type: 'claude-code', label: 'Claude' },
@@ -362,7 +382,11 @@ describe('writes', () => {
     // One past the end adds an entry; validation still applies to it as a whole.
     await expectSettingsError(store.set('codingAgents.2.label', 'OpenCode'), 'INVALID_FIELD');
     await store.set('codingAgents.2', '{"id":"oc","type":"opencode","label":"OpenCode"}');
-    expect((await readJson(store.file)).codingAgents.map((a: { id: string }) => a.id)).toEqual(['claude', 'codex', 'oc']);
+    expect((await readJson(store.file)).codingAgents.map((a: { id: string }) => a.id)).toEqual([
+      'claude',
+      'codex',
+      'oc',
+    ]);
   });
 
   it('an index past the end of a list is refused, names the list and its size, and changes nothing', async () => {
@@ -370,7 +394,11 @@ describe('writes', () => {
     await using store = await loadSettings({ home: tmp.home });
     await store.set('codingAgents', '[{"id":"claude","type":"claude-code","label":"Claude"}]');
     const before = await readFile(store.file, 'utf8');
-    const err = await expectSettingsError(store.set('codingAgents.5.command', '/x'), 'UNKNOWN_KEY', 'codingAgents.5.command');
+    const err = await expectSettingsError(
+      store.set('codingAgents.5.command', '/x'),
+      'UNKNOWN_KEY',
+      'codingAgents.5.command',
+    );
     expect(err.message).toContain('codingAgents has 1 entry');
     expect(err.hint).toContain('or 1 to add one');
     await expectSettingsError(store.set('codingAgents.first.command', '/x'), 'UNKNOWN_KEY');
@@ -381,11 +409,28 @@ describe('writes', () => {
     await using tmp = await tempBandHome();
     await using store = await loadSettings({ home: tmp.home });
     await store.set('tunnel', { mode: 'named', hostname: 'band.example.com', tokenFile: '/t', originPort: 3457 });
-    const err = await expectSettingsError(store.set('tunnel.credentialsFile', '/c.json'), 'INVALID_FIELD', 'tunnel.credentialsFile');
+    const err = await expectSettingsError(
+      store.set('tunnel.credentialsFile', '/c.json'),
+      'INVALID_FIELD',
+      'tunnel.credentialsFile',
+    );
     expect(err.message).toContain('tunnel.tokenFile');
-    expect((await readJson(store.file)).tunnel).toEqual({ mode: 'named', hostname: 'band.example.com', tokenFile: '/t', originPort: 3457 });
-    const next = await store.update((s) => ({ ...s, tunnel: { mode: 'named', hostname: 'band.example.com', credentialsFile: '/c.json', originPort: 3457 } }));
-    expect(next.tunnel).toEqual({ mode: 'named', hostname: 'band.example.com', credentialsFile: '/c.json', originPort: 3457 });
+    expect((await readJson(store.file)).tunnel).toEqual({
+      mode: 'named',
+      hostname: 'band.example.com',
+      tokenFile: '/t',
+      originPort: 3457,
+    });
+    const next = await store.update((s) => ({
+      ...s,
+      tunnel: { mode: 'named', hostname: 'band.example.com', credentialsFile: '/c.json', originPort: 3457 },
+    }));
+    expect(next.tunnel).toEqual({
+      mode: 'named',
+      hostname: 'band.example.com',
+      credentialsFile: '/c.json',
+      originPort: 3457,
+    });
   });
 });
 
@@ -518,8 +563,18 @@ describe('helpers', () => {
     expect(`${shown.problem} ${shown.hint}`).not.toContain(tmp.home);
     expect(shown.problem).toBe('settings.json: field "webServerPort" must be at most 65535.');
     expect(shown.hint).toContain('settings.json');
-    const io = new SettingsError('IO', `Cannot access ${tmp.home}: EACCES`, tmp.home, `check the permissions of ${tmp.home}`);
+    const io = new SettingsError(
+      'IO',
+      `Cannot access ${tmp.home}: EACCES`,
+      tmp.home,
+      `check the permissions of ${tmp.home}`,
+    );
     expect(io.withoutPaths(tmp.home).problem).toBe('Cannot access BAND_HOME: EACCES');
-    expect(new SettingsError('IO', 'x /home/u/y', '/home/u/.band/settings.json', 'h').withoutPaths('/home/u/.band', '/home/u').problem).toBe('x ~/y');
+    expect(
+      new SettingsError('IO', 'x /home/u/y', '/home/u/.band/settings.json', 'h').withoutPaths(
+        '/home/u/.band',
+        '/home/u',
+      ).problem,
+    ).toBe('x ~/y');
   });
 });

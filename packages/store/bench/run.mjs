@@ -20,13 +20,23 @@ try {
   let t0 = performance.now();
   for (let i = 0; i < N; i++) store.chatEvents.append(chat.id, turn.id, event);
   let ms = performance.now() - t0;
-  results.push({ name: 'append (one transaction per event)', value: Math.round(N / (ms / 1000)), unit: 'events/s', note: `${N} events of ~100 bytes, WAL, synchronous=NORMAL` });
+  results.push({
+    name: 'append (one transaction per event)',
+    value: Math.round(N / (ms / 1000)),
+    unit: 'events/s',
+    note: `${N} events of ~100 bytes, WAL, synchronous=NORMAL`,
+  });
 
   const batch = Array.from({ length: 50 }, () => event);
   t0 = performance.now();
   for (let i = 0; i < N / 50; i++) store.chatEvents.appendMany(chat.id, turn.id, batch);
   ms = performance.now() - t0;
-  results.push({ name: 'appendMany (50 per transaction)', value: Math.round(N / (ms / 1000)), unit: 'events/s', note: `${N} events` });
+  results.push({
+    name: 'appendMany (50 per transaction)',
+    value: Math.round(N / (ms / 1000)),
+    unit: 'events/s',
+    note: `${N} events`,
+  });
 
   const samples = [];
   for (let i = 0; i < 200; i++) {
@@ -36,7 +46,12 @@ try {
     samples.push(performance.now() - s);
   }
   samples.sort((a, b) => a - b);
-  results.push({ name: 'listAfter 500 events (p50)', value: +samples[100].toFixed(3), unit: 'ms', note: `chat with ${2 * N} events` });
+  results.push({
+    name: 'listAfter 500 events (p50)',
+    value: +samples[100].toFixed(3),
+    unit: 'ms',
+    note: `chat with ${2 * N} events`,
+  });
   results.push({ name: 'listAfter 500 events (p99)', value: +samples[198].toFixed(3), unit: 'ms', note: '' });
 } finally {
   store.close();

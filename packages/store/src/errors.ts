@@ -53,7 +53,9 @@ export const databaseTooNew = (file: string, found: number, known: number) =>
   new StoreError(
     'DATABASE_TOO_NEW',
     `${file} has schema version ${found}, but this Band only knows up to version ${known}`,
-    { hint: 'A newer Band wrote this database. Upgrade Band (npm install -g band@latest), or point BAND_HOME elsewhere.' },
+    {
+      hint: 'A newer Band wrote this database. Upgrade Band (npm install -g band@latest), or point BAND_HOME elsewhere.',
+    },
   );
 
 export const openFailed = (file: string, cause: unknown) =>
@@ -63,10 +65,13 @@ export const openFailed = (file: string, cause: unknown) =>
   });
 
 export const storeClosed = () =>
-  new StoreError('STORE_CLOSED', 'The Band store is closed', { hint: 'This is a bug: a request arrived after shutdown.' });
+  new StoreError('STORE_CLOSED', 'The Band store is closed', {
+    hint: 'This is a bug: a request arrived after shutdown.',
+  });
 
 function sqliteMessage(cause: unknown): string {
-  if (cause instanceof Error) return (cause as { code?: string }).code ? `${(cause as { code?: string }).code}: ${cause.message}` : cause.message;
+  if (cause instanceof Error)
+    return (cause as { code?: string }).code ? `${(cause as { code?: string }).code}: ${cause.message}` : cause.message;
   return String(cause);
 }
 

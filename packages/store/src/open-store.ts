@@ -191,7 +191,9 @@ function readVersion(db: Db, path: string): number {
 
 function hasForeignTables(db: Db): boolean {
   const row = db
-    .prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .prepare<[], { n: number }>(
+      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
     .get();
   return (row?.n ?? 0) > 0;
 }

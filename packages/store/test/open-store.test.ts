@@ -59,7 +59,8 @@ describe('openStore', () => {
     writeFileSync(`${file}-wal`, '');
     chmodSync(`${file}-wal`, 0o644);
     const store = openStore(file);
-    for (const name of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
+    for (const name of [file, `${file}-wal`, `${file}-shm`])
+      expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
     store.close();
   });
 
@@ -86,7 +87,10 @@ describe('openStore', () => {
   it('applies a later migration to an older database', () => {
     const file = join(tempDir(), 'band.db');
     openStore(file, { migrations: MIGRATIONS.slice(0, 1) }).close();
-    const next = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'labels', sql: 'ALTER TABLE projects ADD COLUMN label TEXT' }];
+    const next = [
+      ...MIGRATIONS,
+      { version: SCHEMA_VERSION + 1, name: 'labels', sql: 'ALTER TABLE projects ADD COLUMN label TEXT' },
+    ];
     const store = openStore(file, { migrations: next });
     expect(store.schemaVersion).toBe(SCHEMA_VERSION + 1);
     store.close();
@@ -95,7 +99,10 @@ describe('openStore', () => {
   it('rolls back a failing migration and leaves the version unchanged', () => {
     const file = join(tempDir(), 'band.db');
     openStore(file).close();
-    const broken = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'broken', sql: 'CREATE TABLE t (a); SELECT * FROM nope' }];
+    const broken = [
+      ...MIGRATIONS,
+      { version: SCHEMA_VERSION + 1, name: 'broken', sql: 'CREATE TABLE t (a); SELECT * FROM nope' },
+    ];
     expectStoreError(() => openStore(file, { migrations: broken }), 'MIGRATION_FAILED');
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -177,7 +184,10 @@ describe('openStore', () => {
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
     try {
-      const error = expectStoreError(() => store.projects.create({ name: 'x', path: '/x', defaultBranch: 'main' }), 'DATABASE_BUSY');
+      const error = expectStoreError(
+        () => store.projects.create({ name: 'x', path: '/x', defaultBranch: 'main' }),
+        'DATABASE_BUSY',
+      );
       expect(error.hint).toMatch(/Another Band server/);
     } finally {
       other.exec('ROLLBACK');

@@ -63,7 +63,13 @@ describe('workspaces', () => {
       path: '/wt/app/feat/ünïcode name',
       initialRequest: { prompt: 'add a README', agent: 'claude-code', mode: 'edit' },
     });
-    expect(ws).toMatchObject({ status: 'creating', setupStatus: 'none', setupOutput: '', setupExitCode: null, activeChatId: null });
+    expect(ws).toMatchObject({
+      status: 'creating',
+      setupStatus: 'none',
+      setupOutput: '',
+      setupExitCode: null,
+      activeChatId: null,
+    });
     expect(ws.initialRequest).toEqual({ prompt: 'add a README', agent: 'claude-code', mode: 'edit' });
     expect(store.workspaces.getByBranch(project.id, 'feat/ünïcode name')?.id).toBe(ws.id);
     expect(store.workspaces.getByPath('/wt/app/feat/ünïcode name')?.id).toBe(ws.id);
@@ -76,7 +82,13 @@ describe('workspaces', () => {
       setupExitCode: 1,
       initialRequest: null,
     });
-    expect(updated).toMatchObject({ status: 'ready', setupStatus: 'failed', setupOutput: 'npm ERR!', setupExitCode: 1, initialRequest: null });
+    expect(updated).toMatchObject({
+      status: 'ready',
+      setupStatus: 'failed',
+      setupOutput: 'npm ERR!',
+      setupExitCode: 1,
+      initialRequest: null,
+    });
     expect(updated?.updatedAt).toBe(new Date(2_000).toISOString());
     expect(updated?.createdAt).toBe(new Date(1_000).toISOString());
     expect(store.workspaces.update('ws_missing', { status: 'ready' })).toBeUndefined();
@@ -85,9 +97,9 @@ describe('workspaces', () => {
   it('refuses a second workspace on the same project branch with CONFLICT', () => {
     const store = tempStore();
     const { project } = seedChat(store);
-    expect(() => store.workspaces.create({ projectId: project.id, branch: 'feat/x', baseBranch: 'main', path: '/other' })).toThrow(
-      expect.objectContaining({ code: 'CONFLICT' }),
-    );
+    expect(() =>
+      store.workspaces.create({ projectId: project.id, branch: 'feat/x', baseBranch: 'main', path: '/other' }),
+    ).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
   });
 
   it('lists all workspaces or one project’s, oldest first', () => {
@@ -110,7 +122,15 @@ describe('chats and turns', () => {
   it('creates a chat with defaults and updates agent session, status and active chat', () => {
     const store = tempStore();
     const { workspace, chat } = seedChat(store);
-    expect(chat).toMatchObject({ agentId: 'claude-code', model: null, mode: null, agentSessionId: null, title: '', status: 'waiting', lastSeq: 0 });
+    expect(chat).toMatchObject({
+      agentId: 'claude-code',
+      model: null,
+      mode: null,
+      agentSessionId: null,
+      title: '',
+      status: 'waiting',
+      lastSeq: 0,
+    });
     expect(chat.id).toMatch(/^chat_/);
     const next = store.chats.update(chat.id, { agentSessionId: 'sess-1', status: 'working', title: 'Fix tests' });
     expect(next).toMatchObject({ agentSessionId: 'sess-1', status: 'working', title: 'Fix tests' });
@@ -160,7 +180,9 @@ describe('chats and turns', () => {
     const a = store.turns.create({ chatId: chat.id, prompt: 'a' });
     const b = store.turns.create({ chatId: chat.id, prompt: 'b' });
     store.turns.startNext(chat.id);
-    expect(store.turns.failInterrupted('server restarted', { includeQueued: true }).sort()).toEqual([a.id, b.id].sort());
+    expect(store.turns.failInterrupted('server restarted', { includeQueued: true }).sort()).toEqual(
+      [a.id, b.id].sort(),
+    );
     expect(store.turns.get(a.id)).toMatchObject({ status: 'failed', error: 'server restarted' });
     expect(store.turns.get(b.id)).toMatchObject({ status: 'aborted' });
   });
@@ -184,7 +206,12 @@ describe('chatEvents', () => {
 
     const after1 = store.chatEvents.listAfter(chat.id, 1);
     expect(after1.map((e) => e.seq)).toEqual([2, 3, 4]);
-    expect(after1[0]).toMatchObject({ chatId: chat.id, turnId: turn.id, type: 'text-delta', event: { type: 'text-delta', text: 'héllo ✓' } });
+    expect(after1[0]).toMatchObject({
+      chatId: chat.id,
+      turnId: turn.id,
+      type: 'text-delta',
+      event: { type: 'text-delta', text: 'héllo ✓' },
+    });
     expect(store.chatEvents.listAfter(chat.id, 0, 2).map((e) => e.seq)).toEqual([1, 2]);
     expect(store.chatEvents.listAfter(chat.id, 4)).toEqual([]);
     expect(store.chatEvents.listByTurn(turn.id).map((e) => e.seq)).toEqual([1, 2]);
@@ -196,7 +223,10 @@ describe('chatEvents', () => {
     const { chat } = seedChat(store);
     const turn = store.turns.create({ chatId: chat.id, prompt: 'x' });
     store.chatEvents.append(chat.id, turn.id, { type: 'session-start' });
-    const records = store.chatEvents.appendRecords(chat.id, turn.id, [{ type: 'text-delta', text: 'a "b" ✓' }, { type: 'tool-result', output: 'x\n'.repeat(3) }]);
+    const records = store.chatEvents.appendRecords(chat.id, turn.id, [
+      { type: 'text-delta', text: 'a "b" ✓' },
+      { type: 'tool-result', output: 'x\n'.repeat(3) },
+    ]);
     expect(records.map((r) => r.seq)).toEqual([2, 3]);
     expect(JSON.parse(JSON.stringify(records))).toEqual(store.chatEvents.listAfter(chat.id, 1));
     expect(store.chatEvents.appendRecords(chat.id, null, [])).toEqual([]);
@@ -237,25 +267,34 @@ describe('chatEvents', () => {
   it('rolls back the whole batch when one event is invalid', () => {
     const store = tempStore();
     const { chat } = seedChat(store);
-    expect(() => store.chatEvents.appendMany(chat.id, null, [{ type: 'ok' }, { nope: true } as never])).toThrow(TypeError);
+    expect(() => store.chatEvents.appendMany(chat.id, null, [{ type: 'ok' }, { nope: true } as never])).toThrow(
+      TypeError,
+    );
     expect(store.chatEvents.lastSeq(chat.id)).toBe(0);
     expect(store.chatEvents.listAfter(chat.id, 0)).toEqual([]);
   });
 
   it('refuses events for an unknown chat with REFERENCE_MISSING', () => {
     const store = tempStore();
-    expect(() => store.chatEvents.append('chat_nope', null, { type: 'x' })).toThrow(expect.objectContaining({ code: 'REFERENCE_MISSING' }));
+    expect(() => store.chatEvents.append('chat_nope', null, { type: 'x' })).toThrow(
+      expect.objectContaining({ code: 'REFERENCE_MISSING' }),
+    );
   });
 
   it('pages backwards from the end with listBefore: newest window, oldest first, no gap or overlap', () => {
     const store = tempStore();
     const { chat } = seedChat(store);
-    store.chatEvents.appendMany(chat.id, null, Array.from({ length: 12 }, (_, i) => ({ type: 't', i })));
+    store.chatEvents.appendMany(
+      chat.id,
+      null,
+      Array.from({ length: 12 }, (_, i) => ({ type: 't', i })),
+    );
     const last = store.chatEvents.listBefore(chat.id, store.chatEvents.lastSeq(chat.id) + 1, 5);
     expect(last.map((e) => e.seq)).toEqual([8, 9, 10, 11, 12]);
     expect(last[0]).toMatchObject({ chatId: chat.id, type: 't', event: { type: 't', i: 7 } });
     const seen: number[] = [];
-    for (let page = last; page.length > 0; page = store.chatEvents.listBefore(chat.id, page[0]!.seq, 5)) seen.unshift(...page.map((e) => e.seq));
+    for (let page = last; page.length > 0; page = store.chatEvents.listBefore(chat.id, page[0]!.seq, 5))
+      seen.unshift(...page.map((e) => e.seq));
     expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(store.chatEvents.listBefore(chat.id, Number.POSITIVE_INFINITY, 2).map((e) => e.seq)).toEqual([11, 12]);
     expect(store.chatEvents.listBefore(chat.id, 1)).toEqual([]);
@@ -267,7 +306,9 @@ describe('chatEvents', () => {
   it('reads a backward page through the primary key, without a sort', () => {
     const store = tempStore();
     const db = new Database(store.file, { readonly: true });
-    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM chat_events WHERE chat_id = 'c' AND seq < 9 ORDER BY seq DESC LIMIT 5").all() as Array<{ detail: string }>;
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM chat_events WHERE chat_id = 'c' AND seq < 9 ORDER BY seq DESC LIMIT 5")
+      .all() as Array<{ detail: string }>;
     const details = plan.map((r) => r.detail).join('\n');
     expect(details).toMatch(/USING PRIMARY KEY/);
     expect(details).not.toMatch(/TEMP B-TREE/);
@@ -277,7 +318,11 @@ describe('chatEvents', () => {
   it('clamps hostile paging arguments', () => {
     const store = tempStore();
     const { chat } = seedChat(store);
-    store.chatEvents.appendMany(chat.id, null, Array.from({ length: 5 }, () => ({ type: 't' })));
+    store.chatEvents.appendMany(
+      chat.id,
+      null,
+      Array.from({ length: 5 }, () => ({ type: 't' })),
+    );
     expect(store.chatEvents.listAfter(chat.id, -10, 0)).toHaveLength(1);
     expect(store.chatEvents.listAfter(chat.id, Number.NaN, 2).map((e) => e.seq)).toEqual([1, 2]);
     expect(store.chatEvents.listAfter(chat.id, 2.7, Number.POSITIVE_INFINITY).map((e) => e.seq)).toEqual([3, 4, 5]);

@@ -25,7 +25,12 @@ const url = `http://127.0.0.1:${origin.address().port}`;
 async function adapter() {
   if (lib === 'band') {
     const { createTunnel } = await import('../dist/index.js');
-    const t = createTunnel({ url, binaryPath: fake, stateDir: join(tmpdir(), 'bench-state'), ...JSON.parse(process.env.BENCH_TUNNEL_OPTIONS || '{}') });
+    const t = createTunnel({
+      url,
+      binaryPath: fake,
+      stateDir: join(tmpdir(), 'bench-state'),
+      ...JSON.parse(process.env.BENCH_TUNNEL_OPTIONS || '{}'),
+    });
     t.on('url', (u) => u && note('url', u));
     t.on('ready', () => note('ready'));
     t.on('degraded', () => note('degraded'));
@@ -33,7 +38,13 @@ async function adapter() {
     t.on('state', (s) => s.s === 'failed' && note('failed', `${s.error.code}: ${s.error.message}`));
     t.on('ready', () => note('protocol', t.status().protocol ?? 'quic'));
     return {
-      start: () => t.start().then((r) => r.url, (e) => { note('failed', `${e.code}: ${e.message}`); }),
+      start: () =>
+        t.start().then(
+          (r) => r.url,
+          (e) => {
+            note('failed', `${e.code}: ${e.message}`);
+          },
+        ),
       stop: () => t.stop(),
     };
   }
@@ -129,7 +140,9 @@ if (job === 'timing') {
   out({ start, stop });
 } else if (job === 'orphan') {
   await a.start();
-  const pids = fakeRecords().map((r) => r.pid).filter(alive);
+  const pids = fakeRecords()
+    .map((r) => r.pid)
+    .filter(alive);
   // Stay alive: the bench SIGKILLs this process and then looks for survivors.
   process.stdout.write(`RESULT ${JSON.stringify({ pids })}\n`);
   setInterval(() => {}, 1 << 30);

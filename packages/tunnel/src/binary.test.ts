@@ -29,7 +29,11 @@ describe('listCandidates / resolveBinary', () => {
     ]);
   });
   it('runs a .mjs path through this Node (the fake)', () => {
-    expect(resolveBinary({ binaryPath: '/k/fake.mjs' })).toEqual({ command: process.execPath, args: ['/k/fake.mjs'], source: 'option' });
+    expect(resolveBinary({ binaryPath: '/k/fake.mjs' })).toEqual({
+      command: process.execPath,
+      args: ['/k/fake.mjs'],
+      source: 'option',
+    });
   });
   it.each([
     ['darwin', /brew install cloudflared/],
@@ -64,35 +68,46 @@ describe('findCloudflared', () => {
     });
     expect(binary).toMatchObject({ command: '/usr/bin/cloudflared', source: 'path', version: '2023.7.3' });
     expect(skipped).toEqual([
-      expect.objectContaining({ path: '/proj/node_modules/.bin/cloudflared', source: 'path', reason: expect.stringMatching(/printed nothing and exited 0/) }),
+      expect.objectContaining({
+        path: '/proj/node_modules/.bin/cloudflared',
+        source: 'path',
+        reason: expect.stringMatching(/printed nothing and exited 0/),
+      }),
     ]);
   });
 
   it('names each path tried and why when nothing fits, with the install hint', async () => {
-    const error = await findCloudflared({
+    const error = (await findCloudflared({
       binaryPath: '/opt/missing/cloudflared',
       env,
       platform: 'linux',
       isExecutable: onPath,
-      probe: answers({ '/proj/node_modules/.bin/cloudflared': '', '/usr/bin/cloudflared': { output: 'Segmentation fault', code: 139, signal: null } }),
-    }).catch((e: TunnelError) => e) as TunnelError;
+      probe: answers({
+        '/proj/node_modules/.bin/cloudflared': '',
+        '/usr/bin/cloudflared': { output: 'Segmentation fault', code: 139, signal: null },
+      }),
+    }).catch((e: TunnelError) => e)) as TunnelError;
     expect(error).toBeInstanceOf(TunnelError);
     expect(error.code).toBe('BINARY_NOT_FOUND');
     expect(error.message).toContain('/opt/missing/cloudflared (option) does not exist');
     expect(error.message).toContain('/proj/node_modules/.bin/cloudflared (PATH) is not cloudflared');
-    expect(error.message).toContain('/usr/bin/cloudflared (PATH) is not cloudflared: `--version` printed "Segmentation fault" and exited 139');
+    expect(error.message).toContain(
+      '/usr/bin/cloudflared (PATH) is not cloudflared: `--version` printed "Segmentation fault" and exited 139',
+    );
     expect(error.hint).toMatch(/pkg\.cloudflare\.com/);
   });
 
   it('refuses a cloudflared older than the oldest supported version, and says which', async () => {
-    const error = await findCloudflared({
+    const error = (await findCloudflared({
       env,
       platform: 'linux',
       isExecutable: (p) => p === '/usr/bin/cloudflared',
       probe: answers({ '/usr/bin/cloudflared': 'cloudflared version 2021.5.0 (built 2021-05-01-0000 UTC)' }),
-    }).catch((e: TunnelError) => e) as TunnelError;
+    }).catch((e: TunnelError) => e)) as TunnelError;
     expect(error.code).toBe('UNSUPPORTED_VERSION');
-    expect(error.message).toMatch(/cloudflared 2021\.5\.0 at \/usr\/bin\/cloudflared is too old: Band needs 2022\.1\.0 or newer/);
+    expect(error.message).toMatch(
+      /cloudflared 2021\.5\.0 at \/usr\/bin\/cloudflared is too old: Band needs 2022\.1\.0 or newer/,
+    );
   });
 
   it('prefers a newer cloudflared later on PATH over a too-old one first', async () => {
@@ -100,19 +115,22 @@ describe('findCloudflared', () => {
       env: { PATH: '/old:/new' },
       platform: 'linux',
       isExecutable: (p) => p.startsWith('/old/') || p.startsWith('/new/'),
-      probe: answers({ '/old/cloudflared': 'cloudflared version 2021.5.0 (built x)', '/new/cloudflared': 'cloudflared version 2026.8.2 (built x)' }),
+      probe: answers({
+        '/old/cloudflared': 'cloudflared version 2021.5.0 (built x)',
+        '/new/cloudflared': 'cloudflared version 2026.8.2 (built x)',
+      }),
     });
     expect(binary).toMatchObject({ command: '/new/cloudflared', version: '2026.8.2' });
   });
 
   it('reports a named file without the execute bit as BINARY_NOT_EXECUTABLE', async () => {
-    const error = await findCloudflared({
+    const error = (await findCloudflared({
       binaryPath: '/etc/hostname',
       env: { PATH: '' },
       platform: 'linux',
       isExecutable: none,
       probe: async () => ({ output: '', code: null, signal: null, error: 'EACCES' }),
-    }).catch((e: TunnelError) => e) as TunnelError;
+    }).catch((e: TunnelError) => e)) as TunnelError;
     expect(error.code).toBe('BINARY_NOT_EXECUTABLE');
     expect(error.hint).toMatch(/chmod \+x/);
   });

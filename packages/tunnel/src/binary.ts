@@ -67,9 +67,13 @@ export function wellKnownDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv)
     ].filter((d): d is string => Boolean(d));
   }
   const home = env.HOME;
-  return ['/opt/homebrew/bin', '/usr/local/bin', '/usr/bin', home && join(home, '.local', 'bin'), home && join(home, 'bin')].filter(
-    (d): d is string => Boolean(d),
-  );
+  return [
+    '/opt/homebrew/bin',
+    '/usr/local/bin',
+    '/usr/bin',
+    home && join(home, '.local', 'bin'),
+    home && join(home, 'bin'),
+  ].filter((d): d is string => Boolean(d));
 }
 
 function defaultIsExecutable(path: string): boolean {
@@ -100,7 +104,8 @@ function launcherPath(l: Launcher): string {
  */
 export function listCandidates(options: ResolveBinaryOptions = {}): { candidates: Launcher[]; searched: number } {
   const candidates: Launcher[] = [];
-  if (options.launcher) candidates.push({ command: options.launcher.command, args: options.launcher.args ?? [], source: 'option' });
+  if (options.launcher)
+    candidates.push({ command: options.launcher.command, args: options.launcher.args ?? [], source: 'option' });
   if (options.binaryPath) candidates.push(toLauncher(options.binaryPath, 'option'));
   const env = options.env ?? process.env;
   const fromEnv = env.BAND_CLOUDFLARED_PATH || env.CLOUDFLARED_BIN;
@@ -155,7 +160,11 @@ export function probeVersion(launcher: Launcher, env: NodeJS.ProcessEnv, timeout
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(launcher.command, [...launcher.args, '--version'], { env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+      child = spawn(launcher.command, [...launcher.args, '--version'], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
     } catch (error) {
       resolve({ output: '', code: null, signal: null, error: (error as NodeJS.ErrnoException).code ?? String(error) });
       return;
@@ -169,7 +178,9 @@ export function probeVersion(launcher: Launcher, env: NodeJS.ProcessEnv, timeout
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
-    child.on('error', (error: NodeJS.ErrnoException) => done({ output, code: null, signal: null, error: error.code ?? error.message }));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      done({ output, code: null, signal: null, error: error.code ?? error.message }),
+    );
     child.on('close', (code, signal) => done({ output, code, signal }));
   });
 }
@@ -190,7 +201,10 @@ function describeFailure(r: ProbeResult): string {
   if (r.error === 'ENOENT') return 'does not exist';
   if (r.error === 'EACCES' || r.error === 'EPERM') return 'is not executable';
   if (r.error) return `could not be run (${r.error})`;
-  const first = r.output.split('\n').find((l) => l.trim())?.trim();
+  const first = r.output
+    .split('\n')
+    .find((l) => l.trim())
+    ?.trim();
   const how = r.signal ? `was killed by ${r.signal}` : `exited ${r.code}`;
   return first
     ? `is not cloudflared: \`--version\` printed "${first.slice(0, 80)}" and ${how}`
@@ -233,7 +247,12 @@ export async function findCloudflared(
       continue;
     }
     if (!isSupportedVersion(version)) {
-      skipped.push({ path, source: launcher.source, reason: `is cloudflared ${version.text}, too old`, version: version.text });
+      skipped.push({
+        path,
+        source: launcher.source,
+        reason: `is cloudflared ${version.text}, too old`,
+        version: version.text,
+      });
       continue;
     }
     return { binary: { ...launcher, version: version.text }, skipped };
@@ -241,7 +260,9 @@ export async function findCloudflared(
   const tooOld = skipped.find((s) => s.version);
   if (tooOld) throw unsupportedVersion(tooOld, skipped, options.platform);
   // A file the user named that exists but cannot run is the likeliest cause: say how to fix that one.
-  const denied = skipped.find((s) => s.reason === 'is not executable' && s.source !== 'path' && s.source !== 'well-known');
+  const denied = skipped.find(
+    (s) => s.reason === 'is not executable' && s.source !== 'path' && s.source !== 'well-known',
+  );
   if (denied) throw binaryNotExecutable(denied.path, Object.assign(new Error('EACCES'), { code: 'EACCES' }));
   throw binaryNotFound(skipped, searched, options.platform);
 }

@@ -102,7 +102,9 @@ main().then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`unexpected error: ${String(error)}\nPlease report this at https://github.com/band/band/issues\n`);
+    process.stderr.write(
+      `unexpected error: ${String(error)}\nPlease report this at https://github.com/band/band/issues\n`,
+    );
     process.exitCode = 1;
   },
 );

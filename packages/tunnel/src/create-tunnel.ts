@@ -8,7 +8,15 @@ import { resolveHostnameAuthoritatively } from './dns-check.js';
 import { TunnelError, type TunnelErrorCode, errorHints } from './errors.js';
 import { type ExitFacts, LOCAL_AUTH_HINT, classifyExit, classifyReadyTimeout } from './exit-classification.js';
 import { Emitter } from './internal/emitter.js';
-import { checkLauncher, planLaunch, readGuardianReports, resolveGuardian, spawnCloudflared, spawnError, writeChildConfig } from './launch.js';
+import {
+  checkLauncher,
+  planLaunch,
+  readGuardianReports,
+  resolveGuardian,
+  spawnCloudflared,
+  spawnError,
+  writeChildConfig,
+} from './launch.js';
 import { type LogHint, LineRing, LineSplitter, type LogLine, parseLogLine, recognize, redact } from './log-parser.js';
 import { type PolledChild, createMetricsPoller } from './metrics.js';
 import { type TunnelOptions, resolveTunnelOptions } from './options.js';
@@ -95,7 +103,10 @@ export interface Tunnel extends AsyncDisposable {
   logs(n?: number): string[];
   on<E extends keyof TunnelEvents>(event: E, listener: (...args: TunnelEvents[E]) => void): () => void;
   /** Resolve once `predicate(state)` holds (checked now, then on every change). */
-  waitFor(predicate: (state: TunnelState) => boolean, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<TunnelState>;
+  waitFor(
+    predicate: (state: TunnelState) => boolean,
+    options?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<TunnelState>;
 }
 
 export interface TunnelDeps {
@@ -148,7 +159,17 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     findCloudflared: deps.findCloudflared ?? findCloudflared,
   };
   const resolved = resolveTunnelOptions(options);
-  const { mode, local, tunnelId, namedUrl, logger, stopTimeoutMs, readyTimeoutMs, degradedRestartAfterMs, edgeErrorsBeforeFallback } = resolved;
+  const {
+    mode,
+    local,
+    tunnelId,
+    namedUrl,
+    logger,
+    stopTimeoutMs,
+    readyTimeoutMs,
+    degradedRestartAfterMs,
+    edgeErrorsBeforeFallback,
+  } = resolved;
   const guardian = resolveGuardian(options.guardian);
   const secrets = [options.token, local ? undefined : resolved.env.TUNNEL_TOKEN].filter((s): s is string => Boolean(s));
   // Discovery runs once per start() (so a cloudflared installed meanwhile is found) and is shared by retries.
@@ -208,17 +229,24 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     if (next.s !== 'starting' || (prev.s === 'starting' && prev.generation !== next.generation)) clearTimer('ready');
     if (next.s === 'starting' && (prev.s !== 'starting' || prev.generation !== next.generation)) {
       const gen = next.generation;
-      readyTimer = setTimeout(() => dispatch({ t: 'fail', generation: gen, error: timeoutError(gen), now: d.now(), random: d.random() }), readyTimeoutMs);
+      readyTimer = setTimeout(
+        () => dispatch({ t: 'fail', generation: gen, error: timeoutError(gen), now: d.now(), random: d.random() }),
+        readyTimeoutMs,
+      );
     }
     if (next.s !== 'degraded') clearTimer('degraded');
     if (next.s === 'degraded' && prev.s !== 'degraded' && Number.isFinite(degradedRestartAfterMs)) {
       const gen = next.generation;
       degradedTimer = setTimeout(() => {
         const child = children.get(gen);
-        const error = new TunnelError('EDGE_UNREACHABLE', `No edge connection for ${Math.round(degradedRestartAfterMs / 1000)} s`, {
-          hint: errorHints.EDGE_UNREACHABLE,
-          stderrTail: child?.ring.tail() ?? [],
-        });
+        const error = new TunnelError(
+          'EDGE_UNREACHABLE',
+          `No edge connection for ${Math.round(degradedRestartAfterMs / 1000)} s`,
+          {
+            hint: errorHints.EDGE_UNREACHABLE,
+            stderrTail: child?.ring.tail() ?? [],
+          },
+        );
         dispatch({ t: 'fail', generation: gen, error, now: d.now(), random: d.random() });
       }, degradedRestartAfterMs);
     }
@@ -245,7 +273,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       emitter.emit('error', next.error);
     }
     // Poll cadence depends on the state.
-    for (const child of children.values()) if (child.generation === machine.generation && child.metrics) poller.schedule(child, 0);
+    for (const child of children.values())
+      if (child.generation === machine.generation && child.metrics) poller.schedule(child, 0);
   }
 
   function clearTimer(which: 'ready' | 'degraded' | 'retry'): void {
@@ -296,7 +325,9 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
 
   function timeoutError(gen: number): TunnelError {
     const child = children.get(gen);
-    const facts = child ? { tail: child.ring.tail(), edgeErrors: child.edgeErrors, lastEdgeError: child.lastEdgeError } : { tail: [], edgeErrors: 0 };
+    const facts = child
+      ? { tail: child.ring.tail(), edgeErrors: child.edgeErrors, lastEdgeError: child.lastEdgeError }
+      : { tail: [], edgeErrors: 0 };
     return classifyReadyTimeout(facts, readyTimeoutMs);
   }
 
@@ -358,11 +389,20 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
         }
       emitter.emit('exit', child.exit);
       child.resolveExited(child.exit);
-      dispatch({ t: 'exit', generation, error: error ?? classifyExit(exitFacts(child, code, signal)), now: d.now(), random: d.random() });
+      dispatch({
+        t: 'exit',
+        generation,
+        error: error ?? classifyExit(exitFacts(child, code, signal)),
+        now: d.now(),
+        random: d.random(),
+      });
     };
 
     const fail = (error: unknown) => {
-      const err = error instanceof TunnelError ? error : new TunnelError('CONFIG_ERROR', `Cannot prepare the tunnel: ${String(error)}`, { cause: error });
+      const err =
+        error instanceof TunnelError
+          ? error
+          : new TunnelError('CONFIG_ERROR', `Cannot prepare the tunnel: ${String(error)}`, { cause: error });
       finish(null, null, err);
     };
     discovery ??= d
@@ -379,7 +419,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       });
     discovery.then(
       (found) => {
-        if (child.exit || stopPromise || machine.generation !== generation) return finish(null, null, new TunnelError('STOPPED', 'Stopped before cloudflared started'));
+        if (child.exit || stopPromise || machine.generation !== generation)
+          return finish(null, null, new TunnelError('STOPPED', 'Stopped before cloudflared started'));
         if (binary !== found) {
           binary = found;
           emitter.emit('binary', found);
@@ -423,7 +464,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     }
     const plan = planLaunch(options, resolved, found, { configPath, pidFile: marker, protocol });
     const { launcher, args } = plan;
-    if (plan.fileToken !== undefined && plan.fileToken.length >= 4 && !secrets.includes(plan.fileToken)) secrets.push(plan.fileToken);
+    if (plan.fileToken !== undefined && plan.fileToken.length >= 4 && !secrets.includes(plan.fileToken))
+      secrets.push(plan.fileToken);
     logger.debug(`tunnel: spawning ${redact([launcher.command, ...args].join(' '), secrets)}`);
 
     const preflight = checkLauncher(launcher);
@@ -453,9 +495,13 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       readGuardianReports(info, (msg) => {
         if (msg.pid) {
           child.pid = msg.pid;
-          void registerChild(stateDir, id, { pid: msg.pid, guardianPid: proc.pid, ownerPid: process.pid, marker, startedAt: d.now() }).catch(
-            () => {},
-          );
+          void registerChild(stateDir, id, {
+            pid: msg.pid,
+            guardianPid: proc.pid,
+            ownerPid: process.pid,
+            marker,
+            startedAt: d.now(),
+          }).catch(() => {});
         }
         if (msg.error) {
           const err = { code: msg.error } as NodeJS.ErrnoException;
@@ -463,7 +509,9 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
         }
       });
     } else if (proc.pid) {
-      void registerChild(stateDir, id, { pid: proc.pid, ownerPid: process.pid, marker, startedAt: d.now() }).catch(() => {});
+      void registerChild(stateDir, id, { pid: proc.pid, ownerPid: process.pid, marker, startedAt: d.now() }).catch(
+        () => {},
+      );
     }
     if (namedUrl) dispatch({ t: 'url', generation, url: namedUrl });
   }
@@ -498,7 +546,12 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
         case 'registered':
           child.registered = true;
           child.edgeErrors = 0;
-          emitter.emit('connection', { index: hint.index, id: hint.id, location: hint.location, protocol: hint.protocol });
+          emitter.emit('connection', {
+            index: hint.index,
+            id: hint.id,
+            location: hint.location,
+            protocol: hint.protocol,
+          });
           if (child.metrics) poller.schedule(child, 0);
           break;
         case 'unregistered':
@@ -509,19 +562,40 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
           child.lastEdgeError = hint.message;
           if (child.registered) emitter.emit('disconnection', { index: hint.index, reason: hint.message });
           if (child.metrics) poller.schedule(child, 0);
-          switch (edgeFailureVerdict(machine, { registered: child.registered, edgeErrors: child.edgeErrors, quic: hint.quic }, edgeErrorsBeforeFallback)) {
+          switch (
+            edgeFailureVerdict(
+              machine,
+              { registered: child.registered, edgeErrors: child.edgeErrors, quic: hint.quic },
+              edgeErrorsBeforeFallback,
+            )
+          ) {
             case 'quic-blocked':
-              giveUp(child, 'EDGE_UNREACHABLE', `QUIC to the Cloudflare edge fails: ${hint.message}`, 'UDP port 7844 looks blocked; retrying over HTTP/2 (TCP 7844).');
+              giveUp(
+                child,
+                'EDGE_UNREACHABLE',
+                `QUIC to the Cloudflare edge fails: ${hint.message}`,
+                'UDP port 7844 looks blocked; retrying over HTTP/2 (TCP 7844).',
+              );
               break;
             case 'unreachable':
-              giveUp(child, 'EDGE_UNREACHABLE', `The Cloudflare edge cannot be reached: ${hint.message}`, errorHints.EDGE_UNREACHABLE);
+              giveUp(
+                child,
+                'EDGE_UNREACHABLE',
+                `The Cloudflare edge cannot be reached: ${hint.message}`,
+                errorHints.EDGE_UNREACHABLE,
+              );
               break;
           }
           break;
         case 'auth-failed':
           child.authFailures++;
           if (isAuthRefused(child.authFailures))
-            giveUp(child, 'AUTH_FAILED', `Cloudflare refused the tunnel ${local ? 'credentials' : 'token'}: ${hint.message}`, local ? LOCAL_AUTH_HINT : errorHints.AUTH_FAILED);
+            giveUp(
+              child,
+              'AUTH_FAILED',
+              `Cloudflare refused the tunnel ${local ? 'credentials' : 'token'}: ${hint.message}`,
+              local ? LOCAL_AUTH_HINT : errorHints.AUTH_FAILED,
+            );
           break;
         case 'rate-limited':
           if (hint.certain) child.rateLimitCertain = true;
@@ -624,7 +698,13 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       if (opts.timeoutMs !== undefined)
         timer = setTimeout(() => {
           cleanup();
-          reject(new TunnelError('TIMEOUT', `The tunnel did not reach the expected state within ${opts.timeoutMs} ms (now ${machine.state.s})`, { hint: errorHints.TIMEOUT }));
+          reject(
+            new TunnelError(
+              'TIMEOUT',
+              `The tunnel did not reach the expected state within ${opts.timeoutMs} ms (now ${machine.state.s})`,
+              { hint: errorHints.TIMEOUT },
+            ),
+          );
         }, opts.timeoutMs);
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -640,7 +720,9 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       discovery = undefined; // each start looks for cloudflared again (cheap: real binaries are cached by mtime)
       dispatch({ t: 'start', now: d.now() });
     }
-    const final = await waitFor((st) => st.s === 'ready' || st.s === 'failed' || st.s === 'stopped' || st.s === 'stopping');
+    const final = await waitFor(
+      (st) => st.s === 'ready' || st.s === 'failed' || st.s === 'stopped' || st.s === 'stopping',
+    );
     if (final.s === 'ready') return { url: final.url };
     if (final.s === 'failed') throw final.error;
     throw new TunnelError('STOPPED', 'The tunnel was stopped before it was ready', { hint: errorHints.STOPPED });
@@ -669,7 +751,11 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
         state: machine.state,
         url: urlOf(machine.state),
         version: binary?.version,
-        binaryPath: binary ? (binary.command === process.execPath && binary.args[0] ? binary.args[0] : binary.command) : undefined,
+        binaryPath: binary
+          ? binary.command === process.execPath && binary.args[0]
+            ? binary.args[0]
+            : binary.command
+          : undefined,
         pid: current?.pid,
         ...(mode === 'named' ? { management: local ? ('local' as const) : ('remote' as const) } : {}),
         ...(tunnelId ? { tunnelId } : {}),
@@ -689,7 +775,10 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
 }
 
 /** Create a tunnel, start it and wait until it is ready. Stops it again if the start fails. */
-export async function startTunnel(options: TunnelOptions, deps?: Partial<TunnelDeps>): Promise<Tunnel & { url: string }> {
+export async function startTunnel(
+  options: TunnelOptions,
+  deps?: Partial<TunnelDeps>,
+): Promise<Tunnel & { url: string }> {
   const tunnel = createTunnel(options, deps);
   try {
     await tunnel.start();

@@ -120,7 +120,9 @@ export function binaryNotFound(
 ): TunnelError {
   const tried = skipped.length ? `: ${describeSkipped(skipped)}` : '';
   const elsewhere = searched ? `; no cloudflared in ${searched} other locations (PATH and well-known directories)` : '';
-  return new TunnelError('BINARY_NOT_FOUND', `cloudflared was not found${tried}${elsewhere}`, { hint: installHint(platform) });
+  return new TunnelError('BINARY_NOT_FOUND', `cloudflared was not found${tried}${elsewhere}`, {
+    hint: installHint(platform),
+  });
 }
 
 export function unsupportedVersion(
@@ -138,13 +140,17 @@ export function unsupportedVersion(
 
 export function binaryNotExecutable(path: string, cause: unknown): TunnelError {
   const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
-  return new TunnelError('BINARY_NOT_EXECUTABLE', `cloudflared at ${path} cannot be executed (${errno ?? 'unknown error'})`, {
-    cause,
-    hint:
-      errno === 'EACCES' || errno === 'EPERM'
-        ? `Make it executable: chmod +x ${path}`
-        : 'Check that the binary matches this machine (architecture, Rosetta on Apple silicon).',
-  });
+  return new TunnelError(
+    'BINARY_NOT_EXECUTABLE',
+    `cloudflared at ${path} cannot be executed (${errno ?? 'unknown error'})`,
+    {
+      cause,
+      hint:
+        errno === 'EACCES' || errno === 'EPERM'
+          ? `Make it executable: chmod +x ${path}`
+          : 'Check that the binary matches this machine (architecture, Rosetta on Apple silicon).',
+    },
+  );
 }
 
 /** Hints per code, used when a classified failure has no more specific advice. */
@@ -155,7 +161,8 @@ export const errorHints: Readonly<Record<TunnelErrorCode, string>> = Object.free
   USAGE: 'This cloudflared is probably too old for the flags used; update cloudflared.',
   RATE_LIMITED: 'trycloudflare.com rate-limits quick tunnel creation; wait a few minutes, or use a named tunnel.',
   QUICK_TUNNEL_BUDGET: 'Too many quick tunnels were created recently; wait a few minutes before starting again.',
-  QUICK_SERVICE_ERROR: 'The quick-tunnel service (api.trycloudflare.com) is having trouble; try again later or use a named tunnel.',
+  QUICK_SERVICE_ERROR:
+    'The quick-tunnel service (api.trycloudflare.com) is having trouble; try again later or use a named tunnel.',
   OFFLINE: 'api.trycloudflare.com could not be reached: check the network connection, DNS and any proxy.',
   EDGE_UNREACHABLE:
     'The Cloudflare edge could not be reached on port 7844 (UDP for QUIC, TCP for HTTP/2); a firewall probably blocks it.',

@@ -46,34 +46,53 @@ export function classifyExit(f: ExitFacts): TunnelError {
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
   const make = (c: TunnelErrorCode, message: string, hint = errorHints[c]) =>
     new TunnelError(c, message, { stderrTail: tail, exitCode: code, signal, hint });
-  if (/^setpriv: failed to execute/m.test(text)) return make('BINARY_NOT_EXECUTABLE', `cloudflared could not be executed: ${lastLine}`);
+  if (/^setpriv: failed to execute/m.test(text))
+    return make('BINARY_NOT_EXECUTABLE', `cloudflared could not be executed: ${lastLine}`);
   if (has('usage') || (code === 0 && /Incorrect Usage/.test(text)))
     return make(
       'USAGE',
       `cloudflared${f.version !== undefined ? ` ${f.version}` : ''} rejected its arguments (${how}): ${said('usage')}`,
       `${errorHints.USAGE}${f.hasExtraArgs ? ' Check extraArgs too.' : ''}`,
     );
-  if (has('credentials')) return make('CREDENTIALS_INVALID', `cloudflared could not use the tunnel credentials (${how}): ${said('credentials')}`);
+  if (has('credentials'))
+    return make(
+      'CREDENTIALS_INVALID',
+      `cloudflared could not use the tunnel credentials (${how}): ${said('credentials')}`,
+    );
   if (has('auth-failed') || code === 255)
     return make(
       'AUTH_FAILED',
       `cloudflared refused the tunnel ${f.local ? 'credentials' : 'token'} (${how}): ${said('auth-failed')}`,
       f.local ? LOCAL_AUTH_HINT : errorHints.AUTH_FAILED,
     );
-  if (f.rateLimitCertain) return make('RATE_LIMITED', 'trycloudflare.com rate-limited the quick tunnel request (429, error 1015)');
-  if (has('quick-service-error')) return make('QUICK_SERVICE_ERROR', `The quick-tunnel API failed: ${said('quick-service-error')}`);
+  if (f.rateLimitCertain)
+    return make('RATE_LIMITED', 'trycloudflare.com rate-limited the quick tunnel request (429, error 1015)');
+  if (has('quick-service-error'))
+    return make('QUICK_SERVICE_ERROR', `The quick-tunnel API failed: ${said('quick-service-error')}`);
   if (has('rate-limited'))
     return make(
       'RATE_LIMITED',
-      `trycloudflare.com answered the quick tunnel request with a Cloudflare "error code: …" page instead of JSON, which is how its rate limit (429, error 1015) reaches cloudflared ${f.version ?? ''} (older builds print no status): ${lastLine}`.replace('  ', ' '),
+      `trycloudflare.com answered the quick tunnel request with a Cloudflare "error code: …" page instead of JSON, which is how its rate limit (429, error 1015) reaches cloudflared ${f.version ?? ''} (older builds print no status): ${lastLine}`.replace(
+        '  ',
+        ' ',
+      ),
     );
-  if (has('edge-dns')) return make('OFFLINE', `cloudflared could not look up the Cloudflare edge in DNS: ${said('edge-dns')}`, EDGE_DNS_HINT);
+  if (has('edge-dns'))
+    return make(
+      'OFFLINE',
+      `cloudflared could not look up the Cloudflare edge in DNS: ${said('edge-dns')}`,
+      EDGE_DNS_HINT,
+    );
   if (has('offline')) return make('OFFLINE', `Cannot reach the quick-tunnel API: ${lastLine}`);
-  if (has('metrics-bind-failed')) return make('METRICS_BIND_FAILED', `cloudflared could not bind its metrics port: ${lastLine}`);
+  if (has('metrics-bind-failed'))
+    return make('METRICS_BIND_FAILED', `cloudflared could not bind its metrics port: ${lastLine}`);
   if (has('config-error')) return make('CONFIG_ERROR', `cloudflared refused its configuration: ${lastLine}`);
   if (code === 11 || has('updated')) return make('UPDATED', 'cloudflared updated itself and exited (code 11)');
   if (f.edgeErrors > 0 && !f.registered)
-    return make('EDGE_UNREACHABLE', `cloudflared gave up reaching the Cloudflare edge (${how}): ${f.lastEdgeError ?? lastLine}`);
+    return make(
+      'EDGE_UNREACHABLE',
+      `cloudflared gave up reaching the Cloudflare edge (${how}): ${f.lastEdgeError ?? lastLine}`,
+    );
   if (has('panic')) return make('CRASHED', `cloudflared panicked (${how})`);
   return make('CRASHED', `cloudflared ${how}${lastLine ? `: ${lastLine}` : ''}`);
 }
@@ -84,10 +103,14 @@ export function classifyReadyTimeout(
   readyTimeoutMs: number,
 ): TunnelError {
   if (f.edgeErrors > 0)
-    return new TunnelError('EDGE_UNREACHABLE', `No edge connection within ${readyTimeoutMs} ms: ${f.lastEdgeError ?? ''}`.trim(), {
-      hint: errorHints.EDGE_UNREACHABLE,
-      stderrTail: f.tail,
-    });
+    return new TunnelError(
+      'EDGE_UNREACHABLE',
+      `No edge connection within ${readyTimeoutMs} ms: ${f.lastEdgeError ?? ''}`.trim(),
+      {
+        hint: errorHints.EDGE_UNREACHABLE,
+        stderrTail: f.tail,
+      },
+    );
   return new TunnelError('READY_TIMEOUT', `cloudflared was not ready within ${readyTimeoutMs} ms`, {
     hint: errorHints.READY_TIMEOUT,
     stderrTail: f.tail,

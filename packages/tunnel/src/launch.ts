@@ -20,7 +20,16 @@ const STRIPPED_ENV = /^(TUNNEL_|BAND_|NO_AUTOUPDATE$|DIAL_EDGE_TIMEOUT$|STDIN_CO
 export function buildArgs(
   options: Pick<
     TunnelOptions,
-    'url' | 'mode' | 'tokenFile' | 'credentialsFile' | 'tunnelId' | 'edgeIpVersion' | 'logFormat' | 'logFile' | 'extraArgs' | 'gracePeriodMs'
+    | 'url'
+    | 'mode'
+    | 'tokenFile'
+    | 'credentialsFile'
+    | 'tunnelId'
+    | 'edgeIpVersion'
+    | 'logFormat'
+    | 'logFile'
+    | 'extraArgs'
+    | 'gracePeriodMs'
   >,
   extra: { configPath: string; pidFile: string; protocol?: EdgeProtocol; version?: string },
 ): string[] {
@@ -81,7 +90,12 @@ export function writeChildConfig(
   const creds = readTunnelCredentials(options.credentialsFile!, { tunnelId: resolved.tunnelId });
   for (const w of creds.warnings) logger.warn(`tunnel: ${w}`);
   const configPath = join(stateDir, `cloudflared-${id}.yml`);
-  const config = buildLocalConfig({ tunnelId: creds.tunnelId, credentialsFile: options.credentialsFile!, hostname: options.hostname!, url: options.url });
+  const config = buildLocalConfig({
+    tunnelId: creds.tunnelId,
+    credentialsFile: options.credentialsFile!,
+    hostname: options.hostname!,
+    url: options.url,
+  });
   try {
     writePrivateFile(configPath, config);
   } catch (error) {
@@ -122,10 +136,14 @@ export function planLaunch(
     try {
       fileToken = readFileSync(options.tokenFile, 'utf8').trim();
     } catch (error) {
-      throw new TunnelError('AUTH_FAILED', `Cannot read the tunnel token file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-        hint: 'Check tunnel.tokenFile: it must be a readable file holding the token from the Cloudflare dashboard.',
-        cause: error,
-      });
+      throw new TunnelError(
+        'AUTH_FAILED',
+        `Cannot read the tunnel token file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        {
+          hint: 'Check tunnel.tokenFile: it must be a readable file holding the token from the Cloudflare dashboard.',
+          cause: error,
+        },
+      );
     }
     env.TUNNEL_TOKEN = fileToken;
   } else if (mode === 'named' && resolved.env.TUNNEL_TOKEN) env.TUNNEL_TOKEN = resolved.env.TUNNEL_TOKEN;
@@ -196,7 +214,8 @@ export function checkLauncher(launcher: Launcher): TunnelError | undefined {
 
 export function spawnError(launcher: Launcher, error: unknown): TunnelError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return binaryNotFound([{ path: launcher.command, source: launcher.source, reason: 'does not exist' }]);
+  if (code === 'ENOENT')
+    return binaryNotFound([{ path: launcher.command, source: launcher.source, reason: 'does not exist' }]);
   return binaryNotExecutable(launcher.command, error);
 }
 
@@ -204,7 +223,12 @@ export function spawnError(launcher: Launcher, error: unknown): TunnelError {
  * Spawn cloudflared under the chosen guardian. Throws what `spawn` throws. With the Node guardian the
  * returned process is the guardian (cloudflared's pid arrives on fd 3); with setpriv it is cloudflared.
  */
-export function spawnCloudflared(spawn: typeof nodeSpawn, guardian: GuardianChoice, plan: LaunchPlan, stopTimeoutMs: number): ChildProcess {
+export function spawnCloudflared(
+  spawn: typeof nodeSpawn,
+  guardian: GuardianChoice,
+  plan: LaunchPlan,
+  stopTimeoutMs: number,
+): ChildProcess {
   const { launcher, args, env } = plan;
   if (guardian.kind === 'node')
     return spawn(process.execPath, ['-e', GUARDIAN_SOURCE, String(stopTimeoutMs), launcher.command, ...args], {

@@ -41,7 +41,10 @@ function field(obj: Record<string, unknown>, name: string): unknown {
  * no `TunnelID`/`AccountTag`/`TunnelSecret`. A group-readable file is a warning. A symbolic link is followed (the
  * checks apply to its target).
  */
-export function readTunnelCredentials(path: string, options: { tunnelId?: string; platform?: NodeJS.Platform } = {}): TunnelCredentials {
+export function readTunnelCredentials(
+  path: string,
+  options: { tunnelId?: string; platform?: NodeJS.Platform } = {},
+): TunnelCredentials {
   if (options.tunnelId !== undefined && !UUID.test(options.tunnelId))
     throw new TunnelError('CONFIG_ERROR', `tunnelId must be the tunnel's UUID, not "${options.tunnelId}"`, {
       hint: 'Find it with `cloudflared tunnel list`, or leave it out: Band reads it from the credentials file.',
@@ -54,7 +57,9 @@ export function readTunnelCredentials(path: string, options: { tunnelId?: string
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw invalid(
-      code === 'ENOENT' ? `The tunnel credentials file ${path} does not exist` : `Cannot read the tunnel credentials file ${path} (${code ?? String(error)})`,
+      code === 'ENOENT'
+        ? `The tunnel credentials file ${path} does not exist`
+        : `Cannot read the tunnel credentials file ${path} (${code ?? String(error)})`,
       code === 'ENOENT' ? `Check tunnel.credentialsFile. ${CREATE_HINT}` : CREATE_HINT,
       error,
     );
@@ -72,13 +77,19 @@ export function readTunnelCredentials(path: string, options: { tunnelId?: string
         `Restrict it: chmod 600 ${path}`,
       );
     if ((info.mode & 0o040) !== 0)
-      warnings.push(`${path} is readable by its group (mode ${(info.mode & 0o777).toString(8)}); consider chmod 600 ${path}`);
+      warnings.push(
+        `${path} is readable by its group (mode ${(info.mode & 0o777).toString(8)}); consider chmod 600 ${path}`,
+      );
   }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw invalid(`Cannot read the tunnel credentials file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, CREATE_HINT, error);
+    throw invalid(
+      `Cannot read the tunnel credentials file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      CREATE_HINT,
+      error,
+    );
   }
   if (/-----BEGIN /.test(text) || /\.pem$/i.test(path))
     throw invalid(
@@ -91,7 +102,8 @@ export function readTunnelCredentials(path: string, options: { tunnelId?: string
   } catch (error) {
     throw invalid(`The tunnel credentials file ${path} is not valid JSON`, CREATE_HINT, error);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid(`The tunnel credentials file ${path} is not a JSON object`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw invalid(`The tunnel credentials file ${path} is not a JSON object`);
   const obj = parsed as Record<string, unknown>;
   const tunnelId = field(obj, 'TunnelID');
   const accountTag = field(obj, 'AccountTag');
@@ -132,7 +144,12 @@ const q = (s: string): string => JSON.stringify(s);
  * The config Band writes for a locally managed tunnel: this tunnel and credentials, `hostname` to Band's origin
  * (`url`), and the 404 catch-all cloudflared requires as the last rule. Exported for tests and the README.
  */
-export function buildLocalConfig(options: { tunnelId: string; credentialsFile: string; hostname: string; url: string }): string {
+export function buildLocalConfig(options: {
+  tunnelId: string;
+  credentialsFile: string;
+  hostname: string;
+  url: string;
+}): string {
   return [
     '# Written by Band for a locally managed tunnel; rewritten at each start.',
     `tunnel: ${q(options.tunnelId)}`,

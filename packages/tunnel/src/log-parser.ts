@@ -63,7 +63,9 @@ export function parseLogLine(input: string, stream: 'stdout' | 'stderr' = 'stder
         for (const [k, v] of Object.entries(obj)) {
           if (k === 'level' || k === 'time' || k === 'message') continue;
           fields[k] =
-            v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+            v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+              ? v
+              : JSON.stringify(v);
         }
         return {
           ts: typeof obj.time === 'string' ? obj.time : undefined,
@@ -144,7 +146,8 @@ const LEGACY_REGISTERED = /^Connection ([0-9a-f-]{36}) registered/i;
 // serve tunnel connection" in lower case (tunnel.md §1.6; the 2023.7.3 transcripts).
 const EDGE_TROUBLE =
   /^(failed to (dial a quic connection|create new quic connection|serve tunnel connection|connect to edge)|serve tunnel error|unable to establish connection with cloudflare edge|connection terminated)\b/i;
-const EDGE_DNS = /edge discovery: error looking up cloudflare edge ips|could not lookup srv records on _v2-origintunneld/i;
+const EDGE_DNS =
+  /edge discovery: error looking up cloudflare edge ips|could not lookup srv records on _v2-origintunneld/i;
 
 /** Table-driven recognizers over a parsed line; returns every hint it carries. */
 export function recognize(line: LogLine): LogHint[] {
@@ -169,20 +172,26 @@ export function recognize(line: LogLine): LogHint[] {
     });
   }
   if (/^unregistered tunnel connection/i.test(msg)) hints.push({ kind: 'unregistered', index });
-  if (/register tunnel error from server side/i.test(msg) && /unauthorized/i.test(err)) hints.push({ kind: 'auth-failed', message: err });
+  if (/register tunnel error from server side/i.test(msg) && /unauthorized/i.test(err))
+    hints.push({ kind: 'auth-failed', message: err });
   else if (EDGE_DNS.test(text)) hints.push({ kind: 'edge-dns', message: err || msg });
   // Old builds (2022.4) give up on the edge themselves: `Initiating shutdown error="failed to dial to edge …"`.
   else if (EDGE_TROUBLE.test(msg) || (/^initiating shutdown$/i.test(msg) && /edge/i.test(err)))
     hints.push({ kind: 'edge-error', quic: /quic/i.test(text), message: err || msg, index });
-  const quickApi = /failed to (unmarshal|parse) quick tunnel|failed to read quick-tunnel response|error unmarshaling quicktunnel/i.test(text);
+  const quickApi =
+    /failed to (unmarshal|parse) quick tunnel|failed to read quick-tunnel response|error unmarshaling quicktunnel/i.test(
+      text,
+    );
   if (/status_code="?429|error code: 1015/i.test(line.raw)) hints.push({ kind: 'rate-limited', certain: true });
   else if (quickApi && /status_code=/i.test(line.raw)) hints.push({ kind: 'quick-service-error', message: msg || err });
-  else if (quickApi && /invalid character 'e' looking for beginning of value/i.test(text)) hints.push({ kind: 'rate-limited', certain: false });
+  else if (quickApi && /invalid character 'e' looking for beginning of value/i.test(text))
+    hints.push({ kind: 'rate-limited', certain: false });
   else if (quickApi) hints.push({ kind: 'quick-service-error', message: msg || err });
   if (/failed to request quick tunnel/i.test(text)) hints.push({ kind: 'offline', message: msg || err });
   if (/error opening metrics server listener/i.test(text)) hints.push({ kind: 'metrics-bind-failed' });
   if (/^couldn't start tunnel/i.test(msg)) hints.push({ kind: 'config-error', message: err || msg });
-  if (/^incorrect usage|^you did not specify any valid additional argument/i.test(msg)) hints.push({ kind: 'usage', message: msg });
+  if (/^incorrect usage|^you did not specify any valid additional argument/i.test(msg))
+    hints.push({ kind: 'usage', message: msg });
   if (/provided tunnel token is not valid/i.test(msg)) hints.push({ kind: 'auth-failed', message: msg });
   // cloudflared's words for a credentials file it cannot use (credential_finder.go, subcommand_context.go).
   if (
@@ -211,14 +220,16 @@ export function recognize(line: LogLine): LogHint[] {
 export function redact(line: string, secrets: readonly string[] = []): string {
   let out = line;
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[REDACTED]');
-  return out
-    .replace(/([?&](?:token|code|pairing)=)[^&\s"]+/gi, '$1[REDACTED]')
-    .replace(/(--token[= ])\S+/g, '$1[REDACTED]')
-    .replace(/\b(TUNNEL_TOKEN[=:]\s*)\S+/g, '$1[REDACTED]')
-    .replace(/\b(authorization|cookie|set-cookie)(["']?\s*[:=]\s*["']?)(?:bearer\s+)?[^\s"',;]+/gi, '$1$2[REDACTED]')
-    // Long base64-like blobs (tokens, credentials). A run of punctuation such as the URL banner's
-    // `+------+` border holds no secret and is kept.
-    .replace(/[A-Za-z0-9+/=_-]{80,}/g, (run) => ((run.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 40 ? '[REDACTED]' : run));
+  return (
+    out
+      .replace(/([?&](?:token|code|pairing)=)[^&\s"]+/gi, '$1[REDACTED]')
+      .replace(/(--token[= ])\S+/g, '$1[REDACTED]')
+      .replace(/\b(TUNNEL_TOKEN[=:]\s*)\S+/g, '$1[REDACTED]')
+      .replace(/\b(authorization|cookie|set-cookie)(["']?\s*[:=]\s*["']?)(?:bearer\s+)?[^\s"',;]+/gi, '$1$2[REDACTED]')
+      // Long base64-like blobs (tokens, credentials). A run of punctuation such as the URL banner's
+      // `+------+` border holds no secret and is kept.
+      .replace(/[A-Za-z0-9+/=_-]{80,}/g, (run) => ((run.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 40 ? '[REDACTED]' : run))
+  );
 }
 
 /**

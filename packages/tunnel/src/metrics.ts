@@ -88,10 +88,15 @@ export function createMetricsPoller(o: MetricsPollerOptions): MetricsPoller {
     child.pollTimer = setTimeout(() => void poll(child), delayMs);
   }
 
-  async function getJson(child: PolledChild, path: string): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+  async function getJson(
+    child: PolledChild,
+    path: string,
+  ): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
     try {
       const { status, text } = o.fetch
-        ? await o.fetch(`http://${child.metrics}${path}`, { signal: AbortSignal.timeout(1_000) }).then(async (r) => ({ status: r.status, text: await r.text() }))
+        ? await o
+            .fetch(`http://${child.metrics}${path}`, { signal: AbortSignal.timeout(1_000) })
+            .then(async (r) => ({ status: r.status, text: await r.text() }))
         : await httpGet(`http://${child.metrics}${path}`, 1_000);
       let body: Record<string, unknown> = {};
       try {
@@ -122,7 +127,10 @@ export function createMetricsPoller(o: MetricsPollerOptions): MetricsPoller {
           if (host) {
             child.hostnameChecked = true;
             const url = host.startsWith('https://') ? host : `https://${host}`;
-            if (child.bannerUrl && child.bannerUrl !== url) o.logger.warn(`tunnel: banner URL ${child.bannerUrl} differs from /quicktunnel ${url}; trusting /quicktunnel`);
+            if (child.bannerUrl && child.bannerUrl !== url)
+              o.logger.warn(
+                `tunnel: banner URL ${child.bannerUrl} differs from /quicktunnel ${url}; trusting /quicktunnel`,
+              );
             o.dispatch({ t: 'url', generation: child.generation, url });
           }
         }
@@ -146,7 +154,12 @@ export function createMetricsPoller(o: MetricsPollerOptions): MetricsPoller {
         } else if (ready) {
           child.notReady++;
           if (child.notReady >= 2)
-            o.dispatch({ t: 'not-ready', generation: child.generation, reason: child.lastEdgeError ?? 'no registered edge connection', now: o.now() });
+            o.dispatch({
+              t: 'not-ready',
+              generation: child.generation,
+              reason: child.lastEdgeError ?? 'no registered edge connection',
+              now: o.now(),
+            });
         }
       }
     } finally {
@@ -165,7 +178,9 @@ export function createMetricsPoller(o: MetricsPollerOptions): MetricsPoller {
       try {
         addresses = await o.resolveHostname(hostname);
       } catch (error) {
-        o.logger.info(`tunnel: DNS wait skipped, DNS cannot be queried from here (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        o.logger.info(
+          `tunnel: DNS wait skipped, DNS cannot be queried from here (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        );
         return;
       }
       if (addresses.length) {
@@ -173,7 +188,9 @@ export function createMetricsPoller(o: MetricsPollerOptions): MetricsPoller {
         return;
       }
       if (o.now() >= deadline) {
-        o.logger.warn(`tunnel: ${hostname} did not resolve within ${Math.round(o.dnsWaitMs / 1000)} s; offering the URL anyway`);
+        o.logger.warn(
+          `tunnel: ${hostname} did not resolve within ${Math.round(o.dnsWaitMs / 1000)} s; offering the URL anyway`,
+        );
         return;
       }
       await new Promise((r) => setTimeout(r, Math.min(tunnelDefaults.dnsPollMs, Math.max(0, deadline - o.now()))));

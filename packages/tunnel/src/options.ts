@@ -136,18 +136,30 @@ export function resolveTunnelOptions(options: TunnelOptions): ResolvedTunnelOpti
   const mode = options.mode ?? tunnelDefaults.mode;
   const env = options.env ?? process.env;
   if (mode === 'named' && !options.hostname)
-    throw new TunnelError('CONFIG_ERROR', 'A named tunnel needs `hostname`', { hint: 'Pass the public hostname routed to the tunnel.' });
+    throw new TunnelError('CONFIG_ERROR', 'A named tunnel needs `hostname`', {
+      hint: 'Pass the public hostname routed to the tunnel.',
+    });
   const local = mode === 'named' && Boolean(options.credentialsFile);
   if (local && (options.token || options.tokenFile))
-    throw new TunnelError('CONFIG_ERROR', 'A named tunnel takes either `credentialsFile` (locally managed) or `token`/`tokenFile` (managed in Cloudflare), not both', {
-      hint: 'A token runs a tunnel whose ingress is configured in Cloudflare\'s dashboard; a credentials file one whose ingress Band writes.',
-    });
+    throw new TunnelError(
+      'CONFIG_ERROR',
+      'A named tunnel takes either `credentialsFile` (locally managed) or `token`/`tokenFile` (managed in Cloudflare), not both',
+      {
+        hint: "A token runs a tunnel whose ingress is configured in Cloudflare's dashboard; a credentials file one whose ingress Band writes.",
+      },
+    );
   if (mode === 'named' && !local && !options.token && !options.tokenFile && !env.TUNNEL_TOKEN)
-    throw new TunnelError('AUTH_FAILED', 'A named tunnel needs `token`, `tokenFile` or `credentialsFile`', { hint: errorHints.AUTH_FAILED });
+    throw new TunnelError('AUTH_FAILED', 'A named tunnel needs `token`, `tokenFile` or `credentialsFile`', {
+      hint: errorHints.AUTH_FAILED,
+    });
   // Checked now for a clear error at once; read again at each launch (the file may have changed).
-  const tunnelId = local ? readTunnelCredentials(options.credentialsFile!, { tunnelId: options.tunnelId }).tunnelId : undefined;
+  const tunnelId = local
+    ? readTunnelCredentials(options.credentialsFile!, { tunnelId: options.tunnelId }).tunnelId
+    : undefined;
   if (options.extraArgs?.some((a) => /^--?token(=|$)/.test(a)))
-    throw new TunnelError('CONFIG_ERROR', 'Tokens are never passed on argv', { hint: 'Use the `token` or `tokenFile` option.' });
+    throw new TunnelError('CONFIG_ERROR', 'Tokens are never passed on argv', {
+      hint: 'Use the `token` or `tokenFile` option.',
+    });
   const gracePeriodMs = options.gracePeriodMs ?? tunnelDefaults.gracePeriodMs;
   const envDnsWait = Number(env.BAND_TUNNEL_DNS_WAIT_MS);
   return {
@@ -163,9 +175,13 @@ export function resolveTunnelOptions(options: TunnelOptions): ResolvedTunnelOpti
     healthIntervalMs: options.healthIntervalMs ?? tunnelDefaults.healthIntervalMs,
     readyPollMs: options.readyPollMs ?? tunnelDefaults.readyPollMs,
     degradedRestartAfterMs:
-      options.degradedRestartAfterMs ?? (mode === 'quick' ? tunnelDefaults.quickDegradedRestartAfterMs : Number.POSITIVE_INFINITY),
+      options.degradedRestartAfterMs ??
+      (mode === 'quick' ? tunnelDefaults.quickDegradedRestartAfterMs : Number.POSITIVE_INFINITY),
     edgeErrorsBeforeFallback: options.edgeErrorsBeforeFallback ?? tunnelDefaults.edgeErrorsBeforeFallback,
     dnsWaitMs:
-      mode !== 'quick' ? 0 : (options.dnsWaitMs ?? (Number.isFinite(envDnsWait) && envDnsWait >= 0 ? envDnsWait : tunnelDefaults.dnsWaitMs)),
+      mode !== 'quick'
+        ? 0
+        : (options.dnsWaitMs ??
+          (Number.isFinite(envDnsWait) && envDnsWait >= 0 ? envDnsWait : tunnelDefaults.dnsWaitMs)),
   };
 }

@@ -91,7 +91,12 @@ export async function reapOrphans(options: { stateDir: string }, deps: Partial<R
     let record: ChildRecord;
     try {
       record = JSON.parse(await readFile(join(dir, file), 'utf8')) as ChildRecord;
-      if (!Number.isInteger(record.pid) || !Number.isInteger(record.ownerPid) || typeof record.marker !== 'string' || !record.marker)
+      if (
+        !Number.isInteger(record.pid) ||
+        !Number.isInteger(record.ownerPid) ||
+        typeof record.marker !== 'string' ||
+        !record.marker
+      )
         throw new Error('malformed');
     } catch {
       await rm(join(dir, file), { force: true });
@@ -101,7 +106,10 @@ export async function reapOrphans(options: { stateDir: string }, deps: Partial<R
     if (record.ownerPid === process.pid) continue; // ours, still managed
     // Our markers are pid-file paths inside our own 0700 state directory: a record naming anything else
     // was not written by us, and its marker could be any string on a victim's command line.
-    if (!record.marker.startsWith(join(options.stateDir, 'cloudflared-')) || record.marker.slice(options.stateDir.length + 1).includes(sep)) {
+    if (
+      !record.marker.startsWith(join(options.stateDir, 'cloudflared-')) ||
+      record.marker.slice(options.stateDir.length + 1).includes(sep)
+    ) {
       await rm(join(dir, file), { force: true });
       continue;
     }

@@ -49,7 +49,8 @@ export function prepareStateDir(requested: string | undefined, onFallback?: (why
     throw new TunnelError('CONFIG_ERROR', `The tunnel state directory ${dir} ${why}`, {
       hint: 'Use a directory that belongs to you with mode 0700, or leave stateDir unset.',
     });
-  if (!privateFallback || whyUnsafeSafely(privateFallback)) privateFallback = mkdtempSync(join(tmpdir(), `band-tunnel-${uid() ?? 'user'}-`));
+  if (!privateFallback || whyUnsafeSafely(privateFallback))
+    privateFallback = mkdtempSync(join(tmpdir(), `band-tunnel-${uid() ?? 'user'}-`));
   onFallback?.(`${dir} ${why}; using ${privateFallback} instead`);
   return privateFallback;
 }
@@ -64,7 +65,11 @@ function whyUnsafeSafely(dir: string): string | undefined {
 
 /** Write a file inside the state directory without following a link someone may have planted there. */
 export function writePrivateFile(path: string, content: string): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0), 0o600);
+  const fd = openSync(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0),
+    0o600,
+  );
   try {
     writeSync(fd, content);
   } finally {

@@ -179,12 +179,17 @@ export function nextDelay(m: Machine, error: TunnelError, now: number, random: n
         budgetError: new TunnelError(
           'QUICK_TUNNEL_BUDGET',
           `${recent.length} quick tunnels were created in the last ${Math.round(p.quickBudgetWindowMs / 1000)} s; not creating another`,
-          { cause: error, hint: 'Wait a few minutes before starting the tunnel again, or use a named tunnel.', stderrTail: error.stderrTail },
+          {
+            cause: error,
+            hint: 'Wait a few minutes before starting the tunnel again, or use a named tunnel.',
+            stderrTail: error.stderrTail,
+          },
         ),
       };
     }
     const last = recent.at(-1);
-    if (last !== undefined && decision.delayMs > 0) decision.delayMs = Math.max(decision.delayMs, p.quickMinSpacingMs - (now - last));
+    if (last !== undefined && decision.delayMs > 0)
+      decision.delayMs = Math.max(decision.delayMs, p.quickMinSpacingMs - (now - last));
   }
   return decision;
 }
@@ -212,7 +217,11 @@ export interface EdgeErrorFacts {
  * back by itself for quick tunnels, and for named ones only after minutes, while the URL was not offered
  * yet, so the restart costs the user nothing. http2 gets twice the errors (at least 2) before giving up.
  */
-export function edgeFailureVerdict(m: Machine, facts: EdgeErrorFacts, errorsBeforeFallback: number): 'quic-blocked' | 'unreachable' | undefined {
+export function edgeFailureVerdict(
+  m: Machine,
+  facts: EdgeErrorFacts,
+  errorsBeforeFallback: number,
+): 'quic-blocked' | 'unreachable' | undefined {
   if (m.state.s !== 'starting' || facts.registered) return undefined;
   if (facts.quic && m.protocol !== 'http2' && facts.edgeErrors >= errorsBeforeFallback) return 'quic-blocked';
   if (m.protocol === 'http2' && facts.edgeErrors >= Math.max(2, errorsBeforeFallback * 2)) return 'unreachable';
@@ -236,7 +245,13 @@ function recordCreation(m: Machine, now: number, weight = 1): readonly number[] 
   return [...kept, ...Array.from({ length: weight }, () => now)];
 }
 
-function onFailure(m: Machine, error: TunnelError, now: number, random: number, kill: boolean): { state: Machine; effects: Effect[] } {
+function onFailure(
+  m: Machine,
+  error: TunnelError,
+  now: number,
+  random: number,
+  kill: boolean,
+): { state: Machine; effects: Effect[] } {
   const gen = m.generation;
   const effects: Effect[] = kill ? [{ type: 'kill', generation: gen }] : [];
   // A 429 counts double against the creation budget.
@@ -269,9 +284,13 @@ function budgetExhausted(m: Machine, now: number): TunnelError | undefined {
   if (m.mode !== 'quick') return undefined;
   const recent = m.creations.filter((t) => now - t < m.policy.quickBudgetWindowMs);
   if (recent.length < m.policy.quickBudgetMax) return undefined;
-  return new TunnelError('QUICK_TUNNEL_BUDGET', `${recent.length} quick tunnels were created recently; not creating another`, {
-    hint: 'Wait a few minutes before starting the tunnel again, or use a named tunnel.',
-  });
+  return new TunnelError(
+    'QUICK_TUNNEL_BUDGET',
+    `${recent.length} quick tunnels were created recently; not creating another`,
+    {
+      hint: 'Wait a few minutes before starting the tunnel again, or use a named tunnel.',
+    },
+  );
 }
 
 /** The tunnel's decisions, with no I/O: the supervisor performs the returned effects. */
@@ -313,7 +332,8 @@ export function transition(m: Machine, event: MachineEvent): { state: Machine; e
     }
     case 'url': {
       if (stateGeneration(s) !== event.generation) return same;
-      if (s.s === 'starting' && s.url !== event.url) return { state: { ...m, state: { ...s, url: event.url } }, effects: [] };
+      if (s.s === 'starting' && s.url !== event.url)
+        return { state: { ...m, state: { ...s, url: event.url } }, effects: [] };
       if ((s.s === 'ready' || s.s === 'degraded') && s.url !== event.url)
         return { state: { ...m, state: { ...s, url: event.url } }, effects: [] };
       return same;
@@ -335,7 +355,16 @@ export function transition(m: Machine, event: MachineEvent): { state: Machine; e
       }
       if (s.s === 'degraded')
         return {
-          state: { ...m, state: { s: 'ready', generation: s.generation, url: s.url, connections: event.connections, since: event.now } },
+          state: {
+            ...m,
+            state: {
+              s: 'ready',
+              generation: s.generation,
+              url: s.url,
+              connections: event.connections,
+              since: event.now,
+            },
+          },
           effects: [],
         };
       if (s.s === 'ready' && s.connections !== event.connections)
@@ -349,7 +378,10 @@ export function transition(m: Machine, event: MachineEvent): { state: Machine; e
     case 'not-ready': {
       if (s.s !== 'ready' || s.generation !== event.generation) return same;
       return {
-        state: { ...m, state: { s: 'degraded', generation: s.generation, url: s.url, since: event.now, reason: event.reason } },
+        state: {
+          ...m,
+          state: { s: 'degraded', generation: s.generation, url: s.url, since: event.now, reason: event.reason },
+        },
         effects: [],
       };
     }
@@ -369,7 +401,10 @@ export function transition(m: Machine, event: MachineEvent): { state: Machine; e
     }
     case 'all-exited': {
       if (s.s !== 'stopping') return same;
-      return { state: { ...m, state: event.exit ? { s: 'stopped', exit: event.exit } : { s: 'stopped' } }, effects: [] };
+      return {
+        state: { ...m, state: event.exit ? { s: 'stopped', exit: event.exit } : { s: 'stopped' } },
+        effects: [],
+      };
     }
   }
 }

@@ -11,7 +11,10 @@ const bin = new URL('../bin/band-tunnel.js', import.meta.url).pathname;
 const built = existsSync(new URL('../dist/cli.js', import.meta.url));
 
 function runCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [bin, ...args], { env: baseEnv({ TMPDIR: tempDir(), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: baseEnv({ TMPDIR: tempDir(), ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -20,7 +23,9 @@ function runCli(args: string[], env: Record<string, string>) {
   return { child, stderr: () => stderr };
 }
 
-describe.skipIf(skipWhenMissing('the band-tunnel bin tests', built ? [] : ['packages/tunnel/dist/cli.js (npm run build)']))('band-tunnel bin', () => {
+describe.skipIf(
+  skipWhenMissing('the band-tunnel bin tests', built ? [] : ['packages/tunnel/dist/cli.js (npm run build)']),
+)('band-tunnel bin', () => {
   it('prints only the URL on stdout once ready and exits 0 on SIGINT', async () => {
     const { child } = runCli(['--url', 'http://127.0.0.1:9'], { BAND_CLOUDFLARED_PATH: fakeCloudflaredPath });
     const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
@@ -31,7 +36,10 @@ describe.skipIf(skipWhenMissing('the band-tunnel bin tests', built ? [] : ['pack
   });
 
   it('exits 1 with the classified error and a hint', async () => {
-    const { child, stderr } = runCli(['--url', 'http://127.0.0.1:9'], { BAND_CLOUDFLARED_PATH: fakeCloudflaredPath, FAKE_CFD_SCENARIO: 'rate-limit' });
+    const { child, stderr } = runCli(['--url', 'http://127.0.0.1:9'], {
+      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+      FAKE_CFD_SCENARIO: 'rate-limit',
+    });
     let stdout = '';
     child.stdout.on('data', (c) => (stdout += c));
     const [code] = await once(child, 'exit');

@@ -52,10 +52,17 @@ const IGNORED = /update check failed|^\s*$/;
 function classify(stream: string, text: string): string | undefined {
   if (IGNORED.test(text)) return undefined;
   if (stream === 'stdout' && !/^Incorrect Usage/.test(text)) return undefined; // the help text after a usage error
-  const msg = text.replace(/^\d{4}-\d\d-\d\dT\S+ (INF|WRN|ERR|DBG) /, '').replace(/ (error|event|connIndex|ip|tunnelID)=.*$/, '');
+  const msg = text
+    .replace(/^\d{4}-\d\d-\d\dT\S+ (INF|WRN|ERR|DBG) /, '')
+    .replace(/ (error|event|connIndex|ip|tunnelID)=.*$/, '');
   const hit = CLASSES.find(([, re]) => re.test(msg));
   const name = hit ? hit[0] : `UNKNOWN(${msg.slice(0, 60)})`;
-  const detail = hit?.[0] === 'api-unmarshal' ? `:${hit[1].exec(msg)?.[1]}` : hit?.[0] === 'usage' ? `:${msg.split('-').at(-1)}` : '';
+  const detail =
+    hit?.[0] === 'api-unmarshal'
+      ? `:${hit[1].exec(msg)?.[1]}`
+      : hit?.[0] === 'usage'
+        ? `:${msg.split('-').at(-1)}`
+        : '';
   return `${stream === 'stdout' ? 'out' : 'err'} ${name}${detail}`;
 }
 
@@ -112,9 +119,21 @@ const cases: { file: string; env?: Record<string, string>; signalWhen?: RegExp }
   { file: 'e4a-named-token-file.txt' },
   { file: 'e4b-named-env-token.txt', env: { FAKE_CFD_SCENARIO: 'no-dns', TUNNEL_TOKEN: fakeTunnelToken() } },
   { file: 'e4d-named-bad-token.txt', env: { TUNNEL_TOKEN: 'not-a-token' } },
-  { file: 's4-edge-quic-sigterm2s.txt', env: { FAKE_CFD_SCENARIO: 'quic-blocked' }, signalWhen: /Starting metrics server/ },
-  { file: 's7-edge-http2-sigterm2s.txt', env: { FAKE_CFD_SCENARIO: 'edge-unreachable' }, signalWhen: /Starting metrics server/ },
-  { file: 's8-edge-quic-sigterm-after-first-fail.txt', env: { FAKE_CFD_SCENARIO: 'quic-blocked' }, signalWhen: /Retrying connection/ },
+  {
+    file: 's4-edge-quic-sigterm2s.txt',
+    env: { FAKE_CFD_SCENARIO: 'quic-blocked' },
+    signalWhen: /Starting metrics server/,
+  },
+  {
+    file: 's7-edge-http2-sigterm2s.txt',
+    env: { FAKE_CFD_SCENARIO: 'edge-unreachable' },
+    signalWhen: /Starting metrics server/,
+  },
+  {
+    file: 's8-edge-quic-sigterm-after-first-fail.txt',
+    env: { FAKE_CFD_SCENARIO: 'quic-blocked' },
+    signalWhen: /Retrying connection/,
+  },
   { file: 'sup-v3-quick-429.txt', env: { FAKE_CFD_SCENARIO: 'rate-limit' } },
   { file: 'sup-v9-quick-500html.txt', env: { FAKE_CFD_SCENARIO: 'api-5xx-html' } },
 ];
@@ -124,13 +143,18 @@ describe('the fake at 2023.7.3 prints what the real 2023.7.3 printed', () => {
     const recorded = readTranscript(fileURLToPath(new URL(c.file, transcriptsDir)));
     const run = await runFake(recorded.argv, c.env ?? {}, c.signalWhen);
     expect(classes(run.lines)).toEqual(classes([...recorded.lines, ...recorded.shutdown]));
-    if (recorded.exit) expect({ code: run.code, signal: run.signal }).toEqual({ code: recorded.exit.code, signal: recorded.exit.signal });
+    if (recorded.exit)
+      expect({ code: run.code, signal: run.signal }).toEqual({
+        code: recorded.exit.code,
+        signal: recorded.exit.signal,
+      });
     else expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null }); // graceful stop after our SIGTERM
   });
 
   it('a QUIC dial to a blocked edge takes about 5 s, as it did for the real one (scaled)', async () => {
     const recorded = readTranscript(fileURLToPath(new URL('sup-v2-quick-edge-blocked-quic.txt', transcriptsDir)));
-    const at = (lines: { text: string; at: number }[], re: RegExp) => lines.find((l) => re.test(l.text))?.at ?? Number.NaN;
+    const at = (lines: { text: string; at: number }[], re: RegExp) =>
+      lines.find((l) => re.test(l.text))?.at ?? Number.NaN;
     const realMs = at(recorded.lines, /Failed to create new quic/) - at(recorded.lines, /Starting metrics server/);
     expect(realMs).toBeGreaterThan(4_500);
     const run = await runFake(recorded.argv, { FAKE_CFD_SCENARIO: 'quic-blocked' }, /Retrying connection/);

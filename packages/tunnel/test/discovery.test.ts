@@ -52,16 +52,26 @@ describe('discovery on PATH, as `npm start` finds it', () => {
 
   it('fails with every path tried when PATH holds only wrappers', async () => {
     const wrapper = binDir('echo "Installing cloudflared…" >&2; exit 1');
-    const tunnel = createTunnel({ url: 'http://127.0.0.1:9', stateDir: tempDir(), env: baseEnv({ PATH: `${wrapper}:/nonexistent`, HOME: tempDir() }) });
+    const tunnel = createTunnel({
+      url: 'http://127.0.0.1:9',
+      stateDir: tempDir(),
+      env: baseEnv({ PATH: `${wrapper}:/nonexistent`, HOME: tempDir() }),
+    });
     const error = await rejection(tunnel.start());
     expect(error.code).toBe('BINARY_NOT_FOUND');
-    expect(error.message).toContain(`${join(wrapper, 'cloudflared')} (PATH) is not cloudflared: \`--version\` printed "Installing cloudflared…" and exited 1`);
+    expect(error.message).toContain(
+      `${join(wrapper, 'cloudflared')} (PATH) is not cloudflared: \`--version\` printed "Installing cloudflared…" and exited 1`,
+    );
     expect(error.hint).toMatch(/BAND_CLOUDFLARED_PATH/);
   });
 
   it('the configured path (settings) comes after BAND_CLOUDFLARED_PATH and before PATH', async () => {
     const configured = binDir(`exec "${process.execPath}" "${fakeCloudflaredPath}" "$@"`);
-    const h = harness('ok', { binaryPath: undefined, configuredPath: join(configured, 'cloudflared'), env: { PATH: '/usr/bin:/bin' } });
+    const h = harness('ok', {
+      binaryPath: undefined,
+      configuredPath: join(configured, 'cloudflared'),
+      env: { PATH: '/usr/bin:/bin' },
+    });
     await h.tunnel.start();
     expect(h.tunnel.status().binaryPath).toBe(join(configured, 'cloudflared'));
   });
@@ -73,7 +83,11 @@ describe('flags follow the version', () => {
     const file = join(dir, 'token');
     const token = fakeTunnelToken();
     writeFileSync(file, `${token}\n`);
-    const h = harness('ok', { mode: 'named', hostname: 'band.example.com', tokenFile: file }, { FAKE_CFD_VERSION: '2023.7.3' });
+    const h = harness(
+      'ok',
+      { mode: 'named', hostname: 'band.example.com', tokenFile: file },
+      { FAKE_CFD_VERSION: '2023.7.3' },
+    );
     const { url } = await h.tunnel.start();
     expect(url).toBe('https://band.example.com');
     const [rec] = h.records();
@@ -87,7 +101,11 @@ describe('flags follow the version', () => {
     const dir = tempDir();
     const file = join(dir, 'token');
     writeFileSync(file, fakeTunnelToken());
-    const h = harness('ok', { mode: 'named', hostname: 'band.example.com', tokenFile: file }, { FAKE_CFD_VERSION: '2025.8.1' });
+    const h = harness(
+      'ok',
+      { mode: 'named', hostname: 'band.example.com', tokenFile: file },
+      { FAKE_CFD_VERSION: '2025.8.1' },
+    );
     await h.tunnel.start();
     expect(h.records()[0]?.argv).toEqual(expect.arrayContaining(['--token-file', file]));
     expect(h.records()[0]?.env).not.toHaveProperty('TUNNEL_TOKEN');
@@ -102,7 +120,11 @@ describe('flags follow the version', () => {
   });
 
   it('a missing token file is a clear AUTH_FAILED before anything runs', async () => {
-    const h = harness('ok', { mode: 'named', hostname: 'band.example.com', tokenFile: '/nonexistent/token' }, { FAKE_CFD_VERSION: '2023.7.3' });
+    const h = harness(
+      'ok',
+      { mode: 'named', hostname: 'band.example.com', tokenFile: '/nonexistent/token' },
+      { FAKE_CFD_VERSION: '2023.7.3' },
+    );
     const error = await rejection(h.tunnel.start());
     expect(error.code).toBe('AUTH_FAILED');
     expect(error.message).toMatch(/Cannot read the tunnel token file \/nonexistent\/token: ENOENT/);
@@ -115,7 +137,14 @@ describe('the DNS wait before a quick tunnel is offered', () => {
     let calls = 0;
     const resolveHostname = async () => (++calls >= 3 ? ['104.16.230.132'] : []);
     const tunnel = createTunnel(
-      { url: 'http://127.0.0.1:9', binaryPath: fakeCloudflaredPath, stateDir: tempDir(), readyPollMs: 40, dnsWaitMs: 10_000, env: baseEnv(fakeCloudflaredEnv()) },
+      {
+        url: 'http://127.0.0.1:9',
+        binaryPath: fakeCloudflaredPath,
+        stateDir: tempDir(),
+        readyPollMs: 40,
+        dnsWaitMs: 10_000,
+        env: baseEnv(fakeCloudflaredEnv()),
+      },
       { resolveHostname },
     );
     const seen: TunnelState[] = [];
@@ -137,7 +166,15 @@ describe('the DNS wait before a quick tunnel is offered', () => {
   it('is bounded: a name that never resolves is offered after dnsWaitMs, with a warning', async () => {
     const logger = recordingLogger();
     const tunnel = createTunnel(
-      { url: 'http://127.0.0.1:9', binaryPath: fakeCloudflaredPath, stateDir: tempDir(), readyPollMs: 40, dnsWaitMs: 600, logger, env: baseEnv(fakeCloudflaredEnv()) },
+      {
+        url: 'http://127.0.0.1:9',
+        binaryPath: fakeCloudflaredPath,
+        stateDir: tempDir(),
+        readyPollMs: 40,
+        dnsWaitMs: 600,
+        logger,
+        env: baseEnv(fakeCloudflaredEnv()),
+      },
       { resolveHostname: async () => [] },
     );
     try {
@@ -151,7 +188,15 @@ describe('the DNS wait before a quick tunnel is offered', () => {
   it('is skipped when DNS cannot be queried at all from here', async () => {
     const logger = recordingLogger();
     const tunnel = createTunnel(
-      { url: 'http://127.0.0.1:9', binaryPath: fakeCloudflaredPath, stateDir: tempDir(), readyPollMs: 40, dnsWaitMs: 60_000, logger, env: baseEnv(fakeCloudflaredEnv()) },
+      {
+        url: 'http://127.0.0.1:9',
+        binaryPath: fakeCloudflaredPath,
+        stateDir: tempDir(),
+        readyPollMs: 40,
+        dnsWaitMs: 60_000,
+        logger,
+        env: baseEnv(fakeCloudflaredEnv()),
+      },
       { resolveHostname: async () => Promise.reject(Object.assign(new Error('offline'), { code: 'ECONNREFUSED' })) },
     );
     try {
@@ -233,7 +278,13 @@ describe('the state directory', () => {
     symlinkSync(target, join(tmp, `band-tunnel-${uid}`));
     process.env.TMPDIR = tmp;
     const logger = recordingLogger();
-    const tunnel = createTunnel({ url: 'http://127.0.0.1:9', binaryPath: fakeCloudflaredPath, readyPollMs: 40, logger, env: baseEnv(fakeCloudflaredEnv()) });
+    const tunnel = createTunnel({
+      url: 'http://127.0.0.1:9',
+      binaryPath: fakeCloudflaredPath,
+      readyPollMs: 40,
+      logger,
+      env: baseEnv(fakeCloudflaredEnv()),
+    });
     try {
       await tunnel.start();
       expect(readdirSync(target)).toEqual([]);
@@ -251,7 +302,13 @@ describe('the state directory', () => {
     else expect(process.env.CI, 'staging another user’s directory needs root').toBeUndefined();
     process.env.TMPDIR = tmp;
     const logger = recordingLogger();
-    const tunnel = createTunnel({ url: 'http://127.0.0.1:9', binaryPath: fakeCloudflaredPath, readyPollMs: 40, logger, env: baseEnv(fakeCloudflaredEnv()) });
+    const tunnel = createTunnel({
+      url: 'http://127.0.0.1:9',
+      binaryPath: fakeCloudflaredPath,
+      readyPollMs: 40,
+      logger,
+      env: baseEnv(fakeCloudflaredEnv()),
+    });
     try {
       await tunnel.start();
       if (uid === 0) {

@@ -8,7 +8,13 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { skipWhenMissing } from '../../../tooling/testing/prerequisites.js';
 import { createTunnel } from '../src/index.js';
-import { type FakeEdge, fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelToken, startFakeEdge } from '../src/testing/index.js';
+import {
+  type FakeEdge,
+  fakeCloudflaredEnv,
+  fakeCloudflaredPath,
+  fakeTunnelToken,
+  startFakeEdge,
+} from '../src/testing/index.js';
 import { baseEnv, tempDir } from './helpers.js';
 import { SLOW } from '../../../tooling/testing/slow.js';
 
@@ -33,8 +39,12 @@ async function startOrigin(): Promise<{ url: string; seen: IncomingHttpHeaders[]
     seen.push(req.headers);
     upgraded.add(socket);
     socket.on('close', () => upgraded.delete(socket));
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     socket.on('data', (frame: Buffer) => {
       if ((frame[0]! & 0x0f) !== 1) return;
       const len = frame[1]! & 0x7f;
@@ -63,10 +73,22 @@ async function edgeFor(options?: Parameters<typeof startFakeEdge>[0]): Promise<F
   return edge;
 }
 
-function get(edge: FakeEdge, host: string, path = '/', headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function get(
+  edge: FakeEdge,
+  host: string,
+  path = '/',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: '127.0.0.1', port: edge.port, path, headers: { host, ...headers }, servername: host.includes('.') ? host : undefined, rejectUnauthorized: false },
+      {
+        host: '127.0.0.1',
+        port: edge.port,
+        path,
+        headers: { host, ...headers },
+        servername: host.includes('.') ? host : undefined,
+        rejectUnauthorized: false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -110,7 +132,7 @@ describe('startFakeEdge', () => {
     expect(after.body).toContain('1033');
   });
 
-  it("a dropped tunnel connection takes its streams with it: an open WebSocket is cut, a new one works once cloudflared is back", async () => {
+  it('a dropped tunnel connection takes its streams with it: an open WebSocket is cut, a new one works once cloudflared is back', async () => {
     const origin = await startOrigin();
     const edge = await edgeFor();
     const tunnel = createTunnel({
@@ -134,7 +156,13 @@ describe('startFakeEdge', () => {
           path: '/ws',
           servername: host,
           rejectUnauthorized: false,
-          headers: { host, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+          headers: {
+            host,
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
+            'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          },
         });
         req.on('upgrade', (_res, socket: Duplex) => resolve(socket));
         req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));

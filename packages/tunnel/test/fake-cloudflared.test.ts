@@ -6,12 +6,23 @@ import { fakeCloudflaredPath } from '../src/testing/index.js';
 import { baseEnv } from './helpers.js';
 
 function runSync(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [fakeCloudflaredPath, ...args], { env: baseEnv(env), encoding: 'utf8', timeout: 10_000 });
+  return spawnSync(process.execPath, [fakeCloudflaredPath, ...args], {
+    env: baseEnv(env),
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
 }
 
 /** Start the fake and collect stderr lines until `until` matches. */
-async function startFake(args: string[], env: Record<string, string> = {}, until = /Registered tunnel connection|"Registered tunnel connection"/) {
-  const child: ChildProcess = spawn(process.execPath, [fakeCloudflaredPath, ...args], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+async function startFake(
+  args: string[],
+  env: Record<string, string> = {},
+  until = /Registered tunnel connection|"Registered tunnel connection"/,
+) {
+  const child: ChildProcess = spawn(process.execPath, [fakeCloudflaredPath, ...args], {
+    env: baseEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -24,7 +35,9 @@ async function startFake(args: string[], env: Record<string, string> = {}, until
     });
     child.on('exit', () => reject(new Error(`exited early:\n${lines.join('\n')}`)));
   });
-  const metrics = /Starting metrics server on (\S+)\/metrics/.exec(lines.join('\n'))?.[1] ?? /"message":"Starting metrics server on (\S+)\/metrics"/.exec(lines.join('\n'))?.[1];
+  const metrics =
+    /Starting metrics server on (\S+)\/metrics/.exec(lines.join('\n'))?.[1] ??
+    /"message":"Starting metrics server on (\S+)\/metrics"/.exec(lines.join('\n'))?.[1];
   return { child, lines, metrics };
 }
 
@@ -52,7 +65,9 @@ describe('fake cloudflared', () => {
   });
 
   it('prints the exact banner box and serves the metrics endpoints', async () => {
-    const { lines, metrics } = await startFake(['tunnel', '--metrics', '127.0.0.1:0', '--url=http://127.0.0.1:1'], { FAKE_CFD_HOSTNAME: 'a-b-c-d.trycloudflare.com' });
+    const { lines, metrics } = await startFake(['tunnel', '--metrics', '127.0.0.1:0', '--url=http://127.0.0.1:1'], {
+      FAKE_CFD_HOSTNAME: 'a-b-c-d.trycloudflare.com',
+    });
     const box = lines.filter((l) => / INF [+|]/.test(l)).map((l) => l.replace(/^\S+ INF /, ''));
     expect(box[0]).toBe(`+${'-'.repeat(92)}+`);
     expect(box[2]).toBe(`|  ${'https://a-b-c-d.trycloudflare.com'.padEnd(88)}  |`);
@@ -63,7 +78,9 @@ describe('fake cloudflared', () => {
     expect(await get('/ready')).toMatchObject({ status: 200, body: expect.stringContaining('"readyConnections":1') });
     expect(JSON.parse((await get('/quicktunnel')).body)).toEqual({ hostname: 'a-b-c-d.trycloudflare.com' });
     expect((await get('/healthcheck')).body).toBe('OK\n');
-    expect((await get('/metrics')).body).toContain('cloudflared_tunnel_user_hostnames_counts{userHostname="https://a-b-c-d.trycloudflare.com"} 1');
+    expect((await get('/metrics')).body).toContain(
+      'cloudflared_tunnel_user_hostnames_counts{userHostname="https://a-b-c-d.trycloudflare.com"} 1',
+    );
     // Before 2026.5 the real endpoint hands out the whole argv (the default profile is 2025.8.1).
     const cmdline = await get('/debug/pprof/cmdline');
     expect(cmdline.status).toBe(200);
@@ -72,14 +89,26 @@ describe('fake cloudflared', () => {
   });
 
   it('writes sorted-key JSON lines with --output json', async () => {
-    const { lines } = await startFake(['tunnel', '--output', 'json', '--metrics', '127.0.0.1:0', '--url', 'http://127.0.0.1:1']);
+    const { lines } = await startFake([
+      'tunnel',
+      '--output',
+      'json',
+      '--metrics',
+      '127.0.0.1:0',
+      '--url',
+      'http://127.0.0.1:1',
+    ]);
     const reg = JSON.parse(lines.find((l) => l.includes('Registered tunnel connection'))!) as Record<string, unknown>;
     expect(Object.keys(reg)).toEqual([...Object.keys(reg)].sort());
     expect(reg).toMatchObject({ level: 'info', connIndex: 0, protocol: 'quic' });
   });
 
   it('hides INF lines (banner included) at --loglevel warn', async () => {
-    const { lines } = await startFake(['tunnel', '--loglevel', 'warn', '--metrics', '127.0.0.1:0', '--url', 'http://127.0.0.1:1'], {}, /ICMP proxy feature is disabled/);
+    const { lines } = await startFake(
+      ['tunnel', '--loglevel', 'warn', '--metrics', '127.0.0.1:0', '--url', 'http://127.0.0.1:1'],
+      {},
+      /ICMP proxy feature is disabled/,
+    );
     expect(lines.some((l) => l.includes('trycloudflare.com'))).toBe(false);
   });
 
@@ -91,7 +120,9 @@ describe('fake cloudflared', () => {
     expect(a.lines.join('\n')).toMatch(/Initiating graceful shutdown due to signal terminated/);
 
     // Slow the graceful path down so the second signal lands during it.
-    const b = await startFake(['tunnel', '--metrics', '127.0.0.1:0', '--url', 'http://127.0.0.1:1'], { FAKE_CFD_TIME_SCALE: '50' });
+    const b = await startFake(['tunnel', '--metrics', '127.0.0.1:0', '--url', 'http://127.0.0.1:1'], {
+      FAKE_CFD_TIME_SCALE: '50',
+    });
     const rl = createInterface({ input: b.child.stderr! });
     const shutting = new Promise<void>((r) => rl.on('line', (l) => /Initiating graceful shutdown/.test(l) && r()));
     b.child.kill('SIGTERM');
@@ -108,7 +139,9 @@ describe('fake cloudflared', () => {
   });
 
   it('reports a busy metrics port after the banner, exit 1', () => {
-    const r = runSync(['tunnel', '--metrics', '127.0.0.1:0', '--url', 'http://127.0.0.1:1'], { FAKE_CFD_SCENARIO: 'metrics-port-busy' });
+    const r = runSync(['tunnel', '--metrics', '127.0.0.1:0', '--url', 'http://127.0.0.1:1'], {
+      FAKE_CFD_SCENARIO: 'metrics-port-busy',
+    });
     expect(r.stderr).toMatch(/trycloudflare\.com[\s\S]*ERR Error opening metrics server listener/);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^Error opening metrics server listener: failed to bind/);
     expect(r.status).toBe(1);

@@ -21,7 +21,8 @@ export function tempDir(prefix = 'band-tunnel-test-'): string {
 /** The environment a test gives the supervisor: no TUNNEL_* from the developer's shell. */
 export function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FAKE_CFD_') && !k.startsWith('BAND_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('FAKE_CFD_') && !k.startsWith('BAND_')) env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -36,7 +37,11 @@ export interface Harness {
 }
 
 /** A tunnel on the fake cloudflared with fast polling and an always-stopped teardown. */
-export function harness(scenario: string, options: Partial<TunnelOptions> = {}, fakeEnv: Record<string, string> = {}): Harness {
+export function harness(
+  scenario: string,
+  options: Partial<TunnelOptions> = {},
+  fakeEnv: Record<string, string> = {},
+): Harness {
   const stateDir = tempDir();
   const fakeDir = join(stateDir, 'fake');
   const tunnel = createTunnel({
@@ -49,7 +54,11 @@ export function harness(scenario: string, options: Partial<TunnelOptions> = {}, 
     readyTimeoutMs: 15_000,
     restart: { baseMs: 20, maxMs: 50, quickMinSpacingMs: 0 },
     ...options,
-    env: baseEnv({ ...fakeCloudflaredEnv({ scenario, stateDir: fakeDir }), ...fakeEnv, ...(options.env as Record<string, string> | undefined) }),
+    env: baseEnv({
+      ...fakeCloudflaredEnv({ scenario, stateDir: fakeDir }),
+      ...fakeEnv,
+      ...(options.env as Record<string, string> | undefined),
+    }),
   });
   const h: Harness = {
     tunnel,
@@ -74,7 +83,8 @@ export function harness(scenario: string, options: Partial<TunnelOptions> = {}, 
     if (s.s !== prev.s || h.states.length === 0) h.states.push(s.s);
   });
   tunnel.on('url', (u) => h.urls.push(u));
-  for (const e of ['ready', 'degraded', 'recovered', 'restart', 'exit', 'error'] as const) tunnel.on(e, () => h.events.push(e));
+  for (const e of ['ready', 'degraded', 'recovered', 'restart', 'exit', 'error'] as const)
+    tunnel.on(e, () => h.events.push(e));
   onTestFinished(() => tunnel.stop());
   return h;
 }

@@ -1,6 +1,15 @@
 // Locally managed named tunnels (`cloudflared tunnel create`): credentials-file checks, the config Band writes, the
 // argv, and the whole path through the fake cloudflared and the fake edge (issue 13).
-import { chmodSync, existsSync, linkSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +17,13 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SLOW } from '../../../tooling/testing/slow.js';
 import { TunnelError, buildArgs, buildLocalConfig, createTunnel, readTunnelCredentials } from '../src/index.js';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, fakeTunnelCredentials, fakeTunnelToken, startFakeEdge } from '../src/testing/index.js';
+import {
+  fakeCloudflaredEnv,
+  fakeCloudflaredPath,
+  fakeTunnelCredentials,
+  fakeTunnelToken,
+  startFakeEdge,
+} from '../src/testing/index.js';
 import { baseEnv, tempDir } from './helpers.js';
 
 const HOST = 'band.example.test';
@@ -30,7 +45,9 @@ describe('readTunnelCredentials', () => {
     const { path } = fakeTunnelCredentials(dir);
     expect(readTunnelCredentials(path)).toMatchObject({ path, tunnelId: ID, tunnelName: 'band', warnings: [] });
     const lower = join(dir, 'lower.json');
-    writeFileSync(lower, JSON.stringify({ accounttag: 'abc', tunnelsecret: 'c2VjcmV0', tunnelid: ID.toUpperCase() }), { mode: 0o600 });
+    writeFileSync(lower, JSON.stringify({ accounttag: 'abc', tunnelsecret: 'c2VjcmV0', tunnelid: ID.toUpperCase() }), {
+      mode: 0o600,
+    });
     expect(readTunnelCredentials(lower).tunnelId).toBe(ID);
   });
 
@@ -116,10 +133,17 @@ describe('readTunnelCredentials', () => {
 
 describe('the generated config and argv', () => {
   it('holds the tunnel, the credentials file and the ingress: hostname to Band, then the 404 catch-all', () => {
-    const yaml = buildLocalConfig({ tunnelId: ID, credentialsFile: '/home/me/.cloudflared/a b.json', hostname: 'Band.Example.Test', url: 'http://127.0.0.1:3457' });
+    const yaml = buildLocalConfig({
+      tunnelId: ID,
+      credentialsFile: '/home/me/.cloudflared/a b.json',
+      hostname: 'Band.Example.Test',
+      url: 'http://127.0.0.1:3457',
+    });
     expect(yaml).toContain(`tunnel: "${ID}"`);
     expect(yaml).toContain('credentials-file: "/home/me/.cloudflared/a b.json"');
-    expect(yaml).toContain('ingress:\n  - hostname: "band.example.test"\n    service: "http://127.0.0.1:3457"\n  - service: "http_status:404"\n');
+    expect(yaml).toContain(
+      'ingress:\n  - hostname: "band.example.test"\n    service: "http://127.0.0.1:3457"\n  - service: "http_status:404"\n',
+    );
   });
 
   it('runs `tunnel --config <file> … run <TunnelID>`: no --url (refused next to ingress rules), no token', () => {
@@ -135,9 +159,24 @@ describe('the generated config and argv', () => {
 
   it('refuses a credentials file together with a token, and a bad file before spawning anything', () => {
     const { path } = fakeTunnelCredentials(tempDir());
-    const both = refused(() => createTunnel({ url: 'http://127.0.0.1:9', mode: 'named', hostname: HOST, credentialsFile: path, token: fakeTunnelToken() }));
+    const both = refused(() =>
+      createTunnel({
+        url: 'http://127.0.0.1:9',
+        mode: 'named',
+        hostname: HOST,
+        credentialsFile: path,
+        token: fakeTunnelToken(),
+      }),
+    );
     expect(both.code).toBe('CONFIG_ERROR');
-    const missing = refused(() => createTunnel({ url: 'http://127.0.0.1:9', mode: 'named', hostname: HOST, credentialsFile: '/nonexistent/x.json' }));
+    const missing = refused(() =>
+      createTunnel({
+        url: 'http://127.0.0.1:9',
+        mode: 'named',
+        hostname: HOST,
+        credentialsFile: '/nonexistent/x.json',
+      }),
+    );
     expect(missing.code).toBe('CREDENTIALS_INVALID');
   });
 });
@@ -156,12 +195,23 @@ async function startOrigin(): Promise<{ url: string; hosts: string[] }> {
 
 function get(port: number, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, servername: host, path: '/', headers: { host }, rejectUnauthorized: false, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        servername: host,
+        path: '/',
+        headers: { host },
+        rejectUnauthorized: false,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -198,7 +248,10 @@ describe('through the fake cloudflared and the fake edge', () => {
     expect(lines.join('\n')).toContain(`Starting tunnel tunnelID=${ID}`);
     expect(lines.join('\n')).toContain(`credentials-file:${creds.path}`);
     expect(lines.join('\n')).not.toContain('Updated to new configuration');
-    const record = JSON.parse(readFileSync(join(fakeDir, readdirSync(fakeDir)[0]!), 'utf8')) as { argv: string[]; env: Record<string, string> };
+    const record = JSON.parse(readFileSync(join(fakeDir, readdirSync(fakeDir)[0]!), 'utf8')) as {
+      argv: string[];
+      env: Record<string, string>;
+    };
     expect(record.argv.slice(-2)).toEqual(['run', ID]);
     expect(record.env.TUNNEL_TOKEN).toBeUndefined(); // stripped: it would win over the credentials file
     const configPath = record.argv[record.argv.indexOf('--config') + 1]!;
@@ -231,26 +284,29 @@ describe('through the fake cloudflared and the fake edge', () => {
     expect(origin.hosts).toEqual([]);
   });
 
-  it.each(['2022.10.3', '2023.7.3', '2026.5.0'])('runs on cloudflared %s too (the fake in that version profile)', async (version) => {
-    const origin = await startOrigin();
-    const edge = await startFakeEdge({ hostnames: [HOST] });
-    onTestFinished(() => edge.close());
-    const tunnel = createTunnel({
-      url: origin.url,
-      mode: 'named',
-      hostname: HOST,
-      credentialsFile: fakeTunnelCredentials(tempDir()).path,
-      binaryPath: fakeCloudflaredPath,
-      stateDir: tempDir(),
-      readyPollMs: 40,
-      env: baseEnv({ ...edge.env, ...fakeCloudflaredEnv({ version }) }),
-    });
-    onTestFinished(() => tunnel.stop());
-    await tunnel.start();
-    expect(tunnel.status().version).toBe(version);
-    await edge.waitForRoute(HOST, SLOW.timeout);
-    expect((await get(edge.port, HOST)).status).toBe(200);
-  });
+  it.each(['2022.10.3', '2023.7.3', '2026.5.0'])(
+    'runs on cloudflared %s too (the fake in that version profile)',
+    async (version) => {
+      const origin = await startOrigin();
+      const edge = await startFakeEdge({ hostnames: [HOST] });
+      onTestFinished(() => edge.close());
+      const tunnel = createTunnel({
+        url: origin.url,
+        mode: 'named',
+        hostname: HOST,
+        credentialsFile: fakeTunnelCredentials(tempDir()).path,
+        binaryPath: fakeCloudflaredPath,
+        stateDir: tempDir(),
+        readyPollMs: 40,
+        env: baseEnv({ ...edge.env, ...fakeCloudflaredEnv({ version }) }),
+      });
+      onTestFinished(() => tunnel.stop());
+      await tunnel.start();
+      expect(tunnel.status().version).toBe(version);
+      await edge.waitForRoute(HOST, SLOW.timeout);
+      expect((await get(edge.port, HOST)).status).toBe(200);
+    },
+  );
 
   it('credentials the edge refuses fail fast with AUTH_FAILED naming the credentials, not a hang', async () => {
     const tunnel = createTunnel({
@@ -296,9 +352,15 @@ describe('through the fake cloudflared and the fake edge', () => {
 
 describe('the fake refuses what cloudflared refuses, in its words', () => {
   // Band checks first, so these are driven through the fake directly, as a user's own config would.
-  async function runFake(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  async function runFake(
+    args: string[],
+    env: Record<string, string> = {},
+  ): Promise<{ code: number | null; stderr: string; stdout: string }> {
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [fakeCloudflaredPath, ...args], { env: baseEnv({ ...fakeCloudflaredEnv(), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fakeCloudflaredPath, ...args], {
+      env: baseEnv({ ...fakeCloudflaredEnv(), ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c));
@@ -311,12 +373,19 @@ describe('the fake refuses what cloudflared refuses, in its words', () => {
     const dir = tempDir();
     const config = (creds: string) => {
       const p = join(dir, `cfg-${Math.random().toString(16).slice(2)}.yml`);
-      writeFileSync(p, buildLocalConfig({ tunnelId: ID, credentialsFile: creds, hostname: HOST, url: 'http://127.0.0.1:9' }));
+      writeFileSync(
+        p,
+        buildLocalConfig({ tunnelId: ID, credentialsFile: creds, hostname: HOST, url: 'http://127.0.0.1:9' }),
+      );
       return p;
     };
     const missing = await runFake(['tunnel', '--config', config(join(dir, 'gone.json')), 'run', ID]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(new RegExp(`INF Starting tunnel tunnelID=${ID}\\nTunnel credentials file '${dir}/gone.json' doesn't exist or is not a file\\n$`));
+    expect(missing.stderr).toMatch(
+      new RegExp(
+        `INF Starting tunnel tunnelID=${ID}\\nTunnel credentials file '${dir}/gone.json' doesn't exist or is not a file\\n$`,
+      ),
+    );
 
     const junk = join(dir, 'junk.json');
     writeFileSync(junk, '{nope');
@@ -327,7 +396,9 @@ describe('the fake refuses what cloudflared refuses, in its words', () => {
 
     const pem = join(dir, 'cert.pem');
     writeFileSync(pem, '-----BEGIN ARGO TUNNEL TOKEN-----\n');
-    expect((await runFake(['tunnel', '--config', config(pem), 'run', ID])).stderr).toContain('should be .json but you gave a .pem');
+    expect((await runFake(['tunnel', '--config', config(pem), 'run', ID])).stderr).toContain(
+      'should be .json but you gave a .pem',
+    );
 
     const empty = join(dir, 'empty.yml');
     writeFileSync(empty, '{}\n');

@@ -24,9 +24,14 @@ function killLater(pid: number | undefined): void {
   });
 }
 
-async function startParent(stateDir: string, mode: 'node' | 'setpriv' | 'no-guardian'): Promise<{ parent: ChildProcess; pid: number }> {
+async function startParent(
+  stateDir: string,
+  mode: 'node' | 'setpriv' | 'no-guardian',
+): Promise<{ parent: ChildProcess; pid: number }> {
   const parent = track(
-    spawn(process.execPath, [new URL('./fixtures/parent.mjs', import.meta.url).pathname, stateDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(process.execPath, [new URL('./fixtures/parent.mjs', import.meta.url).pathname, stateDir, mode], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
   );
   const rl = createInterface({ input: parent.stdout! });
   const [line] = (await once(rl, 'line')) as [string];
@@ -35,7 +40,10 @@ async function startParent(stateDir: string, mode: 'node' | 'setpriv' | 'no-guar
   return { parent, pid };
 }
 
-const needsBuild = [...(existsSync(dist) ? [] : ['packages/tunnel/dist (npm run build)']), ...(process.platform === 'win32' ? ['a POSIX system'] : [])];
+const needsBuild = [
+  ...(existsSync(dist) ? [] : ['packages/tunnel/dist (npm run build)']),
+  ...(process.platform === 'win32' ? ['a POSIX system'] : []),
+];
 const needsSetpriv = existsSync('/usr/bin/setpriv') ? [] : ['/usr/bin/setpriv (Debian: util-linux)'];
 
 describe.skipIf(skipWhenMissing('the no-orphans tests', needsBuild))('no orphans', () => {
@@ -47,7 +55,10 @@ describe.skipIf(skipWhenMissing('the no-orphans tests', needsBuild))('no orphans
     await once(parent, 'exit');
     await vi.waitFor(() => expect(isAlive(pid), why).toBe(false), { timeout: 10_000, interval: 50 });
   };
-  it('cloudflared dies when its parent is SIGKILLed (guardian node: the Node guardian sees its pipe close)', guardianTest('node', 'the Node guardian sees its pipe close'));
+  it(
+    'cloudflared dies when its parent is SIGKILLed (guardian node: the Node guardian sees its pipe close)',
+    guardianTest('node', 'the Node guardian sees its pipe close'),
+  );
   it.skipIf(skipWhenMissing('the setpriv guardian test', needsSetpriv))(
     'cloudflared dies when its parent is SIGKILLed (guardian setpriv: the kernel sends the parent-death signal)',
     guardianTest('setpriv', 'the kernel sends the parent-death signal'),
@@ -84,13 +95,35 @@ describe('reapOrphans', () => {
     const ownedByLive = spawnSleeper(join(stateDir, 'cloudflared-live.pid'));
     const victim = spawnSleeper('/home/other/important-job');
     const owner = await deadPid();
-    writeFileSync(join(dir, 'a.json'), JSON.stringify({ pid: marked.pid, ownerPid: owner, marker: join(stateDir, 'cloudflared-abc.pid'), startedAt: 0 }));
+    writeFileSync(
+      join(dir, 'a.json'),
+      JSON.stringify({ pid: marked.pid, ownerPid: owner, marker: join(stateDir, 'cloudflared-abc.pid'), startedAt: 0 }),
+    );
     // A reused pid: alive, but not ours (no marker) => left alone.
-    writeFileSync(join(dir, 'b.json'), JSON.stringify({ pid: unmarked.pid, ownerPid: owner, marker: join(stateDir, 'cloudflared-zzz.pid'), startedAt: 0 }));
+    writeFileSync(
+      join(dir, 'b.json'),
+      JSON.stringify({
+        pid: unmarked.pid,
+        ownerPid: owner,
+        marker: join(stateDir, 'cloudflared-zzz.pid'),
+        startedAt: 0,
+      }),
+    );
     // Owned by a live supervisor (our parent here) => left alone.
-    writeFileSync(join(dir, 'c.json'), JSON.stringify({ pid: ownedByLive.pid, ownerPid: process.ppid, marker: join(stateDir, 'cloudflared-live.pid'), startedAt: 0 }));
+    writeFileSync(
+      join(dir, 'c.json'),
+      JSON.stringify({
+        pid: ownedByLive.pid,
+        ownerPid: process.ppid,
+        marker: join(stateDir, 'cloudflared-live.pid'),
+        startedAt: 0,
+      }),
+    );
     // A forged record whose "marker" is any string from a victim's command line => never trusted.
-    writeFileSync(join(dir, 'e.json'), JSON.stringify({ pid: victim.pid, ownerPid: owner, marker: 'important-job', startedAt: 0 }));
+    writeFileSync(
+      join(dir, 'e.json'),
+      JSON.stringify({ pid: victim.pid, ownerPid: owner, marker: 'important-job', startedAt: 0 }),
+    );
     writeFileSync(join(dir, 'd.json'), '{ not json');
     const markedExit = once(marked, 'exit');
     const killed = await reapOrphans({ stateDir });
@@ -106,5 +139,4 @@ describe('reapOrphans', () => {
   it('returns nothing for a missing state directory', async () => {
     expect(await reapOrphans({ stateDir: join(tempDir(), 'missing') })).toEqual([]);
   });
-
 });

@@ -50,21 +50,28 @@ describe('the real cloudflared 2023.7.3, replayed through the supervisor', () =>
     try {
       if (c.stop) {
         const started = tunnel.start().catch((error: unknown) => error);
-        if (c.stop === 'banner') await tunnel.waitFor((s) => s.s === 'starting' && Boolean(s.url), { timeoutMs: 10_000 });
-        else await new Promise<void>((resolve) => tunnel.on('log', (l) => /Requesting new quick Tunnel/.test(l.raw) && resolve()));
+        if (c.stop === 'banner')
+          await tunnel.waitFor((s) => s.s === 'starting' && Boolean(s.url), { timeoutMs: 10_000 });
+        else
+          await new Promise<void>((resolve) =>
+            tunnel.on('log', (l) => /Requesting new quick Tunnel/.test(l.raw) && resolve()),
+          );
         const exits: { code: number | null; signal: string | null }[] = [];
         tunnel.on('exit', (e) => exits.push(e));
         await tunnel.stop();
         expect(tunnel.state.s).toBe(c.expect);
         expect(((await started) as { code?: string }).code).toBe('STOPPED');
         // Before its banner cloudflared has no signal handler (it dies by the signal); after, it exits 0.
-        if (c.exitCode !== undefined) expect(exits).toEqual([expect.objectContaining({ code: c.exitCode, signal: null })]);
+        if (c.exitCode !== undefined)
+          expect(exits).toEqual([expect.objectContaining({ code: c.exitCode, signal: null })]);
         else expect(exits).toEqual([expect.objectContaining({ signal: 'SIGTERM' })]);
         return;
       }
       if (c.expect === 'ready') {
         const { url } = await tunnel.start();
-        expect(url).toMatch(c.options?.mode === 'named' ? /^https:\/\/band\.example\.com$/ : /^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/);
+        expect(url).toMatch(
+          c.options?.mode === 'named' ? /^https:\/\/band\.example\.com$/ : /^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/,
+        );
         if (c.protocol) expect(tunnel.status().protocol).toBe(c.protocol);
         expect(tunnel.status().version).toBe(c.file.startsWith('sup-fake') ? '2025.8.1' : '2023.7.3');
         return;

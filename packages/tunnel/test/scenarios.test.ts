@@ -19,7 +19,18 @@ describe('quick tunnel on the fake cloudflared', () => {
     expect(h.events).toEqual(['ready']);
     expect(h.urls).toEqual([url]);
     const [rec] = h.records();
-    expect(rec?.argv).toEqual(expect.arrayContaining(['tunnel', '--no-autoupdate', '--config', '--metrics', '127.0.0.1:0', '--loglevel', 'info', '--url']));
+    expect(rec?.argv).toEqual(
+      expect.arrayContaining([
+        'tunnel',
+        '--no-autoupdate',
+        '--config',
+        '--metrics',
+        '127.0.0.1:0',
+        '--loglevel',
+        'info',
+        '--url',
+      ]),
+    );
     expect(rec?.argv.join(' ')).not.toMatch(/debug/);
     expect(rec?.env).not.toHaveProperty('TUNNEL_LOGLEVEL');
     expect(rec?.env).not.toHaveProperty('TUNNEL_URL');
@@ -85,7 +96,11 @@ describe('quick tunnel on the fake cloudflared', () => {
   });
 
   it('edge-unreachable with a short readyTimeoutMs reports EDGE_UNREACHABLE, not a bare timeout', async () => {
-    const h = harness('edge-unreachable', { protocol: 'http2', readyTimeoutMs: 6_000, edgeErrorsBeforeFallback: 1_000 }, { FAKE_CFD_TIME_SCALE: '0.01' });
+    const h = harness(
+      'edge-unreachable',
+      { protocol: 'http2', readyTimeoutMs: 6_000, edgeErrorsBeforeFallback: 1_000 },
+      { FAKE_CFD_TIME_SCALE: '0.01' },
+    );
     const error = await rejection(h.tunnel.start());
     expect(error.code).toBe('EDGE_UNREACHABLE');
   });
@@ -138,7 +153,9 @@ describe('quick tunnel on the fake cloudflared', () => {
   it('autoupdate-after: exit 11 is UPDATED and restarted at once', async () => {
     const h = harness('autoupdate-after=500');
     await h.tunnel.start();
-    const restart = await new Promise<{ delayMs: number; reason: TunnelError }>((resolve) => h.tunnel.on('restart', resolve));
+    const restart = await new Promise<{ delayMs: number; reason: TunnelError }>((resolve) =>
+      h.tunnel.on('restart', resolve),
+    );
     expect(restart.reason.code).toBe('UPDATED');
     expect(restart.delayMs).toBe(0);
   });
@@ -152,24 +169,27 @@ describe('quick tunnel on the fake cloudflared', () => {
     expect(h.states).toEqual(['starting', 'restarting', 'starting', 'restarting', 'starting', 'failed']);
   });
 
-  it.each(['auto', 'node'] as const)('ignore-sigterm: stop() escalates to SIGKILL within stopTimeoutMs (guardian %s)', async (guardian) => {
-    const h = harness('ignore-sigterm', { stopTimeoutMs: 400, guardian });
-    await h.tunnel.start();
-    const pid = h.tunnel.status().pid!;
-    const exits: { signal: string | null }[] = [];
-    h.tunnel.on('exit', (e) => exits.push(e));
-    const t0 = performance.now();
-    const [a, b] = [h.tunnel.stop(), h.tunnel.stop()];
-    expect(a).toBe(b);
-    await a;
-    const took = performance.now() - t0;
-    expect(took).toBeGreaterThanOrEqual(390);
-    expect(took).toBeLessThan(3_000);
-    expect(exits).toEqual([expect.objectContaining({ signal: 'SIGKILL' })]);
-    expect(h.tunnel.state.s).toBe('stopped');
-    expect(isAlive(pid)).toBe(false);
-    await h.tunnel.stop(); // idempotent once stopped
-  });
+  it.each(['auto', 'node'] as const)(
+    'ignore-sigterm: stop() escalates to SIGKILL within stopTimeoutMs (guardian %s)',
+    async (guardian) => {
+      const h = harness('ignore-sigterm', { stopTimeoutMs: 400, guardian });
+      await h.tunnel.start();
+      const pid = h.tunnel.status().pid!;
+      const exits: { signal: string | null }[] = [];
+      h.tunnel.on('exit', (e) => exits.push(e));
+      const t0 = performance.now();
+      const [a, b] = [h.tunnel.stop(), h.tunnel.stop()];
+      expect(a).toBe(b);
+      await a;
+      const took = performance.now() - t0;
+      expect(took).toBeGreaterThanOrEqual(390);
+      expect(took).toBeLessThan(3_000);
+      expect(exits).toEqual([expect.objectContaining({ signal: 'SIGKILL' })]);
+      expect(h.tunnel.state.s).toBe('stopped');
+      expect(isAlive(pid)).toBe(false);
+      await h.tunnel.stop(); // idempotent once stopped
+    },
+  );
 
   it('origin-errors: a dead origin is logged but the tunnel stays ready', async () => {
     const h = harness('origin-errors');

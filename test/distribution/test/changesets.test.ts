@@ -3,7 +3,17 @@
 // changeset, and `changeset version` turns today's changesets into coherent versions and changelogs, with Band's
 // packages depending on each other's new versions.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +61,8 @@ function copyRepository(options: { changesets: boolean }): string {
   }
   mkdirSync(join(dir, '.changeset'));
   for (const file of readdirSync(join(ROOT, '.changeset'))) {
-    if (options.changesets || !file.endsWith('.md') || file === 'README.md') cpSync(join(ROOT, '.changeset', file), join(dir, '.changeset', file));
+    if (options.changesets || !file.endsWith('.md') || file === 'README.md')
+      cpSync(join(ROOT, '.changeset', file), join(dir, '.changeset', file));
   }
   // `changeset version` loads the changelog generator named in config.json from node_modules.
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
@@ -62,11 +73,15 @@ function copyRepository(options: { changesets: boolean }): string {
 }
 
 function git(cwd: string, ...args: string[]) {
-  const r = spawnSync('git', ['-c', 'user.name=Band test', '-c', 'user.email=test@band.invalid', '-c', 'commit.gpgsign=false', ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_DIR: undefined, GIT_WORK_TREE: undefined },
-  });
+  const r = spawnSync(
+    'git',
+    ['-c', 'user.name=Band test', '-c', 'user.email=test@band.invalid', '-c', 'commit.gpgsign=false', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_DIR: undefined, GIT_WORK_TREE: undefined },
+    },
+  );
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -76,12 +91,18 @@ function commit(cwd: string, message: string) {
 }
 
 function check(cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CHECK, '--cwd', cwd], { cwd, encoding: 'utf8', env: { ...process.env, BAND_CHANGESET_BASE: '', ...env } });
+  const r = spawnSync(process.execPath, [CHECK, '--cwd', cwd], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, BAND_CHANGESET_BASE: '', ...env },
+  });
   return { code: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
 function manifests(dir: string): Map<string, Manifest> {
-  return new Map(workspaceDirs().map((ws) => [ws, JSON.parse(readFileSync(join(dir, ws, 'package.json'), 'utf8')) as Manifest]));
+  return new Map(
+    workspaceDirs().map((ws) => [ws, JSON.parse(readFileSync(join(dir, ws, 'package.json'), 'utf8')) as Manifest]),
+  );
 }
 
 describe('the CI check (scripts/check-changesets.mjs)', () => {
@@ -93,7 +114,10 @@ describe('the CI check (scripts/check-changesets.mjs)', () => {
     expect(missing.code).not.toBe(0);
     expect(missing.output).toContain('the first commit');
     expect(missing.output).toContain('without a changeset: @band/auth');
-    writeFileSync(join(repo, '.changeset', 'auth-change.md'), '---\n"@band/auth": patch\n---\n\nA change users notice.\n');
+    writeFileSync(
+      join(repo, '.changeset', 'auth-change.md'),
+      '---\n"@band/auth": patch\n---\n\nA change users notice.\n',
+    );
     commit(repo, 'changeset');
     expect(check(repo).code).toBe(0);
   });
@@ -109,7 +133,10 @@ describe('the CI check (scripts/check-changesets.mjs)', () => {
     expect(missing.output).toMatch(/since @band\/[a-z]+@0\.1\.0/);
     expect(missing.output).toContain('without a changeset: @band/auth');
 
-    writeFileSync(join(repo, '.changeset', 'auth-change.md'), '---\n"@band/auth": patch\n---\n\nA change users notice.\n');
+    writeFileSync(
+      join(repo, '.changeset', 'auth-change.md'),
+      '---\n"@band/auth": patch\n---\n\nA change users notice.\n',
+    );
     commit(repo, 'changeset');
     const described = check(repo);
     expect(described.output).toContain('@band/auth');
@@ -149,7 +176,11 @@ describe('changeset version (dry run on a copy of today’s changesets)', () => 
     const repo = copyRepository({ changesets: true });
     const before = manifests(repo);
     const pending = readdirSync(join(repo, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
-    const named = new Set(pending.flatMap((f) => [...readFileSync(join(repo, '.changeset', f), 'utf8').matchAll(/^"(@band\/[^"]+)":/gm)].map((m) => m[1]!)));
+    const named = new Set(
+      pending.flatMap((f) =>
+        [...readFileSync(join(repo, '.changeset', f), 'utf8').matchAll(/^"(@band\/[^"]+)":/gm)].map((m) => m[1]!),
+      ),
+    );
     expect(named.size).toBeGreaterThan(0);
 
     const r = spawnSync(process.execPath, [CHANGESET, 'version'], { cwd: repo, encoding: 'utf8' });
@@ -170,12 +201,16 @@ describe('changeset version (dry run on a copy of today’s changesets)', () => 
       // Internal dependencies move together: every @band/* range is exactly the dependency's new version.
       for (const field of ['dependencies', 'devDependencies', 'peerDependencies'] as const) {
         for (const [dep, range] of Object.entries(m[field] ?? {})) {
-          if (version.has(dep)) expect(`${m.name} ${field} ${dep}@${range}`).toBe(`${m.name} ${field} ${dep}@${version.get(dep)}`);
+          if (version.has(dep))
+            expect(`${m.name} ${field} ${dep}@${range}`).toBe(`${m.name} ${field} ${dep}@${version.get(dep)}`);
         }
       }
       // A package whose Band dependency got a new version is released too (it pins the exact version).
-      const bumpedDeps = Object.keys(old.dependencies ?? {}).filter((dep) => version.has(dep) && version.get(dep) !== [...before.values()].find((b) => b.name === dep)?.version);
-      if (bumpedDeps.length > 0 && !m.private) expect(m.version, `${m.name} depends on ${bumpedDeps.join(', ')}`).not.toBe(old.version);
+      const bumpedDeps = Object.keys(old.dependencies ?? {}).filter(
+        (dep) => version.has(dep) && version.get(dep) !== [...before.values()].find((b) => b.name === dep)?.version,
+      );
+      if (bumpedDeps.length > 0 && !m.private)
+        expect(m.version, `${m.name} depends on ${bumpedDeps.join(', ')}`).not.toBe(old.version);
     }
   });
 });

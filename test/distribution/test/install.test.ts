@@ -4,7 +4,17 @@
 // and `npx band-tunnel` against the installed fake cloudflared, and an ESM program that embeds @band/tunnel,
 // @band/tunnel/testing and @band/auth. Everything started here runs in its own process group and is killed by pid.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -15,7 +25,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONSUMER_SCRIPT = fileURLToPath(new URL('../fixtures/consumer.mjs', import.meta.url));
-const EXPECTED_PUBLIC = ['@band/agents', '@band/api', '@band/auth', '@band/cli', '@band/server', '@band/settings', '@band/store', '@band/tunnel'];
+const EXPECTED_PUBLIC = [
+  '@band/agents',
+  '@band/api',
+  '@band/auth',
+  '@band/cli',
+  '@band/server',
+  '@band/settings',
+  '@band/store',
+  '@band/tunnel',
+];
 
 /** The environment of a user's shell: nothing from the `npm run test` that started us (npm_config_local_prefix would point npm at the repository). */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -33,7 +52,12 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** Runs a command to completion in its own process group; on timeout the whole group (npm's install scripts too) is killed. */
 function run(cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? userEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? userEnv(),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -111,7 +135,11 @@ function livePids(filter: { pgid?: number; text?: string }): number[] {
       const [state, , pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (state === 'Z') continue;
       if (filter.pgid !== undefined && Number(pgid) === filter.pgid) pids.push(Number(pid));
-      else if (filter.text && (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(filter.text) || readlinkSync(`/proc/${pid}/cwd`).includes(filter.text))) {
+      else if (
+        filter.text &&
+        (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(filter.text) ||
+          readlinkSync(`/proc/${pid}/cwd`).includes(filter.text))
+      ) {
         pids.push(Number(pid));
       }
     } catch {
@@ -149,7 +177,8 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', gra
   if (!graceful) kill('SIGKILL');
   // The processes are gone, but what they wrote last may still sit in the pipes: read it all before the caller
   // looks at the output (under load the last line, "stopping tunnel…", was not read yet).
-  if (child.stdout && !child.stdout.readableEnded) await waitUntil(() => child.stdout!.readableEnded && (child.stderr?.readableEnded ?? true), 10_000);
+  if (child.stdout && !child.stdout.readableEnded)
+    await waitUntil(() => child.stdout!.readableEnded && (child.stderr?.readableEnded ?? true), 10_000);
   return graceful;
 }
 
@@ -201,10 +230,14 @@ beforeAll(async () => {
     }
   }
   expect(publicPackages.sort()).toEqual(expect.arrayContaining(EXPECTED_PUBLIC));
-  const pack = await run('npm', ['pack', '--json', '--pack-destination', tarballs, ...publicPackages.map((name) => `--workspace=${name}`)], {
-    cwd: ROOT,
-    timeoutMs: 120_000,
-  });
+  const pack = await run(
+    'npm',
+    ['pack', '--json', '--pack-destination', tarballs, ...publicPackages.map((name) => `--workspace=${name}`)],
+    {
+      cwd: ROOT,
+      timeoutMs: 120_000,
+    },
+  );
   expect(pack.code, pack.stderr).toBe(0);
   const packed = JSON.parse(pack.stdout) as Array<{ name: string; version: string; filename: string; size: number }>;
   expect(packed.map((p) => p.name).sort()).toEqual(publicPackages.sort());
@@ -212,12 +245,19 @@ beforeAll(async () => {
 
   // --- an empty folder outside the repository, and npm install <tarballs> ---
   mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), `${JSON.stringify({ name: 'band-consumer', private: true, type: 'module' }, null, 2)}\n`);
+  writeFileSync(
+    join(consumer, 'package.json'),
+    `${JSON.stringify({ name: 'band-consumer', private: true, type: 'module' }, null, 2)}\n`,
+  );
   const t0 = performance.now();
-  const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...packed.map((p) => join(tarballs, p.filename))], {
-    cwd: consumer,
-    timeoutMs: 780_000,
-  });
+  const install = await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', ...packed.map((p) => join(tarballs, p.filename))],
+    {
+      cwd: consumer,
+      timeoutMs: 780_000,
+    },
+  );
   figures['install from an empty folder'] = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   expect(install.code, `${install.stdout}\n${install.stderr}`).toBe(0);
   const du = await run('du', ['-sh', join(consumer, 'node_modules')], { cwd: consumer });
@@ -229,17 +269,27 @@ afterAll(async () => {
   // Nothing that ran from the install folder (a server, a cloudflared) may outlive the test.
   if (work) for (const pid of livePids({ text: work })) process.kill(pid, 'SIGKILL');
   if (work) rmSync(work, { recursive: true, force: true });
-  process.stderr.write(`distribution: ${Object.entries(figures).map(([k, v]) => `${k}: ${v}`).join('; ')}\n`);
+  process.stderr.write(
+    `distribution: ${Object.entries(figures)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}\n`,
+  );
 });
 
 describe('installed from tarballs', () => {
   it('installs nothing from the repository and never builds Next', () => {
     for (const name of Object.keys(installed)) {
-      const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+      const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      };
       expect(manifest.version).toBe(installed[name]);
     }
     // The dashboard arrives prebuilt inside @band/server; Next is not a dependency of anything installed.
-    expect(existsSync(join(consumer, 'node_modules', '@band', 'server', 'dashboard', 'apps', 'dashboard', '.next', 'BUILD_ID'))).toBe(true);
+    expect(
+      existsSync(
+        join(consumer, 'node_modules', '@band', 'server', 'dashboard', 'apps', 'dashboard', '.next', 'BUILD_ID'),
+      ),
+    ).toBe(true);
     expect(existsSync(join(consumer, 'node_modules', 'next'))).toBe(false);
     expect(existsSync(join(consumer, 'node_modules', '@band', 'dashboard'))).toBe(false);
   });
@@ -253,10 +303,17 @@ describe('installed from tarballs', () => {
   it('npx band start serves the dashboard to an authenticated GET /, and npx band tunnel start puts it behind the fake edge', async () => {
     const home = mkdtempSync(join(work, 'home-'));
     const port = await freePort();
-    const testing = (await import(pathToFileURL(join(consumer, 'node_modules', '@band', 'tunnel', 'dist', 'testing', 'index.js')).href)) as typeof import('@band/tunnel/testing');
+    const testing = (await import(
+      pathToFileURL(join(consumer, 'node_modules', '@band', 'tunnel', 'dist', 'testing', 'index.js')).href
+    )) as typeof import('@band/tunnel/testing');
     const edge = await testing.startFakeEdge();
     try {
-      const env = userEnv({ BAND_HOME: home, BAND_CLOUDFLARED_PATH: testing.fakeCloudflaredPath, ...edge.env, FAKE_CFD_SCENARIO: 'ok' });
+      const env = userEnv({
+        BAND_HOME: home,
+        BAND_CLOUDFLARED_PATH: testing.fakeCloudflaredPath,
+        ...edge.env,
+        FAKE_CFD_SCENARIO: 'ok',
+      });
       expect(testing.fakeCloudflaredPath.startsWith(consumer)).toBe(true);
       const t0 = performance.now();
       const server = background('npx', ['band', 'start', '--port', String(port)], consumer, env);
@@ -276,7 +333,10 @@ describe('installed from tarballs', () => {
       expect((await fetch(`${url}/`, { headers: { accept: 'application/json' } })).status).toBe(401);
 
       // --- the tunnel, asked of the running server by the CLI ---
-      const tunnel = await run('npx', ['band', 'tunnel', 'start'], { cwd: consumer, env: { ...env, BAND_SERVER_URL: url! } });
+      const tunnel = await run('npx', ['band', 'tunnel', 'start'], {
+        cwd: consumer,
+        env: { ...env, BAND_SERVER_URL: url! },
+      });
       expect(tunnel.code, tunnel.stderr).toBe(0);
       const publicUrl = tunnel.stdout.match(/https:\/\/[a-z0-9-]+\.trycloudflare\.com/)?.[0];
       expect(publicUrl, tunnel.stdout).toBeTruthy();
@@ -284,7 +344,14 @@ describe('installed from tarballs', () => {
       await edge.waitForRoute(hostname);
       const remote = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
         const req = httpsRequest(
-          { host: '127.0.0.1', port: edge.port, servername: hostname, ca: edge.cert, path: '/', headers: { host: hostname, authorization: `Bearer ${tokenSecret}` } },
+          {
+            host: '127.0.0.1',
+            port: edge.port,
+            servername: hostname,
+            ca: edge.cert,
+            path: '/',
+            headers: { host: hostname, authorization: `Bearer ${tokenSecret}` },
+          },
           (res) => {
             let body = '';
             res.on('data', (c) => (body += c));
@@ -315,7 +382,12 @@ describe('installed from tarballs', () => {
     const { port } = origin.address() as { port: number };
     try {
       const fake = join(consumer, 'node_modules', '@band', 'tunnel', 'dist', 'testing', 'fake-cloudflared.mjs');
-      const tunnel = background('npx', ['band-tunnel', '--url', `http://127.0.0.1:${port}`], consumer, userEnv({ BAND_CLOUDFLARED_PATH: fake, FAKE_CFD_SCENARIO: 'ok' }));
+      const tunnel = background(
+        'npx',
+        ['band-tunnel', '--url', `http://127.0.0.1:${port}`],
+        consumer,
+        userEnv({ BAND_CLOUDFLARED_PATH: fake, FAKE_CFD_SCENARIO: 'ok' }),
+      );
       const [url] = await tunnel.waitFor(/https:\/\/[a-z0-9-]+\.trycloudflare\.com/);
       expect(url).toMatch(/^https:\/\//);
       expect(await stop(tunnel.child, 'SIGINT')).toBe(true);
@@ -334,7 +406,11 @@ describe('installed from tarballs', () => {
       tunnel: { url: string; status: number; body: string };
       auth: { anonymous: number; bearer: number; body: string };
     };
-    expect(result.tunnel).toEqual({ url: expect.stringMatching(/^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/), status: 200, body: 'hello through the edge' });
+    expect(result.tunnel).toEqual({
+      url: expect.stringMatching(/^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/),
+      status: 200,
+      body: 'hello through the edge',
+    });
     expect(result.auth).toEqual({ anonymous: 401, bearer: 200, body: 'secret' });
   });
 });

@@ -17,7 +17,8 @@ const manifests: Array<{ dir: string; pkg: Manifest }> = [];
 for (const group of ['packages', 'apps']) {
   for (const dir of readdirSync(join(ROOT, group))) {
     const file = join(ROOT, group, dir, 'package.json');
-    if (existsSync(file)) manifests.push({ dir: `${group}/${dir}`, pkg: JSON.parse(readFileSync(file, 'utf8')) as Manifest });
+    if (existsSync(file))
+      manifests.push({ dir: `${group}/${dir}`, pkg: JSON.parse(readFileSync(file, 'utf8')) as Manifest });
   }
 }
 const publicOnes = manifests.filter((m) => !m.pkg.private);
@@ -36,12 +37,19 @@ describe.each(publicOnes.map((m) => [m.pkg.name, m] as const))('%s', (_name, { d
     const exports = pkg.exports as Record<string, { types: string; import: string }> | undefined;
     if (exports) {
       expect(pkg.types).toBe(exports['.']?.types);
-      for (const entry of Object.values(exports)) expect(entry).toEqual({ types: expect.stringMatching(/^\.\/dist\/.*\.d\.ts$/), import: expect.stringMatching(/^\.\/dist\/.*\.js$/) });
+      for (const entry of Object.values(exports))
+        expect(entry).toEqual({
+          types: expect.stringMatching(/^\.\/dist\/.*\.d\.ts$/),
+          import: expect.stringMatching(/^\.\/dist\/.*\.js$/),
+        });
     } else expect(pkg.bin).toBeDefined();
   });
 
   it('depends only on published Band packages, at their exact version', () => {
-    for (const [dep, range] of Object.entries({ ...(pkg.dependencies as object), ...(pkg.peerDependencies as object) })) {
+    for (const [dep, range] of Object.entries({
+      ...(pkg.dependencies as object),
+      ...(pkg.peerDependencies as object),
+    })) {
       if (!dep.startsWith('@band/')) continue;
       const target = manifests.find((m) => m.pkg.name === dep);
       expect(target?.pkg.private, `${pkg.name} depends on private ${dep}`).toBeFalsy();
@@ -56,7 +64,11 @@ describe('private packages', () => {
     // The dashboard ships prebuilt inside @band/server; the desktop app ships as a packaged build (its README);
     // @band/internal is bundled into the packages that use it.
     expect(privateOnes.sort()).toEqual(['@band/dashboard', '@band/desktop', '@band/internal']);
-    expect(readFileSync(join(ROOT, 'apps', 'desktop', 'README.md'), 'utf8')).toContain('## Why this package is private');
-    expect(readFileSync(join(ROOT, 'packages', 'internal', 'README.md'), 'utf8')).toContain('## Why this package is private');
+    expect(readFileSync(join(ROOT, 'apps', 'desktop', 'README.md'), 'utf8')).toContain(
+      '## Why this package is private',
+    );
+    expect(readFileSync(join(ROOT, 'packages', 'internal', 'README.md'), 'utf8')).toContain(
+      '## Why this package is private',
+    );
   });
 });

@@ -20,7 +20,13 @@ export function questionsOf(input: unknown): Question[] {
   if (!Array.isArray(list)) return [];
   return list.flatMap((q) => {
     if (!q || typeof q !== 'object' || typeof q.question !== 'string') return [];
-    const options = Array.isArray(q.options) ? q.options.flatMap((o: unknown) => (o && typeof o === 'object' && typeof (o as { label?: unknown }).label === 'string' ? [(o as { label: string }).label] : [])) : [];
+    const options = Array.isArray(q.options)
+      ? q.options.flatMap((o: unknown) =>
+          o && typeof o === 'object' && typeof (o as { label?: unknown }).label === 'string'
+            ? [(o as { label: string }).label]
+            : [],
+        )
+      : [];
     return [{ question: q.question, options, multiSelect: q.multiSelect === true }];
   });
 }
@@ -31,7 +37,17 @@ export function describeApprovalInput(toolName: string, input: unknown): string 
   const questions = questionsOf(input);
   if (questions.length > 0) return questions.map((q) => `${q.question} [${q.options.join(' | ')}]`).join('; ');
   const record = input as Record<string, unknown>;
-  for (const key of ['command', 'file_path', 'notebook_path', 'path', 'url', 'pattern', 'query', 'plan', 'description']) {
+  for (const key of [
+    'command',
+    'file_path',
+    'notebook_path',
+    'path',
+    'url',
+    'pattern',
+    'query',
+    'plan',
+    'description',
+  ]) {
     if (typeof record[key] === 'string') return (record[key] as string).replace(/\s+/g, ' ').trim();
   }
   return JSON.stringify(input);
@@ -84,9 +100,18 @@ export function createApprovalWatcher(ctx: CliContext, chatId: string, mode: App
     ctx.err.write(`Allow ${pending.toolName}? [y]es once / [a]lways for this chat / [n]o: `);
     const line = (await readLine(ctx.stdin, ctx.signal))?.trim().toLowerCase();
     if (line === undefined) return undefined;
-    const answer = line === 'y' || line === 'yes' ? 'allow' : line === 'a' || line === 'always' ? 'always' : line === 'n' || line === 'no' ? 'deny' : undefined;
+    const answer =
+      line === 'y' || line === 'yes'
+        ? 'allow'
+        : line === 'a' || line === 'always'
+          ? 'always'
+          : line === 'n' || line === 'no'
+            ? 'deny'
+            : undefined;
     if (!answer) {
-      ctx.err.progress(`Not answered (type y, a or n). Later: band chats approve ${requestId} or band chats deny ${requestId}`);
+      ctx.err.progress(
+        `Not answered (type y, a or n). Later: band chats approve ${requestId} or band chats deny ${requestId}`,
+      );
       return undefined;
     }
     try {
@@ -106,10 +131,14 @@ export function createApprovalWatcher(ctx: CliContext, chatId: string, mode: App
 }
 
 /** Adds the approval commands to the `chats` group (shares its chat resolution). */
-export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChatId: (chatId: string | undefined, workspace: string | undefined) => Promise<string>): void {
+export function addApprovalCommands(
+  chats: Command,
+  ctx: CliContext,
+  resolveChatId: (chatId: string | undefined, workspace: string | undefined) => Promise<string>,
+): void {
   chats
     .command('approvals')
-    .description("List what the agents wait on (permission prompts) in a chat, or in every chat with --all")
+    .description('List what the agents wait on (permission prompts) in a chat, or in every chat with --all')
     .argument('[chat_id]', 'chat (default: the active chat of the workspace)')
     .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
     .option('--all', 'every chat of every workspace')
@@ -139,8 +168,11 @@ export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChat
     .argument('<request_id>', 'from `band chats approvals`')
     .option('--always', 'allow this tool for the rest of the chat, without asking again')
     .action(async (requestId: string, opts: { always?: boolean }) => {
-      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: opts.always ? 'always' : 'allow' }));
-      ctx.out.print(result, (r) => `Allowed ${r.requestId}${r.scope === 'always' ? ' (and this tool for the rest of the chat)' : ''}\n`);
+      const result = await ctx.client.approvals.answer.mutate({ requestId, answer: opts.always ? 'always' : 'allow' });
+      ctx.out.print(
+        result,
+        (r) => `Allowed ${r.requestId}${r.scope === 'always' ? ' (and this tool for the rest of the chat)' : ''}\n`,
+      );
     });
 
   chats
@@ -149,7 +181,7 @@ export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChat
     .argument('<request_id>', 'from `band chats approvals`')
     .option('--message <text>', 'why (the agent reads it and can adjust)')
     .action(async (requestId: string, opts: { message?: string }) => {
-      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: 'deny', message: opts.message }));
+      const result = await ctx.client.approvals.answer.mutate({ requestId, answer: 'deny', message: opts.message });
       ctx.out.print(result, (r) => `Denied ${r.requestId}\n`);
     });
 
@@ -157,21 +189,30 @@ export function addApprovalCommands(chats: Command, ctx: CliContext, resolveChat
     .command('answer')
     .description("Answer the agent's question (AskUserQuestion): one choice per question, in the order asked")
     .argument('<request_id>', 'from `band chats approvals`')
-    .argument('<choices...>', "for each question, an option's label or your own words (a multi-select question takes labels separated by commas)")
+    .argument(
+      '<choices...>',
+      "for each question, an option's label or your own words (a multi-select question takes labels separated by commas)",
+    )
     .action(async (requestId: string, choices: string[]) => {
       const pending = (await ctx.client.approvals.list.query(undefined)).find((a) => a.requestId === requestId);
       const questions = pending ? questionsOf(pending.input) : [];
       if (pending && questions.length === 0) {
-        throw new CliError('USAGE', `${requestId} asks for permission to use ${pending.toolName}, not a question`, { hint: `Use band chats approve ${requestId} or band chats deny ${requestId}.` });
+        throw new CliError('USAGE', `${requestId} asks for permission to use ${pending.toolName}, not a question`, {
+          hint: `Use band chats approve ${requestId} or band chats deny ${requestId}.`,
+        });
       }
       if (pending && choices.length !== questions.length) {
-        throw new CliError('USAGE', `The agent asked ${questions.length} question${questions.length === 1 ? '' : 's'}; give one choice for each, in order`, {
-          hint: questions.map((q, i) => `${i + 1}. ${q.question} [${q.options.join(' | ')}]`).join('\n'),
-        });
+        throw new CliError(
+          'USAGE',
+          `The agent asked ${questions.length} question${questions.length === 1 ? '' : 's'}; give one choice for each, in order`,
+          {
+            hint: questions.map((q, i) => `${i + 1}. ${q.question} [${q.options.join(' | ')}]`).join('\n'),
+          },
+        );
       }
       // Unknown or already answered: the server says which.
       const answers = Object.fromEntries(questions.map((q, i) => [q.question, choices[i]!]));
-      const result = (await ctx.client.approvals.answer.mutate({ requestId, answer: 'allow', answers }));
+      const result = await ctx.client.approvals.answer.mutate({ requestId, answer: 'allow', answers });
       ctx.out.print(result, (r) => `Answered ${r.requestId}\n`);
     });
 }

@@ -4,7 +4,13 @@ import { basename, extname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { addApprovalCommands, type ApprovalWatchMode, createApprovalWatcher, describeApprovalInput, questionsOf } from './approvals.js';
+import {
+  addApprovalCommands,
+  type ApprovalWatchMode,
+  createApprovalWatcher,
+  describeApprovalInput,
+  questionsOf,
+} from './approvals.js';
 import { type ErrOutput, formatDuration, type Output, renderTable, type Style } from '../output.js';
 import { resolveWorkspaceId, workspaceIdOrAll } from '../resolve.js';
 
@@ -81,7 +87,9 @@ export function createEventRenderer(write: (text: string) => void, style: Style)
     switch (e.type) {
       case 'user-message':
         line(style.bold(`> ${String(e.text ?? '')}`) + (e.queued ? style.dim(' (queued)') : ''));
-        for (const a of Array.isArray(e.attachments) ? (e.attachments as Array<{ name?: string; size?: number }>) : []) {
+        for (const a of Array.isArray(e.attachments)
+          ? (e.attachments as Array<{ name?: string; size?: number }>)
+          : []) {
           line(style.dim(`  + ${String(a.name ?? 'file')} (${Number(a.size ?? 0)} bytes)`));
         }
         break;
@@ -124,11 +132,16 @@ export function createEventRenderer(write: (text: string) => void, style: Style)
         break;
       case 'approval-request':
         if (questionsOf(e.input).length > 0) {
-          line(style.yellow(`? The agent asks: ${describeApprovalInput(String(e.toolName), e.input)}`) + style.dim(`  (band chats answer ${String(e.requestId)} <choice>…)`));
+          line(
+            style.yellow(`? The agent asks: ${describeApprovalInput(String(e.toolName), e.input)}`) +
+              style.dim(`  (band chats answer ${String(e.requestId)} <choice>…)`),
+          );
         } else {
           line(
             style.yellow(`? ${String(e.toolName)} wants: ${describeApprovalInput(String(e.toolName), e.input)}`) +
-              style.dim(`  (band chats approve ${String(e.requestId)} [--always] | band chats deny ${String(e.requestId)} [--message …])`),
+              style.dim(
+                `  (band chats approve ${String(e.requestId)} [--always] | band chats deny ${String(e.requestId)} [--message …])`,
+              ),
           );
         }
         break;
@@ -137,7 +150,9 @@ export function createEventRenderer(write: (text: string) => void, style: Style)
         const who = by?.device ?? by?.via;
         const answers = (e.updatedInput as { answers?: Record<string, string> } | undefined)?.answers;
         const what = answers
-          ? `answered: ${Object.entries(answers).map(([q, a]) => `${q} → ${a}`).join('; ')}`
+          ? `answered: ${Object.entries(answers)
+              .map(([q, a]) => `${q} → ${a}`)
+              .join('; ')}`
           : e.behavior === 'allow'
             ? e.scope === 'always'
               ? 'allowed (always)'
@@ -187,7 +202,10 @@ export function watchTurn(ctx: CliContext, options: WatchOptions): Promise<'done
       ctx.signal.removeEventListener('abort', onAbort);
       fn();
     };
-    const onAbort = () => finish(() => reject(new CliError('INTERRUPTED', 'Stopped watching (the turn keeps running; `band chats abort` stops it)')));
+    const onAbort = () =>
+      finish(() =>
+        reject(new CliError('INTERRUPTED', 'Stopped watching (the turn keeps running; `band chats abort` stops it)')),
+      );
     let ended = false;
     // Batched (one frame per tick, tracked by its last seq): a reconnect resumes after the whole batch.
     const sub = ctx.client.chats.eventBatches.subscribe(
@@ -199,7 +217,8 @@ export function watchTurn(ctx: CliContext, options: WatchOptions): Promise<'done
             const event = envelope.event;
             if (turnId === null) {
               // Waiting for the next turn: it begins with its user message (or its start, for a queued one).
-              if ((event.type === 'user-message' || event.type === 'turn-start') && envelope.turnId) turnId = envelope.turnId;
+              if ((event.type === 'user-message' || event.type === 'turn-start') && envelope.turnId)
+                turnId = envelope.turnId;
               else continue;
             }
             if (envelope.turnId !== turnId) continue;
@@ -207,13 +226,20 @@ export function watchTurn(ctx: CliContext, options: WatchOptions): Promise<'done
             else render(envelope);
             if (event.type === 'approval-request') {
               const requestId = String(event.requestId);
-              void approvals.onRequest(requestId).then((outcome) => {
-                if (outcome !== 'exit' || ended) return;
-                ended = true;
-                finish(() =>
-                  reject(new CliError('APPROVAL_PENDING', `The agent waits for an answer to ${requestId}`, { hint: `band chats approve ${requestId} [--always] | band chats deny ${requestId} [--message …]` })),
-                );
-              }, () => {});
+              void approvals.onRequest(requestId).then(
+                (outcome) => {
+                  if (outcome !== 'exit' || ended) return;
+                  ended = true;
+                  finish(() =>
+                    reject(
+                      new CliError('APPROVAL_PENDING', `The agent waits for an answer to ${requestId}`, {
+                        hint: `band chats approve ${requestId} [--always] | band chats deny ${requestId} [--message …]`,
+                      }),
+                    ),
+                  );
+                },
+                () => {},
+              );
             }
             if (event.type === 'turn-end') {
               ended = true;
@@ -243,7 +269,13 @@ function exitForTurn(status: 'done' | 'failed' | 'aborted'): void {
 }
 
 /** The declared type of a file sent with `--attach`: the four image types Band passes as images, else a plain file. */
-const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+};
 
 /** Uploads each file (`uploads.create`) for the workspace and returns the attachment ids. */
 async function uploadFiles(ctx: CliContext, workspaceId: string, paths: readonly string[]): Promise<string[]> {
@@ -253,18 +285,31 @@ async function uploadFiles(ctx: CliContext, workspaceId: string, paths: readonly
     try {
       bytes = await readFile(path);
     } catch (error) {
-      throw new CliError('VALIDATION', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { hint: 'Give the path of a file to --attach.' });
+      throw new CliError(
+        'VALIDATION',
+        `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        { hint: 'Give the path of a file to --attach.' },
+      );
     }
     const form = new FormData();
     form.set('workspaceId', workspaceId);
-    form.set('file', new File([bytes], basename(path), { type: IMAGE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' }));
+    form.set(
+      'file',
+      new File([bytes], basename(path), {
+        type: IMAGE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+      }),
+    );
     const attachment = (await ctx.client.uploads.create.mutate(form)) as { id: string };
     ids.push(attachment.id);
   }
   return ids;
 }
 
-async function resolveChatId(ctx: CliContext, chatId: string | undefined, workspace: string | undefined): Promise<string> {
+async function resolveChatId(
+  ctx: CliContext,
+  chatId: string | undefined,
+  workspace: string | undefined,
+): Promise<string> {
   if (chatId) return chatId;
   const workspaceId = await resolveWorkspaceId(ctx, workspace);
   const workspaces = (await ctx.client.workspaces.list.query()) as Array<{ id: string; activeChatId?: string | null }>;
@@ -272,12 +317,17 @@ async function resolveChatId(ctx: CliContext, chatId: string | undefined, worksp
   if (active) return active;
   const chats = (await ctx.client.chats.list.query({ workspaceId })) as ChatRow[];
   const last = chats.at(-1);
-  if (!last) throw new CliError('NOT_FOUND', `Workspace ${workspaceId} has no chat yet`, { hint: 'Start one with `band chats send --message "…"`.' });
+  if (!last)
+    throw new CliError('NOT_FOUND', `Workspace ${workspaceId} has no chat yet`, {
+      hint: 'Start one with `band chats send --message "…"`.',
+    });
   return last.id;
 }
 
 export function chatsCommand(ctx: CliContext): Command {
-  const chats = new Command('chats').description('Agent conversations in a workspace (each may run a different agent, model or mode)');
+  const chats = new Command('chats').description(
+    'Agent conversations in a workspace (each may run a different agent, model or mode)',
+  );
 
   chats
     .command('list')
@@ -311,11 +361,19 @@ export function chatsCommand(ctx: CliContext): Command {
     .option('--agent <id>', 'coding agent from settings, e.g. claude-code, codex, opencode')
     .option('--model <model>', 'model, e.g. claude-opus-4-20250514')
     .option('--mode <mode>', 'mode, e.g. plan or edit')
-    .action(async (workspace: string | undefined, opts: { name?: string; agent?: string; model?: string; mode?: string }) => {
-      const workspaceId = await resolveWorkspaceId(ctx, workspace);
-      const chat = (await ctx.client.chats.create.mutate({ workspaceId, name: opts.name, agent: opts.agent, model: opts.model, mode: opts.mode })) as ChatRow;
-      ctx.out.print(chat, (c) => `${c.id}\n`);
-    });
+    .action(
+      async (workspace: string | undefined, opts: { name?: string; agent?: string; model?: string; mode?: string }) => {
+        const workspaceId = await resolveWorkspaceId(ctx, workspace);
+        const chat = (await ctx.client.chats.create.mutate({
+          workspaceId,
+          name: opts.name,
+          agent: opts.agent,
+          model: opts.model,
+          mode: opts.mode,
+        })) as ChatRow;
+        ctx.out.print(chat, (c) => `${c.id}\n`);
+      },
+    );
 
   chats
     .command('send')
@@ -324,43 +382,65 @@ export function chatsCommand(ctx: CliContext): Command {
     .requiredOption('--message <text>', 'the prompt')
     .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
     .option('--watch', "stream the agent's output until the turn ends, and exit with its status")
-    .option('--exit-on-approval', 'with --watch: stop (exit 8) when the agent waits for an answer, instead of asking on the terminal')
-    .option('--attach <file...>', 'files sent with the message (at most 10, 20 MiB each; PNG, JPEG, GIF and WebP reach the agent as images)')
-    .action(async (chatId: string | undefined, opts: { message: string; workspace?: string; watch?: boolean; exitOnApproval?: boolean; attach?: string[] }) => {
-      const target = chatId ? { chatId } : { workspaceId: await resolveWorkspaceId(ctx, opts.workspace) };
-      let attachmentIds: string[] | undefined;
-      if (opts.attach?.length) {
-        const workspaceId = target.workspaceId ?? ((await ctx.client.chats.history.query({ chatId: chatId!, limit: 1 })) as ChatHistory).chat.workspaceId;
-        attachmentIds = await uploadFiles(ctx, workspaceId, opts.attach);
-      }
-      const result = (await ctx.client.chats.send.mutate({ ...target, message: opts.message, attachmentIds })) as { chat: ChatRow; turn: TurnRow; queued: boolean };
-      if (!opts.watch) {
-        ctx.out.print(result, (r) => `${r.chat.id}\n`);
-        if (result.queued) ctx.err.progress('Queued: it starts when the running turn ends.');
-        return;
-      }
-      ctx.err.progress(`${result.chat.id} · ${result.turn.id}${result.queued ? ' (queued)' : ''} — Ctrl+C stops watching, not the agent`);
-      const status = await watchTurn(ctx, {
-        chatId: result.chat.id,
-        afterSeq: Math.max(0, result.chat.lastSeq - 50),
-        turnId: result.turn.id,
-        out: ctx.out,
-        err: ctx.err,
-        approvals: approvalMode(ctx, opts.exitOnApproval),
-      });
-      exitForTurn(status);
-    });
+    .option(
+      '--exit-on-approval',
+      'with --watch: stop (exit 8) when the agent waits for an answer, instead of asking on the terminal',
+    )
+    .option(
+      '--attach <file...>',
+      'files sent with the message (at most 10, 20 MiB each; PNG, JPEG, GIF and WebP reach the agent as images)',
+    )
+    .action(
+      async (
+        chatId: string | undefined,
+        opts: { message: string; workspace?: string; watch?: boolean; exitOnApproval?: boolean; attach?: string[] },
+      ) => {
+        const target = chatId ? { chatId } : { workspaceId: await resolveWorkspaceId(ctx, opts.workspace) };
+        let attachmentIds: string[] | undefined;
+        if (opts.attach?.length) {
+          const workspaceId =
+            target.workspaceId ??
+            ((await ctx.client.chats.history.query({ chatId: chatId!, limit: 1 })) as ChatHistory).chat.workspaceId;
+          attachmentIds = await uploadFiles(ctx, workspaceId, opts.attach);
+        }
+        const result = (await ctx.client.chats.send.mutate({ ...target, message: opts.message, attachmentIds })) as {
+          chat: ChatRow;
+          turn: TurnRow;
+          queued: boolean;
+        };
+        if (!opts.watch) {
+          ctx.out.print(result, (r) => `${r.chat.id}\n`);
+          if (result.queued) ctx.err.progress('Queued: it starts when the running turn ends.');
+          return;
+        }
+        ctx.err.progress(
+          `${result.chat.id} · ${result.turn.id}${result.queued ? ' (queued)' : ''} — Ctrl+C stops watching, not the agent`,
+        );
+        const status = await watchTurn(ctx, {
+          chatId: result.chat.id,
+          afterSeq: Math.max(0, result.chat.lastSeq - 50),
+          turnId: result.turn.id,
+          out: ctx.out,
+          err: ctx.err,
+          approvals: approvalMode(ctx, opts.exitOnApproval),
+        });
+        exitForTurn(status);
+      },
+    );
 
   chats
     .command('watch')
-    .description('Follow the running turn (or the next one) until it ends; exits with its status; Ctrl+C stops watching only')
+    .description(
+      'Follow the running turn (or the next one) until it ends; exits with its status; Ctrl+C stops watching only',
+    )
     .argument('[chat_id]', 'chat (default: the active chat of the workspace)')
     .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
     .option('--exit-on-approval', 'stop (exit 8) when the agent waits for an answer, instead of asking on the terminal')
     .action(async (chatId: string | undefined, opts: { workspace?: string; exitOnApproval?: boolean }) => {
       const id = await resolveChatId(ctx, chatId, opts.workspace);
       const history = (await ctx.client.chats.history.query({ chatId: id, afterSeq: 0, limit: 1 })) as ChatHistory;
-      const current = history.turns.find((t) => t.status === 'running') ?? history.turns.find((t) => t.status === 'queued');
+      const current =
+        history.turns.find((t) => t.status === 'running') ?? history.turns.find((t) => t.status === 'queued');
       if (!current) ctx.err.progress(`${id} is idle: waiting for the next turn — Ctrl+C stops watching`);
       else ctx.err.progress(`${id} · ${current.id} — Ctrl+C stops watching, not the agent`);
       const status = await watchTurn(ctx, {
@@ -377,7 +457,9 @@ export function chatsCommand(ctx: CliContext): Command {
 
   chats
     .command('abort')
-    .description('Stop the running turn (the agent and every process it started); queued messages wait, paused, until `band chats resume`')
+    .description(
+      'Stop the running turn (the agent and every process it started); queued messages wait, paused, until `band chats resume`',
+    )
     .argument('[chat_id]', 'chat (default: the active chat of the workspace)')
     .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
     .option('--clear-queue', 'drop the queued messages instead of pausing them')
@@ -408,8 +490,12 @@ export function chatsCommand(ctx: CliContext): Command {
     .option('--turn <turn_id>', 'only this queued message')
     .action(async (chatId: string | undefined, opts: { workspace?: string; turn?: string }) => {
       const id = await resolveChatId(ctx, chatId, opts.workspace);
-      const result = (await ctx.client.chats.resume.mutate({ chatId: id, turnId: opts.turn })) as { resumedTurnIds: string[] };
-      ctx.out.print(result, (r) => (r.resumedTurnIds.length ? `Sent ${r.resumedTurnIds.join(', ')}\n` : 'Nothing was paused\n'));
+      const result = (await ctx.client.chats.resume.mutate({ chatId: id, turnId: opts.turn })) as {
+        resumedTurnIds: string[];
+      };
+      ctx.out.print(result, (r) =>
+        r.resumedTurnIds.length ? `Sent ${r.resumedTurnIds.join(', ')}\n` : 'Nothing was paused\n',
+      );
     });
 
   chats
@@ -433,11 +519,20 @@ export function chatsCommand(ctx: CliContext): Command {
     .option('--limit <n>', 'at most this many events (default: all)', parsePositive)
     .action(async (chatId: string | undefined, opts: { workspace?: string; after?: number; limit?: number }) => {
       const id = await resolveChatId(ctx, chatId, opts.workspace);
-      if (opts.after !== undefined && (!Number.isInteger(opts.after) || opts.after < 0)) throw new CliError('USAGE', '--after must be a sequence number (0 or more)');
+      if (opts.after !== undefined && (!Number.isInteger(opts.after) || opts.after < 0))
+        throw new CliError('USAGE', '--after must be a sequence number (0 or more)');
       // Pages until the end (or the limit).
-      const first = (await ctx.client.chats.history.query({ chatId: id, afterSeq: opts.after ?? 0, limit: Math.min(opts.limit ?? 5_000, 5_000) })) as ChatHistory;
+      const first = (await ctx.client.chats.history.query({
+        chatId: id,
+        afterSeq: opts.after ?? 0,
+        limit: Math.min(opts.limit ?? 5_000, 5_000),
+      })) as ChatHistory;
       const events = [...first.events];
-      while (events.length > 0 && (opts.limit === undefined || events.length < opts.limit) && events.at(-1)!.seq < first.lastSeq) {
+      while (
+        events.length > 0 &&
+        (opts.limit === undefined || events.length < opts.limit) &&
+        events.at(-1)!.seq < first.lastSeq
+      ) {
         const page = (await ctx.client.chats.history.query({
           chatId: id,
           afterSeq: events.at(-1)!.seq,

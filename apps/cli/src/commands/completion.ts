@@ -19,7 +19,11 @@ export function collectCommands(root: Command): CommandNode[] {
   const nodes: CommandNode[] = [];
   const visit = (cmd: Command, path: string) => {
     const subs = cmd.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden);
-    nodes.push({ path, subcommands: subs.map((c) => c.name()), flags: [...new Set([...longFlags(cmd.options), ...globals, '--help'])] });
+    nodes.push({
+      path,
+      subcommands: subs.map((c) => c.name()),
+      flags: [...new Set([...longFlags(cmd.options), ...globals, '--help'])],
+    });
     for (const sub of subs) visit(sub, path ? `${path} ${sub.name()}` : sub.name());
   };
   visit(root, '');
@@ -78,12 +82,14 @@ compdef _band band
 }
 
 export function fishCompletion(nodes: CommandNode[]): string {
-  const lines = ['# band completion for fish. Install: band completion fish > ~/.config/fish/completions/band.fish', 'complete -c band -f'];
+  const lines = [
+    '# band completion for fish. Install: band completion fish > ~/.config/fish/completions/band.fish',
+    'complete -c band -f',
+  ];
   for (const node of nodes) {
     const parts = node.path ? node.path.split(' ') : [];
     // The condition: exactly this path has been typed (as the last words before the cursor's word).
-    const condition =
-      parts.length === 0 ? '__fish_use_subcommand' : `__band_path_is '${node.path}'`;
+    const condition = parts.length === 0 ? '__fish_use_subcommand' : `__band_path_is '${node.path}'`;
     if (node.subcommands.length) lines.push(`complete -c band -n "${condition}" -a '${node.subcommands.join(' ')}'`);
     for (const flag of node.flags) lines.push(`complete -c band -n "${condition}" -l ${flag.slice(2)}`);
   }
@@ -107,7 +113,13 @@ export function completionCommand(ctx: CliContext, root: () => Command): Command
     .argument('<shell>', 'bash, zsh or fish')
     .addHelpText(
       'after',
-      ['', 'Install:', '  band completion bash > ~/.local/share/bash-completion/completions/band', `  band completion zsh > "$\{fpath[1]}/_band"`, '  band completion fish > ~/.config/fish/completions/band.fish'].join('\n'),
+      [
+        '',
+        'Install:',
+        '  band completion bash > ~/.local/share/bash-completion/completions/band',
+        `  band completion zsh > "$\{fpath[1]}/_band"`,
+        '  band completion fish > ~/.config/fish/completions/band.fish',
+      ].join('\n'),
     )
     .action((shell: string) => {
       const nodes = collectCommands(root());

@@ -17,7 +17,11 @@ export function openerFor(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { 
 }
 
 /** Runs the opener; resolves false when it does not exist or fails (then the caller prints the link). */
-export function openUrl(url: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Promise<boolean> {
+export function openUrl(
+  url: string,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): Promise<boolean> {
   const { command, args } = openerFor(platform, env);
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
@@ -67,7 +71,9 @@ export function openCommand(ctx: CliContext): Command {
       try {
         const opened = await openUrl(pathToFileURL(file).href, ctx.env);
         if (!opened) {
-          ctx.err.info('No browser opener found (xdg-open/open/start, or BROWSER): open this link (works once, for 2 minutes):');
+          ctx.err.info(
+            'No browser opener found (xdg-open/open/start, or BROWSER): open this link (works once, for 2 minutes):',
+          );
           ctx.out.print(pairing, (p) => `${p.url}\n`);
           return;
         }

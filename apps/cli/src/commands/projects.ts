@@ -38,19 +38,30 @@ export function projectsCommand(ctx: CliContext): Command {
     .argument('[path]', 'path of the repository (relative to the current directory)')
     .option('--name <name>', 'project name (default: the directory name)')
     .action(async (path: string | undefined, opts: { name?: string }) => {
-      const result = (await ctx.client.projects.register.mutate({ path: resolve(ctx.cwd, path ?? '.'), name: opts.name })) as { project: ProjectRow; created: boolean };
+      const result = (await ctx.client.projects.register.mutate({
+        path: resolve(ctx.cwd, path ?? '.'),
+        name: opts.name,
+      })) as { project: ProjectRow; created: boolean };
       if (!result.created) ctx.err.progress(`Already registered as ${result.project.name}`);
       ctx.out.print(result, (r) => `${r.project.name}\n`);
     });
 
   projects
     .command('remove')
-    .description('Unregister a project (its repository is left untouched; refused while it has workspaces unless --cascade)')
+    .description(
+      'Unregister a project (its repository is left untouched; refused while it has workspaces unless --cascade)',
+    )
     .argument('<name>', 'project name')
     .option('--cascade', 'also remove its workspaces (runs each teardown and deletes each worktree)')
     .action(async (name: string, opts: { cascade?: boolean }) => {
-      const result = (await ctx.client.projects.remove.mutate({ project: name, cascade: opts.cascade })) as { removedWorkspaces: string[] };
-      ctx.out.print(result, (r) => `Removed project ${name}${r.removedWorkspaces.length ? ` and ${r.removedWorkspaces.length} workspace(s)` : ''}\n`);
+      const result = (await ctx.client.projects.remove.mutate({ project: name, cascade: opts.cascade })) as {
+        removedWorkspaces: string[];
+      };
+      ctx.out.print(
+        result,
+        (r) =>
+          `Removed project ${name}${r.removedWorkspaces.length ? ` and ${r.removedWorkspaces.length} workspace(s)` : ''}\n`,
+      );
     });
   return projects;
 }

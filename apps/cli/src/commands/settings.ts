@@ -30,7 +30,10 @@ function pickPath(data: unknown, key: string): unknown {
 export function settingsCommand(ctx: CliContext): Command {
   const settings = new Command('settings')
     .description('Print the live settings as pretty JSON (the token is redacted)')
-    .addHelpText('after', '\nExamples:\n  band settings\n  band settings --output json | jq .webServerPort\n  band settings set webServerPort 4000\n  band settings set notifications.soundOnNeedsAttention false')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  band settings\n  band settings --output json | jq .webServerPort\n  band settings set webServerPort 4000\n  band settings set notifications.soundOnNeedsAttention false',
+    )
     .action(async () => {
       const data = await ctx.client.settings.get.query();
       // Text: pretty JSON; --output json: the same JSON without the trailing newline, for piping.
@@ -40,7 +43,10 @@ export function settingsCommand(ctx: CliContext): Command {
   settings
     .command('set')
     .description('Change one setting (dotted KEY), validated by the settings schema')
-    .argument('<key>', 'dotted key, e.g. webServerPort, notifications.soundOnNeedsAttention or codingAgents.0.command (a number picks a list entry)')
+    .argument(
+      '<key>',
+      'dotted key, e.g. webServerPort, notifications.soundOnNeedsAttention or codingAgents.0.command (a number picks a list entry)',
+    )
     .argument('<value>', 'new value; JSON for objects and arrays')
     .action(async (key: string, value: string) => {
       const data = await ctx.client.settings.set.mutate({ key, value: parseSettingValue(value) });

@@ -5,14 +5,19 @@ import { CliError } from '../errors.js';
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 0 || port > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
+  if (!/^\d+$/.test(value) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('a port is a number from 0 to 65535');
   return port;
 }
 
 export function startCommand(ctx: CliContext): Command {
   return new Command('start')
     .description('Run the Band server in the foreground until Ctrl+C (headless)')
-    .option('--port <port>', 'listen on this port instead of webServerPort from settings.json (0: any free port)', parsePort)
+    .option(
+      '--port <port>',
+      'listen on this port instead of webServerPort from settings.json (0: any free port)',
+      parsePort,
+    )
     .option('--tunnel', 'also start the Cloudflare tunnel and print its URL')
     .option('--qr', 'with --tunnel: draw a QR code of a one-time phone sign-in link (stderr)')
     .action(async (opts: { port?: number; tunnel?: boolean; qr?: boolean }) => {
@@ -34,7 +39,10 @@ export function startCommand(ctx: CliContext): Command {
         server = await startServer({ home: ctx.connection.home, port: opts.port, logger, env: ctx.env });
       } catch (error) {
         const e = error as Error & { hint?: string; code?: string };
-        throw new CliError('ERROR', e.message.split('\n')[0] ?? 'The server did not start', { hint: e.hint, cause: error });
+        throw new CliError('ERROR', e.message.split('\n')[0] ?? 'The server did not start', {
+          hint: e.hint,
+          cause: error,
+        });
       }
       const stopped = new Promise<void>((resolve) => {
         if (ctx.signal.aborted) resolve();

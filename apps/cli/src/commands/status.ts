@@ -4,16 +4,18 @@ import type { CliContext } from '../context.js';
 import { formatDuration } from '../output.js';
 
 export function statusCommand(ctx: CliContext): Command {
-  return new Command('status').description('Show whether the server is running, its version and the tunnel').action(async () => {
-    const [health, tunnel] = await Promise.all([ctx.client.health.query(), ctx.client.tunnel.status.query()]);
-    const data = { url: ctx.connection.serverUrl, health, tunnel };
-    ctx.out.print(data, (d, style) => {
-      const lines = [
-        `${style.green('●')} Band ${d.health.version} is running at ${d.url} (up ${formatDuration(d.health.uptimeMs)})`,
-        `  home:    ${ctx.connection.home}`,
-        `  tunnel:  ${d.tunnel.state}${d.tunnel.url ? ` ${d.tunnel.url}` : ''}${d.tunnel.error ? ` (${d.tunnel.error.message})` : ''}`,
-      ];
-      return `${lines.join('\n')}\n`;
+  return new Command('status')
+    .description('Show whether the server is running, its version and the tunnel')
+    .action(async () => {
+      const [health, tunnel] = await Promise.all([ctx.client.health.query(), ctx.client.tunnel.status.query()]);
+      const data = { url: ctx.connection.serverUrl, health, tunnel };
+      ctx.out.print(data, (d, style) => {
+        const lines = [
+          `${style.green('●')} Band ${d.health.version} is running at ${d.url} (up ${formatDuration(d.health.uptimeMs)})`,
+          `  home:    ${ctx.connection.home}`,
+          `  tunnel:  ${d.tunnel.state}${d.tunnel.url ? ` ${d.tunnel.url}` : ''}${d.tunnel.error ? ` (${d.tunnel.error.message})` : ''}`,
+        ];
+        return `${lines.join('\n')}\n`;
+      });
     });
-  });
 }

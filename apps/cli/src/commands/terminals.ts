@@ -44,17 +44,24 @@ export function parseDetachKey(value: string): number {
 
 const parseLines = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('a number of lines from 1 to 100000');
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new InvalidArgumentError('a number of lines from 1 to 100000');
   return n;
 };
 
-async function resolveTerminalId(ctx: CliContext, id: string | undefined, workspace: string | undefined): Promise<string> {
+async function resolveTerminalId(
+  ctx: CliContext,
+  id: string | undefined,
+  workspace: string | undefined,
+): Promise<string> {
   if (id) return id;
   const workspaceId = await resolveWorkspaceId(ctx, workspace);
   const terminals = (await ctx.client.terminals.list.query({ workspaceId })) as TerminalRow[];
   const first = [...terminals].filter((t) => t.status === 'running').sort((a, b) => a.createdAt - b.createdAt)[0];
   if (!first) {
-    throw new CliError('NOT_FOUND', `Workspace ${workspaceId} has no running terminal`, { hint: 'Create one with `band terminals create`.' });
+    throw new CliError('NOT_FOUND', `Workspace ${workspaceId} has no running terminal`, {
+      hint: 'Create one with `band terminals create`.',
+    });
   }
   return first.id;
 }
@@ -67,7 +74,12 @@ export interface TerminalSocketHandlers {
 }
 
 /** Opens `/api/terminals/<id>` with the bearer header and the exact Origin. Resolves with the close code. */
-export async function openTerminalSocket(ctx: CliContext, id: string, replay: boolean, handlers: TerminalSocketHandlers) {
+export async function openTerminalSocket(
+  ctx: CliContext,
+  id: string,
+  replay: boolean,
+  handlers: TerminalSocketHandlers,
+) {
   const { default: WebSocket } = await import('ws');
   const url = `${wsUrl(ctx.connection.serverUrl, `/api/terminals/${encodeURIComponent(id)}`)}${replay ? '' : '?replay=0'}`;
   const ws = new WebSocket(url, { headers: authHeaders(ctx.connection), perMessageDeflate: false });
@@ -79,7 +91,8 @@ export async function openTerminalSocket(ctx: CliContext, id: string, replay: bo
     ws.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
       ws.terminate();
-      if (status === 401 || status === 403) reject(new CliError('UNAUTHORIZED', `The server refused the terminal connection (HTTP ${status})`));
+      if (status === 401 || status === 403)
+        reject(new CliError('UNAUTHORIZED', `The server refused the terminal connection (HTTP ${status})`));
       else reject(new CliError('ERROR', `The server refused the terminal connection (HTTP ${status})`));
     });
     ws.on('error', (error) => {
@@ -107,14 +120,18 @@ export async function openTerminalSocket(ctx: CliContext, id: string, replay: bo
 }
 
 function closeCodeError(id: string, close: { code: number; reason: string }): CliError | undefined {
-  if (close.code === 4404) return new CliError('NOT_FOUND', `Terminal not found: ${id}`, { hint: 'See `band terminals list`.' });
+  if (close.code === 4404)
+    return new CliError('NOT_FOUND', `Terminal not found: ${id}`, { hint: 'See `band terminals list`.' });
   if (close.code === 4429) return new CliError('ERROR', close.reason || 'Too many open sockets');
-  if (close.code === 4401) return new CliError('UNAUTHORIZED', 'The server closed the connection: the session was revoked');
+  if (close.code === 4401)
+    return new CliError('UNAUTHORIZED', 'The server closed the connection: the session was revoked');
   return undefined;
 }
 
 export function terminalsCommand(ctx: CliContext): Command {
-  const terminals = new Command('terminals').description('Shell sessions (PTYs) in a workspace; each keeps its own scrollback');
+  const terminals = new Command('terminals').description(
+    'Shell sessions (PTYs) in a workspace; each keeps its own scrollback',
+  );
 
   terminals
     .command('list')
@@ -129,7 +146,10 @@ export function terminalsCommand(ctx: CliContext): Command {
           [
             { header: 'ID', value: (t) => t.id },
             { header: 'WORKSPACE ID', value: (t) => t.workspaceId },
-            { header: 'STATUS', value: (t) => (t.status === 'exited' && t.exitCode !== undefined ? `exited (${t.exitCode})` : t.status) },
+            {
+              header: 'STATUS',
+              value: (t) => (t.status === 'exited' && t.exitCode !== undefined ? `exited (${t.exitCode})` : t.status),
+            },
             { header: 'COMMAND', value: (t) => t.command },
             { header: 'CWD', value: (t) => t.cwd },
             { header: 'CREATED', value: (t) => formatTime(t.createdAt) },
@@ -180,7 +200,11 @@ export function terminalsCommand(ctx: CliContext): Command {
     .option('--workspace <ws_id>', 'workspace for the default terminal')
     .action(async (id: string | undefined, opts: { lines: number; follow?: boolean; workspace?: string }) => {
       const terminalId = await resolveTerminalId(ctx, id, opts.workspace);
-      const result = (await ctx.client.terminals.output.query({ id: terminalId, lines: opts.lines })) as { id: string; lines: string[]; status: string };
+      const result = (await ctx.client.terminals.output.query({ id: terminalId, lines: opts.lines })) as {
+        id: string;
+        lines: string[];
+        status: string;
+      };
       if (ctx.out.format === 'json' && !opts.follow) {
         ctx.out.json(result);
         return;
@@ -190,8 +214,16 @@ export function terminalsCommand(ctx: CliContext): Command {
       if (!opts.follow || result.status !== 'running') return;
       ctx.handleInterrupt();
       const { ws, closed } = await openTerminalSocket(ctx, terminalId, false, {
-        onData: (chunk) => (ctx.out.format === 'json' ? ctx.out.jsonLine({ type: 'data', data: chunk.toString('utf8') }) : ctx.out.write(chunk.toString('utf8'))),
-        onExit: (message) => (ctx.out.format === 'json' ? ctx.out.jsonLine(message) : ctx.err.progress(`\n[terminal exited${message.exitCode !== undefined ? ` with code ${message.exitCode}` : ''}]`)),
+        onData: (chunk) =>
+          ctx.out.format === 'json'
+            ? ctx.out.jsonLine({ type: 'data', data: chunk.toString('utf8') })
+            : ctx.out.write(chunk.toString('utf8')),
+        onExit: (message) =>
+          ctx.out.format === 'json'
+            ? ctx.out.jsonLine(message)
+            : ctx.err.progress(
+                `\n[terminal exited${message.exitCode !== undefined ? ` with code ${message.exitCode}` : ''}]`,
+              ),
       });
       const onAbort = () => ws.close(1000, 'detached');
       ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -203,9 +235,16 @@ export function terminalsCommand(ctx: CliContext): Command {
 
   terminals
     .command('attach')
-    .description('Use a terminal interactively: output to this terminal, keys to the shell; Ctrl+C detaches (see --detach-key)')
+    .description(
+      'Use a terminal interactively: output to this terminal, keys to the shell; Ctrl+C detaches (see --detach-key)',
+    )
     .argument('[terminal_id]', 'terminal (default: the first terminal of the current workspace)')
-    .option('--detach-key <key>', 'key that detaches, leaving the terminal running; e.g. ctrl-] to send Ctrl+C to the shell', parseDetachKey, 0x03)
+    .option(
+      '--detach-key <key>',
+      'key that detaches, leaving the terminal running; e.g. ctrl-] to send Ctrl+C to the shell',
+      parseDetachKey,
+      0x03,
+    )
     .option('--workspace <ws_id>', 'workspace for the default terminal')
     .action(async (id: string | undefined, opts: { detachKey: number; workspace?: string }) => {
       const terminalId = await resolveTerminalId(ctx, id, opts.workspace);
@@ -228,7 +267,8 @@ export function terminalsCommand(ctx: CliContext): Command {
       };
       const sendResize = () => {
         const size = ctx.terminalSize();
-        if (size && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'resize', cols: size.cols, rows: size.rows }));
+        if (size && ws.readyState === ws.OPEN)
+          ws.send(JSON.stringify({ type: 'resize', cols: size.cols, rows: size.rows }));
       };
       const onKeys = (chunk: Buffer) => {
         const at = chunk.indexOf(opts.detachKey);
@@ -256,7 +296,8 @@ export function terminalsCommand(ctx: CliContext): Command {
         if (stdin.isTTY) stdin.setRawMode?.(false);
         stdin.pause();
       }
-      if (exited) ctx.err.progress(`\n[terminal exited${exited.exitCode !== undefined ? ` with code ${exited.exitCode}` : ''}]`);
+      if (exited)
+        ctx.err.progress(`\n[terminal exited${exited.exitCode !== undefined ? ` with code ${exited.exitCode}` : ''}]`);
       else ctx.err.progress(`\n[detached from ${terminalId}; it keeps running]`);
     });
 

@@ -30,8 +30,18 @@ export interface TunnelStatusView {
 }
 
 export function renderTunnelStatus(status: TunnelStatusView, style: Style): string {
-  const state = status.state === 'ready' ? style.green(status.state) : status.state === 'failed' ? style.red(status.state) : status.state;
-  const phase = status.phase === 'dns' ? 'waiting for DNS' : status.phase === 'check' ? 'checking the hostname through the tunnel' : status.phase;
+  const state =
+    status.state === 'ready'
+      ? style.green(status.state)
+      : status.state === 'failed'
+        ? style.red(status.state)
+        : status.state;
+  const phase =
+    status.phase === 'dns'
+      ? 'waiting for DNS'
+      : status.phase === 'check'
+        ? 'checking the hostname through the tunnel'
+        : status.phase;
   const lines = [
     `state:       ${state}${phase ? ` (${phase})` : ''}`,
     ...(status.mode
@@ -50,7 +60,11 @@ export function renderTunnelStatus(status: TunnelStatusView, style: Style): stri
     `started:     ${formatTime(status.startedAt)}`,
     `cloudflared: ${status.cloudflaredVersion ?? '-'}`,
   ];
-  if (status.error) lines.push(`error:       ${status.error.message}`, ...(status.error.hint ? [`hint:        ${status.error.hint}`] : []));
+  if (status.error)
+    lines.push(
+      `error:       ${status.error.message}`,
+      ...(status.error.hint ? [`hint:        ${status.error.hint}`] : []),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -86,30 +100,56 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * @band/tunnel's readTunnelCredentials): a regular file of one link that other users cannot read, JSON with
  * TunnelID, AccountTag and TunnelSecret (keys in any case, as cloudflared reads them). Returns the tunnel id.
  */
-async function checkCredentialsFile(file: string): Promise<{ tunnelId: string; tunnelName?: string; warning?: string }> {
+async function checkCredentialsFile(
+  file: string,
+): Promise<{ tunnelId: string; tunnelName?: string; warning?: string }> {
   const usage = (message: string, hint: string) => new CliError('USAGE', message, { hint });
-  const made = 'Use the .json that `cloudflared tunnel create band` wrote: ~/.cloudflared/<TunnelID>.json (see docs/named-tunnel.md).';
+  const made =
+    'Use the .json that `cloudflared tunnel create band` wrote: ~/.cloudflared/<TunnelID>.json (see docs/named-tunnel.md).';
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(file);
   } catch (error) {
-    throw usage(`Cannot read the credentials file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, made);
+    throw usage(
+      `Cannot read the credentials file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      made,
+    );
   }
   if (!info.isFile()) throw usage(`${file} is not a regular file`, made);
-  if (info.nlink > 1) throw usage(`${file} has ${info.nlink} hard links; Band does not read hard-linked files`, `Copy it to a file of its own (cp, then chmod 600) and give that.`);
+  if (info.nlink > 1)
+    throw usage(
+      `${file} has ${info.nlink} hard links; Band does not read hard-linked files`,
+      `Copy it to a file of its own (cp, then chmod 600) and give that.`,
+    );
   let warning: string | undefined;
   if (process.platform !== 'win32' && (info.mode & 0o004) !== 0)
-    throw usage(`${file} is readable by every user of this machine (mode ${(info.mode & 0o777).toString(8)}); whoever reads it can run your tunnel`, `chmod 600 ${file}`);
-  if (process.platform !== 'win32' && (info.mode & 0o040) !== 0) warning = `${file} is readable by its group; consider chmod 600 ${file}`;
+    throw usage(
+      `${file} is readable by every user of this machine (mode ${(info.mode & 0o777).toString(8)}); whoever reads it can run your tunnel`,
+      `chmod 600 ${file}`,
+    );
+  if (process.platform !== 'win32' && (info.mode & 0o040) !== 0)
+    warning = `${file} is readable by its group; consider chmod 600 ${file}`;
   const text = await readFile(file, 'utf8');
-  if (/-----BEGIN /.test(text)) throw usage(`${file} is an origin certificate (cert.pem from \`cloudflared tunnel login\`), not a tunnel credentials file`, made);
+  if (/-----BEGIN /.test(text))
+    throw usage(
+      `${file} is an origin certificate (cert.pem from \`cloudflared tunnel login\`), not a tunnel credentials file`,
+      made,
+    );
   let parsed: Record<string, unknown> | undefined;
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
   } catch {}
-  const get = (name: string) => (parsed && typeof parsed === 'object' ? Object.entries(parsed).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1] : undefined);
+  const get = (name: string) =>
+    parsed && typeof parsed === 'object'
+      ? Object.entries(parsed).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
+      : undefined;
   const tunnelId = get('TunnelID');
-  if (typeof tunnelId !== 'string' || !UUID.test(tunnelId) || typeof get('AccountTag') !== 'string' || typeof get('TunnelSecret') !== 'string')
+  if (
+    typeof tunnelId !== 'string' ||
+    !UUID.test(tunnelId) ||
+    typeof get('AccountTag') !== 'string' ||
+    typeof get('TunnelSecret') !== 'string'
+  )
     throw usage(`${file} does not hold tunnel credentials (JSON with TunnelID, AccountTag and TunnelSecret)`, made);
   const name = get('TunnelName');
   return { tunnelId: tunnelId.toLowerCase(), tunnelName: typeof name === 'string' ? name : undefined, warning };
@@ -181,71 +221,110 @@ export function tunnelCommand(ctx: CliContext): Command {
     .requiredOption('--hostname <host>', 'the public hostname, e.g. band.example.com')
     .option('--token-file <file>', 'a file holding the tunnel token (kept where it is; never on the command line)')
     .option('--token-stdin', 'read the token from stdin and save it to <BAND_HOME>/tunnel-token (0600)')
-    .option('--credentials-file <file>', 'a locally managed tunnel: the <TunnelID>.json `cloudflared tunnel create` wrote (Band writes the ingress)')
+    .option(
+      '--credentials-file <file>',
+      'a locally managed tunnel: the <TunnelID>.json `cloudflared tunnel create` wrote (Band writes the ingress)',
+    )
     .option('--origin-port <port>', 'the local port cloudflared forwards to (tunnel.originPort)', '3457')
     .addHelpText(
       'after',
-      "\nExamples:\n  band tunnel setup --hostname band.example.com --token-file ~/.cloudflared/band.token\n  pbpaste | band tunnel setup --hostname band.example.com --token-stdin\n  band tunnel setup --hostname band.example.com --credentials-file ~/.cloudflared/<TunnelID>.json\n\nSee docs/named-tunnel.md.",
+      '\nExamples:\n  band tunnel setup --hostname band.example.com --token-file ~/.cloudflared/band.token\n  pbpaste | band tunnel setup --hostname band.example.com --token-stdin\n  band tunnel setup --hostname band.example.com --credentials-file ~/.cloudflared/<TunnelID>.json\n\nSee docs/named-tunnel.md.',
     )
-    .action(async (opts: { hostname: string; tokenFile?: string; tokenStdin?: boolean; credentialsFile?: string; originPort: string }) => {
-      const hostname = opts.hostname.trim().toLowerCase().replace(/\.$/, '');
-      if (!HOSTNAME.test(hostname)) {
-        throw new CliError('USAGE', `--hostname must be a hostname such as band.example.com, not "${opts.hostname}"`, {
-          hint: 'No https://, no port, no path: the public hostname you add to the tunnel in Cloudflare.',
-        });
-      }
-      const originPort = Number(opts.originPort);
-      if (!Number.isInteger(originPort) || originPort < 1 || originPort > 65535) {
-        throw new CliError('USAGE', `--origin-port must be a port number (1-65535), not "${opts.originPort}"`);
-      }
-      if ([opts.tokenFile, opts.tokenStdin, opts.credentialsFile].filter(Boolean).length !== 1) {
-        throw new CliError('USAGE', 'Give exactly one of --token-file <file>, --token-stdin or --credentials-file <file>', {
-          hint: "A tunnel made in Cloudflare's dashboard runs with its token (never on the command line: every local user could read it there); one made with `cloudflared tunnel create` with its credentials file.",
-        });
-      }
-      // The token file is read by the server's cloudflared: this must be the server's machine.
-      if (!isLoopbackHost(new URL(ctx.connection.serverUrl).hostname)) {
-        throw new CliError('USAGE', `band tunnel setup runs on the server's machine (BAND_SERVER_URL is ${ctx.connection.serverUrl})`);
-      }
-      const current = (await ctx.client.settings.get.query()) as { tunnel?: Record<string, unknown> };
-      const { tokenFile: _t, credentialsFile: _c, ...rest } = current.tunnel ?? {};
-      const common = { mode: 'named' as const, hostname, originPort, url: `https://${hostname}`, origin: `http://127.0.0.1:${originPort}` };
-      if (opts.credentialsFile) {
-        const credentialsFile = isAbsolute(opts.credentialsFile) ? opts.credentialsFile : resolve(ctx.cwd, opts.credentialsFile);
-        const creds = await checkCredentialsFile(credentialsFile);
-        if (creds.warning) ctx.err.info(`warning: ${creds.warning}`);
-        await ctx.client.settings.set.mutate({ key: 'tunnel', value: { ...rest, mode: 'named', hostname, credentialsFile, originPort } });
-        const result: TunnelSetupResult = {
-          ...common,
-          management: 'local',
-          credentialsFile,
-          tunnelId: creds.tunnelId,
-          ...(creds.tunnelName ? { tunnelName: creds.tunnelName } : {}),
-          routeDns: `cloudflared tunnel route dns ${creds.tunnelId} ${hostname}`,
-        };
-        ctx.out.print(result, renderSetup);
-        return;
-      }
-      let tokenFile: string;
-      if (opts.tokenStdin) {
-        const token = (await readStdin()).trim();
-        checkTunnelToken(token, 'stdin');
-        tokenFile = join(ctx.connection.home, 'tunnel-token');
-        await writeFileAtomic(tokenFile, `${token}\n`);
-      } else {
-        tokenFile = isAbsolute(opts.tokenFile!) ? opts.tokenFile! : resolve(ctx.cwd, opts.tokenFile!);
-        let token: string;
-        try {
-          token = (await readFile(tokenFile, 'utf8')).trim();
-        } catch (error) {
-          throw new CliError('USAGE', `Cannot read the token file ${tokenFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    .action(
+      async (opts: {
+        hostname: string;
+        tokenFile?: string;
+        tokenStdin?: boolean;
+        credentialsFile?: string;
+        originPort: string;
+      }) => {
+        const hostname = opts.hostname.trim().toLowerCase().replace(/\.$/, '');
+        if (!HOSTNAME.test(hostname)) {
+          throw new CliError(
+            'USAGE',
+            `--hostname must be a hostname such as band.example.com, not "${opts.hostname}"`,
+            {
+              hint: 'No https://, no port, no path: the public hostname you add to the tunnel in Cloudflare.',
+            },
+          );
         }
-        checkTunnelToken(token, tokenFile);
-      }
-      await ctx.client.settings.set.mutate({ key: 'tunnel', value: { ...rest, mode: 'named', hostname, tokenFile, originPort } });
-      const result: TunnelSetupResult = { ...common, management: 'remote', tokenFile };
-      ctx.out.print(result, renderSetup);
-    });
+        const originPort = Number(opts.originPort);
+        if (!Number.isInteger(originPort) || originPort < 1 || originPort > 65535) {
+          throw new CliError('USAGE', `--origin-port must be a port number (1-65535), not "${opts.originPort}"`);
+        }
+        if ([opts.tokenFile, opts.tokenStdin, opts.credentialsFile].filter(Boolean).length !== 1) {
+          throw new CliError(
+            'USAGE',
+            'Give exactly one of --token-file <file>, --token-stdin or --credentials-file <file>',
+            {
+              hint: "A tunnel made in Cloudflare's dashboard runs with its token (never on the command line: every local user could read it there); one made with `cloudflared tunnel create` with its credentials file.",
+            },
+          );
+        }
+        // The token file is read by the server's cloudflared: this must be the server's machine.
+        if (!isLoopbackHost(new URL(ctx.connection.serverUrl).hostname)) {
+          throw new CliError(
+            'USAGE',
+            `band tunnel setup runs on the server's machine (BAND_SERVER_URL is ${ctx.connection.serverUrl})`,
+          );
+        }
+        const current = (await ctx.client.settings.get.query()) as { tunnel?: Record<string, unknown> };
+        const { tokenFile: _t, credentialsFile: _c, ...rest } = current.tunnel ?? {};
+        const common = {
+          mode: 'named' as const,
+          hostname,
+          originPort,
+          url: `https://${hostname}`,
+          origin: `http://127.0.0.1:${originPort}`,
+        };
+        if (opts.credentialsFile) {
+          const credentialsFile = isAbsolute(opts.credentialsFile)
+            ? opts.credentialsFile
+            : resolve(ctx.cwd, opts.credentialsFile);
+          const creds = await checkCredentialsFile(credentialsFile);
+          if (creds.warning) ctx.err.info(`warning: ${creds.warning}`);
+          await ctx.client.settings.set.mutate({
+            key: 'tunnel',
+            value: { ...rest, mode: 'named', hostname, credentialsFile, originPort },
+          });
+          const result: TunnelSetupResult = {
+            ...common,
+            management: 'local',
+            credentialsFile,
+            tunnelId: creds.tunnelId,
+            ...(creds.tunnelName ? { tunnelName: creds.tunnelName } : {}),
+            routeDns: `cloudflared tunnel route dns ${creds.tunnelId} ${hostname}`,
+          };
+          ctx.out.print(result, renderSetup);
+          return;
+        }
+        let tokenFile: string;
+        if (opts.tokenStdin) {
+          const token = (await readStdin()).trim();
+          checkTunnelToken(token, 'stdin');
+          tokenFile = join(ctx.connection.home, 'tunnel-token');
+          await writeFileAtomic(tokenFile, `${token}\n`);
+        } else {
+          tokenFile = isAbsolute(opts.tokenFile!) ? opts.tokenFile! : resolve(ctx.cwd, opts.tokenFile!);
+          let token: string;
+          try {
+            token = (await readFile(tokenFile, 'utf8')).trim();
+          } catch (error) {
+            throw new CliError(
+              'USAGE',
+              `Cannot read the token file ${tokenFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+            );
+          }
+          checkTunnelToken(token, tokenFile);
+        }
+        await ctx.client.settings.set.mutate({
+          key: 'tunnel',
+          value: { ...rest, mode: 'named', hostname, tokenFile, originPort },
+        });
+        const result: TunnelSetupResult = { ...common, management: 'remote', tokenFile };
+        ctx.out.print(result, renderSetup);
+      },
+    );
 
   tunnel
     .command('start')
@@ -276,14 +355,19 @@ export function tunnelCommand(ctx: CliContext): Command {
         // The tunnel's own failures (no cloudflared, rate limited, offline…) are errors (exit 1), not bad input.
         const data = (error as { data?: { code?: string; hint?: string } }).data;
         if (data?.code && data.code !== 'UNAUTHORIZED' && data.code !== 'FORBIDDEN') {
-          throw new CliError('ERROR', `The tunnel did not start: ${(error as Error).message.split('\n')[0]}`, { hint: data.hint, cause: error });
+          throw new CliError('ERROR', `The tunnel did not start: ${(error as Error).message.split('\n')[0]}`, {
+            hint: data.hint,
+            cause: error,
+          });
         }
         throw error;
       } finally {
         sub.unsubscribe();
       }
       if (status.state !== 'ready' && status.state !== 'degraded') {
-        throw new CliError('ERROR', status.error?.message ?? `The tunnel did not start (state: ${status.state})`, { hint: status.error?.hint });
+        throw new CliError('ERROR', status.error?.message ?? `The tunnel did not start (state: ${status.state})`, {
+          hint: status.error?.hint,
+        });
       }
       ctx.out.print(status, (s) => `${s.url}\n`);
       if (opts.qr) await printTunnelQr(ctx);

@@ -56,57 +56,69 @@ export function workspacesCommand(ctx: CliContext): Command {
     .option('--model <name>', 'model for that first prompt')
     .option('--mode <mode>', 'mode for that first prompt, e.g. plan or edit')
     .option('--max-turns <n>', 'turn limit for that first prompt', parseMaxTurns)
-    .addHelpText('after', '\nExamples:\n  band workspaces create myapp feat/login\n  band workspaces create myapp fix/crash --base release --prompt "Find the crash in checkout"')
-    .action(async (project: string, branch: string, opts: { base?: string; prompt?: string; agent?: string; model?: string; mode?: string; maxTurns?: number }) => {
-      ctx.err.progress(`Creating workspace ${project} ${branch}…`);
-      // Live setup output on stderr while the mutation waits for setup (best effort: the result is authoritative).
-      const ours = new Set<string>();
-      let streamed = false;
-      let started: () => void = () => {};
-      const subscribed = new Promise<void>((resolve) => {
-        started = resolve;
-        setTimeout(resolve, 2_000).unref();
-      });
-      const progress = ctx.client.workspaces.events.subscribe(undefined, {
-        onStarted: () => started(),
-        onData(event) {
-          if (event.type === 'changed' && event.workspace.branch === branch) ours.add(event.workspace.id);
-          if (event.type !== 'hook' || !ours.has(event.workspaceId)) return;
-          const hook = event.event;
-          if (hook.type === 'started') ctx.err.progress(`${hook.phase}: ${hook.command}`);
-          else if (hook.type === 'output') {
-            streamed = true;
-            ctx.err.write(ctx.err.style.dim(hook.chunk));
-          }
-        },
-        onError: () => started(),
-      });
-      await subscribed;
-      let result: { workspace: WorkspaceRow; created: boolean };
-      try {
-        result = (await ctx.client.workspaces.create.mutate({
-          project,
-          branch,
-          base: opts.base,
-          prompt: opts.prompt,
-          agent: opts.agent,
-          model: opts.model,
-          mode: opts.mode,
-          maxTurns: opts.maxTurns,
-          waitForSetup: true,
-        })) as { workspace: WorkspaceRow; created: boolean };
-      } finally {
-        progress.unsubscribe();
-      }
-      const ws = result.workspace;
-      if (!result.created) ctx.err.progress('It already existed: nothing was created.');
-      if (ws.setupStatus === 'failed') {
-        ctx.err.warn(`setup failed${ws.setupExitCode !== null && ws.setupExitCode !== undefined ? ` (exit ${ws.setupExitCode})` : ''}`);
-        if (!streamed && ws.setupOutput) ctx.err.write(ws.setupOutput.endsWith('\n') ? ws.setupOutput : `${ws.setupOutput}\n`);
-      } else if (ws.setupStatus === 'completed') ctx.err.progress('setup completed');
-      ctx.out.print(result, (r) => `${r.workspace.path}\n`);
-      if (ws.status === 'error') throw new CliError('ERROR', `Workspace ${ws.id} is in an error state`);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  band workspaces create myapp feat/login\n  band workspaces create myapp fix/crash --base release --prompt "Find the crash in checkout"',
+    )
+    .action(
+      async (
+        project: string,
+        branch: string,
+        opts: { base?: string; prompt?: string; agent?: string; model?: string; mode?: string; maxTurns?: number },
+      ) => {
+        ctx.err.progress(`Creating workspace ${project} ${branch}…`);
+        // Live setup output on stderr while the mutation waits for setup (best effort: the result is authoritative).
+        const ours = new Set<string>();
+        let streamed = false;
+        let started: () => void = () => {};
+        const subscribed = new Promise<void>((resolve) => {
+          started = resolve;
+          setTimeout(resolve, 2_000).unref();
+        });
+        const progress = ctx.client.workspaces.events.subscribe(undefined, {
+          onStarted: () => started(),
+          onData(event) {
+            if (event.type === 'changed' && event.workspace.branch === branch) ours.add(event.workspace.id);
+            if (event.type !== 'hook' || !ours.has(event.workspaceId)) return;
+            const hook = event.event;
+            if (hook.type === 'started') ctx.err.progress(`${hook.phase}: ${hook.command}`);
+            else if (hook.type === 'output') {
+              streamed = true;
+              ctx.err.write(ctx.err.style.dim(hook.chunk));
+            }
+          },
+          onError: () => started(),
+        });
+        await subscribed;
+        let result: { workspace: WorkspaceRow; created: boolean };
+        try {
+          result = (await ctx.client.workspaces.create.mutate({
+            project,
+            branch,
+            base: opts.base,
+            prompt: opts.prompt,
+            agent: opts.agent,
+            model: opts.model,
+            mode: opts.mode,
+            maxTurns: opts.maxTurns,
+            waitForSetup: true,
+          })) as { workspace: WorkspaceRow; created: boolean };
+        } finally {
+          progress.unsubscribe();
+        }
+        const ws = result.workspace;
+        if (!result.created) ctx.err.progress('It already existed: nothing was created.');
+        if (ws.setupStatus === 'failed') {
+          ctx.err.warn(
+            `setup failed${ws.setupExitCode !== null && ws.setupExitCode !== undefined ? ` (exit ${ws.setupExitCode})` : ''}`,
+          );
+          if (!streamed && ws.setupOutput)
+            ctx.err.write(ws.setupOutput.endsWith('\n') ? ws.setupOutput : `${ws.setupOutput}\n`);
+        } else if (ws.setupStatus === 'completed') ctx.err.progress('setup completed');
+        ctx.out.print(result, (r) => `${r.workspace.path}\n`);
+        if (ws.status === 'error') throw new CliError('ERROR', `Workspace ${ws.id} is in an error state`);
+      },
+    );
 
   workspaces
     .command('remove')
@@ -120,8 +132,11 @@ export function workspacesCommand(ctx: CliContext): Command {
         teardown: { status: string; exitCode: number | null; output: string };
       };
       if (result.teardown.status === 'failed') {
-        ctx.err.warn(`teardown failed${result.teardown.exitCode !== null ? ` (exit ${result.teardown.exitCode})` : ''}; the worktree was removed anyway`);
-        if (result.teardown.output) ctx.err.write(result.teardown.output.endsWith('\n') ? result.teardown.output : `${result.teardown.output}\n`);
+        ctx.err.warn(
+          `teardown failed${result.teardown.exitCode !== null ? ` (exit ${result.teardown.exitCode})` : ''}; the worktree was removed anyway`,
+        );
+        if (result.teardown.output)
+          ctx.err.write(result.teardown.output.endsWith('\n') ? result.teardown.output : `${result.teardown.output}\n`);
       }
       ctx.out.print(result, (r) => `Removed ${r.path}\n`);
     });

@@ -15,7 +15,15 @@ const CONTROL_LABEL = 'text-xs font-medium text-fg-muted';
  * Agent, model and mode for a new workspace's chat. The defaults come from Settings: the default agent (else the
  * first), that agent's model, and edit mode. `value` null means "not touched": the defaults apply.
  */
-export function AgentPicker({ idPrefix, value, onChange }: { idPrefix: string; value: AgentChoice | null; onChange: (next: AgentChoice) => void }) {
+export function AgentPicker({
+  idPrefix,
+  value,
+  onChange,
+}: {
+  idPrefix: string;
+  value: AgentChoice | null;
+  onChange: (next: AgentChoice) => void;
+}) {
   const settings = useQuery('settings', (c) => c.settings.get.query());
   const agents = settings.data?.codingAgents ?? [];
   if (agents.length === 0) return null;
@@ -29,7 +37,12 @@ export function AgentPicker({ idPrefix, value, onChange }: { idPrefix: string; v
         <label htmlFor={`${idPrefix}-agent`} className={CONTROL_LABEL}>
           Agent
         </label>
-        <Select id={`${idPrefix}-agent`} value={current.agent} onChange={(e) => onChange({ ...current, agent: e.target.value, model: '' })} data-testid="workspace-agent">
+        <Select
+          id={`${idPrefix}-agent`}
+          value={current.agent}
+          onChange={(e) => onChange({ ...current, agent: e.target.value, model: '' })}
+          data-testid="workspace-agent"
+        >
           {agents.map((a) => (
             <option key={a.id} value={a.id}>
               {a.label}
@@ -56,7 +69,12 @@ export function AgentPicker({ idPrefix, value, onChange }: { idPrefix: string; v
         <label htmlFor={`${idPrefix}-mode`} className={CONTROL_LABEL}>
           Mode
         </label>
-        <Select id={`${idPrefix}-mode`} value={current.mode} onChange={(e) => onChange({ ...current, mode: e.target.value as AgentChoice['mode'] })} data-testid="workspace-mode">
+        <Select
+          id={`${idPrefix}-mode`}
+          value={current.mode}
+          onChange={(e) => onChange({ ...current, mode: e.target.value as AgentChoice['mode'] })}
+          data-testid="workspace-mode"
+        >
           <option value="edit">Edit files</option>
           <option value="plan">Plan only</option>
         </Select>

@@ -34,12 +34,26 @@ function ShellFrame({ children }: { children: ReactNode }) {
   const [isMenuOpen, setMenuOpen] = useState(false);
   useVisualViewport();
   return (
-    <div data-testid="dashboard-shell" className="relative top-[var(--band-viewport-top,0px)] flex h-[var(--band-viewport-height,100dvh)] flex-col overflow-hidden bg-bg text-fg">
+    <div
+      data-testid="dashboard-shell"
+      className="relative top-[var(--band-viewport-top,0px)] flex h-[var(--band-viewport-height,100dvh)] flex-col overflow-hidden bg-bg text-fg"
+    >
       <header className="flex h-14 shrink-0 items-center gap-2 border-b border-border bg-bg-elevated px-2 md:px-3">
-        <Button variant="ghost" size="icon" aria-label="Open menu" aria-expanded={isMenuOpen} onClick={() => setMenuOpen(true)} data-testid="menu-button">
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label="Open menu"
+          aria-expanded={isMenuOpen}
+          onClick={() => setMenuOpen(true)}
+          data-testid="menu-button"
+        >
           <MenuIcon />
         </Button>
-        <Link href="/" className="flex min-h-touch items-center gap-2 px-1 text-base font-semibold tracking-tight" data-testid="brand">
+        <Link
+          href="/"
+          className="flex min-h-touch items-center gap-2 px-1 text-base font-semibold tracking-tight"
+          data-testid="brand"
+        >
           <BandMark />
           Band
         </Link>
@@ -49,7 +63,10 @@ function ShellFrame({ children }: { children: ReactNode }) {
       </header>
       {/* One main landmark on every screen: on a phone's home it holds the workspace list, elsewhere the page. */}
       <main className="flex min-h-0 flex-1">
-        <Sidebar isHome={isHome} className={cn('md:flex md:w-72 md:shrink-0 md:border-r md:border-border', isHome ? 'flex w-full' : 'hidden')} />
+        <Sidebar
+          isHome={isHome}
+          className={cn('md:flex md:w-72 md:shrink-0 md:border-r md:border-border', isHome ? 'flex w-full' : 'hidden')}
+        />
         <div className={cn('min-w-0 flex-1 flex-col', isHome ? 'hidden md:flex' : 'flex')}>{children}</div>
       </main>
       <MainMenu open={isMenuOpen} onClose={() => setMenuOpen(false)} />

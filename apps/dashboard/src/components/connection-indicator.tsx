@@ -2,7 +2,12 @@
 import { useConnectionState } from '@/hooks/use-connection';
 import { cn } from '@/lib/cn';
 
-const LABELS = { connecting: 'Connecting…', connected: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' } as const;
+const LABELS = {
+  connecting: 'Connecting…',
+  connected: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+} as const;
 
 /** The state of the live-update socket: every state has a visible face (DESIGN §8). */
 export function ConnectionIndicator() {
@@ -21,7 +26,12 @@ export function ConnectionIndicator() {
         state === 'offline' && 'border-danger/40 bg-danger-soft text-danger',
       )}
     >
-      <span className={cn('size-2 rounded-full', state === 'connected' ? 'bg-ok' : state === 'offline' ? 'bg-danger' : 'bg-warn animate-band-pulse')} />
+      <span
+        className={cn(
+          'size-2 rounded-full',
+          state === 'connected' ? 'bg-ok' : state === 'offline' ? 'bg-danger' : 'bg-warn animate-band-pulse',
+        )}
+      />
       <span>{LABELS[state]}</span>
     </div>
   );

@@ -18,7 +18,14 @@ export function HomeOverview() {
   const workspaces = useQuery('workspaces', (c) => api.listWorkspaces(c));
   const [isAdding, setAdding] = useState(false);
   const isRunning = tunnel.status.state !== 'stopped' && tunnel.status.state !== 'failed';
-  const stage = projects.status !== 'success' ? 'loading' : projects.data.length === 0 ? 'first-run' : (workspaces.data ?? []).length === 0 ? 'no-workspace' : 'pick';
+  const stage =
+    projects.status !== 'success'
+      ? 'loading'
+      : projects.data.length === 0
+        ? 'first-run'
+        : (workspaces.data ?? []).length === 0
+          ? 'no-workspace'
+          : 'pick';
   return (
     <div className="flex flex-1 items-center justify-center p-8" data-testid="home-overview" data-stage={stage}>
       <div className="flex w-full max-w-md flex-col items-center gap-4 text-center">
@@ -27,8 +34,8 @@ export function HomeOverview() {
           <>
             <h1 className="text-2xl font-semibold tracking-tight">Welcome to Band</h1>
             <p className="text-sm text-fg-muted">
-              Add a git repository you want agents to work on. Each task then gets a workspace: its own branch and worktree, a chat with an
-              agent, the diff to review and a terminal.
+              Add a git repository you want agents to work on. Each task then gets a workspace: its own branch and
+              worktree, a chat with an agent, the diff to review and a terminal.
             </p>
             {isAdding ? (
               <div className="w-full text-left">
@@ -45,19 +52,25 @@ export function HomeOverview() {
           <>
             <h1 className="text-2xl font-semibold tracking-tight">Create a workspace</h1>
             <p className="text-sm text-fg-muted">
-              Use <span className="font-medium text-fg">New workspace</span> (the + beside a project on the left): name a branch and, if you like,
-              give the agent its first prompt.
+              Use <span className="font-medium text-fg">New workspace</span> (the + beside a project on the left): name
+              a branch and, if you like, give the agent its first prompt.
             </p>
           </>
         ) : null}
         {stage === 'pick' ? (
           <>
             <h1 className="text-2xl font-semibold tracking-tight">Pick a workspace</h1>
-            <p className="text-sm text-fg-muted">Choose a workspace on the left to chat with its agent, review changes, browse files and open a terminal.</p>
+            <p className="text-sm text-fg-muted">
+              Choose a workspace on the left to chat with its agent, review changes, browse files and open a terminal.
+            </p>
           </>
         ) : null}
         {stage !== 'loading' ? (
-          <Button variant={stage === 'first-run' ? 'secondary' : 'primary'} onClick={() => (isRunning || !tunnel.isExplained ? tunnel.openPanel() : void tunnel.start())} data-testid="home-mobile-access">
+          <Button
+            variant={stage === 'first-run' ? 'secondary' : 'primary'}
+            onClick={() => (isRunning || !tunnel.isExplained ? tunnel.openPanel() : void tunnel.start())}
+            data-testid="home-mobile-access"
+          >
             <PhoneIcon /> {isRunning ? 'Open Mobile Access' : 'Continue on your phone'}
           </Button>
         ) : null}

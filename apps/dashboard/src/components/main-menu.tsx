@@ -7,7 +7,8 @@ import { Spinner } from '@/components/ui/spinner';
 import { useTunnel } from '@/hooks/use-tunnel';
 import { cn } from '@/lib/cn';
 
-const ITEM = 'flex min-h-touch w-full cursor-pointer items-center gap-3 rounded-md px-3 text-left text-sm font-medium text-fg hover:bg-bg-hover';
+const ITEM =
+  'flex min-h-touch w-full cursor-pointer items-center gap-3 rounded-md px-3 text-left text-sm font-medium text-fg hover:bg-bg-hover';
 
 /** The hamburger menu (top left): Start tunnel / Mobile Access, workspaces, settings. */
 export function MainMenu({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -64,5 +65,14 @@ export function MainMenu({ open, onClose }: { open: boolean; onClose: () => void
 }
 
 function TunnelPill({ state }: { state: string }) {
-  return <span className={cn('rounded-full px-2 py-0.5 text-xs', state === 'ready' ? 'bg-ok-soft text-ok' : 'bg-warn-soft text-warn')}>{state}</span>;
+  return (
+    <span
+      className={cn(
+        'rounded-full px-2 py-0.5 text-xs',
+        state === 'ready' ? 'bg-ok-soft text-ok' : 'bg-warn-soft text-warn',
+      )}
+    >
+      {state}
+    </span>
+  );
 }

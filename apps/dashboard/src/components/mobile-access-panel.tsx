@@ -18,7 +18,10 @@ import { signOut } from '@/lib/sign-out';
 import { describeError, getBandClient } from '@/lib/trpc';
 
 // The QR encoder loads when a QR code is first shown, not with every page (issue 19: startup work).
-const QRCodeSVG = dynamic(() => import('qrcode.react').then((m) => m.QRCodeSVG), { ssr: false, loading: () => <div className="size-[216px]" /> });
+const QRCodeSVG = dynamic(() => import('qrcode.react').then((m) => m.QRCodeSVG), {
+  ssr: false,
+  loading: () => <div className="size-[216px]" />,
+});
 
 /** The Mobile Access panel (seed-remote-access.txt): tunnel state, QR, public URL, token, devices, Stop Tunnel. */
 export function MobileAccessPanel() {
@@ -31,14 +34,23 @@ export function MobileAccessPanel() {
           <PhoneIcon className="text-accent" />
           <h2 className="text-base font-semibold">Mobile Access</h2>
         </div>
-        <Button variant="ghost" size="icon" aria-label="Close" onClick={tunnel.closePanel} data-testid="mobile-access-close">
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label="Close"
+          onClick={tunnel.closePanel}
+          data-testid="mobile-access-close"
+        >
           <CloseIcon />
         </Button>
       </div>
       <div className="flex flex-col gap-5 p-4">
         {/* Through the tunnel the phone did not start anything: the sentence is for the computer that does. */}
         {tunnel.isExplained || isRemote ? null : (
-          <div className="flex items-start gap-3 rounded-md border border-warn/40 bg-warn-soft px-3 py-2.5 text-sm" data-testid="tunnel-explainer">
+          <div
+            className="flex items-start gap-3 rounded-md border border-warn/40 bg-warn-soft px-3 py-2.5 text-sm"
+            data-testid="tunnel-explainer"
+          >
             <p className="flex-1 text-fg">{TUNNEL_EXPLAINER}</p>
             {tunnel.status.state === 'stopped' || tunnel.status.state === 'failed' ? null : (
               <Button size="sm" variant="ghost" onClick={tunnel.markExplained} data-testid="tunnel-explainer-ok">
@@ -51,8 +63,11 @@ export function MobileAccessPanel() {
         {tunnel.status.state === 'stopped' || tunnel.status.state === 'failed' ? (
           <div className="flex flex-col gap-3">
             <p className="text-sm text-fg-muted">
-              {tunnel.status.mode === 'named' ? 'Start your named Cloudflare tunnel' : 'Start a Cloudflare quick tunnel'} to open this dashboard
-              on your phone. Scan the QR code with the phone's camera: it signs the phone in with a one-time code, never with your token.
+              {tunnel.status.mode === 'named'
+                ? 'Start your named Cloudflare tunnel'
+                : 'Start a Cloudflare quick tunnel'}{' '}
+              to open this dashboard on your phone. Scan the QR code with the phone's camera: it signs the phone in with
+              a one-time code, never with your token.
             </p>
             <Button
               variant="primary"
@@ -73,7 +88,10 @@ export function MobileAccessPanel() {
             <section className="flex flex-col gap-2">
               <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Public URL</h3>
               <div className="flex items-center gap-2">
-                <code data-testid="tunnel-url" className="min-w-0 flex-1 truncate rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-sm">
+                <code
+                  data-testid="tunnel-url"
+                  className="min-w-0 flex-1 truncate rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-sm"
+                >
                   {tunnel.status.url}
                 </code>
                 <CopyButton text={tunnel.status.url} testId="tunnel-url-copy" />
@@ -101,7 +119,12 @@ export function MobileAccessPanel() {
           </p>
         ) : null}
         {tunnel.status.state !== 'stopped' && tunnel.status.state !== 'failed' ? (
-          <Button variant="danger" onClick={() => void tunnel.stop()} disabled={tunnel.status.state === 'stopping'} data-testid="tunnel-stop">
+          <Button
+            variant="danger"
+            onClick={() => void tunnel.stop()}
+            disabled={tunnel.status.state === 'stopping'}
+            data-testid="tunnel-stop"
+          >
             {tunnel.status.state === 'stopping' ? <Spinner /> : null}
             Stop Tunnel
           </Button>
@@ -131,7 +154,13 @@ export function TunnelStateBanner({ status }: { status: TunnelStatus }) {
     failed: 'border-danger/40 bg-danger-soft text-danger',
   }[status.state];
   return (
-    <div role="status" aria-live="polite" data-testid="tunnel-state" data-state={status.state} className={cn('flex flex-col gap-1 rounded-md border px-3 py-2.5', tone)}>
+    <div
+      role="status"
+      aria-live="polite"
+      data-testid="tunnel-state"
+      data-state={status.state}
+      className={cn('flex flex-col gap-1 rounded-md border px-3 py-2.5', tone)}
+    >
       <div className="flex items-center gap-2 text-sm font-semibold">
         {status.state === 'starting' || status.state === 'stopping' ? <Spinner /> : null}
         {STATE_TEXT[status.state]}
@@ -168,7 +197,9 @@ export function TunnelStateBanner({ status }: { status: TunnelStatus }) {
 export function TunnelModeInfo({ status }: { status: TunnelStatus }) {
   return (
     <section className="flex flex-col gap-1.5 text-sm" data-testid="tunnel-mode" data-mode={status.mode}>
-      <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">{status.mode === 'named' ? 'Named tunnel' : 'Quick tunnel'}</h3>
+      <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">
+        {status.mode === 'named' ? 'Named tunnel' : 'Quick tunnel'}
+      </h3>
       {status.mode === 'named' ? (
         <>
           <p className="text-fg-muted">
@@ -198,8 +229,8 @@ export function TunnelModeInfo({ status }: { status: TunnelStatus }) {
         </>
       ) : (
         <p className="text-fg-muted">
-          A new <code className="font-mono">trycloudflare.com</code> address at each start. For a stable address on your own domain, run{' '}
-          <code className="font-mono">band tunnel setup</code> (see docs/named-tunnel.md).
+          A new <code className="font-mono">trycloudflare.com</code> address at each start. For a stable address on your
+          own domain, run <code className="font-mono">band tunnel setup</code> (see docs/named-tunnel.md).
         </p>
       )}
     </section>
@@ -242,15 +273,27 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
     <section className="flex flex-col items-center gap-3" data-testid="pairing">
       <div className="rounded-lg bg-white p-3 shadow-panel" data-testid="pairing-qr" data-qr-value={pairing?.url ?? ''}>
         {pairing ? (
-          <QRCodeSVG value={pairing.url} size={216} level="M" marginSize={2} bgColor="#ffffff" fgColor="#000000" title="Scan to open Band on your phone" />
+          <QRCodeSVG
+            value={pairing.url}
+            size={216}
+            level="M"
+            marginSize={2}
+            bgColor="#ffffff"
+            fgColor="#000000"
+            title="Scan to open Band on your phone"
+          />
         ) : (
-          <div className="flex size-[216px] items-center justify-center">{error ? null : <Spinner className="size-8" />}</div>
+          <div className="flex size-[216px] items-center justify-center">
+            {error ? null : <Spinner className="size-8" />}
+          </div>
         )}
       </div>
       {error ? <ErrorNote error={error} /> : null}
       <p className="text-center text-sm text-fg-muted" data-testid="pairing-instructions">
-        {isRemote ? 'You are already connected through the tunnel. To sign in another device, scan this with its camera' : "Scan with your phone's camera"} to open{' '}
-        <span className="font-medium text-fg">{new URL(publicUrl).host}</span> signed in.
+        {isRemote
+          ? 'You are already connected through the tunnel. To sign in another device, scan this with its camera'
+          : "Scan with your phone's camera"}{' '}
+        to open <span className="font-medium text-fg">{new URL(publicUrl).host}</span> signed in.
       </p>
       {pairing ? (
         <div className="flex items-center gap-1 text-xs text-fg-subtle">
@@ -282,7 +325,10 @@ function RevealToken({ isTunnelUp }: { isTunnelUp: boolean }) {
       ) : null}
       {token ? (
         <div className="flex items-center gap-2">
-          <code data-testid="token-value" className="min-w-0 flex-1 break-all rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-xs">
+          <code
+            data-testid="token-value"
+            className="min-w-0 flex-1 break-all rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-xs"
+          >
             {token}
           </code>
           <div className="flex flex-col gap-1">
@@ -294,7 +340,10 @@ function RevealToken({ isTunnelUp }: { isTunnelUp: boolean }) {
         </div>
       ) : (
         <div className="flex flex-col gap-2">
-          <p className="text-sm text-fg-muted">For a typed URL (<code className="font-mono">?token=…</code>) or the CLI (<code className="font-mono">BAND_TOKEN</code>).</p>
+          <p className="text-sm text-fg-muted">
+            For a typed URL (<code className="font-mono">?token=…</code>) or the CLI (
+            <code className="font-mono">BAND_TOKEN</code>).
+          </p>
           <Button
             size="sm"
             className="self-start"
@@ -334,10 +383,18 @@ function DeviceList() {
       <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Signed-in devices</h3>
       {devices.status === 'loading' ? <Spinner /> : null}
       {devices.status === 'error' ? <ErrorNote error={devices.error} /> : null}
-      {devices.status === 'success' && list.length === 0 ? <p className="text-sm text-fg-subtle">No devices yet.</p> : null}
+      {devices.status === 'success' && list.length === 0 ? (
+        <p className="text-sm text-fg-subtle">No devices yet.</p>
+      ) : null}
       <ul className="flex flex-col divide-y divide-border rounded-md border border-border">
         {list.map((device) => (
-          <li key={device.id} className="flex flex-wrap items-center gap-3 px-3 py-2" data-testid="device-row" data-listener={device.listener} data-current={device.current ? 'true' : undefined}>
+          <li
+            key={device.id}
+            className="flex flex-wrap items-center gap-3 px-3 py-2"
+            data-testid="device-row"
+            data-listener={device.listener}
+            data-current={device.current ? 'true' : undefined}
+          >
             <div className="min-w-0 flex-1">
               <p className="flex items-center gap-2 text-sm font-medium">
                 <span className="truncate">{device.label}</span>
@@ -353,7 +410,8 @@ function DeviceList() {
               </p>
               {lastAnswer.get(device.id) ? (
                 <p className="truncate text-xs text-fg-subtle" data-testid="device-last-answer">
-                  {describeAnswer(lastAnswer.get(device.id)!)} {formatRelative(Date.parse(lastAnswer.get(device.id)!.answeredAt))}
+                  {describeAnswer(lastAnswer.get(device.id)!)}{' '}
+                  {formatRelative(Date.parse(lastAnswer.get(device.id)!.answeredAt))}
                 </p>
               ) : null}
             </div>
@@ -394,7 +452,11 @@ function SignOutThisDevice() {
     );
   }
   return (
-    <div role="alert" className="flex w-full flex-col gap-2 rounded-md border border-warn/40 bg-bg p-2 text-sm" data-testid="device-sign-out-confirm">
+    <div
+      role="alert"
+      className="flex w-full flex-col gap-2 rounded-md border border-warn/40 bg-bg p-2 text-sm"
+      data-testid="device-sign-out-confirm"
+    >
       <p>Sign out this device? You sign in again with a one-time link (QR code or band open) or the token.</p>
       {state === 'failed' ? <p className="text-xs text-danger">Could not sign out; try again.</p> : null}
       <div className="flex gap-2">
@@ -417,7 +479,6 @@ function SignOutThisDevice() {
     </div>
   );
 }
-
 
 /** "Allowed Bash", "Always allowed Edit", "Denied WebFetch", "Answered AskUserQuestion": a device's last answer. */
 function describeAnswer(answer: { toolName: string; behavior: 'allow' | 'deny'; scope: 'once' | 'always' }): string {

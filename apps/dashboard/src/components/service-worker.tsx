@@ -17,7 +17,12 @@ export function ServiceWorker() {
     else window.addEventListener('load', register, { once: true });
     const onMessage = (event: MessageEvent) => {
       const data = event.data as { type?: unknown; path?: unknown } | null;
-      if (data?.type === 'band:open' && typeof data.path === 'string' && data.path.startsWith('/') && !data.path.startsWith('//')) {
+      if (
+        data?.type === 'band:open' &&
+        typeof data.path === 'string' &&
+        data.path.startsWith('/') &&
+        !data.path.startsWith('//')
+      ) {
         router.push(data.path);
       }
     };

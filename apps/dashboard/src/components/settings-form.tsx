@@ -63,7 +63,9 @@ export function SettingsForm() {
             <p className="text-sm text-fg-muted">Stored in settings.json in your Band home.</p>
           </div>
           <div className="h-6 text-sm" aria-live="polite">
-            {save.pending ? <Spinner /> : saved ? (
+            {save.pending ? (
+              <Spinner />
+            ) : saved ? (
               <span className="inline-flex items-center gap-1 text-ok" data-testid="settings-saved">
                 <CheckIcon width={16} height={16} /> Saved
               </span>
@@ -72,9 +74,12 @@ export function SettingsForm() {
         </div>
         {save.error && !agentError ? <ErrorNote error={save.error} testId="settings-error" /> : null}
         {isRemote ? (
-          <p className="rounded-md border border-border bg-bg-elevated px-3 py-2 text-sm text-fg-muted" data-testid="settings-remote-note">
-            You are connected through the tunnel: agent commands, the port and the tunnel can only be changed on the computer running Band. The
-            default agent and notifications can be changed here.
+          <p
+            className="rounded-md border border-border bg-bg-elevated px-3 py-2 text-sm text-fg-muted"
+            data-testid="settings-remote-note"
+          >
+            You are connected through the tunnel: agent commands, the port and the tunnel can only be changed on the
+            computer running Band. The default agent and notifications can be changed here.
           </p>
         ) : null}
         {settings.status === 'loading' ? <SettingsSkeleton /> : null}
@@ -89,7 +94,11 @@ export function SettingsForm() {
                   value={current.defaultCodingAgent ?? ''}
                   onChange={(e) => void set('defaultCodingAgent', e.target.value || null)}
                 >
-                  <option value="">{current.codingAgents[0] ? `The first agent below (${current.codingAgents[0].label})` : 'None configured'}</option>
+                  <option value="">
+                    {current.codingAgents[0]
+                      ? `The first agent below (${current.codingAgents[0].label})`
+                      : 'None configured'}
+                  </option>
                   {current.codingAgents.map((agent) => (
                     <option key={agent.id} value={agent.id}>
                       {agent.label}
@@ -98,7 +107,9 @@ export function SettingsForm() {
                 </Select>
               </Field>
               {current.codingAgents.length === 0 ? (
-                <p className="text-sm text-fg-subtle">No coding agents found on PATH. Install Claude Code, Codex or OpenCode and restart Band.</p>
+                <p className="text-sm text-fg-subtle">
+                  No coding agents found on PATH. Install Claude Code, Codex or OpenCode and restart Band.
+                </p>
               ) : null}
               {current.codingAgents.map((agent, index) => (
                 <AgentEditor
@@ -126,7 +137,11 @@ export function SettingsForm() {
               )}
             </Section>
             <Section title="Server">
-              <PortField port={current.webServerPort} isLocked={isLocked('webServerPort')} onSave={(port) => void set('webServerPort', port)} />
+              <PortField
+                port={current.webServerPort}
+                isLocked={isLocked('webServerPort')}
+                onSave={(port) => void set('webServerPort', port)}
+              />
               <ToggleRow
                 label="Start the tunnel with the server"
                 hint="Remote access is available as soon as Band starts."
@@ -161,7 +176,9 @@ function SignOut() {
   const [state, setState] = useState<'idle' | 'pending' | 'failed'>('idle');
   return (
     <div className="flex items-center justify-between gap-4">
-      <p className="text-sm text-fg-muted">Sign this browser out. You sign in again with a one-time link (band open) or the token.</p>
+      <p className="text-sm text-fg-muted">
+        Sign this browser out. You sign in again with a one-time link (band open) or the token.
+      </p>
       <Button
         variant="secondary"
         disabled={state === 'pending'}
@@ -194,12 +211,20 @@ function DeviceNotifications() {
     <div className="flex items-center justify-between gap-4">
       <div>
         <p className="text-sm font-medium">Notifications on this device</p>
-        <p className="text-xs text-fg-subtle" data-testid="notification-permission" data-state={permission ?? 'unknown'}>
+        <p
+          className="text-xs text-fg-subtle"
+          data-testid="notification-permission"
+          data-state={permission ?? 'unknown'}
+        >
           {text}
         </p>
       </div>
       {permission === 'default' ? (
-        <Button variant="secondary" data-testid="allow-notifications" onClick={async () => setPermission(await requestNotifications())}>
+        <Button
+          variant="secondary"
+          data-testid="allow-notifications"
+          onClick={async () => setPermission(await requestNotifications())}
+        >
           Allow
         </Button>
       ) : null}
@@ -228,7 +253,21 @@ function Section({ title, description, children }: { title: string; description?
   );
 }
 
-function ToggleRow({ label, hint, checked, onChange, testId, isLocked = false }: { label: string; hint?: string; checked: boolean; onChange: (v: boolean) => void; testId: string; isLocked?: boolean }) {
+function ToggleRow({
+  label,
+  hint,
+  checked,
+  onChange,
+  testId,
+  isLocked = false,
+}: {
+  label: string;
+  hint?: string;
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  testId: string;
+  isLocked?: boolean;
+}) {
   return (
     <div className="flex items-center justify-between gap-4">
       <div>
@@ -249,8 +288,21 @@ function PortField({ port, onSave, isLocked }: { port: number; onSave: (port: nu
   return (
     <Field label="Port" htmlFor="port" hint="The local dashboard and API port. Takes effect when Band restarts.">
       <div className="flex gap-2">
-        <Input id="port" inputMode="numeric" value={value} readOnly={isLocked} onChange={(e) => setValue(e.target.value)} aria-invalid={!isValid} data-testid="setting-port" className="max-w-40" />
-        <Button onClick={() => onSave(parsed)} disabled={isLocked || !isValid || parsed === port} data-testid="setting-port-save">
+        <Input
+          id="port"
+          inputMode="numeric"
+          value={value}
+          readOnly={isLocked}
+          onChange={(e) => setValue(e.target.value)}
+          aria-invalid={!isValid}
+          data-testid="setting-port"
+          className="max-w-40"
+        />
+        <Button
+          onClick={() => onSave(parsed)}
+          disabled={isLocked || !isValid || parsed === port}
+          data-testid="setting-port-save"
+        >
           Save
         </Button>
       </div>
@@ -260,22 +312,50 @@ function PortField({ port, onSave, isLocked }: { port: number; onSave: (port: nu
   );
 }
 
-function AgentEditor({ agent, onSave, isLocked, error }: { agent: AgentConfig; onSave: (next: AgentConfig) => void; isLocked: boolean; error: ErrorShape | null }) {
+function AgentEditor({
+  agent,
+  onSave,
+  isLocked,
+  error,
+}: {
+  agent: AgentConfig;
+  onSave: (next: AgentConfig) => void;
+  isLocked: boolean;
+  error: ErrorShape | null;
+}) {
   const [command, setCommand] = useState(agent.command ?? '');
   const [model, setModel] = useState(agent.model ?? '');
   const isChanged = command !== (agent.command ?? '') || model !== (agent.model ?? '');
   return (
-    <div className="flex flex-col gap-3 rounded-md border border-border bg-bg p-3" data-testid="agent-editor" data-agent-id={agent.id}>
+    <div
+      className="flex flex-col gap-3 rounded-md border border-border bg-bg p-3"
+      data-testid="agent-editor"
+      data-agent-id={agent.id}
+    >
       <div className="flex items-center justify-between">
         <p className="text-sm font-semibold">{agent.label}</p>
         <span className="font-mono text-xs text-fg-subtle">{agent.type}</span>
       </div>
       <div className="grid gap-3 md:grid-cols-2">
         <Field label="Command" htmlFor={`cmd-${agent.id}`}>
-          <Input id={`cmd-${agent.id}`} value={command} readOnly={isLocked} placeholder="on PATH" onChange={(e) => setCommand(e.target.value)} data-testid="agent-command" />
+          <Input
+            id={`cmd-${agent.id}`}
+            value={command}
+            readOnly={isLocked}
+            placeholder="on PATH"
+            onChange={(e) => setCommand(e.target.value)}
+            data-testid="agent-command"
+          />
         </Field>
         <Field label="Model" htmlFor={`model-${agent.id}`}>
-          <Input id={`model-${agent.id}`} value={model} readOnly={isLocked} placeholder="CLI default" onChange={(e) => setModel(e.target.value)} data-testid="agent-model" />
+          <Input
+            id={`model-${agent.id}`}
+            value={model}
+            readOnly={isLocked}
+            placeholder="CLI default"
+            onChange={(e) => setModel(e.target.value)}
+            data-testid="agent-model"
+          />
         </Field>
       </div>
       {isLocked ? <LocalOnlyNote /> : null}
@@ -314,7 +394,17 @@ function newAgentId(type: string, agents: AgentConfig[]): string {
 }
 
 /** "Add agent": type, label and command; the server checks that the command runs before it is saved. */
-function AddAgent({ agents, onAdd, error, isPending }: { agents: AgentConfig[]; onAdd: (agent: AgentConfig) => Promise<boolean>; error: ErrorShape | null; isPending: boolean }) {
+function AddAgent({
+  agents,
+  onAdd,
+  error,
+  isPending,
+}: {
+  agents: AgentConfig[];
+  onAdd: (agent: AgentConfig) => Promise<boolean>;
+  error: ErrorShape | null;
+  isPending: boolean;
+}) {
   const [isOpen, setOpen] = useState(false);
   const [type, setType] = useState<(typeof AGENT_TYPES)[number]['type']>('claude-code');
   const [label, setLabel] = useState('');
@@ -329,7 +419,12 @@ function AddAgent({ agents, onAdd, error, isPending }: { agents: AgentConfig[]; 
   }
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const agent: AgentConfig = { id: newAgentId(type, agents), type, label: label.trim() || preset.label, ...(command.trim() ? { command: command.trim() } : {}) };
+    const agent: AgentConfig = {
+      id: newAgentId(type, agents),
+      type,
+      label: label.trim() || preset.label,
+      ...(command.trim() ? { command: command.trim() } : {}),
+    };
     if (await onAdd(agent)) {
       setOpen(false);
       setLabel('');
@@ -337,11 +432,20 @@ function AddAgent({ agents, onAdd, error, isPending }: { agents: AgentConfig[]; 
     }
   };
   return (
-    <form onSubmit={submit} className="flex flex-col gap-3 rounded-md border border-accent/40 bg-bg p-3" data-testid="agent-add-form">
+    <form
+      onSubmit={submit}
+      className="flex flex-col gap-3 rounded-md border border-accent/40 bg-bg p-3"
+      data-testid="agent-add-form"
+    >
       <p className="text-sm font-semibold">Add agent</p>
       <div className="grid gap-3 md:grid-cols-3">
         <Field label="Type" htmlFor="new-agent-type">
-          <Select id="new-agent-type" value={type} onChange={(e) => setType(e.target.value as typeof type)} data-testid="agent-add-type">
+          <Select
+            id="new-agent-type"
+            value={type}
+            onChange={(e) => setType(e.target.value as typeof type)}
+            data-testid="agent-add-type"
+          >
             {AGENT_TYPES.map((t) => (
               <option key={t.type} value={t.type}>
                 {t.label}
@@ -350,7 +454,13 @@ function AddAgent({ agents, onAdd, error, isPending }: { agents: AgentConfig[]; 
           </Select>
         </Field>
         <Field label="Label" htmlFor="new-agent-label">
-          <Input id="new-agent-label" value={label} placeholder={preset.label} onChange={(e) => setLabel(e.target.value)} data-testid="agent-add-label" />
+          <Input
+            id="new-agent-label"
+            value={label}
+            placeholder={preset.label}
+            onChange={(e) => setLabel(e.target.value)}
+            data-testid="agent-add-label"
+          />
         </Field>
         <Field label="Command" htmlFor="new-agent-command">
           <Input
@@ -365,7 +475,9 @@ function AddAgent({ agents, onAdd, error, isPending }: { agents: AgentConfig[]; 
           />
         </Field>
       </div>
-      <p className="text-xs text-fg-subtle">A command name on PATH, or the executable's absolute path. Empty: {preset.bin}.</p>
+      <p className="text-xs text-fg-subtle">
+        A command name on PATH, or the executable's absolute path. Empty: {preset.bin}.
+      </p>
       {error ? <ErrorNote error={error} testId="agent-add-error" /> : null}
       <div className="flex justify-end gap-2">
         <Button size="sm" variant="ghost" onClick={() => setOpen(false)}>

@@ -41,12 +41,24 @@ export function Sidebar({ className, isHome = false }: { className?: string; isH
   }, []);
 
   return (
-    <nav className={cn('min-h-0 flex-col bg-bg-elevated', className)} data-testid="sidebar" aria-label="Projects and workspaces">
+    <nav
+      className={cn('min-h-0 flex-col bg-bg-elevated', className)}
+      data-testid="sidebar"
+      aria-label="Projects and workspaces"
+    >
       {/* The phone's home screen is this list: it names the screen (on a desktop the page beside it does). */}
       {isHome ? <h1 className="sr-only md:hidden">Workspaces</h1> : null}
       <div className="flex items-center justify-between px-4 pb-1 pt-3">
         <h2 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Projects</h2>
-        <Button variant="ghost" size="icon" aria-label="Add project" title="Add project" aria-expanded={isAdding} onClick={() => setAdding((v) => !v)} data-testid="add-project">
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label="Add project"
+          title="Add project"
+          aria-expanded={isAdding}
+          onClick={() => setAdding((v) => !v)}
+          data-testid="add-project"
+        >
           <PlusIcon />
         </Button>
       </div>
@@ -59,7 +71,10 @@ export function Sidebar({ className, isHome = false }: { className?: string; isH
           </div>
         ) : null}
         {projects.status === 'success' && projects.data.length === 0 ? (
-          <div className="flex flex-col items-start gap-3 rounded-md border border-dashed border-border p-4 text-sm text-fg-muted" data-testid="sidebar-empty">
+          <div
+            className="flex flex-col items-start gap-3 rounded-md border border-dashed border-border p-4 text-sm text-fg-muted"
+            data-testid="sidebar-empty"
+          >
             <p>No projects yet. Add a git repository to create workspaces for your agents.</p>
             <Button size="sm" variant="primary" onClick={() => setAdding(true)} data-testid="add-project-empty">
               <PlusIcon /> Add project
@@ -67,7 +82,11 @@ export function Sidebar({ className, isHome = false }: { className?: string; isH
           </div>
         ) : null}
         {projects.data?.map((project) => (
-          <ProjectGroup key={project.id} project={project} workspaces={(workspaces.data ?? []).filter((w) => w.projectId === project.id)} />
+          <ProjectGroup
+            key={project.id}
+            project={project}
+            workspaces={(workspaces.data ?? []).filter((w) => w.projectId === project.id)}
+          />
         ))}
       </div>
     </nav>
@@ -83,7 +102,14 @@ function ProjectGroup({ project, workspaces }: { project: Project; workspaces: W
         <h3 className="min-w-0 flex-1 truncate text-sm font-semibold" title={project.path}>
           {project.name}
         </h3>
-        <Button variant="ghost" size="icon" aria-label={`Remove project ${project.name}`} title={`Remove project ${project.name}`} onClick={() => setRemoving((v) => !v)} data-testid="remove-project">
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label={`Remove project ${project.name}`}
+          title={`Remove project ${project.name}`}
+          onClick={() => setRemoving((v) => !v)}
+          data-testid="remove-project"
+        >
           <TrashIcon width={16} height={16} />
         </Button>
         <Button
@@ -98,13 +124,17 @@ function ProjectGroup({ project, workspaces }: { project: Project; workspaces: W
           <PlusIcon />
         </Button>
       </div>
-      {isRemoving ? <RemoveProjectConfirm project={project} workspaces={workspaces} onDone={() => setRemoving(false)} /> : null}
+      {isRemoving ? (
+        <RemoveProjectConfirm project={project} workspaces={workspaces} onDone={() => setRemoving(false)} />
+      ) : null}
       {isAdding ? <AddWorkspaceForm project={project} onDone={() => setAdding(false)} /> : null}
       <ul className="flex flex-col">
         {workspaces.map((workspace) => (
           <WorkspaceRow key={workspace.id} workspace={workspace} />
         ))}
-        {workspaces.length === 0 && !isAdding ? <li className="px-3 py-2 text-xs text-fg-subtle">No workspaces</li> : null}
+        {workspaces.length === 0 && !isAdding ? (
+          <li className="px-3 py-2 text-xs text-fg-subtle">No workspaces</li>
+        ) : null}
       </ul>
     </section>
   );
@@ -114,7 +144,15 @@ function ProjectGroup({ project, workspaces }: { project: Project; workspaces: W
  * Removing a project follows the API's rule: refused while it has workspaces, unless the user explicitly asks to
  * remove them too (each teardown runs and each worktree is deleted). The repository itself is never touched.
  */
-function RemoveProjectConfirm({ project, workspaces, onDone }: { project: Project; workspaces: Workspace[]; onDone: () => void }) {
+function RemoveProjectConfirm({
+  project,
+  workspaces,
+  onDone,
+}: {
+  project: Project;
+  workspaces: Workspace[];
+  onDone: () => void;
+}) {
   const params = useParams<{ workspaceId?: string }>();
   const router = useRouter();
   const [alsoWorkspaces, setAlsoWorkspaces] = useState(false);
@@ -130,7 +168,12 @@ function RemoveProjectConfirm({ project, workspaces, onDone }: { project: Projec
     onDone();
   };
   return (
-    <form onSubmit={submit} className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-danger/40 bg-bg p-3 text-sm" data-testid="remove-project-confirm" data-workspaces={count}>
+    <form
+      onSubmit={submit}
+      className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-danger/40 bg-bg p-3 text-sm"
+      data-testid="remove-project-confirm"
+      data-workspaces={count}
+    >
       <p className="font-medium">Remove {project.name} from Band?</p>
       <p className="text-fg-muted">
         The repository at <span className="break-all font-mono text-xs">{project.path}</span> is not touched.
@@ -138,13 +181,21 @@ function RemoveProjectConfirm({ project, workspaces, onDone }: { project: Projec
       {count > 0 ? (
         <>
           <p className="text-fg-muted" data-testid="remove-project-blocked">
-            It still has {count === 1 ? '1 workspace' : `${count} workspaces`}: a project with workspaces cannot be removed on its own.
+            It still has {count === 1 ? '1 workspace' : `${count} workspaces`}: a project with workspaces cannot be
+            removed on its own.
           </p>
           <label className="flex min-h-touch items-start gap-2 md:min-h-0">
-            <input type="checkbox" className="mt-1 size-4 shrink-0" checked={alsoWorkspaces} onChange={(e) => setAlsoWorkspaces(e.target.checked)} data-testid="remove-project-cascade" />
+            <input
+              type="checkbox"
+              className="mt-1 size-4 shrink-0"
+              checked={alsoWorkspaces}
+              onChange={(e) => setAlsoWorkspaces(e.target.checked)}
+              data-testid="remove-project-cascade"
+            />
             <span>
-              Also remove {count === 1 ? 'its workspace' : `its ${count} workspaces`} ({workspaces.map((w) => w.branch).join(', ')}): each worktree is deleted with any uncommitted work in it; the
-              branches stay in the repository.
+              Also remove {count === 1 ? 'its workspace' : `its ${count} workspaces`} (
+              {workspaces.map((w) => w.branch).join(', ')}): each worktree is deleted with any uncommitted work in it;
+              the branches stay in the repository.
             </span>
           </label>
         </>
@@ -192,7 +243,12 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
           <ChevronRightIcon className="shrink-0 text-fg-subtle md:hidden" />
         </Link>
         {/* On a phone the control is always there; on desktop it appears on hover or focus (and stays while confirming). */}
-        <span className={cn('absolute right-1 top-1/2 -translate-y-1/2 md:group-focus-within:block md:group-hover:block', isConfirming ? 'md:block' : 'md:hidden')}>
+        <span
+          className={cn(
+            'absolute right-1 top-1/2 -translate-y-1/2 md:group-focus-within:block md:group-hover:block',
+            isConfirming ? 'md:block' : 'md:hidden',
+          )}
+        >
           <Button
             variant="ghost"
             size="icon"
@@ -206,7 +262,9 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
           </Button>
         </span>
       </div>
-      {isConfirming ? <RemoveWorkspaceConfirm workspace={workspace} isActive={isActive} onDone={() => setConfirming(false)} /> : null}
+      {isConfirming ? (
+        <RemoveWorkspaceConfirm workspace={workspace} isActive={isActive} onDone={() => setConfirming(false)} />
+      ) : null}
     </li>
   );
 }
@@ -216,9 +274,19 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
  * confirm says how many uncommitted changes will be lost and, when there are any (or they cannot be counted),
  * asks for the branch name to be typed.
  */
-function RemoveWorkspaceConfirm({ workspace, isActive, onDone }: { workspace: Workspace; isActive: boolean; onDone: () => void }) {
+function RemoveWorkspaceConfirm({
+  workspace,
+  isActive,
+  onDone,
+}: {
+  workspace: Workspace;
+  isActive: boolean;
+  onDone: () => void;
+}) {
   const router = useRouter();
-  const changes = useQuery(workspace.status === 'ready' ? `changes:${workspace.id}:uncommitted:remove` : null, (c) => api.changes(c, workspace.id, 'uncommitted'));
+  const changes = useQuery(workspace.status === 'ready' ? `changes:${workspace.id}:uncommitted:remove` : null, (c) =>
+    api.changes(c, workspace.id, 'uncommitted'),
+  );
   const remove = useMutation((c, id: string) => api.removeWorkspace(c, id));
   const [typed, setTyped] = useState('');
   const isCounting = workspace.status === 'ready' && changes.status === 'loading';
@@ -256,7 +324,8 @@ function RemoveWorkspaceConfirm({ workspace, isActive, onDone }: { workspace: Wo
         </p>
       ) : count > 0 ? (
         <p className="text-danger" data-testid="remove-workspace-loss">
-          {count === 1 ? '1 uncommitted change' : `${count} uncommitted changes`} will be lost: the worktree is deleted with {count === 1 ? 'it' : 'them'}.
+          {count === 1 ? '1 uncommitted change' : `${count} uncommitted changes`} will be lost: the worktree is deleted
+          with {count === 1 ? 'it' : 'them'}.
         </p>
       ) : (
         <p className="text-fg-muted" data-testid="remove-workspace-loss">
@@ -264,7 +333,8 @@ function RemoveWorkspaceConfirm({ workspace, isActive, onDone }: { workspace: Wo
         </p>
       )}
       <p className="text-fg-muted" data-testid="remove-workspace-branch-fate">
-        The branch <span className="break-all font-mono">{workspace.branch}</span> is kept in the repository with its commits; only the worktree is deleted.
+        The branch <span className="break-all font-mono">{workspace.branch}</span> is kept in the repository with its
+        commits; only the worktree is deleted.
       </p>
       {mustType ? (
         <div className="flex flex-col gap-1">
@@ -283,22 +353,47 @@ function RemoveWorkspaceConfirm({ workspace, isActive, onDone }: { workspace: Wo
           />
         </div>
       ) : null}
-      <RemoveActions what="workspace" label="Remove workspace" mutation={remove} disabled={!canRemove} onCancel={onDone} />
+      <RemoveActions
+        what="workspace"
+        label="Remove workspace"
+        mutation={remove}
+        disabled={!canRemove}
+        onCancel={onDone}
+      />
     </form>
   );
 }
 
 /** The end of a remove confirmation: the error if it failed, the red submit button, and Cancel. */
-function RemoveActions(props: { what: 'project' | 'workspace'; label: string; mutation: { pending: boolean; error: { message: string; hint?: string } | null }; disabled: boolean; onCancel: () => void }) {
+function RemoveActions(props: {
+  what: 'project' | 'workspace';
+  label: string;
+  mutation: { pending: boolean; error: { message: string; hint?: string } | null };
+  disabled: boolean;
+  onCancel: () => void;
+}) {
   const { what, label, mutation, disabled, onCancel } = props;
   return (
     <>
       {mutation.error ? <ErrorNote error={mutation.error} /> : null}
       <div className="flex flex-col gap-2">
-        <Button size="sm" variant="danger" type="submit" className="justify-center" disabled={disabled} data-testid={`remove-${what}-submit`}>
+        <Button
+          size="sm"
+          variant="danger"
+          type="submit"
+          className="justify-center"
+          disabled={disabled}
+          data-testid={`remove-${what}-submit`}
+        >
           {mutation.pending ? <Spinner /> : null} {label}
         </Button>
-        <Button size="sm" variant="ghost" className="justify-center" onClick={onCancel} data-testid={`remove-${what}-cancel`}>
+        <Button
+          size="sm"
+          variant="ghost"
+          className="justify-center"
+          onClick={onCancel}
+          data-testid={`remove-${what}-cancel`}
+        >
           Cancel
         </Button>
       </div>
@@ -310,14 +405,20 @@ function RemoveActions(props: { what: 'project' | 'workspace'; label: string; mu
 function UnreadLine({ status }: { status: AgentStatus }) {
   if (!isUnread(status)) return null;
   return (
-    <span className={cn('text-xs font-medium', status === 'done' ? 'text-accent' : 'text-warn')} data-testid="workspace-unread" data-unread={status}>
+    <span
+      className={cn('text-xs font-medium', status === 'done' ? 'text-accent' : 'text-warn')}
+      data-testid="workspace-unread"
+      data-unread={status}
+    >
       {statusLabel(status)}
     </span>
   );
 }
 
 function GitStateLine({ workspace }: { workspace: Workspace }) {
-  const git = useQuery(workspace.status === 'ready' ? `changes:${workspace.id}:base` : null, (c) => api.changes(c, workspace.id, 'base')).data;
+  const git = useQuery(workspace.status === 'ready' ? `changes:${workspace.id}:base` : null, (c) =>
+    api.changes(c, workspace.id, 'base'),
+  ).data;
   const parts: string[] = [];
   if (workspace.status !== 'ready') parts.push(workspace.status);
   if (workspace.setupStatus === 'running') parts.push('setting up…');
@@ -327,7 +428,13 @@ function GitStateLine({ workspace }: { workspace: Workspace }) {
   if (git?.behind) parts.push(`↓${git.behind}`);
   if (parts.length === 0) parts.push(git ? `clean · from ${workspace.baseBranch}` : `from ${workspace.baseBranch}`);
   return (
-    <span className={cn('truncate text-xs', workspace.status === 'error' || workspace.setupStatus === 'failed' ? 'text-danger' : 'text-fg-subtle')} data-testid="workspace-git-state">
+    <span
+      className={cn(
+        'truncate text-xs',
+        workspace.status === 'error' || workspace.setupStatus === 'failed' ? 'text-danger' : 'text-fg-subtle',
+      )}
+      data-testid="workspace-git-state"
+    >
       {parts.join(' · ')}
     </span>
   );
@@ -356,7 +463,11 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
   };
   const candidates = (found.data?.repositories ?? []).filter((r) => !r.registered).slice(0, 8);
   return (
-    <form onSubmit={submit} className="mx-2 mb-2 flex flex-col gap-3 rounded-md border border-border bg-bg p-3" data-testid="add-project-form">
+    <form
+      onSubmit={submit}
+      className="mx-2 mb-2 flex flex-col gap-3 rounded-md border border-border bg-bg p-3"
+      data-testid="add-project-form"
+    >
       {candidates.length > 0 ? (
         <section className="flex flex-col gap-1" data-testid="project-found">
           <h4 className="text-xs font-medium text-fg-muted">Repositories in your home folder, most recent first</h4>
@@ -387,7 +498,13 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
       {isBrowsing ? (
         <FolderPicker onPick={(p) => void register(p)} onClose={() => setBrowsing(false)} isPending={add.pending} />
       ) : (
-        <Button size="sm" variant="secondary" className="self-start" onClick={() => setBrowsing(true)} data-testid="project-browse">
+        <Button
+          size="sm"
+          variant="secondary"
+          className="self-start"
+          onClick={() => setBrowsing(true)}
+          data-testid="project-browse"
+        >
           Browse folders…
         </Button>
       )}
@@ -412,7 +529,13 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
         <Button size="sm" variant="ghost" onClick={onDone}>
           Cancel
         </Button>
-        <Button size="sm" variant="primary" type="submit" disabled={add.pending || !path.trim()} data-testid="project-submit">
+        <Button
+          size="sm"
+          variant="primary"
+          type="submit"
+          disabled={add.pending || !path.trim()}
+          data-testid="project-submit"
+        >
           {add.pending ? <Spinner /> : null} Add
         </Button>
       </div>
@@ -421,14 +544,34 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
 }
 
 /** Folders under the server's home, one level at a time (the server refuses anything outside home). */
-function FolderPicker({ onPick, onClose, isPending }: { onPick: (absolute: string) => void; onClose: () => void; isPending: boolean }) {
+function FolderPicker({
+  onPick,
+  onClose,
+  isPending,
+}: {
+  onPick: (absolute: string) => void;
+  onClose: () => void;
+  isPending: boolean;
+}) {
   const [path, setPath] = useState('');
   const listing = useQuery(`projects:browse:${path}`, (c) => api.browseFolders(c, path));
   const data = listing.data;
   return (
-    <section className="flex flex-col gap-2 rounded-md border border-border p-2" data-testid="folder-picker" data-path={data?.path ?? ''}>
+    <section
+      className="flex flex-col gap-2 rounded-md border border-border p-2"
+      data-testid="folder-picker"
+      data-path={data?.path ?? ''}
+    >
       <div className="flex items-center gap-1">
-        <Button size="sm" variant="ghost" aria-label="Up one folder" title="Up one folder" disabled={data?.parent == null} onClick={() => data?.parent != null && setPath(data.parent)} data-testid="folder-up">
+        <Button
+          size="sm"
+          variant="ghost"
+          aria-label="Up one folder"
+          title="Up one folder"
+          disabled={data?.parent == null}
+          onClick={() => data?.parent != null && setPath(data.parent)}
+          data-testid="folder-up"
+        >
           ..
         </Button>
         <span className="min-w-0 flex-1 truncate font-mono text-xs text-fg-muted" data-testid="folder-current">
@@ -454,13 +597,23 @@ function FolderPicker({ onPick, onClose, isPending }: { onPick: (absolute: strin
                   data-path={entry.path}
                 >
                   <span className="min-w-0 flex-1 truncate">{entry.name}</span>
-                  {entry.isRepository ? <span className="rounded bg-accent-soft px-1.5 text-xs text-accent">git</span> : null}
+                  {entry.isRepository ? (
+                    <span className="rounded bg-accent-soft px-1.5 text-xs text-accent">git</span>
+                  ) : null}
                 </button>
               </li>
             ))}
           </ul>
-          <Button size="sm" variant="primary" disabled={!data.isRepository || isPending} onClick={() => onPick(data.absolute)} data-testid="folder-use">
-            {data.isRepository ? `Add ${data.path ? data.path.split('/').pop() : 'home'}` : 'Open a git repository (marked git) to add it'}
+          <Button
+            size="sm"
+            variant="primary"
+            disabled={!data.isRepository || isPending}
+            onClick={() => onPick(data.absolute)}
+            data-testid="folder-use"
+          >
+            {data.isRepository
+              ? `Add ${data.path ? data.path.split('/').pop() : 'home'}`
+              : 'Open a git repository (marked git) to add it'}
           </Button>
         </>
       ) : null}
@@ -474,13 +627,24 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
   const [base, setBase] = useState('');
   const [prompt, setPrompt] = useState('');
   const [choice, setChoice] = useState<AgentChoice | null>(null);
-  const create = useMutation(async (c, input: { project: string; branch: string; base?: string; prompt?: string; pick?: { agent?: string; model?: string; mode?: string } }) => {
-    const { pick, ...rest } = input;
-    // With a prompt the pick travels with it (the first chat); without one, the workspace's first chat is created now.
-    const result = await api.createWorkspace(c, { ...rest, ...(rest.prompt ? pick : {}) });
-    if (result.created && !rest.prompt && pick) await api.createChat(c, result.workspace.id, pick);
-    return result;
-  });
+  const create = useMutation(
+    async (
+      c,
+      input: {
+        project: string;
+        branch: string;
+        base?: string;
+        prompt?: string;
+        pick?: { agent?: string; model?: string; mode?: string };
+      },
+    ) => {
+      const { pick, ...rest } = input;
+      // With a prompt the pick travels with it (the first chat); without one, the workspace's first chat is created now.
+      const result = await api.createWorkspace(c, { ...rest, ...(rest.prompt ? pick : {}) });
+      if (result.created && !rest.prompt && pick) await api.createChat(c, result.workspace.id, pick);
+      return result;
+    },
+  );
   const send = useMutation((c, input: { workspaceId: string; message: string }) => api.send(c, input));
   // Creation is idempotent: a branch that already has a workspace opens it, and the server ignores the prompt.
   // The user is told so, and decides whether the prompt goes there.
@@ -494,8 +658,16 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
     e.preventDefault();
     if (!branch.trim()) return;
     const firstPrompt = prompt.trim();
-    const pick = choice ? { agent: choice.agent, model: choice.model.trim() || undefined, mode: choice.mode } : undefined;
-    const result = await create.mutate({ project: project.id, branch: branch.trim(), base: base.trim() || undefined, prompt: firstPrompt || undefined, pick });
+    const pick = choice
+      ? { agent: choice.agent, model: choice.model.trim() || undefined, mode: choice.mode }
+      : undefined;
+    const result = await create.mutate({
+      project: project.id,
+      branch: branch.trim(),
+      base: base.trim() || undefined,
+      prompt: firstPrompt || undefined,
+      pick,
+    });
     if (!result) return;
     if (!result.created && firstPrompt) {
       setExisting({ workspace: result.workspace, prompt: firstPrompt });
@@ -505,25 +677,54 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
   };
   const sendThere = async () => {
     if (!existing) return;
-    if (await send.mutate({ workspaceId: existing.workspace.id, message: existing.prompt })) open(existing.workspace.id);
+    if (await send.mutate({ workspaceId: existing.workspace.id, message: existing.prompt }))
+      open(existing.workspace.id);
   };
   if (existing) {
     return (
-      <div role="alert" className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-warn/40 bg-bg p-3 text-sm" data-testid="workspace-exists" data-workspace-id={existing.workspace.id}>
+      <div
+        role="alert"
+        className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-warn/40 bg-bg p-3 text-sm"
+        data-testid="workspace-exists"
+        data-workspace-id={existing.workspace.id}
+      >
         <p className="font-medium">
           Branch <span className="break-all font-mono">{existing.workspace.branch}</span> already has a workspace.
         </p>
-        <p className="text-fg-muted">Nothing new was created and your prompt was not sent. Send it to that workspace's chat?</p>
-        <p className="line-clamp-3 whitespace-pre-wrap break-words rounded-md bg-bg-sunken px-2 py-1 text-fg-muted">{existing.prompt}</p>
+        <p className="text-fg-muted">
+          Nothing new was created and your prompt was not sent. Send it to that workspace's chat?
+        </p>
+        <p className="line-clamp-3 whitespace-pre-wrap break-words rounded-md bg-bg-sunken px-2 py-1 text-fg-muted">
+          {existing.prompt}
+        </p>
         {send.error ? <ErrorNote error={send.error} /> : null}
         <div className="flex flex-col gap-2">
-          <Button size="sm" variant="primary" className="justify-center" disabled={send.pending} onClick={() => void sendThere()} data-testid="workspace-exists-send">
+          <Button
+            size="sm"
+            variant="primary"
+            className="justify-center"
+            disabled={send.pending}
+            onClick={() => void sendThere()}
+            data-testid="workspace-exists-send"
+          >
             {send.pending ? <Spinner /> : null} Send the prompt there
           </Button>
-          <Button size="sm" variant="secondary" className="justify-center" onClick={() => open(existing.workspace.id)} data-testid="workspace-exists-open">
+          <Button
+            size="sm"
+            variant="secondary"
+            className="justify-center"
+            onClick={() => open(existing.workspace.id)}
+            data-testid="workspace-exists-open"
+          >
             Open without sending
           </Button>
-          <Button size="sm" variant="ghost" className="justify-center" onClick={() => setExisting(null)} data-testid="workspace-exists-back">
+          <Button
+            size="sm"
+            variant="ghost"
+            className="justify-center"
+            onClick={() => setExisting(null)}
+            data-testid="workspace-exists-back"
+          >
             Back to the form
           </Button>
         </div>
@@ -531,8 +732,14 @@ function AddWorkspaceForm({ project, onDone }: { project: Project; onDone: () =>
     );
   }
   return (
-    <form onSubmit={submit} className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-border bg-bg p-3" data-testid="add-workspace-form">
-      <p className="text-xs text-fg-muted">A workspace is a branch in its own worktree, where an agent works without touching your checkout.</p>
+    <form
+      onSubmit={submit}
+      className="mx-2 mb-2 flex flex-col gap-2 rounded-md border border-border bg-bg p-3"
+      data-testid="add-workspace-form"
+    >
+      <p className="text-xs text-fg-muted">
+        A workspace is a branch in its own worktree, where an agent works without touching your checkout.
+      </p>
       <label htmlFor={`ws-branch-${project.id}`} className="text-xs font-medium text-fg-muted">
         Branch
       </label>

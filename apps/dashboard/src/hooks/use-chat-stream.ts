@@ -57,7 +57,11 @@ export function useChatStream(chatId: string | null) {
     void (async () => {
       let page: ChatEvent[] = [];
       try {
-        const history = await client.chats.history.query({ chatId, beforeSeq: Number.MAX_SAFE_INTEGER, limit: HISTORY_PAGE });
+        const history = await client.chats.history.query({
+          chatId,
+          beforeSeq: Number.MAX_SAFE_INTEGER,
+          limit: HISTORY_PAGE,
+        });
         page = history.events.map(toChatEvent).filter((e): e is ChatEvent => e !== null);
       } catch (e) {
         // Without the page the stream still works (it replays from the start), as before paging existed.
@@ -102,9 +106,15 @@ export function useChatStream(chatId: string | null) {
     olderInFlight.current = true;
     setLoadingOlder(true);
     try {
-      const history = await getBandClient().client.chats.history.query({ chatId, beforeSeq: firstSeq.current, limit: HISTORY_PAGE });
+      const history = await getBandClient().client.chats.history.query({
+        chatId,
+        beforeSeq: firstSeq.current,
+        limit: HISTORY_PAGE,
+      });
       if (gen !== generation.current) return;
-      const page = history.events.map(toChatEvent).filter((e): e is ChatEvent => e !== null && e.seq < firstSeq.current);
+      const page = history.events
+        .map(toChatEvent)
+        .filter((e): e is ChatEvent => e !== null && e.seq < firstSeq.current);
       if (page.length > 0) {
         firstSeq.current = page[0]!.seq;
         setEvents((prev) => page.concat(prev));

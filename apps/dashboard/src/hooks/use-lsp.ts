@@ -2,7 +2,16 @@
 import { useEffect, useRef } from 'react';
 
 /** Languages the server's LSP bridge knows, by file extension. */
-const LANGUAGES: Record<string, string> = { ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'typescriptreact', js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascriptreact' };
+const LANGUAGES: Record<string, string> = {
+  ts: 'typescript',
+  mts: 'typescript',
+  cts: 'typescript',
+  tsx: 'typescriptreact',
+  js: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  jsx: 'javascriptreact',
+};
 
 export function lspLanguageOf(path: string): string | null {
   return LANGUAGES[path.split('.').pop()?.toLowerCase() ?? ''] ?? null;
@@ -12,7 +21,12 @@ type Pending = { resolve(value: unknown): void; reject(error: Error): void; time
 
 export interface LspClient {
   hover(path: string, text: string, line: number, character: number): Promise<string | null>;
-  definition(path: string, text: string, line: number, character: number): Promise<{ path: string; line: number } | null>;
+  definition(
+    path: string,
+    text: string,
+    line: number,
+    character: number,
+  ): Promise<{ path: string; line: number } | null>;
   close(): void;
 }
 
@@ -43,10 +57,20 @@ export function createLspClient(workspaceId: string, language: string): LspClien
 
   const ready = new Promise<void>((resolve, reject) => {
     ws.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as { id?: number; method?: string; params?: { rootUri?: string }; result?: unknown; error?: { message: string } };
+      const message = JSON.parse(String(event.data)) as {
+        id?: number;
+        method?: string;
+        params?: { rootUri?: string };
+        result?: unknown;
+        error?: { message: string };
+      };
       if (message.method === 'band/attached') {
         rootUri = message.params?.rootUri ?? '';
-        request('initialize', { processId: null, rootUri, capabilities: { textDocument: { hover: { contentFormat: ['plaintext', 'markdown'] }, definition: {} } } })
+        request('initialize', {
+          processId: null,
+          rootUri,
+          capabilities: { textDocument: { hover: { contentFormat: ['plaintext', 'markdown'] }, definition: {} } },
+        })
           .then(() => {
             send({ method: 'initialized', params: {} });
             resolve();
@@ -77,7 +101,10 @@ export function createLspClient(workspaceId: string, language: string): LspClien
     const uri = `${rootUri}/${path}`;
     if (!opened.has(uri)) {
       opened.add(uri);
-      send({ method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: lspLanguageOf(path) ?? language, version: 1, text } } });
+      send({
+        method: 'textDocument/didOpen',
+        params: { textDocument: { uri, languageId: lspLanguageOf(path) ?? language, version: 1, text } },
+      });
     }
     return uri;
   };
@@ -86,14 +113,27 @@ export function createLspClient(workspaceId: string, language: string): LspClien
     async hover(path, text, line, character) {
       if (isClosed) return null;
       const uri = await open(path, text);
-      const result = (await request('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as { contents?: unknown } | null;
+      const result = (await request('textDocument/hover', {
+        textDocument: { uri },
+        position: { line, character },
+      })) as { contents?: unknown } | null;
       return result?.contents ? hoverText(result.contents) : null;
     },
     async definition(path, text, line, character) {
       if (isClosed) return null;
       const uri = await open(path, text);
-      const result = (await request('textDocument/definition', { textDocument: { uri }, position: { line, character } })) as unknown;
-      const first = (Array.isArray(result) ? result[0] : result) as { uri?: string; targetUri?: string; range?: { start: { line: number } }; targetSelectionRange?: { start: { line: number } } } | undefined;
+      const result = (await request('textDocument/definition', {
+        textDocument: { uri },
+        position: { line, character },
+      })) as unknown;
+      const first = (Array.isArray(result) ? result[0] : result) as
+        | {
+            uri?: string;
+            targetUri?: string;
+            range?: { start: { line: number } };
+            targetSelectionRange?: { start: { line: number } };
+          }
+        | undefined;
       const target = first?.uri ?? first?.targetUri;
       const start = first?.range?.start ?? first?.targetSelectionRange?.start;
       // Definitions outside the worktree (node_modules typings are inside; lib.d.ts is not) cannot be opened.
@@ -110,7 +150,8 @@ export function createLspClient(workspaceId: string, language: string): LspClien
 function hoverText(contents: unknown): string {
   if (typeof contents === 'string') return contents;
   if (Array.isArray(contents)) return contents.map(hoverText).filter(Boolean).join('\n\n');
-  if (contents && typeof contents === 'object' && 'value' in contents) return String((contents as { value: unknown }).value);
+  if (contents && typeof contents === 'object' && 'value' in contents)
+    return String((contents as { value: unknown }).value);
   return '';
 }
 

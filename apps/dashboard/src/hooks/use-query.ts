@@ -34,7 +34,8 @@ export function useQuery<T>(key: string | null, fetcher: (client: BandClient) =>
         if (mine === generation.current) setState({ status: 'success', data });
       })
       .catch((error: unknown) => {
-        if (mine === generation.current) setState((prev) => ({ status: 'error', data: prev.data, error: describeError(error) }));
+        if (mine === generation.current)
+          setState((prev) => ({ status: 'error', data: prev.data, error: describeError(error) }));
       });
   }, [key]);
 

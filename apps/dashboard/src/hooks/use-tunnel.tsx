@@ -77,7 +77,8 @@ export function TunnelProvider({ children }: { children: ReactNode }) {
     const receive = (s: TunnelStatus) => {
       const before = lastState.current;
       lastState.current = s.state;
-      if (s.state === 'ready' && before !== undefined && before !== 'ready' && before !== 'degraded') setPanelOpen(true);
+      if (s.state === 'ready' && before !== undefined && before !== 'ready' && before !== 'degraded')
+        setPanelOpen(true);
       setStatus(s);
       setIsLoading(false);
     };
@@ -106,7 +107,11 @@ export function TunnelProvider({ children }: { children: ReactNode }) {
     } catch (error) {
       const e = describeError(error);
       setActionError(e);
-      setStatus((s) => (s.state === 'starting' ? { ...s, state: 'failed', error: { code: e.code ?? 'START_FAILED', message: e.message, hint: e.hint } } : s));
+      setStatus((s) =>
+        s.state === 'starting'
+          ? { ...s, state: 'failed', error: { code: e.code ?? 'START_FAILED', message: e.message, hint: e.hint } }
+          : s,
+      );
     }
   }, []);
 

@@ -14,15 +14,27 @@ export const api = {
   removeProject: (c: BandClient, input: { project: string; cascade?: boolean }) => c.projects.remove.mutate(input),
 
   listWorkspaces: (c: BandClient) => c.workspaces.list.query(undefined),
-  createWorkspace: (c: BandClient, input: { project: string; branch: string; base?: string; prompt?: string; agent?: string; model?: string; mode?: string }) =>
-    c.workspaces.create.mutate(input),
+  createWorkspace: (
+    c: BandClient,
+    input: {
+      project: string;
+      branch: string;
+      base?: string;
+      prompt?: string;
+      agent?: string;
+      model?: string;
+      mode?: string;
+    },
+  ) => c.workspaces.create.mutate(input),
   removeWorkspace: (c: BandClient, workspace: string) => c.workspaces.remove.mutate({ workspace }),
 
   listChats: (c: BandClient, workspaceId: string) => c.chats.list.query({ workspaceId }),
   /** A new chat, the workspace's active one; without a pick, the default agent in edit mode. */
-  createChat: (c: BandClient, workspaceId: string, pick?: { agent?: string; model?: string; mode?: string }) => c.chats.create.mutate({ workspaceId, mode: 'edit', ...pick }),
+  createChat: (c: BandClient, workspaceId: string, pick?: { agent?: string; model?: string; mode?: string }) =>
+    c.chats.create.mutate({ workspaceId, mode: 'edit', ...pick }),
   /** Sends to the chat, or to the workspace's active chat (created on first use). */
-  send: (c: BandClient, input: { chatId?: string; workspaceId: string; message: string; attachmentIds?: string[] }) => c.chats.send.mutate(input),
+  send: (c: BandClient, input: { chatId?: string; workspaceId: string; message: string; attachmentIds?: string[] }) =>
+    c.chats.send.mutate(input),
   /** Uploads one file for the workspace's next message (multipart, through httpLink); returns its attachment id. */
   upload: (c: BandClient, workspaceId: string, file: File) => {
     const form = new FormData();
@@ -39,13 +51,16 @@ export const api = {
   markSeen: (c: BandClient, workspaceId: string) => c.chats.markSeen.mutate({ workspaceId }),
 
   changes: (c: BandClient, workspace: string, against: CompareTarget) => c.changes.status.query({ workspace, against }),
-  diff: (c: BandClient, workspace: string, path: string, against: CompareTarget) => c.changes.diff.query({ workspace, path, against }),
-  revertFile: (c: BandClient, workspace: string, path: string, against: CompareTarget) => c.changes.revert.mutate({ workspace, path, against }),
+  diff: (c: BandClient, workspace: string, path: string, against: CompareTarget) =>
+    c.changes.diff.query({ workspace, path, against }),
+  revertFile: (c: BandClient, workspace: string, path: string, against: CompareTarget) =>
+    c.changes.revert.mutate({ workspace, path, against }),
   commit: (c: BandClient, workspace: string, message: string) => c.changes.commit.mutate({ workspace, message }),
 
   listDir: (c: BandClient, workspace: string, path: string) => c.files.list.query({ workspace, path }),
   readFile: (c: BandClient, workspace: string, path: string) => c.files.read.query({ workspace, path }),
 
-  createTerminal: (c: BandClient, workspaceId: string, cols: number, rows: number) => c.terminals.create.mutate({ workspaceId, cols, rows }),
+  createTerminal: (c: BandClient, workspaceId: string, cols: number, rows: number) =>
+    c.terminals.create.mutate({ workspaceId, cols, rows }),
   listTerminals: (c: BandClient, workspaceId: string) => c.terminals.list.query({ workspaceId }),
 };

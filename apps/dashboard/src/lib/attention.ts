@@ -10,7 +10,10 @@ export function titleWithCount(title: string, count: number): string {
 /** Shows the count of workspaces with something unread (done, or needing an answer) in the title and on the installed app's icon. */
 export function showAttentionCount(count: number): void {
   document.title = titleWithCount(document.title, count);
-  const nav = navigator as Navigator & { setAppBadge?: (n?: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
+  const nav = navigator as Navigator & {
+    setAppBadge?: (n?: number) => Promise<void>;
+    clearAppBadge?: () => Promise<void>;
+  };
   const badge = count > 0 ? nav.setAppBadge?.(count) : nav.clearAppBadge?.();
   badge?.catch(() => {});
 }
@@ -25,7 +28,11 @@ export function isInBackground(): boolean {
  * the workspace, see public/sw.js). Only while the page is in the background and permission is granted. Returns whether
  * one was shown.
  */
-export async function notifyNeedsAttention(workspaceId: string, name: string | undefined, status: 'done' | 'needs-attention'): Promise<boolean> {
+export async function notifyNeedsAttention(
+  workspaceId: string,
+  name: string | undefined,
+  status: 'done' | 'needs-attention',
+): Promise<boolean> {
   if (!isInBackground()) return false;
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return false;
   const registration = await navigator.serviceWorker?.getRegistration();
@@ -33,7 +40,9 @@ export async function notifyNeedsAttention(workspaceId: string, name: string | u
   const isDone = status === 'done';
   const title = isDone ? `${name ?? 'The agent'} is done` : `${name ?? 'An agent'} needs your answer`;
   await registration.showNotification(title, {
-    body: isDone ? 'The agent finished. Tap to read its reply.' : 'The agent is waiting for your answer. Tap to open the workspace.',
+    body: isDone
+      ? 'The agent finished. Tap to read its reply.'
+      : 'The agent is waiting for your answer. Tap to open the workspace.',
     tag: `band-attention-${workspaceId}`,
     icon: '/icons/icon-192.png',
     data: { workspaceId },

@@ -39,7 +39,8 @@ export function parseUnifiedDiff(patch: string): DiffRow[] {
     if (line.startsWith('+')) rows.push({ kind: 'add', text: line.slice(1), newLine: newLine++ });
     else if (line.startsWith('-')) rows.push({ kind: 'del', text: line.slice(1), oldLine: oldLine++ });
     else if (line.startsWith('\\')) rows.push({ kind: 'meta', text: line });
-    else if (line.startsWith(' ')) rows.push({ kind: 'context', text: line.slice(1), oldLine: oldLine++, newLine: newLine++ });
+    else if (line.startsWith(' '))
+      rows.push({ kind: 'context', text: line.slice(1), oldLine: oldLine++, newLine: newLine++ });
     else if (line === '') continue;
     else rows.push({ kind: 'meta', text: line });
   }

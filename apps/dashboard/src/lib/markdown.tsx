@@ -19,7 +19,10 @@ export function Markdown({ text }: { text: string }) {
       while (i < lines.length && !lines[i]!.startsWith('```')) code.push(lines[i++]!);
       i++;
       blocks.push(
-        <pre key={key++} className="my-2 overflow-x-auto rounded-md border border-border bg-bg-sunken p-3 font-mono text-[13px] leading-relaxed">
+        <pre
+          key={key++}
+          className="my-2 overflow-x-auto rounded-md border border-border bg-bg-sunken p-3 font-mono text-[13px] leading-relaxed"
+        >
           {code.map((l, n) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: lines of a static block
             <div key={n}>{highlightLine(l, lang) || '\u00a0'}</div>
@@ -40,7 +43,8 @@ export function Markdown({ text }: { text: string }) {
     }
     if (/^\s*([-*]|\d+\.)\s+/.test(line)) {
       const items: string[] = [];
-      while (i < lines.length && /^\s*([-*]|\d+\.)\s+/.test(lines[i]!)) items.push(lines[i++]!.replace(/^\s*([-*]|\d+\.)\s+/, ''));
+      while (i < lines.length && /^\s*([-*]|\d+\.)\s+/.test(lines[i]!))
+        items.push(lines[i++]!.replace(/^\s*([-*]|\d+\.)\s+/, ''));
       blocks.push(
         <ul key={key++} className="my-1 list-disc pl-5">
           {items.map((item, n) => (
@@ -56,7 +60,8 @@ export function Markdown({ text }: { text: string }) {
       continue;
     }
     const para: string[] = [];
-    while (i < lines.length && lines[i]!.trim() !== '' && !/^```|^#{1,4}\s|^\s*([-*]|\d+\.)\s+/.test(lines[i]!)) para.push(lines[i++]!);
+    while (i < lines.length && lines[i]!.trim() !== '' && !/^```|^#{1,4}\s|^\s*([-*]|\d+\.)\s+/.test(lines[i]!))
+      para.push(lines[i++]!);
     blocks.push(
       <p key={key++} className="my-1 whitespace-pre-wrap break-words">
         {inline(para.join('\n'))}
@@ -75,14 +80,25 @@ function inline(text: string): ReactNode[] {
   for (const m of text.matchAll(INLINE)) {
     const index = m.index ?? 0;
     if (index > last) out.push(text.slice(last, index));
-    if (m[1]) out.push(<code key={key++} className="rounded bg-bg-hover px-1 py-0.5 font-mono text-[0.9em]">{m[1].slice(1, -1)}</code>);
+    if (m[1])
+      out.push(
+        <code key={key++} className="rounded bg-bg-hover px-1 py-0.5 font-mono text-[0.9em]">
+          {m[1].slice(1, -1)}
+        </code>,
+      );
     else if (m[2]) out.push(<strong key={key++}>{m[2].slice(2, -2)}</strong>);
     else if (m[3]) out.push(<em key={key++}>{m[3].slice(1, -1)}</em>);
     else if (m[4]) {
       const href = m[5]!;
       out.push(
         /^https?:\/\//i.test(href) ? (
-          <a key={key++} href={href} target="_blank" rel="noopener noreferrer nofollow" className="text-accent underline underline-offset-2">
+          <a
+            key={key++}
+            href={href}
+            target="_blank"
+            rel="noopener noreferrer nofollow"
+            className="text-accent underline underline-offset-2"
+          >
             {m[4]}
           </a>
         ) : (

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildTranscript, toChatEvent } from './transcript';
 
-const ev = (seq: number, turnId: string, event: Record<string, unknown>) => ({ seq, turnId, type: String(event.type), event: event as { type: string } });
+const ev = (seq: number, turnId: string, event: Record<string, unknown>) => ({
+  seq,
+  turnId,
+  type: String(event.type),
+  event: event as { type: string },
+});
 
 describe('buildTranscript', () => {
   it("keeps a message's attachments (name, size, media type) on its turn; none when it had none", () => {
@@ -78,7 +83,14 @@ describe('buildTranscript', () => {
     expect(toChatEvent(null)).toBeNull();
     expect(toChatEvent({ seq: 'x', event: {} })).toBeNull();
     expect(toChatEvent({ seq: 3 })).toBeNull();
-    expect(toChatEvent({ seq: 3, turnId: 't', type: 'text-delta', event: { type: 'text-delta', text: 'a' } })).toMatchObject({ seq: 3, turnId: 't' });
-    expect(buildTranscript([ev(1, 't', { type: 'unknown-kind' }), ev(2, 't', { type: 'tool-result', id: 'nope', output: 5 })])[0]!.items).toHaveLength(1);
+    expect(
+      toChatEvent({ seq: 3, turnId: 't', type: 'text-delta', event: { type: 'text-delta', text: 'a' } }),
+    ).toMatchObject({ seq: 3, turnId: 't' });
+    expect(
+      buildTranscript([
+        ev(1, 't', { type: 'unknown-kind' }),
+        ev(2, 't', { type: 'tool-result', id: 'nope', output: 5 }),
+      ])[0]!.items,
+    ).toHaveLength(1);
   });
 });

@@ -54,7 +54,12 @@ export function toChatEvent(value: unknown): ChatEvent | null {
   const v = value as Record<string, unknown>;
   if (typeof v.seq !== 'number' || !v.event || typeof v.event !== 'object') return null;
   const event = v.event as ChatEvent['event'];
-  return { seq: v.seq, turnId: typeof v.turnId === 'string' ? v.turnId : null, type: String(v.type ?? event.type), event };
+  return {
+    seq: v.seq,
+    turnId: typeof v.turnId === 'string' ? v.turnId : null,
+    type: String(v.type ?? event.type),
+    event,
+  };
 }
 
 export function buildTranscript(events: readonly ChatEvent[]): TranscriptTurn[] {
@@ -103,7 +108,8 @@ export function buildTranscript(events: readonly ChatEvent[]): TranscriptTurn[] 
         turn.paused = false;
         // A request still open when its turn ended (the server restarted under it) can never be answered.
         for (const item of turn.items) {
-          if (item.kind === 'approval' && item.state === 'pending') Object.assign(item, { state: 'denied', message: 'The turn ended before an answer' });
+          if (item.kind === 'approval' && item.state === 'pending')
+            Object.assign(item, { state: 'denied', message: 'The turn ended before an answer' });
         }
         if (e.status === 'aborted' && (e.error === 'discarded' || e.error === 'cleared from the queue')) {
           turn.status = 'discarded';
@@ -111,8 +117,13 @@ export function buildTranscript(events: readonly ChatEvent[]): TranscriptTurn[] 
         }
         if (e.status === 'aborted' && (e.error === undefined || e.error === 'aborted')) {
           // Stopped by the user: they know. The agent's "aborted" result and error collapse into one line.
-          const result = turn.items.find((i): i is Extract<TranscriptItem, { kind: 'result' }> => i.kind === 'result' && i.status === 'aborted');
-          turn.items = turn.items.filter((i) => !(i.kind === 'result' && i.status === 'aborted') && !(i.kind === 'error' && /^abort/i.test(i.message)));
+          const result = turn.items.find(
+            (i): i is Extract<TranscriptItem, { kind: 'result' }> => i.kind === 'result' && i.status === 'aborted',
+          );
+          turn.items = turn.items.filter(
+            (i) =>
+              !(i.kind === 'result' && i.status === 'aborted') && !(i.kind === 'error' && /^abort/i.test(i.message)),
+          );
           turn.items.push({ kind: 'stopped', key: `x${record.seq}`, durationMs: result?.durationMs });
           turn.status = 'stopped';
           break;
@@ -122,7 +133,8 @@ export function buildTranscript(events: readonly ChatEvent[]): TranscriptTurn[] 
           turn.items.push({ kind: 'error', key: `x${record.seq}`, message: e.error });
         }
         // A failed turn says why once (its error box); the agent's "failed <reason>" line would repeat it.
-        if (e.status === 'failed') turn.items = turn.items.filter((i) => !(i.kind === 'result' && i.status === 'failed'));
+        if (e.status === 'failed')
+          turn.items = turn.items.filter((i) => !(i.kind === 'result' && i.status === 'failed'));
         break;
       case 'text-delta': {
         const text = String(e.text ?? '');
@@ -131,23 +143,49 @@ export function buildTranscript(events: readonly ChatEvent[]): TranscriptTurn[] 
         break;
       }
       case 'tool-use':
-        turn.items.push({ kind: 'tool', key: `u${record.seq}`, id: String(e.id), name: String(e.name ?? 'tool'), input: e.input });
+        turn.items.push({
+          kind: 'tool',
+          key: `u${record.seq}`,
+          id: String(e.id),
+          name: String(e.name ?? 'tool'),
+          input: e.input,
+        });
         break;
       case 'tool-result': {
-        const tool = turn.items.find((item): item is Extract<TranscriptItem, { kind: 'tool' }> => item.kind === 'tool' && item.id === String(e.id));
+        const tool = turn.items.find(
+          (item): item is Extract<TranscriptItem, { kind: 'tool' }> => item.kind === 'tool' && item.id === String(e.id),
+        );
         if (tool) {
           tool.output = String(e.output ?? '');
           tool.isError = Boolean(e.isError);
         } else {
-          turn.items.push({ kind: 'tool', key: `r${record.seq}`, id: String(e.id), name: 'result', input: undefined, output: String(e.output ?? ''), isError: Boolean(e.isError) });
+          turn.items.push({
+            kind: 'tool',
+            key: `r${record.seq}`,
+            id: String(e.id),
+            name: 'result',
+            input: undefined,
+            output: String(e.output ?? ''),
+            isError: Boolean(e.isError),
+          });
         }
         break;
       }
       case 'approval-request':
-        turn.items.push({ kind: 'approval', key: `a${record.seq}`, requestId: String(e.requestId), toolName: String(e.toolName ?? 'tool'), input: e.input, state: 'pending' });
+        turn.items.push({
+          kind: 'approval',
+          key: `a${record.seq}`,
+          requestId: String(e.requestId),
+          toolName: String(e.toolName ?? 'tool'),
+          input: e.input,
+          state: 'pending',
+        });
         break;
       case 'approval-resolved': {
-        const item = turn.items.find((i): i is Extract<TranscriptItem, { kind: 'approval' }> => i.kind === 'approval' && i.requestId === String(e.requestId));
+        const item = turn.items.find(
+          (i): i is Extract<TranscriptItem, { kind: 'approval' }> =>
+            i.kind === 'approval' && i.requestId === String(e.requestId),
+        );
         if (!item) break;
         item.state = e.behavior === 'allow' ? 'allowed' : 'denied';
         if (e.scope === 'once' || e.scope === 'always') item.scope = e.scope;
@@ -159,7 +197,12 @@ export function buildTranscript(events: readonly ChatEvent[]): TranscriptTurn[] 
         break;
       }
       case 'error':
-        turn.items.push({ kind: 'error', key: `e${record.seq}`, message: String(e.message ?? 'Error'), detail: typeof e.stderrTail === 'string' ? e.stderrTail : undefined });
+        turn.items.push({
+          kind: 'error',
+          key: `e${record.seq}`,
+          message: String(e.message ?? 'Error'),
+          detail: typeof e.stderrTail === 'string' ? e.stderrTail : undefined,
+        });
         break;
       case 'session-result':
         turn.items.push({

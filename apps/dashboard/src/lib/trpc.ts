@@ -1,5 +1,14 @@
 // The browser's tRPC client: queries and mutations over HTTP, subscriptions over one WebSocket.
-import { createTRPCClient, createWSClient, httpBatchLink, httpLink, isNonJsonSerializable, splitLink, TRPCClientError, wsLink } from '@trpc/client';
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  httpLink,
+  isNonJsonSerializable,
+  splitLink,
+  TRPCClientError,
+  wsLink,
+} from '@trpc/client';
 import type { AppRouter } from '@band/api';
 
 export type BandClient = ReturnType<typeof createTRPCClient<AppRouter>>;

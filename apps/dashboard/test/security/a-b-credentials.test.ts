@@ -36,16 +36,29 @@ afterEach(() => {
 
 const api = '/api/trpc/settings.set';
 /** Puts back the setting SIDE_EFFECT_BODY flips (after a request that was meant to succeed). */
-const mutateBack = async () => expect((await bearerPost(`Bearer ${band.token()}`, {}, { key: 'notifications.soundOnNeedsAttention', value: true })).status).toBe(200);
+const mutateBack = async () =>
+  expect(
+    (await bearerPost(`Bearer ${band.token()}`, {}, { key: 'notifications.soundOnNeedsAttention', value: true }))
+      .status,
+  ).toBe(200);
 const bearerPost = (authorization: string, extra: Record<string, string> = {}, input?: unknown) =>
-  http(band.port, { method: 'POST', path: api, headers: { host: band.host, authorization, 'content-type': 'application/json', ...extra }, body: input === undefined ? SIDE_EFFECT_BODY : JSON.stringify(input) });
+  http(band.port, {
+    method: 'POST',
+    path: api,
+    headers: { host: band.host, authorization, 'content-type': 'application/json', ...extra },
+    body: input === undefined ? SIDE_EFFECT_BODY : JSON.stringify(input),
+  });
 
 /** A tRPC mutation as the CLI sends it (bearer, no Origin); `authorization: null` sends none (same Origin instead). */
 const mutate = (procedure: string, input: unknown, authorization: string | null = `Bearer ${band.token()}`) =>
   http(band.port, {
     method: 'POST',
     path: `/api/trpc/${procedure}`,
-    headers: { host: band.host, 'content-type': 'application/json', ...(authorization === null ? { origin: band.origin } : { authorization }) },
+    headers: {
+      host: band.host,
+      'content-type': 'application/json',
+      ...(authorization === null ? { origin: band.origin } : { authorization }),
+    },
     body: JSON.stringify(input),
   });
 
@@ -54,11 +67,15 @@ describe('A0. the side-effect detector works (positive controls)', () => {
   // do change each thing `snapshot` watches, so "nothing happened" is a measurement, not a tautology.
   it('settings: settings.set with the token changes settings.json; without it, nothing changes', async () => {
     const refusedBefore = await snapshot(band);
-    await expectRefused(band, refusedBefore, await mutate('settings.set', JSON.parse(SIDE_EFFECT_BODY), null), expect, { status: 401 });
+    await expectRefused(band, refusedBefore, await mutate('settings.set', JSON.parse(SIDE_EFFECT_BODY), null), expect, {
+      status: 401,
+    });
     const before = await snapshot(band);
     expect((await mutate('settings.set', JSON.parse(SIDE_EFFECT_BODY))).status).toBe(200);
     await expectSomethingHappened(band, before, ['settingsText'], expect);
-    expect((await mutate('settings.set', { key: 'notifications.soundOnNeedsAttention', value: true })).status).toBe(200);
+    expect((await mutate('settings.set', { key: 'notifications.soundOnNeedsAttention', value: true })).status).toBe(
+      200,
+    );
   });
 
   it('devices: a sign-in adds a device', async () => {
@@ -71,11 +88,26 @@ describe('A0. the side-effect detector works (positive controls)', () => {
     const repo = join(band.home, 'control-repo');
     await mkdir(repo, { recursive: true });
     await writeFile(join(repo, 'README.md'), '# control\n');
-    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
-    for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'init']]) execFileSync('git', args, { cwd: repo, env });
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    };
+    for (const args of [
+      ['init', '-q', '-b', 'main'],
+      ['add', '-A'],
+      ['commit', '-q', '-m', 'init'],
+    ])
+      execFileSync('git', args, { cwd: repo, env });
 
     // Each mutation: refused without a credential (nothing happens), then done with the token (the detector sees it).
-    const step = async (procedure: string, input: unknown, changes: Array<keyof Awaited<ReturnType<typeof snapshot>>>) => {
+    const step = async (
+      procedure: string,
+      input: unknown,
+      changes: Array<keyof Awaited<ReturnType<typeof snapshot>>>,
+    ) => {
       const refusedBefore = await snapshot(band);
       await expectRefused(band, refusedBefore, await mutate(procedure, input, null), expect, { status: 401 });
       const before = await snapshot(band);
@@ -85,7 +117,11 @@ describe('A0. the side-effect detector works (positive controls)', () => {
       return JSON.parse(r.body).result.data;
     };
     await step('projects.register', { path: repo, name: 'control' }, ['projects']);
-    const { workspace } = await step('workspaces.create', { project: 'control', branch: 'control/detector', waitForSetup: true }, ['workspaces']);
+    const { workspace } = await step(
+      'workspaces.create',
+      { project: 'control', branch: 'control/detector', waitForSetup: true },
+      ['workspaces'],
+    );
     await step('chats.create', { workspaceId: workspace.id }, ['chats']);
     const terminal = await step('terminals.create', { workspaceId: workspace.id }, ['terminals', 'processes']);
     expect((await snapshot(band)).processes.some((p) => p.startsWith(`${terminal.pid} `))).toBe(true);
@@ -114,7 +150,12 @@ describe('A. credential presentation', () => {
 
   it('A1: an unauthenticated mutation POST → 401 and the setting is unchanged', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { method: 'POST', path: api, headers: { host: band.host, origin: band.origin, 'content-type': 'application/json' }, body: SIDE_EFFECT_BODY });
+    const r = await http(band.port, {
+      method: 'POST',
+      path: api,
+      headers: { host: band.host, origin: band.origin, 'content-type': 'application/json' },
+      body: SIDE_EFFECT_BODY,
+    });
     await expectRefused(band, before, r, expect, { status: 401 });
   });
 
@@ -156,7 +197,10 @@ describe('A. credential presentation', () => {
     const before = await snapshot(band);
     for (const suffix of [' x', '\tx', ' ', '\t']) {
       const line = `Authorization: Bearer ${band.token()}${suffix}`;
-      const out = await raw(band.port, `POST ${api} HTTP/1.1\r\nHost: ${band.host}\r\n${line}\r\nContent-Type: application/json\r\nContent-Length: ${SIDE_EFFECT_BODY.length}\r\nConnection: close\r\n\r\n${SIDE_EFFECT_BODY}`);
+      const out = await raw(
+        band.port,
+        `POST ${api} HTTP/1.1\r\nHost: ${band.host}\r\n${line}\r\nContent-Type: application/json\r\nContent-Length: ${SIDE_EFFECT_BODY.length}\r\nConnection: close\r\n\r\n${SIDE_EFFECT_BODY}`,
+      );
       if (suffix.trim()) {
         await expectRefused(band, before, parseRaw(out), expect, { status: 401 });
       } else {
@@ -175,7 +219,10 @@ describe('A. credential presentation', () => {
     ['Basic …', (t: string) => `Basic ${Buffer.from(`band:${t}`).toString('base64')}`],
   ])('A7: Authorization: %s', async (name, make) => {
     const before = await snapshot(band);
-    const r = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: make(band.token()) } });
+    const r = await http(band.port, {
+      path: '/api/trpc/health',
+      headers: { host: band.host, authorization: make(band.token()) },
+    });
     if (name.startsWith('bearer tok')) {
       expect(r.status).toBe(200);
       expect(setCookies(r)).toEqual([]);
@@ -184,35 +231,59 @@ describe('A. credential presentation', () => {
 
   it('A8: non-ASCII / multibyte bytes in Authorization → 400 or 401, never 500', async () => {
     const before = await snapshot(band);
-    const out = parseRaw(await raw(band.port, Buffer.concat([Buffer.from(`GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nAuthorization: Bearer `), Buffer.from('€ÿ\u{1F600}', 'utf8'), Buffer.from('\r\nConnection: close\r\n\r\n')])));
+    const out = parseRaw(
+      await raw(
+        band.port,
+        Buffer.concat([
+          Buffer.from(`GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nAuthorization: Bearer `),
+          Buffer.from('€ÿ\u{1F600}', 'utf8'),
+          Buffer.from('\r\nConnection: close\r\n\r\n'),
+        ]),
+      ),
+    );
     // 400 from Node's parser (before the gate), or 401 from the gate.
-    await expectRefused(band, before, out, expect, { status: out.status === 400 ? 400 : 401, from: out.status === 400 ? 'node' : 'gate' });
+    await expectRefused(band, before, out, expect, {
+      status: out.status === 400 ? 400 : 401,
+      from: out.status === 400 ? 'node' : 'gate',
+    });
   });
 
   it.each([
     ['empty', ''],
     ['short', 'abc123'],
     ['not hex', 'z'.repeat(64)],
-  ])('A9: tokenSecret %s in settings.json → the server refuses to start and leaves the file alone', async (_name, tokenSecret) => {
-    await using home = await tempHome();
-    await mkdir(home.home, { recursive: true, mode: 0o700 });
-    const file = join(home.home, 'settings.json');
-    await writeFile(file, JSON.stringify({ tokenSecret }), { mode: 0o600 });
-    const logger = captureLogger();
-    await expect(startServer({ home: home.home, port: 0, logger })).rejects.toMatchObject({ code: 'MALFORMED_TOKEN', field: 'tokenSecret' });
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ tokenSecret });
-  });
+  ])(
+    'A9: tokenSecret %s in settings.json → the server refuses to start and leaves the file alone',
+    async (_name, tokenSecret) => {
+      await using home = await tempHome();
+      await mkdir(home.home, { recursive: true, mode: 0o700 });
+      const file = join(home.home, 'settings.json');
+      await writeFile(file, JSON.stringify({ tokenSecret }), { mode: 0o600 });
+      const logger = captureLogger();
+      await expect(startServer({ home: home.home, port: 0, logger })).rejects.toMatchObject({
+        code: 'MALFORMED_TOKEN',
+        field: 'tokenSecret',
+      });
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ tokenSecret });
+    },
+  );
 
   it('A10: ?token=tok on an API request → 401, no cookie minted', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { path: `/api/trpc/health?token=${band.token()}`, headers: { host: band.host, 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors' } });
+    const r = await http(band.port, {
+      path: `/api/trpc/health?token=${band.token()}`,
+      headers: { host: band.host, 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors' },
+    });
     await expectRefused(band, before, r, expect, { status: 401 });
   });
 
   it('A11: a valid cookie plus a wrong bearer → 401', async () => {
     const cookie = await signIn(band);
     const before = await snapshot(band);
-    const r = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin', authorization: `Bearer ${'2'.repeat(64)}` } });
+    const r = await http(band.port, {
+      path: '/api/trpc/health',
+      headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin', authorization: `Bearer ${'2'.repeat(64)}` },
+    });
     await expectRefused(band, before, r, expect, { status: 401 });
   });
 
@@ -223,7 +294,10 @@ describe('A. credential presentation', () => {
   });
 
   it('A12: a valid bearer without Origin (the CLI) passes', async () => {
-    const r = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${band.token()}` } });
+    const r = await http(band.port, {
+      path: '/api/trpc/health',
+      headers: { host: band.host, authorization: `Bearer ${band.token()}` },
+    });
     expect(r.status).toBe(200);
     expect(setCookies(r)).toEqual([]);
   });
@@ -244,7 +318,10 @@ describe('B. token in URL, then cookie, then strip', () => {
   });
 
   it('B2: /workspace/42?tab=chat&token=tok → 303 to /workspace/42?tab=chat', async () => {
-    const r = await http(band.port, { path: `/workspace/42?tab=chat&token=${band.token()}`, headers: navHeaders(band.host) });
+    const r = await http(band.port, {
+      path: `/workspace/42?tab=chat&token=${band.token()}`,
+      headers: navHeaders(band.host),
+    });
     expect(r.status).toBe(303);
     expect(r.headers.location).toBe('/workspace/42?tab=chat');
   });
@@ -282,13 +359,26 @@ describe('B. token in URL, then cookie, then strip', () => {
 
   it('B6: POST /?token=tok → no cookie minted', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { method: 'POST', path: `/?token=${band.token()}`, headers: { host: band.host, origin: band.origin, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    const r = await http(band.port, {
+      method: 'POST',
+      path: `/?token=${band.token()}`,
+      headers: { host: band.host, origin: band.origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    });
     await expectRefused(band, before, r, expect, { status: 401 });
   });
 
   it('B6: <img src="/?token=tok"> (subresource) → no cookie minted', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { path: `/?token=${band.token()}`, headers: { host: band.host, 'sec-fetch-dest': 'image', 'sec-fetch-mode': 'no-cors', 'sec-fetch-site': 'cross-site' } });
+    const r = await http(band.port, {
+      path: `/?token=${band.token()}`,
+      headers: {
+        host: band.host,
+        'sec-fetch-dest': 'image',
+        'sec-fetch-mode': 'no-cors',
+        'sec-fetch-site': 'cross-site',
+      },
+    });
     await expectRefused(band, before, r, expect, { status: 401 });
   });
 
@@ -300,12 +390,30 @@ describe('B. token in URL, then cookie, then strip', () => {
     const page = await http(band.port, { path: '/pair', headers: navHeaders(band.host) });
     expect(page.status).toBe(200);
     expect(page.body).toContain("history.replaceState(null,'','/pair')");
-    const post = () => http(band.port, { method: 'POST', path: '/auth/pair', headers: { host: band.host, origin: band.origin, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    const post = () =>
+      http(band.port, {
+        method: 'POST',
+        path: '/auth/pair',
+        headers: {
+          host: band.host,
+          origin: band.origin,
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ code }),
+      });
     const first = await post();
     expect(first.status).toBe(204);
     const cookie = setCookies(first)[0]!.split(';')[0]!;
     band.secrets.add(cookie.split('=')[1]!);
-    expect((await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    expect(
+      (
+        await http(band.port, {
+          path: '/api/trpc/health',
+          headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' },
+        })
+      ).status,
+    ).toBe(200);
     const before = await snapshot(band);
     const second = await post();
     await expectRefused(band, before, second, expect, { status: 401 });
@@ -314,7 +422,13 @@ describe('B. token in URL, then cookie, then strip', () => {
   it('B8: a used pairing URL replayed on a second phone → 401 "expired or used" (expiry itself: packages/auth gate test with a clock)', async () => {
     const code = new URL(band.server.createSignInUrl()).hash.slice(3);
     band.secrets.add(code);
-    const post = (ua: string) => http(band.port, { method: 'POST', path: '/auth/pair', headers: { host: band.host, origin: band.origin, 'content-type': 'application/json', 'user-agent': ua }, body: JSON.stringify({ code }) });
+    const post = (ua: string) =>
+      http(band.port, {
+        method: 'POST',
+        path: '/auth/pair',
+        headers: { host: band.host, origin: band.origin, 'content-type': 'application/json', 'user-agent': ua },
+        body: JSON.stringify({ code }),
+      });
     expect((await post('phone-1')).status).toBe(204);
     const before = await snapshot(band);
     const replay = await post('phone-2');

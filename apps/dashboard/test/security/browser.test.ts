@@ -94,7 +94,9 @@ describe('in Chromium', () => {
     const page = await context.newPage();
     await page.goto(`http://localhost:${attackerPort}/`);
     await page.evaluate(() => (window as unknown as { done: Promise<void> }).done);
-    const results = (await page.evaluate(() => (window as unknown as { results: Record<string, string> }).results)) as Record<string, string>;
+    const results = (await page.evaluate(
+      () => (window as unknown as { results: Record<string, string> }).results,
+    )) as Record<string, string>;
     expect(results.corsJson).toBe('error'); // preflight refused (no CORS headers, ever)
     expect(results.readQuery).toBe('error'); // no ACAO: the response is unreadable
     // Simple requests are sent (no preflight); what the page sees (an opaque response or a network error) is the same

@@ -35,7 +35,10 @@ const post = (procedure: string, headers: Record<string, string>, body = SIDE_EF
 describe('C. cookie properties', () => {
   it('C1: Set-Cookie on the tunnel listener is __Host-band_sess; Path=/; Secure; HttpOnly; SameSite=Strict; no Domain; bounded Max-Age', async () => {
     const t = band.tunnel!;
-    const r = await http(t.port, { path: `/?token=${band.token()}`, headers: { host: t.host, 'sec-fetch-dest': 'document', 'cf-connecting-ip': '203.0.113.9' } });
+    const r = await http(t.port, {
+      path: `/?token=${band.token()}`,
+      headers: { host: t.host, 'sec-fetch-dest': 'document', 'cf-connecting-ip': '203.0.113.9' },
+    });
     expect(r.status).toBe(303);
     const c = setCookies(r)[0]!;
     band.secrets.add(c.split(';')[0]!.split('=')[1]!);
@@ -69,13 +72,24 @@ describe('C. cookie properties', () => {
     // The sign-in created exactly one device: the handle this cookie names.
     const added = band.server.gate.listDevices().filter((d) => !known.has(d.id));
     expect(added).toHaveLength(1);
-    const health = () => http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: session, 'sec-fetch-site': 'same-origin' } });
+    const health = () =>
+      http(band.port, {
+        path: '/api/trpc/health',
+        headers: { host: band.host, cookie: session, 'sec-fetch-site': 'same-origin' },
+      });
     expect((await health()).status).toBe(200);
     // Revoking that device, and only that, makes the same cookie worthless: a handle, not a credential of its own.
     expect(band.server.gate.revokeDevice(added[0]!.id)).toBe(true);
     const before = await snapshot(band);
     await expectRefused(band, before, await health(), expect, { status: 401 });
-    expect((await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    expect(
+      (
+        await http(band.port, {
+          path: '/api/trpc/health',
+          headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it.each([
@@ -86,14 +100,24 @@ describe('C. cookie properties', () => {
     ['v1.AAAAAAAAAAAAAAAAAAAAAA.99999999999999.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'],
   ])('C5: malformed cookie %# → 401 and a clearing Set-Cookie, never 500', async (value) => {
     const before = await snapshot(band);
-    const r = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: `band_sess_${band.port}=${value}`, 'sec-fetch-site': 'same-origin' } });
+    const r = await http(band.port, {
+      path: '/api/trpc/health',
+      headers: { host: band.host, cookie: `band_sess_${band.port}=${value}`, 'sec-fetch-site': 'same-origin' },
+    });
     expect(r.status).toBe(401);
     expect(setCookies(r)[0]).toMatch(new RegExp(`^band_sess_${band.port}=; Path=/; Max-Age=0`));
     await expectNothingHappened(band, before, r, expect);
   });
 
   it('C6: a second, bogus band_sess cookie (another localhost app) does not mask the valid one', async () => {
-    const r = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: `band_sess_${band.port}=tossed-by-other-app; ${cookie}`, 'sec-fetch-site': 'same-origin' } });
+    const r = await http(band.port, {
+      path: '/api/trpc/health',
+      headers: {
+        host: band.host,
+        cookie: `band_sess_${band.port}=tossed-by-other-app; ${cookie}`,
+        'sec-fetch-site': 'same-origin',
+      },
+    });
     expect(r.status).toBe(200);
   });
 
@@ -102,19 +126,36 @@ describe('C. cookie properties', () => {
     const tc = await signIn(band, { port: t.port, host: t.host, ip: '203.0.113.10' });
     const value = tc.split('=').slice(1).join('=');
     const before = await snapshot(band);
-    const r = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: `band_sess_${band.port}=${value}`, 'sec-fetch-site': 'same-origin' } });
+    const r = await http(band.port, {
+      path: '/api/trpc/health',
+      headers: { host: band.host, cookie: `band_sess_${band.port}=${value}`, 'sec-fetch-site': 'same-origin' },
+    });
     await expectRefused(band, before, r, expect, { status: 401 });
-    expect((await http(t.port, { path: '/api/trpc/health', headers: { host: t.host, cookie: tc, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    expect(
+      (
+        await http(t.port, {
+          path: '/api/trpc/health',
+          headers: { host: t.host, cookie: tc, 'sec-fetch-site': 'same-origin' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('C8: a cookie whose session was revoked → 401 and a clearing Set-Cookie', async () => {
     const c = await signIn(band);
     const ids = new Set(band.server.gate.listDevices().map((d) => d.id));
-    const r1 = await http(band.port, { path: '/api/trpc/devices.list', headers: { host: band.host, cookie: c, 'sec-fetch-site': 'same-origin' } });
+    const r1 = await http(band.port, {
+      path: '/api/trpc/devices.list',
+      headers: { host: band.host, cookie: c, 'sec-fetch-site': 'same-origin' },
+    });
     expect(r1.status).toBe(200);
     const newest = band.server.gate.listDevices().sort((a, b) => b.createdAt - a.createdAt)[0]!;
     expect(ids.has(newest.id)).toBe(true);
-    const revoke = await post('devices.revoke', { authorization: `Bearer ${band.token()}`, 'content-type': 'application/json' }, JSON.stringify({ id: newest.id }));
+    const revoke = await post(
+      'devices.revoke',
+      { authorization: `Bearer ${band.token()}`, 'content-type': 'application/json' },
+      JSON.stringify({ id: newest.id }),
+    );
     expect(revoke.status).toBe(200);
     const before = await snapshot(band);
     const r = await http(band.port, { path: '/', headers: navHeaders(band.host, { cookie: c }) });
@@ -123,7 +164,10 @@ describe('C. cookie properties', () => {
   });
 
   it('C9: X-Forwarded-Proto: https on a direct local connection does not make the cookie Secure/__Host-', async () => {
-    const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host, { 'x-forwarded-proto': 'https' }) });
+    const r = await http(band.port, {
+      path: `/?token=${band.token()}`,
+      headers: navHeaders(band.host, { 'x-forwarded-proto': 'https' }),
+    });
     const c = setCookies(r)[0]!;
     band.secrets.add(c.split(';')[0]!.split('=')[1]!);
     expect(c).not.toContain('Secure');
@@ -134,35 +178,68 @@ describe('C. cookie properties', () => {
 describe('D. CSRF and cross-origin HTTP', () => {
   it('D1: cross-site fetch replay with the cookie (Origin evil, Sec-Fetch-Site cross-site) → 403, no side effect', async () => {
     const before = await snapshot(band);
-    const r = await post('settings.set', { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' });
+    const r = await post('settings.set', {
+      cookie,
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'cross-site',
+      'content-type': 'application/json',
+    });
     await expectRefused(band, before, r, expect, { status: 403 });
   });
 
   it('D1: cross-site call to auth.revealToken with the cookie → 403 and the token is not in the body', async () => {
     const before = await snapshot(band);
-    const r = await post('auth.revealToken', { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }, '{}');
+    const r = await post(
+      'auth.revealToken',
+      { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' },
+      '{}',
+    );
     await expectRefused(band, before, r, expect, { status: 403 });
     expect(r.body).not.toContain(band.token());
   });
 
   it('D2: cross-site multipart form POST to tunnel.stop → 403, tunnel still running', async () => {
     const before = await snapshot(band);
-    const r = await post('tunnel.stop', { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'multipart/form-data; boundary=X' }, '--X--\r\n');
+    const r = await post(
+      'tunnel.stop',
+      {
+        cookie,
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+        'content-type': 'multipart/form-data; boundary=X',
+      },
+      '--X--\r\n',
+    );
     await expectRefused(band, before, r, expect, { status: 403 });
     expect(band.server.api.services.tunnel.status().state).toBe('ready');
   });
 
   it('D3: cross-site text/plain form POST → 403; the same-origin text/plain POST → 415', async () => {
     const before = await snapshot(band);
-    const cross = await post('settings.set', { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' });
+    const cross = await post('settings.set', {
+      cookie,
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'cross-site',
+      'content-type': 'text/plain',
+    });
     await expectRefused(band, before, cross, expect, { status: 403 });
-    const same = await post('settings.set', { cookie, origin: band.origin, 'sec-fetch-site': 'same-origin', 'content-type': 'text/plain' });
+    const same = await post('settings.set', {
+      cookie,
+      origin: band.origin,
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'text/plain',
+    });
     await expectRefused(band, before, same, expect, { status: 415 });
   });
 
   it('D4: same-site attacker on http://localhost:5173 with the cookie → 403', async () => {
     const before = await snapshot(band);
-    const r = await post('settings.set', { cookie, origin: 'http://localhost:5173', 'sec-fetch-site': 'same-site', 'content-type': 'application/json' });
+    const r = await post('settings.set', {
+      cookie,
+      origin: 'http://localhost:5173',
+      'sec-fetch-site': 'same-site',
+      'content-type': 'application/json',
+    });
     await expectRefused(band, before, r, expect, { status: 403 });
   });
 
@@ -192,7 +269,11 @@ describe('D. CSRF and cross-origin HTTP', () => {
   it('D7: Origin http://LOCALHOST:<port> is case-normalised and accepted (then reverted)', async () => {
     const original = band.server.settings.get().notifications.soundOnNeedsAttention;
     const set = (value: boolean) =>
-      post('settings.set', { cookie, origin: `http://LOCALHOST:${band.port}`, 'content-type': 'application/json' }, JSON.stringify({ key: 'notifications.soundOnNeedsAttention', value }));
+      post(
+        'settings.set',
+        { cookie, origin: `http://LOCALHOST:${band.port}`, 'content-type': 'application/json' },
+        JSON.stringify({ key: 'notifications.soundOnNeedsAttention', value }),
+      );
     const before = await snapshot(band);
     expect((await set(!original)).status).toBe(200);
     await expectSomethingHappened(band, before, ['settingsText'], expect);
@@ -204,14 +285,32 @@ describe('D. CSRF and cross-origin HTTP', () => {
 
   it('D8: cross-site GET to an API query with the cookie (img/link) → 403', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { path: '/api/trpc/devices.list', headers: { host: band.host, cookie, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' } });
+    const r = await http(band.port, {
+      path: '/api/trpc/devices.list',
+      headers: {
+        host: band.host,
+        cookie,
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'no-cors',
+        'sec-fetch-dest': 'image',
+      },
+    });
     await expectRefused(band, before, r, expect, { status: 403 });
     expect(r.body).not.toContain('"result"');
   });
 
   it('D9: XSSI <script src=/api/trpc/settings.get> → 403; responses carry CORP same-origin and nosniff', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { path: '/api/trpc/settings.get', headers: { host: band.host, cookie, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' } });
+    const r = await http(band.port, {
+      path: '/api/trpc/settings.get',
+      headers: {
+        host: band.host,
+        cookie,
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'no-cors',
+        'sec-fetch-dest': 'script',
+      },
+    });
     await expectRefused(band, before, r, expect, { status: 403 });
     expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(r.headers['x-content-type-options']).toBe('nosniff');
@@ -219,7 +318,10 @@ describe('D. CSRF and cross-origin HTTP', () => {
 
   it('D9: a cross-site <script src=/_next/static/...> gets no readable asset without the cookie (SameSite=Strict) and CORP same-origin', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { path: '/_next/static/chunks/main.js', headers: { host: band.host, 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'script' } });
+    const r = await http(band.port, {
+      path: '/_next/static/chunks/main.js',
+      headers: { host: band.host, 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'script' },
+    });
     await expectRefused(band, before, r, expect, { status: 401 });
     expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
   });
@@ -229,7 +331,12 @@ describe('D. CSRF and cross-origin HTTP', () => {
     const r = await http(band.port, {
       method: 'OPTIONS',
       path: '/api/trpc/settings.set',
-      headers: { host: band.host, origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+      headers: {
+        host: band.host,
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-private-network': 'true',
+      },
     });
     await expectRefused(band, before, r, expect, { status: 403 });
     expect(corsHeaders(r)).toEqual([]);
@@ -238,7 +345,10 @@ describe('D. CSRF and cross-origin HTTP', () => {
   it('D11: pages, API answers and refusals all forbid framing', async () => {
     for (const r of [
       await http(band.port, { path: '/', headers: navHeaders(band.host, { cookie }) }),
-      await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' } }),
+      await http(band.port, {
+        path: '/api/trpc/health',
+        headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' },
+      }),
       await http(band.port, { path: '/', headers: navHeaders(band.host) }),
     ]) {
       expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
@@ -248,11 +358,19 @@ describe('D. CSRF and cross-origin HTTP', () => {
 
   it('D12: a token login over a planted cookie always mints a fresh session id', async () => {
     const planted = await signIn(band);
-    const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host, { cookie: planted }) });
+    const r = await http(band.port, {
+      path: `/?token=${band.token()}`,
+      headers: navHeaders(band.host, { cookie: planted }),
+    });
     const fresh = setCookies(r)[0]!.split(';')[0]!;
     band.secrets.add(fresh.split('=')[1]!);
     expect(fresh).not.toBe(planted);
-    const login = await http(band.port, { method: 'POST', path: '/auth/login', headers: { host: band.host, origin: band.origin, 'content-type': 'application/json', cookie: planted }, body: JSON.stringify({ token: band.token() }) });
+    const login = await http(band.port, {
+      method: 'POST',
+      path: '/auth/login',
+      headers: { host: band.host, origin: band.origin, 'content-type': 'application/json', cookie: planted },
+      body: JSON.stringify({ token: band.token() }),
+    });
     expect(login.status).toBe(204);
     const fresh2 = setCookies(login)[0]!.split(';')[0]!;
     band.secrets.add(fresh2.split('=')[1]!);

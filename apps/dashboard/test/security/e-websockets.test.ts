@@ -2,7 +2,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SLOW } from '../helpers.js';
 import type WebSocket from 'ws';
-import { type Band, expectNoSecretsLogged, expectRefused, expectWsRefused, http, openWs, parseRaw, raw, signIn, snapshot, startBand } from './harness.js';
+import {
+  type Band,
+  expectNoSecretsLogged,
+  expectRefused,
+  expectWsRefused,
+  http,
+  openWs,
+  parseRaw,
+  raw,
+  signIn,
+  snapshot,
+  startBand,
+} from './harness.js';
 
 let band: Band;
 let cookie: string;
@@ -49,7 +61,10 @@ describe('E. WebSocket and SSE', () => {
   it('E3: upgrade with no credential → 401 pre-handshake; the raw answer is a status line and a closed socket', async () => {
     await refused('/api/trpc-ws', { origin: band.origin }, 401);
     const before = await snapshot(band);
-    const out = await raw(band.port, `GET /api/terminals/t_1 HTTP/1.1\r\nHost: ${band.host}\r\nOrigin: ${band.origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    const out = await raw(
+      band.port,
+      `GET /api/terminals/t_1 HTTP/1.1\r\nHost: ${band.host}\r\nOrigin: ${band.origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
     const answer = parseRaw(out);
     // Nothing but the refusal: no 101, no Sec-WebSocket-Accept, the socket closed by the server (raw resolved on close).
     await expectWsRefused(band, before, { result: answer.status, headers: answer.headers }, expect, { status: 401 });
@@ -66,9 +81,12 @@ describe('E. WebSocket and SSE', () => {
     await refused('/api/trpc-ws', { authorization: `Bearer ${band.token()}`, origin: 'https://evil.example' }, 403);
   });
 
-  it.each([['/_next/webpack-hmr'], ['/foo'], ['/api/trpc/../../x'], ['/_next/hmr']])('E6: upgrade to unknown path %s → 404, even with credentials', async (path) => {
-    await refused(path, { authorization: `Bearer ${band.token()}` }, 404);
-  });
+  it.each([['/_next/webpack-hmr'], ['/foo'], ['/api/trpc/../../x'], ['/_next/hmr']])(
+    'E6: upgrade to unknown path %s → 404, even with credentials',
+    async (path) => {
+      await refused(path, { authorization: `Bearer ${band.token()}` }, 404);
+    },
+  );
 
   it('E7: revoking the session closes its open socket with 4401, and a reconnect gets 401', async () => {
     const c = await signIn(band);
@@ -86,7 +104,10 @@ describe('E. WebSocket and SSE', () => {
     const code = closed(r.ws!);
     r.ws!.send(Buffer.alloc(20 * 1024 * 1024, 0x61));
     expect(await code).toBe(1009);
-    const health = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${band.token()}` } });
+    const health = await http(band.port, {
+      path: '/api/trpc/health',
+      headers: { host: band.host, authorization: `Bearer ${band.token()}` },
+    });
     expect(health.status).toBe(200);
   });
 
@@ -99,17 +120,35 @@ describe('E. WebSocket and SSE', () => {
       sockets.push(r.ws!);
     }
     await refused('/api/trpc-ws', { cookie: c, origin: band.origin }, 429);
-    await Promise.all(sockets.map((ws) => { const p = closed(ws); ws.close(); return p; }));
+    await Promise.all(
+      sockets.map((ws) => {
+        const p = closed(ws);
+        ws.close();
+        return p;
+      }),
+    );
   });
 
   it('E10: a cross-site (same-site port) streaming GET with the cookie → 403', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { path: '/api/trpc/tunnel.events', headers: { host: band.host, cookie, origin: 'http://localhost:5173', 'sec-fetch-site': 'same-site', accept: 'text/event-stream' } });
+    const r = await http(band.port, {
+      path: '/api/trpc/tunnel.events',
+      headers: {
+        host: band.host,
+        cookie,
+        origin: 'http://localhost:5173',
+        'sec-fetch-site': 'same-site',
+        accept: 'text/event-stream',
+      },
+    });
     await expectRefused(band, before, r, expect, { status: 403 });
   });
 
   it('E11: a same-origin GET with the cookie and Sec-Fetch-Site: same-origin is accepted; no URL token is needed', async () => {
-    const r = await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' } });
+    const r = await http(band.port, {
+      path: '/api/trpc/health',
+      headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' },
+    });
     expect(r.status).toBe(200);
   });
 

@@ -43,11 +43,13 @@ const refusedRaw = async (text: string) => {
   await expectRefused(band, before, parseRaw(await raw(band.port, text)), expect, { status: 400, from: 'node' });
 };
 
-
 /** The local addresses listening on `port`, from /proc/net/tcp and tcp6; undefined without /proc (not Linux). */
 function listeningAddresses(port: number): string[] | undefined {
   const addresses = new Set<string>();
-  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+  for (const [file, v6] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ] as const) {
     let table: string;
     try {
       table = readFileSync(file, 'utf8');
@@ -77,13 +79,21 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
 
   it('F2: Host: evil.example:<port> with a valid bearer → still 403, the mutation does not run', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { method: 'POST', path: '/api/trpc/settings.set', headers: { host: `evil.example:${band.port}`, ...bearer(), 'content-type': 'application/json' }, body: SIDE_EFFECT_BODY });
+    const r = await http(band.port, {
+      method: 'POST',
+      path: '/api/trpc/settings.set',
+      headers: { host: `evil.example:${band.port}`, ...bearer(), 'content-type': 'application/json' },
+      body: SIDE_EFFECT_BODY,
+    });
     await expectRefused(band, before, r, expect, { status: 403 });
   });
 
-  it.each([['0.0.0.0'], ['192.168.1.20'], ['127.0.0.2'], ['[::ffff:127.0.0.1]']])('F3: Host: %s:<port> → 403 even with the bearer', async (name) => {
-    await refusedAs(band.port, { host: `${name}:${band.port}`, ...bearer() }, 403);
-  });
+  it.each([['0.0.0.0'], ['192.168.1.20'], ['127.0.0.2'], ['[::ffff:127.0.0.1]']])(
+    'F3: Host: %s:<port> → 403 even with the bearer',
+    async (name) => {
+      await refusedAs(band.port, { host: `${name}:${band.port}`, ...bearer() }, 403);
+    },
+  );
 
   it.each([['localhost'], ['127.0.0.1'], ['[::1]']])('F3: Host: %s:<port> is allowed', async (name) => {
     expect((await healthAs(band.port, { host: `${name}:${band.port}`, ...bearer() })).status).toBe(200);
@@ -97,7 +107,9 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
 
   it('F4: no Host (HTTP/1.0) or two Host headers → 400', async () => {
     await refusedRaw(`GET /api/trpc/health HTTP/1.0\r\nAuthorization: Bearer ${band.token()}\r\n\r\n`);
-    await refusedRaw(`GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nHost: evil.example\r\nAuthorization: Bearer ${band.token()}\r\nConnection: close\r\n\r\n`);
+    await refusedRaw(
+      `GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nHost: evil.example\r\nAuthorization: Bearer ${band.token()}\r\nConnection: close\r\n\r\n`,
+    );
   });
 
   it('F5: Host: sub.localhost:<port> → 403', async () => {
@@ -111,7 +123,11 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
   });
 
   it('F7: CF-Connecting-IP / X-Forwarded-For / X-Forwarded-Host on a direct local request grant nothing', async () => {
-    const spoof = { 'cf-connecting-ip': '1.2.3.4', 'x-forwarded-for': '127.0.0.1', 'x-forwarded-host': band.tunnel!.host };
+    const spoof = {
+      'cf-connecting-ip': '1.2.3.4',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-host': band.tunnel!.host,
+    };
     await refusedAs(band.port, { host: band.host, ...spoof }, 401);
     const r = await healthAs(band.port, { host: band.host, ...spoof, ...bearer() });
     expect(JSON.parse(r.body).result.data.listener).toBe('local');
@@ -124,13 +140,23 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     const t = band.tunnel!;
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const r = await healthAs(t.port, { host: t.host, 'cf-connecting-ip': '198.51.100.8', 'x-forwarded-for': `10.0.0.${i}`, authorization: `Bearer ${'4'.repeat(64)}` });
+      const r = await healthAs(t.port, {
+        host: t.host,
+        'cf-connecting-ip': '198.51.100.8',
+        'x-forwarded-for': `10.0.0.${i}`,
+        authorization: `Bearer ${'4'.repeat(64)}`,
+      });
       statuses.push(r.status);
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual([429, 429]);
     const before = await snapshot(band);
-    const limited = await healthAs(t.port, { host: t.host, 'cf-connecting-ip': '198.51.100.8', 'x-forwarded-for': '10.0.1.1', authorization: `Bearer ${'4'.repeat(64)}` });
+    const limited = await healthAs(t.port, {
+      host: t.host,
+      'cf-connecting-ip': '198.51.100.8',
+      'x-forwarded-for': '10.0.1.1',
+      authorization: `Bearer ${'4'.repeat(64)}`,
+    });
     await expectRefused(band, before, limited, expect, { status: 429 });
   });
 
@@ -147,8 +173,13 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     expect(JSON.parse(r.body)).toEqual({ proof: computeHelloProof(band.token(), nonce, host, address), address, v: 2 });
     expect(r.headers['cache-control']).toBe('no-store');
     const before = await snapshot(band);
-    await expectRefused(band, before, await http(band.port, { path: '/auth/hello?n=xyz', headers: { host } }), expect, { status: 400 });
-    const foreign = await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host: `evil.example:${band.port}` } });
+    await expectRefused(band, before, await http(band.port, { path: '/auth/hello?n=xyz', headers: { host } }), expect, {
+      status: 400,
+    });
+    const foreign = await http(band.port, {
+      path: `/auth/hello?n=${nonce}`,
+      headers: { host: `evil.example:${band.port}` },
+    });
     await expectRefused(band, before, foreign, expect, { status: 403 });
     expect(foreign.body).not.toContain('proof');
   });
@@ -158,19 +189,29 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     // the machine has one), never a wildcard.
     const listening = listeningAddresses(band.port);
     if (listening === undefined) reportMissing('F12 needs /proc/net/tcp (Linux) to read the bound address');
-    else expect(listening).toEqual(band.server.origins.includes(`http://[::1]:${band.port}`) ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
+    else
+      expect(listening).toEqual(
+        band.server.origins.includes(`http://[::1]:${band.port}`) ? ['127.0.0.1', '::1'] : ['127.0.0.1'],
+      );
     // And from the outside: another interface's address does not reach it.
-    const external = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && !i.internal && i.family === 'IPv4');
     if (!external) reportMissing('F12 needs a non-loopback IPv4 interface to connect from');
     else {
       const reached = await new Promise<boolean>((resolve) => {
         const s = connect(band.port, external.address);
-        s.on('connect', () => { s.destroy(); resolve(true); });
+        s.on('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
         s.on('error', () => resolve(false));
       });
       expect(reached).toBe(false);
     }
-    expect(statusLine(await raw(band.port, `GET / HTTP/1.1\r\nHost: ${band.host}\r\nConnection: close\r\n\r\n`))).toMatch(/ 401 /);
+    expect(
+      statusLine(await raw(band.port, `GET / HTTP/1.1\r\nHost: ${band.host}\r\nConnection: close\r\n\r\n`)),
+    ).toMatch(/ 401 /);
   });
 
   it('F9: after the tunnel stops, its host is refused everywhere and tunnel sessions are gone', async () => {

@@ -32,7 +32,10 @@ afterEach(() => {
 
 const wrong = `Bearer ${'5'.repeat(64)}`;
 const tunnelHealth = (ip: string, authorization: string) =>
-  http(band.tunnel!.port, { path: '/api/trpc/health', headers: { host: band.tunnel!.host, 'cf-connecting-ip': ip, authorization } });
+  http(band.tunnel!.port, {
+    path: '/api/trpc/health',
+    headers: { host: band.tunnel!.host, 'cf-connecting-ip': ip, authorization },
+  });
 
 describe('G. brute force, lockout, resource exhaustion', () => {
   it('G1: wrong bearer tokens from one IP through the tunnel: 10 × 401, then 429 + Retry-After; one summary log line', async () => {
@@ -59,11 +62,36 @@ describe('G. brute force, lockout, resource exhaustion', () => {
 
   it('G2: during G1, the real phone (another IP, valid cookie/bearer) and the desktop (local) all succeed', async () => {
     const phone = await signIn(band, { port: band.tunnel!.port, host: band.tunnel!.host, ip: '192.0.2.200' });
-    expect((await http(band.tunnel!.port, { path: '/api/trpc/health', headers: { host: band.tunnel!.host, cookie: phone, 'sec-fetch-site': 'same-origin', 'cf-connecting-ip': '192.0.2.200' } })).status).toBe(200);
+    expect(
+      (
+        await http(band.tunnel!.port, {
+          path: '/api/trpc/health',
+          headers: {
+            host: band.tunnel!.host,
+            cookie: phone,
+            'sec-fetch-site': 'same-origin',
+            'cf-connecting-ip': '192.0.2.200',
+          },
+        })
+      ).status,
+    ).toBe(200);
     expect((await tunnelHealth('192.0.2.1', `Bearer ${band.token()}`)).status).toBe(200);
-    expect((await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: localCookie, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    expect(
+      (
+        await http(band.port, {
+          path: '/api/trpc/health',
+          headers: { host: band.host, cookie: localCookie, 'sec-fetch-site': 'same-origin' },
+        })
+      ).status,
+    ).toBe(200);
     const before = await snapshot(band);
-    await expectRefused(band, before, await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: wrong } }), expect, { status: 401 });
+    await expectRefused(
+      band,
+      before,
+      await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: wrong } }),
+      expect,
+      { status: 401 },
+    );
   });
 
   it('G3: wrong tokens spread over many IPs trip the global tunnel bucket; existing sessions are unaffected', async () => {
@@ -88,7 +116,9 @@ describe('G. brute force, lockout, resource exhaustion', () => {
     await expectRefused(band, before, answers.at(-1)!, expect, { status: 429 });
     expect(statuses.every((s) => s === 303 || s === 429)).toBe(true);
     await expectNothingHappened(band, before, undefined, expect);
-    expect((await http(band.port, { path: '/', headers: navHeaders(band.host, { cookie: localCookie }) })).status).toBe(200);
+    expect((await http(band.port, { path: '/', headers: navHeaders(band.host, { cookie: localCookie }) })).status).toBe(
+      200,
+    );
   });
 
   it('G5: wrong pairing codes are 401 (or 429 when limited) and never sign in', async () => {
@@ -97,7 +127,12 @@ describe('G. brute force, lockout, resource exhaustion', () => {
       const r = await http(band.tunnel!.port, {
         method: 'POST',
         path: '/auth/pair',
-        headers: { host: band.tunnel!.host, origin: band.tunnel!.origin, 'content-type': 'application/json', 'cf-connecting-ip': `192.0.2.${50 + i}` },
+        headers: {
+          host: band.tunnel!.host,
+          origin: band.tunnel!.origin,
+          'content-type': 'application/json',
+          'cf-connecting-ip': `192.0.2.${50 + i}`,
+        },
         body: JSON.stringify({ code: 'A'.repeat(22) }),
       });
       await expectRefused(band, before, r, expect, { status: [401, 429] });
@@ -106,9 +141,21 @@ describe('G. brute force, lockout, resource exhaustion', () => {
   });
 
   it.each([
-    ['a 64 KB Cookie header', `GET / HTTP/1.1\r\nHost: HOST\r\nCookie: ${'a'.repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 431 /],
-    ['100 headers of 1 KB', `GET / HTTP/1.1\r\nHost: HOST\r\n${Array.from({ length: 100 }, (_, i) => `X-H${i}: ${'b'.repeat(1024)}\r\n`).join('')}Connection: close\r\n\r\n`, /^HTTP\/1\.1 431 /],
-    ['a 1 MB URL', `GET /${'c'.repeat(1024 * 1024)} HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 (414|431) /],
+    [
+      'a 64 KB Cookie header',
+      `GET / HTTP/1.1\r\nHost: HOST\r\nCookie: ${'a'.repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`,
+      /^HTTP\/1\.1 431 /,
+    ],
+    [
+      '100 headers of 1 KB',
+      `GET / HTTP/1.1\r\nHost: HOST\r\n${Array.from({ length: 100 }, (_, i) => `X-H${i}: ${'b'.repeat(1024)}\r\n`).join('')}Connection: close\r\n\r\n`,
+      /^HTTP\/1\.1 431 /,
+    ],
+    [
+      'a 1 MB URL',
+      `GET /${'c'.repeat(1024 * 1024)} HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\n\r\n`,
+      /^HTTP\/1\.1 (414|431) /,
+    ],
   ])('G6: %s → 431/414, no crash', async (_n, text, expected) => {
     const before = await snapshot(band);
     const out = await raw(band.port, text.replace('HOST', band.host));
@@ -116,19 +163,43 @@ describe('G. brute force, lockout, resource exhaustion', () => {
     // Refused by Node's parser limits, before the gate: Connection: close, no cookie, no CORS, nothing changed.
     const answer = parseRaw(out);
     await expectRefused(band, before, answer, expect, { status: answer.status, from: 'node' });
-    expect((await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${band.token()}` } })).status).toBe(200);
+    expect(
+      (
+        await http(band.port, {
+          path: '/api/trpc/health',
+          headers: { host: band.host, authorization: `Bearer ${band.token()}` },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('G8: a 5 MB JSON body to a mutation → 413 (declared length), and 413 when streamed without a length', async () => {
     const before = await snapshot(band);
-    const declared = await raw(band.port, `POST /api/trpc/settings.set HTTP/1.1\r\nHost: ${band.host}\r\nAuthorization: Bearer ${band.token()}\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\nConnection: close\r\n\r\n{"key":"labels","value":[`);
+    const declared = await raw(
+      band.port,
+      `POST /api/trpc/settings.set HTTP/1.1\r\nHost: ${band.host}\r\nAuthorization: Bearer ${band.token()}\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\nConnection: close\r\n\r\n{"key":"labels","value":[`,
+    );
     expect(statusLine(declared)).toBe('HTTP/1.1 413 Payload Too Large');
     await expectRefused(band, before, parseRaw(declared), expect, { status: 413 });
     const chunked = await new Promise<number>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: band.port, method: 'POST', path: '/api/trpc/settings.set', headers: { host: band.host, authorization: `Bearer ${band.token()}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: band.port,
+          method: 'POST',
+          path: '/api/trpc/settings.set',
+          headers: {
+            host: band.host,
+            authorization: `Bearer ${band.token()}`,
+            'content-type': 'application/json',
+            'transfer-encoding': 'chunked',
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', () => resolve(-1));
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       let sent = 0;
@@ -148,7 +219,10 @@ describe('G. brute force, lockout, resource exhaustion', () => {
   it('G9: ?batch=1 with 1000 procedure paths → 400', async () => {
     const paths = Array(1000).fill('health').join(',');
     const before = await snapshot(band);
-    const r = await http(band.port, { path: `/api/trpc/${paths}?batch=1`, headers: { host: band.host, authorization: `Bearer ${band.token()}` } });
+    const r = await http(band.port, {
+      path: `/api/trpc/${paths}?batch=1`,
+      headers: { host: band.host, authorization: `Bearer ${band.token()}` },
+    });
     await expectRefused(band, before, r, expect, { status: 400 });
   });
 

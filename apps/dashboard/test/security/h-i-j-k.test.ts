@@ -44,7 +44,14 @@ const refused = async (port: number, options: Parameters<typeof http>[1], status
 
 describe('H. leakage: logs, Referer, errors, headers', () => {
   it('H1: a request with the token in the query, a cookie and an Authorization header logs none of them', async () => {
-    await http(band.port, { path: `/workspace/1?token=${band.token()}&x=1`, headers: navHeaders(band.host, { cookie, authorization: `Bearer ${band.token()}`, 'sec-websocket-protocol': band.token() }) });
+    await http(band.port, {
+      path: `/workspace/1?token=${band.token()}&x=1`,
+      headers: navHeaders(band.host, {
+        cookie,
+        authorization: `Bearer ${band.token()}`,
+        'sec-websocket-protocol': band.token(),
+      }),
+    });
     const text = band.logger.text();
     expect(text).not.toContain(band.token());
     expect(text).not.toContain(cookie.split('=')[1]!);
@@ -53,14 +60,32 @@ describe('H. leakage: logs, Referer, errors, headers', () => {
   });
 
   it('H2: Referer: <tunnel>/?token=tok on a failing request is not logged and the error body has no stack', async () => {
-    const r = await refused(band.port, { method: 'POST', path: '/api/trpc/settings.set', headers: { ...same(), origin: band.origin, 'content-type': 'application/json', referer: `${band.tunnel!.origin}/?token=${band.token()}` }, body: '{"key":' }, 400);
+    const r = await refused(
+      band.port,
+      {
+        method: 'POST',
+        path: '/api/trpc/settings.set',
+        headers: {
+          ...same(),
+          origin: band.origin,
+          'content-type': 'application/json',
+          referer: `${band.tunnel!.origin}/?token=${band.token()}`,
+        },
+        body: '{"key":',
+      },
+      400,
+    );
     expect(r.body).not.toMatch(/at .*\.js:\d+/);
     expect(band.logger.text()).not.toContain('referer');
   });
 
   it('H3: a wrong token differing from tok by one character is never logged', async () => {
     const near = `${band.token().slice(0, 63)}${band.token().endsWith('0') ? '1' : '0'}`;
-    await refused(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${near}` } }, 401);
+    await refused(
+      band.port,
+      { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${near}` } },
+      401,
+    );
     expect(band.logger.text()).not.toContain(near);
     expect(band.logger.text()).toMatch(/BAD_TOKEN/);
   });
@@ -79,7 +104,10 @@ describe('H. leakage: logs, Referer, errors, headers', () => {
 
   it('H5: the dashboard HTML, settings.get and devices.list never contain tokenSecret', async () => {
     for (const path of ['/', '/settings', '/api/trpc/settings.get', '/api/trpc/devices.list']) {
-      const r = await http(band.port, { path, headers: path.startsWith('/api') ? same() : navHeaders(band.host, { cookie }) });
+      const r = await http(band.port, {
+        path,
+        headers: path.startsWith('/api') ? same() : navHeaders(band.host, { cookie }),
+      });
       expect(r.body, path).not.toContain(band.token());
     }
   });
@@ -99,7 +127,22 @@ describe('H. leakage: logs, Referer, errors, headers', () => {
   it('H5: through the tunnel, auth.revealToken never returns the token', async () => {
     const t = band.tunnel!;
     const tc = await signIn(band, { port: t.port, host: t.host, ip: '192.0.2.99' });
-    const r = await refused(t.port, { method: 'POST', path: '/api/trpc/auth.revealToken', headers: { host: t.host, cookie: tc, origin: t.origin, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: '{}' }, 403);
+    const r = await refused(
+      t.port,
+      {
+        method: 'POST',
+        path: '/api/trpc/auth.revealToken',
+        headers: {
+          host: t.host,
+          cookie: tc,
+          origin: t.origin,
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      },
+      403,
+    );
     expect(r.body).not.toContain(band.token());
   });
 });
@@ -113,12 +156,28 @@ describe('I. rotation and revocation', () => {
     const wsB = await openWs(band.port, '/api/trpc-ws', { host: band.host, cookie: b, origin: band.origin });
     expect([wsA.result, wsB.result]).toEqual(['open', 'open']);
     const codeA = closed(wsA.ws!);
-    const r = await http(band.port, { method: 'POST', path: '/api/trpc/devices.revoke', headers: { ...same(), origin: band.origin, 'content-type': 'application/json' }, body: JSON.stringify({ id: idA }) });
+    const r = await http(band.port, {
+      method: 'POST',
+      path: '/api/trpc/devices.revoke',
+      headers: { ...same(), origin: band.origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: idA }),
+    });
     expect(r.status).toBe(200);
     expect(await codeA).toBe(4401);
     expect(wsB.ws!.readyState).toBe(1);
-    await refused(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: a, 'sec-fetch-site': 'same-origin' } }, 401);
-    expect((await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, cookie: b, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    await refused(
+      band.port,
+      { path: '/api/trpc/health', headers: { host: band.host, cookie: a, 'sec-fetch-site': 'same-origin' } },
+      401,
+    );
+    expect(
+      (
+        await http(band.port, {
+          path: '/api/trpc/health',
+          headers: { host: band.host, cookie: b, 'sec-fetch-site': 'same-origin' },
+        })
+      ).status,
+    ).toBe(200);
     wsB.ws!.close();
   });
 
@@ -145,8 +204,19 @@ describe('I. rotation and revocation', () => {
     expect(await code).toBe(4401);
     await vi.waitFor(() => expect(band.token()).toBe(fresh), SLOW);
     await refused(band.port, { path: '/', headers: navHeaders(band.host, { cookie }) }, 401);
-    await refused(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${oldToken}` } }, 401);
-    expect((await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${fresh}` } })).status).toBe(200);
+    await refused(
+      band.port,
+      { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${oldToken}` } },
+      401,
+    );
+    expect(
+      (
+        await http(band.port, {
+          path: '/api/trpc/health',
+          headers: { host: band.host, authorization: `Bearer ${fresh}` },
+        })
+      ).status,
+    ).toBe(200);
     expect(band.server.gate.listDevices()).toEqual([]);
     expect(band.logger.text()).not.toContain(oldToken);
   });
@@ -176,7 +246,9 @@ describe('J. token file handling', () => {
   });
 
   it('J3: concurrent writes leave a complete JSON file and no temp files behind', async () => {
-    await Promise.all(Array.from({ length: 10 }, (_, i) => band.server.settings.update((s) => ({ ...s, labels: [...s.labels, i] }))));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => band.server.settings.update((s) => ({ ...s, labels: [...s.labels, i] }))),
+    );
     const parsed = JSON.parse(await readFile(band.server.settings.file, 'utf8'));
     expect(parsed.labels).toHaveLength(10);
     expect((await readdir(band.home)).filter((f) => f.startsWith('.settings.json.'))).toEqual([]);
@@ -186,13 +258,19 @@ describe('J. token file handling', () => {
     await using home = await tempHome();
     const file = join(home.home, 'settings.json');
     await writeFile(file, '{"webServerPort": 3456,', { mode: 0o600 });
-    await expect(startServer({ home: home.home, port: 0, logger: captureLogger() })).rejects.toMatchObject({ code: 'INVALID_JSON', file });
+    await expect(startServer({ home: home.home, port: 0, logger: captureLogger() })).rejects.toMatchObject({
+      code: 'INVALID_JSON',
+      file,
+    });
     expect(await readFile(file, 'utf8')).toBe('{"webServerPort": 3456,');
   });
 
   it('J5: two processes starting on a fresh home end up with exactly one token', async () => {
     await using home = await tempHome();
-    const [a, b] = await Promise.all([loadSettings({ home: join(home.home, 'x') }), loadSettings({ home: join(home.home, 'x') })]);
+    const [a, b] = await Promise.all([
+      loadSettings({ home: join(home.home, 'x') }),
+      loadSettings({ home: join(home.home, 'x') }),
+    ]);
     expect(a.get().tokenSecret).toBe(b.get().tokenSecret);
     await a.close();
     await b.close();
@@ -217,25 +295,58 @@ describe('J. token file handling', () => {
 describe('K. tRPC / Next.js specifics', () => {
   it('K1: x-middleware-subrequest does not bypass anything', async () => {
     const before = await snapshot(band);
-    const r = await http(band.port, { method: 'POST', path: '/api/trpc/settings.set', headers: { host: band.host, origin: band.origin, 'content-type': 'application/json', 'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware' }, body: SIDE_EFFECT_BODY });
+    const r = await http(band.port, {
+      method: 'POST',
+      path: '/api/trpc/settings.set',
+      headers: {
+        host: band.host,
+        origin: band.origin,
+        'content-type': 'application/json',
+        'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware',
+      },
+      body: SIDE_EFFECT_BODY,
+    });
     await expectRefused(band, before, r, expect, { status: 401 });
-    await refused(band.port, { path: '/', headers: navHeaders(band.host, { 'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware' }) }, 401);
+    await refused(
+      band.port,
+      {
+        path: '/',
+        headers: navHeaders(band.host, {
+          'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware',
+        }),
+      },
+      401,
+    );
   });
 
-  it.each([['health'], ['settings.get'], ['devices.list'], ['tunnel.status'], ['terminals.list']])('K2: query %s without a session → 401', async (proc) => {
-    await refused(band.port, { path: `/api/trpc/${proc}`, headers: { host: band.host } }, 401);
-  });
+  it.each([['health'], ['settings.get'], ['devices.list'], ['tunnel.status'], ['terminals.list']])(
+    'K2: query %s without a session → 401',
+    async (proc) => {
+      await refused(band.port, { path: `/api/trpc/${proc}`, headers: { host: band.host } }, 401);
+    },
+  );
 
-  it.each([['settings.set'], ['auth.revealToken'], ['auth.createPairingCode'], ['tunnel.start'], ['devices.revoke']])('K2: mutation %s without a session → 401, nothing happens', async (proc) => {
-    const before = await snapshot(band);
-    const r = await http(band.port, { method: 'POST', path: `/api/trpc/${proc}`, headers: { host: band.host, origin: band.origin, 'content-type': 'application/json' }, body: '{}' });
-    await expectRefused(band, before, r, expect, { status: 401 });
-  });
+  it.each([['settings.set'], ['auth.revealToken'], ['auth.createPairingCode'], ['tunnel.start'], ['devices.revoke']])(
+    'K2: mutation %s without a session → 401, nothing happens',
+    async (proc) => {
+      const before = await snapshot(band);
+      const r = await http(band.port, {
+        method: 'POST',
+        path: `/api/trpc/${proc}`,
+        headers: { host: band.host, origin: band.origin, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      await expectRefused(band, before, r, expect, { status: 401 });
+    },
+  );
 
   it('K3: a mutation via GET → 405, nothing happens', async () => {
     const before = await snapshot(band);
     const input = encodeURIComponent(SIDE_EFFECT_BODY);
-    const r = await http(band.port, { path: `/api/trpc/settings.set?input=${input}`, headers: { host: band.host, authorization: `Bearer ${band.token()}` } });
+    const r = await http(band.port, {
+      path: `/api/trpc/settings.set?input=${input}`,
+      headers: { host: band.host, authorization: `Bearer ${band.token()}` },
+    });
     await expectRefused(band, before, r, expect, { status: 405 });
   });
 
@@ -247,7 +358,19 @@ describe('K. tRPC / Next.js specifics', () => {
   it('K5: a Server Action style POST from evil.example → 403 before Next', async () => {
     const victim = await signIn(band);
     const before = await snapshot(band);
-    const r = await http(band.port, { method: 'POST', path: '/', headers: { host: band.host, cookie: victim, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'next-action': 'abc', 'content-type': 'text/plain' }, body: '[]' });
+    const r = await http(band.port, {
+      method: 'POST',
+      path: '/',
+      headers: {
+        host: band.host,
+        cookie: victim,
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+        'next-action': 'abc',
+        'content-type': 'text/plain',
+      },
+      body: '[]',
+    });
     await expectRefused(band, before, r, expect, { status: 403 });
   });
 });

@@ -36,7 +36,13 @@ export async function startBand(options: { tunnel?: boolean; headersTimeoutMs?: 
     edge = await startFakeEdge();
     env = { ...env, ...edge.env, ...fakeCloudflaredEnv({ stateDir }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
   }
-  const server = await startServer({ home: home.home, port: 0, logger, env, headersTimeoutMs: options.headersTimeoutMs });
+  const server = await startServer({
+    home: home.home,
+    port: 0,
+    logger,
+    env,
+    headersTimeoutMs: options.headersTimeoutMs,
+  });
   const band: Band = {
     server,
     home: home.home,
@@ -57,11 +63,16 @@ export async function startBand(options: { tunnel?: boolean; headersTimeoutMs?: 
 }
 
 /** Starts the tunnel through the API service and finds the tunnel listener from the fake cloudflared's argv. */
-export async function openTunnel(band: Band, stateDir: string): Promise<{ port: number; host: string; origin: string }> {
+export async function openTunnel(
+  band: Band,
+  stateDir: string,
+): Promise<{ port: number; host: string; origin: string }> {
   const status = await band.server.api.services.tunnel.start();
   const host = new URL(status.url!).host;
   const files = await readdir(stateDir);
-  const records = await Promise.all(files.filter((f) => f.endsWith('.json')).map(async (f) => JSON.parse(await readFile(join(stateDir, f), 'utf8'))));
+  const records = await Promise.all(
+    files.filter((f) => f.endsWith('.json')).map(async (f) => JSON.parse(await readFile(join(stateDir, f), 'utf8'))),
+  );
   const argv: string[] = records.map((r) => r.argv).find(Boolean) ?? [];
   const urlArg = argv[argv.indexOf('--url') + 1] ?? '';
   const port = Number(new URL(urlArg).port);
@@ -86,12 +97,17 @@ export function http(
   o: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers: o.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers: o.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(o.body);
   });
@@ -160,10 +176,19 @@ export function parseRaw(text: string): HttpResult {
 }
 
 /** Signs in with `?token=` like a browser and returns `name=value` of the session cookie. */
-export async function signIn(band: Band, where: { port: number; host: string; ip?: string } = { port: band.port, host: band.host }): Promise<string> {
+export async function signIn(
+  band: Band,
+  where: { port: number; host: string; ip?: string } = { port: band.port, host: band.host },
+): Promise<string> {
   const r = await http(where.port, {
     path: `/?token=${band.token()}`,
-    headers: { host: where.host, 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'none', ...(where.ip ? { 'cf-connecting-ip': where.ip } : {}) },
+    headers: {
+      host: where.host,
+      'sec-fetch-dest': 'document',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-site': 'none',
+      ...(where.ip ? { 'cf-connecting-ip': where.ip } : {}),
+    },
   });
   if (r.status !== 303) throw new Error(`sign-in failed: ${r.status}`);
   const cookie = setCookies(r)[0]!.split(';')[0]!;
@@ -193,16 +218,31 @@ export interface Snapshot {
 
 export async function snapshot(band: Band): Promise<Snapshot> {
   const services = band.server.api.services;
-  const chats = services.chats.list().map((c) => c.id).sort();
+  const chats = services.chats
+    .list()
+    .map((c) => c.id)
+    .sort();
   return {
     settingsText: await readFile(band.server.settings.file, 'utf8'),
     devices: band.server.gate.listDevices().length,
-    deviceIds: band.server.gate.listDevices().map((d) => d.id).sort(),
-    projects: services.projects.list().map((p) => `${p.id} ${p.path}`).sort(),
-    workspaces: services.workspaces.list().map((w) => `${w.id} ${w.branch}`).sort(),
+    deviceIds: band.server.gate
+      .listDevices()
+      .map((d) => d.id)
+      .sort(),
+    projects: services.projects
+      .list()
+      .map((p) => `${p.id} ${p.path}`)
+      .sort(),
+    workspaces: services.workspaces
+      .list()
+      .map((w) => `${w.id} ${w.branch}`)
+      .sort(),
     chats,
     chatEvents: chats.reduce((sum, id) => sum + services.store.chatEvents.lastSeq(id), 0),
-    terminals: services.terminals.list().map((t) => `${t.id} ${t.pid}`).sort(),
+    terminals: services.terminals
+      .list()
+      .map((t) => `${t.id} ${t.pid}`)
+      .sort(),
     // The test's own browser (Chromium, launched by Playwright in this process too) opens renderers as it likes.
     processes: descendantsOf(process.pid)
       // An empty command line is a process on its way out (or not yet exec'd): not one that runs.
@@ -228,7 +268,12 @@ export async function expectNothingHappened(
 }
 
 /** Asserts a request with valid credentials did change the state: the positive control of `expectNothingHappened`. */
-export async function expectSomethingHappened(band: Band, before: Snapshot, keys: Array<keyof Snapshot>, expect: typeof import('vitest').expect): Promise<void> {
+export async function expectSomethingHappened(
+  band: Band,
+  before: Snapshot,
+  keys: Array<keyof Snapshot>,
+  expect: typeof import('vitest').expect,
+): Promise<void> {
   const after = await snapshot(band);
   for (const key of keys) expect(after[key], `${key} changed`).not.toEqual(before[key]);
 }

@@ -71,17 +71,30 @@ describe('L. local users, a page in the browser, the tunnel against local sign-i
     // What a client that resolves localhost to ::1 reaches is Band: its proof names [::1]:<port>.
     const nonce = 'c3'.repeat(32);
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '::1', port: b.port, path: `/auth/hello?n=${nonce}`, headers: { host: `localhost:${b.port}` }, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        {
+          host: '::1',
+          port: b.port,
+          path: `/auth/hello?n=${nonce}`,
+          headers: { host: `localhost:${b.port}` },
+          agent: false,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
     expect(answer.status).toBe(200);
     const address = `[::1]:${b.port}`;
-    expect(JSON.parse(answer.body)).toEqual({ proof: computeHelloProof(b.token(), nonce, `localhost:${b.port}`, address), address, v: 2 });
+    expect(JSON.parse(answer.body)).toEqual({
+      proof: computeHelloProof(b.token(), nonce, `localhost:${b.port}`, address),
+      address,
+      v: 2,
+    });
     expectNoSecretsLogged(b, expect);
   });
 
@@ -140,7 +153,10 @@ describe('L. local users, a page in the browser, the tunnel against local sign-i
       return;
     }
 
-    const result = await runBand(['status'], cliEnv({ BAND_HOME: home.home, BAND_SERVER_URL: `http://[::1]:${server.port}` }));
+    const result = await runBand(
+      ['status'],
+      cliEnv({ BAND_HOME: home.home, BAND_SERVER_URL: `http://[::1]:${server.port}` }),
+    );
     expect(result.code).toBe(7);
     expect(result.stderr).toContain(`relayed a proof made for another address (127.0.0.1:${server.port})`);
     expect(result.stderr).toMatch(/the token was not sent/);
@@ -151,7 +167,10 @@ describe('L. local users, a page in the browser, the tunnel against local sign-i
     expect(result.stderr).not.toContain(token);
 
     // The same CLI straight to Band's own address works (the proof is right when nothing is in between).
-    const direct = await runBand(['status', '--output', 'json'], cliEnv({ BAND_HOME: home.home, BAND_SERVER_URL: server.url }));
+    const direct = await runBand(
+      ['status', '--output', 'json'],
+      cliEnv({ BAND_HOME: home.home, BAND_SERVER_URL: server.url }),
+    );
     expect(direct.code).toBe(0);
     expect(JSON.parse(direct.stdout).health.ok).toBe(true);
   });
@@ -181,7 +200,12 @@ describe('L. local users, a page in the browser, the tunnel against local sign-i
       http(b.tunnel!.port, {
         method: 'POST',
         path: '/auth/pair',
-        headers: { host: b.tunnel!.host, origin: b.tunnel!.origin, 'content-type': 'application/json', 'cf-connecting-ip': ip },
+        headers: {
+          host: b.tunnel!.host,
+          origin: b.tunnel!.origin,
+          'content-type': 'application/json',
+          'cf-connecting-ip': ip,
+        },
         body: JSON.stringify({ code }),
       });
     const statuses: number[] = [];
@@ -191,7 +215,12 @@ describe('L. local users, a page in the browser, the tunnel against local sign-i
     const r = await http(b.port, {
       method: 'POST',
       path: '/auth/pair',
-      headers: { host: `127.0.0.1:${b.port}`, origin: `http://127.0.0.1:${b.port}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+      headers: {
+        host: `127.0.0.1:${b.port}`,
+        origin: `http://127.0.0.1:${b.port}`,
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ code: local.code }),
     });
     expect(r.status).toBe(204);
@@ -210,7 +239,12 @@ describe('L. local users, a page in the browser, the tunnel against local sign-i
       http(b.tunnel!.port, {
         method: 'POST',
         path: '/auth/pair',
-        headers: { host: b.tunnel!.host, origin: b.tunnel!.origin, 'content-type': 'application/json', 'cf-connecting-ip': ip },
+        headers: {
+          host: b.tunnel!.host,
+          origin: b.tunnel!.origin,
+          'content-type': 'application/json',
+          'cf-connecting-ip': ip,
+        },
         body: JSON.stringify({ code }),
       });
     const statuses: number[] = [];
@@ -250,10 +284,19 @@ req.end(JSON.stringify({ code }));
     );
     await chmod(browser, 0o755);
     const devices = b.server.gate.listDevices().length;
-    const result = await runBand(['open'], cliEnv({ BAND_HOME: b.home, BAND_SERVER_URL: b.server.url, BROWSER: browser }));
+    const result = await runBand(
+      ['open'],
+      cliEnv({ BAND_HOME: b.home, BAND_SERVER_URL: b.server.url, BROWSER: browser }),
+    );
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/Signed in\./);
-    const seen = JSON.parse(await readFile(record, 'utf8')) as { argv: string[]; cmdline: string[]; parentCmdline: string[]; file: string; mode: number };
+    const seen = JSON.parse(await readFile(record, 'utf8')) as {
+      argv: string[];
+      cmdline: string[];
+      parentCmdline: string[];
+      file: string;
+      mode: number;
+    };
     for (const argv of [seen.argv, seen.cmdline, seen.parentCmdline]) {
       expect(argv.join(' ')).not.toMatch(/#c=|\/pair/);
     }
@@ -289,7 +332,14 @@ req.end(JSON.stringify({ code }));
     if (hasIpv6Loopback(b)) expect(other).toContain(`href="http://[::1]:${b.port}/"`);
     expect(other).not.toContain(`href="http://127.0.0.1:${b.port}/"`);
     // The server is unharmed, and nothing of the cookies reached a log line.
-    expect((await http(b.port, { path: '/api/trpc/health', headers: { host: `127.0.0.1:${b.port}`, authorization: `Bearer ${b.token()}` } })).status).toBe(200);
+    expect(
+      (
+        await http(b.port, {
+          path: '/api/trpc/health',
+          headers: { host: `127.0.0.1:${b.port}`, authorization: `Bearer ${b.token()}` },
+        })
+      ).status,
+    ).toBe(200);
     expect(b.logger.text()).not.toContain('xxxxxxxx');
     expectNoSecretsLogged(b, expect);
   });

@@ -2,7 +2,19 @@
 // inherit, and what Band leaves on disk. Against the real server (tunnel listener + fake cloudflared), real git,
 // real PTYs and the real typescript-language-server.
 import { execFileSync } from 'node:child_process';
-import { chmod, link, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +22,16 @@ import { startServer } from '@band/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { captureLogger, SLOW, tempHome } from '../helpers.js';
-import { type Band, expectNoSecretsLogged, http, type HttpResult, openWs, signIn, snapshot, startBand } from './harness.js';
+import {
+  type Band,
+  expectNoSecretsLogged,
+  http,
+  type HttpResult,
+  openWs,
+  signIn,
+  snapshot,
+  startBand,
+} from './harness.js';
 
 let band: Band;
 let localCookie: string;
@@ -39,7 +60,14 @@ afterEach(() => {
 async function gitRepo(): Promise<string> {
   const dir = join(await mkdtemp(join(tmpdir(), 'band-m-')), 'app');
   await mkdir(dir);
-  const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+  const env = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@t',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@t',
+  };
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, stdio: 'pipe' });
   await writeFile(join(dir, 'README.md'), '# app\n');
   await writeFile(join(dir, 'tsconfig.json'), '{}\n');
@@ -54,16 +82,33 @@ const input = (value: unknown) => `?input=${encodeURIComponent(JSON.stringify(va
 /** A tRPC call with the CLI's bearer token on the local listener. */
 function root(method: 'GET' | 'POST', procedure: string, value?: unknown, server: Band = band): Promise<HttpResult> {
   const headers: Record<string, string> = { host: server.host, authorization: `Bearer ${server.token()}` };
-  if (method === 'GET') return http(server.port, { path: `/api/trpc/${procedure}${value === undefined ? '' : input(value)}`, headers });
-  return http(server.port, { method, path: `/api/trpc/${procedure}`, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(value ?? {}) });
+  if (method === 'GET')
+    return http(server.port, { path: `/api/trpc/${procedure}${value === undefined ? '' : input(value)}`, headers });
+  return http(server.port, {
+    method,
+    path: `/api/trpc/${procedure}`,
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(value ?? {}),
+  });
 }
 
 /** A same-origin call from the phone's browser through the tunnel listener. */
 function phone(method: 'GET' | 'POST', procedure: string, value?: unknown): Promise<HttpResult> {
   const t = band.tunnel!;
-  const headers: Record<string, string> = { host: t.host, cookie: phoneCookie, 'sec-fetch-site': 'same-origin', 'cf-connecting-ip': '192.0.2.30' };
-  if (method === 'GET') return http(t.port, { path: `/api/trpc/${procedure}${value === undefined ? '' : input(value)}`, headers });
-  return http(t.port, { method, path: `/api/trpc/${procedure}`, headers: { ...headers, origin: t.origin, 'content-type': 'application/json' }, body: JSON.stringify(value ?? {}) });
+  const headers: Record<string, string> = {
+    host: t.host,
+    cookie: phoneCookie,
+    'sec-fetch-site': 'same-origin',
+    'cf-connecting-ip': '192.0.2.30',
+  };
+  if (method === 'GET')
+    return http(t.port, { path: `/api/trpc/${procedure}${value === undefined ? '' : input(value)}`, headers });
+  return http(t.port, {
+    method,
+    path: `/api/trpc/${procedure}`,
+    headers: { ...headers, origin: t.origin, 'content-type': 'application/json' },
+    body: JSON.stringify(value ?? {}),
+  });
 }
 
 const json = (r: HttpResult) => JSON.parse(r.body);
@@ -84,23 +129,32 @@ interface Stream {
  */
 function eventStream(port: number, path: string, headers: Record<string, string>): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { accept: 'text/event-stream', 'sec-fetch-site': 'same-origin', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      const ended = new Promise<void>((done) => {
-        res.on('end', done);
-        res.on('close', done);
-      });
-      const stream: Stream = {
-        status: res.statusCode ?? 0,
-        contentType: String(res.headers['content-type'] ?? ''),
-        body: () => Buffer.concat(chunks).toString('utf8'),
-        ended,
-        close: () => req.destroy(),
-      };
-      cleanups.push(() => stream.close());
-      resolve(stream);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: false,
+        headers: { accept: 'text/event-stream', 'sec-fetch-site': 'same-origin', ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        const ended = new Promise<void>((done) => {
+          res.on('end', done);
+          res.on('close', done);
+        });
+        const stream: Stream = {
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          body: () => Buffer.concat(chunks).toString('utf8'),
+          ended,
+          close: () => req.destroy(),
+        };
+        cleanups.push(() => stream.close());
+        resolve(stream);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -120,7 +174,10 @@ function expectRefusedSubscription(stream: Stream) {
  */
 function openLsp(port: number, ref: string, headers: Record<string, string>): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/lsp/${encodeURIComponent(ref)}/typescript`, { headers, perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/lsp/${encodeURIComponent(ref)}/typescript`, {
+      headers,
+      perMessageDeflate: false,
+    });
     cleanups.push(() => ws.terminate());
     ws.on('message', (m) => {
       if (String(m).includes('"band/attached"')) resolve(ws);
@@ -155,7 +212,10 @@ describe('M. subscriptions only over the WebSocket (finding 3)', () => {
     const stream = await localStream('terminals.events', {}, cookie);
     expect(band.server.gate.revokeDevice(device.id)).toBe(true);
     const workspace = await createWorkspace('m2-terminals');
-    const created = await root('POST', 'terminals.create', { workspaceId: workspace.id, command: 'echo m2-typed-after-revoke' });
+    const created = await root('POST', 'terminals.create', {
+      workspaceId: workspace.id,
+      command: 'echo m2-typed-after-revoke',
+    });
     expect(created.status).toBe(200);
     expectRefusedSubscription(stream);
     await stream.ended;
@@ -176,10 +236,23 @@ describe('M. subscriptions only over the WebSocket (finding 3)', () => {
   it('M4: workspaces.events is refused over HTTP on both listeners, for a cookie, a bearer and in a batch', async () => {
     const t = band.tunnel!;
     const attempts = [
-      await eventStream(t.port, `/api/trpc/workspaces.events${input({})}`, { host: t.host, cookie: phoneCookie, 'cf-connecting-ip': '192.0.2.30' }),
-      await eventStream(band.port, `/api/trpc/workspaces.events${input({})}`, { host: band.host, authorization: `Bearer ${band.token()}` }),
-      await eventStream(band.port, `/api/trpc/health,workspaces.events?batch=1&input=${encodeURIComponent('{}')}`, { host: band.host, cookie: localCookie }),
-      await eventStream(band.port, `/api/trpc/workspaces%2Eevents${input({})}`, { host: band.host, cookie: localCookie }),
+      await eventStream(t.port, `/api/trpc/workspaces.events${input({})}`, {
+        host: t.host,
+        cookie: phoneCookie,
+        'cf-connecting-ip': '192.0.2.30',
+      }),
+      await eventStream(band.port, `/api/trpc/workspaces.events${input({})}`, {
+        host: band.host,
+        authorization: `Bearer ${band.token()}`,
+      }),
+      await eventStream(band.port, `/api/trpc/health,workspaces.events?batch=1&input=${encodeURIComponent('{}')}`, {
+        host: band.host,
+        cookie: localCookie,
+      }),
+      await eventStream(band.port, `/api/trpc/workspaces%2Eevents${input({})}`, {
+        host: band.host,
+        cookie: localCookie,
+      }),
     ];
     for (const stream of attempts) expectRefusedSubscription(stream);
   });
@@ -209,13 +282,18 @@ describe('M. settings a phone may not change (finding 6)', () => {
     ['worktreesDir', '/tmp/evil/worktrees'],
     ['autoStartTunnel', true],
     ['tokenSecret', 'a'.repeat(64)],
-  ])('M5: a tunnel session setting %s → 403 FORBIDDEN with a clear message, settings.json unchanged', async (key, value) => {
-    const before = await snapshot(band);
-    const r = await phone('POST', 'settings.set', { key, value });
-    expect(r.status).toBe(403);
-    expect(json(r).error.message).toMatch(/can only be changed on the computer running Band|cannot be set through the API/);
-    expect((await snapshot(band)).settingsText).toBe(before.settingsText);
-  });
+  ])(
+    'M5: a tunnel session setting %s → 403 FORBIDDEN with a clear message, settings.json unchanged',
+    async (key, value) => {
+      const before = await snapshot(band);
+      const r = await phone('POST', 'settings.set', { key, value });
+      expect(r.status).toBe(403);
+      expect(json(r).error.message).toMatch(
+        /can only be changed on the computer running Band|cannot be set through the API/,
+      );
+      expect((await snapshot(band)).settingsText).toBe(before.settingsText);
+    },
+  );
 
   it('M5: a tunnel session may still change what the dashboard shows (notifications)', async () => {
     const r = await phone('POST', 'settings.set', { key: 'notifications.soundOnNeedsAttention', value: false });
@@ -238,7 +316,12 @@ describe('M. settings a phone may not change (finding 6)', () => {
     const agent = join(home.home, 'fake-agent.sh');
     await writeFile(agent, `#!/bin/sh\nenv > '${agentEnvFile}'\n`);
     await chmod(agent, 0o755);
-    const inherited = { BAND_TOKEN: 'b'.repeat(64), BAND_SERVER_URL: 'http://127.0.0.1:9', BAND_EXTRA_SECRET: 'm6-secret', band_lower: 'm6' };
+    const inherited = {
+      BAND_TOKEN: 'b'.repeat(64),
+      BAND_SERVER_URL: 'http://127.0.0.1:9',
+      BAND_EXTRA_SECRET: 'm6-secret',
+      band_lower: 'm6',
+    };
     const env: NodeJS.ProcessEnv = { ...process.env, ...inherited };
     const server = await startServer({ home: join(home.home, 'band'), port: 0, logger: captureLogger(), env });
     let lsp: WebSocket | undefined;
@@ -259,19 +342,40 @@ describe('M. settings a phone may not change (finding 6)', () => {
       await mkdir(join(otherRepo, '.band'));
       await writeFile(join(otherRepo, '.band', 'config.json'), JSON.stringify({ setup: `env > '${hookEnvFile}'` }));
       execFileSync('git', ['add', '.band/config.json'], { cwd: otherRepo });
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'setup'], { cwd: otherRepo });
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'setup'], {
+        cwd: otherRepo,
+      });
       expect((await root('POST', 'projects.register', { path: otherRepo, name: 'app' }, other)).status).toBe(200);
       const workspace = await createWorkspace('m6-env', other);
-      expect((await root('POST', 'settings.set', { key: 'codingAgents', value: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: agent }] }, other)).status).toBe(200);
-      expect((await root('POST', 'settings.set', { key: 'defaultCodingAgent', value: 'fake' }, other)).status).toBe(200);
+      expect(
+        (
+          await root(
+            'POST',
+            'settings.set',
+            { key: 'codingAgents', value: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: agent }] },
+            other,
+          )
+        ).status,
+      ).toBe(200);
+      expect((await root('POST', 'settings.set', { key: 'defaultCodingAgent', value: 'fake' }, other)).status).toBe(
+        200,
+      );
 
       const terminal = json(await root('POST', 'terminals.create', { workspaceId: workspace.id }, other)).result.data;
       lsp = await openLsp(other.port, workspace.id, { host: other.host, authorization: `Bearer ${other.token()}` });
-      expect((await root('POST', 'chats.send', { workspaceId: workspace.id, message: 'print your environment' }, other)).status).toBe(200);
+      expect(
+        (await root('POST', 'chats.send', { workspaceId: workspace.id, message: 'print your environment' }, other))
+          .status,
+      ).toBe(200);
       await vi.waitFor(() => expect(server.api.services.lsp.list()[0]?.pid).toBeGreaterThan(0), SLOW);
 
-      const environ = async (pid: number) => (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean);
-      const bandNames = (lines: string[]) => lines.map((l) => l.slice(0, l.indexOf('='))).filter((n) => /^band_/i.test(n)).sort();
+      const environ = async (pid: number) =>
+        (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean);
+      const bandNames = (lines: string[]) =>
+        lines
+          .map((l) => l.slice(0, l.indexOf('=')))
+          .filter((n) => /^band_/i.test(n))
+          .sort();
       const shell = await environ(terminal.pid);
       const languageServer = await environ(server.api.services.lsp.list()[0]!.pid!);
       await vi.waitFor(async () => expect((await readFile(agentEnvFile, 'utf8')).length).toBeGreaterThan(0), SLOW);
@@ -281,7 +385,14 @@ describe('M. settings a phone may not change (finding 6)', () => {
       expect(bandNames(shell)).toEqual(['BAND_TERMINAL_ID', 'BAND_WORKSPACE_ID']);
       expect(bandNames(languageServer)).toEqual([]);
       expect(bandNames(agentEnv)).toEqual([]);
-      expect(bandNames(hookEnv)).toEqual(['BAND_BASE_BRANCH', 'BAND_BRANCH', 'BAND_PROJECT_NAME', 'BAND_PROJECT_PATH', 'BAND_WORKSPACE_ID', 'BAND_WORKSPACE_PATH']);
+      expect(bandNames(hookEnv)).toEqual([
+        'BAND_BASE_BRANCH',
+        'BAND_BRANCH',
+        'BAND_PROJECT_NAME',
+        'BAND_PROJECT_PATH',
+        'BAND_WORKSPACE_ID',
+        'BAND_WORKSPACE_PATH',
+      ]);
       for (const lines of [shell, languageServer, agentEnv, hookEnv]) {
         expect(lines.join('\n')).not.toContain('m6-secret');
         expect(lines.join('\n')).not.toContain(other.token());
@@ -315,7 +426,9 @@ describe('M. files under BAND_HOME (finding 8)', () => {
       };
       await walk(fresh.home);
       const names = found.map((f) => f.split(' ')[0]);
-      expect(names).toEqual(expect.arrayContaining(['settings.json', 'sessions.json', 'band.db', 'band.db-wal', 'band.db-shm']));
+      expect(names).toEqual(
+        expect.arrayContaining(['settings.json', 'sessions.json', 'band.db', 'band.db-wal', 'band.db-shm']),
+      );
       expect(found.filter((f) => !f.endsWith(' 600') && !f.endsWith(' 700'))).toEqual([]);
       expect((await stat(fresh.home)).mode & 0o777).toBe(0o700);
     } finally {
@@ -360,16 +473,20 @@ describe('M. language servers, branch names and error paths (finding 10)', () =>
     const workspace = await createWorkspace('m9-lsp');
     const refs = [workspace.id, workspace.id.slice(0, 8), 'm9-lsp'];
     const sockets: WebSocket[] = [];
-    for (const ref of refs) sockets.push(await openLsp(band.port, ref, { host: band.host, cookie: localCookie, origin: band.origin }));
+    for (const ref of refs)
+      sockets.push(await openLsp(band.port, ref, { host: band.host, cookie: localCookie, origin: band.origin }));
     // Processes: the language servers this process started whose working directory is that worktree.
     const worktree = await realpath(workspace.path);
     const children = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
       .split('\n')
       .map((line) => line.trim().split(/\s+/))
-      .filter(([, ppid, ...args]) => ppid === String(process.pid) && args.join(' ').includes('typescript-language-server'))
+      .filter(
+        ([, ppid, ...args]) => ppid === String(process.pid) && args.join(' ').includes('typescript-language-server'),
+      )
       .map(([pid]) => pid!);
     const inWorktree = [];
-    for (const pid of children) if ((await readlink(`/proc/${pid}/cwd`).catch(() => '')) === worktree) inWorktree.push(pid);
+    for (const pid of children)
+      if ((await readlink(`/proc/${pid}/cwd`).catch(() => '')) === worktree) inWorktree.push(pid);
     expect(inWorktree).toHaveLength(1);
     const servers = band.server.api.services.lsp.list().filter((s) => s.workspaceId === workspace.id);
     expect(servers).toHaveLength(1);
@@ -386,7 +503,11 @@ describe('M. language servers, branch names and error paths (finding 10)', () =>
       expect(error.message).toContain('invisible');
       expect(error.message).toMatch(/\\u\{(202E|2066|200B)\}/);
     }
-    expect(json(await root('GET', 'workspaces.list', {})).result.data.map((w: { branch: string }) => w.branch).filter((b: string) => b.startsWith('m10'))).toEqual([]);
+    expect(
+      json(await root('GET', 'workspaces.list', {}))
+        .result.data.map((w: { branch: string }) => w.branch)
+        .filter((b: string) => b.startsWith('m10')),
+    ).toEqual([]);
   });
 
   it('M11: a settings error names the absolute home path to a local client only', async () => {

@@ -34,10 +34,14 @@ describe('N: the tunnel state directory in a shared /tmp', () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  async function plant(kind: 'symlink' | 'foreign-owner'): Promise<{ dir: string; precious: string; victimPid: number }> {
+  async function plant(
+    kind: 'symlink' | 'foreign-owner',
+  ): Promise<{ dir: string; precious: string; victimPid: number }> {
     tmp = await mkdtemp(join(tmpdir(), 'band-sec-n-'));
     // A process of "someone else" with a recognizable command line, and a file of theirs.
-    victim = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)', '--', 'victim-job-marker'], { stdio: 'ignore' });
+    victim = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)', '--', 'victim-job-marker'], {
+      stdio: 'ignore',
+    });
     const precious = join(tmp, 'precious.txt');
     writeFileSync(precious, 'do not truncate me\n');
     const dir = join(tmp, `band-tunnel-${uid}`);
@@ -58,7 +62,8 @@ describe('N: the tunnel state directory in a shared /tmp', () => {
   it.each(['symlink', 'foreign-owner'] as const)(
     'N1/N2 (%s): band tunnel start neither writes through a planted link nor kills a process a forged record names',
     async (kind) => {
-      if (kind === 'foreign-owner' && uid !== 0) expect(process.env.CI, 'staging another user’s directory needs root (CI is root)').toBeUndefined();
+      if (kind === 'foreign-owner' && uid !== 0)
+        expect(process.env.CI, 'staging another user’s directory needs root (CI is root)').toBeUndefined();
       const { precious, victimPid } = await plant(kind);
       band = await startBand({ tunnel: true });
       expect(band.server.api.services.tunnel.status().state).toBe('ready');
@@ -67,7 +72,9 @@ describe('N: the tunnel state directory in a shared /tmp', () => {
       expect(readFileSync(precious, 'utf8')).toBe('do not truncate me\n');
       expect(alive(victimPid)).toBe(true);
       // The tunnel logged where it went instead.
-      expect(band.logger.text()).toMatch(/band-tunnel-\d+ (is a symbolic link|belongs to uid 65534, not \d+); using .*band-tunnel-\d+-\w+ instead/);
+      expect(band.logger.text()).toMatch(
+        /band-tunnel-\d+ (is a symbolic link|belongs to uid 65534, not \d+); using .*band-tunnel-\d+-\w+ instead/,
+      );
       expect(readdirSync(tmp!).some((f) => new RegExp(`^band-tunnel-${uid}-`).test(f))).toBe(true);
     },
   );

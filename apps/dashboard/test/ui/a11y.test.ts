@@ -41,12 +41,22 @@ describe('accessibility of every screen', () => {
     await mkdir(join(repo, 'src'), { recursive: true });
     await writeFile(join(repo, 'README.md'), '# webshop\n');
     await writeFile(join(repo, 'src', 'app.ts'), 'export const name = "shop";\n');
-    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    const gitEnv = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@b',
+    };
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: gitEnv });
     execFileSync('git', ['add', '-A'], { cwd: repo, env: gitEnv });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: gitEnv });
     const { project } = await server.api.services.projects.register({ path: repo });
-    const { workspace } = await server.api.services.workspaces.create({ project: project.id, branch: 'a11y', waitForSetup: true });
+    const { workspace } = await server.api.services.workspaces.create({
+      project: project.id,
+      branch: 'a11y',
+      waitForSetup: true,
+    });
     workspaceId = workspace.id;
     // A finished turn (the agent wrote notes.md) and an edited file: the chat, Changes and Files have content.
     server.api.services.chats.send({ workspaceId, message: 'write the notes' });
@@ -93,7 +103,10 @@ describe('accessibility of every screen', () => {
       await page.waitForSelector('[data-testid="menu-start-tunnel"]');
       await expectAccessible(page, 'menu', isPhone);
       await page.click('[data-testid="menu-start-tunnel"]');
-      await page.waitForSelector('[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]', { timeout: 45_000 });
+      await page.waitForSelector(
+        '[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]',
+        { timeout: 45_000 },
+      );
       await page.waitForSelector('[data-testid="pairing-qr"] svg');
       await expectAccessible(page, 'Mobile Access', isPhone);
       await server.api.services.tunnel.stop();

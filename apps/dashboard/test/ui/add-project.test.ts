@@ -9,7 +9,13 @@ import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 
 async function makeRepo(path: string): Promise<void> {
   await mkdir(path, { recursive: true });
@@ -36,7 +42,12 @@ describe('adding a project', () => {
     await mkdir(join(home, 'Documents'), { recursive: true });
     await symlink(outside.path, join(home, 'elsewhere'));
     // The server's home directory is the temporary one.
-    server = await startServer({ home: join(root.path, 'band'), port: 0, logger: captureLogger(), env: { ...GIT_ENV, HOME: home } });
+    server = await startServer({
+      home: join(root.path, 'band'),
+      port: 0,
+      logger: captureLogger(),
+      env: { ...GIT_ENV, HOME: home },
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -62,7 +73,11 @@ describe('adding a project', () => {
     // The repositories under home are offered.
     const found = form.locator('[data-testid="project-found-item"]');
     await found.first().waitFor({ timeout: 20_000 });
-    expect((await found.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim()).sort()).toEqual(['blog~/code/blog', 'notes~/notes', 'shop~/code/shop']);
+    expect((await found.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim()).sort()).toEqual([
+      'blog~/code/blog',
+      'notes~/notes',
+      'shop~/code/shop',
+    ]);
     expect(await smallTouchTargets(page)).toEqual([]);
     await form.locator(`[data-testid="project-found-item"][data-path="${join(home, 'code', 'blog')}"]`).tap();
     await form.waitFor({ state: 'detached', timeout: 20_000 });
@@ -75,7 +90,9 @@ describe('adding a project', () => {
     await form.locator('[data-testid="project-browse"]').tap();
     const picker = form.locator('[data-testid="folder-picker"]');
     await picker.locator('[data-testid="folder-entry"][data-path="code"]').waitFor();
-    const names = await picker.locator('[data-testid="folder-entry"]').evaluateAll((els) => els.map((el) => el.getAttribute('data-path')));
+    const names = await picker
+      .locator('[data-testid="folder-entry"]')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-path')));
     expect(names, 'only folders, and not the symlink that leaves home').toEqual(['code', 'Documents', 'notes']);
     expect(await picker.locator('[data-testid="folder-use"]').isDisabled(), 'home is not a repository').toBe(true);
     await picker.locator('[data-testid="folder-entry"][data-path="code"]').tap();

@@ -39,7 +39,9 @@ describe('Codex approvals on the phone', () => {
   beforeAll(async () => {
     const services = band.server.api.services;
     const { project } = await services.projects.register({ path: band.repo });
-    workspace = (await services.workspaces.create({ project: project.id, branch: 'feature/codex-approvals', waitForSetup: true })).workspace;
+    workspace = (
+      await services.workspaces.create({ project: project.id, branch: 'feature/codex-approvals', waitForSetup: true })
+    ).workspace;
     // The default mode: Codex asks before patches and commands (it becomes the workspace's active chat).
     services.chats.create({ workspaceId: workspace.id, mode: 'default' });
   });
@@ -67,7 +69,10 @@ describe('Codex approvals on the phone', () => {
     expect(pending).toMatchObject({ toolName: 'FileChange' });
     const card = pendingCard(page);
     // One entry per file (Codex's order is its own), named relative to the worktree.
-    expect((await card.locator('[data-testid="approval-file"]').allTextContents()).sort()).toEqual(['README.md', 'approved.txt (new file)']);
+    expect((await card.locator('[data-testid="approval-file"]').allTextContents()).sort()).toEqual([
+      'README.md',
+      'approved.txt (new file)',
+    ]);
     const diffs = await card.locator('[data-testid="approval-diff"]').allTextContents();
     expect(diffs.join('\n')).toContain('ok');
     // The README's change is a unified diff; its added line is coloured as an addition.
@@ -88,15 +93,23 @@ describe('Codex approvals on the phone', () => {
     // --- a shell command: denied from the phone with a message the model receives ---
     await page.fill('[data-testid="chat-input"]', 'Now write denied.txt');
     await page.tap('[data-testid="chat-send"]');
-    await page.waitForSelector('[data-testid="approval-card"][data-state="pending"] >> text=echo no > denied.txt', { timeout: 90_000 });
-    expect(server.api.services.chats.approvals()).toMatchObject([{ toolName: 'Bash', input: { command: expect.stringContaining('echo no > denied.txt'), cwd: workspace.path } }]);
+    await page.waitForSelector('[data-testid="approval-card"][data-state="pending"] >> text=echo no > denied.txt', {
+      timeout: 90_000,
+    });
+    expect(server.api.services.chats.approvals()).toMatchObject([
+      { toolName: 'Bash', input: { command: expect.stringContaining('echo no > denied.txt'), cwd: workspace.path } },
+    ]);
     await page.tap('[data-testid="approval-card"][data-state="pending"] [data-testid="approval-deny"]');
     await page.fill('[data-testid="approval-deny-message"]', 'Leave denied.txt alone');
     await page.tap('[data-testid="approval-deny-send"]');
     await page.waitForSelector('[data-testid="chat-text"]:has-text("Understood, I left it.")', { timeout: 90_000 });
     expect(existsSync(join(workspace.path, 'denied.txt'))).toBe(false);
-    expect(await page.locator('[data-testid="approval-card"][data-state="denied"]').textContent()).toContain('Leave denied.txt alone');
-    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.input)).toContain('Leave denied.txt alone');
+    expect(await page.locator('[data-testid="approval-card"][data-state="denied"]').textContent()).toContain(
+      'Leave denied.txt alone',
+    );
+    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.input)).toContain(
+      'Leave denied.txt alone',
+    );
     expect(server.api.services.chats.approvals()).toEqual([]);
     await phone.close();
   }, 300_000);

@@ -6,23 +6,60 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { claudeBandSuite, DESKTOP, PHONE, screenshot, signedInPage, smallTouchTargets, waitForLive } from './harness.js';
+import {
+  claudeBandSuite,
+  DESKTOP,
+  PHONE,
+  screenshot,
+  signedInPage,
+  smallTouchTargets,
+  waitForLive,
+} from './harness.js';
 
 describe('approvals on the phone', () => {
   const band = claudeBandSuite('band-ui-approvals-', {
     repoName: 'shop',
     files: { 'README.md': '# shop\n' },
     script: [
-      { content: [{ type: 'text', text: 'I will write the file.' }, { type: 'tool_use', name: 'Bash', input: { command: 'echo ok > approved.txt', description: 'Write approved.txt' } }] },
+      {
+        content: [
+          { type: 'text', text: 'I will write the file.' },
+          {
+            type: 'tool_use',
+            name: 'Bash',
+            input: { command: 'echo ok > approved.txt', description: 'Write approved.txt' },
+          },
+        ],
+      },
       { content: [{ type: 'text', text: 'Written.' }] },
-      { content: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo no > denied.txt', description: 'Write denied.txt' } }] },
+      {
+        content: [
+          {
+            type: 'tool_use',
+            name: 'Bash',
+            input: { command: 'echo no > denied.txt', description: 'Write denied.txt' },
+          },
+        ],
+      },
       { content: [{ type: 'text', text: 'Understood, I left it.' }] },
       {
         content: [
           {
             type: 'tool_use',
             name: 'AskUserQuestion',
-            input: { questions: [{ question: 'Which license?', header: 'License', multiSelect: false, options: [{ label: 'MIT', description: 'short and permissive' }, { label: 'Apache-2.0', description: 'with a patent grant' }] }] },
+            input: {
+              questions: [
+                {
+                  question: 'Which license?',
+                  header: 'License',
+                  multiSelect: false,
+                  options: [
+                    { label: 'MIT', description: 'short and permissive' },
+                    { label: 'Apache-2.0', description: 'with a patent grant' },
+                  ],
+                },
+              ],
+            },
           },
         ],
       },
@@ -34,12 +71,15 @@ describe('approvals on the phone', () => {
   beforeAll(async () => {
     const services = band.server.api.services;
     const { project } = await services.projects.register({ path: band.repo });
-    workspace = (await services.workspaces.create({ project: project.id, branch: 'feature/approvals', waitForSetup: true })).workspace;
+    workspace = (
+      await services.workspaces.create({ project: project.id, branch: 'feature/approvals', waitForSetup: true })
+    ).workspace;
     // The default permission mode: Claude Code asks before Bash (it becomes the workspace's active chat).
     services.chats.create({ workspaceId: workspace.id, mode: 'default' });
   });
 
-  const card = (page: Page, state: string) => page.waitForSelector(`[data-testid="approval-card"][data-state="${state}"]`, { timeout: 90_000 });
+  const card = (page: Page, state: string) =>
+    page.waitForSelector(`[data-testid="approval-card"][data-state="${state}"]`, { timeout: 90_000 });
 
   it('approve from the phone through the tunnel; deny with a message; the desktop sees who answered', async () => {
     const { server, model, browser } = band;
@@ -84,21 +124,30 @@ describe('approvals on the phone', () => {
     expect(await phoneRow.locator('[data-testid="device-last-answer"]').textContent()).toMatch(/^Allowed Bash /);
     await desktop.page.keyboard.press('Escape');
     // A late answer from the desktop would lose: the server says so.
-    expect(() => server.api.services.chats.answerApproval({ requestId: pending!.requestId, answer: 'deny' }, { via: 'dashboard' })).toThrow(/already answered \(allowed by Chrome on Android/);
+    expect(() =>
+      server.api.services.chats.answerApproval({ requestId: pending!.requestId, answer: 'deny' }, { via: 'dashboard' }),
+    ).toThrow(/already answered \(allowed by Chrome on Android/);
 
     // --- deny with a message ---
     await phonePage.fill('[data-testid="chat-input"]', 'Now write denied.txt');
     await phonePage.tap('[data-testid="chat-send"]');
-    await phonePage.waitForSelector('[data-testid="approval-card"][data-state="pending"] >> text=echo no > denied.txt', { timeout: 90_000 });
+    await phonePage.waitForSelector(
+      '[data-testid="approval-card"][data-state="pending"] >> text=echo no > denied.txt',
+      { timeout: 90_000 },
+    );
     await phonePage.tap('[data-testid="approval-card"][data-state="pending"] [data-testid="approval-deny"]');
     await phonePage.fill('[data-testid="approval-deny-message"]', 'Leave denied.txt alone');
     expect(await smallTouchTargets(phonePage)).toEqual([]);
     await phonePage.tap('[data-testid="approval-deny-send"]');
-    await phonePage.waitForSelector('[data-testid="chat-text"]:has-text("Understood, I left it.")', { timeout: 90_000 });
+    await phonePage.waitForSelector('[data-testid="chat-text"]:has-text("Understood, I left it.")', {
+      timeout: 90_000,
+    });
     expect(existsSync(join(workspace.path, 'denied.txt'))).toBe(false);
     const denied = phonePage.locator('[data-testid="approval-card"][data-state="denied"]');
     expect(await denied.textContent()).toContain('Leave denied.txt alone');
-    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain('Leave denied.txt alone');
+    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain(
+      'Leave denied.txt alone',
+    );
 
     // --- a question (AskUserQuestion): the options are 44 px choices; the answer reaches the model ---
     await phonePage.fill('[data-testid="chat-input"]', 'Add a license');
@@ -113,8 +162,15 @@ describe('approvals on the phone', () => {
     await screenshot(phonePage, 'phone-question');
     await phonePage.tap('[data-testid="approval-send-answer"]');
     await phonePage.waitForSelector('[data-testid="chat-text"]:has-text("Apache-2.0 it is.")', { timeout: 90_000 });
-    expect(await phonePage.locator('[data-testid="approval-card"][data-state="allowed"] [data-testid="approval-answer"]').last().textContent()).toBe('Apache-2.0');
-    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain('\\"Which license?\\"=\\"Apache-2.0\\"');
+    expect(
+      await phonePage
+        .locator('[data-testid="approval-card"][data-state="allowed"] [data-testid="approval-answer"]')
+        .last()
+        .textContent(),
+    ).toBe('Apache-2.0');
+    expect(JSON.stringify(model.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain(
+      '\\"Which license?\\"=\\"Apache-2.0\\"',
+    );
     await phone.close();
     await desktop.context.close();
   }, 300_000);

@@ -6,7 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { claudeBandSuite, PHONE, screenshot, smallTouchTargets, waitForLive } from './harness.js';
 
 // A 1×1 PNG.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 describe('attachments from the phone', () => {
   const band = claudeBandSuite('band-ui-attachments-', {
@@ -18,7 +21,9 @@ describe('attachments from the phone', () => {
   beforeAll(async () => {
     const services = band.server.api.services;
     const { project } = await services.projects.register({ path: band.repo });
-    workspace = (await services.workspaces.create({ project: project.id, branch: 'feature/attach', waitForSetup: true })).workspace;
+    workspace = (
+      await services.workspaces.create({ project: project.id, branch: 'feature/attach', waitForSetup: true })
+    ).workspace;
   });
 
   it('attach a PNG, send it: the message shows it and Claude Code receives the same bytes; a fake image is refused', async () => {
@@ -33,13 +38,23 @@ describe('attachments from the phone', () => {
     await page.waitForSelector('[data-testid="chat-empty"]');
 
     // An image that is not one: refused with the reason, no chip left behind.
-    await page.setInputFiles('[data-testid="chat-attach-input"]', { name: 'cat.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
+    await page.setInputFiles('[data-testid="chat-attach-input"]', {
+      name: 'cat.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('not really a png'),
+    });
     const refusal = await page.waitForSelector('[data-testid="chat-attach-error"]', { timeout: 20_000 });
-    expect(await refusal.textContent()).toContain('cat.png says it is image/png but its content is not a PNG, JPEG, GIF or WebP image');
+    expect(await refusal.textContent()).toContain(
+      'cat.png says it is image/png but its content is not a PNG, JPEG, GIF or WebP image',
+    );
     expect(await page.locator('[data-testid="chat-attachment-chip"]').count()).toBe(0);
 
     // The real one: a chip with its size, uploaded at once.
-    await page.setInputFiles('[data-testid="chat-attach-input"]', { name: 'screen.png', mimeType: 'image/png', buffer: PNG });
+    await page.setInputFiles('[data-testid="chat-attach-input"]', {
+      name: 'screen.png',
+      mimeType: 'image/png',
+      buffer: PNG,
+    });
     await page.waitForSelector('[data-testid="chat-attachment-chip"][data-uploaded="true"]', { timeout: 20_000 });
     expect(await page.textContent('[data-testid="chat-attachment-chip"]')).toContain('screen.png');
     expect(await page.locator('[data-testid="chat-attach-error"]').count()).toBe(0);
@@ -50,7 +65,9 @@ describe('attachments from the phone', () => {
 
     await page.fill('[data-testid="chat-input"]', 'What is in this screenshot?');
     await page.tap('[data-testid="chat-send"]');
-    await page.waitForSelector('[data-testid="chat-text"]:has-text("A tiny screenshot: one pixel.")', { timeout: 90_000 });
+    await page.waitForSelector('[data-testid="chat-text"]:has-text("A tiny screenshot: one pixel.")', {
+      timeout: 90_000,
+    });
     const shown = page.locator('[data-testid="chat-message-attachment"]');
     expect(await shown.count()).toBe(1);
     expect(await shown.textContent()).toContain('screen.png');

@@ -25,11 +25,16 @@ export async function audit(page: Page): Promise<Audit> {
     type AxeResult = { violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] };
     const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResult> } }).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    const shown = (el: Element) => (el as HTMLElement).offsetParent !== null || getComputedStyle(el).position === 'fixed';
+    const shown = (el: Element) =>
+      (el as HTMLElement).offsetParent !== null || getComputedStyle(el).position === 'fixed';
     return {
-      violations: result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      violations: result.violations.map(
+        (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+      ),
       mains: [...document.querySelectorAll('main, [role="main"]')].filter(shown).length,
-      h1s: [...document.querySelectorAll('h1, [role="heading"][aria-level="1"]')].filter(shown).map((h) => h.textContent?.trim() ?? ''),
+      h1s: [...document.querySelectorAll('h1, [role="heading"][aria-level="1"]')]
+        .filter(shown)
+        .map((h) => h.textContent?.trim() ?? ''),
     };
   }, TAGS);
 }
@@ -42,4 +47,3 @@ export async function expectAccessible(page: Page, screen: string, isPhone: bool
   expect(result.h1s, `${screen}: level-one headings`).toHaveLength(1);
   if (isPhone) expect(await smallTouchTargets(page), `${screen}: touch targets under 44 px`).toEqual([]);
 }
-

@@ -23,15 +23,32 @@ describe('chat resume after a dropped socket', () => {
     const repo = join(home.path, 'repo');
     await mkdir(repo, { recursive: true });
     await writeFile(join(repo, 'README.md'), '# r\n');
-    const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@b',
+    };
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env });
     execFileSync('git', ['add', '-A'], { cwd: repo, env });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env });
     // The fake CLI streams "chunk 0 " … "chunk 39 ", one every 100 ms.
-    server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env: { ...process.env, ...fakeAgentEnv({ scenario: 'slow', events: CHUNKS, delayMs: 100 }) } });
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+    server = await startServer({
+      home: join(home.path, 'band'),
+      port: 0,
+      logger: captureLogger(),
+      env: { ...process.env, ...fakeAgentEnv({ scenario: 'slow', events: CHUNKS, delayMs: 100 }) },
+    });
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }],
+      defaultCodingAgent: 'fake',
+    }));
     const { project } = await server.api.services.projects.register({ path: repo });
-    workspaceId = (await server.api.services.workspaces.create({ project: project.id, branch: 'resume', waitForSetup: true })).workspace.id;
+    workspaceId = (
+      await server.api.services.workspaces.create({ project: project.id, branch: 'resume', waitForSetup: true })
+    ).workspace.id;
     browser = await launchChromium();
   });
   afterAll(async () => {

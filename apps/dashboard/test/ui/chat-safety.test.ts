@@ -3,7 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { claudeCodeOfflineEnv, findClaudeCodeBinary, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import {
+  claudeCodeOfflineEnv,
+  findClaudeCodeBinary,
+  type ScriptedModel,
+  startScriptedModel,
+} from '@band/agents/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '@band/server';
@@ -30,7 +35,13 @@ describe('chat rendering of untrusted agent output', () => {
     const repo = join(home.path, 'repo');
     await mkdir(repo, { recursive: true });
     await writeFile(join(repo, 'README.md'), '# r\n');
-    const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@b',
+    };
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env });
     execFileSync('git', ['add', '-A'], { cwd: repo, env });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env });
@@ -41,9 +52,15 @@ describe('chat rendering of untrusted agent output', () => {
       logger: captureLogger(),
       env: { ...process.env, ...claudeCodeOfflineEnv({ home: join(home.path, 'agent-home'), baseUrl: model.url }) },
     });
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }], defaultCodingAgent: 'claude-code' }));
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }],
+      defaultCodingAgent: 'claude-code',
+    }));
     const { project } = await server.api.services.projects.register({ path: repo });
-    workspaceId = (await server.api.services.workspaces.create({ project: project.id, branch: 'safety', waitForSetup: true })).workspace.id;
+    workspaceId = (
+      await server.api.services.workspaces.create({ project: project.id, branch: 'safety', waitForSetup: true })
+    ).workspace.id;
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -39,16 +39,33 @@ describe('Files pane with the language server', () => {
     home = await tempDir('band-ui-lsp-');
     const repo = join(home.path, 'repo');
     await mkdir(join(repo, 'src'), { recursive: true });
-    await writeFile(join(repo, 'src', 'util.ts'), 'export function shout(text: string): string {\n  return text.toUpperCase();\n}\n');
-    await writeFile(join(repo, 'src', 'index.ts'), "import { shout } from './util';\n\nexport const greeting = shout('hello');\n");
-    await writeFile(join(repo, 'tsconfig.json'), '{ "compilerOptions": { "strict": true, "module": "esnext", "target": "es2022" } }\n');
-    const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    await writeFile(
+      join(repo, 'src', 'util.ts'),
+      'export function shout(text: string): string {\n  return text.toUpperCase();\n}\n',
+    );
+    await writeFile(
+      join(repo, 'src', 'index.ts'),
+      "import { shout } from './util';\n\nexport const greeting = shout('hello');\n",
+    );
+    await writeFile(
+      join(repo, 'tsconfig.json'),
+      '{ "compilerOptions": { "strict": true, "module": "esnext", "target": "es2022" } }\n',
+    );
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@b',
+    };
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env });
     execFileSync('git', ['add', '-A'], { cwd: repo, env });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env });
     server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger() });
     const { project } = await server.api.services.projects.register({ path: repo });
-    workspaceId = (await server.api.services.workspaces.create({ project: project.id, branch: 'lsp', waitForSetup: true })).workspace.id;
+    workspaceId = (
+      await server.api.services.workspaces.create({ project: project.id, branch: 'lsp', waitForSetup: true })
+    ).workspace.id;
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -72,7 +89,10 @@ describe('Files pane with the language server', () => {
         async () => {
           await page.mouse.move(target.x - 3, target.y);
           await page.mouse.move(target.x, target.y);
-          return page.locator('[data-testid="lsp-hover"]').textContent({ timeout: 3_000 }).catch(() => '');
+          return page
+            .locator('[data-testid="lsp-hover"]')
+            .textContent({ timeout: 3_000 })
+            .catch(() => '');
         },
         { timeout: 60_000, interval: 500 },
       )

@@ -7,7 +7,15 @@ import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
-import { claudeCodeOfflineEnv, codexOfflineEnv, findClaudeCodeBinary, findCodexBinary, type ModelScript, type ScriptedModel, startScriptedModel } from '@band/agents/testing';
+import {
+  claudeCodeOfflineEnv,
+  codexOfflineEnv,
+  findClaudeCodeBinary,
+  findCodexBinary,
+  type ModelScript,
+  type ScriptedModel,
+  startScriptedModel,
+} from '@band/agents/testing';
 import { type BandServer, startServer } from '@band/server';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, captureLogger } from '../helpers.js';
@@ -19,7 +27,8 @@ export const PHONE: BrowserContextOptions = {
   isMobile: true,
   hasTouch: true,
   colorScheme: 'dark',
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
 };
 
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
@@ -38,7 +47,13 @@ export async function gitRepo(path: string, files: Record<string, string>): Prom
     await mkdir(join(path, name, '..'), { recursive: true });
     await writeFile(join(path, name), content);
   }
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'Band', GIT_AUTHOR_EMAIL: 'band@example.com', GIT_COMMITTER_NAME: 'Band', GIT_COMMITTER_EMAIL: 'band@example.com' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Band',
+    GIT_AUTHOR_EMAIL: 'band@example.com',
+    GIT_COMMITTER_NAME: 'Band',
+    GIT_COMMITTER_EMAIL: 'band@example.com',
+  };
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: path, env });
   execFileSync('git', ['add', '-A'], { cwd: path, env });
   execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: path, env });
@@ -46,27 +61,56 @@ export async function gitRepo(path: string, files: Record<string, string>): Prom
 }
 
 /** A Band server in `<dir>/band` with one project (`<dir>/repo`, a README) and one ready workspace on `branch`. */
-export async function startWorkspaceServer(dir: string, branch: string): Promise<{ server: BandServer; workspace: { id: string; path: string } }> {
+export async function startWorkspaceServer(
+  dir: string,
+  branch: string,
+): Promise<{ server: BandServer; workspace: { id: string; path: string } }> {
   const repo = await gitRepo(join(dir, 'repo'), { 'README.md': '# repo\n' });
   const server = await startServer({ home: join(dir, 'band'), port: 0, logger: captureLogger() });
   const { project } = await server.api.services.projects.register({ path: repo });
-  const { workspace } = await server.api.services.workspaces.create({ project: project.id, branch, waitForSetup: true });
+  const { workspace } = await server.api.services.workspaces.create({
+    project: project.id,
+    branch,
+    waitForSetup: true,
+  });
   return { server, workspace };
 }
 
 /** The real agent CLIs the UI tests run offline against a scripted model. */
 export type RealAgent = 'claude-code' | 'codex';
 
-const REAL_AGENTS: Record<RealAgent, { label: string; find: () => string | undefined; pkg: string; env: (home: string, model: ScriptedModel) => Record<string, string> }> = {
-  'claude-code': { label: 'Claude Code', find: findClaudeCodeBinary, pkg: '@anthropic-ai/claude-code', env: (home, model) => claudeCodeOfflineEnv({ home, baseUrl: model.url }) },
-  codex: { label: 'Codex', find: findCodexBinary, pkg: '@openai/codex', env: (home, model) => codexOfflineEnv({ home, baseUrl: model.url }) },
+const REAL_AGENTS: Record<
+  RealAgent,
+  {
+    label: string;
+    find: () => string | undefined;
+    pkg: string;
+    env: (home: string, model: ScriptedModel) => Record<string, string>;
+  }
+> = {
+  'claude-code': {
+    label: 'Claude Code',
+    find: findClaudeCodeBinary,
+    pkg: '@anthropic-ai/claude-code',
+    env: (home, model) => claudeCodeOfflineEnv({ home, baseUrl: model.url }),
+  },
+  codex: {
+    label: 'Codex',
+    find: findCodexBinary,
+    pkg: '@openai/codex',
+    env: (home, model) => codexOfflineEnv({ home, baseUrl: model.url }),
+  },
 };
 
 /**
  * A Band server in `<dir>/band` whose tunnel goes through a fake Cloudflare edge and whose one agent is the real
  * Claude Code CLI (or the real Codex CLI with `agent: 'codex'`), offline against `model`. The caller closes both.
  */
-export async function startClaudeBand(dir: string, model: ScriptedModel, agent: RealAgent = 'claude-code'): Promise<{ server: BandServer; edge: FakeEdge }> {
+export async function startClaudeBand(
+  dir: string,
+  model: ScriptedModel,
+  agent: RealAgent = 'claude-code',
+): Promise<{ server: BandServer; edge: FakeEdge }> {
   const real = REAL_AGENTS[agent];
   const command = real.find();
   expect(command, `the real ${real.pkg} CLI is installed`).toBeTruthy();
@@ -113,7 +157,12 @@ export function tunnelBandSuite(prefix: string): TunnelBandSuite {
   beforeAll(async () => {
     home = await tempDir(prefix);
     suite.edge = await startFakeEdge();
-    const env = { ...process.env, ...suite.edge.env, ...fakeCloudflaredEnv({ stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
+    const env = {
+      ...process.env,
+      ...suite.edge.env,
+      ...fakeCloudflaredEnv({ stateDir: home.path }),
+      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+    };
     suite.server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
     suite.browser = await launchChromium(suite.edge.chromiumArgs);
   });
@@ -132,7 +181,10 @@ export function tunnelBandSuite(prefix: string): TunnelBandSuite {
  * closed. The fields are set once the block's first `beforeAll` (this one) ran; register the suite before the block's
  * own hooks.
  */
-export function claudeBandSuite(prefix: string, options: { repoName: string; files: Record<string, string>; script: ModelScript; agent?: RealAgent }): ClaudeBandSuite {
+export function claudeBandSuite(
+  prefix: string,
+  options: { repoName: string; files: Record<string, string>; script: ModelScript; agent?: RealAgent },
+): ClaudeBandSuite {
   const suite = {} as ClaudeBandSuite;
   let home: Awaited<ReturnType<typeof tempDir>> | undefined;
   beforeAll(async () => {
@@ -154,7 +206,11 @@ export function claudeBandSuite(prefix: string, options: { repoName: string; fil
 }
 
 /** A context signed in through the one-time sign-in link, the way `band open` does it. */
-export async function signedInPage(browser: Browser, server: BandServer, options: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page }> {
+export async function signedInPage(
+  browser: Browser,
+  server: BandServer,
+  options: BrowserContextOptions,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   await page.goto(server.createSignInUrl());
@@ -219,12 +275,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function smallTouchTargets(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const small: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>('button, a[href], select, input, textarea, summary, [role="tab"]')) {
+    for (const el of document.querySelectorAll<HTMLElement>(
+      'button, a[href], select, input, textarea, summary, [role="tab"]',
+    )) {
       const rect = el.getBoundingClientRect();
       const style = getComputedStyle(el);
       if (rect.width === 0 || rect.height === 0 || style.visibility === 'hidden') continue;
       if (el.closest('[aria-hidden="true"]') || el.tabIndex < 0) continue;
-      if (rect.height < 43.5 || rect.width < 43.5) small.push(`${el.tagName.toLowerCase()}[${el.dataset.testid ?? el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}] ${Math.round(rect.width)}x${Math.round(rect.height)}`);
+      if (rect.height < 43.5 || rect.width < 43.5)
+        small.push(
+          `${el.tagName.toLowerCase()}[${el.dataset.testid ?? el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}] ${Math.round(rect.width)}x${Math.round(rect.height)}`,
+        );
     }
     return small;
   });

@@ -10,7 +10,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
 import { type BandServer, startServer } from '@band/server';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
+import {
+  fakeCloudflaredEnv,
+  fakeCloudflaredPath,
+  type FakeEdge,
+  fakeTunnelToken,
+  startFakeEdge,
+} from '@band/tunnel/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger } from '../helpers.js';
@@ -32,7 +38,8 @@ async function freePort(): Promise<number> {
 async function cachedUrls(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
     const urls: string[] = [];
-    for (const name of await caches.keys()) for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+    for (const name of await caches.keys())
+      for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
     return urls;
   });
 }
@@ -40,14 +47,24 @@ async function cachedUrls(page: Page): Promise<string[]> {
 /** A request to the edge for the tunnel's hostname, as a browser without the worker would make it. */
 function viaEdge(edge: FakeEdge, path: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: edge.port, servername: HOST, path, headers: { host: HOST }, rejectUnauthorized: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: edge.port,
+        servername: HOST,
+        path,
+        headers: { host: HOST },
+        rejectUnauthorized: false,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -59,7 +76,8 @@ async function pageFetch(page: Page, path: string, credentials: RequestCredentia
     async ({ path, credentials }) => {
       const response = await fetch(path, { credentials });
       const bytes = new Uint8Array(await response.arrayBuffer());
-      const u32 = (at: number) => ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+      const u32 = (at: number) =>
+        ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
       return {
         status: response.status,
         contentType: response.headers.get('content-type'),
@@ -115,12 +133,20 @@ describe('installable phone app with an offline page', () => {
     const repo = join(home.path, 'repos', 'webshop');
     await mkdir(repo, { recursive: true });
     await writeFile(join(repo, 'README.md'), '# webshop\n');
-    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    const gitEnv = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@b',
+    };
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: gitEnv });
     execFileSync('git', ['add', '-A'], { cwd: repo, env: gitEnv });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: gitEnv });
     const { project } = await server.api.services.projects.register({ path: repo });
-    workspaceId = (await server.api.services.workspaces.create({ project: project.id, branch: 'pocket', waitForSetup: true })).workspace.id;
+    workspaceId = (
+      await server.api.services.workspaces.create({ project: project.id, branch: 'pocket', waitForSetup: true })
+    ).workspace.id;
     expect(await server.api.services.tunnel.start()).toMatchObject({ state: 'ready', url: ORIGIN });
     browser = await launchChromium(edge.chromiumArgs);
     phone = await browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });
@@ -154,15 +180,21 @@ describe('installable phone app with an offline page', () => {
     // Chromium's own installability check. A test context is incognito and trusts the fake edge's certificate
     // only by exception, which Chromium reports; nothing else (manifest, icons, service worker) may be wrong.
     const ENVIRONMENT = new Set(['in-incognito', 'not-from-secure-origin']);
-    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] };
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+      installabilityErrors: { errorId: string }[];
+    };
     expect(installabilityErrors.filter((e) => !ENVIRONMENT.has(e.errorId))).toEqual([]);
     for (const icon of manifest.icons as { src: string; sizes: string }[]) {
-      expect(await pageFetch(page, icon.src)).toMatchObject({ status: 200, contentType: 'image/png', pngSize: icon.sizes });
+      expect(await pageFetch(page, icon.src)).toMatchObject({
+        status: 200,
+        contentType: 'image/png',
+        pngSize: icon.sizes,
+      });
     }
     await cdp.detach();
   }, 180_000);
 
-  it('the computer sleeps (Band is down): the offline page with Retry instead of Cloudflare\'s; Band comes back: Retry recovers, still signed in', async () => {
+  it("the computer sleeps (Band is down): the offline page with Retry instead of Cloudflare's; Band comes back: Retry recovers, still signed in", async () => {
     await page.goto(`${ORIGIN}/w/${workspaceId}`);
     await page.waitForSelector('[data-testid="chat-input"]', { timeout: 30_000 });
     await waitForLive(page);
@@ -213,7 +245,9 @@ describe('installable phone app with an offline page', () => {
     await page.goto(`${ORIGIN}/settings`);
     await page.waitForSelector('[data-testid="notification-permission"][data-state="granted"]', { timeout: 30_000 });
     await page.goto(`${ORIGIN}/`);
-    await page.waitForSelector(`[data-testid="workspace-link"][data-workspace-id="${workspaceId}"]`, { timeout: 30_000 });
+    await page.waitForSelector(`[data-testid="workspace-link"][data-workspace-id="${workspaceId}"]`, {
+      timeout: 30_000,
+    });
     await waitForLive(page);
     // Another app in front: Playwright's focus emulation is switched off so the page sees it lose focus.
     const cdp = await phone.newCDPSession(page);
@@ -227,7 +261,11 @@ describe('installable phone app with an offline page', () => {
     const shown = () =>
       page.evaluate(async () => {
         const registration = await navigator.serviceWorker.getRegistration();
-        return ((await registration?.getNotifications()) ?? []).map((n) => ({ title: n.title, tag: n.tag, data: n.data }));
+        return ((await registration?.getNotifications()) ?? []).map((n) => ({
+          title: n.title,
+          tag: n.tag,
+          data: n.data,
+        }));
       });
     await expect
       .poll(shown, { timeout: 30_000 })

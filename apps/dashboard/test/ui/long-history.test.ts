@@ -12,7 +12,13 @@ import { captureLogger, SLOW } from '../helpers.js';
 import { eventsPerTurn, promptOf, seedLongChat } from '../seed-long-chat.mjs';
 import { launchChromium, PHONE, signedInPage, tempDir, waitForLive } from './harness.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 /** 120 turns of 30 events: 3,600 events, four pages of history. */
 const TURNS = 120;
 const DELTAS = 24;
@@ -35,10 +41,21 @@ describe('long chat history on a phone', () => {
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: GIT_ENV });
     execFileSync('git', ['add', '-A'], { cwd: repo, env: GIT_ENV });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: GIT_ENV });
-    server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env: { ...GIT_ENV, ...fakeAgentEnv({ scenario: 'ok' }) } });
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+    server = await startServer({
+      home: join(home.path, 'band'),
+      port: 0,
+      logger: captureLogger(),
+      env: { ...GIT_ENV, ...fakeAgentEnv({ scenario: 'ok' }) },
+    });
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }],
+      defaultCodingAgent: 'fake',
+    }));
     const { project } = await server.api.services.projects.register({ path: repo });
-    workspaceId = (await server.api.services.workspaces.create({ project: project.id, branch: 'long', waitForSetup: true })).workspace.id;
+    workspaceId = (
+      await server.api.services.workspaces.create({ project: project.id, branch: 'long', waitForSetup: true })
+    ).workspace.id;
     chatId = server.api.services.chats.create({ workspaceId }).id;
     const lastSeq = seedLongChat({ home: join(home.path, 'band'), chatId, turns: TURNS, deltas: DELTAS });
     expect(lastSeq).toBe(TURNS * eventsPerTurn(DELTAS));
@@ -80,15 +97,30 @@ describe('long chat history on a phone', () => {
       // more, even when the page before it arrives meanwhile (the reader keeps their place).
       const { key, y, scrolled } = await transcript.evaluate((el) => {
         const top = el.getBoundingClientRect().top;
-        const turn = [...el.querySelectorAll<HTMLElement>('[data-testid="chat-turn"]')].find((t) => t.getBoundingClientRect().bottom > top + 1)!;
+        const turn = [...el.querySelectorAll<HTMLElement>('[data-testid="chat-turn"]')].find(
+          (t) => t.getBoundingClientRect().bottom > top + 1,
+        )!;
         const at = el.scrollTop;
         const y = turn.getBoundingClientRect().top;
         el.scrollBy(0, -el.clientHeight * 0.8);
         return { key: turn.dataset.turnKey!, y, scrolled: at - el.scrollTop };
       });
-      await page.waitForFunction(() => document.querySelector('[data-testid="chat-transcript"]')?.getAttribute('data-loading-older') === 'false', null, { timeout: 30_000 });
-      const place = () => transcript.evaluate((el, k) => el.querySelector<HTMLElement>(`[data-turn-key="${k}"]`)?.getBoundingClientRect().top ?? Number.NaN, key);
-      await expect.poll(async () => Math.abs((await place()) - (y + scrolled)), { ...SLOW, message: `turn ${key} stays where the scroll put it` }).toBeLessThan(3);
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="chat-transcript"]')?.getAttribute('data-loading-older') === 'false',
+        null,
+        { timeout: 30_000 },
+      );
+      const place = () =>
+        transcript.evaluate(
+          (el, k) => el.querySelector<HTMLElement>(`[data-turn-key="${k}"]`)?.getBoundingClientRect().top ?? Number.NaN,
+          key,
+        );
+      await expect
+        .poll(async () => Math.abs((await place()) - (y + scrolled)), {
+          ...SLOW,
+          message: `turn ${key} stays where the scroll put it`,
+        })
+        .toBeLessThan(3);
       first = await check();
     }
     expect(await transcript.getAttribute('data-has-older')).toBe('false');
@@ -98,7 +130,9 @@ describe('long chat history on a phone', () => {
     await transcript.evaluate((el) => el.scrollTo(0, 0));
     const firstTurn = page.locator('[data-testid="chat-turn"]').first();
     await expect.poll(() => firstTurn.locator('[data-testid="chat-prompt"]').textContent(), SLOW).toBe(promptOf(0));
-    expect((await firstTurn.locator('[data-testid="chat-text"]').textContent())?.trim()).toBe(`Reply to ${promptOf(0)}: ${Array.from({ length: DELTAS - 1 }, (_, d) => `word${d + 1}`).join(' ')}`);
+    expect((await firstTurn.locator('[data-testid="chat-text"]').textContent())?.trim()).toBe(
+      `Reply to ${promptOf(0)}: ${Array.from({ length: DELTAS - 1 }, (_, d) => `word${d + 1}`).join(' ')}`,
+    );
     expect(await firstTurn.locator('[data-testid="chat-tool"]').count()).toBe(1);
 
     // Back at the bottom, a message sent now (answered live) comes after the paged history, once.
@@ -108,7 +142,11 @@ describe('long chat history on a phone', () => {
     await page.click('[data-testid="chat-send"]');
     const reply = page.locator('[data-testid="chat-text"]', { hasText: 'You said: a live one' });
     await reply.waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="chat-turn"]').last().locator('[data-testid="chat-result"]').waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-testid="chat-turn"]')
+      .last()
+      .locator('[data-testid="chat-result"]')
+      .waitFor({ timeout: 30_000 });
     expect((await domPrompts(page)).slice(-2)).toEqual([promptOf(TURNS - 1), 'a live one']);
     expect(await page.locator('[data-testid="chat-prompt"]', { hasText: 'a live one' }).count()).toBe(1);
     expect(await reply.count()).toBe(1);

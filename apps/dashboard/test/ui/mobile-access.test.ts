@@ -5,7 +5,17 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '@band/server';
 import { captureLogger, SLOW } from '../helpers.js';
-import { DESKTOP, launchChromium, PHONE, readQrCode, screenshot, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
+import {
+  DESKTOP,
+  launchChromium,
+  PHONE,
+  readQrCode,
+  screenshot,
+  signedInPage,
+  smallTouchTargets,
+  tempDir,
+  waitForLive,
+} from './harness.js';
 
 describe('Mobile Access panel', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
@@ -16,7 +26,12 @@ describe('Mobile Access panel', () => {
   beforeAll(async () => {
     home = await tempDir('band-ui-tunnel-');
     edge = await startFakeEdge();
-    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
+    const env = {
+      ...process.env,
+      ...edge.env,
+      ...fakeCloudflaredEnv({ stateDir: home.path }),
+      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+    };
     server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
     // The phone resolves *.trycloudflare.com to the fake edge, exactly as DNS would send it to Cloudflare.
     browser = await launchChromium(edge.chromiumArgs);
@@ -84,8 +99,12 @@ describe('Mobile Access panel', () => {
     // --- Stop Tunnel: the phone loses access ---
     await page.click('[data-testid="tunnel-stop"]');
     await page.waitForSelector('[data-testid="mobile-access-start"]', { timeout: 15_000 });
-    await phonePage.waitForSelector('[data-testid="connection-indicator"]:not([data-state="connected"])', { timeout: 15_000 });
-    const after = await phone.request.get(`${publicUrl}/api/trpc/health`, { headers: { 'x-band-csrf': '1' }, failOnStatusCode: false }).catch(() => null);
+    await phonePage.waitForSelector('[data-testid="connection-indicator"]:not([data-state="connected"])', {
+      timeout: 15_000,
+    });
+    const after = await phone.request
+      .get(`${publicUrl}/api/trpc/health`, { headers: { 'x-band-csrf': '1' }, failOnStatusCode: false })
+      .catch(() => null);
     expect(after === null || after.status() >= 400).toBe(true);
     await phone.close();
     await desktop.context.close();
@@ -96,7 +115,12 @@ describe('Mobile Access panel when the tunnel cannot start', () => {
   it('shows the failure and its hint, and offers to try again', async () => {
     await using home = await tempDir('band-ui-tunnel-fail-');
     const edge = await startFakeEdge();
-    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ scenario: 'rate-limit', stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
+    const env = {
+      ...process.env,
+      ...edge.env,
+      ...fakeCloudflaredEnv({ scenario: 'rate-limit', stateDir: home.path }),
+      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+    };
     const server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
     const browser = await launchChromium();
     try {
@@ -120,7 +144,9 @@ describe('Mobile Access panel when the tunnel cannot start', () => {
 /** The metrics address the fake cloudflared recorded in its state dir (`<pid>.json`). */
 function fakeMetricsAddress(dir: string): string {
   for (const file of readdirSync(dir).filter((f) => /^\d+\.json$/.test(f))) {
-    const record = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: { name: string; address?: string }[] };
+    const record = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      events: { name: string; address?: string }[];
+    };
     const address = record.events.find((e) => e.name === 'metrics')?.address;
     if (address) return address;
   }
@@ -132,7 +158,12 @@ describe('Mobile Access panel when the edge connection drops', () => {
     await using home = await tempDir('band-ui-tunnel-drop-');
     const edge = await startFakeEdge();
     // The test drives the edge drop itself, through the fake's control plane: no timer races the page.
-    const env = { ...process.env, ...edge.env, ...fakeCloudflaredEnv({ scenario: 'ok', stateDir: home.path }), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath };
+    const env = {
+      ...process.env,
+      ...edge.env,
+      ...fakeCloudflaredEnv({ scenario: 'ok', stateDir: home.path }),
+      BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+    };
     const server = await startServer({ home: home.path, port: 0, logger: captureLogger(), env });
     const browser = await launchChromium();
     try {

@@ -11,9 +11,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
 import { expectAccessible } from './axe.js';
-import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage, tempDir, tunnelBandSuite, waitForLive } from './harness.js';
+import {
+  DESKTOP,
+  launchChromium,
+  PHONE,
+  screenshot,
+  signedInPage,
+  tempDir,
+  tunnelBandSuite,
+  waitForLive,
+} from './harness.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 
 async function makeRepo(path: string): Promise<string> {
   await mkdir(path, { recursive: true });
@@ -31,18 +46,25 @@ const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.s
 async function doneAndFailed(server: BandServer, repo: string) {
   const { services } = server.api;
   const { project } = await services.projects.register({ path: repo });
-  const done = (await services.workspaces.create({ project: project.id, branch: 'finished', waitForSetup: true })).workspace;
-  const failed = (await services.workspaces.create({ project: project.id, branch: 'broken', waitForSetup: true })).workspace;
+  const done = (await services.workspaces.create({ project: project.id, branch: 'finished', waitForSetup: true }))
+    .workspace;
+  const failed = (await services.workspaces.create({ project: project.id, branch: 'broken', waitForSetup: true }))
+    .workspace;
   services.chats.send({ workspaceId: done.id, message: 'say hi' });
   // An agent whose CLI is gone: its turn fails, and the user has to do something about it.
   const chat = services.chats.create({ workspaceId: failed.id, agent: 'gone' });
   services.chats.send({ chatId: chat.id, message: 'say hi' });
-  await expect.poll(() => [services.chats.workspaceStatus(done.id), services.chats.workspaceStatus(failed.id)], { timeout: 60_000 }).toEqual(['done', 'needs-attention']);
+  await expect
+    .poll(() => [services.chats.workspaceStatus(done.id), services.chats.workspaceStatus(failed.id)], {
+      timeout: 60_000,
+    })
+    .toEqual(['done', 'needs-attention']);
   return { project, done, failed };
 }
 
 /** The workspace row's words for what its dot shows. */
-const unread = (page: Page, workspaceId: string) => page.locator(`[data-testid="workspace-link"][data-workspace-id="${workspaceId}"] [data-testid="workspace-unread"]`);
+const unread = (page: Page, workspaceId: string) =>
+  page.locator(`[data-testid="workspace-link"][data-workspace-id="${workspaceId}"] [data-testid="workspace-unread"]`);
 
 describe('new user, the rest of the minor batch', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
@@ -53,7 +75,12 @@ describe('new user, the rest of the minor batch', () => {
   beforeAll(async () => {
     home = await tempDir('band-ui-finish-');
     repo = await makeRepo(join(home.path, 'shop'));
-    server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env: { ...GIT_ENV, HOME: home.path, ...fakeAgentEnv({ scenario: 'ok' }) } });
+    server = await startServer({
+      home: join(home.path, 'band'),
+      port: 0,
+      logger: captureLogger(),
+      env: { ...GIT_ENV, HOME: home.path, ...fakeAgentEnv({ scenario: 'ok' }) },
+    });
     await server.settings.update((s) => ({
       ...s,
       codingAgents: [
@@ -78,7 +105,9 @@ describe('new user, the rest of the minor batch', () => {
     expect(await unread(page, done.id).textContent()).toBe('Done, unread');
     expect(await unread(page, failed.id).textContent()).toBe('Needs your answer');
     expect(await page.getAttribute(`[data-workspace-id="${done.id}"] [role="img"]`, 'aria-label')).toBe('Done, unread');
-    expect(await page.getAttribute(`[data-workspace-id="${failed.id}"] [role="img"]`, 'aria-label')).toBe('Needs your answer');
+    expect(await page.getAttribute(`[data-workspace-id="${failed.id}"] [role="img"]`, 'aria-label')).toBe(
+      'Needs your answer',
+    );
     // The title counts both: there is something to look at in each.
     await page.waitForFunction(() => document.title.startsWith('(2) '), undefined, { timeout: 20_000 });
     await screenshot(page, 'desktop-done-and-needs-answer');
@@ -112,7 +141,9 @@ describe('new user, the rest of the minor batch', () => {
       const editor = page.locator('[data-testid="agent-editor"][data-agent-id="fake"]');
       await editor.locator('[data-testid="agent-command"]').fill('claude-that-is-not-installed');
       await editor.locator('[data-testid="agent-save"]').click();
-      await expect.poll(() => editor.locator('[data-testid="agent-error"]').textContent(), { timeout: 20_000 }).toContain('Command not found: claude-that-is-not-installed (Fake agent)');
+      await expect
+        .poll(() => editor.locator('[data-testid="agent-error"]').textContent(), { timeout: 20_000 })
+        .toContain('Command not found: claude-that-is-not-installed (Fake agent)');
       expect(server.settings.get().codingAgents[0]!.command).toBe(fakeAgentPath());
       await page.reload();
       await waitForLive(page);
@@ -125,7 +156,9 @@ describe('new user, the rest of the minor batch', () => {
       await form.getByLabel('Label').fill(size === PHONE ? 'Phone-added' : 'Second agent');
       await form.getByLabel('Command').fill('/no/such/codex');
       await form.locator('[data-testid="agent-add-submit"]').click();
-      await expect.poll(() => form.locator('[data-testid="agent-add-error"]').textContent(), { timeout: 20_000 }).toContain('Command not found: /no/such/codex');
+      await expect
+        .poll(() => form.locator('[data-testid="agent-add-error"]').textContent(), { timeout: 20_000 })
+        .toContain('Command not found: /no/such/codex');
       expect(await fitsWidth(page)).toBe(true);
       if (size === DESKTOP) await screenshot(page, 'desktop-settings-add-agent');
       await form.getByLabel('Command').fill(fakeAgentPath());
@@ -133,7 +166,10 @@ describe('new user, the rest of the minor batch', () => {
       await form.waitFor({ state: 'detached', timeout: 20_000 });
       const id = size === PHONE ? 'codex-2' : 'codex';
       await page.waitForSelector(`[data-testid="agent-editor"][data-agent-id="${id}"]`);
-      expect(server.settings.get().codingAgents.find((a) => a.id === id)).toMatchObject({ type: 'codex', command: fakeAgentPath() });
+      expect(server.settings.get().codingAgents.find((a) => a.id === id)).toMatchObject({
+        type: 'codex',
+        command: fakeAgentPath(),
+      });
       await context.close();
     }
   }, 180_000);
@@ -163,7 +199,11 @@ describe('new user, the rest of the minor batch', () => {
       await page.waitForURL(/\/w\//, { timeout: 30_000 });
       const workspace = services.workspaces.list().find((w) => w.branch === branch)!;
       await expect.poll(() => services.chats.list({ workspaceId: workspace.id }).length, { timeout: 30_000 }).toBe(1);
-      expect(services.chats.list({ workspaceId: workspace.id })[0]).toMatchObject({ agentId: size === PHONE ? 'codex' : 'fake', model: 'model-x', mode: 'plan' });
+      expect(services.chats.list({ workspaceId: workspace.id })[0]).toMatchObject({
+        agentId: size === PHONE ? 'codex' : 'fake',
+        model: 'model-x',
+        mode: 'plan',
+      });
       await context.close();
     }
   }, 180_000);
@@ -185,7 +225,10 @@ describe('new user, the rest of the minor batch', () => {
       seen[colorScheme] = [signIn, await background(page)];
       await context.close();
     }
-    expect(seen).toEqual({ light: ['rgb(255, 255, 255)', 'rgb(255, 255, 255)'], dark: ['rgb(11, 13, 16)', 'rgb(11, 13, 16)'] });
+    expect(seen).toEqual({
+      light: ['rgb(255, 255, 255)', 'rgb(255, 255, 255)'],
+      dark: ['rgb(11, 13, 16)', 'rgb(11, 13, 16)'],
+    });
   }, 120_000);
 });
 
@@ -204,11 +247,15 @@ describe('a phone through the tunnel', () => {
     const panel = page.locator('[data-testid="mobile-access-panel"]');
     await panel.locator('[data-testid="pairing-instructions"]').waitFor({ timeout: 20_000 });
     expect(await panel.locator('[data-testid="token-reveal"]').count()).toBe(0);
-    expect(await panel.locator('[data-testid="token-local-only"]').textContent()).toContain('only be revealed on the computer running Band');
+    expect(await panel.locator('[data-testid="token-local-only"]').textContent()).toContain(
+      'only be revealed on the computer running Band',
+    );
     expect(await panel.textContent()).not.toContain("your phone's camera");
     // The phone did not start the tunnel: the "this starts a public URL" sentence is not for it.
     expect(await panel.locator('[data-testid="tunnel-explainer"]').count()).toBe(0);
-    expect(await panel.locator('[data-testid="tunnel-stop-remote-note"]').textContent()).toContain('disconnects this device');
+    expect(await panel.locator('[data-testid="tunnel-stop-remote-note"]').textContent()).toContain(
+      'disconnects this device',
+    );
     const mine = panel.locator('[data-testid="device-row"][data-current="true"]');
     await mine.waitFor({ timeout: 20_000 });
     expect(await mine.getAttribute('data-listener')).toBe('tunnel');
@@ -229,7 +276,9 @@ describe('a phone through the tunnel', () => {
     await page.click('[data-testid="menu-mobile-access"]');
     const list = page.locator('[data-testid="device-list"]');
     // The phone signed in through the tunnel (the test above) is listed as such, and can be revoked from here.
-    await list.locator('[data-testid="device-row"][data-listener="tunnel"] [data-testid="device-revoke"]').waitFor({ timeout: 20_000 });
+    await list
+      .locator('[data-testid="device-row"][data-listener="tunnel"] [data-testid="device-revoke"]')
+      .waitFor({ timeout: 20_000 });
     const mine = list.locator('[data-testid="device-row"][data-current="true"]');
     await mine.waitFor({ timeout: 20_000 });
     expect(await list.locator('[data-testid="device-current"]').count()).toBe(1);
@@ -252,7 +301,9 @@ describe('a phone through the tunnel', () => {
     expect(await mine.locator('[data-testid="device-sign-out-confirm"]').count()).toBe(0);
     expect(band.server.gate.listDevices()).toHaveLength(devicesBefore);
     await mine.locator('[data-testid="device-sign-out"]').click();
-    expect(await mine.locator('[data-testid="device-sign-out-confirm"]').textContent()).toContain('Sign out this device?');
+    expect(await mine.locator('[data-testid="device-sign-out-confirm"]').textContent()).toContain(
+      'Sign out this device?',
+    );
     await mine.locator('[data-testid="device-sign-out-confirm-yes"]').click();
     await page.waitForSelector('[data-testid="sign-in"]', { timeout: 20_000 });
     expect((await page.request.get(`${band.server.url}/api/trpc/health`)).status()).toBe(401);

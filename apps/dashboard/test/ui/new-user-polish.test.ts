@@ -11,7 +11,13 @@ import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, signedInPage, tempDir, tunnelBandSuite, waitForLive } from './harness.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 
 async function makeRepo(path: string): Promise<string> {
   await mkdir(join(path, 'src'), { recursive: true });
@@ -32,8 +38,17 @@ describe('new user polish', () => {
     home = await tempDir('band-ui-polish-');
     repo = await makeRepo(join(home.path, 'shop'));
     // The fake agent writes hello.txt with the Write tool.
-    server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env: { ...GIT_ENV, HOME: home.path, ...fakeAgentEnv({ scenario: 'ok', writeFile: 'hello.txt' }) } });
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+    server = await startServer({
+      home: join(home.path, 'band'),
+      port: 0,
+      logger: captureLogger(),
+      env: { ...GIT_ENV, HOME: home.path, ...fakeAgentEnv({ scenario: 'ok', writeFile: 'hello.txt' }) },
+    });
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }],
+      defaultCodingAgent: 'fake',
+    }));
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -81,7 +96,11 @@ describe('new user polish', () => {
   it('commit: "the 1 changed file", a success message, then Commit is disabled and the ahead count is explained', async () => {
     const { services } = server.api;
     const project = services.projects.list()[0] ?? (await services.projects.register({ path: repo })).project;
-    const { workspace } = await services.workspaces.create({ project: project.id, branch: 'feature/commit', waitForSetup: true });
+    const { workspace } = await services.workspaces.create({
+      project: project.id,
+      branch: 'feature/commit',
+      waitForSetup: true,
+    });
     await writeFile(join(workspace.path, 'src', 'app.ts'), 'export const name = "committed";\n');
     const { context, page } = await signedInPage(browser, server, PHONE);
     await page.goto(`${server.url}/w/${workspace.id}?pane=changes`);
@@ -99,14 +118,20 @@ describe('new user polish', () => {
     expect(await success.textContent()).toMatch(/Committed 1 file as [0-9a-f]{7} Rename the shop/);
     await page.waitForSelector('[data-testid="changes-commit"][disabled]', { timeout: 20_000 });
     expect(await commit.getAttribute('title')).toBe('Nothing uncommitted to commit');
-    await page.waitForSelector('[data-testid="changes-ahead-behind"]:has-text("1 ahead, 0 behind main")', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid="changes-ahead-behind"]:has-text("1 ahead, 0 behind main")', {
+      timeout: 20_000,
+    });
     await context.close();
   }, 120_000);
 
   it('the Write tool card shows the file content, and error hints show commands as code, not backticks', async () => {
     const { services } = server.api;
     const project = services.projects.list()[0] ?? (await services.projects.register({ path: repo })).project;
-    const { workspace } = await services.workspaces.create({ project: project.id, branch: 'feature/write', waitForSetup: true });
+    const { workspace } = await services.workspaces.create({
+      project: project.id,
+      branch: 'feature/write',
+      waitForSetup: true,
+    });
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await page.goto(`${server.url}/w/${workspace.id}`);
     await waitForLive(page);
@@ -132,14 +157,28 @@ describe('new user polish', () => {
 
   it('a broken agent: its error shows once, with Retry (which sends the attachments again) and a link to the agent settings', async () => {
     const { services } = server.api;
-    await server.settings.update((s) => ({ ...s, codingAgents: [...s.codingAgents.filter((a) => a.id !== 'broken'), { id: 'broken', type: 'claude-code', label: 'Broken agent', command: join(home.path, 'no-such-agent') }] }));
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [
+        ...s.codingAgents.filter((a) => a.id !== 'broken'),
+        { id: 'broken', type: 'claude-code', label: 'Broken agent', command: join(home.path, 'no-such-agent') },
+      ],
+    }));
     const project = services.projects.list()[0] ?? (await services.projects.register({ path: repo })).project;
-    const { workspace } = await services.workspaces.create({ project: project.id, branch: 'feature/broken', waitForSetup: true });
+    const { workspace } = await services.workspaces.create({
+      project: project.id,
+      branch: 'feature/broken',
+      waitForSetup: true,
+    });
     const chat = services.chats.create({ workspaceId: workspace.id, agent: 'broken' });
     const { context, page } = await signedInPage(browser, server, PHONE);
     await page.goto(`${server.url}/w/${workspace.id}`);
     await waitForLive(page);
-    await page.setInputFiles('[data-testid="chat-attach-input"]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('read me\n') });
+    await page.setInputFiles('[data-testid="chat-attach-input"]', {
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('read me\n'),
+    });
     await page.waitForSelector('[data-testid="chat-attachment-chip"][data-uploaded="true"]', { timeout: 20_000 });
     await page.fill('[data-testid="chat-input"]', 'Do something');
     await page.tap('[data-testid="chat-send"]');
@@ -149,10 +188,13 @@ describe('new user polish', () => {
     expect(await failed.locator('[data-testid="chat-result"]').count(), 'no second "failed" line').toBe(0);
     expect(await failed.locator('[data-testid="chat-settings-link"]').getAttribute('href')).toBe('/settings');
     await failed.locator('[data-testid="chat-retry"]').tap();
-    const messages = () => services.chats.history({ chatId: chat.id }).events.filter((e: { type: string }) => e.type === 'user-message');
+    const messages = () =>
+      services.chats.history({ chatId: chat.id }).events.filter((e: { type: string }) => e.type === 'user-message');
     await expect.poll(() => messages().length, { timeout: 20_000 }).toBe(2);
     // The same message, with the same file: Retry does not drop what was attached.
-    const [first, again] = messages().map((e) => e.event as { text?: string; attachments?: Array<{ id: string; name: string }> });
+    const [first, again] = messages().map(
+      (e) => e.event as { text?: string; attachments?: Array<{ id: string; name: string }> },
+    );
     expect(again!.text).toBe('Do something');
     expect(first!.attachments?.map((a) => a.name)).toEqual(['notes.txt']);
     expect(again!.attachments?.map((a) => a.id)).toEqual(first!.attachments?.map((a) => a.id));
@@ -162,7 +204,11 @@ describe('new user polish', () => {
   it('phone: a Terminal tab; the pane says the shell is starting until it prints, then runs a command', async () => {
     const { services } = server.api;
     const project = services.projects.list()[0] ?? (await services.projects.register({ path: repo })).project;
-    const { workspace } = await services.workspaces.create({ project: project.id, branch: 'feature/phone-terminal', waitForSetup: true });
+    const { workspace } = await services.workspaces.create({
+      project: project.id,
+      branch: 'feature/phone-terminal',
+      waitForSetup: true,
+    });
     const { context, page } = await signedInPage(browser, server, PHONE);
     await page.goto(`${server.url}/w/${workspace.id}`);
     await waitForLive(page);

@@ -9,7 +9,13 @@ import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, signedInPage, tempDir, waitForLive } from './harness.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 
 /** A git repository with one commit on main. */
 async function makeRepo(path: string): Promise<string> {
@@ -35,7 +41,12 @@ describe('what a new user stumbles on', () => {
   beforeAll(async () => {
     home = await tempDir('band-ui-new-user-');
     repo = await makeRepo(join(home.path, 'shop'));
-    server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env: { ...process.env, ...GIT_ENV } });
+    server = await startServer({
+      home: join(home.path, 'band'),
+      port: 0,
+      logger: captureLogger(),
+      env: { ...process.env, ...GIT_ENV },
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -69,7 +80,11 @@ describe('what a new user stumbles on', () => {
     const { services } = server.api;
     const blog = await makeRepo(join(home.path, 'blog'));
     const { project: withWorkspace } = await services.projects.register({ path: blog });
-    const { workspace } = await services.workspaces.create({ project: withWorkspace.id, branch: 'feature/post', waitForSetup: true });
+    const { workspace } = await services.workspaces.create({
+      project: withWorkspace.id,
+      branch: 'feature/post',
+      waitForSetup: true,
+    });
     expect(existsSync(workspace.path)).toBe(true);
 
     // Desktop: the project with a workspace cannot be removed on its own; the explicit confirm removes both.
@@ -82,7 +97,10 @@ describe('what a new user stumbles on', () => {
     expect(await confirm.getAttribute('data-workspaces')).toBe('1');
     expect(await confirm.locator('[data-testid="remove-project-blocked"]').textContent()).toContain('1 workspace');
     expect(await confirm.textContent()).toContain('feature/post');
-    expect(await confirm.locator('[data-testid="remove-project-submit"]').isDisabled(), 'refused without the explicit confirm').toBe(true);
+    expect(
+      await confirm.locator('[data-testid="remove-project-submit"]').isDisabled(),
+      'refused without the explicit confirm',
+    ).toBe(true);
     await confirm.locator('[data-testid="remove-project-cascade"]').check();
     await confirm.locator('[data-testid="remove-project-submit"]').click();
     await section.waitFor({ state: 'detached', timeout: 30_000 });
@@ -111,7 +129,11 @@ describe('what a new user stumbles on', () => {
   it('creating a workspace on a branch that already has one says so, and sends the prompt there on request', async () => {
     const { services } = server.api;
     const { project } = await services.projects.register({ path: repo });
-    const { workspace } = await services.workspaces.create({ project: project.id, branch: 'feature/existing', waitForSetup: true });
+    const { workspace } = await services.workspaces.create({
+      project: project.id,
+      branch: 'feature/existing',
+      waitForSetup: true,
+    });
 
     for (const [options, prompt] of [
       [DESKTOP, 'Add a hello.txt from the desktop'],
@@ -134,7 +156,10 @@ describe('what a new user stumbles on', () => {
       await notice.locator('[data-testid="workspace-exists-send"]').click();
       // The prompt is sent to the existing workspace's chat, and the workspace opens with it.
       await page.waitForURL((url) => url.pathname === `/w/${workspace.id}`, { timeout: 30_000 });
-      await page.locator('[data-testid="chat-prompt"], [data-testid="chat-queued-item"]', { hasText: prompt }).first().waitFor({ timeout: 30_000 });
+      await page
+        .locator('[data-testid="chat-prompt"], [data-testid="chat-queued-item"]', { hasText: prompt })
+        .first()
+        .waitFor({ timeout: 30_000 });
       await context.close();
     }
     const chats = services.chats.list({ workspaceId: workspace.id });
@@ -151,7 +176,11 @@ describe('what a new user stumbles on', () => {
   it('removing a workspace says how many uncommitted changes are lost and that the branch is kept, and asks for the branch name', async () => {
     const { services } = server.api;
     const { project } = await services.projects.register({ path: repo });
-    const { workspace } = await services.workspaces.create({ project: project.id, branch: 'feature/unsaved', waitForSetup: true });
+    const { workspace } = await services.workspaces.create({
+      project: project.id,
+      branch: 'feature/unsaved',
+      waitForSetup: true,
+    });
     await writeFile(join(workspace.path, 'src', 'app.ts'), 'export const name = "unsaved";\n');
     await writeFile(join(workspace.path, 'src', 'new.ts'), 'export const fresh = true;\n');
 
@@ -166,8 +195,12 @@ describe('what a new user stumbles on', () => {
     const confirm = row.locator('[data-testid="remove-workspace-confirm"][data-state="ready"]');
     await confirm.waitFor();
     expect(await confirm.getAttribute('data-uncommitted')).toBe('2');
-    expect(await confirm.locator('[data-testid="remove-workspace-loss"]').textContent()).toContain('2 uncommitted changes will be lost');
-    expect(await confirm.locator('[data-testid="remove-workspace-branch-fate"]').textContent()).toContain('feature/unsaved is kept');
+    expect(await confirm.locator('[data-testid="remove-workspace-loss"]').textContent()).toContain(
+      '2 uncommitted changes will be lost',
+    );
+    expect(await confirm.locator('[data-testid="remove-workspace-branch-fate"]').textContent()).toContain(
+      'feature/unsaved is kept',
+    );
     const submit = confirm.locator('[data-testid="remove-workspace-submit"]');
     expect(await submit.isDisabled(), 'not removable before the branch name is typed').toBe(true);
     await confirm.locator('[data-testid="remove-workspace-type-branch"]').fill('feature/unsave');
@@ -184,7 +217,9 @@ describe('what a new user stumbles on', () => {
     await page.waitForSelector(`[data-workspace-id="${workspace.id}"]`, { state: 'detached', timeout: 30_000 });
     expect(existsSync(workspace.path)).toBe(false);
     // As announced, the branch is kept.
-    expect(execFileSync('git', ['branch', '--list', 'feature/unsaved'], { cwd: repo, encoding: 'utf8' })).toContain('feature/unsaved');
+    expect(execFileSync('git', ['branch', '--list', 'feature/unsaved'], { cwd: repo, encoding: 'utf8' })).toContain(
+      'feature/unsaved',
+    );
     await context.close();
   }, 120_000);
 });

@@ -36,13 +36,18 @@ describe('a pane that fails to render', () => {
     // Playwright's own fetch sends no Sec-Fetch-* headers: the page's Origin stands in for them, as the gate asks.
     const response = await route.fetch({ headers: { ...route.request().headers(), origin: url.origin } });
     const body = (await response.json()) as unknown[];
-    const rewritten = body.map((entry, i) => (procedures[i] === 'changes.status' ? { result: { data: { files: [null] } } } : entry));
+    const rewritten = body.map((entry, i) =>
+      procedures[i] === 'changes.status' ? { result: { data: { files: [null] } } } : entry,
+    );
     await route.fulfill({ response, json: rewritten });
   }
 
   it('Changes fails alone: the chat and the sidebar stay, the pane names the failure, and Retry recovers it', async () => {
     const { context, page } = await signedInPage(browser, server, DESKTOP);
-    await page.route((url) => url.pathname.startsWith('/api/trpc/') && url.pathname.includes('changes.status'), breakChangesStatus);
+    await page.route(
+      (url) => url.pathname.startsWith('/api/trpc/') && url.pathname.includes('changes.status'),
+      breakChangesStatus,
+    );
     await page.goto(`${server.url}/w/${workspaceId}?pane=changes`);
     await waitForLive(page);
 

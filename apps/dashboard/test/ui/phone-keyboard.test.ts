@@ -8,7 +8,15 @@ import { launchChromium, PHONE, signedInPage, startWorkspaceServer, tempDir, wai
 
 // Runs in the page before any of its scripts: a visual viewport the test can shrink, like iOS's keyboard does.
 function installFakeVisualViewport() {
-  const viewport = Object.assign(new EventTarget(), { width: window.innerWidth, height: window.innerHeight, offsetTop: 0, offsetLeft: 0, pageTop: 0, pageLeft: 0, scale: 1 });
+  const viewport = Object.assign(new EventTarget(), {
+    width: window.innerWidth,
+    height: window.innerHeight,
+    offsetTop: 0,
+    offsetLeft: 0,
+    pageTop: 0,
+    pageLeft: 0,
+    scale: 1,
+  });
   Object.defineProperty(window, 'visualViewport', { configurable: true, get: () => viewport });
   (window as unknown as { setKeyboard(px: number): void }).setKeyboard = (px: number) => {
     viewport.height = window.innerHeight - px;
@@ -45,7 +53,8 @@ describe('the phone keyboard', () => {
     if (!box) throw new Error(`${testId} is not on screen`);
     return box.y + box.height;
   };
-  const setKeyboard = (page: Page, px: number) => page.evaluate((height) => (window as unknown as { setKeyboard(px: number): void }).setKeyboard(height), px);
+  const setKeyboard = (page: Page, px: number) =>
+    page.evaluate((height) => (window as unknown as { setKeyboard(px: number): void }).setKeyboard(height), px);
 
   it('opening the keyboard moves the message box and Send above it; closing it puts them back', async () => {
     const { context, page } = await signedInPage(browser, server, PHONE);

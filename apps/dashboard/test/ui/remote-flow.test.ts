@@ -5,7 +5,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { claudeBandSuite, DESKTOP, PHONE, readQrCode, screenshot, signedInPage, smallTouchTargets, waitForLive } from './harness.js';
+import {
+  claudeBandSuite,
+  DESKTOP,
+  PHONE,
+  readQrCode,
+  screenshot,
+  signedInPage,
+  smallTouchTargets,
+  waitForLive,
+} from './harness.js';
 
 const REPLY_INTRO = 'I will add a greeting file for the team.';
 const REPLY_DONE = 'Done: hello.txt now greets everyone who opens the repository.';
@@ -19,11 +28,18 @@ describe('remote flow through the tunnel', () => {
     repoName: 'webshop',
     files: {
       'README.md': '# webshop\n',
-      'src/cart.ts': 'export function total(prices: number[]): number {\n  return prices.reduce((a, b) => a + b, 0);\n}\n',
+      'src/cart.ts':
+        'export function total(prices: number[]): number {\n  return prices.reduce((a, b) => a + b, 0);\n}\n',
     },
     script: () => {
       step += 1;
-      if (step === 1) return { content: [{ type: 'text', text: REPLY_INTRO }, { type: 'tool_use', name: 'Write', input: { file_path: target, content: FILE_TEXT } }] };
+      if (step === 1)
+        return {
+          content: [
+            { type: 'text', text: REPLY_INTRO },
+            { type: 'tool_use', name: 'Write', input: { file_path: target, content: FILE_TEXT } },
+          ],
+        };
       // A pause before the last answer leaves the reply visibly streaming on the phone.
       return { content: [{ type: 'text', text: REPLY_DONE }], delayMs: 1_500 };
     },
@@ -33,7 +49,11 @@ describe('remote flow through the tunnel', () => {
   beforeAll(async () => {
     const services = band.server.api.services;
     const { project } = await services.projects.register({ path: band.repo });
-    const created = await services.workspaces.create({ project: project.id, branch: 'feature/greeting', waitForSetup: true });
+    const created = await services.workspaces.create({
+      project: project.id,
+      branch: 'feature/greeting',
+      waitForSetup: true,
+    });
     await services.workspaces.create({ project: project.id, branch: 'fix/cart-rounding', waitForSetup: true });
     workspace = created.workspace;
     target = join(workspace.path, 'hello.txt');
@@ -98,7 +118,9 @@ describe('remote flow through the tunnel', () => {
     await phonePage.tap('[data-testid="tab-files"]');
     await phonePage.tap('[data-testid="tree-file"][data-path="hello.txt"]');
     await phonePage.waitForSelector('[data-testid="file-viewer"][data-path="hello.txt"] [data-testid="file-content"]');
-    expect(await phonePage.textContent('[data-testid="file-content"]')).toContain('This file was written by Claude Code.');
+    expect(await phonePage.textContent('[data-testid="file-content"]')).toContain(
+      'This file was written by Claude Code.',
+    );
     await screenshot(phonePage, 'phone-files');
     await phonePage.tap('[data-testid="back-to-workspaces"]');
     await phonePage.waitForSelector('[data-testid="sidebar"] [data-testid="workspace-link"]');
@@ -120,7 +142,9 @@ describe('remote flow through the tunnel', () => {
     await page.click('[data-testid="tunnel-chip"]');
     await page.click('[data-testid="tunnel-stop"]');
     await page.waitForSelector('[data-testid="mobile-access-start"]', { timeout: 15_000 });
-    await phonePage.waitForSelector('[data-testid="connection-indicator"]:not([data-state="connected"])', { timeout: 15_000 });
+    await phonePage.waitForSelector('[data-testid="connection-indicator"]:not([data-state="connected"])', {
+      timeout: 15_000,
+    });
     const response = await phonePage.goto(publicUrl).catch(() => null);
     expect(response === null || response.status() >= 400).toBe(true);
     await phone.close();

@@ -2,7 +2,16 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BandServer, startServer } from '@band/server';
 import { captureLogger, SLOW } from '../helpers.js';
-import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
+import {
+  DESKTOP,
+  launchChromium,
+  PHONE,
+  screenshot,
+  signedInPage,
+  smallTouchTargets,
+  tempDir,
+  waitForLive,
+} from './harness.js';
 
 describe('dashboard shell', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;

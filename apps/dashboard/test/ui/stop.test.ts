@@ -10,7 +10,13 @@ import { type BandServer, startServer } from '@band/server';
 import { captureLogger, SLOW } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 
 describe('Stop pauses the queue', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
@@ -27,8 +33,17 @@ describe('Stop pauses the queue', () => {
     execFileSync('git', ['add', '-A'], { cwd: repo, env: GIT_ENV });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: GIT_ENV });
     // Every turn streams "chunk 0 " … for a minute: long enough to be stopped.
-    server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env: { ...GIT_ENV, ...fakeAgentEnv({ scenario: 'slow', events: 600, delayMs: 100 }) } });
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+    server = await startServer({
+      home: join(home.path, 'band'),
+      port: 0,
+      logger: captureLogger(),
+      env: { ...GIT_ENV, ...fakeAgentEnv({ scenario: 'slow', events: 600, delayMs: 100 }) },
+    });
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }],
+      defaultCodingAgent: 'fake',
+    }));
     projectId = (await server.api.services.projects.register({ path: repo })).project.id;
     browser = await launchChromium();
   });
@@ -39,7 +54,8 @@ describe('Stop pauses the queue', () => {
   });
 
   async function workspace(branch: string): Promise<string> {
-    return (await server.api.services.workspaces.create({ project: projectId, branch, waitForSetup: true })).workspace.id;
+    return (await server.api.services.workspaces.create({ project: projectId, branch, waitForSetup: true })).workspace
+      .id;
   }
 
   async function send(page: Page, text: string): Promise<void> {
@@ -50,7 +66,11 @@ describe('Stop pauses the queue', () => {
   /** The server-side status of the turn whose prompt is `prompt`. */
   function turnStatus(workspaceId: string, prompt: string): string | undefined {
     const chat = server.api.services.chats.list({ workspaceId })[0];
-    return chat && server.api.services.chats.history({ chatId: chat.id }).turns.find((t: { prompt: string }) => t.prompt === prompt)?.status;
+    return (
+      chat &&
+      server.api.services.chats.history({ chatId: chat.id }).turns.find((t: { prompt: string }) => t.prompt === prompt)
+        ?.status
+    );
   }
 
   it('desktop: Stop ends the turn, the follow-up waits (paused) until Send now; the turn says "Stopped" once', async () => {
@@ -87,7 +107,11 @@ describe('Stop pauses the queue', () => {
     const item = queue.locator('[data-testid="chat-queued-item"]', { hasText: 'Then add tests' });
     await item.locator('[data-testid="chat-queued-send"]').click();
     await vi.waitFor(() => expect(turnStatus(workspaceId, 'Then add tests')).toBe('running'), SLOW);
-    await page.locator('[data-testid="chat-turn"][data-turn-status="running"] [data-testid="chat-prompt"]', { hasText: 'Then add tests' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-testid="chat-turn"][data-turn-status="running"] [data-testid="chat-prompt"]', {
+        hasText: 'Then add tests',
+      })
+      .waitFor({ timeout: 30_000 });
     await queue.waitFor({ state: 'detached' });
     await page.click('[data-testid="chat-abort"]');
     await vi.waitFor(() => expect(turnStatus(workspaceId, 'Then add tests')).toBe('aborted'), SLOW);
@@ -109,17 +133,30 @@ describe('Stop pauses the queue', () => {
     await page.tap('[data-testid="chat-abort"]');
     const queue = page.locator('[data-testid="chat-queue"][data-paused="true"]');
     await queue.waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="chat-turn"][data-turn-status="stopped"] [data-testid="chat-stopped"]').waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-testid="chat-turn"][data-turn-status="stopped"] [data-testid="chat-stopped"]')
+      .waitFor({ timeout: 30_000 });
     expect(turnStatus(workspaceId, 'Stale follow-up')).toBe('queued');
     expect(turnStatus(workspaceId, 'Good follow-up')).toBe('queued');
-    expect((await smallTouchTargets(page)).filter((t) => t.includes('Send now') || t.includes('Discard')), 'queue buttons are touch-sized').toEqual([]);
+    expect(
+      (await smallTouchTargets(page)).filter((t) => t.includes('Send now') || t.includes('Discard')),
+      'queue buttons are touch-sized',
+    ).toEqual([]);
 
-    await queue.locator('[data-testid="chat-queued-item"]', { hasText: 'Stale follow-up' }).locator('[data-testid="chat-queued-discard"]').tap();
-    await queue.locator('[data-testid="chat-queued-item"]', { hasText: 'Stale follow-up' }).waitFor({ state: 'detached' });
+    await queue
+      .locator('[data-testid="chat-queued-item"]', { hasText: 'Stale follow-up' })
+      .locator('[data-testid="chat-queued-discard"]')
+      .tap();
+    await queue
+      .locator('[data-testid="chat-queued-item"]', { hasText: 'Stale follow-up' })
+      .waitFor({ state: 'detached' });
     expect(turnStatus(workspaceId, 'Stale follow-up')).toBe('aborted');
     expect(turnStatus(workspaceId, 'Good follow-up'), 'discarding one does not start the other').toBe('queued');
 
-    await queue.locator('[data-testid="chat-queued-item"]', { hasText: 'Good follow-up' }).locator('[data-testid="chat-queued-send"]').tap();
+    await queue
+      .locator('[data-testid="chat-queued-item"]', { hasText: 'Good follow-up' })
+      .locator('[data-testid="chat-queued-send"]')
+      .tap();
     await vi.waitFor(() => expect(turnStatus(workspaceId, 'Good follow-up')).toBe('running'), SLOW);
     // The discarded message is not shown as a turn of the conversation.
     expect(await page.locator('[data-testid="chat-prompt"]', { hasText: 'Stale follow-up' }).count()).toBe(0);

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
 import { type BandServer, startServer } from '@band/server';
-import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, fakeTunnelCredentials, fakeTunnelToken, startFakeEdge } from '@band/tunnel/testing';
+import {
+  fakeCloudflaredEnv,
+  fakeCloudflaredPath,
+  type FakeEdge,
+  fakeTunnelCredentials,
+  fakeTunnelToken,
+  startFakeEdge,
+} from '@band/tunnel/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger } from '../helpers.js';
@@ -23,11 +30,19 @@ const BAND_BIN = fileURLToPath(new URL('../../../cli/bin/band.js', import.meta.u
 const CHUNKS = 20;
 
 /** Runs `band <args>` against the test server (its home holds the token), like a terminal on the server's machine. */
-function bandCli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+function bandCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BAND_BIN, ...args], { env: env as NodeJS.ProcessEnv, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BAND_BIN, ...args],
+      { env: env as NodeJS.ProcessEnv, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -66,12 +81,15 @@ describe('the panel appears wherever the tunnel was started', () => {
     await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
     const cliEnv: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BAND_')) cliEnv[k] = v;
-    const setup = await bandCli(['tunnel', 'setup', '--hostname', HOST, '--token-file', tokenFile, '--origin-port', String(originPort)], {
-      ...cliEnv,
-      BAND_HOME: home.path,
-      BAND_SERVER_URL: server.url,
-      NO_COLOR: '1',
-    });
+    const setup = await bandCli(
+      ['tunnel', 'setup', '--hostname', HOST, '--token-file', tokenFile, '--origin-port', String(originPort)],
+      {
+        ...cliEnv,
+        BAND_HOME: home.path,
+        BAND_SERVER_URL: server.url,
+        NO_COLOR: '1',
+      },
+    );
     expect(setup.code, setup.stderr).toBe(0);
     // It says what to enter in Cloudflare: the fake edge's "dashboard" ingress already says exactly that.
     expect(setup.stdout).toContain(`Hostname:  ${HOST}`);
@@ -99,13 +117,25 @@ describe('the panel appears wherever the tunnel was started', () => {
     const repo = join(home.path, 'repos', 'webshop');
     await mkdir(repo, { recursive: true });
     await writeFile(join(repo, 'README.md'), '# webshop\n');
-    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    const gitEnv = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@b',
+    };
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: gitEnv });
     execFileSync('git', ['add', '-A'], { cwd: repo, env: gitEnv });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: gitEnv });
-    await server.settings.update((s) => ({ ...s, codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }], defaultCodingAgent: 'fake' }));
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }],
+      defaultCodingAgent: 'fake',
+    }));
     const { project } = await server.api.services.projects.register({ path: repo });
-    workspaceId = (await server.api.services.workspaces.create({ project: project.id, branch: 'from-the-phone', waitForSetup: true })).workspace.id;
+    workspaceId = (
+      await server.api.services.workspaces.create({ project: project.id, branch: 'from-the-phone', waitForSetup: true })
+    ).workspace.id;
     browser = await launchChromium(edge.chromiumArgs);
   });
   afterAll(async () => {
@@ -124,7 +154,10 @@ describe('the panel appears wherever the tunnel was started', () => {
     const started = await mutate('tunnel.start');
     expect(started.state).toBe('ready');
     for (const { page } of [first, second]) {
-      await page.waitForSelector('[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]', { timeout: 30_000 });
+      await page.waitForSelector(
+        '[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]',
+        { timeout: 30_000 },
+      );
       expect((await page.textContent('[data-testid="tunnel-url"]'))!.trim()).toBe(started.url);
       expect(await readQrCode(page)).toMatch(new RegExp(`^${started.url!.replace(/\./g, '\\.')}/pair#c=`));
       expect(await page.getAttribute('[data-testid="tunnel-mode"]', 'data-mode')).toBe('quick');
@@ -152,10 +185,18 @@ describe('the panel appears wherever the tunnel was started', () => {
     // Started from the menu this time.
     await page.click('[data-testid="menu-button"]');
     await page.click('[data-testid="menu-start-tunnel"]');
-    await page.waitForSelector('[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]', { timeout: 45_000 });
-    expect(server.api.services.tunnel.status()).toMatchObject({ state: 'ready', mode: 'named', url: `https://${HOST}` });
+    await page.waitForSelector('[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]', {
+      timeout: 45_000,
+    });
+    expect(server.api.services.tunnel.status()).toMatchObject({
+      state: 'ready',
+      mode: 'named',
+      url: `https://${HOST}`,
+    });
     expect((await page.textContent('[data-testid="tunnel-url"]'))!.trim()).toBe(`https://${HOST}`);
-    expect(await page.textContent('[data-testid="mobile-access-panel"] [data-testid="tunnel-origin"]')).toBe(`http://127.0.0.1:${originPort}`);
+    expect(await page.textContent('[data-testid="mobile-access-panel"] [data-testid="tunnel-origin"]')).toBe(
+      `http://127.0.0.1:${originPort}`,
+    );
     const qr = await readQrCode(page);
     expect(qr).toMatch(new RegExp(`^https://${HOST.replace(/\./g, '\\.')}/pair#c=`));
 
@@ -176,7 +217,9 @@ describe('the panel appears wherever the tunnel was started', () => {
     await phonePage.tap('[data-testid="chat-send"]');
     // Checked in the page on every frame, so a busy test runner cannot miss the moment: part of the reply, no result yet.
     await phonePage.waitForFunction(
-      () => /chunk \d+/.test(document.querySelector('[data-testid="chat-text"]')?.textContent ?? '') && !document.querySelector('[data-testid="chat-result"]'),
+      () =>
+        /chunk \d+/.test(document.querySelector('[data-testid="chat-text"]')?.textContent ?? '') &&
+        !document.querySelector('[data-testid="chat-result"]'),
       undefined,
       { timeout: 60_000, polling: 'raf' },
     );
@@ -200,13 +243,17 @@ describe('the panel appears wherever the tunnel was started', () => {
 
     // Stop: the phone is out.
     await mutate('tunnel.stop');
-    await phonePage.waitForSelector('[data-testid="connection-indicator"]:not([data-state="connected"])', { timeout: 15_000 });
-    const after = await phone.request.get(`https://${HOST}/api/trpc/health`, { failOnStatusCode: false }).catch(() => null);
+    await phonePage.waitForSelector('[data-testid="connection-indicator"]:not([data-state="connected"])', {
+      timeout: 15_000,
+    });
+    const after = await phone.request
+      .get(`https://${HOST}/api/trpc/health`, { failOnStatusCode: false })
+      .catch(() => null);
     expect(after === null || after.status() >= 400).toBe(true);
     await phone.close();
   }, 240_000);
 
-  it('named, with the dashboard ingress pointing at Band\'s local address: Start from the menu ends in a clear error, not a hang', async () => {
+  it("named, with the dashboard ingress pointing at Band's local address: Start from the menu ends in a clear error, not a hang", async () => {
     await switchToNamedTunnel();
     edge.setIngress({ [HOST]: server.url });
     const { context, page } = await signedInPage(browser, server, DESKTOP);
@@ -217,9 +264,15 @@ describe('the panel appears wherever the tunnel was started', () => {
     expect(await page.textContent('[data-testid="tunnel-error"]')).toContain("Band's local listener");
     expect(await page.textContent('[data-testid="tunnel-error-hint"]')).toContain(`http://127.0.0.1:${originPort}`);
     // The panel still says what Cloudflare's service must be, and offers to try again.
-    expect(await page.textContent('[data-testid="mobile-access-panel"] [data-testid="tunnel-origin"]')).toBe(`http://127.0.0.1:${originPort}`);
+    expect(await page.textContent('[data-testid="mobile-access-panel"] [data-testid="tunnel-origin"]')).toBe(
+      `http://127.0.0.1:${originPort}`,
+    );
     expect(await page.isVisible('[data-testid="mobile-access-start"]')).toBe(true);
-    expect(server.api.services.tunnel.status()).toMatchObject({ state: 'failed', url: null, error: { code: 'HOSTNAME_NOT_ROUTED' } });
+    expect(server.api.services.tunnel.status()).toMatchObject({
+      state: 'failed',
+      url: null,
+      error: { code: 'HOSTNAME_NOT_ROUTED' },
+    });
     await context.close();
   }, 240_000);
 
@@ -229,28 +282,43 @@ describe('the panel appears wherever the tunnel was started', () => {
     const creds = fakeTunnelCredentials(home.path, { tunnelId: 'c0ffee00-1234-4abc-8def-0123456789ab' });
     const cliEnv: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BAND_')) cliEnv[k] = v;
-    const setup = await bandCli(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort)], {
-      ...cliEnv,
-      BAND_HOME: home.path,
-      BAND_SERVER_URL: server.url,
-      NO_COLOR: '1',
-    });
+    const setup = await bandCli(
+      ['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort)],
+      {
+        ...cliEnv,
+        BAND_HOME: home.path,
+        BAND_SERVER_URL: server.url,
+        NO_COLOR: '1',
+      },
+    );
     expect(setup.code, setup.stderr).toBe(0);
     const routeDns = `cloudflared tunnel route dns ${creds.tunnelId} ${HOST}`;
     expect(setup.stdout).toContain(routeDns);
 
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await page.goto(`${server.url}/settings`);
-    await page.waitForSelector('[data-testid="tunnel-mode"][data-mode="named"] [data-testid="tunnel-route-dns"]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="tunnel-mode"][data-mode="named"] [data-testid="tunnel-route-dns"]', {
+      timeout: 30_000,
+    });
     expect(await page.textContent('[data-testid="tunnel-route-dns"]')).toBe(routeDns);
     expect(await page.isVisible('[data-testid="tunnel-origin"]')).toBe(false);
     await waitForLive(page);
 
     await page.click('[data-testid="menu-button"]');
     await page.click('[data-testid="menu-start-tunnel"]');
-    await page.waitForSelector('[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]', { timeout: 45_000 });
-    expect(server.api.services.tunnel.status()).toMatchObject({ state: 'ready', mode: 'named', management: 'local', tunnelId: creds.tunnelId, url: `https://${HOST}` });
-    expect(await page.textContent('[data-testid="mobile-access-panel"] [data-testid="tunnel-route-dns"]')).toBe(routeDns);
+    await page.waitForSelector('[data-testid="mobile-access-panel"] [data-testid="tunnel-state"][data-state="ready"]', {
+      timeout: 45_000,
+    });
+    expect(server.api.services.tunnel.status()).toMatchObject({
+      state: 'ready',
+      mode: 'named',
+      management: 'local',
+      tunnelId: creds.tunnelId,
+      url: `https://${HOST}`,
+    });
+    expect(await page.textContent('[data-testid="mobile-access-panel"] [data-testid="tunnel-route-dns"]')).toBe(
+      routeDns,
+    );
     await mutate('tunnel.stop');
     await page.waitForSelector('[data-testid="mobile-access-start"]', { timeout: 15_000 });
     await context.close();

@@ -9,7 +9,13 @@ import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, signedInPage, tempDir, waitForLive } from './harness.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 
 describe('workspace location in the URL', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
@@ -29,7 +35,11 @@ describe('workspace location in the URL', () => {
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: GIT_ENV });
     server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env: GIT_ENV });
     const { project } = await server.api.services.projects.register({ path: repo });
-    const { workspace } = await server.api.services.workspaces.create({ project: project.id, branch: 'feature/url', waitForSetup: true });
+    const { workspace } = await server.api.services.workspaces.create({
+      project: project.id,
+      branch: 'feature/url',
+      waitForSetup: true,
+    });
     workspaceId = workspace.id;
     worktree = workspace.path;
     browser = await launchChromium();
@@ -95,7 +105,9 @@ describe('workspace location in the URL', () => {
     await writeFile(join(worktree, 'src', 'app.ts'), 'export const shop = "closed";\n');
     await page.click('[data-testid="pane-tab-changes"]');
     await page.click('[data-testid="pane-tab-files"]');
-    await page.waitForSelector('[data-testid="tree-file"][data-path="src/app.ts"][data-changed="M"]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid="tree-file"][data-path="src/app.ts"][data-changed="M"]', {
+      timeout: 20_000,
+    });
     expect(await page.getAttribute('[data-testid="tree-dir"][data-path="src"]', 'data-changed')).toBe('dir');
     expect(await page.getAttribute('[data-testid="tree-file"][data-path="README.md"]', 'data-changed')).toBeNull();
     // Icon-only buttons have a tooltip (their accessible name).

@@ -10,7 +10,13 @@ import { type BandServer, startServer } from '@band/server';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, signedInPage, tempDir, waitForLive } from './harness.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 
 describe('workspace management on desktop', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
@@ -28,7 +34,12 @@ describe('workspace management on desktop', () => {
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: GIT_ENV });
     execFileSync('git', ['add', '-A'], { cwd: repo, env: GIT_ENV });
     execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env: GIT_ENV });
-    server = await startServer({ home: join(home.path, 'band'), port: 0, logger: captureLogger(), env: { ...process.env, ...GIT_ENV } });
+    server = await startServer({
+      home: join(home.path, 'band'),
+      port: 0,
+      logger: captureLogger(),
+      env: { ...process.env, ...GIT_ENV },
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -68,7 +79,9 @@ describe('workspace management on desktop', () => {
     // A large diff renders a bounded number of rows, with the rest on demand.
     await page.click('[data-testid="change-file"][data-path="big.txt"] [data-testid="change-file-toggle"]');
     await page.waitForSelector('[data-testid="diff-show-all"]');
-    expect(await page.locator('[data-testid="change-file"][data-path="big.txt"] tr').count()).toBeLessThanOrEqual(1_500);
+    expect(await page.locator('[data-testid="change-file"][data-path="big.txt"] tr').count()).toBeLessThanOrEqual(
+      1_500,
+    );
     await page.click('[data-testid="change-file"][data-path="big.txt"] [data-testid="change-file-toggle"]');
 
     // Unified and split views of the same diff.
@@ -88,7 +101,9 @@ describe('workspace management on desktop', () => {
     await page.fill('[data-testid="commit-message"]', 'Rename the shop');
     await page.click('[data-testid="commit-submit"]');
     await page.waitForSelector('[data-testid="commit-form"]', { state: 'detached' });
-    expect(execFileSync('git', ['log', '-1', '--format=%s'], { cwd: workspace.path, encoding: 'utf8' }).trim()).toBe('Rename the shop');
+    expect(execFileSync('git', ['log', '-1', '--format=%s'], { cwd: workspace.path, encoding: 'utf8' }).trim()).toBe(
+      'Rename the shop',
+    );
     await page.selectOption('[data-testid="changes-target"]', 'uncommitted');
     await page.waitForSelector('[data-testid="changes-empty"]');
 
@@ -103,7 +118,9 @@ describe('workspace management on desktop', () => {
     await page.hover(`[data-testid="workspace-link"][data-workspace-id="${workspace.id}"]`);
     await page.click(`li:has([data-workspace-id="${workspace.id}"]) [data-testid="remove-workspace"]`);
     // Everything was committed: nothing is lost, so no branch name has to be typed.
-    const confirm = page.locator(`li:has([data-workspace-id="${workspace.id}"]) [data-testid="remove-workspace-confirm"][data-state="ready"]`);
+    const confirm = page.locator(
+      `li:has([data-workspace-id="${workspace.id}"]) [data-testid="remove-workspace-confirm"][data-state="ready"]`,
+    );
     expect(await confirm.getAttribute('data-uncommitted')).toBe('0');
     await confirm.locator('[data-testid="remove-workspace-submit"]').click();
     await page.waitForURL((url) => url.pathname === '/', { timeout: 30_000 });

@@ -56,7 +56,12 @@ export function createClaudeCodeParser(): LineParser {
               if (messageId && streamedMessages.has(messageId)) continue;
               events.push({ type: 'text-delta', text: block.text, messageId });
             } else if (block.type === 'tool_use' && typeof block.id === 'string') {
-              events.push({ type: 'tool-use', id: block.id, name: String(block.name ?? 'unknown'), input: block.input ?? {} });
+              events.push({
+                type: 'tool-use',
+                id: block.id,
+                name: String(block.name ?? 'unknown'),
+                input: block.input ?? {},
+              });
             }
           }
           return events;

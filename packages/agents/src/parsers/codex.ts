@@ -38,7 +38,9 @@ function toolOutput(item: Record<string, any>): { output: string; isError: boole
       };
     case 'file_change':
       return {
-        output: Array.isArray(item.changes) ? item.changes.map((c: any) => `${c?.kind ?? '?'} ${c?.path ?? '?'}`).join('\n') : '',
+        output: Array.isArray(item.changes)
+          ? item.changes.map((c: any) => `${c?.kind ?? '?'} ${c?.path ?? '?'}`).join('\n')
+          : '',
         isError: failed,
       };
     case 'mcp_tool_call':
@@ -101,10 +103,17 @@ export function createCodexParser(): LineParser {
         case 'turn.completed':
           return [{ type: 'session-result', status: 'success', sessionId: threadId, numTurns: Math.max(turns, 1) }];
         case 'turn.failed': {
-          const message = isRecord(value.error) && typeof value.error.message === 'string' ? value.error.message : 'turn failed';
+          const message =
+            isRecord(value.error) && typeof value.error.message === 'string' ? value.error.message : 'turn failed';
           return [
             { type: 'error', message },
-            { type: 'session-result', status: 'failed', sessionId: threadId, numTurns: Math.max(turns, 1), reason: message },
+            {
+              type: 'session-result',
+              status: 'failed',
+              sessionId: threadId,
+              numTurns: Math.max(turns, 1),
+              reason: message,
+            },
           ];
         }
         case 'error':

@@ -22,7 +22,11 @@ export function createOpenCodeParser(): LineParser {
           break;
         case 'text':
           if (typeof part.text === 'string' && part.text !== '') {
-            events.push({ type: 'text-delta', text: part.text, messageId: typeof part.messageID === 'string' ? part.messageID : undefined });
+            events.push({
+              type: 'text-delta',
+              text: part.text,
+              messageId: typeof part.messageID === 'string' ? part.messageID : undefined,
+            });
           }
           break;
         case 'tool_use': {

@@ -5,10 +5,28 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export { startScriptedModel } from './scripted-model.js';
-export type { ModelScript, RecordedRequest, ScriptedBlock, ScriptedModel, ScriptedModelOptions, ScriptedReply } from './scripted-model.js';
+export type {
+  ModelScript,
+  RecordedRequest,
+  ScriptedBlock,
+  ScriptedModel,
+  ScriptedModelOptions,
+  ScriptedReply,
+} from './scripted-model.js';
 
 /** Scenarios of the fake CLI (see `testing-bin/fake-agent.mjs`). */
-export type FakeAgentScenario = 'ok' | 'crash' | 'malformed' | 'large' | 'slow' | 'hang' | 'linger' | 'flood' | 'storm' | 'stderr-only' | 'api-error';
+export type FakeAgentScenario =
+  | 'ok'
+  | 'crash'
+  | 'malformed'
+  | 'large'
+  | 'slow'
+  | 'hang'
+  | 'linger'
+  | 'flood'
+  | 'storm'
+  | 'stderr-only'
+  | 'api-error';
 
 /**
  * Absolute path of the fake agent CLI (an executable Node script). Use it as a coding agent's `command`;
@@ -129,5 +147,11 @@ export function codexOfflineEnv(options: { home: string; baseUrl: string; model?
     '',
   ].join('\n');
   writeFileSync(join(options.home, 'config.toml'), config);
-  return { HOME: options.home, CODEX_HOME: options.home, SCRIPTED_MODEL_API_KEY: 'offline-test-key', RUST_LOG: 'error', NO_PROXY: '127.0.0.1,localhost' };
+  return {
+    HOME: options.home,
+    CODEX_HOME: options.home,
+    SCRIPTED_MODEL_API_KEY: 'offline-test-key',
+    RUST_LOG: 'error',
+    NO_PROXY: '127.0.0.1,localhost',
+  };
 }

@@ -55,7 +55,10 @@ export interface ScriptedModel extends AsyncDisposable {
  * `ANTHROPIC_BASE_URL=<url>` (see `claudeCodeOfflineEnv`), a real `codex` with `codexOfflineEnv`.
  * For Codex, a `tool_use` block becomes a `function_call` (Codex's shell tool is `exec_command` with `{ cmd }`).
  */
-export async function startScriptedModel(script: ModelScript, options: ScriptedModelOptions = {}): Promise<ScriptedModel> {
+export async function startScriptedModel(
+  script: ModelScript,
+  options: ScriptedModelOptions = {},
+): Promise<ScriptedModel> {
   const requests: RecordedRequest[] = [];
   const isScripted =
     options.isScripted ?? ((r: RecordedRequest) => Array.isArray(r.body.tools) && r.body.tools.length > 0);
@@ -107,38 +110,83 @@ export async function startScriptedModel(script: ModelScript, options: ScriptedM
     }
     if (isResponses) return sendResponses(res, reply, body, chunkSize);
     const model = typeof body.model === 'string' ? body.model : 'claude-scripted';
-    const blocks = reply.content.map((b) => (b.type === 'tool_use' ? { ...b, id: b.id ?? `toolu_${randomUUID().replace(/-/g, '').slice(0, 24)}` } : b));
+    const blocks = reply.content.map((b) =>
+      b.type === 'tool_use' ? { ...b, id: b.id ?? `toolu_${randomUUID().replace(/-/g, '').slice(0, 24)}` } : b,
+    );
     const stopReason = reply.stopReason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
     const messageId = `msg_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
     const usage = { input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 
     if (body.stream !== true) {
-      const content = blocks.map((b) => (b.type === 'text' ? { type: 'text', text: b.text } : { type: 'tool_use', id: b.id, name: b.name, input: b.input }));
-      return sendJson(res, 200, { id: messageId, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage });
+      const content = blocks.map((b) =>
+        b.type === 'text'
+          ? { type: 'text', text: b.text }
+          : { type: 'tool_use', id: b.id, name: b.name, input: b.input },
+      );
+      return sendJson(res, 200, {
+        id: messageId,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content,
+        stop_reason: stopReason,
+        stop_sequence: null,
+        usage,
+      });
     }
 
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'request-id': `req_${messageId}` });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'request-id': `req_${messageId}`,
+    });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('message_start', {
       type: 'message_start',
-      message: { id: messageId, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
+      message: {
+        id: messageId,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
     });
     blocks.forEach((block, index) => {
       if (block.type === 'text') {
         send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
         for (let i = 0; i < block.text.length; i += chunkSize) {
-          send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: block.text.slice(i, i + chunkSize) } });
+          send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'text_delta', text: block.text.slice(i, i + chunkSize) },
+          });
         }
       } else {
-        send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+        send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        });
         const json = JSON.stringify(block.input);
         for (let i = 0; i < json.length; i += chunkSize) {
-          send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + chunkSize) } });
+          send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: json.slice(i, i + chunkSize) },
+          });
         }
       }
       send('content_block_stop', { type: 'content_block_stop', index });
     });
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 5 } });
+    send('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: 5 },
+    });
     send('message_stop', { type: 'message_stop' });
     res.end();
   }
@@ -170,8 +218,21 @@ function sendResponses(res: ServerResponse, reply: ScriptedReply, body: Record<s
   const model = typeof body.model === 'string' ? body.model : 'gpt-scripted';
   const items = reply.content.map((block) =>
     block.type === 'text'
-      ? { type: 'message', id: `msg_${randomUUID().slice(0, 8)}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: block.text, annotations: [] }] }
-      : { type: 'function_call', id: `fc_${randomUUID().slice(0, 8)}`, call_id: block.id ?? `call_${randomUUID().slice(0, 8)}`, name: block.name, arguments: JSON.stringify(block.input), status: 'completed' },
+      ? {
+          type: 'message',
+          id: `msg_${randomUUID().slice(0, 8)}`,
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: block.text, annotations: [] }],
+        }
+      : {
+          type: 'function_call',
+          id: `fc_${randomUUID().slice(0, 8)}`,
+          call_id: block.id ?? `call_${randomUUID().slice(0, 8)}`,
+          name: block.name,
+          arguments: JSON.stringify(block.input),
+          status: 'completed',
+        },
   );
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const send = (data: Record<string, unknown>) => res.write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -179,16 +240,35 @@ function sendResponses(res: ServerResponse, reply: ScriptedReply, body: Record<s
   items.forEach((item, index) => {
     if (item.type === 'message') {
       const text = (item.content as Array<{ text: string }>)[0]!.text;
-      send({ type: 'response.output_item.added', output_index: index, item: { ...item, status: 'in_progress', content: [] } });
+      send({
+        type: 'response.output_item.added',
+        output_index: index,
+        item: { ...item, status: 'in_progress', content: [] },
+      });
       for (let i = 0; i < text.length; i += chunkSize) {
-        send({ type: 'response.output_text.delta', item_id: item.id, output_index: index, content_index: 0, delta: text.slice(i, i + chunkSize) });
+        send({
+          type: 'response.output_text.delta',
+          item_id: item.id,
+          output_index: index,
+          content_index: 0,
+          delta: text.slice(i, i + chunkSize),
+        });
       }
     } else {
       send({ type: 'response.output_item.added', output_index: index, item: { ...item, status: 'in_progress' } });
     }
     send({ type: 'response.output_item.done', output_index: index, item });
   });
-  const usage = { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 };
-  send({ type: 'response.completed', response: { id, object: 'response', model, status: 'completed', output: items, usage } });
+  const usage = {
+    input_tokens: 10,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 5,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 15,
+  };
+  send({
+    type: 'response.completed',
+    response: { id, object: 'response', model, status: 'completed', output: items, usage },
+  });
   res.end();
 }

@@ -18,7 +18,10 @@ export const answerApprovalInput = z
     /** `AskUserQuestion` only, with `allow`: question text → chosen label(s) or the user's own words. */
     answers: z.record(z.string().max(2_000), z.string().min(1).max(4_000)).optional(),
   })
-  .refine((v) => v.message === undefined || v.answer === 'deny', { message: 'A message goes only with deny', path: ['message'] });
+  .refine((v) => v.message === undefined || v.answer === 'deny', {
+    message: 'A message goes only with deny',
+    path: ['message'],
+  });
 
 /** Who answers: the browser session (a device of the Mobile Access list) or the bearer token (the CLI). */
 function answererOf(principal: Principal, services: Services): ApprovalAnswerer {

@@ -40,7 +40,11 @@ export const QUESTION_TOOL = 'AskUserQuestion';
 export function questionsOf(input: unknown): string[] {
   const questions = input && typeof input === 'object' ? (input as { questions?: unknown }).questions : undefined;
   if (!Array.isArray(questions)) return [];
-  return questions.flatMap((q) => (q && typeof q === 'object' && typeof (q as { question?: unknown }).question === 'string' ? [(q as { question: string }).question] : []));
+  return questions.flatMap((q) =>
+    q && typeof q === 'object' && typeof (q as { question?: unknown }).question === 'string'
+      ? [(q as { question: string }).question]
+      : [],
+  );
 }
 
 /** Who answered, recorded on the `approval-resolved` event (band-docs: every answer is in the history). */
@@ -80,7 +84,10 @@ export interface AnswerApprovalResult {
  */
 export interface ApprovalRegistry {
   /** An agent asks. Returns true when a rule of the chat answered it at once (the tool is always allowed). */
-  requested(event: RequestEvent, where: { chatId: string; workspaceId: string; turnId: string; session: AgentSession }): boolean;
+  requested(
+    event: RequestEvent,
+    where: { chatId: string; workspaceId: string; turnId: string; session: AgentSession },
+  ): boolean;
   /** The agent's session recorded an answer (ours, an abort, or the end of the turn). */
   resolved(event: ResolvedEvent): void;
   /** Pending requests, oldest first; of one chat or of all. */
@@ -97,7 +104,10 @@ const ANSWERED_MEMORY = 10_000;
 
 export function createApprovalRegistry(deps: { store: Store }): ApprovalRegistry {
   const pending = new Map<string, { approval: PendingApproval; session: AgentSession }>();
-  const answered = new Map<string, { chatId: string; behavior: 'allow' | 'deny'; by?: Record<string, string>; resolvedAt: string }>();
+  const answered = new Map<
+    string,
+    { chatId: string; behavior: 'allow' | 'deny'; by?: Record<string, string>; resolvedAt: string }
+  >();
   /** chatId → tools the user allowed for the rest of the chat (loaded from the log on first use, so a restart keeps them). */
   const always = new Map<string, Set<string>>();
   const byDevice = new Map<string, DeviceAnswer>();
@@ -124,14 +134,19 @@ export function createApprovalRegistry(deps: { store: Store }): ApprovalRegistry
     return tools;
   }
 
-  function remember(requestId: string, value: { chatId: string; behavior: 'allow' | 'deny'; by?: Record<string, string>; resolvedAt: string }) {
+  function remember(
+    requestId: string,
+    value: { chatId: string; behavior: 'allow' | 'deny'; by?: Record<string, string>; resolvedAt: string },
+  ) {
     answered.set(requestId, value);
     if (answered.size > ANSWERED_MEMORY) answered.delete(answered.keys().next().value!);
   }
 
   function alreadyAnswered(requestId: string): BandApiError {
     const done = answered.get(requestId);
-    const how = done ? ` (${done.behavior === 'allow' ? 'allowed' : 'denied'} by ${done.by?.device ?? done.by?.via ?? 'someone'} at ${done.resolvedAt})` : '';
+    const how = done
+      ? ` (${done.behavior === 'allow' ? 'allowed' : 'denied'} by ${done.by?.device ?? done.by?.via ?? 'someone'} at ${done.resolvedAt})`
+      : '';
     return new BandApiError('CONFLICT', `Approval request ${requestId} was already answered${how}`, {
       reason: 'ALREADY_ANSWERED',
       hint: 'The first answer wins; nothing was changed.',
@@ -153,9 +168,15 @@ export function createApprovalRegistry(deps: { store: Store }): ApprovalRegistry
       pending.set(event.requestId, { approval, session: where.session });
       // A question is never answered by a rule: only the user knows the answer.
       if (event.toolName === QUESTION_TOOL || !alwaysAllowed(where.chatId).has(event.toolName)) return false;
-      if (!where.session.respond(event.requestId, { behavior: 'allow', scope: 'always', by: { via: 'rule' } })) return false;
+      if (!where.session.respond(event.requestId, { behavior: 'allow', scope: 'always', by: { via: 'rule' } }))
+        return false;
       pending.delete(event.requestId);
-      remember(event.requestId, { chatId: where.chatId, behavior: 'allow', by: { via: 'rule' }, resolvedAt: new Date().toISOString() });
+      remember(event.requestId, {
+        chatId: where.chatId,
+        behavior: 'allow',
+        by: { via: 'rule' },
+        resolvedAt: new Date().toISOString(),
+      });
       return true;
     },
     resolved(event) {
@@ -163,7 +184,12 @@ export function createApprovalRegistry(deps: { store: Store }): ApprovalRegistry
       const entry = pending.get(event.requestId);
       if (!entry) return;
       pending.delete(event.requestId);
-      remember(event.requestId, { chatId: entry.approval.chatId, behavior: event.behavior, by: event.by, resolvedAt: event.resolvedAt });
+      remember(event.requestId, {
+        chatId: entry.approval.chatId,
+        behavior: event.behavior,
+        by: event.by,
+        resolvedAt: event.resolvedAt,
+      });
     },
     list(chatId) {
       return [...pending.values()].map((p) => p.approval).filter((a) => !chatId || a.chatId === chatId);
@@ -197,24 +223,42 @@ export function createApprovalRegistry(deps: { store: Store }): ApprovalRegistry
         if (input.answer === 'allow') {
           const missing = questionsOf(approval.input).filter((q) => !input.answers?.[q]?.trim());
           if (missing.length > 0) {
-            throw new BandApiError('INVALID_INPUT', `Answer every question: ${missing.map((q) => `"${q}"`).join(', ')}`, { reason: 'QUESTION_NEEDS_ANSWERS' });
+            throw new BandApiError(
+              'INVALID_INPUT',
+              `Answer every question: ${missing.map((q) => `"${q}"`).join(', ')}`,
+              { reason: 'QUESTION_NEEDS_ANSWERS' },
+            );
           }
           // Claude Code reads the user's choices from `answers` next to the questions it asked.
           updatedInput = { ...(approval.input as Record<string, unknown>), answers: input.answers };
         }
       } else if (input.answers !== undefined) {
-        throw new BandApiError('INVALID_INPUT', `${approval.toolName} asks for permission, not for answers`, { reason: 'ANSWERS_WITHOUT_QUESTION' });
+        throw new BandApiError('INVALID_INPUT', `${approval.toolName} asks for permission, not for answers`, {
+          reason: 'ANSWERS_WITHOUT_QUESTION',
+        });
       }
-      const record: Record<string, string> = Object.fromEntries(Object.entries(by).filter(([, v]) => typeof v === 'string'));
+      const record: Record<string, string> = Object.fromEntries(
+        Object.entries(by).filter(([, v]) => typeof v === 'string'),
+      );
       const decision: ApprovalDecision =
         input.answer === 'deny'
           ? { behavior: 'deny', ...(input.message ? { message: input.message } : {}), scope: 'once', by: record }
-          : { behavior: 'allow', scope: input.answer === 'always' ? 'always' : 'once', by: record, ...(updatedInput ? { updatedInput } : {}) };
+          : {
+              behavior: 'allow',
+              scope: input.answer === 'always' ? 'always' : 'once',
+              by: record,
+              ...(updatedInput ? { updatedInput } : {}),
+            };
       // The session is the arbiter (its first answer wins); its approval-resolved event reaches the log through the
       // chat service a moment later, so the bookkeeping here happens now.
       if (!entry.session.respond(input.requestId, decision)) throw alreadyAnswered(input.requestId);
       pending.delete(input.requestId);
-      remember(input.requestId, { chatId: entry.approval.chatId, behavior: decision.behavior, by: record, resolvedAt: new Date().toISOString() });
+      remember(input.requestId, {
+        chatId: entry.approval.chatId,
+        behavior: decision.behavior,
+        by: record,
+        resolvedAt: new Date().toISOString(),
+      });
       if (input.answer === 'always') alwaysAllowed(entry.approval.chatId).add(entry.approval.toolName);
       if (by.deviceId) {
         byDevice.delete(by.deviceId); // keep insertion order = recency, bounded like the answered ids
@@ -229,7 +273,12 @@ export function createApprovalRegistry(deps: { store: Store }): ApprovalRegistry
         });
         if (byDevice.size > ANSWERED_MEMORY) byDevice.delete(byDevice.keys().next().value!);
       }
-      return { requestId: input.requestId, chatId: entry.approval.chatId, behavior: decision.behavior, scope: decision.scope ?? 'once' };
+      return {
+        requestId: input.requestId,
+        chatId: entry.approval.chatId,
+        behavior: decision.behavior,
+        scope: decision.scope ?? 'once',
+      };
     },
   };
 }

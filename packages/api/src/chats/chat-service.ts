@@ -162,7 +162,11 @@ export interface ChatService {
    * The same events as `subscribe`, in batches: each batch is everything that arrived since the previous one
    * (within `limits`), in seq order. What `chats.eventBatches` sends, one WebSocket frame per batch.
    */
-  subscribeBatches(input: { chatId: string; afterSeq?: number }, signal?: AbortSignal, limits?: ChatBatchLimits): AsyncGenerator<ChatEventEnvelope[]>;
+  subscribeBatches(
+    input: { chatId: string; afterSeq?: number },
+    signal?: AbortSignal,
+    limits?: ChatBatchLimits,
+  ): AsyncGenerator<ChatEventEnvelope[]>;
   /** Pending approval requests (issue 20) of one chat, or of every chat; oldest first. */
   approvals(input?: { chatId?: string }): PendingApproval[];
   /** allow / always (this tool, rest of the chat) / deny with a message. First answer wins: `ALREADY_ANSWERED`. */
@@ -219,7 +223,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const createAgent =
     deps.createAgent ??
     ((config: CodingAgentConfig) =>
-      createCodingAgent({ type: config.type, command: config.command, model: config.model, maxTurns: config.maxTurns, baseEnv: env, logger }));
+      createCodingAgent({
+        type: config.type,
+        command: config.command,
+        model: config.model,
+        maxTurns: config.maxTurns,
+        baseEnv: env,
+        logger,
+      }));
   const running = new Map<string, RunningTurn>();
   const approvals = createApprovalRegistry({ store });
   // Agents run in their own process groups (so abort kills their tools too); if this server dies hard, the
@@ -239,13 +250,18 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const matches = chatId.length >= 4 ? store.chats.findByIdPrefix(chatId) : [];
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
-      throw new BandApiError('INVALID_INPUT', `Chat id prefix is ambiguous: ${chatId}`, { reason: 'CHAT_ID_AMBIGUOUS', hint: 'Type more characters of the id.' });
+      throw new BandApiError('INVALID_INPUT', `Chat id prefix is ambiguous: ${chatId}`, {
+        reason: 'CHAT_ID_AMBIGUOUS',
+        hint: 'Type more characters of the id.',
+      });
     }
     throw notFound('chat', chatId);
   }
 
   function getWorkspace(workspaceId: string) {
-    const ws = store.workspaces.get(workspaceId) ?? (workspaceId.length >= 4 ? single(store.workspaces.findByIdPrefix(workspaceId)) : undefined);
+    const ws =
+      store.workspaces.get(workspaceId) ??
+      (workspaceId.length >= 4 ? single(store.workspaces.findByIdPrefix(workspaceId)) : undefined);
     if (!ws) throw notFound('workspace', workspaceId);
     return ws;
   }
@@ -270,7 +286,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     if (!batch) return;
     pending.delete(chatId);
     if (!store.isOpen) return;
-    publish(store.chatEvents.appendRecords(chatId, batch.turnId, batch.events as unknown as ChatEventInput[]) as unknown as ChatEventEnvelope[]);
+    publish(
+      store.chatEvents.appendRecords(
+        chatId,
+        batch.turnId,
+        batch.events as unknown as ChatEventInput[],
+      ) as unknown as ChatEventEnvelope[],
+    );
   }
 
   function flushAll() {
@@ -305,7 +327,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   function append(chatId: string, turnId: string | null, event: ChatEvent): void {
     if (event.type === 'turn-end') turnAttachments.delete(event.turnId); // discarded or cleared before it ran
     flush(chatId);
-    publish(store.chatEvents.appendRecords(chatId, turnId, [event as unknown as ChatEventInput]) as unknown as ChatEventEnvelope[]);
+    publish(
+      store.chatEvents.appendRecords(chatId, turnId, [
+        event as unknown as ChatEventInput,
+      ]) as unknown as ChatEventEnvelope[],
+    );
   }
 
   // --- status ---
@@ -358,7 +384,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     let chat = store.chats.get(chatId);
     if (!chat) return;
     const workspace = store.workspaces.get(chat.workspaceId);
-    append(chatId, turn.id, { type: 'turn-start', turnId: turn.id, agentId: chat.agentId, model: chat.model, mode: chat.mode });
+    append(chatId, turn.id, {
+      type: 'turn-start',
+      turnId: turn.id,
+      agentId: chat.agentId,
+      model: chat.model,
+      mode: chat.mode,
+    });
     setChatStatus(chat, 'working');
 
     const fail = (message: string, hint?: string) => {
@@ -372,14 +404,23 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     if (!workspace) return fail(`Workspace ${chat.workspaceId} no longer exists`);
     const config = agentConfig(chat.agentId);
     if (!config) {
-      return fail(`Coding agent "${chat.agentId}" is not configured`, 'Add it to codingAgents in settings (band settings), or pick another agent for this chat.');
+      return fail(
+        `Coding agent "${chat.agentId}" is not configured`,
+        'Add it to codingAgents in settings (band settings), or pick another agent for this chat.',
+      );
     }
     let session: AgentSession;
     const attachments = turnAttachments.get(turn.id);
     turnAttachments.delete(turn.id);
     try {
       session = createAgent(config).runSession(turn.prompt, {
-        attachments: attachments?.map(({ path, name, mediaType, kind, size }) => ({ path, name, mediaType, kind, size })),
+        attachments: attachments?.map(({ path, name, mediaType, kind, size }) => ({
+          path,
+          name,
+          mediaType,
+          kind,
+          size,
+        })),
         cwd: workspace.path,
         sessionId: chat.agentSessionId ?? undefined,
         model: chat.model ?? config.model,
@@ -405,7 +446,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       enqueue(chatId, turn.id, event);
       switch (event.type) {
         case 'session-start':
-          if (event.sessionId !== chat.agentSessionId) chat = store.chats.update(chatId, { agentSessionId: event.sessionId }) ?? chat;
+          if (event.sessionId !== chat.agentSessionId)
+            chat = store.chats.update(chatId, { agentSessionId: event.sessionId }) ?? chat;
           break;
         case 'tool-use':
           if (ATTENTION_TOOLS.has(event.name)) {
@@ -414,14 +456,17 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           }
           break;
         case 'tool-result':
-          if (store.chats.get(chatId)?.status === 'needs-attention' && !approvals.hasPending(chatId)) setChatStatus(chat, 'working');
+          if (store.chats.get(chatId)?.status === 'needs-attention' && !approvals.hasPending(chatId))
+            setChatStatus(chat, 'working');
           break;
         case 'approval-request':
-          if (!approvals.requested(event, { chatId, workspaceId: chat.workspaceId, turnId: turn.id, session })) setChatStatus(chat, 'needs-attention');
+          if (!approvals.requested(event, { chatId, workspaceId: chat.workspaceId, turnId: turn.id, session }))
+            setChatStatus(chat, 'needs-attention');
           break;
         case 'approval-resolved':
           approvals.resolved(event);
-          if (!approvals.hasPending(chatId) && store.chats.get(chatId)?.status === 'needs-attention') setChatStatus(chat, 'working');
+          if (!approvals.hasPending(chatId) && store.chats.get(chatId)?.status === 'needs-attention')
+            setChatStatus(chat, 'working');
           break;
         case 'error':
           lastError = event.message;
@@ -435,7 +480,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     if (!store.isOpen) return;
     flush(chatId);
     const status = !result || result.status === 'failed' ? 'failed' : result.status === 'aborted' ? 'aborted' : 'done';
-    const error = status === 'failed' ? (lastError ?? result?.reason ?? 'the agent failed') : status === 'aborted' ? 'aborted' : undefined;
+    const error =
+      status === 'failed'
+        ? (lastError ?? result?.reason ?? 'the agent failed')
+        : status === 'aborted'
+          ? 'aborted'
+          : undefined;
     store.turns.finish(turn.id, status, {
       error,
       costUsd: result?.costUsd,
@@ -446,7 +496,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const more = !closed && store.turns.queued(chatId).some((t) => !held.get(chatId)?.has(t.id));
     // Aborted by the user: they already know. Failed, or the agent asked something: it needs the user's answer
     // (retry, fix the agent, reply). Finished: done, unread until the user looks.
-    if (!more) setChatStatus(chat, status === 'aborted' ? 'waiting' : status === 'failed' || asked ? 'needs-attention' : 'done');
+    if (!more)
+      setChatStatus(chat, status === 'aborted' ? 'waiting' : status === 'failed' || asked ? 'needs-attention' : 'done');
   }
 
   function createChat(input: CreateChatInput): Chat {
@@ -481,15 +532,22 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   /** The message's attachments: every id must be an upload of the chat's own workspace. */
   function resolveAttachments(workspaceId: string, ids: readonly string[]): StoredAttachment[] {
     if (ids.length === 0) return [];
-    if (!deps.uploads) throw new BandApiError('UNAVAILABLE', 'Attachments are not available on this server', { reason: 'UPLOADS_UNAVAILABLE' });
+    if (!deps.uploads)
+      throw new BandApiError('UNAVAILABLE', 'Attachments are not available on this server', {
+        reason: 'UPLOADS_UNAVAILABLE',
+      });
     return deps.uploads.resolve(workspaceId, [...new Set(ids)]);
   }
 
   function send(input: SendInput): SendResult {
     if (closed) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
     const message = input.message;
-    if (typeof message !== 'string' || message.trim() === '') throw new BandApiError('INVALID_INPUT', 'The message is empty', { reason: 'EMPTY_MESSAGE' });
-    if (message.length > MAX_MESSAGE_CHARS) throw new BandApiError('INVALID_INPUT', `The message is longer than ${MAX_MESSAGE_CHARS} characters`, { reason: 'MESSAGE_TOO_LONG' });
+    if (typeof message !== 'string' || message.trim() === '')
+      throw new BandApiError('INVALID_INPUT', 'The message is empty', { reason: 'EMPTY_MESSAGE' });
+    if (message.length > MAX_MESSAGE_CHARS)
+      throw new BandApiError('INVALID_INPUT', `The message is longer than ${MAX_MESSAGE_CHARS} characters`, {
+        reason: 'MESSAGE_TOO_LONG',
+      });
     let chat: Chat;
     if (input.chatId) {
       chat = getChat(input.chatId);
@@ -517,7 +575,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       turnId: turn.id,
       text: message,
       queued,
-      ...(attachments.length > 0 ? { attachments: attachments.map(({ id, name, size, mediaType }) => ({ id, name, size, mediaType })) } : {}),
+      ...(attachments.length > 0
+        ? { attachments: attachments.map(({ id, name, size, mediaType }) => ({ id, name, size, mediaType })) }
+        : {}),
     });
     pump(chat.id);
     return { chat: store.chats.get(chat.id) ?? chat, turn: store.turns.get(turn.id) ?? turn, queued };
@@ -529,7 +589,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     if (input.clearQueue) {
       for (const turn of store.turns.queued(chat.id)) {
         if (store.turns.finish(turn.id, 'aborted', { error: 'cleared from the queue' })) {
-          append(chat.id, turn.id, { type: 'turn-end', turnId: turn.id, status: 'aborted', error: 'cleared from the queue' });
+          append(chat.id, turn.id, {
+            type: 'turn-end',
+            turnId: turn.id,
+            status: 'aborted',
+            error: 'cleared from the queue',
+          });
           clearedTurnIds.push(turn.id);
         }
       }
@@ -559,7 +624,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const turn = store.turns.get(turnId);
     if (!turn || turn.chatId !== chatId) throw notFound('turn', turnId);
     if (turn.status !== 'queued') {
-      throw new BandApiError('PRECONDITION_FAILED', `Turn ${turnId} is ${turn.status}, not queued`, { reason: 'TURN_NOT_QUEUED' });
+      throw new BandApiError('PRECONDITION_FAILED', `Turn ${turnId} is ${turn.status}, not queued`, {
+        reason: 'TURN_NOT_QUEUED',
+      });
     }
     return turn;
   }
@@ -593,13 +660,25 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return { discardedTurnId: turn.id };
   }
 
-  function subscribeBatches(input: { chatId: string; afterSeq?: number }, signal?: AbortSignal, limits?: ChatBatchLimits) {
+  function subscribeBatches(
+    input: { chatId: string; afterSeq?: number },
+    signal?: AbortSignal,
+    limits?: ChatBatchLimits,
+  ) {
     const chat = getChat(input.chatId);
     const onEvent = (listener: (envelope: ChatEventEnvelope) => void) => events.on('chat.event', listener);
-    return streamChatEventBatches<ChatEvent>({ store, onEvent }, { chatId: chat.id, afterSeq: input.afterSeq }, signal, limits);
+    return streamChatEventBatches<ChatEvent>(
+      { store, onEvent },
+      { chatId: chat.id, afterSeq: input.afterSeq },
+      signal,
+      limits,
+    );
   }
 
-  async function* subscribe(input: { chatId: string; afterSeq?: number }, signal?: AbortSignal): AsyncGenerator<ChatEventEnvelope> {
+  async function* subscribe(
+    input: { chatId: string; afterSeq?: number },
+    signal?: AbortSignal,
+  ): AsyncGenerator<ChatEventEnvelope> {
     for await (const batch of subscribeBatches(input, signal)) yield* batch;
   }
 
@@ -644,14 +723,27 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         logger.warn(`coding agent detection failed: ${(error as Error).message}`);
       }
       // A turn cannot still be running after a restart; queued ones are not started behind the user's back.
-      const wasRunning = new Set(store.chats.list().flatMap((c) => store.turns.running(c.id) ?? []).map((t) => t.id));
-      const touched = store.turns.failInterrupted('The Band server stopped while this turn was running', { includeQueued: true });
+      const wasRunning = new Set(
+        store.chats
+          .list()
+          .flatMap((c) => store.turns.running(c.id) ?? [])
+          .map((t) => t.id),
+      );
+      const touched = store.turns.failInterrupted('The Band server stopped while this turn was running', {
+        includeQueued: true,
+      });
       for (const turnId of touched) {
         const turn = store.turns.get(turnId);
         if (!turn) continue;
-        append(turn.chatId, turnId, { type: 'turn-end', turnId, status: wasRunning.has(turnId) ? 'failed' : 'aborted', error: turn.error ?? undefined });
+        append(turn.chatId, turnId, {
+          type: 'turn-end',
+          turnId,
+          status: wasRunning.has(turnId) ? 'failed' : 'aborted',
+          error: turn.error ?? undefined,
+        });
       }
-      for (const chat of store.chats.list()) if (chat.status === 'working') store.chats.update(chat.id, { status: 'needs-attention' });
+      for (const chat of store.chats.list())
+        if (chat.status === 'working') store.chats.update(chat.id, { status: 'needs-attention' });
     },
     create: createChat,
     list: (input) => store.chats.list(input?.workspaceId ? getWorkspace(input.workspaceId).id : undefined),
@@ -666,7 +758,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         // A backward page of a long chat carries the turns of its own events, not the chat's thousands of turns.
         const events = store.chatEvents.listBefore<ChatEvent>(chat.id, input.beforeSeq, input.limit);
         const ids = new Set(events.map((e) => e.turnId));
-        return { chat, turns: store.turns.list(chat.id).filter((t) => ids.has(t.id)), events, lastSeq: store.chatEvents.lastSeq(chat.id) };
+        return {
+          chat,
+          turns: store.turns.list(chat.id).filter((t) => ids.has(t.id)),
+          events,
+          lastSeq: store.chatEvents.lastSeq(chat.id),
+        };
       }
       return {
         chat,
@@ -686,7 +783,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const workspace = getWorkspace(workspaceId);
       for (const chat of store.chats.list(workspace.id)) {
         // Seeing a request is not answering it: a pending approval keeps its chat (and the workspace) needing one.
-        if ((chat.status === 'done' || chat.status === 'needs-attention') && !approvals.hasPending(chat.id)) setChatStatus(chat, 'waiting');
+        if ((chat.status === 'done' || chat.status === 'needs-attention') && !approvals.hasPending(chat.id))
+          setChatStatus(chat, 'waiting');
       }
       return aggregate(workspace.id);
     },
@@ -704,10 +802,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         closed = true;
         const entries = [...running.values()];
         for (const entry of entries) entry.abortRequested = true;
-        await Promise.all(entries.map(async (entry) => {
-          await entry.session?.abort();
-          await entry.done;
-        }));
+        await Promise.all(
+          entries.map(async (entry) => {
+            await entry.session?.abort();
+            await entry.done;
+          }),
+        );
       })();
       return closing;
     },

@@ -13,7 +13,10 @@ export const createChatInput = z.object({
   agent: z.string().min(1).max(100).optional(),
   model: z.string().min(1).max(200).optional(),
   /** `plan` or `edit` (or an agent's native mode name). */
-  mode: z.string().regex(/^[A-Za-z][A-Za-z-]{0,39}$/, 'a mode is a word such as plan or edit').optional(),
+  mode: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z-]{0,39}$/, 'a mode is a word such as plan or edit')
+    .optional(),
   name: z.string().max(200).optional(),
 });
 export const sendChatInput = z
@@ -50,7 +53,9 @@ export const chatHistoryInput = z
     beforeSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     limit: z.number().int().min(1).max(5_000).optional(),
   })
-  .refine((v) => v.afterSeq === undefined || v.beforeSeq === undefined, { message: 'Give afterSeq or beforeSeq, not both' });
+  .refine((v) => v.afterSeq === undefined || v.beforeSeq === undefined, {
+    message: 'Give afterSeq or beforeSeq, not both',
+  });
 export const chatEventsInput = z.object({
   chatId: id,
   /** Set by the tRPC client on reconnect (the last `tracked` id it saw): resume after it. */
@@ -73,11 +78,16 @@ export const chatsRouter = {
   /** Drops a queued message before it runs. */
   discard: authedProcedure.input(discardQueuedInput).mutation(({ ctx, input }) => ctx.services.chats.discard(input)),
   /** The user looked at the workspace: "done" and "needs-attention" become "waiting" (not while an approval is pending). */
-  markSeen: authedProcedure.input(markSeenInput).mutation(({ ctx, input }) => ({ status: ctx.services.chats.markSeen(input.workspaceId) })),
+  markSeen: authedProcedure
+    .input(markSeenInput)
+    .mutation(({ ctx, input }) => ({ status: ctx.services.chats.markSeen(input.workspaceId) })),
   history: authedProcedure.input(chatHistoryInput).query(({ ctx, input }) => ctx.services.chats.history(input)),
   /** A chat's event log, resumable: every event is `tracked` by its per-chat seq. */
   events: authedProcedure.input(chatEventsInput).subscription(async function* ({ ctx, input, signal }) {
-    for await (const envelope of ctx.services.chats.subscribe({ chatId: input.chatId, afterSeq: seqOf(input.lastEventId) }, signal)) {
+    for await (const envelope of ctx.services.chats.subscribe(
+      { chatId: input.chatId, afterSeq: seqOf(input.lastEventId) },
+      signal,
+    )) {
       yield tracked(String(envelope.seq), envelope);
     }
   }),
@@ -87,9 +97,15 @@ export const chatsRouter = {
    * falls behind gets everything queued since its last frame at once (DESIGN §3: fan-out to many phones).
    */
   eventBatches: authedProcedure.input(chatEventsInput).subscription(async function* ({ ctx, input, signal }) {
-    for await (const events of ctx.services.chats.subscribeBatches({ chatId: input.chatId, afterSeq: seqOf(input.lastEventId) }, signal)) {
+    for await (const events of ctx.services.chats.subscribeBatches(
+      { chatId: input.chatId, afterSeq: seqOf(input.lastEventId) },
+      signal,
+    )) {
       // Each envelope is encoded once for every subscriber (internal/pre-encoded.ts); the client sees `{ events }`.
-      yield tracked(String(events.at(-1)!.seq), preEncodedList('events', events) as unknown as { events: ChatEventEnvelope[] });
+      yield tracked(
+        String(events.at(-1)!.seq),
+        preEncodedList('events', events) as unknown as { events: ChatEventEnvelope[] },
+      );
     }
   }),
   /** Agent status per workspace: a snapshot of every workspace, then each change. */

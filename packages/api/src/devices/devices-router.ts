@@ -9,7 +9,9 @@ export const devicesRouter = {
   /** Signed-in browser sessions; `current` marks the caller's own. */
   list: authedProcedure.query(({ ctx }) => ctx.services.devices.list(ctx.principal)),
   /** Refuses the caller's own session (CONFLICT `CURRENT_DEVICE`): that is a sign-out. */
-  revoke: authedProcedure.input(revokeDeviceInput).mutation(({ ctx, input }) => ctx.services.devices.revoke(input.id, ctx.principal)),
+  revoke: authedProcedure
+    .input(revokeDeviceInput)
+    .mutation(({ ctx, input }) => ctx.services.devices.revoke(input.id, ctx.principal)),
 } satisfies TRPCRouterRecord;
 
 export const authRouter = {

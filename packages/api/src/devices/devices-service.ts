@@ -17,7 +17,8 @@ export interface DevicesService {
 
 export function createDevicesService(deps: { gate: Gate; settings: SettingsStore }): DevicesService {
   return {
-    list: (principal) => deps.gate.listDevices().map((device) => ({ ...device, current: device.id === principal?.sessionId })),
+    list: (principal) =>
+      deps.gate.listDevices().map((device) => ({ ...device, current: device.id === principal?.sessionId })),
     revoke(id, principal) {
       if (principal?.sessionId === id) {
         throw new BandApiError('CONFLICT', 'This is the device you are using: revoking it would sign you out', {

@@ -66,5 +66,8 @@ export const SOCKET_CLOSE = Object.freeze({
 /** Unknown terminal, workspace or language: our NOT_FOUND, or another Band package's `*_NOT_FOUND` code. */
 export function isNotFound(error: unknown): boolean {
   const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
-  return (typeof code === 'string' && code.endsWith('NOT_FOUND')) || (typeof reason === 'string' && reason.endsWith('NOT_FOUND'));
+  return (
+    (typeof code === 'string' && code.endsWith('NOT_FOUND')) ||
+    (typeof reason === 'string' && reason.endsWith('NOT_FOUND'))
+  );
 }

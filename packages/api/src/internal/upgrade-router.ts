@@ -41,7 +41,13 @@ export interface UpgradeRouter {
    * Hands an authenticated upgrade to its endpoint. Returns false when no route matched (the caller answers 404).
    * `track` registers the socket with the gate so revocation closes it.
    */
-  handle(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal, track: (ws: WebSocket) => void): boolean;
+  handle(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    principal: Principal,
+    track: (ws: WebSocket) => void,
+  ): boolean;
   close(): void;
 }
 

@@ -18,7 +18,9 @@ export interface ResolvedWorkspace {
  * Finds a workspace through `services.workspaces.get(ref)` (a row with `id` and `path`), looked up lazily so the
  * terminals and LSP services can be built before (or without) the workspaces service.
  */
-export function createWorkspaceResolver(getWorkspaces: () => WorkspaceLookup | undefined): (ref: string) => Promise<ResolvedWorkspace> {
+export function createWorkspaceResolver(
+  getWorkspaces: () => WorkspaceLookup | undefined,
+): (ref: string) => Promise<ResolvedWorkspace> {
   return async (ref) => {
     const workspaces = getWorkspaces();
     if (!workspaces) {
@@ -29,7 +31,10 @@ export function createWorkspaceResolver(getWorkspaces: () => WorkspaceLookup | u
       row = (await workspaces.get(ref)) as { id?: unknown; path?: unknown } | undefined;
     } catch (error) {
       if (error instanceof BandApiError || !isNotFound(error)) throw error;
-      throw new BandApiError('NOT_FOUND', `workspace not found: ${ref}`, { reason: 'WORKSPACE_NOT_FOUND', cause: error });
+      throw new BandApiError('NOT_FOUND', `workspace not found: ${ref}`, {
+        reason: 'WORKSPACE_NOT_FOUND',
+        cause: error,
+      });
     }
     if (!row || typeof row.path !== 'string') {
       throw new BandApiError('NOT_FOUND', `workspace not found: ${ref}`, { reason: 'WORKSPACE_NOT_FOUND' });
@@ -39,7 +44,9 @@ export function createWorkspaceResolver(getWorkspaces: () => WorkspaceLookup | u
 }
 
 /** Like {@link createWorkspaceResolver}, for callers that need only the worktree path (terminals). */
-export function createWorkspacePathResolver(getWorkspaces: () => WorkspaceLookup | undefined): (ref: string) => Promise<string> {
+export function createWorkspacePathResolver(
+  getWorkspaces: () => WorkspaceLookup | undefined,
+): (ref: string) => Promise<string> {
   const resolve = createWorkspaceResolver(getWorkspaces);
   return async (ref) => (await resolve(ref)).path;
 }

@@ -104,7 +104,10 @@ export interface LanguageServer {
 }
 
 /** The delay before restart number `attempt` (0-based), or undefined to give up. Pure; tested from a table. */
-export function nextRestartDelay(attempt: number, { baseMs = 500, maxMs = 30_000, maxRestarts = 5 } = {}): number | undefined {
+export function nextRestartDelay(
+  attempt: number,
+  { baseMs = 500, maxMs = 30_000, maxRestarts = 5 } = {},
+): number | undefined {
   if (attempt >= maxRestarts) return undefined;
   return Math.min(maxMs, baseMs * 2 ** attempt);
 }
@@ -169,7 +172,9 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     stdin.write(encodeMessage(message));
     if (!isPaused && stdin.writableLength > maxPendingBytes) {
       isPaused = true;
-      logger.warn(`${label}: not reading its input (${stdin.writableLength} bytes waiting): clients paused until it catches up`);
+      logger.warn(
+        `${label}: not reading its input (${stdin.writableLength} bytes waiting): clients paused until it catches up`,
+      );
       for (const client of clients) client.peer.pause?.();
       const onDrain = () => {
         if (stdin.writableLength > maxPendingBytes) return void stdin.once('drain', onDrain);
@@ -230,7 +235,11 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       // A request from the server (workspace/configuration, client/registerCapability…): the oldest client answers.
       const [primary] = clients;
       if (!primary) {
-        writeToServer({ jsonrpc: '2.0', id: msg.id, error: { code: LSP_ERROR.REQUEST_FAILED, message: 'no client connected' } });
+        writeToServer({
+          jsonrpc: '2.0',
+          id: msg.id,
+          error: { code: LSP_ERROR.REQUEST_FAILED, message: 'no client connected' },
+        });
         return;
       }
       serverRequests.set(msg.id, primary);
@@ -243,7 +252,11 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
   const failPending = (reason: string) => {
     for (const [, pending] of pendingRequests) {
       if (pending.client !== 'bridge' && clients.has(pending.client)) {
-        pending.client.peer.send({ jsonrpc: '2.0', id: pending.id, error: { code: LSP_ERROR.REQUEST_FAILED, message: reason } });
+        pending.client.peer.send({
+          jsonrpc: '2.0',
+          id: pending.id,
+          error: { code: LSP_ERROR.REQUEST_FAILED, message: reason },
+        });
       }
     }
     pendingRequests.clear();
@@ -323,13 +336,19 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     crashCount++;
     if (clients.size === 0 || delay === undefined) {
       if (delay === undefined) {
-        notifyAll('window/showMessage', { type: 1, message: `The ${options.language} language server keeps crashing (${why}); giving up.` });
+        notifyAll('window/showMessage', {
+          type: 1,
+          message: `The ${options.language} language server keeps crashing (${why}); giving up.`,
+        });
         notifyAll('band/serverStopped', { language: options.language, reason: 'crashed', attempts: crashCount });
       }
       void stop();
       return;
     }
-    notifyAll('window/showMessage', { type: 2, message: `The ${options.language} language server crashed (${why}); restarting in ${delay} ms.` });
+    notifyAll('window/showMessage', {
+      type: 2,
+      message: `The ${options.language} language server crashed (${why}); restarting in ${delay} ms.`,
+    });
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (isStopping) return;
@@ -372,7 +391,8 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
 
   const handleClientMessage = (client: Client, message: unknown) => {
     const reply = (id: JsonRpcId | null, result: unknown) => client.peer.send({ jsonrpc: '2.0', id, result });
-    const replyError = (id: JsonRpcId | null, code: number, text: string) => client.peer.send({ jsonrpc: '2.0', id, error: { code, message: text } });
+    const replyError = (id: JsonRpcId | null, code: number, text: string) =>
+      client.peer.send({ jsonrpc: '2.0', id, error: { code, message: text } });
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       replyError(null, LSP_ERROR.INVALID_REQUEST, 'expected one JSON-RPC message object per frame');
       return;
@@ -393,7 +413,11 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       if (hasId && serverRequests.get(msg.id!) === client) {
         serverRequests.delete(msg.id!);
         // A reply must carry `result` or `error`; a client that sent neither answered "nothing" (null).
-        writeToServer(msg.error !== undefined ? { jsonrpc: '2.0', id: msg.id, error: msg.error } : { jsonrpc: '2.0', id: msg.id, result: msg.result ?? null });
+        writeToServer(
+          msg.error !== undefined
+            ? { jsonrpc: '2.0', id: msg.id, error: msg.error }
+            : { jsonrpc: '2.0', id: msg.id, result: msg.result ?? null },
+        );
       }
       return;
     }
@@ -453,7 +477,9 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
         if (isInitializedSent || !initializeResult) return;
         isInitializedSent = true;
         // After the initialize response reached the server side; the write order on stdin keeps this after it.
-        void initializeResult.then(() => writeToServer({ jsonrpc: '2.0', method: 'initialized', params: msg.params ?? {} }));
+        void initializeResult.then(() =>
+          writeToServer({ jsonrpc: '2.0', method: 'initialized', params: msg.params ?? {} }),
+        );
         return;
       case 'exit':
         return;
@@ -499,7 +525,9 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       clearTimeout(restartTimer);
       const proc = child;
       failPending(`${options.language} language server stopped`);
-      settleDeferredInitialize?.({ error: { code: LSP_ERROR.REQUEST_FAILED, message: `${options.language} language server stopped` } });
+      settleDeferredInitialize?.({
+        error: { code: LSP_ERROR.REQUEST_FAILED, message: `${options.language} language server stopped` },
+      });
       settleDeferredInitialize = undefined;
       // Let the error replies queued above reach the clients before their sockets close.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -512,7 +540,8 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
         await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, stopGraceMs)))]);
         clearTimeout(timer);
         if (proc.pid) signalProcessTree(proc.pid, 'SIGKILL');
-        if (proc.exitCode === null && proc.signalCode === null) await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, stopGraceMs)))]);
+        if (proc.exitCode === null && proc.signalCode === null)
+          await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, stopGraceMs)))]);
         clearTimeout(timer);
       }
       child = undefined;
@@ -566,7 +595,11 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
           for (const [id, owner] of serverRequests) {
             if (owner === client) {
               serverRequests.delete(id);
-              writeToServer({ jsonrpc: '2.0', id, error: { code: LSP_ERROR.REQUEST_FAILED, message: 'client disconnected' } });
+              writeToServer({
+                jsonrpc: '2.0',
+                id,
+                error: { code: LSP_ERROR.REQUEST_FAILED, message: 'client disconnected' },
+              });
             }
           }
           for (const uri of client.openDocuments) {

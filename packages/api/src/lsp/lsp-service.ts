@@ -3,7 +3,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BandApiError } from '../errors.js';
-import { createLanguageServer, LSP_TMP_PREFIX, type LanguageServer, type LanguageServerSpec, type LspClientHandle, type LspPeer } from './language-server.js';
+import {
+  createLanguageServer,
+  LSP_TMP_PREFIX,
+  type LanguageServer,
+  type LanguageServerSpec,
+  type LspClientHandle,
+  type LspPeer,
+} from './language-server.js';
 import { silentLogger, type Logger } from '../internal/logger.js';
 import { sweepOwnedTempDirs } from '@band/internal';
 
@@ -55,7 +62,11 @@ export interface LspService extends AsyncDisposable {
    * Attaches a client to the workspace's server for `language`, starting it on first use.
    * Throws NOT_FOUND for an unknown language or workspace.
    */
-  connect(workspaceRef: string, language: string, peer: LspPeer): Promise<{ handle: LspClientHandle; info: LspAttachInfo }>;
+  connect(
+    workspaceRef: string,
+    language: string,
+    peer: LspPeer,
+  ): Promise<{ handle: LspClientHandle; info: LspAttachInfo }>;
   list(): LspServerInfo[];
   /** Stops every server (process trees included). Idempotent. */
   close(): Promise<void>;
@@ -95,7 +106,9 @@ export function createLspService(options: LspServiceOptions): LspService {
 
     async connect(workspaceRef, language, peer) {
       if (closing) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
-      const spec = LANGUAGE_ID.test(language) ? Object.hasOwn(getLanguages(), language) && getLanguages()[language] : undefined;
+      const spec = LANGUAGE_ID.test(language)
+        ? Object.hasOwn(getLanguages(), language) && getLanguages()[language]
+        : undefined;
       if (!spec) {
         throw new BandApiError('NOT_FOUND', `No language server for ${JSON.stringify(language.slice(0, 64))}`, {
           reason: 'LANGUAGE_NOT_CONFIGURED',
@@ -106,7 +119,8 @@ export function createLspService(options: LspServiceOptions): LspService {
       const workspacePath = path.resolve(typeof resolved === 'string' ? resolved : resolved.path);
       // One server per workspace, whatever name the client used for it (id, id prefix, branch): keyed by the
       // resolved id, else by the real worktree path, never by the raw reference.
-      const workspaceKey = typeof resolved === 'string' ? await realpath(workspacePath).catch(() => workspacePath) : resolved.id;
+      const workspaceKey =
+        typeof resolved === 'string' ? await realpath(workspacePath).catch(() => workspacePath) : resolved.id;
       const workspaceId = typeof resolved === 'string' ? workspaceRef : resolved.id;
       if (closing) throw new BandApiError('UNAVAILABLE', 'The server is shutting down', { reason: 'SHUTTING_DOWN' });
       const serverId = spec.id ?? language;

@@ -34,7 +34,10 @@ export function createLspSocketRoute(options: LspSocketOptions): SocketRoute {
     onConnection(ws, params, principal) {
       const release = options.sockets.acquire(principal);
       if (!release) {
-        ws.close(SOCKET_CLOSE.TOO_MANY_SOCKETS, `Too many sockets: limit ${options.sockets.maxSocketsPerPrincipal} per session`);
+        ws.close(
+          SOCKET_CLOSE.TOO_MANY_SOCKETS,
+          `Too many sockets: limit ${options.sockets.maxSocketsPerPrincipal} per session`,
+        );
         return;
       }
       ws.once('close', release);
@@ -50,7 +53,11 @@ export function createLspSocketRoute(options: LspSocketOptions): SocketRoute {
       let queuedBytes = 0;
       ws.on('message', (data, isBinary) => {
         if (isBinary) {
-          send({ jsonrpc: '2.0', id: null, error: { code: LSP_ERROR.INVALID_REQUEST, message: 'send JSON-RPC messages as text frames' } });
+          send({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: LSP_ERROR.INVALID_REQUEST, message: 'send JSON-RPC messages as text frames' },
+          });
           return;
         }
         const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8');
@@ -66,7 +73,10 @@ export function createLspSocketRoute(options: LspSocketOptions): SocketRoute {
           // Before the server is attached, at most MAX_QUEUED_BYTES are held for it; a client that sends more is cut.
           queuedBytes += text.length;
           if (queuedBytes > MAX_QUEUED_BYTES) {
-            ws.close(SOCKET_CLOSE.TOO_BIG, `More than ${MAX_QUEUED_BYTES / 1024 / 1024} MiB sent before the language server was ready`);
+            ws.close(
+              SOCKET_CLOSE.TOO_BIG,
+              `More than ${MAX_QUEUED_BYTES / 1024 / 1024} MiB sent before the language server was ready`,
+            );
             return;
           }
           queued.push(message);
@@ -106,4 +116,3 @@ export function createLspSocketRoute(options: LspSocketOptions): SocketRoute {
     },
   };
 }
-

@@ -11,5 +11,7 @@ export const setSettingInput = z.object({
 
 export const settingsRouter = {
   get: authedProcedure.query(({ ctx }) => ctx.services.settings.get()),
-  set: authedProcedure.input(setSettingInput).mutation(({ ctx, input }) => ctx.services.settings.set(input.key, input.value, ctx.principal)),
+  set: authedProcedure
+    .input(setSettingInput)
+    .mutation(({ ctx, input }) => ctx.services.settings.set(input.key, input.value, ctx.principal)),
 } satisfies TRPCRouterRecord;

@@ -73,10 +73,14 @@ export function createSettingsService(deps: { settings: SettingsStore; env?: Nod
       if (isRemote && isLocalOnlySetting(path)) {
         // A phone may change what the dashboard shows, never which programs run, on which port, through which
         // tunnel, or where worktrees are created and deleted (issue 16, finding 6).
-        throw new BandApiError('FORBIDDEN', `"${path.slice(0, 200)}" can only be changed on the computer running Band`, {
-          reason: 'LOCAL_ONLY_SETTING',
-          hint: 'Settings that choose programs, ports, the tunnel, the token or the worktrees directory are local-only: change them in the dashboard or with `band settings set` on that computer.',
-        });
+        throw new BandApiError(
+          'FORBIDDEN',
+          `"${path.slice(0, 200)}" can only be changed on the computer running Band`,
+          {
+            reason: 'LOCAL_ONLY_SETTING',
+            hint: 'Settings that choose programs, ports, the tunnel, the token or the worktrees directory are local-only: change them in the dashboard or with `band settings set` on that computer.',
+          },
+        );
       }
       checkAgentCommands(path, value, deps.settings.get(), deps.env ?? process.env);
       try {

@@ -9,7 +9,8 @@ export interface Scrollback {
 }
 
 export function createScrollback(maxBytes: number): Scrollback {
-  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new TypeError(`scrollbackBytes must be a positive integer, got ${maxBytes}`);
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0)
+    throw new TypeError(`scrollbackBytes must be a positive integer, got ${maxBytes}`);
   let chunks: Buffer[] = [];
   let byteLength = 0;
   let isTruncated = false;

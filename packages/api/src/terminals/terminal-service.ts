@@ -129,10 +129,16 @@ export interface TerminalService extends AsyncDisposable {
   send(id: string, data: string | Buffer): void;
   resize(id: string, cols: number, rows: number): TerminalInfo;
   /** The last `lines` display lines of the scrollback. */
-  output(id: string, options?: { lines?: number; stripAnsi?: boolean }): { id: string; lines: string[]; status: TerminalInfo['status'] };
+  output(
+    id: string,
+    options?: { lines?: number; stripAnsi?: boolean },
+  ): { id: string; lines: string[]; status: TerminalInfo['status'] };
   /** Replays the scrollback to `viewer`, then streams live output to it. */
   attach(id: string, viewer: TerminalViewer): TerminalAttachment;
-  on<K extends keyof TerminalServiceEvents & string>(event: K, listener: (...args: TerminalServiceEvents[K]) => void): () => void;
+  on<K extends keyof TerminalServiceEvents & string>(
+    event: K,
+    listener: (...args: TerminalServiceEvents[K]) => void,
+  ): () => void;
   /**
    * Terminals appearing, exiting and going away (all, or one workspace's), as they happen. Not resumable: a client
    * that reconnects re-reads `list`. Ends when `signal` aborts.
@@ -173,7 +179,14 @@ export function newTerminalId(): string {
 
 export function ensureTerminalSize(cols: number, rows: number): void {
   const { minCols, maxCols, minRows, maxRows } = TERMINAL_SIZE_LIMITS;
-  if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < minCols || cols > maxCols || rows < minRows || rows > maxRows) {
+  if (
+    !Number.isInteger(cols) ||
+    !Number.isInteger(rows) ||
+    cols < minCols ||
+    cols > maxCols ||
+    rows < minRows ||
+    rows > maxRows
+  ) {
     throw new BandApiError('INVALID_INPUT', `Terminal size ${cols}x${rows} is out of range`, {
       reason: 'BAD_TERMINAL_SIZE',
       hint: `cols ${minCols}–${maxCols}, rows ${minRows}–${maxRows}`,
@@ -200,11 +213,18 @@ export async function resolveTerminalCwd(workspacePath: string, cwd: string | un
   try {
     real = await realpath(wanted);
   } catch (cause) {
-    throw new BandApiError('INVALID_INPUT', `cwd does not exist: ${cwd}`, { reason: 'BAD_CWD', hint: 'Give a directory relative to the workspace root', cause });
+    throw new BandApiError('INVALID_INPUT', `cwd does not exist: ${cwd}`, {
+      reason: 'BAD_CWD',
+      hint: 'Give a directory relative to the workspace root',
+      cause,
+    });
   }
   const relative = path.relative(root, real);
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new BandApiError('FORBIDDEN', `cwd leaves the workspace: ${cwd}`, { reason: 'CWD_OUTSIDE_WORKSPACE', hint: 'Give a directory inside the workspace' });
+    throw new BandApiError('FORBIDDEN', `cwd leaves the workspace: ${cwd}`, {
+      reason: 'CWD_OUTSIDE_WORKSPACE',
+      hint: 'Give a directory inside the workspace',
+    });
   }
   if (!(await stat(real)).isDirectory()) {
     throw new BandApiError('INVALID_INPUT', `cwd is not a directory: ${cwd}`, { reason: 'BAD_CWD' });
@@ -275,13 +295,15 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     // Each process is hung up once: a second SIGHUP while a shell runs its trap ends the trap half-way. So the jobs
     // are hung up before the shell: an interactive shell that gets SIGHUP sends it again to its jobs, and its exit
     // makes the kernel hang up the foreground job once more.
-    const escaped = () => listProcessesWithEnvironment('BAND_TERMINAL_ID', t.info.id).filter((pid) => pid !== process.pid);
+    const escaped = () =>
+      listProcessesWithEnvironment('BAND_TERMINAL_ID', t.info.id).filter((pid) => pid !== process.pid);
     const shell = t.info.pid;
     const jobs = [...new Set([...(listProcessTree(shell) ?? []), ...escaped()])].filter((pid) => pid !== shell);
     signalEach(jobs, 'SIGHUP');
     const deadline = Date.now() + hangupGraceMs;
     const settle = async (pids: number[], until: number) => {
-      while (Date.now() < until && pids.some((pid) => isProcessAlive(pid))) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (Date.now() < until && pids.some((pid) => isProcessAlive(pid)))
+        await new Promise((resolve) => setTimeout(resolve, 20));
     };
     await settle(jobs, deadline);
     signalEach([shell], 'SIGHUP');
@@ -297,12 +319,15 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
         timer = setTimeout(resolve, killTimeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
-    if ((t.info.status as TerminalInfo['status']) !== 'exited') logger.warn(`terminal ${t.info.id}: shell ${t.info.pid} not reaped within ${killTimeoutMs} ms`);
+    if ((t.info.status as TerminalInfo['status']) !== 'exited')
+      logger.warn(`terminal ${t.info.id}: shell ${t.info.pid} not reaped within ${killTimeoutMs} ms`);
   };
 
   return {
     list(filter) {
-      return [...terminals.values()].filter((t) => !filter?.workspaceId || t.info.workspaceId === filter.workspaceId).map(toInfo);
+      return [...terminals.values()]
+        .filter((t) => !filter?.workspaceId || t.info.workspaceId === filter.workspaceId)
+        .map(toInfo);
     },
 
     get(id) {
@@ -315,12 +340,18 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       const rows = input.rows ?? terminalDefaults.rows;
       ensureTerminalSize(cols, rows);
       // Creations still resolving their workspace count too, so parallel requests cannot overshoot the cap.
-      const running = [...terminals.values()].filter((t) => t.owner === owner && t.info.status === 'running').length + (starting.get(owner) ?? 0);
+      const running =
+        [...terminals.values()].filter((t) => t.owner === owner && t.info.status === 'running').length +
+        (starting.get(owner) ?? 0);
       if (running >= maxPerOwner) {
-        throw new BandApiError('PRECONDITION_FAILED', `Too many terminals: this session already has ${running} open (limit ${maxPerOwner})`, {
-          reason: 'TERMINAL_LIMIT',
-          hint: 'Kill one first: band terminals kill <terminal_id>',
-        });
+        throw new BandApiError(
+          'PRECONDITION_FAILED',
+          `Too many terminals: this session already has ${running} open (limit ${maxPerOwner})`,
+          {
+            reason: 'TERMINAL_LIMIT',
+            hint: 'Kill one first: band terminals kill <terminal_id>',
+          },
+        );
       }
       starting.set(owner, (starting.get(owner) ?? 0) + 1);
       let cwd: string;
@@ -341,16 +372,36 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
           rows,
           cwd,
           // None of the server's BAND_* variables (BAND_TOKEN...); only the two that describe this terminal.
-          env: { ...withoutBandVariables(env), TERM: 'xterm-256color', COLORTERM: 'truecolor', BAND_WORKSPACE_ID: input.workspaceId, BAND_TERMINAL_ID: id } as Record<string, string>,
+          env: {
+            ...withoutBandVariables(env),
+            TERM: 'xterm-256color',
+            COLORTERM: 'truecolor',
+            BAND_WORKSPACE_ID: input.workspaceId,
+            BAND_TERMINAL_ID: id,
+          } as Record<string, string>,
           // Bytes, not strings: output is forwarded untouched and a UTF-8 character may straddle two chunks.
           encoding: null,
         });
       } catch (cause) {
-        throw new BandApiError('INTERNAL', `Could not start the shell ${shell}`, { reason: 'SPAWN_FAILED', hint: 'Set SHELL to an existing shell', cause });
+        throw new BandApiError('INTERNAL', `Could not start the shell ${shell}`, {
+          reason: 'SPAWN_FAILED',
+          hint: 'Set SHELL to an existing shell',
+          cause,
+        });
       }
       let resolveExited!: () => void;
       const t: Terminal = {
-        info: { id, workspaceId: input.workspaceId, cwd, command: input.command, pid: pty.pid, cols, rows, status: 'running', createdAt: Date.now() },
+        info: {
+          id,
+          workspaceId: input.workspaceId,
+          cwd,
+          command: input.command,
+          pid: pty.pid,
+          cols,
+          rows,
+          status: 'running',
+          createdAt: Date.now(),
+        },
         owner,
         pty,
         scrollback: createScrollback(scrollbackBytes),

@@ -55,7 +55,8 @@ export function parseTerminalClientMessage(text: string): TerminalClientMessage 
     return { type: 'input', data: message.data };
   }
   if (message.type === 'resize') {
-    if (!Number.isInteger(message.cols) || !Number.isInteger(message.rows)) return { error: 'resize.cols and resize.rows must be integers' };
+    if (!Number.isInteger(message.cols) || !Number.isInteger(message.rows))
+      return { error: 'resize.cols and resize.rows must be integers' };
     return { type: 'resize', cols: message.cols as number, rows: message.rows as number };
   }
   return { error: `unknown message type: ${String(message.type)}` };
@@ -77,7 +78,10 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
     onConnection(ws, params, principal, req) {
       const release = options.sockets.acquire(principal);
       if (!release) {
-        ws.close(SOCKET_CLOSE.TOO_MANY_SOCKETS, `Too many sockets: limit ${options.sockets.maxSocketsPerPrincipal} per session`);
+        ws.close(
+          SOCKET_CLOSE.TOO_MANY_SOCKETS,
+          `Too many sockets: limit ${options.sockets.maxSocketsPerPrincipal} per session`,
+        );
         return;
       }
       ws.once('close', release);
@@ -139,7 +143,10 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
             const finish = () => {
               flush();
               send(ws, { type: 'exit', exitCode, signal, wasKilled });
-              ws.close(wasKilled ? SOCKET_CLOSE.KILLED : SOCKET_CLOSE.NORMAL, wasKilled ? 'terminal killed' : 'terminal exited');
+              ws.close(
+                wasKilled ? SOCKET_CLOSE.KILLED : SOCKET_CLOSE.NORMAL,
+                wasKilled ? 'terminal killed' : 'terminal exited',
+              );
             };
             // Exit during attach (an exited terminal): the attached message and replay go first.
             if (isReplaying) queueMicrotask(finish);
@@ -148,7 +155,10 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
         });
       } catch (error) {
         const isMissing = isNotFound(error);
-        ws.close(isMissing ? SOCKET_CLOSE.NOT_FOUND : SOCKET_CLOSE.POLICY, isMissing ? 'terminal not found' : 'cannot attach');
+        ws.close(
+          isMissing ? SOCKET_CLOSE.NOT_FOUND : SOCKET_CLOSE.POLICY,
+          isMissing ? 'terminal not found' : 'cannot attach',
+        );
         if (!isMissing) logger.warn(`terminal ${id}: attach failed: ${(error as Error).message}`);
         return;
       }

@@ -12,7 +12,10 @@ export const createTerminalInput = z.object({
   /** Relative to the workspace root; must stay inside it. */
   cwd: z.string().max(4096).optional(),
   /** Typed into the shell right after spawn, followed by Enter. */
-  command: z.string().max(64 * 1024).optional(),
+  command: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
   cols: z.number().int().min(2).max(1000).optional(),
   rows: z.number().int().min(1).max(500).optional(),
 });
@@ -20,7 +23,10 @@ export const killTerminalInput = z.object({ id: terminalId });
 export const sendTerminalInput = z.object({
   id: terminalId,
   /** Written as is: `\r` is Enter, `\t` Tab, `\u0003` Ctrl+C (the CLI turns its `\n` escape into `\r`). */
-  data: z.string().min(1).max(1024 * 1024),
+  data: z
+    .string()
+    .min(1)
+    .max(1024 * 1024),
 });
 export const terminalOutputInput = z.object({
   id: terminalId,
@@ -50,10 +56,14 @@ export const terminalsRouter = {
     ctx.services.terminals.send(input.id, input.data);
     return { id: input.id, bytes: Buffer.byteLength(input.data) };
   }),
-  resize: authedProcedure.input(resizeTerminalInput).mutation(({ ctx, input }) => ctx.services.terminals.resize(input.id, input.cols, input.rows)),
+  resize: authedProcedure
+    .input(resizeTerminalInput)
+    .mutation(({ ctx, input }) => ctx.services.terminals.resize(input.id, input.cols, input.rows)),
   output: authedProcedure
     .input(terminalOutputInput)
-    .query(({ ctx, input }) => ctx.services.terminals.output(input.id, { lines: input.lines, stripAnsi: input.stripAnsi })),
+    .query(({ ctx, input }) =>
+      ctx.services.terminals.output(input.id, { lines: input.lines, stripAnsi: input.stripAnsi }),
+    ),
   /** Terminals created, exited and removed (not resumable: re-read `list` after a reconnect). */
   events: authedProcedure.input(terminalEventsInput).subscription(async function* ({ ctx, input, signal }) {
     yield* ctx.services.terminals.subscribe(input ?? {}, signal);

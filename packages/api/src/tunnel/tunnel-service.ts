@@ -118,7 +118,8 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
   // The version outlives a stop: it says which cloudflared the next start will most likely use.
   let cloudflaredVersion: string | null = null;
   const publish = (next: Core & Partial<Pick<TunnelStatus, 'phase'>>) => {
-    const where = next.state === 'stopped' || next.state === 'failed' || !running ? configured(deps.settings.get()) : running;
+    const where =
+      next.state === 'stopped' || next.state === 'failed' || !running ? configured(deps.settings.get()) : running;
     status = {
       state: next.state,
       phase: next.state === 'starting' ? (next.phase ?? 'connecting') : null,
@@ -158,7 +159,7 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
       throw fail(
         new TunnelCheckError(
           'NAMED_TUNNEL_INCOMPLETE',
-          `A named tunnel needs ${!tunnelSettings.hostname ? 'tunnel.hostname' : 'tunnel.tokenFile (a tunnel made in Cloudflare\'s dashboard) or tunnel.credentialsFile (one made with `cloudflared tunnel create`)'} in ${deps.settings.file}`,
+          `A named tunnel needs ${!tunnelSettings.hostname ? 'tunnel.hostname' : "tunnel.tokenFile (a tunnel made in Cloudflare's dashboard) or tunnel.credentialsFile (one made with `cloudflared tunnel create`)"} in ${deps.settings.file}`,
           'Run `band tunnel setup --hostname <your hostname> --token-file <file>` or `band tunnel setup --hostname <your hostname> --credentials-file ~/.cloudflared/<TunnelID>.json` (see docs/named-tunnel.md), or `band settings set tunnel.mode quick`.',
         ),
       );
@@ -257,7 +258,6 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
     await was.closeListener();
   }
 
-
   function stopTunnel(keepSessions: boolean): Promise<TunnelStatus> {
     if (!current && !starting) {
       if (status.state !== 'stopped') publish(STOPPED);
@@ -341,7 +341,8 @@ export async function checkHostname(
     const answer = await probe(url, nonce, env, Math.max(1_000, Math.min(5_000, deadline - Date.now())));
     if (answer.kind === 'response' && answer.status === 200) {
       const body = answer.body as { proof?: unknown; address?: unknown } | undefined;
-      if (body && typeof body.proof === 'string' && body.proof === computeHelloProof(tokenSecret, nonce, host, local)) return;
+      if (body && typeof body.proof === 'string' && body.proof === computeHelloProof(tokenSecret, nonce, host, local))
+        return;
       const address = body && typeof body.address === 'string' ? body.address : 'another address';
       // A Band answered, but not on this tunnel's origin (another Band, or this one's local listener).
       throw new TunnelCheckError(
@@ -357,10 +358,10 @@ export async function checkHostname(
         answer.status === 404 && isLocal
           ? `${url} answered 404: the connector that took the request has no ingress rule for ${hostname} (Band's own rule routes it to ${service})`
           : answer.status === 404
-          ? `${url} answered 404: the tunnel has no public hostname ${hostname}, or its service is not Band's tunnel origin ${service}`
-          : answer.status === 403 && /Host/i.test(answer.text)
-            ? `${url} reaches Band's local listener, which refuses that host (HTTP 403): the service in Cloudflare must be the tunnel origin ${service}, not Band's local address`
-            : `${url} answered HTTP ${answer.status}, not Band's tunnel origin ${service}`,
+            ? `${url} answered 404: the tunnel has no public hostname ${hostname}, or its service is not Band's tunnel origin ${service}`
+            : answer.status === 403 && /Host/i.test(answer.text)
+              ? `${url} reaches Band's local listener, which refuses that host (HTTP 403): the service in Cloudflare must be the tunnel origin ${service}, not Band's local address`
+              : `${url} answered HTTP ${answer.status}, not Band's tunnel origin ${service}`,
         isLocal && answer.status === 404 ? otherConnector : fix,
       );
     }
@@ -387,11 +388,15 @@ export async function checkHostname(
               fix,
             );
     if (Date.now() + 250 >= deadline) throw last;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** Math.min(attempt, 3), deadline - Date.now())));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(250 * 2 ** Math.min(attempt, 3), deadline - Date.now())),
+    );
   }
 }
 
-type ProbeAnswer = { kind: 'response'; status: number; body: unknown; text: string } | { kind: 'error'; message: string };
+type ProbeAnswer =
+  | { kind: 'response'; status: number; body: unknown; text: string }
+  | { kind: 'error'; message: string };
 
 function probe(url: string, nonce: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ProbeAnswer> {
   const target = new URL(`/auth/hello?n=${nonce}`, url);
@@ -431,7 +436,9 @@ function probe(url: string, nonce: string, env: NodeJS.ProcessEnv, timeoutMs: nu
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (error) => resolve({ kind: 'error', message: (error as NodeJS.ErrnoException).code ?? error.message }));
+    req.on('error', (error) =>
+      resolve({ kind: 'error', message: (error as NodeJS.ErrnoException).code ?? error.message }),
+    );
     req.end();
   });
 }

@@ -3,7 +3,8 @@
 /** The image types Band hands to agents as images, each recognised by its first bytes. */
 export type ImageMediaType = 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
 
-const ascii = (bytes: Uint8Array, at: number, text: string) => Buffer.from(bytes.subarray(at, at + text.length)).toString('latin1') === text;
+const ascii = (bytes: Uint8Array, at: number, text: string) =>
+  Buffer.from(bytes.subarray(at, at + text.length)).toString('latin1') === text;
 
 /** The image type the bytes start with (PNG, JPEG, GIF, WebP), or undefined. */
 export function sniffImageType(bytes: Uint8Array): ImageMediaType | undefined {
@@ -24,7 +25,9 @@ export function claimedImageType(declared: string): ImageMediaType | undefined {
 /** A declared media type kept as a label (never trusted): `type/subtype`, else `application/octet-stream`. */
 export function cleanMediaType(declared: string): string {
   const type = declared.split(';')[0]!.trim().toLowerCase();
-  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(type) ? type : 'application/octet-stream';
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(type)
+    ? type
+    : 'application/octet-stream';
 }
 
 const MAX_NAME_CHARS = 100;

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, chmodSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '@band/store';
@@ -63,10 +73,14 @@ const SAFE_SEGMENT = /^[A-Za-z0-9_-]{1,100}$/;
 const MiB = 1024 * 1024;
 
 export const fileTooLarge = (name: string, size: number) =>
-  new BandApiError('TOO_LARGE', `${name} is ${(size / MiB).toFixed(1)} MiB: attachments are limited to ${uploadLimits.maxFileBytes / MiB} MiB per file`, {
-    reason: 'FILE_TOO_LARGE',
-    hint: 'Send a smaller file (a screenshot, or a compressed copy).',
-  });
+  new BandApiError(
+    'TOO_LARGE',
+    `${name} is ${(size / MiB).toFixed(1)} MiB: attachments are limited to ${uploadLimits.maxFileBytes / MiB} MiB per file`,
+    {
+      reason: 'FILE_TOO_LARGE',
+      hint: 'Send a smaller file (a screenshot, or a compressed copy).',
+    },
+  );
 
 /** A directory that is ours: created 0700 if missing, refused if it is a symlink or not a directory. */
 function ensurePrivateDir(path: string): void {
@@ -133,7 +147,11 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
     const id = `${kind === 'image' ? 'i' : 'f'}${randomBytes(12).toString('hex')}`;
     const path = join(dir, `${id}-${name}`);
     // O_EXCL + O_NOFOLLOW: never through a symlink, never over an existing file.
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const handle = await open(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       await handle.chmod(0o600);
       await handle.writeFile(input.bytes);
@@ -147,10 +165,14 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
   function resolve(workspaceId: string, ids: readonly string[]): StoredAttachment[] {
     if (ids.length === 0) return [];
     if (ids.length > uploadLimits.maxFilesPerMessage) {
-      throw new BandApiError('INVALID_INPUT', `${ids.length} attachments: a message takes at most ${uploadLimits.maxFilesPerMessage} files`, {
-        reason: 'TOO_MANY_ATTACHMENTS',
-        hint: 'Send the rest in another message.',
-      });
+      throw new BandApiError(
+        'INVALID_INPUT',
+        `${ids.length} attachments: a message takes at most ${uploadLimits.maxFilesPerMessage} files`,
+        {
+          reason: 'TOO_MANY_ATTACHMENTS',
+          hint: 'Send the rest in another message.',
+        },
+      );
     }
     const dir = folderOf(workspaceId);
     let entries: string[] = [];

@@ -20,7 +20,8 @@ async function readForm(form: FormData) {
   if (typeof workspaceId !== 'string' || workspaceId === '') {
     throw new BandApiError('INVALID_INPUT', 'The upload has no workspaceId field', { reason: 'UPLOAD_NO_WORKSPACE' });
   }
-  if (!(file instanceof Blob)) throw new BandApiError('INVALID_INPUT', 'The upload has no file field', { reason: 'UPLOAD_NO_FILE' });
+  if (!(file instanceof Blob))
+    throw new BandApiError('INVALID_INPUT', 'The upload has no file field', { reason: 'UPLOAD_NO_FILE' });
   const name = (file as File).name ?? 'file';
   return { workspaceId, file, name };
 }
@@ -31,6 +32,11 @@ export const uploadsRouter = {
     const { workspaceId, file, name } = await readForm(input);
     // Refused before the bytes are copied (the body itself is capped by createBandApi).
     if (file.size > ctx.services.uploads.limits.maxFileBytes) throw fileTooLarge(name, file.size);
-    return ctx.services.uploads.save({ workspaceId, name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) });
+    return ctx.services.uploads.save({
+      workspaceId,
+      name,
+      type: file.type,
+      bytes: new Uint8Array(await file.arrayBuffer()),
+    });
   }),
 } satisfies TRPCRouterRecord;

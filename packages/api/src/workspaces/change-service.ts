@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs';
 import { lstat, readFile, unlink } from 'node:fs/promises';
 import type { Store, Workspace } from '@band/store';
 import { BandApiError } from '../errors.js';
-import { type ChangeStatus, hasNulByte, isBinaryPatch, parseNameStatus, parseNulList, parseNumstat, truncateAtLine } from './git/parse.js';
+import {
+  type ChangeStatus,
+  hasNulByte,
+  isBinaryPatch,
+  parseNameStatus,
+  parseNulList,
+  parseNumstat,
+  truncateAtLine,
+} from './git/parse.js';
 import { resolveCommit } from './git/repo.js';
 import { GitCommandError, gitText, runGit } from './git/run-git.js';
 import { ensureSingleLink, normalizeRelativePath, resolveInside } from './git/safe-path.js';
@@ -77,7 +85,11 @@ export interface ChangeServiceDeps {
   maxFiles?: number;
 }
 
-export const changeDefaults = Object.freeze({ maxFileBytes: 2 * 1024 * 1024, maxPatchBytes: 512 * 1024, maxFiles: 5_000 });
+export const changeDefaults = Object.freeze({
+  maxFileBytes: 2 * 1024 * 1024,
+  maxPatchBytes: 512 * 1024,
+  maxFiles: 5_000,
+});
 
 /** Untracked files whose lines are counted for the status list; beyond this, counts are null. */
 const COUNTED_UNTRACKED_FILES = 500;
@@ -92,13 +104,18 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
   const maxPatchBytes = deps.maxPatchBytes ?? changeDefaults.maxPatchBytes;
   const maxFiles = deps.maxFiles ?? changeDefaults.maxFiles;
 
-  const git = (ws: Workspace, args: string[], extra: { okCodes?: number[]; maxOutputBytes?: number; input?: string } = {}) =>
-    runGit(args, { cwd: ws.path, env, ...extra });
+  const git = (
+    ws: Workspace,
+    args: string[],
+    extra: { okCodes?: number[]; maxOutputBytes?: number; input?: string } = {},
+  ) => runGit(args, { cwd: ws.path, env, ...extra });
 
   function workspaceOf(ref: string): Workspace {
     const ws = resolveWorkspaceRecord(store, ref);
     if (ws.status !== 'ready') {
-      throw new BandApiError('PRECONDITION_FAILED', `Workspace ${ws.branch} is ${ws.status}`, { reason: 'WORKSPACE_NOT_READY' });
+      throw new BandApiError('PRECONDITION_FAILED', `Workspace ${ws.branch} is ${ws.status}`, {
+        reason: 'WORKSPACE_NOT_READY',
+      });
     }
     ensureWorktreeExists(ws);
     return ws;
@@ -107,7 +124,10 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
   async function compareCommit(ws: Workspace, against: CompareTarget): Promise<string> {
     if (against === 'uncommitted') {
       const head = await resolveCommit(ws.path, 'HEAD', { env });
-      if (!head) throw new BandApiError('PRECONDITION_FAILED', `Workspace ${ws.branch} has no HEAD commit`, { reason: 'NO_HEAD' });
+      if (!head)
+        throw new BandApiError('PRECONDITION_FAILED', `Workspace ${ws.branch} has no HEAD commit`, {
+          reason: 'NO_HEAD',
+        });
       return head;
     }
     // One git call on the common path (each spawn costs tens of ms); the base was validated when it was stored.
@@ -143,17 +163,24 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
     });
     const untrackedPaths = parseNulList(untracked.stdout.toString('utf8'));
     for (const [i, path] of untrackedPaths.entries()) {
-      const counts = i < COUNTED_UNTRACKED_FILES ? await countUntracked(ws, path) : { additions: null, deletions: null, binary: false };
+      const counts =
+        i < COUNTED_UNTRACKED_FILES
+          ? await countUntracked(ws, path)
+          : { additions: null, deletions: null, binary: false };
       files.push({ path, status: 'U', conflicted: false, ...counts });
     }
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  async function countUntracked(ws: Workspace, path: string): Promise<Pick<ChangedFile, 'additions' | 'deletions' | 'binary'>> {
+  async function countUntracked(
+    ws: Workspace,
+    path: string,
+  ): Promise<Pick<ChangedFile, 'additions' | 'deletions' | 'binary'>> {
     try {
       const info = await lstat(`${ws.path}/${path}`);
       // A hard-linked file may be a file outside the worktree: not even its line count is read.
-      if (!info.isFile() || info.size > maxFileBytes || info.nlink > 1) return { additions: null, deletions: 0, binary: false };
+      if (!info.isFile() || info.size > maxFileBytes || info.nlink > 1)
+        return { additions: null, deletions: 0, binary: false };
       const buf = await readFile(`${ws.path}/${path}`);
       if (hasNulByte(buf)) return { additions: null, deletions: null, binary: true };
       const text = buf.toString('utf8');
@@ -172,7 +199,9 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
       git(ws, ['diff', '--no-ext-diff', '--no-textconv', '--name-status', '-z', '-M', commit]),
       git(ws, ['ls-files', '--others', '--exclude-standard', '-z', '--', path]),
     ]);
-    const tracked = parseNameStatus(nameStatus.stdout.toString('utf8')).find((f) => f.path === path || f.oldPath === path);
+    const tracked = parseNameStatus(nameStatus.stdout.toString('utf8')).find(
+      (f) => f.path === path || f.oldPath === path,
+    );
     const isUntracked = parseNulList(untracked.stdout.toString('utf8')).includes(path);
     const change: ChangedFile | undefined = tracked
       ? { ...tracked, additions: null, deletions: null, binary: false }
@@ -210,7 +239,8 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
         git(ws, ['rev-list', '--left-right', '--count', `${ws.baseBranch}...HEAD`, '--'], { okCodes: [0, 128] }),
       ]);
       // A vanished base branch leaves ahead/behind at 0 (status against uncommitted still works).
-      const [behind = 0, ahead = 0] = counts.code === 0 ? counts.stdout.toString('utf8').trim().split(/\s+/).map(Number) : [];
+      const [behind = 0, ahead = 0] =
+        counts.code === 0 ? counts.stdout.toString('utf8').trim().split(/\s+/).map(Number) : [];
       return {
         workspaceId: ws.id,
         branch: ws.branch,
@@ -256,7 +286,16 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
             })
           : await git(
               ws,
-              ['diff', '--no-ext-diff', '--no-textconv', '-M', commit, '--', ...(change.oldPath ? [change.oldPath] : []), change.path],
+              [
+                'diff',
+                '--no-ext-diff',
+                '--no-textconv',
+                '-M',
+                commit,
+                '--',
+                ...(change.oldPath ? [change.oldPath] : []),
+                change.path,
+              ],
               { maxOutputBytes: maxPatchBytes + 1 },
             );
       const text = out.stdout.toString('utf8');
@@ -306,20 +345,26 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
     async commit({ workspace, message }) {
       const ws = workspaceOf(workspace);
       const trimmed = message.trim();
-      if (!trimmed) throw new BandApiError('INVALID_INPUT', 'A commit message is required', { reason: 'EMPTY_MESSAGE' });
+      if (!trimmed)
+        throw new BandApiError('INVALID_INPUT', 'A commit message is required', { reason: 'EMPTY_MESSAGE' });
       if (Buffer.byteLength(message) > MAX_MESSAGE_BYTES) {
         throw new BandApiError('INVALID_INPUT', 'The commit message is too long', { reason: 'MESSAGE_TOO_LONG' });
       }
       await git(ws, ['add', '-A']);
       const staged = parseNulList((await git(ws, ['diff', '--cached', '--name-only', '-z'])).stdout.toString('utf8'));
       if (staged.length === 0) {
-        throw new BandApiError('PRECONDITION_FAILED', 'Nothing to commit: the workspace has no changes', { reason: 'NOTHING_TO_COMMIT' });
+        throw new BandApiError('PRECONDITION_FAILED', 'Nothing to commit: the workspace has no changes', {
+          reason: 'NOTHING_TO_COMMIT',
+        });
       }
       try {
         // The message goes through stdin (--file=-), never argv.
         await git(ws, ['commit', '--quiet', '--file=-'], { input: message });
       } catch (error) {
-        if (error instanceof GitCommandError && /Please tell me who you are|empty ident|user\.email/i.test(error.stderr)) {
+        if (
+          error instanceof GitCommandError &&
+          /Please tell me who you are|empty ident|user\.email/i.test(error.stderr)
+        ) {
           throw new BandApiError('PRECONDITION_FAILED', 'Git does not know who you are', {
             reason: 'GIT_IDENTITY_MISSING',
             hint: 'Run `git config --global user.name "Your Name"` and `git config --global user.email you@example.com`.',
@@ -327,11 +372,15 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
           });
         }
         if (error instanceof GitCommandError) {
-          throw new BandApiError('PRECONDITION_FAILED', `git commit failed: ${error.stderr.trim().split('\n').slice(-3).join(' | ')}`, {
-            reason: 'COMMIT_FAILED',
-            hint: 'A pre-commit hook may have refused the commit; its output is above.',
-            cause: error,
-          });
+          throw new BandApiError(
+            'PRECONDITION_FAILED',
+            `git commit failed: ${error.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+            {
+              reason: 'COMMIT_FAILED',
+              hint: 'A pre-commit hook may have refused the commit; its output is above.',
+              cause: error,
+            },
+          );
         }
         throw error;
       }

@@ -71,11 +71,25 @@ export function createFileService(deps: FileServiceDeps): FileService {
       for (const d of dirents) {
         if (d.name === '.git') continue;
         const rel = target.relative ? `${target.relative}/${d.name}` : d.name;
-        const type: FileEntry['type'] = d.isDirectory() ? 'directory' : d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'other';
+        const type: FileEntry['type'] = d.isDirectory()
+          ? 'directory'
+          : d.isFile()
+            ? 'file'
+            : d.isSymbolicLink()
+              ? 'symlink'
+              : 'other';
         entries.push({ name: d.name, path: rel, type });
       }
       entries.sort((a, b) =>
-        a.type === 'directory' && b.type !== 'directory' ? -1 : b.type === 'directory' && a.type !== 'directory' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+        a.type === 'directory' && b.type !== 'directory'
+          ? -1
+          : b.type === 'directory' && a.type !== 'directory'
+            ? 1
+            : a.name < b.name
+              ? -1
+              : a.name > b.name
+                ? 1
+                : 0,
       );
       const truncated = entries.length > maxEntries;
       const kept = entries.slice(0, maxEntries);
@@ -99,16 +113,22 @@ export function createFileService(deps: FileServiceDeps): FileService {
       if (!target.real) throw notFound(path);
       const before = await stat(target.real);
       if (before.isDirectory()) {
-        throw new BandApiError('INVALID_INPUT', `${target.relative || '/'} is a directory`, { reason: 'IS_A_DIRECTORY' });
+        throw new BandApiError('INVALID_INPUT', `${target.relative || '/'} is a directory`, {
+          reason: 'IS_A_DIRECTORY',
+        });
       }
-      if (!before.isFile()) throw new BandApiError('INVALID_INPUT', `Not a regular file: ${target.relative}`, { reason: 'NOT_A_FILE' });
+      if (!before.isFile())
+        throw new BandApiError('INVALID_INPUT', `Not a regular file: ${target.relative}`, { reason: 'NOT_A_FILE' });
       ensureSingleLink(before, target.relative);
-      if (before.size > maxFileBytes) return { path: target.relative, size: before.size, binary: false, tooLarge: true };
+      if (before.size > maxFileBytes)
+        return { path: target.relative, size: before.size, binary: false, tooLarge: true };
       // O_NOFOLLOW + same inode: if the path was swapped for a symlink after the containment check, refuse.
-      const handle = await open(target.real, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ELOOP') throw changedUnderUs(path);
-        throw error;
-      });
+      const handle = await open(target.real, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ELOOP') throw changedUnderUs(path);
+          throw error;
+        },
+      );
       try {
         const info = await handle.stat();
         if (info.ino !== before.ino || info.dev !== before.dev) throw changedUnderUs(path);
@@ -118,7 +138,13 @@ export function createFileService(deps: FileServiceDeps): FileService {
         const { bytesRead } = await handle.read(buf, 0, length, 0);
         const content = buf.subarray(0, bytesRead);
         if (hasNulByte(content)) return { path: target.relative, size: info.size, binary: true, tooLarge: false };
-        return { path: target.relative, size: info.size, binary: false, tooLarge: false, content: content.toString('utf8') };
+        return {
+          path: target.relative,
+          size: info.size,
+          binary: false,
+          tooLarge: false,
+          content: content.toString('utf8'),
+        };
       } finally {
         await handle.close();
       }
@@ -131,5 +157,8 @@ function notFound(path: string): BandApiError {
 }
 
 function changedUnderUs(path: string): BandApiError {
-  return new BandApiError('CONFLICT', `${path} changed while it was being read`, { reason: 'FILE_CHANGED', hint: 'Try again.' });
+  return new BandApiError('CONFLICT', `${path} changed while it was being read`, {
+    reason: 'FILE_CHANGED',
+    hint: 'Try again.',
+  });
 }

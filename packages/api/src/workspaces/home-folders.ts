@@ -58,19 +58,28 @@ const MAX_ENTRIES = 1_000;
  * home). Anything that leaves home (`..`, another absolute path, a symlink pointing out) is FORBIDDEN; a
  * symlinked sub-directory that points out of home is left out of the listing.
  */
-export async function listHomeFolder(input: { path?: string; showHidden?: boolean }, env?: NodeJS.ProcessEnv): Promise<FolderListing> {
+export async function listHomeFolder(
+  input: { path?: string; showHidden?: boolean },
+  env?: NodeJS.ProcessEnv,
+): Promise<FolderListing> {
   const home = homeDirectory(env);
   const realHome = await realpath(home);
   let rel = input.path ?? '';
   if (rel.startsWith('~')) rel = expandHome(rel, home);
   if (isAbsolute(rel)) {
     // An absolute path is accepted when it is home or below it (as the user sees it or as it resolves).
-    const fromHome = [home, realHome].map((root) => relative(root, rel)).find((r) => r === '' || !(r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)));
+    const fromHome = [home, realHome]
+      .map((root) => relative(root, rel))
+      .find((r) => r === '' || !(r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)));
     if (fromHome === undefined) {
-      throw new BandApiError('FORBIDDEN', `Only folders in your home directory can be browsed: ${JSON.stringify(input.path)}`, {
-        reason: 'PATH_OUTSIDE_HOME',
-        hint: `Pick a folder under ${home}.`,
-      });
+      throw new BandApiError(
+        'FORBIDDEN',
+        `Only folders in your home directory can be browsed: ${JSON.stringify(input.path)}`,
+        {
+          reason: 'PATH_OUTSIDE_HOME',
+          hint: `Pick a folder under ${home}.`,
+        },
+      );
     }
     rel = fromHome;
   }
@@ -86,7 +95,11 @@ export async function listHomeFolder(input: { path?: string; showHidden?: boolea
   try {
     dirents = await readdir(resolved.real, { withFileTypes: true });
   } catch (error) {
-    throw new BandApiError('FORBIDDEN', `Cannot read ${JSON.stringify(input.path ?? '~')}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { reason: 'FOLDER_UNREADABLE' });
+    throw new BandApiError(
+      'FORBIDDEN',
+      `Cannot read ${JSON.stringify(input.path ?? '~')}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      { reason: 'FOLDER_UNREADABLE' },
+    );
   }
   const entries: FolderEntry[] = [];
   let truncated = false;
@@ -113,7 +126,12 @@ export async function listHomeFolder(input: { path?: string; showHidden?: boolea
     const path = resolved.relative ? `${resolved.relative}/${dirent.name}` : dirent.name;
     entries.push({ name: dirent.name, path, absolute, isRepository: await exists(join(absolute, '.git')) });
   }
-  const parent = resolved.relative === '' ? null : resolved.relative.includes('/') ? resolved.relative.slice(0, resolved.relative.lastIndexOf('/')) : '';
+  const parent =
+    resolved.relative === ''
+      ? null
+      : resolved.relative.includes('/')
+        ? resolved.relative.slice(0, resolved.relative.lastIndexOf('/'))
+        : '';
   return {
     home: realHome,
     path: resolved.relative,
@@ -145,13 +163,32 @@ export interface FindRepositoriesOptions {
 }
 
 /** Folders never searched: caches, dependencies, OS folders. Hidden folders are skipped too. */
-const SKIP = new Set(['node_modules', 'Library', 'Applications', 'snap', 'go', 'venv', '__pycache__', 'target', 'dist', 'build', 'vendor', 'Pictures', 'Music', 'Movies', 'Videos']);
+const SKIP = new Set([
+  'node_modules',
+  'Library',
+  'Applications',
+  'snap',
+  'go',
+  'venv',
+  '__pycache__',
+  'target',
+  'dist',
+  'build',
+  'vendor',
+  'Pictures',
+  'Music',
+  'Movies',
+  'Videos',
+]);
 
 /**
  * The git repositories under home, breadth-first to `maxDepth` levels, within `timeBudgetMs`; not inside a
  * repository, not through symlinks, not into hidden or dependency folders. Most recently active first.
  */
-export async function findHomeRepositories(options: FindRepositoriesOptions = {}, env?: NodeJS.ProcessEnv): Promise<{ repositories: FoundRepository[]; truncated: boolean }> {
+export async function findHomeRepositories(
+  options: FindRepositoriesOptions = {},
+  env?: NodeJS.ProcessEnv,
+): Promise<{ repositories: FoundRepository[]; truncated: boolean }> {
   const maxDepth = options.maxDepth ?? 4;
   const limit = options.limit ?? 200;
   const deadline = Date.now() + (options.timeBudgetMs ?? 2_000);
@@ -173,11 +210,17 @@ export async function findHomeRepositories(options: FindRepositoriesOptions = {}
         continue;
       }
       if (dir !== home && dirents.some((d) => d.name === '.git')) {
-        found.push({ name: basename(dir), path: dir, relative: relative(home, dir).split(sep).join('/'), modifiedAt: await lastActivity(join(dir, '.git')) });
+        found.push({
+          name: basename(dir),
+          path: dir,
+          relative: relative(home, dir).split(sep).join('/'),
+          modifiedAt: await lastActivity(join(dir, '.git')),
+        });
         continue;
       }
       for (const d of dirents) {
-        if (d.isDirectory() && !d.isSymbolicLink() && !d.name.startsWith('.') && !SKIP.has(d.name)) next.push(join(dir, d.name));
+        if (d.isDirectory() && !d.isSymbolicLink() && !d.name.startsWith('.') && !SKIP.has(d.name))
+          next.push(join(dir, d.name));
       }
     }
     if (truncated) break;
@@ -188,7 +231,14 @@ export async function findHomeRepositories(options: FindRepositoriesOptions = {}
 }
 
 async function lastActivity(gitDir: string): Promise<string> {
-  const times = await Promise.all(['HEAD', 'index', ''].map((f) => stat(join(gitDir, f)).then((s) => s.mtimeMs, () => 0)));
+  const times = await Promise.all(
+    ['HEAD', 'index', ''].map((f) =>
+      stat(join(gitDir, f)).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    ),
+  );
   return new Date(Math.max(...times)).toISOString();
 }
 

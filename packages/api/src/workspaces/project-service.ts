@@ -5,7 +5,15 @@ import { BandApiError } from '../errors.js';
 import { ensureBranchName } from './git/refs.js';
 import { detectDefaultBranch, findRepositoryRoot, hasCommits, localBranchExists } from './git/repo.js';
 import type { Logger } from '../internal/logger.js';
-import { expandHome, type FindRepositoriesOptions, type FolderListing, type FoundRepository, findHomeRepositories, homeDirectory, listHomeFolder } from './home-folders.js';
+import {
+  expandHome,
+  type FindRepositoriesOptions,
+  type FolderListing,
+  type FoundRepository,
+  findHomeRepositories,
+  homeDirectory,
+  listHomeFolder,
+} from './home-folders.js';
 
 export interface RegisterProjectInput {
   /** Absolute path of the repository (or any directory inside it: the top level is registered); `~/…` is expanded. */
@@ -46,7 +54,9 @@ export interface ProjectService {
    */
   browse(input: { path?: string; showHidden?: boolean }): Promise<FolderListing>;
   /** The git repositories under home (bounded depth and time), most recently active first; `registered` marks the added ones. */
-  discover(options?: FindRepositoriesOptions): Promise<{ home: string; repositories: Array<FoundRepository & { registered: boolean }>; truncated: boolean }>;
+  discover(
+    options?: FindRepositoriesOptions,
+  ): Promise<{ home: string; repositories: Array<FoundRepository & { registered: boolean }>; truncated: boolean }>;
 }
 
 export interface ProjectServiceDeps {
@@ -76,10 +86,14 @@ export function resolveProjectRecord(store: Store, ref: string): Project {
     const matches = store.projects.findByIdPrefix(ref);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
-      throw new BandApiError('INVALID_INPUT', `"${ref}" matches several projects: ${matches.map((p) => p.id).join(', ')}`, {
-        reason: 'AMBIGUOUS_PROJECT',
-        hint: 'Use the full project id or its name.',
-      });
+      throw new BandApiError(
+        'INVALID_INPUT',
+        `"${ref}" matches several projects: ${matches.map((p) => p.id).join(', ')}`,
+        {
+          reason: 'AMBIGUOUS_PROJECT',
+          hint: 'Use the full project id or its name.',
+        },
+      );
     }
   }
   throw new BandApiError('NOT_FOUND', `Project not found: ${ref}`, {
@@ -95,7 +109,11 @@ export function createProjectService(deps: ProjectServiceDeps): ProjectService {
     async discover(options) {
       const { repositories, truncated } = await findHomeRepositories(options, env);
       const registered = new Set(store.projects.list().map((p) => p.path));
-      return { home: await realpath(homeDirectory(env)), repositories: repositories.map((r) => ({ ...r, registered: registered.has(r.path) })), truncated };
+      return {
+        home: await realpath(homeDirectory(env)),
+        repositories: repositories.map((r) => ({ ...r, registered: registered.has(r.path) })),
+        truncated,
+      };
     },
     async register(input) {
       input = { ...input, path: expandHome(input.path.trim(), homeDirectory(env)) };
@@ -110,7 +128,10 @@ export function createProjectService(deps: ProjectServiceDeps): ProjectService {
         dir = await realpath(input.path);
         if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
       } catch (error) {
-        throw new BandApiError('INVALID_INPUT', `Not a directory: ${input.path}`, { reason: 'PATH_NOT_FOUND', cause: error });
+        throw new BandApiError('INVALID_INPUT', `Not a directory: ${input.path}`, {
+          reason: 'PATH_NOT_FOUND',
+          cause: error,
+        });
       }
       const root = await findRepositoryRoot(dir, { env });
       if (!root) {
@@ -121,9 +142,12 @@ export function createProjectService(deps: ProjectServiceDeps): ProjectService {
       }
       const realRoot = await realpath(root);
       const existing = store.projects.getByPath(realRoot);
-      if (existing && (input.name === undefined || input.name === existing.name)) return { project: existing, created: false };
+      if (existing && (input.name === undefined || input.name === existing.name))
+        return { project: existing, created: false };
       if (existing) {
-        throw new BandApiError('CONFLICT', `${realRoot} is already registered as "${existing.name}"`, { reason: 'PROJECT_EXISTS' });
+        throw new BandApiError('CONFLICT', `${realRoot} is already registered as "${existing.name}"`, {
+          reason: 'PROJECT_EXISTS',
+        });
       }
       if (!(await hasCommits(realRoot, { env }))) {
         throw new BandApiError('PRECONDITION_FAILED', `${realRoot} has no commits yet`, {
@@ -143,15 +167,21 @@ export function createProjectService(deps: ProjectServiceDeps): ProjectService {
       if (input.defaultBranch !== undefined) {
         defaultBranch = await ensureBranchName(input.defaultBranch, { cwd: realRoot, env, what: 'Default branch' });
         if (!(await localBranchExists(realRoot, defaultBranch, { env }))) {
-          throw new BandApiError('INVALID_INPUT', `Branch "${defaultBranch}" does not exist in ${realRoot}`, { reason: 'BRANCH_NOT_FOUND' });
+          throw new BandApiError('INVALID_INPUT', `Branch "${defaultBranch}" does not exist in ${realRoot}`, {
+            reason: 'BRANCH_NOT_FOUND',
+          });
         }
       } else {
         defaultBranch = await detectDefaultBranch(realRoot, { env });
         if (!defaultBranch) {
-          throw new BandApiError('PRECONDITION_FAILED', `Cannot detect the default branch of ${realRoot} (detached HEAD)`, {
-            reason: 'NO_DEFAULT_BRANCH',
-            hint: 'Pass defaultBranch explicitly.',
-          });
+          throw new BandApiError(
+            'PRECONDITION_FAILED',
+            `Cannot detect the default branch of ${realRoot} (detached HEAD)`,
+            {
+              reason: 'NO_DEFAULT_BRANCH',
+              hint: 'Pass defaultBranch explicitly.',
+            },
+          );
         }
       }
       try {

@@ -30,10 +30,14 @@ export const removeProjectInput = z.object({
 export const projectsRouter = {
   list: authedProcedure.query(({ ctx }) => ctx.services.projects.list()),
   get: authedProcedure.input(getProjectInput).query(({ ctx, input }) => ctx.services.projects.resolve(input.project)),
-  register: authedProcedure.input(registerProjectInput).mutation(({ ctx, input }) => ctx.services.projects.register(input)),
+  register: authedProcedure
+    .input(registerProjectInput)
+    .mutation(({ ctx, input }) => ctx.services.projects.register(input)),
   remove: authedProcedure.input(removeProjectInput).mutation(({ ctx, input }) => ctx.services.projects.remove(input)),
   /** Folder picker: the sub-directories of a folder under home (directories only, never outside home). */
-  browse: authedProcedure.input(browseFoldersInput).query(({ ctx, input }) => ctx.services.projects.browse(input ?? {})),
+  browse: authedProcedure
+    .input(browseFoldersInput)
+    .query(({ ctx, input }) => ctx.services.projects.browse(input ?? {})),
   /** The git repositories under home, most recently active first (bounded depth and time). */
   discover: authedProcedure.query(({ ctx }) => ctx.services.projects.discover()),
 } satisfies TRPCRouterRecord;

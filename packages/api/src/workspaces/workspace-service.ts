@@ -19,7 +19,13 @@ import { withoutBandVariables } from '@band/agents';
 export type WorkspaceHookEvent =
   | { phase: 'setup' | 'teardown'; type: 'started'; command: string }
   | { phase: 'setup' | 'teardown'; type: 'output'; chunk: string }
-  | { phase: 'setup' | 'teardown'; type: 'exited'; status: 'completed' | 'failed'; exitCode: number | null; message?: string };
+  | {
+      phase: 'setup' | 'teardown';
+      type: 'exited';
+      status: 'completed' | 'failed';
+      exitCode: number | null;
+      message?: string;
+    };
 
 /** The events this service publishes (merged into `BandEvents`). */
 export type WorkspaceEvents = {
@@ -135,9 +141,13 @@ export function getWorktreePath(worktreesDir: string, projectName: string, branc
   const path = join(worktreesDir, projectName, ...branch.split('/'));
   const rel = relative(worktreesDir, path);
   if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new BandApiError('INVALID_INPUT', `Branch ${JSON.stringify(branch)} does not map to a directory under worktreesDir`, {
-      reason: 'INVALID_BRANCH_NAME',
-    });
+    throw new BandApiError(
+      'INVALID_INPUT',
+      `Branch ${JSON.stringify(branch)} does not map to a directory under worktreesDir`,
+      {
+        reason: 'INVALID_BRANCH_NAME',
+      },
+    );
   }
   return path;
 }
@@ -148,7 +158,9 @@ export function resolveWorkspaceRecord(store: Store, ref: string, options: { pro
   if (exact) return exact;
   if (options.project !== undefined) {
     const project = resolveProjectRecord(store, options.project);
-    const byBranch = store.workspaces.getByBranch(project.id, ref) ?? store.workspaces.findByIdPrefix(ref).find((w) => w.projectId === project.id);
+    const byBranch =
+      store.workspaces.getByBranch(project.id, ref) ??
+      store.workspaces.findByIdPrefix(ref).find((w) => w.projectId === project.id);
     if (byBranch) return byBranch;
     throw workspaceNotFound(`${ref} in project ${project.name}`);
   }
@@ -165,10 +177,14 @@ export function resolveWorkspaceRecord(store: Store, ref: string, options: { pro
   if (candidates.size === 0) for (const w of store.workspaces.list()) if (w.branch === ref) candidates.set(w.id, w);
   if (candidates.size === 1) return [...candidates.values()][0]!;
   if (candidates.size > 1) {
-    throw new BandApiError('INVALID_INPUT', `"${ref}" matches several workspaces: ${[...candidates.keys()].join(', ')}`, {
-      reason: 'AMBIGUOUS_WORKSPACE',
-      hint: 'Pass the workspace id, or the project together with the branch.',
-    });
+    throw new BandApiError(
+      'INVALID_INPUT',
+      `"${ref}" matches several workspaces: ${[...candidates.keys()].join(', ')}`,
+      {
+        reason: 'AMBIGUOUS_WORKSPACE',
+        hint: 'Pass the workspace id, or the project together with the branch.',
+      },
+    );
   }
   throw workspaceNotFound(ref);
 }
@@ -215,10 +231,14 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
   const getWorktreesDir = () => {
     const dir = deps.settings.get().worktreesDir;
     if (!isAbsolute(dir)) {
-      throw new BandApiError('PRECONDITION_FAILED', `worktreesDir must be an absolute path, got ${JSON.stringify(dir)}`, {
-        reason: 'BAD_WORKTREES_DIR',
-        hint: 'Set it with `band settings set worktreesDir /absolute/path`.',
-      });
+      throw new BandApiError(
+        'PRECONDITION_FAILED',
+        `worktreesDir must be an absolute path, got ${JSON.stringify(dir)}`,
+        {
+          reason: 'BAD_WORKTREES_DIR',
+          hint: 'Set it with `band settings set worktreesDir /absolute/path`.',
+        },
+      );
     }
     return dir;
   };
@@ -242,14 +262,28 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       if (config.kind === 'invalid') {
         const message = `Invalid ${config.file}: ${config.message}`;
         update(workspace.id, { setupStatus: 'failed', setupOutput: message, setupExitCode: null });
-        events.emit('workspace.hook', workspace.id, { phase: 'setup', type: 'exited', status: 'failed', exitCode: null, message });
+        events.emit('workspace.hook', workspace.id, {
+          phase: 'setup',
+          type: 'exited',
+          status: 'failed',
+          exitCode: null,
+          message,
+        });
         return;
       }
       const command = config.config.setup!;
       update(workspace.id, { setupStatus: 'running', setupOutput: '', setupExitCode: null });
-      const result = await runWorkspaceHook('setup', workspace, project, { command, signal: controller.signal, timeoutMs: deps.hookTimeoutMs });
+      const result = await runWorkspaceHook('setup', workspace, project, {
+        command,
+        signal: controller.signal,
+        timeoutMs: deps.hookTimeoutMs,
+      });
       const ok = result.exitCode === 0;
-      const message = result.isTimedOut ? 'setup timed out and was stopped' : result.isAborted ? 'setup was stopped' : undefined;
+      const message = result.isTimedOut
+        ? 'setup timed out and was stopped'
+        : result.isAborted
+          ? 'setup was stopped'
+          : undefined;
       // The workspace is kept when setup fails (band-docs §2.6); the dashboard shows the failure.
       if (store.isOpen && store.workspaces.get(workspace.id)) {
         update(workspace.id, {
@@ -269,7 +303,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     })()
       .catch((error) => {
         logger.error(`setup of workspace ${workspace.id} crashed: ${(error as Error).message}`);
-        if (store.isOpen && store.workspaces.get(workspace.id)) update(workspace.id, { setupStatus: 'failed', setupOutput: String(error) });
+        if (store.isOpen && store.workspaces.get(workspace.id))
+          update(workspace.id, { setupStatus: 'failed', setupOutput: String(error) });
       })
       .finally(() => {
         shutdown.signal.removeEventListener('abort', onShutdown);
@@ -314,7 +349,11 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
 
   // --- create ---
 
-  async function createLocked(input: CreateWorkspaceInput, project: Project, branch: string): Promise<CreateWorkspaceResult> {
+  async function createLocked(
+    input: CreateWorkspaceInput,
+    project: Project,
+    branch: string,
+  ): Promise<CreateWorkspaceResult> {
     const existing = store.workspaces.getByBranch(project.id, branch);
     if (existing && existing.status === 'ready' && existsSync(existing.path)) {
       return { workspace: view(existing, project), created: false };
@@ -327,12 +366,20 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       await runGit(['worktree', 'prune'], { cwd: project.path, env }).catch(() => {});
     }
     if (!existsSync(project.path)) {
-      throw new BandApiError('PRECONDITION_FAILED', `The repository of project "${project.name}" is gone: ${project.path}`, {
-        reason: 'PROJECT_PATH_MISSING',
-        hint: 'Restore it, or remove the project and register it again.',
-      });
+      throw new BandApiError(
+        'PRECONDITION_FAILED',
+        `The repository of project "${project.name}" is gone: ${project.path}`,
+        {
+          reason: 'PROJECT_PATH_MISSING',
+          hint: 'Restore it, or remove the project and register it again.',
+        },
+      );
     }
-    const base = await ensureBranchName(input.base ?? project.defaultBranch, { cwd: project.path, env, what: 'Base branch' });
+    const base = await ensureBranchName(input.base ?? project.defaultBranch, {
+      cwd: project.path,
+      env,
+      what: 'Base branch',
+    });
     const worktreesDir = getWorktreesDir();
     const path = getWorktreePath(worktreesDir, project.name, branch);
 
@@ -371,10 +418,20 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     const initialRequest = pickInitialRequest(input);
     let record: Workspace;
     try {
-      record = store.workspaces.create({ projectId: project.id, branch, baseBranch: base, path, status: 'creating', initialRequest });
+      record = store.workspaces.create({
+        projectId: project.id,
+        branch,
+        baseBranch: base,
+        path,
+        status: 'creating',
+        initialRequest,
+      });
     } catch (error) {
       if (isStoreError(error, 'CONFLICT')) {
-        throw new BandApiError('CONFLICT', `Another workspace already uses ${path}`, { reason: 'WORKTREE_PATH_TAKEN', cause: error });
+        throw new BandApiError('CONFLICT', `Another workspace already uses ${path}`, {
+          reason: 'WORKTREE_PATH_TAKEN',
+          cause: error,
+        });
       }
       throw error;
     }
@@ -410,7 +467,11 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
 
   // --- remove ---
 
-  async function removeLocked(workspace: Workspace, project: Project | undefined, input: RemoveWorkspaceInput): Promise<RemoveWorkspaceResult> {
+  async function removeLocked(
+    workspace: Workspace,
+    project: Project | undefined,
+    input: RemoveWorkspaceInput,
+  ): Promise<RemoveWorkspaceResult> {
     const active = running.get(workspace.id);
     if (active) {
       active.controller.abort();
@@ -431,11 +492,21 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       const config = await readBandConfig(workspace.path, project.path);
       if (config.kind === 'ok' && config.config.teardown) {
         const command = config.config.teardown;
-        const result = await runWorkspaceHook('teardown', workspace, project, { command, signal: shutdown.signal, timeoutMs: deps.hookTimeoutMs ?? 300_000 });
+        const result = await runWorkspaceHook('teardown', workspace, project, {
+          command,
+          signal: shutdown.signal,
+          timeoutMs: deps.hookTimeoutMs ?? 300_000,
+        });
         const status = result.exitCode === 0 ? 'completed' : 'failed';
         teardown = { status, exitCode: result.exitCode, output: result.output };
-        events.emit('workspace.hook', workspace.id, { phase: 'teardown', type: 'exited', status, exitCode: result.exitCode });
-        if (status === 'failed') logger.warn(`teardown failed in ${workspace.path} (exit ${result.exitCode}); removing anyway`);
+        events.emit('workspace.hook', workspace.id, {
+          phase: 'teardown',
+          type: 'exited',
+          status,
+          exitCode: result.exitCode,
+        });
+        if (status === 'failed')
+          logger.warn(`teardown failed in ${workspace.path} (exit ${result.exitCode}); removing anyway`);
       } else if (config.kind === 'invalid') {
         teardown = { status: 'failed', exitCode: null, output: `Invalid ${config.file}: ${config.message}` };
       }
@@ -526,10 +597,14 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       const workspace = resolveWorkspaceRecord(store, ref);
       const project = store.projects.get(workspace.projectId)!;
       if (!existsSync(workspace.path)) {
-        throw new BandApiError('PRECONDITION_FAILED', `The worktree of ${workspace.branch} is missing: ${workspace.path}`, {
-          reason: 'WORKTREE_MISSING',
-          hint: 'Create the workspace again to restore it.',
-        });
+        throw new BandApiError(
+          'PRECONDITION_FAILED',
+          `The worktree of ${workspace.branch} is missing: ${workspace.path}`,
+          {
+            reason: 'WORKTREE_MISSING',
+            hint: 'Create the workspace again to restore it.',
+          },
+        );
       }
       const active = running.get(workspace.id);
       if (active) {
@@ -546,8 +621,14 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       yield* streamEvents<WorkspaceStreamEvent>(
         (push) => [
           events.on('workspace.changed', (workspace) => wanted(workspace.id) && push({ type: 'changed', workspace })),
-          events.on('workspace.removed', (workspaceId, projectId) => wanted(workspaceId) && push({ type: 'removed', workspaceId, projectId })),
-          events.on('workspace.hook', (workspaceId, event) => wanted(workspaceId) && push({ type: 'hook', workspaceId, event })),
+          events.on(
+            'workspace.removed',
+            (workspaceId, projectId) => wanted(workspaceId) && push({ type: 'removed', workspaceId, projectId }),
+          ),
+          events.on(
+            'workspace.hook',
+            (workspaceId, event) => wanted(workspaceId) && push({ type: 'hook', workspaceId, event }),
+          ),
         ],
         signal,
         // Setup output is the only flood; lifecycle events are never dropped.

@@ -19,7 +19,10 @@ export const createWorkspaceInput = z.object({
   prompt: z.string().min(1).max(200_000).optional(),
   agent: z.string().min(1).max(100).optional(),
   model: z.string().min(1).max(200).optional(),
-  mode: z.string().regex(/^[A-Za-z][A-Za-z-]{0,39}$/, 'a mode is a word such as plan or edit').optional(),
+  mode: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z-]{0,39}$/, 'a mode is a word such as plan or edit')
+    .optional(),
   maxTurns: z.number().int().min(1).max(10_000).optional(),
   /** Answer only after setup finished (follow progress with `workspaces.events`). */
   waitForSetup: z.boolean().optional(),
@@ -36,10 +39,18 @@ export const workspaceEventsInput = z.object({ workspaceId: z.string().min(1).ma
 
 export const workspacesRouter = {
   list: authedProcedure.input(listWorkspacesInput).query(({ ctx, input }) => ctx.services.workspaces.list(input)),
-  get: authedProcedure.input(getWorkspaceInput).query(({ ctx, input }) => ctx.services.workspaces.get(input.workspace, input)),
-  create: authedProcedure.input(createWorkspaceInput).mutation(({ ctx, input }) => ctx.services.workspaces.create(input)),
-  remove: authedProcedure.input(removeWorkspaceInput).mutation(({ ctx, input }) => ctx.services.workspaces.remove(input)),
-  runSetup: authedProcedure.input(runSetupInput).mutation(({ ctx, input }) => ctx.services.workspaces.runSetup(input.workspace)),
+  get: authedProcedure
+    .input(getWorkspaceInput)
+    .query(({ ctx, input }) => ctx.services.workspaces.get(input.workspace, input)),
+  create: authedProcedure
+    .input(createWorkspaceInput)
+    .mutation(({ ctx, input }) => ctx.services.workspaces.create(input)),
+  remove: authedProcedure
+    .input(removeWorkspaceInput)
+    .mutation(({ ctx, input }) => ctx.services.workspaces.remove(input)),
+  runSetup: authedProcedure
+    .input(runSetupInput)
+    .mutation(({ ctx, input }) => ctx.services.workspaces.runSetup(input.workspace)),
   /** Workspace changes and live setup/teardown output (not resumable: re-read `list` after a reconnect). */
   events: authedProcedure.input(workspaceEventsInput).subscription(async function* ({ ctx, input, signal }) {
     yield* ctx.services.workspaces.subscribe(input ?? {}, signal);

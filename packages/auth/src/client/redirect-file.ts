@@ -12,7 +12,10 @@ export const REDIRECT_FILE_PATTERN = /^band-open-[0-9a-f]{16}\.html$/;
 
 /** The redirect page for `url`: `location.replace` plus a meta refresh and a link, with no referrer. */
 export function redirectPage(url: string): string {
-  const attr = url.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  const attr = url.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
   const js = JSON.stringify(url).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
@@ -28,7 +31,11 @@ export function redirectPage(url: string): string {
  */
 export async function writeRedirectFile(dir: string, url: string): Promise<string> {
   const file = join(dir, `band-open-${randomBytes(8).toString('hex')}.html`);
-  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const handle = await open(
+    file,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     await handle.chmod(0o600); // the umask can only narrow the mode, but be explicit
     await handle.writeFile(redirectPage(url), 'utf8');

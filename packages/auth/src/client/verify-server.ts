@@ -73,7 +73,11 @@ function getHello(url: URL, path: string, timeoutMs: number): Promise<HelloAnswe
       },
     );
     req.on('error', (error: Error) =>
-      reject(error.name === 'AbortError' ? Object.assign(new Error('hello timed out'), { name: 'TimeoutError', cause: error }) : error),
+      reject(
+        error.name === 'AbortError'
+          ? Object.assign(new Error('hello timed out'), { name: 'TimeoutError', cause: error })
+          : error,
+      ),
     );
     req.end();
   });
@@ -108,7 +112,8 @@ export async function verifyServer(options: VerifyServerOptions): Promise<Verifi
   try {
     answer = await getHello(url, `${HELLO_PATH}?n=${nonce}`, timeoutMs);
   } catch (error) {
-    if ((error as Error)?.name === 'TimeoutError') throw notOurs('NO_ANSWER', `no answer to ${HELLO_PATH} within ${Math.round(timeoutMs / 1000)} s`, error);
+    if ((error as Error)?.name === 'TimeoutError')
+      throw notOurs('NO_ANSWER', `no answer to ${HELLO_PATH} within ${Math.round(timeoutMs / 1000)} s`, error);
     throw error;
   }
   if (answer.status === 404) {
@@ -126,7 +131,8 @@ export async function verifyServer(options: VerifyServerOptions): Promise<Verifi
     throw notOurs('NOT_BAND', `its answer to ${HELLO_PATH} is not Band's`, error);
   }
   const proof = body?.proof;
-  if (typeof proof !== 'string' || !/^[0-9a-f]{64}$/.test(proof)) throw notOurs('NOT_BAND', `its answer to ${HELLO_PATH} is not Band's`);
+  if (typeof proof !== 'string' || !/^[0-9a-f]{64}$/.test(proof))
+    throw notOurs('NOT_BAND', `its answer to ${HELLO_PATH} is not Band's`);
   if (body?.v !== HELLO_PROOF_VERSION) {
     throw unverified(
       'OLD_PROOF',
@@ -138,7 +144,11 @@ export async function verifyServer(options: VerifyServerOptions): Promise<Verifi
   if (!timingSafeEqual(expected, Buffer.from(proof, 'hex'))) {
     // A proof that is right for the address the server says it saw, but not for ours, is a relay: something on
     // `answer.peer` forwarded our nonce to the real Band (issue 16 #1). Say so; it is not a token mismatch.
-    if (typeof body?.address === 'string' && body.address !== answer.peer && /^[0-9a-f:.[\]]{1,60}$/i.test(body.address)) {
+    if (
+      typeof body?.address === 'string' &&
+      body.address !== answer.peer &&
+      /^[0-9a-f:.[\]]{1,60}$/i.test(body.address)
+    ) {
       throw unverified(
         'RELAYED',
         `The process on ${answer.peer} is not your Band server: it relayed a proof made for another address (${body.address}); the token was not sent`,

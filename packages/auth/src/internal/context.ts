@@ -82,7 +82,11 @@ export type Step = (ctx: GateContext, state: GateState) => Verdict | Promise<Ver
 
 export const OK: Verdict = Object.freeze({ ok: true });
 
-export function reject(status: number, reason: Rejection['reason'], extra: Partial<Omit<Rejection, 'ok'>> = {}): Rejection {
+export function reject(
+  status: number,
+  reason: Rejection['reason'],
+  extra: Partial<Omit<Rejection, 'ok'>> = {},
+): Rejection {
   return { ok: false, status, reason, ...extra };
 }
 

@@ -1,6 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { clearSessionCookie, cookieValues, sessionCookieName } from '../cookies.js';
-import { type GateContext, type GateState, type Rejection, type Step, OK, header, reject } from '../internal/context.js';
+import {
+  type GateContext,
+  type GateState,
+  type Rejection,
+  type Step,
+  OK,
+  header,
+  reject,
+} from '../internal/context.js';
 import { formatSocketAddress, HELLO_NONCE_PATTERN, HELLO_PROOF_VERSION, helloProof } from '../hello.js';
 import { decideCookieCrossOrigin, isJsonContentType } from '../policy.js';
 import { sessionIdHash, verifySessionCookie } from '../session-cookie.js';
@@ -14,7 +22,8 @@ import { signInPage } from '../sign-in-page.js';
  */
 export const authEndpoints: Step = async (ctx, state) => {
   if (ctx.route === 'pair-page') {
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return reject(405, 'METHOD_NOT_ALLOWED', { headers: { Allow: 'GET' } });
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD')
+      return reject(405, 'METHOD_NOT_ALLOWED', { headers: { Allow: 'GET' } });
     return reject(200, 'PAIR_PAGE', {
       headers: { 'Content-Type': 'text/html; charset=utf-8' },
       body: { kind: 'html', html: signInPage({ nonce: ctx.nonce, pair: true, bounce: false }) },
@@ -35,7 +44,8 @@ export const authEndpoints: Step = async (ctx, state) => {
     expected: ctx.expectedOrigin,
   });
   // Same-origin proof must include an exact Origin here (browsers always send it on POST).
-  if (!sameOrigin.ok || header(ctx.req, 'origin') === undefined) return reject(403, sameOrigin.ok ? 'ORIGIN_MISSING' : sameOrigin.reason);
+  if (!sameOrigin.ok || header(ctx.req, 'origin') === undefined)
+    return reject(403, sameOrigin.ok ? 'ORIGIN_MISSING' : sameOrigin.reason);
   if (!isJsonContentType(header(ctx.req, 'content-type'))) return reject(415, 'UNSUPPORTED_MEDIA_TYPE');
 
   if (endpoint === '/auth/logout') return logout(ctx, state);
@@ -68,7 +78,8 @@ export const authEndpoints: Step = async (ctx, state) => {
  * the caller's bug, not a guess), reveals nothing but the MAC and an address the caller already knows.
  */
 function hello(ctx: GateContext, state: GateState): Rejection {
-  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return reject(405, 'METHOD_NOT_ALLOWED', { headers: { Allow: 'GET' } });
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD')
+    return reject(405, 'METHOD_NOT_ALLOWED', { headers: { Allow: 'GET' } });
   const params = new URLSearchParams(ctx.query);
   const nonces = params.getAll('n');
   const nonce = nonces[0];
@@ -76,7 +87,10 @@ function hello(ctx: GateContext, state: GateState): Rejection {
   const address = formatSocketAddress(ctx.req.socket.localAddress, ctx.req.socket.localPort);
   return reject(200, 'HELLO', {
     headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
-    body: { kind: 'json', value: { proof: helloProof(state.proofKey, nonce, ctx.host, address), address, v: HELLO_PROOF_VERSION } },
+    body: {
+      kind: 'json',
+      value: { proof: helloProof(state.proofKey, nonce, ctx.host, address), address, v: HELLO_PROOF_VERSION },
+    },
   });
 }
 
@@ -94,7 +108,10 @@ function logout(ctx: GateContext, state: GateState): Rejection {
     const verified = verifySessionCookie(state.cookieKey, value, ctx.listener, binding, state.now());
     if (verified) state.revoke(sessionIdHash(verified.sid));
   }
-  return reject(204, 'SIGNED_OUT', { headers: { 'Set-Cookie': clearSessionCookie(ctx.listener, name) }, body: { kind: 'empty' } });
+  return reject(204, 'SIGNED_OUT', {
+    headers: { 'Set-Cookie': clearSessionCookie(ctx.listener, name) },
+    body: { kind: 'empty' },
+  });
 }
 
 function withMessage(rejection: Rejection, message: string): Rejection {

@@ -39,7 +39,10 @@ export const authenticate: Step = (ctx, state) => {
       if (state.verifier.verify(query.value)) {
         const { record, setCookie } = state.mintSession(ctx);
         ctx.sidHash = record.id.slice(0, 8);
-        return reject(303, 'TOKEN_EXCHANGE', { headers: { Location: location, 'Set-Cookie': setCookie }, body: { kind: 'empty' } });
+        return reject(303, 'TOKEN_EXCHANGE', {
+          headers: { Location: location, 'Set-Cookie': setCookie },
+          body: { kind: 'empty' },
+        });
       }
       const failed = state.failure(ctx, 'BAD_TOKEN');
       // A wrong token is not left in the history either: strip it; the next request shows the sign-in page.
@@ -83,5 +86,3 @@ function sessionFromCookie(ctx: GateContext, state: GateState, value: string): b
   ctx.sidHash = id.slice(0, 8);
   return true;
 }
-
-

@@ -11,7 +11,11 @@ export const checkLimits: Step = (ctx, state) => {
     const bytes = Number(length);
     if (!Number.isFinite(bytes) || bytes < 0) return reject(400, 'BAD_REQUEST');
     const limit = ctx.route === 'auth-endpoint' ? state.limits.maxAuthBodyBytes : state.limits.maxApiBodyBytes;
-    if ((ctx.route === 'api' || ctx.route === 'auth-endpoint') && bytes > limit && !state.uploadRoutes.includes(ctx.path)) {
+    if (
+      (ctx.route === 'api' || ctx.route === 'auth-endpoint') &&
+      bytes > limit &&
+      !state.uploadRoutes.includes(ctx.path)
+    ) {
       return reject(413, 'BODY_TOO_LARGE');
     }
   }

@@ -19,8 +19,17 @@ export function capturingLogger(): CapturingLogger {
   const push =
     (level: string) =>
     (message: string, ...args: unknown[]) =>
-      lines.push(`${level} ${[message, ...args.map((a) => (a instanceof Error ? a.stack : JSON.stringify(a)))].join(' ')}`);
-  return { lines, text: () => lines.join('\n'), debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
+      lines.push(
+        `${level} ${[message, ...args.map((a) => (a instanceof Error ? a.stack : JSON.stringify(a)))].join(' ')}`,
+      );
+  return {
+    lines,
+    text: () => lines.join('\n'),
+    debug: push('debug'),
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
+  };
 }
 
 export interface TestGate extends AsyncDisposable {
@@ -74,7 +83,11 @@ export function bearerHeader(token: string): { authorization: string } {
  * Signs a browser in through the gate (`?token=` exchange on a fake navigation) and returns the `Cookie` header value
  * (`name=value`) for the given listener. The Host used is `localhost:<port>` or the tunnel host.
  */
-export async function signInCookie(gate: Gate, token: string, options: { listener?: ListenerKind; host: string }): Promise<string> {
+export async function signInCookie(
+  gate: Gate,
+  token: string,
+  options: { listener?: ListenerKind; host: string },
+): Promise<string> {
   const listener = options.listener ?? 'local';
   const { req, res, headers } = fakeExchange(`/?token=${token}`, options.host);
   await gate.handleRequest(req, res, listener);
@@ -91,7 +104,15 @@ function fakeExchange(url: string, host: string) {
   req.headers = { host, 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'none' };
   req.rawHeaders = ['Host', host];
   const res = new ServerResponse(req);
-  return { req, res, headers: { get 'set-cookie'() { return res.getHeader('set-cookie'); } } as Record<string, unknown> };
+  return {
+    req,
+    res,
+    headers: {
+      get 'set-cookie'() {
+        return res.getHeader('set-cookie');
+      },
+    } as Record<string, unknown>,
+  };
 }
 
 export interface GatedServer extends AsyncDisposable {

@@ -15,7 +15,14 @@ const next = mod.default.default ?? mod.default;
 const { config } = JSON.parse(readFileSync(join(dir, '.next', 'required-server-files.json'), 'utf8'));
 process.env.__NEXT_PRIVATE_STANDALONE_CONFIG ??= JSON.stringify(config);
 const server = createServer();
-const app = next({ dev: false, dir, conf: { ...config, output: undefined }, hostname: 'localhost', port: 0, httpServer: server });
+const app = next({
+  dev: false,
+  dir,
+  conf: { ...config, output: undefined },
+  hostname: 'localhost',
+  port: 0,
+  httpServer: server,
+});
 await app.prepare();
 const handle = app.getRequestHandler();
 server.on('request', (req, res) => void handle(req, res));

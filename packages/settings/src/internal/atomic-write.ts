@@ -17,7 +17,11 @@ export interface WriteFileAtomicOptions {
  * rename over the target (a symlink is replaced, not followed), then fsync of the directory. Resolves true once
  * written, false when `beforeRename` said no.
  */
-export async function writeFileAtomic(file: string, text: string, options: WriteFileAtomicOptions = {}): Promise<boolean> {
+export async function writeFileAtomic(
+  file: string,
+  text: string,
+  options: WriteFileAtomicOptions = {},
+): Promise<boolean> {
   const dir = dirname(file);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`);
   const handle = await open(tmp, 'wx', 0o600);

@@ -38,7 +38,11 @@ export interface ChatEventsRepository {
    * `appendMany`, returning each event as stored: its seq and the `createdAt` written with it, so what is
    * published live is exactly what `listAfter` reads back later (`event` is the object given).
    */
-  appendRecords<E extends ChatEventInput>(chatId: string, turnId: string | null, events: readonly E[]): ChatEventRecord<E>[];
+  appendRecords<E extends ChatEventInput>(
+    chatId: string,
+    turnId: string | null,
+    events: readonly E[],
+  ): ChatEventRecord<E>[];
   /** Events with `seq > afterSeq`, oldest first, at most `limit` (default 500, max 5000). Use 0 for "from the start". */
   listAfter<E = ChatEventInput>(chatId: string, afterSeq: number, limit?: number): ChatEventRecord<E>[];
   /**
@@ -70,26 +74,30 @@ export function createChatEventsRepository({ db, now }: RepoContext): ChatEvents
   const last = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM chats WHERE id = ?');
   const ofTurn = db.prepare<[string], EventRow>('SELECT * FROM chat_events WHERE turn_id = ? ORDER BY seq');
 
-  const appendManyTx = db.transaction(<E extends ChatEventInput>(chatId: string, turnId: string | null, events: readonly E[]): ChatEventRecord<E>[] => {
-    if (events.length === 0) return [];
-    const row = bump.get(events.length, chatId);
-    if (!row) throw new StoreError('REFERENCE_MISSING', `Chat not found: ${chatId}`);
-    const first = row.last_seq - events.length + 1;
-    const at = now();
-    const createdAt = iso(at);
-    return events.map((event, i) => {
-      if (typeof event?.type !== 'string') throw new TypeError('A chat event needs a string `type`');
-      insert.run(chatId, first + i, turnId, event.type, JSON.stringify(event), at);
-      return { chatId, seq: first + i, turnId, type: event.type, event, createdAt };
-    });
-  });
+  const appendManyTx = db.transaction(
+    <E extends ChatEventInput>(chatId: string, turnId: string | null, events: readonly E[]): ChatEventRecord<E>[] => {
+      if (events.length === 0) return [];
+      const row = bump.get(events.length, chatId);
+      if (!row) throw new StoreError('REFERENCE_MISSING', `Chat not found: ${chatId}`);
+      const first = row.last_seq - events.length + 1;
+      const at = now();
+      const createdAt = iso(at);
+      return events.map((event, i) => {
+        if (typeof event?.type !== 'string') throw new TypeError('A chat event needs a string `type`');
+        insert.run(chatId, first + i, turnId, event.type, JSON.stringify(event), at);
+        return { chatId, seq: first + i, turnId, type: event.type, event, createdAt };
+      });
+    },
+  );
 
-  const pageSize = (limit: number) => (Number.isFinite(limit) ? Math.max(1, Math.min(MAX_EVENTS_PAGE, Math.floor(limit))) : DEFAULT_EVENTS_PAGE);
+  const pageSize = (limit: number) =>
+    Number.isFinite(limit) ? Math.max(1, Math.min(MAX_EVENTS_PAGE, Math.floor(limit))) : DEFAULT_EVENTS_PAGE;
 
   return {
     append: (chatId, turnId, event) => appendManyTx.immediate(chatId, turnId, [event])[0]!.seq,
     appendMany: (chatId, turnId, events) => appendManyTx.immediate(chatId, turnId, events).map((r) => r.seq),
-    appendRecords: (chatId, turnId, events) => appendManyTx.immediate(chatId, turnId, events) as ChatEventRecord<never>[],
+    appendRecords: (chatId, turnId, events) =>
+      appendManyTx.immediate(chatId, turnId, events) as ChatEventRecord<never>[],
     listAfter(chatId, afterSeq, limit = DEFAULT_EVENTS_PAGE) {
       // Subscribers send lastEventId from the network: anything odd means "from the start" / "one default page".
       const from = Number.isFinite(afterSeq) ? Math.max(0, Math.floor(afterSeq)) : 0;
@@ -97,9 +105,17 @@ export function createChatEventsRepository({ db, now }: RepoContext): ChatEvents
     },
     listBefore(chatId, beforeSeq, limit = DEFAULT_EVENTS_PAGE) {
       // Infinity or a huge number means "from the end"; NaN or below 1 means nothing is before it.
-      const below = beforeSeq === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : Number.isFinite(beforeSeq) ? Math.ceil(beforeSeq) : 0;
+      const below =
+        beforeSeq === Number.POSITIVE_INFINITY
+          ? Number.MAX_SAFE_INTEGER
+          : Number.isFinite(beforeSeq)
+            ? Math.ceil(beforeSeq)
+            : 0;
       if (below <= 1) return [];
-      return before.all(chatId, Math.min(below, Number.MAX_SAFE_INTEGER), pageSize(limit)).reverse().map((r) => toRecord(r));
+      return before
+        .all(chatId, Math.min(below, Number.MAX_SAFE_INTEGER), pageSize(limit))
+        .reverse()
+        .map((r) => toRecord(r));
     },
     lastSeq: (chatId) => last.get(chatId)?.last_seq ?? 0,
     listByTurn: (turnId) => ofTurn.all(turnId).map((r) => toRecord(r)),

@@ -63,13 +63,24 @@ export function createChatsRepository({ db, now }: RepoContext): ChatsRepository
     VALUES (@id, @workspaceId, @agentId, @model, @mode, @title, @now, @now)`);
   const byId = db.prepare<[string], ChatRow>('SELECT * FROM chats WHERE id = ?');
   const all = db.prepare<[], ChatRow>('SELECT * FROM chats ORDER BY created_at, rowid');
-  const ofWorkspace = db.prepare<[string], ChatRow>('SELECT * FROM chats WHERE workspace_id = ? ORDER BY created_at, rowid');
-  const byPrefix = db.prepare<[string], ChatRow>("SELECT * FROM chats WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10");
+  const ofWorkspace = db.prepare<[string], ChatRow>(
+    'SELECT * FROM chats WHERE workspace_id = ? ORDER BY created_at, rowid',
+  );
+  const byPrefix = db.prepare<[string], ChatRow>(
+    "SELECT * FROM chats WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
+  );
   const del = db.prepare('DELETE FROM chats WHERE id = ?');
   const patcher = createPatcher(
     db,
     'chats',
-    { agentId: 'agent_id', model: 'model', mode: 'mode', agentSessionId: 'agent_session_id', title: 'title', status: 'status' },
+    {
+      agentId: 'agent_id',
+      model: 'model',
+      mode: 'mode',
+      agentSessionId: 'agent_session_id',
+      title: 'title',
+      status: 'status',
+    },
     true,
   );
   const get = (id: string) => {

@@ -49,7 +49,9 @@ export function createProjectsRepository({ db, now }: RepoContext): ProjectsRepo
   const byName = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE name = ?');
   const byPath = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE path = ?');
   const all = db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY name');
-  const byPrefix = db.prepare<[string], ProjectRow>("SELECT * FROM projects WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10");
+  const byPrefix = db.prepare<[string], ProjectRow>(
+    "SELECT * FROM projects WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
+  );
   const setName = db.prepare('UPDATE projects SET name = ? WHERE id = ?');
   const setBranch = db.prepare('UPDATE projects SET default_branch = ? WHERE id = ?');
   const del = db.prepare('DELETE FROM projects WHERE id = ?');

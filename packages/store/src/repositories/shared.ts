@@ -17,7 +17,9 @@ export const isoOrNull = (ms: number | null): string | null => (ms === null ? nu
 export function createPatcher(db: Db, table: string, columns: Record<string, string>, touchUpdatedAt: boolean) {
   const cache = new Map<string, Database.Statement>();
   return (id: string, patch: Record<string, unknown>, now: number): boolean => {
-    const keys = Object.keys(patch).filter((k) => patch[k] !== undefined && k in columns).sort();
+    const keys = Object.keys(patch)
+      .filter((k) => patch[k] !== undefined && k in columns)
+      .sort();
     if (keys.length === 0 && !touchUpdatedAt) return false;
     const cacheKey = keys.join(',');
     let stmt = cache.get(cacheKey);

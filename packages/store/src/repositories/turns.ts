@@ -79,8 +79,12 @@ export function createTurnsRepository({ db, now }: RepoContext): TurnsRepository
   );
   const byId = db.prepare<[string], TurnRow>('SELECT * FROM turns WHERE id = ?');
   const ofChat = db.prepare<[string], TurnRow>('SELECT * FROM turns WHERE chat_id = ? ORDER BY created_at, rowid');
-  const runningOf = db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND status = 'running' LIMIT 1");
-  const queuedOf = db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND status = 'queued' ORDER BY created_at, rowid");
+  const runningOf = db.prepare<[string], TurnRow>(
+    "SELECT * FROM turns WHERE chat_id = ? AND status = 'running' LIMIT 1",
+  );
+  const queuedOf = db.prepare<[string], TurnRow>(
+    "SELECT * FROM turns WHERE chat_id = ? AND status = 'queued' ORDER BY created_at, rowid",
+  );
   const start = db.prepare("UPDATE turns SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'");
   const finishStmt = db.prepare(`
     UPDATE turns SET status = @status, finished_at = @now,

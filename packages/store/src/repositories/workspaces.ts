@@ -49,7 +49,10 @@ export interface NewWorkspace {
 }
 
 export type WorkspacePatch = Partial<
-  Pick<Workspace, 'status' | 'setupStatus' | 'setupOutput' | 'setupExitCode' | 'activeChatId' | 'initialRequest' | 'baseBranch'>
+  Pick<
+    Workspace,
+    'status' | 'setupStatus' | 'setupOutput' | 'setupExitCode' | 'activeChatId' | 'initialRequest' | 'baseBranch'
+  >
 >;
 
 export interface WorkspacesRepository {
@@ -73,11 +76,17 @@ export function createWorkspacesRepository({ db, now }: RepoContext): Workspaces
     INSERT INTO workspaces (id, project_id, branch, base_branch, path, status, setup_status, initial_request, created_at, updated_at)
     VALUES (@id, @projectId, @branch, @baseBranch, @path, @status, @setupStatus, @initialRequest, @now, @now)`);
   const byId = db.prepare<[string], WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?');
-  const byBranch = db.prepare<[string, string], WorkspaceRow>('SELECT * FROM workspaces WHERE project_id = ? AND branch = ?');
+  const byBranch = db.prepare<[string, string], WorkspaceRow>(
+    'SELECT * FROM workspaces WHERE project_id = ? AND branch = ?',
+  );
   const byPath = db.prepare<[string], WorkspaceRow>('SELECT * FROM workspaces WHERE path = ?');
   const all = db.prepare<[], WorkspaceRow>('SELECT * FROM workspaces ORDER BY created_at, rowid');
-  const ofProject = db.prepare<[string], WorkspaceRow>('SELECT * FROM workspaces WHERE project_id = ? ORDER BY created_at, rowid');
-  const byPrefix = db.prepare<[string], WorkspaceRow>("SELECT * FROM workspaces WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10");
+  const ofProject = db.prepare<[string], WorkspaceRow>(
+    'SELECT * FROM workspaces WHERE project_id = ? ORDER BY created_at, rowid',
+  );
+  const byPrefix = db.prepare<[string], WorkspaceRow>(
+    "SELECT * FROM workspaces WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
+  );
   const del = db.prepare('DELETE FROM workspaces WHERE id = ?');
   const patcher = createPatcher(
     db,
@@ -127,7 +136,8 @@ export function createWorkspacesRepository({ db, now }: RepoContext): Workspaces
     findByIdPrefix: (prefix) => byPrefix.all(likePrefix(prefix)).map(toWorkspace),
     update(id, patch) {
       const values: Record<string, unknown> = { ...patch };
-      if ('initialRequest' in patch) values.initialRequest = patch.initialRequest ? JSON.stringify(patch.initialRequest) : null;
+      if ('initialRequest' in patch)
+        values.initialRequest = patch.initialRequest ? JSON.stringify(patch.initialRequest) : null;
       patcher(id, values, now());
       return get(id);
     },

@@ -36,7 +36,10 @@ import { play, readTranscript, replayApplies } from './fake-replay.mjs';
 const env = process.env;
 const transcript = env.FAKE_CFD_REPLAY ? readTranscript(env.FAKE_CFD_REPLAY) : undefined;
 const VERSION =
-  env.FAKE_CFD_VERSION || transcript?.version || /cloudflared-(\d{4}\.\d+\.\d+)/.exec(env.FAKE_CFD_REPLAY ?? '')?.[1] || '2025.8.1';
+  env.FAKE_CFD_VERSION ||
+  transcript?.version ||
+  /cloudflared-(\d{4}\.\d+\.\d+)/.exec(env.FAKE_CFD_REPLAY ?? '')?.[1] ||
+  '2025.8.1';
 const atLeast = (v) => {
   const [a, b] = [VERSION, v].map((x) => x.split('.').map(Number));
   return (a[0] - b[0] || a[1] - b[1] || a[2] - b[2]) >= 0;
@@ -86,7 +89,28 @@ function uuid() {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
-const WORDS = ['buffalo', 'marco', 'cardiff', 'motel', 'river', 'lamp', 'orbit', 'saddle', 'quiet', 'maple', 'tiger', 'velvet', 'harbor', 'pixel', 'copper', 'meadow', 'violin', 'canyon', 'ember', 'glacier'];
+const WORDS = [
+  'buffalo',
+  'marco',
+  'cardiff',
+  'motel',
+  'river',
+  'lamp',
+  'orbit',
+  'saddle',
+  'quiet',
+  'maple',
+  'tiger',
+  'velvet',
+  'harbor',
+  'pixel',
+  'copper',
+  'meadow',
+  'violin',
+  'canyon',
+  'ember',
+  'glacier',
+];
 function words() {
   const b = rand(4);
   return [...b].map((x) => WORDS[x % WORDS.length]).join('-');
@@ -123,7 +147,11 @@ function log(level, message, fields = {}) {
   if (rank < minLevel) return;
   if (jsonOutput) {
     const obj = { ...fields, level, message, time };
-    const sorted = Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]]));
+    const sorted = Object.fromEntries(
+      Object.keys(obj)
+        .sort()
+        .map((k) => [k, obj[k]]),
+    );
     writeErr(JSON.stringify(sorted));
     return;
   }
@@ -136,7 +164,8 @@ const bare = (line) => writeErr(line);
 
 // --- state dir (FAKE_CFD_STATE_DIR): argv, env subset and events for assertions ---
 const record = { pid: process.pid, argv, env: {}, events: [] };
-for (const [k, v] of Object.entries(env)) if (/^(TUNNEL_|NO_AUTOUPDATE|FAKE_CFD_SCENARIO)/.test(k)) record.env[k] = k === 'TUNNEL_TOKEN' ? '<set>' : v;
+for (const [k, v] of Object.entries(env))
+  if (/^(TUNNEL_|NO_AUTOUPDATE|FAKE_CFD_SCENARIO)/.test(k)) record.env[k] = k === 'TUNNEL_TOKEN' ? '<set>' : v;
 function event(name, extra = {}) {
   record.events.push({ name, at: Date.now(), ...extra });
   if (!env.FAKE_CFD_STATE_DIR) return;
@@ -153,10 +182,33 @@ const sleep = (n) => new Promise((r) => setTimeout(r, ms(n)));
 // --- argv parsing with urfave/cli semantics ---
 const TUNNEL_FLAGS = new Map(
   Object.entries({
-    url: 1, metrics: 1, loglevel: 1, 'transport-loglevel': 1, 'proto-loglevel': 1, logfile: 1, 'log-directory': 1, output: 1,
-    'no-autoupdate': 0, protocol: 1, p: 1, 'edge-ip-version': 1, 'edge-bind-address': 1, 'grace-period': 1, retries: 1,
-    'ha-connections': 1, config: 1, pidfile: 1, 'no-prechecks': 0, 'hello-world': 0, 'quick-service': 1, 'no-tls-verify': 0,
-    name: 1, hostname: 1, 'stdin-control': 0, 'token': 1, 'token-file': 1,
+    url: 1,
+    metrics: 1,
+    loglevel: 1,
+    'transport-loglevel': 1,
+    'proto-loglevel': 1,
+    logfile: 1,
+    'log-directory': 1,
+    output: 1,
+    'no-autoupdate': 0,
+    protocol: 1,
+    p: 1,
+    'edge-ip-version': 1,
+    'edge-bind-address': 1,
+    'grace-period': 1,
+    retries: 1,
+    'ha-connections': 1,
+    config: 1,
+    pidfile: 1,
+    'no-prechecks': 0,
+    'hello-world': 0,
+    'quick-service': 1,
+    'no-tls-verify': 0,
+    name: 1,
+    hostname: 1,
+    'stdin-control': 0,
+    token: 1,
+    'token-file': 1,
   }),
 );
 const RUN_FLAGS = new Set(['url', 'protocol', 'p', 'token', 'token-file', 'credentials-file']);
@@ -226,9 +278,17 @@ const rawProtocol = (() => {
 // does not pass is ignored, unless the recording is cloudflared refusing that very flag.
 const replaying = Boolean(
   transcript &&
-    replayApplies(transcript, argv, rawProtocol, (f) => TUNNEL_FLAGS.has(f) || RUN_FLAGS.has(f), env.FAKE_CFD_REPLAY_MATCH === 'loose'),
+    replayApplies(
+      transcript,
+      argv,
+      rawProtocol,
+      (f) => TUNNEL_FLAGS.has(f) || RUN_FLAGS.has(f),
+      env.FAKE_CFD_REPLAY_MATCH === 'loose',
+    ),
 );
-const { flags, run } = replaying ? { flags: parseLoose(argv.slice(1)), run: argv.includes('run') } : parse(argv.slice(1));
+const { flags, run } = replaying
+  ? { flags: parseLoose(argv.slice(1)), run: argv.includes('run') }
+  : parse(argv.slice(1));
 function parseLoose(list) {
   const out = {};
   for (let i = 0; i < list.length; i++) {
@@ -252,7 +312,9 @@ if (!run && !flags.url && !flags['hello-world']) {
   process.exit(1);
 }
 if (flags.protocol && !['auto', 'quic', 'http2', 'h2mux'].includes(flags.protocol)) {
-  bare(`unknown protocol ${flags.protocol}, Available protocols: 'auto' - automatically chooses the best protocol over time (the default; and also the recommended one); 'quic' - based on QUIC, relying on UDP egress to Cloudflare; 'http2' - using Go's HTTP2 library, relying on TCP egress to Cloudflare`);
+  bare(
+    `unknown protocol ${flags.protocol}, Available protocols: 'auto' - automatically chooses the best protocol over time (the default; and also the recommended one); 'quic' - based on QUIC, relying on UDP egress to Cloudflare; 'http2' - using Go's HTTP2 library, relying on TCP egress to Cloudflare`,
+  );
   process.exit(1);
 }
 const graceMs = parseDuration(flags['grace-period'] || '30s');
@@ -337,7 +399,8 @@ function goDuration(ms) {
 }
 function settingsLine() {
   // Flags set from the config file count as set (urfave altsrc), so they show up too.
-  const fromFile = named && !hasToken && fileConfig['credentials-file'] ? { 'credentials-file': fileConfig['credentials-file'] } : {};
+  const fromFile =
+    named && !hasToken && fileConfig['credentials-file'] ? { 'credentials-file': fileConfig['credentials-file'] } : {};
   const entries = Object.entries({ ...fromFile, ...flags })
     .filter(([k]) => k !== 'token')
     .map(([k, v]) => `${k}:${k === 'grace-period' ? goDuration(parseDuration(v)) : v}`);
@@ -347,13 +410,20 @@ function settingsLine() {
 }
 
 async function preamble() {
-  if (legacy !== '2022' && profile.checksum) log('info', `Version ${VERSION} (Checksum ${createHash('sha256').update(VERSION).digest('hex')})`);
+  if (legacy !== '2022' && profile.checksum)
+    log('info', `Version ${VERSION} (Checksum ${createHash('sha256').update(VERSION).digest('hex')})`);
   else log('info', `Version ${VERSION}`);
   log('info', `GOOS: ${process.platform}, GOVersion: ${profile.goVersion}, GoArch: amd64`);
   log('info', settingsLine());
   const tunnelEnv = Object.keys(env).filter((k) => k.startsWith('TUNNEL_'));
   if (tunnelEnv.length && profile.checksum)
-    log('info', `Environmental variables map[${tunnelEnv.sort().map((k) => `${k}:${/TOKEN/.test(k) ? '*****' : env[k]}`).join(' ')}]`);
+    log(
+      'info',
+      `Environmental variables map[${tunnelEnv
+        .sort()
+        .map((k) => `${k}:${/TOKEN/.test(k) ? '*****' : env[k]}`)
+        .join(' ')}]`,
+    );
   log('info', `Generated Connector ID: ${connectorId}`);
   if (!profile.checksum) log('warn', 'Unable to lookup protocol percentage.');
   log('info', `Initial protocol ${protocol}`);
@@ -361,8 +431,14 @@ async function preamble() {
     log('info', 'ICMP proxy will use 0.0.0.0 as source for IPv4');
     log('info', 'ICMP proxy will use ::1 in zone lo as source for IPv6');
   }
-  log('warn', 'The user running cloudflared process has a GID (group ID) that is not within ping_group_range. You might need to add that user to a group within that range, or instead update the range to encompass a group the user is already in by modifying /proc/sys/net/ipv4/ping_group_range. Otherwise cloudflared will not be able to ping this network');
-  log('warn', 'ICMP proxy feature is disabled', { error: 'cannot create ICMPv4 proxy: Group ID 0 is not between ping group 1 to 0 nor ICMPv6 proxy: socket: permission denied' });
+  log(
+    'warn',
+    'The user running cloudflared process has a GID (group ID) that is not within ping_group_range. You might need to add that user to a group within that range, or instead update the range to encompass a group the user is already in by modifying /proc/sys/net/ipv4/ping_group_range. Otherwise cloudflared will not be able to ping this network',
+  );
+  log('warn', 'ICMP proxy feature is disabled', {
+    error:
+      'cannot create ICMPv4 proxy: Group ID 0 is not between ping group 1 to 0 nor ICMPv6 proxy: socket: permission denied',
+  });
   if (legacy === '2026.5') {
     const rows = [
       '+----------------------------------------------------------------------------+',
@@ -392,13 +468,21 @@ function metricsText() {
     `cloudflared_tunnel_total_requests ${requests}`,
   ];
   if (hostname) lines.push(`cloudflared_tunnel_user_hostnames_counts{userHostname="https://${hostname}"} 1`);
-  for (const [i, c] of connections) lines.push(`cloudflared_tunnel_server_locations{connection_id="${i}",edge_location="${c.location}"} 1`);
+  for (const [i, c] of connections)
+    lines.push(`cloudflared_tunnel_server_locations{connection_id="${i}",edge_location="${c.location}"} 1`);
   // The real body (~10 KB) is mostly Go runtime and process collectors.
-  for (const q of ['0', '0.25', '0.5', '0.75', '1']) lines.push(`go_gc_duration_seconds{quantile="${q}"} 0.000${q.replace('.', '')}1`);
+  for (const q of ['0', '0.25', '0.5', '0.75', '1'])
+    lines.push(`go_gc_duration_seconds{quantile="${q}"} 0.000${q.replace('.', '')}1`);
   const mem = process.memoryUsage();
-  for (const [k, v] of Object.entries({ alloc_bytes: mem.heapUsed, heap_alloc_bytes: mem.heapUsed, heap_sys_bytes: mem.heapTotal, sys_bytes: mem.rss }))
+  for (const [k, v] of Object.entries({
+    alloc_bytes: mem.heapUsed,
+    heap_alloc_bytes: mem.heapUsed,
+    heap_sys_bytes: mem.heapTotal,
+    sys_bytes: mem.rss,
+  }))
     lines.push(`# HELP go_memstats_${k} Number of bytes.`, `# TYPE go_memstats_${k} gauge`, `go_memstats_${k} ${v}`);
-  for (let i = 0; i < 60; i++) lines.push(`# HELP quic_client_metric_${i} QUIC client statistics.`, `quic_client_metric_${i}{conn_index="0"} 0`);
+  for (let i = 0; i < 60; i++)
+    lines.push(`# HELP quic_client_metric_${i} QUIC client statistics.`, `quic_client_metric_${i}{conn_index="0"} 0`);
   lines.push(`process_resident_memory_bytes ${mem.rss}`, `process_start_time_seconds ${Math.floor(Date.now() / 1000)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -430,10 +514,29 @@ function handleMetrics(req, res) {
       return send(200, metricsText(), 'text/plain; version=0.0.4; charset=utf-8');
     case '/config':
       if (named && !hasToken) return send(200, JSON.stringify({ version: -1, config: { ingress: localIngress } }));
-      return send(200, JSON.stringify({ version: configVersion, config: { ingress: named && remoteIngress?.length ? ingressRules() : [{ service: origin }] } }));
+      return send(
+        200,
+        JSON.stringify({
+          version: configVersion,
+          config: { ingress: named && remoteIngress?.length ? ingressRules() : [{ service: origin }] },
+        }),
+      );
     case '/diag/tunnel':
       if (!profile.diag) return send(404, '404 page not found\n');
-      return send(200, JSON.stringify({ tunnelID: tunnelId, connectorID: connectorId, connections: [...connections].map(([index, c]) => ({ isConnected: true, protocol: protocol === 'http2' ? 0 : 1, edgeAddress: c.ip, index })), icmp_sources: [] }));
+      return send(
+        200,
+        JSON.stringify({
+          tunnelID: tunnelId,
+          connectorID: connectorId,
+          connections: [...connections].map(([index, c]) => ({
+            isConnected: true,
+            protocol: protocol === 'http2' ? 0 : 1,
+            edgeAddress: c.ip,
+            index,
+          })),
+          icmp_sources: [],
+        }),
+      );
     case '/debug/pprof/cmdline':
       // Before 2026.5 this leaked the whole argv (tokens included): one more reason to keep them off argv.
       return profile.pprofForbidden ? send(403, 'forbidden\n') : send(200, [process.argv[1], ...argv].join('\0'));
@@ -501,7 +604,9 @@ function registerRoute(index, id, host, service) {
   req.on('error', () => {});
   req.on('response', (res) => res.resume());
   const local = named && !hasToken;
-  req.write(`${JSON.stringify({ hostname: host, origin: service, connection: id, index, pid: process.pid, ...(local ? { local: true } : {}) })}\n`);
+  req.write(
+    `${JSON.stringify({ hostname: host, origin: service, connection: id, index, pid: process.pid, ...(local ? { local: true } : {}) })}\n`,
+  );
   req.flushHeaders();
   edgeLinks.set(`${index} ${host}`, req);
 }
@@ -519,10 +624,13 @@ function register(index) {
   const id = uuid();
   const location = legacy === '2022' ? LOCATIONS[index % 4].slice(0, 3).toUpperCase() : LOCATIONS[index % 4];
   const ip = IPS[index % 4];
-  if (legacy !== '2022' && atLeast('2025.5.0')) log('info', 'Tunnel connection curve preferences: [X25519MLKEM768 CurveP256]', { connIndex: index, event: 0, ip });
+  if (legacy !== '2022' && atLeast('2025.5.0'))
+    log('info', 'Tunnel connection curve preferences: [X25519MLKEM768 CurveP256]', { connIndex: index, event: 0, ip });
   connections.set(index, { id, location, ip });
-  if (legacy === '2022' || !atLeast('2023.4.1')) log('info', `Connection ${id} registered with protocol: ${protocol}`, { connIndex: index, ip, location });
-  else log('info', 'Registered tunnel connection', { connIndex: index, connection: id, event: 0, ip, location, protocol });
+  if (legacy === '2022' || !atLeast('2023.4.1'))
+    log('info', `Connection ${id} registered with protocol: ${protocol}`, { connIndex: index, ip, location });
+  else
+    log('info', 'Registered tunnel connection', { connIndex: index, connection: id, event: 0, ip, location, protocol });
   event('registered', { index, id });
   registerWithEdge(index, id);
   if (index === 0 && flags.pidfile) {
@@ -547,7 +655,12 @@ async function registerAll(again = false) {
 }
 function dropConnections(downMs) {
   for (const [index] of connections) {
-    log(connections.size > 1 ? 'warn' : 'error', profile.serveFail, { error: 'timeout: no recent network activity', connIndex: index, event: 0, ip: IPS[index % 4] });
+    log(connections.size > 1 ? 'warn' : 'error', profile.serveFail, {
+      error: 'timeout: no recent network activity',
+      connIndex: index,
+      event: 0,
+      ip: IPS[index % 4],
+    });
     log('info', 'Retrying connection in up to 2s', { connIndex: index, event: 0, ip: IPS[index % 4] });
     unregisterFromEdge(index);
   }
@@ -583,11 +696,20 @@ function edgeErrorLoop(label) {
       const error = `DialContext error: dial tcp ${ip}:7844: i/o timeout`;
       log('error', 'Unable to establish connection with Cloudflare edge', { error, connIndex: 0, event: 0, ip });
       log('error', 'Serve tunnel error', { error, connIndex: 0, event: 0, ip });
-    } else log('error', profile.quicFail, { error: 'failed to dial to edge with quic: timeout: no recent network activity', connIndex: 0, event: 0, ip });
+    } else
+      log('error', profile.quicFail, {
+        error: 'failed to dial to edge with quic: timeout: no recent network activity',
+        connIndex: 0,
+        event: 0,
+        ip,
+      });
     const upTo = Math.min(64, 2 ** (attempt + 1));
     log('info', `Retrying connection in up to ${upTo >= 64 ? '1m4s' : `${upTo}s`}`, { connIndex: 0, event: 0, ip });
     if (attempt === 2 && protocol === 'quic' && !named && atLeast('2024.1.0'))
-      log('warn', 'If this log occurs persistently, and cloudflared is unable to connect to Cloudflare Network with `quic` protocol, then most likely your machine/network is getting its egress UDP to port 7844 (or others) blocked or dropped. Make sure to allow egress connection through UDP to port 7844 (or others) or try connecting with `--protocol http2` for a moment.');
+      log(
+        'warn',
+        'If this log occurs persistently, and cloudflared is unable to connect to Cloudflare Network with `quic` protocol, then most likely your machine/network is getting its egress UDP to port 7844 (or others) blocked or dropped. Make sure to allow egress connection through UDP to port 7844 (or others) or try connecting with `--protocol http2` for a moment.',
+      );
     attempt++;
     event('edge-error', { label });
     const backoff = (rand(1)[0] / 256) * upTo * 1000;
@@ -646,17 +768,23 @@ function scheduleFailures() {
   if (scenarios.has('crash-after')) setTimeout(crash, ms(Number(scenarios.get('crash-after')) || 500));
   if (scenarios.has('exit-after')) {
     const [after, code] = scenarios.get('exit-after').split(':');
-    setTimeout(() => {
-      log('error', 'Initiating shutdown', { error: 'fake exit-after' });
-      bare('fake exit-after');
-      process.exit(Number(code ?? '1'));
-    }, ms(Number(after) || 500));
+    setTimeout(
+      () => {
+        log('error', 'Initiating shutdown', { error: 'fake exit-after' });
+        bare('fake exit-after');
+        process.exit(Number(code ?? '1'));
+      },
+      ms(Number(after) || 500),
+    );
   }
   if (scenarios.has('autoupdate-after'))
-    setTimeout(() => {
-      log('info', `cloudflared has been updated to version 2026.8.2`);
-      process.exit(11);
-    }, ms(Number(scenarios.get('autoupdate-after')) || 500));
+    setTimeout(
+      () => {
+        log('info', `cloudflared has been updated to version 2026.8.2`);
+        process.exit(11);
+      },
+      ms(Number(scenarios.get('autoupdate-after')) || 500),
+    );
   if (scenarios.has('drop-after')) {
     const [after, down] = scenarios.get('drop-after').split(',');
     setTimeout(() => dropConnections(Number(down) || 500), ms(Number(after) || 500));
@@ -665,14 +793,20 @@ function scheduleFailures() {
 
 // --- quick tunnel ---
 async function quick() {
-  log('info', 'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms. If you intend to use Tunnels in production you should use a pre-created named tunnel by following: https://developers.cloudflare.com/cloudflare-one/connections/connect-apps');
+  log(
+    'info',
+    'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms. If you intend to use Tunnels in production you should use a pre-created named tunnel by following: https://developers.cloudflare.com/cloudflare-one/connections/connect-apps',
+  );
   log('info', 'Requesting new quick Tunnel on trycloudflare.com...');
   const api = flags['quick-service'] || 'https://api.trycloudflare.com';
   // Before 2024.10 only the bare last line is printed: no body, no status.
   if (has('rate-limit')) {
     await sleep(300);
     if (profile.quickApiErrLine)
-      log('error', 'Error unmarshaling QuickTunnel response: error code: 1015', { error: "invalid character 'e' looking for beginning of value", status_code: '429 Too Many Requests' });
+      log('error', 'Error unmarshaling QuickTunnel response: error code: 1015', {
+        error: "invalid character 'e' looking for beginning of value",
+        status_code: '429 Too Many Requests',
+      });
     bare("failed to unmarshal quick Tunnel: invalid character 'e' looking for beginning of value");
     event('exit', { code: 1 });
     process.exit(1);
@@ -680,7 +814,11 @@ async function quick() {
   if (has('api-5xx-html')) {
     await sleep(200);
     if (profile.quickApiErrLine)
-      log('error', 'Error unmarshaling QuickTunnel response: <!DOCTYPE html><html><head><title>500 Internal Server Error</title></head></html>', { error: "invalid character '<' looking for beginning of value", status_code: '500 Internal Server Error' });
+      log(
+        'error',
+        'Error unmarshaling QuickTunnel response: <!DOCTYPE html><html><head><title>500 Internal Server Error</title></head></html>',
+        { error: "invalid character '<' looking for beginning of value", status_code: '500 Internal Server Error' },
+      );
     bare("failed to unmarshal quick Tunnel: invalid character '<' looking for beginning of value");
     process.exit(1);
   }
@@ -691,12 +829,16 @@ async function quick() {
   }
   if (has('offline') || has('no-dns')) {
     await sleep(100);
-    bare(`failed to request quick Tunnel: Post "${api}/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: no such host`);
+    bare(
+      `failed to request quick Tunnel: Post "${api}/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: no such host`,
+    );
     process.exit(1);
   }
   if (has('api-timeout')) {
     await sleep(Number(scenarios.get('api-timeout')) || 15_000);
-    bare(`failed to request quick Tunnel: Post "${api}/tunnel": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`);
+    bare(
+      `failed to request quick Tunnel: Post "${api}/tunnel": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+    );
     process.exit(1);
   }
   await sleep(150);
@@ -712,11 +854,15 @@ async function quick() {
   event('url', { url });
   installSignals();
   if (!flags.config)
-    log('info', 'Cannot determine default configuration path. No file [config.yml config.yaml] in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]');
+    log(
+      'info',
+      'Cannot determine default configuration path. No file [config.yml config.yaml] in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]',
+    );
   await preamble();
   await listenMetrics();
   scheduleFailures();
-  if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2')) return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
+  if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2'))
+    return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
   await sleep(Number(scenarios.get('slow-register')) || 100);
   await registerAll();
 }
@@ -726,11 +872,14 @@ async function noDnsShutdown() {
   const srv = '_v2-origintunneld._tcp.argotunnel.com';
   const cause = `lookup ${srv} on 127.0.0.53:53: dial udp 127.0.0.53:53: connect: network is unreachable`;
   for (let i = 0; i < 2; i++) {
-    log('error', 'edge discovery: error looking up Cloudflare edge IPs: the DNS query failed', { error: cause, event: 0 });
+    log('error', 'edge discovery: error looking up Cloudflare edge IPs: the DNS query failed', {
+      error: cause,
+      event: 0,
+    });
     for (const hint of [
       'Please try the following things to diagnose this issue:',
       '  1. ensure that argotunnel.com is returning "origintunneld" service records.',
-      '     Run your system\'s equivalent of: dig srv _origintunneld._tcp.argotunnel.com',
+      "     Run your system's equivalent of: dig srv _origintunneld._tcp.argotunnel.com",
       '  2. ensure that your DNS resolver is not returning compressed SRV records.',
     ])
       log('error', hint, { event: 0 });
@@ -784,18 +933,29 @@ async function namedTunnel() {
   if (has('auth-fail')) {
     const loop = () => {
       if (shuttingDown) return;
-      log('error', 'Register tunnel error from server side', { error: 'Unauthorized: Failed to get tunnel', connIndex: 0, event: 0, ip: IPS[0] });
+      log('error', 'Register tunnel error from server side', {
+        error: 'Unauthorized: Failed to get tunnel',
+        connIndex: 0,
+        event: 0,
+        ip: IPS[0],
+      });
       log('info', 'Retrying connection in up to 2s', { connIndex: 0, event: 0, ip: IPS[0] });
       setTimeout(loop, ms(200));
     };
     return loop();
   }
-  if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2')) return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
+  if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2'))
+    return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
   await sleep(Number(scenarios.get('slow-register')) || 100);
   register(0);
   configVersion = 3;
-  const ingress = remoteIngress?.length ? ingressRules() : [{ hostname: hostname || 'app.example.com', service: origin }, { service: 'http_status:404' }];
-  log('info', 'Updated to new configuration', { config: JSON.stringify({ ingress, 'warp-routing': { enabled: false } }), version: configVersion });
+  const ingress = remoteIngress?.length
+    ? ingressRules()
+    : [{ hostname: hostname || 'app.example.com', service: origin }, { service: 'http_status:404' }];
+  log('info', 'Updated to new configuration', {
+    config: JSON.stringify({ ingress, 'warp-routing': { enabled: false } }),
+    version: configVersion,
+  });
   for (let i = 1; i < 4 && !shuttingDown; i++) {
     await sleep(1000);
     if (!shuttingDown && !connections.has(i)) register(i);
@@ -824,7 +984,13 @@ function credentialsPath(id) {
     bare(`Tunnel credentials file '${configured}' doesn't exist or is not a file`);
     process.exit(1);
   }
-  for (const dir of [join(homedir(), '.cloudflared'), join(homedir(), '.cloudflare-warp'), join(homedir(), 'cloudflare-warp'), '/etc/cloudflared', '/usr/local/etc/cloudflared']) {
+  for (const dir of [
+    join(homedir(), '.cloudflared'),
+    join(homedir(), '.cloudflare-warp'),
+    join(homedir(), 'cloudflare-warp'),
+    '/etc/cloudflared',
+    '/usr/local/etc/cloudflared',
+  ]) {
     if (isFile(join(dir, `${id}.json`))) return join(dir, `${id}.json`);
   }
   bare('tunnel credentials file not found');
@@ -835,14 +1001,17 @@ function readCredentials(path) {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    bare(`couldn't read tunnel credentials from ${path}: open ${path}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
+    bare(
+      `couldn't read tunnel credentials from ${path}: open ${path}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`,
+    );
     process.exit(1);
   }
   let creds;
   let jsonError;
   try {
     creds = JSON.parse(text);
-    if (!creds || typeof creds !== 'object' || Array.isArray(creds)) throw new Error('json: cannot unmarshal array into Go value of type connection.Credentials');
+    if (!creds || typeof creds !== 'object' || Array.isArray(creds))
+      throw new Error('json: cannot unmarshal array into Go value of type connection.Credentials');
     const key = Object.keys(creds).find((k) => k.toLowerCase() === 'tunnelsecret');
     // TunnelSecret is a []byte: Go decodes it from base64.
     if (key && (typeof creds[key] !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(creds[key]) || creds[key].length % 4))
@@ -852,28 +1021,52 @@ function readCredentials(path) {
   }
   if (jsonError) {
     if (path.endsWith('.pem')) {
-      bare('The tunnel credentials file should be .json but you gave a .pem. The tunnel credentials file was originally created by `cloudflared tunnel create`. You may have accidentally used the filepath to cert.pem, which is generated by `cloudflared tunnel login`.');
+      bare(
+        'The tunnel credentials file should be .json but you gave a .pem. The tunnel credentials file was originally created by `cloudflared tunnel create`. You may have accidentally used the filepath to cert.pem, which is generated by `cloudflared tunnel login`.',
+      );
       process.exit(1);
     }
-    log('error', `The credentials file at ${path} contained invalid JSON. This is probably caused by passing the wrong filepath. Reminder: the credentials file is a .json file created via \`cloudflared tunnel create\`.`);
+    log(
+      'error',
+      `The credentials file at ${path} contained invalid JSON. This is probably caused by passing the wrong filepath. Reminder: the credentials file is a .json file created via \`cloudflared tunnel create\`.`,
+    );
     log('error', `Invalid JSON when parsing credentials file: ${jsonError}`);
     bare('Invalid JSON when parsing tunnel credentials file');
     process.exit(1);
   }
   const get = (name) => creds[Object.keys(creds).find((k) => k.toLowerCase() === name.toLowerCase())];
-  return { accountTag: get('AccountTag'), secret: get('TunnelSecret'), tunnelId: get('TunnelID'), tunnelName: get('TunnelName') };
+  return {
+    accountTag: get('AccountTag'),
+    secret: get('TunnelSecret'),
+    tunnelId: get('TunnelID'),
+    tunnelName: get('TunnelName'),
+  };
 }
 async function localTunnel() {
-  const ref = argv.slice(argv.indexOf('run') + 1).find((a) => !a.startsWith('-') && !isFlagValue(a)) || fileConfig.tunnel;
-  if (!ref) usageError('"cloudflared tunnel run" requires the ID or name of the tunnel to run as the last command line argument or in the configuration file.');
+  const ref =
+    argv.slice(argv.indexOf('run') + 1).find((a) => !a.startsWith('-') && !isFlagValue(a)) || fileConfig.tunnel;
+  if (!ref)
+    usageError(
+      '"cloudflared tunnel run" requires the ID or name of the tunnel to run as the last command line argument or in the configuration file.',
+    );
   let id = UUID_RE.test(ref) ? ref.toLowerCase() : undefined;
   if (!id) {
     // A name: the credentials file may say which tunnel it is; else cloudflared asks the API (needs cert.pem).
     const configured = flags['credentials-file'] || fileConfig['credentials-file'];
-    const creds = configured ? (() => { try { return readCredentials(configured); } catch { return undefined; } })() : undefined;
+    const creds = configured
+      ? (() => {
+          try {
+            return readCredentials(configured);
+          } catch {
+            return undefined;
+          }
+        })()
+      : undefined;
     if (creds?.tunnelName === ref && UUID_RE.test(creds.tunnelId ?? '')) id = creds.tunnelId.toLowerCase();
     else {
-      bare(`error parsing tunnel ID: Error locating origin cert: Cannot determine default origin certificate path. No file cert.pem in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]. You need to specify the origin certificate path by specifying the origincert option in the configuration file, or set TUNNEL_ORIGIN_CERT environment variable originCertPath=`);
+      bare(
+        `error parsing tunnel ID: Error locating origin cert: Cannot determine default origin certificate path. No file cert.pem in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]. You need to specify the origin certificate path by specifying the origincert option in the configuration file, or set TUNNEL_ORIGIN_CERT environment variable originCertPath=`,
+      );
       process.exit(1);
     }
   }
@@ -905,13 +1098,19 @@ async function localTunnel() {
   if (has('auth-fail') || !creds.secret || !creds.accountTag) {
     const loop = () => {
       if (shuttingDown) return;
-      log('error', 'Register tunnel error from server side', { error: 'Unauthorized: Invalid tunnel secret', connIndex: 0, event: 0, ip: IPS[0] });
+      log('error', 'Register tunnel error from server side', {
+        error: 'Unauthorized: Invalid tunnel secret',
+        connIndex: 0,
+        event: 0,
+        ip: IPS[0],
+      });
       log('info', 'Retrying connection in up to 2s', { connIndex: 0, event: 0, ip: IPS[0] });
       setTimeout(loop, ms(200));
     };
     return loop();
   }
-  if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2')) return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
+  if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2'))
+    return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
   await sleep(Number(scenarios.get('slow-register')) || 100);
   // A locally managed tunnel has no remote configuration: no `Updated to new configuration` line.
   for (let i = 0; i < 4 && !shuttingDown; i++) {
@@ -924,7 +1123,9 @@ function isFlagValue(a) {
   const list = argv.slice(argv.indexOf('run') + 1);
   const i = list.indexOf(a);
   const prev = list[i - 1];
-  return Boolean(prev?.startsWith('-') && !prev.includes('=') && (TUNNEL_FLAGS.get(prev.replace(/^--?/, '')) ?? 1) === 1);
+  return Boolean(
+    prev?.startsWith('-') && !prev.includes('=') && (TUNNEL_FLAGS.get(prev.replace(/^--?/, '')) ?? 1) === 1,
+  );
 }
 
 // --- replay (FAKE_CFD_REPLAY): the recorded lines, with their timing and exit ---
@@ -976,7 +1177,11 @@ function replay() {
       event('signal', { sig });
       const lines = transcript.shutdown.length
         ? transcript.shutdown
-        : [`Initiating graceful shutdown due to signal ${sig === 'SIGINT' ? 'interrupt' : 'terminated'} ...`, 'Tunnel server stopped', 'Metrics server stopped'].map((t) => ({
+        : [
+            `Initiating graceful shutdown due to signal ${sig === 'SIGINT' ? 'interrupt' : 'terminated'} ...`,
+            'Tunnel server stopped',
+            'Metrics server stopped',
+          ].map((t) => ({
             stream: 'stderr',
             text: `${ts()} INF ${t}`,
           }));

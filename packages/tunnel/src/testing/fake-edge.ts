@@ -59,7 +59,15 @@ export interface FakeEdgeOptions {
   ingress?: Record<string, string>;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 function ray(): string {
   return `${randomBytes(8).toString('hex')}-LAX`;
@@ -107,7 +115,10 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
   // What each tunnel connection carries right now (requests in flight, WebSockets): when cloudflared loses that
   // connection, its streams die with it, as on Cloudflare. Keyed by `<hostname> <connection>`.
   const carried = new Map<string, Set<{ destroy(): void }>>();
-  const carry = (route: EdgeRoute, stream: { destroy(): void; once(event: 'close', listener: () => void): unknown }) => {
+  const carry = (
+    route: EdgeRoute,
+    stream: { destroy(): void; once(event: 'close', listener: () => void): unknown },
+  ) => {
     const key = `${route.hostname} ${route.connection}`;
     let set = carried.get(key);
     if (!set) carried.set(key, (set = new Set()));
@@ -140,7 +151,11 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     };
   };
 
-  const forwardHeaders = (req: IncomingMessage, rayId: string, keepUpgrade: boolean): Record<string, string | string[]> => {
+  const forwardHeaders = (
+    req: IncomingMessage,
+    rayId: string,
+    keepUpgrade: boolean,
+  ): Record<string, string | string[]> => {
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v === undefined) continue;
@@ -211,13 +226,25 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     const route = lookup(req.headers.host);
     if (!route) {
       res.writeHead(530, { 'content-type': 'text/html; charset=UTF-8', 'cf-ray': rayId, server: 'cloudflare' });
-      res.end(errorPage(530, 1033, 'Argo Tunnel error', 'Cloudflare Tunnel error: the tunnel for this hostname is not connected', rayId));
+      res.end(
+        errorPage(
+          530,
+          1033,
+          'Argo Tunnel error',
+          'Cloudflare Tunnel error: the tunnel for this hostname is not connected',
+          rayId,
+        ),
+      );
       return;
     }
     const status = /^http_status:(\d{3})$/.exec(route.origin);
     if (status) {
       // cloudflared answers an ingress rule `http_status:<code>` itself (the dashboard's catch-all is 404).
-      res.writeHead(Number(status[1]), { 'content-type': 'text/plain; charset=utf-8', 'cf-ray': rayId, server: 'cloudflare' });
+      res.writeHead(Number(status[1]), {
+        'content-type': 'text/plain; charset=utf-8',
+        'cf-ray': rayId,
+        server: 'cloudflare',
+      });
       res.end(status[1] === '404' ? '404 page not found\n' : '');
       return;
     }
@@ -253,11 +280,15 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     const rayId = ray();
     const route = lookup(req.headers.host);
     if (!route) {
-      socket.end(`HTTP/1.1 530 Origin Unreachable\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 530 Origin Unreachable\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
       return;
     }
     if (route.origin.startsWith('http_status:')) {
-      socket.end(`HTTP/1.1 ${route.origin.slice('http_status:'.length)} Not Found\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${route.origin.slice('http_status:'.length)} Not Found\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
       return;
     }
     carry(route, socket);
@@ -271,7 +302,8 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     upstream.on('connect', () => {
       const headers = forwardHeaders(req, rayId, true);
       let head1 = `${req.method} ${req.url} HTTP/1.1\r\n`;
-      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) head1 += `${k}: ${one}\r\n`;
+      for (const [k, v] of Object.entries(headers))
+        for (const one of Array.isArray(v) ? v : [v]) head1 += `${k}: ${one}\r\n`;
       upstream.write(`${head1}\r\n`);
       if (head.length) upstream.write(head);
       upstream.pipe(socket);
@@ -305,7 +337,10 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
       ...(ingress.size ? { FAKE_CFD_INGRESS: JSON.stringify(Object.fromEntries(ingress)) } : {}),
     },
     cert: pems.cert,
-    chromiumArgs: [`--host-resolver-rules=MAP *.trycloudflare.com 127.0.0.1:${port}${extraHosts.map((h) => `, MAP ${h} 127.0.0.1:${port}`).join('')}`, '--ignore-certificate-errors'],
+    chromiumArgs: [
+      `--host-resolver-rules=MAP *.trycloudflare.com 127.0.0.1:${port}${extraHosts.map((h) => `, MAP ${h} 127.0.0.1:${port}`).join('')}`,
+      '--ignore-certificate-errors',
+    ],
     routes: () => [...table.keys()].map((host) => lookup(host)).filter((r): r is EdgeRoute => r !== undefined),
     dropConnections() {
       const cut = [...clientSockets];

@@ -61,7 +61,11 @@ export function readTranscript(path) {
     }
     const exitRaw = RAW_EXIT.exec(row);
     if (exitRaw && !stopped) {
-      exit = { at: Number(exitRaw[1]), code: exitRaw[2] === 'null' ? null : Number(exitRaw[2]), signal: exitRaw[3] === 'null' ? null : exitRaw[3] };
+      exit = {
+        at: Number(exitRaw[1]),
+        code: exitRaw[2] === 'null' ? null : Number(exitRaw[2]),
+        signal: exitRaw[3] === 'null' ? null : exitRaw[3],
+      };
       continue;
     }
     const exitSup = SUP_EXIT.exec(row);
@@ -145,7 +149,9 @@ export function play(transcript, scale, hooks) {
   }
   if (transcript.exit) {
     const { code, signal } = transcript.exit;
-    chain = chain.then(() => new Promise((resolve) => timers.push(setTimeout(resolve, at(transcript.exit.at))))).then(() => hooks.exit(code, signal));
+    chain = chain
+      .then(() => new Promise((resolve) => timers.push(setTimeout(resolve, at(transcript.exit.at)))))
+      .then(() => hooks.exit(code, signal));
   }
   return () => {
     for (const t of timers) clearTimeout(t);

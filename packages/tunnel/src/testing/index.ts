@@ -74,7 +74,11 @@ export function fakeCloudflaredEnv(options: FakeEnvOptions = {}): Record<string,
 
 /** A valid-looking named-tunnel token (base64 JSON with `a`, `t`, `s`) for the fake. */
 export function fakeTunnelToken(): string {
-  const json = JSON.stringify({ a: '0123456789abcdef0123456789abcdef', t: FAKE_TUNNEL_ID, s: Buffer.from('fake-secret-32-bytes-long-value!').toString('base64') });
+  const json = JSON.stringify({
+    a: '0123456789abcdef0123456789abcdef',
+    t: FAKE_TUNNEL_ID,
+    s: Buffer.from('fake-secret-32-bytes-long-value!').toString('base64'),
+  });
   return Buffer.from(json).toString('base64');
 }
 

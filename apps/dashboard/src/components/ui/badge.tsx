@@ -12,9 +12,27 @@ const TONES: Record<BadgeTone, string> = {
   accent: 'bg-accent-soft text-accent',
 };
 
-export function Badge({ tone = 'neutral', className, children, ...rest }: { tone?: BadgeTone; className?: string; children: ReactNode; title?: string; 'data-testid'?: string }) {
+export function Badge({
+  tone = 'neutral',
+  className,
+  children,
+  ...rest
+}: {
+  tone?: BadgeTone;
+  className?: string;
+  children: ReactNode;
+  title?: string;
+  'data-testid'?: string;
+}) {
   return (
-    <span className={cn('inline-flex items-center rounded-sm px-1.5 py-0.5 font-mono text-xs font-semibold', TONES[tone], className)} {...rest}>
+    <span
+      className={cn(
+        'inline-flex items-center rounded-sm px-1.5 py-0.5 font-mono text-xs font-semibold',
+        TONES[tone],
+        className,
+      )}
+      {...rest}
+    >
       {children}
     </span>
   );

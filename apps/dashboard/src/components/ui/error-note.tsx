@@ -3,7 +3,11 @@
 /** A server error as the user sees it: what went wrong, and the hint that says how to fix it. */
 export function ErrorNote({ error, testId }: { error: { message: string; hint?: string }; testId?: string }) {
   return (
-    <div role="alert" data-testid={testId ?? 'error-note'} className="rounded-md border border-danger/40 bg-danger-soft px-3 py-2 text-sm">
+    <div
+      role="alert"
+      data-testid={testId ?? 'error-note'}
+      className="rounded-md border border-danger/40 bg-danger-soft px-3 py-2 text-sm"
+    >
       <p className="font-medium text-danger">
         <WithCode text={error.message} />
       </p>

@@ -1,17 +1,33 @@
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
 import { cn } from '@/lib/cn';
 
-const CONTROL = 'min-h-touch rounded-md border border-border bg-bg-sunken px-3 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:min-h-9 md:text-sm';
+const CONTROL =
+  'min-h-touch rounded-md border border-border bg-bg-sunken px-3 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:min-h-9 md:text-sm';
 
 export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
-  return <input className={cn(CONTROL, !className?.includes('w-') && !className?.includes('max-w-') && 'w-full', className)} {...props} />;
+  return (
+    <input
+      className={cn(CONTROL, !className?.includes('w-') && !className?.includes('max-w-') && 'w-full', className)}
+      {...props}
+    />
+  );
 }
 
 export function Select({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
   return <select className={cn(CONTROL, 'pr-8', !className?.includes('w-') && 'w-full', className)} {...props} />;
 }
 
-export function Field({ label, hint, children, htmlFor }: { label: string; hint?: ReactNode; children: ReactNode; htmlFor?: string }) {
+export function Field({
+  label,
+  hint,
+  children,
+  htmlFor,
+}: {
+  label: string;
+  hint?: ReactNode;
+  children: ReactNode;
+  htmlFor?: string;
+}) {
   return (
     <div className="flex flex-col gap-1.5">
       <label htmlFor={htmlFor} className="text-sm font-medium text-fg">
@@ -23,7 +39,21 @@ export function Field({ label, hint, children, htmlFor }: { label: string; hint?
   );
 }
 
-export function Switch({ checked, onChange, label, id, disabled, ...rest }: { checked: boolean; onChange: (v: boolean) => void; label: string; id?: string; disabled?: boolean; 'data-testid'?: string }) {
+export function Switch({
+  checked,
+  onChange,
+  label,
+  id,
+  disabled,
+  ...rest
+}: {
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  label: string;
+  id?: string;
+  disabled?: boolean;
+  'data-testid'?: string;
+}) {
   return (
     <button
       id={id}
@@ -36,8 +66,18 @@ export function Switch({ checked, onChange, label, id, disabled, ...rest }: { ch
       className="inline-flex min-h-touch min-w-touch cursor-pointer items-center justify-center disabled:opacity-50 md:min-h-8"
       {...rest}
     >
-      <span className={cn('relative inline-flex h-6 w-11 rounded-full transition-colors', checked ? 'bg-accent' : 'bg-bg-active')}>
-        <span className={cn('absolute top-0.5 size-5 rounded-full bg-fg shadow transition-transform', checked ? 'translate-x-5.5' : 'translate-x-0.5')} />
+      <span
+        className={cn(
+          'relative inline-flex h-6 w-11 rounded-full transition-colors',
+          checked ? 'bg-accent' : 'bg-bg-active',
+        )}
+      >
+        <span
+          className={cn(
+            'absolute top-0.5 size-5 rounded-full bg-fg shadow transition-transform',
+            checked ? 'translate-x-5.5' : 'translate-x-0.5',
+          )}
+        />
       </span>
     </button>
   );

@@ -10,7 +10,9 @@ export function PaneFailed({ what, error, onRetry }: { what: string; error: Erro
       <p className="max-w-prose text-sm text-fg-muted" data-testid="pane-error-message">
         {error.message || String(error)}
       </p>
-      <p className="text-sm text-fg-muted">The rest of Band still works. If this happens again after Retry, reload the page.</p>
+      <p className="text-sm text-fg-muted">
+        The rest of Band still works. If this happens again after Retry, reload the page.
+      </p>
       <Button size="sm" onClick={onRetry} data-testid="pane-error-retry">
         Retry
       </Button>
@@ -34,7 +36,10 @@ export class PaneErrorBoundary extends Component<{ what: string; children: React
   }
 
   override render() {
-    if (this.state.error) return <PaneFailed what={this.props.what} error={this.state.error} onRetry={() => this.setState({ error: null })} />;
+    if (this.state.error)
+      return (
+        <PaneFailed what={this.props.what} error={this.state.error} onRetry={() => this.setState({ error: null })} />
+      );
     return this.props.children;
   }
 }

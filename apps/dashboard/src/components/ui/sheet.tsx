@@ -6,7 +6,21 @@ import { cn } from '@/lib/cn';
  * A modal panel: slides in from the left (menus) or the right (Mobile Access) on desktop, and fills the
  * screen on phones. Escape and the backdrop close it; focus moves into it when it opens.
  */
-export function Sheet({ open, onClose, side = 'right', title, children, testId }: { open: boolean; onClose: () => void; side?: 'left' | 'right'; title: string; children: ReactNode; testId?: string }) {
+export function Sheet({
+  open,
+  onClose,
+  side = 'right',
+  title,
+  children,
+  testId,
+}: {
+  open: boolean;
+  onClose: () => void;
+  side?: 'left' | 'right';
+  title: string;
+  children: ReactNode;
+  testId?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
@@ -20,7 +34,14 @@ export function Sheet({ open, onClose, side = 'right', title, children, testId }
   if (!open) return null;
   return (
     <div className="fixed inset-0 z-50 flex" role="presentation">
-      <button type="button" aria-label="Close" tabIndex={-1} className="absolute inset-0 cursor-default bg-black/50" onClick={onClose} data-testid={testId ? `${testId}-backdrop` : undefined} />
+      <button
+        type="button"
+        aria-label="Close"
+        tabIndex={-1}
+        className="absolute inset-0 cursor-default bg-black/50"
+        onClick={onClose}
+        data-testid={testId ? `${testId}-backdrop` : undefined}
+      />
       <div
         ref={ref}
         role="dialog"

@@ -21,13 +21,17 @@ export function StatusDot({ status, className }: { status: AgentStatus; classNam
       aria-label={LABELS[status]}
       title={LABELS[status]}
       data-status={status}
-      className={cn('relative inline-flex size-2.5 shrink-0 rounded-full', className, {
-        waiting: 'bg-fg-subtle',
-        working: 'bg-ok animate-band-pulse',
-        done: 'bg-accent',
-        'needs-attention': 'bg-warn ring-4 ring-warn/30',
-        unknown: 'border border-fg-subtle',
-      }[status])}
+      className={cn(
+        'relative inline-flex size-2.5 shrink-0 rounded-full',
+        className,
+        {
+          waiting: 'bg-fg-subtle',
+          working: 'bg-ok animate-band-pulse',
+          done: 'bg-accent',
+          'needs-attention': 'bg-warn ring-4 ring-warn/30',
+          unknown: 'border border-fg-subtle',
+        }[status],
+      )}
     />
   );
 }

@@ -25,7 +25,8 @@ export async function readBandConfig(worktree: string, projectRoot: string): Pro
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+        continue;
       return { kind: 'invalid', file, message: (error as Error).message };
     }
     try {

@@ -25,7 +25,9 @@ export function parseNameStatus(out: string): NameStatusEntry[] {
       const oldPath = parts[i++];
       const path = parts[i++];
       if (!oldPath || !path) break;
-      entries.push(letter === 'R' ? { path, oldPath, status: 'R', conflicted: false } : { path, status: 'A', conflicted: false });
+      entries.push(
+        letter === 'R' ? { path, oldPath, status: 'R', conflicted: false } : { path, status: 'A', conflicted: false },
+      );
       continue;
     }
     const path = parts[i++];

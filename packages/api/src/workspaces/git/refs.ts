@@ -13,7 +13,10 @@ const INVISIBLE_FORMAT_CHARS = new RegExp(`[${INVISIBLE}]`, 'u');
 
 /** A name as it can be shown safely: JSON-quoted, with every invisible character spelled as `\u{…}`. */
 export function showName(name: string): string {
-  return JSON.stringify(name).replace(new RegExp(`[${INVISIBLE}]`, 'gu'), (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+  return JSON.stringify(name).replace(
+    new RegExp(`[${INVISIBLE}]`, 'gu'),
+    (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`,
+  );
 }
 
 /**
@@ -28,7 +31,8 @@ export function getBranchNameProblem(name: string): string | undefined {
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains control characters';
   // Bidi controls (U+202A–U+202E, U+2066–U+2069) and other invisible format characters (zero-width space and
   // joiners, U+FEFF...) make a name display as something it is not: `feat/\u202Etxt.exe` reads as `feat/exe.txt`.
-  if (INVISIBLE_FORMAT_CHARS.test(name)) return 'contains invisible formatting characters (bidi controls or zero-width characters) that hide its real spelling';
+  if (INVISIBLE_FORMAT_CHARS.test(name))
+    return 'contains invisible formatting characters (bidi controls or zero-width characters) that hide its real spelling';
   if (/\s/u.test(name)) return 'contains whitespace';
   if (name.includes('@{')) return 'contains "@{" (reflog syntax)';
   if (name === 'HEAD' || name === '@') return 'is reserved by git';
@@ -49,7 +53,8 @@ export async function ensureBranchName(
   try {
     const { stdout } = await runGit(['check-ref-format', '--branch', name], { cwd: options.cwd, env: options.env });
     const normalized = stdout.toString('utf8').replace(/\n$/, '');
-    if (normalized !== name) throw invalidBranch(what, name, `is not a plain branch name (git reads it as "${normalized}")`);
+    if (normalized !== name)
+      throw invalidBranch(what, name, `is not a plain branch name (git reads it as "${normalized}")`);
     return name;
   } catch (error) {
     if (error instanceof GitCommandError) throw invalidBranch(what, name, 'is not a valid git branch name');

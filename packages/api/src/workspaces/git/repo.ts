@@ -51,7 +51,10 @@ export async function detectDefaultBranch(repo: string, { env }: GitEnv = {}): P
     okCodes: [0, 1, 128],
   });
   if (code === 0) {
-    const remote = stdout.toString('utf8').trim().replace(/^origin\//, '');
+    const remote = stdout
+      .toString('utf8')
+      .trim()
+      .replace(/^origin\//, '');
     if (remote && (await localBranchExists(repo, remote, { env }))) return remote;
   }
   for (const candidate of ['main', 'master']) {
@@ -81,7 +84,8 @@ export async function listWorktrees(repo: string, { env }: GitEnv = {}): Promise
       continue;
     }
     if (field.startsWith('worktree ')) current = { path: field.slice('worktree '.length), isPrunable: false };
-    else if (current && field.startsWith('branch ')) current.branch = field.slice('branch '.length).replace(/^refs\/heads\//, '');
+    else if (current && field.startsWith('branch '))
+      current.branch = field.slice('branch '.length).replace(/^refs\/heads\//, '');
     else if (current && field.startsWith('prunable')) current.isPrunable = true;
   }
   if (current) entries.push(current);

@@ -24,7 +24,11 @@ export function normalizeRelativePath(userPath: string): string {
   if (userPath.length > MAX_PATH_LENGTH) throw invalidPath(`Path is longer than ${MAX_PATH_LENGTH} characters`);
   if (userPath.includes('\0')) throw invalidPath('Path contains a NUL byte');
   if (userPath.startsWith('/') || userPath.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(userPath)) {
-    throw forbidden(`Absolute paths are not allowed: ${JSON.stringify(userPath)}`, 'PATH_ABSOLUTE', 'Pass a path relative to the workspace root.');
+    throw forbidden(
+      `Absolute paths are not allowed: ${JSON.stringify(userPath)}`,
+      'PATH_ABSOLUTE',
+      'Pass a path relative to the workspace root.',
+    );
   }
   const segments: string[] = [];
   // Backslash is a legal file name character on POSIX, but `..\\..` must not sneak past on any platform.
@@ -56,7 +60,11 @@ export interface ResolveOptions {
  * it, and must not be inside `.git`. A symlink in the worktree pointing outside it (an agent can create one)
  * is therefore refused.
  */
-export async function resolveInside(root: string, userPath: string, options: ResolveOptions = {}): Promise<ResolvedPath> {
+export async function resolveInside(
+  root: string,
+  userPath: string,
+  options: ResolveOptions = {},
+): Promise<ResolvedPath> {
   const rel = normalizeRelativePath(userPath);
   const absolute = rel === '' ? root : join(root, rel);
   const realRoot = await realpath(root);
@@ -90,7 +98,11 @@ export function ensureContained(realRoot: string, real: string, userPath: string
   const rel = relative(realRoot, real);
   if (rel === '') return;
   if (rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith(sep) || /^[A-Za-z]:/.test(rel)) {
-    throw forbidden(`Path leaves the workspace: ${JSON.stringify(userPath)}`, 'PATH_OUTSIDE_WORKSPACE', 'Symlinks that point outside the workspace cannot be read through Band.');
+    throw forbidden(
+      `Path leaves the workspace: ${JSON.stringify(userPath)}`,
+      'PATH_OUTSIDE_WORKSPACE',
+      'Symlinks that point outside the workspace cannot be read through Band.',
+    );
   }
   if (rel.split(sep)[0]!.toLowerCase() === '.git') {
     throw forbidden(`Git internals are not accessible: ${JSON.stringify(userPath)}`, 'PATH_IN_GIT_DIR');

@@ -12,7 +12,8 @@ type ApprovalItem = Extract<TranscriptItem, { kind: 'approval' }>;
 type Answer = 'allow' | 'always' | 'deny';
 
 // 44 px on every layout (not only on phones): the card is what a person taps from a lock screen.
-const BUTTON = 'inline-flex min-h-touch min-w-touch cursor-pointer select-none items-center justify-center gap-2 rounded-md px-4 text-sm font-medium transition-colors disabled:cursor-not-allowed disabled:opacity-50';
+const BUTTON =
+  'inline-flex min-h-touch min-w-touch cursor-pointer select-none items-center justify-center gap-2 rounded-md px-4 text-sm font-medium transition-colors disabled:cursor-not-allowed disabled:opacity-50';
 
 /**
  * The agent waits for permission (issue 20): what it wants to run, shown in full (the command, the file and the
@@ -34,38 +35,72 @@ export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string 
   const questions = questionsOf(item.input);
   const isQuestion = questions.length > 0;
   const isPlan = item.toolName === 'ExitPlanMode';
-  const title = isQuestion ? 'The agent asks you' : isPlan ? 'The agent proposes a plan' : `The agent asks to use ${item.toolName}`;
+  const title = isQuestion
+    ? 'The agent asks you'
+    : isPlan
+      ? 'The agent proposes a plan'
+      : `The agent asks to use ${item.toolName}`;
   return (
     <section
-      className={cn('flex flex-col gap-3 rounded-md border p-3 text-sm', isPending ? 'border-warn/60 bg-warn-soft' : 'border-border bg-bg-elevated')}
+      className={cn(
+        'flex flex-col gap-3 rounded-md border p-3 text-sm',
+        isPending ? 'border-warn/60 bg-warn-soft' : 'border-border bg-bg-elevated',
+      )}
       data-testid="approval-card"
       data-state={item.state}
       data-request-id={item.requestId}
       aria-label={`Permission request: ${item.toolName}`}
     >
       <header className="flex flex-wrap items-center gap-2">
-        <span className="font-medium text-fg">{isPending ? title : isQuestion ? 'Question' : isPlan ? 'Plan' : item.toolName}</span>
+        <span className="font-medium text-fg">
+          {isPending ? title : isQuestion ? 'Question' : isPlan ? 'Plan' : item.toolName}
+        </span>
         {isPending ? <Badge tone="warn">needs your answer</Badge> : <ApprovalOutcome item={item} />}
       </header>
       {isQuestion ? (
-        <QuestionForm questions={questions} answered={item.answers} isPending={isPending} isBusy={answer.pending} onAnswer={(answers) => void answer.mutate({ answer: 'allow', answers })} />
+        <QuestionForm
+          questions={questions}
+          answered={item.answers}
+          isPending={isPending}
+          isBusy={answer.pending}
+          onAnswer={(answers) => void answer.mutate({ answer: 'allow', answers })}
+        />
       ) : (
         <ApprovalInput input={item.input} root={root} />
       )}
       {isPending ? (
         <div className="flex flex-col gap-2">
           <div className={cn('flex flex-wrap gap-2', isQuestion && 'hidden')}>
-            <button type="button" className={cn(BUTTON, 'bg-accent text-accent-fg hover:opacity-90')} disabled={answer.pending} onClick={() => void answer.mutate({ answer: 'allow' })} data-testid="approval-allow">
+            <button
+              type="button"
+              className={cn(BUTTON, 'bg-accent text-accent-fg hover:opacity-90')}
+              disabled={answer.pending}
+              onClick={() => void answer.mutate({ answer: 'allow' })}
+              data-testid="approval-allow"
+            >
               {answer.pending ? <Spinner /> : null} {isPlan ? 'Approve plan' : 'Allow once'}
             </button>
             {isPlan ? null : (
-              <button type="button" className={cn(BUTTON, 'border border-border bg-bg-elevated text-fg hover:bg-bg-hover')} disabled={answer.pending} onClick={() => void answer.mutate({ answer: 'always' })} data-testid="approval-always">
+              <button
+                type="button"
+                className={cn(BUTTON, 'border border-border bg-bg-elevated text-fg hover:bg-bg-hover')}
+                disabled={answer.pending}
+                onClick={() => void answer.mutate({ answer: 'always' })}
+                data-testid="approval-always"
+              >
                 Always allow {item.toolName}
               </button>
             )}
           </div>
           <div className="flex flex-wrap gap-2">
-            <button type="button" className={cn(BUTTON, 'border border-danger/40 bg-danger-soft text-danger hover:bg-danger hover:text-bg')} disabled={answer.pending} onClick={() => setIsDenying((v) => !v)} data-testid="approval-deny" aria-expanded={isDenying}>
+            <button
+              type="button"
+              className={cn(BUTTON, 'border border-danger/40 bg-danger-soft text-danger hover:bg-danger hover:text-bg')}
+              disabled={answer.pending}
+              onClick={() => setIsDenying((v) => !v)}
+              data-testid="approval-deny"
+              aria-expanded={isDenying}
+            >
               {isQuestion ? 'Decline to answer…' : isPlan ? 'Keep planning…' : 'Deny…'}
             </button>
           </div>
@@ -79,14 +114,23 @@ export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string 
             >
               <input
                 className="min-h-touch flex-1 rounded-md border border-border bg-bg px-3 text-[16px] text-fg md:text-sm"
-                placeholder={isPlan ? 'What should change in the plan (optional)' : 'Tell the agent why, or what to do instead (optional)'}
+                placeholder={
+                  isPlan
+                    ? 'What should change in the plan (optional)'
+                    : 'Tell the agent why, or what to do instead (optional)'
+                }
                 value={message}
                 maxLength={4_000}
                 onChange={(e) => setMessage(e.target.value)}
                 data-testid="approval-deny-message"
                 aria-label="Message for the agent"
               />
-              <button type="submit" className={cn(BUTTON, 'bg-danger text-bg hover:opacity-90')} disabled={answer.pending} data-testid="approval-deny-send">
+              <button
+                type="submit"
+                className={cn(BUTTON, 'bg-danger text-bg hover:opacity-90')}
+                disabled={answer.pending}
+                data-testid="approval-deny-send"
+              >
                 Deny
               </button>
             </form>
@@ -101,12 +145,28 @@ export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string 
 function ApprovalOutcome({ item }: { item: ApprovalItem }) {
   const by = item.by;
   const who =
-    by?.via === 'dashboard' ? (by.device ?? 'a browser') : by?.via === 'token' ? 'the CLI' : by?.via === 'rule' ? 'the "always" rule' : by?.via === 'abort' ? 'Stop' : by?.via === 'turn-end' ? 'the end of the turn' : undefined;
+    by?.via === 'dashboard'
+      ? (by.device ?? 'a browser')
+      : by?.via === 'token'
+        ? 'the CLI'
+        : by?.via === 'rule'
+          ? 'the "always" rule'
+          : by?.via === 'abort'
+            ? 'Stop'
+            : by?.via === 'turn-end'
+              ? 'the end of the turn'
+              : undefined;
   const time = item.resolvedAt ? new Date(item.resolvedAt).toLocaleTimeString() : undefined;
   return (
     <span className="flex flex-wrap items-center gap-2 text-xs text-fg-muted" data-testid="approval-outcome">
       <Badge tone={item.state === 'allowed' ? 'ok' : 'danger'}>
-        {item.state === 'allowed' ? (item.answers ? 'answered' : item.scope === 'always' ? 'always allowed' : 'allowed') : 'denied'}
+        {item.state === 'allowed'
+          ? item.answers
+            ? 'answered'
+            : item.scope === 'always'
+              ? 'always allowed'
+              : 'allowed'
+          : 'denied'}
       </Badge>
       {who ? <span data-testid="approval-by">by {who}</span> : null}
       {time ? <span>{time}</span> : null}
@@ -134,8 +194,14 @@ function editRows(edits: Array<{ old_string?: unknown; new_string?: unknown }>) 
   const result: Array<{ key: string; rows: Array<{ key: string; isAdded: boolean; text: string }> }> = [];
   for (const [i, edit] of edits.entries()) {
     const rows: Array<{ key: string; isAdded: boolean; text: string }> = [];
-    for (const [j, text] of String(edit.old_string ?? '').split('\n').entries()) rows.push({ key: `o${j}`, isAdded: false, text });
-    for (const [j, text] of String(edit.new_string ?? '').split('\n').entries()) rows.push({ key: `n${j}`, isAdded: true, text });
+    for (const [j, text] of String(edit.old_string ?? '')
+      .split('\n')
+      .entries())
+      rows.push({ key: `o${j}`, isAdded: false, text });
+    for (const [j, text] of String(edit.new_string ?? '')
+      .split('\n')
+      .entries())
+      rows.push({ key: `n${j}`, isAdded: true, text });
     result.push({ key: `e${i}`, rows });
   }
   return result;
@@ -157,10 +223,24 @@ function questionsOf(input: unknown): Question[] {
     const options = Array.isArray(q.options)
       ? q.options.flatMap((o: unknown) => {
           const option = o as { label?: unknown; description?: unknown } | null;
-          return option && typeof option.label === 'string' ? [{ label: option.label, description: typeof option.description === 'string' ? option.description : undefined }] : [];
+          return option && typeof option.label === 'string'
+            ? [
+                {
+                  label: option.label,
+                  description: typeof option.description === 'string' ? option.description : undefined,
+                },
+              ]
+            : [];
         })
       : [];
-    return [{ question: q.question, header: typeof q.header === 'string' ? q.header : undefined, options, multiSelect: q.multiSelect === true }];
+    return [
+      {
+        question: q.question,
+        header: typeof q.header === 'string' ? q.header : undefined,
+        options,
+        multiSelect: q.multiSelect === true,
+      },
+    ];
   });
 }
 
@@ -188,7 +268,11 @@ function QuestionForm({
   const toggle = (q: Question, label: string) =>
     setChosen((prev) => {
       const current = prev[q.question] ?? [];
-      const next = q.multiSelect ? (current.includes(label) ? current.filter((l) => l !== label) : [...current, label]) : [label];
+      const next = q.multiSelect
+        ? current.includes(label)
+          ? current.filter((l) => l !== label)
+          : [...current, label]
+        : [label];
       return { ...prev, [q.question]: next };
     });
   return (
@@ -216,12 +300,22 @@ function QuestionForm({
                       type="button"
                       aria-pressed={isChosen}
                       title={option.description}
-                      className={cn(BUTTON, 'flex-col items-start py-2 text-left', isChosen ? 'bg-accent text-accent-fg' : 'border border-border bg-bg-elevated text-fg hover:bg-bg-hover')}
+                      className={cn(
+                        BUTTON,
+                        'flex-col items-start py-2 text-left',
+                        isChosen
+                          ? 'bg-accent text-accent-fg'
+                          : 'border border-border bg-bg-elevated text-fg hover:bg-bg-hover',
+                      )}
                       onClick={() => toggle(q, option.label)}
                       data-testid="approval-option"
                     >
                       <span>{option.label}</span>
-                      {option.description ? <span className={cn('text-xs font-normal', isChosen ? 'text-accent-fg' : 'text-fg-muted')}>{option.description}</span> : null}
+                      {option.description ? (
+                        <span className={cn('text-xs font-normal', isChosen ? 'text-accent-fg' : 'text-fg-muted')}>
+                          {option.description}
+                        </span>
+                      ) : null}
                     </button>
                   );
                 })}
@@ -244,7 +338,12 @@ function QuestionForm({
         </fieldset>
       ))}
       {isPending ? (
-        <button type="submit" className={cn(BUTTON, 'self-start bg-accent text-accent-fg hover:opacity-90')} disabled={!isComplete || isBusy} data-testid="approval-send-answer">
+        <button
+          type="submit"
+          className={cn(BUTTON, 'self-start bg-accent text-accent-fg hover:opacity-90')}
+          disabled={!isComplete || isBusy}
+          data-testid="approval-send-answer"
+        >
           {isBusy ? <Spinner /> : null} Send answer
         </button>
       ) : null}
@@ -271,9 +370,14 @@ export function ApprovalInput({ input, root }: { input: unknown; root: string })
       </div>
     );
   }
-  const file = typeof o.file_path === 'string' ? o.file_path : typeof o.notebook_path === 'string' ? o.notebook_path : undefined;
+  const file =
+    typeof o.file_path === 'string' ? o.file_path : typeof o.notebook_path === 'string' ? o.notebook_path : undefined;
   if (file) {
-    const edits: Array<{ old_string?: unknown; new_string?: unknown }> = Array.isArray(o.edits) ? (o.edits as never[]) : typeof o.old_string === 'string' ? [o] : [];
+    const edits: Array<{ old_string?: unknown; new_string?: unknown }> = Array.isArray(o.edits)
+      ? (o.edits as never[])
+      : typeof o.old_string === 'string'
+        ? [o]
+        : [];
     return (
       <div className="flex flex-col gap-1">
         <p className="break-all font-mono text-xs text-fg" data-testid="approval-file">
@@ -281,13 +385,18 @@ export function ApprovalInput({ input, root }: { input: unknown; root: string })
         </p>
         {typeof o.content === 'string' ? (
           <pre className={PRE} data-testid="approval-content">
-            {o.content.length > 20_000 ? `${o.content.slice(0, 20_000)}\n… (${o.content.length - 20_000} more characters)` : o.content}
+            {o.content.length > 20_000
+              ? `${o.content.slice(0, 20_000)}\n… (${o.content.length - 20_000} more characters)`
+              : o.content}
           </pre>
         ) : null}
         {editRows(edits).map((edit) => (
           <pre key={edit.key} className={cn(PRE, 'p-0')} data-testid="approval-diff">
             {edit.rows.map((row) => (
-              <span key={row.key} className={cn('block px-2', row.isAdded ? 'bg-ok-soft text-ok' : 'bg-danger-soft text-danger')}>
+              <span
+                key={row.key}
+                className={cn('block px-2', row.isAdded ? 'bg-ok-soft text-ok' : 'bg-danger-soft text-danger')}
+              >
                 {row.isAdded ? '+' : '-'}
                 {row.text}
               </span>
@@ -299,7 +408,9 @@ export function ApprovalInput({ input, root }: { input: unknown; root: string })
   }
   if (Array.isArray(o.changes)) {
     // Codex's patch approvals: `{ changes: [{ path, kind: 'add' | 'delete' | 'update', diff }] }`, a unified diff each.
-    const changes = (o.changes as Array<{ path?: unknown; kind?: unknown; diff?: unknown }>).filter((c) => c && typeof c.path === 'string');
+    const changes = (o.changes as Array<{ path?: unknown; kind?: unknown; diff?: unknown }>).filter(
+      (c) => c && typeof c.path === 'string',
+    );
     return (
       <div className="flex flex-col gap-2">
         {changes.map((change) => (
@@ -307,7 +418,12 @@ export function ApprovalInput({ input, root }: { input: unknown; root: string })
           <div key={String(change.path)} className="flex flex-col gap-1">
             <p className="break-all font-mono text-xs text-fg" data-testid="approval-file">
               {relative(String(change.path))}
-              {typeof change.kind === 'string' && change.kind !== 'update' ? <span className="text-fg-muted"> ({change.kind === 'add' ? 'new file' : change.kind === 'delete' ? 'deleted' : change.kind})</span> : null}
+              {typeof change.kind === 'string' && change.kind !== 'update' ? (
+                <span className="text-fg-muted">
+                  {' '}
+                  ({change.kind === 'add' ? 'new file' : change.kind === 'delete' ? 'deleted' : change.kind})
+                </span>
+              ) : null}
             </p>
             {typeof change.diff === 'string' && change.diff ? (
               <pre className={cn(PRE, 'p-0')} data-testid="approval-diff">
@@ -326,7 +442,10 @@ export function ApprovalInput({ input, root }: { input: unknown; root: string })
   }
   if (typeof o.plan === 'string') {
     return (
-      <div className="max-h-96 overflow-auto rounded bg-bg-sunken p-3 text-[15px] leading-relaxed" data-testid="approval-plan">
+      <div
+        className="max-h-96 overflow-auto rounded bg-bg-sunken p-3 text-[15px] leading-relaxed"
+        data-testid="approval-plan"
+      >
         <Markdown text={o.plan} />
       </div>
     );

@@ -39,14 +39,22 @@ export function useAttachments(workspaceId: string) {
       }
       for (const file of picked) {
         if (file.size > MAX_FILE_BYTES) {
-          setError({ message: `${file.name} is ${formatBytes(file.size)}: attachments are limited to 20 MiB per file`, hint: 'Send a smaller file (a screenshot, or a compressed copy).' });
+          setError({
+            message: `${file.name} is ${formatBytes(file.size)}: attachments are limited to 20 MiB per file`,
+            hint: 'Send a smaller file (a screenshot, or a compressed copy).',
+          });
           continue;
         }
         counter.current += 1;
         const key = `a${counter.current}`;
         setFiles((list) => [...list, { key, name: file.name, size: file.size, uploading: true }]);
         api.upload(getBandClient().client, workspaceId, file).then(
-          (attachment) => setFiles((list) => list.map((f) => (f.key === key ? { ...f, id: attachment.id, name: attachment.name, uploading: false } : f))),
+          (attachment) =>
+            setFiles((list) =>
+              list.map((f) =>
+                f.key === key ? { ...f, id: attachment.id, name: attachment.name, uploading: false } : f,
+              ),
+            ),
           (e: unknown) => {
             setError(describeError(e));
             setFiles((list) => list.filter((f) => f.key !== key));
@@ -82,8 +90,24 @@ export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[]) =
   };
   return (
     <>
-      <input ref={input} type="file" multiple hidden onChange={onChange} data-testid="chat-attach-input" tabIndex={-1} aria-hidden="true" />
-      <Button variant="ghost" size="icon" aria-label="Attach files" data-testid="chat-attach" disabled={disabled} onClick={() => input.current?.click()}>
+      <input
+        ref={input}
+        type="file"
+        multiple
+        hidden
+        onChange={onChange}
+        data-testid="chat-attach-input"
+        tabIndex={-1}
+        aria-hidden="true"
+      />
+      <Button
+        variant="ghost"
+        size="icon"
+        aria-label="Attach files"
+        data-testid="chat-attach"
+        disabled={disabled}
+        onClick={() => input.current?.click()}
+      >
         <PaperclipIcon />
       </Button>
     </>
@@ -91,7 +115,15 @@ export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[]) =
 }
 
 /** Picked files above the message box: name, size, a spinner while uploading, and remove. */
-export function PickedFiles({ files, error, onRemove }: { files: PickedFile[]; error: { message: string; hint?: string } | null; onRemove: (key: string) => void }) {
+export function PickedFiles({
+  files,
+  error,
+  onRemove,
+}: {
+  files: PickedFile[];
+  error: { message: string; hint?: string } | null;
+  onRemove: (key: string) => void;
+}) {
   if (files.length === 0 && !error) return null;
   return (
     <div className="mx-auto mb-2 flex max-w-3xl flex-col gap-2">
@@ -108,7 +140,13 @@ export function PickedFiles({ files, error, onRemove }: { files: PickedFile[]; e
               {f.uploading ? <Spinner /> : null}
               <span className="max-w-[12rem] truncate">{f.name}</span>
               <span className="text-xs text-fg-subtle">{formatBytes(f.size)}</span>
-              <Button variant="ghost" size="icon" aria-label={`Remove ${f.name}`} data-testid="chat-attachment-remove" onClick={() => onRemove(f.key)}>
+              <Button
+                variant="ghost"
+                size="icon"
+                aria-label={`Remove ${f.name}`}
+                data-testid="chat-attachment-remove"
+                onClick={() => onRemove(f.key)}
+              >
                 <span aria-hidden="true">×</span>
               </Button>
             </li>
@@ -122,9 +160,17 @@ export function PickedFiles({ files, error, onRemove }: { files: PickedFile[]; e
 /** What a sent message carried (its bubble shows them). */
 export function MessageAttachments({ attachments }: { attachments: TranscriptAttachment[] }) {
   return (
-    <ul className="flex flex-wrap justify-end gap-2 self-end" aria-label="Attachments" data-testid="chat-message-attachments">
+    <ul
+      className="flex flex-wrap justify-end gap-2 self-end"
+      aria-label="Attachments"
+      data-testid="chat-message-attachments"
+    >
       {attachments.map((a) => (
-        <li key={a.id} className="flex items-center gap-2 rounded-md border border-border bg-bg-sunken px-3 py-1.5 text-sm text-fg" data-testid="chat-message-attachment">
+        <li
+          key={a.id}
+          className="flex items-center gap-2 rounded-md border border-border bg-bg-sunken px-3 py-1.5 text-sm text-fg"
+          data-testid="chat-message-attachment"
+        >
           <PaperclipIcon />
           <span className="max-w-[14rem] truncate">{a.name}</span>
           <span className="text-xs text-fg-subtle">{formatBytes(a.size)}</span>
@@ -136,7 +182,17 @@ export function MessageAttachments({ attachments }: { attachments: TranscriptAtt
 
 function PaperclipIcon() {
   return (
-    <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+    <svg
+      width="18"
+      height="18"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+    >
       <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
     </svg>
   );

@@ -33,7 +33,9 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
   const files = useQuery(key, (c) => api.changes(c, workspace.id, target));
   const list = files.data?.files ?? [];
   // Commit takes what is uncommitted, whatever the comparison shown (vs base also lists committed work).
-  const uncommitted = useQuery(`changes:${workspace.id}:uncommitted`, (c) => api.changes(c, workspace.id, 'uncommitted'));
+  const uncommitted = useQuery(`changes:${workspace.id}:uncommitted`, (c) =>
+    api.changes(c, workspace.id, 'uncommitted'),
+  );
   const uncommittedCount = uncommitted.data?.files.length ?? 0;
   const [committed, setCommitted] = useState<{ commit: string; summary: string; files: number } | null>(null);
 
@@ -48,11 +50,21 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="changes-pane">
       <div className="flex flex-wrap items-center gap-2 border-b border-border px-3 py-2">
-        <Select aria-label="Compare with" className="w-auto" value={target} onChange={(e) => setTarget(e.target.value as CompareTarget)} data-testid="changes-target">
+        <Select
+          aria-label="Compare with"
+          className="w-auto"
+          value={target}
+          onChange={(e) => setTarget(e.target.value as CompareTarget)}
+          data-testid="changes-target"
+        >
           <option value="base">vs {workspace.baseBranch}</option>
           <option value="uncommitted">Uncommitted</option>
         </Select>
-        <div className="hidden rounded-md border border-border p-0.5 md:inline-flex" role="group" aria-label="Diff view">
+        <div
+          className="hidden rounded-md border border-border p-0.5 md:inline-flex"
+          role="group"
+          aria-label="Diff view"
+        >
           {(['unified', 'split'] as const).map((v) => (
             <button
               key={v}
@@ -60,7 +72,10 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
               aria-pressed={view === v}
               onClick={() => setView(v)}
               data-testid={`changes-view-${v}`}
-              className={cn('cursor-pointer rounded px-2.5 py-1 text-xs font-medium capitalize', view === v ? 'bg-bg-active text-fg' : 'text-fg-muted hover:text-fg')}
+              className={cn(
+                'cursor-pointer rounded px-2.5 py-1 text-xs font-medium capitalize',
+                view === v ? 'bg-bg-active text-fg' : 'text-fg-muted hover:text-fg',
+              )}
             >
               {v}
             </button>
@@ -76,7 +91,13 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
           </span>
         ) : null}
         <div className="flex-1" />
-        <Button size="icon" variant="ghost" aria-label="Reload" onClick={() => invalidate(`changes:${workspace.id}`)} data-testid="changes-reload">
+        <Button
+          size="icon"
+          variant="ghost"
+          aria-label="Reload"
+          onClick={() => invalidate(`changes:${workspace.id}`)}
+          data-testid="changes-reload"
+        >
           <RefreshIcon width={18} height={18} />
         </Button>
         <Button
@@ -95,8 +116,13 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
         </Button>
       </div>
       {committed ? (
-        <p className="flex items-center gap-2 border-b border-border bg-ok-soft px-3 py-2 text-sm text-ok" role="status" data-testid="commit-success">
-          Committed {committed.files} {committed.files === 1 ? 'file' : 'files'} as <code className="font-mono">{committed.commit.slice(0, 7)}</code> {committed.summary}
+        <p
+          className="flex items-center gap-2 border-b border-border bg-ok-soft px-3 py-2 text-sm text-ok"
+          role="status"
+          data-testid="commit-success"
+        >
+          Committed {committed.files} {committed.files === 1 ? 'file' : 'files'} as{' '}
+          <code className="font-mono">{committed.commit.slice(0, 7)}</code> {committed.summary}
         </p>
       ) : null}
       {isCommitting ? (
@@ -119,25 +145,69 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
         {files.status === 'success' && list.length === 0 ? (
           <div className="flex flex-col items-center gap-1 px-6 py-16 text-center" data-testid="changes-empty">
             <p className="font-medium">No changes</p>
-            <p className="text-sm text-fg-muted">{target === 'base' ? `This branch matches ${workspace.baseBranch}.` : 'Nothing uncommitted.'}</p>
+            <p className="text-sm text-fg-muted">
+              {target === 'base' ? `This branch matches ${workspace.baseBranch}.` : 'Nothing uncommitted.'}
+            </p>
           </div>
         ) : null}
         {list.map((file) => (
-          <FileChange key={file.path} workspace={workspace} file={file} target={target} view={view} isOpen={open.has(file.path)} onToggle={() => toggle(file.path)} />
+          <FileChange
+            key={file.path}
+            workspace={workspace}
+            file={file}
+            target={target}
+            view={view}
+            isOpen={open.has(file.path)}
+            onToggle={() => toggle(file.path)}
+          />
         ))}
       </div>
     </div>
   );
 }
 
-function FileChange({ workspace, file, target, view, isOpen, onToggle }: { workspace: Workspace; file: ChangedFile; target: CompareTarget; view: 'unified' | 'split'; isOpen: boolean; onToggle: () => void }) {
+function FileChange({
+  workspace,
+  file,
+  target,
+  view,
+  isOpen,
+  onToggle,
+}: {
+  workspace: Workspace;
+  file: ChangedFile;
+  target: CompareTarget;
+  view: 'unified' | 'split';
+  isOpen: boolean;
+  onToggle: () => void;
+}) {
   const revert = useMutation((c, path: string) => api.revertFile(c, workspace.id, path, target));
-  const kind = KIND[file.status] ?? { tone: "neutral" as const, label: file.status };
+  const kind = KIND[file.status] ?? { tone: 'neutral' as const, label: file.status };
   return (
-    <section className="border-b border-border" data-testid="change-file" data-path={file.path} data-status={file.status}>
-      <div className={cn('sticky top-0 z-[1] flex items-center gap-2 bg-bg-elevated pr-2', isOpen && 'border-b border-border')}>
-        <button type="button" onClick={onToggle} aria-expanded={isOpen} data-testid="change-file-toggle" className="flex min-h-touch min-w-0 flex-1 cursor-pointer items-center gap-2 px-3 text-left md:min-h-10">
-          <ChevronRightIcon width={16} height={16} className={cn('shrink-0 text-fg-subtle transition-transform', isOpen && 'rotate-90')} />
+    <section
+      className="border-b border-border"
+      data-testid="change-file"
+      data-path={file.path}
+      data-status={file.status}
+    >
+      <div
+        className={cn(
+          'sticky top-0 z-[1] flex items-center gap-2 bg-bg-elevated pr-2',
+          isOpen && 'border-b border-border',
+        )}
+      >
+        <button
+          type="button"
+          onClick={onToggle}
+          aria-expanded={isOpen}
+          data-testid="change-file-toggle"
+          className="flex min-h-touch min-w-0 flex-1 cursor-pointer items-center gap-2 px-3 text-left md:min-h-10"
+        >
+          <ChevronRightIcon
+            width={16}
+            height={16}
+            className={cn('shrink-0 text-fg-subtle transition-transform', isOpen && 'rotate-90')}
+          />
           <Badge tone={kind.tone} title={kind.label} data-testid="change-badge">
             {file.status}
           </Badge>
@@ -148,7 +218,8 @@ function FileChange({ workspace, file, target, view, isOpen, onToggle }: { works
           {file.conflicted ? <Badge tone="danger">conflict</Badge> : null}
           {file.additions !== null || file.deletions !== null ? (
             <span className="shrink-0 font-mono text-xs">
-              <span className="text-ok">+{file.additions ?? 0}</span> <span className="text-danger">−{file.deletions ?? 0}</span>
+              <span className="text-ok">+{file.additions ?? 0}</span>{' '}
+              <span className="text-danger">−{file.deletions ?? 0}</span>
             </span>
           ) : null}
         </button>
@@ -177,15 +248,38 @@ function FileChange({ workspace, file, target, view, isOpen, onToggle }: { works
   );
 }
 
-function FileDiffView({ workspace, path, target, view }: { workspace: Workspace; path: string; target: CompareTarget; view: 'unified' | 'split' }) {
-  const diff = useQuery(`changes:${workspace.id}:${target}:diff:${path}`, (c) => api.diff(c, workspace.id, path, target));
+function FileDiffView({
+  workspace,
+  path,
+  target,
+  view,
+}: {
+  workspace: Workspace;
+  path: string;
+  target: CompareTarget;
+  view: 'unified' | 'split';
+}) {
+  const diff = useQuery(`changes:${workspace.id}:${target}:diff:${path}`, (c) =>
+    api.diff(c, workspace.id, path, target),
+  );
   const [showAll, setShowAll] = useState(false);
   const rows = useMemo(() => (diff.data?.patch ? parseUnifiedDiff(diff.data.patch) : []), [diff.data]);
   const lang = languageOf(path);
-  if (diff.status === 'loading') return <div className="p-3"><Spinner /></div>;
-  if (diff.status === 'error') return <div className="p-3"><ErrorNote error={diff.error} /></div>;
+  if (diff.status === 'loading')
+    return (
+      <div className="p-3">
+        <Spinner />
+      </div>
+    );
+  if (diff.status === 'error')
+    return (
+      <div className="p-3">
+        <ErrorNote error={diff.error} />
+      </div>
+    );
   if (diff.data?.binary) return <p className="px-4 py-3 text-sm text-fg-muted">Binary file, not shown.</p>;
-  if (diff.data?.tooLarge) return <p className="px-4 py-3 text-sm text-fg-muted">This file is too large to diff here.</p>;
+  if (diff.data?.tooLarge)
+    return <p className="px-4 py-3 text-sm text-fg-muted">This file is too large to diff here.</p>;
   if (rows.length === 0) return <p className="px-4 py-3 text-sm text-fg-muted">No textual changes.</p>;
   const shown = showAll ? rows : rows.slice(0, MAX_ROWS);
   return (
@@ -201,7 +295,13 @@ function FileDiffView({ workspace, path, target, view }: { workspace: Workspace;
   );
 }
 
-const ROW_TONE = { add: 'bg-diff-add-bg', del: 'bg-diff-del-bg', context: '', hunk: 'bg-accent-soft text-fg-muted', meta: 'text-fg-subtle' } as const;
+const ROW_TONE = {
+  add: 'bg-diff-add-bg',
+  del: 'bg-diff-del-bg',
+  context: '',
+  hunk: 'bg-accent-soft text-fg-muted',
+  meta: 'text-fg-subtle',
+} as const;
 const SIGN = { add: '+', del: '−', context: ' ', hunk: '', meta: '' } as const;
 
 /** Every diff row is one line high (no wrapping: `whitespace-pre`), so a window of rows is a slice plus two spacers. */
@@ -276,7 +376,9 @@ function UnifiedRows({ rows, lang }: { rows: DiffRow[]; lang: ReturnType<typeof 
               <>
                 <td className="w-10 select-none px-2 text-right text-fg-subtle">{row.oldLine ?? ''}</td>
                 <td className="w-10 select-none px-2 text-right text-fg-subtle">{row.newLine ?? ''}</td>
-                <td className={cn('w-4 select-none', row.kind === 'add' ? 'text-diff-add-fg' : 'text-diff-del-fg')}>{SIGN[row.kind]}</td>
+                <td className={cn('w-4 select-none', row.kind === 'add' ? 'text-diff-add-fg' : 'text-diff-del-fg')}>
+                  {SIGN[row.kind]}
+                </td>
                 <td className="whitespace-pre pr-4">{highlightLine(row.text, lang)}</td>
               </>
             )}
@@ -294,8 +396,12 @@ function SplitRows({ rows, lang }: { rows: DiffRow[]; lang: ReturnType<typeof la
   const { start, end } = useRowWindow(split.length, table);
   const cell = (row: DiffRow | undefined) => (
     <>
-      <td className={cn('w-10 select-none px-2 text-right text-fg-subtle', row && ROW_TONE[row.kind])}>{row?.oldLine ?? row?.newLine ?? ''}</td>
-      <td className={cn('w-1/2 whitespace-pre pr-4', row && row.kind !== 'context' && ROW_TONE[row.kind])}>{row ? highlightLine(row.text, lang) : ''}</td>
+      <td className={cn('w-10 select-none px-2 text-right text-fg-subtle', row && ROW_TONE[row.kind])}>
+        {row?.oldLine ?? row?.newLine ?? ''}
+      </td>
+      <td className={cn('w-1/2 whitespace-pre pr-4', row && row.kind !== 'context' && ROW_TONE[row.kind])}>
+        {row ? highlightLine(row.text, lang) : ''}
+      </td>
     </>
   );
   return (
@@ -324,7 +430,15 @@ function SplitRows({ rows, lang }: { rows: DiffRow[]; lang: ReturnType<typeof la
   );
 }
 
-function CommitForm({ workspace, count, onDone }: { workspace: Workspace; count: number; onDone: (result?: { commit: string; summary: string; files: number }) => void }) {
+function CommitForm({
+  workspace,
+  count,
+  onDone,
+}: {
+  workspace: Workspace;
+  count: number;
+  onDone: (result?: { commit: string; summary: string; files: number }) => void;
+}) {
   const [message, setMessage] = useState('');
   const commit = useMutation((c, m: string) => api.commit(c, workspace.id, m));
   return (
@@ -345,13 +459,26 @@ function CommitForm({ workspace, count, onDone }: { workspace: Workspace; count:
       <p className="text-sm text-fg-muted">
         Stage and commit {count === 1 ? 'the 1 changed file' : `all ${count} changed files`} on {workspace.branch}.
       </p>
-      <Input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="Commit message" aria-label="Commit message" autoFocus data-testid="commit-message" />
+      <Input
+        value={message}
+        onChange={(e) => setMessage(e.target.value)}
+        placeholder="Commit message"
+        aria-label="Commit message"
+        autoFocus
+        data-testid="commit-message"
+      />
       {commit.error ? <ErrorNote error={commit.error} /> : null}
       <div className="flex justify-end gap-2">
         <Button size="sm" variant="ghost" onClick={() => onDone()}>
           Cancel
         </Button>
-        <Button size="sm" variant="primary" type="submit" disabled={commit.pending || !message.trim()} data-testid="commit-submit">
+        <Button
+          size="sm"
+          variant="primary"
+          type="submit"
+          disabled={commit.pending || !message.trim()}
+          data-testid="commit-submit"
+        >
           {commit.pending ? <Spinner /> : null} Commit
         </Button>
       </div>

@@ -29,7 +29,10 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
   const transcript = useMemo(() => buildTranscript(stream.events), [stream.events]);
   // The agent changed files (a tool finished, or the turn ended): Changes and Files re-read now, not at the next poll.
   // The newest such event only: an older page of history arriving changes nothing on disk.
-  const fileEvent = useMemo(() => stream.events.findLast((e) => e.type === 'tool-result' || e.type === 'turn-end')?.seq ?? 0, [stream.events]);
+  const fileEvent = useMemo(
+    () => stream.events.findLast((e) => e.type === 'tool-result' || e.type === 'turn-end')?.seq ?? 0,
+    [stream.events],
+  );
   useEffect(() => {
     if (fileEvent === 0) return;
     invalidate(`changes:${workspace.id}:`);
@@ -44,7 +47,17 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
       <Transcript
         turns={shown}
         root={workspace.path}
-        onRetry={chatId ? (turn) => api.send(getBandClient().client, { chatId, workspaceId: workspace.id, message: turn.prompt, attachmentIds: turn.attachmentIds }) : undefined}
+        onRetry={
+          chatId
+            ? (turn) =>
+                api.send(getBandClient().client, {
+                  chatId,
+                  workspaceId: workspace.id,
+                  message: turn.prompt,
+                  attachmentIds: turn.attachmentIds,
+                })
+            : undefined
+        }
         isWorking={isWorking}
         isLoading={chats.status === 'loading' || stream.loading}
         hasOlder={stream.hasOlder}
@@ -66,18 +79,34 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
 type RetryMessage = { prompt: string; attachmentIds?: string[] };
 
 /** Under a failed turn: try the same message again, or fix the agent in Settings. */
-function FailedTurnActions({ turn, onRetry }: { turn: TranscriptTurn; onRetry?: (message: RetryMessage) => Promise<unknown> }) {
+function FailedTurnActions({
+  turn,
+  onRetry,
+}: {
+  turn: TranscriptTurn;
+  onRetry?: (message: RetryMessage) => Promise<unknown>;
+}) {
   const retry = useMutation((_c, m: RetryMessage) => onRetry?.(m) ?? Promise.resolve(undefined));
   const prompt = turn.prompt;
   const attachmentIds = turn.attachments?.map((a) => a.id);
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="chat-failed-actions">
       {onRetry && prompt ? (
-        <Button size="sm" variant="secondary" disabled={retry.pending} onClick={() => void retry.mutate({ prompt, attachmentIds })} data-testid="chat-retry">
+        <Button
+          size="sm"
+          variant="secondary"
+          disabled={retry.pending}
+          onClick={() => void retry.mutate({ prompt, attachmentIds })}
+          data-testid="chat-retry"
+        >
           {retry.pending ? <Spinner /> : null} Retry
         </Button>
       ) : null}
-      <Link href="/settings" className="inline-flex min-h-touch items-center rounded-md px-3 text-sm font-medium text-accent hover:bg-bg-hover md:min-h-8" data-testid="chat-settings-link">
+      <Link
+        href="/settings"
+        className="inline-flex min-h-touch items-center rounded-md px-3 text-sm font-medium text-accent hover:bg-bg-hover md:min-h-8"
+        data-testid="chat-settings-link"
+      >
         Agent settings
       </Link>
       {retry.error ? <ErrorNote error={retry.error} /> : null}
@@ -95,7 +124,11 @@ function Queue({ chatId, queued }: { chatId: string; queued: TranscriptTurn[] })
   const discard = useMutation((c, turnId: string) => api.discard(c, chatId, turnId));
   const error = resume.error ?? discard.error;
   return (
-    <div className="border-t border-border bg-bg-elevated px-3 py-2 md:px-6" data-testid="chat-queue" data-paused={paused ? 'true' : 'false'}>
+    <div
+      className="border-t border-border bg-bg-elevated px-3 py-2 md:px-6"
+      data-testid="chat-queue"
+      data-paused={paused ? 'true' : 'false'}
+    >
       <div className="mx-auto max-w-3xl">
         <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-fg-subtle" data-testid="chat-queue-title">
           {paused ? `Paused after Stop (${queued.length})` : `Queued (${queued.length})`}
@@ -104,15 +137,34 @@ function Queue({ chatId, queued }: { chatId: string; queued: TranscriptTurn[] })
         {error ? <ErrorNote error={error} testId="chat-queue-error" /> : null}
         <ul className="flex flex-col gap-1">
           {queued.map((t) => (
-            <li key={t.key} className="flex items-center gap-2" data-testid="chat-queued-item" data-turn-id={t.turnId ?? ''} data-paused={t.paused ? 'true' : 'false'}>
+            <li
+              key={t.key}
+              className="flex items-center gap-2"
+              data-testid="chat-queued-item"
+              data-turn-id={t.turnId ?? ''}
+              data-paused={t.paused ? 'true' : 'false'}
+            >
               <span className="min-w-0 flex-1 truncate text-sm text-fg-muted">{t.prompt}</span>
               {t.paused && t.turnId ? (
-                <Button size="sm" variant="secondary" data-testid="chat-queued-send" disabled={resume.pending} onClick={() => void resume.mutate(t.turnId!)}>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  data-testid="chat-queued-send"
+                  disabled={resume.pending}
+                  onClick={() => void resume.mutate(t.turnId!)}
+                >
                   Send now
                 </Button>
               ) : null}
               {t.turnId ? (
-                <Button size="sm" variant="ghost" data-testid="chat-queued-discard" aria-label={`Discard the queued message: ${t.prompt?.slice(0, 40) ?? ''}`} disabled={discard.pending} onClick={() => void discard.mutate(t.turnId!)}>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  data-testid="chat-queued-discard"
+                  aria-label={`Discard the queued message: ${t.prompt?.slice(0, 40) ?? ''}`}
+                  disabled={discard.pending}
+                  onClick={() => void discard.mutate(t.turnId!)}
+                >
                   Discard
                 </Button>
               ) : null}
@@ -216,7 +268,10 @@ function Transcript({
     while (start < turns.length && tops[start + 1]! <= top - viewport) start++;
     let end = start;
     while (end < turns.length && tops[end]! < top + 2 * viewport) end++;
-    return { start: Math.min(start, Math.max(0, turns.length - 1)), end: Math.max(end, Math.min(turns.length, start + 1)) };
+    return {
+      start: Math.min(start, Math.max(0, turns.length - 1)),
+      end: Math.max(end, Math.min(turns.length, start + 1)),
+    };
   };
   /** Where the viewport's top is, in list coordinates: at the bottom when following, else where the anchor says. */
   const viewportTop = () => {
@@ -236,7 +291,10 @@ function Transcript({
     const list = listRef.current;
     if (!el || !list) return;
     const box = el.getBoundingClientRect();
-    layout.current = { listTop: list.getBoundingClientRect().top - box.top + el.scrollTop, viewport: el.clientHeight || layout.current.viewport };
+    layout.current = {
+      listTop: list.getBoundingClientRect().top - box.top + el.scrollTop,
+      viewport: el.clientHeight || layout.current.viewport,
+    };
     if (isPinned.current) {
       el.scrollTop = el.scrollHeight;
       return;
@@ -300,7 +358,11 @@ function Transcript({
     >
       <div className="mx-auto flex max-w-3xl flex-col gap-6">
         {loadingOlder ? (
-          <p className="flex items-center justify-center gap-2 text-xs text-fg-subtle" role="status" data-testid="chat-loading-older">
+          <p
+            className="flex items-center justify-center gap-2 text-xs text-fg-subtle"
+            role="status"
+            data-testid="chat-loading-older"
+          >
             <Spinner /> Loading earlier messages…
           </p>
         ) : null}
@@ -308,17 +370,32 @@ function Transcript({
         {!isLoading && turns.length === 0 ? (
           <div className="flex flex-col items-center gap-2 py-16 text-center" data-testid="chat-empty">
             <p className="text-base font-medium">Start the conversation</p>
-            <p className="max-w-sm text-sm text-fg-muted">Describe a change. The agent works in this workspace's worktree; review what it did in Changes.</p>
+            <p className="max-w-sm text-sm text-fg-muted">
+              Describe a change. The agent works in this workspace's worktree; review what it did in Changes.
+            </p>
           </div>
         ) : null}
-        <div ref={listRef} className="flex flex-col gap-6" style={{ paddingTop: tops[start] ?? 0, paddingBottom: Math.max(0, total - (tops[end] ?? total)) }}>
+        <div
+          ref={listRef}
+          className="flex flex-col gap-6"
+          style={{ paddingTop: tops[start] ?? 0, paddingBottom: Math.max(0, total - (tops[end] ?? total)) }}
+        >
           {turns.slice(start, end).map((turn) => (
-            <TurnView key={turn.key} turn={turn} root={root} onRetry={turn === lastTurn ? onRetry : undefined} observe={observe} />
+            <TurnView
+              key={turn.key}
+              turn={turn}
+              root={root}
+              onRetry={turn === lastTurn ? onRetry : undefined}
+              observe={observe}
+            />
           ))}
         </div>
         {isWorking ? (
           <div className="flex items-center gap-2 text-sm text-fg-muted" data-testid="chat-working">
-            <Spinner /> {turns.some((t) => t.items.some((i) => i.kind === 'approval' && i.state === 'pending')) ? 'The agent waits for your answer…' : 'Agent is working…'}
+            <Spinner />{' '}
+            {turns.some((t) => t.items.some((i) => i.kind === 'approval' && i.state === 'pending'))
+              ? 'The agent waits for your answer…'
+              : 'Agent is working…'}
           </div>
         ) : null}
       </div>
@@ -326,11 +403,30 @@ function Transcript({
   );
 }
 
-function TurnView({ turn, root, onRetry, observe }: { turn: TranscriptTurn; root: string; onRetry?: (message: RetryMessage) => Promise<unknown>; observe: (el: HTMLElement | null) => (() => void) | undefined }) {
+function TurnView({
+  turn,
+  root,
+  onRetry,
+  observe,
+}: {
+  turn: TranscriptTurn;
+  root: string;
+  onRetry?: (message: RetryMessage) => Promise<unknown>;
+  observe: (el: HTMLElement | null) => (() => void) | undefined;
+}) {
   return (
-    <article ref={observe} className="flex flex-col gap-3" data-testid="chat-turn" data-turn-status={turn.status} data-turn-key={turn.key}>
+    <article
+      ref={observe}
+      className="flex flex-col gap-3"
+      data-testid="chat-turn"
+      data-turn-status={turn.status}
+      data-turn-key={turn.key}
+    >
       {turn.prompt !== undefined ? (
-        <div className="self-end rounded-lg rounded-br-sm bg-accent-soft px-3.5 py-2.5 text-[15px] whitespace-pre-wrap break-words text-fg md:max-w-[80%]" data-testid="chat-prompt">
+        <div
+          className="self-end rounded-lg rounded-br-sm bg-accent-soft px-3.5 py-2.5 text-[15px] whitespace-pre-wrap break-words text-fg md:max-w-[80%]"
+          data-testid="chat-prompt"
+        >
           {turn.prompt}
         </div>
       ) : null}
@@ -355,16 +451,35 @@ function Item({ item, root }: { item: TranscriptItem; root: string }) {
       return (
         <details className="group rounded-md border border-border bg-bg-elevated text-sm" data-testid="chat-tool">
           <summary className="flex min-h-touch cursor-pointer list-none items-center gap-2 px-3 md:min-h-9">
-            <ChevronRightIcon width={16} height={16} className="shrink-0 text-fg-subtle transition-transform group-open:rotate-90" />
+            <ChevronRightIcon
+              width={16}
+              height={16}
+              className="shrink-0 text-fg-subtle transition-transform group-open:rotate-90"
+            />
             <span className="font-mono text-[13px] font-medium">{item.name}</span>
-            <span className="min-w-0 flex-1 truncate font-mono text-xs text-fg-subtle">{summarizeInput(item.input, root)}</span>
-            {item.output === undefined ? <Spinner className="size-3" /> : item.isError ? <Badge tone="danger">error</Badge> : <Badge tone="ok">done</Badge>}
+            <span className="min-w-0 flex-1 truncate font-mono text-xs text-fg-subtle">
+              {summarizeInput(item.input, root)}
+            </span>
+            {item.output === undefined ? (
+              <Spinner className="size-3" />
+            ) : item.isError ? (
+              <Badge tone="danger">error</Badge>
+            ) : (
+              <Badge tone="ok">done</Badge>
+            )}
           </summary>
           <div className="flex flex-col gap-2 border-t border-border p-3">
             <ToolInput name={item.name} input={item.input} />
             {item.output !== undefined ? (
-              <pre className={cn('max-h-80 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs', item.isError ? 'text-danger' : 'text-fg')}>
-                {item.output.length > 20_000 ? `${item.output.slice(0, 20_000)}\n… (${item.output.length - 20_000} more characters)` : item.output}
+              <pre
+                className={cn(
+                  'max-h-80 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs',
+                  item.isError ? 'text-danger' : 'text-fg',
+                )}
+              >
+                {item.output.length > 20_000
+                  ? `${item.output.slice(0, 20_000)}\n… (${item.output.length - 20_000} more characters)`
+                  : item.output}
               </pre>
             ) : null}
           </div>
@@ -372,9 +487,17 @@ function Item({ item, root }: { item: TranscriptItem; root: string }) {
       );
     case 'error':
       return (
-        <div role="alert" className="rounded-md border border-danger/40 bg-danger-soft px-3 py-2 text-sm" data-testid="chat-error">
+        <div
+          role="alert"
+          className="rounded-md border border-danger/40 bg-danger-soft px-3 py-2 text-sm"
+          data-testid="chat-error"
+        >
           <p className="font-medium text-danger">{item.message}</p>
-          {item.detail ? <pre className="mt-1 max-h-40 overflow-auto whitespace-pre-wrap font-mono text-xs text-fg-muted">{item.detail}</pre> : null}
+          {item.detail ? (
+            <pre className="mt-1 max-h-40 overflow-auto whitespace-pre-wrap font-mono text-xs text-fg-muted">
+              {item.detail}
+            </pre>
+          ) : null}
         </div>
       );
     case 'approval':
@@ -388,9 +511,17 @@ function Item({ item, root }: { item: TranscriptItem; root: string }) {
       );
     case 'result':
       return (
-        <div className="flex flex-wrap items-center gap-2 text-xs text-fg-subtle" data-testid="chat-result" data-status={item.status}>
-          <Badge tone={item.status === 'success' ? 'ok' : item.status === 'aborted' ? 'warn' : 'danger'}>{item.status}</Badge>
-          {item.durationMs !== undefined ? <span data-testid="chat-duration">{formatDuration(item.durationMs)}</span> : null}
+        <div
+          className="flex flex-wrap items-center gap-2 text-xs text-fg-subtle"
+          data-testid="chat-result"
+          data-status={item.status}
+        >
+          <Badge tone={item.status === 'success' ? 'ok' : item.status === 'aborted' ? 'warn' : 'danger'}>
+            {item.status}
+          </Badge>
+          {item.durationMs !== undefined ? (
+            <span data-testid="chat-duration">{formatDuration(item.durationMs)}</span>
+          ) : null}
           {item.costUsd !== undefined ? <span data-testid="chat-cost">{formatCost(item.costUsd)}</span> : null}
           {item.reason ? <span>{item.reason}</span> : null}
         </div>
@@ -403,15 +534,26 @@ function ToolInput({ name, input }: { name: string; input: unknown }) {
   const o = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
   if (name === 'Write' && typeof o.content === 'string') {
     return (
-      <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs text-fg" data-testid="chat-tool-content">
+      <pre
+        className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs text-fg"
+        data-testid="chat-tool-content"
+      >
         {o.content}
       </pre>
     );
   }
   if (name === 'Bash' && typeof o.command === 'string') {
-    return <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-fg-muted">$ {o.command}</pre>;
+    return (
+      <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-fg-muted">
+        $ {o.command}
+      </pre>
+    );
   }
-  return <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-fg-muted">{JSON.stringify(input, null, 2)}</pre>;
+  return (
+    <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-fg-muted">
+      {JSON.stringify(input, null, 2)}
+    </pre>
+  );
 }
 
 function summarizeInput(input: unknown, root: string): string {
@@ -423,7 +565,17 @@ function summarizeInput(input: unknown, root: string): string {
   return first.startsWith(`${root}/`) ? first.slice(root.length + 1) : first;
 }
 
-function Composer({ workspace, chatId, isWorking, onSent }: { workspace: Workspace; chatId: string | null; isWorking: boolean; onSent: (chatId: string) => void }) {
+function Composer({
+  workspace,
+  chatId,
+  isWorking,
+  onSent,
+}: {
+  workspace: Workspace;
+  chatId: string | null;
+  isWorking: boolean;
+  onSent: (chatId: string) => void;
+}) {
   const [text, setText] = useState('');
   const attachments = useAttachments(workspace.id);
   // A chat started from the dashboard may edit files (the agent's edit mode); review happens in Changes.
@@ -484,11 +636,25 @@ function Composer({ workspace, chatId, isWorking, onSent }: { workspace: Workspa
           className="max-h-48 min-h-touch flex-1 resize-none rounded-md border border-border bg-bg-sunken px-3 py-2.5 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:text-sm"
         />
         {isWorking && chatId ? (
-          <Button variant="danger" size="icon" aria-label="Stop the agent" data-testid="chat-abort" disabled={abort.pending} onClick={() => void abort.mutate(chatId)}>
+          <Button
+            variant="danger"
+            size="icon"
+            aria-label="Stop the agent"
+            data-testid="chat-abort"
+            disabled={abort.pending}
+            onClick={() => void abort.mutate(chatId)}
+          >
             <StopIcon />
           </Button>
         ) : null}
-        <Button variant="primary" size="icon" type="submit" aria-label="Send" data-testid="chat-send" disabled={send.pending || attachments.uploading || !text.trim()}>
+        <Button
+          variant="primary"
+          size="icon"
+          type="submit"
+          aria-label="Send"
+          data-testid="chat-send"
+          disabled={send.pending || attachments.uploading || !text.trim()}
+        >
           {send.pending ? <Spinner /> : <SendIcon />}
         </Button>
       </form>

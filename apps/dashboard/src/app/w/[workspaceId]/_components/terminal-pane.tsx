@@ -35,7 +35,10 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
         fontFamily: styles.getPropertyValue('--font-mono'),
         fontSize: 13,
         cursorBlink: true,
-        theme: { background: styles.getPropertyValue('--bg-sunken').trim(), foreground: styles.getPropertyValue('--fg').trim() },
+        theme: {
+          background: styles.getPropertyValue('--bg-sunken').trim(),
+          foreground: styles.getPropertyValue('--fg').trim(),
+        },
       });
       const fit = new FitAddon();
       term.loadAddon(fit);
@@ -47,7 +50,9 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
       let id: string;
       try {
         const existing = await api.listTerminals(client, workspace.id);
-        id = existing.find((t) => t.status === 'running')?.id ?? (await api.createTerminal(client, workspace.id, term.cols, term.rows)).id;
+        id =
+          existing.find((t) => t.status === 'running')?.id ??
+          (await api.createTerminal(client, workspace.id, term.cols, term.rows)).id;
       } catch (e) {
         setError(describeError(e));
         setState('error');
@@ -63,7 +68,10 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
         else unsent += data;
       });
       const onResize = term.onResize(({ cols, rows }) => send({ type: 'resize', cols, rows }));
-      cleanups.push(() => onData.dispose(), () => onResize.dispose());
+      cleanups.push(
+        () => onData.dispose(),
+        () => onResize.dispose(),
+      );
       const observer = new ResizeObserver(() => fit.fit());
       observer.observe(host.current);
       cleanups.push(() => observer.disconnect());
@@ -124,10 +132,26 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
     <div className="flex min-h-0 flex-1 flex-col bg-bg-sunken" data-testid="terminal-pane" data-state={state}>
       {state !== 'open' ? (
         <div className="flex items-center gap-2 border-b border-border px-3 py-1.5 text-xs text-fg-muted">
-          {state === 'connecting' || state === 'starting' || state === 'reconnecting' ? <Spinner className="size-3" /> : null}
-          {{ connecting: 'Connecting…', starting: 'Starting the shell…', reconnecting: 'Reconnecting…', exited: 'The shell exited.', error: 'Could not open a terminal.', open: '' }[state]}
+          {state === 'connecting' || state === 'starting' || state === 'reconnecting' ? (
+            <Spinner className="size-3" />
+          ) : null}
+          {
+            {
+              connecting: 'Connecting…',
+              starting: 'Starting the shell…',
+              reconnecting: 'Reconnecting…',
+              exited: 'The shell exited.',
+              error: 'Could not open a terminal.',
+              open: '',
+            }[state]
+          }
           {state === 'exited' || state === 'error' ? (
-            <Button size="sm" variant="ghost" onClick={() => setGeneration((g) => g + 1)} data-testid="terminal-restart">
+            <Button
+              size="sm"
+              variant="ghost"
+              onClick={() => setGeneration((g) => g + 1)}
+              data-testid="terminal-restart"
+            >
               New terminal
             </Button>
           ) : null}

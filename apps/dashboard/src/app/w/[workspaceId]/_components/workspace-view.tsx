@@ -18,8 +18,14 @@ import { ChatPane } from './chat-pane';
 
 // xterm is heavy: it loads the first time the Terminal pane is opened (desktop tab or phone tab), not before.
 // Files (tree, viewer, highlighter, LSP client) loads the first time the Files pane is shown, then stays mounted.
-const FilesPane = dynamic(() => import('./files-pane').then((m) => m.FilesPane), { ssr: false, loading: () => <Spinner className="m-4" /> });
-const TerminalPane = dynamic(() => import('./terminal-pane').then((m) => m.TerminalPane), { ssr: false, loading: () => <Spinner className="m-4" /> });
+const FilesPane = dynamic(() => import('./files-pane').then((m) => m.FilesPane), {
+  ssr: false,
+  loading: () => <Spinner className="m-4" />,
+});
+const TerminalPane = dynamic(() => import('./terminal-pane').then((m) => m.TerminalPane), {
+  ssr: false,
+  loading: () => <Spinner className="m-4" />,
+});
 
 /** The phone's tabs, in order; the desktop shows Chat beside the others, which are its side tabs. */
 const PANES = [
@@ -102,7 +108,9 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
         <div className="flex flex-1 items-center justify-center p-6" data-testid="workspace-missing">
           {workspaces.status === 'loading' ? <Spinner /> : null}
           {workspaces.status === 'error' ? <ErrorNote error={workspaces.error} /> : null}
-          {workspaces.status === 'success' ? <h1 className="text-sm font-normal text-fg-muted">This workspace does not exist (any more).</h1> : null}
+          {workspaces.status === 'success' ? (
+            <h1 className="text-sm font-normal text-fg-muted">This workspace does not exist (any more).</h1>
+          ) : null}
         </div>
       </div>
     );
@@ -121,14 +129,30 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
     >
       <PhoneHeader workspace={workspace} />
       <div className="flex min-h-0 flex-1">
-        <section className={cn('min-h-0 min-w-0 flex-1 flex-col md:border-r md:border-border', show(phonePane === 'chat', true))} aria-label="Chat">
+        <section
+          className={cn(
+            'min-h-0 min-w-0 flex-1 flex-col md:border-r md:border-border',
+            show(phonePane === 'chat', true),
+          )}
+          aria-label="Chat"
+        >
           <DesktopPaneHeader workspace={workspace} />
           <PaneErrorBoundary what="The chat">
             <ChatPane workspace={workspace} />
           </PaneErrorBoundary>
         </section>
-        <section className={cn('min-h-0 min-w-0 flex-1 flex-col md:max-w-[52%]', phonePane === 'chat' ? 'hidden md:flex' : 'flex')} aria-label="Workspace panes">
-          <div className="hidden h-11 shrink-0 items-center gap-1 border-b border-border px-2 md:flex" role="tablist" aria-label="Panes">
+        <section
+          className={cn(
+            'min-h-0 min-w-0 flex-1 flex-col md:max-w-[52%]',
+            phonePane === 'chat' ? 'hidden md:flex' : 'flex',
+          )}
+          aria-label="Workspace panes"
+        >
+          <div
+            className="hidden h-11 shrink-0 items-center gap-1 border-b border-border px-2 md:flex"
+            role="tablist"
+            aria-label="Panes"
+          >
             {SIDE_PANES.map(([id, label, Icon]) => (
               <button
                 key={id}
@@ -137,7 +161,10 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
                 aria-selected={sidePane === id}
                 onClick={() => setSidePane(id)}
                 data-testid={`pane-tab-${id}`}
-                className={cn('inline-flex h-8 cursor-pointer items-center gap-1.5 rounded-md px-3 text-sm font-medium', sidePane === id ? 'bg-bg-active text-fg' : 'text-fg-muted hover:bg-bg-hover hover:text-fg')}
+                className={cn(
+                  'inline-flex h-8 cursor-pointer items-center gap-1.5 rounded-md px-3 text-sm font-medium',
+                  sidePane === id ? 'bg-bg-active text-fg' : 'text-fg-muted hover:bg-bg-hover hover:text-fg',
+                )}
               >
                 <Icon width={16} height={16} /> {label}
               </button>
@@ -164,7 +191,11 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           ) : null}
         </section>
       </div>
-      <nav className="grid shrink-0 grid-cols-4 border-t border-border bg-bg-elevated pb-[env(safe-area-inset-bottom)] md:hidden" aria-label="Panes" data-testid="mobile-tab-bar">
+      <nav
+        className="grid shrink-0 grid-cols-4 border-t border-border bg-bg-elevated pb-[env(safe-area-inset-bottom)] md:hidden"
+        aria-label="Panes"
+        data-testid="mobile-tab-bar"
+      >
         {PANES.map(([id, label, Icon]) => (
           <button
             key={id}
@@ -172,7 +203,10 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             aria-current={phonePane === id ? 'page' : undefined}
             onClick={() => setPhonePane(id)}
             data-testid={`tab-${id}`}
-            className={cn('flex min-h-14 cursor-pointer flex-col items-center justify-center gap-0.5 text-xs font-medium', phonePane === id ? 'text-accent' : 'text-fg-muted')}
+            className={cn(
+              'flex min-h-14 cursor-pointer flex-col items-center justify-center gap-0.5 text-xs font-medium',
+              phonePane === id ? 'text-accent' : 'text-fg-muted',
+            )}
           >
             <Icon />
             {label}
@@ -187,7 +221,12 @@ function PhoneHeader({ workspace }: { workspace?: Workspace }) {
   const status = useAgentStatus(workspace?.id ?? '');
   return (
     <div className="flex h-12 shrink-0 items-center gap-1 border-b border-border px-1 md:hidden">
-      <Link href="/" aria-label="Back to workspaces" className="inline-flex min-h-touch min-w-touch items-center justify-center rounded-md text-fg hover:bg-bg-hover" data-testid="back-to-workspaces">
+      <Link
+        href="/"
+        aria-label="Back to workspaces"
+        className="inline-flex min-h-touch min-w-touch items-center justify-center rounded-md text-fg hover:bg-bg-hover"
+        data-testid="back-to-workspaces"
+      >
         <BackIcon />
       </Link>
       {workspace ? (
