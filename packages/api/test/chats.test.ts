@@ -275,7 +275,6 @@ describe('turns', () => {
 
   it('deleting a chat while its agent runs stops the agent and leaves nothing running', async () => {
     fixture = await createChatFixture();
-    const pidFile = join(fixture.dir, 'pids');
     fixture.fake = { scenario: 'slow', events: 1000, delayMs: 5 };
     const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
     fixture.chats.send({ chatId: chat.id, message: 'x' });

@@ -65,12 +65,10 @@ describe('agent commands are checked on save', () => {
   it('a command that is not on PATH is refused with its name and how to install it; the file is untouched', async () => {
     await using band = await setup();
     const error = await failure(
-      band
-        .as(local)
-        .settings.set({
-          key: 'codingAgents',
-          value: [{ id: 'oc', type: 'opencode', label: 'OpenCode', command: 'opencode' }],
-        }),
+      band.as(local).settings.set({
+        key: 'codingAgents',
+        value: [{ id: 'oc', type: 'opencode', label: 'OpenCode', command: 'opencode' }],
+      }),
     );
     expect(error.code).toBe('BAD_REQUEST');
     expect(error.message).toBe('Command not found: opencode (OpenCode)');
@@ -85,12 +83,10 @@ describe('agent commands are checked on save', () => {
     );
     expect(notExecutable.message).toBe('Command not found: codex (Codex)');
     const missing = await failure(
-      band
-        .as(local)
-        .settings.set({
-          key: 'codingAgents',
-          value: [{ id: 'c', type: 'claude-code', label: 'Mine', command: '/nowhere/claude' }],
-        }),
+      band.as(local).settings.set({
+        key: 'codingAgents',
+        value: [{ id: 'c', type: 'claude-code', label: 'Mine', command: '/nowhere/claude' }],
+      }),
     );
     expect(missing.message).toBe('Command not found: /nowhere/claude (Mine)');
   });
@@ -133,15 +129,13 @@ describe('agent commands are checked on save', () => {
       ...saved.codingAgents,
       { id: 'gone', type: 'opencode', label: 'Gone', command: 'opencode' },
     ]);
-    const more = await band
-      .as(local)
-      .settings.set({
-        key: 'codingAgents',
-        value: [
-          ...band.settings.get().codingAgents,
-          { id: 'c2', type: 'claude-code', label: 'Second', command: 'claude' },
-        ],
-      });
+    const more = await band.as(local).settings.set({
+      key: 'codingAgents',
+      value: [
+        ...band.settings.get().codingAgents,
+        { id: 'c2', type: 'claude-code', label: 'Second', command: 'claude' },
+      ],
+    });
     expect(more.codingAgents.map((a) => a.id)).toEqual(['claude-code', 'pinned', 'gone', 'c2']);
     // Changing a saved agent's command checks the new one.
     const renamed = more.codingAgents.map((a, i) => (i === 0 ? { ...a, command: 'claude-nightly' } : a));
