@@ -1,6 +1,16 @@
 // Attachments (issue 19): `uploads.create` behind the real gate and createBandApi, the way the Band server serves
 // it, then `chats.send` with the ids.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fakeAgentPath } from '@band/agents/testing';
@@ -175,6 +185,35 @@ describe('uploads.create over HTTP (multipart, through the gate)', () => {
       (await band.upload(ws.id, { bytes: new Uint8Array(uploadLimits.maxFileBytes), name: 'ok.bin', type: '' })).status,
     ).toBe(200);
     expect(readdirSync(join(band.uploads, ws.id))).toHaveLength(1);
+  });
+
+  it('keeps at most 1 GiB per workspace: a full workspace refuses with the folder to clean, and takes files again once cleaned', async () => {
+    const band = await startBand();
+    const ws = band.addWorkspace('full');
+    const other = band.addWorkspace('other');
+    const first = await band.upload(ws.id, { bytes: Buffer.from('x'), name: 'a.txt', type: 'text/plain' });
+    expect(first.status).toBe(200);
+    // A sparse file stands for a year of screenshots: its size counts, and it takes no disk here.
+    const dir = join(band.uploads, ws.id);
+    const hoard = join(dir, 'f000000000000000000000000-hoard.bin');
+    writeFileSync(hoard, '');
+    truncateSync(hoard, uploadLimits.maxWorkspaceBytes - 1 - 1000);
+    // 1,000 bytes are left: two 600-byte uploads at once, only one fits.
+    const [one, two] = await Promise.all(
+      ['b.bin', 'c.bin'].map((name) => band.upload(ws.id, { bytes: new Uint8Array(600), name, type: '' })),
+    );
+    expect([one!.status, two!.status].sort()).toEqual([200, 413]);
+    const refused = one!.status === 413 ? one! : two!;
+    expect(refused.error?.data.reason).toBe('UPLOADS_FULL');
+    expect(refused.error?.message).toMatch(
+      /does not fit: this workspace's uploads already take 1024\.0 MiB of the 1024 MiB/,
+    );
+    expect(readdirSync(dir)).toHaveLength(3);
+    // Another workspace is not affected.
+    expect((await band.upload(other.id, { bytes: new Uint8Array(600), name: 'd.bin', type: '' })).status).toBe(200);
+    // Cleaning the folder (as the hint says) makes room again.
+    rmSync(hoard);
+    expect((await band.upload(ws.id, { bytes: new Uint8Array(600), name: 'e.bin', type: '' })).status).toBe(200);
   });
 
   it('refuses an image whose bytes are not what it claims; a non-image file is accepted as a file, never an image', async () => {

@@ -22,6 +22,8 @@ export const uploadLimits = Object.freeze({
   maxFileBytes: 20 * 1024 * 1024,
   /** Attachments per message. */
   maxFilesPerMessage: 10,
+  /** Bytes kept per workspace: 1 GiB. Uploads stay until their workspace is removed (Retry sends them again). */
+  maxWorkspaceBytes: 1024 * 1024 * 1024,
 });
 
 /** A stored upload as a message records it (and the chat shows it). */
@@ -58,7 +60,10 @@ export interface UploadService {
   resolve(workspaceId: string, ids: readonly string[]): StoredAttachment[];
   /** `BAND_HOME/uploads/<workspaceId>` (what an agent may read: Claude Code's `--add-dir`). */
   folderOf(workspaceId: string): string;
-  /** Deletes a workspace's uploads (after the workspace is removed). A symlink in its place is unlinked, never followed. */
+  /**
+   * Deletes a workspace's uploads (after the workspace is removed).
+   * A symlink in its place is unlinked, never followed.
+   */
   removeWorkspace(workspaceId: string): void;
 }
 
@@ -75,12 +80,35 @@ const MiB = 1024 * 1024;
 export const fileTooLarge = (name: string, size: number) =>
   new BandApiError(
     'TOO_LARGE',
-    `${name} is ${(size / MiB).toFixed(1)} MiB: attachments are limited to ${uploadLimits.maxFileBytes / MiB} MiB per file`,
+    `${name} is ${(size / MiB).toFixed(1)} MiB: ` +
+      `attachments are limited to ${uploadLimits.maxFileBytes / MiB} MiB per file`,
     {
       reason: 'FILE_TOO_LARGE',
       hint: 'Send a smaller file (a screenshot, or a compressed copy).',
     },
   );
+
+const uploadsFull = (name: string, used: number, size: number, dir: string) =>
+  new BandApiError(
+    'TOO_LARGE',
+    `${name} (${(size / MiB).toFixed(1)} MiB) does not fit: this workspace's uploads already take ` +
+      `${(used / MiB).toFixed(1)} MiB of the ${uploadLimits.maxWorkspaceBytes / MiB} MiB a workspace may keep`,
+    {
+      reason: 'UPLOADS_FULL',
+      hint:
+        `Delete attachments the chat no longer needs from ${dir}, ` +
+        'or remove a finished workspace (its uploads go with it).',
+    },
+  );
+
+/** Bytes of the regular files in a workspace's upload folder (apparent size; symlinks and folders are not counted). */
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile()) total += lstatSync(join(dir, entry.name), { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return total;
+}
 
 /** A directory that is ours: created 0700 if missing, refused if it is a symlink or not a directory. */
 function ensurePrivateDir(path: string): void {
@@ -113,6 +141,8 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
   const root = join(deps.home, 'uploads');
   /** Declared types of non-image files, kept since upload (a label only; after a restart they read as octet-stream). */
   const declared = new Map<string, { workspaceId: string; mediaType: string }>();
+  /** Bytes being written per workspace: two uploads at once must not both fit in the same free space. */
+  const writing = new Map<string, number>();
 
   function workspaceOf(workspaceId: string) {
     const workspace = SAFE_SEGMENT.test(workspaceId) ? deps.store.workspaces.get(workspaceId) : undefined;
@@ -135,7 +165,7 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
     if (claimed && claimed !== actual) {
       throw new BandApiError(
         'INVALID_INPUT',
-        `${name} says it is ${claimed} but its content is ${actual ? `${actual}` : 'not a PNG, JPEG, GIF or WebP image'}`,
+        `${name} says it is ${claimed} but its content is ` + (actual ?? 'not a PNG, JPEG, GIF or WebP image'),
         { reason: 'IMAGE_TYPE_MISMATCH', hint: 'Attach the original image, or rename the file to its real type.' },
       );
     }
@@ -144,6 +174,26 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
     ensurePrivateDir(root);
     const dir = folderOf(workspace.id);
     ensurePrivateDir(dir);
+    const used = folderBytes(dir) + (writing.get(workspace.id) ?? 0);
+    if (used + size > uploadLimits.maxWorkspaceBytes) throw uploadsFull(name, used, size, dir);
+    writing.set(workspace.id, (writing.get(workspace.id) ?? 0) + size);
+    try {
+      return await write(workspace.id, dir, name, kind, mediaType, input.bytes);
+    } finally {
+      const left = (writing.get(workspace.id) ?? size) - size;
+      if (left > 0) writing.set(workspace.id, left);
+      else writing.delete(workspace.id);
+    }
+  }
+
+  async function write(
+    workspaceId: string,
+    dir: string,
+    name: string,
+    kind: Attachment['kind'],
+    mediaType: string,
+    bytes: Uint8Array,
+  ): Promise<Attachment> {
     const id = `${kind === 'image' ? 'i' : 'f'}${randomBytes(12).toString('hex')}`;
     const path = join(dir, `${id}-${name}`);
     // O_EXCL + O_NOFOLLOW: never through a symlink, never over an existing file.
@@ -154,12 +204,12 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
     );
     try {
       await handle.chmod(0o600);
-      await handle.writeFile(input.bytes);
+      await handle.writeFile(bytes);
     } finally {
       await handle.close();
     }
-    if (kind === 'file') declared.set(id, { workspaceId: workspace.id, mediaType });
-    return { id, name, size, mediaType, kind };
+    if (kind === 'file') declared.set(id, { workspaceId, mediaType });
+    return { id, name, size: bytes.byteLength, mediaType, kind };
   }
 
   function resolve(workspaceId: string, ids: readonly string[]): StoredAttachment[] {
