@@ -37,7 +37,8 @@ export interface AppModeShellOptions {
    * directory (the Band home, as `band open` does; issue 16 #5). Unset: the URL goes on the command line as it is.
    */
   redirectDir?: string;
-  /** A redirect file is removed after this long even if its secret was never used. @default 120000 (a pairing code's life) */
+  /** A redirect file is removed after this long even if its secret was never used. @default 120000 (a pairing code's
+   * life) */
   redirectFileTtlMs?: number;
 }
 
@@ -174,7 +175,9 @@ export function createAppModeShell(options: AppModeShellOptions): WindowShell {
             failed
               ? {
                   byApp,
-                  error: `${options.executable} exited with code ${code}${signal ? ` (${signal})` : ''}\n${tail.join('\n')}`,
+                  error:
+                    `${options.executable} exited ` +
+                    `with code ${code}${signal ? ` (${signal})` : ''}\n${tail.join('\n')}`,
                 }
               : { byApp },
           );

@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, isAbsolute } from 'node:path';
+import { findExecutable } from '@band/internal';
 import { DesktopError } from './errors.js';
 
 /** Chromium-family executables that support `--app=<url>`, in order of preference. */
@@ -23,33 +23,21 @@ export interface FindBrowserOptions {
   isExecutable?: (file: string) => boolean;
 }
 
-function defaultIsExecutable(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Finds the browser for the app-mode shell: `BAND_BROWSER` (a path or a name on PATH) wins, otherwise the
  * first of {@link CHROMIUM_CANDIDATES} on PATH. Throws `BROWSER_NOT_FOUND` naming what to install.
  */
 export function findChromiumBrowser(options: FindBrowserOptions = {}): string {
   const env = options.env ?? process.env;
-  const isExecutable = options.isExecutable ?? defaultIsExecutable;
-  // Relative PATH entries would make the result depend on the current directory; skip them.
-  const dirs = (env.PATH ?? '').split(delimiter).filter((dir) => dir && isAbsolute(dir));
-  const lookup = (name: string): string | undefined => {
-    if (name.includes('/')) return isAbsolute(name) && isExecutable(name) ? name : undefined;
-    for (const dir of dirs) {
-      const file = join(dir, name);
-      if (isExecutable(file)) return file;
-    }
-    return undefined;
-  };
+  // Relative PATH entries and relative paths would make the result depend on the current directory; skip them.
+  const PATH = (env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir && isAbsolute(dir))
+    .join(delimiter);
+  const lookup = (name: string): string | undefined =>
+    name.includes('/') && !isAbsolute(name)
+      ? undefined
+      : findExecutable(name, { PATH }, undefined, options.isExecutable);
   const override = env.BAND_BROWSER?.trim();
   if (override) {
     const found = lookup(override);
@@ -71,7 +59,8 @@ export function findChromiumBrowser(options: FindBrowserOptions = {}): string {
     `No Chromium-family browser found on PATH (looked for ${CHROMIUM_CANDIDATES.join(', ')})`,
     {
       hint:
-        'Install one: `sudo apt install chromium` (Debian/Ubuntu), `sudo dnf install chromium` (Fedora), or Google Chrome, Brave or Edge; ' +
+        'Install one: `sudo apt install chromium` (Debian/Ubuntu), `sudo dnf install chromium` (Fedora), or ' +
+        'Google Chrome, Brave or Edge; ' +
         'or set BAND_BROWSER=/path/to/browser. Meanwhile the dashboard also works in any browser: `npx band open`.',
     },
   );

@@ -128,7 +128,10 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
           hint:
             error.reason === 'NO_HELLO' || error.reason === 'OLD_PROOF'
               ? error.hint
-              : `Another program (or a Band server of another BAND_HOME) holds port ${port}. Stop it (\`ss -ltnp 'sport = :${port}'\` names it) and open Band again, or set webServerPort in ${options.home}/settings.json to a free port.`,
+              : `Another program (or a Band server of another BAND_HOME) holds port ${port}. Stop it (\`ss ` +
+                `-ltnp 'sport = :${port}'\` names it) and open Band again, or set ` +
+                `webServerPort in ${options.home}/settings.json ` +
+                `to a free port.`,
           cause: error,
         });
       }
@@ -164,7 +167,10 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
       }
       if (!record?.url || record.state !== 'ready') {
         throw new DesktopError('INSTANCE_BUSY', 'Another Band desktop app for this BAND_HOME did not finish starting', {
-          hint: `Close the other Band window (pid ${claim.record.pid}) and try again, or delete ${paths.instanceFile} if no Band app is running.`,
+          hint:
+            `Close the other Band window (pid ${claim.record.pid}) and try again, ` +
+            `or delete ${paths.instanceFile} if no Band ` +
+            `app is running.`,
         });
       }
       ({ url, signInUrl } = await attach(record.url));

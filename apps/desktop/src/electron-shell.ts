@@ -32,7 +32,9 @@ export async function createElectronShell(options: ElectronShellOptions = {}): P
     electron = await (options.loadElectron ?? importElectron)();
   } catch (error) {
     throw new DesktopError('ELECTRON_NOT_INSTALLED', 'Electron is not available', {
-      hint: 'Run band-desktop without --shell electron to use a Chromium-family browser in app mode, or run it inside a packaged Electron build.',
+      hint:
+        'Run band-desktop without --shell electron to use a Chromium-family browser in app mode, or run ' +
+        'it inside a packaged Electron build.',
       cause: error,
     });
   }

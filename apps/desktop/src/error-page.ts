@@ -42,16 +42,20 @@ export function renderErrorPage(content: ErrorPageContent): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Band could not start</title>
 <style>
-  :root { color-scheme: light dark; --bg: #f6f7f9; --fg: #111827; --muted: #4b5563; --danger: #b42318; --box: #ffffff; --border: #d0d5dd; }
-  @media (prefers-color-scheme: dark) { :root { --bg: #0b0d12; --fg: #e6e8ee; --muted: #9aa3b2; --danger: #ffb4ab; --box: #151a23; --border: #273043; } }
-  body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
+  :root { color-scheme: light dark; --bg: #f6f7f9; --fg: #111827; --muted: #4b5563; --danger: #b42318; --box: \
+#ffffff; --border: #d0d5dd; }
+  @media (prefers-color-scheme: dark) { :root { --bg: #0b0d12; --fg: #e6e8ee; --muted: #9aa3b2; --danger: #ffb4ab; \
+--box: #151a23; --border: #273043; } }
+  body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: \
+var(--fg); }
   main { max-width: 640px; margin: 12vh auto; padding: 0 24px; }
   h1 { font-size: 22px; margin: 0 0 8px; }
   h2 { font-size: 13px; margin: 24px 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .06em; }
   .message { font-size: 17px; color: var(--danger); }
   .hint { background: var(--box); border: 1px solid var(--border); border-radius: 8px; padding: 12px 14px; }
   .code, .next, summary { color: var(--muted); }
-  pre { white-space: pre-wrap; word-break: break-word; background: var(--box); border: 1px solid var(--border); padding: 12px; border-radius: 8px; font-size: 12px; }
+  pre { white-space: pre-wrap; word-break: break-word; background: var(--box); border: 1px solid var(--border); \
+padding: 12px; border-radius: 8px; font-size: 12px; }
 </style>
 </head>
 <body>

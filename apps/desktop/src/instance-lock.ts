@@ -57,9 +57,9 @@ export async function readInstanceRecord(file: string): Promise<InstanceRecord |
 }
 
 /**
- * Single instance per BAND_HOME: creates the record exclusively (a hard link that fails if it exists), so of two apps launched at the same
- * moment exactly one starts the server. A record whose pid is gone (crash, SIGKILL) or that cannot be parsed is
- * stale and replaced.
+ * Single instance per BAND_HOME: creates the record exclusively (a hard link that fails if it exists), so of two apps
+ * launched at the same moment exactly one starts the server. A record whose pid is gone (crash, SIGKILL) or that cannot
+ * be parsed is stale and replaced.
  */
 export async function claimInstance(file: string, options: InstanceLockOptions = {}): Promise<ClaimResult> {
   const pid = options.pid ?? process.pid;

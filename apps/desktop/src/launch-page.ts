@@ -36,16 +36,19 @@ function renderLoadingPage(scriptNonce: string): string {
   :root { color-scheme: light dark; --bg: #f6f7f9; --fg: #111827; --muted: #4b5563; --accent: #1d4ed8; }
   @media (prefers-color-scheme: dark) { :root { --bg: #0b0d12; --fg: #e6e8ee; --muted: #9aa3b2; --accent: #60a5fa; } }
   html, body { height: 100%; margin: 0; }
-  body { display: grid; place-items: center; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
+  body { display: grid; place-items: center; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; \
+background: var(--bg); color: var(--fg); }
   .box { text-align: center; }
-  .spinner { width: 28px; height: 28px; margin: 0 auto 16px; border-radius: 50%; border: 3px solid color-mix(in srgb, var(--accent) 25%, transparent); border-top-color: var(--accent); animation: spin .9s linear infinite; }
+  .spinner { width: 28px; height: 28px; margin: 0 auto 16px; border-radius: 50%; border: 3px solid color-mix(in srgb, \
+var(--accent) 25%, transparent); border-top-color: var(--accent); animation: spin .9s linear infinite; }
   p { color: var(--muted); margin: 4px 0 0; }
   @keyframes spin { to { transform: rotate(1turn); } }
   @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
 </style>
 </head>
 <body>
-<div class="box" data-testid="launch-page"><div class="spinner"></div><strong>Starting Band…</strong><p>The server is starting; this window signs in by itself.</p></div>
+<div class="box" data-testid="launch-page"><div class="spinner"></div><strong>Starting Band…</strong><p>The server is \
+starting; this window signs in by itself.</p></div>
 <script nonce="${scriptNonce}">
 (async () => {
   for (let i = 0; i < 1000; i++) {
@@ -127,7 +130,8 @@ export async function startLaunchPage(
         200,
         'text/html; charset=utf-8',
         renderLoadingPage(scriptNonce),
-        `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${scriptNonce}'; connect-src 'self'; frame-ancestors 'none'`,
+        `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${scriptNonce}'; connect-src ` +
+          `'self'; frame-ancestors 'none'`,
       );
     }
     if (path === `/${secret}/next`) {

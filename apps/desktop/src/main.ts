@@ -20,7 +20,8 @@ Closing the window (or Ctrl+C) stops the server it started, the tunnel and every
 Options:
   --home <dir>         Band home (default: $BAND_HOME or ~/.band)
   --port <port>        port for a server this app starts (default: webServerPort from settings.json; 0 = any free port)
-  --shell <name>       app-mode (a Chromium-family browser in --app mode) or electron (default: electron inside Electron, else app-mode)
+  --shell <name>       app-mode (a Chromium-family browser in --app mode) or electron (default: electron inside \
+Electron, else app-mode)
   --verbose            print the server's output
   -h, --help           show this help
 

@@ -38,7 +38,8 @@ export interface ServerProcess {
 }
 
 const TAIL_LINES = 40;
-/** How often the server's process tree is recorded while it runs (it can only be found from the server while the server lives). */
+/** How often the server's process tree is recorded while it runs (it can only be found from the server while the server
+ * lives). */
 const RECORD_INTERVAL_MS = 2_000;
 
 function signal(pid: number, sig: NodeJS.Signals | 0): boolean {

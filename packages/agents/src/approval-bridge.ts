@@ -40,9 +40,9 @@ type RequestEvent = Extract<AgentEvent, { type: 'approval-request' }>;
 type ResolvedEvent = Extract<AgentEvent, { type: 'approval-resolved' }>;
 
 /**
- * One turn's approval channel: an HTTP endpoint on a private Unix socket, guarded by a random per-turn capability, and the
- * `--mcp-config` file (in a 0700 temp dir, mode 0600) that tells Claude Code how to start Band's MCP server.
- * The capability only ever travels in that file and in the MCP server's environment, never on argv.
+ * One turn's approval channel: an HTTP endpoint on a private Unix socket, guarded by a random per-turn capability, and
+ * the `--mcp-config` file (in a 0700 temp dir, mode 0600) that tells Claude Code how to start Band's MCP server. The
+ * capability only ever travels in that file and in the MCP server's environment, never on argv.
  */
 export interface ApprovalBridge extends ApprovalChannel {
   /** The `--mcp-config` file. */

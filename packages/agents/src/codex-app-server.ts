@@ -21,12 +21,14 @@ export interface CodexAppServerOptions {
   sandbox?: string;
   /**
    * Ask before commands and patches (approval policy `untrusted`): each `item/commandExecution/requestApproval` and
-   * `item/fileChange/requestApproval` becomes an `approval-request`. Without it the policy is `never`, as in `codex exec`.
+   * `item/fileChange/requestApproval` becomes an `approval-request`. Without it the policy is `never`, as in `codex
+   * exec`.
    */
   approvals: boolean;
 }
 
-/** The client side of one `codex app-server` turn: a `LineParser` for its stdout, its stdin protocol, and its approvals. */
+/** The client side of one `codex app-server` turn: a `LineParser` for its stdout, its stdin protocol, and its
+ * approvals. */
 export type CodexAppServer = LineParser & StdioProtocol & ApprovalChannel;
 
 const SANDBOXES = new Set(['read-only', 'workspace-write', 'danger-full-access']);
@@ -171,7 +173,8 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
     const command = method === 'item/commandExecution/requestApproval';
     const patch = method === 'item/fileChange/requestApproval';
     if (!command && !patch) {
-      // Questions (`item/tool/requestUserInput`), MCP elicitations, extra permissions, legacy v1 approvals: not offered.
+      // Questions (`item/tool/requestUserInput`), MCP elicitations, extra permissions, legacy v1 approvals: not
+      // offered.
       send({ id: rpcId, error: { code: METHOD_NOT_FOUND, message: `Band does not answer ${method}` } });
       return [];
     }

@@ -3,7 +3,7 @@ import { createApprovalBridge } from './approval-bridge.js';
 import { startAgentProcess } from './agent-process.js';
 import { withoutBandVariables } from './child-env.js';
 import { agentPackages, cliNotFound, invalidOptions } from './errors.js';
-import { findExecutable } from './find-executable.js';
+import { findExecutable } from '@band/internal';
 import type { AgentLogger, CodingAgent, CodingAgentOptions, CodingAgentType } from './types.js';
 
 const silentLogger: AgentLogger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });

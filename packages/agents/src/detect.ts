@@ -1,5 +1,5 @@
 import { agentPackages } from './errors.js';
-import { findExecutable } from './find-executable.js';
+import { findExecutable } from '@band/internal';
 import type { CodingAgentType } from './types.js';
 
 /** A `settings.json` `codingAgents[]` entry for a CLI found on PATH. */

@@ -39,7 +39,7 @@ export { createOpenCodeParser } from './parsers/opencode.js';
 export { claudeCodeInvocation, codexInvocation, codexTurnInput, openCodeInvocation } from './adapters.js';
 export type { AdapterInvocation } from './adapters.js';
 export { redact } from './stderr-buffer.js';
-export { findExecutable } from './find-executable.js';
+export { findExecutable } from '@band/internal';
 
 // Errors
 export { AgentError, agentPackages } from './errors.js';

@@ -72,7 +72,8 @@ export interface AgentAttachment {
   path: string;
   /** The name the user gave it (shown to the agent). */
   name: string;
-  /** `image/png`, `image/jpeg`, `image/gif` or `image/webp` for an image (checked by its bytes); otherwise the declared type. */
+  /** `image/png`, `image/jpeg`, `image/gif` or `image/webp` for an image (checked by its bytes); otherwise the declared
+   * type. */
   mediaType: string;
   /** `image` only for an image whose bytes match its type; everything else is a `file`. */
   kind: 'image' | 'file';

@@ -1,3 +1,4 @@
+export { findExecutable, isExecutableFile } from './executables.js';
 export { makeOwnedTempDir, sweepOwnedTempDirs } from './owned-temp-dir.js';
 export {
   isProcessAlive,

@@ -18,20 +18,28 @@ describe('owned temp folders', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
-  it("a sweep removes only folders whose owner has exited: not a live process's, not this one's, not other names", () => {
-    const dead = spawnSync(process.execPath, ['-e', '']).pid; // has exited
-    const orphan = join(parent, `band-x-${dead}-AbC123`);
-    const live = join(parent, `band-x-${process.ppid}-XyZ789`);
-    const other = join(parent, 'band-x-notes');
-    const otherPrefix = join(parent, `band-y-${dead}-AbC123`);
-    for (const d of [orphan, live, other, otherPrefix]) mkdirSync(d);
-    const mine = makeOwnedTempDir('band-x-', parent);
-    expect(sweepOwnedTempDirs('band-x-', parent)).toEqual([orphan]);
-    expect(existsSync(orphan)).toBe(false);
-    expect(readdirSync(parent).sort()).toEqual(
-      [`band-x-${process.ppid}-XyZ789`, 'band-x-notes', mine.slice(parent.length + 1), `band-y-${dead}-AbC123`].sort(),
-    );
-  });
+  it(
+    "a sweep removes only folders whose owner has exited: not a live process's, not this one's, not " + 'other names',
+    () => {
+      const dead = spawnSync(process.execPath, ['-e', '']).pid; // has exited
+      const orphan = join(parent, `band-x-${dead}-AbC123`);
+      const live = join(parent, `band-x-${process.ppid}-XyZ789`);
+      const other = join(parent, 'band-x-notes');
+      const otherPrefix = join(parent, `band-y-${dead}-AbC123`);
+      for (const d of [orphan, live, other, otherPrefix]) mkdirSync(d);
+      const mine = makeOwnedTempDir('band-x-', parent);
+      expect(sweepOwnedTempDirs('band-x-', parent)).toEqual([orphan]);
+      expect(existsSync(orphan)).toBe(false);
+      expect(readdirSync(parent).sort()).toEqual(
+        [
+          `band-x-${process.ppid}-XyZ789`,
+          'band-x-notes',
+          mine.slice(parent.length + 1),
+          `band-y-${dead}-AbC123`,
+        ].sort(),
+      );
+    },
+  );
 
   it('a missing parent folder is not an error', () => {
     expect(sweepOwnedTempDirs('band-x-', join(parent, 'missing'))).toEqual([]);

@@ -92,27 +92,31 @@ describe('on this machine', () => {
     }
   });
 
-  it('finds a process by a marker in its environment, even one that left the session with setsid; a longer or partial value does not match', async () => {
-    const marker = `t${process.pid}x${Date.now()}`;
-    // The shell starts a setsid'd job (new session, re-parented to init once the shell exits) and exits at once.
-    const shell = spawn('sh', ['-c', 'setsid sleep 30 >/dev/null 2>&1 < /dev/null & echo $!'], {
-      env: { ...process.env, BAND_TEST_MARK: marker },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    // Listened for at once: the shell exits right after its echo, maybe before the pid below is read.
-    const shellExited = new Promise((resolve) => shell.once('exit', resolve));
-    const escaped = Number(
-      await new Promise<string>((resolve) => shell.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))),
-    );
-    children.push(escaped);
-    const other = spawn('sleep', ['30'], {
-      env: { ...process.env, BAND_TEST_MARK: `${marker}0`, OTHER: marker },
-      stdio: 'ignore',
-    });
-    children.push(other.pid!);
-    await shellExited;
-    await vi.waitFor(() => expect(listProcessesWithEnvironment('BAND_TEST_MARK', marker)).toEqual([escaped]), SLOW);
-    expect(readProcStat(escaped)?.sid).toBe(escaped); // its own session: a session walk would not find it
-    expect(listProcessesWithEnvironment('BAND_TEST_MARK', marker, join(tmpdir(), 'no-proc-here'))).toEqual([]);
-  });
+  it(
+    'finds a process by a marker in its environment, even one that left the session with setsid; a longer ' +
+      'or partial value does not match',
+    async () => {
+      const marker = `t${process.pid}x${Date.now()}`;
+      // The shell starts a setsid'd job (new session, re-parented to init once the shell exits) and exits at once.
+      const shell = spawn('sh', ['-c', 'setsid sleep 30 >/dev/null 2>&1 < /dev/null & echo $!'], {
+        env: { ...process.env, BAND_TEST_MARK: marker },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      // Listened for at once: the shell exits right after its echo, maybe before the pid below is read.
+      const shellExited = new Promise((resolve) => shell.once('exit', resolve));
+      const escaped = Number(
+        await new Promise<string>((resolve) => shell.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))),
+      );
+      children.push(escaped);
+      const other = spawn('sleep', ['30'], {
+        env: { ...process.env, BAND_TEST_MARK: `${marker}0`, OTHER: marker },
+        stdio: 'ignore',
+      });
+      children.push(other.pid!);
+      await shellExited;
+      await vi.waitFor(() => expect(listProcessesWithEnvironment('BAND_TEST_MARK', marker)).toEqual([escaped]), SLOW);
+      expect(readProcStat(escaped)?.sid).toBe(escaped); // its own session: a session walk would not find it
+      expect(listProcessesWithEnvironment('BAND_TEST_MARK', marker, join(tmpdir(), 'no-proc-here'))).toEqual([]);
+    },
+  );
 });

@@ -110,7 +110,8 @@ export function claudeCodeOfflineEnv(options: { home: string; baseUrl: string })
   };
 }
 
-/** Path of the real `codex` launcher from the `@openai/codex` npm package (its native binary ships as an npm optional dependency), if installed. */
+/** Path of the real `codex` launcher from the `@openai/codex` npm package (its native binary ships as an npm optional
+ * dependency), if installed. */
 export function findCodexBinary(): string | undefined {
   try {
     const pkg = createRequire(import.meta.url).resolve('@openai/codex/package.json');
