@@ -47,8 +47,8 @@ export {
 // Shapes a client sees (procedure outputs and stream messages)
 export type { Services, BandEvents } from './create-services.js';
 export type { TunnelStatus, TunnelService } from './tunnel/tunnel-service.js';
+export type { ChatService } from './chats/chat-service.js';
 export type {
-  ChatService,
   ChatEvent,
   ChatEventEnvelope,
   AgentStatus,
@@ -56,7 +56,7 @@ export type {
   AbortResult,
   ChatHistory,
   MessageAttachment,
-} from './chats/chat-service.js';
+} from './chats/chat-types.js';
 export type { UploadService, Attachment } from './uploads/upload-service.js';
 export type { ProjectService, RemoveProjectResult } from './workspaces/project-service.js';
 export type {

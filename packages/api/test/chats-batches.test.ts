@@ -1,7 +1,7 @@
 // Batched fan-out (chats.eventBatches): many events per WebSocket frame, in seq order, each exactly once, with
 // resume after a dropped socket, and each envelope encoded once however many sockets it goes to.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ChatEventEnvelope } from '../src/chats/chat-service.js';
+import type { ChatEventEnvelope } from '../src/chats/chat-types.js';
 import { approximateJsonChars } from '../src/chats/chat-stream.js';
 import { encodeOnce, PreEncodedJson, preEncodedJsonEncoder, preEncodedList } from '../src/internal/pre-encoded.js';
 import { type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';

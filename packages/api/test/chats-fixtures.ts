@@ -10,7 +10,8 @@ import { type CodingAgentConfig, loadSettings, type SettingsStore } from '@band/
 import { openStore, type Store, type Workspace } from '@band/store';
 import { createEmitter, type TypedEmitter } from '../src/events.js';
 import { silentLogger } from '../src/internal/logger.js';
-import { type ChatBusEvents, type ChatService, createChatService } from '../src/chats/chat-service.js';
+import { type ChatService, createChatService } from '../src/chats/chat-service.js';
+import type { ChatBusEvents } from '../src/chats/chat-types.js';
 
 export interface ChatFixture extends AsyncDisposable {
   dir: string;

@@ -1,7 +1,7 @@
 // Resume over a real tRPC WebSocket: a subscriber that loses its socket mid-turn and reconnects with its last
 // event id receives every event exactly once.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChatEventEnvelope } from '../src/chats/chat-service.js';
+import type { ChatEventEnvelope } from '../src/chats/chat-types.js';
 import { type ChatFixture, createChatFixture, waitForTurn } from './chats-fixtures.js';
 import { chatsClient, serveChats } from './chats-ws-server.js';
 import { waitFor } from './helpers.js';

@@ -9,7 +9,7 @@ import {
   startScriptedModel,
 } from '@band/agents/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChatEventEnvelope } from '../src/chats/chat-service.js';
+import type { ChatEventEnvelope } from '../src/chats/chat-types.js';
 import { AGENT_DETECTION_MARKER } from '../src/chats/agent-detection.js';
 import { AGENT_PIDS_FILE } from '../src/chats/agent-pids.js';
 import { createChangeService } from '../src/workspaces/change-service.js';

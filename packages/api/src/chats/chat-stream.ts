@@ -1,4 +1,4 @@
-import type { ChatEventRecord, Store } from '@band/store';
+import type { ChatEventRecord } from '@band/store';
 import { createWakeup } from './wakeup.js';
 
 /** Limits of one batch of a chat's events (one WebSocket frame of `chats.eventBatches`). */
@@ -18,10 +18,14 @@ export const chatBatchDefaults = Object.freeze({ maxEvents: 1_000, maxChars: 512
 const LIVE_BUFFER_LIMIT = 10_000;
 const BACKFILL_PAGE = 1_000;
 
+/** The stream's two views of the log: what is stored, and what is being appended. No I/O of its own. */
 export interface ChatStreamDeps<E> {
-  store: Store;
+  /** Up to `limit` stored events of the chat with seq above `afterSeq`, in seq order (band.db). */
+  listAfter(chatId: string, afterSeq: number, limit: number): ChatEventRecord<E>[];
   /** Registers a listener for events appended to any chat (already stored, seq final); returns its remover. */
   onEvent(listener: (envelope: ChatEventRecord<E>) => void): () => void;
+  /** Live events buffered before falling back to `listAfter` (tests make it small). @default 10_000 */
+  liveBufferLimit?: number;
 }
 
 /**
@@ -37,10 +41,10 @@ export async function* streamChatEventBatches<E>(
   signal?: AbortSignal,
   limits: ChatBatchLimits = {},
 ): AsyncGenerator<ChatEventRecord<E>[]> {
-  const { store } = deps;
   const chatId = input.chatId;
   const maxEvents = Math.max(1, limits.maxEvents ?? chatBatchDefaults.maxEvents);
   const maxChars = Math.max(1, limits.maxChars ?? chatBatchDefaults.maxChars);
+  const liveBufferLimit = deps.liveBufferLimit ?? LIVE_BUFFER_LIMIT;
   let last = Number.isFinite(input.afterSeq) ? Math.max(0, Math.floor(input.afterSeq!)) : 0;
   // 1. Subscribe before reading the backlog, so nothing published in between is missed.
   let live: ChatEventRecord<E>[] = [];
@@ -49,7 +53,7 @@ export async function* streamChatEventBatches<E>(
   const wakeup = createWakeup(signal);
   const off = deps.onEvent((envelope) => {
     if (envelope.chatId !== chatId) return;
-    if (live.length - head >= LIVE_BUFFER_LIMIT) {
+    if (live.length - head >= liveBufferLimit) {
       // A slow subscriber: drop the buffer, the events are in SQLite and are read from there instead.
       live = [];
       head = 0;
@@ -66,7 +70,7 @@ export async function* streamChatEventBatches<E>(
       overflowed = false;
       while (last + 1 < backfillTo) {
         if (signal?.aborted) return;
-        const page = store.chatEvents.listAfter<E>(chatId, last, BACKFILL_PAGE);
+        const page = deps.listAfter(chatId, last, BACKFILL_PAGE);
         const upTo = page.findIndex((record) => record.seq >= backfillTo);
         const wanted = upTo === -1 ? page : page.slice(0, upTo);
         for (const batch of split(wanted, maxEvents, maxChars)) {

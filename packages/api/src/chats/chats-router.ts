@@ -1,6 +1,6 @@
 import { type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
-import type { ChatEventEnvelope } from './chat-service.js';
+import type { ChatEventEnvelope } from './chat-types.js';
 import { authedProcedure } from '../trpc.js';
 import { preEncodedList } from '../internal/pre-encoded.js';
 
