@@ -1,0 +1,73 @@
+import type { Chat, Store } from '@band/store';
+import type { TypedEmitter } from '../events.js';
+import type { AgentStatus, ChatBusEvents } from './chat-types.js';
+import { createWakeup } from './wakeup.js';
+
+/** Chats' agent statuses and the workspace status they add up to (band-docs §2.6). */
+export interface ChatStatusBoard {
+  /** The most urgent status of the workspace's chats: needs-attention, then working, then done, else waiting. */
+  workspaceStatus(workspaceId: string): AgentStatus;
+  /** Records a chat's status and publishes its workspace's status when that changed. */
+  setChatStatus(chat: Chat, status: AgentStatus): void;
+  /** Current agent status of every workspace, then each change. Ends when `signal` aborts. */
+  subscribe(signal?: AbortSignal): AsyncGenerator<{ workspaceId: string; status: AgentStatus }>;
+}
+
+/** A workspace shows its most urgent chat: an answer the user owes beats a running turn, which beats unread. */
+const URGENCY: readonly AgentStatus[] = ['needs-attention', 'working', 'done'];
+
+export function createChatStatusBoard({
+  store,
+  events,
+}: {
+  store: Store;
+  events: TypedEmitter<ChatBusEvents>;
+}): ChatStatusBoard {
+  const publishedStatus = new Map<string, AgentStatus>();
+
+  function workspaceStatus(workspaceId: string): AgentStatus {
+    const chats = store.chats.list(workspaceId);
+    return URGENCY.find((status) => chats.some((c) => c.status === status)) ?? 'waiting';
+  }
+
+  function setChatStatus(chat: Chat, status: AgentStatus) {
+    if (store.chats.get(chat.id)?.status !== status) store.chats.update(chat.id, { status });
+    const next = workspaceStatus(chat.workspaceId);
+    if (publishedStatus.get(chat.workspaceId) !== next) {
+      publishedStatus.set(chat.workspaceId, next);
+      events.emit('workspace.status', chat.workspaceId, next);
+    }
+  }
+
+  async function* subscribe(signal?: AbortSignal) {
+    const pending: Array<{ workspaceId: string; status: AgentStatus }> = [];
+    const wakeup = createWakeup(signal);
+    const off = events.on('workspace.status', (workspaceId, status) => {
+      pending.push({ workspaceId, status });
+      wakeup.wake();
+    });
+    // Subscribed first, then the snapshot; a change already reflected in the snapshot is not repeated.
+    const last = new Map<string, AgentStatus>();
+    try {
+      for (const ws of store.workspaces.list()) {
+        const status = workspaceStatus(ws.id);
+        last.set(ws.id, status);
+        yield { workspaceId: ws.id, status };
+      }
+      for (;;) {
+        while (pending.length) {
+          const change = pending.shift()!;
+          if (last.get(change.workspaceId) === change.status) continue;
+          last.set(change.workspaceId, change.status);
+          yield change;
+        }
+        if (!(await wakeup.sleep())) return;
+      }
+    } finally {
+      off();
+      wakeup.dispose();
+    }
+  }
+
+  return { workspaceStatus, setChatStatus, subscribe };
+}
