@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeOwnedTempDir, sweepOwnedTempDirs } from '@band/internal';
+import { createApprovalBook, type RequestEvent } from './approval-book.js';
 import type { AgentEvent, ApprovalDecision } from './types.js';
 
 /** The MCP server name in the generated config; Claude Code calls its tool `mcp__<server>__<tool>`. */
@@ -36,9 +37,6 @@ export function sweepStaleApprovalDirs(dir = tmpdir()): string[] {
   return sweepOwnedTempDirs(DIR_PREFIX, dir);
 }
 
-type RequestEvent = Extract<AgentEvent, { type: 'approval-request' }>;
-type ResolvedEvent = Extract<AgentEvent, { type: 'approval-resolved' }>;
-
 /**
  * One turn's approval channel: an HTTP endpoint on a private Unix socket, guarded by a random per-turn capability, and
  * the `--mcp-config` file (in a 0700 temp dir, mode 0600) that tells Claude Code how to start Band's MCP server. The
@@ -69,30 +67,13 @@ export interface ApprovalChannel {
   close(): void;
 }
 
-/** The `approval-resolved` event of an answer, whatever channel carried the request. */
-export function resolvedEvent(requestId: string, decision: ApprovalDecision): ResolvedEvent {
-  return {
-    type: 'approval-resolved',
-    requestId,
-    behavior: decision.behavior,
-    ...(decision.behavior === 'deny' && decision.message ? { message: decision.message } : {}),
-    ...(decision.behavior === 'allow' && decision.updatedInput ? { updatedInput: decision.updatedInput } : {}),
-    ...(decision.scope ? { scope: decision.scope } : {}),
-    ...(decision.by ? { by: decision.by } : {}),
-    resolvedAt: new Date().toISOString(),
-  };
-}
-
 export function createApprovalBridge(): ApprovalBridge {
   const capability = randomBytes(32);
   const capabilityHex = capability.toString('hex');
-  const waiting = new Map<string, { event: RequestEvent; answer: (decision: ApprovalDecision) => void }>();
-  const early: AgentEvent[] = [];
-  let push: ((event: AgentEvent) => void) | undefined;
-  let closedForNew = false;
+  const book = createApprovalBook<{ event: RequestEvent; answer: (decision: ApprovalDecision) => void }>(
+    (entry, decision) => entry.answer(decision),
+  );
   let closed = false;
-
-  const emit = (event: AgentEvent) => (push ? push(event) : early.push(event));
 
   function authorized(req: IncomingMessage): boolean {
     const header = req.headers.authorization ?? '';
@@ -122,7 +103,7 @@ export function createApprovalBridge(): ApprovalBridge {
     } catch {
       return reply(400, { error: 'malformed JSON' });
     }
-    if (closedForNew) return reply(200, { behavior: 'deny', message: 'The turn has ended.' });
+    if (book.closedForNew) return reply(200, { behavior: 'deny', message: 'The turn has ended.' });
     const event: RequestEvent = {
       type: 'approval-request',
       requestId: randomUUID(),
@@ -132,8 +113,8 @@ export function createApprovalBridge(): ApprovalBridge {
       requestedAt: new Date().toISOString(),
     };
     const decision = await new Promise<ApprovalDecision>((answer) => {
-      waiting.set(event.requestId, { event, answer });
-      emit(event);
+      book.add({ event, answer });
+      book.emit(event);
     });
     reply(
       200,
@@ -182,34 +163,16 @@ export function createApprovalBridge(): ApprovalBridge {
   };
   writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
 
-  function respond(requestId: string, decision: ApprovalDecision, silent = false): boolean {
-    const entry = waiting.get(requestId);
-    if (!entry) return false;
-    waiting.delete(requestId);
-    emit(resolvedEvent(requestId, decision));
-    if (!silent) entry.answer(decision);
-    return true;
-  }
-
-  function denyAll(message: string, by?: Record<string, string>, options: { silent?: boolean } = {}) {
-    closedForNew = true;
-    for (const requestId of [...waiting.keys()])
-      respond(requestId, { behavior: 'deny', message, ...(by ? { by } : {}) }, options.silent);
-  }
-
   return {
     configPath,
-    attach(fn) {
-      push = fn;
-      for (const event of early.splice(0)) fn(event);
-    },
-    respond: (requestId, decision) => respond(requestId, decision),
-    pending: () => [...waiting.values()].map((w) => w.event),
-    denyAll,
+    attach: book.attach,
+    respond: (requestId, decision) => book.respond(requestId, decision),
+    pending: book.pending,
+    denyAll: book.denyAll,
     close() {
       if (closed) return;
       closed = true;
-      denyAll('The turn has ended.', { via: 'turn-end' });
+      book.denyAll('The turn has ended.', { via: 'turn-end' });
       server.close();
       server.closeAllConnections();
       rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { StdioProtocol } from './agent-process.js';
-import { type ApprovalChannel, resolvedEvent } from './approval-bridge.js';
+import { createApprovalBook, type RequestEvent } from './approval-book.js';
+import type { ApprovalChannel } from './approval-bridge.js';
 import { codexItemEvents } from './parsers/codex.js';
 import { isRecord } from './parsers/util.js';
 import type { AgentEvent, ApprovalDecision, LineParser } from './types.js';
-
-type RequestEvent = Extract<AgentEvent, { type: 'approval-request' }>;
 
 /** One item of `turn/start`'s `input` (the app-server's `UserInput`, the kinds Band sends). */
 export type CodexUserInput = { type: 'text'; text: string; text_elements: [] } | { type: 'localImage'; path: string };
@@ -106,18 +105,17 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
   const startedTools = new Set<string>();
   /** Latest view of each item (a patch approval names only its item; the changes are on the item). */
   const items = new Map<string, Record<string, unknown>>();
-  const waiting = new Map<string, { event: RequestEvent; rpcId: unknown; method: string; turnId?: string }>();
-  const early: AgentEvent[] = [];
-  let push: ((event: AgentEvent) => void) | undefined;
+  const book = createApprovalBook<{ event: RequestEvent; rpcId: unknown; method: string; turnId?: string }>(
+    (entry, decision, answerOptions) => void answer(entry, decision, answerOptions.steer ?? true),
+  );
   let threadId = options.sessionId;
   let turnId: string | undefined;
   let turns = 0;
   let lastError: string | undefined;
   let done = false;
-  let closedForNew = false;
   let closed = false;
 
-  const emit = (event: AgentEvent) => (push ? push(event) : early.push(event));
+  const emit = book.emit;
   const send = (message: Record<string, unknown>) => io?.send(JSON.stringify(message));
 
   function call(method: string, params: unknown): Promise<any> {
@@ -178,7 +176,7 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
       send({ id: rpcId, error: { code: METHOD_NOT_FOUND, message: `Band does not answer ${method}` } });
       return [];
     }
-    if (!options.approvals || closedForNew) {
+    if (!options.approvals || book.closedForNew) {
       send({ id: rpcId, result: { decision: 'decline' } });
       return [];
     }
@@ -203,7 +201,7 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
       ...(itemId ? { toolUseId: itemId } : {}),
       requestedAt: new Date().toISOString(),
     };
-    waiting.set(event.requestId, {
+    book.add({
       event,
       rpcId,
       method,
@@ -235,25 +233,6 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
       }).catch(() => {});
     }
     send({ id: entry.rpcId, result: { decision: 'decline' } });
-  }
-
-  function respond(
-    requestId: string,
-    decision: ApprovalDecision,
-    options: { silent?: boolean; steer?: boolean } = {},
-  ): boolean {
-    const entry = waiting.get(requestId);
-    if (!entry) return false;
-    waiting.delete(requestId);
-    emit(resolvedEvent(requestId, decision));
-    if (!options.silent) void answer(entry, decision, options.steer ?? true);
-    return true;
-  }
-
-  function denyAll(message: string, by?: Record<string, string>, opts: { silent?: boolean } = {}) {
-    closedForNew = true;
-    for (const requestId of [...waiting.keys()])
-      respond(requestId, { behavior: 'deny', message, ...(by ? { by } : {}) }, { silent: opts.silent, steer: false });
   }
 
   function onNotification(method: string, params: Record<string, any>): AgentEvent[] {
@@ -315,17 +294,14 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
       // The turn's own events are sent by finish() (after what was already parsed on this line).
       return onNotification(method, params);
     },
-    attach(fn) {
-      push = fn;
-      for (const event of early.splice(0)) fn(event);
-    },
-    respond: (requestId, decision) => respond(requestId, decision),
-    pending: () => [...waiting.values()].map((w) => w.event),
-    denyAll,
+    attach: book.attach,
+    respond: (requestId, decision) => book.respond(requestId, decision),
+    pending: book.pending,
+    denyAll: book.denyAll,
     close() {
       if (closed) return;
       closed = true;
-      denyAll('The turn has ended.', { via: 'turn-end' });
+      book.denyAll('The turn has ended.', { via: 'turn-end' });
     },
   };
 }
