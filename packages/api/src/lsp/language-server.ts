@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { silentLogger, type Logger } from '../internal/logger.js';
-import { signalProcessTree } from '../internal/process-tree.js';
-import { createMessageReader, encodeMessage } from './content-length.js';
 import { withoutBandVariables } from '@band/agents';
 import { makeOwnedTempDir } from '@band/internal';
+import { type Logger, silentLogger } from '../internal/logger.js';
+import { signalProcessTree } from '../internal/process-tree.js';
+import { createMessageReader, encodeMessage } from './content-length.js';
+import { createLspMultiplexer, type JsonRpcMessage, type LspClientHandle, type LspPeer } from './lsp-multiplexer.js';
 
 /** How to start one language server. It must speak LSP over stdio. */
 export interface LanguageServerSpec {
@@ -21,46 +21,6 @@ export interface LanguageServerSpec {
    */
   id?: string;
 }
-
-type JsonRpcId = number | string;
-interface JsonRpcMessage {
-  jsonrpc?: '2.0';
-  id?: JsonRpcId | null;
-  method?: string;
-  params?: any;
-  result?: unknown;
-  error?: { code: number; message: string; data?: unknown };
-}
-
-/** One connected client (a WebSocket). */
-export interface LspPeer {
-  send(message: object): void;
-  /**
-   * Stop reading from this client: the server is not taking its input as fast as clients send it (its stdin holds
-   * more than `maxPendingBytes`). `resume()` once it has caught up. Without them a client is never slowed.
-   */
-  pause?(): void;
-  resume?(): void;
-  /** The server stopped for good while this client was attached (it gave up after repeated crashes). */
-  close?(reason: string): void;
-}
-
-/** A client's hold on a language server. */
-export interface LspClientHandle {
-  /** A message from the client (one parsed WebSocket text frame). */
-  receive(message: unknown): void;
-  /** The client went away: its requests are forgotten and the documents only it had open are closed. */
-  detach(): void;
-}
-
-/** JSON-RPC error codes used by the bridge. */
-export const LSP_ERROR = Object.freeze({
-  PARSE_ERROR: -32700,
-  INVALID_REQUEST: -32600,
-  INTERNAL_ERROR: -32603,
-  SERVER_NOT_INITIALIZED: -32002,
-  REQUEST_FAILED: -32803,
-});
 
 export interface LanguageServerOptions {
   spec: LanguageServerSpec;
@@ -112,39 +72,25 @@ export function nextRestartDelay(
   return Math.min(maxMs, baseMs * 2 ** attempt);
 }
 
-interface Client {
-  peer: LspPeer;
-  openDocuments: Set<string>;
-}
-
 const STABLE_RUN_MS = 60_000;
 /** Language servers' temp folders: `band-lsp-<Band's pid>-XXXXXX` in the system temp folder. */
 export const LSP_TMP_PREFIX = 'band-lsp-';
 
+/**
+ * Supervises one language server process per workspace and language: spawn, back-pressure on its stdin, restart
+ * after a crash (with backoff), idle stop, polite stop. What goes over its stdio is the multiplexer's business.
+ */
 export function createLanguageServer(options: LanguageServerOptions): LanguageServer {
   const logger = options.logger ?? silentLogger;
   const spawn = options.spawn ?? nodeSpawn;
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   const stopGraceMs = options.stopGraceMs ?? 2_000;
   const label = `lsp ${options.language} (${options.workspacePath})`;
-  const rootUri = pathToFileURL(options.workspacePath).href;
 
-  const clients = new Set<Client>();
   let child: ChildProcess | undefined;
   /** The running server's own temp folder (TMPDIR), removed when it exits. */
   let childTmp: string | undefined;
   let generation = 0;
-  let nextServerId = 1;
-  /** Requests in flight to the server: server-side id → who asked, and their id. */
-  const pendingRequests = new Map<JsonRpcId, { client: Client | 'bridge'; id: JsonRpcId; method: string }>();
-  /** Requests the server sent to a client: the server's id → the client that must answer. */
-  const serverRequests = new Map<JsonRpcId, Client>();
-  /** Open documents by URI → clients that opened them (didOpen/didClose are sent once per server). */
-  const documentOwners = new Map<string, Set<Client>>();
-  let initializeParams: any;
-  let initializeResult: Promise<JsonRpcMessage> | undefined;
-  let isInitializedSent = false;
-  let settleDeferredInitialize: ((result: JsonRpcMessage | Promise<JsonRpcMessage>) => void) | undefined;
   let crashCount = 0;
   let startedAt = 0;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -153,10 +99,21 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
   let stopping: Promise<void> | undefined;
   let stderrTail = '';
 
-  const broadcast = (message: object) => {
-    for (const client of clients) client.peer.send(message);
-  };
-  const notifyAll = (method: string, params: unknown) => broadcast({ jsonrpc: '2.0', method, params });
+  const mux = createLspMultiplexer({
+    language: options.language,
+    workspacePath: options.workspacePath,
+    initializationOptions: options.spec.initializationOptions,
+    server: {
+      write: (message) => writeToServer(message),
+      get isRunning() {
+        return child !== undefined;
+      },
+      get isStopping() {
+        return isStopping;
+      },
+      ensureStarted: () => ensureStarted(),
+    },
+  });
 
   // Back-pressure: while the server's stdin holds more than maxPendingBytes, no client is read from.
   const maxPendingBytes = options.maxPendingBytes ?? 8 * 1024 * 1024;
@@ -164,7 +121,7 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
   const resumeClients = () => {
     if (!isPaused) return;
     isPaused = false;
-    for (const client of clients) client.peer.resume?.();
+    for (const peer of mux.peers()) peer.resume?.();
   };
   const writeToServer = (message: JsonRpcMessage) => {
     if (!child?.stdin?.writable) return false;
@@ -175,7 +132,7 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       logger.warn(
         `${label}: not reading its input (${stdin.writableLength} bytes waiting): clients paused until it catches up`,
       );
-      for (const client of clients) client.peer.pause?.();
+      for (const peer of mux.peers()) peer.pause?.();
       const onDrain = () => {
         if (stdin.writableLength > maxPendingBytes) return void stdin.once('drain', onDrain);
         resumeClients();
@@ -185,91 +142,10 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     return true;
   };
 
-  /** Sends a request from the bridge or a client with a fresh server-side id. */
-  const forwardRequest = (from: Client | 'bridge', message: JsonRpcMessage): JsonRpcId => {
-    const serverId = nextServerId++;
-    pendingRequests.set(serverId, { client: from, id: message.id as JsonRpcId, method: message.method! });
-    writeToServer({ ...message, id: serverId });
-    return serverId;
-  };
-
-  const bridgeWaiters = new Map<JsonRpcId, (message: JsonRpcMessage) => void>();
-
-  const startInitialize = (params: any): Promise<JsonRpcMessage> => {
-    const id = forwardRequest('bridge', { jsonrpc: '2.0', id: 'bridge', method: 'initialize', params });
-    return new Promise((resolve) => bridgeWaiters.set(id, resolve));
-  };
-
-  /** The workspace is the server's root whatever the client says, and the server lives and dies with Band. */
-  const toServerInitializeParams = (params: any) => {
-    const base = typeof params === 'object' && params !== null ? params : {};
-    return {
-      ...base,
-      processId: process.pid,
-      rootUri,
-      rootPath: options.workspacePath,
-      workspaceFolders: [{ uri: rootUri, name: options.workspacePath.split('/').pop() || 'workspace' }],
-      capabilities: base.capabilities ?? {},
-      initializationOptions: { ...options.spec.initializationOptions, ...base.initializationOptions },
-    };
-  };
-
-  const handleServerMessage = (gen: number, message: unknown) => {
-    if (gen !== generation) return;
-    if (typeof message !== 'object' || message === null) return;
-    const msg = message as JsonRpcMessage;
-    const isResponse = msg.method === undefined && msg.id !== undefined && msg.id !== null;
-    if (isResponse) {
-      const pending = pendingRequests.get(msg.id!);
-      if (!pending) return;
-      pendingRequests.delete(msg.id!);
-      if (pending.client === 'bridge') {
-        bridgeWaiters.get(msg.id!)?.(msg);
-        bridgeWaiters.delete(msg.id!);
-        return;
-      }
-      if (clients.has(pending.client)) pending.client.peer.send({ ...msg, id: pending.id });
-      return;
-    }
-    if (msg.method !== undefined && msg.id !== undefined && msg.id !== null) {
-      // A request from the server (workspace/configuration, client/registerCapability…): the oldest client answers.
-      const [primary] = clients;
-      if (!primary) {
-        writeToServer({
-          jsonrpc: '2.0',
-          id: msg.id,
-          error: { code: LSP_ERROR.REQUEST_FAILED, message: 'no client connected' },
-        });
-        return;
-      }
-      serverRequests.set(msg.id, primary);
-      primary.peer.send(msg);
-      return;
-    }
-    if (msg.method !== undefined) broadcast(msg);
-  };
-
-  const failPending = (reason: string) => {
-    for (const [, pending] of pendingRequests) {
-      if (pending.client !== 'bridge' && clients.has(pending.client)) {
-        pending.client.peer.send({
-          jsonrpc: '2.0',
-          id: pending.id,
-          error: { code: LSP_ERROR.REQUEST_FAILED, message: reason },
-        });
-      }
-    }
-    pendingRequests.clear();
-    for (const [, resolve] of bridgeWaiters) resolve({ error: { code: LSP_ERROR.INTERNAL_ERROR, message: reason } });
-    bridgeWaiters.clear();
-    serverRequests.clear();
-  };
-
   const spawnServer = () => {
     const gen = ++generation;
     startedAt = Date.now();
-    isInitializedSent = false;
-    documentOwners.clear();
+    mux.resetForNewServer();
     let proc: ChildProcess;
     // A temp folder of its own, removed when it exits: typescript-language-server makes one folder per start in
     // TMPDIR and leaves it there when it is killed, so every server Band ever ran left an empty folder behind.
@@ -298,7 +174,9 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     }
     child = proc;
     const reader = createMessageReader({
-      onMessage: (message) => handleServerMessage(gen, message),
+      onMessage: (message) => {
+        if (gen === generation) mux.handleServerMessage(message);
+      },
       onError: (error) => logger.warn(`${label}: ${error.message}`),
     });
     proc.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
@@ -326,7 +204,7 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     if (isStopping) return;
     const why = error ? error.message : `exit code ${code}${signal ? `, signal ${signal}` : ''}`;
     logger.warn(`${label}: crashed (${why})${stderrTail ? `; stderr: ${stderrTail.slice(-500)}` : ''}`);
-    failPending(`${options.language} language server crashed`);
+    mux.failPending(`${options.language} language server crashed`);
     if (Date.now() - startedAt > STABLE_RUN_MS) crashCount = 0;
     const delay = nextRestartDelay(crashCount, {
       baseMs: options.restartBaseMs,
@@ -334,18 +212,18 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       maxRestarts: options.maxRestarts,
     });
     crashCount++;
-    if (clients.size === 0 || delay === undefined) {
+    if (mux.clientCount === 0 || delay === undefined) {
       if (delay === undefined) {
-        notifyAll('window/showMessage', {
+        mux.notifyAll('window/showMessage', {
           type: 1,
           message: `The ${options.language} language server keeps crashing (${why}); giving up.`,
         });
-        notifyAll('band/serverStopped', { language: options.language, reason: 'crashed', attempts: crashCount });
+        mux.notifyAll('band/serverStopped', { language: options.language, reason: 'crashed', attempts: crashCount });
       }
       void stop();
       return;
     }
-    notifyAll('window/showMessage', {
+    mux.notifyAll('window/showMessage', {
       type: 2,
       message: `The ${options.language} language server crashed (${why}); restarting in ${delay} ms.`,
     });
@@ -353,22 +231,18 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       restartTimer = undefined;
       if (isStopping) return;
       spawnServer();
-      if (initializeParams !== undefined) {
-        // Re-initialize with the first client's parameters; clients keep their session and re-open documents.
-        initializeResult = startInitialize(initializeParams).then((response) => {
-          if (!response.error) {
-            writeToServer({ jsonrpc: '2.0', method: 'initialized', params: {} });
-            isInitializedSent = true;
-          }
-          return response;
-        });
-        settleDeferredInitialize?.(initializeResult);
-        settleDeferredInitialize = undefined;
-        void initializeResult.then((response) => {
-          notifyAll('band/serverRestarted', { language: options.language, attempt: crashCount, ok: !response.error });
+      // Re-initialize with the first client's parameters; clients keep their session and re-open documents.
+      const initialized = mux.reinitialize();
+      if (initialized) {
+        void initialized.then((response) => {
+          mux.notifyAll('band/serverRestarted', {
+            language: options.language,
+            attempt: crashCount,
+            ok: !response.error,
+          });
         });
       } else {
-        notifyAll('band/serverRestarted', { language: options.language, attempt: crashCount, ok: true });
+        mux.notifyAll('band/serverRestarted', { language: options.language, attempt: crashCount, ok: true });
       }
     }, delay);
     restartTimer.unref();
@@ -381,141 +255,12 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
   const scheduleIdleStop = () => {
     clearTimeout(idleTimer);
     idleTimer = undefined;
-    if (clients.size > 0 || isStopping) return;
+    if (mux.clientCount > 0 || isStopping) return;
     idleTimer = setTimeout(() => {
       logger.debug(`${label}: idle for ${idleTimeoutMs} ms, stopping`);
       void stop();
     }, idleTimeoutMs);
     idleTimer.unref();
-  };
-
-  const handleClientMessage = (client: Client, message: unknown) => {
-    const reply = (id: JsonRpcId | null, result: unknown) => client.peer.send({ jsonrpc: '2.0', id, result });
-    const replyError = (id: JsonRpcId | null, code: number, text: string) =>
-      client.peer.send({ jsonrpc: '2.0', id, error: { code, message: text } });
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      replyError(null, LSP_ERROR.INVALID_REQUEST, 'expected one JSON-RPC message object per frame');
-      return;
-    }
-    const msg = message as JsonRpcMessage;
-    const hasId = msg.id !== undefined && msg.id !== null;
-    if (hasId && typeof msg.id !== 'number' && typeof msg.id !== 'string') {
-      replyError(null, LSP_ERROR.INVALID_REQUEST, 'id must be a number or a string');
-      return;
-    }
-    if (msg.method !== undefined && typeof msg.method !== 'string') {
-      replyError(hasId ? msg.id! : null, LSP_ERROR.INVALID_REQUEST, 'method must be a string');
-      return;
-    }
-
-    // --- a response to a request the server sent ---
-    if (msg.method === undefined) {
-      if (hasId && serverRequests.get(msg.id!) === client) {
-        serverRequests.delete(msg.id!);
-        // A reply must carry `result` or `error`; a client that sent neither answered "nothing" (null).
-        writeToServer(
-          msg.error !== undefined
-            ? { jsonrpc: '2.0', id: msg.id, error: msg.error }
-            : { jsonrpc: '2.0', id: msg.id, result: msg.result ?? null },
-        );
-      }
-      return;
-    }
-
-    if (isStopping) {
-      if (hasId) replyError(msg.id!, LSP_ERROR.REQUEST_FAILED, `the ${options.language} language server stopped`);
-      return;
-    }
-    ensureStarted();
-    const isRestarting = !child;
-
-    // --- requests ---
-    if (hasId) {
-      if (msg.method === 'initialize') {
-        if (!initializeResult && isRestarting) {
-          // The restart re-initializes with these parameters and settles this promise.
-          initializeParams = toServerInitializeParams(msg.params);
-          initializeResult = new Promise((resolve) => {
-            settleDeferredInitialize = resolve;
-          });
-        }
-        if (!initializeResult) {
-          initializeParams = toServerInitializeParams(msg.params);
-          const attempt = startInitialize(initializeParams).then((response) => {
-            // A refused initialize is not cached: the next client (or a retry) gets another go.
-            if (response.error && initializeResult === attempt) {
-              initializeResult = undefined;
-              initializeParams = undefined;
-            }
-            return response;
-          });
-          initializeResult = attempt;
-        }
-        void initializeResult.then((response) => {
-          if (!clients.has(client)) return;
-          if (response.error) client.peer.send({ jsonrpc: '2.0', id: msg.id, error: response.error });
-          else reply(msg.id!, response.result);
-        });
-        return;
-      }
-      // The server's lifetime is Band's business: one client leaving must not shut it down for the others.
-      if (msg.method === 'shutdown') {
-        reply(msg.id!, null);
-        return;
-      }
-      if (isRestarting) {
-        replyError(msg.id!, LSP_ERROR.SERVER_NOT_INITIALIZED, `the ${options.language} language server is restarting`);
-        return;
-      }
-      forwardRequest(client, msg);
-      return;
-    }
-
-    // --- notifications ---
-    switch (msg.method) {
-      case 'initialized':
-        if (isInitializedSent || !initializeResult) return;
-        isInitializedSent = true;
-        // After the initialize response reached the server side; the write order on stdin keeps this after it.
-        void initializeResult.then(() =>
-          writeToServer({ jsonrpc: '2.0', method: 'initialized', params: msg.params ?? {} }),
-        );
-        return;
-      case 'exit':
-        return;
-      case '$/cancelRequest': {
-        for (const [serverId, pending] of pendingRequests) {
-          if (pending.client === client && pending.id === msg.params?.id) {
-            writeToServer({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: serverId } });
-          }
-        }
-        return;
-      }
-      case 'textDocument/didOpen': {
-        const uri = msg.params?.textDocument?.uri;
-        if (typeof uri !== 'string') return;
-        client.openDocuments.add(uri);
-        const owners = documentOwners.get(uri) ?? new Set<Client>();
-        documentOwners.set(uri, owners);
-        owners.add(client);
-        if (owners.size === 1) writeToServer(msg);
-        return;
-      }
-      case 'textDocument/didClose': {
-        const uri = msg.params?.textDocument?.uri;
-        if (typeof uri !== 'string') return;
-        client.openDocuments.delete(uri);
-        const owners = documentOwners.get(uri);
-        if (!owners?.delete(client)) return;
-        if (owners.size === 0) {
-          documentOwners.delete(uri);
-          writeToServer(msg);
-        }
-        return;
-      }
-      default:
-        if (!isRestarting) writeToServer(msg);
-    }
   };
 
   const stop = (): Promise<void> => {
@@ -524,17 +269,14 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       clearTimeout(idleTimer);
       clearTimeout(restartTimer);
       const proc = child;
-      failPending(`${options.language} language server stopped`);
-      settleDeferredInitialize?.({
-        error: { code: LSP_ERROR.REQUEST_FAILED, message: `${options.language} language server stopped` },
-      });
-      settleDeferredInitialize = undefined;
+      mux.failPending(`${options.language} language server stopped`);
+      mux.failDeferredInitialize(`${options.language} language server stopped`);
       // Let the error replies queued above reach the clients before their sockets close.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (proc && proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
         // Polite first: a server that gets `exit` without `shutdown` may exit with code 1, which is fine here.
-        writeToServer({ jsonrpc: '2.0', id: nextServerId++, method: 'shutdown' });
+        writeToServer({ jsonrpc: '2.0', id: mux.nextServerId(), method: 'shutdown' });
         writeToServer({ jsonrpc: '2.0', method: 'exit' });
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, stopGraceMs)))]);
@@ -548,8 +290,7 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       if (childTmp) rmSync(childTmp, { recursive: true, force: true });
       childTmp = undefined;
       generation++;
-      for (const client of clients) client.peer.close?.(`the ${options.language} language server stopped`);
-      clients.clear();
+      mux.closeAll(`the ${options.language} language server stopped`);
       logger.debug(`${label}: stopped`);
       options.onStopped?.();
     })();
@@ -562,7 +303,7 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
       return child?.pid;
     },
     get clientCount() {
-      return clients.size;
+      return mux.clientCount;
     },
     get pendingBytes() {
       return child?.stdin?.writableLength ?? 0;
@@ -570,46 +311,16 @@ export function createLanguageServer(options: LanguageServerOptions): LanguageSe
     get isStopping() {
       return isStopping;
     },
-    attach(peer) {
-      const client: Client = { peer, openDocuments: new Set() };
-      clients.add(client);
+    attach(peer: LspPeer): LspClientHandle {
+      const client = mux.attach(peer);
       if (isPaused) peer.pause?.();
       clearTimeout(idleTimer);
       idleTimer = undefined;
       ensureStarted();
-      let isDetached = false;
       return {
-        receive(message) {
-          if (!isDetached) handleClientMessage(client, message);
-        },
+        receive: client.receive,
         detach() {
-          if (isDetached) return;
-          isDetached = true;
-          clients.delete(client);
-          for (const [id, pending] of pendingRequests) {
-            if (pending.client === client) {
-              pendingRequests.delete(id);
-              writeToServer({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } });
-            }
-          }
-          for (const [id, owner] of serverRequests) {
-            if (owner === client) {
-              serverRequests.delete(id);
-              writeToServer({
-                jsonrpc: '2.0',
-                id,
-                error: { code: LSP_ERROR.REQUEST_FAILED, message: 'client disconnected' },
-              });
-            }
-          }
-          for (const uri of client.openDocuments) {
-            const owners = documentOwners.get(uri);
-            if (owners?.delete(client) && owners.size === 0) {
-              documentOwners.delete(uri);
-              writeToServer({ jsonrpc: '2.0', method: 'textDocument/didClose', params: { textDocument: { uri } } });
-            }
-          }
-          scheduleIdleStop();
+          if (client.detach()) scheduleIdleStop();
         },
       };
     },

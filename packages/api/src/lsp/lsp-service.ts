@@ -8,9 +8,8 @@ import {
   LSP_TMP_PREFIX,
   type LanguageServer,
   type LanguageServerSpec,
-  type LspClientHandle,
-  type LspPeer,
 } from './language-server.js';
+import type { LspClientHandle, LspPeer } from './lsp-multiplexer.js';
 import { silentLogger, type Logger } from '../internal/logger.js';
 import { sweepOwnedTempDirs } from '@band/internal';
 

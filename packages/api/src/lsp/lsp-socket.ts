@@ -1,7 +1,7 @@
 import { BandApiError } from '../errors.js';
 import { isNotFound } from '../internal/socket-caps.js';
 import { silentLogger, type Logger } from '../internal/logger.js';
-import { LSP_ERROR, type LspClientHandle } from './language-server.js';
+import { LSP_ERROR, type LspClientHandle } from './lsp-multiplexer.js';
 import type { LspService } from './lsp-service.js';
 import { applyHeartbeat } from '../internal/heartbeat.js';
 import { SOCKET_CLOSE, type SocketBudget } from '../internal/socket-caps.js';
