@@ -127,7 +127,8 @@ try {
       `sustained events/s, flood (${subscribers} sub)`,
       r.perSecond,
       'events/s',
-      `${n} events as fast as the fake CLI writes, each stored in SQLite and delivered to every subscriber; no loss, no duplicates, in order`,
+      `${n} events as fast as the fake CLI writes, each stored in SQLite and delivered to every subscriber; ` +
+        `no loss, no duplicates, in order`,
     );
   }
 } finally {

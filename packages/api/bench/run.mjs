@@ -229,7 +229,9 @@ try {
       name: `terminal output throughput (${target.name})`,
       value: round(FLOOD_MIB / seconds),
       unit: 'MiB/s',
-      note: `yes | head -c ${FLOOD_MIB}M in ${round(seconds)} s; ${round(wireBytes / 1024 / 1024)} MiB on the socket (the PTY turns \\n into \\r\\n)`,
+      note:
+        `yes | head -c ${FLOOD_MIB}M in ${round(seconds)} s; ${round(wireBytes / 1024 / 1024)} MiB on ` +
+        `the socket (the PTY turns \\n into \\r\\n)`,
     });
   }
 } finally {

@@ -1,5 +1,6 @@
-// Worker: N tRPC WebSocket subscribers on one chat's events (`chats.eventBatches`, or `chats.events`). Measures, per text event, the time from the fake
-// CLI writing the line (its timestamp is in the text) to this subscriber receiving it.
+// Worker: N tRPC WebSocket subscribers on one chat's events (`chats.eventBatches`, or `chats.events`). Measures, per
+// text event, the time from the fake CLI writing the line (its timestamp is in the text) to this subscriber
+// receiving it.
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 

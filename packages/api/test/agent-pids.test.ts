@@ -36,14 +36,17 @@ async function agentWithToolInItsOwnGroup(): Promise<{ agent: number; tool: numb
 }
 
 describe('agent pid registry', () => {
-  it('a new server kills what a SIGKILLed one left: the agent group and a tool it ran in a group of its own', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'band-agent-pids-'));
-    dirs.push(home);
-    const { agent, tool } = await agentWithToolInItsOwnGroup();
-    createAgentPidRegistry(home, silentLogger).add(agent); // the old server, killed before it could remove it
-    expect(createAgentPidRegistry(home, silentLogger).reapLeftovers()).toBe(1);
-    await waitFor(() => expect([agent, tool].filter((pid) => isProcessAlive(pid))).toEqual([]));
-  });
+  it(
+    'a new server kills what a SIGKILLed one left: ' + 'the agent group and a tool it ran in a group of its own',
+    async () => {
+      const home = await mkdtemp(join(tmpdir(), 'band-agent-pids-'));
+      dirs.push(home);
+      const { agent, tool } = await agentWithToolInItsOwnGroup();
+      createAgentPidRegistry(home, silentLogger).add(agent); // the old server, killed before it could remove it
+      expect(createAgentPidRegistry(home, silentLogger).reapLeftovers()).toBe(1);
+      await waitFor(() => expect([agent, tool].filter((pid) => isProcessAlive(pid))).toEqual([]));
+    },
+  );
 
   it('leaves alone a process that reuses a recorded pid (another start time)', async () => {
     const home = await mkdtemp(join(tmpdir(), 'band-agent-pids-'));

@@ -75,67 +75,70 @@ async function nextPending(f: ChatFixture, chatId: string, count = 1) {
 }
 
 describe('approvals with the real Claude Code (default mode)', { timeout: 150_000 }, () => {
-  it('approve from the phone: the file exists, the turn ends, the answer and its device are in the history', async () => {
-    const { f, chat, file } = await realClaude([
-      bash('echo ok > approved.txt'),
-      { content: [{ type: 'text', text: 'done' }] },
-    ]);
-    const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
-    const pending = await nextPending(f, chat.id);
-    expect(pending).toMatchObject({
-      chatId: chat.id,
-      workspaceId: f.workspace.id,
-      turnId: turn.id,
-      toolName: 'Bash',
-      input: { command: 'echo ok > approved.txt' },
-    });
-    expect(f.chats.workspaceStatus(f.workspace.id)).toBe('needs-attention');
-    expect(f.store.chats.get(chat.id)!.status).toBe('needs-attention');
-    // Looking at the workspace does not answer it: it still needs the user's answer.
-    expect(f.chats.markSeen(f.workspace.id)).toBe('needs-attention');
-    // The CLI sees it too.
-    expect((await caller(f, cli).approvals.list()).map((a) => a.requestId)).toEqual([pending.requestId]);
+  it(
+    'approve from the phone: the file exists, the turn ends, ' + 'the answer and its device are in the history',
+    async () => {
+      const { f, chat, file } = await realClaude([
+        bash('echo ok > approved.txt'),
+        { content: [{ type: 'text', text: 'done' }] },
+      ]);
+      const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
+      const pending = await nextPending(f, chat.id);
+      expect(pending).toMatchObject({
+        chatId: chat.id,
+        workspaceId: f.workspace.id,
+        turnId: turn.id,
+        toolName: 'Bash',
+        input: { command: 'echo ok > approved.txt' },
+      });
+      expect(f.chats.workspaceStatus(f.workspace.id)).toBe('needs-attention');
+      expect(f.store.chats.get(chat.id)!.status).toBe('needs-attention');
+      // Looking at the workspace does not answer it: it still needs the user's answer.
+      expect(f.chats.markSeen(f.workspace.id)).toBe('needs-attention');
+      // The CLI sees it too.
+      expect((await caller(f, cli).approvals.list()).map((a) => a.requestId)).toEqual([pending.requestId]);
 
-    expect(await caller(f, phone).approvals.answer({ requestId: pending.requestId, answer: 'allow' })).toEqual({
-      requestId: pending.requestId,
-      chatId: chat.id,
-      behavior: 'allow',
-      scope: 'once',
-    });
-    // Second answer: a clear "already answered", naming who won.
-    await expect(
-      caller(f, cli).approvals.answer({ requestId: pending.requestId, answer: 'deny' }),
-    ).rejects.toMatchObject({
-      code: 'CONFLICT',
-      message: expect.stringMatching(/already answered \(allowed by Chrome on Android at /),
-    });
-    expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
-    expect(existsSync(file)).toBe(true);
-    const events = f.chats.history({ chatId: chat.id }).events;
-    const request = events.find((e) => e.type === 'approval-request')!;
-    const resolved = events.find((e) => e.type === 'approval-resolved')!;
-    expect(request.seq).toBeLessThan(resolved.seq);
-    expect(resolved.event).toMatchObject({
-      requestId: pending.requestId,
-      behavior: 'allow',
-      scope: 'once',
-      by: { via: 'dashboard', device: 'Chrome on Android', deviceId: 'sess_phone', listener: 'tunnel' },
-      resolvedAt: expect.any(String),
-    });
-    expect(f.chats.approvals()).toEqual([]);
-    // The devices list can say which device answered what.
-    expect(await caller(f, cli).approvals.byDevice()).toEqual([
-      {
-        deviceId: 'sess_phone',
+      expect(await caller(f, phone).approvals.answer({ requestId: pending.requestId, answer: 'allow' })).toEqual({
         requestId: pending.requestId,
         chatId: chat.id,
-        toolName: 'Bash',
         behavior: 'allow',
         scope: 'once',
-        answeredAt: expect.any(String),
-      },
-    ]);
-  });
+      });
+      // Second answer: a clear "already answered", naming who won.
+      await expect(
+        caller(f, cli).approvals.answer({ requestId: pending.requestId, answer: 'deny' }),
+      ).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringMatching(/already answered \(allowed by Chrome on Android at /),
+      });
+      expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
+      expect(existsSync(file)).toBe(true);
+      const events = f.chats.history({ chatId: chat.id }).events;
+      const request = events.find((e) => e.type === 'approval-request')!;
+      const resolved = events.find((e) => e.type === 'approval-resolved')!;
+      expect(request.seq).toBeLessThan(resolved.seq);
+      expect(resolved.event).toMatchObject({
+        requestId: pending.requestId,
+        behavior: 'allow',
+        scope: 'once',
+        by: { via: 'dashboard', device: 'Chrome on Android', deviceId: 'sess_phone', listener: 'tunnel' },
+        resolvedAt: expect.any(String),
+      });
+      expect(f.chats.approvals()).toEqual([]);
+      // The devices list can say which device answered what.
+      expect(await caller(f, cli).approvals.byDevice()).toEqual([
+        {
+          deviceId: 'sess_phone',
+          requestId: pending.requestId,
+          chatId: chat.id,
+          toolName: 'Bash',
+          behavior: 'allow',
+          scope: 'once',
+          answeredAt: expect.any(String),
+        },
+      ]);
+    },
+  );
 
   it('deny with a message: the file is absent and the model’s next request holds the denial', async () => {
     const { f, chat, file } = await realClaude([
@@ -203,53 +206,56 @@ describe('approvals with the real Claude Code (default mode)', { timeout: 150_00
     expect(groupAlive(pid)).toBe(false);
   });
 
-  it('AskUserQuestion: answered from the phone, the model gets the answer; a rule or a bare allow cannot answer it', async () => {
-    const questions = [
-      {
-        question: 'Which database?',
-        header: 'DB',
-        multiSelect: false,
-        options: [
-          { label: 'SQLite', description: 'a file' },
-          { label: 'Postgres', description: 'a server' },
-        ],
-      },
-    ];
-    const { f, chat } = await realClaude([
-      { content: [{ type: 'tool_use', name: 'AskUserQuestion', input: { questions } }] },
-      { content: [{ type: 'text', text: 'SQLite then' }] },
-    ]);
-    const { turn } = f.chats.send({ chatId: chat.id, message: 'set up storage' });
-    const pending = await nextPending(f, chat.id);
-    expect(pending).toMatchObject({
-      toolName: 'AskUserQuestion',
-      input: { questions: [{ question: 'Which database?' }] },
-    });
-    expect(f.store.chats.get(chat.id)!.status).toBe('needs-attention');
-    const api = caller(f, phone);
-    await expect(api.approvals.answer({ requestId: pending.requestId, answer: 'allow' })).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
-      message: 'Answer every question: "Which database?"',
-    });
-    await expect(api.approvals.answer({ requestId: pending.requestId, answer: 'always' })).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
-    });
-    await api.approvals.answer({
-      requestId: pending.requestId,
-      answer: 'allow',
-      answers: { 'Which database?': 'SQLite' },
-    });
-    expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
-    expect(JSON.stringify(model!.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain(
-      '\\"Which database?\\"=\\"SQLite\\"',
-    );
-    const resolved = f.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'approval-resolved')!;
-    expect(resolved.event).toMatchObject({
-      behavior: 'allow',
-      updatedInput: { answers: { 'Which database?': 'SQLite' } },
-      by: { device: 'Chrome on Android' },
-    });
-  });
+  it(
+    'AskUserQuestion: answered from the phone, the model gets the answer; ' + 'a rule or a bare allow cannot answer it',
+    async () => {
+      const questions = [
+        {
+          question: 'Which database?',
+          header: 'DB',
+          multiSelect: false,
+          options: [
+            { label: 'SQLite', description: 'a file' },
+            { label: 'Postgres', description: 'a server' },
+          ],
+        },
+      ];
+      const { f, chat } = await realClaude([
+        { content: [{ type: 'tool_use', name: 'AskUserQuestion', input: { questions } }] },
+        { content: [{ type: 'text', text: 'SQLite then' }] },
+      ]);
+      const { turn } = f.chats.send({ chatId: chat.id, message: 'set up storage' });
+      const pending = await nextPending(f, chat.id);
+      expect(pending).toMatchObject({
+        toolName: 'AskUserQuestion',
+        input: { questions: [{ question: 'Which database?' }] },
+      });
+      expect(f.store.chats.get(chat.id)!.status).toBe('needs-attention');
+      const api = caller(f, phone);
+      await expect(api.approvals.answer({ requestId: pending.requestId, answer: 'allow' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: 'Answer every question: "Which database?"',
+      });
+      await expect(api.approvals.answer({ requestId: pending.requestId, answer: 'always' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+      await api.approvals.answer({
+        requestId: pending.requestId,
+        answer: 'allow',
+        answers: { 'Which database?': 'SQLite' },
+      });
+      expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
+      expect(JSON.stringify(model!.requests.filter((r) => r.scripted).at(-1)!.body.messages)).toContain(
+        '\\"Which database?\\"=\\"SQLite\\"',
+      );
+      const resolved = f.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'approval-resolved')!;
+      expect(resolved.event).toMatchObject({
+        behavior: 'allow',
+        updatedInput: { answers: { 'Which database?': 'SQLite' } },
+        by: { device: 'Chrome on Android' },
+      });
+    },
+  );
 
   it('bad answers get clear errors', async () => {
     fixture = await createChatFixture();
@@ -292,35 +298,39 @@ async function realCodex(script: Parameters<typeof startScriptedModel>[0]) {
 const shell = (cmd: string) => ({ content: [{ type: 'tool_use' as const, name: 'exec_command', input: { cmd } }] });
 
 describe('approvals with the real Codex (app-server)', { timeout: 150_000 }, () => {
-  it('approve from the phone: the file exists, the turn ends, and the device is recorded; a second answer is refused', async () => {
-    const { f, chat, file } = await realCodex([
-      shell('echo ok > approved.txt'),
-      { content: [{ type: 'text', text: 'done' }] },
-    ]);
-    const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
-    const pending = await nextPending(f, chat.id);
-    expect(pending).toMatchObject({
-      chatId: chat.id,
-      turnId: turn.id,
-      toolName: 'Bash',
-      input: { command: expect.stringContaining('echo ok > approved.txt') },
-    });
-    expect(f.store.chats.get(chat.id)!.status).toBe('needs-attention');
-    expect(existsSync(file)).toBe(false);
-    await caller(f, phone).approvals.answer({ requestId: pending.requestId, answer: 'allow' });
-    await expect(
-      caller(f, cli).approvals.answer({ requestId: pending.requestId, answer: 'deny' }),
-    ).rejects.toMatchObject({ code: 'CONFLICT' });
-    expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
-    expect(readFileSync(file, 'utf8')).toBe('ok\n');
-    const resolved = f.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'approval-resolved')!;
-    expect(resolved.event).toMatchObject({
-      behavior: 'allow',
-      scope: 'once',
-      by: { via: 'dashboard', device: 'Chrome on Android' },
-    });
-    expect(f.chats.approvals()).toEqual([]);
-  });
+  it(
+    'approve from the phone: the file exists, the turn ends, and the device is recorded; ' +
+      'a second answer is refused',
+    async () => {
+      const { f, chat, file } = await realCodex([
+        shell('echo ok > approved.txt'),
+        { content: [{ type: 'text', text: 'done' }] },
+      ]);
+      const { turn } = f.chats.send({ chatId: chat.id, message: 'write approved.txt' });
+      const pending = await nextPending(f, chat.id);
+      expect(pending).toMatchObject({
+        chatId: chat.id,
+        turnId: turn.id,
+        toolName: 'Bash',
+        input: { command: expect.stringContaining('echo ok > approved.txt') },
+      });
+      expect(f.store.chats.get(chat.id)!.status).toBe('needs-attention');
+      expect(existsSync(file)).toBe(false);
+      await caller(f, phone).approvals.answer({ requestId: pending.requestId, answer: 'allow' });
+      await expect(
+        caller(f, cli).approvals.answer({ requestId: pending.requestId, answer: 'deny' }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await waitForTurn(f, turn.id)).toMatchObject({ status: 'done' });
+      expect(readFileSync(file, 'utf8')).toBe('ok\n');
+      const resolved = f.chats.history({ chatId: chat.id }).events.find((e) => e.type === 'approval-resolved')!;
+      expect(resolved.event).toMatchObject({
+        behavior: 'allow',
+        scope: 'once',
+        by: { via: 'dashboard', device: 'Chrome on Android' },
+      });
+      expect(f.chats.approvals()).toEqual([]);
+    },
+  );
 
   it('deny from the CLI with a message: the file is absent and the model’s next request holds the denial', async () => {
     const { f, chat, file } = await realCodex([

@@ -154,30 +154,33 @@ describe('changes: diff', () => {
 });
 
 describe('changes: hard links (issue 16, finding 9)', () => {
-  it('refuses to diff a hard link to a file outside the worktree, untracked or tracked, and never counts its lines', async () => {
-    const fx = await createWorkspaceFixture();
-    const secret = join(fx.root, 'outside-secret.txt');
-    writeFileSync(secret, 'TOP SECRET\nline 2\n');
-    linkSync(secret, join(fx.wt, 'leak.txt'));
-    const ws = fx.workspace.id;
-    const status = await fx.changes.status({ workspace: ws });
-    expect(status.files.find((f) => f.path === 'leak.txt')).toMatchObject({ status: 'U', additions: null });
-    const untracked = await rejectsWith(
-      fx.changes.diff({ workspace: ws, path: 'leak.txt' }),
-      'FORBIDDEN',
-      'HARD_LINKED_FILE',
-    );
-    expect(untracked.message).not.toContain('TOP SECRET');
-    // A tracked file replaced by a hard link: git would diff the outside file's content against the commit.
-    rmSync(join(fx.wt, 'leak.txt'));
-    rmSync(join(fx.wt, 'README.md'));
-    linkSync(secret, join(fx.wt, 'README.md'));
-    await rejectsWith(
-      fx.changes.diff({ workspace: ws, path: 'README.md', against: 'uncommitted' }),
-      'FORBIDDEN',
-      'HARD_LINKED_FILE',
-    );
-  });
+  it(
+    'refuses to diff a hard link to a file outside the worktree, ' + 'untracked or tracked, and never counts its lines',
+    async () => {
+      const fx = await createWorkspaceFixture();
+      const secret = join(fx.root, 'outside-secret.txt');
+      writeFileSync(secret, 'TOP SECRET\nline 2\n');
+      linkSync(secret, join(fx.wt, 'leak.txt'));
+      const ws = fx.workspace.id;
+      const status = await fx.changes.status({ workspace: ws });
+      expect(status.files.find((f) => f.path === 'leak.txt')).toMatchObject({ status: 'U', additions: null });
+      const untracked = await rejectsWith(
+        fx.changes.diff({ workspace: ws, path: 'leak.txt' }),
+        'FORBIDDEN',
+        'HARD_LINKED_FILE',
+      );
+      expect(untracked.message).not.toContain('TOP SECRET');
+      // A tracked file replaced by a hard link: git would diff the outside file's content against the commit.
+      rmSync(join(fx.wt, 'leak.txt'));
+      rmSync(join(fx.wt, 'README.md'));
+      linkSync(secret, join(fx.wt, 'README.md'));
+      await rejectsWith(
+        fx.changes.diff({ workspace: ws, path: 'README.md', against: 'uncommitted' }),
+        'FORBIDDEN',
+        'HARD_LINKED_FILE',
+      );
+    },
+  );
 });
 
 describe('changes: revert', () => {

@@ -20,7 +20,8 @@ afterEach(async () => {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('chats.eventBatches over WebSocket', () => {
-  it('a flood reaches every subscriber in far fewer frames than events, each event once and in order, tracked by the last seq', async () => {
+  it('a flood reaches every subscriber in far fewer frames than events, ' +
+    'each event once and in order, tracked by the last seq', async () => {
     fixture = await createChatFixture();
     fixture.fake = { scenario: 'flood', events: 3_000 };
     const { url, frames } = await serveChats(fixture, cleanup);
@@ -67,7 +68,8 @@ describe('chats.eventBatches over WebSocket', () => {
     expect(stored.map((e) => e.seq)).toEqual(range(1, last));
   }, 90_000);
 
-  it('a subscriber whose socket drops mid-flood resumes after the last batch it saw: nothing lost, nothing twice', async () => {
+  it('a subscriber whose socket drops mid-flood resumes after the last batch it saw: ' +
+    'nothing lost, nothing twice', async () => {
     fixture = await createChatFixture();
     fixture.fake = { scenario: 'slow', events: 300, delayMs: 2 };
     const { url, wss } = await serveChats(fixture, cleanup);
@@ -96,55 +98,63 @@ describe('chats.eventBatches over WebSocket', () => {
     expect(seqs).toEqual(range(1, last));
   }, 90_000);
 
-  it('a new client passing lastEventId gets only what it missed, as batches; chats.events still sends one event per frame', async () => {
-    fixture = await createChatFixture();
-    const { url } = await serveChats(fixture, cleanup);
-    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
-    await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'one' }).turn.id);
-    const last = fixture.store.chatEvents.lastSeq(chat.id);
-    const { trpc } = chatsClient(url, cleanup);
-    const batched: number[] = [];
-    const single: Array<{ id: string; seq: number }> = [];
-    const a = trpc.chats.eventBatches.subscribe(
-      { chatId: chat.id, lastEventId: String(last - 3) },
-      { onData: (t) => batched.push(...t.data.events.map((e) => e.seq)) },
-    );
-    const b = trpc.chats.events.subscribe(
-      { chatId: chat.id, lastEventId: String(last - 3) },
-      { onData: (t) => single.push({ id: t.id, seq: t.data.seq }) },
-    );
-    cleanup.push(
-      () => a.unsubscribe(),
-      () => b.unsubscribe(),
-    );
-    await waitFor(() => expect(batched).toEqual([last - 2, last - 1, last]));
-    await waitFor(() => expect(single).toEqual(range(last - 2, last).map((seq) => ({ id: String(seq), seq }))));
-  });
+  it(
+    'a new client passing lastEventId gets only what it missed, as batches; ' +
+      'chats.events still sends one event per frame',
+    async () => {
+      fixture = await createChatFixture();
+      const { url } = await serveChats(fixture, cleanup);
+      const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+      await waitForTurn(fixture, fixture.chats.send({ chatId: chat.id, message: 'one' }).turn.id);
+      const last = fixture.store.chatEvents.lastSeq(chat.id);
+      const { trpc } = chatsClient(url, cleanup);
+      const batched: number[] = [];
+      const single: Array<{ id: string; seq: number }> = [];
+      const a = trpc.chats.eventBatches.subscribe(
+        { chatId: chat.id, lastEventId: String(last - 3) },
+        { onData: (t) => batched.push(...t.data.events.map((e) => e.seq)) },
+      );
+      const b = trpc.chats.events.subscribe(
+        { chatId: chat.id, lastEventId: String(last - 3) },
+        { onData: (t) => single.push({ id: t.id, seq: t.data.seq }) },
+      );
+      cleanup.push(
+        () => a.unsubscribe(),
+        () => b.unsubscribe(),
+      );
+      await waitFor(() => expect(batched).toEqual([last - 2, last - 1, last]));
+      await waitFor(() => expect(single).toEqual(range(last - 2, last).map((seq) => ({ id: String(seq), seq }))));
+    },
+  );
 });
 
 describe('live events equal stored events', () => {
-  it('a live subscriber receives each envelope exactly as the history returns it, createdAt included (soak: disconnect storm)', async () => {
-    // band.db's clock is pinned in the past: an envelope stamped at publish time instead of read from the store
-    // would differ from the stored one on every event.
-    fixture = await createChatFixture({ storeNow: () => Date.parse('2020-01-02T03:04:05.678Z') });
-    fixture.fake = { scenario: 'slow', events: 20, delayMs: 1 };
-    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
-    const controller = new AbortController();
-    const live: ChatEventEnvelope[] = [];
-    const iterator = fixture.chats.subscribeBatches({ chatId: chat.id }, controller.signal);
-    const first = iterator.next();
-    const { turn } = fixture.chats.send({ chatId: chat.id, message: 'go' });
-    for (let next = await first; !next.done; next = await iterator.next()) {
-      live.push(...next.value);
-      if (live.at(-1)?.type === 'turn-end') break;
-    }
-    controller.abort();
-    await waitForTurn(fixture, turn.id);
-    const stored = fixture.store.chatEvents.listAfter(chat.id, 0, 5_000);
-    expect(live.length).toBe(stored.length);
-    expect(JSON.parse(JSON.stringify(live))).toEqual(stored);
-    expect(live[0]!.createdAt).toBe('2020-01-02T03:04:05.678Z');
-  });
+  it(
+    'a live subscriber receives each envelope exactly as the history returns it, createdAt included (soak: ' +
+      'disconnect storm)',
+    async () => {
+      // band.db's clock is pinned in the past: an envelope stamped at publish time instead of read from the store
+      // would differ from the stored one on every event.
+      fixture = await createChatFixture({ storeNow: () => Date.parse('2020-01-02T03:04:05.678Z') });
+      fixture.fake = { scenario: 'slow', events: 20, delayMs: 1 };
+      const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+      const controller = new AbortController();
+      const live: ChatEventEnvelope[] = [];
+      const iterator = fixture.chats.subscribeBatches({ chatId: chat.id }, controller.signal);
+      const first = iterator.next();
+      const { turn } = fixture.chats.send({ chatId: chat.id, message: 'go' });
+      for (let next = await first; !next.done; next = await iterator.next()) {
+        live.push(...next.value);
+        if (live.at(-1)?.type === 'turn-end') break;
+      }
+      controller.abort();
+      await waitForTurn(fixture, turn.id);
+      const stored = fixture.store.chatEvents.listAfter(chat.id, 0, 5_000);
+      expect(live.length).toBe(stored.length);
+      expect(JSON.parse(JSON.stringify(live))).toEqual(stored);
+      expect(live[0]!.createdAt).toBe('2020-01-02T03:04:05.678Z');
+    },
+  );
 });
 
 describe('subscribeBatches limits', () => {

@@ -16,40 +16,43 @@ afterEach(async () => {
 });
 
 describe('chats.events over WebSocket', () => {
-  it('a subscriber whose socket drops mid-turn reconnects with its last id and gets every event exactly once', async () => {
-    fixture = await createChatFixture();
-    fixture.fake = { scenario: 'slow', events: 60, delayMs: 10 };
-    const { url, wss } = await serveChats(fixture, cleanup);
-    const { trpc } = chatsClient(url, cleanup);
-    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+  it(
+    'a subscriber whose socket drops mid-turn reconnects with its ' + 'last id and gets every event exactly once',
+    async () => {
+      fixture = await createChatFixture();
+      fixture.fake = { scenario: 'slow', events: 60, delayMs: 10 };
+      const { url, wss } = await serveChats(fixture, cleanup);
+      const { trpc } = chatsClient(url, cleanup);
+      const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
 
-    const received: ChatEventEnvelope[] = [];
-    const ids: string[] = [];
-    let dropped = false;
-    const sub = trpc.chats.events.subscribe(
-      { chatId: chat.id },
-      {
-        onData(tracked) {
-          ids.push(tracked.id);
-          received.push(tracked.data as ChatEventEnvelope);
-          if (!dropped && received.length === 15) {
-            dropped = true;
-            for (const socket of wss.clients) socket.terminate(); // the phone went to sleep
-          }
+      const received: ChatEventEnvelope[] = [];
+      const ids: string[] = [];
+      let dropped = false;
+      const sub = trpc.chats.events.subscribe(
+        { chatId: chat.id },
+        {
+          onData(tracked) {
+            ids.push(tracked.id);
+            received.push(tracked.data as ChatEventEnvelope);
+            if (!dropped && received.length === 15) {
+              dropped = true;
+              for (const socket of wss.clients) socket.terminate(); // the phone went to sleep
+            }
+          },
         },
-      },
-    );
-    cleanup.push(() => sub.unsubscribe());
-    const { turn } = fixture.chats.send({ chatId: chat.id, message: 'stream please' });
-    await waitForTurn(fixture, turn.id);
-    const last = fixture.store.chatEvents.lastSeq(chat.id);
-    await waitFor(() => expect(received.at(-1)?.seq).toBe(last), { timeout: 10_000 });
+      );
+      cleanup.push(() => sub.unsubscribe());
+      const { turn } = fixture.chats.send({ chatId: chat.id, message: 'stream please' });
+      await waitForTurn(fixture, turn.id);
+      const last = fixture.store.chatEvents.lastSeq(chat.id);
+      await waitFor(() => expect(received.at(-1)?.seq).toBe(last), { timeout: 10_000 });
 
-    expect(dropped).toBe(true);
-    expect(received.map((e) => e.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
-    expect(ids).toEqual(received.map((e) => String(e.seq)));
-    expect(received.at(-1)!.event).toMatchObject({ type: 'turn-end', status: 'done' });
-  });
+      expect(dropped).toBe(true);
+      expect(received.map((e) => e.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+      expect(ids).toEqual(received.map((e) => String(e.seq)));
+      expect(received.at(-1)!.event).toMatchObject({ type: 'turn-end', status: 'done' });
+    },
+  );
 
   it('a new client that passes lastEventId gets only what it missed', async () => {
     fixture = await createChatFixture();

@@ -29,74 +29,77 @@ afterEach(async () => {
 const types = (events: ChatEventEnvelope[]) => events.map((e) => e.type).filter((t, i, all) => t !== all[i - 1]);
 
 describe('chats with the real Claude Code CLI (offline, scripted model)', () => {
-  it('a message makes the agent write a file in the worktree; events are stored in order and the turn is done', async () => {
-    const claude = findClaudeCodeBinary()!;
-    fixture = await createChatFixture({
-      agents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }],
-      createAgent: (config, f) =>
-        createCodingAgent({
-          type: config.type,
-          command: config.command,
-          baseEnv: { PATH: process.env.PATH },
-          env: claudeCodeOfflineEnv({ home: join(f.dir, 'claude-home'), baseUrl: model!.url }),
-        }),
-    });
-    const file = join(fixture.workspace.path, 'hello.txt');
-    model = await startScriptedModel([
-      {
-        content: [
-          { type: 'text', text: 'Writing it.' },
-          { type: 'tool_use', name: 'Write', input: { file_path: file, content: 'hello\n' } },
-        ],
-      },
-      { content: [{ type: 'text', text: 'done' }] },
-    ]);
-    const statuses: string[] = [];
-    fixture.events.on('workspace.status', (ws, status) => ws === fixture!.workspace.id && statuses.push(status));
-    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id, mode: 'edit' });
-    const { turn, queued } = fixture.chats.send({ chatId: chat.id, message: 'Create hello.txt' });
-    expect(queued).toBe(false);
-    const finished = await waitForTurn(fixture, turn.id);
+  it(
+    'a message makes the agent write a file in the worktree; ' + 'events are stored in order and the turn is done',
+    async () => {
+      const claude = findClaudeCodeBinary()!;
+      fixture = await createChatFixture({
+        agents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: claude }],
+        createAgent: (config, f) =>
+          createCodingAgent({
+            type: config.type,
+            command: config.command,
+            baseEnv: { PATH: process.env.PATH },
+            env: claudeCodeOfflineEnv({ home: join(f.dir, 'claude-home'), baseUrl: model!.url }),
+          }),
+      });
+      const file = join(fixture.workspace.path, 'hello.txt');
+      model = await startScriptedModel([
+        {
+          content: [
+            { type: 'text', text: 'Writing it.' },
+            { type: 'tool_use', name: 'Write', input: { file_path: file, content: 'hello\n' } },
+          ],
+        },
+        { content: [{ type: 'text', text: 'done' }] },
+      ]);
+      const statuses: string[] = [];
+      fixture.events.on('workspace.status', (ws, status) => ws === fixture!.workspace.id && statuses.push(status));
+      const chat = fixture.chats.create({ workspaceId: fixture.workspace.id, mode: 'edit' });
+      const { turn, queued } = fixture.chats.send({ chatId: chat.id, message: 'Create hello.txt' });
+      expect(queued).toBe(false);
+      const finished = await waitForTurn(fixture, turn.id);
 
-    expect(finished).toMatchObject({ status: 'done', numTurns: 2, error: null });
-    expect(finished.costUsd).toBeGreaterThan(0);
-    expect(readFileSync(file, 'utf8')).toBe('hello\n');
-    expect(execFileSync('git', ['status', '--porcelain'], { cwd: fixture.workspace.path, encoding: 'utf8' })).toContain(
-      '?? hello.txt',
-    );
-    const { events, lastSeq, turns } = fixture.chats.history({ chatId: chat.id });
-    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
-    expect(types(events)).toEqual([
-      'user-message',
-      'turn-start',
-      'session-start',
-      'text-delta',
-      'tool-use',
-      'tool-result',
-      'text-delta',
-      'session-result',
-      'turn-end',
-    ]);
-    expect(turns).toHaveLength(1);
-    const start = events.find((e) => e.type === 'session-start')!.event as { sessionId: string };
-    expect(fixture.chats.get(chat.id)).toMatchObject({
-      agentSessionId: start.sessionId,
-      status: 'done',
-      title: 'Create hello.txt',
-    });
-    // Finished: done (unread), not "needs your answer".
-    expect(statuses).toEqual(['working', 'done']);
-    // The workspace's changes show the new file with its patch.
-    const changes = createChangeService({
-      store: fixture.store,
-      logger: silentLogger,
-      env: { PATH: process.env.PATH },
-    });
-    const status = await changes.status({ workspace: fixture.workspace.id, against: 'uncommitted' });
-    expect(status.files.map((f) => f.path)).toEqual(['hello.txt']);
-    const diff = await changes.diff({ workspace: fixture.workspace.id, path: 'hello.txt', against: 'uncommitted' });
-    expect(diff.patch).toContain('+hello');
-  });
+      expect(finished).toMatchObject({ status: 'done', numTurns: 2, error: null });
+      expect(finished.costUsd).toBeGreaterThan(0);
+      expect(readFileSync(file, 'utf8')).toBe('hello\n');
+      expect(
+        execFileSync('git', ['status', '--porcelain'], { cwd: fixture.workspace.path, encoding: 'utf8' }),
+      ).toContain('?? hello.txt');
+      const { events, lastSeq, turns } = fixture.chats.history({ chatId: chat.id });
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+      expect(types(events)).toEqual([
+        'user-message',
+        'turn-start',
+        'session-start',
+        'text-delta',
+        'tool-use',
+        'tool-result',
+        'text-delta',
+        'session-result',
+        'turn-end',
+      ]);
+      expect(turns).toHaveLength(1);
+      const start = events.find((e) => e.type === 'session-start')!.event as { sessionId: string };
+      expect(fixture.chats.get(chat.id)).toMatchObject({
+        agentSessionId: start.sessionId,
+        status: 'done',
+        title: 'Create hello.txt',
+      });
+      // Finished: done (unread), not "needs your answer".
+      expect(statuses).toEqual(['working', 'done']);
+      // The workspace's changes show the new file with its patch.
+      const changes = createChangeService({
+        store: fixture.store,
+        logger: silentLogger,
+        env: { PATH: process.env.PATH },
+      });
+      const status = await changes.status({ workspace: fixture.workspace.id, against: 'uncommitted' });
+      expect(status.files.map((f) => f.path)).toEqual(['hello.txt']);
+      const diff = await changes.diff({ workspace: fixture.workspace.id, path: 'hello.txt', against: 'uncommitted' });
+      expect(diff.patch).toContain('+hello');
+    },
+  );
 });
 
 describe('turns', () => {
@@ -167,49 +170,52 @@ describe('turns', () => {
     expect(fixture.chats.history({ chatId: chat.id }).events.some((e) => e.type === 'queue-resumed')).toBe(true);
   });
 
-  it('a paused queue: a new message runs at once, discard drops a queued one, resume releases the rest in order', async () => {
-    fixture = await createChatFixture({ killGraceMs: 300 });
-    const pidFile = join(fixture.dir, 'p');
-    fixture.fake = { scenario: 'hang', pidFile };
-    const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
-    fixture.chats.send({ chatId: chat.id, message: 'forever' });
-    const a = fixture.chats.send({ chatId: chat.id, message: 'a' });
-    const b = fixture.chats.send({ chatId: chat.id, message: 'b' });
-    const c = fixture.chats.send({ chatId: chat.id, message: 'c' });
-    await waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
-    fixture.fake = { scenario: 'ok' };
-    expect((await fixture.chats.abort({ chatId: chat.id })).pausedTurnIds).toEqual([a.turn.id, b.turn.id, c.turn.id]);
+  it(
+    'a paused queue: a new message runs at once, ' + 'discard drops a queued one, resume releases the rest in order',
+    async () => {
+      fixture = await createChatFixture({ killGraceMs: 300 });
+      const pidFile = join(fixture.dir, 'p');
+      fixture.fake = { scenario: 'hang', pidFile };
+      const chat = fixture.chats.create({ workspaceId: fixture.workspace.id });
+      fixture.chats.send({ chatId: chat.id, message: 'forever' });
+      const a = fixture.chats.send({ chatId: chat.id, message: 'a' });
+      const b = fixture.chats.send({ chatId: chat.id, message: 'b' });
+      const c = fixture.chats.send({ chatId: chat.id, message: 'c' });
+      await waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000 });
+      fixture.fake = { scenario: 'ok' };
+      expect((await fixture.chats.abort({ chatId: chat.id })).pausedTurnIds).toEqual([a.turn.id, b.turn.id, c.turn.id]);
 
-    // The user writes a correction: it is not held behind the paused ones.
-    const fix = fixture.chats.send({ chatId: chat.id, message: 'do this instead' });
-    expect(fix.queued).toBe(false);
-    expect(await waitForTurn(fixture, fix.turn.id)).toMatchObject({ status: 'done' });
-    expect(fixture.store.turns.queued(chat.id).map((t) => t.id)).toEqual([a.turn.id, b.turn.id, c.turn.id]);
+      // The user writes a correction: it is not held behind the paused ones.
+      const fix = fixture.chats.send({ chatId: chat.id, message: 'do this instead' });
+      expect(fix.queued).toBe(false);
+      expect(await waitForTurn(fixture, fix.turn.id)).toMatchObject({ status: 'done' });
+      expect(fixture.store.turns.queued(chat.id).map((t) => t.id)).toEqual([a.turn.id, b.turn.id, c.turn.id]);
 
-    expect(fixture.chats.discard({ chatId: chat.id, turnId: b.turn.id })).toEqual({ discardedTurnId: b.turn.id });
-    expect(fixture.store.turns.get(b.turn.id)).toMatchObject({ status: 'aborted', error: 'discarded' });
-    // Discarding twice, or a turn of another chat, is refused.
-    expect(() => fixture!.chats.discard({ chatId: chat.id, turnId: b.turn.id })).toThrow(/not queued/);
-    const other = fixture.chats.create({ workspaceId: fixture.workspace.id });
-    expect(() => fixture!.chats.discard({ chatId: other.id, turnId: a.turn.id })).toThrow(/not found/i);
-    expect(() => fixture!.chats.resume({ chatId: chat.id, turnId: 'turn_missing' })).toThrow(/not found/i);
+      expect(fixture.chats.discard({ chatId: chat.id, turnId: b.turn.id })).toEqual({ discardedTurnId: b.turn.id });
+      expect(fixture.store.turns.get(b.turn.id)).toMatchObject({ status: 'aborted', error: 'discarded' });
+      // Discarding twice, or a turn of another chat, is refused.
+      expect(() => fixture!.chats.discard({ chatId: chat.id, turnId: b.turn.id })).toThrow(/not queued/);
+      const other = fixture.chats.create({ workspaceId: fixture.workspace.id });
+      expect(() => fixture!.chats.discard({ chatId: other.id, turnId: a.turn.id })).toThrow(/not found/i);
+      expect(() => fixture!.chats.resume({ chatId: chat.id, turnId: 'turn_missing' })).toThrow(/not found/i);
 
-    const order: string[] = [];
-    fixture.events.on('chat.event', (e) => {
-      if (e.type === 'turn-start') order.push(e.turnId!);
-    });
-    expect(fixture.chats.resume({ chatId: chat.id })).toEqual({ resumedTurnIds: [a.turn.id, c.turn.id] });
-    await waitForTurn(fixture, a.turn.id);
-    await waitForTurn(fixture, c.turn.id);
-    expect(order).toEqual([a.turn.id, c.turn.id]);
-    expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual([
-      'aborted',
-      'done',
-      'aborted',
-      'done',
-      'done',
-    ]);
-  });
+      const order: string[] = [];
+      fixture.events.on('chat.event', (e) => {
+        if (e.type === 'turn-start') order.push(e.turnId!);
+      });
+      expect(fixture.chats.resume({ chatId: chat.id })).toEqual({ resumedTurnIds: [a.turn.id, c.turn.id] });
+      await waitForTurn(fixture, a.turn.id);
+      await waitForTurn(fixture, c.turn.id);
+      expect(order).toEqual([a.turn.id, c.turn.id]);
+      expect(fixture.store.turns.list(chat.id).map((t) => t.status)).toEqual([
+        'aborted',
+        'done',
+        'aborted',
+        'done',
+        'done',
+      ]);
+    },
+  );
 
   it('abort with clearQueue drops the queued messages too', async () => {
     fixture = await createChatFixture({ killGraceMs: 300 });
@@ -241,19 +247,22 @@ describe('turns', () => {
     expect(stored).not.toContain('sk-ant-secret');
   });
 
-  it('a finished turn is done (unread) until seen; a failed one in another chat needs the answer and shows first', async () => {
-    fixture = await createChatFixture();
-    const a = fixture.chats.create({ workspaceId: fixture.workspace.id });
-    await waitForTurn(fixture, fixture.chats.send({ chatId: a.id, message: 'hi' }).turn.id);
-    expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('done');
-    fixture.fake = { scenario: 'crash' };
-    const b = fixture.chats.create({ workspaceId: fixture.workspace.id });
-    await waitForTurn(fixture, fixture.chats.send({ chatId: b.id, message: 'hi' }).turn.id);
-    expect([fixture.chats.get(a.id).status, fixture.chats.get(b.id).status]).toEqual(['done', 'needs-attention']);
-    expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('needs-attention');
-    expect(fixture.chats.markSeen(fixture.workspace.id)).toBe('waiting');
-    expect(fixture.chats.get(a.id).status).toBe('waiting');
-  });
+  it(
+    'a finished turn is done (unread) until seen; ' + 'a failed one in another chat needs the answer and shows first',
+    async () => {
+      fixture = await createChatFixture();
+      const a = fixture.chats.create({ workspaceId: fixture.workspace.id });
+      await waitForTurn(fixture, fixture.chats.send({ chatId: a.id, message: 'hi' }).turn.id);
+      expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('done');
+      fixture.fake = { scenario: 'crash' };
+      const b = fixture.chats.create({ workspaceId: fixture.workspace.id });
+      await waitForTurn(fixture, fixture.chats.send({ chatId: b.id, message: 'hi' }).turn.id);
+      expect([fixture.chats.get(a.id).status, fixture.chats.get(b.id).status]).toEqual(['done', 'needs-attention']);
+      expect(fixture.chats.workspaceStatus(fixture.workspace.id)).toBe('needs-attention');
+      expect(fixture.chats.markSeen(fixture.workspace.id)).toBe('waiting');
+      expect(fixture.chats.get(a.id).status).toBe('waiting');
+    },
+  );
 
   it('marking a workspace seen turns needs-attention back into waiting, and publishes it', async () => {
     fixture = await createChatFixture();
@@ -435,47 +444,51 @@ describe('startup', () => {
 });
 
 describe('orphaned agents', () => {
-  it('start() kills agent process groups a crashed server left behind, and nothing that merely reuses a pid', async () => {
-    fixture = await createChatFixture();
-    const spawnGroup = () => {
-      const child = spawn(
-        process.execPath,
-        [
-          '-e',
-          "require('child_process').spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' }); setInterval(()=>{},1000)",
-        ],
-        { detached: true, stdio: 'ignore' },
-      );
-      child.unref();
-      return child.pid!;
-    };
-    const orphan = spawnGroup();
-    const innocent = spawnGroup();
-    try {
-      const startTime = (pid: number) => {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  it(
+    'start() kills agent process groups a crashed server left behind, ' + 'and nothing that merely reuses a pid',
+    async () => {
+      fixture = await createChatFixture();
+      const spawnGroup = () => {
+        const child = spawn(
+          process.execPath,
+          [
+            '-e',
+            "require('child_process').spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], " +
+              "{ stdio: 'ignore' }); setInterval(()=>{},1000)",
+          ],
+          { detached: true, stdio: 'ignore' },
+        );
+        child.unref();
+        return child.pid!;
       };
-      await waitFor(() => expect(() => process.kill(-orphan, 0)).not.toThrow());
-      writeFileSync(
-        join(fixture.home, AGENT_PIDS_FILE),
-        JSON.stringify([
-          { pid: orphan, startTime: startTime(orphan) },
-          { pid: innocent, startTime: '1' }, // same pid, another process: must survive
-          { pid: 'x', startTime: 5 },
-        ]),
-      );
-      await fixture.chats.start();
-      await waitFor(() => expect(() => process.kill(-orphan, 0)).toThrow());
-      expect(alive(innocent)).toBe(true);
-      expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]);
-    } finally {
-      for (const pid of [orphan, innocent])
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {}
-    }
-  });
+      const orphan = spawnGroup();
+      const innocent = spawnGroup();
+      try {
+        const startTime = (pid: number) => {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+        };
+        await waitFor(() => expect(() => process.kill(-orphan, 0)).not.toThrow());
+        writeFileSync(
+          join(fixture.home, AGENT_PIDS_FILE),
+          JSON.stringify([
+            { pid: orphan, startTime: startTime(orphan) },
+            { pid: innocent, startTime: '1' }, // same pid, another process: must survive
+            { pid: 'x', startTime: 5 },
+          ]),
+        );
+        await fixture.chats.start();
+        await waitFor(() => expect(() => process.kill(-orphan, 0)).toThrow());
+        expect(alive(innocent)).toBe(true);
+        expect(JSON.parse(readFileSync(join(fixture.home, AGENT_PIDS_FILE), 'utf8'))).toEqual([]);
+      } finally {
+        for (const pid of [orphan, innocent])
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {}
+      }
+    },
+  );
 
   it('a running agent is recorded in the registry and forgotten when its turn ends', async () => {
     fixture = await createChatFixture();

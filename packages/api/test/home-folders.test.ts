@@ -30,28 +30,31 @@ function homeFixture() {
 }
 
 describe('home folder picker', () => {
-  it('lists only sub-directories of home, marks repositories, hides hidden folders and symlinks that leave home', async () => {
-    const fx = homeFixture();
-    const root = await fx.projects.browse({});
-    expect(root).toMatchObject({ home: fx.home, path: '', parent: null, isRepository: false, truncated: false });
-    expect(root.entries.map((e) => e.name)).toEqual(
-      ['code', 'code-link', 'Documents'].sort((a, b) => a.localeCompare(b)),
-    );
-    const code = await fx.projects.browse({ path: 'code' });
-    expect(code.parent).toBe('');
-    expect(code.entries.map((e) => [e.name, e.isRepository])).toEqual([
-      ['blog', true],
-      ['deep', false],
-      ['node_modules', false],
-      ['shop', true],
-    ]);
-    expect(code.entries.find((e) => e.name === 'shop')!.absolute).toBe(join(fx.home, 'code', 'shop'));
-    // The same folder by `~/…`, by absolute path, and through a symlink that stays inside home.
-    expect((await fx.projects.browse({ path: '~/code' })).entries).toEqual(code.entries);
-    expect((await fx.projects.browse({ path: join(fx.home, 'code') })).path).toBe('code');
-    expect((await fx.projects.browse({ path: 'code-link' })).entries.map((e) => e.name)).toContain('shop');
-    expect((await fx.projects.browse({ path: '', showHidden: true })).entries.map((e) => e.name)).toContain('.cache');
-  });
+  it(
+    'lists only sub-directories of home, marks repositories, ' + 'hides hidden folders and symlinks that leave home',
+    async () => {
+      const fx = homeFixture();
+      const root = await fx.projects.browse({});
+      expect(root).toMatchObject({ home: fx.home, path: '', parent: null, isRepository: false, truncated: false });
+      expect(root.entries.map((e) => e.name)).toEqual(
+        ['code', 'code-link', 'Documents'].sort((a, b) => a.localeCompare(b)),
+      );
+      const code = await fx.projects.browse({ path: 'code' });
+      expect(code.parent).toBe('');
+      expect(code.entries.map((e) => [e.name, e.isRepository])).toEqual([
+        ['blog', true],
+        ['deep', false],
+        ['node_modules', false],
+        ['shop', true],
+      ]);
+      expect(code.entries.find((e) => e.name === 'shop')!.absolute).toBe(join(fx.home, 'code', 'shop'));
+      // The same folder by `~/…`, by absolute path, and through a symlink that stays inside home.
+      expect((await fx.projects.browse({ path: '~/code' })).entries).toEqual(code.entries);
+      expect((await fx.projects.browse({ path: join(fx.home, 'code') })).path).toBe('code');
+      expect((await fx.projects.browse({ path: 'code-link' })).entries.map((e) => e.name)).toContain('shop');
+      expect((await fx.projects.browse({ path: '', showHidden: true })).entries.map((e) => e.name)).toContain('.cache');
+    },
+  );
 
   it('refuses hostile paths: .., absolute paths outside home, symlinks out of home, files, .git, NUL', async () => {
     const fx = homeFixture();
@@ -73,29 +76,34 @@ describe('home folder picker', () => {
     expect((await fx.projects.browse({ path: 'code' })).entries.map((e) => e.name)).not.toContain('secrets-link');
   });
 
-  it('finds the repositories under home: not in hidden or dependency folders, bounded by depth, newest first', async () => {
-    const fx = homeFixture();
-    const env = gitEnv({ HOME: fx.home });
-    const all = await findHomeRepositories({}, env);
-    expect(all.repositories.map((r) => r.relative).sort()).toEqual([
-      'code/blog',
-      'code/deep/er/nested-repo',
-      'code/shop',
-    ]);
-    const shallow = await findHomeRepositories({ maxDepth: 2 }, env);
-    expect(shallow.repositories.map((r) => r.relative).sort()).toEqual(['code/blog', 'code/shop']);
-    expect((await findHomeRepositories({ limit: 1 }, env)).truncated).toBe(true);
-    // Newest first: a commit in blog makes it the most recent.
-    writeFileSync(join(fx.home, 'code', 'blog', 'b.txt'), 'b\n');
-    const { git } = await import('./fixtures/git-workspace.js');
-    git(join(fx.home, 'code', 'blog'), 'add', '-A');
-    git(join(fx.home, 'code', 'blog'), 'commit', '-q', '-m', 'b');
-    const discovered = await fx.projects.discover();
-    expect(discovered.repositories[0]!.relative).toBe('code/blog');
-    expect(discovered.repositories.every((r) => !r.registered)).toBe(true);
-    await fx.projects.register({ path: '~/code/shop' });
-    expect((await fx.projects.discover()).repositories.find((r) => r.relative === 'code/shop')!.registered).toBe(true);
-  });
+  it(
+    'finds the repositories under home: ' + 'not in hidden or dependency folders, bounded by depth, newest first',
+    async () => {
+      const fx = homeFixture();
+      const env = gitEnv({ HOME: fx.home });
+      const all = await findHomeRepositories({}, env);
+      expect(all.repositories.map((r) => r.relative).sort()).toEqual([
+        'code/blog',
+        'code/deep/er/nested-repo',
+        'code/shop',
+      ]);
+      const shallow = await findHomeRepositories({ maxDepth: 2 }, env);
+      expect(shallow.repositories.map((r) => r.relative).sort()).toEqual(['code/blog', 'code/shop']);
+      expect((await findHomeRepositories({ limit: 1 }, env)).truncated).toBe(true);
+      // Newest first: a commit in blog makes it the most recent.
+      writeFileSync(join(fx.home, 'code', 'blog', 'b.txt'), 'b\n');
+      const { git } = await import('./fixtures/git-workspace.js');
+      git(join(fx.home, 'code', 'blog'), 'add', '-A');
+      git(join(fx.home, 'code', 'blog'), 'commit', '-q', '-m', 'b');
+      const discovered = await fx.projects.discover();
+      expect(discovered.repositories[0]!.relative).toBe('code/blog');
+      expect(discovered.repositories.every((r) => !r.registered)).toBe(true);
+      await fx.projects.register({ path: '~/code/shop' });
+      expect((await fx.projects.discover()).repositories.find((r) => r.relative === 'code/shop')!.registered).toBe(
+        true,
+      );
+    },
+  );
 
   it('registers ~/… paths; ~user and relative paths are refused', async () => {
     const fx = homeFixture();

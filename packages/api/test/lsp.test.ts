@@ -299,7 +299,8 @@ describe('language servers over /api/lsp/<workspaceId>/<language>', () => {
     expect(lsp.list()[0]!.pid).not.toBe(pid);
   });
 
-  it("a server that stops reading its input slows the flooding client down instead of filling Band's memory; nothing is lost", async () => {
+  it("a server that stops reading its input slows the flooding client down instead of filling Band's memory; " +
+    'nothing is lost', async () => {
     const { server, lsp } = await setup({ maxPendingBytes: 2 * 1024 * 1024 });
     const a = connect(server.wsUrl('/api/lsp/ws_test/fake'));
     await a.opened;
@@ -488,7 +489,8 @@ describe('typescript-language-server through the socket', () => {
     // It runs with a temp folder of its own (typescript-language-server leaves one folder per start in TMPDIR).
     const environ = readFileSync(`/proc/${info!.pid}/environ`, 'utf8').split('\0');
     const ownTmp = environ.find((v) => v.startsWith('TMPDIR='))!.slice('TMPDIR='.length);
-    expect(path.basename(ownTmp)).toMatch(new RegExp(`^band-lsp-${process.pid}-`)); // named after its owner: swept if it is killed
+    // Named after its owner: swept if it is killed.
+    expect(path.basename(ownTmp)).toMatch(new RegExp(`^band-lsp-${process.pid}-`));
     expect(path.dirname(ownTmp)).toBe(tmpdir());
     await lsp.close();
     await waitFor(() => expect(tree.filter(isProcessAlive)).toEqual([]));

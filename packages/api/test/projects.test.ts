@@ -26,14 +26,17 @@ describe('projects service', () => {
     expect(project).toMatchObject({ name: 'web', path: fx.repo });
   });
 
-  it('detects a default branch other than main (the checked-out one) and prefers main/master over a feature branch', async () => {
-    const fx = createGitFixture();
-    const trunk = initRepo(join(fx.root, 'repos', 'trunky'), { 'a.txt': 'a\n' }, 'trunk');
-    expect((await fx.projects.register({ path: trunk })).project.defaultBranch).toBe('trunk');
-    git(fx.repo, 'checkout', '-q', '-b', 'feature');
-    const { project } = await fx.projects.register({ path: fx.repo });
-    expect(project.defaultBranch).toBe('main');
-  });
+  it(
+    'detects a default branch other than main ' + '(the checked-out one) and prefers main/master over a feature branch',
+    async () => {
+      const fx = createGitFixture();
+      const trunk = initRepo(join(fx.root, 'repos', 'trunky'), { 'a.txt': 'a\n' }, 'trunk');
+      expect((await fx.projects.register({ path: trunk })).project.defaultBranch).toBe('trunk');
+      git(fx.repo, 'checkout', '-q', '-b', 'feature');
+      const { project } = await fx.projects.register({ path: fx.repo });
+      expect(project.defaultBranch).toBe('main');
+    },
+  );
 
   it('accepts an explicit default branch only if it exists', async () => {
     const fx = createGitFixture();

@@ -61,19 +61,22 @@ describe('settings from a phone (finding 6): only dashboard preferences', () => 
     expect(await readFile(band.file, 'utf8')).toBe(before);
   });
 
-  it('a tunnel session may set notifications, labels and the default agent; a local session may set the rest', async () => {
-    await using band = await setup();
-    expect(
-      (await band.as(phone).settings.set({ key: 'notifications.soundOnNeedsAttention', value: false })).notifications
-        .soundOnNeedsAttention,
-    ).toBe(false);
-    expect((await band.as(phone).settings.set({ key: 'labels', value: ['a'] })).labels).toEqual(['a']);
-    expect((await band.as(local).settings.set({ key: 'webServerPort', value: 4001 })).webServerPort).toBe(4001);
-    expect(
-      (await band.as(local).settings.set({ key: 'tunnel.cloudflaredPath', value: '/usr/local/bin/cloudflared' })).tunnel
-        .cloudflaredPath,
-    ).toBe('/usr/local/bin/cloudflared');
-  });
+  it(
+    'a tunnel session may set notifications, labels and the default agent; ' + 'a local session may set the rest',
+    async () => {
+      await using band = await setup();
+      expect(
+        (await band.as(phone).settings.set({ key: 'notifications.soundOnNeedsAttention', value: false })).notifications
+          .soundOnNeedsAttention,
+      ).toBe(false);
+      expect((await band.as(phone).settings.set({ key: 'labels', value: ['a'] })).labels).toEqual(['a']);
+      expect((await band.as(local).settings.set({ key: 'webServerPort', value: 4001 })).webServerPort).toBe(4001);
+      expect(
+        (await band.as(local).settings.set({ key: 'tunnel.cloudflaredPath', value: '/usr/local/bin/cloudflared' }))
+          .tunnel.cloudflaredPath,
+      ).toBe('/usr/local/bin/cloudflared');
+    },
+  );
 
   it('settings errors name the absolute path only to a local client (finding 10)', async () => {
     await using band = await setup();

@@ -62,19 +62,22 @@ async function setup() {
 }
 
 describe('agent commands are checked on save', () => {
-  it('a command that is not on PATH is refused with its name and how to install it; the file is untouched', async () => {
-    await using band = await setup();
-    const error = await failure(
-      band.as(local).settings.set({
-        key: 'codingAgents',
-        value: [{ id: 'oc', type: 'opencode', label: 'OpenCode', command: 'opencode' }],
-      }),
-    );
-    expect(error.code).toBe('BAD_REQUEST');
-    expect(error.message).toBe('Command not found: opencode (OpenCode)');
-    expect(JSON.stringify(error.cause ?? {})).toContain('COMMAND_NOT_FOUND');
-    expect(band.settings.get().codingAgents).toEqual([]);
-  });
+  it(
+    'a command that is not on PATH is refused with its name and how to install it; ' + 'the file is untouched',
+    async () => {
+      await using band = await setup();
+      const error = await failure(
+        band.as(local).settings.set({
+          key: 'codingAgents',
+          value: [{ id: 'oc', type: 'opencode', label: 'OpenCode', command: 'opencode' }],
+        }),
+      );
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.message).toBe('Command not found: opencode (OpenCode)');
+      expect(JSON.stringify(error.cause ?? {})).toContain('COMMAND_NOT_FOUND');
+      expect(band.settings.get().codingAgents).toEqual([]);
+    },
+  );
 
   it('a file that is not executable, or a missing absolute path, is refused too', async () => {
     await using band = await setup();
@@ -113,35 +116,38 @@ describe('agent commands are checked on save', () => {
     expect(renamed.codingAgents).toEqual([{ id: 'c', type: 'claude-code', label: 'Claude (pinned)', command: claude }]);
   });
 
-  it('a name on PATH, the type default and an absolute path are saved; an unchanged entry is not checked again', async () => {
-    await using band = await setup();
-    const claude = join(band.bin, 'claude');
-    const saved = await band.as(local).settings.set({
-      key: 'codingAgents',
-      value: [
-        { id: 'claude-code', type: 'claude-code', label: 'Claude Code' },
-        { id: 'pinned', type: 'claude-code', label: 'Pinned', command: claude },
-      ],
-    });
-    expect(saved.codingAgents.map((a) => a.id)).toEqual(['claude-code', 'pinned']);
-    // An entry saved earlier whose CLI has gone since does not block adding another agent.
-    await band.settings.set('codingAgents', [
-      ...saved.codingAgents,
-      { id: 'gone', type: 'opencode', label: 'Gone', command: 'opencode' },
-    ]);
-    const more = await band.as(local).settings.set({
-      key: 'codingAgents',
-      value: [
-        ...band.settings.get().codingAgents,
-        { id: 'c2', type: 'claude-code', label: 'Second', command: 'claude' },
-      ],
-    });
-    expect(more.codingAgents.map((a) => a.id)).toEqual(['claude-code', 'pinned', 'gone', 'c2']);
-    // Changing a saved agent's command checks the new one.
-    const renamed = more.codingAgents.map((a, i) => (i === 0 ? { ...a, command: 'claude-nightly' } : a));
-    const error = await failure(band.as(local).settings.set({ key: 'codingAgents', value: renamed }));
-    expect(error.message).toBe('Command not found: claude-nightly (Claude Code)');
-  });
+  it(
+    'a name on PATH, the type default and an absolute path are saved; ' + 'an unchanged entry is not checked again',
+    async () => {
+      await using band = await setup();
+      const claude = join(band.bin, 'claude');
+      const saved = await band.as(local).settings.set({
+        key: 'codingAgents',
+        value: [
+          { id: 'claude-code', type: 'claude-code', label: 'Claude Code' },
+          { id: 'pinned', type: 'claude-code', label: 'Pinned', command: claude },
+        ],
+      });
+      expect(saved.codingAgents.map((a) => a.id)).toEqual(['claude-code', 'pinned']);
+      // An entry saved earlier whose CLI has gone since does not block adding another agent.
+      await band.settings.set('codingAgents', [
+        ...saved.codingAgents,
+        { id: 'gone', type: 'opencode', label: 'Gone', command: 'opencode' },
+      ]);
+      const more = await band.as(local).settings.set({
+        key: 'codingAgents',
+        value: [
+          ...band.settings.get().codingAgents,
+          { id: 'c2', type: 'claude-code', label: 'Second', command: 'claude' },
+        ],
+      });
+      expect(more.codingAgents.map((a) => a.id)).toEqual(['claude-code', 'pinned', 'gone', 'c2']);
+      // Changing a saved agent's command checks the new one.
+      const renamed = more.codingAgents.map((a, i) => (i === 0 ? { ...a, command: 'claude-nightly' } : a));
+      const error = await failure(band.as(local).settings.set({ key: 'codingAgents', value: renamed }));
+      expect(error.message).toBe('Command not found: claude-nightly (Claude Code)');
+    },
+  );
 });
 
 describe('devices: this device is marked and cannot revoke itself', () => {

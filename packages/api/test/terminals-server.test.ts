@@ -212,7 +212,8 @@ describe('terminals behind the gate and createBandApi', () => {
     await lsp.closed; // the socket was closed by the shutdown, not left hanging
   }, 60_000);
 
-  it('streams a terminal through the tunnel (fake edge + fake cloudflared) and refuses the local Origin there', async () => {
+  it('streams a terminal through the tunnel ' +
+    '(fake edge + fake cloudflared) and refuses the local Origin there', async () => {
     const edge = await startFakeEdge();
     cleanups.push(() => edge.close());
     const band = await startBand({ edge });

@@ -103,24 +103,27 @@ describe('terminals over the API and WebSocket', () => {
     });
   });
 
-  it('a shell never sees the server BAND_* variables (BAND_TOKEN...), only its own workspace and terminal ids', async () => {
-    const { caller } = await setup({
-      env: {
-        BAND_TOKEN: 'e'.repeat(64),
-        BAND_HOME: '/tmp/band-home',
-        BAND_SERVER_URL: 'http://127.0.0.1:1',
-        KEEP_ME: 'kept',
-      },
-    });
-    const terminal = await caller.terminals.create({
-      workspaceId: 'ws_test',
-      command: 'env | grep -i "^band_" | cut -d= -f1 | sort | tr "\\n" " "; echo "[end] $KEEP_ME"',
-    });
-    await waitFor(async () => {
-      const { lines } = await caller.terminals.output({ id: terminal.id });
-      expect(lines.find((l) => l.includes('[end] kept'))).toBe('BAND_TERMINAL_ID BAND_WORKSPACE_ID [end] kept');
-    });
-  });
+  it(
+    'a shell never sees the server BAND_* variables (BAND_TOKEN...), ' + 'only its own workspace and terminal ids',
+    async () => {
+      const { caller } = await setup({
+        env: {
+          BAND_TOKEN: 'e'.repeat(64),
+          BAND_HOME: '/tmp/band-home',
+          BAND_SERVER_URL: 'http://127.0.0.1:1',
+          KEEP_ME: 'kept',
+        },
+      });
+      const terminal = await caller.terminals.create({
+        workspaceId: 'ws_test',
+        command: 'env | grep -i "^band_" | cut -d= -f1 | sort | tr "\\n" " "; echo "[end] $KEEP_ME"',
+      });
+      await waitFor(async () => {
+        const { lines } = await caller.terminals.output({ id: terminal.id });
+        expect(lines.find((l) => l.includes('[end] kept'))).toBe('BAND_TERMINAL_ID BAND_WORKSPACE_ID [end] kept');
+      });
+    },
+  );
 
   it('refuses working directories that leave the worktree, including through a symlink', async () => {
     const { caller, workspace, dir } = await setup();
@@ -254,7 +257,8 @@ describe('terminals over the API and WebSocket', () => {
     await expect(caller.terminals.kill({ id: terminal.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('kill hangs up first, so a script in the shell runs its exit trap (a SIGKILL left pyenv rehash locks behind)', async () => {
+  it('kill hangs up first, so a script in the shell runs its exit trap ' +
+    '(a SIGKILL left pyenv rehash locks behind)', async () => {
     const { caller } = await setup();
     const dir = await mkdtemp(path.join(tmpdir(), 'band-hup-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
@@ -300,7 +304,8 @@ describe('terminals over the API and WebSocket', () => {
     const pidFile = (n: number) => path.join(dir, `job${n}.pid`);
     // The job writes its own pid (it is re-parented to init at once: the shell that started it exits).
     const start = (n: number) =>
-      `(setsid nohup sh -c 'echo $$ > ${pidFile(n)}.tmp && mv ${pidFile(n)}.tmp ${pidFile(n)}; exec sleep 600' >/dev/null 2>&1 &); echo started-${n}`;
+      `(setsid nohup sh -c 'echo $$ > ${pidFile(n)}.tmp && mv ${pidFile(n)}.tmp ${pidFile(n)}; ` +
+      `exec sleep 600' >/dev/null 2>&1 &); echo started-${n}`;
     const escapedPid = async (n: number) =>
       Number(await waitFor(async () => (await readFile(pidFile(n), 'utf8')).trim(), { timeout: 70_000 }));
 
@@ -378,36 +383,39 @@ describe('terminals over the API and WebSocket', () => {
     await waitFor(() => expect(d.messages[0]?.type).toBe('attached'));
   });
 
-  it('answers malformed messages with an error and keeps the socket; unknown ids get 4404; huge frames 1009', async () => {
-    const { server, caller } = await setup();
-    const terminal = await caller.terminals.create({ workspaceId: 'ws_test' });
-    const viewer = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
-    await viewer.opened;
-    for (const bad of [
-      'not json',
-      '42',
-      'null',
-      '{"type":"input","data":5}',
-      '{"type":"resize","cols":"80","rows":2}',
-      '{"type":"launch"}',
-    ]) {
-      viewer.ws.send(bad);
-    }
-    await waitFor(() => expect(viewer.messages.filter((m) => m.type === 'error')).toHaveLength(6));
-    viewer.ws.send(Buffer.from('echo binary-$((8*8))\r'), { binary: true });
-    await waitForOutput(viewer.output, 'binary-64');
+  it(
+    'answers malformed messages with an error and keeps the socket; ' + 'unknown ids get 4404; huge frames 1009',
+    async () => {
+      const { server, caller } = await setup();
+      const terminal = await caller.terminals.create({ workspaceId: 'ws_test' });
+      const viewer = connect(server.wsUrl(`/api/terminals/${terminal.id}`));
+      await viewer.opened;
+      for (const bad of [
+        'not json',
+        '42',
+        'null',
+        '{"type":"input","data":5}',
+        '{"type":"resize","cols":"80","rows":2}',
+        '{"type":"launch"}',
+      ]) {
+        viewer.ws.send(bad);
+      }
+      await waitFor(() => expect(viewer.messages.filter((m) => m.type === 'error')).toHaveLength(6));
+      viewer.ws.send(Buffer.from('echo binary-$((8*8))\r'), { binary: true });
+      await waitForOutput(viewer.output, 'binary-64');
 
-    const missing = connect(server.wsUrl('/api/terminals/t_doesnotexist'));
-    expect(await missing.closed).toMatchObject({ code: SOCKET_CLOSE.NOT_FOUND });
-    const hostile = connect(server.wsUrl('/api/terminals/..%2F..%2Fetc'));
-    expect(await hostile.closed).toMatchObject({ code: SOCKET_CLOSE.NOT_FOUND });
+      const missing = connect(server.wsUrl('/api/terminals/t_doesnotexist'));
+      expect(await missing.closed).toMatchObject({ code: SOCKET_CLOSE.NOT_FOUND });
+      const hostile = connect(server.wsUrl('/api/terminals/..%2F..%2Fetc'));
+      expect(await hostile.closed).toMatchObject({ code: SOCKET_CLOSE.NOT_FOUND });
 
-    viewer.ws.send(JSON.stringify({ type: 'input', data: 'x'.repeat(2 * 1024 * 1024) }));
-    expect(await viewer.closed).toMatchObject({ code: 1009 });
-    await waitFor(async () =>
-      expect((await caller.terminals.list())[0]).toMatchObject({ status: 'running', viewers: 0 }),
-    );
-  });
+      viewer.ws.send(JSON.stringify({ type: 'input', data: 'x'.repeat(2 * 1024 * 1024) }));
+      expect(await viewer.closed).toMatchObject({ code: 1009 });
+      await waitFor(async () =>
+        expect((await caller.terminals.list())[0]).toMatchObject({ status: 'running', viewers: 0 }),
+      );
+    },
+  );
 
   it('terminates a viewer that stops answering heartbeats', async () => {
     const { server, caller } = await setup({ heartbeatMs: 50 });

@@ -76,23 +76,27 @@ describe('tRPC error mapping', () => {
     expect(error.message).toBe('Internal error');
   });
 
-  it('tells a client whose fault an error of another package is, keeping its message and hint (not all BAD_REQUEST)', async () => {
-    const cases = [
-      ['edgeUnreachable', 'SERVICE_UNAVAILABLE', 'Open UDP 7844'],
-      ['noBinary', 'PRECONDITION_FAILED', 'apt install cloudflared'],
-      ['corrupt', 'INTERNAL_SERVER_ERROR', 'Move it aside'],
-      ['badSetting', 'BAD_REQUEST', 'Use 1-65535'],
-      ['unknownWithHint', 'INTERNAL_SERVER_ERROR', 'Upgrade Band'],
-    ] as const;
-    for (const [procedure, code, hint] of cases) {
-      const error = (await caller(root)
-        [procedure]()
-        .catch((e: unknown) => e)) as TRPCError;
-      expect({ procedure, code: error.code }).toEqual({ procedure, code });
-      expect(error.message).not.toBe('Internal error');
-      expect((error.cause as { hint?: string }).hint).toBe(hint);
-    }
-  });
+  it(
+    'tells a client whose fault an error of another package is, ' +
+      'keeping its message and hint (not all BAD_REQUEST)',
+    async () => {
+      const cases = [
+        ['edgeUnreachable', 'SERVICE_UNAVAILABLE', 'Open UDP 7844'],
+        ['noBinary', 'PRECONDITION_FAILED', 'apt install cloudflared'],
+        ['corrupt', 'INTERNAL_SERVER_ERROR', 'Move it aside'],
+        ['badSetting', 'BAD_REQUEST', 'Use 1-65535'],
+        ['unknownWithHint', 'INTERNAL_SERVER_ERROR', 'Upgrade Band'],
+      ] as const;
+      for (const [procedure, code, hint] of cases) {
+        const error = (await caller(root)
+          [procedure]()
+          .catch((e: unknown) => e)) as TRPCError;
+        expect({ procedure, code: error.code }).toEqual({ procedure, code });
+        expect(error.message).not.toBe('Internal error');
+        expect((error.cause as { hint?: string }).hint).toBe(hint);
+      }
+    },
+  );
 
   it('refuses a call without a principal (second layer behind the gate)', async () => {
     const error = (await caller(undefined)

@@ -100,16 +100,19 @@ describe('tunnel service and the cloudflared on this machine', () => {
     expect(await tunnel.stop()).toMatchObject({ state: 'stopped', url: null, cloudflaredVersion: '2023.7.3' });
   });
 
-  it('checks settings tunnel.cloudflaredPath with --version: a wrapper there is skipped for the real one on PATH', async () => {
-    const wrapper = binDir('exit 0');
-    const real = binDir(`exec "${process.execPath}" "${fakeCloudflaredPath}" "$@"`);
-    const { tunnel, testGate, warnings } = await service(
-      baseEnv({ ...fakeCloudflaredEnv({ version: '2025.8.1' }), PATH: `${real}:/usr/bin:/bin` }),
-    );
-    await testGate.settings.set('tunnel.cloudflaredPath', join(wrapper, 'cloudflared'));
-    expect(await tunnel.start()).toMatchObject({ state: 'ready', cloudflaredVersion: '2025.8.1' });
-    expect(warnings.join('\n')).toContain(`skipped ${join(wrapper, 'cloudflared')}: is not cloudflared`);
-  });
+  it(
+    'checks settings tunnel.cloudflaredPath with --version: ' + 'a wrapper there is skipped for the real one on PATH',
+    async () => {
+      const wrapper = binDir('exit 0');
+      const real = binDir(`exec "${process.execPath}" "${fakeCloudflaredPath}" "$@"`);
+      const { tunnel, testGate, warnings } = await service(
+        baseEnv({ ...fakeCloudflaredEnv({ version: '2025.8.1' }), PATH: `${real}:/usr/bin:/bin` }),
+      );
+      await testGate.settings.set('tunnel.cloudflaredPath', join(wrapper, 'cloudflared'));
+      expect(await tunnel.start()).toMatchObject({ state: 'ready', cloudflaredVersion: '2025.8.1' });
+      expect(warnings.join('\n')).toContain(`skipped ${join(wrapper, 'cloudflared')}: is not cloudflared`);
+    },
+  );
 
   it('with no cloudflared at all, fails with each path tried and the install hint', async () => {
     const wrapper = binDir('exit 0');
@@ -150,55 +153,61 @@ describe('a locally managed named tunnel (cloudflared tunnel create)', () => {
     expect((error as { hint: string }).hint).toContain('--credentials-file');
   });
 
-  it('while stopped the status says local and the tunnel id; a bad credentials file fails the start with the fix', async () => {
-    const { tunnel, testGate } = await service(
-      baseEnv({ ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }),
-    );
-    const creds = fakeTunnelCredentials(credsDir());
-    await testGate.settings.set('tunnel', named({ credentialsFile: creds.path }));
-    expect(tunnel.status()).toMatchObject({
-      state: 'stopped',
-      mode: 'named',
-      management: 'local',
-      tunnelId: ID,
-      origin: 'http://127.0.0.1:3457',
-      stableUrl: `https://${HOST}`,
-    });
-    chmodSync(creds.path, 0o644);
-    await expect(tunnel.start()).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
-    expect(tunnel.status()).toMatchObject({
-      state: 'failed',
-      error: { code: 'CREDENTIALS_INVALID', hint: `Restrict it: chmod 600 ${creds.path}` },
-    });
-  });
+  it(
+    'while stopped the status says local and the tunnel id; ' + 'a bad credentials file fails the start with the fix',
+    async () => {
+      const { tunnel, testGate } = await service(
+        baseEnv({ ...fakeCloudflaredEnv(), BAND_CLOUDFLARED_PATH: fakeCloudflaredPath }),
+      );
+      const creds = fakeTunnelCredentials(credsDir());
+      await testGate.settings.set('tunnel', named({ credentialsFile: creds.path }));
+      expect(tunnel.status()).toMatchObject({
+        state: 'stopped',
+        mode: 'named',
+        management: 'local',
+        tunnelId: ID,
+        origin: 'http://127.0.0.1:3457',
+        stableUrl: `https://${HOST}`,
+      });
+      chmodSync(creds.path, 0o644);
+      await expect(tunnel.start()).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
+      expect(tunnel.status()).toMatchObject({
+        state: 'failed',
+        error: { code: 'CREDENTIALS_INVALID', hint: `Restrict it: chmod 600 ${creds.path}` },
+      });
+    },
+  );
 
-  it('starts through the fake edge: Band writes the ingress, the hostname check passes, status reports local', async () => {
-    const edge = await startFakeEdge({ hostnames: [HOST] });
-    cleanups.push(() => edge.close());
-    const dir = credsDir();
-    const ca = join(dir, 'edge.pem');
-    writeFileSync(ca, edge.cert);
-    const { tunnel, testGate } = await service(
-      baseEnv({
-        ...fakeCloudflaredEnv(),
-        ...edge.env,
-        BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
-        BAND_TUNNEL_CONNECT_TO: `127.0.0.1:${edge.port}`,
-        NODE_EXTRA_CA_CERTS: ca,
-      }),
-    );
-    const creds = fakeTunnelCredentials(dir);
-    await testGate.settings.set('tunnel', named({ credentialsFile: creds.path }));
-    const ready = await tunnel.start();
-    expect(ready).toMatchObject({
-      state: 'ready',
-      url: `https://${HOST}`,
-      mode: 'named',
-      management: 'local',
-      tunnelId: ID,
-    });
-    expect(edge.routes().map((r) => r.hostname)).toContain(HOST);
-  });
+  it(
+    'starts through the fake edge: ' + 'Band writes the ingress, the hostname check passes, status reports local',
+    async () => {
+      const edge = await startFakeEdge({ hostnames: [HOST] });
+      cleanups.push(() => edge.close());
+      const dir = credsDir();
+      const ca = join(dir, 'edge.pem');
+      writeFileSync(ca, edge.cert);
+      const { tunnel, testGate } = await service(
+        baseEnv({
+          ...fakeCloudflaredEnv(),
+          ...edge.env,
+          BAND_CLOUDFLARED_PATH: fakeCloudflaredPath,
+          BAND_TUNNEL_CONNECT_TO: `127.0.0.1:${edge.port}`,
+          NODE_EXTRA_CA_CERTS: ca,
+        }),
+      );
+      const creds = fakeTunnelCredentials(dir);
+      await testGate.settings.set('tunnel', named({ credentialsFile: creds.path }));
+      const ready = await tunnel.start();
+      expect(ready).toMatchObject({
+        state: 'ready',
+        url: `https://${HOST}`,
+        mode: 'named',
+        management: 'local',
+        tunnelId: ID,
+      });
+      expect(edge.routes().map((r) => r.hostname)).toContain(HOST);
+    },
+  );
 
   it('a hostname whose DNS route is missing is HOSTNAME_NOT_ROUTED with the route dns command', async () => {
     // The connector never reaches this edge (its edge URL is dead), as when the hostname's DNS record is not this

@@ -125,33 +125,37 @@ describe('projects / workspaces / changes / files over tRPC', () => {
     expect(output).toContain('setting up');
   });
 
-  it('workspaces.create with a prompt starts a chat in the new worktree once setup settled, and its edit shows in changes', async () => {
-    const { api, repo, settings } = await setup({ env: fakeAgentEnv({ writeFile: 'from-agent.txt' }) });
-    await settings.update((s) => ({
-      ...s,
-      codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: fakeAgentPath() }],
-      defaultCodingAgent: 'claude-code',
-    }));
-    await api.projects.register({ path: repo });
-    const { workspace } = await api.workspaces.create({
-      project: 'app',
-      branch: 'feat/agent',
-      prompt: 'Write a file',
-      mode: 'edit',
-    });
-    expect(workspace.initialRequest).toMatchObject({ prompt: 'Write a file', mode: 'edit' });
-    await vi.waitFor(
-      async () => {
-        const status = await api.changes.status({ workspace: workspace.id });
-        expect(status.files.map((f) => f.path)).toContain('from-agent.txt');
-      },
-      { timeout: 20_000, interval: 100 },
-    );
-    const chats = await api.chats.list({ workspaceId: workspace.id });
-    expect(chats).toHaveLength(1);
-    expect(chats[0]).toMatchObject({ mode: 'edit' });
-    // Removing the workspace first stops its agents (before-remove hook), then deletes the worktree.
-    await api.workspaces.remove({ workspace: workspace.id });
-    expect(existsSync(workspace.path)).toBe(false);
-  });
+  it(
+    'workspaces.create with a prompt starts a chat in the new worktree once setup settled, ' +
+      'and its edit shows in changes',
+    async () => {
+      const { api, repo, settings } = await setup({ env: fakeAgentEnv({ writeFile: 'from-agent.txt' }) });
+      await settings.update((s) => ({
+        ...s,
+        codingAgents: [{ id: 'claude-code', type: 'claude-code', label: 'Claude Code', command: fakeAgentPath() }],
+        defaultCodingAgent: 'claude-code',
+      }));
+      await api.projects.register({ path: repo });
+      const { workspace } = await api.workspaces.create({
+        project: 'app',
+        branch: 'feat/agent',
+        prompt: 'Write a file',
+        mode: 'edit',
+      });
+      expect(workspace.initialRequest).toMatchObject({ prompt: 'Write a file', mode: 'edit' });
+      await vi.waitFor(
+        async () => {
+          const status = await api.changes.status({ workspace: workspace.id });
+          expect(status.files.map((f) => f.path)).toContain('from-agent.txt');
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+      const chats = await api.chats.list({ workspaceId: workspace.id });
+      expect(chats).toHaveLength(1);
+      expect(chats[0]).toMatchObject({ mode: 'edit' });
+      // Removing the workspace first stops its agents (before-remove hook), then deletes the worktree.
+      await api.workspaces.remove({ workspace: workspace.id });
+      expect(existsSync(workspace.path)).toBe(false);
+    },
+  );
 });

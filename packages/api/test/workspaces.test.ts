@@ -128,42 +128,46 @@ describe('workspaces: create', () => {
     expect(git(fx.repo, 'branch', '--format=%(refname:short)').trim()).toBe('main');
   });
 
-  it('refuses branch names with bidi controls or other invisible characters, and shows them escaped (issue 16, finding 10)', async () => {
-    const fx = await registered();
-    const invisible = [
-      '\u202A',
-      '\u202B',
-      '\u202C',
-      '\u202D',
-      '\u202E',
-      '\u2066',
-      '\u2067',
-      '\u2068',
-      '\u2069',
-      '\u200B',
-      '\u200E',
-      '\u200F',
-      '\u2060',
-      '\uFEFF',
-      '\u00AD',
-      '\u3164',
-      '\u034F',
-    ];
-    for (const c of invisible) {
-      const branch = `feat/${c}txt.exe`;
-      const error = await rejectsWith(
-        fx.workspaces.create({ project: 'app', branch }),
-        'INVALID_INPUT',
-        'INVALID_BRANCH_NAME',
-      );
-      expect(error.message).toContain('invisible');
-      expect(error.message).not.toContain(c); // spelled out instead, e.g. feat/\u{202E}txt.exe
-      expect(error.message).toContain(`\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
-    }
-    expect(fx.workspaces.list()).toEqual([]);
-    // Visible non-ASCII letters stay welcome.
-    await fx.workspaces.create({ project: 'app', branch: 'feat/größe-名前' });
-  });
+  it(
+    'refuses branch names with bidi controls or other invisible characters, ' +
+      'and shows them escaped (issue 16, finding 10)',
+    async () => {
+      const fx = await registered();
+      const invisible = [
+        '\u202A',
+        '\u202B',
+        '\u202C',
+        '\u202D',
+        '\u202E',
+        '\u2066',
+        '\u2067',
+        '\u2068',
+        '\u2069',
+        '\u200B',
+        '\u200E',
+        '\u200F',
+        '\u2060',
+        '\uFEFF',
+        '\u00AD',
+        '\u3164',
+        '\u034F',
+      ];
+      for (const c of invisible) {
+        const branch = `feat/${c}txt.exe`;
+        const error = await rejectsWith(
+          fx.workspaces.create({ project: 'app', branch }),
+          'INVALID_INPUT',
+          'INVALID_BRANCH_NAME',
+        );
+        expect(error.message).toContain('invisible');
+        expect(error.message).not.toContain(c); // spelled out instead, e.g. feat/\u{202E}txt.exe
+        expect(error.message).toContain(`\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+      }
+      expect(fx.workspaces.list()).toEqual([]);
+      // Visible non-ASCII letters stay welcome.
+      await fx.workspaces.create({ project: 'app', branch: 'feat/größe-名前' });
+    },
+  );
 
   it('refuses a hostile base the same way', async () => {
     const fx = await registered();
@@ -276,7 +280,8 @@ describe('workspaces: setup', () => {
     writeFiles(fx.repo, {
       '.band/config.json': JSON.stringify({
         setup:
-          'echo "hello from $BAND_BRANCH"; echo oops >&2; pwd > setup-ran; env | grep -i "^band_" | cut -d= -f1 | sort > band-env',
+          'echo "hello from $BAND_BRANCH"; echo oops >&2; pwd > setup-ran; ' +
+          'env | grep -i "^band_" | cut -d= -f1 | sort > band-env',
       }),
     });
     git(fx.repo, 'add', '-A');
@@ -375,24 +380,29 @@ describe('workspaces: setup', () => {
 });
 
 describe('workspaces: remove', () => {
-  it('runs teardown first (inside the existing worktree), then deletes the worktree, its record and empty parents', async () => {
-    const fx = await registered();
-    const log = join(fx.root, 'teardown.log');
-    writeFiles(fx.repo, { '.band/config.json': JSON.stringify({ teardown: `test -f README.md && pwd >> '${log}'` }) });
-    const { workspace } = await fx.workspaces.create({ project: 'app', branch: 'feat/deep/branch' });
-    const removed = vi.fn();
-    fx.events.on('workspace.removed', removed);
-    const result = await fx.workspaces.remove({ workspace: workspace.id });
-    expect(result.teardown).toMatchObject({ status: 'completed', exitCode: 0 });
-    expect(readFileSync(log, 'utf8').trim()).toBe(workspace.path);
-    expect(existsSync(workspace.path)).toBe(false);
-    expect(existsSync(join(fx.worktreesDir, 'app', 'feat'))).toBe(false);
-    expect(fx.store.workspaces.get(workspace.id)).toBeUndefined();
-    expect(git(fx.repo, 'worktree', 'list')).not.toContain('feat/deep');
-    expect(git(fx.repo, 'branch', '--list', 'feat/deep/branch')).toContain('feat/deep/branch');
-    expect(result.isBranchDeleted).toBe(false);
-    expect(removed).toHaveBeenCalledWith(workspace.id, workspace.projectId);
-  });
+  it(
+    'runs teardown first (inside the existing worktree), ' + 'then deletes the worktree, its record and empty parents',
+    async () => {
+      const fx = await registered();
+      const log = join(fx.root, 'teardown.log');
+      writeFiles(fx.repo, {
+        '.band/config.json': JSON.stringify({ teardown: `test -f README.md && pwd >> '${log}'` }),
+      });
+      const { workspace } = await fx.workspaces.create({ project: 'app', branch: 'feat/deep/branch' });
+      const removed = vi.fn();
+      fx.events.on('workspace.removed', removed);
+      const result = await fx.workspaces.remove({ workspace: workspace.id });
+      expect(result.teardown).toMatchObject({ status: 'completed', exitCode: 0 });
+      expect(readFileSync(log, 'utf8').trim()).toBe(workspace.path);
+      expect(existsSync(workspace.path)).toBe(false);
+      expect(existsSync(join(fx.worktreesDir, 'app', 'feat'))).toBe(false);
+      expect(fx.store.workspaces.get(workspace.id)).toBeUndefined();
+      expect(git(fx.repo, 'worktree', 'list')).not.toContain('feat/deep');
+      expect(git(fx.repo, 'branch', '--list', 'feat/deep/branch')).toContain('feat/deep/branch');
+      expect(result.isBranchDeleted).toBe(false);
+      expect(removed).toHaveBeenCalledWith(workspace.id, workspace.projectId);
+    },
+  );
 
   it('keeps going when teardown fails', async () => {
     const fx = await registered();

@@ -42,6 +42,8 @@ export const approvalsRouter = {
   answer: authedProcedure
     .input(answerApprovalInput)
     .mutation(({ ctx, input }) => ctx.services.chats.answerApproval(input, answererOf(ctx.principal, ctx.services))),
-  /** Per signed-in browser session, the last request it answered (what, when): the Mobile Access devices list shows it. */
+  /**
+   * Per signed-in browser session, the last request it answered (what, when): the Mobile Access devices list shows it.
+   */
   byDevice: authedProcedure.query(({ ctx }) => ctx.services.chats.approvalAnswersByDevice()),
 } satisfies TRPCRouterRecord;

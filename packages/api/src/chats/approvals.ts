@@ -12,7 +12,10 @@ export interface PendingApproval {
   workspaceId: string;
   turnId: string;
   toolName: string;
-  /** The tool's input: `{ command }` for Bash, `{ file_path, content }` / `{ file_path, old_string, new_string }` for edits, `{ url }`... */
+  /**
+   * The tool's input: `{ command }` for Bash, `{ file_path, content }` / `{ file_path, old_string, new_string }` for
+   * edits, `{ url }`...
+   */
   input: unknown;
   toolUseId?: string;
   requestedAt: string;
@@ -49,7 +52,10 @@ export function questionsOf(input: unknown): string[] {
 
 /** Who answered, recorded on the `approval-resolved` event (band-docs: every answer is in the history). */
 export interface ApprovalAnswerer {
-  /** `dashboard` for a browser session, `token` for the bearer token (the CLI), `rule` for "always", `abort`, `turn-end`. */
+  /**
+   * `dashboard` for a browser session, `token` for the bearer token (the CLI), `rule` for "always", `abort`,
+   * `turn-end`.
+   */
   via: string;
   /** The browser session (Mobile Access devices list). */
   deviceId?: string;
@@ -108,7 +114,10 @@ export function createApprovalRegistry(deps: { store: Store }): ApprovalRegistry
     string,
     { chatId: string; behavior: 'allow' | 'deny'; by?: Record<string, string>; resolvedAt: string }
   >();
-  /** chatId → tools the user allowed for the rest of the chat (loaded from the log on first use, so a restart keeps them). */
+  /**
+   * chatId → tools the user allowed for the rest of the chat (loaded from the log on first use, so a restart keeps
+   * them).
+   */
   const always = new Map<string, Set<string>>();
   const byDevice = new Map<string, DeviceAnswer>();
 
@@ -145,7 +154,8 @@ export function createApprovalRegistry(deps: { store: Store }): ApprovalRegistry
   function alreadyAnswered(requestId: string): BandApiError {
     const done = answered.get(requestId);
     const how = done
-      ? ` (${done.behavior === 'allow' ? 'allowed' : 'denied'} by ${done.by?.device ?? done.by?.via ?? 'someone'} at ${done.resolvedAt})`
+      ? ` (${done.behavior === 'allow' ? 'allowed' : 'denied'} by ` +
+        `${done.by?.device ?? done.by?.via ?? 'someone'} at ${done.resolvedAt})`
       : '';
     return new BandApiError('CONFLICT', `Approval request ${requestId} was already answered${how}`, {
       reason: 'ALREADY_ANSWERED',

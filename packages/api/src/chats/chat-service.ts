@@ -186,7 +186,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     if (!agentId) {
       throw new BandApiError('PRECONDITION_FAILED', 'No coding agent is configured', {
         reason: 'NO_CODING_AGENT',
-        hint: 'Install one (npm i -g @anthropic-ai/claude-code, @openai/codex or opencode-ai) and restart Band, or add it to codingAgents in settings.',
+        hint:
+          'Install one (npm i -g @anthropic-ai/claude-code, @openai/codex or opencode-ai) and restart ' +
+          'Band, or add it to codingAgents in settings.',
       });
     }
     const config = agentConfig(agentId);

@@ -77,7 +77,9 @@ export const chatsRouter = {
   resume: authedProcedure.input(resumeChatInput).mutation(({ ctx, input }) => ctx.services.chats.resume(input)),
   /** Drops a queued message before it runs. */
   discard: authedProcedure.input(discardQueuedInput).mutation(({ ctx, input }) => ctx.services.chats.discard(input)),
-  /** The user looked at the workspace: "done" and "needs-attention" become "waiting" (not while an approval is pending). */
+  /**
+   * The user looked at the workspace: "done" and "needs-attention" become "waiting" (not while an approval is pending).
+   */
   markSeen: authedProcedure
     .input(markSeenInput)
     .mutation(({ ctx, input }) => ({ status: ctx.services.chats.markSeen(input.workspaceId) })),

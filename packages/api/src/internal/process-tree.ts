@@ -30,7 +30,9 @@ export function listProcessTree(rootPid: number): number[] | undefined {
   return [...tree];
 }
 
-/** Sends `signal` to the process tree rooted at `pid` (see {@link listProcessTree}); falls back to its process group. */
+/**
+ * Sends `signal` to the process tree rooted at `pid` (see {@link listProcessTree}); falls back to its process group.
+ */
 export function signalProcessTree(pid: number, signal: NodeJS.Signals): number[] {
   const pids = listProcessTree(pid);
   if (!pids) {

@@ -36,7 +36,8 @@ function checkAgentCommands(path: string, value: unknown, current: Settings, env
       reason: 'COMMAND_NOT_FOUND',
       hint: command.includes('/')
         ? `There is no executable file at ${command}. Give the path of the installed CLI, or a command name on PATH.`
-        : `${command} is not on the PATH of the Band server. Install it (npm i -g ${pkg.npm}) and restart Band, or give the executable's absolute path.`,
+        : `${command} is not on the PATH of the Band server. Install it (npm i -g ${pkg.npm}) and restart ` +
+          `Band, or give the executable's absolute path.`,
     });
   }
 }
@@ -78,7 +79,9 @@ export function createSettingsService(deps: { settings: SettingsStore; env?: Nod
           `"${path.slice(0, 200)}" can only be changed on the computer running Band`,
           {
             reason: 'LOCAL_ONLY_SETTING',
-            hint: 'Settings that choose programs, ports, the tunnel, the token or the worktrees directory are local-only: change them in the dashboard or with `band settings set` on that computer.',
+            hint:
+              'Settings that choose programs, ports, the tunnel, the token or the worktrees directory ' +
+              'are local-only: change them in the dashboard or with `band settings set` on that computer.',
           },
         );
       }

@@ -1,6 +1,16 @@
-// CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes, and C1 CSI (0x9b).
-const ANSI_PATTERN =
-  /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b[PX^_][^\u001b]*\u001b\\|\u001b[@-Z\\-_]|\u001b[ -/]+[0-~]/g;
+// CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes, and C1 CSI (0x9b): one alternative
+// per line, joined with `|` (regex literals, so the escapes read as in the one-line pattern).
+const ANSI_PATTERN = new RegExp(
+  [
+    /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/.source, // OSC
+    /\u001b\[[0-?]*[ -/]*[@-~]/.source, // CSI
+    /\u009b[0-?]*[ -/]*[@-~]/.source, // C1 CSI
+    /\u001b[PX^_][^\u001b]*\u001b\\/.source, // DCS, SOS, PM, APC strings
+    /\u001b[@-Z\\-_]/.source, // other two-byte escapes
+    /\u001b[ -/]+[0-~]/.source, // nF escapes
+  ].join('|'),
+  'g',
+);
 
 /** Removes ANSI escape sequences (colours, cursor moves, titles) from terminal output. */
 export function stripAnsi(text: string): string {

@@ -486,7 +486,8 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     output(id, { lines = 50, stripAnsi = true } = {}) {
       const t = find(id);
       const kept = t.scrollback.snapshot();
-      // Decode only the tail that holds the last `lines` lines: a full 1 MiB scrollback of short lines is slow to split.
+      // Decode only the tail that holds the last `lines` lines: a full 1 MiB scrollback of short lines is slow to
+      // split.
       let start = kept.length;
       for (let found = 0; start > 0 && found <= lines; ) {
         start = kept.lastIndexOf(0x0a, start - 1);

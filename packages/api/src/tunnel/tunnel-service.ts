@@ -19,7 +19,10 @@ export interface TunnelStatus {
    * while Band checks that its hostname reaches this server through the tunnel. Otherwise null.
    */
   phase: 'connecting' | 'dns' | 'check' | null;
-  /** `quick` (a new `*.trycloudflare.com` URL at each start) or `named` (your hostname): the running tunnel's, else the settings'. */
+  /**
+   * `quick` (a new `*.trycloudflare.com` URL at each start) or `named` (your hostname): the running tunnel's, else the
+   * settings'.
+   */
   mode: 'quick' | 'named';
   /**
    * A named tunnel's kind. `remote`: made in Cloudflare's dashboard, run with a token (`tunnel.tokenFile`); its public
@@ -131,7 +134,8 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
     };
     changes.emit('status', status);
   };
-  // Switching mode needs no restart: each start reads the settings, and a stopped tunnel shows what the next start uses.
+  // Switching mode needs no restart: each start reads the settings, and a stopped tunnel shows what the next start
+  // uses.
   const offSettings = deps.settings.on('change', () => {
     if (!current && !starting && !stopping) publish(status);
   });
@@ -159,8 +163,15 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
       throw fail(
         new TunnelCheckError(
           'NAMED_TUNNEL_INCOMPLETE',
-          `A named tunnel needs ${!tunnelSettings.hostname ? 'tunnel.hostname' : "tunnel.tokenFile (a tunnel made in Cloudflare's dashboard) or tunnel.credentialsFile (one made with `cloudflared tunnel create`)"} in ${deps.settings.file}`,
-          'Run `band tunnel setup --hostname <your hostname> --token-file <file>` or `band tunnel setup --hostname <your hostname> --credentials-file ~/.cloudflared/<TunnelID>.json` (see docs/named-tunnel.md), or `band settings set tunnel.mode quick`.',
+          `A named tunnel needs ${
+            !tunnelSettings.hostname
+              ? 'tunnel.hostname'
+              : "tunnel.tokenFile (a tunnel made in Cloudflare's dashboard) or tunnel.credentialsFile " +
+                '(one made with `cloudflared tunnel create`)'
+          } in ${deps.settings.file}`,
+          'Run `band tunnel setup --hostname <your hostname> --token-file <file>` or `band tunnel setup ' +
+            '--hostname <your hostname> --credentials-file ~/.cloudflared/<TunnelID>.json` ' +
+            '(see docs/named-tunnel.md), or `band settings set tunnel.mode quick`.',
         ),
       );
     }
@@ -332,9 +343,13 @@ export async function checkHostname(
   const routeDns = `cloudflared tunnel route dns ${tunnel.tunnelId ?? '<TunnelID>'} ${hostname}`;
   const isLocal = tunnel.management === 'local';
   const fix = isLocal
-    ? `Route ${hostname} to this tunnel: \`${routeDns}\` (add --overwrite-dns if the record exists). See docs/named-tunnel.md.`
-    : `In Cloudflare's dashboard (Zero Trust > Networks > Tunnels > your tunnel > Public Hostname), route ${hostname} to the service ${service}. See docs/named-tunnel.md.`;
-  const otherConnector = `Another cloudflared runs this tunnel with its own ingress (a cloudflared service with ~/.cloudflared/config.yml, another Band): stop it, or give this Band a tunnel of its own. ${fix}`;
+    ? `Route ${hostname} to this tunnel: \`${routeDns}\` (add --overwrite-dns if the record exists). See ` +
+      `docs/named-tunnel.md.`
+    : `In Cloudflare's dashboard (Zero Trust > Networks > Tunnels > your tunnel > Public Hostname), route ` +
+      `${hostname} to the service ${service}. See docs/named-tunnel.md.`;
+  const otherConnector =
+    `Another cloudflared runs this tunnel with its own ingress (a cloudflared service ` +
+    `with ~/.cloudflared/config.yml, another Band): stop it, or give this Band a tunnel of its own. ${fix}`;
   let last: TunnelCheckError | undefined;
   for (let attempt = 0; ; attempt++) {
     const nonce = randomBytes(32).toString('hex');
@@ -356,11 +371,14 @@ export async function checkHostname(
       throw new TunnelCheckError(
         'HOSTNAME_NOT_ROUTED',
         answer.status === 404 && isLocal
-          ? `${url} answered 404: the connector that took the request has no ingress rule for ${hostname} (Band's own rule routes it to ${service})`
+          ? `${url} answered 404: the connector that took the request has no ingress rule for ${hostname} ` +
+              `(Band's own rule routes it to ${service})`
           : answer.status === 404
-            ? `${url} answered 404: the tunnel has no public hostname ${hostname}, or its service is not Band's tunnel origin ${service}`
+            ? `${url} answered 404: the tunnel has no public hostname ${hostname}, or its service is not ` +
+              `Band's tunnel origin ${service}`
             : answer.status === 403 && /Host/i.test(answer.text)
-              ? `${url} reaches Band's local listener, which refuses that host (HTTP 403): the service in Cloudflare must be the tunnel origin ${service}, not Band's local address`
+              ? `${url} reaches Band's local listener, which refuses that host (HTTP 403): the service in ` +
+                `Cloudflare must be the tunnel origin ${service}, not Band's local address`
               : `${url} answered HTTP ${answer.status}, not Band's tunnel origin ${service}`,
         isLocal && answer.status === 404 ? otherConnector : fix,
       );
@@ -371,8 +389,10 @@ export async function checkHostname(
             'HOSTNAME_NOT_ROUTED',
             `${url} could not be reached (${answer.message})`,
             isLocal
-              ? `Check that ${hostname} has a DNS record for this tunnel: \`${routeDns}\` creates it. See docs/named-tunnel.md.`
-              : `Check that ${hostname} has a DNS record for this tunnel: adding the public hostname in Cloudflare's dashboard creates it. ${fix}`,
+              ? `Check that ${hostname} has a DNS record for this tunnel: \`${routeDns}\` creates it. See ` +
+                  `docs/named-tunnel.md.`
+              : `Check that ${hostname} has a DNS record for this tunnel: adding the public hostname in ` +
+                  `Cloudflare's dashboard creates it. ${fix}`,
           )
         : answer.status === 530
           ? new TunnelCheckError(
@@ -384,7 +404,8 @@ export async function checkHostname(
             )
           : new TunnelCheckError(
               'HOSTNAME_NOT_ROUTED',
-              `${url} answered HTTP ${answer.status}: cloudflared could not reach the service configured for ${hostname} in Cloudflare`,
+              `${url} answered HTTP ${answer.status}: cloudflared could not reach the service configured for ` +
+                `${hostname} in Cloudflare`,
               fix,
             );
     if (Date.now() + 250 >= deadline) throw last;

@@ -367,7 +367,9 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
         ) {
           throw new BandApiError('PRECONDITION_FAILED', 'Git does not know who you are', {
             reason: 'GIT_IDENTITY_MISSING',
-            hint: 'Run `git config --global user.name "Your Name"` and `git config --global user.email you@example.com`.',
+            hint:
+              'Run `git config --global user.name "Your Name"` and `git config --global user.email ' +
+              'you@example.com`.',
             cause: error,
           });
         }

@@ -53,7 +53,10 @@ export interface ProjectService {
    * is to a worktree. `path` is relative to home, `~/…`, or absolute inside home.
    */
   browse(input: { path?: string; showHidden?: boolean }): Promise<FolderListing>;
-  /** The git repositories under home (bounded depth and time), most recently active first; `registered` marks the added ones. */
+  /**
+   * The git repositories under home (bounded depth and time), most recently active first; `registered` marks the added
+   * ones.
+   */
   discover(
     options?: FindRepositoriesOptions,
   ): Promise<{ home: string; repositories: Array<FoundRepository & { registered: boolean }>; truncated: boolean }>;
@@ -120,7 +123,9 @@ export function createProjectService(deps: ProjectServiceDeps): ProjectService {
       if (!isAbsolute(input.path)) {
         throw new BandApiError('INVALID_INPUT', `Project path must be absolute: ${input.path}`, {
           reason: 'PATH_NOT_ABSOLUTE',
-          hint: 'The server may run in another directory than your shell; pass an absolute path (or one starting with ~/).',
+          hint:
+            'The server may run in another directory than your shell; pass an absolute path (or one ' +
+            'starting with ~/).',
         });
       }
       let dir: string;
@@ -207,10 +212,13 @@ export function createProjectService(deps: ProjectServiceDeps): ProjectService {
       if (workspaces.length > 0 && !input.cascade) {
         throw new BandApiError(
           'PRECONDITION_FAILED',
-          `Project "${project.name}" still has ${workspaces.length} workspace(s): ${workspaces.map((w) => w.branch).join(', ')}`,
+          `Project "${project.name}" still has ${workspaces.length} workspace(s): ` +
+            `${workspaces.map((w) => w.branch).join(', ')}`,
           {
             reason: 'PROJECT_HAS_WORKSPACES',
-            hint: 'Remove them first, or remove the project with cascade (each teardown runs and each worktree is deleted).',
+            hint:
+              'Remove them first, or remove the project with cascade (each teardown runs and each ' +
+              'worktree is deleted).',
           },
         );
       }

@@ -393,7 +393,9 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     if (isBranchTaken) {
       throw new BandApiError('CONFLICT', `Branch "${branch}" is already checked out at ${isBranchTaken.path}`, {
         reason: 'BRANCH_CHECKED_OUT',
-        hint: 'A branch can be checked out in one worktree only: pick another branch name, or switch that checkout to another branch.',
+        hint:
+          'A branch can be checked out in one worktree only: pick another branch name, or switch that ' +
+          'checkout to another branch.',
       });
     }
     if (!adoptable && existsSync(path) && !(await isEmptyDir(path))) {

@@ -32,7 +32,10 @@ export function getBranchNameProblem(name: string): string | undefined {
   // Bidi controls (U+202A–U+202E, U+2066–U+2069) and other invisible format characters (zero-width space and
   // joiners, U+FEFF...) make a name display as something it is not: `feat/\u202Etxt.exe` reads as `feat/exe.txt`.
   if (INVISIBLE_FORMAT_CHARS.test(name))
-    return 'contains invisible formatting characters (bidi controls or zero-width characters) that hide its real spelling';
+    return (
+      'contains invisible formatting characters (bidi controls or zero-width characters) that hide its ' +
+      'real spelling'
+    );
   if (/\s/u.test(name)) return 'contains whitespace';
   if (name.includes('@{')) return 'contains "@{" (reflog syntax)';
   if (name === 'HEAD' || name === '@') return 'is reserved by git';

@@ -117,9 +117,11 @@ export function ensureContained(realRoot: string, real: string, userPath: string
 export function ensureSingleLink(info: { nlink: number; isFile(): boolean }, relPath: string): void {
   if (info.isFile() && info.nlink > 1) {
     throw forbidden(
-      `${JSON.stringify(relPath)} has ${info.nlink} hard links; Band does not read hard-linked files (another link may be outside the workspace)`,
+      `${JSON.stringify(relPath)} has ${info.nlink} hard links; Band does not read hard-linked files ` +
+        `(another link may be outside the workspace)`,
       'HARD_LINKED_FILE',
-      'To read it through Band, replace the link with a copy of the file (cp <file> <file>.copy && mv <file>.copy <file>).',
+      'To read it through Band, replace the link with a copy of the file (cp <file> <file>.copy && mv ' +
+        '<file>.copy <file>).',
     );
   }
 }
