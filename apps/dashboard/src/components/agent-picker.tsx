@@ -1,6 +1,7 @@
 'use client';
+import { useQuery } from '@tanstack/react-query';
 import { Input, Select } from '@/components/ui/field';
-import { useQuery } from '@/hooks/use-query';
+import { useTRPC } from '@/lib/trpc';
 
 /** What a new chat runs with. Empty `model` means the agent's model from Settings (or the CLI's default). */
 export interface AgentChoice {
@@ -24,7 +25,8 @@ export function AgentPicker({
   value: AgentChoice | null;
   onChange: (next: AgentChoice) => void;
 }) {
-  const settings = useQuery('settings', (c) => c.settings.get.query());
+  const trpc = useTRPC();
+  const settings = useQuery(trpc.settings.get.queryOptions());
   const agents = settings.data?.codingAgents ?? [];
   if (agents.length === 0) return null;
   const defaults: AgentChoice = { agent: settings.data?.defaultCodingAgent ?? agents[0]!.id, model: '', mode: 'edit' };

@@ -1,10 +1,10 @@
 'use client';
+import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { type ReactNode, useState } from 'react';
 import { ConnectionIndicator } from '@/components/connection-indicator';
-import { MainMenu } from '@/components/main-menu';
-import { MobileAccessPanel } from '@/components/mobile-access-panel';
+import { QueryProvider } from '@/components/query-provider';
 import { ServiceWorker } from '@/components/service-worker';
 import { Sidebar } from '@/components/sidebar';
 import { Button } from '@/components/ui/button';
@@ -20,13 +20,22 @@ import { cn } from '@/lib/cn';
  */
 export function AppShell({ children }: { children: ReactNode }) {
   return (
-    <TunnelProvider>
-      <AgentStatusProvider>
-        <ShellFrame>{children}</ShellFrame>
-      </AgentStatusProvider>
-    </TunnelProvider>
+    <QueryProvider>
+      <TunnelProvider>
+        <AgentStatusProvider>
+          <ShellFrame>{children}</ShellFrame>
+        </AgentStatusProvider>
+      </TunnelProvider>
+    </QueryProvider>
   );
 }
+
+// The menu and the Mobile Access panel are not on the first screen: each loads the first time it opens
+// (keeps first-load JS small on a phone).
+const MainMenu = dynamic(() => import('@/components/main-menu').then((m) => m.MainMenu), { ssr: false });
+const MobileAccessPanel = dynamic(() => import('@/components/mobile-access-panel').then((m) => m.MobileAccessPanel), {
+  ssr: false,
+});
 
 function ShellFrame({ children }: { children: ReactNode }) {
   const pathname = usePathname();
@@ -69,11 +78,17 @@ function ShellFrame({ children }: { children: ReactNode }) {
         />
         <div className={cn('min-w-0 flex-1 flex-col', isHome ? 'hidden md:flex' : 'flex')}>{children}</div>
       </main>
-      <MainMenu open={isMenuOpen} onClose={() => setMenuOpen(false)} />
-      <MobileAccessPanel />
+      {isMenuOpen ? <MainMenu open onClose={() => setMenuOpen(false)} /> : null}
+      <LazyMobileAccessPanel />
       <ServiceWorker />
     </div>
   );
+}
+
+/** The panel's code loads when it first opens, whoever opens it (the chip, the menu, a tunnel becoming ready). */
+function LazyMobileAccessPanel() {
+  const { isPanelOpen } = useTunnel();
+  return isPanelOpen ? <MobileAccessPanel /> : null;
 }
 
 /** Shown while a tunnel runs: one tap back to the Mobile Access panel. */

@@ -1,12 +1,18 @@
 'use client';
+import { useQuery } from '@tanstack/react-query';
+import dynamic from 'next/dynamic';
 import { useState } from 'react';
-import { AddProjectForm } from '@/components/sidebar';
 import { Button } from '@/components/ui/button';
 import { PhoneIcon, PlusIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
-import { useQuery } from '@/hooks/use-query';
 import { useTunnel } from '@/hooks/use-tunnel';
-import { api } from '@/lib/api';
+import { useWorkspaces } from '@/hooks/use-workspaces';
+import { useTRPC } from '@/lib/trpc';
+
+// Loads when the user asks to add a project (the sidebar loads the same module for its forms).
+const AddProjectForm = dynamic(() => import('@/components/project-forms').then((m) => m.AddProjectForm), {
+  ssr: false,
+});
 
 /**
  * The desktop home beside the sidebar. What it says depends on where the user is: no project yet (first run),
@@ -14,8 +20,9 @@ import { api } from '@/lib/api';
  */
 export function HomeOverview() {
   const tunnel = useTunnel();
-  const projects = useQuery('projects', (c) => api.listProjects(c));
-  const workspaces = useQuery('workspaces', (c) => api.listWorkspaces(c));
+  const trpc = useTRPC();
+  const projects = useQuery(trpc.projects.list.queryOptions());
+  const workspaces = useWorkspaces();
   const [isAdding, setAdding] = useState(false);
   const isRunning = tunnel.status.state !== 'stopped' && tunnel.status.state !== 'failed';
   const stage =

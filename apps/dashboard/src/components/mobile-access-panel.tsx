@@ -1,5 +1,6 @@
 'use client';
 import dynamic from 'next/dynamic';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import { CopyButton } from '@/components/copy-button';
 import { Badge } from '@/components/ui/badge';
@@ -9,13 +10,13 @@ import { Sheet } from '@/components/ui/sheet';
 import { Spinner } from '@/components/ui/spinner';
 import { ErrorNote } from '@/components/ui/error-note';
 import { useIsRemote } from '@/hooks/use-is-remote';
-import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
 import { TUNNEL_EXPLAINER, useTunnel } from '@/hooks/use-tunnel';
+import { TunnelModeInfo } from '@/components/tunnel-mode-info';
 import { cn } from '@/lib/cn';
-import type { Device, TunnelStatus } from '@/lib/domain';
+import type { Device, TunnelStatus } from '@/lib/types';
 import { formatRelative } from '@/lib/format';
 import { signOut } from '@/lib/sign-out';
-import { describeError, getBandClient } from '@/lib/trpc';
+import { describeError, useTRPC, useTRPCClient } from '@/lib/trpc';
 
 // The QR encoder loads when a QR code is first shown, not with every page (issue 19: startup work).
 const QRCodeSVG = dynamic(() => import('qrcode.react').then((m) => m.QRCodeSVG), {
@@ -189,54 +190,6 @@ export function TunnelStateBanner({ status }: { status: TunnelStatus }) {
   );
 }
 
-/**
- * Which tunnel Band runs: a quick tunnel (a new address at each start), or a named one with its stable URL and the
- * origin to enter as the public hostname's service in Cloudflare's dashboard (shown even while stopped), or, for a
- * locally managed one, the DNS route command (Band writes that tunnel's ingress itself).
- */
-export function TunnelModeInfo({ status }: { status: TunnelStatus }) {
-  return (
-    <section className="flex flex-col gap-1.5 text-sm" data-testid="tunnel-mode" data-mode={status.mode}>
-      <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">
-        {status.mode === 'named' ? 'Named tunnel' : 'Quick tunnel'}
-      </h3>
-      {status.mode === 'named' ? (
-        <>
-          <p className="text-fg-muted">
-            Stable URL:{' '}
-            <code data-testid="tunnel-stable-url" className="break-all font-mono text-fg">
-              {status.stableUrl ?? 'no hostname set (band tunnel setup)'}
-            </code>
-          </p>
-          {status.management === 'local' ? (
-            // A tunnel made with `cloudflared tunnel create`: Band writes its ingress; Cloudflare needs only the DNS route.
-            <p className="text-fg-muted" data-testid="tunnel-local">
-              Band routes this tunnel to itself; Cloudflare only needs its DNS record, made once with{' '}
-              <code data-testid="tunnel-route-dns" className="break-all font-mono text-fg">
-                {`cloudflared tunnel route dns ${status.tunnelId ?? '<TunnelID>'} ${status.stableUrl ? new URL(status.stableUrl).hostname : '<hostname>'}`}
-              </code>
-              .
-            </p>
-          ) : (
-            <p className="text-fg-muted">
-              In Cloudflare, this hostname's service must be{' '}
-              <code data-testid="tunnel-origin" className="break-all font-mono text-fg">
-                {status.origin}
-              </code>
-              , which Band listens on while the tunnel runs.
-            </p>
-          )}
-        </>
-      ) : (
-        <p className="text-fg-muted">
-          A new <code className="font-mono">trycloudflare.com</code> address at each start. For a stable address on your
-          own domain, run <code className="font-mono">band tunnel setup</code> (see docs/named-tunnel.md).
-        </p>
-      )}
-    </section>
-  );
-}
-
 /** A one-time pairing code as a QR, re-minted automatically when it expires (auth.md §3.9). */
 function PairingQr({ publicUrl }: { publicUrl: string }) {
   const [pairing, setPairing] = useState<{ url: string; expiresAt: number } | null>(null);
@@ -245,15 +198,16 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
   // Seen through the tunnel this is already the phone: the code is for another device.
   const isRemote = useIsRemote();
 
+  const client = useTRPCClient();
   const mint = useCallback(async () => {
     try {
-      const code = await getBandClient().client.auth.createPairingCode.mutate({ listener: 'tunnel' });
+      const code = await client.auth.createPairingCode.mutate({ listener: 'tunnel' });
       setPairing({ url: code.url, expiresAt: code.expiresAt });
       setError(null);
     } catch (e) {
       setError(describeError(e));
     }
-  }, []);
+  }, [client]);
 
   useEffect(() => {
     void mint();
@@ -311,7 +265,8 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
 
 function RevealToken({ isTunnelUp }: { isTunnelUp: boolean }) {
   const [token, setToken] = useState<string | null>(null);
-  const reveal = useMutation((client) => client.auth.revealToken.mutate());
+  const trpc = useTRPC();
+  const reveal = useMutation(trpc.auth.revealToken.mutationOptions({ onSuccess: (result) => setToken(result.token) }));
   // Stopping the tunnel hides the token again: it is not left on screen. (Adjusted while rendering, not in an
   // effect: no frame shows the token after the tunnel went down.)
   if (!isTunnelUp && token !== null) setToken(null);
@@ -348,11 +303,8 @@ function RevealToken({ isTunnelUp }: { isTunnelUp: boolean }) {
             size="sm"
             className="self-start"
             data-testid="token-reveal"
-            disabled={reveal.pending}
-            onClick={async () => {
-              const result = await reveal.mutate(undefined);
-              if (result) setToken(result.token);
-            }}
+            disabled={reveal.isPending}
+            onClick={() => reveal.mutate()}
           >
             <EyeIcon /> Reveal token
           </Button>
@@ -364,24 +316,25 @@ function RevealToken({ isTunnelUp }: { isTunnelUp: boolean }) {
 }
 
 function DeviceList() {
-  const devices = useQuery('devices.list', (client) => client.devices.list.query());
-  // Which device answered the agents' permission prompts (issue 20): each device's last answer.
-  const answers = useQuery('approvals.byDevice', (client) => client.approvals.byDevice.query());
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  // A device appears when a phone redeems a pairing code, and no subscription says so: while the panel is open
+  // (this list is mounted only then) the list is re-read every 3 s, which is how the new phone shows up.
+  const devices = useQuery(trpc.devices.list.queryOptions(undefined, { refetchInterval: 3_000 }));
+  // Which device answered the agents' permission prompts (issue 20): each device's last answer. An answer changes
+  // the chat's status, and the status subscription invalidates this (AgentStatusProvider).
+  const answers = useQuery(trpc.approvals.byDevice.queryOptions());
   const lastAnswer = new Map((answers.data ?? []).map((a) => [a.deviceId, a]));
-  const revoke = useMutation((client, id: string) => client.devices.revoke.mutate({ id }));
-  // Devices appear when a phone scans the code; polling while the panel is open keeps the list honest.
-  useEffect(() => {
-    const timer = setInterval(() => {
-      invalidate('devices.list');
-      invalidate('approvals.byDevice');
-    }, 3_000);
-    return () => clearInterval(timer);
-  }, []);
-  const list = (devices.data ?? []) as Device[];
+  const revoke = useMutation(
+    trpc.devices.revoke.mutationOptions({
+      onSettled: () => queryClient.invalidateQueries(trpc.devices.list.queryFilter()),
+    }),
+  );
+  const list: Device[] = devices.data ?? [];
   return (
     <section className="flex flex-col gap-2" data-testid="device-list">
       <h3 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Signed-in devices</h3>
-      {devices.status === 'loading' ? <Spinner /> : null}
+      {devices.status === 'pending' ? <Spinner /> : null}
       {devices.status === 'error' ? <ErrorNote error={devices.error} /> : null}
       {devices.status === 'success' && list.length === 0 ? (
         <p className="text-sm text-fg-subtle">No devices yet.</p>
@@ -424,11 +377,8 @@ function DeviceList() {
                 aria-label={`Revoke ${device.label}`}
                 title={`Revoke ${device.label}`}
                 data-testid="device-revoke"
-                disabled={revoke.pending}
-                onClick={async () => {
-                  await revoke.mutate(device.id);
-                  invalidate('devices.list');
-                }}
+                disabled={revoke.isPending}
+                onClick={() => revoke.mutate({ id: device.id })}
               >
                 <TrashIcon />
               </Button>

@@ -1,17 +1,18 @@
 'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
-import { TunnelModeInfo } from '@/components/mobile-access-panel';
+import { TunnelModeInfo } from '@/components/tunnel-mode-info';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Button } from '@/components/ui/button';
 import { Field, Input, Select, Switch } from '@/components/ui/field';
 import { CheckIcon, PlusIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { useIsRemote } from '@/hooks/use-is-remote';
-import { useMutation, useQuery } from '@/hooks/use-query';
 import { useTunnel } from '@/hooks/use-tunnel';
 import { requestNotifications } from '@/lib/attention';
-import type { BandSettings } from '@/lib/domain';
+import type { BandSettings } from '@/lib/types';
 import { signOut } from '@/lib/sign-out';
+import { useTRPC } from '@/lib/trpc';
 
 type AgentConfig = BandSettings['codingAgents'][number];
 
@@ -23,11 +24,18 @@ const REMOTE_SETTABLE = new Set(['defaultCodingAgent', 'notifications', 'labels'
 
 /** Settings page: default agent, agent commands and models, port, auto-start tunnel, sound (settings.get/set). */
 export function SettingsForm() {
-  const settings = useQuery('settings', (c) => c.settings.get.query());
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const settings = useQuery(trpc.settings.get.queryOptions());
   const tunnel = useTunnel();
   const [saved, setSaved] = useState<string | null>(null);
   const [current, setCurrent] = useState<BandSettings | null>(null);
-  const save = useMutation((c, input: { key: string; value: unknown }) => c.settings.set.mutate(input));
+  // A saved setting comes back whole: it becomes the cached settings (the agent picker reads the same).
+  const save = useMutation(
+    trpc.settings.set.mutationOptions({
+      onSuccess: (next) => queryClient.setQueryData(trpc.settings.get.queryKey(), next),
+    }),
+  );
   // Which setting the last save was for: an agent's error is shown beside the agent, not only at the top.
   const [lastKey, setLastKey] = useState<string | null>(null);
   // Through the tunnel (a phone), settings that choose programs, ports or the tunnel are read-only.
@@ -44,7 +52,7 @@ export function SettingsForm() {
   const set = async (key: string, value: unknown): Promise<boolean> => {
     setSaved(null);
     setLastKey(key);
-    const next = await save.mutate({ key, value });
+    const next = await save.mutateAsync({ key, value }).catch(() => undefined);
     if (next) {
       setCurrent(next);
       setSaved(key);
@@ -63,7 +71,7 @@ export function SettingsForm() {
             <p className="text-sm text-fg-muted">Stored in settings.json in your Band home.</p>
           </div>
           <div className="h-6 text-sm" aria-live="polite">
-            {save.pending ? (
+            {save.isPending ? (
               <Spinner />
             ) : saved ? (
               <span className="inline-flex items-center gap-1 text-ok" data-testid="settings-saved">
@@ -82,7 +90,7 @@ export function SettingsForm() {
             computer running Band. The default agent and notifications can be changed here.
           </p>
         ) : null}
-        {settings.status === 'loading' ? <SettingsSkeleton /> : null}
+        {settings.status === 'pending' ? <SettingsSkeleton /> : null}
         {settings.status === 'error' && !current ? <ErrorNote error={settings.error} /> : null}
         {current ? (
           <>
@@ -128,7 +136,7 @@ export function SettingsForm() {
                 <AddAgent
                   agents={current.codingAgents}
                   error={editedAgent === NEW_AGENT ? agentError : null}
-                  isPending={save.pending}
+                  isPending={save.isPending}
                   onAdd={(agent) => {
                     setEditedAgent(NEW_AGENT);
                     return set('codingAgents', [...current.codingAgents, agent]);
@@ -373,7 +381,7 @@ function AgentEditor({
   );
 }
 
-type ErrorShape = { message: string; hint?: string };
+type ErrorShape = { message: string; hint?: string } | Error;
 
 const NEW_AGENT = '\u0000new';
 

@@ -1,11 +1,11 @@
 'use client';
+import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
-import { invalidate } from '@/hooks/use-query';
-import { api } from '@/lib/api';
 import { isUnread } from '@/components/ui/status-dot';
 import { isInBackground, notifyNeedsAttention, showAttentionCount, titleWithCount } from '@/lib/attention';
-import { type BandClient, getBandClient } from '@/lib/trpc';
-import type { AgentStatus } from '@/lib/workspace-types';
+import { invalidateWorkspaceDisk } from '@/lib/queries';
+import { useTRPC, useTRPCClient } from '@/lib/trpc';
+import type { AgentStatus } from '@/lib/types';
 
 const StatusContext = createContext<ReadonlyMap<string, AgentStatus>>(new Map());
 
@@ -18,36 +18,44 @@ export function AgentStatusProvider({ children }: { children: ReactNode }) {
   const [statuses, setStatuses] = useState<ReadonlyMap<string, AgentStatus>>(new Map());
   // What the subscription has delivered so far, read synchronously to compare each change with the one before.
   const latest = useRef<ReadonlyMap<string, AgentStatus>>(statuses);
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
   useEffect(() => {
-    const { client } = getBandClient();
     let isSoundOn = false;
-    client.settings.get
-      .query()
+    queryClient
+      .fetchQuery(trpc.settings.get.queryOptions())
       .then((s) => {
         isSoundOn = s.notifications.soundOnNeedsAttention;
       })
       .catch(() => {});
     const sub = client.chats.statuses.subscribe(undefined, {
       onData: ({ workspaceId, status }) => {
-        // The tone, the notification and the refetches happen here, once per change: a state updater must stay
-        // pure (React may run it twice).
+        // The tone, the notification and the cache updates happen here, once per change: a state updater must
+        // stay pure (React may run it twice).
         const before = latest.current.get(workspaceId);
         if (before === status) return;
         latest.current = new Map(latest.current).set(workspaceId, status);
         setStatuses(latest.current);
         if (before && isUnread(status)) {
           if (isSoundOn) playChime();
-          void notify(client, workspaceId, status);
+          void notify(queryClient, trpc, workspaceId, status);
         }
         // A turn that ends changes files and git state.
-        if (before === 'working') {
-          invalidate(`changes:${workspaceId}`);
-          invalidate(`files:${workspaceId}:`);
+        if (before === 'working') invalidateWorkspaceDisk(queryClient, trpc, workspaceId);
+        // A turn that starts may be a chat started elsewhere (the CLI, another tab): the workspace's active chat
+        // and its chat list change with it.
+        if (status === 'working' && before !== undefined) {
+          void queryClient.invalidateQueries(trpc.workspaces.list.queryFilter());
+          void queryClient.invalidateQueries(trpc.chats.list.queryFilter({ workspaceId }));
         }
+        // An answered permission prompt moves the chat on: the Mobile Access list of each device's last answer
+        // is re-read (when it is shown).
+        void queryClient.invalidateQueries(trpc.approvals.byDevice.queryFilter());
       },
     });
     return () => sub.unsubscribe();
-  }, []);
+  }, [client, queryClient, trpc]);
   let attention = 0;
   for (const status of statuses.values()) if (isUnread(status)) attention += 1;
   useEffect(() => {
@@ -67,10 +75,17 @@ export function useAgentStatus(workspaceId: string): AgentStatus {
   return useContext(StatusContext).get(workspaceId) ?? 'waiting';
 }
 
-async function notify(client: BandClient, workspaceId: string, status: 'done' | 'needs-attention') {
+async function notify(
+  queryClient: QueryClient,
+  trpc: ReturnType<typeof useTRPC>,
+  workspaceId: string,
+  status: 'done' | 'needs-attention',
+) {
   try {
     if (!isInBackground()) return;
-    const workspace = (await api.listWorkspaces(client).catch(() => [])).find((w) => w.id === workspaceId);
+    // The list the sidebar keeps (the workspace events keep it current), fetched only if it is not there.
+    const workspaces = await queryClient.ensureQueryData(trpc.workspaces.list.queryOptions()).catch(() => []);
+    const workspace = workspaces.find((w) => w.id === workspaceId);
     await notifyNeedsAttention(workspaceId, workspace?.branch, status);
   } catch {
     // A notification is a courtesy: the dot, title and badge still say it.

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError, getBandClient } from '@/lib/trpc';
 import { toChatEvent } from '@/lib/transcript';
-import type { ChatEvent } from '@/lib/workspace-types';
+import type { ChatEvent } from '@/lib/types';
 
 /** Events per history page: the newest page opens the chat, older ones load as the reader scrolls up. */
 export const HISTORY_PAGE = 500;

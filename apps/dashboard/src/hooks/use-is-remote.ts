@@ -1,6 +1,7 @@
 'use client';
+import { useQuery } from '@tanstack/react-query';
 import { useSyncExternalStore } from 'react';
-import { useQuery } from '@/hooks/use-query';
+import { useTRPC } from '@/lib/trpc';
 
 // The local listener answers only these host names; any other one came through the tunnel.
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -14,7 +15,8 @@ const pageHostIsRemote = () => !LOCAL_HOSTS.has(window.location.hostname);
  * opens before then does not show the computer's wording on the phone. (False while server-rendering.)
  */
 export function useIsRemote(): boolean {
-  const health = useQuery('health', (c) => c.health.query());
+  const trpc = useTRPC();
+  const health = useQuery(trpc.health.queryOptions());
   const guess = useSyncExternalStore(noSubscription, pageHostIsRemote, () => false);
   return health.data !== undefined ? health.data.listener !== 'local' : guess;
 }

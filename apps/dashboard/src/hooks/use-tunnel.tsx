@@ -1,6 +1,6 @@
 'use client';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
-import type { TunnelStatus } from '@/lib/domain';
+import type { TunnelStatus } from '@/lib/types';
 import { describeError, getBandClient } from '@/lib/trpc';
 
 const STOPPED: TunnelStatus = {

@@ -1,8 +1,43 @@
 // Agent output as markdown, rendered to React elements: fenced code, inline code, bold, italics, headings,
 // lists and links. Text always goes through React's escaping and links only keep http(s) targets, so a
 // prompt-injected `<script>` or `javascript:` link stays inert text (auth.md §3.3).
-import type { ReactNode } from 'react';
-import { highlightLine, languageOf } from '@/lib/highlight';
+import { type ReactNode, useEffect, useState } from 'react';
+
+type Highlighter = typeof import('@/lib/highlight');
+let loaded: Highlighter | undefined;
+
+/**
+ * The highlighter loads with the first code block, not with the page (first-load JS): until then the block shows
+ * its lines unhighlighted.
+ */
+function useHighlighter(): Highlighter | undefined {
+  const [highlighter, setHighlighter] = useState(loaded);
+  useEffect(() => {
+    if (highlighter) return;
+    let isCurrent = true;
+    void import('@/lib/highlight').then((m) => {
+      loaded = m;
+      if (isCurrent) setHighlighter(m);
+    });
+    return () => {
+      isCurrent = false;
+    };
+  }, [highlighter]);
+  return highlighter;
+}
+
+function CodeBlock({ code, fence }: { code: string[]; fence: string }) {
+  const highlighter = useHighlighter();
+  const lang = highlighter?.languageOf(`x.${fence || 'txt'}`);
+  return (
+    <pre className="my-2 overflow-x-auto rounded-md border border-border bg-bg-sunken p-3 font-mono text-[13px] leading-relaxed">
+      {code.map((l, n) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: lines of a static block
+        <div key={n}>{(highlighter && lang ? highlighter.highlightLine(l, lang) : l) || '\u00a0'}</div>
+      ))}
+    </pre>
+  );
+}
 
 export function Markdown({ text }: { text: string }) {
   const blocks: ReactNode[] = [];
@@ -13,22 +48,11 @@ export function Markdown({ text }: { text: string }) {
     const line = lines[i]!;
     const fence = /^```\s*([\w+-]*)/.exec(line);
     if (fence) {
-      const lang = languageOf(`x.${fence[1] || 'txt'}`);
       const code: string[] = [];
       i++;
       while (i < lines.length && !lines[i]!.startsWith('```')) code.push(lines[i++]!);
       i++;
-      blocks.push(
-        <pre
-          key={key++}
-          className="my-2 overflow-x-auto rounded-md border border-border bg-bg-sunken p-3 font-mono text-[13px] leading-relaxed"
-        >
-          {code.map((l, n) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: lines of a static block
-            <div key={n}>{highlightLine(l, lang) || '\u00a0'}</div>
-          ))}
-        </pre>,
-      );
+      blocks.push(<CodeBlock key={key++} code={code} fence={fence[1] ?? ''} />);
       continue;
     }
     const heading = /^(#{1,4})\s+(.*)$/.exec(line);

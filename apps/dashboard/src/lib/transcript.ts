@@ -1,6 +1,6 @@
 // Folds a chat's event log into what the Chat pane renders: per turn, the prompt, merged text, tool calls
 // paired with their results, errors and the closing result (cost, duration). Pure, so it is easy to test.
-import type { ChatEvent } from '@/lib/workspace-types';
+import type { ChatEvent } from '@/lib/types';
 
 /** `stopped`: the user pressed Stop; `discarded`: a queued message the user dropped before it ran. */
 export type TurnStatus = 'queued' | 'running' | 'done' | 'failed' | 'aborted' | 'stopped' | 'discarded';

@@ -1,4 +1,6 @@
-// The browser's tRPC client: queries and mutations over HTTP, subscriptions over one WebSocket.
+// The browser's tRPC client: queries and mutations over HTTP, subscriptions over one WebSocket. Components reach
+// it through TanStack Query: `useTRPC()` gives the typed options proxy (queryOptions, mutationOptions, queryKey,
+// pathFilter), `useTRPCClient()` the client itself for the few calls that are not a cached query.
 import {
   createTRPCClient,
   createWSClient,
@@ -9,6 +11,7 @@ import {
   TRPCClientError,
   wsLink,
 } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '@band/api';
 
 export type BandClient = ReturnType<typeof createTRPCClient<AppRouter>>;
@@ -87,6 +90,8 @@ export function getBandClient(): ClientHandle {
   return handle;
 }
 
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
 /** A readable message and optional hint from any error a procedure threw. */
 export function describeError(error: unknown): { message: string; hint?: string; code?: string } {
   if (error instanceof TRPCClientError) {
@@ -94,5 +99,10 @@ export function describeError(error: unknown): { message: string; hint?: string;
     return { message: error.message, hint: data?.hint, code: data?.reason ?? data?.code };
   }
   if (error instanceof Error) return { message: error.message };
+  // Already described (an ErrorNote given a plain { message, hint }).
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    const { message, hint } = error as { message: string; hint?: string };
+    return { message, hint };
+  }
   return { message: String(error) };
 }

@@ -1,7 +1,18 @@
 'use client';
+import { describeError } from '@/lib/trpc';
 
-/** A server error as the user sees it: what went wrong, and the hint that says how to fix it. */
-export function ErrorNote({ error, testId }: { error: { message: string; hint?: string }; testId?: string }) {
+/**
+ * A server error as the user sees it: what went wrong, and the hint that says how to fix it. Takes a query's or a
+ * mutation's error as it is (a TRPCClientError carries the hint in its data) or an already described one.
+ */
+export function ErrorNote({
+  error: raw,
+  testId,
+}: {
+  error: { message: string; hint?: string } | Error;
+  testId?: string;
+}) {
+  const error = describeError(raw);
   return (
     <div
       role="alert"

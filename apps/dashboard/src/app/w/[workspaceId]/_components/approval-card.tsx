@@ -1,11 +1,12 @@
 'use client';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Badge } from '@/components/ui/badge';
 import { Spinner } from '@/components/ui/spinner';
-import { useMutation } from '@/hooks/use-query';
 import { cn } from '@/lib/cn';
 import { Markdown } from '@/lib/markdown';
+import { useTRPC } from '@/lib/trpc';
 import type { TranscriptItem } from '@/lib/transcript';
 
 type ApprovalItem = Extract<TranscriptItem, { kind: 'approval' }>;
@@ -23,14 +24,25 @@ const BUTTON =
 export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string }) {
   const [isDenying, setIsDenying] = useState(false);
   const [message, setMessage] = useState('');
-  const answer = useMutation((client, input: { answer: Answer; message?: string; answers?: Record<string, string> }) =>
-    client.approvals.answer.mutate({
-      requestId: item.requestId,
-      answer: input.answer,
-      ...(input.message ? { message: input.message } : {}),
-      ...(input.answers ? { answers: input.answers } : {}),
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const answerMutation = useMutation(
+    trpc.approvals.answer.mutationOptions({
+      // Mobile Access lists each device's last answer.
+      onSettled: () => queryClient.invalidateQueries(trpc.approvals.byDevice.queryFilter()),
     }),
   );
+  const answer = {
+    isPending: answerMutation.isPending,
+    error: answerMutation.error,
+    mutate: (input: { answer: Answer; message?: string; answers?: Record<string, string> }) =>
+      answerMutation.mutate({
+        requestId: item.requestId,
+        answer: input.answer,
+        ...(input.message ? { message: input.message } : {}),
+        ...(input.answers ? { answers: input.answers } : {}),
+      }),
+  };
   const isPending = item.state === 'pending';
   const questions = questionsOf(item.input);
   const isQuestion = questions.length > 0;
@@ -62,7 +74,7 @@ export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string 
           questions={questions}
           answered={item.answers}
           isPending={isPending}
-          isBusy={answer.pending}
+          isBusy={answer.isPending}
           onAnswer={(answers) => void answer.mutate({ answer: 'allow', answers })}
         />
       ) : (
@@ -74,17 +86,17 @@ export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string 
             <button
               type="button"
               className={cn(BUTTON, 'bg-accent text-accent-fg hover:opacity-90')}
-              disabled={answer.pending}
+              disabled={answer.isPending}
               onClick={() => void answer.mutate({ answer: 'allow' })}
               data-testid="approval-allow"
             >
-              {answer.pending ? <Spinner /> : null} {isPlan ? 'Approve plan' : 'Allow once'}
+              {answer.isPending ? <Spinner /> : null} {isPlan ? 'Approve plan' : 'Allow once'}
             </button>
             {isPlan ? null : (
               <button
                 type="button"
                 className={cn(BUTTON, 'border border-border bg-bg-elevated text-fg hover:bg-bg-hover')}
-                disabled={answer.pending}
+                disabled={answer.isPending}
                 onClick={() => void answer.mutate({ answer: 'always' })}
                 data-testid="approval-always"
               >
@@ -96,7 +108,7 @@ export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string 
             <button
               type="button"
               className={cn(BUTTON, 'border border-danger/40 bg-danger-soft text-danger hover:bg-danger hover:text-bg')}
-              disabled={answer.pending}
+              disabled={answer.isPending}
               onClick={() => setIsDenying((v) => !v)}
               data-testid="approval-deny"
               aria-expanded={isDenying}
@@ -128,7 +140,7 @@ export function ApprovalCard({ item, root }: { item: ApprovalItem; root: string 
               <button
                 type="submit"
                 className={cn(BUTTON, 'bg-danger text-bg hover:opacity-90')}
-                disabled={answer.pending}
+                disabled={answer.isPending}
                 data-testid="approval-deny-send"
               >
                 Deny

@@ -5,9 +5,8 @@ import { type ChangeEvent, useCallback, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Spinner } from '@/components/ui/spinner';
-import { api } from '@/lib/api';
 import { formatBytes } from '@/lib/format';
-import { describeError, getBandClient } from '@/lib/trpc';
+import { describeError, useTRPCClient } from '@/lib/trpc';
 import type { TranscriptAttachment } from '@/lib/transcript';
 
 /** Mirrors `uploadLimits` of @band/api (the server enforces them; checking here saves a phone the upload). */
@@ -28,6 +27,7 @@ export function useAttachments(workspaceId: string) {
   const [files, setFiles] = useState<PickedFile[]>([]);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
   const counter = useRef(0);
+  const client = useTRPCClient();
 
   const add = useCallback(
     (picked: File[]) => {
@@ -48,7 +48,13 @@ export function useAttachments(workspaceId: string) {
         counter.current += 1;
         const key = `a${counter.current}`;
         setFiles((list) => [...list, { key, name: file.name, size: file.size, uploading: true }]);
-        api.upload(getBandClient().client, workspaceId, file).then(
+        // Multipart (FormData), sent unbatched through httpLink. The server's input type is Node's FormData
+        // (undici), the same shape as the DOM's.
+        const form = new FormData();
+        form.set('workspaceId', workspaceId);
+        form.set('file', file);
+        type UploadInput = Parameters<typeof client.uploads.create.mutate>[0];
+        client.uploads.create.mutate(form as unknown as UploadInput).then(
           (attachment) =>
             setFiles((list) =>
               list.map((f) =>
@@ -62,7 +68,7 @@ export function useAttachments(workspaceId: string) {
         );
       }
     },
-    [files.length, workspaceId],
+    [files.length, workspaceId, client],
   );
   const remove = useCallback((key: string) => setFiles((list) => list.filter((f) => f.key !== key)), []);
   const clear = useCallback(() => {

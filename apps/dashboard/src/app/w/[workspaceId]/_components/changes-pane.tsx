@@ -1,4 +1,5 @@
 'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type RefObject, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Badge, type BadgeTone } from '@/components/ui/badge';
@@ -6,12 +7,12 @@ import { Button } from '@/components/ui/button';
 import { Input, Select } from '@/components/ui/field';
 import { ChevronRightIcon, RefreshIcon, UndoIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
-import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
-import { api, type CompareTarget } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import { type DiffRow, parseUnifiedDiff, toSplitRows } from '@/lib/diff';
 import { highlightLine, languageOf } from '@/lib/highlight';
-import type { ChangedFile, Workspace } from '@/lib/workspace-types';
+import { invalidateWorkspaceDisk } from '@/lib/queries';
+import { useTRPC } from '@/lib/trpc';
+import type { ChangedFile, CompareTarget, Workspace } from '@/lib/types';
 
 const KIND: Record<string, { tone: BadgeTone; label: string }> = {
   M: { tone: 'warn', label: 'Modified' },
@@ -29,13 +30,12 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
   const [view, setView] = useState<'unified' | 'split'>('unified');
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [isCommitting, setCommitting] = useState(false);
-  const key = `changes:${workspace.id}:${target}`;
-  const files = useQuery(key, (c) => api.changes(c, workspace.id, target));
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const files = useQuery(trpc.changes.status.queryOptions({ workspace: workspace.id, against: target }));
   const list = files.data?.files ?? [];
   // Commit takes what is uncommitted, whatever the comparison shown (vs base also lists committed work).
-  const uncommitted = useQuery(`changes:${workspace.id}:uncommitted`, (c) =>
-    api.changes(c, workspace.id, 'uncommitted'),
-  );
+  const uncommitted = useQuery(trpc.changes.status.queryOptions({ workspace: workspace.id, against: 'uncommitted' }));
   const uncommittedCount = uncommitted.data?.files.length ?? 0;
   const [committed, setCommitted] = useState<{ commit: string; summary: string; files: number } | null>(null);
 
@@ -95,7 +95,7 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
           size="icon"
           variant="ghost"
           aria-label="Reload"
-          onClick={() => invalidate(`changes:${workspace.id}`)}
+          onClick={() => invalidateWorkspaceDisk(queryClient, trpc, workspace.id, ['changes'])}
           data-testid="changes-reload"
         >
           <RefreshIcon width={18} height={18} />
@@ -136,7 +136,7 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
         />
       ) : null}
       <div className="min-h-0 flex-1 overflow-y-auto" data-testid="changes-list">
-        {files.status === 'loading' ? <ChangesPaneSkeleton /> : null}
+        {files.status === 'pending' ? <ChangesPaneSkeleton /> : null}
         {files.status === 'error' ? (
           <div className="p-3">
             <ErrorNote error={files.error} testId="changes-error" />
@@ -181,7 +181,13 @@ function FileChange({
   isOpen: boolean;
   onToggle: () => void;
 }) {
-  const revert = useMutation((c, path: string) => api.revertFile(c, workspace.id, path, target));
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const revert = useMutation(
+    trpc.changes.revert.mutationOptions({
+      onSettled: () => invalidateWorkspaceDisk(queryClient, trpc, workspace.id, ['changes']),
+    }),
+  );
   const kind = KIND[file.status] ?? { tone: 'neutral' as const, label: file.status };
   return (
     <section
@@ -228,14 +234,13 @@ function FileChange({
           variant="ghost"
           aria-label={`Revert ${file.path}`}
           data-testid="change-revert"
-          disabled={revert.pending}
-          onClick={async () => {
+          disabled={revert.isPending}
+          onClick={() => {
             if (!window.confirm(`Revert ${file.path}? Its changes are discarded.`)) return;
-            await revert.mutate(file.path);
-            invalidate(`changes:${workspace.id}`);
+            revert.mutate({ workspace: workspace.id, path: file.path, against: target });
           }}
         >
-          {revert.pending ? <Spinner /> : <UndoIcon width={16} height={16} />}
+          {revert.isPending ? <Spinner /> : <UndoIcon width={16} height={16} />}
         </Button>
       </div>
       {revert.error ? (
@@ -259,13 +264,12 @@ function FileDiffView({
   target: CompareTarget;
   view: 'unified' | 'split';
 }) {
-  const diff = useQuery(`changes:${workspace.id}:${target}:diff:${path}`, (c) =>
-    api.diff(c, workspace.id, path, target),
-  );
+  const trpc = useTRPC();
+  const diff = useQuery(trpc.changes.diff.queryOptions({ workspace: workspace.id, path, against: target }));
   const [showAll, setShowAll] = useState(false);
   const rows = useMemo(() => (diff.data?.patch ? parseUnifiedDiff(diff.data.patch) : []), [diff.data]);
   const lang = languageOf(path);
-  if (diff.status === 'loading')
+  if (diff.status === 'pending')
     return (
       <div className="p-3">
         <Spinner />
@@ -440,20 +444,26 @@ function CommitForm({
   onDone: (result?: { commit: string; summary: string; files: number }) => void;
 }) {
   const [message, setMessage] = useState('');
-  const commit = useMutation((c, m: string) => api.commit(c, workspace.id, m));
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const commit = useMutation(trpc.changes.commit.mutationOptions());
   return (
     <form
       className="flex flex-col gap-2 border-b border-border bg-bg-elevated p-3"
       data-testid="commit-form"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
         if (!message.trim()) return;
-        const result = await commit.mutate(message.trim());
-        if (result !== undefined) {
-          invalidate(`changes:${workspace.id}`);
-          invalidate('workspaces');
-          onDone(result);
-        }
+        commit.mutate(
+          { workspace: workspace.id, message: message.trim() },
+          {
+            onSuccess: (result) => {
+              invalidateWorkspaceDisk(queryClient, trpc, workspace.id, ['changes']);
+              void queryClient.invalidateQueries(trpc.workspaces.list.queryFilter());
+              onDone(result);
+            },
+          },
+        );
       }}
     >
       <p className="text-sm text-fg-muted">
@@ -476,10 +486,10 @@ function CommitForm({
           size="sm"
           variant="primary"
           type="submit"
-          disabled={commit.pending || !message.trim()}
+          disabled={commit.isPending || !message.trim()}
           data-testid="commit-submit"
         >
-          {commit.pending ? <Spinner /> : null} Commit
+          {commit.isPending ? <Spinner /> : null} Commit
         </Button>
       </div>
     </form>

@@ -1,5 +1,6 @@
 'use client';
 import Link from 'next/link';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Badge } from '@/components/ui/badge';
@@ -8,19 +9,21 @@ import { ChevronRightIcon, SendIcon, StopIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { useChatStream } from '@/hooks/use-chat-stream';
-import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
-import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import { formatCost, formatDuration } from '@/lib/format';
-import { getBandClient } from '@/lib/trpc';
 import { Markdown } from '@/lib/markdown';
+import { invalidateWorkspaceDisk } from '@/lib/queries';
+import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import { buildTranscript, type TranscriptItem, type TranscriptTurn } from '@/lib/transcript';
-import type { Workspace } from '@/lib/workspace-types';
+import type { Workspace } from '@/lib/types';
 import { ApprovalCard } from './approval-card';
 import { AttachButton, MessageAttachments, PickedFiles, useAttachments } from './attachments';
 
 export function ChatPane({ workspace }: { workspace: Workspace }) {
-  const chats = useQuery(`chats:${workspace.id}`, (c) => api.listChats(c, workspace.id));
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const chats = useQuery(trpc.chats.list.queryOptions({ workspaceId: workspace.id }));
   const [sentChatId, setSentChatId] = useState<string | null>(null);
   const chatId = workspace.activeChatId ?? sentChatId ?? chats.data?.[0]?.id ?? null;
   const stream = useChatStream(chatId);
@@ -35,9 +38,8 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
   );
   useEffect(() => {
     if (fileEvent === 0) return;
-    invalidate(`changes:${workspace.id}:`);
-    invalidate(`files:${workspace.id}:`);
-  }, [fileEvent, workspace.id]);
+    invalidateWorkspaceDisk(queryClient, trpc, workspace.id);
+  }, [fileEvent, workspace.id, queryClient, trpc]);
   const queued = transcript.filter((t) => t.status === 'queued');
   const shown = transcript.filter((t) => t.status !== 'queued' && t.status !== 'discarded');
   const isWorking = status === 'working' || shown.some((t) => t.status === 'running');
@@ -50,7 +52,7 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
         onRetry={
           chatId
             ? (turn) =>
-                api.send(getBandClient().client, {
+                client.chats.send.mutate({
                   chatId,
                   workspaceId: workspace.id,
                   message: turn.prompt,
@@ -59,7 +61,7 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
             : undefined
         }
         isWorking={isWorking}
-        isLoading={chats.status === 'loading' || stream.loading}
+        isLoading={chats.status === 'pending' || stream.loading}
         hasOlder={stream.hasOlder}
         loadingOlder={stream.loadingOlder}
         onLoadOlder={() => void stream.loadOlder()}
@@ -86,7 +88,7 @@ function FailedTurnActions({
   turn: TranscriptTurn;
   onRetry?: (message: RetryMessage) => Promise<unknown>;
 }) {
-  const retry = useMutation((_c, m: RetryMessage) => onRetry?.(m) ?? Promise.resolve(undefined));
+  const retry = useMutation({ mutationFn: (m: RetryMessage) => onRetry?.(m) ?? Promise.resolve(undefined) });
   const prompt = turn.prompt;
   const attachmentIds = turn.attachments?.map((a) => a.id);
   return (
@@ -95,11 +97,11 @@ function FailedTurnActions({
         <Button
           size="sm"
           variant="secondary"
-          disabled={retry.pending}
-          onClick={() => void retry.mutate({ prompt, attachmentIds })}
+          disabled={retry.isPending}
+          onClick={() => retry.mutate({ prompt, attachmentIds })}
           data-testid="chat-retry"
         >
-          {retry.pending ? <Spinner /> : null} Retry
+          {retry.isPending ? <Spinner /> : null} Retry
         </Button>
       ) : null}
       <Link
@@ -120,8 +122,9 @@ function FailedTurnActions({
  */
 function Queue({ chatId, queued }: { chatId: string; queued: TranscriptTurn[] }) {
   const paused = queued.some((t) => t.paused);
-  const resume = useMutation((c, turnId: string) => api.resume(c, chatId, turnId));
-  const discard = useMutation((c, turnId: string) => api.discard(c, chatId, turnId));
+  const trpc = useTRPC();
+  const resume = useMutation(trpc.chats.resume.mutationOptions());
+  const discard = useMutation(trpc.chats.discard.mutationOptions());
   const error = resume.error ?? discard.error;
   return (
     <div
@@ -150,8 +153,8 @@ function Queue({ chatId, queued }: { chatId: string; queued: TranscriptTurn[] })
                   size="sm"
                   variant="secondary"
                   data-testid="chat-queued-send"
-                  disabled={resume.pending}
-                  onClick={() => void resume.mutate(t.turnId!)}
+                  disabled={resume.isPending}
+                  onClick={() => resume.mutate({ chatId, turnId: t.turnId! })}
                 >
                   Send now
                 </Button>
@@ -162,8 +165,8 @@ function Queue({ chatId, queued }: { chatId: string; queued: TranscriptTurn[] })
                   variant="ghost"
                   data-testid="chat-queued-discard"
                   aria-label={`Discard the queued message: ${t.prompt?.slice(0, 40) ?? ''}`}
-                  disabled={discard.pending}
-                  onClick={() => void discard.mutate(t.turnId!)}
+                  disabled={discard.isPending}
+                  onClick={() => discard.mutate({ chatId, turnId: t.turnId! })}
                 >
                   Discard
                 </Button>
@@ -579,26 +582,31 @@ function Composer({
   const [text, setText] = useState('');
   const attachments = useAttachments(workspace.id);
   // A chat started from the dashboard may edit files (the agent's edit mode); review happens in Changes.
-  const send = useMutation(async (c, input: { message: string; attachmentIds: string[] }) =>
-    api.send(c, {
-      chatId: chatId ?? (await api.createChat(c, workspace.id)).id,
-      workspaceId: workspace.id,
-      message: input.message,
-      ...(input.attachmentIds.length > 0 ? { attachmentIds: input.attachmentIds } : {}),
-    }),
-  );
-  const abort = useMutation((c, id: string) => api.abort(c, id));
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const send = useMutation({
+    // A chat started from the dashboard is created on first send, in edit mode.
+    mutationFn: async (input: { message: string; attachmentIds: string[] }) =>
+      client.chats.send.mutate({
+        chatId: chatId ?? (await client.chats.create.mutate({ workspaceId: workspace.id, mode: 'edit' })).id,
+        workspaceId: workspace.id,
+        message: input.message,
+        ...(input.attachmentIds.length > 0 ? { attachmentIds: input.attachmentIds } : {}),
+      }),
+  });
+  const abort = useMutation(trpc.chats.abort.mutationOptions());
   const submit = async () => {
     const prompt = text.trim();
     if (!prompt || attachments.uploading) return;
-    const result = await send.mutate({ message: prompt, attachmentIds: attachments.ids });
+    const result = await send.mutateAsync({ message: prompt, attachmentIds: attachments.ids }).catch(() => undefined);
     if (result) {
       setText('');
       attachments.clear();
       onSent(result.chat.id);
       if (result.chat.id !== chatId) {
-        invalidate(`chats:${workspace.id}`);
-        invalidate('workspaces');
+        void queryClient.invalidateQueries(trpc.chats.list.queryFilter({ workspaceId: workspace.id }));
+        void queryClient.invalidateQueries(trpc.workspaces.list.queryFilter());
       }
     }
   };
@@ -641,8 +649,8 @@ function Composer({
             size="icon"
             aria-label="Stop the agent"
             data-testid="chat-abort"
-            disabled={abort.pending}
-            onClick={() => void abort.mutate(chatId)}
+            disabled={abort.isPending}
+            onClick={() => abort.mutate({ chatId })}
           >
             <StopIcon />
           </Button>
@@ -653,9 +661,9 @@ function Composer({
           type="submit"
           aria-label="Send"
           data-testid="chat-send"
-          disabled={send.pending || attachments.uploading || !text.trim()}
+          disabled={send.isPending || attachments.uploading || !text.trim()}
         >
-          {send.pending ? <Spinner /> : <SendIcon />}
+          {send.isPending ? <Spinner /> : <SendIcon />}
         </Button>
       </form>
     </div>

@@ -1,17 +1,17 @@
 'use client';
+import { useQuery } from '@tanstack/react-query';
 import { createContext, type MouseEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Button } from '@/components/ui/button';
 import { BackIcon, ChevronRightIcon, FilesIcon, FolderIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { lspLanguageOf, useLspClient } from '@/hooks/use-lsp';
-import { useQuery } from '@/hooks/use-query';
-import { api } from '@/lib/api';
 import { cn } from '@/lib/cn';
 import { formatBytes } from '@/lib/format';
 import { highlightLine, languageOf } from '@/lib/highlight';
 import { Markdown } from '@/lib/markdown';
-import type { TreeEntry, Workspace } from '@/lib/workspace-types';
+import { useTRPC } from '@/lib/trpc';
+import type { TreeEntry, Workspace } from '@/lib/types';
 
 /** Lines rendered before "Show all" in the viewer. */
 const MAX_LINES = 3_000;
@@ -27,7 +27,8 @@ export function FilesPane({
 }) {
   const [targetLine, setTargetLine] = useState<number | null>(null);
   // Uncommitted changes mark the tree: a file with its change letter, its folders with a dot.
-  const changes = useQuery(`changes:${workspace.id}:uncommitted`, (c) => api.changes(c, workspace.id, 'uncommitted'));
+  const trpc = useTRPC();
+  const changes = useQuery(trpc.changes.status.queryOptions({ workspace: workspace.id, against: 'uncommitted' }));
   const changed = useMemo(
     () => new Map((changes.data?.files ?? []).map((f) => [f.path, f.status] as const)),
     [changes.data],
@@ -88,8 +89,9 @@ function TreeLevel({
   selected: string | null;
   onSelect: (p: string) => void;
 }) {
-  const tree = useQuery(`files:${workspace.id}:tree:${path}`, (c) => api.listDir(c, workspace.id, path));
-  if (tree.status === 'loading')
+  const trpc = useTRPC();
+  const tree = useQuery(trpc.files.list.queryOptions({ workspace: workspace.id, path }));
+  if (tree.status === 'pending')
     return (
       <div style={{ paddingLeft: 12 + depth * 14 }} className="py-1">
         <Spinner className="size-3" />
@@ -200,7 +202,8 @@ function FileViewer({
   onBack: () => void;
   onGoTo: (path: string, line: number) => void;
 }) {
-  const file = useQuery(`files:${workspace.id}:read:${path}`, (c) => api.readFile(c, workspace.id, path));
+  const trpc = useTRPC();
+  const file = useQuery(trpc.files.read.queryOptions({ workspace: workspace.id, path }));
   const [showAll, setShowAll] = useState(false);
   const [hover, setHover] = useState<{ x: number; y: number; text: string } | null>(null);
   const lsp = useLspClient(workspace.id, lspLanguageOf(path));
@@ -282,7 +285,7 @@ function FileViewer({
         ) : null}
       </div>
       <div className="min-h-0 flex-1 overflow-auto bg-bg-sunken" onScroll={() => setHover(null)}>
-        {file.status === 'loading' ? (
+        {file.status === 'pending' ? (
           <div className="p-3">
             <Spinner />
           </div>

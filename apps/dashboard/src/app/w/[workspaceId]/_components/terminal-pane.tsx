@@ -4,9 +4,8 @@ import '@xterm/xterm/css/xterm.css';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
-import { api } from '@/lib/api';
 import { describeError, getBandClient } from '@/lib/trpc';
-import type { Workspace } from '@/lib/workspace-types';
+import type { Workspace } from '@/lib/types';
 
 type TermState = 'connecting' | 'starting' | 'open' | 'reconnecting' | 'exited' | 'error';
 
@@ -49,10 +48,10 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
       const { client } = getBandClient();
       let id: string;
       try {
-        const existing = await api.listTerminals(client, workspace.id);
+        const existing = await client.terminals.list.query({ workspaceId: workspace.id });
         id =
           existing.find((t) => t.status === 'running')?.id ??
-          (await api.createTerminal(client, workspace.id, term.cols, term.rows)).id;
+          (await client.terminals.create.mutate({ workspaceId: workspace.id, cols: term.cols, rows: term.rows })).id;
       } catch (e) {
         setError(describeError(e));
         setState('error');

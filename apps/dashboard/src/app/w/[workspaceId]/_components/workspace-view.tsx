@@ -2,6 +2,7 @@
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
 import { PaneErrorBoundary } from '@/components/ui/pane-error';
@@ -9,13 +10,19 @@ import { BackIcon, BranchIcon, ChatIcon, DiffIcon, FilesIcon, TerminalIcon } fro
 import { Spinner } from '@/components/ui/spinner';
 import { isUnread, StatusDot, statusLabel } from '@/components/ui/status-dot';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
-import { invalidate, useMutation, useQuery } from '@/hooks/use-query';
-import { api } from '@/lib/api';
+import { useWorkspaces } from '@/hooks/use-workspaces';
 import { cn } from '@/lib/cn';
-import type { Workspace } from '@/lib/workspace-types';
-import { ChangesPane } from './changes-pane';
+import { invalidateWorkspaceDisk } from '@/lib/queries';
+import { useTRPC } from '@/lib/trpc';
+import type { Workspace } from '@/lib/types';
 import { ChatPane } from './chat-pane';
 
+// Changes (diff parser, revert and commit) is not on a phone's first screen (Chat is): it loads after the page,
+// and on a desktop it shows as soon as it has.
+const ChangesPane = dynamic(() => import('./changes-pane').then((m) => m.ChangesPane), {
+  ssr: false,
+  loading: () => <Spinner className="m-4" />,
+});
 // xterm is heavy: it loads the first time the Terminal pane is opened (desktop tab or phone tab), not before.
 // Files (tree, viewer, highlighter, LSP client) loads the first time the Files pane is shown, then stays mounted.
 const FilesPane = dynamic(() => import('./files-pane').then((m) => m.FilesPane), {
@@ -70,7 +77,10 @@ function useWorkspaceLocation() {
  * Both arrangements are the same elements shown or hidden by CSS, so nothing remounts on rotate.
  */
 export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
-  const workspaces = useQuery('workspaces', (c) => api.listWorkspaces(c));
+  // The sidebar's list (same query, one fetch).
+  const workspaces = useWorkspaces();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const workspace = workspaces.data?.find((w) => w.id === workspaceId);
   const location = useWorkspaceLocation();
   const openPath = location.file;
@@ -89,16 +99,16 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   const [hasOpenedFiles, setOpenedFiles] = useState(isFilesShown);
   if (isFilesShown && !hasOpenedFiles) setOpenedFiles(true);
   useEffect(() => {
-    if (isFilesShown) invalidate(`files:${workspaceId}:`);
-  }, [isFilesShown, workspaceId]);
+    if (isFilesShown) invalidateWorkspaceDisk(queryClient, trpc, workspaceId, ['files']);
+  }, [isFilesShown, workspaceId, queryClient, trpc]);
   useEffect(() => {
-    if (isChangesShown) invalidate(`changes:${workspaceId}:`);
-  }, [isChangesShown, workspaceId]);
+    if (isChangesShown) invalidateWorkspaceDisk(queryClient, trpc, workspaceId, ['changes']);
+  }, [isChangesShown, workspaceId, queryClient, trpc]);
   // "Done, unread" and "needs your answer" are cleared by engaging with the workspace (a tap, a click, a key), not by a tab left open.
   const status = useAgentStatus(workspaceId);
-  const markSeen = useMutation((c, id: string) => api.markSeen(c, id));
+  const markSeen = useMutation(trpc.chats.markSeen.mutationOptions());
   const onEngage = () => {
-    if (isUnread(status) && !markSeen.pending) void markSeen.mutate(workspaceId);
+    if (isUnread(status) && !markSeen.isPending) markSeen.mutate({ workspaceId });
   };
 
   if (!workspace) {
@@ -106,7 +116,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
       <div className="flex flex-1 flex-col">
         <PhoneHeader />
         <div className="flex flex-1 items-center justify-center p-6" data-testid="workspace-missing">
-          {workspaces.status === 'loading' ? <Spinner /> : null}
+          {workspaces.status === 'pending' ? <Spinner /> : null}
           {workspaces.status === 'error' ? <ErrorNote error={workspaces.error} /> : null}
           {workspaces.status === 'success' ? (
             <h1 className="text-sm font-normal text-fg-muted">This workspace does not exist (any more).</h1>

@@ -1,4 +1,4 @@
-// The workspace domain as the API returns it (types inferred from @band/api's router).
+// The shapes the dashboard renders, all inferred from @band/api's router (RouterOutputs): one module, no copies.
 import type { RouterOutputs } from '@band/api';
 
 export type Project = RouterOutputs['projects']['list'][number];
@@ -6,6 +6,8 @@ export type Workspace = RouterOutputs['workspaces']['list'][number];
 export type ChangesStatus = RouterOutputs['changes']['status'];
 export type ChangedFile = ChangesStatus['files'][number];
 export type ChangeKind = ChangedFile['status'];
+/** What the Changes pane compares the worktree with: the base branch, or the last commit. */
+export type CompareTarget = 'base' | 'uncommitted';
 export type FileDiff = RouterOutputs['changes']['diff'];
 export type DirectoryListing = RouterOutputs['files']['list'];
 export type TreeEntry = DirectoryListing['entries'][number];
@@ -13,6 +15,10 @@ export type FileContent = RouterOutputs['files']['read'];
 export type Chat = RouterOutputs['chats']['list'][number];
 export type ChatEventEnvelope = RouterOutputs['chats']['history']['events'][number];
 export type AgentStatus = Chat['status'];
+export type TunnelStatus = RouterOutputs['tunnel']['status'];
+export type TunnelState = TunnelStatus['state'];
+export type Device = RouterOutputs['devices']['list'][number];
+export type BandSettings = RouterOutputs['settings']['get'];
 
 /** A stored chat event as the Chat pane folds it. */
 export interface ChatEvent {
