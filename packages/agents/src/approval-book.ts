@@ -1,6 +1,7 @@
 // What every approval channel keeps for a turn, whatever carries the requests (Claude Code's MCP permission prompt
 // tool, Codex's app-server JSON-RPC): the pending requests, the events queued before the session attached, and the
 // rule that an answer is recorded once, as an `approval-resolved` event, before the CLI is told.
+import type { ApprovalChannel } from './approval-bridge.js';
 import type { AgentEvent, ApprovalDecision } from './types.js';
 
 export type RequestEvent = Extract<AgentEvent, { type: 'approval-request' }>;
@@ -51,6 +52,23 @@ export function createApprovalBook<Entry extends { event: RequestEvent }>(
     return true;
   }
 
+  const denyAll = (message: string, by?: Record<string, string>, options: { silent?: boolean } = {}) => {
+    closedForNew = true;
+    for (const requestId of [...waiting.keys()]) {
+      respond(
+        requestId,
+        { behavior: 'deny', message, ...(by ? { by } : {}) },
+        { silent: options.silent, steer: false },
+      );
+    }
+  };
+  const attach = (fn: (event: AgentEvent) => void) => {
+    push = fn;
+    for (const event of early.splice(0)) fn(event);
+  };
+  const pending = () => [...waiting.values()].map((entry) => entry.event);
+  let closed = false;
+
   return {
     emit,
     /** True once `denyAll` ran: new requests are denied at once. */
@@ -60,21 +78,21 @@ export function createApprovalBook<Entry extends { event: RequestEvent }>(
     add(entry: Entry) {
       waiting.set(entry.event.requestId, entry);
     },
-    attach(fn: (event: AgentEvent) => void) {
-      push = fn;
-      for (const event of early.splice(0)) fn(event);
-    },
     respond,
-    pending: () => [...waiting.values()].map((entry) => entry.event),
-    denyAll(message: string, by?: Record<string, string>, options: { silent?: boolean } = {}) {
-      closedForNew = true;
-      for (const requestId of [...waiting.keys()]) {
-        respond(
-          requestId,
-          { behavior: 'deny', message, ...(by ? { by } : {}) },
-          { silent: options.silent, steer: false },
-        );
-      }
+    /** The session's view of the channel; `close` denies what is pending, then runs `onClose` (once). */
+    channel(onClose: () => void = () => {}): ApprovalChannel {
+      return {
+        attach,
+        respond: (requestId, decision) => respond(requestId, decision),
+        pending,
+        denyAll,
+        close() {
+          if (closed) return;
+          closed = true;
+          denyAll('The turn has ended.', { via: 'turn-end' });
+          onClose();
+        },
+      };
     },
   };
 }

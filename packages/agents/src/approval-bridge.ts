@@ -73,7 +73,6 @@ export function createApprovalBridge(): ApprovalBridge {
   const book = createApprovalBook<{ event: RequestEvent; answer: (decision: ApprovalDecision) => void }>(
     (entry, decision) => entry.answer(decision),
   );
-  let closed = false;
 
   function authorized(req: IncomingMessage): boolean {
     const header = req.headers.authorization ?? '';
@@ -165,18 +164,11 @@ export function createApprovalBridge(): ApprovalBridge {
 
   return {
     configPath,
-    attach: book.attach,
-    respond: (requestId, decision) => book.respond(requestId, decision),
-    pending: book.pending,
-    denyAll: book.denyAll,
-    close() {
-      if (closed) return;
-      closed = true;
-      book.denyAll('The turn has ended.', { via: 'turn-end' });
+    ...book.channel(() => {
       server.close();
       server.closeAllConnections();
       rmSync(dir, { recursive: true, force: true });
       openDirs.delete(dir);
-    },
+    }),
   };
 }

@@ -113,7 +113,6 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
   let turns = 0;
   let lastError: string | undefined;
   let done = false;
-  let closed = false;
 
   const emit = book.emit;
   const send = (message: Record<string, unknown>) => io?.send(JSON.stringify(message));
@@ -294,14 +293,6 @@ export function createCodexAppServer(options: CodexAppServerOptions): CodexAppSe
       // The turn's own events are sent by finish() (after what was already parsed on this line).
       return onNotification(method, params);
     },
-    attach: book.attach,
-    respond: (requestId, decision) => book.respond(requestId, decision),
-    pending: book.pending,
-    denyAll: book.denyAll,
-    close() {
-      if (closed) return;
-      closed = true;
-      book.denyAll('The turn has ended.', { via: 'turn-end' });
-    },
+    ...book.channel(),
   };
 }
