@@ -51,25 +51,35 @@ export function headerOverflowPage(o: { listener: ListenerKind; host?: string; o
       : [
           ...others.map(
             (origin) =>
-              `Open <a href="${escapeHtml(origin)}/" data-testid="other-origin">${escapeHtml(origin)}</a>: another host name, with its own cookies. Sign in there with your token.`,
+              `Open <a href="${escapeHtml(origin)}/" data-testid="other-origin">${escapeHtml(origin)}</a>: ` +
+              `another host name, with its own cookies. Sign in there with your token.`,
           ),
           ...(o.origins[0] && o.origins[0] !== `http://${o.host}`
             ? [`Or run <code>band open</code> in a terminal: it opens ${escapeHtml(o.origins[0])}, signed in.`]
             : []),
-          `Clear the cookies of <b>${escapeHtml(hostname ?? 'localhost')}</b> in your browser (Chrome: Settings → Privacy and security → Third-party cookies → See all site data and permissions, search for it, delete; Firefox: Settings → Privacy &amp; Security → Cookies and Site Data → Manage Data), then reload.`,
+          `Clear the cookies of <b>${escapeHtml(hostname ?? 'localhost')}</b> in your browser (Chrome: ` +
+            `Settings → Privacy and security → Third-party cookies → See all site data and permissions, ` +
+            `search for it, delete; Firefox: Settings → Privacy &amp; ` +
+            `Security → Cookies and Site Data → Manage Data), then reload.`,
         ];
   return `<!doctype html>
-<html lang="en" data-testid="header-overflow-page"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="en" data-testid="header-overflow-page"><head><meta charset="utf-8"><meta name="viewport" \
+content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>Band · Too many cookies</title>
 <style>
 ${PAGE_THEME}
-body{font:16px/1.5 system-ui,sans-serif;background:var(--bg);color:var(--fg);display:grid;place-items:center;min-height:100vh;margin:0}
-main{box-sizing:border-box;width:min(92vw,560px);padding:28px;border:1px solid var(--border);border-radius:12px;background:var(--bg-elevated)}
-h1{font-size:20px;margin:0 0 8px}p,li{color:var(--fg-muted);font-size:14px}a{color:var(--accent)}code{font:13px ui-monospace,monospace}
+body{font:16px/1.5 system-ui,sans-serif;background:var(--bg);color:var(--fg);display:grid;place-items:center;\
+min-height:100vh;margin:0}
+main{box-sizing:border-box;width:min(92vw,560px);padding:28px;border:1px solid var(--border);border-radius:12px;\
+background:var(--bg-elevated)}
+h1{font-size:20px;margin:0 0 8px}p,li{color:var(--fg-muted);font-size:14px}a{color:var(--accent)}code{font:13px \
+ui-monospace,monospace}
 </style></head><body><main>
 <h1>Band can't read this request: too many cookies</h1>
-<p>Your browser sent Band more cookie data than it accepts (HTTP 431). Cookies are shared by every port of a host name, so
-another page on ${escapeHtml(hostname ?? 'this host')} (any port, e.g. a dev server) can set enough of them to lock you out. Band's own
+<p>Your browser sent Band more cookie data than it accepts (HTTP 431). Cookies are shared by every port of a host \
+name, so
+another page on ${escapeHtml(hostname ?? 'this host')} (any port, e.g. a dev server) can set enough of them to lock \
+you out. Band's own
 cookie is small; nothing was signed in or changed.</p>
 <p>To get in:</p>
 <ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>
@@ -105,7 +115,8 @@ export function createClientErrorHandler(options: ClientErrorOptions): (error: E
       body = headerOverflowPage({ listener: options.listener, host, origins });
       type = 'text/html; charset=utf-8';
       options.logger?.warn?.(
-        `${options.listener}: request headers too large (431${host ? `, Host ${host}` : ''}); answered with the cookie help page`,
+        `${options.listener}: request headers too large (431${host ? `, Host ${host}` : ''}); ` +
+          `answered with the cookie help page`,
       );
     }
     const headers = [
@@ -115,7 +126,8 @@ export function createClientErrorHandler(options: ClientErrorOptions): (error: E
       ...(body
         ? [
             `Content-Type: ${type}`,
-            "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; " +
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
             'Referrer-Policy: no-referrer',
             'X-Content-Type-Options: nosniff',
             'X-Frame-Options: DENY',

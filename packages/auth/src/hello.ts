@@ -10,7 +10,9 @@ export const HELLO_NONCE_PATTERN = /^[0-9a-f]{32,128}$/i;
 /** The version of the proof message; `/auth/hello` answers it as `v` so a client can tell an older server apart. */
 export const HELLO_PROOF_VERSION = 2;
 
-/** `K_proof = HKDF-SHA256(tokenSecret, info="band/hello/v1")`: independent of the cookie key; a new token changes it. */
+/**
+ * `K_proof = HKDF-SHA256(tokenSecret, info="band/hello/v1")`: independent of the cookie key; a new token changes it.
+ */
 export function deriveProofKey(tokenSecret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(tokenSecret, 'utf8'), Buffer.alloc(0), 'band/hello/v1', 32));
 }

@@ -74,7 +74,8 @@ export function refuseUpgrade(socket: Duplex, rejection: Rejection): void {
     .join('');
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`,
+      `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? 'Error'}\r\n` +
+        `Connection: close\r\nContent-Length: 0\r\n${extra}\r\n`,
     );
   }
   socket.destroy();

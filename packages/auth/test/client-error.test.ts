@@ -32,17 +32,20 @@ function send(port: number, text: string): Promise<string> {
 const bomb = Array.from({ length: 25 }, (_, i) => `c${i}=${'v'.repeat(4000)}`).join('; ');
 
 describe('createClientErrorHandler', () => {
-  it('answers oversized headers once with the help page naming the other origins, never reflecting unknown hosts', async () => {
-    const origins = ['http://127.0.0.1:3456', 'http://[::1]:3456', 'http://localhost:3456'];
-    const port = await serve('local', origins);
-    const text = await send(port, `GET / HTTP/1.1\r\nHost: localhost:3456\r\nCookie: ${bomb}\r\n\r\n`);
-    expect(text.match(/HTTP\/1\.1 431 /g)).toHaveLength(1);
-    expect(text).toContain('href="http://127.0.0.1:3456/"');
-    expect(text).toContain('href="http://[::1]:3456/"');
-    expect(text).not.toContain('href="http://localhost:3456/"');
-    expect(text).toContain('Clear the cookies of <b>localhost</b>');
-    expect(text).not.toContain('vvvvvvvv');
-  });
+  it(
+    'answers oversized headers once with the help page ' + 'naming the other origins, never reflecting unknown hosts',
+    async () => {
+      const origins = ['http://127.0.0.1:3456', 'http://[::1]:3456', 'http://localhost:3456'];
+      const port = await serve('local', origins);
+      const text = await send(port, `GET / HTTP/1.1\r\nHost: localhost:3456\r\nCookie: ${bomb}\r\n\r\n`);
+      expect(text.match(/HTTP\/1\.1 431 /g)).toHaveLength(1);
+      expect(text).toContain('href="http://127.0.0.1:3456/"');
+      expect(text).toContain('href="http://[::1]:3456/"');
+      expect(text).not.toContain('href="http://localhost:3456/"');
+      expect(text).toContain('Clear the cookies of <b>localhost</b>');
+      expect(text).not.toContain('vvvvvvvv');
+    },
+  );
 
   it("keeps Node's answers for other parser errors (400)", async () => {
     const port = await serve('local', []);

@@ -60,16 +60,19 @@ async function failure(promise: Promise<unknown>): Promise<AuthError> {
 }
 
 describe('verifyServer (F11)', () => {
-  it('accepts a server that proves the token, without ever sending it, and returns the address it reached', async () => {
-    const s = await serve(honest);
-    const port = new URL(s.url).port;
-    expect(await verifyServer({ url: s.url, token: TOKEN })).toEqual({
-      address: `127.0.0.1:${port}`,
-      url: `http://127.0.0.1:${port}`,
-    });
-    expect(s.seen).toHaveLength(1);
-    expect(JSON.stringify(s.seen)).not.toContain(TOKEN);
-  });
+  it(
+    'accepts a server that proves the token, ' + 'without ever sending it, and returns the address it reached',
+    async () => {
+      const s = await serve(honest);
+      const port = new URL(s.url).port;
+      expect(await verifyServer({ url: s.url, token: TOKEN })).toEqual({
+        address: `127.0.0.1:${port}`,
+        url: `http://127.0.0.1:${port}`,
+      });
+      expect(s.seen).toHaveLength(1);
+      expect(JSON.stringify(s.seen)).not.toContain(TOKEN);
+    },
+  );
 
   it('refuses a proof for another token (WRONG_PROOF) and one relayed from another address (RELAYED)', async () => {
     const other = await serve((req, res) => res.end(bandAnswer('b'.repeat(64), req)));
@@ -140,29 +143,32 @@ describe('verifyServer (F11)', () => {
 });
 
 describe('redirect files', () => {
-  it('writes a 0600 file that redirects to the URL, escaped, and sweeps only old files of its own pattern', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'band-auth-redirect-'));
-    try {
-      const url = 'http://127.0.0.1:3456/pair#c=a"b<c>&d';
-      const file = await writeRedirectFile(dir, url);
-      expect(REDIRECT_FILE_PATTERN.test(file.slice(dir.length + 1))).toBe(true);
-      expect((await stat(file)).mode & 0o777).toBe(0o600);
-      const html = await readFile(file, 'utf8');
-      expect(html).toBe(redirectPage(url));
-      expect(html).toContain('location.replace("http://127.0.0.1:3456/pair#c=a\\"b\\u003cc>&d")');
-      expect(html).toContain('content="1;url=http://127.0.0.1:3456/pair#c=a&quot;b&lt;c&gt;&amp;d"');
-      const other = join(dir, 'notes.html');
-      await writeFile(other, '');
-      const old = new Date(Date.now() - 10 * 60_000);
-      await utimes(other, old, old);
-      await sweepRedirectFiles(dir, 5 * 60_000);
-      expect(await readFile(file, 'utf8')).toBe(html); // young: kept
-      await utimes(file, old, old);
-      await sweepRedirectFiles(dir, 5 * 60_000);
-      await expect(stat(file)).rejects.toThrow();
-      expect((await stat(other)).isFile()).toBe(true);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'writes a 0600 file that redirects to the URL, ' + 'escaped, and sweeps only old files of its own pattern',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'band-auth-redirect-'));
+      try {
+        const url = 'http://127.0.0.1:3456/pair#c=a"b<c>&d';
+        const file = await writeRedirectFile(dir, url);
+        expect(REDIRECT_FILE_PATTERN.test(file.slice(dir.length + 1))).toBe(true);
+        expect((await stat(file)).mode & 0o777).toBe(0o600);
+        const html = await readFile(file, 'utf8');
+        expect(html).toBe(redirectPage(url));
+        expect(html).toContain('location.replace("http://127.0.0.1:3456/pair#c=a\\"b\\u003cc>&d")');
+        expect(html).toContain('content="1;url=http://127.0.0.1:3456/pair#c=a&quot;b&lt;c&gt;&amp;d"');
+        const other = join(dir, 'notes.html');
+        await writeFile(other, '');
+        const old = new Date(Date.now() - 10 * 60_000);
+        await utimes(other, old, old);
+        await sweepRedirectFiles(dir, 5 * 60_000);
+        expect(await readFile(file, 'utf8')).toBe(html); // young: kept
+        await utimes(file, old, old);
+        await sweepRedirectFiles(dir, 5 * 60_000);
+        await expect(stat(file)).rejects.toThrow();
+        expect((await stat(other)).isFile()).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -57,20 +57,23 @@ async function cookie(): Promise<string> {
 }
 
 describe('credentials', () => {
-  it('A1: no credential → 401 JSON for the API, the sign-in page for a navigation, nothing reaches the app', async () => {
-    const api = await http(srv.port, { path: '/api/trpc/x', headers: { host } });
-    expect(api.status).toBe(401);
-    expect(JSON.parse(api.body).error).toBe('NO_CREDENTIALS');
-    expect(setCookies(api)).toEqual([]);
-    const page = await http(srv.port, { path: '/', headers: nav() });
-    expect(page.status).toBe(401);
-    expect(page.headers['content-type']).toContain('text/html');
-    expect(page.body).toContain('name="token"');
-    const nonce = /'nonce-([^']+)'/.exec(String(page.headers['content-security-policy']))![1]!;
-    expect(page.body).toContain(`<script nonce="${nonce}">`);
-    expect(page.body).toContain(`<style nonce="${nonce}">`);
-    expect(srv.reached).toEqual([]);
-  });
+  it(
+    'A1: no credential → 401 JSON for the API, ' + 'the sign-in page for a navigation, nothing reaches the app',
+    async () => {
+      const api = await http(srv.port, { path: '/api/trpc/x', headers: { host } });
+      expect(api.status).toBe(401);
+      expect(JSON.parse(api.body).error).toBe('NO_CREDENTIALS');
+      expect(setCookies(api)).toEqual([]);
+      const page = await http(srv.port, { path: '/', headers: nav() });
+      expect(page.status).toBe(401);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.body).toContain('name="token"');
+      const nonce = /'nonce-([^']+)'/.exec(String(page.headers['content-security-policy']))![1]!;
+      expect(page.body).toContain(`<script nonce="${nonce}">`);
+      expect(page.body).toContain(`<style nonce="${nonce}">`);
+      expect(srv.reached).toEqual([]);
+    },
+  );
 
   it('A2/A3/A5/A7: wrong or malformed bearer → 401, never 500', async () => {
     for (const value of [
@@ -128,24 +131,27 @@ describe('credentials', () => {
 });
 
 describe('?token= exchange', () => {
-  it('B1: GET /?token=tok → 303 to /, a session cookie (not the token), no-referrer, no-store, empty body', async () => {
-    const r = await http(srv.port, { path: `/?token=${t.token}`, headers: nav() });
-    expect(r.status).toBe(303);
-    expect(r.headers.location).toBe('/');
-    expect(r.headers['referrer-policy']).toBe('no-referrer');
-    expect(r.headers['cache-control']).toBe('no-store');
-    expect(r.body).toBe('');
-    const [set] = setCookies(r);
-    expect(set).toMatch(new RegExp(`^band_sess_${srv.port}=v1\\.`));
-    expect(set).toContain('HttpOnly');
-    expect(set).toContain('SameSite=Strict');
-    expect(set).toContain('Path=/');
-    expect(set).not.toContain('Domain');
-    expect(set).not.toContain(t.token);
-    const follow = await http(srv.port, { path: '/', headers: nav({ cookie: set!.split(';')[0]! }) });
-    expect(follow.status).toBe(200);
-    expect(JSON.parse(follow.body).principal.kind).toBe('session');
-  });
+  it(
+    'B1: GET /?token=tok → 303 to /, a session cookie ' + '(not the token), no-referrer, no-store, empty body',
+    async () => {
+      const r = await http(srv.port, { path: `/?token=${t.token}`, headers: nav() });
+      expect(r.status).toBe(303);
+      expect(r.headers.location).toBe('/');
+      expect(r.headers['referrer-policy']).toBe('no-referrer');
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.body).toBe('');
+      const [set] = setCookies(r);
+      expect(set).toMatch(new RegExp(`^band_sess_${srv.port}=v1\\.`));
+      expect(set).toContain('HttpOnly');
+      expect(set).toContain('SameSite=Strict');
+      expect(set).toContain('Path=/');
+      expect(set).not.toContain('Domain');
+      expect(set).not.toContain(t.token);
+      const follow = await http(srv.port, { path: '/', headers: nav({ cookie: set!.split(';')[0]! }) });
+      expect(follow.status).toBe(200);
+      expect(JSON.parse(follow.body).principal.kind).toBe('session');
+    },
+  );
 
   it('B2/B3: the Location keeps other params and is always a single-slash relative path', async () => {
     const cases: Array<[string, string]> = [
@@ -257,32 +263,41 @@ describe('cookies', () => {
     expect(newHost.status).toBe(401);
   });
 
-  it("C7b: a named tunnel's session survives a server restart (same host again), not a stop or another host", async () => {
-    await using tunnel = await startGatedServer(t.gate, { listener: 'tunnel' });
-    t.gate.setTunnelHost('band.example.test');
-    const tc = await signInCookie(t.gate, t.token, { listener: 'tunnel', host: 'band.example.test' });
-    const get = () => http(tunnel.port, { path: '/', headers: { host: 'band.example.test', cookie: tc } });
-    expect((await get()).status).toBe(200);
-    // A new gate over the same home (the server restarted; the tunnel was not stopped), then the same host again.
-    await t.gate.close();
-    const again = createGate({ settings: t.settings, home: t.home, localPort: srv.port, logger: {}, now: () => clock });
-    await using tunnel2 = await startGatedServer(again, { listener: 'tunnel' });
-    const get2 = () => http(tunnel2.port, { path: '/', headers: { host: 'band.example.test', cookie: tc } });
-    expect((await get2()).status).toBe(403); // no tunnel host yet: the Host is refused
-    again.setTunnelHost('band.example.test');
-    expect((await get2()).status).toBe(200);
-    // Another host revokes it; so does a stop.
-    again.setTunnelHost('other.example.test');
-    again.setTunnelHost('band.example.test');
-    expect((await get2()).status).toBe(401);
-    const tc2 = await signInCookie(again, t.token, { listener: 'tunnel', host: 'band.example.test' });
-    again.setTunnelHost(null);
-    again.setTunnelHost('band.example.test');
-    expect((await http(tunnel2.port, { path: '/', headers: { host: 'band.example.test', cookie: tc2 } })).status).toBe(
-      401,
-    );
-    await again.close();
-  });
+  it(
+    "C7b: a named tunnel's session survives a server " + 'restart (same host again), not a stop or another host',
+    async () => {
+      await using tunnel = await startGatedServer(t.gate, { listener: 'tunnel' });
+      t.gate.setTunnelHost('band.example.test');
+      const tc = await signInCookie(t.gate, t.token, { listener: 'tunnel', host: 'band.example.test' });
+      const get = () => http(tunnel.port, { path: '/', headers: { host: 'band.example.test', cookie: tc } });
+      expect((await get()).status).toBe(200);
+      // A new gate over the same home (the server restarted; the tunnel was not stopped), then the same host again.
+      await t.gate.close();
+      const again = createGate({
+        settings: t.settings,
+        home: t.home,
+        localPort: srv.port,
+        logger: {},
+        now: () => clock,
+      });
+      await using tunnel2 = await startGatedServer(again, { listener: 'tunnel' });
+      const get2 = () => http(tunnel2.port, { path: '/', headers: { host: 'band.example.test', cookie: tc } });
+      expect((await get2()).status).toBe(403); // no tunnel host yet: the Host is refused
+      again.setTunnelHost('band.example.test');
+      expect((await get2()).status).toBe(200);
+      // Another host revokes it; so does a stop.
+      again.setTunnelHost('other.example.test');
+      again.setTunnelHost('band.example.test');
+      expect((await get2()).status).toBe(401);
+      const tc2 = await signInCookie(again, t.token, { listener: 'tunnel', host: 'band.example.test' });
+      again.setTunnelHost(null);
+      again.setTunnelHost('band.example.test');
+      expect(
+        (await http(tunnel2.port, { path: '/', headers: { host: 'band.example.test', cookie: tc2 } })).status,
+      ).toBe(401);
+      await again.close();
+    },
+  );
 
   it('C8: an expired (idle) session → 401 with a clearing cookie', async () => {
     const c = await cookie();

@@ -58,19 +58,23 @@ describe('GET /auth/hello (F11)', () => {
     expect(Object.keys(r.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
   });
 
-  it('binds the proof to the Host, the nonce and the local address: another port, host, address or nonce gives another proof', async () => {
-    const proof = computeHelloProof(t.token, nonce, host, local);
-    const other = JSON.parse((await hello(nonce, { host: `localhost:${srv.port}` })).body).proof;
-    expect(other).toBe(computeHelloProof(t.token, nonce, `localhost:${srv.port}`, local));
-    expect(other).not.toBe(proof);
-    expect(computeHelloProof(t.token, nonce, '127.0.0.1:1', local)).not.toBe(proof);
-    expect(computeHelloProof(t.token, 'cd'.repeat(32), host, local)).not.toBe(proof);
-    // Relayed: the same nonce and Host, checked for the address a squatter listens on.
-    expect(computeHelloProof(t.token, nonce, host, `[::1]:${srv.port}`)).not.toBe(proof);
-    expect(computeHelloProof(t.token, nonce, host, `127.0.0.1:${srv.port + 1}`)).not.toBe(proof);
-    // Upper-case hex is the same nonce.
-    expect(JSON.parse((await hello(nonce.toUpperCase())).body).proof).toBe(proof);
-  });
+  it(
+    'binds the proof to the Host, the nonce and the local address: ' +
+      'another port, host, address or nonce gives another proof',
+    async () => {
+      const proof = computeHelloProof(t.token, nonce, host, local);
+      const other = JSON.parse((await hello(nonce, { host: `localhost:${srv.port}` })).body).proof;
+      expect(other).toBe(computeHelloProof(t.token, nonce, `localhost:${srv.port}`, local));
+      expect(other).not.toBe(proof);
+      expect(computeHelloProof(t.token, nonce, '127.0.0.1:1', local)).not.toBe(proof);
+      expect(computeHelloProof(t.token, 'cd'.repeat(32), host, local)).not.toBe(proof);
+      // Relayed: the same nonce and Host, checked for the address a squatter listens on.
+      expect(computeHelloProof(t.token, nonce, host, `[::1]:${srv.port}`)).not.toBe(proof);
+      expect(computeHelloProof(t.token, nonce, host, `127.0.0.1:${srv.port + 1}`)).not.toBe(proof);
+      // Upper-case hex is the same nonce.
+      expect(JSON.parse((await hello(nonce.toUpperCase())).body).proof).toBe(proof);
+    },
+  );
 
   it('refuses malformed nonces with 400 and no proof', async () => {
     const bad = [

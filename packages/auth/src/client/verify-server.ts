@@ -104,7 +104,9 @@ export async function verifyServer(options: VerifyServerOptions): Promise<Verifi
     unverified(
       reason,
       `The process on port ${port} is not your Band server (${why}); the token was not sent`,
-      `If Band runs at ${url.origin}, your token does not match its tokenSecret. Otherwise another program holds port ${port}: stop it and start Band.`,
+      `If Band runs at ${url.origin}, your token does not match its ` +
+        `tokenSecret. Otherwise another program holds port ${port}: ` +
+        `stop it and start Band.`,
       cause,
     );
 
@@ -120,7 +122,8 @@ export async function verifyServer(options: VerifyServerOptions): Promise<Verifi
     throw unverified(
       'NO_HELLO',
       `The server on port ${port} cannot prove it is your Band server (no ${HELLO_PATH}); the token was not sent`,
-      `An older Band server does not answer ${HELLO_PATH}: upgrade it. If Band is not what listens on port ${port}, stop that program.`,
+      `An older Band server does not answer ${HELLO_PATH}: upgrade it. ` +
+        `If Band is not what listens on port ${port}, stop that program.`,
     );
   }
   if (answer.status !== 200) throw notOurs('HTTP_STATUS', `it answered ${HELLO_PATH} with HTTP ${answer.status}`);
@@ -136,8 +139,10 @@ export async function verifyServer(options: VerifyServerOptions): Promise<Verifi
   if (body?.v !== HELLO_PROOF_VERSION) {
     throw unverified(
       'OLD_PROOF',
-      `The server on port ${port} answers an older ${HELLO_PATH} proof that does not name its address; the token was not sent`,
-      `Upgrade the Band server (the proof now binds the connection, issue 16). If Band is not what listens on port ${port}, stop that program.`,
+      `The server on port ${port} answers an older ${HELLO_PATH} ` +
+        `proof that does not name its address; the token was not sent`,
+      `Upgrade the Band server (the proof now binds the connection, issue 16). ` +
+        `If Band is not what listens on port ${port}, stop that program.`,
     );
   }
   const expected = Buffer.from(computeHelloProof(token, nonce, url.host, answer.peer), 'hex');
@@ -151,8 +156,12 @@ export async function verifyServer(options: VerifyServerOptions): Promise<Verifi
     ) {
       throw unverified(
         'RELAYED',
-        `The process on ${answer.peer} is not your Band server: it relayed a proof made for another address (${body.address}); the token was not sent`,
-        `Another program holds ${answer.peer} and forwards to Band. Find it (\`ss -ltnp\`) and stop it, then restart Band: it listens on both loopbacks and refuses to start when one is taken. Until then, use http://127.0.0.1:${port}.`,
+        `The process on ${answer.peer} is not your Band server: ` +
+          `it relayed a proof made for another address (${body.address}); ` +
+          `the token was not sent`,
+        `Another program holds ${answer.peer} and forwards to Band. Find it (\`ss -ltnp\`) and stop it, ` +
+          `then restart Band: it listens on both loopbacks and refuses to ` +
+          `start when one is taken. Until then, use http://127.0.0.1:${port}.`,
       );
     }
     throw notOurs('WRONG_PROOF', 'its proof does not match your token');

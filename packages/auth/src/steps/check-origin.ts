@@ -1,7 +1,10 @@
 import { type Step, OK, header, reject } from '../internal/context.js';
 import { decideBearerCrossOrigin, decideCookieCrossOrigin } from '../policy.js';
 
-/** Step 8: CSRF gate. Cookie state changes and API calls need same-origin proof; bearer calls must not carry a foreign Origin. */
+/**
+ * Step 8: CSRF gate. Cookie state changes and API calls need same-origin proof; bearer calls must not carry a foreign
+ * Origin.
+ */
 export const checkOrigin: Step = (ctx) => {
   const origin = header(ctx.req, 'origin');
   const decision =
