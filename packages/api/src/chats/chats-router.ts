@@ -2,6 +2,7 @@ import { type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { ChatEventEnvelope } from './chat-types.js';
 import { authedProcedure } from '../trpc.js';
+import { agentChoice } from '../internal/agent-choice.js';
 import { preEncodedList } from '../internal/pre-encoded.js';
 
 const id = z.string().min(1).max(200);
@@ -9,14 +10,7 @@ const id = z.string().min(1).max(200);
 export const listChatsInput = z.object({ workspaceId: id.optional() }).optional();
 export const createChatInput = z.object({
   workspaceId: id,
-  /** An id from settings `codingAgents`; defaults to `defaultCodingAgent`. */
-  agent: z.string().min(1).max(100).optional(),
-  model: z.string().min(1).max(200).optional(),
-  /** `plan` or `edit` (or an agent's native mode name). */
-  mode: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z-]{0,39}$/, 'a mode is a word such as plan or edit')
-    .optional(),
+  ...agentChoice,
   name: z.string().max(200).optional(),
 });
 export const sendChatInput = z

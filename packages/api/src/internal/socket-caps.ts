@@ -1,4 +1,7 @@
 import type { Principal } from '@band/auth';
+import type { WebSocket } from 'ws';
+import { applyHeartbeat } from './heartbeat.js';
+import type { Logger } from './logger.js';
 
 /**
  * The key resource caps are counted under: one browser session, or the root token on one listener
@@ -70,4 +73,29 @@ export function isNotFound(error: unknown): boolean {
     (typeof code === 'string' && code.endsWith('NOT_FOUND')) ||
     (typeof reason === 'string' && reason.endsWith('NOT_FOUND'))
   );
+}
+
+/**
+ * What every raw streaming socket does first: take a slot of the principal's budget (or close with
+ * TOO_MANY_SOCKETS), give it back on close, log socket errors (without a listener, a protocol error such as an
+ * oversized frame would be thrown as an uncaught exception) and keep the connection alive with the heartbeat.
+ * False when the socket was refused.
+ */
+export function admitSocket(
+  ws: WebSocket,
+  principal: Principal,
+  options: { sockets: SocketBudget; heartbeatMs: number; logger: Logger; label: string },
+): boolean {
+  const release = options.sockets.acquire(principal);
+  if (!release) {
+    ws.close(
+      SOCKET_CLOSE.TOO_MANY_SOCKETS,
+      `Too many sockets: limit ${options.sockets.maxSocketsPerPrincipal} per session`,
+    );
+    return false;
+  }
+  ws.once('close', release);
+  ws.on('error', (error) => options.logger.debug(`${options.label} socket error: ${error.message}`));
+  applyHeartbeat(ws, options.heartbeatMs);
+  return true;
 }

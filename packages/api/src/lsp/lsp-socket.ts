@@ -3,8 +3,7 @@ import { isNotFound } from '../internal/socket-caps.js';
 import { silentLogger, type Logger } from '../internal/logger.js';
 import { LSP_ERROR, type LspClientHandle } from './lsp-multiplexer.js';
 import type { LspService } from './lsp-service.js';
-import { applyHeartbeat } from '../internal/heartbeat.js';
-import { SOCKET_CLOSE, type SocketBudget } from '../internal/socket-caps.js';
+import { admitSocket, SOCKET_CLOSE, type SocketBudget } from '../internal/socket-caps.js';
 import { pathPattern, type SocketRoute } from '../internal/upgrade-router.js';
 
 export const LSP_WS_PATH = '/api/lsp/:workspaceId/:language';
@@ -32,17 +31,7 @@ export function createLspSocketRoute(options: LspSocketOptions): SocketRoute {
     match: pathPattern(LSP_WS_PATH),
     maxPayloadBytes: LSP_MAX_MESSAGE_BYTES,
     onConnection(ws, params, principal) {
-      const release = options.sockets.acquire(principal);
-      if (!release) {
-        ws.close(
-          SOCKET_CLOSE.TOO_MANY_SOCKETS,
-          `Too many sockets: limit ${options.sockets.maxSocketsPerPrincipal} per session`,
-        );
-        return;
-      }
-      ws.once('close', release);
-      ws.on('error', (error) => logger.debug(`lsp socket error: ${error.message}`));
-      applyHeartbeat(ws, heartbeatMs);
+      if (!admitSocket(ws, principal, { sockets: options.sockets, heartbeatMs, logger, label: 'lsp' })) return;
       const send = (message: object) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
       };

@@ -3,8 +3,7 @@ import { BandApiError } from '../errors.js';
 import { isNotFound } from '../internal/socket-caps.js';
 import { silentLogger, type Logger } from '../internal/logger.js';
 import type { TerminalAttachment, TerminalInfo, TerminalService } from './terminal-service.js';
-import { applyHeartbeat } from '../internal/heartbeat.js';
-import { SOCKET_CLOSE, type SocketBudget } from '../internal/socket-caps.js';
+import { admitSocket, SOCKET_CLOSE, type SocketBudget } from '../internal/socket-caps.js';
 import { pathPattern, type SocketRoute } from '../internal/upgrade-router.js';
 
 export const TERMINALS_WS_PATH = '/api/terminals/:id';
@@ -76,18 +75,7 @@ export function createTerminalSocketRoute(options: TerminalSocketOptions): Socke
     match: pathPattern(TERMINALS_WS_PATH),
     maxPayloadBytes: TERMINAL_MAX_MESSAGE_BYTES,
     onConnection(ws, params, principal, req) {
-      const release = options.sockets.acquire(principal);
-      if (!release) {
-        ws.close(
-          SOCKET_CLOSE.TOO_MANY_SOCKETS,
-          `Too many sockets: limit ${options.sockets.maxSocketsPerPrincipal} per session`,
-        );
-        return;
-      }
-      ws.once('close', release);
-      // Without a listener, a protocol error (an oversized frame) would be thrown as an uncaught exception.
-      ws.on('error', (error) => logger.debug(`terminal socket error: ${error.message}`));
-      applyHeartbeat(ws, heartbeatMs);
+      if (!admitSocket(ws, principal, { sockets: options.sockets, heartbeatMs, logger, label: 'terminal' })) return;
       const id = params.id!;
       const shouldReplay = new URL(req.url ?? '/', 'http://band.invalid').searchParams.get('replay') !== '0';
 

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { agentChoice } from '../internal/agent-choice.js';
 import { authedProcedure } from '../trpc.js';
 
 /** A workspace id, id prefix, branch, or an absolute path inside its worktree. */
@@ -17,12 +18,7 @@ export const createWorkspaceInput = z.object({
   base: branchName.optional(),
   /** Starts a chat with this first prompt once setup has finished. */
   prompt: z.string().min(1).max(200_000).optional(),
-  agent: z.string().min(1).max(100).optional(),
-  model: z.string().min(1).max(200).optional(),
-  mode: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z-]{0,39}$/, 'a mode is a word such as plan or edit')
-    .optional(),
+  ...agentChoice,
   maxTurns: z.number().int().min(1).max(10_000).optional(),
   /** Answer only after setup finished (follow progress with `workspaces.events`). */
   waitForSetup: z.boolean().optional(),
