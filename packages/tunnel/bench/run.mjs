@@ -33,7 +33,9 @@ if (
     timeout: 180_000,
   });
   if (install.status !== 0) {
-    const why = `npm ci in bench/compare failed: ${(install.stderr || install.error?.message || '').trim().split('\n').at(-1)}`;
+    const why =
+      `npm ci in bench/compare ` +
+      `failed: ${(install.stderr || install.error?.message || '').trim().split('\n').at(-1)}`;
     loadFailures.untun = why;
     loadFailures.cloudflared = why;
   }
@@ -429,19 +431,22 @@ for (const [lib, why] of Object.entries(loadFailures))
   process.stdout.write(`${NAMES[lib]}: FAILED TO LOAD (${why}); not scored\n`);
 
 process.stdout.write(
-  `\nQUIC blocked (UDP/7844), ${QUICK ? 'timings x0.2' : 'real timings'}: time until the tunnel is routable\n${pad('profile', 12)}${pad('library', 26)}result\n`,
+  `\nQUIC blocked (UDP/7844), ${QUICK ? 'timings x0.2' : 'real timings'}: ` +
+    `time until the tunnel is routable\n${pad('profile', 12)}${pad('library', 26)}result\n`,
 );
 for (const [profile, name, verdict] of quicRows)
   process.stdout.write(`${pad(profile, 12)}${pad(name, 26)}${verdict}\n`);
 
 process.stdout.write(`\nthe real cloudflared 2023.7.3, replayed (x${REPLAY_SCALE} time): each library's verdict\n`);
 process.stdout.write(
-  `${pad('transcript', 40)}${pad('right verdict', 20)}${pad('band before', 20)}${LIBS.map((l) => pad(NAMES[l], 34)).join('')}\n`,
+  `${pad('transcript', 40)}${pad('right verdict', 20)}${pad('band before', 20)}` +
+    `${LIBS.map((l) => pad(NAMES[l], 34)).join('')}\n`,
 );
 for (const { c, verdicts } of replayRows) {
   const right = c.expect === 'ready' ? `ready (${c.protocol ?? 'quic'})` : c.expect;
+  const name = `${c.file.replace(/\.txt$/, '')}${c.options?.extraArgs?.includes('--output') ? ' (forced)' : ''}`;
   process.stdout.write(
-    `${pad(`${c.file.replace(/\.txt$/, '')}${c.options?.extraArgs?.includes('--output') ? ' (forced)' : ''}`, 40)}${pad(right, 20)}${pad(c.before ?? '?', 20)}${LIBS.map((l) => pad(verdicts[l], 34)).join('')}\n`,
+    `${pad(name, 40)}${pad(right, 20)}${pad(c.before ?? '?', 20)}${LIBS.map((l) => pad(verdicts[l], 34)).join('')}\n`,
   );
 }
 process.stdout.write(

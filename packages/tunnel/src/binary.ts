@@ -208,7 +208,8 @@ function describeFailure(r: ProbeResult): string {
   const how = r.signal ? `was killed by ${r.signal}` : `exited ${r.code}`;
   return first
     ? `is not cloudflared: \`--version\` printed "${first.slice(0, 80)}" and ${how}`
-    : `is not cloudflared: \`--version\` printed nothing and ${how} (a wrapper such as the npm "cloudflared" launcher?)`;
+    : `is not cloudflared: \`--version\` printed nothing and ${how} (a wrapper such as the ` +
+        `npm "cloudflared" launcher?)`;
 }
 
 /**

@@ -94,7 +94,12 @@ export function installHint(platform: NodeJS.Platform = process.platform): strin
     case 'win32':
       return `Install cloudflared with \`winget install --id Cloudflare.cloudflared\`${tail}`;
     case 'linux':
-      return `Install cloudflared from https://pkg.cloudflare.com (\`apt install cloudflared\` after adding the repository) or download the cloudflared-linux-${process.arch === 'arm64' ? 'arm64' : 'amd64'} release from GitHub,${tail.slice(3)}`;
+      return (
+        `Install cloudflared from https://pkg.cloudflare.com (\`apt install ` +
+        `cloudflared\` after adding the repository) ` +
+        `or download the cloudflared-linux-${process.arch === 'arm64' ? 'arm64' : 'amd64'} ` +
+        `release from GitHub,${tail.slice(3)}`
+      );
     default:
       return `Install cloudflared from https://github.com/cloudflare/cloudflared/releases${tail}`;
   }
@@ -133,7 +138,8 @@ export function unsupportedVersion(
   const others = skipped.filter((s) => s.path !== found.path);
   return new TunnelError(
     'UNSUPPORTED_VERSION',
-    `cloudflared ${found.version} at ${found.path} is too old: Band needs ${MIN_CLOUDFLARED_VERSION} or newer${others.length ? ` (also tried: ${describeSkipped(others)})` : ''}`,
+    `cloudflared ${found.version} at ${found.path} is too old: Band needs ${MIN_CLOUDFLARED_VERSION} ` +
+      `or newer${others.length ? ` (also tried: ${describeSkipped(others)})` : ''}`,
     { hint: `Update cloudflared. ${installHint(platform)}` },
   );
 }
@@ -165,12 +171,14 @@ export const errorHints: Readonly<Record<TunnelErrorCode, string>> = Object.free
     'The quick-tunnel service (api.trycloudflare.com) is having trouble; try again later or use a named tunnel.',
   OFFLINE: 'api.trycloudflare.com could not be reached: check the network connection, DNS and any proxy.',
   EDGE_UNREACHABLE:
-    'The Cloudflare edge could not be reached on port 7844 (UDP for QUIC, TCP for HTTP/2); a firewall probably blocks it.',
+    'The Cloudflare edge could not be reached on port 7844 (UDP ' +
+    'for QUIC, TCP for HTTP/2); a firewall probably blocks it.',
   METRICS_BIND_FAILED: 'The metrics port is taken; another port will be used.',
   CONFIG_ERROR: 'cloudflared refused its configuration; see the output below.',
   AUTH_FAILED: 'The tunnel token is invalid or was revoked: copy a fresh token from the Cloudflare dashboard.',
   CREDENTIALS_INVALID:
-    'Use the .json file `cloudflared tunnel create` wrote (~/.cloudflared/<TunnelID>.json), readable only by you (chmod 600).',
+    'Use the .json file `cloudflared tunnel create` wrote ' +
+    '(~/.cloudflared/<TunnelID>.json), readable only by you (chmod 600).',
   READY_TIMEOUT: 'cloudflared did not connect in time; check the network and try again.',
   UPDATED: 'cloudflared updated itself; it is restarted automatically.',
   CRASHED: 'cloudflared exited unexpectedly; see the output below.',

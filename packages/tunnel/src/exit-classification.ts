@@ -3,10 +3,12 @@ import type { LogHint } from './log-parser.js';
 
 /** A locally managed tunnel's credentials were refused: the token hint would send the user the wrong way. */
 export const LOCAL_AUTH_HINT =
-  'Cloudflare does not accept this credentials file for the tunnel (deleted tunnel, or a secret from another one): check `cloudflared tunnel list`, or recreate it with `cloudflared tunnel create`.';
+  'Cloudflare does not accept this credentials file for the tunnel (deleted tunnel, or a secret from ' +
+  'another one): check `cloudflared tunnel list`, or recreate it with `cloudflared tunnel create`.';
 
 const EDGE_DNS_HINT =
-  'No network or no working DNS: cloudflared looks up the SRV record _v2-origintunneld._tcp.argotunnel.com to find the edge. Check the connection, the DNS resolver and any VPN.';
+  'No network or no working DNS: cloudflared looks up the SRV record _v2-origintunneld._tcp.argotunnel.com ' +
+  'to find the edge. Check the connection, the DNS resolver and any VPN.';
 
 /** Everything a cloudflared exit is judged by: how it ended and what its output said before. */
 export interface ExitFacts {
@@ -69,14 +71,13 @@ export function classifyExit(f: ExitFacts): TunnelError {
     return make('RATE_LIMITED', 'trycloudflare.com rate-limited the quick tunnel request (429, error 1015)');
   if (has('quick-service-error'))
     return make('QUICK_SERVICE_ERROR', `The quick-tunnel API failed: ${said('quick-service-error')}`);
-  if (has('rate-limited'))
-    return make(
-      'RATE_LIMITED',
-      `trycloudflare.com answered the quick tunnel request with a Cloudflare "error code: …" page instead of JSON, which is how its rate limit (429, error 1015) reaches cloudflared ${f.version ?? ''} (older builds print no status): ${lastLine}`.replace(
-        '  ',
-        ' ',
-      ),
-    );
+  if (has('rate-limited')) {
+    const message =
+      `trycloudflare.com answered the quick tunnel request with a Cloudflare "error code: …" page instead of JSON, ` +
+      `which is how its rate limit (429, error 1015) reaches cloudflared ${f.version ?? ''} ` +
+      `(older builds print no status): ${lastLine}`;
+    return make('RATE_LIMITED', message.replace('  ', ' '));
+  }
   if (has('edge-dns'))
     return make(
       'OFFLINE',

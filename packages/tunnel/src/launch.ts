@@ -138,7 +138,8 @@ export function planLaunch(
     } catch (error) {
       throw new TunnelError(
         'AUTH_FAILED',
-        `Cannot read the tunnel token file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        `Cannot read the tunnel token ` +
+          `file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
         {
           hint: 'Check tunnel.tokenFile: it must be a readable file holding the token from the Cloudflare dashboard.',
           cause: error,

@@ -21,7 +21,8 @@ export interface TunnelCredentials {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const CREATE_HINT =
-  'Create the tunnel with `cloudflared tunnel create band`: it writes ~/.cloudflared/<TunnelID>.json. Pass that file (not cert.pem). See docs/named-tunnel.md.';
+  'Create the tunnel with `cloudflared tunnel create band`: ' +
+  'it writes ~/.cloudflared/<TunnelID>.json. Pass that file (not cert.pem). See docs/named-tunnel.md.';
 
 function invalid(message: string, hint = CREATE_HINT, cause?: unknown): TunnelError {
   return new TunnelError('CREDENTIALS_INVALID', message, { hint, cause });
@@ -67,13 +68,15 @@ export function readTunnelCredentials(
   if (!info.isFile()) throw invalid(`The tunnel credentials file ${path} is not a regular file`);
   if (info.nlink > 1)
     throw invalid(
-      `The tunnel credentials file ${path} has ${info.nlink} hard links; Band does not read hard-linked files (another link may be anywhere)`,
+      `The tunnel credentials file ${path} has ${info.nlink} hard links; Band does not read hard-linked ` +
+        `files (another link may be anywhere)`,
       `Copy it to a file of its own: cp ${path} ${path}.band && chmod 600 ${path}.band, and use that.`,
     );
   if (platform !== 'win32') {
     if ((info.mode & 0o004) !== 0)
       throw invalid(
-        `The tunnel credentials file ${path} is readable by every user of this machine (mode ${(info.mode & 0o777).toString(8)}); whoever reads it can run your tunnel`,
+        `The tunnel credentials file ${path} is readable by every ` +
+          `user of this machine (mode ${(info.mode & 0o777).toString(8)}); whoever reads it can run your tunnel`,
         `Restrict it: chmod 600 ${path}`,
       );
     if ((info.mode & 0o040) !== 0)
@@ -94,7 +97,8 @@ export function readTunnelCredentials(
   if (/-----BEGIN /.test(text) || /\.pem$/i.test(path))
     throw invalid(
       `${path} is an origin certificate (cert.pem from \`cloudflared tunnel login\`), not a tunnel credentials file`,
-      'The credentials file is the .json that `cloudflared tunnel create` wrote, named after the tunnel id: ~/.cloudflared/<TunnelID>.json.',
+      'The credentials file is the .json that `cloudflared tunnel create` wrote, ' +
+        'named after the tunnel id: ~/.cloudflared/<TunnelID>.json.',
     );
   let parsed: unknown;
   try {
@@ -118,7 +122,8 @@ export function readTunnelCredentials(
     throw invalid(
       `The tunnel credentials file ${path} has no valid ${missing.join(', ')}`,
       missing.includes('TunnelID') && !missing.includes('TunnelSecret')
-        ? 'Files from cloudflared before 2020.11 lack TunnelID: give the tunnel id too (tunnelId), or recreate the file with `cloudflared tunnel token --cred-file <file> <tunnel>`.'
+        ? 'Files from cloudflared before 2020.11 lack TunnelID: give the tunnel id too (tunnelId), ' +
+            'or recreate the file with `cloudflared tunnel token --cred-file <file> <tunnel>`.'
         : CREATE_HINT,
     );
   const wanted = options.tunnelId?.toLowerCase();

@@ -6,7 +6,8 @@ const kinds = (line: string) => recognize(parseLogLine(line)).map((h) => h.kind)
 describe('parseLogLine', () => {
   it('parses the text format with sorted fields and a quoted error', () => {
     const l = parseLogLine(
-      '2025-08-21T09:07:58Z ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout: no recent network activity" connIndex=0 event=0 ip=198.41.192.77',
+      '2025-08-21T09:07:58Z ERR Failed to dial a quic connection error="failed to dial to edge with quic: ' +
+        'timeout: no recent network activity" connIndex=0 event=0 ip=198.41.192.77',
     );
     expect(l.level).toBe('error');
     expect(l.message).toBe('Failed to dial a quic connection');
@@ -25,7 +26,9 @@ describe('parseLogLine', () => {
   });
   it('parses --output json lines', () => {
     const l = parseLogLine(
-      '{"connIndex":0,"connection":"4db5ec6e-4076-45c5-8752-745071bc2567","event":0,"ip":"198.41.192.77","level":"info","location":"lax05","message":"Registered tunnel connection","protocol":"quic","time":"2025-08-21T09:07:58Z"}',
+      '{"connIndex":0,"connection":"4db5ec6e-4076-45c5-8752-745071bc2567","event":0,"ip":"198.41.192.77",' +
+        '"level":"info","location":"lax05","message":"Registered tunnel ' +
+        'connection","protocol":"quic","time":"2025-08-21T09:07:58Z"}',
     );
     expect(l).toMatchObject({ level: 'info', message: 'Registered tunnel connection', ts: '2025-08-21T09:07:58Z' });
     expect(recognize(l)).toEqual([
@@ -46,14 +49,16 @@ describe('parseLogLine', () => {
 describe('recognize', () => {
   it('takes the URL from the banner row only', () => {
     const row =
-      '2025-08-21T09:07:58Z INF |  https://buffalo-marco-cardiff-motel.trycloudflare.com                                     |';
+      '2025-08-21T09:07:58Z INF |  https://buffalo-marco-cardiff-motel.trycloudflare.com ' +
+      '                                    |';
     expect(recognize(parseLogLine(row))).toEqual([
       { kind: 'url', url: 'https://buffalo-marco-cardiff-motel.trycloudflare.com' },
     ]);
   });
   it('never takes https://api.trycloudflare.com from an error as the URL', () => {
     const line =
-      'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: no such host';
+      'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": ' +
+      'dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: no such host';
     expect(kinds(line)).toEqual(['offline']);
   });
   it('finds the metrics address, IPv6 included', () => {
@@ -64,7 +69,8 @@ describe('recognize', () => {
   it('reads the legacy 2022 registration line', () => {
     const h = recognize(
       parseLogLine(
-        '2022-03-01T10:00:00Z INF Connection 0a1b2c3d-0000-4000-8000-000000000001 registered with protocol: quic connIndex=2 ip=198.41.200.13 location=LAX',
+        '2022-03-01T10:00:00Z INF Connection 0a1b2c3d-0000-4000-8000-000000000001 ' +
+          'registered with protocol: quic connIndex=2 ip=198.41.200.13 location=LAX',
       ),
     );
     expect(h).toEqual([
@@ -73,16 +79,19 @@ describe('recognize', () => {
   });
   it.each([
     [
-      '2025-08-21T09:07:58Z ERR Error unmarshaling QuickTunnel response: error code: 1015 error="invalid character \'e\' looking for beginning of value" status_code="429 Too Many Requests"',
+      '2025-08-21T09:07:58Z ERR Error unmarshaling QuickTunnel response: error code: ' +
+        '1015 error="invalid character \'e\' looking for beginning of value" status_code="429 Too Many Requests"',
       'rate-limited',
     ],
     ['failed to parse quick Tunnel ID: invalid UUID length: 0', 'quick-service-error'],
     [
-      '2025-08-21T09:07:58Z ERR Error opening metrics server listener error="failed to bind to address (127.0.0.1:20241): bind: address already in use"',
+      '2025-08-21T09:07:58Z ERR Error opening metrics server listener error="failed ' +
+        'to bind to address (127.0.0.1:20241): bind: address already in use"',
       'metrics-bind-failed',
     ],
     [
-      '2025-08-21T09:07:58Z ERR Register tunnel error from server side error="Unauthorized: Failed to get tunnel" connIndex=0 event=0 ip=1.2.3.4',
+      '2025-08-21T09:07:58Z ERR Register tunnel error from server side ' +
+        'error="Unauthorized: Failed to get tunnel" connIndex=0 event=0 ip=1.2.3.4',
       'auth-failed',
     ],
     ['Provided Tunnel token is not valid.', 'auth-failed'],
@@ -98,7 +107,8 @@ describe('recognize', () => {
     expect(
       recognize(
         parseLogLine(
-          '2025-08-21T09:07:58Z ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout" connIndex=0 event=0 ip=1.1.1.1',
+          '2025-08-21T09:07:58Z ERR Failed to dial a quic connection error="failed ' +
+            'to dial to edge with quic: timeout" connIndex=0 event=0 ip=1.1.1.1',
         ),
       ),
     ).toEqual([{ kind: 'edge-error', quic: true, message: 'failed to dial to edge with quic: timeout', index: 0 }]);
@@ -116,7 +126,8 @@ describe('redact', () => {
   it('removes the known token, query tokens, headers and long base64 blobs', () => {
     const token = 'eyJhIjoiMDEyMzQ1Njc4OWFiY2RlZiIsInQiOiI2ZmY0MmFlMiJ9';
     const out = redact(
-      `run --token ${token} GET /?token=abc123&x=1 Authorization: Bearer s3cr3t cookie=band_session=xyz ${'A'.repeat(90)} secret=${token}`,
+      `run --token ${token} GET /?token=abc123&x=1 Authorization: ` +
+        `Bearer s3cr3t cookie=band_session=xyz ${'A'.repeat(90)} secret=${token}`,
       [token],
     );
     expect(out).not.toContain(token);

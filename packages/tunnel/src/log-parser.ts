@@ -144,8 +144,22 @@ const LEGACY_REGISTERED = /^Connection ([0-9a-f-]{36}) registered/i;
 // Wording of edge trouble from 2022.x to 2026.x, matched case-insensitively: 2023.x–2025.2 say "Failed to
 // create new quic connection", later builds "Failed to dial a quic connection", 2025.8 logs "failed to
 // serve tunnel connection" in lower case (tunnel.md §1.6; the 2023.7.3 transcripts).
-const EDGE_TROUBLE =
-  /^(failed to (dial a quic connection|create new quic connection|serve tunnel connection|connect to edge)|serve tunnel error|unable to establish connection with cloudflare edge|connection terminated)\b/i;
+const EDGE_TROUBLE = new RegExp(
+  '^(failed to (dial a quic connection|create new quic connection|serve tunnel connection|connect to edge)' +
+    '|serve tunnel error|unable to establish connection with cloudflare edge|connection terminated)\\b',
+  'i',
+);
+const QUICK_API_FAILED = new RegExp(
+  'failed to (unmarshal|parse) quick tunnel|failed to read quick-tunnel response' + '|error unmarshaling quicktunnel',
+  'i',
+);
+// cloudflared's words for a credentials file it cannot use (credential_finder.go, subcommand_context.go).
+const CREDENTIALS_UNUSABLE = new RegExp(
+  "^tunnel credentials file '.*' doesn't exist or is not a file|^tunnel credentials file not found" +
+    "|^couldn't read tunnel credentials from|^invalid json when parsing tunnel credentials file" +
+    '|^the tunnel credentials file should be \\.json',
+  'i',
+);
 const EDGE_DNS =
   /edge discovery: error looking up cloudflare edge ips|could not lookup srv records on _v2-origintunneld/i;
 
@@ -178,10 +192,7 @@ export function recognize(line: LogLine): LogHint[] {
   // Old builds (2022.4) give up on the edge themselves: `Initiating shutdown error="failed to dial to edge …"`.
   else if (EDGE_TROUBLE.test(msg) || (/^initiating shutdown$/i.test(msg) && /edge/i.test(err)))
     hints.push({ kind: 'edge-error', quic: /quic/i.test(text), message: err || msg, index });
-  const quickApi =
-    /failed to (unmarshal|parse) quick tunnel|failed to read quick-tunnel response|error unmarshaling quicktunnel/i.test(
-      text,
-    );
+  const quickApi = QUICK_API_FAILED.test(text);
   if (/status_code="?429|error code: 1015/i.test(line.raw)) hints.push({ kind: 'rate-limited', certain: true });
   else if (quickApi && /status_code=/i.test(line.raw)) hints.push({ kind: 'quick-service-error', message: msg || err });
   else if (quickApi && /invalid character 'e' looking for beginning of value/i.test(text))
@@ -193,13 +204,7 @@ export function recognize(line: LogLine): LogHint[] {
   if (/^incorrect usage|^you did not specify any valid additional argument/i.test(msg))
     hints.push({ kind: 'usage', message: msg });
   if (/provided tunnel token is not valid/i.test(msg)) hints.push({ kind: 'auth-failed', message: msg });
-  // cloudflared's words for a credentials file it cannot use (credential_finder.go, subcommand_context.go).
-  if (
-    /^tunnel credentials file '.*' doesn't exist or is not a file|^tunnel credentials file not found|^couldn't read tunnel credentials from|^invalid json when parsing tunnel credentials file|^the tunnel credentials file should be \.json/i.test(
-      msg,
-    )
-  )
-    hints.push({ kind: 'credentials', message: msg });
+  if (CREDENTIALS_UNUSABLE.test(msg)) hints.push({ kind: 'credentials', message: msg });
   if (/unable to reach the origin service/i.test(text)) hints.push({ kind: 'origin-error', message: err || msg });
   if (/cloudflared has been updated to version/i.test(msg)) hints.push({ kind: 'updated' });
   if (/^panic: /.test(msg)) hints.push({ kind: 'panic' });

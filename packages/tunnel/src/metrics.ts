@@ -179,7 +179,8 @@ export function createMetricsPoller(o: MetricsPollerOptions): MetricsPoller {
         addresses = await o.resolveHostname(hostname);
       } catch (error) {
         o.logger.info(
-          `tunnel: DNS wait skipped, DNS cannot be queried from here (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+          `tunnel: DNS wait skipped, ` +
+            `DNS cannot be queried from here (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
         );
         return;
       }

@@ -13,7 +13,9 @@ export interface TunnelLogger {
 export interface TunnelOptions {
   /** Origin cloudflared forwards to, e.g. `http://127.0.0.1:41234` (prefer 127.0.0.1 over localhost). */
   url: string;
-  /** `quick`: a random `*.trycloudflare.com` URL, no account. `named`: your hostname, needs a token. @default 'quick' */
+  /**
+   * `quick`: a random `*.trycloudflare.com` URL, no account. `named`: your hostname, needs a token. @default 'quick'
+   */
   mode?: TunnelMode;
   /** Named tunnels: the public hostname routed to this tunnel (e.g. `band.example.com`). */
   hostname?: string;
@@ -53,7 +55,10 @@ export interface TunnelOptions {
   protocol?: EdgeProtocol;
   /** `--edge-ip-version`. */
   edgeIpVersion?: '4' | '6' | 'auto';
-  /** `json` adds `--output json` where cloudflared has it (≥ 2025.6.1; older: text, with a warning); both formats are always parsed. @default 'text' */
+  /**
+   * `json` adds `--output json` where cloudflared has it (≥ 2025.6.1; older: text, with a warning); both formats are
+   * always parsed. @default 'text'
+   */
   logFormat?: 'text' | 'json';
   /** Also write cloudflared's JSON log to this file (`--logfile`). */
   logFile?: string;
@@ -143,9 +148,12 @@ export function resolveTunnelOptions(options: TunnelOptions): ResolvedTunnelOpti
   if (local && (options.token || options.tokenFile))
     throw new TunnelError(
       'CONFIG_ERROR',
-      'A named tunnel takes either `credentialsFile` (locally managed) or `token`/`tokenFile` (managed in Cloudflare), not both',
+      'A named tunnel takes either `credentialsFile` (locally managed) ' +
+        'or `token`/`tokenFile` (managed in Cloudflare), not both',
       {
-        hint: "A token runs a tunnel whose ingress is configured in Cloudflare's dashboard; a credentials file one whose ingress Band writes.",
+        hint:
+          "A token runs a tunnel whose ingress is configured in Cloudflare's dashboard; " +
+          'a credentials file one whose ingress Band writes.',
       },
     );
   if (mode === 'named' && !local && !options.token && !options.tokenFile && !env.TUNNEL_TOKEN)

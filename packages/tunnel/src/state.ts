@@ -178,7 +178,8 @@ export function nextDelay(m: Machine, error: TunnelError, now: number, random: n
         delayMs: 0,
         budgetError: new TunnelError(
           'QUICK_TUNNEL_BUDGET',
-          `${recent.length} quick tunnels were created in the last ${Math.round(p.quickBudgetWindowMs / 1000)} s; not creating another`,
+          `${recent.length} quick tunnels were ` +
+            `created in the last ${Math.round(p.quickBudgetWindowMs / 1000)} s; not creating another`,
           {
             cause: error,
             hint: 'Wait a few minutes before starting the tunnel again, or use a named tunnel.',

@@ -148,7 +148,8 @@ describe('the fake at 2023.7.3 prints what the real 2023.7.3 printed', () => {
         code: recorded.exit.code,
         signal: recorded.exit.signal,
       });
-    else expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null }); // graceful stop after our SIGTERM
+    // graceful stop after our SIGTERM
+    else expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
   });
 
   it('a QUIC dial to a blocked edge takes about 5 s, as it did for the real one (scaled)', async () => {

@@ -60,7 +60,8 @@ describe('discovery on PATH, as `npm start` finds it', () => {
     const error = await rejection(tunnel.start());
     expect(error.code).toBe('BINARY_NOT_FOUND');
     expect(error.message).toContain(
-      `${join(wrapper, 'cloudflared')} (PATH) is not cloudflared: \`--version\` printed "Installing cloudflared…" and exited 1`,
+      `${join(wrapper, 'cloudflared')} (PATH) is not cloudflared: \`--version\` ` +
+        `printed "Installing cloudflared…" and exited 1`,
     );
     expect(error.hint).toMatch(/BAND_CLOUDFLARED_PATH/);
   });

@@ -142,7 +142,8 @@ describe('the generated config and argv', () => {
     expect(yaml).toContain(`tunnel: "${ID}"`);
     expect(yaml).toContain('credentials-file: "/home/me/.cloudflared/a b.json"');
     expect(yaml).toContain(
-      'ingress:\n  - hostname: "band.example.test"\n    service: "http://127.0.0.1:3457"\n  - service: "http_status:404"\n',
+      'ingress:\n  - hostname: "band.example.test"\n    service: ' +
+        '"http://127.0.0.1:3457"\n  - service: "http_status:404"\n',
     );
   });
 
@@ -218,50 +219,54 @@ function get(port: number, host: string): Promise<{ status: number; body: string
 }
 
 describe('through the fake cloudflared and the fake edge', () => {
-  it('the hostname reaches the origin through the ingress Band wrote; the config is 0600 and removed on stop', async () => {
-    const origin = await startOrigin();
-    // The dashboard's ingress would send the hostname elsewhere: a locally managed tunnel ignores it.
-    const edge = await startFakeEdge({ hostnames: [HOST], ingress: { [HOST]: 'http_status:404' } });
-    onTestFinished(() => edge.close());
-    const creds = fakeTunnelCredentials(tempDir());
-    const stateDir = tempDir();
-    const fakeDir = join(tempDir(), 'fake');
-    const lines: string[] = [];
-    const tunnel = createTunnel({
-      url: origin.url,
-      mode: 'named',
-      hostname: HOST,
-      credentialsFile: creds.path,
-      binaryPath: fakeCloudflaredPath,
-      stateDir,
-      readyPollMs: 40,
-      env: baseEnv({ ...edge.env, ...fakeCloudflaredEnv({ stateDir: fakeDir }), TUNNEL_TOKEN: fakeTunnelToken() }),
-    });
-    tunnel.on('log', (l) => lines.push(l.raw));
-    onTestFinished(() => tunnel.stop());
-    expect(await tunnel.start()).toEqual({ url: `https://${HOST}` });
-    expect(tunnel.status()).toMatchObject({ management: 'local', tunnelId: ID });
-    await edge.waitForRoute(HOST, SLOW.timeout);
-    expect(await get(edge.port, HOST)).toEqual({ status: 200, body: 'band origin\n' });
-    expect(origin.hosts).toEqual([HOST]);
-    // cloudflared's own words: the tunnel it starts, its credentials file among the settings; no remote configuration.
-    expect(lines.join('\n')).toContain(`Starting tunnel tunnelID=${ID}`);
-    expect(lines.join('\n')).toContain(`credentials-file:${creds.path}`);
-    expect(lines.join('\n')).not.toContain('Updated to new configuration');
-    const record = JSON.parse(readFileSync(join(fakeDir, readdirSync(fakeDir)[0]!), 'utf8')) as {
-      argv: string[];
-      env: Record<string, string>;
-    };
-    expect(record.argv.slice(-2)).toEqual(['run', ID]);
-    expect(record.env.TUNNEL_TOKEN).toBeUndefined(); // stripped: it would win over the credentials file
-    const configPath = record.argv[record.argv.indexOf('--config') + 1]!;
-    expect(readFileSync(configPath, 'utf8')).toContain(`service: "${origin.url}"`);
-    expect(statSync(configPath).mode & 0o777).toBe(0o600);
-    expect(readdirSync(stateDir).filter((f) => f.endsWith('.yml') && f !== 'cloudflared-empty.yml')).toHaveLength(1);
-    await tunnel.stop();
-    expect(existsSync(configPath)).toBe(false);
-    expect((await get(edge.port, HOST)).status).toBe(530);
-  });
+  it(
+    'the hostname reaches the origin through the ingress ' + 'Band wrote; the config is 0600 and removed on stop',
+    async () => {
+      const origin = await startOrigin();
+      // The dashboard's ingress would send the hostname elsewhere: a locally managed tunnel ignores it.
+      const edge = await startFakeEdge({ hostnames: [HOST], ingress: { [HOST]: 'http_status:404' } });
+      onTestFinished(() => edge.close());
+      const creds = fakeTunnelCredentials(tempDir());
+      const stateDir = tempDir();
+      const fakeDir = join(tempDir(), 'fake');
+      const lines: string[] = [];
+      const tunnel = createTunnel({
+        url: origin.url,
+        mode: 'named',
+        hostname: HOST,
+        credentialsFile: creds.path,
+        binaryPath: fakeCloudflaredPath,
+        stateDir,
+        readyPollMs: 40,
+        env: baseEnv({ ...edge.env, ...fakeCloudflaredEnv({ stateDir: fakeDir }), TUNNEL_TOKEN: fakeTunnelToken() }),
+      });
+      tunnel.on('log', (l) => lines.push(l.raw));
+      onTestFinished(() => tunnel.stop());
+      expect(await tunnel.start()).toEqual({ url: `https://${HOST}` });
+      expect(tunnel.status()).toMatchObject({ management: 'local', tunnelId: ID });
+      await edge.waitForRoute(HOST, SLOW.timeout);
+      expect(await get(edge.port, HOST)).toEqual({ status: 200, body: 'band origin\n' });
+      expect(origin.hosts).toEqual([HOST]);
+      // cloudflared's own words: the tunnel it starts, its credentials file among the settings; no remote
+      // configuration.
+      expect(lines.join('\n')).toContain(`Starting tunnel tunnelID=${ID}`);
+      expect(lines.join('\n')).toContain(`credentials-file:${creds.path}`);
+      expect(lines.join('\n')).not.toContain('Updated to new configuration');
+      const record = JSON.parse(readFileSync(join(fakeDir, readdirSync(fakeDir)[0]!), 'utf8')) as {
+        argv: string[];
+        env: Record<string, string>;
+      };
+      expect(record.argv.slice(-2)).toEqual(['run', ID]);
+      expect(record.env.TUNNEL_TOKEN).toBeUndefined(); // stripped: it would win over the credentials file
+      const configPath = record.argv[record.argv.indexOf('--config') + 1]!;
+      expect(readFileSync(configPath, 'utf8')).toContain(`service: "${origin.url}"`);
+      expect(statSync(configPath).mode & 0o777).toBe(0o600);
+      expect(readdirSync(stateDir).filter((f) => f.endsWith('.yml') && f !== 'cloudflared-empty.yml')).toHaveLength(1);
+      await tunnel.stop();
+      expect(existsSync(configPath)).toBe(false);
+      expect((await get(edge.port, HOST)).status).toBe(530);
+    },
+  );
 
   it('a hostname DNS-routed to the tunnel without a rule gets the catch-all 404', async () => {
     const origin = await startOrigin();
@@ -383,7 +388,8 @@ describe('the fake refuses what cloudflared refuses, in its words', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(
       new RegExp(
-        `INF Starting tunnel tunnelID=${ID}\\nTunnel credentials file '${dir}/gone.json' doesn't exist or is not a file\\n$`,
+        `INF Starting tunnel tunnelID=${ID}\\nTunnel credentials file '${dir}/gone.json' doesn't ` +
+          `exist or is not a file\\n$`,
       ),
     );
 
@@ -408,7 +414,8 @@ describe('the fake refuses what cloudflared refuses, in its words', () => {
   });
 
   it('Band classifies those exits: the fake behind a bypassed pre-check fails with CREDENTIALS_INVALID', async () => {
-    // A file Band accepted whose JSON cloudflared cannot decode (TunnelSecret is not base64): cloudflared's own refusal.
+    // A file Band accepted whose JSON cloudflared cannot decode (TunnelSecret is not base64): cloudflared's own
+    // refusal.
     const { path } = fakeTunnelCredentials(tempDir(), { fields: { TunnelSecret: 'not base64!' } });
     const tunnel = createTunnel({
       url: 'http://127.0.0.1:9',

@@ -86,20 +86,23 @@ describe('the real cloudflared 2023.7.3, replayed through the supervisor', () =>
     }
   });
 
-  it('sup-v2: the http2 fallback comes after the first QUIC failure, and the URL is offered only once ready', async () => {
-    const c = transcriptCases.find((t) => t.file === 'sup-v2-quick-edge-blocked-quic.txt')!;
-    const { tunnel, states } = replayTunnel(c);
-    try {
-      await tunnel.start();
-      // The recording has a QUIC failure every ~7 s; the fallback follows the first one, not a later one.
-      expect(tunnel.logs(500).filter((l) => /Failed to create new quic connection/.test(l))).toHaveLength(1);
-      const names = states.map((s) => s.s).filter((s, i, all) => s !== all[i - 1]);
-      expect(names).toEqual(['starting', 'restarting', 'starting', 'ready']);
-      expect(states.find((s) => s.s === 'restarting')).toMatchObject({ error: { code: 'EDGE_UNREACHABLE' } });
-    } finally {
-      await tunnel.stop();
-    }
-  });
+  it(
+    'sup-v2: the http2 fallback comes after the first ' + 'QUIC failure, and the URL is offered only once ready',
+    async () => {
+      const c = transcriptCases.find((t) => t.file === 'sup-v2-quick-edge-blocked-quic.txt')!;
+      const { tunnel, states } = replayTunnel(c);
+      try {
+        await tunnel.start();
+        // The recording has a QUIC failure every ~7 s; the fallback follows the first one, not a later one.
+        expect(tunnel.logs(500).filter((l) => /Failed to create new quic connection/.test(l))).toHaveLength(1);
+        const names = states.map((s) => s.s).filter((s, i, all) => s !== all[i - 1]);
+        expect(names).toEqual(['starting', 'restarting', 'starting', 'ready']);
+        expect(states.find((s) => s.s === 'restarting')).toMatchObject({ error: { code: 'EDGE_UNREACHABLE' } });
+      } finally {
+        await tunnel.stop();
+      }
+    },
+  );
 
   it('sup-v3: an old build prints only the bare line, and it is read as the rate limit it is', async () => {
     const c = transcriptCases.find((t) => t.file === 'sup-v3-quick-429.txt')!;

@@ -15,7 +15,8 @@
 //   FAKE_CFD_EDGE_URL + FAKE_CFD_EDGE_SECRET (register hostnames with a fake edge, see startFakeEdge()),
 //   FAKE_CFD_INGRESS   named: the remote-managed ingress "configured in Cloudflare", JSON {hostname: service}; the
 //                      fake registers its first hostname (unless FAKE_CFD_HOSTNAME) and logs that configuration
-//                      instead of one made from --url (startFakeEdge({ ingress }) sets it in edge.env and routes by it).
+//                      instead of one made from --url (startFakeEdge({ ingress }) sets it in edge.env and routes by
+//                      it).
 // Locally managed named tunnels (`tunnel --config F run <UUID>` without a token): the fake reads F (the YAML subset
 // Band writes: `tunnel`, `credentials-file`, `ingress` of hostname/service rules), checks the credentials file as
 // cloudflared does (same words, exit 1), and registers every ingress hostname at the fake edge with its service;
@@ -220,7 +221,10 @@ if (!profile.tokenFile) {
 }
 function incorrectUsage(name, colon) {
   process.stdout.write(
-    `Incorrect Usage${colon ? ':' : '.'} flag provided but not defined: -${name}\n\nNAME:\n   cloudflared tunnel - Use Cloudflare Tunnel to expose private services to the Internet or to Cloudflare connected private users.\n\nUSAGE:\n   cloudflared tunnel [tunnel command options] [arguments...]\n`,
+    `Incorrect Usage${colon ? ':' : '.'} flag provided but not defined: -${name}\n\nNAME:\n   cloudflared ` +
+      `tunnel - Use Cloudflare Tunnel to expose private services to the ` +
+      `Internet or to Cloudflare connected private users.\n\nUSAGE:\n` +
+      `   cloudflared tunnel [tunnel command options] [arguments...]\n`,
   );
   process.exit(0);
 }
@@ -307,13 +311,20 @@ jsonOutput = flags.output === 'json';
 logFile = flags.logfile;
 if (!run && !flags.url && !flags['hello-world']) {
   process.stderr.write(
-    'You did not specify any valid additional argument to the cloudflared tunnel command.\n\nIf you are trying to run a Quick Tunnel then you need to explicitly pass the --url flag.\nSee https://developers.cloudflare.com/cloudflare-one/connections/connect-apps/do-more-with-tunnels/trycloudflare/ for more info.\n',
+    'You did not specify any valid additional argument to the cloudflared tunnel command.\n\n' +
+      'If you are trying to run a Quick Tunnel then you need to explicitly pass the --url flag.\n' +
+      'See ' +
+      'https://developers.cloudflare.com/cloudflare-one/connections/connect-apps/do-more-with-tunnels/trycloudflare/ ' +
+      'for more info.\n',
   );
   process.exit(1);
 }
 if (flags.protocol && !['auto', 'quic', 'http2', 'h2mux'].includes(flags.protocol)) {
   bare(
-    `unknown protocol ${flags.protocol}, Available protocols: 'auto' - automatically chooses the best protocol over time (the default; and also the recommended one); 'quic' - based on QUIC, relying on UDP egress to Cloudflare; 'http2' - using Go's HTTP2 library, relying on TCP egress to Cloudflare`,
+    `unknown protocol ${flags.protocol}, Available protocols: 'auto' - automatically ` +
+      `chooses the best protocol over time (the default; ` +
+      `and also the recommended one); 'quic' - based on QUIC, relying on UDP egress to Cloudflare; ` +
+      `'http2' - using Go's HTTP2 library, relying on TCP egress to Cloudflare`,
   );
   process.exit(1);
 }
@@ -433,11 +444,15 @@ async function preamble() {
   }
   log(
     'warn',
-    'The user running cloudflared process has a GID (group ID) that is not within ping_group_range. You might need to add that user to a group within that range, or instead update the range to encompass a group the user is already in by modifying /proc/sys/net/ipv4/ping_group_range. Otherwise cloudflared will not be able to ping this network',
+    'The user running cloudflared process has a GID (group ID) that is not within ping_group_range. ' +
+      'You might need to add that user to a group within that range, or instead update the range to ' +
+      'encompass a group the user is already in by modifying /proc/sys/net/ipv4/ping_group_range. ' +
+      'Otherwise cloudflared will not be able to ping this network',
   );
   log('warn', 'ICMP proxy feature is disabled', {
     error:
-      'cannot create ICMPv4 proxy: Group ID 0 is not between ping group 1 to 0 nor ICMPv6 proxy: socket: permission denied',
+      'cannot create ICMPv4 proxy: Group ID 0 is not between ping ' +
+      'group 1 to 0 nor ICMPv6 proxy: socket: permission denied',
   });
   if (legacy === '2026.5') {
     const rows = [
@@ -604,9 +619,8 @@ function registerRoute(index, id, host, service) {
   req.on('error', () => {});
   req.on('response', (res) => res.resume());
   const local = named && !hasToken;
-  req.write(
-    `${JSON.stringify({ hostname: host, origin: service, connection: id, index, pid: process.pid, ...(local ? { local: true } : {}) })}\n`,
-  );
+  const registration = { hostname: host, origin: service, connection: id, index, pid: process.pid };
+  req.write(`${JSON.stringify({ ...registration, ...(local ? { local: true } : {}) })}\n`);
   req.flushHeaders();
   edgeLinks.set(`${index} ${host}`, req);
 }
@@ -675,7 +689,10 @@ function probeOrigin(index) {
   sock.on('error', (error) => {
     const ray = `${rand(8).toString('hex')}-LAX`;
     log('error', '', {
-      error: `Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: dial tcp ${u.host}: connect: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}`,
+      error:
+        `Unable to reach the origin service. The service may be down or it may not be responding to ` +
+        `traffic from cloudflared: dial tcp ${u.host}: ` +
+        `connect: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}`,
       cfRay: ray,
       connIndex: index,
       event: 1,
@@ -708,7 +725,10 @@ function edgeErrorLoop(label) {
     if (attempt === 2 && protocol === 'quic' && !named && atLeast('2024.1.0'))
       log(
         'warn',
-        'If this log occurs persistently, and cloudflared is unable to connect to Cloudflare Network with `quic` protocol, then most likely your machine/network is getting its egress UDP to port 7844 (or others) blocked or dropped. Make sure to allow egress connection through UDP to port 7844 (or others) or try connecting with `--protocol http2` for a moment.',
+        'If this log occurs persistently, and cloudflared is unable to connect to Cloudflare Network with ' +
+          '`quic` protocol, then most likely your machine/network is getting its egress UDP to port 7844 ' +
+          '(or others) blocked or dropped. Make sure to allow egress connection through UDP ' +
+          'to port 7844 (or others) or try connecting with `--protocol http2` for a moment.',
       );
     attempt++;
     event('edge-error', { label });
@@ -795,7 +815,13 @@ function scheduleFailures() {
 async function quick() {
   log(
     'info',
-    'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms. If you intend to use Tunnels in production you should use a pre-created named tunnel by following: https://developers.cloudflare.com/cloudflare-one/connections/connect-apps',
+    'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way ' +
+      'to experiment and try it out. However, be aware that these account-less Tunnels have no uptime ' +
+      'guarantee, are subject to the Cloudflare Online Services ' +
+      'Terms of Use (https://www.cloudflare.com/website-terms/), ' +
+      'and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms. ' +
+      'If you intend to use Tunnels in production you should use a pre-created named tunnel ' +
+      'by following: https://developers.cloudflare.com/cloudflare-one/connections/connect-apps',
   );
   log('info', 'Requesting new quick Tunnel on trycloudflare.com...');
   const api = flags['quick-service'] || 'https://api.trycloudflare.com';
@@ -816,7 +842,8 @@ async function quick() {
     if (profile.quickApiErrLine)
       log(
         'error',
-        'Error unmarshaling QuickTunnel response: <!DOCTYPE html><html><head><title>500 Internal Server Error</title></head></html>',
+        'Error unmarshaling QuickTunnel response: ' +
+          '<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head></html>',
         { error: "invalid character '<' looking for beginning of value", status_code: '500 Internal Server Error' },
       );
     bare("failed to unmarshal quick Tunnel: invalid character '<' looking for beginning of value");
@@ -830,14 +857,16 @@ async function quick() {
   if (has('offline') || has('no-dns')) {
     await sleep(100);
     bare(
-      `failed to request quick Tunnel: Post "${api}/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: no such host`,
+      `failed to request quick Tunnel: Post "${api}/tunnel": dial tcp: ` +
+        `lookup api.trycloudflare.com on 127.0.0.53:53: no such host`,
     );
     process.exit(1);
   }
   if (has('api-timeout')) {
     await sleep(Number(scenarios.get('api-timeout')) || 15_000);
     bare(
-      `failed to request quick Tunnel: Post "${api}/tunnel": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+      `failed to request quick Tunnel: Post "${api}/tunnel": context deadline exceeded ` +
+        `(Client.Timeout exceeded while awaiting headers)`,
     );
     process.exit(1);
   }
@@ -856,7 +885,8 @@ async function quick() {
   if (!flags.config)
     log(
       'info',
-      'Cannot determine default configuration path. No file [config.yml config.yaml] in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]',
+      'Cannot determine default configuration path. No file [config.yml config.yaml] in ' +
+        '[~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]',
     );
   await preamble();
   await listenMetrics();
@@ -969,7 +999,9 @@ function usageError(message) {
   bare("See 'cloudflared tunnel run --help'.");
   process.exit(255);
 }
-/** cloudflared's credential finder: the configured path must be a file; else <id>.json in ~/.cloudflared and friends. */
+/**
+ * cloudflared's credential finder: the configured path must be a file; else <id>.json in ~/.cloudflared and friends.
+ */
 function credentialsPath(id) {
   const configured = flags['credentials-file'] || fileConfig['credentials-file'];
   const isFile = (p) => {
@@ -1002,7 +1034,8 @@ function readCredentials(path) {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     bare(
-      `couldn't read tunnel credentials from ${path}: open ${path}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`,
+      `couldn't read tunnel credentials from ${path}: ` +
+        `open ${path}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`,
     );
     process.exit(1);
   }
@@ -1022,13 +1055,17 @@ function readCredentials(path) {
   if (jsonError) {
     if (path.endsWith('.pem')) {
       bare(
-        'The tunnel credentials file should be .json but you gave a .pem. The tunnel credentials file was originally created by `cloudflared tunnel create`. You may have accidentally used the filepath to cert.pem, which is generated by `cloudflared tunnel login`.',
+        'The tunnel credentials file should be .json but you gave a .pem. The tunnel credentials file ' +
+          'was originally created by `cloudflared tunnel create`. You may have accidentally ' +
+          'used the filepath to cert.pem, which is generated by `cloudflared tunnel login`.',
       );
       process.exit(1);
     }
     log(
       'error',
-      `The credentials file at ${path} contained invalid JSON. This is probably caused by passing the wrong filepath. Reminder: the credentials file is a .json file created via \`cloudflared tunnel create\`.`,
+      `The credentials file at ${path} contained invalid JSON. This is probably ` +
+        `caused by passing the wrong filepath. ` +
+        `Reminder: the credentials file is a .json file created via \`cloudflared tunnel create\`.`,
     );
     log('error', `Invalid JSON when parsing credentials file: ${jsonError}`);
     bare('Invalid JSON when parsing tunnel credentials file');
@@ -1047,7 +1084,8 @@ async function localTunnel() {
     argv.slice(argv.indexOf('run') + 1).find((a) => !a.startsWith('-') && !isFlagValue(a)) || fileConfig.tunnel;
   if (!ref)
     usageError(
-      '"cloudflared tunnel run" requires the ID or name of the tunnel to run as the last command line argument or in the configuration file.',
+      '"cloudflared tunnel run" requires the ID or name of the tunnel to ' +
+        'run as the last command line argument or in the configuration file.',
     );
   let id = UUID_RE.test(ref) ? ref.toLowerCase() : undefined;
   if (!id) {
@@ -1065,7 +1103,10 @@ async function localTunnel() {
     if (creds?.tunnelName === ref && UUID_RE.test(creds.tunnelId ?? '')) id = creds.tunnelId.toLowerCase();
     else {
       bare(
-        `error parsing tunnel ID: Error locating origin cert: Cannot determine default origin certificate path. No file cert.pem in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]. You need to specify the origin certificate path by specifying the origincert option in the configuration file, or set TUNNEL_ORIGIN_CERT environment variable originCertPath=`,
+        `error parsing tunnel ID: Error locating origin cert: Cannot determine default origin certificate path. ` +
+          `No file cert.pem in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared ` +
+          `/usr/local/etc/cloudflared]. You need to specify the origin certificate path by specifying the ` +
+          `origincert option in the configuration file, or set TUNNEL_ORIGIN_CERT environment variable originCertPath=`,
       );
       process.exit(1);
     }

@@ -11,7 +11,9 @@ export interface EdgeRoute {
   origin: string;
   connection: string;
   pid?: number;
-  /** A locally managed tunnel's connector: its own config routes the hostname, the dashboard's ingress does not apply. */
+  /**
+   * A locally managed tunnel's connector: its own config routes the hostname, the dashboard's ingress does not apply.
+   */
   local?: boolean;
 }
 
@@ -77,7 +79,8 @@ function errorPage(status: number, code: number, title: string, detail: string, 
   return `<!DOCTYPE html>
 <html lang="en-US"><head><title>${title} | ${detail} | Cloudflare</title></head>
 <body><div id="cf-wrapper"><h1><span class="cf-error-type">Error</span> <span class="code-label">${code}</span></h1>
-<h2>${title}</h2><p>${detail}</p><p>Cloudflare Ray ID: <strong>${rayId}</strong></p><p>HTTP ${status}</p></div></body></html>
+<h2>${title}</h2><p>${detail}</p><p>Cloudflare Ray ID: <strong>${rayId}</strong></p><p>HTTP ${status}</p></div></body>\
+</html>
 `;
 }
 
@@ -287,7 +290,8 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     }
     if (route.origin.startsWith('http_status:')) {
       socket.end(
-        `HTTP/1.1 ${route.origin.slice('http_status:'.length)} Not Found\r\ncf-ray: ${rayId}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+        `HTTP/1.1 ${route.origin.slice('http_status:'.length)} Not Found\r\ncf-ray: ${rayId}\r\n` +
+          `connection: close\r\ncontent-length: 0\r\n\r\n`,
       );
       return;
     }
@@ -338,7 +342,8 @@ export async function startFakeEdge(options: FakeEdgeOptions = {}): Promise<Fake
     },
     cert: pems.cert,
     chromiumArgs: [
-      `--host-resolver-rules=MAP *.trycloudflare.com 127.0.0.1:${port}${extraHosts.map((h) => `, MAP ${h} 127.0.0.1:${port}`).join('')}`,
+      `--host-resolver-rules=MAP ` +
+        `*.trycloudflare.com 127.0.0.1:${port}${extraHosts.map((h) => `, MAP ${h} 127.0.0.1:${port}`).join('')}`,
       '--ignore-certificate-errors',
     ],
     routes: () => [...table.keys()].map((host) => lookup(host)).filter((r): r is EdgeRoute => r !== undefined),
