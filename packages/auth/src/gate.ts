@@ -1,5 +1,5 @@
 // The Band gate: the request and upgrade pipelines of auth.md §3.3 as ordered lists of steps.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SettingsStore } from '@band/settings';
 import { serializeSessionCookie, sessionCookieName } from './cookies.js';
 import { type RejectReason, gateClosed, noTunnel } from './errors.js';
@@ -214,9 +214,18 @@ export function createGate(options: GateOptions): Gate {
     };
   };
 
-  const run = async (steps: readonly Step[], ctx: GateContext): Promise<Rejection | undefined> => {
-    for (const step of steps) {
-      const verdict = await step(ctx, state);
+  // Steps run synchronously until one returns a promise (only the /auth endpoints, which read a body): the rest of
+  // the pipeline then continues after it, in the same order. No promise at all for the usual request (issue 21).
+  const run = (
+    steps: readonly Step[],
+    ctx: GateContext,
+    from = 0,
+  ): Rejection | undefined | Promise<Rejection | undefined> => {
+    for (let i = from; i < steps.length; i++) {
+      const verdict = steps[i]!(ctx, state);
+      if (verdict instanceof Promise) {
+        return verdict.then((settled) => (settled.ok ? run(steps, ctx, i + 1) : settled));
+      }
       if (!verdict.ok) return verdict;
     }
     return undefined;
@@ -230,44 +239,41 @@ export function createGate(options: GateOptions): Gate {
     );
   };
 
-  const gate: Gate = {
-    async handleRequest(req, res, listener) {
-      const startedAt = Date.now();
-      const nonce = newNonce();
-      const ctx = newContext(req, listener, false, nonce);
-      const csp = setSecurityHeaders(res, nonce, {
-        dev: state.dev,
-        listener,
-        host: header(req, 'host')?.toLowerCase(),
-      });
-      let reason: string | undefined;
-      let logged = false;
-      const finish = () => {
-        if (logged) return;
-        logged = true;
-        logLine(ctx, res.writableFinished ? res.statusCode : 'aborted', startedAt, reason);
-      };
-      res.once('finish', finish);
-      res.once('close', finish);
-      if (closed) {
-        reason = 'CLOSED';
-        respondRejected(ctx, res, reject(503, 'CLOSED'));
-        return undefined;
-      }
-      let rejection: Rejection | undefined;
-      try {
-        rejection = await run(requestSteps, ctx);
-      } catch (error) {
-        const id = newNonce().slice(0, 8);
-        logger.error?.(`auth: gate error ${id}: ${(error as Error)?.stack ?? String(error)}`);
-        reason = `ERROR ${id}`;
-        respondRejected(
-          ctx,
-          res,
-          reject(500, 'INTERNAL', { body: { kind: 'json', value: { error: 'INTERNAL', id } } }),
-        );
-        return undefined;
-      }
+  const checkRequest = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    listener: ListenerKind,
+  ): Principal | undefined | Promise<Principal | undefined> => {
+    const startedAt = Date.now();
+    const nonce = newNonce();
+    const ctx = newContext(req, listener, false, nonce);
+    const csp = setSecurityHeaders(res, nonce, {
+      dev: state.dev,
+      listener,
+      host: header(req, 'host')?.toLowerCase(),
+    });
+    let reason: string | undefined;
+    let logged = false;
+    const finish = () => {
+      if (logged) return;
+      logged = true;
+      logLine(ctx, res.writableFinished ? res.statusCode : 'aborted', startedAt, reason);
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    if (closed) {
+      reason = 'CLOSED';
+      respondRejected(ctx, res, reject(503, 'CLOSED'));
+      return undefined;
+    }
+    const failed = (error: unknown): undefined => {
+      const id = newNonce().slice(0, 8);
+      logger.error?.(`auth: gate error ${id}: ${(error as Error)?.stack ?? String(error)}`);
+      reason = `ERROR ${id}`;
+      respondRejected(ctx, res, reject(500, 'INTERNAL', { body: { kind: 'json', value: { error: 'INTERNAL', id } } }));
+      return undefined;
+    };
+    const decide = (rejection: Rejection | undefined): Principal | undefined => {
       if (rejection) {
         reason = rejection.reason;
         respondRejected(ctx, res, rejection);
@@ -286,7 +292,22 @@ export function createGate(options: GateOptions): Gate {
         req.headers['x-nonce'] = nonce;
       }
       return principal;
+    };
+    let verdict: Rejection | undefined | Promise<Rejection | undefined>;
+    try {
+      verdict = run(requestSteps, ctx);
+    } catch (error) {
+      return failed(error);
+    }
+    return verdict instanceof Promise ? verdict.then(decide, failed) : decide(verdict);
+  };
+
+  const gate: Gate = {
+    async handleRequest(req, res, listener) {
+      return checkRequest(req, res, listener);
     },
+
+    checkRequest,
 
     async handleUpgrade(req, socket, listener) {
       const startedAt = Date.now();

@@ -24,6 +24,24 @@ describe('token verifier (A3-A6)', () => {
     expect(v.verify(presented)).toBe(ok);
   });
   it('rejects non-strings', () => expect(v.verify(42 as never)).toBe(false));
+  it('once it accepted the token (cached), still refuses every near miss, and accepts the token again', () => {
+    const cached = createTokenVerifier(TOK);
+    expect(cached.verify(TOK)).toBe(true);
+    for (let i = 0; i < 64; i++) {
+      const flipped = `${TOK.slice(0, i)}${TOK[i] === 'f' ? 'e' : 'f'}${TOK.slice(i + 1)}`;
+      expect(cached.verify(flipped)).toBe(false);
+    }
+    expect(cached.verify(TOK.toUpperCase())).toBe(false);
+    expect(cached.verify(TOK)).toBe(true);
+  });
+  it("a rotated token's verifier refuses the old token at once, even after the old one was accepted", () => {
+    const old = createTokenVerifier(TOK);
+    expect(old.verify(TOK)).toBe(true);
+    const rotated = createTokenVerifier('f'.repeat(64));
+    expect(rotated.verify(TOK)).toBe(false);
+    expect(rotated.verify('f'.repeat(64))).toBe(true);
+    expect(rotated.verify(TOK)).toBe(false);
+  });
 });
 
 describe('session cookie MAC', () => {

@@ -13,6 +13,10 @@
 //                               frames (profiling slows both: compare those figures with each other, not with others)
 //   BAND_BENCH_SERVER_ONLY=start|throughput   one half only (when profiling or iterating)
 //   BAND_BENCH_SERVER_CALLS=health,workspaces.list   only these calls in the throughput half
+//   BAND_BENCH_ROUNDS=9 BAND_BENCH_LOAD_MS=2000   more, shorter alternating rounds (a busy machine: the median
+//                                                 of more rounds moves less)
+//   BAND_BENCH_BEFORE=<main.js>  also run another build of Band (e.g. the previous commit's, bundled) in the same
+//                                throughput rounds, reported as "Band before": before/after from one run
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +29,9 @@ const QUICK = process.env.BAND_BENCH_QUICK === '1';
 const CPU_PROF = process.env.BAND_BENCH_CPU_PROF;
 const ONLY = process.env.BAND_BENCH_SERVER_ONLY;
 const CALLS = process.env.BAND_BENCH_SERVER_CALLS?.split(',');
-const ROUNDS = QUICK ? 1 : 3;
-const LOAD_MS = QUICK ? 1_000 : 4_000;
+const BEFORE = process.env.BAND_BENCH_BEFORE;
+const ROUNDS = Number(process.env.BAND_BENCH_ROUNDS) || (QUICK ? 1 : 3);
+const LOAD_MS = Number(process.env.BAND_BENCH_LOAD_MS) || (QUICK ? 1_000 : 4_000);
 const START_RUNS = QUICK ? 1 : 5;
 const CONNECTIONS = 10;
 const START_TIMEOUT_MS = 120_000;
@@ -42,6 +47,7 @@ const targets = {
     argv: [fileURLToPath(new URL('../dist/main.js', import.meta.url)), '--port', '0'],
     firstPath: '/',
   },
+  ...(BEFORE ? { before: { label: 'Band before', argv: [BEFORE, '--port', '0'], firstPath: '/' } } : {}),
 };
 
 /** Starts a target with a fresh BAND_HOME; resolves once the first request on its first path answered 200. */
@@ -87,7 +93,7 @@ async function start(name, { nodeArgs = [], home: existingHome } = {}) {
       });
     });
     const headers =
-      name === 'band'
+      name === 'band' || name === 'before'
         ? { authorization: `Bearer ${JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).tokenSecret}` }
         : {};
     const deadline = Date.now() + START_TIMEOUT_MS;
@@ -191,7 +197,7 @@ for (let i = 0; i < (ONLY === 'throughput' ? 0 : START_RUNS); i++) {
   firstLaunch.push(first.startMs);
   await first.stop();
   if (i === 0) await (await start('band', { home: bandHome })).stop();
-  for (const name of Object.keys(targets)) {
+  for (const name of ['trpc', 'next', 'band']) {
     const server = await start(name, name === 'band' ? { home: bandHome } : {});
     try {
       starts[name].push(server.startMs);
@@ -204,7 +210,7 @@ for (let i = 0; i < (ONLY === 'throughput' ? 0 : START_RUNS); i++) {
   }
 }
 rmSync(bandHome, { recursive: true, force: true });
-for (const name of ONLY === 'throughput' ? [] : Object.keys(targets)) {
+for (const name of ONLY === 'throughput' ? [] : ['trpc', 'next', 'band']) {
   row(`cold start: ${targets[name].label}`, Math.round(median(starts[name])), 'ms', `median of ${START_RUNS}`);
   row(
     `cold start CPU: ${targets[name].label}`,
@@ -266,11 +272,13 @@ const servers = {
   trpc: await start('trpc', profiled('trpc')),
   next: await start('next'),
   band: await start('band', profiled('band')),
+  ...(BEFORE ? { before: await start('before', profiled('before')) } : {}),
 };
 try {
   const ids = {
     trpc: await seed(servers.trpc, join(repo, 'repo')),
     band: await seed(servers.band, join(repo, 'repo')),
+    ...(BEFORE ? { before: await seed(servers.before, join(repo, 'repo')) } : {}),
   };
   const calls = [
     { label: 'health', compare: 'trpc', call: () => ({ path: '/api/trpc/health' }) },
@@ -289,9 +297,10 @@ try {
   for (const { label, compare, call } of calls.filter(
     (c) => !CALLS || CALLS.some((name) => c.label.startsWith(name)),
   )) {
-    const runs = { [compare]: [], band: [] };
+    const names = [compare, 'band', ...(BEFORE ? ['before'] : [])];
+    const runs = Object.fromEntries(names.map((name) => [name, []]));
     for (let i = 0; i < ROUNDS; i++) {
-      for (const name of [compare, 'band']) runs[name].push(load(servers[name], call(name)));
+      for (const name of names) runs[name].push(load(servers[name], call(name)));
     }
     const base = targets[compare].label;
     const rps = (name) => median(runs[name].map((r) => r.rps));
@@ -326,12 +335,26 @@ try {
     );
     row(`${label}: Band p50 latency`, Number(p('band', 'p50Ms').toFixed(2)), 'ms');
     row(`${label}: Band p99 latency`, Number(p('band', 'p99Ms').toFixed(2)), 'ms');
+    if (BEFORE) {
+      row(
+        `${label}: Band before / ${base} throughput`,
+        Number((rps('before') / rps(compare)).toFixed(2)),
+        'x',
+        `${Math.round(rps('before'))} req/s, p50 ${p('before', 'p50Ms').toFixed(2)} ms`,
+      );
+      row(
+        `${label}: Band before / ${base} CPU-bound throughput`,
+        Number((p(compare, 'cpuUsPerRequest') / p('before', 'cpuUsPerRequest')).toFixed(2)),
+        'x',
+        `${Math.round(p('before', 'cpuUsPerRequest'))} µs per request`,
+      );
+    }
   }
 } finally {
   for (const server of Object.values(servers)) await server.stop();
   rmSync(repo, { recursive: true, force: true });
 }
-for (const name of CPU_PROF ? ['trpc', 'band'] : []) {
+for (const name of CPU_PROF ? ['trpc', 'band', ...(BEFORE ? ['before'] : [])] : []) {
   const dir = join(CPU_PROF, name);
   const file = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))

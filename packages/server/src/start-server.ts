@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createClientErrorHandler, createGate, type Gate, type ListenerKind } from '@band/auth';
+import { createClientErrorHandler, createGate, type Gate, type ListenerKind, type Principal } from '@band/auth';
 import { createBandApi, UPLOAD_ROUTES, type BandApi, type Logger } from '@band/api';
 import { loadSettings, resolveBandHome, type SettingsStore } from '@band/settings';
 import { enforceBodyDeadline } from './body-deadline.js';
@@ -185,6 +185,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
     // --- routes ---
     function attach(server: Server, listener: ListenerKind) {
       trackSockets(server);
+      // No promise on the way to the API when the gate can answer at once (nearly always): with Next in the
+      // process, `AsyncLocalStorage` is on and every promise costs more (issue 21).
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {
         enforceBodyDeadline(
           req,
@@ -192,19 +194,26 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
           req.method === 'POST' && uploadPaths.has((req.url ?? '').split('?')[0] ?? ''),
           bodyDeadline,
         );
-        void (async () => {
-          const principal = await gate.handleRequest(req, res, listener);
-          if (!principal) return; // the gate answered: rejection, redirect, sign-in page or /auth endpoint
-          if (api.handleRequest(req, res, principal)) return;
-          await handleNext(req, res);
-        })().catch((error: unknown) => {
+        const failed = (error: unknown) => {
           logger.error(`request failed: ${(error as Error).message}`);
           if (!res.headersSent) {
             res.statusCode = 500;
             res.setHeader('content-type', 'application/json');
             res.end('{"error":"internal"}');
           } else res.destroy();
-        });
+        };
+        const route = (principal: Principal | undefined) => {
+          if (!principal) return; // the gate answered: rejection, redirect, sign-in page or /auth endpoint
+          if (api.handleRequest(req, res, principal)) return;
+          handleNext(req, res).catch(failed);
+        };
+        try {
+          const principal = gate.checkRequest(req, res, listener);
+          if (principal instanceof Promise) principal.then(route).catch(failed);
+          else route(principal);
+        } catch (error) {
+          failed(error);
+        }
       });
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         socket.on('error', () => socket.destroy());
