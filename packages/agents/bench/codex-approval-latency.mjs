@@ -46,7 +46,8 @@ try {
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)].toFixed(1);
   console.log(`codex approvals: ${latencies.length} requests (${lines} commands ran), turn ${result.status}`);
   console.log(
-    `model answered with the call -> approval-request: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${latencies.at(-1).toFixed(1)} ms`,
+    `model answered with the call ` +
+      `-> approval-request: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${latencies.at(-1).toFixed(1)} ms`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -77,64 +77,72 @@ describe('runSession with each CLI format', () => {
     expect(session.sessionId).toBe('abc-123');
   });
 
-  it('runs Codex as `app-server`: plan mode is a read-only sandbox, it resumes by thread id, and the prompt goes in turn/start', async () => {
-    const argvFile = join(dir, 'argv.json');
-    const session = fake('codex', { argvFile }).runSession('--upload-pack=evil', {
-      cwd: dir,
-      sessionId: 'th_1',
-      mode: 'plan',
-      model: 'gpt-x',
-    });
-    const events = await collect(session);
-    const { argv, rpc } = JSON.parse(readFileSync(argvFile, 'utf8'));
-    expect(argv).toEqual(['app-server']);
-    expect(rpc.map((m: { method: string }) => m.method)).toEqual([
-      'initialize',
-      'initialized',
-      'thread/resume',
-      'turn/start',
-    ]);
-    // Without approvals, Codex never asks (as `codex exec` did).
-    expect(rpc[2].params).toEqual({
-      threadId: 'th_1',
-      cwd: dir,
-      model: 'gpt-x',
-      sandbox: 'read-only',
-      approvalPolicy: 'never',
-      excludeTurns: true,
-    });
-    expect(rpc[3].params).toEqual({
-      threadId: 'th_1',
-      input: [{ type: 'text', text: '--upload-pack=evil', text_elements: [] }],
-    });
-    expect(events[0]).toMatchObject({ type: 'session-start', sessionId: 'th_1' });
-    expect(events.find((e) => e.type === 'text-delta')).toMatchObject({ text: 'You said: --upload-pack=evil' });
-    expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', sessionId: 'th_1' });
-    // stdin closed after the turn: the app-server exited on its own.
-    expect(alive(session.pid!)).toBe(false);
-  });
+  it(
+    'runs Codex as `app-server`: plan mode is a read-only sandbox, ' +
+      'it resumes by thread id, and the prompt goes in turn/start',
+    async () => {
+      const argvFile = join(dir, 'argv.json');
+      const session = fake('codex', { argvFile }).runSession('--upload-pack=evil', {
+        cwd: dir,
+        sessionId: 'th_1',
+        mode: 'plan',
+        model: 'gpt-x',
+      });
+      const events = await collect(session);
+      const { argv, rpc } = JSON.parse(readFileSync(argvFile, 'utf8'));
+      expect(argv).toEqual(['app-server']);
+      expect(rpc.map((m: { method: string }) => m.method)).toEqual([
+        'initialize',
+        'initialized',
+        'thread/resume',
+        'turn/start',
+      ]);
+      // Without approvals, Codex never asks (as `codex exec` did).
+      expect(rpc[2].params).toEqual({
+        threadId: 'th_1',
+        cwd: dir,
+        model: 'gpt-x',
+        sandbox: 'read-only',
+        approvalPolicy: 'never',
+        excludeTurns: true,
+      });
+      expect(rpc[3].params).toEqual({
+        threadId: 'th_1',
+        input: [{ type: 'text', text: '--upload-pack=evil', text_elements: [] }],
+      });
+      expect(events[0]).toMatchObject({ type: 'session-start', sessionId: 'th_1' });
+      expect(events.find((e) => e.type === 'text-delta')).toMatchObject({ text: 'You said: --upload-pack=evil' });
+      expect(events.at(-1)).toMatchObject({ type: 'session-result', status: 'success', sessionId: 'th_1' });
+      // stdin closed after the turn: the app-server exited on its own.
+      expect(alive(session.pid!)).toBe(false);
+    },
+  );
 
-  it('starts the CLI without any BAND_* variable of the host (BAND_TOKEN, BAND_HOME...), keeping the rest and explicit env', async () => {
-    const argvFile = join(dir, 'argv.json');
-    const host = {
-      ...baseEnv,
-      BAND_TOKEN: 'a'.repeat(64),
-      BAND_HOME: dir,
-      BAND_SERVER_URL: 'http://127.0.0.1:1',
-      band_lower: 'x',
-      KEEP_ME: '1',
-    };
-    const agent = createCodingAgent({
-      type: 'claude-code',
-      command: fakeAgentPath(),
-      baseEnv: host,
-      env: { ...fakeAgentEnv({ argvFile }), BAND_WORKSPACE_ID: 'ws_1' },
-    });
-    await collect(agent.runSession('hi', { cwd: dir }));
-    const { envNames } = JSON.parse(readFileSync(argvFile, 'utf8')) as { envNames: string[] };
-    expect(envNames.filter((name) => /^band_/i.test(name))).toEqual(['BAND_WORKSPACE_ID']);
-    expect(envNames).toContain('KEEP_ME');
-  });
+  it(
+    'starts the CLI without any BAND_* variable of the host (BAND_TOKEN, ' +
+      'BAND_HOME...), keeping the rest and explicit env',
+    async () => {
+      const argvFile = join(dir, 'argv.json');
+      const host = {
+        ...baseEnv,
+        BAND_TOKEN: 'a'.repeat(64),
+        BAND_HOME: dir,
+        BAND_SERVER_URL: 'http://127.0.0.1:1',
+        band_lower: 'x',
+        KEEP_ME: '1',
+      };
+      const agent = createCodingAgent({
+        type: 'claude-code',
+        command: fakeAgentPath(),
+        baseEnv: host,
+        env: { ...fakeAgentEnv({ argvFile }), BAND_WORKSPACE_ID: 'ws_1' },
+      });
+      await collect(agent.runSession('hi', { cwd: dir }));
+      const { envNames } = JSON.parse(readFileSync(argvFile, 'utf8')) as { envNames: string[] };
+      expect(envNames.filter((name) => /^band_/i.test(name))).toEqual(['BAND_WORKSPACE_ID']);
+      expect(envNames).toContain('KEEP_ME');
+    },
+  );
 
   it('passes an OpenCode prompt after `--` so it can never be read as an option', async () => {
     const argvFile = join(dir, 'argv.json');
@@ -189,7 +197,8 @@ describe('failures', () => {
   it('malformed lines become error events with their line numbers, and the stream goes on', async () => {
     const events = await collect(fake('claude-code', { scenario: 'malformed' }).runSession('hi', { cwd: dir }));
     const errors = events.filter((e) => e.type === 'error');
-    expect(errors.map((e) => (e as { line?: number }).line)).toEqual([2, 3]); // line 4 is empty, line 5 is JSON but not an event: both skipped
+    // line 4 is empty, line 5 is JSON but not an event: both skipped
+    expect(errors.map((e) => (e as { line?: number }).line)).toEqual([2, 3]);
     expect(events.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text)).toEqual([
       'still here',
       'crlf line',

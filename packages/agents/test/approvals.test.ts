@@ -243,28 +243,32 @@ describe('createApprovalBridge', () => {
     expect(readdirSync(privateTmp)).toEqual([]);
   });
 
-  it("a server killed with SIGKILL leaves its bridge folder; the next server's first bridge removes it, and only it", () => {
-    const tmp = join(dir, 'tmp');
-    mkdirSync(tmp);
-    // A pid that is gone: a child that has exited.
-    const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    const stale = join(tmp, `band-approvals-${dead}-AbC123`);
-    const live = join(tmp, `band-approvals-${process.ppid}-XyZ789`); // a running process's (the test runner's parent)
-    const unrelated = join(tmp, 'band-approvals-notes');
-    for (const d of [stale, live, unrelated]) mkdirSync(d);
-    expect(sweepStaleApprovalDirs(tmp)).toEqual([stale]);
-    expect(readdirSync(tmp).sort()).toEqual([`band-approvals-${process.ppid}-XyZ789`, 'band-approvals-notes']);
-    // The folder's name carries its owner's pid, so a later sweep can tell.
-    const bridge = createApprovalBridge();
-    try {
-      expect(dirname(bridge.configPath)).toMatch(new RegExp(`/band-approvals-${process.pid}-[A-Za-z0-9]{6}$`));
-      expect(sweepStaleApprovalDirs(dirname(dirname(bridge.configPath)))).not.toContain(dirname(bridge.configPath));
-      expect(existsSync(bridge.configPath)).toBe(true);
-    } finally {
-      bridge.close();
-    }
-    expect(existsSync(dirname(bridge.configPath))).toBe(false);
-  });
+  it(
+    'a server killed with SIGKILL leaves its bridge folder; ' +
+      "the next server's first bridge removes it, and only it",
+    () => {
+      const tmp = join(dir, 'tmp');
+      mkdirSync(tmp);
+      // A pid that is gone: a child that has exited.
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
+      const stale = join(tmp, `band-approvals-${dead}-AbC123`);
+      const live = join(tmp, `band-approvals-${process.ppid}-XyZ789`); // a running process's (the test runner's parent)
+      const unrelated = join(tmp, 'band-approvals-notes');
+      for (const d of [stale, live, unrelated]) mkdirSync(d);
+      expect(sweepStaleApprovalDirs(tmp)).toEqual([stale]);
+      expect(readdirSync(tmp).sort()).toEqual([`band-approvals-${process.ppid}-XyZ789`, 'band-approvals-notes']);
+      // The folder's name carries its owner's pid, so a later sweep can tell.
+      const bridge = createApprovalBridge();
+      try {
+        expect(dirname(bridge.configPath)).toMatch(new RegExp(`/band-approvals-${process.pid}-[A-Za-z0-9]{6}$`));
+        expect(sweepStaleApprovalDirs(dirname(dirname(bridge.configPath)))).not.toContain(dirname(bridge.configPath));
+        expect(existsSync(bridge.configPath)).toBe(true);
+      } finally {
+        bridge.close();
+      }
+      expect(existsSync(dirname(bridge.configPath))).toBe(false);
+    },
+  );
 
   function post(socketPath: string, authorization: string, body: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {

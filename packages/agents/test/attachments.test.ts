@@ -86,7 +86,8 @@ describe('attachments in each CLI invocation', () => {
 });
 
 describe('real Claude Code receives an attached image', () => {
-  it("the scripted model's first request carries the image block with the same bytes, and the file's path", async () => {
+  it("the scripted model's first request carries the " +
+    "image block with the same bytes, and the file's path", async () => {
     model = await startScriptedModel([{ content: [{ type: 'text', text: 'I see a tiny image.' }] }]);
     const agent = createCodingAgent({
       type: 'claude-code',
@@ -112,7 +113,8 @@ describe('real Claude Code receives an attached image', () => {
 });
 
 describe('real Codex receives an attached image (localImage)', () => {
-  it('in a new session and in a resumed one: the request carries the image as a data URL with the same bytes', async () => {
+  it('in a new session and in a resumed one: ' +
+    'the request carries the image as a data URL with the same bytes', async () => {
     model = await startScriptedModel([
       { content: [{ type: 'text', text: 'first' }] },
       { content: [{ type: 'text', text: 'second' }] },

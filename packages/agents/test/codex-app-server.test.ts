@@ -80,29 +80,33 @@ describe('createCodexAppServer', () => {
     expect(h.ended()).toBe(true);
   });
 
-  it('allow always is acceptForSession; a deny without a message is a bare decline; requests it cannot show are refused', async () => {
-    const h = harness();
-    await h.handshake();
-    h.feed(commandRequest(0));
-    h.feed(commandRequest(1));
-    const [first, second] = h.client.pending();
-    expect(first).toMatchObject({
-      toolName: 'Bash',
-      input: { command: "/bin/bash -lc 'rm -rf build'", cwd: '/w' },
-      toolUseId: 'call_0',
-    });
-    expect(h.client.respond(first!.requestId, { behavior: 'allow', scope: 'always' })).toBe(true);
-    expect(h.client.respond(second!.requestId, { behavior: 'deny' })).toBe(true);
-    await vi.waitFor(() =>
-      expect(h.sent.filter((m) => 'result' in m)).toEqual([
-        { id: 0, result: { decision: 'acceptForSession' } },
-        { id: 1, result: { decision: 'decline' } },
-      ]),
-    );
-    expect(h.sent.some((m) => m.method === 'turn/steer')).toBe(false);
-    h.feed({ id: 7, method: 'item/tool/requestUserInput', params: { questions: [] } });
-    expect(h.sent.at(-1)).toMatchObject({ id: 7, error: { code: -32601 } });
-  });
+  it(
+    'allow always is acceptForSession; a deny without a message ' +
+      'is a bare decline; requests it cannot show are refused',
+    async () => {
+      const h = harness();
+      await h.handshake();
+      h.feed(commandRequest(0));
+      h.feed(commandRequest(1));
+      const [first, second] = h.client.pending();
+      expect(first).toMatchObject({
+        toolName: 'Bash',
+        input: { command: "/bin/bash -lc 'rm -rf build'", cwd: '/w' },
+        toolUseId: 'call_0',
+      });
+      expect(h.client.respond(first!.requestId, { behavior: 'allow', scope: 'always' })).toBe(true);
+      expect(h.client.respond(second!.requestId, { behavior: 'deny' })).toBe(true);
+      await vi.waitFor(() =>
+        expect(h.sent.filter((m) => 'result' in m)).toEqual([
+          { id: 0, result: { decision: 'acceptForSession' } },
+          { id: 1, result: { decision: 'decline' } },
+        ]),
+      );
+      expect(h.sent.some((m) => m.method === 'turn/steer')).toBe(false);
+      h.feed({ id: 7, method: 'item/tool/requestUserInput', params: { questions: [] } });
+      expect(h.sent.at(-1)).toMatchObject({ id: 7, error: { code: -32601 } });
+    },
+  );
 
   it('after abort (silent denial) nothing is answered, and a later request is declined at once', async () => {
     const h = harness();

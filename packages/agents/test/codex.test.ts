@@ -45,7 +45,8 @@ describe('real Codex against a scripted model', () => {
     for await (const event of session) events.push(event);
 
     expect(readFileSync(join(repo, 'hello.txt'), 'utf8')).toBe('hello from codex\n');
-    const kinds = events.filter((e) => e.type !== 'error').map((e) => e.type); // Codex reports config warnings as error items
+    // Codex reports config warnings as error items
+    const kinds = events.filter((e) => e.type !== 'error').map((e) => e.type);
     expect(kinds).toEqual(['session-start', 'tool-use', 'tool-result', 'text-delta', 'session-result']);
     expect(events.find((e) => e.type === 'tool-use')).toMatchObject({
       name: 'Bash',

@@ -5,11 +5,21 @@ import { createOpenCodeParser } from '../src/parsers/opencode.js';
 
 // The minimal synthetic run from reference/peers.md §3.1.
 const claudeRun = [
-  '{"type":"system","subtype":"init","session_id":"S","cwd":"/w","model":"m","tools":["Bash","Edit"],"permissionMode":"default","uuid":"u0"}',
-  '{"type":"assistant","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"tool_use","id":"toolu_1","name":"Bash","input":{"command":"echo hi"}}],"stop_reason":null,"usage":{"input_tokens":1,"output_tokens":1}},"parent_tool_use_id":null,"session_id":"S","uuid":"u1"}',
-  '{"type":"user","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"hi","is_error":false}]},"tool_use_result":{"stdout":"hi","stderr":"","interrupted":false},"parent_tool_use_id":null,"session_id":"S","uuid":"u2"}',
-  '{"type":"assistant","message":{"id":"msg_2","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"It printed hi."}],"stop_reason":null,"usage":{"input_tokens":1,"output_tokens":4}},"parent_tool_use_id":null,"session_id":"S","uuid":"u3"}',
-  '{"type":"result","subtype":"success","is_error":false,"duration_ms":1200,"duration_api_ms":1100,"num_turns":2,"result":"It printed hi.","session_id":"S","total_cost_usd":0.0021,"usage":{"input_tokens":2,"output_tokens":5},"permission_denials":[],"uuid":"u4"}',
+  '{"type":"system","subtype":"init","session_id":"S","cwd":"/w","model":"m",' +
+    '"tools":["Bash","Edit"],"permissionMode":"default","uuid":"u0"}',
+  '{"type":"assistant","message":{"id":"msg_1","type":"message","role":"assistant","model":"m",' +
+    '"content":[{"type":"tool_use","id":"toolu_1","name":"Bash","input":{"command":"echo ' +
+    'hi"}}],"stop_reason":null,"usage":{"input_tokens":1,"output_tokens":1}},' +
+    '"parent_tool_use_id":null,"session_id":"S","uuid":"u1"}',
+  '{"type":"user","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1",' +
+    '"content":"hi","is_error":false}]},"tool_use_result":{"stdout":"hi","stderr":"",' +
+    '"interrupted":false},"parent_tool_use_id":null,"session_id":"S","uuid":"u2"}',
+  '{"type":"assistant","message":{"id":"msg_2","type":"message","role":"assistant","model":"m",' +
+    '"content":[{"type":"text","text":"It printed hi."}],"stop_reason":null,"usage":{"input_tokens":1,' +
+    '"output_tokens":4}},"parent_tool_use_id":null,"session_id":"S","uuid":"u3"}',
+  '{"type":"result","subtype":"success","is_error":false,"duration_ms":1200,"duration_api_ms":1100,' +
+    '"num_turns":2,"result":"It printed hi.","session_id":"S","total_cost_usd":0.0021,' +
+    '"usage":{"input_tokens":2,"output_tokens":5},"permission_denials":[],"uuid":"u4"}',
 ];
 
 describe('Claude Code stream-json parser', () => {

@@ -4,7 +4,7 @@
 // OpenCode `run --format json` (picked from argv like the real CLIs), and acts out what a real CLI cannot do on demand.
 //
 // Environment:
-//   FAKE_AGENT_SCENARIO  ok | crash | malformed | large | slow | hang | linger | flood | storm | stderr-only | api-error
+//   FAKE_AGENT_SCENARIO ok | crash | malformed | large | slow | hang | linger | flood | storm | stderr-only | api-error
 //   FAKE_AGENT_WRITE     ok: relative path of a file to create in the cwd
 //   FAKE_AGENT_ARGV_FILE write argv, cwd and the names of the environment variables (JSON) here; app-server: also the
 //                        JSON-RPC messages received up to turn/start (`rpc`)
@@ -93,7 +93,8 @@ function appServerHandshake() {
         }
       }
     });
-    // The host closes stdin once the turn completed: exit then, like the real app-server (unless acting out a CLI that lingers).
+    // The host closes stdin once the turn completed: exit then, like the real app-server (unless acting out a CLI that
+    // lingers).
     process.stdin.on('end', () => {
       if (scenario !== 'linger' && scenario !== 'hang') process.exit(0);
     });
