@@ -118,7 +118,8 @@ export function unknownKey(file: string, key: string): SettingsError {
     'UNKNOWN_KEY',
     `"${key}" is not a Band setting of ${file}.`,
     file,
-    'run `band settings` to see the known keys (worktreesDir, codingAgents, defaultCodingAgent, webServerPort, notifications.soundOnNeedsAttention, labels, tokenSecret, autoStartTunnel, tunnel.*)',
+    'run `band settings` to see the known keys (worktreesDir, codingAgents, defaultCodingAgent, ' +
+      'webServerPort, notifications.soundOnNeedsAttention, labels, tokenSecret, autoStartTunnel, tunnel.*)',
     key,
   );
 }
@@ -130,7 +131,8 @@ export function listIndexOutOfRange(file: string, key: string, list: string, len
     file,
     length === 0
       ? `use ${list}.0 to add the first entry`
-      : `use an index from 0 to ${length - 1} to change an entry, or ${length} to add one (\`band settings\` shows them)`,
+      : `use an index from 0 to ${length - 1} to change an entry, or ${length} to add one (\`band ` +
+          `settings\` shows them)`,
     key,
   );
 }

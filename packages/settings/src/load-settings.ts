@@ -321,7 +321,8 @@ function validate(input: unknown, file: string): Settings {
       throw invalidField(
         file,
         'tunnel.credentialsFile',
-        'cannot be set together with tunnel.tokenFile: a named tunnel runs either with a token (managed in Cloudflare) or with a credentials file (locally managed); `band tunnel setup` switches between them',
+        'cannot be set together with tunnel.tokenFile: a named tunnel runs either with a token (managed in ' +
+          'Cloudflare) or with a credentials file (locally managed); `band tunnel setup` switches between them',
       );
     }
     return settings;

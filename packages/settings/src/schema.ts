@@ -50,12 +50,14 @@ export const settingsKeys = Object.freeze(Object.keys(settingsSchema.shape));
  * Top-level keys a remote client (a phone through the tunnel) may set: what the dashboard shows and which configured
  * agent answers by default. Every other key is local-only, because it chooses a program Band runs
  * (`codingAgents[].command`, `tunnel.cloudflaredPath`), a port (`webServerPort`), the tunnel (`autoStartTunnel`,
- * `tunnel.mode`/`hostname`/`tokenFile`/`credentialsFile`), the token (`tokenSecret`) or where Band creates and deletes worktrees
- * (`worktreesDir`). An allowlist: a key added later is local-only until it is listed here.
+ * `tunnel.mode`/`hostname`/`tokenFile`/`credentialsFile`), the token (`tokenSecret`) or where Band creates and deletes
+ * worktrees (`worktreesDir`). An allowlist: a key added later is local-only until it is listed here.
  */
 export const remoteSettableKeys: readonly string[] = Object.freeze(['defaultCodingAgent', 'notifications', 'labels']);
 
-/** True when the dotted setting path (`tunnel.cloudflaredPath`, `notifications.soundOnNeedsAttention`) is local-only. */
+/**
+ * True when the dotted setting path (`tunnel.cloudflaredPath`, `notifications.soundOnNeedsAttention`) is local-only.
+ */
 export function isLocalOnlySetting(path: string): boolean {
   return !remoteSettableKeys.includes(path.split('.')[0] ?? '');
 }

@@ -29,7 +29,8 @@ export interface TunnelSettings {
   /**
    * A locally managed tunnel's credentials file, written by `cloudflared tunnel create`
    * (`~/.cloudflared/<TunnelID>.json`). Band then writes the tunnel's ingress itself; nothing is configured in
-   * Cloudflare's dashboard but the DNS route (`cloudflared tunnel route dns <TunnelID> <hostname>`). Excludes `tokenFile`.
+   * Cloudflare's dashboard but the DNS route (`cloudflared tunnel route dns <TunnelID> <hostname>`). Excludes
+   * `tokenFile`.
    */
   credentialsFile?: string;
   /** Path to cloudflared (else BAND_CLOUDFLARED_PATH, PATH, well-known directories). */

@@ -25,27 +25,30 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 
 describe('settings on a full disk', () => {
-  it('a write fails with a hint that says the disk is full, leaves no empty lock, and works once space returns', async () => {
-    await using tmp = await tempBandHome();
-    await using store = await loadSettings({ home: tmp.home, lockTimeoutMs: 2_000 });
-    const before = store.get();
-    disk.full = true;
-    let error: unknown;
-    try {
+  it(
+    'a write fails with a hint that says the disk is full, ' + 'leaves no empty lock, and works once space returns',
+    async () => {
+      await using tmp = await tempBandHome();
+      await using store = await loadSettings({ home: tmp.home, lockTimeoutMs: 2_000 });
+      const before = store.get();
+      disk.full = true;
+      let error: unknown;
+      try {
+        await store.set('autoStartTunnel', true);
+      } catch (caught) {
+        error = caught;
+      } finally {
+        disk.full = false;
+      }
+      expect(error).toBeInstanceOf(SettingsError);
+      expect((error as SettingsError).message).toContain('ENOSPC');
+      expect((error as SettingsError).hint).toMatch(/is full: free some space/);
+      expect(existsSync(join(tmp.home, 'settings.lock'))).toBe(false);
+      expect(store.get()).toEqual(before);
+      const t0 = Date.now();
       await store.set('autoStartTunnel', true);
-    } catch (caught) {
-      error = caught;
-    } finally {
-      disk.full = false;
-    }
-    expect(error).toBeInstanceOf(SettingsError);
-    expect((error as SettingsError).message).toContain('ENOSPC');
-    expect((error as SettingsError).hint).toMatch(/is full: free some space/);
-    expect(existsSync(join(tmp.home, 'settings.lock'))).toBe(false);
-    expect(store.get()).toEqual(before);
-    const t0 = Date.now();
-    await store.set('autoStartTunnel', true);
-    expect(Date.now() - t0).toBeLessThan(1_500);
-    expect(store.get().autoStartTunnel).toBe(true);
-  });
+      expect(Date.now() - t0).toBeLessThan(1_500);
+      expect(store.get().autoStartTunnel).toBe(true);
+    },
+  );
 });

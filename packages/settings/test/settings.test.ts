@@ -268,25 +268,28 @@ describe('writes', () => {
     expect(store.get().autoStartTunnel).toBe(true);
   });
 
-  it('keeps a hand edit saved (write + rename) while an update was running, and applies the update on top', async () => {
-    await using tmp = await tempBandHome();
-    await using store = await loadSettings({ home: tmp.home });
-    let saves = 0;
-    await store.update((s) => {
-      if (saves === 0) {
-        // An editor saves between Band's read and its rename.
-        saves++;
-        const edited = { ...JSON.parse(readFileSync(store.file, 'utf8')), labels: ['from the editor'] };
-        writeFileSync(`${store.file}.swp`, JSON.stringify(edited));
-        renameSync(`${store.file}.swp`, store.file);
-      }
-      return { ...s, autoStartTunnel: true };
-    });
-    const onDisk = await readJson(store.file);
-    expect(onDisk.labels).toEqual(['from the editor']);
-    expect(onDisk.autoStartTunnel).toBe(true);
-    expect(store.get().labels).toEqual(['from the editor']);
-  });
+  it(
+    'keeps a hand edit saved (write + rename) ' + 'while an update was running, and applies the update on top',
+    async () => {
+      await using tmp = await tempBandHome();
+      await using store = await loadSettings({ home: tmp.home });
+      let saves = 0;
+      await store.update((s) => {
+        if (saves === 0) {
+          // An editor saves between Band's read and its rename.
+          saves++;
+          const edited = { ...JSON.parse(readFileSync(store.file, 'utf8')), labels: ['from the editor'] };
+          writeFileSync(`${store.file}.swp`, JSON.stringify(edited));
+          renameSync(`${store.file}.swp`, store.file);
+        }
+        return { ...s, autoStartTunnel: true };
+      });
+      const onDisk = await readJson(store.file);
+      expect(onDisk.labels).toEqual(['from the editor']);
+      expect(onDisk.autoStartTunnel).toBe(true);
+      expect(store.get().labels).toEqual(['from the editor']);
+    },
+  );
 
   it('writeFileAtomic writes nothing, and leaves no temp file, when beforeRename says the file changed', async () => {
     await using tmp = await tempBandHome();
@@ -530,29 +533,33 @@ describe('helpers', () => {
     expect(resolveBandHome({ BAND_HOME: '  ' })).toMatch(/\.band$/);
   });
 
-  it('only dashboard preferences are remote-settable; binaries, ports, tunnel, token and worktreesDir are local-only', () => {
-    for (const path of [
-      'tunnel',
-      'tunnel.cloudflaredPath',
-      'tunnel.mode',
-      'tunnel.hostname',
-      'tunnel.tokenFile',
-      'tunnel.credentialsFile',
-      'codingAgents',
-      'codingAgents.0.command',
-      'webServerPort',
-      'tokenSecret',
-      'worktreesDir',
-      'autoStartTunnel',
-      'somethingNew',
-    ]) {
-      expect(isLocalOnlySetting(path), path).toBe(true);
-    }
-    for (const path of ['notifications.soundOnNeedsAttention', 'notifications', 'defaultCodingAgent', 'labels']) {
-      expect(isLocalOnlySetting(path), path).toBe(false);
-    }
-    expect(settingsKeys.filter((k) => !isLocalOnlySetting(k))).toEqual([...remoteSettableKeys]);
-  });
+  it(
+    'only dashboard preferences are remote-settable; ' +
+      'binaries, ports, tunnel, token and worktreesDir are local-only',
+    () => {
+      for (const path of [
+        'tunnel',
+        'tunnel.cloudflaredPath',
+        'tunnel.mode',
+        'tunnel.hostname',
+        'tunnel.tokenFile',
+        'tunnel.credentialsFile',
+        'codingAgents',
+        'codingAgents.0.command',
+        'webServerPort',
+        'tokenSecret',
+        'worktreesDir',
+        'autoStartTunnel',
+        'somethingNew',
+      ]) {
+        expect(isLocalOnlySetting(path), path).toBe(true);
+      }
+      for (const path of ['notifications.soundOnNeedsAttention', 'notifications', 'defaultCodingAgent', 'labels']) {
+        expect(isLocalOnlySetting(path), path).toBe(false);
+      }
+      expect(settingsKeys.filter((k) => !isLocalOnlySetting(k))).toEqual([...remoteSettableKeys]);
+    },
+  );
 
   it('withoutPaths() shows a settings error with no absolute path (for remote clients)', async () => {
     await using tmp = await tempBandHome();
