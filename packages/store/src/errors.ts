@@ -45,7 +45,10 @@ export function isStoreError(error: unknown, code?: StoreErrorCode): error is St
 
 export const databaseCorrupt = (file: string, cause?: unknown) =>
   new StoreError('DATABASE_CORRUPT', `${file} is not a valid Band database (${sqliteMessage(cause)})`, {
-    hint: `Band left the file untouched. Move it aside (e.g. mv "${file}" "${file}.broken") and restart Band to start with an empty database, or restore a backup.`,
+    hint:
+      `Band left the file untouched. ` +
+      `Move it aside (e.g. mv "${file}" "${file}.broken") and restart Band to start with ` +
+      `an empty database, or restore a backup.`,
     cause,
   });
 
@@ -54,7 +57,9 @@ export const databaseTooNew = (file: string, found: number, known: number) =>
     'DATABASE_TOO_NEW',
     `${file} has schema version ${found}, but this Band only knows up to version ${known}`,
     {
-      hint: 'A newer Band wrote this database. Upgrade Band (npm install -g band@latest), or point BAND_HOME elsewhere.',
+      hint:
+        'A newer Band wrote this database. Upgrade Band (npm ' +
+        'install -g band@latest), or point BAND_HOME elsewhere.',
     },
   );
 

@@ -64,7 +64,10 @@ function createPrivateFile(path: string): void {
   }
 }
 
-/** chmod 0600 the database and its -wal/-shm/-journal files when group or others may read them (a file from an older Band). */
+/**
+ * chmod 0600 the database and its -wal/-shm/-journal files when group or others may read them (a file from an older
+ * Band).
+ */
 function restrictModes(path: string): void {
   if (process.platform === 'win32') return;
   for (const suffix of COMPANION_SUFFIXES) {

@@ -36,21 +36,24 @@ describe('openStore', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('band.db, band.db-wal and band.db-shm are 0600 from the first open, whatever the umask (issue 16, finding 8)', () => {
-    const previous = process.umask(0o022); // the usual umask, which made the -wal and -shm files 0644
-    try {
-      const file = join(tempDir(), 'band.db');
-      const store = openStore(file);
-      store.projects.create({ name: 'app', path: '/r/app', defaultBranch: 'main' }); // a write: the WAL is in use
-      for (const name of [file, `${file}-wal`, `${file}-shm`]) {
-        expect(existsSync(name), name).toBe(true);
-        expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
+  it(
+    'band.db, band.db-wal and band.db-shm are 0600 from the ' + 'first open, whatever the umask (issue 16, finding 8)',
+    () => {
+      const previous = process.umask(0o022); // the usual umask, which made the -wal and -shm files 0644
+      try {
+        const file = join(tempDir(), 'band.db');
+        const store = openStore(file);
+        store.projects.create({ name: 'app', path: '/r/app', defaultBranch: 'main' }); // a write: the WAL is in use
+        for (const name of [file, `${file}-wal`, `${file}-shm`]) {
+          expect(existsSync(name), name).toBe(true);
+          expect((statSync(name).mode & 0o777).toString(8), name).toBe('600');
+        }
+        store.close();
+      } finally {
+        process.umask(previous);
       }
-      store.close();
-    } finally {
-      process.umask(previous);
-    }
-  });
+    },
+  );
 
   it('an existing database whose files are readable by others is made 0600 at open', () => {
     const file = join(tempDir(), 'band.db');

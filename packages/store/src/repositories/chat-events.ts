@@ -43,7 +43,9 @@ export interface ChatEventsRepository {
     turnId: string | null,
     events: readonly E[],
   ): ChatEventRecord<E>[];
-  /** Events with `seq > afterSeq`, oldest first, at most `limit` (default 500, max 5000). Use 0 for "from the start". */
+  /**
+   * Events with `seq > afterSeq`, oldest first, at most `limit` (default 500, max 5000). Use 0 for "from the start".
+   */
   listAfter<E = ChatEventInput>(chatId: string, afterSeq: number, limit?: number): ChatEventRecord<E>[];
   /**
    * A page backwards: the `limit` newest events with `seq < beforeSeq` (default 500, max 5000), returned oldest

@@ -43,7 +43,8 @@ export interface ProjectsRepository {
 
 export function createProjectsRepository({ db, now }: RepoContext): ProjectsRepository {
   const insert = db.prepare(
-    'INSERT INTO projects (id, name, path, default_branch, created_at) VALUES (@id, @name, @path, @defaultBranch, @createdAt)',
+    'INSERT INTO projects (id, name, path, default_branch, ' +
+      'created_at) VALUES (@id, @name, @path, @defaultBranch, @createdAt)',
   );
   const byId = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?');
   const byName = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE name = ?');

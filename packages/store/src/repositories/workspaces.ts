@@ -56,7 +56,9 @@ export type WorkspacePatch = Partial<
 >;
 
 export interface WorkspacesRepository {
-  /** Throws StoreError `CONFLICT` for a duplicate (project, branch) or path, `REFERENCE_MISSING` for an unknown project. */
+  /**
+   * Throws StoreError `CONFLICT` for a duplicate (project, branch) or path, `REFERENCE_MISSING` for an unknown project.
+   */
   create(input: NewWorkspace): Workspace;
   get(id: string): Workspace | undefined;
   getByBranch(projectId: string, branch: string): Workspace | undefined;
@@ -73,7 +75,8 @@ export interface WorkspacesRepository {
 
 export function createWorkspacesRepository({ db, now }: RepoContext): WorkspacesRepository {
   const insert = db.prepare(`
-    INSERT INTO workspaces (id, project_id, branch, base_branch, path, status, setup_status, initial_request, created_at, updated_at)
+    INSERT INTO workspaces (id, project_id, branch, base_branch, path, status, setup_status, initial_request, \
+created_at, updated_at)
     VALUES (@id, @projectId, @branch, @baseBranch, @path, @status, @setupStatus, @initialRequest, @now, @now)`);
   const byId = db.prepare<[string], WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?');
   const byBranch = db.prepare<[string, string], WorkspaceRow>(
