@@ -45,7 +45,10 @@ function ShellFrame({ children }: { children: ReactNode }) {
   return (
     <div
       data-testid="dashboard-shell"
-      className="relative top-[var(--band-viewport-top,0px)] flex h-[var(--band-viewport-height,100dvh)] flex-col overflow-hidden bg-bg text-fg"
+      className={cn(
+        'relative top-[var(--band-viewport-top,0px)] flex h-[var(--band-viewport-height,100dvh)] flex-col',
+        'overflow-hidden bg-bg text-fg',
+      )}
     >
       <header className="flex h-14 shrink-0 items-center gap-2 border-b border-border bg-bg-elevated px-2 md:px-3">
         <Button
@@ -103,7 +106,8 @@ function TunnelChip() {
       data-testid="tunnel-chip"
       data-state={state}
       className={cn(
-        'inline-flex min-h-touch min-w-touch cursor-pointer items-center justify-center gap-1.5 rounded-full px-2 text-xs font-medium md:min-h-8',
+        'inline-flex min-h-touch min-w-touch cursor-pointer items-center justify-center gap-1.5 rounded-full px-2 ' +
+          'text-xs font-medium md:min-h-8',
         state === 'ready' ? 'text-ok' : state === 'failed' ? 'text-danger' : 'text-warn',
       )}
     >

@@ -91,7 +91,10 @@ export function MobileAccessPanel() {
               <div className="flex items-center gap-2">
                 <code
                   data-testid="tunnel-url"
-                  className="min-w-0 flex-1 truncate rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-sm"
+                  className={cn(
+                    'min-w-0 flex-1 truncate rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono',
+                    'text-sm',
+                  )}
                 >
                   {tunnel.status.url}
                 </code>
@@ -282,7 +285,9 @@ function RevealToken({ isTunnelUp }: { isTunnelUp: boolean }) {
         <div className="flex items-center gap-2">
           <code
             data-testid="token-value"
-            className="min-w-0 flex-1 break-all rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-xs"
+            className={cn(
+              'min-w-0 flex-1 break-all rounded-md border border-border bg-bg-sunken px-3 py-2 font-mono text-xs',
+            )}
           >
             {token}
           </code>

@@ -1,4 +1,5 @@
 'use client';
+import { cn } from '@/lib/cn';
 // The sidebar's forms, loaded the first time one opens: add a project (found repositories, folder picker, path),
 // new workspace, and the remove confirmations.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -277,7 +278,10 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
               <li key={repo.path}>
                 <button
                   type="button"
-                  className="flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-bg-hover disabled:opacity-50 md:min-h-8"
+                  className={cn(
+                    'flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm',
+                    'hover:bg-bg-hover disabled:opacity-50 md:min-h-8',
+                  )}
                   onClick={() => register(repo.path)}
                   disabled={add.isPending}
                   data-testid="project-found-item"
@@ -393,7 +397,10 @@ function FolderPicker({
               <li key={entry.path}>
                 <button
                   type="button"
-                  className="flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-bg-hover md:min-h-8"
+                  className={cn(
+                    'flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm',
+                    'hover:bg-bg-hover md:min-h-8',
+                  )}
                   onClick={() => setPath(entry.path)}
                   data-testid="folder-entry"
                   data-path={entry.path}
@@ -583,7 +590,10 @@ export function AddWorkspaceForm({ project, onDone }: { project: Project; onDone
         placeholder="What should the agent do?"
         rows={2}
         data-testid="workspace-prompt"
-        className="w-full rounded-md border border-border bg-bg-sunken px-3 py-2 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:text-sm"
+        className={cn(
+          'w-full rounded-md border border-border bg-bg-sunken px-3 py-2 text-base text-fg',
+          'placeholder:text-fg-subtle focus:border-accent focus:outline-none md:text-sm',
+        )}
       />
       <AgentPicker idPrefix={`ws-${project.id}`} value={choice} onChange={setChoice} />
       {create.error ? <ErrorNote error={create.error} /> : null}

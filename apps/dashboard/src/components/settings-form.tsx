@@ -214,7 +214,8 @@ function DeviceNotifications() {
         ? "Blocked in this browser's site settings."
         : permission === 'unsupported'
           ? 'This browser cannot show notifications (on iPhone, add Band to the Home Screen first).'
-          : 'Get a notification on this device when an agent is done or needs your answer while Band is in the background.';
+          : 'Get a notification on this device when an agent is done or needs your answer while Band is in the ' +
+            'background.';
   return (
     <div className="flex items-center justify-between gap-4">
       <div>

@@ -75,7 +75,10 @@ export function Sidebar({ className, isHome = false }: { className?: string; isH
         ) : null}
         {projects.status === 'success' && projects.data.length === 0 ? (
           <div
-            className="flex flex-col items-start gap-3 rounded-md border border-dashed border-border p-4 text-sm text-fg-muted"
+            className={cn(
+              'flex flex-col items-start gap-3 rounded-md border border-dashed border-border p-4 text-sm',
+              'text-fg-muted',
+            )}
             data-testid="sidebar-empty"
           >
             <p>No projects yet. Add a git repository to create workspaces for your agents.</p>
@@ -173,7 +176,8 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
           </span>
           <ChevronRightIcon className="shrink-0 text-fg-subtle md:hidden" />
         </Link>
-        {/* On a phone the control is always there; on desktop it appears on hover or focus (and stays while confirming). */}
+        {/* On a phone the control is always there; on desktop it appears on hover or focus (and stays while
+            confirming). */}
         <span
           className={cn(
             'absolute right-1 top-1/2 -translate-y-1/2 md:group-focus-within:block md:group-hover:block',

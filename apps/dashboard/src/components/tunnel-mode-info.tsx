@@ -21,11 +21,14 @@ export function TunnelModeInfo({ status }: { status: TunnelStatus }) {
             </code>
           </p>
           {status.management === 'local' ? (
-            // A tunnel made with `cloudflared tunnel create`: Band writes its ingress; Cloudflare needs only the DNS route.
+            // A tunnel made with `cloudflared tunnel create`: Band writes its ingress; Cloudflare needs only the
+            // DNS route.
             <p className="text-fg-muted" data-testid="tunnel-local">
               Band routes this tunnel to itself; Cloudflare only needs its DNS record, made once with{' '}
               <code data-testid="tunnel-route-dns" className="break-all font-mono text-fg">
-                {`cloudflared tunnel route dns ${status.tunnelId ?? '<TunnelID>'} ${status.stableUrl ? new URL(status.stableUrl).hostname : '<hostname>'}`}
+                {`cloudflared tunnel route dns ${status.tunnelId ?? '<TunnelID>'} ${
+                  status.stableUrl ? new URL(status.stableUrl).hostname : '<hostname>'
+                }`}
               </code>
               .
             </p>

@@ -30,7 +30,12 @@ function CodeBlock({ code, fence }: { code: string[]; fence: string }) {
   const highlighter = useHighlighter();
   const lang = highlighter?.languageOf(`x.${fence || 'txt'}`);
   return (
-    <pre className="my-2 overflow-x-auto rounded-md border border-border bg-bg-sunken p-3 font-mono text-[13px] leading-relaxed">
+    <pre
+      className={
+        'my-2 overflow-x-auto rounded-md border border-border bg-bg-sunken p-3 font-mono text-[13px] ' +
+        'leading-relaxed'
+      }
+    >
       {code.map((l, n) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: lines of a static block
         <div key={n}>{(highlighter && lang ? highlighter.highlightLine(l, lang) : l) || '\u00a0'}</div>

@@ -14,7 +14,8 @@ type Answer = 'allow' | 'always' | 'deny';
 
 // 44 px on every layout (not only on phones): the card is what a person taps from a lock screen.
 const BUTTON =
-  'inline-flex min-h-touch min-w-touch cursor-pointer select-none items-center justify-center gap-2 rounded-md px-4 text-sm font-medium transition-colors disabled:cursor-not-allowed disabled:opacity-50';
+  'inline-flex min-h-touch min-w-touch cursor-pointer select-none items-center justify-center gap-2 rounded-md ' +
+  'px-4 text-sm font-medium transition-colors disabled:cursor-not-allowed disabled:opacity-50';
 
 /**
  * The agent waits for permission (issue 20): what it wants to run, shown in full (the command, the file and the

@@ -1,4 +1,5 @@
 'use client';
+import { cn } from '@/lib/cn';
 // Attachments in the chat: the composer's attach button and chips (each file uploads as soon as it is picked),
 // and the list a sent message shows.
 import { type ChangeEvent, useCallback, useRef, useState } from 'react';
@@ -139,7 +140,10 @@ export function PickedFiles({
           {files.map((f) => (
             <li
               key={f.key}
-              className="flex min-h-touch items-center gap-2 rounded-md border border-border bg-bg-sunken pl-3 text-sm text-fg md:min-h-9"
+              className={cn(
+                'flex min-h-touch items-center gap-2 rounded-md border border-border bg-bg-sunken pl-3 text-sm',
+                'text-fg md:min-h-9',
+              )}
               data-testid="chat-attachment-chip"
               data-uploaded={f.id ? 'true' : 'false'}
             >
@@ -199,7 +203,12 @@ function PaperclipIcon() {
       strokeLinejoin="round"
       aria-hidden="true"
     >
-      <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+      <path
+        d={
+          'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83' +
+          'l8.49-8.48'
+        }
+      />
     </svg>
   );
 }

@@ -84,7 +84,10 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
         {files.data && (files.data.ahead > 0 || files.data.behind > 0) ? (
           <span
             className="whitespace-nowrap text-xs text-fg-subtle"
-            title={`This branch has ${files.data.ahead} ${files.data.ahead === 1 ? 'commit' : 'commits'} that ${workspace.baseBranch} does not, and is missing ${files.data.behind} of ${workspace.baseBranch}'s`}
+            title={
+              `This branch has ${files.data.ahead} ${files.data.ahead === 1 ? 'commit' : 'commits'} that ` +
+              `${workspace.baseBranch} does not, and is missing ${files.data.behind} of ${workspace.baseBranch}'s`
+            }
             data-testid="changes-ahead-behind"
           >
             {files.data.ahead} ahead, {files.data.behind} behind {workspace.baseBranch}

@@ -77,7 +77,10 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
   );
 }
 
-/** What Retry sends again: the failed turn's message with the files it carried (uploads stay until the workspace goes). */
+/**
+ * What Retry sends again: the failed turn's message with the files it carried (uploads stay until the workspace
+ * goes).
+ */
 type RetryMessage = { prompt: string; attachmentIds?: string[] };
 
 /** Under a failed turn: try the same message again, or fix the agent in Settings. */
@@ -106,7 +109,10 @@ function FailedTurnActions({
       ) : null}
       <Link
         href="/settings"
-        className="inline-flex min-h-touch items-center rounded-md px-3 text-sm font-medium text-accent hover:bg-bg-hover md:min-h-8"
+        className={cn(
+          'inline-flex min-h-touch items-center rounded-md px-3 text-sm font-medium text-accent hover:bg-bg-hover',
+          'md:min-h-8',
+        )}
         data-testid="chat-settings-link"
       >
         Agent settings
@@ -427,7 +433,10 @@ function TurnView({
     >
       {turn.prompt !== undefined ? (
         <div
-          className="self-end rounded-lg rounded-br-sm bg-accent-soft px-3.5 py-2.5 text-[15px] whitespace-pre-wrap break-words text-fg md:max-w-[80%]"
+          className={cn(
+            'self-end rounded-lg rounded-br-sm bg-accent-soft px-3.5 py-2.5 text-[15px] whitespace-pre-wrap',
+            'break-words text-fg md:max-w-[80%]',
+          )}
           data-testid="chat-prompt"
         >
           {turn.prompt}
@@ -538,7 +547,9 @@ function ToolInput({ name, input }: { name: string; input: unknown }) {
   if (name === 'Write' && typeof o.content === 'string') {
     return (
       <pre
-        className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs text-fg"
+        className={cn(
+          'max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-bg-sunken p-2 font-mono text-xs text-fg',
+        )}
         data-testid="chat-tool-content"
       >
         {o.content}
@@ -618,7 +629,12 @@ function Composer({
     }
   };
   return (
-    <div className="border-t border-border bg-bg-elevated px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] pt-3 md:px-6">
+    <div
+      className={cn(
+        'border-t border-border bg-bg-elevated px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] pt-3',
+        'md:px-6',
+      )}
+    >
       {send.error ? (
         <div className="mx-auto mb-2 max-w-3xl">
           <ErrorNote error={send.error} testId="chat-send-error" />
@@ -641,7 +657,10 @@ function Composer({
           placeholder={isWorking ? 'Queue a follow-up…' : 'Message the agent…'}
           aria-label="Message"
           data-testid="chat-input"
-          className="max-h-48 min-h-touch flex-1 resize-none rounded-md border border-border bg-bg-sunken px-3 py-2.5 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:text-sm"
+          className={cn(
+            'max-h-48 min-h-touch flex-1 resize-none rounded-md border border-border bg-bg-sunken px-3 py-2.5',
+            'text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:text-sm',
+          )}
         />
         {isWorking && chatId ? (
           <Button

@@ -155,7 +155,8 @@ function TreeNode({
         data-changed={change ?? undefined}
         style={{ paddingLeft: 8 + depth * 14 }}
         className={cn(
-          'flex min-h-touch w-full cursor-pointer items-center gap-1.5 pr-3 text-left text-sm hover:bg-bg-hover md:min-h-8',
+          'flex min-h-touch w-full cursor-pointer items-center gap-1.5 pr-3 text-left text-sm hover:bg-bg-hover ' +
+            'md:min-h-8',
           selected === entry.path && 'bg-bg-active',
         )}
       >
@@ -330,7 +331,10 @@ function FileViewer({
         <div
           role="tooltip"
           data-testid="lsp-hover"
-          className="pointer-events-none fixed z-40 max-h-64 max-w-lg overflow-hidden rounded-md border border-border-strong bg-bg-elevated px-3 py-2 text-sm shadow-panel"
+          className={cn(
+            'pointer-events-none fixed z-40 max-h-64 max-w-lg overflow-hidden rounded-md border',
+            'border-border-strong bg-bg-elevated px-3 py-2 text-sm shadow-panel',
+          )}
           style={{ left: Math.min(hover.x + 12, window.innerWidth - 520), top: hover.y + 16 }}
         >
           <Markdown text={hover.text} />

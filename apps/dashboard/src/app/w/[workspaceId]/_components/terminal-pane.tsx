@@ -19,7 +19,7 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
   const [generation, setGeneration] = useState(0);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new generation is "New terminal": it reconnects from scratch
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new generation (New terminal) reconnects afresh
   useEffect(() => {
     let isDisposed = false;
     let ws: WebSocket | undefined;
@@ -77,7 +77,8 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
 
       const connect = () => {
         if (isDisposed) return;
-        const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api/terminals/${encodeURIComponent(id)}`;
+        const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+        const url = `${scheme}//${location.host}/api/terminals/${encodeURIComponent(id)}`;
         ws = new WebSocket(url);
         ws.binaryType = 'arraybuffer';
         let hasExited = false;

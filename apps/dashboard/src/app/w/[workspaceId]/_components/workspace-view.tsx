@@ -104,7 +104,8 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   useEffect(() => {
     if (isChangesShown) invalidateWorkspaceDisk(queryClient, trpc, workspaceId, ['changes']);
   }, [isChangesShown, workspaceId, queryClient, trpc]);
-  // "Done, unread" and "needs your answer" are cleared by engaging with the workspace (a tap, a click, a key), not by a tab left open.
+  // "Done, unread" and "needs your answer" are cleared by engaging with the workspace (a tap, a click, a key), not
+  // by a tab left open.
   const status = useAgentStatus(workspaceId);
   const markSeen = useMutation(trpc.chats.markSeen.mutationOptions());
   const onEngage = () => {
@@ -202,7 +203,10 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
         </section>
       </div>
       <nav
-        className="grid shrink-0 grid-cols-4 border-t border-border bg-bg-elevated pb-[env(safe-area-inset-bottom)] md:hidden"
+        className={cn(
+          'grid shrink-0 grid-cols-4 border-t border-border bg-bg-elevated pb-[env(safe-area-inset-bottom)]',
+          'md:hidden',
+        )}
         aria-label="Panes"
         data-testid="mobile-tab-bar"
       >
