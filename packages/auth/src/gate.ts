@@ -234,9 +234,8 @@ export function createGate(options: GateOptions): Gate {
   const logLine = (ctx: GateContext, status: number | string, startedAt: number, reason?: string) => {
     const sid = ctx.sidHash ? ` sid=${ctx.sidHash}` : '';
     const why = reason ? ` ${reason}` : '';
-    logger.info?.(
-      `${ctx.listener} ${ctx.upgrade ? 'UPGRADE' : ctx.method} ${loggablePath(ctx.target)} ${status} ${Date.now() - startedAt}ms${sid}${why}`,
-    );
+    const request = `${ctx.listener} ${ctx.upgrade ? 'UPGRADE' : ctx.method} ${loggablePath(ctx.target)}`;
+    logger.info?.(`${request} ${status} ${Date.now() - startedAt}ms${sid}${why}`);
   };
 
   const checkRequest = (
