@@ -5,7 +5,10 @@ try {
   await import('../dist/main.js');
 } catch (error) {
   if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/main.js')) {
-    process.stderr.write('error: band is not built yet\nhint: run `npm run build` in the Band checkout (or `npm start`, which builds what is missing)\n');
+    process.stderr.write(
+      'error: band is not built yet\n' +
+        'hint: run `npm run build` in the Band checkout (or `npm start`, which builds what is missing)\n',
+    );
     process.exit(1);
   }
   throw error;

@@ -149,7 +149,8 @@ export function unreachableError(connection: Connection, lastError: string | und
   if (status === '401') {
     return new CliError(
       'UNAUTHORIZED',
-      `The server at ${connection.serverUrl} refused ${describeTokenSource(connection.tokenSource)} for its event stream`,
+      `The server at ${connection.serverUrl} refused ${describeTokenSource(connection.tokenSource)} ` +
+        `for its event stream`,
     );
   }
   if (status === '403') {
@@ -157,7 +158,9 @@ export function unreachableError(connection: Connection, lastError: string | und
       'ERROR',
       `The server at ${connection.serverUrl} refused the event stream (WebSocket, HTTP 403)`,
       {
-        hint: `The server only accepts WebSockets whose Origin is its own address: set BAND_SERVER_URL to exactly the URL the server is reached at (now ${connection.serverUrl}).`,
+        hint:
+          `The server only accepts WebSockets whose Origin is its own address: ` +
+          `set BAND_SERVER_URL to exactly the URL the server is reached at (now ${connection.serverUrl}).`,
       },
     );
   }
@@ -168,7 +171,8 @@ export function unreachableError(connection: Connection, lastError: string | und
   }
   return new CliError(
     'ERROR',
-    `Could not open the event stream at ${wsUrl(connection.serverUrl, TRPC_WS_PATH)}${lastError ? ` (${lastError})` : ''}`,
+    `Could not open the event stream ` +
+      `at ${wsUrl(connection.serverUrl, TRPC_WS_PATH)}${lastError ? ` (${lastError})` : ''}`,
   );
 }
 
@@ -211,7 +215,9 @@ export function toCliError(error: unknown, connection: Connection): unknown {
         'ERROR',
         `The server at ${connection.serverUrl} refused the request (HTTP 403${reason ? `: ${reason}` : ''})`,
         {
-          hint: 'Set BAND_SERVER_URL to exactly the address the server is reached at (the local URL, or the https:// tunnel URL).',
+          hint:
+            'Set BAND_SERVER_URL to exactly the address the server is ' +
+            'reached at (the local URL, or the https:// tunnel URL).',
           cause: error,
         },
       );
@@ -252,7 +258,8 @@ function formatValidationMessage(message: string): string {
   try {
     const issues = JSON.parse(message) as Array<{ path?: unknown[]; message?: string }>;
     if (Array.isArray(issues) && issues.length > 0) {
-      return `Invalid input: ${issues.map((i) => `${(i.path ?? []).join('.') || 'input'}: ${i.message ?? 'invalid'}`).join('; ')}`;
+      const lines = issues.map((i) => `${(i.path ?? []).join('.') || 'input'}: ${i.message ?? 'invalid'}`);
+      return `Invalid input: ${lines.join('; ')}`;
     }
   } catch {
     // not JSON: a plain message

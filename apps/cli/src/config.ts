@@ -115,7 +115,9 @@ export function assertSafeTransport(connection: Pick<Connection, 'serverUrl' | '
   const url = new URL(connection.serverUrl);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new CliError('INSECURE_TRANSPORT', `Refusing to send the Band token over plain HTTP to ${url.host}`, {
-      hint: 'Use the https:// tunnel URL (band tunnel start on the server machine), or an http://127.0.0.1 URL on the same machine.',
+      hint:
+        'Use the https:// tunnel URL (band tunnel start on the server ' +
+        'machine), or an http://127.0.0.1 URL on the same machine.',
     });
   }
 }

@@ -51,11 +51,13 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [6, 'validation: the server refused the input'],
   [
     7,
-    'server not verified: the process on the local port could not prove it is your Band server (another program on the port, an older Band, or a token that does not match); the token was not sent',
+    'server not verified: the process on the local port could not prove it is your Band server (another ' +
+      'program on the port, an older Band, or a token that does not match); the token was not sent',
   ],
   [
     8,
-    'approval pending: `chats watch` / `chats send --watch` with --exit-on-approval stopped at a request the agent waits on (answer it with `band chats approve|deny|answer`)',
+    'approval pending: `chats watch` / `chats send --watch` with --exit-on-approval stopped ' +
+      'at a request the agent waits on (answer it with `band chats approve|deny|answer`)',
   ],
   [130, 'interrupted (Ctrl+C)'],
 ];

@@ -26,16 +26,31 @@ function hintFor(reason: HelloFailure | undefined, connection: ProofConnection, 
   const port = new URL(connection.serverUrl).port || '80';
   switch (reason) {
     case 'NO_HELLO':
-      return `An older Band server does not answer /auth/hello: upgrade the Band server to this CLI's version. If Band is not what listens on port ${port}, stop that program.`;
+      return (
+        `An older Band server does not answer /auth/hello: upgrade the Band ` +
+        `server to this CLI's version. If Band is not what listens on port ${port}, stop that program.`
+      );
     case 'OLD_PROOF':
-      return `Upgrade the Band server to this CLI's version (the proof now binds the connection, issue 16). If Band is not what listens on port ${port}, stop that program.`;
+      return (
+        `Upgrade the Band server to this CLI's version (the proof now binds ` +
+        `the connection, issue 16). If Band is not what listens on port ${port}, stop that program.`
+      );
     case 'RELAYED':
-      return `Another program holds that address and forwards to Band. Find it (\`ss -ltnp\`) and stop it, then restart Band: it listens on both loopbacks and refuses to start when one is taken. Until then, set BAND_SERVER_URL=http://127.0.0.1:${port}.`;
+      return (
+        `Another program holds that address and forwards to Band. Find it (\`ss -ltnp\`) and stop it, ` +
+        `then restart Band: it listens on both loopbacks and refuses to start ` +
+        `when one is taken. Until then, set BAND_SERVER_URL=http://127.0.0.1:${port}.`
+      );
     case 'NO_ANSWER':
     case 'HTTP_STATUS':
     case 'NOT_BAND':
     case 'WRONG_PROOF':
-      return `If Band is running at ${connection.serverUrl}, ${describeTokenSource(connection.tokenSource)} does not match its tokenSecret. Otherwise another program holds port ${port}: stop it and start Band (\`band start\`), or set BAND_SERVER_URL to Band's address.`;
+      return (
+        `If Band is running at ${connection.serverUrl}, ${describeTokenSource(connection.tokenSource)} ` +
+        `does not match its tokenSecret. ` +
+        `Otherwise another program holds port ${port}: stop it and start Band (\`band start\`), ` +
+        `or set BAND_SERVER_URL to Band's address.`
+      );
     default:
       return fallback;
   }

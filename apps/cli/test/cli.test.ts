@@ -117,15 +117,19 @@ describe('connection and exit codes', () => {
     expect(result.stderr).toContain('npm start');
   });
 
-  it('stops before sending a token the local server cannot prove (exit 7), naming where it came from, never the token', async () => {
-    // Over local http a wrong token fails the server's proof (F11): the CLI cannot tell it from a squatter.
-    const wrong = 'f'.repeat(64);
-    const fromEnv = await band(['status'], { env: { ...env, BAND_TOKEN: wrong } });
-    expect(fromEnv.code).toBe(7);
-    expect(fromEnv.stderr).toContain('BAND_TOKEN');
-    expect(fromEnv.stderr).toMatch(/the token was not sent/);
-    expect(fromEnv.stderr + fromEnv.stdout).not.toContain(wrong);
-  });
+  it(
+    'stops before sending a token the local server cannot ' +
+      'prove (exit 7), naming where it came from, never the token',
+    async () => {
+      // Over local http a wrong token fails the server's proof (F11): the CLI cannot tell it from a squatter.
+      const wrong = 'f'.repeat(64);
+      const fromEnv = await band(['status'], { env: { ...env, BAND_TOKEN: wrong } });
+      expect(fromEnv.code).toBe(7);
+      expect(fromEnv.stderr).toContain('BAND_TOKEN');
+      expect(fromEnv.stderr).toMatch(/the token was not sent/);
+      expect(fromEnv.stderr + fromEnv.stdout).not.toContain(wrong);
+    },
+  );
 
   it('reports a missing token (exit 4)', async () => {
     const empty = await tempDir();
@@ -248,42 +252,49 @@ describe('status, settings, open, devices', () => {
     expect(unknown.code).toBe(6);
   });
 
-  it('opens the dashboard through a 0600 redirect file (no code in the browser argv), waits for the sign-in, then removes the file', async () => {
-    const dir = await tempDir();
-    const script = join(dir.path, 'browser.mjs');
-    const seen = join(dir.path, 'seen.json');
-    // A browser: records its argv and the file's mode, follows the redirect and redeems the code like /pair does.
-    await writeFile(
-      script,
-      `#!${process.execPath}
+  it(
+    'opens the dashboard through a 0600 redirect file (no code in ' +
+      'the browser argv), waits for the sign-in, then removes the file',
+    async () => {
+      const dir = await tempDir();
+      const script = join(dir.path, 'browser.mjs');
+      const seen = join(dir.path, 'seen.json');
+      // A browser: records its argv and the file's mode, follows the redirect and redeems the code like /pair does.
+      await writeFile(
+        script,
+        `#!${process.execPath}
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 const arg = process.argv[2];
 const file = fileURLToPath(arg);
 const html = readFileSync(file, 'utf8');
-writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ argv: process.argv.slice(2), mode: statSync(file).mode & 0o777, file }));
+writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ argv: process.argv.slice(2), mode: statSync(file).mode & \
+0o777, file }));
 const url = new URL(/location\\.replace\\("([^"]+)"\\)/.exec(html)[1]);
 const code = new URLSearchParams(url.hash.slice(1)).get('c');
-const req = request({ host: url.hostname, port: url.port, path: '/auth/pair', method: 'POST', headers: { 'content-type': 'application/json', origin: url.origin } }, (res) => { res.resume(); res.on('end', () => process.exit(res.statusCode === 204 ? 0 : 1)); });
+const req = request({ host: url.hostname, port: url.port, path: '/auth/pair', method: 'POST', headers: { \
+'content-type': 'application/json', origin: url.origin } }, (res) => { res.resume(); res.on('end', () => \
+process.exit(res.statusCode === 204 ? 0 : 1)); });
 req.end(JSON.stringify({ code }));
 `,
-    );
-    await chmod(script, 0o755);
-    const devicesBefore = srv.server.gate.listDevices().length;
-    const result = await band(['open'], { env: { ...env, BROWSER: script } });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/Signed in\./);
-    const record = JSON.parse(await readFile(seen, 'utf8')) as { argv: string[]; mode: number; file: string };
-    expect(record.argv).toHaveLength(1);
-    expect(record.argv[0]).toMatch(/^file:\/\/.*\/band-open-[0-9a-f]{16}\.html$/);
-    expect(record.argv.join(' ')).not.toMatch(/#c=|pair/);
-    expect(record.mode).toBe(0o600);
-    expect(existsSync(record.file)).toBe(false);
-    expect(srv.server.gate.listDevices().length).toBe(devicesBefore + 1);
-    await dir.cleanup();
-  });
+      );
+      await chmod(script, 0o755);
+      const devicesBefore = srv.server.gate.listDevices().length;
+      const result = await band(['open'], { env: { ...env, BROWSER: script } });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/Signed in\./);
+      const record = JSON.parse(await readFile(seen, 'utf8')) as { argv: string[]; mode: number; file: string };
+      expect(record.argv).toHaveLength(1);
+      expect(record.argv[0]).toMatch(/^file:\/\/.*\/band-open-[0-9a-f]{16}\.html$/);
+      expect(record.argv.join(' ')).not.toMatch(/#c=|pair/);
+      expect(record.mode).toBe(0o600);
+      expect(existsSync(record.file)).toBe(false);
+      expect(srv.server.gate.listDevices().length).toBe(devicesBefore + 1);
+      await dir.cleanup();
+    },
+  );
 
   it('prints the link when no opener exists', async () => {
     const result = await band(['open'], { env: { ...env, PATH: '/nonexistent' } });
@@ -501,7 +512,8 @@ describe('projects, workspaces, terminals and chats', () => {
     expect((await band(['chats', 'history', 'chat_nope'], { env })).code).toBe(5);
   }, 180_000);
 
-  it('sends files with --attach: uploaded, listed under the message; a file that lies about being an image is refused', async () => {
+  it('sends files with --attach: uploaded, listed under the message; ' +
+    'a file that lies about being an image is refused', async () => {
     const png = join(scratch.path, 'shot.png');
     const notes = join(scratch.path, 'notes.txt');
     const fake = join(scratch.path, 'fake.png');

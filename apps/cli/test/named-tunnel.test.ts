@@ -79,60 +79,67 @@ describe('band tunnel setup', () => {
     expect(srv.server.settings.get().tunnel.mode).toBe('quick');
   });
 
-  it('saves the settings and prints exactly what to enter in Cloudflare; status shows mode, stable URL and origin', async () => {
-    const setup = await band(
-      ['tunnel', 'setup', '--hostname', HOST.toUpperCase(), '--token-stdin', '--origin-port', String(originPort)],
-      {
-        env,
-        input: `${fakeTunnelToken()}\n`,
-      },
-    );
-    expect(setup.code, setup.stderr).toBe(0);
-    expect(setup.stdout).toContain(`Hostname:  ${HOST}`);
-    expect(setup.stdout).toContain(`Service:   HTTP  127.0.0.1:${originPort}`);
-    expect(setup.stdout).toContain(`http://127.0.0.1:${originPort}`);
-    const tokenFile = join(srv.home, 'tunnel-token');
-    expect(srv.server.settings.get().tunnel).toMatchObject({ mode: 'named', hostname: HOST, tokenFile, originPort });
-    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
-    expect((await readFile(tokenFile, 'utf8')).trim()).toBe(fakeTunnelToken());
-    // The token is in neither output.
-    expect(setup.stdout + setup.stderr).not.toContain(fakeTunnelToken());
+  it(
+    'saves the settings and prints exactly what to enter ' + 'in Cloudflare; status shows mode, stable URL and origin',
+    async () => {
+      const setup = await band(
+        ['tunnel', 'setup', '--hostname', HOST.toUpperCase(), '--token-stdin', '--origin-port', String(originPort)],
+        {
+          env,
+          input: `${fakeTunnelToken()}\n`,
+        },
+      );
+      expect(setup.code, setup.stderr).toBe(0);
+      expect(setup.stdout).toContain(`Hostname:  ${HOST}`);
+      expect(setup.stdout).toContain(`Service:   HTTP  127.0.0.1:${originPort}`);
+      expect(setup.stdout).toContain(`http://127.0.0.1:${originPort}`);
+      const tokenFile = join(srv.home, 'tunnel-token');
+      expect(srv.server.settings.get().tunnel).toMatchObject({ mode: 'named', hostname: HOST, tokenFile, originPort });
+      expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+      expect((await readFile(tokenFile, 'utf8')).trim()).toBe(fakeTunnelToken());
+      // The token is in neither output.
+      expect(setup.stdout + setup.stderr).not.toContain(fakeTunnelToken());
 
-    const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
-    expect(status).toMatchObject({
-      state: 'stopped',
-      mode: 'named',
-      url: null,
-      stableUrl: `https://${HOST}`,
-      origin: `http://127.0.0.1:${originPort}`,
-      error: null,
-    });
-    expect(status).toHaveProperty('cloudflaredVersion');
-  });
+      const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
+      expect(status).toMatchObject({
+        state: 'stopped',
+        mode: 'named',
+        url: null,
+        stableUrl: `https://${HOST}`,
+        origin: `http://127.0.0.1:${originPort}`,
+        error: null,
+      });
+      expect(status).toHaveProperty('cloudflaredVersion');
+    },
+  );
 
-  it('band tunnel start serves the stable URL; status --output json reports it with the origin and the version', async () => {
-    const start = await band(['tunnel', 'start'], { env, timeoutMs: 40_000 });
-    expect(start.code, start.stderr).toBe(0);
-    expect(start.stdout).toBe(`https://${HOST}\n`);
-    // Ready only after the hostname answered through "Cloudflare".
-    expect(start.stderr).toContain(`checking that https://${HOST} reaches Band through Cloudflare`);
-    const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
-    expect(status).toMatchObject({
-      state: 'ready',
-      mode: 'named',
-      url: `https://${HOST}`,
-      origin: `http://127.0.0.1:${originPort}`,
-      error: null,
-    });
-    expect(status.cloudflaredVersion).toMatch(/^\d{4}\.\d+\.\d+$/);
-    const text = (await band(['tunnel', 'status'], { env })).stdout;
-    expect(text).toMatch(/mode: +named/);
-    expect(text).toContain(`origin:      http://127.0.0.1:${originPort}`);
-  });
+  it(
+    'band tunnel start serves the stable URL; ' + 'status --output json reports it with the origin and the version',
+    async () => {
+      const start = await band(['tunnel', 'start'], { env, timeoutMs: 40_000 });
+      expect(start.code, start.stderr).toBe(0);
+      expect(start.stdout).toBe(`https://${HOST}\n`);
+      // Ready only after the hostname answered through "Cloudflare".
+      expect(start.stderr).toContain(`checking that https://${HOST} reaches Band through Cloudflare`);
+      const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
+      expect(status).toMatchObject({
+        state: 'ready',
+        mode: 'named',
+        url: `https://${HOST}`,
+        origin: `http://127.0.0.1:${originPort}`,
+        error: null,
+      });
+      expect(status.cloudflaredVersion).toMatch(/^\d{4}\.\d+\.\d+$/);
+      const text = (await band(['tunnel', 'status'], { env })).stdout;
+      expect(text).toMatch(/mode: +named/);
+      expect(text).toContain(`origin:      http://127.0.0.1:${originPort}`);
+    },
+  );
 });
 
 describe('the remote CLI through the tunnel', () => {
-  it('BAND_SERVER_URL=https://<host> BAND_TOKEN=… band workspaces list / tunnel status / chats send --watch (resuming after the edge cuts the connection), TLS trusted by NODE_EXTRA_CA_CERTS', async () => {
+  it('BAND_SERVER_URL=https://<host> BAND_TOKEN=… band workspaces list / tunnel status / chats ' +
+    'send --watch (resuming after the edge cuts the connection), TLS trusted by NODE_EXTRA_CA_CERTS', async () => {
     const emptyHome = join(scratch.path, 'remote-home');
     const remote = (token: string) =>
       baseEnv({
@@ -195,132 +202,144 @@ describe('band token', () => {
     expect(remote.stdout).toBe('');
   });
 
-  it('rotate: a new token, the old one refused, every device signed out, and a new QR code while the tunnel runs', async () => {
-    // A device signed in before the rotation.
-    const pair = srv.server.gate.createPairingCode('local');
-    expect(pair.url).toContain('#c=');
-    const rotate = await band(['token', 'rotate'], { env, timeoutMs: 30_000 });
-    expect(rotate.code, rotate.stderr).toBe(0);
-    expect(rotate.stdout).toContain('every device was signed out');
-    expect(rotate.stdout).toContain(`https://${HOST}`);
-    expect(rotate.stderr).toMatch(new RegExp(`https://${HOST.replace(/\./g, '\\.')}/pair#c=`));
-    expect(rotate.stderr).toMatch(/[▄▀█]/);
+  it(
+    'rotate: a new token, the old one refused, every device ' + 'signed out, and a new QR code while the tunnel runs',
+    async () => {
+      // A device signed in before the rotation.
+      const pair = srv.server.gate.createPairingCode('local');
+      expect(pair.url).toContain('#c=');
+      const rotate = await band(['token', 'rotate'], { env, timeoutMs: 30_000 });
+      expect(rotate.code, rotate.stderr).toBe(0);
+      expect(rotate.stdout).toContain('every device was signed out');
+      expect(rotate.stdout).toContain(`https://${HOST}`);
+      expect(rotate.stderr).toMatch(new RegExp(`https://${HOST.replace(/\./g, '\\.')}/pair#c=`));
+      expect(rotate.stderr).toMatch(/[▄▀█]/);
 
-    const fresh = (await band(['token', 'show'], { env })).stdout.trim();
-    expect(fresh).toMatch(/^[0-9a-f]{64}$/);
-    expect(fresh).not.toBe(srv.token);
-    expect(srv.server.settings.get().tokenSecret).toBe(fresh);
-    // The old token no longer opens anything; the new one does.
-    const old = await fetch(`${srv.url}/api/trpc/tunnel.status`, { headers: { authorization: `Bearer ${srv.token}` } });
-    expect(old.status).toBe(401);
-    const now = await fetch(`${srv.url}/api/trpc/tunnel.status`, { headers: { authorization: `Bearer ${fresh}` } });
-    expect(now.status).toBe(200);
-    // The pairing code made before the rotation is void.
-    const redeem = await fetch(`${srv.url}/auth/pair`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: srv.url },
-      body: JSON.stringify({ code: new URL(pair.url).hash.slice(3) }),
-    });
-    expect(redeem.status).not.toBe(204);
-    await band(['tunnel', 'stop'], { env });
-  });
+      const fresh = (await band(['token', 'show'], { env })).stdout.trim();
+      expect(fresh).toMatch(/^[0-9a-f]{64}$/);
+      expect(fresh).not.toBe(srv.token);
+      expect(srv.server.settings.get().tokenSecret).toBe(fresh);
+      // The old token no longer opens anything; the new one does.
+      const old = await fetch(`${srv.url}/api/trpc/tunnel.status`, {
+        headers: { authorization: `Bearer ${srv.token}` },
+      });
+      expect(old.status).toBe(401);
+      const now = await fetch(`${srv.url}/api/trpc/tunnel.status`, { headers: { authorization: `Bearer ${fresh}` } });
+      expect(now.status).toBe(200);
+      // The pairing code made before the rotation is void.
+      const redeem = await fetch(`${srv.url}/auth/pair`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: srv.url },
+        body: JSON.stringify({ code: new URL(pair.url).hash.slice(3) }),
+      });
+      expect(redeem.status).not.toBe(204);
+      await band(['tunnel', 'stop'], { env });
+    },
+  );
 });
 
 describe('a locally managed tunnel (cloudflared tunnel create)', () => {
-  it('setup refuses cert.pem, a file every user can read and a file without credentials; settings unchanged', async () => {
-    const before = srv.server.settings.get().tunnel;
-    const pem = join(scratch.path, 'cert.pem');
-    await writeFile(pem, '-----BEGIN ARGO TUNNEL TOKEN-----\nabc\n', { mode: 0o600 });
-    const cert = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', pem], { env });
-    expect(cert.code).toBe(2);
-    expect(cert.stderr).toContain('is an origin certificate (cert.pem');
-    const open = fakeTunnelCredentials(await mkdtemp(join(scratch.path, 'open-')));
-    await chmod(open.path, 0o644);
-    const readable = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', open.path], { env });
-    expect(readable.code).toBe(2);
-    expect(readable.stderr).toContain('readable by every user');
-    expect(readable.stderr).toContain(`chmod 600 ${open.path}`);
-    const junk = join(scratch.path, 'junk.json');
-    await writeFile(junk, '{"hello":1}', { mode: 0o600 });
-    const bad = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk], { env });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('does not hold tunnel credentials');
-    const both = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk, '--token-stdin'], {
-      env,
-      input: fakeTunnelToken(),
-    });
-    expect(both.code).toBe(2);
-    expect(both.stderr).toContain('exactly one of --token-file <file>, --token-stdin or --credentials-file <file>');
-    expect(srv.server.settings.get().tunnel).toEqual(before);
-  });
+  it(
+    'setup refuses cert.pem, a file every user can read ' + 'and a file without credentials; settings unchanged',
+    async () => {
+      const before = srv.server.settings.get().tunnel;
+      const pem = join(scratch.path, 'cert.pem');
+      await writeFile(pem, '-----BEGIN ARGO TUNNEL TOKEN-----\nabc\n', { mode: 0o600 });
+      const cert = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', pem], { env });
+      expect(cert.code).toBe(2);
+      expect(cert.stderr).toContain('is an origin certificate (cert.pem');
+      const open = fakeTunnelCredentials(await mkdtemp(join(scratch.path, 'open-')));
+      await chmod(open.path, 0o644);
+      const readable = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', open.path], { env });
+      expect(readable.code).toBe(2);
+      expect(readable.stderr).toContain('readable by every user');
+      expect(readable.stderr).toContain(`chmod 600 ${open.path}`);
+      const junk = join(scratch.path, 'junk.json');
+      await writeFile(junk, '{"hello":1}', { mode: 0o600 });
+      const bad = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk], { env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('does not hold tunnel credentials');
+      const both = await band(['tunnel', 'setup', '--hostname', HOST, '--credentials-file', junk, '--token-stdin'], {
+        env,
+        input: fakeTunnelToken(),
+      });
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain('exactly one of --token-file <file>, --token-stdin or --credentials-file <file>');
+      expect(srv.server.settings.get().tunnel).toEqual(before);
+    },
+  );
 
-  it('setup saves the credentials file instead of the token and prints the route dns command; start serves the hostname through the ingress Band wrote', async () => {
-    const creds = fakeTunnelCredentials(await mkdtemp(join(scratch.path, 'creds-')));
-    const setup = await band(
-      ['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort)],
-      { env },
-    );
-    expect(setup.code, setup.stderr).toBe(0);
-    expect(setup.stdout).toContain(`Locally managed tunnel ${creds.tunnelId} (band)`);
-    expect(setup.stdout).toContain(`  cloudflared tunnel route dns ${creds.tunnelId} ${HOST}\n`);
-    expect(setup.stdout).not.toContain('Service:');
-    const saved = srv.server.settings.get().tunnel;
-    expect(saved).toMatchObject({ mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort });
-    expect(saved.tokenFile).toBeUndefined();
-    const json = await band(
-      [
-        'tunnel',
-        'setup',
-        '--hostname',
-        HOST,
-        '--credentials-file',
-        creds.path,
-        '--origin-port',
-        String(originPort),
-        '--output',
-        'json',
-      ],
-      { env },
-    );
-    expect(JSON.parse(json.stdout)).toMatchObject({
-      management: 'local',
-      tunnelId: creds.tunnelId,
-      routeDns: `cloudflared tunnel route dns ${creds.tunnelId} ${HOST}`,
-    });
-
-    const stopped = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
-    expect(stopped).toMatchObject({
-      state: 'stopped',
-      mode: 'named',
-      management: 'local',
-      tunnelId: creds.tunnelId,
-      stableUrl: `https://${HOST}`,
-    });
-
-    // What "the dashboard" says for the hostname does not matter: a locally managed tunnel brings its own ingress.
-    edge.setIngress({ [HOST]: 'http_status:404' });
-    try {
-      const start = await band(['tunnel', 'start'], { env, timeoutMs: 40_000 });
-      expect(start.code, start.stderr).toBe(0);
-      expect(start.stdout).toBe(`https://${HOST}\n`);
-      const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
-      expect(status).toMatchObject({
-        state: 'ready',
+  it(
+    'setup saves the credentials file instead of the token and prints the ' +
+      'route dns command; start serves the hostname through the ingress Band wrote',
+    async () => {
+      const creds = fakeTunnelCredentials(await mkdtemp(join(scratch.path, 'creds-')));
+      const setup = await band(
+        ['tunnel', 'setup', '--hostname', HOST, '--credentials-file', creds.path, '--origin-port', String(originPort)],
+        { env },
+      );
+      expect(setup.code, setup.stderr).toBe(0);
+      expect(setup.stdout).toContain(`Locally managed tunnel ${creds.tunnelId} (band)`);
+      expect(setup.stdout).toContain(`  cloudflared tunnel route dns ${creds.tunnelId} ${HOST}\n`);
+      expect(setup.stdout).not.toContain('Service:');
+      const saved = srv.server.settings.get().tunnel;
+      expect(saved).toMatchObject({ mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort });
+      expect(saved.tokenFile).toBeUndefined();
+      const json = await band(
+        [
+          'tunnel',
+          'setup',
+          '--hostname',
+          HOST,
+          '--credentials-file',
+          creds.path,
+          '--origin-port',
+          String(originPort),
+          '--output',
+          'json',
+        ],
+        { env },
+      );
+      expect(JSON.parse(json.stdout)).toMatchObject({
         management: 'local',
         tunnelId: creds.tunnelId,
-        url: `https://${HOST}`,
-        origin: `http://127.0.0.1:${originPort}`,
+        routeDns: `cloudflared tunnel route dns ${creds.tunnelId} ${HOST}`,
       });
-      expect((await band(['tunnel', 'status'], { env })).stdout).toContain(
-        `mode:        named (locally managed, tunnel ${creds.tunnelId})`,
-      );
-      expect(edge.routes().find((r) => r.hostname === HOST)).toMatchObject({
-        origin: `http://127.0.0.1:${originPort}`,
-        local: true,
+
+      const stopped = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
+      expect(stopped).toMatchObject({
+        state: 'stopped',
+        mode: 'named',
+        management: 'local',
+        tunnelId: creds.tunnelId,
+        stableUrl: `https://${HOST}`,
       });
-    } finally {
-      await band(['tunnel', 'stop'], { env });
-      edge.setIngress({ [HOST]: `http://127.0.0.1:${originPort}` });
-    }
-  });
+
+      // What "the dashboard" says for the hostname does not matter: a locally managed tunnel brings its own ingress.
+      edge.setIngress({ [HOST]: 'http_status:404' });
+      try {
+        const start = await band(['tunnel', 'start'], { env, timeoutMs: 40_000 });
+        expect(start.code, start.stderr).toBe(0);
+        expect(start.stdout).toBe(`https://${HOST}\n`);
+        const status = JSON.parse((await band(['tunnel', 'status', '--output', 'json'], { env })).stdout);
+        expect(status).toMatchObject({
+          state: 'ready',
+          management: 'local',
+          tunnelId: creds.tunnelId,
+          url: `https://${HOST}`,
+          origin: `http://127.0.0.1:${originPort}`,
+        });
+        expect((await band(['tunnel', 'status'], { env })).stdout).toContain(
+          `mode:        named (locally managed, tunnel ${creds.tunnelId})`,
+        );
+        expect(edge.routes().find((r) => r.hostname === HOST)).toMatchObject({
+          origin: `http://127.0.0.1:${originPort}`,
+          local: true,
+        });
+      } finally {
+        await band(['tunnel', 'stop'], { env });
+        edge.setIngress({ [HOST]: `http://127.0.0.1:${originPort}` });
+      }
+    },
+  );
 });

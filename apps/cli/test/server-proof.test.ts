@@ -83,28 +83,34 @@ describe('server proof before the token (F11)', () => {
     expect((await failure(verifyServer(conn(otherHost.url)))).code).toBe('SERVER_UNVERIFIED');
   });
 
-  it('issue 16 #1: refuses a proof relayed from another address (the real server saw another local address) and says so', async () => {
-    const real = await serve(honest);
-    const realPort = Number(new URL(real.url).port);
-    // The squatter forwards the CLI's hello, Host untouched, to the real server and relays its answer.
-    const squatter = await serve((req, res) => {
-      http.get(
-        { host: '127.0.0.1', port: realPort, path: req.url, headers: { host: req.headers.host ?? '' }, agent: false },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
+  it(
+    'issue 16 #1: refuses a proof relayed from another address ' +
+      '(the real server saw another local address) and says so',
+    async () => {
+      const real = await serve(honest);
+      const realPort = Number(new URL(real.url).port);
+      // The squatter forwards the CLI's hello, Host untouched, to the real server and relays its answer.
+      const squatter = await serve((req, res) => {
+        http.get(
+          { host: '127.0.0.1', port: realPort, path: req.url, headers: { host: req.headers.host ?? '' }, agent: false },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+      });
+      const e = await failure(verifyServer(conn(squatter.url)));
+      expect(e.code).toBe('SERVER_UNVERIFIED');
+      expect(e.exitCode).toBe(7);
+      expect(e.message).toContain(`it relayed a proof made for another address (127.0.0.1:${realPort})`);
+      expect(squatter.seen.every((h) => h.authorization === undefined)).toBe(true);
+      // The same answer for the squatter's own address would have passed: the address is what failed it.
+      const forged = await serve((req, res) => res.end(bandAnswer(TOKEN, req, `127.0.0.1:${realPort}`)));
+      expect((await failure(verifyServer(conn(forged.url)))).message).toMatch(
+        /relayed a proof made for another address/,
       );
-    });
-    const e = await failure(verifyServer(conn(squatter.url)));
-    expect(e.code).toBe('SERVER_UNVERIFIED');
-    expect(e.exitCode).toBe(7);
-    expect(e.message).toContain(`it relayed a proof made for another address (127.0.0.1:${realPort})`);
-    expect(squatter.seen.every((h) => h.authorization === undefined)).toBe(true);
-    // The same answer for the squatter's own address would have passed: the address is what failed it.
-    const forged = await serve((req, res) => res.end(bandAnswer(TOKEN, req, `127.0.0.1:${realPort}`)));
-    expect((await failure(verifyServer(conn(forged.url)))).message).toMatch(/relayed a proof made for another address/);
-  });
+    },
+  );
 
   it('refuses an older server whose proof names no address (v1), with a hint to upgrade', async () => {
     const old = await serve((_req, res) => res.end(JSON.stringify({ proof: 'ab'.repeat(32) })));

@@ -63,26 +63,30 @@ describe('band start', () => {
     expect((await server.done).code).toBe(0);
   });
 
-  it('`band start | head -1`: when the reader of stdout goes away, it stops in order (as on SIGTERM), never mid-flight', async () => {
-    const home = await tempDir('band-cli-start-');
-    cleanups.push(home.cleanup);
-    // stdout is a pipe whose reader is gone before band writes anything: every write to it fails with EPIPE.
-    const proc = spawn(process.execPath, [BAND_BIN, 'start', '--port', '0'], {
-      env: baseEnv({ BAND_HOME: home.path }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    proc.stdout.destroy();
-    cleanups.push(async () => {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-    });
-    let stderr = '';
-    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const [code] = (await once(proc, 'exit')) as [number | null];
-    // The whole shutdown ran (server, tunnel, agents, terminals), not a process.exit() half-way through the start.
-    expect(stderr).toMatch(/Stopping Band…[\s\S]*Band stopped\./);
-    expect(stderr).not.toMatch(/bug in band|EPIPE|ERR_STREAM/);
-    expect(code).toBe(0);
-  });
+  it(
+    '`band start | head -1`: when the reader of stdout goes away, ' +
+      'it stops in order (as on SIGTERM), never mid-flight',
+    async () => {
+      const home = await tempDir('band-cli-start-');
+      cleanups.push(home.cleanup);
+      // stdout is a pipe whose reader is gone before band writes anything: every write to it fails with EPIPE.
+      const proc = spawn(process.execPath, [BAND_BIN, 'start', '--port', '0'], {
+        env: baseEnv({ BAND_HOME: home.path }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      proc.stdout.destroy();
+      cleanups.push(async () => {
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      });
+      let stderr = '';
+      proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const [code] = (await once(proc, 'exit')) as [number | null];
+      // The whole shutdown ran (server, tunnel, agents, terminals), not a process.exit() half-way through the start.
+      expect(stderr).toMatch(/Stopping Band…[\s\S]*Band stopped\./);
+      expect(stderr).not.toMatch(/bug in band|EPIPE|ERR_STREAM/);
+      expect(code).toBe(0);
+    },
+  );
 
   it('`band start 2>&1 | head -1`: with stdout and stderr both gone it still stops in order, and exits 0', async () => {
     const home = await tempDir('band-cli-start-');
@@ -117,27 +121,30 @@ describe('band start', () => {
     expect(result.stderr).toMatch(/hint: /);
   });
 
-  it('refuses to start when another process holds [::1]:<port> (issue 16 #1), naming the port and webServerPort', async () => {
-    const home = await tempDir('band-cli-start-');
-    cleanups.push(home.cleanup);
-    const squatter = createServer();
-    const listened = await new Promise<boolean>((resolve) => {
-      squatter.once('error', () => resolve(false));
-      squatter.listen({ port: 0, host: '::1', ipv6Only: true }, () => resolve(true));
-    });
-    if (!listened) {
-      reportMissing('needs an IPv6 loopback (::1) to run the squatter');
-      return;
-    }
-    cleanups.push(() => new Promise((resolve) => squatter.close(() => resolve())));
-    const port = (squatter.address() as { port: number }).port;
-    const result = await band(['start', '--port', String(port)], {
-      env: baseEnv({ BAND_HOME: home.path }),
-      timeoutMs: 60_000,
-    });
-    expect(result.code).toBe(1);
-    expect(result.stdout).not.toMatch(/running at/);
-    expect(result.stderr).toContain(`Port ${port} is taken on [::1] by another process (webServerPort in`);
-    expect(result.stderr).toMatch(/hint: .*band settings set webServerPort/);
-  });
+  it(
+    'refuses to start when another process holds [::1]:<port> ' + '(issue 16 #1), naming the port and webServerPort',
+    async () => {
+      const home = await tempDir('band-cli-start-');
+      cleanups.push(home.cleanup);
+      const squatter = createServer();
+      const listened = await new Promise<boolean>((resolve) => {
+        squatter.once('error', () => resolve(false));
+        squatter.listen({ port: 0, host: '::1', ipv6Only: true }, () => resolve(true));
+      });
+      if (!listened) {
+        reportMissing('needs an IPv6 loopback (::1) to run the squatter');
+        return;
+      }
+      cleanups.push(() => new Promise((resolve) => squatter.close(() => resolve())));
+      const port = (squatter.address() as { port: number }).port;
+      const result = await band(['start', '--port', String(port)], {
+        env: baseEnv({ BAND_HOME: home.path }),
+        timeoutMs: 60_000,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stdout).not.toMatch(/running at/);
+      expect(result.stderr).toContain(`Port ${port} is taken on [::1] by another process (webServerPort in`);
+      expect(result.stderr).toMatch(/hint: .*band settings set webServerPort/);
+    },
+  );
 });

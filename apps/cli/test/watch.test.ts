@@ -17,7 +17,8 @@ beforeAll(async () => {
   scratch = await tempDir('band-cli-watch-');
   await writeBandSettings(home.path);
   const repo = await makeRepo(join(scratch.path, 'slowrepo'));
-  // Each turn of the fake agent streams EVENTS text chunks, 250 ms apart (long enough to act while it runs, on a loaded machine).
+  // Each turn of the fake agent streams EVENTS text chunks, 250 ms apart (long enough to act while it runs, on a loaded
+  // machine).
   srv = await startTestServer({
     home: home.path,
     env: fakeAgentEnv({ scenario: 'slow', events: EVENTS, delayMs: 250 }),

@@ -191,7 +191,8 @@ export function addApprovalCommands(
     .argument('<request_id>', 'from `band chats approvals`')
     .argument(
       '<choices...>',
-      "for each question, an option's label or your own words (a multi-select question takes labels separated by commas)",
+      "for each question, an option's label or your own words " +
+        '(a multi-select question takes labels separated by commas)',
     )
     .action(async (requestId: string, choices: string[]) => {
       const pending = (await ctx.client.approvals.list.query(undefined)).find((a) => a.requestId === requestId);
@@ -204,7 +205,8 @@ export function addApprovalCommands(
       if (pending && choices.length !== questions.length) {
         throw new CliError(
           'USAGE',
-          `The agent asked ${questions.length} question${questions.length === 1 ? '' : 's'}; give one choice for each, in order`,
+          `The agent asked ${questions.length} question${questions.length === 1 ? '' : 's'}; ` +
+            `give one choice for each, in order`,
           {
             hint: questions.map((q, i) => `${i + 1}. ${q.question} [${q.options.join(' | ')}]`).join('\n'),
           },

@@ -1,4 +1,5 @@
-// `band chats list|create|send|watch|abort|resume|discard|history|approvals|approve|deny|answer`: agent conversations in a workspace.
+// `band chats list|create|send|watch|abort|resume|discard|history|approvals|approve|deny|answer`: agent conversations
+// in a workspace.
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -140,7 +141,8 @@ export function createEventRenderer(write: (text: string) => void, style: Style)
           line(
             style.yellow(`? ${String(e.toolName)} wants: ${describeApprovalInput(String(e.toolName), e.input)}`) +
               style.dim(
-                `  (band chats approve ${String(e.requestId)} [--always] | band chats deny ${String(e.requestId)} [--message …])`,
+                `  (band chats approve ${String(e.requestId)} [--always] ` +
+                  `| band chats deny ${String(e.requestId)} [--message …])`,
               ),
           );
         }
@@ -183,7 +185,10 @@ export interface WatchOptions {
   turnId: string | null;
   out: Output;
   err: ErrOutput;
-  /** When the agent asks: prompt y/n/a (a terminal), stop with APPROVAL_PENDING (`exit`), or only print. @default 'print' */
+  /**
+   * When the agent asks: prompt y/n/a (a terminal), stop with APPROVAL_PENDING (`exit`), or only print.
+   * @default 'print'
+   */
   approvals?: ApprovalWatchMode;
 }
 
@@ -414,7 +419,8 @@ export function chatsCommand(ctx: CliContext): Command {
           return;
         }
         ctx.err.progress(
-          `${result.chat.id} · ${result.turn.id}${result.queued ? ' (queued)' : ''} — Ctrl+C stops watching, not the agent`,
+          `${result.chat.id} · ${result.turn.id}${result.queued ? ' (queued)' : ''} — ` +
+            `Ctrl+C stops watching, not the agent`,
         );
         const status = await watchTurn(ctx, {
           chatId: result.chat.id,
@@ -458,7 +464,8 @@ export function chatsCommand(ctx: CliContext): Command {
   chats
     .command('abort')
     .description(
-      'Stop the running turn (the agent and every process it started); queued messages wait, paused, until `band chats resume`',
+      'Stop the running turn (the agent and every process it started); ' +
+        'queued messages wait, paused, until `band chats resume`',
     )
     .argument('[chat_id]', 'chat (default: the active chat of the workspace)')
     .option('--workspace <ws_id>', 'workspace (default: the one containing the current directory)')
@@ -476,7 +483,8 @@ export function chatsCommand(ctx: CliContext): Command {
         const queue = r.clearedTurnIds.length
           ? ` and dropped ${r.clearedTurnIds.length} queued`
           : paused
-            ? `; ${paused} queued ${paused === 1 ? 'message waits' : 'messages wait'} (band chats resume sends, band chats discard drops)`
+            ? `; ${paused} queued ${paused === 1 ? 'message waits' : 'messages wait'} (band chats resume sends, ` +
+              `band chats discard drops)`
             : '';
         return `Aborted ${r.abortedTurnId}${queue}\n`;
       });

@@ -54,7 +54,9 @@ const SIGN_IN_POLL_MS = 250;
 export function openCommand(ctx: CliContext): Command {
   return new Command('open')
     .description(
-      'Open the dashboard in the default browser, signed in with a one-time link (through a 0600 redirect file in BAND_HOME, so the code is never on a command line; waits until the browser has signed in, at most 2 minutes)',
+      'Open the dashboard in the default browser, signed in with a one-time link (through a 0600 redirect ' +
+        'file in BAND_HOME, so the code is never on a command line; ' +
+        'waits until the browser has signed in, at most 2 minutes)',
     )
     .option('--print', 'print the link instead of opening a browser')
     .action(async (opts: { print?: boolean }) => {

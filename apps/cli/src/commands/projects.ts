@@ -60,7 +60,8 @@ export function projectsCommand(ctx: CliContext): Command {
       ctx.out.print(
         result,
         (r) =>
-          `Removed project ${name}${r.removedWorkspaces.length ? ` and ${r.removedWorkspaces.length} workspace(s)` : ''}\n`,
+          `Removed project ${name}` +
+          `${r.removedWorkspaces.length ? ` and ${r.removedWorkspaces.length} workspace(s)` : ''}\n`,
       );
     });
   return projects;

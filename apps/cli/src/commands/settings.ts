@@ -32,7 +32,8 @@ export function settingsCommand(ctx: CliContext): Command {
     .description('Print the live settings as pretty JSON (the token is redacted)')
     .addHelpText(
       'after',
-      '\nExamples:\n  band settings\n  band settings --output json | jq .webServerPort\n  band settings set webServerPort 4000\n  band settings set notifications.soundOnNeedsAttention false',
+      '\nExamples:\n  band settings\n  band settings --output json | jq .webServerPort\n' +
+        '  band settings set webServerPort 4000\n  band settings set notifications.soundOnNeedsAttention false',
     )
     .action(async () => {
       const data = await ctx.client.settings.get.query();
@@ -45,7 +46,8 @@ export function settingsCommand(ctx: CliContext): Command {
     .description('Change one setting (dotted KEY), validated by the settings schema')
     .argument(
       '<key>',
-      'dotted key, e.g. webServerPort, notifications.soundOnNeedsAttention or codingAgents.0.command (a number picks a list entry)',
+      'dotted key, e.g. webServerPort, notifications.soundOnNeedsAttention ' +
+        'or codingAgents.0.command (a number picks a list entry)',
     )
     .argument('<value>', 'new value; JSON for objects and arrays')
     .action(async (key: string, value: string) => {

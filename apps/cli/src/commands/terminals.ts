@@ -81,7 +81,8 @@ export async function openTerminalSocket(
   handlers: TerminalSocketHandlers,
 ) {
   const { default: WebSocket } = await import('ws');
-  const url = `${wsUrl(ctx.connection.serverUrl, `/api/terminals/${encodeURIComponent(id)}`)}${replay ? '' : '?replay=0'}`;
+  const base = wsUrl(ctx.connection.serverUrl, `/api/terminals/${encodeURIComponent(id)}`);
+  const url = `${base}${replay ? '' : '?replay=0'}`;
   const ws = new WebSocket(url, { headers: authHeaders(ctx.connection), perMessageDeflate: false });
   const closed = new Promise<{ code: number; reason: string }>((resolve, reject) => {
     let opened = false;

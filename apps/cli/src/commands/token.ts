@@ -42,7 +42,8 @@ export function tokenCommand(ctx: CliContext): Command {
   token
     .command('rotate')
     .description(
-      'Replace the token: every browser and phone is signed out, every open socket closed; prints the new QR code when a tunnel runs',
+      'Replace the token: every browser and phone is signed out, ' +
+        'every open socket closed; prints the new QR code when a tunnel runs',
     )
     .action(async () => {
       assertLocal(ctx, 'rotate');
@@ -102,7 +103,8 @@ export function tokenCommand(ctx: CliContext): Command {
       }
       ctx.out.print(result, (r) =>
         r.server === 'running'
-          ? `Token rotated; every device was signed out.${r.tunnelUrl ? ` Scan the new code to sign in again through ${r.tunnelUrl}.` : ''}\n`
+          ? `Token rotated; every device was signed out.` +
+            `${r.tunnelUrl ? ` Scan the new code to sign in again through ${r.tunnelUrl}.` : ''}\n`
           : 'Token rotated. The server is not running: the new token applies when it starts.\n',
       );
     });

@@ -10,11 +10,16 @@ import { formatTime, type Style } from '../output.js';
 
 export interface TunnelStatusView {
   state: string;
-  /** While starting: `connecting`, then `dns` (a new quick-tunnel name resolving) or `check` (a named hostname checked). */
+  /**
+   * While starting: `connecting`, then `dns` (a new quick-tunnel name resolving) or `check` (a named hostname checked).
+   */
   phase?: string | null;
   /** `quick` or `named` (older servers do not say). */
   mode?: string;
-  /** A named tunnel's kind: `remote` (a token, ingress in Cloudflare's dashboard) or `local` (a credentials file, ingress by Band). */
+  /**
+   * A named tunnel's kind: `remote` (a token, ingress in Cloudflare's dashboard) or `local` (a credentials file,
+   * ingress by Band).
+   */
   management?: 'local' | 'remote' | null;
   /** A locally managed tunnel's UUID. */
   tunnelId?: string | null;
@@ -80,7 +85,9 @@ export async function printTunnelQr(ctx: Pick<CliContext, 'client' | 'err'>): Pr
 /** A hostname as Cloudflare's dashboard takes it: lower-case DNS labels, at least two, no scheme, port or path. */
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
-/** A tunnel token from Cloudflare's dashboard is base64 JSON with the account (`a`), tunnel id (`t`) and secret (`s`). */
+/**
+ * A tunnel token from Cloudflare's dashboard is base64 JSON with the account (`a`), tunnel id (`t`) and secret (`s`).
+ */
 function checkTunnelToken(token: string, from: string): void {
   let parsed: { a?: unknown; t?: unknown; s?: unknown } | undefined;
   try {
@@ -88,7 +95,9 @@ function checkTunnelToken(token: string, from: string): void {
   } catch {}
   if (!parsed || typeof parsed.t !== 'string' || typeof parsed.a !== 'string' || typeof parsed.s !== 'string') {
     throw new CliError('USAGE', `${from} does not hold a Cloudflare tunnel token`, {
-      hint: "Copy the token from Cloudflare's dashboard (Networks > Tunnels > your tunnel > the install command: the long `eyJ…` value after --token).",
+      hint:
+        "Copy the token from Cloudflare's dashboard (Networks > Tunnels > your " +
+        'tunnel > the install command: the long `eyJ…` value after --token).',
     });
   }
 }
@@ -105,7 +114,8 @@ async function checkCredentialsFile(
 ): Promise<{ tunnelId: string; tunnelName?: string; warning?: string }> {
   const usage = (message: string, hint: string) => new CliError('USAGE', message, { hint });
   const made =
-    'Use the .json that `cloudflared tunnel create band` wrote: ~/.cloudflared/<TunnelID>.json (see docs/named-tunnel.md).';
+    'Use the .json that `cloudflared tunnel create band` wrote: ' +
+    '~/.cloudflared/<TunnelID>.json (see docs/named-tunnel.md).';
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(file);
@@ -124,7 +134,8 @@ async function checkCredentialsFile(
   let warning: string | undefined;
   if (process.platform !== 'win32' && (info.mode & 0o004) !== 0)
     throw usage(
-      `${file} is readable by every user of this machine (mode ${(info.mode & 0o777).toString(8)}); whoever reads it can run your tunnel`,
+      `${file} is readable by every ` +
+        `user of this machine (mode ${(info.mode & 0o777).toString(8)}); whoever reads it can run your tunnel`,
       `chmod 600 ${file}`,
     );
   if (process.platform !== 'win32' && (info.mode & 0o040) !== 0)
@@ -183,10 +194,13 @@ export type TunnelSetupResult = {
 export function renderSetup(r: TunnelSetupResult): string {
   if (r.management === 'local')
     return [
-      `Saved: tunnel.mode named, tunnel.hostname ${r.hostname}, tunnel.credentialsFile ${r.credentialsFile}, tunnel.originPort ${r.originPort}`,
+      `Saved: tunnel.mode named, tunnel.hostname ${r.hostname}, tunnel.credentialsFile ${r.credentialsFile}, ` +
+        `tunnel.originPort ${r.originPort}`,
       '',
-      `Locally managed tunnel ${r.tunnelId}${r.tunnelName ? ` (${r.tunnelName})` : ''}: Band writes its ingress (${r.hostname} -> ${r.origin}),`,
-      "so there is no service to enter in Cloudflare's dashboard. Route the hostname to the tunnel once (it creates the DNS record):",
+      `Locally managed tunnel ${r.tunnelId}${r.tunnelName ? ` (${r.tunnelName})` : ''}: ` +
+        `Band writes its ingress (${r.hostname} -> ${r.origin}),`,
+      "so there is no service to enter in Cloudflare's dashboard. " +
+        'Route the hostname to the tunnel once (it creates the DNS record):',
       `  ${r.routeDns}`,
       '',
       `Then run \`band tunnel start\`: Band listens on ${r.origin} while the tunnel runs and serves ${r.url}.`,
@@ -194,9 +208,11 @@ export function renderSetup(r: TunnelSetupResult): string {
       '',
     ].join('\n');
   return [
-    `Saved: tunnel.mode named, tunnel.hostname ${r.hostname}, tunnel.tokenFile ${r.tokenFile}, tunnel.originPort ${r.originPort}`,
+    `Saved: tunnel.mode named, tunnel.hostname ${r.hostname}, tunnel.tokenFile ${r.tokenFile}, ` +
+      `tunnel.originPort ${r.originPort}`,
     '',
-    "In Cloudflare's dashboard (Zero Trust > Networks > Tunnels > your tunnel > Public Hostname > Add a public hostname):",
+    "In Cloudflare's dashboard (Zero Trust > Networks > Tunnels " +
+      '> your tunnel > Public Hostname > Add a public hostname):',
     `  Hostname:  ${r.hostname}`,
     `  Service:   HTTP  127.0.0.1:${r.originPort}    (that is ${r.origin})`,
     '',
@@ -228,7 +244,9 @@ export function tunnelCommand(ctx: CliContext): Command {
     .option('--origin-port <port>', 'the local port cloudflared forwards to (tunnel.originPort)', '3457')
     .addHelpText(
       'after',
-      '\nExamples:\n  band tunnel setup --hostname band.example.com --token-file ~/.cloudflared/band.token\n  pbpaste | band tunnel setup --hostname band.example.com --token-stdin\n  band tunnel setup --hostname band.example.com --credentials-file ~/.cloudflared/<TunnelID>.json\n\nSee docs/named-tunnel.md.',
+      '\nExamples:\n  band tunnel setup --hostname band.example.com --token-file ~/.cloudflared/band.token\n' +
+        '  pbpaste | band tunnel setup --hostname band.example.com --token-stdin\n  band tunnel setup --hostname ' +
+        'band.example.com --credentials-file ~/.cloudflared/<TunnelID>.json\n\nSee docs/named-tunnel.md.',
     )
     .action(
       async (opts: {
@@ -257,7 +275,10 @@ export function tunnelCommand(ctx: CliContext): Command {
             'USAGE',
             'Give exactly one of --token-file <file>, --token-stdin or --credentials-file <file>',
             {
-              hint: "A tunnel made in Cloudflare's dashboard runs with its token (never on the command line: every local user could read it there); one made with `cloudflared tunnel create` with its credentials file.",
+              hint:
+                "A tunnel made in Cloudflare's dashboard runs with its token (never on the command line: " +
+                'every local user could read it there); one made with ' +
+                '`cloudflared tunnel create` with its credentials file.',
             },
           );
         }
@@ -310,10 +331,8 @@ export function tunnelCommand(ctx: CliContext): Command {
           try {
             token = (await readFile(tokenFile, 'utf8')).trim();
           } catch (error) {
-            throw new CliError(
-              'USAGE',
-              `Cannot read the token file ${tokenFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-            );
+            const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+            throw new CliError('USAGE', `Cannot read the token file ${tokenFile}: ${reason}`);
           }
           checkTunnelToken(token, tokenFile);
         }

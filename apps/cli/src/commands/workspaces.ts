@@ -58,7 +58,8 @@ export function workspacesCommand(ctx: CliContext): Command {
     .option('--max-turns <n>', 'turn limit for that first prompt', parseMaxTurns)
     .addHelpText(
       'after',
-      '\nExamples:\n  band workspaces create myapp feat/login\n  band workspaces create myapp fix/crash --base release --prompt "Find the crash in checkout"',
+      '\nExamples:\n  band workspaces create myapp feat/login\n  band workspaces ' +
+        'create myapp fix/crash --base release --prompt "Find the crash in checkout"',
     )
     .action(
       async (
@@ -109,9 +110,8 @@ export function workspacesCommand(ctx: CliContext): Command {
         const ws = result.workspace;
         if (!result.created) ctx.err.progress('It already existed: nothing was created.');
         if (ws.setupStatus === 'failed') {
-          ctx.err.warn(
-            `setup failed${ws.setupExitCode !== null && ws.setupExitCode !== undefined ? ` (exit ${ws.setupExitCode})` : ''}`,
-          );
+          const exit = ws.setupExitCode !== null && ws.setupExitCode !== undefined ? ` (exit ${ws.setupExitCode})` : '';
+          ctx.err.warn(`setup failed${exit}`);
           if (!streamed && ws.setupOutput)
             ctx.err.write(ws.setupOutput.endsWith('\n') ? ws.setupOutput : `${ws.setupOutput}\n`);
         } else if (ws.setupStatus === 'completed') ctx.err.progress('setup completed');
@@ -132,9 +132,8 @@ export function workspacesCommand(ctx: CliContext): Command {
         teardown: { status: string; exitCode: number | null; output: string };
       };
       if (result.teardown.status === 'failed') {
-        ctx.err.warn(
-          `teardown failed${result.teardown.exitCode !== null ? ` (exit ${result.teardown.exitCode})` : ''}; the worktree was removed anyway`,
-        );
+        const exit = result.teardown.exitCode !== null ? ` (exit ${result.teardown.exitCode})` : '';
+        ctx.err.warn(`teardown failed${exit}; the worktree was removed anyway`);
         if (result.teardown.output)
           ctx.err.write(result.teardown.output.endsWith('\n') ? result.teardown.output : `${result.teardown.output}\n`);
       }
