@@ -138,7 +138,9 @@ const results = [
     name: 'launch → window visible',
     value: metric('windowMs'),
     unit: 'ms',
-    note: `median of ${RUNS}; Chromium --app on Xvfb (opens on the launch page while the server starts), found with xdotool; ${load}`,
+    note:
+      `median of ${RUNS}; Chromium --app on Xvfb (opens on the launch ` +
+      `page while the server starts), found with xdotool; ${load}`,
   },
   {
     name: 'launch → usable window (signed in, live)',

@@ -130,9 +130,8 @@ export function createAppModeShell(options: AppModeShellOptions): WindowShell {
       };
       const args = getAppModeArgs(redirectFile ? pathToFileURL(redirectFile).href : url, options, windowOptions);
       // Only the URL's origin is logged: its path may be the launch page's secret, its fragment a pairing code.
-      logger.debug(
-        `opening ${options.executable} ${redirectFile ? `through ${redirectFile}` : `--app=${url.startsWith('file:') ? url : new URL(url).origin}`}`,
-      );
+      const shown = url.startsWith('file:') ? url : new URL(url).origin;
+      logger.debug(`opening ${options.executable} ${redirectFile ? `through ${redirectFile}` : `--app=${shown}`}`);
       // The browser's own temp folder (its singleton socket, PulseAudio's): a browser that is stopped rather than
       // closed from its window leaves `org.chromium.Chromium.*` behind in the system one at every close. Removed
       // when it exits; an app killed before that leaves one, which the next window's sweep removes.

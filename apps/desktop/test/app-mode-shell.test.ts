@@ -71,38 +71,41 @@ describe('createAppModeShell', () => {
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
   });
 
-  it('hands a secret URL over through a 0600 redirect file: the browser’s /proc/<pid>/cmdline never holds it', async () => {
-    const dir = await tempDir();
-    const home = join(dir, 'home');
-    const env = { ...process.env, FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json') };
-    const shell = createAppModeShell({
-      executable: FAKE_BROWSER,
-      profileDir: join(home, 'desktop', 'app-profile'),
-      redirectDir: home,
-      env,
-      shouldDisableSandbox: false,
-    });
-    const secret = 'http://127.0.0.1:9/0123456789abcdef0123456789abcdef/';
-    let used!: () => void;
-    const urlSecretUntil = new Promise<void>((resolve) => (used = resolve));
-    const window = await shell.open(secret, { urlSecretUntil });
-    onTestFinished(() => window.close());
-    const [browserPid] = await vi.waitFor(
-      async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as number[],
-      SLOW,
-    );
-    const argv = (await readFile(`/proc/${browserPid}/cmdline`, 'utf8')).split('\0');
-    expect(argv.join(' ')).not.toContain('0123456789abcdef');
-    const app = argv.find((a) => a.startsWith('--app='))!;
-    const file = fileURLToPath(app.slice('--app='.length));
-    expect(file.startsWith(`${home}/band-open-`)).toBe(true);
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(await readFile(file, 'utf8')).toContain(`location.replace(${JSON.stringify(secret)})`);
-    // Once the secret is used (the launch page handed over), the file goes.
-    used();
-    await vi.waitFor(() => expect(existsSync(file)).toBe(false), SLOW);
-    await window.close();
-  });
+  it(
+    'hands a secret URL over through a 0600 redirect file: ' + 'the browser’s /proc/<pid>/cmdline never holds it',
+    async () => {
+      const dir = await tempDir();
+      const home = join(dir, 'home');
+      const env = { ...process.env, FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json') };
+      const shell = createAppModeShell({
+        executable: FAKE_BROWSER,
+        profileDir: join(home, 'desktop', 'app-profile'),
+        redirectDir: home,
+        env,
+        shouldDisableSandbox: false,
+      });
+      const secret = 'http://127.0.0.1:9/0123456789abcdef0123456789abcdef/';
+      let used!: () => void;
+      const urlSecretUntil = new Promise<void>((resolve) => (used = resolve));
+      const window = await shell.open(secret, { urlSecretUntil });
+      onTestFinished(() => window.close());
+      const [browserPid] = await vi.waitFor(
+        async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as number[],
+        SLOW,
+      );
+      const argv = (await readFile(`/proc/${browserPid}/cmdline`, 'utf8')).split('\0');
+      expect(argv.join(' ')).not.toContain('0123456789abcdef');
+      const app = argv.find((a) => a.startsWith('--app='))!;
+      const file = fileURLToPath(app.slice('--app='.length));
+      expect(file.startsWith(`${home}/band-open-`)).toBe(true);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(await readFile(file, 'utf8')).toContain(`location.replace(${JSON.stringify(secret)})`);
+      // Once the secret is used (the launch page handed over), the file goes.
+      used();
+      await vi.waitFor(() => expect(existsSync(file)).toBe(false), SLOW);
+      await window.close();
+    },
+  );
 
   it('removes the redirect file when the window closes before the secret was used', async () => {
     const dir = await tempDir();
@@ -162,35 +165,38 @@ describe('createAppModeShell', () => {
 });
 
 describe('the browser temp folder', () => {
-  it('gets one of its own, removed when the window closes; one a killed app left is swept at the next open', async () => {
-    const dir = await tempDir();
-    const tmp = join(dir, 'tmp');
-    await mkdir(tmp);
-    const dead = spawnSync(process.execPath, ['-e', '']).pid; // an app that has exited without cleaning up
-    await mkdir(join(tmp, `band-browser-${dead}-AbC123`));
-    const env = {
-      ...process.env,
-      TMPDIR: tmp,
-      FAKE_BROWSER_TMP_FILE: join(dir, 'tmp.json'),
-      FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json'),
-    };
-    const shell = createAppModeShell({
-      executable: FAKE_BROWSER,
-      profileDir: join(dir, 'profile'),
-      env,
-      shouldDisableSandbox: false,
-    });
-    const window = await shell.open('http://x');
-    const browserTmp = await vi.waitFor(
-      async () => JSON.parse(await readFile(join(dir, 'tmp.json'), 'utf8')) as string,
-      SLOW,
-    );
-    expect(browserTmp).toMatch(new RegExp(`^${tmp}/band-browser-${process.pid}-[A-Za-z0-9]{6}$`));
-    expect(await readdir(tmp)).toEqual([basename(browserTmp)]); // the orphan is gone
-    await window.close();
-    // Stopped with SIGTERM, the browser left its own folder inside: removed with the one Band gave it.
-    expect(await readdir(tmp)).toEqual([]);
-  });
+  it(
+    'gets one of its own, removed when the window closes; ' + 'one a killed app left is swept at the next open',
+    async () => {
+      const dir = await tempDir();
+      const tmp = join(dir, 'tmp');
+      await mkdir(tmp);
+      const dead = spawnSync(process.execPath, ['-e', '']).pid; // an app that has exited without cleaning up
+      await mkdir(join(tmp, `band-browser-${dead}-AbC123`));
+      const env = {
+        ...process.env,
+        TMPDIR: tmp,
+        FAKE_BROWSER_TMP_FILE: join(dir, 'tmp.json'),
+        FAKE_BROWSER_PIDS_FILE: join(dir, 'pids.json'),
+      };
+      const shell = createAppModeShell({
+        executable: FAKE_BROWSER,
+        profileDir: join(dir, 'profile'),
+        env,
+        shouldDisableSandbox: false,
+      });
+      const window = await shell.open('http://x');
+      const browserTmp = await vi.waitFor(
+        async () => JSON.parse(await readFile(join(dir, 'tmp.json'), 'utf8')) as string,
+        SLOW,
+      );
+      expect(browserTmp).toMatch(new RegExp(`^${tmp}/band-browser-${process.pid}-[A-Za-z0-9]{6}$`));
+      expect(await readdir(tmp)).toEqual([basename(browserTmp)]); // the orphan is gone
+      await window.close();
+      // Stopped with SIGTERM, the browser left its own folder inside: removed with the one Band gave it.
+      expect(await readdir(tmp)).toEqual([]);
+    },
+  );
 });
 
 describe('readDevToolsEndpoint', () => {

@@ -36,7 +36,10 @@ async function fakeServersOf(home: string): Promise<number[]> {
   );
 }
 
-/** The fake server's two grandchildren (written before it reports ready): one in its process group, one in its own session. */
+/**
+ * The fake server's two grandchildren (written before it reports ready): one in its process group, one in its own
+ * session.
+ */
 async function grandchildrenOf(home: string): Promise<number[]> {
   const pids = await Promise.all(
     ['grandchild.pid', 'session-grandchild.pid'].map(async (f) => Number(await readFile(join(home, f), 'utf8'))),
@@ -86,23 +89,27 @@ describe('launchDesktop', () => {
     expect(isProcessAlive(app.serverPid!)).toBe(false);
   });
 
-  it('a second launch for the same BAND_HOME attaches with a fresh one-time link and never stops the server', async () => {
-    const home = await tempDir();
-    const first = await launch({ home });
-    const second = await launch({ home, pid: 2 ** 22 + 7 });
-    expect(second.app.mode).toBe('attached');
-    expect(second.app.url).toBe(first.app.url);
-    // The window opens on a launch page that hands the one-time link over once, so the link is never a window argument.
-    const launchUrl = second.shell.windows[0]!.url;
-    expect(launchUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
-    expect(await (await fetch(`${launchUrl}next`)).json()).toEqual({ url: `${first.app.url}/pair#c=code1` });
-    expect((await fetch(`${launchUrl}next`).catch(() => undefined))?.status ?? 410).toBe(410);
-    await second.app.quit();
-    expect(isProcessAlive(first.app.serverPid!)).toBe(true);
-    expect((await fetch(`${first.app.url}/pair`)).status).toBe(200);
-    // The first instance still owns the record.
-    expect((await readInstanceRecord(resolveDesktopPaths(home).instanceFile))?.pid).toBe(process.pid);
-  });
+  it(
+    'a second launch for the same BAND_HOME attaches ' + 'with a fresh one-time link and never stops the server',
+    async () => {
+      const home = await tempDir();
+      const first = await launch({ home });
+      const second = await launch({ home, pid: 2 ** 22 + 7 });
+      expect(second.app.mode).toBe('attached');
+      expect(second.app.url).toBe(first.app.url);
+      // The window opens on a launch page that hands the one-time link over once, so the link is never a window
+      // argument.
+      const launchUrl = second.shell.windows[0]!.url;
+      expect(launchUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
+      expect(await (await fetch(`${launchUrl}next`)).json()).toEqual({ url: `${first.app.url}/pair#c=code1` });
+      expect((await fetch(`${launchUrl}next`).catch(() => undefined))?.status ?? 410).toBe(410);
+      await second.app.quit();
+      expect(isProcessAlive(first.app.serverPid!)).toBe(true);
+      expect((await fetch(`${first.app.url}/pair`)).status).toBe(200);
+      // The first instance still owns the record.
+      expect((await readInstanceRecord(resolveDesktopPaths(home).instanceFile))?.pid).toBe(process.pid);
+    },
+  );
 
   it('attaches to a server started without the desktop app (band start) on the configured port', async () => {
     const home = await tempDir();
@@ -122,25 +129,29 @@ describe('launchDesktop', () => {
     await expect(stat(resolveDesktopPaths(home).instanceFile)).rejects.toThrow();
   });
 
-  it('refuses a server that cannot prove our token (another BAND_HOME on the same port), never sending it the token', async () => {
-    const home = await tempDir();
-    const other = await startServerProcess({
-      entry: FAKE_SERVER,
-      home: await tempDir(),
-      port: 0,
-      env: { ...env(), FAKE_SERVER_TOKEN: 'cd'.repeat(32) },
-    });
-    onTestFinished(() => other.stop());
-    const { app } = await launch({
-      home,
-      port: undefined,
-      readSettings: async () => ({ token: TOKEN, port: other.port }),
-    });
-    expect(app.mode).toBe('failed');
-    expect(app.error).toMatchObject({ code: 'SERVER_UNVERIFIED' });
-    expect(app.error!.message).toMatch(/not your Band server .*the token was not sent/);
-    expect(await readFile(resolveDesktopPaths(home).errorPage, 'utf8')).toContain(`holds port ${other.port}`);
-  });
+  it(
+    'refuses a server that cannot prove our token (another ' +
+      'BAND_HOME on the same port), never sending it the token',
+    async () => {
+      const home = await tempDir();
+      const other = await startServerProcess({
+        entry: FAKE_SERVER,
+        home: await tempDir(),
+        port: 0,
+        env: { ...env(), FAKE_SERVER_TOKEN: 'cd'.repeat(32) },
+      });
+      onTestFinished(() => other.stop());
+      const { app } = await launch({
+        home,
+        port: undefined,
+        readSettings: async () => ({ token: TOKEN, port: other.port }),
+      });
+      expect(app.mode).toBe('failed');
+      expect(app.error).toMatchObject({ code: 'SERVER_UNVERIFIED' });
+      expect(app.error!.message).toMatch(/not your Band server .*the token was not sent/);
+      expect(await readFile(resolveDesktopPaths(home).errorPage, 'utf8')).toContain(`holds port ${other.port}`);
+    },
+  );
 
   it('a squatter on the Band port never receives the Authorization header: the app refuses with the fix', async () => {
     const home = await tempDir();
@@ -198,7 +209,8 @@ describe('launchDesktop', () => {
     const entry = join(home, 'settings-error.mjs');
     await writeFile(
       entry,
-      `process.send({ type: 'error', code: 'INVALID_JSON', message: '/h/settings.json is not valid JSON.\\n  fix: repair it', hint: 'repair it' }, () => process.exit(1));`,
+      `process.send({ type: 'error', code: 'INVALID_JSON', message: '/h/settings.json is ` +
+        `not valid JSON.\\n  fix: repair it', hint: 'repair it' }, () => process.exit(1));`,
     );
     const { app } = await launch({ home, shell, serverEntry: entry });
     const html = await readFile(resolveDesktopPaths(home).errorPage, 'utf8');

@@ -121,15 +121,16 @@ async function trpc<T>(url: string, token: string, path: string, input: unknown)
 /** Command line of a pid, for readable failure messages. */
 async function describePids(pids: number[]): Promise<string[]> {
   return Promise.all(
-    pids.map(
-      async (pid) =>
-        `${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '?')).replace(/\0/g, ' ').slice(0, 120)}`,
-    ),
+    pids.map(async (pid) => {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '?');
+      return `${pid}: ${cmdline.replace(/\0/g, ' ').slice(0, 120)}`;
+    }),
   );
 }
 
 describe.skipIf(skipWhenMissing('the desktop window tests', missing))('band-desktop in a real window (Xvfb)', () => {
-  it('opens the dashboard signed in, and closing the window stops the server, the tunnel, the shells and every child process', async () => {
+  it('opens the dashboard signed in, and closing the window stops ' +
+    'the server, the tunnel, the shells and every child process', async () => {
     const base = await tempDir();
     const home = join(base, 'home');
     // Settings prepared like a user would have them, so worktrees land in the temp dir, not in ~.

@@ -72,7 +72,10 @@ describe('claimInstance', () => {
       process.execPath,
       [
         '-e',
-        `const fs=require('fs');const seen=new Set();const end=Date.now()+60000;process.stdin.on('data',()=>{process.stdout.write(JSON.stringify([...seen]));process.exit(0)});(function loop(){for(let i=0;i<200;i++){try{seen.add(fs.readFileSync(${JSON.stringify(file)},'utf8'))}catch{}}if(Date.now()<end)setImmediate(loop)})();`,
+        `const fs=require('fs');const seen=new Set();const end=Date.now()+60000;process.stdin.on('data',` +
+          `()=>{process.stdout.write(JSON.stringify([...seen]));process.exit(0)});(function ` +
+          `loop(){for(let i=0;i<200;i++){try{seen.add(fs.readFileSync(${JSON.stringify(file)},` +
+          `'utf8'))}catch{}}if(Date.now()<end)setImmediate(loop)})();`,
       ],
       { stdio: ['pipe', 'pipe', 'ignore'] },
     );

@@ -11,7 +11,8 @@ async function spawnTree(options: { stubborn?: boolean } = {}) {
   const trap = options.stubborn ? "process.on('SIGTERM', () => {});" : '';
   const script = `
     const { spawn } = require('node:child_process');
-    const g = spawn(process.execPath, ['-e', "${trap.replace(/'/g, "\\'")} setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+    const g = spawn(process.execPath, ['-e', "${trap.replace(/'/g, "\\'")} setInterval(() => {}, 1000)"], { stdio: \
+'ignore' });
     ${trap}
     console.log(g.pid);
     setInterval(() => {}, 1000);`;

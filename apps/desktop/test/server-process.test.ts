@@ -20,7 +20,10 @@ async function start(mode: string, extra: Partial<ServerProcessOptions> = {}) {
   return { server, home };
 }
 
-/** The fake server's two grandchildren (written before it reports ready): one in its process group, one in its own session. */
+/**
+ * The fake server's two grandchildren (written before it reports ready): one in its process group, one in its own
+ * session.
+ */
 async function grandchildrenOf(home: string): Promise<number[]> {
   const pids = await Promise.all(
     ['grandchild.pid', 'session-grandchild.pid'].map(async (f) => Number(await readFile(join(home, f), 'utf8'))),
