@@ -110,7 +110,8 @@ export default async function lighthouseBench() {
     ]) {
       const runs = [];
       for (let i = 0; i < RUNS; i++) {
-        // Lighthouse now and then loses the trace on a busy machine (NO_NAVSTART): such a run is taken again, twice at most.
+        // Lighthouse now and then loses the trace on a busy machine (NO_NAVSTART): such a run is taken again, twice at
+        // most.
         let lhr;
         for (let attempt = 1; ; attempt++) {
           lhr = (

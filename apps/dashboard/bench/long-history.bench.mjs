@@ -3,7 +3,8 @@
 // is in the DOM (the transcript is virtualised, history paged from SQLite). Then a 10,000-line diff in the Changes
 // pane, every line shown, scrolled by a synthesized smooth-scroll gesture (6,000 px/s) under a Chromium trace: frames
 // dropped, and main-thread tasks over 50 ms. A benchmark, not a test: the figures are reported, nothing is
-// asserted. BAND_BENCH_QUICK=1: one opening each, without the warm-up, instead of the median of 3, and a shorter scroll.
+// asserted. BAND_BENCH_QUICK=1: one opening each, without the warm-up, instead of the median of 3, and a shorter
+// scroll.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,8 @@ const PHONE = {
   hasTouch: true,
   colorScheme: 'dark',
   userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 ' +
+    '(KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
 };
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -234,8 +236,14 @@ export default async function longHistoryBench() {
     // The same gesture over a static page of the same length (10,000 lines of text, no script): what this machine
     // drops anyway, so the diff's figure can be read against it on a busy machine.
     const control = await context.newPage();
+    const controlLines = Array.from(
+      { length: DIFF_LINES },
+      (_, i) => `<div>export const line${i} = ${i}; // changed</div>`,
+    );
     await control.setContent(
-      `<meta name="viewport" content="width=device-width, initial-scale=1"><body style="margin:0"><div id="s" style="height:100vh;overflow:auto;font:12.5px/20px monospace">${Array.from({ length: DIFF_LINES }, (_, i) => `<div>export const line${i} = ${i}; // changed</div>`).join('')}</div></body>`,
+      `<meta name="viewport" content="width=device-width, initial-scale=1"><body ` +
+        `style="margin:0"><div id="s" style="height:100vh;overflow:auto;font:12.5px/20px monospace">` +
+        `${controlLines.join('')}</div></body>`,
     );
     const still = await scrollUnderTrace(control, '#s', distance);
     await control.close();

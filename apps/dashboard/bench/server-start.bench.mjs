@@ -1,4 +1,5 @@
-// Server cold start: spawn `node packages/server/dist/main.js` to the first authenticated 200; then idle RSS after settling.
+// Server cold start: spawn `node packages/server/dist/main.js` to the first authenticated 200; then idle RSS after
+// settling.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

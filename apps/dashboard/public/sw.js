@@ -59,15 +59,19 @@ function offlinePage(target, cause) {
 <style>
 :root{color-scheme:dark light;--bg:#0b0d10;--fg:#eef1f5;--muted:#9aa4b2;--accent:#7aa2ff;--accent-fg:#0b0d10}
 @media (prefers-color-scheme: light){:root{--bg:#fff;--fg:#0b0d10;--muted:#4a5361;--accent:#1d4ed8;--accent-fg:#fff}}
-html,body{margin:0;height:100%;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{box-sizing:border-box;min-height:100%;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:16px;padding:24px;text-align:center}
+html,body{margin:0;height:100%;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",\
+Roboto,sans-serif}
+main{box-sizing:border-box;min-height:100%;display:flex;flex-direction:column;align-items:center;\
+justify-content:center;gap:16px;padding:24px;text-align:center}
 h1{font-size:1.375rem;margin:0}
 p{margin:0;max-width:32rem;color:var(--muted)}
-a.retry{display:inline-flex;align-items:center;justify-content:center;min-height:44px;min-width:44px;padding:0 24px;border-radius:10px;background:var(--accent);color:var(--accent-fg);font-weight:600;text-decoration:none}
+a.retry{display:inline-flex;align-items:center;justify-content:center;min-height:44px;min-width:44px;padding:0 24px;\
+border-radius:10px;background:var(--accent);color:var(--accent-fg);font-weight:600;text-decoration:none}
 a.retry:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 </style></head>
 <body><main data-testid="offline-page" data-cause="${escapeHtml(cause)}">
-<svg viewBox="0 0 24 24" width="48" height="48" aria-hidden="true"><rect x="2" y="2" width="20" height="20" rx="6" fill="#7aa2ff"/><path d="M7 8h10M7 12h10M7 16h6" stroke="#0b0d10" stroke-width="2.2" stroke-linecap="round"/></svg>
+<svg viewBox="0 0 24 24" width="48" height="48" aria-hidden="true"><rect x="2" y="2" width="20" height="20" rx="6" \
+fill="#7aa2ff"/><path d="M7 8h10M7 12h10M7 16h6" stroke="#0b0d10" stroke-width="2.2" stroke-linecap="round"/></svg>
 <h1>Band is not reachable</h1>
 <p>The computer running Band may be asleep, or its tunnel is stopped. Wake it, or start Mobile Access again
 (<code>band tunnel start</code>), then retry.</p>

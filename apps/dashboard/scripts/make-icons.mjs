@@ -7,10 +7,13 @@ import { chromium } from 'playwright-core';
 
 const out = fileURLToPath(new URL('../public/icons/', import.meta.url));
 const MARK =
-  '<rect x="2" y="2" width="20" height="20" rx="6" fill="#7aa2ff"/><path d="M7 8h10M7 12h10M7 16h6" stroke="#0b0d10" stroke-width="2.2" stroke-linecap="round"/>';
+  '<rect x="2" y="2" width="20" height="20" rx="6" fill="#7aa2ff"/><path d="M7 ' +
+  '8h10M7 12h10M7 16h6" stroke="#0b0d10" stroke-width="2.2" stroke-linecap="round"/>';
 const BG = '#12151a';
 
-/** `any`: the mark alone on transparent. `full`: the mark centred on the app background, inside the maskable safe zone. */
+/**
+ * `any`: the mark alone on transparent. `full`: the mark centred on the app background, inside the maskable safe zone.
+ */
 const icons = [
   { name: 'icon-192.png', size: 192, kind: 'any' },
   { name: 'icon-512.png', size: 512, kind: 'any' },
@@ -27,7 +30,9 @@ try {
     const svg =
       kind === 'any'
         ? `<svg xmlns="http://www.w3.org/2000/svg" viewBox="2 2 20 20" width="${size}" height="${size}">${MARK}</svg>`
-        : `<svg xmlns="http://www.w3.org/2000/svg" viewBox="-6 -6 36 36" width="${size}" height="${size}"><rect x="-6" y="-6" width="36" height="36" fill="${BG}"/>${MARK}</svg>`;
+        : `<svg xmlns="http://www.w3.org/2000/svg" ` +
+          `viewBox="-6 -6 36 36" width="${size}" height="${size}"><rect x="-6" y="-6" ` +
+          `width="36" height="36" fill="${BG}"/>${MARK}</svg>`;
     await page.setViewportSize({ width: size, height: size });
     await page.setContent(`<style>html,body{margin:0;background:transparent}svg{display:block}</style>${svg}`);
     await page.locator('svg').screenshot({ path: `${out}${name}`, omitBackground: true });

@@ -1,6 +1,7 @@
 // A named tunnel created in Cloudflare's dashboard (issue 13): its routing is the public hostname's "service",
-// configured in Cloudflare, not cloudflared's --url. Band gives it a stable origin, http://127.0.0.1:<tunnel.originPort>,
-// bound only while the tunnel runs; the fake edge routes https://band.example.test by its remote-managed ingress.
+// configured in Cloudflare, not cloudflared's --url. Band gives it a stable origin,
+// http://127.0.0.1:<tunnel.originPort>, bound only while the tunnel runs; the fake edge routes
+// https://band.example.test by its remote-managed ingress.
 import { writeFile } from 'node:fs/promises';
 import http, { createServer, type Server } from 'node:http';
 import https from 'node:https';
@@ -76,7 +77,8 @@ describe('named tunnel with remote-managed ingress', () => {
   beforeAll(async () => {
     home = await tempHome();
     originPort = await freePort();
-    // Cloudflare's dashboard says: band.example.test -> http://127.0.0.1:<originPort> (what `band tunnel setup` prints).
+    // Cloudflare's dashboard says: band.example.test -> http://127.0.0.1:<originPort> (what `band tunnel setup`
+    // prints).
     edge = await startFakeEdge({ ingress: { [HOST]: `http://127.0.0.1:${originPort}` } });
     const tokenFile = join(home.home, 'tunnel-token');
     await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
@@ -109,48 +111,55 @@ describe('named tunnel with remote-managed ingress', () => {
     expect(logger.text()).not.toContain(server?.settings.get().tokenSecret ?? 'no token');
   });
 
-  it('switches from quick to named without a server restart; the origin is bound only while the tunnel runs', async () => {
-    const tunnel = server.api.services.tunnel;
-    const quick = await tunnel.start();
-    expect(quick).toMatchObject({ state: 'ready', mode: 'quick', stableUrl: null });
-    expect(quick.url).toMatch(/\.trycloudflare\.com$/);
-    expect(quick.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(quick.origin).not.toBe(`http://127.0.0.1:${originPort}`);
-    await tunnel.stop();
+  it(
+    'switches from quick to named without a server restart; ' + 'the origin is bound only while the tunnel runs',
+    async () => {
+      const tunnel = server.api.services.tunnel;
+      const quick = await tunnel.start();
+      expect(quick).toMatchObject({ state: 'ready', mode: 'quick', stableUrl: null });
+      expect(quick.url).toMatch(/\.trycloudflare\.com$/);
+      expect(quick.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(quick.origin).not.toBe(`http://127.0.0.1:${originPort}`);
+      await tunnel.stop();
 
-    await server.settings.set('tunnel.mode', 'named');
-    // Stopped, the status already says what to configure in Cloudflare.
-    expect(tunnel.status()).toMatchObject({
-      state: 'stopped',
-      mode: 'named',
-      url: null,
-      stableUrl: `https://${HOST}`,
-      origin: `http://127.0.0.1:${originPort}`,
-    });
-    await expect(direct(`http://127.0.0.1:${originPort}`, HOST)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await server.settings.set('tunnel.mode', 'named');
+      // Stopped, the status already says what to configure in Cloudflare.
+      expect(tunnel.status()).toMatchObject({
+        state: 'stopped',
+        mode: 'named',
+        url: null,
+        stableUrl: `https://${HOST}`,
+        origin: `http://127.0.0.1:${originPort}`,
+      });
+      await expect(direct(`http://127.0.0.1:${originPort}`, HOST)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 
-    const named = await tunnel.start();
-    expect(named).toMatchObject({
-      state: 'ready',
-      mode: 'named',
-      url: `https://${HOST}`,
-      stableUrl: `https://${HOST}`,
-      origin: `http://127.0.0.1:${originPort}`,
-      error: null,
-    });
-  });
+      const named = await tunnel.start();
+      expect(named).toMatchObject({
+        state: 'ready',
+        mode: 'named',
+        url: `https://${HOST}`,
+        stableUrl: `https://${HOST}`,
+        origin: `http://127.0.0.1:${originPort}`,
+        error: null,
+      });
+    },
+  );
 
-  it('the stable origin has the tunnel listener rules: exact Host, HSTS, __Host- cookie; the local listener refuses that Host', async () => {
-    const refused = await viaEdge(edge, '/');
-    expect(refused.status).toBe(401);
-    expect(String(refused.headers['strict-transport-security'])).toMatch(/max-age=\d+/);
-    // Any other Host on the origin port is refused, and the local listener never accepts the tunnel's hostname.
-    expect(await direct(`http://127.0.0.1:${originPort}`, `127.0.0.1:${originPort}`)).toBe(403);
-    expect(await direct(server.url, HOST)).toBe(403);
+  it(
+    'the stable origin has the tunnel listener rules: exact Host, ' +
+      'HSTS, __Host- cookie; the local listener refuses that Host',
+    async () => {
+      const refused = await viaEdge(edge, '/');
+      expect(refused.status).toBe(401);
+      expect(String(refused.headers['strict-transport-security'])).toMatch(/max-age=\d+/);
+      // Any other Host on the origin port is refused, and the local listener never accepts the tunnel's hostname.
+      expect(await direct(`http://127.0.0.1:${originPort}`, `127.0.0.1:${originPort}`)).toBe(403);
+      expect(await direct(server.url, HOST)).toBe(403);
 
-    const pairing = server.gate.createPairingCode('tunnel');
-    expect(pairing.url.startsWith(`https://${HOST}/pair#c=`)).toBe(true);
-  });
+      const pairing = server.gate.createPairingCode('tunnel');
+      expect(pairing.url.startsWith(`https://${HOST}/pair#c=`)).toBe(true);
+    },
+  );
 
   it('stopping closes the origin port; the hostname answers 530', async () => {
     await server.api.services.tunnel.stop();
@@ -239,41 +248,45 @@ describe('named tunnel, locally managed (cloudflared tunnel create)', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('a token tunnel fails on the wrong dashboard ingress; the same hostname with a credentials file works, without a restart', async () => {
-    const tunnel = server.api.services.tunnel;
-    const tokenFile = join(home.home, 'tunnel-token');
-    await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
-    await server.settings.update((s) => ({
-      ...s,
-      tunnel: { ...s.tunnel, mode: 'named', hostname: HOST, tokenFile, originPort },
-    }));
-    await expect(tunnel.start()).rejects.toMatchObject({
-      code: 'HOSTNAME_NOT_ROUTED',
-      message: expect.stringContaining('404'),
-    });
+  it(
+    'a token tunnel fails on the wrong dashboard ingress; ' +
+      'the same hostname with a credentials file works, without a restart',
+    async () => {
+      const tunnel = server.api.services.tunnel;
+      const tokenFile = join(home.home, 'tunnel-token');
+      await writeFile(tokenFile, fakeTunnelToken(), { mode: 0o600 });
+      await server.settings.update((s) => ({
+        ...s,
+        tunnel: { ...s.tunnel, mode: 'named', hostname: HOST, tokenFile, originPort },
+      }));
+      await expect(tunnel.start()).rejects.toMatchObject({
+        code: 'HOSTNAME_NOT_ROUTED',
+        message: expect.stringContaining('404'),
+      });
 
-    const creds = fakeTunnelCredentials(home.home);
-    await server.settings.update((s) => ({
-      ...s,
-      tunnel: { mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort },
-    }));
-    // Still the failed start's state, but already what the next start uses.
-    expect(tunnel.status()).toMatchObject({
-      state: 'failed',
-      mode: 'named',
-      management: 'local',
-      tunnelId: creds.tunnelId,
-    });
-    expect(await tunnel.start()).toMatchObject({
-      state: 'ready',
-      mode: 'named',
-      management: 'local',
-      tunnelId: creds.tunnelId,
-      url: `https://${HOST}`,
-      origin: `http://127.0.0.1:${originPort}`,
-      error: null,
-    });
-  });
+      const creds = fakeTunnelCredentials(home.home);
+      await server.settings.update((s) => ({
+        ...s,
+        tunnel: { mode: 'named', hostname: HOST, credentialsFile: creds.path, originPort },
+      }));
+      // Still the failed start's state, but already what the next start uses.
+      expect(tunnel.status()).toMatchObject({
+        state: 'failed',
+        mode: 'named',
+        management: 'local',
+        tunnelId: creds.tunnelId,
+      });
+      expect(await tunnel.start()).toMatchObject({
+        state: 'ready',
+        mode: 'named',
+        management: 'local',
+        tunnelId: creds.tunnelId,
+        url: `https://${HOST}`,
+        origin: `http://127.0.0.1:${originPort}`,
+        error: null,
+      });
+    },
+  );
 
   it('the origin has the tunnel listener rules; the local listener refuses the hostname; stop closes it', async () => {
     const refused = await viaEdge(edge, '/');

@@ -4,7 +4,10 @@
 import { join } from 'node:path';
 import { openStore } from '@band/store';
 
-/** Events one seeded turn stores: user-message, turn-start, `deltas` text-deltas, tool-use, tool-result, session-result, turn-end. */
+/**
+ * Events one seeded turn stores: user-message, turn-start, `deltas` text-deltas, tool-use, tool-result, session-result,
+ * turn-end.
+ */
 export const eventsPerTurn = (deltas) => deltas + 6;
 
 /** The prompt of seeded turn `i` (0-based): "message 00042", so order is easy to check. */

@@ -112,30 +112,33 @@ describe('the service worker', () => {
     expect(worker.cachesTouched).toEqual([]);
   });
 
-  it("answers a navigation that cannot reach Band with the offline page: a network error or the edge's 530/502/504", async () => {
-    const failing = [
-      ['network', () => Promise.reject(new TypeError('Failed to fetch'))],
-      ['530', async () => new Response('Cloudflare Tunnel error', { status: 530 })],
-      ['502', async () => new Response('Bad gateway', { status: 502 })],
-      ['504', async () => new Response('Gateway timeout', { status: 504 })],
-    ] as const;
-    for (const [cause, network] of failing) {
-      const response = await loadWorker(network).dispatchFetch(`${ORIGIN}/w/ws_1?pane=files`);
-      expect(response?.status, cause).toBe(503);
-      expect(response?.headers.get('cache-control')).toBe('no-store');
-      expect(response?.headers.get('content-security-policy')).toContain("default-src 'none'");
-      const html = await response!.text();
-      expect(html).toContain('<h1>Band is not reachable</h1>');
-      expect(html).toContain(`data-cause="${cause}"`);
-      expect(html).toContain('href="/w/ws_1?pane=files"');
-      expect(html).not.toContain('Cloudflare');
-    }
-    // A failed navigation preload is the same as a network error.
-    const preloadFailed = await loadWorker(async () => bandPage()).dispatchFetch(`${ORIGIN}/`, {
-      preload: Promise.reject(new TypeError('offline')),
-    });
-    expect(preloadFailed?.status).toBe(503);
-  });
+  it(
+    'answers a navigation that cannot reach Band with the ' + "offline page: a network error or the edge's 530/502/504",
+    async () => {
+      const failing = [
+        ['network', () => Promise.reject(new TypeError('Failed to fetch'))],
+        ['530', async () => new Response('Cloudflare Tunnel error', { status: 530 })],
+        ['502', async () => new Response('Bad gateway', { status: 502 })],
+        ['504', async () => new Response('Gateway timeout', { status: 504 })],
+      ] as const;
+      for (const [cause, network] of failing) {
+        const response = await loadWorker(network).dispatchFetch(`${ORIGIN}/w/ws_1?pane=files`);
+        expect(response?.status, cause).toBe(503);
+        expect(response?.headers.get('cache-control')).toBe('no-store');
+        expect(response?.headers.get('content-security-policy')).toContain("default-src 'none'");
+        const html = await response!.text();
+        expect(html).toContain('<h1>Band is not reachable</h1>');
+        expect(html).toContain(`data-cause="${cause}"`);
+        expect(html).toContain('href="/w/ws_1?pane=files"');
+        expect(html).not.toContain('Cloudflare');
+      }
+      // A failed navigation preload is the same as a network error.
+      const preloadFailed = await loadWorker(async () => bandPage()).dispatchFetch(`${ORIGIN}/`, {
+        preload: Promise.reject(new TypeError('offline')),
+      });
+      expect(preloadFailed?.status).toBe(503);
+    },
+  );
 
   it("the offline page's Retry drops a sign-in token and escapes the URL", async () => {
     const worker = loadWorker(() => Promise.reject(new TypeError('offline')));

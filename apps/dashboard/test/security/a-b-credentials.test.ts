@@ -84,7 +84,8 @@ describe('A0. the side-effect detector works (positive controls)', () => {
     await expectSomethingHappened(band, before, ['devices', 'deviceIds'], expect);
   });
 
-  it('database and processes: a project, a workspace, a chat and a terminal (a shell process) are each seen', async () => {
+  it('database and processes: a project, a workspace, ' +
+    'a chat and a terminal (a shell process) are each seen', async () => {
     const repo = join(band.home, 'control-repo');
     await mkdir(repo, { recursive: true });
     await writeFile(join(repo, 'README.md'), '# control\n');
@@ -176,16 +177,20 @@ describe('A. credential presentation', () => {
     await expectRefused(band, before, r, expect, { status: 401 });
   });
 
-  it('A4: near-miss tokens (last char / first char differ) are both refused the same way (timing: see packages/auth bench)', async () => {
-    const t = band.token();
-    const flip = (c: string) => (c === '0' ? '1' : '0');
-    const before = await snapshot(band);
-    const last = await bearerPost(`Bearer ${t.slice(0, 63)}${flip(t[63]!)}`);
-    await expectRefused(band, before, last, expect, { status: 401 });
-    const first = await bearerPost(`Bearer ${flip(t[0]!)}${t.slice(1)}`);
-    await expectRefused(band, before, first, expect, { status: 401 });
-    expect(last.body).toBe(first.body);
-  });
+  it(
+    'A4: near-miss tokens (last char / first char differ) ' +
+      'are both refused the same way (timing: see packages/auth bench)',
+    async () => {
+      const t = band.token();
+      const flip = (c: string) => (c === '0' ? '1' : '0');
+      const before = await snapshot(band);
+      const last = await bearerPost(`Bearer ${t.slice(0, 63)}${flip(t[63]!)}`);
+      await expectRefused(band, before, last, expect, { status: 401 });
+      const first = await bearerPost(`Bearer ${flip(t[0]!)}${t.slice(1)}`);
+      await expectRefused(band, before, first, expect, { status: 401 });
+      expect(last.body).toBe(first.body);
+    },
+  );
 
   it('A5: the token in UPPERCASE → 401', async () => {
     const before = await snapshot(band);
@@ -193,24 +198,30 @@ describe('A. credential presentation', () => {
     await expectRefused(band, before, r, expect, { status: 401 });
   });
 
-  it('A6: the token followed by a space or tab and more text → 401 (the value is compared whole, not up to whitespace)', async () => {
-    const before = await snapshot(band);
-    for (const suffix of [' x', '\tx', ' ', '\t']) {
-      const line = `Authorization: Bearer ${band.token()}${suffix}`;
-      const out = await raw(
-        band.port,
-        `POST ${api} HTTP/1.1\r\nHost: ${band.host}\r\n${line}\r\nContent-Type: application/json\r\nContent-Length: ${SIDE_EFFECT_BODY.length}\r\nConnection: close\r\n\r\n${SIDE_EFFECT_BODY}`,
-      );
-      if (suffix.trim()) {
-        await expectRefused(band, before, parseRaw(out), expect, { status: 401 });
-      } else {
-        // Trailing whitespace alone is not part of a header's value (RFC 9110 §5.5: Node strips it before Band
-        // sees it), so this is the token itself. Not a bypass: the same bytes as a valid request.
-        expect(statusLine(out)).toBe('HTTP/1.1 200 OK');
-        await mutateBack();
+  it(
+    'A6: the token followed by a space or tab and more text ' +
+      '→ 401 (the value is compared whole, not up to whitespace)',
+    async () => {
+      const before = await snapshot(band);
+      for (const suffix of [' x', '\tx', ' ', '\t']) {
+        const line = `Authorization: Bearer ${band.token()}${suffix}`;
+        const out = await raw(
+          band.port,
+          `POST ${api} HTTP/1.1\r\nHost: ${band.host}\r\n${line}\r\nContent-Type: ` +
+            `application/json\r\nContent-Length: ${SIDE_EFFECT_BODY.length}\r\n` +
+            `Connection: close\r\n\r\n${SIDE_EFFECT_BODY}`,
+        );
+        if (suffix.trim()) {
+          await expectRefused(band, before, parseRaw(out), expect, { status: 401 });
+        } else {
+          // Trailing whitespace alone is not part of a header's value (RFC 9110 §5.5: Node strips it before Band
+          // sees it), so this is the token itself. Not a bypass: the same bytes as a valid request.
+          expect(statusLine(out)).toBe('HTTP/1.1 200 OK');
+          await mutateBack();
+        }
       }
-    }
-  });
+    },
+  );
 
   it.each([
     ['Token tok', (t: string) => `Token ${t}`],
@@ -304,18 +315,21 @@ describe('A. credential presentation', () => {
 });
 
 describe('B. token in URL, then cookie, then strip', () => {
-  it('B1: GET /?token=tok → 303 to /, a session cookie (not the token), no-referrer, no-store, empty body', async () => {
-    const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host) });
-    expect(r.status).toBe(303);
-    expect(r.headers.location).toBe('/');
-    expect(r.headers['referrer-policy']).toBe('no-referrer');
-    expect(r.headers['cache-control']).toBe('no-store');
-    expect(r.body).toBe('');
-    const cookie = setCookies(r)[0]!;
-    band.secrets.add(cookie.split(';')[0]!.split('=')[1]!);
-    expect(cookie).toMatch(new RegExp(`^band_sess_${band.port}=v1\\.`));
-    expect(cookie).not.toContain(band.token());
-  });
+  it(
+    'B1: GET /?token=tok → 303 to /, a session cookie ' + '(not the token), no-referrer, no-store, empty body',
+    async () => {
+      const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host) });
+      expect(r.status).toBe(303);
+      expect(r.headers.location).toBe('/');
+      expect(r.headers['referrer-policy']).toBe('no-referrer');
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.body).toBe('');
+      const cookie = setCookies(r)[0]!;
+      band.secrets.add(cookie.split(';')[0]!.split('=')[1]!);
+      expect(cookie).toMatch(new RegExp(`^band_sess_${band.port}=v1\\.`));
+      expect(cookie).not.toContain(band.token());
+    },
+  );
 
   it('B2: /workspace/42?tab=chat&token=tok → 303 to /workspace/42?tab=chat', async () => {
     const r = await http(band.port, {
@@ -419,20 +433,24 @@ describe('B. token in URL, then cookie, then strip', () => {
     await expectRefused(band, before, second, expect, { status: 401 });
   });
 
-  it('B8: a used pairing URL replayed on a second phone → 401 "expired or used" (expiry itself: packages/auth gate test with a clock)', async () => {
-    const code = new URL(band.server.createSignInUrl()).hash.slice(3);
-    band.secrets.add(code);
-    const post = (ua: string) =>
-      http(band.port, {
-        method: 'POST',
-        path: '/auth/pair',
-        headers: { host: band.host, origin: band.origin, 'content-type': 'application/json', 'user-agent': ua },
-        body: JSON.stringify({ code }),
-      });
-    expect((await post('phone-1')).status).toBe(204);
-    const before = await snapshot(band);
-    const replay = await post('phone-2');
-    await expectRefused(band, before, replay, expect, { status: 401 });
-    expect(JSON.parse(replay.body).message).toMatch(/expired or was already used/);
-  });
+  it(
+    'B8: a used pairing URL replayed on a second phone → 401 "expired ' +
+      'or used" (expiry itself: packages/auth gate test with a clock)',
+    async () => {
+      const code = new URL(band.server.createSignInUrl()).hash.slice(3);
+      band.secrets.add(code);
+      const post = (ua: string) =>
+        http(band.port, {
+          method: 'POST',
+          path: '/auth/pair',
+          headers: { host: band.host, origin: band.origin, 'content-type': 'application/json', 'user-agent': ua },
+          body: JSON.stringify({ code }),
+        });
+      expect((await post('phone-1')).status).toBe(204);
+      const before = await snapshot(band);
+      const replay = await post('phone-2');
+      await expectRefused(band, before, replay, expect, { status: 401 });
+      expect(JSON.parse(replay.body).message).toMatch(/expired or was already used/);
+    },
+  );
 });

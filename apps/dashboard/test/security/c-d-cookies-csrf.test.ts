@@ -33,64 +33,75 @@ const post = (procedure: string, headers: Record<string, string>, body = SIDE_EF
   http(band.port, { method: 'POST', path: `/api/trpc/${procedure}`, headers: { host: band.host, ...headers }, body });
 
 describe('C. cookie properties', () => {
-  it('C1: Set-Cookie on the tunnel listener is __Host-band_sess; Path=/; Secure; HttpOnly; SameSite=Strict; no Domain; bounded Max-Age', async () => {
-    const t = band.tunnel!;
-    const r = await http(t.port, {
-      path: `/?token=${band.token()}`,
-      headers: { host: t.host, 'sec-fetch-dest': 'document', 'cf-connecting-ip': '203.0.113.9' },
-    });
-    expect(r.status).toBe(303);
-    const c = setCookies(r)[0]!;
-    band.secrets.add(c.split(';')[0]!.split('=')[1]!);
-    expect(c).toMatch(/^__Host-band_sess=v1\./);
-    for (const flag of ['Path=/', 'Secure', 'HttpOnly', 'SameSite=Strict']) expect(c).toContain(flag);
-    expect(c).not.toMatch(/Domain/i);
-    const maxAge = Number(/Max-Age=(\d+)/.exec(c)![1]);
-    expect(maxAge).toBeGreaterThan(0);
-    expect(maxAge).toBeLessThanOrEqual(7 * 24 * 3600);
-    expect(r.headers['strict-transport-security']).toBe('max-age=86400');
-  });
-
-  it('C2: Set-Cookie on the local listener is band_sess_<port>; Path=/; HttpOnly; SameSite=Strict; not Secure', async () => {
-    const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host) });
-    const c = setCookies(r)[0]!;
-    band.secrets.add(c.split(';')[0]!.split('=')[1]!);
-    expect(c).toMatch(new RegExp(`^band_sess_${band.port}=`));
-    for (const flag of ['Path=/', 'HttpOnly', 'SameSite=Strict']) expect(c).toContain(flag);
-    expect(c).not.toContain('Secure');
-    expect(c).not.toMatch(/Domain/i);
-  });
-
-  it('C3/C4: the cookie is HttpOnly (never visible to page JS, here or on :5173) and is a revocable handle, not the token', async () => {
-    const known = new Set(band.server.gate.listDevices().map((d) => d.id));
-    const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host) });
-    const c = setCookies(r)[0]!;
-    const session = c.split(';')[0]!;
-    band.secrets.add(session.split('=')[1]!);
-    expect(c).toContain('HttpOnly');
-    expect(c).not.toContain(band.token());
-    // The sign-in created exactly one device: the handle this cookie names.
-    const added = band.server.gate.listDevices().filter((d) => !known.has(d.id));
-    expect(added).toHaveLength(1);
-    const health = () =>
-      http(band.port, {
-        path: '/api/trpc/health',
-        headers: { host: band.host, cookie: session, 'sec-fetch-site': 'same-origin' },
+  it(
+    'C1: Set-Cookie on the tunnel listener is __Host-band_sess; Path=/; ' +
+      'Secure; HttpOnly; SameSite=Strict; no Domain; bounded Max-Age',
+    async () => {
+      const t = band.tunnel!;
+      const r = await http(t.port, {
+        path: `/?token=${band.token()}`,
+        headers: { host: t.host, 'sec-fetch-dest': 'document', 'cf-connecting-ip': '203.0.113.9' },
       });
-    expect((await health()).status).toBe(200);
-    // Revoking that device, and only that, makes the same cookie worthless: a handle, not a credential of its own.
-    expect(band.server.gate.revokeDevice(added[0]!.id)).toBe(true);
-    const before = await snapshot(band);
-    await expectRefused(band, before, await health(), expect, { status: 401 });
-    expect(
-      (
-        await http(band.port, {
+      expect(r.status).toBe(303);
+      const c = setCookies(r)[0]!;
+      band.secrets.add(c.split(';')[0]!.split('=')[1]!);
+      expect(c).toMatch(/^__Host-band_sess=v1\./);
+      for (const flag of ['Path=/', 'Secure', 'HttpOnly', 'SameSite=Strict']) expect(c).toContain(flag);
+      expect(c).not.toMatch(/Domain/i);
+      const maxAge = Number(/Max-Age=(\d+)/.exec(c)![1]);
+      expect(maxAge).toBeGreaterThan(0);
+      expect(maxAge).toBeLessThanOrEqual(7 * 24 * 3600);
+      expect(r.headers['strict-transport-security']).toBe('max-age=86400');
+    },
+  );
+
+  it(
+    'C2: Set-Cookie on the local listener is band_sess_<port>; ' + 'Path=/; HttpOnly; SameSite=Strict; not Secure',
+    async () => {
+      const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host) });
+      const c = setCookies(r)[0]!;
+      band.secrets.add(c.split(';')[0]!.split('=')[1]!);
+      expect(c).toMatch(new RegExp(`^band_sess_${band.port}=`));
+      for (const flag of ['Path=/', 'HttpOnly', 'SameSite=Strict']) expect(c).toContain(flag);
+      expect(c).not.toContain('Secure');
+      expect(c).not.toMatch(/Domain/i);
+    },
+  );
+
+  it(
+    'C3/C4: the cookie is HttpOnly (never visible to page JS, ' +
+      'here or on :5173) and is a revocable handle, not the token',
+    async () => {
+      const known = new Set(band.server.gate.listDevices().map((d) => d.id));
+      const r = await http(band.port, { path: `/?token=${band.token()}`, headers: navHeaders(band.host) });
+      const c = setCookies(r)[0]!;
+      const session = c.split(';')[0]!;
+      band.secrets.add(session.split('=')[1]!);
+      expect(c).toContain('HttpOnly');
+      expect(c).not.toContain(band.token());
+      // The sign-in created exactly one device: the handle this cookie names.
+      const added = band.server.gate.listDevices().filter((d) => !known.has(d.id));
+      expect(added).toHaveLength(1);
+      const health = () =>
+        http(band.port, {
           path: '/api/trpc/health',
-          headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' },
-        })
-      ).status,
-    ).toBe(200);
-  });
+          headers: { host: band.host, cookie: session, 'sec-fetch-site': 'same-origin' },
+        });
+      expect((await health()).status).toBe(200);
+      // Revoking that device, and only that, makes the same cookie worthless: a handle, not a credential of its own.
+      expect(band.server.gate.revokeDevice(added[0]!.id)).toBe(true);
+      const before = await snapshot(band);
+      await expectRefused(band, before, await health(), expect, { status: 401 });
+      expect(
+        (
+          await http(band.port, {
+            path: '/api/trpc/health',
+            headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' },
+          })
+        ).status,
+      ).toBe(200);
+    },
+  );
 
   it.each([
     ['%E0%A4%A'],
@@ -176,16 +187,19 @@ describe('C. cookie properties', () => {
 });
 
 describe('D. CSRF and cross-origin HTTP', () => {
-  it('D1: cross-site fetch replay with the cookie (Origin evil, Sec-Fetch-Site cross-site) → 403, no side effect', async () => {
-    const before = await snapshot(band);
-    const r = await post('settings.set', {
-      cookie,
-      origin: 'https://evil.example',
-      'sec-fetch-site': 'cross-site',
-      'content-type': 'application/json',
-    });
-    await expectRefused(band, before, r, expect, { status: 403 });
-  });
+  it(
+    'D1: cross-site fetch replay with the cookie (Origin evil, ' + 'Sec-Fetch-Site cross-site) → 403, no side effect',
+    async () => {
+      const before = await snapshot(band);
+      const r = await post('settings.set', {
+        cookie,
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+        'content-type': 'application/json',
+      });
+      await expectRefused(band, before, r, expect, { status: 403 });
+    },
+  );
 
   it('D1: cross-site call to auth.revealToken with the cookie → 403 and the token is not in the body', async () => {
     const before = await snapshot(band);
@@ -316,15 +330,19 @@ describe('D. CSRF and cross-origin HTTP', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('D9: a cross-site <script src=/_next/static/...> gets no readable asset without the cookie (SameSite=Strict) and CORP same-origin', async () => {
-    const before = await snapshot(band);
-    const r = await http(band.port, {
-      path: '/_next/static/chunks/main.js',
-      headers: { host: band.host, 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'script' },
-    });
-    await expectRefused(band, before, r, expect, { status: 401 });
-    expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
-  });
+  it(
+    'D9: a cross-site <script src=/_next/static/...> gets no readable ' +
+      'asset without the cookie (SameSite=Strict) and CORP same-origin',
+    async () => {
+      const before = await snapshot(band);
+      const r = await http(band.port, {
+        path: '/_next/static/chunks/main.js',
+        headers: { host: band.host, 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'script' },
+      });
+      await expectRefused(band, before, r, expect, { status: 401 });
+      expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
+    },
+  );
 
   it('D10: OPTIONS preflight with Access-Control-Request-Private-Network → 403 with no CORS headers', async () => {
     const before = await snapshot(band);

@@ -58,18 +58,24 @@ describe('E. WebSocket and SSE', () => {
     await refused('/api/trpc-ws', { cookie }, 403);
   });
 
-  it('E3: upgrade with no credential → 401 pre-handshake; the raw answer is a status line and a closed socket', async () => {
-    await refused('/api/trpc-ws', { origin: band.origin }, 401);
-    const before = await snapshot(band);
-    const out = await raw(
-      band.port,
-      `GET /api/terminals/t_1 HTTP/1.1\r\nHost: ${band.host}\r\nOrigin: ${band.origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
-    );
-    const answer = parseRaw(out);
-    // Nothing but the refusal: no 101, no Sec-WebSocket-Accept, the socket closed by the server (raw resolved on close).
-    await expectWsRefused(band, before, { result: answer.status, headers: answer.headers }, expect, { status: 401 });
-    expect(out).not.toContain('101');
-  });
+  it(
+    'E3: upgrade with no credential → 401 pre-handshake; ' + 'the raw answer is a status line and a closed socket',
+    async () => {
+      await refused('/api/trpc-ws', { origin: band.origin }, 401);
+      const before = await snapshot(band);
+      const out = await raw(
+        band.port,
+        `GET /api/terminals/t_1 HTTP/1.1\r\nHost: ${band.host}\r\nOrigin: ${band.origin}\r\n` +
+          `Connection: Upgrade\r\nUpgrade: websocket\r\n` +
+          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
+      const answer = parseRaw(out);
+      // Nothing but the refusal: no 101, no Sec-WebSocket-Accept, the socket closed by the server (raw resolved on
+      // close).
+      await expectWsRefused(band, before, { result: answer.status, headers: answer.headers }, expect, { status: 401 });
+      expect(out).not.toContain('101');
+    },
+  );
 
   it('E4: the CLI (no Origin, Authorization: Bearer) is accepted', async () => {
     const r = await open('/api/trpc-ws', { authorization: `Bearer ${band.token()}` });
@@ -144,35 +150,41 @@ describe('E. WebSocket and SSE', () => {
     await expectRefused(band, before, r, expect, { status: 403 });
   });
 
-  it('E11: a same-origin GET with the cookie and Sec-Fetch-Site: same-origin is accepted; no URL token is needed', async () => {
-    const r = await http(band.port, {
-      path: '/api/trpc/health',
-      headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' },
-    });
-    expect(r.status).toBe(200);
-  });
+  it(
+    'E11: a same-origin GET with the cookie and Sec-Fetch-Site: ' + 'same-origin is accepted; no URL token is needed',
+    async () => {
+      const r = await http(band.port, {
+        path: '/api/trpc/health',
+        headers: { host: band.host, cookie, 'sec-fetch-site': 'same-origin' },
+      });
+      expect(r.status).toBe(200);
+    },
+  );
 
-  it('E12: after the session is revoked mid-stream the server closes the socket and answers nothing sent after', async () => {
-    const c = await signIn(band);
-    const r = await open('/api/trpc-ws', { cookie: c, origin: band.origin });
-    expect(r.result).toBe('open');
-    const ws = r.ws!;
-    const answered = new Set<number>();
-    ws.on('message', (m) => {
-      const id = (JSON.parse(m.toString()) as { id?: number }).id;
-      if (typeof id === 'number') answered.add(id);
-    });
-    const query = (id: number) => ws.send(JSON.stringify({ id, method: 'query', params: { path: 'health' } }));
-    // Control: on this socket a query is answered, so silence later means something.
-    query(1);
-    await vi.waitFor(() => expect(answered.has(1)).toBe(true), SLOW);
-    const code = closed(ws);
-    band.server.gate.revokeDevice(newestDevice().id);
-    // The client has not seen the close frame yet (no turn of the event loop): this query really goes out.
-    expect(ws.readyState).toBe(ws.OPEN);
-    query(2);
-    expect(await code).toBe(4401);
-    expect(answered).toEqual(new Set([1]));
-    await refused('/api/trpc-ws', { cookie: c, origin: band.origin }, 401);
-  });
+  it(
+    'E12: after the session is revoked mid-stream the ' + 'server closes the socket and answers nothing sent after',
+    async () => {
+      const c = await signIn(band);
+      const r = await open('/api/trpc-ws', { cookie: c, origin: band.origin });
+      expect(r.result).toBe('open');
+      const ws = r.ws!;
+      const answered = new Set<number>();
+      ws.on('message', (m) => {
+        const id = (JSON.parse(m.toString()) as { id?: number }).id;
+        if (typeof id === 'number') answered.add(id);
+      });
+      const query = (id: number) => ws.send(JSON.stringify({ id, method: 'query', params: { path: 'health' } }));
+      // Control: on this socket a query is answered, so silence later means something.
+      query(1);
+      await vi.waitFor(() => expect(answered.has(1)).toBe(true), SLOW);
+      const code = closed(ws);
+      band.server.gate.revokeDevice(newestDevice().id);
+      // The client has not seen the close frame yet (no turn of the event loop): this query really goes out.
+      expect(ws.readyState).toBe(ws.OPEN);
+      query(2);
+      expect(await code).toBe(4401);
+      expect(answered).toEqual(new Set([1]));
+      await refused('/api/trpc-ws', { cookie: c, origin: band.origin }, 401);
+    },
+  );
 });

@@ -108,7 +108,8 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
   it('F4: no Host (HTTP/1.0) or two Host headers → 400', async () => {
     await refusedRaw(`GET /api/trpc/health HTTP/1.0\r\nAuthorization: Bearer ${band.token()}\r\n\r\n`);
     await refusedRaw(
-      `GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nHost: evil.example\r\nAuthorization: Bearer ${band.token()}\r\nConnection: close\r\n\r\n`,
+      `GET /api/trpc/health HTTP/1.1\r\nHost: ${band.host}\r\nHost: evil.example\r\n` +
+        `Authorization: Bearer ${band.token()}\r\nConnection: close\r\n\r\n`,
     );
   });
 
@@ -116,11 +117,14 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     await refusedAs(band.port, { host: `sub.localhost:${band.port}`, ...bearer() }, 403);
   });
 
-  it('F6: on the tunnel listener, Host: localhost:<port> → 403 (remote by listener, whatever the Host says)', async () => {
-    await refusedAs(band.tunnel!.port, { host: band.host, ...bearer() }, 403);
-    const ok = await healthAs(band.tunnel!.port, { host: band.tunnel!.host, ...bearer() });
-    expect(JSON.parse(ok.body).result.data.listener).toBe('tunnel');
-  });
+  it(
+    'F6: on the tunnel listener, Host: localhost:<port> ' + '→ 403 (remote by listener, whatever the Host says)',
+    async () => {
+      await refusedAs(band.tunnel!.port, { host: band.host, ...bearer() }, 403);
+      const ok = await healthAs(band.tunnel!.port, { host: band.tunnel!.host, ...bearer() });
+      expect(JSON.parse(ok.body).result.data.listener).toBe('tunnel');
+    },
+  );
 
   it('F7: CF-Connecting-IP / X-Forwarded-For / X-Forwarded-Host on a direct local request grant nothing', async () => {
     const spoof = {
@@ -136,53 +140,69 @@ describe('F. Host header, DNS rebinding, proxy headers, loopback trust', () => {
     expect(band.server.gate.listDevices().every((d) => d.listener === 'tunnel' || d.address === undefined)).toBe(true);
   });
 
-  it('F8: on the tunnel, the rate-limit key is CF-Connecting-IP only; rotating X-Forwarded-For does not escape it', async () => {
-    const t = band.tunnel!;
-    const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      const r = await healthAs(t.port, {
+  it(
+    'F8: on the tunnel, the rate-limit key is CF-Connecting-IP only; ' + 'rotating X-Forwarded-For does not escape it',
+    async () => {
+      const t = band.tunnel!;
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const r = await healthAs(t.port, {
+          host: t.host,
+          'cf-connecting-ip': '198.51.100.8',
+          'x-forwarded-for': `10.0.0.${i}`,
+          authorization: `Bearer ${'4'.repeat(64)}`,
+        });
+        statuses.push(r.status);
+      }
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+      expect(statuses.slice(10)).toEqual([429, 429]);
+      const before = await snapshot(band);
+      const limited = await healthAs(t.port, {
         host: t.host,
         'cf-connecting-ip': '198.51.100.8',
-        'x-forwarded-for': `10.0.0.${i}`,
+        'x-forwarded-for': '10.0.1.1',
         authorization: `Bearer ${'4'.repeat(64)}`,
       });
-      statuses.push(r.status);
-    }
-    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
-    expect(statuses.slice(10)).toEqual([429, 429]);
-    const before = await snapshot(band);
-    const limited = await healthAs(t.port, {
-      host: t.host,
-      'cf-connecting-ip': '198.51.100.8',
-      'x-forwarded-for': '10.0.1.1',
-      authorization: `Bearer ${'4'.repeat(64)}`,
-    });
-    await expectRefused(band, before, limited, expect, { status: 429 });
-  });
+      await expectRefused(band, before, limited, expect, { status: 429 });
+    },
+  );
 
   it('F10: Host: <tunnel host> on the local listener → 403', async () => {
     await refusedAs(band.port, { host: band.tunnel!.host, ...bearer() }, 403);
   });
 
-  it('F11: GET /auth/hello proves the token for the Host without a credential; a foreign Host gets no proof', async () => {
-    const nonce = '5a'.repeat(32);
-    const host = `127.0.0.1:${band.port}`;
-    const r = await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host } });
-    expect(r.status).toBe(200);
-    const address = `127.0.0.1:${band.port}`; // the server's own end of this connection (issue 16 #1)
-    expect(JSON.parse(r.body)).toEqual({ proof: computeHelloProof(band.token(), nonce, host, address), address, v: 2 });
-    expect(r.headers['cache-control']).toBe('no-store');
-    const before = await snapshot(band);
-    await expectRefused(band, before, await http(band.port, { path: '/auth/hello?n=xyz', headers: { host } }), expect, {
-      status: 400,
-    });
-    const foreign = await http(band.port, {
-      path: `/auth/hello?n=${nonce}`,
-      headers: { host: `evil.example:${band.port}` },
-    });
-    await expectRefused(band, before, foreign, expect, { status: 403 });
-    expect(foreign.body).not.toContain('proof');
-  });
+  it(
+    'F11: GET /auth/hello proves the token for the Host ' + 'without a credential; a foreign Host gets no proof',
+    async () => {
+      const nonce = '5a'.repeat(32);
+      const host = `127.0.0.1:${band.port}`;
+      const r = await http(band.port, { path: `/auth/hello?n=${nonce}`, headers: { host } });
+      expect(r.status).toBe(200);
+      const address = `127.0.0.1:${band.port}`; // the server's own end of this connection (issue 16 #1)
+      expect(JSON.parse(r.body)).toEqual({
+        proof: computeHelloProof(band.token(), nonce, host, address),
+        address,
+        v: 2,
+      });
+      expect(r.headers['cache-control']).toBe('no-store');
+      const before = await snapshot(band);
+      await expectRefused(
+        band,
+        before,
+        await http(band.port, { path: '/auth/hello?n=xyz', headers: { host } }),
+        expect,
+        {
+          status: 400,
+        },
+      );
+      const foreign = await http(band.port, {
+        path: `/auth/hello?n=${nonce}`,
+        headers: { host: `evil.example:${band.port}` },
+      });
+      await expectRefused(band, before, foreign, expect, { status: 403 });
+      expect(foreign.body).not.toContain('proof');
+    },
+  );
 
   it('F12: the local listener is bound to loopback only, never 0.0.0.0', async () => {
     // What the kernel says is listening on the port: 127.0.0.1 and ::1 (both loopbacks, issue 16 #1; ::1 only when

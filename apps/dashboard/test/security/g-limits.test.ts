@@ -38,88 +38,102 @@ const tunnelHealth = (ip: string, authorization: string) =>
   });
 
 describe('G. brute force, lockout, resource exhaustion', () => {
-  it('G1: wrong bearer tokens from one IP through the tunnel: 10 × 401, then 429 + Retry-After; one summary log line', async () => {
-    const before = await snapshot(band);
-    const statuses: number[] = [];
-    let retryAfter: string | string[] | undefined;
-    const answers: HttpResult[] = [];
-    for (let i = 0; i < 40; i++) {
-      const r = await tunnelHealth('192.0.2.1', wrong);
-      statuses.push(r.status);
-      answers.push(r);
-      if (r.status === 429) retryAfter = r.headers['retry-after'];
-    }
-    // The first refusal and the last, checked in full.
-    await expectRefused(band, before, answers[0]!, expect, { status: 401 });
-    await expectRefused(band, before, answers.at(-1)!, expect, { status: 429 });
-    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
-    expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
-    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-    expect(Number(retryAfter)).toBeLessThanOrEqual(60);
-    expect(band.logger.lines.filter((l) => l.includes('rate-limited') && l.includes('192.0.2.1'))).toHaveLength(1);
-    await expectNothingHappened(band, before, undefined, expect);
-  });
+  it(
+    'G1: wrong bearer tokens from one IP through the tunnel: ' +
+      '10 × 401, then 429 + Retry-After; one summary log line',
+    async () => {
+      const before = await snapshot(band);
+      const statuses: number[] = [];
+      let retryAfter: string | string[] | undefined;
+      const answers: HttpResult[] = [];
+      for (let i = 0; i < 40; i++) {
+        const r = await tunnelHealth('192.0.2.1', wrong);
+        statuses.push(r.status);
+        answers.push(r);
+        if (r.status === 429) retryAfter = r.headers['retry-after'];
+      }
+      // The first refusal and the last, checked in full.
+      await expectRefused(band, before, answers[0]!, expect, { status: 401 });
+      await expectRefused(band, before, answers.at(-1)!, expect, { status: 429 });
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+      expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+      expect(band.logger.lines.filter((l) => l.includes('rate-limited') && l.includes('192.0.2.1'))).toHaveLength(1);
+      await expectNothingHappened(band, before, undefined, expect);
+    },
+  );
 
-  it('G2: during G1, the real phone (another IP, valid cookie/bearer) and the desktop (local) all succeed', async () => {
-    const phone = await signIn(band, { port: band.tunnel!.port, host: band.tunnel!.host, ip: '192.0.2.200' });
-    expect(
-      (
-        await http(band.tunnel!.port, {
-          path: '/api/trpc/health',
-          headers: {
-            host: band.tunnel!.host,
-            cookie: phone,
-            'sec-fetch-site': 'same-origin',
-            'cf-connecting-ip': '192.0.2.200',
-          },
-        })
-      ).status,
-    ).toBe(200);
-    expect((await tunnelHealth('192.0.2.1', `Bearer ${band.token()}`)).status).toBe(200);
-    expect(
-      (
-        await http(band.port, {
-          path: '/api/trpc/health',
-          headers: { host: band.host, cookie: localCookie, 'sec-fetch-site': 'same-origin' },
-        })
-      ).status,
-    ).toBe(200);
-    const before = await snapshot(band);
-    await expectRefused(
-      band,
-      before,
-      await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: wrong } }),
-      expect,
-      { status: 401 },
-    );
-  });
+  it(
+    'G2: during G1, the real phone (another IP, ' + 'valid cookie/bearer) and the desktop (local) all succeed',
+    async () => {
+      const phone = await signIn(band, { port: band.tunnel!.port, host: band.tunnel!.host, ip: '192.0.2.200' });
+      expect(
+        (
+          await http(band.tunnel!.port, {
+            path: '/api/trpc/health',
+            headers: {
+              host: band.tunnel!.host,
+              cookie: phone,
+              'sec-fetch-site': 'same-origin',
+              'cf-connecting-ip': '192.0.2.200',
+            },
+          })
+        ).status,
+      ).toBe(200);
+      expect((await tunnelHealth('192.0.2.1', `Bearer ${band.token()}`)).status).toBe(200);
+      expect(
+        (
+          await http(band.port, {
+            path: '/api/trpc/health',
+            headers: { host: band.host, cookie: localCookie, 'sec-fetch-site': 'same-origin' },
+          })
+        ).status,
+      ).toBe(200);
+      const before = await snapshot(band);
+      await expectRefused(
+        band,
+        before,
+        await http(band.port, { path: '/api/trpc/health', headers: { host: band.host, authorization: wrong } }),
+        expect,
+        { status: 401 },
+      );
+    },
+  );
 
-  it('G3: wrong tokens spread over many IPs trip the global tunnel bucket; existing sessions are unaffected', async () => {
-    let status = 0;
-    for (let i = 0; i < 120 && status !== 429; i++) status = (await tunnelHealth(`203.0.113.${i}`, wrong)).status;
-    expect(status).toBe(429);
-    const before = await snapshot(band);
-    await expectRefused(band, before, await tunnelHealth('203.0.113.250', wrong), expect, { status: 429 });
-    expect((await tunnelHealth('203.0.113.251', `Bearer ${band.token()}`)).status).toBe(200);
-  });
+  it(
+    'G3: wrong tokens spread over many IPs trip the ' + 'global tunnel bucket; existing sessions are unaffected',
+    async () => {
+      let status = 0;
+      for (let i = 0; i < 120 && status !== 429; i++) status = (await tunnelHealth(`203.0.113.${i}`, wrong)).status;
+      expect(status).toBe(429);
+      const before = await snapshot(band);
+      await expectRefused(band, before, await tunnelHealth('203.0.113.250', wrong), expect, { status: 429 });
+      expect((await tunnelHealth('203.0.113.251', `Bearer ${band.token()}`)).status).toBe(200);
+    },
+  );
 
-  it('G4: wrong ?token= navigations on the local listener: 303 each (no cookie), then 429 once the local bucket is empty', async () => {
-    const before = await snapshot(band);
-    const statuses: number[] = [];
-    const answers: HttpResult[] = [];
-    for (let i = 0; i < 31; i++) {
-      const r = await http(band.port, { path: `/?token=${'6'.repeat(64)}`, headers: navHeaders(band.host) });
-      statuses.push(r.status);
-      answers.push(r);
-    }
-    await expectRefused(band, before, answers[0]!, expect, { status: 303 });
-    await expectRefused(band, before, answers.at(-1)!, expect, { status: 429 });
-    expect(statuses.every((s) => s === 303 || s === 429)).toBe(true);
-    await expectNothingHappened(band, before, undefined, expect);
-    expect((await http(band.port, { path: '/', headers: navHeaders(band.host, { cookie: localCookie }) })).status).toBe(
-      200,
-    );
-  });
+  it(
+    'G4: wrong ?token= navigations on the local listener: ' +
+      '303 each (no cookie), then 429 once the local bucket is empty',
+    async () => {
+      const before = await snapshot(band);
+      const statuses: number[] = [];
+      const answers: HttpResult[] = [];
+      for (let i = 0; i < 31; i++) {
+        const r = await http(band.port, { path: `/?token=${'6'.repeat(64)}`, headers: navHeaders(band.host) });
+        statuses.push(r.status);
+        answers.push(r);
+      }
+      await expectRefused(band, before, answers[0]!, expect, { status: 303 });
+      await expectRefused(band, before, answers.at(-1)!, expect, { status: 429 });
+      expect(statuses.every((s) => s === 303 || s === 429)).toBe(true);
+      await expectNothingHappened(band, before, undefined, expect);
+      expect(
+        (await http(band.port, { path: '/', headers: navHeaders(band.host, { cookie: localCookie }) })).status,
+      ).toBe(200);
+    },
+  );
 
   it('G5: wrong pairing codes are 401 (or 429 when limited) and never sign in', async () => {
     const before = await snapshot(band);
@@ -148,7 +162,9 @@ describe('G. brute force, lockout, resource exhaustion', () => {
     ],
     [
       '100 headers of 1 KB',
-      `GET / HTTP/1.1\r\nHost: HOST\r\n${Array.from({ length: 100 }, (_, i) => `X-H${i}: ${'b'.repeat(1024)}\r\n`).join('')}Connection: close\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: HOST\r\n` +
+        `${Array.from({ length: 100 }, (_, i) => `X-H${i}: ${'b'.repeat(1024)}\r\n`).join('')}` +
+        `Connection: close\r\n\r\n`,
       /^HTTP\/1\.1 431 /,
     ],
     [
@@ -177,7 +193,9 @@ describe('G. brute force, lockout, resource exhaustion', () => {
     const before = await snapshot(band);
     const declared = await raw(
       band.port,
-      `POST /api/trpc/settings.set HTTP/1.1\r\nHost: ${band.host}\r\nAuthorization: Bearer ${band.token()}\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\nConnection: close\r\n\r\n{"key":"labels","value":[`,
+      `POST /api/trpc/settings.set HTTP/1.1\r\nHost: ${band.host}\r\nAuthorization: Bearer ${band.token()}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\n` +
+        `Connection: close\r\n\r\n{"key":"labels","value":[`,
     );
     expect(statusLine(declared)).toBe('HTTP/1.1 413 Payload Too Large');
     await expectRefused(band, before, parseRaw(declared), expect, { status: 413 });

@@ -59,25 +59,28 @@ describe('H. leakage: logs, Referer, errors, headers', () => {
     expect(text).toMatch(/local GET \/workspace\/1 /);
   });
 
-  it('H2: Referer: <tunnel>/?token=tok on a failing request is not logged and the error body has no stack', async () => {
-    const r = await refused(
-      band.port,
-      {
-        method: 'POST',
-        path: '/api/trpc/settings.set',
-        headers: {
-          ...same(),
-          origin: band.origin,
-          'content-type': 'application/json',
-          referer: `${band.tunnel!.origin}/?token=${band.token()}`,
+  it(
+    'H2: Referer: <tunnel>/?token=tok on a failing ' + 'request is not logged and the error body has no stack',
+    async () => {
+      const r = await refused(
+        band.port,
+        {
+          method: 'POST',
+          path: '/api/trpc/settings.set',
+          headers: {
+            ...same(),
+            origin: band.origin,
+            'content-type': 'application/json',
+            referer: `${band.tunnel!.origin}/?token=${band.token()}`,
+          },
+          body: '{"key":',
         },
-        body: '{"key":',
-      },
-      400,
-    );
-    expect(r.body).not.toMatch(/at .*\.js:\d+/);
-    expect(band.logger.text()).not.toContain('referer');
-  });
+        400,
+      );
+      expect(r.body).not.toMatch(/at .*\.js:\d+/);
+      expect(band.logger.text()).not.toContain('referer');
+    },
+  );
 
   it('H3: a wrong token differing from tok by one character is never logged', async () => {
     const near = `${band.token().slice(0, 63)}${band.token().endsWith('0') ? '1' : '0'}`;
@@ -193,33 +196,37 @@ describe('I. rotation and revocation', () => {
     expect((await http(band.port, { path: '/api/trpc/health', headers: same() })).status).toBe(200);
   });
 
-  it('I1/I2/I4/I5: a hand edit of tokenSecret signs everyone out, closes sockets (4401), old cookie and old bearer → 401', async () => {
-    const oldToken = band.token();
-    const ws = await openWs(band.port, '/api/trpc-ws', { host: band.host, cookie, origin: band.origin });
-    expect(ws.result).toBe('open');
-    const code = closed(ws.ws!);
-    const onDisk = JSON.parse(await readFile(band.server.settings.file, 'utf8'));
-    const fresh = 'd'.repeat(64);
-    await writeFile(band.server.settings.file, JSON.stringify({ ...onDisk, tokenSecret: fresh }, null, 2));
-    expect(await code).toBe(4401);
-    await vi.waitFor(() => expect(band.token()).toBe(fresh), SLOW);
-    await refused(band.port, { path: '/', headers: navHeaders(band.host, { cookie }) }, 401);
-    await refused(
-      band.port,
-      { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${oldToken}` } },
-      401,
-    );
-    expect(
-      (
-        await http(band.port, {
-          path: '/api/trpc/health',
-          headers: { host: band.host, authorization: `Bearer ${fresh}` },
-        })
-      ).status,
-    ).toBe(200);
-    expect(band.server.gate.listDevices()).toEqual([]);
-    expect(band.logger.text()).not.toContain(oldToken);
-  });
+  it(
+    'I1/I2/I4/I5: a hand edit of tokenSecret signs everyone out, ' +
+      'closes sockets (4401), old cookie and old bearer → 401',
+    async () => {
+      const oldToken = band.token();
+      const ws = await openWs(band.port, '/api/trpc-ws', { host: band.host, cookie, origin: band.origin });
+      expect(ws.result).toBe('open');
+      const code = closed(ws.ws!);
+      const onDisk = JSON.parse(await readFile(band.server.settings.file, 'utf8'));
+      const fresh = 'd'.repeat(64);
+      await writeFile(band.server.settings.file, JSON.stringify({ ...onDisk, tokenSecret: fresh }, null, 2));
+      expect(await code).toBe(4401);
+      await vi.waitFor(() => expect(band.token()).toBe(fresh), SLOW);
+      await refused(band.port, { path: '/', headers: navHeaders(band.host, { cookie }) }, 401);
+      await refused(
+        band.port,
+        { path: '/api/trpc/health', headers: { host: band.host, authorization: `Bearer ${oldToken}` } },
+        401,
+      );
+      expect(
+        (
+          await http(band.port, {
+            path: '/api/trpc/health',
+            headers: { host: band.host, authorization: `Bearer ${fresh}` },
+          })
+        ).status,
+      ).toBe(200);
+      expect(band.server.gate.listDevices()).toEqual([]);
+      expect(band.logger.text()).not.toContain(oldToken);
+    },
+  );
 });
 
 describe('J. token file handling', () => {
@@ -254,16 +261,19 @@ describe('J. token file handling', () => {
     expect((await readdir(band.home)).filter((f) => f.startsWith('.settings.json.'))).toEqual([]);
   });
 
-  it('J4: corrupt settings.json → the server refuses to start with a clear error and does not overwrite it', async () => {
-    await using home = await tempHome();
-    const file = join(home.home, 'settings.json');
-    await writeFile(file, '{"webServerPort": 3456,', { mode: 0o600 });
-    await expect(startServer({ home: home.home, port: 0, logger: captureLogger() })).rejects.toMatchObject({
-      code: 'INVALID_JSON',
-      file,
-    });
-    expect(await readFile(file, 'utf8')).toBe('{"webServerPort": 3456,');
-  });
+  it(
+    'J4: corrupt settings.json → the server refuses to ' + 'start with a clear error and does not overwrite it',
+    async () => {
+      await using home = await tempHome();
+      const file = join(home.home, 'settings.json');
+      await writeFile(file, '{"webServerPort": 3456,', { mode: 0o600 });
+      await expect(startServer({ home: home.home, port: 0, logger: captureLogger() })).rejects.toMatchObject({
+        code: 'INVALID_JSON',
+        file,
+      });
+      expect(await readFile(file, 'utf8')).toBe('{"webServerPort": 3456,');
+    },
+  );
 
   it('J5: two processes starting on a fresh home end up with exactly one token', async () => {
     await using home = await tempHome();

@@ -34,26 +34,30 @@ afterAll(async () => {
 });
 
 describe('L9: cookie bombing in a real browser (issue 16 #7)', () => {
-  it('L9: after a localhost page sets 25 × 4 KB cookies, Band on localhost shows the help page (not a bare 431) and its 127.0.0.1 link signs the owner in', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`http://localhost:${bomberPort}/`);
-    expect(await page.evaluate(() => (window as unknown as { count: number }).count)).toBe(25);
+  it(
+    'L9: after a localhost page sets 25 × 4 KB cookies, Band on localhost shows ' +
+      'the help page (not a bare 431) and its 127.0.0.1 link signs the owner in',
+    async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`http://localhost:${bomberPort}/`);
+      expect(await page.evaluate(() => (window as unknown as { count: number }).count)).toBe(25);
 
-    const bombed = await page.goto(`http://localhost:${band.port}/`);
-    expect(bombed?.status()).toBe(431);
-    await page.getByRole('heading', { name: /too many cookies/ }).waitFor();
-    const link = page.getByRole('link', { name: `http://127.0.0.1:${band.port}` });
-    expect(await link.count()).toBe(1);
-    expect(await page.textContent('body')).toMatch(/Clear the cookies of localhost/);
+      const bombed = await page.goto(`http://localhost:${band.port}/`);
+      expect(bombed?.status()).toBe(431);
+      await page.getByRole('heading', { name: /too many cookies/ }).waitFor();
+      const link = page.getByRole('link', { name: `http://127.0.0.1:${band.port}` });
+      expect(await link.count()).toBe(1);
+      expect(await page.textContent('body')).toMatch(/Clear the cookies of localhost/);
 
-    // The link leads to a separate cookie jar: a normal sign-in page there, and the one-time link signs in.
-    await Promise.all([page.waitForURL(`http://127.0.0.1:${band.port}/`), link.click()]);
-    await page.getByTestId('sign-in').waitFor();
-    await page.goto(band.server.createSignInUrl());
-    await page.getByTestId('dashboard-shell').waitFor({ timeout: 30_000 });
-    expect(page.url()).toBe(`http://127.0.0.1:${band.port}/`);
-    await context.close();
-    expectNoSecretsLogged(band, expect);
-  });
+      // The link leads to a separate cookie jar: a normal sign-in page there, and the one-time link signs in.
+      await Promise.all([page.waitForURL(`http://127.0.0.1:${band.port}/`), link.click()]);
+      await page.getByTestId('sign-in').waitFor();
+      await page.goto(band.server.createSignInUrl());
+      await page.getByTestId('dashboard-shell').waitFor({ timeout: 30_000 });
+      expect(page.url()).toBe(`http://127.0.0.1:${band.port}/`);
+      await context.close();
+      expectNoSecretsLogged(band, expect);
+    },
+  );
 });

@@ -197,14 +197,17 @@ async function createWorkspace(branch: string, server: Band = band): Promise<{ i
 // --- finding 3: subscriptions only over the WebSocket ---
 
 describe('M. subscriptions only over the WebSocket (finding 3)', () => {
-  it('M1: terminals.events over HTTP (SSE) is refused with 405 METHOD_NOT_SUPPORTED before any stream starts', async () => {
-    const stream = await localStream('terminals.events', {});
-    expectRefusedSubscription(stream);
-    await stream.ended;
-    const error = JSON.parse(stream.body()).error;
-    expect(error.data).toMatchObject({ code: 'METHOD_NOT_SUPPORTED', reason: 'SUBSCRIPTION_OVER_HTTP' });
-    expect(error.message).toContain('/api/trpc-ws');
-  });
+  it(
+    'M1: terminals.events over HTTP (SSE) is refused with ' + '405 METHOD_NOT_SUPPORTED before any stream starts',
+    async () => {
+      const stream = await localStream('terminals.events', {});
+      expectRefusedSubscription(stream);
+      await stream.ended;
+      const error = JSON.parse(stream.body()).error;
+      expect(error.data).toMatchObject({ code: 'METHOD_NOT_SUPPORTED', reason: 'SUBSCRIPTION_OVER_HTTP' });
+      expect(error.message).toContain('/api/trpc-ws');
+    },
+  );
 
   it('M2: a revoked device gets no new terminal nor its command through an HTTP stream it opened before', async () => {
     const cookie = await signIn(band);
@@ -233,29 +236,32 @@ describe('M. subscriptions only over the WebSocket (finding 3)', () => {
     ws.ws?.close();
   });
 
-  it('M4: workspaces.events is refused over HTTP on both listeners, for a cookie, a bearer and in a batch', async () => {
-    const t = band.tunnel!;
-    const attempts = [
-      await eventStream(t.port, `/api/trpc/workspaces.events${input({})}`, {
-        host: t.host,
-        cookie: phoneCookie,
-        'cf-connecting-ip': '192.0.2.30',
-      }),
-      await eventStream(band.port, `/api/trpc/workspaces.events${input({})}`, {
-        host: band.host,
-        authorization: `Bearer ${band.token()}`,
-      }),
-      await eventStream(band.port, `/api/trpc/health,workspaces.events?batch=1&input=${encodeURIComponent('{}')}`, {
-        host: band.host,
-        cookie: localCookie,
-      }),
-      await eventStream(band.port, `/api/trpc/workspaces%2Eevents${input({})}`, {
-        host: band.host,
-        cookie: localCookie,
-      }),
-    ];
-    for (const stream of attempts) expectRefusedSubscription(stream);
-  });
+  it(
+    'M4: workspaces.events is refused over HTTP on both ' + 'listeners, for a cookie, a bearer and in a batch',
+    async () => {
+      const t = band.tunnel!;
+      const attempts = [
+        await eventStream(t.port, `/api/trpc/workspaces.events${input({})}`, {
+          host: t.host,
+          cookie: phoneCookie,
+          'cf-connecting-ip': '192.0.2.30',
+        }),
+        await eventStream(band.port, `/api/trpc/workspaces.events${input({})}`, {
+          host: band.host,
+          authorization: `Bearer ${band.token()}`,
+        }),
+        await eventStream(band.port, `/api/trpc/health,workspaces.events?batch=1&input=${encodeURIComponent('{}')}`, {
+          host: band.host,
+          cookie: localCookie,
+        }),
+        await eventStream(band.port, `/api/trpc/workspaces%2Eevents${input({})}`, {
+          host: band.host,
+          cookie: localCookie,
+        }),
+      ];
+      for (const stream of attempts) expectRefusedSubscription(stream);
+    },
+  );
 
   it('M4: the same subscription still works over the WebSocket', async () => {
     const r = await openWs(band.port, '/api/trpc-ws', { host: band.host, cookie: localCookie, origin: band.origin });
@@ -396,7 +402,8 @@ describe('M. settings a phone may not change (finding 6)', () => {
       for (const lines of [shell, languageServer, agentEnv, hookEnv]) {
         expect(lines.join('\n')).not.toContain('m6-secret');
         expect(lines.join('\n')).not.toContain(other.token());
-        expect(lines.find((l) => l.startsWith('PATH='))).toContain(process.env.PATH); // the rest of the environment is kept
+        // the rest of the environment is kept
+        expect(lines.find((l) => l.startsWith('PATH='))).toContain(process.env.PATH);
       }
     } finally {
       lsp?.terminate(); // an open socket would keep the listener from closing
@@ -408,62 +415,70 @@ describe('M. settings a phone may not change (finding 6)', () => {
 // --- finding 8: modes under BAND_HOME ---
 
 describe('M. files under BAND_HOME (finding 8)', () => {
-  it('M7: on a fresh home every file Band writes is 0600 (band.db-wal and band.db-shm included) and every directory 0700', async () => {
-    const fresh = await startBand();
-    try {
-      await signIn(fresh); // sessions.json
-      const freshRepo = await gitRepo();
-      cleanups.push(() => rm(join(freshRepo, '..'), { recursive: true, force: true }));
-      expect((await root('POST', 'projects.register', { path: freshRepo, name: 'app' }, fresh)).status).toBe(200); // a band.db write
-      const found: string[] = [];
-      const walk = async (dir: string): Promise<void> => {
-        for (const entry of await readdir(dir, { withFileTypes: true })) {
-          const path = join(dir, entry.name);
-          const mode = ((await stat(path)).mode & 0o777).toString(8);
-          found.push(`${path.slice(fresh.home.length + 1)} ${mode}`);
-          if (entry.isDirectory()) await walk(path);
-        }
-      };
-      await walk(fresh.home);
-      const names = found.map((f) => f.split(' ')[0]);
-      expect(names).toEqual(
-        expect.arrayContaining(['settings.json', 'sessions.json', 'band.db', 'band.db-wal', 'band.db-shm']),
-      );
-      expect(found.filter((f) => !f.endsWith(' 600') && !f.endsWith(' 700'))).toEqual([]);
-      expect((await stat(fresh.home)).mode & 0o777).toBe(0o700);
-    } finally {
-      await fresh.close();
-    }
-  });
+  it(
+    'M7: on a fresh home every file Band writes is 0600 ' +
+      '(band.db-wal and band.db-shm included) and every directory 0700',
+    async () => {
+      const fresh = await startBand();
+      try {
+        await signIn(fresh); // sessions.json
+        const freshRepo = await gitRepo();
+        cleanups.push(() => rm(join(freshRepo, '..'), { recursive: true, force: true }));
+        // a band.db write
+        expect((await root('POST', 'projects.register', { path: freshRepo, name: 'app' }, fresh)).status).toBe(200);
+        const found: string[] = [];
+        const walk = async (dir: string): Promise<void> => {
+          for (const entry of await readdir(dir, { withFileTypes: true })) {
+            const path = join(dir, entry.name);
+            const mode = ((await stat(path)).mode & 0o777).toString(8);
+            found.push(`${path.slice(fresh.home.length + 1)} ${mode}`);
+            if (entry.isDirectory()) await walk(path);
+          }
+        };
+        await walk(fresh.home);
+        const names = found.map((f) => f.split(' ')[0]);
+        expect(names).toEqual(
+          expect.arrayContaining(['settings.json', 'sessions.json', 'band.db', 'band.db-wal', 'band.db-shm']),
+        );
+        expect(found.filter((f) => !f.endsWith(' 600') && !f.endsWith(' 700'))).toEqual([]);
+        expect((await stat(fresh.home)).mode & 0o777).toBe(0o700);
+      } finally {
+        await fresh.close();
+      }
+    },
+  );
 });
 
 // --- finding 9: hard links ---
 
 describe('M. hard links in a worktree (finding 9)', () => {
-  it('M8: files.read and changes.diff refuse a hard link to a file outside the worktree, with a clear error', async () => {
-    const workspace = await createWorkspace('m8-hardlink');
-    const secretDir = await mkdtemp(join(tmpdir(), 'band-m8-'));
-    cleanups.push(() => rm(secretDir, { recursive: true, force: true }));
-    const secret = join(secretDir, 'id_secret');
-    await writeFile(secret, 'M8-PRIVATE-KEY-MATERIAL\n');
-    try {
-      await link(secret, join(workspace.path, 'notes.txt'));
-    } catch (error) {
-      // Different filesystems cannot hold a hard link: the case does not exist there, so say which.
-      throw new Error(`cannot hard-link ${secret} into ${workspace.path}: ${(error as Error).message}`);
-    }
-    for (const r of [
-      await phone('GET', 'files.read', { workspace: workspace.id, path: 'notes.txt' }),
-      await phone('GET', 'changes.diff', { workspace: workspace.id, path: 'notes.txt' }),
-      await root('GET', 'files.read', { workspace: workspace.id, path: 'notes.txt' }),
-    ]) {
-      expect(r.status).toBe(403);
-      expect(r.body).not.toContain('M8-PRIVATE-KEY-MATERIAL');
-      const error = json(r).error;
-      expect(error.data.reason).toBe('HARD_LINKED_FILE');
-      expect(error.message).toContain('hard link');
-    }
-  });
+  it(
+    'M8: files.read and changes.diff refuse a hard link ' + 'to a file outside the worktree, with a clear error',
+    async () => {
+      const workspace = await createWorkspace('m8-hardlink');
+      const secretDir = await mkdtemp(join(tmpdir(), 'band-m8-'));
+      cleanups.push(() => rm(secretDir, { recursive: true, force: true }));
+      const secret = join(secretDir, 'id_secret');
+      await writeFile(secret, 'M8-PRIVATE-KEY-MATERIAL\n');
+      try {
+        await link(secret, join(workspace.path, 'notes.txt'));
+      } catch (error) {
+        // Different filesystems cannot hold a hard link: the case does not exist there, so say which.
+        throw new Error(`cannot hard-link ${secret} into ${workspace.path}: ${(error as Error).message}`);
+      }
+      for (const r of [
+        await phone('GET', 'files.read', { workspace: workspace.id, path: 'notes.txt' }),
+        await phone('GET', 'changes.diff', { workspace: workspace.id, path: 'notes.txt' }),
+        await root('GET', 'files.read', { workspace: workspace.id, path: 'notes.txt' }),
+      ]) {
+        expect(r.status).toBe(403);
+        expect(r.body).not.toContain('M8-PRIVATE-KEY-MATERIAL');
+        const error = json(r).error;
+        expect(error.data.reason).toBe('HARD_LINKED_FILE');
+        expect(error.message).toContain('hard link');
+      }
+    },
+  );
 });
 
 // --- finding 10 ---
@@ -494,21 +509,24 @@ describe('M. language servers, branch names and error paths (finding 10)', () =>
     for (const ws of sockets) ws.terminate();
   });
 
-  it('M10: a branch name with a bidi control (U+202E) or another invisible character is refused with a clear error', async () => {
-    for (const branch of ['m10/\u202Etxt.exe', 'm10/\u2066x\u2069', 'm10/zero\u200Bwidth']) {
-      const r = await phone('POST', 'workspaces.create', { project: 'app', branch });
-      expect(r.status).toBe(400);
-      const error = json(r).error;
-      expect(error.data.reason).toBe('INVALID_BRANCH_NAME');
-      expect(error.message).toContain('invisible');
-      expect(error.message).toMatch(/\\u\{(202E|2066|200B)\}/);
-    }
-    expect(
-      json(await root('GET', 'workspaces.list', {}))
-        .result.data.map((w: { branch: string }) => w.branch)
-        .filter((b: string) => b.startsWith('m10')),
-    ).toEqual([]);
-  });
+  it(
+    'M10: a branch name with a bidi control (U+202E) ' + 'or another invisible character is refused with a clear error',
+    async () => {
+      for (const branch of ['m10/\u202Etxt.exe', 'm10/\u2066x\u2069', 'm10/zero\u200Bwidth']) {
+        const r = await phone('POST', 'workspaces.create', { project: 'app', branch });
+        expect(r.status).toBe(400);
+        const error = json(r).error;
+        expect(error.data.reason).toBe('INVALID_BRANCH_NAME');
+        expect(error.message).toContain('invisible');
+        expect(error.message).toMatch(/\\u\{(202E|2066|200B)\}/);
+      }
+      expect(
+        json(await root('GET', 'workspaces.list', {}))
+          .result.data.map((w: { branch: string }) => w.branch)
+          .filter((b: string) => b.startsWith('m10')),
+      ).toEqual([]);
+    },
+  );
 
   it('M11: a settings error names the absolute home path to a local client only', async () => {
     const remote = await phone('POST', 'settings.set', { key: 'notifications.soundOnNeedsAttention', value: 'loud' });

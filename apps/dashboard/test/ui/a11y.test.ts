@@ -75,7 +75,8 @@ describe('accessibility of every screen', () => {
     ['desktop', DESKTOP],
   ];
   for (const [layout, options] of layouts) {
-    it(`${layout}: list, chat, changes, files, menu, Mobile Access and settings have no axe violation, one main and one h1`, async () => {
+    it(`${layout}: list, chat, changes, files, menu, Mobile Access and ` +
+      `settings have no axe violation, one main and one h1`, async () => {
       const isPhone = layout === 'phone';
       // Each layout starts Mobile Access itself, whatever the other left behind.
       await server.api.services.tunnel.stop();

@@ -59,7 +59,8 @@ describe('adding a project', () => {
 
   const projectPaths = () => server.api.services.projects.list().map((p: { path: string }) => p.path);
 
-  it('phone: one tap on a repository found under home, then the folder picker; the path field does not autocorrect', async () => {
+  it('phone: one tap on a repository found under home, ' +
+    'then the folder picker; the path field does not autocorrect', async () => {
     const { context, page } = await signedInPage(browser, server, PHONE);
     await waitForLive(page);
     await page.tap('[data-testid="add-project-empty"]');

@@ -48,7 +48,8 @@ describe('Codex approvals on the phone', () => {
 
   const pendingCard = (page: Page) => page.locator('[data-testid="approval-card"][data-state="pending"]');
 
-  it('approve a patch from the phone through the tunnel (files and diff shown); deny a command with a message', async () => {
+  it('approve a patch from the phone through the tunnel ' +
+    '(files and diff shown); deny a command with a message', async () => {
     const { server, model, browser } = band;
     await server.api.services.tunnel.start();
     const phone = await browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });

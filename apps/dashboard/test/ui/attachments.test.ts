@@ -26,7 +26,8 @@ describe('attachments from the phone', () => {
     ).workspace;
   });
 
-  it('attach a PNG, send it: the message shows it and Claude Code receives the same bytes; a fake image is refused', async () => {
+  it('attach a PNG, send it: the message shows it and Claude ' +
+    'Code receives the same bytes; a fake image is refused', async () => {
     const { server, model, browser } = band;
     await server.api.services.tunnel.start();
     const phone = await browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });

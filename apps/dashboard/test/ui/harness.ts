@@ -28,7 +28,8 @@ export const PHONE: BrowserContextOptions = {
   hasTouch: true,
   colorScheme: 'dark',
   userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 ' +
+    '(KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
 };
 
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
@@ -282,10 +283,10 @@ export async function smallTouchTargets(page: Page): Promise<string[]> {
       const style = getComputedStyle(el);
       if (rect.width === 0 || rect.height === 0 || style.visibility === 'hidden') continue;
       if (el.closest('[aria-hidden="true"]') || el.tabIndex < 0) continue;
-      if (rect.height < 43.5 || rect.width < 43.5)
-        small.push(
-          `${el.tagName.toLowerCase()}[${el.dataset.testid ?? el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}] ${Math.round(rect.width)}x${Math.round(rect.height)}`,
-        );
+      if (rect.height < 43.5 || rect.width < 43.5) {
+        const name = el.dataset.testid ?? el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20);
+        small.push(`${el.tagName.toLowerCase()}[${name}] ${Math.round(rect.width)}x${Math.round(rect.height)}`);
+      }
     }
     return small;
   });

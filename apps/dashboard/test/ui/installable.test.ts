@@ -70,7 +70,10 @@ function viaEdge(edge: FakeEdge, path: string): Promise<{ status: number; text: 
   });
 }
 
-/** A fetch made by the page (the phone's own network path through the edge), never passing the worker (not a navigation). */
+/**
+ * A fetch made by the page (the phone's own network path through the edge), never passing the worker (not a
+ * navigation).
+ */
 async function pageFetch(page: Page, path: string, credentials: RequestCredentials = 'same-origin') {
   return page.evaluate(
     async ({ path, credentials }) => {
@@ -159,7 +162,8 @@ describe('installable phone app with an offline page', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('is installable through the tunnel: manifest and icons under the gate, the service worker controls the page', async () => {
+  it('is installable through the tunnel: manifest and icons ' +
+    'under the gate, the service worker controls the page', async () => {
     // Signed out, the manifest, the icons and the worker are behind the gate like everything else.
     await page.goto(`${ORIGIN}/`);
     for (const path of ['/manifest.webmanifest', '/icons/icon-192.png', '/sw.js']) {
@@ -194,7 +198,8 @@ describe('installable phone app with an offline page', () => {
     await cdp.detach();
   }, 180_000);
 
-  it("the computer sleeps (Band is down): the offline page with Retry instead of Cloudflare's; Band comes back: Retry recovers, still signed in", async () => {
+  it('the computer sleeps (Band is down): the offline page with Retry instead ' +
+    "of Cloudflare's; Band comes back: Retry recovers, still signed in", async () => {
     await page.goto(`${ORIGIN}/w/${workspaceId}`);
     await page.waitForSelector('[data-testid="chat-input"]', { timeout: 30_000 });
     await waitForLive(page);
@@ -220,7 +225,8 @@ describe('installable phone app with an offline page', () => {
     expect(await cachedUrls(page)).toEqual([]);
   }, 240_000);
 
-  it('the tunnel is stopped: the offline page; started again: Retry reaches Band (its sign-in page, as Stop signed the phone out), and a new code signs in', async () => {
+  it('the tunnel is stopped: the offline page; started again: Retry reaches Band ' +
+    '(its sign-in page, as Stop signed the phone out), and a new code signs in', async () => {
     await server.api.services.tunnel.stop();
     // A sign-in link opened while Band is away: the offline page, and its Retry link drops the token.
     const token = 'a'.repeat(64);
@@ -240,7 +246,8 @@ describe('installable phone app with an offline page', () => {
     expect(await cachedUrls(page)).toEqual([]);
   }, 240_000);
 
-  it('needs attention while in the background: a notification naming the workspace, and the count in the title', async () => {
+  it('needs attention while in the background: ' +
+    'a notification naming the workspace, and the count in the title', async () => {
     await phone.grantPermissions(['notifications'], { origin: ORIGIN });
     await page.goto(`${ORIGIN}/settings`);
     await page.waitForSelector('[data-testid="notification-permission"][data-state="granted"]', { timeout: 30_000 });

@@ -67,7 +67,8 @@ describe('long chat history on a phone', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('opens at the latest messages, pages older ones in order as it scrolls up, and appends a live one after them', async () => {
+  it('opens at the latest messages, pages older ones in order ' +
+    'as it scrolls up, and appends a live one after them', async () => {
     const { context, page } = await signedInPage(browser, server, PHONE);
     await page.goto(`${server.url}/w/${workspaceId}`);
     await waitForLive(page);
@@ -81,7 +82,8 @@ describe('long chat history on a phone', () => {
     expect(await page.locator('[data-testid="chat-turn"]').count()).toBeLessThan(TURNS / 2);
     expect(await transcript.getAttribute('data-has-older')).toBe('true');
 
-    // Scroll up a screen at a time. Every view is a run of consecutive messages in order; together they are all of them.
+    // Scroll up a screen at a time. Every view is a run of consecutive messages in order; together they are all of
+    // them.
     const seen = new Set<string>();
     const check = async () => {
       const prompts = await domPrompts(page);
@@ -126,7 +128,8 @@ describe('long chat history on a phone', () => {
     expect(await transcript.getAttribute('data-has-older')).toBe('false');
     expect([...seen].sort()).toEqual(Array.from({ length: TURNS }, (_, i) => promptOf(i)));
 
-    // Each message's reply is whole (its deltas joined across page boundaries) and its tool call paired with its result.
+    // Each message's reply is whole (its deltas joined across page boundaries) and its tool call paired with its
+    // result.
     await transcript.evaluate((el) => el.scrollTo(0, 0));
     const firstTurn = page.locator('[data-testid="chat-turn"]').first();
     await expect.poll(() => firstTurn.locator('[data-testid="chat-prompt"]').textContent(), SLOW).toBe(promptOf(0));

@@ -43,7 +43,8 @@ describe('Mobile Access panel', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('starts the tunnel from the menu, shows the states, a scannable one-time QR, the URL and the token; the phone signs in with it and loses access on Stop Tunnel', async () => {
+  it('starts the tunnel from the menu, shows the states, a scannable one-time QR, ' +
+    'the URL and the token; the phone signs in with it and loses access on Stop Tunnel', async () => {
     const desktop = await signedInPage(browser, server, DESKTOP);
     const page = desktop.page;
     await waitForLive(page);

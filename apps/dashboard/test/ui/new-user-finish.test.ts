@@ -97,7 +97,8 @@ describe('new user, the rest of the minor batch', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('a finished turn is "Done, unread", a failed one "Needs your answer", in the sidebar and the phone list; looking clears it', async () => {
+  it('a finished turn is "Done, unread", a failed one "Needs your ' +
+    'answer", in the sidebar and the phone list; looking clears it', async () => {
     const { done, failed } = await doneAndFailed(server, repo);
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await waitForLive(page);
@@ -132,7 +133,8 @@ describe('new user, the rest of the minor batch', () => {
     await context.close();
   }, 180_000);
 
-  it('Settings: an agent command that does not exist is refused by name; Add agent adds one whose command runs', async () => {
+  it('Settings: an agent command that does not exist is ' +
+    'refused by name; Add agent adds one whose command runs', async () => {
     for (const size of [DESKTOP, PHONE]) {
       const { context, page } = await signedInPage(browser, server, size);
       await page.goto(`${server.url}/settings`);
@@ -235,7 +237,8 @@ describe('new user, the rest of the minor batch', () => {
 describe('a phone through the tunnel', () => {
   const band = tunnelBandSuite('band-ui-finish-tunnel-');
 
-  it('Mobile Access on the phone: no Reveal token, no "your phone\'s camera", this device marked, Stop says it disconnects the phone', async () => {
+  it('Mobile Access on the phone: no Reveal token, no "your phone\'s ' +
+    'camera", this device marked, Stop says it disconnects the phone', async () => {
     await band.server.api.services.tunnel.start();
     const { url } = band.server.api.services.devices.createPairingCode('tunnel');
     const context = await band.browser.newContext({ ...PHONE, ignoreHTTPSErrors: true });
@@ -268,7 +271,8 @@ describe('a phone through the tunnel', () => {
     await context.close();
   }, 120_000);
 
-  it('devices: this device is marked, cannot be revoked like the others, and signs out only after a confirm', async () => {
+  it('devices: this device is marked, cannot be revoked ' +
+    'like the others, and signs out only after a confirm', async () => {
     const other = await signedInPage(band.browser, band.server, DESKTOP);
     const { context, page } = await signedInPage(band.browser, band.server, DESKTOP);
     await waitForLive(page);

@@ -57,7 +57,8 @@ describe('new user polish', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('home: a first-run state without projects, a "create a workspace" state, then "pick a workspace"; the "+" buttons say what they add', async () => {
+  it('home: a first-run state without projects, a "create a workspace" state, ' +
+    'then "pick a workspace"; the "+" buttons say what they add', async () => {
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await waitForLive(page);
     const overview = page.locator('[data-testid="home-overview"]');
@@ -93,7 +94,8 @@ describe('new user polish', () => {
     await context.close();
   }, 120_000);
 
-  it('commit: "the 1 changed file", a success message, then Commit is disabled and the ahead count is explained', async () => {
+  it('commit: "the 1 changed file", a success message, ' +
+    'then Commit is disabled and the ahead count is explained', async () => {
     const { services } = server.api;
     const project = services.projects.list()[0] ?? (await services.projects.register({ path: repo })).project;
     const { workspace } = await services.workspaces.create({
@@ -155,7 +157,8 @@ describe('new user polish', () => {
     await context.close();
   }, 120_000);
 
-  it('a broken agent: its error shows once, with Retry (which sends the attachments again) and a link to the agent settings', async () => {
+  it('a broken agent: its error shows once, with Retry (which ' +
+    'sends the attachments again) and a link to the agent settings', async () => {
     const { services } = server.api;
     await server.settings.update((s) => ({
       ...s,

@@ -76,7 +76,8 @@ describe('what a new user stumbles on', () => {
     await context.close();
   });
 
-  it('removes a project from the UI: refused while it has workspaces, or with them after an explicit confirm', async () => {
+  it('removes a project from the UI: refused while it has ' +
+    'workspaces, or with them after an explicit confirm', async () => {
     const { services } = server.api;
     const blog = await makeRepo(join(home.path, 'blog'));
     const { project: withWorkspace } = await services.projects.register({ path: blog });
@@ -126,7 +127,8 @@ describe('what a new user stumbles on', () => {
     await phone.context.close();
   }, 120_000);
 
-  it('creating a workspace on a branch that already has one says so, and sends the prompt there on request', async () => {
+  it('creating a workspace on a branch that already has ' +
+    'one says so, and sends the prompt there on request', async () => {
     const { services } = server.api;
     const { project } = await services.projects.register({ path: repo });
     const { workspace } = await services.workspaces.create({
@@ -173,7 +175,8 @@ describe('what a new user stumbles on', () => {
     await services.projects.remove({ project: project.id });
   }, 120_000);
 
-  it('removing a workspace says how many uncommitted changes are lost and that the branch is kept, and asks for the branch name', async () => {
+  it('removing a workspace says how many uncommitted changes are ' +
+    'lost and that the branch is kept, and asks for the branch name', async () => {
     const { services } = server.api;
     const { project } = await services.projects.register({ path: repo });
     const { workspace } = await services.workspaces.create({

@@ -42,7 +42,8 @@ describe('a pane that fails to render', () => {
     await route.fulfill({ response, json: rewritten });
   }
 
-  it('Changes fails alone: the chat and the sidebar stay, the pane names the failure, and Retry recovers it', async () => {
+  it('Changes fails alone: the chat and the sidebar stay, ' +
+    'the pane names the failure, and Retry recovers it', async () => {
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await page.route(
       (url) => url.pathname.startsWith('/api/trpc/') && url.pathname.includes('changes.status'),

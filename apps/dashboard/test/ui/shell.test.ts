@@ -29,31 +29,34 @@ describe('dashboard shell', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('renders the shell with a live connection, an empty project list and the menu with Start tunnel (desktop)', async () => {
-    const { context, page } = await signedInPage(browser, server, DESKTOP);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400) errors.push(`${r.status()} ${new URL(r.url()).pathname}`);
-    });
-    await waitForLive(page);
-    await page.waitForSelector('[data-testid="sidebar-empty"]');
-    expect(await page.isVisible('[data-testid="home-overview"]')).toBe(true);
-    await screenshot(page, 'desktop-home');
+  it(
+    'renders the shell with a live connection, an empty ' + 'project list and the menu with Start tunnel (desktop)',
+    async () => {
+      const { context, page } = await signedInPage(browser, server, DESKTOP);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('response', (r) => {
+        if (r.status() >= 400) errors.push(`${r.status()} ${new URL(r.url()).pathname}`);
+      });
+      await waitForLive(page);
+      await page.waitForSelector('[data-testid="sidebar-empty"]');
+      expect(await page.isVisible('[data-testid="home-overview"]')).toBe(true);
+      await screenshot(page, 'desktop-home');
 
-    await page.click('[data-testid="menu-button"]');
-    await page.waitForSelector('[data-testid="main-menu"]');
-    expect(await page.isVisible('[data-testid="menu-start-tunnel"]')).toBe(true);
-    expect(await page.isVisible('[data-testid="menu-settings"]')).toBe(true);
-    await page.keyboard.press('Escape');
-    await page.waitForSelector('[data-testid="main-menu"]', { state: 'detached' });
-    // No CSP violation, hydration error or failed request on the way (the nonce reached every script).
-    expect(errors).toEqual([]);
-    await context.close();
-  });
+      await page.click('[data-testid="menu-button"]');
+      await page.waitForSelector('[data-testid="main-menu"]');
+      expect(await page.isVisible('[data-testid="menu-start-tunnel"]')).toBe(true);
+      expect(await page.isVisible('[data-testid="menu-settings"]')).toBe(true);
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('[data-testid="main-menu"]', { state: 'detached' });
+      // No CSP violation, hydration error or failed request on the way (the nonce reached every script).
+      expect(errors).toEqual([]);
+      await context.close();
+    },
+  );
 
   it('shows the workspace list as the home screen on a phone, with 44 px touch targets', async () => {
     const { context, page } = await signedInPage(browser, server, PHONE);

@@ -73,7 +73,8 @@ describe('Stop pauses the queue', () => {
     );
   }
 
-  it('desktop: Stop ends the turn, the follow-up waits (paused) until Send now; the turn says "Stopped" once', async () => {
+  it('desktop: Stop ends the turn, the follow-up waits (paused) ' +
+    'until Send now; the turn says "Stopped" once', async () => {
     const workspaceId = await workspace('stop-desktop');
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await page.goto(`${server.url}/w/${workspaceId}`);

@@ -145,7 +145,8 @@ describe('the panel appears wherever the tunnel was started', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('a tunnel started outside the dashboard (band tunnel start) opens the panel with the URL and QR in every open window', async () => {
+  it('a tunnel started outside the dashboard (band tunnel start) ' +
+    'opens the panel with the URL and QR in every open window', async () => {
     const first = await signedInPage(browser, server, DESKTOP);
     const second = await signedInPage(browser, server, DESKTOP);
     for (const { page } of [first, second]) await waitForLive(page);
@@ -172,7 +173,9 @@ describe('the panel appears wherever the tunnel was started', () => {
     await second.context.close();
   }, 240_000);
 
-  it('named, set up with `band tunnel setup`: Settings shows the stable URL and the origin; the panel opens on start; a phone signs in at the stable URL, sends a message and sees it stream, stays signed in across a server and tunnel restart, and is out on Stop', async () => {
+  it('named, set up with `band tunnel setup`: Settings shows the stable URL and the origin; ' +
+    'the panel opens on start; a phone signs in at the stable URL, sends a message and ' +
+    'sees it stream, stays signed in across a server and tunnel restart, and is out on Stop', async () => {
     await switchToNamedTunnel();
 
     const { context, page } = await signedInPage(browser, server, DESKTOP);
@@ -215,7 +218,8 @@ describe('the panel appears wherever the tunnel was started', () => {
     await phonePage.waitForSelector('[data-testid="chat-input"]', { timeout: 30_000 });
     await phonePage.fill('[data-testid="chat-input"]', 'stream through the named tunnel');
     await phonePage.tap('[data-testid="chat-send"]');
-    // Checked in the page on every frame, so a busy test runner cannot miss the moment: part of the reply, no result yet.
+    // Checked in the page on every frame, so a busy test runner cannot miss the moment: part of the reply, no result
+    // yet.
     await phonePage.waitForFunction(
       () =>
         /chunk \d+/.test(document.querySelector('[data-testid="chat-text"]')?.textContent ?? '') &&
@@ -253,7 +257,8 @@ describe('the panel appears wherever the tunnel was started', () => {
     await phone.close();
   }, 240_000);
 
-  it("named, with the dashboard ingress pointing at Band's local address: Start from the menu ends in a clear error, not a hang", async () => {
+  it("named, with the dashboard ingress pointing at Band's local address: " +
+    'Start from the menu ends in a clear error, not a hang', async () => {
     await switchToNamedTunnel();
     edge.setIngress({ [HOST]: server.url });
     const { context, page } = await signedInPage(browser, server, DESKTOP);
@@ -276,7 +281,9 @@ describe('the panel appears wherever the tunnel was started', () => {
     await context.close();
   }, 240_000);
 
-  it('named and locally managed (`band tunnel setup --credentials-file`): Settings and the panel give the DNS route command, not a service to enter, and the tunnel starts though the dashboard ingress is wrong', async () => {
+  it('named and locally managed (`band tunnel setup --credentials-file`): Settings and the panel give ' +
+    'the DNS route command, not a service to enter, ' +
+    'and the tunnel starts though the dashboard ingress is wrong', async () => {
     // Still wrong from the case above, or set here: a locally managed tunnel does not use Cloudflare's ingress.
     edge.setIngress({ [HOST]: server.url });
     const creds = fakeTunnelCredentials(home.path, { tunnelId: 'c0ffee00-1234-4abc-8def-0123456789ab' });

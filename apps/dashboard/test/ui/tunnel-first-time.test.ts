@@ -9,7 +9,8 @@ const SENTENCE = 'This starts a public https URL protected by your token; stop i
 describe('first tunnel start', () => {
   const band = tunnelBandSuite('band-ui-tunnel-first-');
 
-  it('desktop: the first "Continue on your phone" explains and starts nothing; the explained browser starts at once next time', async () => {
+  it('desktop: the first "Continue on your phone" explains and starts nothing; ' +
+    'the explained browser starts at once next time', async () => {
     const { context, page } = await signedInPage(band.browser, band.server, DESKTOP);
     await waitForLive(page);
     const tunnel = band.server.api.services.tunnel;

@@ -53,7 +53,8 @@ describe('workspace location in the URL', () => {
   const search = (page: Page) => Object.fromEntries(new URL(page.url()).searchParams);
   const onWorkspace = (page: Page) => new URL(page.url()).pathname === `/w/${workspaceId}`;
 
-  it('phone: Back from an open file returns to the file list, then to Chat; Forward returns to the file; reload keeps Changes', async () => {
+  it('phone: Back from an open file returns to the file list, ' +
+    'then to Chat; Forward returns to the file; reload keeps Changes', async () => {
     const { context, page } = await signedInPage(browser, server, PHONE);
     await page.goto(`${server.url}/w/${workspaceId}`);
     await waitForLive(page);
@@ -93,7 +94,8 @@ describe('workspace location in the URL', () => {
     await context.close();
   }, 120_000);
 
-  it('desktop: a shared link opens the file in the Files tab; Back returns to the previous tab; reload keeps it', async () => {
+  it('desktop: a shared link opens the file in the Files tab; ' +
+    'Back returns to the previous tab; reload keeps it', async () => {
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await page.goto(`${server.url}/w/${workspaceId}?pane=files&file=src%2Fapp.ts`);
     await waitForLive(page);

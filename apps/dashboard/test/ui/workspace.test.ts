@@ -48,7 +48,8 @@ describe('workspace management on desktop', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('adds a project and a workspace, reviews, reverts and commits changes, runs a shell, removes the workspace', async () => {
+  it('adds a project and a workspace, reviews, reverts and ' +
+    'commits changes, runs a shell, removes the workspace', async () => {
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     page.on('dialog', (dialog) => void dialog.accept());
     await waitForLive(page);
