@@ -40,10 +40,12 @@ if (!base) {
   if (roots.length && !shallow) {
     base = roots.at(-1);
     why =
-      'the first commit: no release tag (@band/<name>@<version>) yet, so every public package changed needs a pending changeset';
+      'the first commit: no release tag (@band/<name>@<version>) ' +
+      'yet, so every public package changed needs a pending changeset';
   } else {
     process.stdout.write(
-      'changesets: no release tag (@band/<name>@<version>) is reachable from HEAD and this clone is shallow: no base to compare against, check skipped.\n' +
+      'changesets: no release tag (@band/<name>@<version>) is reachable from HEAD ' +
+        'and this clone is shallow: no base to compare against, check skipped.\n' +
         '  Fetch the tags or the history, or set BAND_CHANGESET_BASE=<ref> (e.g. origin/main for a pull request).\n',
     );
     process.exit(0);
@@ -106,10 +108,10 @@ const missing = [...changed].filter((name) => !described.has(name)).sort();
 if (missing.length > 0) {
   process.stderr.write(
     `changesets: changed since ${base} without a changeset: ${missing.join(', ')}\n` +
-      '  Run `npx changeset`, pick these packages and describe the change for their users (`npx changeset --empty` if users will not notice).\n',
+      '  Run `npx changeset`, pick these packages and describe the change ' +
+      'for their users (`npx changeset --empty` if users will not notice).\n',
   );
   process.exit(1);
 }
-process.stdout.write(
-  `changesets: ok (${changed.size === 0 ? 'no public package changed' : `${[...changed].sort().join(', ')} described`})\n`,
-);
+const summary = changed.size === 0 ? 'no public package changed' : `${[...changed].sort().join(', ')} described`;
+process.stdout.write(`changesets: ok (${summary})\n`);

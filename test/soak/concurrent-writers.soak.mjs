@@ -17,7 +17,9 @@ const SERVER_WRITES = QUICK ? 20 : 50;
 const cliBin = fileURLToPath(new URL('../../apps/cli/bin/band.js', import.meta.url));
 const report = createReport(
   'concurrent-writers',
-  `${CLI_WRITES} parallel \`band settings set\`, ${HAND_EDITS} editor saves (write + rename) and ${SERVER_WRITES} server-side writes on one settings.json, a reader polling it, then a writer killed between write and rename`,
+  `${CLI_WRITES} parallel \`band settings set\`, ${HAND_EDITS} editor ` +
+    `saves (write + rename) and ${SERVER_WRITES} server-side writes on one settings.json, ` +
+    `a reader polling it, then a writer killed between write and rename`,
 );
 
 /** Runs the CLI; resolves with its exit code, output and duration. */

@@ -34,12 +34,15 @@ const PHONE = {
   hasTouch: true,
   colorScheme: 'dark',
   userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 ' +
+    '(KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36',
 };
 const PROMPT = 'stream a long answer';
 const report = createReport(
   'disconnect-storm-chromium',
-  `the dashboard in Chromium (phone layout, through the fake edge) streams ${EVENTS} agent events (a ${TOOL_BYTES / 1024} KiB tool output every 100) while the edge cuts its connections ${KILLS} times at random points`,
+  `the dashboard in Chromium (phone layout, ` +
+    `through the fake edge) streams ${EVENTS} agent events (a ${TOOL_BYTES / 1024} KiB tool output every 100) ` +
+    `while the edge cuts its connections ${KILLS} times at random points`,
 );
 
 const sha = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -64,7 +67,8 @@ async function renderedSequence(page) {
   const items = await page.evaluate(() =>
     [
       ...document.querySelectorAll(
-        '[data-testid="chat-turn"] :is([data-testid="chat-prompt"], [data-testid="chat-text"], [data-testid="chat-tool"])',
+        '[data-testid="chat-turn"] :is([data-testid="chat-prompt"], ' +
+          '[data-testid="chat-text"], [data-testid="chat-tool"])',
       ),
     ].map((el) => {
       const pres = el.querySelectorAll('pre');
@@ -233,7 +237,8 @@ try {
     firstDiff === -1,
     firstDiff === -1
       ? `${rendered.length} items: the prompt, ${renderedTexts} text events, ${count(rendered, 'tool ')} tool outputs`
-      : `first difference at item ${firstDiff}: page ${rendered[firstDiff] ?? '(nothing)'}, stored ${expected[firstDiff] ?? '(nothing)'}; page ${renderedTexts} text events, stored ${storedTexts}`,
+      : `first difference at item ${firstDiff}: page ${rendered[firstDiff] ?? '(nothing)'}, ` +
+          `stored ${expected[firstDiff] ?? '(nothing)'}; page ${renderedTexts} text events, stored ${storedTexts}`,
   );
   report.check(
     'the turn ends once, successfully, on the page',

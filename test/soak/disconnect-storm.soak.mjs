@@ -24,7 +24,8 @@ const RATE = QUICK ? 400 : 250;
 const RETRY_MS = QUICK ? 100 : 500;
 const report = createReport(
   'disconnect-storm',
-  `${EVENTS} agent events (a ${TOOL_BYTES / 1024} KiB tool output every 100) streamed through the fake edge to a tRPC client whose WebSocket is killed ${KILLS} times at random points`,
+  `${EVENTS} agent events (a ${TOOL_BYTES / 1024} KiB tool output every 100) streamed through the ` +
+    `fake edge to a tRPC client whose WebSocket is killed ${KILLS} times at random points`,
 );
 
 const scratch = tempDir('band-soak-storm-');

@@ -88,7 +88,9 @@ export const percentile = (values, p) => {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 
-/** tRPC over HTTP as the dashboard and the CLI call it: `call(path, input, mutation)` → `{ ok, status, data, error }`. */
+/**
+ * tRPC over HTTP as the dashboard and the CLI call it: `call(path, input, mutation)` → `{ ok, status, data, error }`.
+ */
 export function trpcHttp(serverUrl, token) {
   return async (path, input, mutation = false) => {
     const query = mutation || input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
@@ -221,7 +223,9 @@ export function compareWithHistory(services, chatId, received) {
     const fields = Object.keys({ ...received[i], ...stored[i] }).filter(
       (k) => JSON.stringify(received[i]?.[k]) !== JSON.stringify(stored[i]?.[k]),
     );
-    firstDiff ??= `seq ${stored[i]?.seq} differs in ${fields.join(', ')}: client ${JSON.stringify(fields.map((k) => received[i]?.[k])).slice(0, 120)}, stored ${JSON.stringify(fields.map((k) => stored[i]?.[k])).slice(0, 120)}`;
+    const client = JSON.stringify(fields.map((k) => received[i]?.[k])).slice(0, 120);
+    const server = JSON.stringify(fields.map((k) => stored[i]?.[k])).slice(0, 120);
+    firstDiff ??= `seq ${stored[i]?.seq} differs in ${fields.join(', ')}: client ${client}, stored ${server}`;
   }
   return { stored, missing, duplicates, outOfOrder, differing, firstDiff };
 }
@@ -262,7 +266,9 @@ export async function stopChildren(children) {
   }
 }
 
-/** `PRAGMA integrity_check` of `<home>/band.db`, opened read-only with the store's own better-sqlite3: `ok` when sound. */
+/**
+ * `PRAGMA integrity_check` of `<home>/band.db`, opened read-only with the store's own better-sqlite3: `ok` when sound.
+ */
 export async function integrityCheck(home) {
   const { createRequire } = await import('node:module');
   const Database = createRequire(import.meta.resolve('@band/store'))('better-sqlite3');

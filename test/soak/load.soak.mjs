@@ -39,7 +39,9 @@ const TERMINAL_INTERVAL_S = 0.05;
 const SAMPLE_MS = 5_000;
 const report = createReport(
   'load',
-  `${PHONES} phones subscribed (${PHONES / AGENTS} per chat), ${AGENTS} agents streaming ${RATE} events/s each, ${TERMINALS} terminals printing ${1 / TERMINAL_INTERVAL_S} lines/s each, for ${MEASURE_S} s after a ${WARMUP_S} s warm-up`,
+  `${PHONES} phones subscribed (${PHONES / AGENTS} per chat), ${AGENTS} agents streaming ${RATE} ` +
+    `events/s each, ${TERMINALS} terminals printing ${1 / TERMINAL_INTERVAL_S} lines/s each, for ${MEASURE_S} ` +
+    `s after a ${WARMUP_S} s warm-up`,
 );
 
 const now = () => performance.timeOrigin + performance.now();
@@ -171,7 +173,9 @@ try {
   // --- the terminals: a real PTY each, printing `L <n> <epoch µs> <padding>` every 50 ms, read through its socket ---
   const { default: WebSocket } = await import('ws');
   const pad = 'x'.repeat(80);
-  const loop = `bash -c 'i=0; while :; do i=$((i+1)); printf "L %d %s ${pad}\\n" $i \${EPOCHREALTIME/[.,]/}; sleep ${TERMINAL_INTERVAL_S}; done'`;
+  const loop =
+    `bash -c 'i=0; while :; ` +
+    `do i=$((i+1)); printf "L %d %s ${pad}\\n" $i \${EPOCHREALTIME/[.,]/}; sleep ${TERMINAL_INTERVAL_S}; done'`;
   const terminals = [];
   for (const w of workspaces) {
     const info = await unwrap(
@@ -226,7 +230,8 @@ try {
     const quiet = terminals.find((t) => t.lines === 0);
     const output = await call('terminals.output', { id: quiet.id, lines: 20 });
     throw new Error(
-      `${error.message}: terminal ${quiet.id} (attached: ${quiet.attached}) shows ${JSON.stringify(output.data?.text ?? output.data ?? output.error).slice(0, 600)}`,
+      `${error.message}: terminal ${quiet.id} (attached: ${quiet.attached}) ` +
+        `shows ${JSON.stringify(output.data?.text ?? output.data ?? output.error).slice(0, 600)}`,
     );
   }
 
@@ -254,7 +259,8 @@ try {
     if (!QUICK && samples.length % 12 === 1) {
       const s = samples.at(-1);
       process.stderr.write(
-        `       ${Math.round((s.at - first.at) / 1000)} s: RSS ${mib(s.rss).toFixed(1)} MiB, ${latencies.length} events timed, load ${loadavg()[0].toFixed(1)}\n`,
+        `       ${Math.round((s.at - first.at) / 1000)} s: RSS ${mib(s.rss).toFixed(1)} MiB, ${latencies.length} ` +
+          `events timed, load ${loadavg()[0].toFixed(1)}\n`,
       );
     }
   }
@@ -321,7 +327,8 @@ try {
   report.check(
     'no phone lost or doubled an event (every one, in order)',
     lost === 0 && duplicated === 0 && received === expected,
-    `${received} received of ${expected} (${PHONES} phones × their chat's events), ${lost} lost, ${duplicated} duplicated, ${phones.reduce((n, p) => n + p.gaps, 0)} gaps`,
+    `${received} received of ${expected} (${PHONES} phones × their chat's events), ${lost} lost, ${duplicated} ` +
+      `duplicated, ${phones.reduce((n, p) => n + p.gaps, 0)} gaps`,
   );
   report.check(
     'no terminal line lost or doubled',

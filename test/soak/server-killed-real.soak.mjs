@@ -24,7 +24,8 @@ import {
 
 const report = createReport(
   'server-killed-real',
-  'SIGKILL of the server while the real Claude Code runs an approved Bash command, with a terminal, a language server and the tunnel running; then a restart on the same BAND_HOME',
+  'SIGKILL of the server while the real Claude Code runs an approved Bash command, ' +
+    'with a terminal, a language server and the tunnel running; then a restart on the same BAND_HOME',
 );
 const FIRST_PROMPT = 'Run the long command, please.';
 

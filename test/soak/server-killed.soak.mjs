@@ -21,7 +21,8 @@ import {
 
 const report = createReport(
   'server-killed',
-  'SIGKILL of the server while an agent (with a grandchild that ignores SIGTERM) is mid-turn, then a restart on the same BAND_HOME',
+  'SIGKILL of the server while an agent (with a grandchild that ' +
+    'ignores SIGTERM) is mid-turn, then a restart on the same BAND_HOME',
 );
 const alive = (pid) => {
   try {
@@ -149,7 +150,8 @@ try {
   report.check(
     "the next turn resumes the agent's own session",
     argv.includes('--resume') && resumed === sessionStart?.event.sessionId,
-    `--resume ${argv.includes('--resume') ? resumed : '(not passed)'}; the killed turn's session ${sessionStart?.event.sessionId}`,
+    `--resume ${argv.includes('--resume') ? resumed : '(not passed)'}; ` +
+      `the killed turn's session ${sessionStart?.event.sessionId}`,
   );
   report.figure('restart to listening', second.startMs, 'ms');
   if (reapedMs !== undefined) report.figure('orphans reaped after listening', reapedMs, 'ms');

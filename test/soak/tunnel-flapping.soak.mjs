@@ -24,7 +24,8 @@ const RATE = QUICK ? 150 : 120;
 const RETRY_MS = 250;
 const report = createReport(
   'tunnel-flapping',
-  `cloudflared's edge connection drops ${FLAPS} times (0.3-2 s each) while a phone streams ${EVENTS} agent events through the fake edge`,
+  `cloudflared's edge connection drops ${FLAPS} times (0.3-2 s each) ` +
+    `while a phone streams ${EVENTS} agent events through the fake edge`,
 );
 
 const scratch = tempDir('band-soak-flap-');

@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { ancestorsOf, findProcesses, type ProcessInfo } from './processes.mjs';
 
-/** Every process started by this vitest run inherits it (children of children too, unless they drop the environment). */
+/**
+ * Every process started by this vitest run inherits it (children of children too, unless they drop the environment).
+ */
 export const SUITE_MARKER = 'BAND_TEST_SUITE';
 
 /** How long processes that were told to stop get to exit before they count as left behind. */
@@ -27,7 +29,8 @@ export default function setup(): () => Promise<void> {
     process.exitCode = 1;
     const list = leftovers.map((p) => `  ${p.pid} (parent ${p.ppid}): ${p.cmdline.slice(0, 200)}`).join('\n');
     throw new Error(
-      `${leftovers.length} process(es) started by the tests were still running after the last test (now killed):\n${list}`,
+      `${leftovers.length} process(es) started by the tests were still ` +
+        `running after the last test (now killed):\n${list}`,
     );
   };
 }

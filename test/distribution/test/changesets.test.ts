@@ -49,7 +49,10 @@ function workspaceDirs(): string[] {
   );
 }
 
-/** A copy of the manifests and .changeset/ (each package gets a one-line src/index.ts), committed in a fresh git repository. */
+/**
+ * A copy of the manifests and .changeset/ (each package gets a one-line src/index.ts), committed in a fresh git
+ * repository.
+ */
 function copyRepository(options: { changesets: boolean }): string {
   const dir = mkdtempSync(join(tmpdir(), 'band-changesets-'));
   copies.push(dir);
@@ -106,59 +109,70 @@ function manifests(dir: string): Map<string, Manifest> {
 }
 
 describe('the CI check (scripts/check-changesets.mjs)', () => {
-  it('before the first release (no tag), compares with the first commit: a changed package needs a pending changeset', () => {
-    const repo = copyRepository({ changesets: false });
-    writeFileSync(join(repo, 'packages', 'auth', 'src', 'index.ts'), 'export const changed = true;\n');
-    commit(repo, 'change auth');
-    const missing = check(repo);
-    expect(missing.code).not.toBe(0);
-    expect(missing.output).toContain('the first commit');
-    expect(missing.output).toContain('without a changeset: @band/auth');
-    writeFileSync(
-      join(repo, '.changeset', 'auth-change.md'),
-      '---\n"@band/auth": patch\n---\n\nA change users notice.\n',
-    );
-    commit(repo, 'changeset');
-    expect(check(repo).code).toBe(0);
-  });
+  it(
+    'before the first release (no tag), compares with the first commit: ' +
+      'a changed package needs a pending changeset',
+    () => {
+      const repo = copyRepository({ changesets: false });
+      writeFileSync(join(repo, 'packages', 'auth', 'src', 'index.ts'), 'export const changed = true;\n');
+      commit(repo, 'change auth');
+      const missing = check(repo);
+      expect(missing.code).not.toBe(0);
+      expect(missing.output).toContain('the first commit');
+      expect(missing.output).toContain('without a changeset: @band/auth');
+      writeFileSync(
+        join(repo, '.changeset', 'auth-change.md'),
+        '---\n"@band/auth": patch\n---\n\nA change users notice.\n',
+      );
+      commit(repo, 'changeset');
+      expect(check(repo).code).toBe(0);
+    },
+  );
 
-  it('fails when a public package changed since the last release without a changeset, and passes once one is added', () => {
-    const repo = copyRepository({ changesets: false });
-    for (const m of manifests(repo).values()) if (!m.private) git(repo, 'tag', `${m.name}@${m.version}`);
-    writeFileSync(join(repo, 'packages', 'auth', 'src', 'index.ts'), 'export const changed = true;\n');
-    commit(repo, 'change auth');
+  it(
+    'fails when a public package changed since the last ' + 'release without a changeset, and passes once one is added',
+    () => {
+      const repo = copyRepository({ changesets: false });
+      for (const m of manifests(repo).values()) if (!m.private) git(repo, 'tag', `${m.name}@${m.version}`);
+      writeFileSync(join(repo, 'packages', 'auth', 'src', 'index.ts'), 'export const changed = true;\n');
+      commit(repo, 'change auth');
 
-    const missing = check(repo);
-    expect(missing.code).not.toBe(0);
-    expect(missing.output).toMatch(/since @band\/[a-z]+@0\.1\.0/);
-    expect(missing.output).toContain('without a changeset: @band/auth');
+      const missing = check(repo);
+      expect(missing.code).not.toBe(0);
+      expect(missing.output).toMatch(/since @band\/[a-z]+@0\.1\.0/);
+      expect(missing.output).toContain('without a changeset: @band/auth');
 
-    writeFileSync(
-      join(repo, '.changeset', 'auth-change.md'),
-      '---\n"@band/auth": patch\n---\n\nA change users notice.\n',
-    );
-    commit(repo, 'changeset');
-    const described = check(repo);
-    expect(described.output).toContain('@band/auth');
-    expect(described.code).toBe(0);
-  });
+      writeFileSync(
+        join(repo, '.changeset', 'auth-change.md'),
+        '---\n"@band/auth": patch\n---\n\nA change users notice.\n',
+      );
+      commit(repo, 'changeset');
+      const described = check(repo);
+      expect(described.output).toContain('@band/auth');
+      expect(described.code).toBe(0);
+    },
+  );
 
-  it('asks a @band/server changeset for a dashboard change (it ships inside @band/server), none for tests or private apps', () => {
-    const repo = copyRepository({ changesets: false });
-    for (const m of manifests(repo).values()) if (!m.private) git(repo, 'tag', `${m.name}@${m.version}`);
-    writeFileSync(join(repo, 'packages', 'store', 'src', 'store.test.ts'), 'export {};\n');
-    writeFileSync(join(repo, 'apps', 'desktop', 'src', 'index.ts'), 'export const changed = true;\n');
-    commit(repo, 'a test and the private desktop app');
-    const quiet = check(repo);
-    expect(quiet.output).toContain('no public package changed');
-    expect(quiet.code).toBe(0);
+  it(
+    'asks a @band/server changeset for a dashboard change (it ' +
+      'ships inside @band/server), none for tests or private apps',
+    () => {
+      const repo = copyRepository({ changesets: false });
+      for (const m of manifests(repo).values()) if (!m.private) git(repo, 'tag', `${m.name}@${m.version}`);
+      writeFileSync(join(repo, 'packages', 'store', 'src', 'store.test.ts'), 'export {};\n');
+      writeFileSync(join(repo, 'apps', 'desktop', 'src', 'index.ts'), 'export const changed = true;\n');
+      commit(repo, 'a test and the private desktop app');
+      const quiet = check(repo);
+      expect(quiet.output).toContain('no public package changed');
+      expect(quiet.code).toBe(0);
 
-    writeFileSync(join(repo, 'apps', 'dashboard', 'src', 'index.ts'), 'export const changed = true;\n');
-    commit(repo, 'dashboard');
-    const dashboard = check(repo);
-    expect(dashboard.output).toContain('without a changeset: @band/server');
-    expect(dashboard.code).not.toBe(0);
-  });
+      writeFileSync(join(repo, 'apps', 'dashboard', 'src', 'index.ts'), 'export const changed = true;\n');
+      commit(repo, 'dashboard');
+      const dashboard = check(repo);
+      expect(dashboard.output).toContain('without a changeset: @band/server');
+      expect(dashboard.code).not.toBe(0);
+    },
+  );
 
   it('compares against BAND_CHANGESET_BASE when set (a pull request against main)', () => {
     const repo = copyRepository({ changesets: false });

@@ -36,7 +36,10 @@ const EXPECTED_PUBLIC = [
   '@band/tunnel',
 ];
 
-/** The environment of a user's shell: nothing from the `npm run test` that started us (npm_config_local_prefix would point npm at the repository). */
+/**
+ * The environment of a user's shell: nothing from the `npm run test` that started us (npm_config_local_prefix would
+ * point npm at the repository).
+ */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -49,7 +52,10 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, NO_COLOR: '1', NEXT_TELEMETRY_DISABLED: '1', ...extra };
 }
 
-/** Runs a command to completion in its own process group; on timeout the whole group (npm's install scripts too) is killed. */
+/**
+ * Runs a command to completion in its own process group; on timeout the whole group (npm's install scripts too) is
+ * killed.
+ */
 function run(cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(cmd, args, {
@@ -300,81 +306,89 @@ describe('installed from tarballs', () => {
     expect(r.stdout.trim()).toBe(installed['@band/cli']);
   });
 
-  it('npx band start serves the dashboard to an authenticated GET /, and npx band tunnel start puts it behind the fake edge', async () => {
-    const home = mkdtempSync(join(work, 'home-'));
-    const port = await freePort();
-    const testing = (await import(
-      pathToFileURL(join(consumer, 'node_modules', '@band', 'tunnel', 'dist', 'testing', 'index.js')).href
-    )) as typeof import('@band/tunnel/testing');
-    const edge = await testing.startFakeEdge();
-    try {
-      const env = userEnv({
-        BAND_HOME: home,
-        BAND_CLOUDFLARED_PATH: testing.fakeCloudflaredPath,
-        ...edge.env,
-        FAKE_CFD_SCENARIO: 'ok',
-      });
-      expect(testing.fakeCloudflaredPath.startsWith(consumer)).toBe(true);
-      const t0 = performance.now();
-      const server = background('npx', ['band', 'start', '--port', String(port)], consumer, env);
-      const [, url] = await server.waitFor(/running at (http:\/\/\S+:\d+)/);
-      const { tokenSecret } = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as { tokenSecret: string };
-      const page = await fetch(`${url}/`, { headers: { authorization: `Bearer ${tokenSecret}` } });
-      figures['band start → first authenticated 200'] = `${Math.round(performance.now() - t0)} ms`;
-      expect(page.status).toBe(200);
-      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-      const html = await page.text();
-      expect(html).toMatch(/^<!DOCTYPE html>/i);
-      expect(html).toContain('<title>Band</title>');
-      expect(html).toMatch(/\/_next\/static\/chunks\/[^"]+\.js/);
-      const chunk = html.match(/\/_next\/static\/chunks\/[^"]+\.js/)![0];
-      expect((await fetch(`${url}${chunk}`, { headers: { authorization: `Bearer ${tokenSecret}` } })).status).toBe(200);
-      // Local requests need the credential too.
-      expect((await fetch(`${url}/`, { headers: { accept: 'application/json' } })).status).toBe(401);
-
-      // --- the tunnel, asked of the running server by the CLI ---
-      const tunnel = await run('npx', ['band', 'tunnel', 'start'], {
-        cwd: consumer,
-        env: { ...env, BAND_SERVER_URL: url! },
-      });
-      expect(tunnel.code, tunnel.stderr).toBe(0);
-      const publicUrl = tunnel.stdout.match(/https:\/\/[a-z0-9-]+\.trycloudflare\.com/)?.[0];
-      expect(publicUrl, tunnel.stdout).toBeTruthy();
-      const hostname = new URL(publicUrl!).hostname;
-      await edge.waitForRoute(hostname);
-      const remote = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
-        const req = httpsRequest(
-          {
-            host: '127.0.0.1',
-            port: edge.port,
-            servername: hostname,
-            ca: edge.cert,
-            path: '/',
-            headers: { host: hostname, authorization: `Bearer ${tokenSecret}` },
-          },
-          (res) => {
-            let body = '';
-            res.on('data', (c) => (body += c));
-            res.on('end', () => resolve({ status: res.statusCode, body }));
-          },
+  it(
+    'npx band start serves the dashboard to an authenticated GET /, ' +
+      'and npx band tunnel start puts it behind the fake edge',
+    async () => {
+      const home = mkdtempSync(join(work, 'home-'));
+      const port = await freePort();
+      const testing = (await import(
+        pathToFileURL(join(consumer, 'node_modules', '@band', 'tunnel', 'dist', 'testing', 'index.js')).href
+      )) as typeof import('@band/tunnel/testing');
+      const edge = await testing.startFakeEdge();
+      try {
+        const env = userEnv({
+          BAND_HOME: home,
+          BAND_CLOUDFLARED_PATH: testing.fakeCloudflaredPath,
+          ...edge.env,
+          FAKE_CFD_SCENARIO: 'ok',
+        });
+        expect(testing.fakeCloudflaredPath.startsWith(consumer)).toBe(true);
+        const t0 = performance.now();
+        const server = background('npx', ['band', 'start', '--port', String(port)], consumer, env);
+        const [, url] = await server.waitFor(/running at (http:\/\/\S+:\d+)/);
+        const { tokenSecret } = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as {
+          tokenSecret: string;
+        };
+        const page = await fetch(`${url}/`, { headers: { authorization: `Bearer ${tokenSecret}` } });
+        figures['band start → first authenticated 200'] = `${Math.round(performance.now() - t0)} ms`;
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+        const html = await page.text();
+        expect(html).toMatch(/^<!DOCTYPE html>/i);
+        expect(html).toContain('<title>Band</title>');
+        expect(html).toMatch(/\/_next\/static\/chunks\/[^"]+\.js/);
+        const chunk = html.match(/\/_next\/static\/chunks\/[^"]+\.js/)![0];
+        expect((await fetch(`${url}${chunk}`, { headers: { authorization: `Bearer ${tokenSecret}` } })).status).toBe(
+          200,
         );
-        req.on('error', reject);
-        req.end();
-      });
-      expect(remote.status).toBe(200);
-      expect(remote.body).toContain('<title>Band</title>');
+        // Local requests need the credential too.
+        expect((await fetch(`${url}/`, { headers: { accept: 'application/json' } })).status).toBe(401);
 
-      await new Promise((resolve) => setTimeout(resolve, 2_000)); // idle: no request in flight
-      const rss = groupRssMiB(server.child, /node_modules\/\.bin\/band start/);
-      if (rss !== undefined) figures['idle RSS of the installed server'] = `${rss} MiB`;
-      // Ctrl+C: the server stops the tunnel and every child, and exits on its own.
-      expect(await stop(server.child, 'SIGINT')).toBe(true);
-      expect(server.output()).toContain('Band stopped.');
-      expect(livePids({ text: consumer })).toEqual([]);
-    } finally {
-      await edge.close();
-    }
-  });
+        // --- the tunnel, asked of the running server by the CLI ---
+        const tunnel = await run('npx', ['band', 'tunnel', 'start'], {
+          cwd: consumer,
+          env: { ...env, BAND_SERVER_URL: url! },
+        });
+        expect(tunnel.code, tunnel.stderr).toBe(0);
+        const publicUrl = tunnel.stdout.match(/https:\/\/[a-z0-9-]+\.trycloudflare\.com/)?.[0];
+        expect(publicUrl, tunnel.stdout).toBeTruthy();
+        const hostname = new URL(publicUrl!).hostname;
+        await edge.waitForRoute(hostname);
+        const remote = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+          const req = httpsRequest(
+            {
+              host: '127.0.0.1',
+              port: edge.port,
+              servername: hostname,
+              ca: edge.cert,
+              path: '/',
+              headers: { host: hostname, authorization: `Bearer ${tokenSecret}` },
+            },
+            (res) => {
+              let body = '';
+              res.on('data', (c) => (body += c));
+              res.on('end', () => resolve({ status: res.statusCode, body }));
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        });
+        expect(remote.status).toBe(200);
+        expect(remote.body).toContain('<title>Band</title>');
+
+        await new Promise((resolve) => setTimeout(resolve, 2_000)); // idle: no request in flight
+        const rss = groupRssMiB(server.child, /node_modules\/\.bin\/band start/);
+        if (rss !== undefined) figures['idle RSS of the installed server'] = `${rss} MiB`;
+        // Ctrl+C: the server stops the tunnel and every child, and exits on its own.
+        expect(await stop(server.child, 'SIGINT')).toBe(true);
+        expect(server.output()).toContain('Band stopped.');
+        expect(livePids({ text: consumer })).toEqual([]);
+      } finally {
+        await edge.close();
+      }
+    },
+  );
 
   it('npx band-tunnel --url prints the public URL and stops on Ctrl+C', async () => {
     const origin: Server = createHttpServer((_req, res) => res.end('ok'));

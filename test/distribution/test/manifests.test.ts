@@ -59,16 +59,20 @@ describe.each(publicOnes.map((m) => [m.pkg.name, m] as const))('%s', (_name, { d
 });
 
 describe('private packages', () => {
-  it('only the apps that are not installed from npm, and the bundled internal helpers, stay private, and each README says why', () => {
-    const privateOnes = manifests.filter((m) => m.pkg.private).map((m) => m.pkg.name);
-    // The dashboard ships prebuilt inside @band/server; the desktop app ships as a packaged build (its README);
-    // @band/internal is bundled into the packages that use it.
-    expect(privateOnes.sort()).toEqual(['@band/dashboard', '@band/desktop', '@band/internal']);
-    expect(readFileSync(join(ROOT, 'apps', 'desktop', 'README.md'), 'utf8')).toContain(
-      '## Why this package is private',
-    );
-    expect(readFileSync(join(ROOT, 'packages', 'internal', 'README.md'), 'utf8')).toContain(
-      '## Why this package is private',
-    );
-  });
+  it(
+    'only the apps that are not installed from npm, and the bundled ' +
+      'internal helpers, stay private, and each README says why',
+    () => {
+      const privateOnes = manifests.filter((m) => m.pkg.private).map((m) => m.pkg.name);
+      // The dashboard ships prebuilt inside @band/server; the desktop app ships as a packaged build (its README);
+      // @band/internal is bundled into the packages that use it.
+      expect(privateOnes.sort()).toEqual(['@band/dashboard', '@band/desktop', '@band/internal']);
+      expect(readFileSync(join(ROOT, 'apps', 'desktop', 'README.md'), 'utf8')).toContain(
+        '## Why this package is private',
+      );
+      expect(readFileSync(join(ROOT, 'packages', 'internal', 'README.md'), 'utf8')).toContain(
+        '## Why this package is private',
+      );
+    },
+  );
 });
