@@ -21,10 +21,13 @@ export function PaneFailed({ what, error, onRetry }: { what: string; error: Erro
 }
 
 /**
- * Keeps one pane's failure in that pane: the sidebar and the other panes go on working. Retry mounts the pane
- * again, so its queries run again.
+ * Keeps one pane's failure in that pane: the sidebar and the other panes go on working. Retry calls `onRetry`
+ * (which drops the pane's cached answers) and mounts the pane again, so its queries run again.
  */
-export class PaneErrorBoundary extends Component<{ what: string; children: ReactNode }, { error: Error | null }> {
+export class PaneErrorBoundary extends Component<
+  { what: string; onRetry?: () => void; children: ReactNode },
+  { error: Error | null }
+> {
   override state: { error: Error | null } = { error: null };
 
   static getDerivedStateFromError(error: Error) {
@@ -38,7 +41,14 @@ export class PaneErrorBoundary extends Component<{ what: string; children: React
   override render() {
     if (this.state.error)
       return (
-        <PaneFailed what={this.props.what} error={this.state.error} onRetry={() => this.setState({ error: null })} />
+        <PaneFailed
+          what={this.props.what}
+          error={this.state.error}
+          onRetry={() => {
+            this.props.onRetry?.();
+            this.setState({ error: null });
+          }}
+        />
       );
     return this.props.children;
   }

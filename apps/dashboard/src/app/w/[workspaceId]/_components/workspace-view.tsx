@@ -12,7 +12,7 @@ import { isUnread, StatusDot, statusLabel } from '@/components/ui/status-dot';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { useWorkspaces } from '@/hooks/use-workspaces';
 import { cn } from '@/lib/cn';
-import { invalidateWorkspaceDisk } from '@/lib/queries';
+import { invalidateWorkspaceDisk, resetWorkspaceDisk } from '@/lib/queries';
 import { useTRPC } from '@/lib/trpc';
 import type { Workspace } from '@/lib/types';
 import { ChatPane } from './chat-pane';
@@ -148,7 +148,10 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           aria-label="Chat"
         >
           <DesktopPaneHeader workspace={workspace} />
-          <PaneErrorBoundary what="The chat">
+          <PaneErrorBoundary
+            what="The chat"
+            onRetry={() => void queryClient.resetQueries(trpc.chats.list.queryFilter({ workspaceId: workspace.id }))}
+          >
             <ChatPane workspace={workspace} />
           </PaneErrorBoundary>
         </section>
@@ -182,13 +185,19 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             ))}
           </div>
           <div className={cn('min-h-0 flex-1 flex-col', show(phonePane === 'changes', sidePane === 'changes'))}>
-            <PaneErrorBoundary what="Changes">
+            <PaneErrorBoundary
+              what="Changes"
+              onRetry={() => resetWorkspaceDisk(queryClient, trpc, workspace.id, ['changes'])}
+            >
               <ChangesPane workspace={workspace} />
             </PaneErrorBoundary>
           </div>
           {hasOpenedFiles || isFilesShown ? (
             <div className={cn('min-h-0 flex-1 flex-col', show(phonePane === 'files', sidePane === 'files'))}>
-              <PaneErrorBoundary what="Files">
+              <PaneErrorBoundary
+                what="Files"
+                onRetry={() => resetWorkspaceDisk(queryClient, trpc, workspace.id, ['files', 'changes'])}
+              >
                 <FilesPane workspace={workspace} openPath={openPath} onOpenPath={openFile} />
               </PaneErrorBoundary>
             </div>
