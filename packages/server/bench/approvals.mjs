@@ -6,7 +6,8 @@
 //   - model → client: end to end, from the scripted model sending the tool_use to the event at the client
 //     (includes Claude Code's own permission check and the MCP round trip).
 // Each measured twice: a subscriber on the local listener, and one through the fake Cloudflare edge (TLS) → fake
-// cloudflared → tunnel listener, as a phone is. Writes bench-results/server-approvals.json.   node bench/approvals.mjs [--samples 50]
+// cloudflared → tunnel listener, as a phone is. Writes bench-results/server-approvals.json.
+//   node bench/approvals.mjs [--samples 50]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,8 @@
 // A small closed-loop HTTP load generator (autocannon's model: N keep-alive connections, each sends its next
 // request when the previous answer has arrived), run as its own process so it never shares the server's event loop.
 //   node load.mjs '{"url":…,"method":"GET","headers":{…},"body":…,"connections":10,"durationMs":5000}'
-// Prints one JSON line: { requests, total, errors, statuses, rps, p50Ms, p99Ms } (total includes the warm-up). Any non-2xx answer counts as an error.
+// Prints one JSON line: { requests, total, errors, statuses, rps, p50Ms, p99Ms } (total includes the warm-up).
+// Any non-2xx answer counts as an error.
 import { Agent, request } from 'node:http';
 
 const {
@@ -69,5 +70,13 @@ if (!measuring) throw new Error('no request completed after the warm-up');
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 process.stdout.write(
-  `${JSON.stringify({ requests: latencies.length, total, errors, statuses, rps: latencies.length / (durationMs / 1000), p50Ms: pct(50), p99Ms: pct(99) })}\n`,
+  `${JSON.stringify({
+    requests: latencies.length,
+    total,
+    errors,
+    statuses,
+    rps: latencies.length / (durationMs / 1000),
+    p50Ms: pct(50),
+    p99Ms: pct(99),
+  })}\n`,
 );

@@ -103,7 +103,8 @@ async function start(name, { nodeArgs = [], home: existingHome } = {}) {
       if (res?.status === 200) break;
       if (Date.now() > deadline)
         throw new Error(
-          `${target.label}: no 200 on ${target.firstPath} within ${START_TIMEOUT_MS / 1000} s (last ${res?.status ?? 'no answer'})`,
+          `${target.label}: no 200 on ${target.firstPath} within ${START_TIMEOUT_MS / 1000} s ` +
+            `(last ${res?.status ?? 'no answer'})`,
         );
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -172,7 +173,8 @@ function load(server, { method = 'GET', path, body }) {
   result.cpuUsPerRequest = ((cpuMs(server.pid) - cpu0) * 1000) / result.total;
   if (result.errors > 0)
     throw new Error(
-      `${targets[server.name].label} ${path}: ${result.errors} of ${result.requests} requests failed (${JSON.stringify(result.statuses)})`,
+      `${targets[server.name].label} ${path}: ${result.errors} of ${result.requests} requests failed ` +
+        `(${JSON.stringify(result.statuses)})`,
     );
   return result;
 }
@@ -362,7 +364,8 @@ for (const name of CPU_PROF ? ['trpc', 'band', ...(BEFORE ? ['before'] : [])] : 
     .at(-1);
   if (!file) throw new Error(`--cpu-prof wrote no profile in ${dir}`);
   process.stdout.write(
-    `\n${targets[name].label}: CPU profile ${join(dir, file)}, top frames by self time:\n${summarizeProfile(join(dir, file), 25)}\n`,
+    `\n${targets[name].label}: CPU profile ${join(dir, file)}, top frames by self time:\n` +
+      `${summarizeProfile(join(dir, file), 25)}\n`,
   );
 }
 

@@ -13,7 +13,8 @@ try {
       '',
       `  Band is running at ${server.url}`,
       `  Open the dashboard (signed in): ${server.createSignInUrl()}`,
-      '  (that link works once and for 2 minutes; run `npx band open` for a new one, or sign in with the token from settings.json)',
+      '  (that link works once and for 2 minutes; run `npx band open` for a new one, ' +
+        'or sign in with the token from settings.json)',
       `  Home: ${server.home}`,
       '',
     ].join('\n') + '\n',

@@ -51,7 +51,10 @@ export interface StartServerOptions {
 export interface BandServer extends AsyncDisposable {
   /** Base URL of the local listener, naming the address actually bound: http://127.0.0.1:3456 */
   url: string;
-  /** Every local origin that reaches this server (`http://127.0.0.1:<port>`, `http://[::1]:<port>`, `http://localhost:<port>`). */
+  /**
+   * Every local origin that reaches this server
+   * (`http://127.0.0.1:<port>`, `http://[::1]:<port>`, `http://localhost:<port>`).
+   */
   origins: readonly string[];
   port: number;
   home: string;
@@ -135,7 +138,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
       throw new ServerStartError(
         `The dashboard is not built (no usable Next build in ${dashboardDir})`,
         'NEXT_BUILD_MISSING',
-        'Reinstall @band/server; in the Band repository run `npm run build` (or `npm start`, which builds what is missing).',
+        'Reinstall @band/server; in the Band repository run `npm run build` ' +
+          '(or `npm start`, which builds what is missing).',
         { cause: error },
       );
     }
@@ -162,10 +166,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
           const code = (error as NodeJS.ErrnoException).code;
           throw new ServerStartError(
             code === 'EADDRINUSE'
-              ? `Port ${tunnelPort} on 127.0.0.1 is already in use (tunnel.originPort in ${settings.file}): the named tunnel cannot open its origin there`
-              : `Could not open the tunnel origin on 127.0.0.1:${tunnelPort} (tunnel.originPort in ${settings.file}): ${(error as Error).message}`,
+              ? `Port ${tunnelPort} on 127.0.0.1 is already in use (tunnel.originPort in ${settings.file}): ` +
+                  'the named tunnel cannot open its origin there'
+              : `Could not open the tunnel origin on 127.0.0.1:${tunnelPort} ` +
+                  `(tunnel.originPort in ${settings.file}): ${(error as Error).message}`,
             code === 'EADDRINUSE' ? 'ORIGIN_PORT_IN_USE' : 'LISTEN_FAILED',
-            `Stop the other process on port ${tunnelPort} (\`ss -ltnp 'sport = :${tunnelPort}'\`), or choose another port with \`band tunnel setup --origin-port <port>\` (or band settings set tunnel.originPort <port>) and enter http://127.0.0.1:<port> as the service in Cloudflare's dashboard.`,
+            `Stop the other process on port ${tunnelPort} (\`ss -ltnp 'sport = :${tunnelPort}'\`), ` +
+              'or choose another port with `band tunnel setup --origin-port <port>` ' +
+              '(or band settings set tunnel.originPort <port>) ' +
+              "and enter http://127.0.0.1:<port> as the service in Cloudflare's dashboard.",
             { cause: error },
           );
         }
@@ -262,9 +271,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'IPV6_IN_USE' && error instanceof LoopbackListenError) {
         throw new ServerStartError(
-          `Port ${error.port} is taken on [::1] by another process (webServerPort in ${settings.file}): it would receive the browser cookies and the CLI token sent to localhost:${error.port}, so Band does not start`,
+          `Port ${error.port} is taken on [::1] by another process (webServerPort in ${settings.file}): ` +
+            `it would receive the browser cookies and the CLI token sent to localhost:${error.port}, ` +
+            'so Band does not start',
           'PORT_IN_USE',
-          `Find it with \`ss -ltnp 'sport = :${error.port}'\` and stop it (it may be another user's), or choose another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
+          `Find it with \`ss -ltnp 'sport = :${error.port}'\` and stop it (it may be another user's), ` +
+            `or choose another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
           { cause: error },
         );
       }
@@ -272,7 +284,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
         throw new ServerStartError(
           `Port ${port} is already in use (webServerPort in ${settings.file})`,
           'PORT_IN_USE',
-          `Stop the other process on port ${port}, or set another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
+          `Stop the other process on port ${port}, ` +
+            `or set another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
           { cause: error },
         );
       }

@@ -80,7 +80,8 @@ function multipart(workspaceId: string, name: string, bytes: Buffer) {
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="workspaceId"\r\n\r\n${workspaceId}\r\n`),
     Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n` +
+        'Content-Type: text/plain\r\n\r\n',
     ),
     bytes,
     Buffer.from(`\r\n--${boundary}--\r\n`),
@@ -89,7 +90,8 @@ function multipart(workspaceId: string, name: string, bytes: Buffer) {
 }
 
 describe('request body deadlines', () => {
-  it('an upload slower than the request timeout goes through while it keeps sending; a JSON body as slow is cut with 408', async () => {
+  it('an upload slower than the request timeout goes through while it keeps sending; ' +
+    'a JSON body as slow is cut with 408', async () => {
     const { server, token } = await start();
     try {
       const repo = await temp();
@@ -107,7 +109,10 @@ describe('request body deadlines', () => {
       // 64 KiB in 16 pieces 200 ms apart: about 3 s, three times the 1 s request timeout.
       const photo = Buffer.alloc(64 * 1024, 'x');
       const { body, type } = multipart(workspace.id, 'photo.txt', photo);
-      const head = `POST /api/trpc/uploads.create HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+      const head =
+        `POST /api/trpc/uploads.create HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+        `Authorization: Bearer ${token}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n` +
+        'Connection: close\r\n\r\n';
       const answer = await trickle(server, head, body, 16, 200);
       expect(answer).toMatch(/^HTTP\/1\.1 200 /);
       expect(answer).toContain('"name":"photo.txt"');
@@ -115,7 +120,10 @@ describe('request body deadlines', () => {
 
       // The same pace for a JSON call: cut after 1 s, with a 408 that says why.
       const json = Buffer.from(JSON.stringify({ path: repo, name: 'x'.repeat(2_000) }));
-      const jsonHead = `POST /api/trpc/projects.register HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\nConnection: close\r\n\r\n`;
+      const jsonHead =
+        `POST /api/trpc/projects.register HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+        `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n` +
+        'Connection: close\r\n\r\n';
       const cut = await trickle(server, jsonHead, json, 16, 200);
       expect(cut).toMatch(/^HTTP\/1\.1 408 /);
       expect(cut).toContain('not received in time');
@@ -128,7 +136,9 @@ describe('request body deadlines', () => {
     const { server, token } = await start();
     try {
       const { body, type } = multipart('ws_none', 'stalled.txt', Buffer.alloc(64 * 1024, 'y'));
-      const head = `POST /api/trpc/uploads.create HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n\r\n`;
+      const head =
+        `POST /api/trpc/uploads.create HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+        `Authorization: Bearer ${token}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n\r\n`;
       const t0 = Date.now();
       // Half the body, then nothing: the connection must not be held open.
       const answer = await trickle(server, head, body, 16, 50, 8);

@@ -56,20 +56,24 @@ describe('startServer', () => {
     await closed;
   });
 
-  it('a second server in the same process (after close) answers route handlers too, not 500 from a spent Next waitUntil', async () => {
-    const home = await temp();
-    for (const round of [1, 2]) {
-      await using server = await startServer({ home, port: 0, logger: silent });
-      const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as {
-        tokenSecret: string;
-      };
-      for (const path of ['/', '/favicon.ico', '/icon.svg']) {
-        const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${tokenSecret}` } });
-        await res.arrayBuffer();
-        expect(res.status, `round ${round}: ${path}`).toBe(200);
+  it(
+    'a second server in the same process (after close) answers route handlers too, ' +
+      'not 500 from a spent Next waitUntil',
+    async () => {
+      const home = await temp();
+      for (const round of [1, 2]) {
+        await using server = await startServer({ home, port: 0, logger: silent });
+        const { tokenSecret } = JSON.parse(await readFile(join(server.home, 'settings.json'), 'utf8')) as {
+          tokenSecret: string;
+        };
+        for (const path of ['/', '/favicon.ico', '/icon.svg']) {
+          const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${tokenSecret}` } });
+          await res.arrayBuffer();
+          expect(res.status, `round ${round}: ${path}`).toBe(200);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('names the directory and the fix when the dashboard is not built there', async () => {
     const empty = await temp();
