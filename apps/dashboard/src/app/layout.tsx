@@ -18,7 +18,8 @@ export const viewport: Viewport = {
   width: 'device-width',
   initialScale: 1,
   viewportFit: 'cover',
-  // Android Chrome: the on-screen keyboard resizes the page, so the message box stays above it (iOS: useVisualViewport).
+  // Android Chrome: the on-screen keyboard resizes the page, so the message box stays above it
+  // (iOS: useVisualViewport).
   interactiveWidget: 'resizes-content',
   themeColor: [
     { media: '(prefers-color-scheme: dark)', color: '#12151a' },

@@ -7,7 +7,10 @@ export default function NotFound() {
       <h1 className="text-xl font-semibold">Nothing here</h1>
       <Link
         href="/"
-        className="inline-flex min-h-touch items-center rounded-md px-4 text-sm font-medium text-accent hover:bg-bg-hover md:min-h-9"
+        className={
+          'inline-flex min-h-touch items-center rounded-md px-4 text-sm font-medium text-accent ' +
+          'hover:bg-bg-hover md:min-h-9'
+        }
       >
         Back to workspaces
       </Link>

@@ -8,7 +8,8 @@ import { useTunnel } from '@/hooks/use-tunnel';
 import { cn } from '@/lib/cn';
 
 const ITEM =
-  'flex min-h-touch w-full cursor-pointer items-center gap-3 rounded-md px-3 text-left text-sm font-medium text-fg hover:bg-bg-hover';
+  'flex min-h-touch w-full cursor-pointer items-center gap-3 rounded-md px-3 text-left text-sm font-medium ' +
+  'text-fg hover:bg-bg-hover';
 
 /** The hamburger menu (top left): Start tunnel / Mobile Access, workspaces, settings. */
 export function MainMenu({ open, onClose }: { open: boolean; onClose: () => void }) {

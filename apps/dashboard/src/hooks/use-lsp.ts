@@ -35,7 +35,8 @@ export interface LspClient {
  * initialize once, open documents on demand, then hover and go-to-definition. Results are untrusted text.
  */
 export function createLspClient(workspaceId: string, language: string): LspClient {
-  const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api/lsp/${encodeURIComponent(workspaceId)}/${language}`;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const url = `${scheme}//${location.host}/api/lsp/${encodeURIComponent(workspaceId)}/${language}`;
   const ws = new WebSocket(url);
   const pending = new Map<number, Pending>();
   const opened = new Set<string>();

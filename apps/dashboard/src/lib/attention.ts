@@ -7,7 +7,10 @@ export function titleWithCount(title: string, count: number): string {
   return count > 0 ? `(${count}) ${base}` : base;
 }
 
-/** Shows the count of workspaces with something unread (done, or needing an answer) in the title and on the installed app's icon. */
+/**
+ * Shows the count of workspaces with something unread (done, or needing an answer) in the title and on the
+ * installed app's icon.
+ */
 export function showAttentionCount(count: number): void {
   document.title = titleWithCount(document.title, count);
   const nav = navigator as Navigator & {

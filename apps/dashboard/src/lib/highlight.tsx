@@ -6,14 +6,18 @@ type Lang = 'js' | 'py' | 'sh' | 'json' | 'css' | 'go' | 'rust' | 'md' | 'plain'
 
 const KEYWORDS: Record<Exclude<Lang, 'plain' | 'md'>, Set<string>> = {
   js: new Set(
-    'import export from default function return const let var if else for while do switch case break continue new class extends super this typeof instanceof in of await async yield try catch finally throw null undefined true false interface type enum implements public private protected readonly static as satisfies void keyof'.split(
-      ' ',
-    ),
+    (
+      'import export from default function return const let var if else for while do switch case break ' +
+      'continue new class extends super this typeof instanceof in of await async yield try catch finally ' +
+      'throw null undefined true false interface type enum implements public private protected readonly ' +
+      'static as satisfies void keyof'
+    ).split(' '),
   ),
   py: new Set(
-    'def class return if elif else for while in not and or is import from as with try except finally raise None True False lambda yield pass break continue global nonlocal async await'.split(
-      ' ',
-    ),
+    (
+      'def class return if elif else for while in not and or is import from as with try except finally ' +
+      'raise None True False lambda yield pass break continue global nonlocal async await'
+    ).split(' '),
   ),
   sh: new Set(
     'if then else elif fi for while do done case esac function in export local return echo exit set'.split(' '),
@@ -21,14 +25,16 @@ const KEYWORDS: Record<Exclude<Lang, 'plain' | 'md'>, Set<string>> = {
   json: new Set(['true', 'false', 'null']),
   css: new Set(['important', 'media', 'import', 'supports']),
   go: new Set(
-    'package import func return var const type struct interface map chan go defer if else for range switch case default break continue nil true false'.split(
-      ' ',
-    ),
+    (
+      'package import func return var const type struct interface map chan go defer if else for range ' +
+      'switch case default break continue nil true false'
+    ).split(' '),
   ),
   rust: new Set(
-    'fn let mut pub use mod struct enum impl trait for in if else match return self Self crate super where async await move loop while true false None Some Ok Err'.split(
-      ' ',
-    ),
+    (
+      'fn let mut pub use mod struct enum impl trait for in if else match return self Self crate super ' +
+      'where async await move loop while true false None Some Ok Err'
+    ).split(' '),
   ),
 };
 
@@ -60,8 +66,15 @@ export function languageOf(path: string): Lang {
 
 // One regex per family: comments, strings, numbers, words. Line-based, so a block comment spanning lines
 // highlights only its marked lines (acceptable for a diff viewer, and never wrong about content).
-const TOKEN =
-  /(\/\/.*$|#.*$|\/\*.*?(?:\*\/|$)|--.*$)|("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`(?:[^`\\]|\\.)*`?)|(\b\d[\d_.]*(?:e[+-]?\d+)?\b|\b0x[0-9a-f]+\b)|([A-Za-z_$][\w$]*)/gi;
+const TOKEN = new RegExp(
+  [
+    String.raw`(\/\/.*$|#.*$|\/\*.*?(?:\*\/|$)|--.*$)`,
+    String.raw`("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|${'`'}(?:[^${'`'}\\]|\\.)*${'`'}?)`,
+    String.raw`(\b\d[\d_.]*(?:e[+-]?\d+)?\b|\b0x[0-9a-f]+\b)`,
+    String.raw`([A-Za-z_$][\w$]*)`,
+  ].join('|'),
+  'gi',
+);
 
 export function highlightLine(line: string, lang: Lang): ReactNode {
   if (lang === 'plain' || lang === 'md' || line.length > 2_000) return line;

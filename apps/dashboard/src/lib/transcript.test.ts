@@ -52,32 +52,35 @@ describe('buildTranscript', () => {
     expect(turns[0]!.items).toEqual([expect.objectContaining({ kind: 'error', message: 'claude exited with code 1' })]);
   });
 
-  it('a stopped turn shows one neutral "Stopped"; Stop pauses the queue, Send now releases it, Discard hides it', () => {
-    const turns = buildTranscript([
-      ev(1, 't1', { type: 'user-message', turnId: 't1', text: 'first', queued: false }),
-      ev(2, 't1', { type: 'turn-start', turnId: 't1' }),
-      ev(3, 't2', { type: 'user-message', turnId: 't2', text: 'second', queued: true }),
-      ev(4, 't3', { type: 'user-message', turnId: 't3', text: 'third', queued: true }),
-      { seq: 5, turnId: null, type: 'queue-paused', event: { type: 'queue-paused', turnIds: ['t2', 't3'] } },
-      ev(6, 't1', { type: 'error', message: 'aborted' }),
-      ev(7, 't1', { type: 'session-result', status: 'aborted', reason: 'aborted', durationMs: 1500 }),
-      ev(8, 't1', { type: 'turn-end', turnId: 't1', status: 'aborted', error: 'aborted' }),
-      ev(9, 't3', { type: 'turn-end', turnId: 't3', status: 'aborted', error: 'discarded' }),
-    ]);
-    expect(turns.map((t) => [t.prompt, t.status, Boolean(t.paused)])).toEqual([
-      ['first', 'stopped', false],
-      ['second', 'queued', true],
-      ['third', 'discarded', false],
-    ]);
-    expect(turns[0]!.items).toEqual([{ kind: 'stopped', key: 'x8', durationMs: 1500 }]);
-    const resumed = buildTranscript([
-      ev(1, 't2', { type: 'user-message', turnId: 't2', text: 'second', queued: true }),
-      { seq: 2, turnId: null, type: 'queue-paused', event: { type: 'queue-paused', turnIds: ['t2'] } },
-      { seq: 3, turnId: null, type: 'queue-resumed', event: { type: 'queue-resumed', turnIds: ['t2'] } },
-    ]);
-    expect(resumed).toHaveLength(1);
-    expect(resumed[0]).toMatchObject({ status: 'queued', paused: false });
-  });
+  it(
+    'a stopped turn shows one neutral "Stopped"; ' + 'Stop pauses the queue, Send now releases it, Discard hides it',
+    () => {
+      const turns = buildTranscript([
+        ev(1, 't1', { type: 'user-message', turnId: 't1', text: 'first', queued: false }),
+        ev(2, 't1', { type: 'turn-start', turnId: 't1' }),
+        ev(3, 't2', { type: 'user-message', turnId: 't2', text: 'second', queued: true }),
+        ev(4, 't3', { type: 'user-message', turnId: 't3', text: 'third', queued: true }),
+        { seq: 5, turnId: null, type: 'queue-paused', event: { type: 'queue-paused', turnIds: ['t2', 't3'] } },
+        ev(6, 't1', { type: 'error', message: 'aborted' }),
+        ev(7, 't1', { type: 'session-result', status: 'aborted', reason: 'aborted', durationMs: 1500 }),
+        ev(8, 't1', { type: 'turn-end', turnId: 't1', status: 'aborted', error: 'aborted' }),
+        ev(9, 't3', { type: 'turn-end', turnId: 't3', status: 'aborted', error: 'discarded' }),
+      ]);
+      expect(turns.map((t) => [t.prompt, t.status, Boolean(t.paused)])).toEqual([
+        ['first', 'stopped', false],
+        ['second', 'queued', true],
+        ['third', 'discarded', false],
+      ]);
+      expect(turns[0]!.items).toEqual([{ kind: 'stopped', key: 'x8', durationMs: 1500 }]);
+      const resumed = buildTranscript([
+        ev(1, 't2', { type: 'user-message', turnId: 't2', text: 'second', queued: true }),
+        { seq: 2, turnId: null, type: 'queue-paused', event: { type: 'queue-paused', turnIds: ['t2'] } },
+        { seq: 3, turnId: null, type: 'queue-resumed', event: { type: 'queue-resumed', turnIds: ['t2'] } },
+      ]);
+      expect(resumed).toHaveLength(1);
+      expect(resumed[0]).toMatchObject({ status: 'queued', paused: false });
+    },
+  );
 
   it('ignores malformed envelopes instead of throwing', () => {
     expect(toChatEvent(null)).toBeNull();

@@ -31,7 +31,8 @@ export function Button({ variant = 'secondary', size = 'md', className, type = '
       // An icon-only button shows its accessible name as a tooltip.
       title={props.title ?? (size === 'icon' ? props['aria-label'] : undefined)}
       className={cn(
-        'inline-flex shrink-0 cursor-pointer select-none items-center gap-2 rounded-md font-medium transition-colors disabled:cursor-not-allowed disabled:opacity-50',
+        'inline-flex shrink-0 cursor-pointer select-none items-center gap-2 rounded-md font-medium transition-colors',
+        'disabled:cursor-not-allowed disabled:opacity-50',
         VARIANTS[variant],
         SIZES[size],
         className,

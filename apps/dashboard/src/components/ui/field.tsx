@@ -2,7 +2,8 @@ import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react
 import { cn } from '@/lib/cn';
 
 const CONTROL =
-  'min-h-touch rounded-md border border-border bg-bg-sunken px-3 text-base text-fg placeholder:text-fg-subtle focus:border-accent focus:outline-none md:min-h-9 md:text-sm';
+  'min-h-touch rounded-md border border-border bg-bg-sunken px-3 text-base text-fg placeholder:text-fg-subtle ' +
+  'focus:border-accent focus:outline-none md:min-h-9 md:text-sm';
 
 export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
   return (
@@ -63,7 +64,10 @@ export function Switch({
       aria-label={label}
       disabled={disabled}
       onClick={() => onChange(!checked)}
-      className="inline-flex min-h-touch min-w-touch cursor-pointer items-center justify-center disabled:opacity-50 md:min-h-8"
+      className={
+        'inline-flex min-h-touch min-w-touch cursor-pointer items-center justify-center disabled:opacity-50 ' +
+        'md:min-h-8'
+      }
       {...rest}
     >
       <span

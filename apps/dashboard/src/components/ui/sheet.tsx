@@ -50,7 +50,8 @@ export function Sheet({
         tabIndex={-1}
         data-testid={testId}
         className={cn(
-          'relative z-10 flex h-full w-full flex-col overflow-y-auto border-border bg-bg-elevated shadow-panel outline-none sm:max-w-md',
+          'relative z-10 flex h-full w-full flex-col overflow-y-auto border-border bg-bg-elevated shadow-panel',
+          'outline-none sm:max-w-md',
           side === 'right' ? 'ml-auto sm:border-l' : 'mr-auto sm:max-w-xs sm:border-r',
         )}
       >
