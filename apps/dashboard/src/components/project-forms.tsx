@@ -7,6 +7,7 @@ import { useParams, useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { type AgentChoice, AgentPicker } from '@/components/agent-picker';
 import { ErrorNote } from '@/components/ui/error-note';
+import { FormActions } from '@/components/ui/form-actions';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/field';
 import { Spinner } from '@/components/ui/spinner';
@@ -330,20 +331,13 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
         />
       </div>
       {add.error ? <ErrorNote error={add.error} testId="project-add-error" /> : null}
-      <div className="flex justify-end gap-2">
-        <Button size="sm" variant="ghost" onClick={onDone}>
-          Cancel
-        </Button>
-        <Button
-          size="sm"
-          variant="primary"
-          type="submit"
-          disabled={add.isPending || !path.trim()}
-          data-testid="project-submit"
-        >
-          {add.isPending ? <Spinner /> : null} Add
-        </Button>
-      </div>
+      <FormActions
+        onCancel={onDone}
+        pending={add.isPending}
+        disabled={!path.trim()}
+        label="Add"
+        testId="project-submit"
+      />
     </form>
   );
 }
@@ -597,14 +591,7 @@ export function AddWorkspaceForm({ project, onDone }: { project: Project; onDone
       />
       <AgentPicker idPrefix={`ws-${project.id}`} value={choice} onChange={setChoice} />
       {create.error ? <ErrorNote error={create.error} /> : null}
-      <div className="flex justify-end gap-2">
-        <Button size="sm" variant="ghost" onClick={onDone}>
-          Cancel
-        </Button>
-        <Button size="sm" variant="primary" type="submit" disabled={create.isPending} data-testid="workspace-submit">
-          {create.isPending ? <Spinner /> : null} Create
-        </Button>
-      </div>
+      <FormActions onCancel={onDone} pending={create.isPending} label="Create" testId="workspace-submit" />
     </form>
   );
 }

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { TunnelModeInfo } from '@/components/tunnel-mode-info';
 import { ErrorNote } from '@/components/ui/error-note';
+import { FormActions } from '@/components/ui/form-actions';
 import { Button } from '@/components/ui/button';
 import { Field, Input, Select, Switch } from '@/components/ui/field';
 import { CheckIcon, PlusIcon } from '@/components/ui/icons';
@@ -488,14 +489,7 @@ function AddAgent({
         A command name on PATH, or the executable's absolute path. Empty: {preset.bin}.
       </p>
       {error ? <ErrorNote error={error} testId="agent-add-error" /> : null}
-      <div className="flex justify-end gap-2">
-        <Button size="sm" variant="ghost" onClick={() => setOpen(false)}>
-          Cancel
-        </Button>
-        <Button size="sm" variant="primary" type="submit" disabled={isPending} data-testid="agent-add-submit">
-          {isPending ? <Spinner /> : null} Add agent
-        </Button>
-      </div>
+      <FormActions onCancel={() => setOpen(false)} pending={isPending} label="Add agent" testId="agent-add-submit" />
     </form>
   );
 }

@@ -31,6 +31,9 @@ export function AgentStatusProvider({ children }: { children: ReactNode }) {
       .catch(() => {});
     const sub = client.chats.statuses.subscribe(undefined, {
       onData: ({ workspaceId, status }) => {
+        // The snapshot has begun: from here on a change is one this page sees happen (and may notify about). Marked
+        // on <html> so that a test can wait for it instead of racing the subscription.
+        document.documentElement.dataset.agentStatuses = 'live';
         // The tone, the notification and the cache updates happen here, once per change: a state updater must
         // stay pure (React may run it twice).
         const before = latest.current.get(workspaceId);
@@ -54,7 +57,10 @@ export function AgentStatusProvider({ children }: { children: ReactNode }) {
         void queryClient.invalidateQueries(trpc.approvals.byDevice.queryFilter());
       },
     });
-    return () => sub.unsubscribe();
+    return () => {
+      sub.unsubscribe();
+      delete document.documentElement.dataset.agentStatuses;
+    };
   }, [client, queryClient, trpc]);
   let attention = 0;
   for (const status of statuses.values()) if (isUnread(status)) attention += 1;

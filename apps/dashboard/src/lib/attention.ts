@@ -38,7 +38,7 @@ export async function notifyNeedsAttention(
 ): Promise<boolean> {
   if (!isInBackground()) return false;
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return false;
-  const registration = await navigator.serviceWorker?.getRegistration();
+  const registration = await activeRegistration(10_000);
   if (!registration) return false;
   const isDone = status === 'done';
   const title = isDone ? `${name ?? 'The agent'} is done` : `${name ?? 'An agent'} needs your answer`;
@@ -51,6 +51,27 @@ export async function notifyNeedsAttention(
     data: { workspaceId },
   });
   return true;
+}
+
+/**
+ * The service worker's registration once its worker is active: `showNotification` throws while the worker is
+ * still installing, which on a first visit (or a busy phone) is the moment an agent may finish. Waits for it a
+ * little while; undefined when there is no worker (not a secure context, or it never activates).
+ */
+async function activeRegistration(timeoutMs: number): Promise<ServiceWorkerRegistration | undefined> {
+  const container = navigator.serviceWorker;
+  if (!container) return undefined;
+  const current = await container.getRegistration();
+  if (current?.active) return current;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, undefined);
+  });
+  try {
+    return await Promise.race([container.ready, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Asks once for notification permission (must follow a user gesture). Resolves to the resulting permission. */

@@ -256,6 +256,9 @@ describe('installable phone app with an offline page', () => {
       timeout: 30_000,
     });
     await waitForLive(page);
+    // The status snapshot has arrived, so the turn below is a change the page sees (a crash is quick: sent before
+    // the snapshot, the page would only ever see its end, and a state that was already there is not notified).
+    await page.waitForSelector('html[data-agent-statuses="live"]', { state: 'attached', timeout: 30_000 });
     // Another app in front: Playwright's focus emulation is switched off so the page sees it lose focus.
     const cdp = await phone.newCDPSession(page);
     await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });

@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type RefObject, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
+import { FormActions } from '@/components/ui/form-actions';
 import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Input, Select } from '@/components/ui/field';
@@ -481,20 +482,13 @@ function CommitForm({
         data-testid="commit-message"
       />
       {commit.error ? <ErrorNote error={commit.error} /> : null}
-      <div className="flex justify-end gap-2">
-        <Button size="sm" variant="ghost" onClick={() => onDone()}>
-          Cancel
-        </Button>
-        <Button
-          size="sm"
-          variant="primary"
-          type="submit"
-          disabled={commit.isPending || !message.trim()}
-          data-testid="commit-submit"
-        >
-          {commit.isPending ? <Spinner /> : null} Commit
-        </Button>
-      </div>
+      <FormActions
+        onCancel={() => onDone()}
+        pending={commit.isPending}
+        disabled={!message.trim()}
+        label="Commit"
+        testId="commit-submit"
+      />
     </form>
   );
 }
