@@ -156,4 +156,59 @@ describe('long chat history on a phone', () => {
     await expect.poll(() => reply.isVisible(), { ...SLOW, message: 'the live reply is on screen' }).toBe(true);
     await context.close();
   }, 180_000);
+
+  // A re-render can land between a scroll and its scroll event (the event fires at the next frame): a turn measured
+  // anew, a streamed delta. It must not undo the scroll, whether the reader followed the bottom or read older turns.
+  it('keeps a scroll that a re-render lands on before its scroll event', async () => {
+    const { context, page } = await signedInPage(browser, server, PHONE);
+    await page.goto(`${server.url}/w/${workspaceId}`);
+    await waitForLive(page);
+    const transcript = page.locator('[data-testid="chat-transcript"]');
+    await page.locator('[data-testid="chat-prompt"]', { hasText: promptOf(TURNS - 1) }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => transcript.getAttribute('data-loading-older'), SLOW).toBe('false');
+
+    /** In one animation frame: scroll up by `by` and grow the last turn in the DOM (below the reader), so the
+     * transcript re-renders before the scroll event. Then where the first turn on screen was, is, and should be. */
+    const raceScroll = (by: number) =>
+      transcript.evaluate(
+        (el, by) =>
+          new Promise<{ key: string; want: number; at: number; gap: number }>((resolve) => {
+            requestAnimationFrame(() => {
+              const top = el.getBoundingClientRect().top;
+              const turns = [...el.querySelectorAll<HTMLElement>('[data-testid="chat-turn"]')];
+              const turn = turns.find((t) => t.getBoundingClientRect().bottom > top + 1)!;
+              const y = turn.getBoundingClientRect().top;
+              const before = el.scrollTop;
+              el.scrollBy(0, -by);
+              const want = y + (before - el.scrollTop);
+              const grown = turns.at(-1)!;
+              grown.style.minHeight = `${grown.offsetHeight + 120}px`;
+              // Two frames later the re-render and the scroll event have both happened.
+              requestAnimationFrame(() =>
+                requestAnimationFrame(() =>
+                  resolve({
+                    key: turn.dataset.turnKey!,
+                    want,
+                    at: el
+                      .querySelector<HTMLElement>(`[data-turn-key="${turn.dataset.turnKey}"]`)!
+                      .getBoundingClientRect().top,
+                    gap: el.scrollHeight - el.scrollTop - el.clientHeight,
+                  }),
+                ),
+              );
+            });
+          }),
+        by,
+      );
+
+    // Following the bottom: a flick up is kept, and the view stops following.
+    const fromBottom = await raceScroll(300);
+    expect(Math.abs(fromBottom.at - fromBottom.want), `turn ${fromBottom.key} where the flick put it`).toBeLessThan(3);
+    expect(fromBottom.gap, 'no longer at the bottom').toBeGreaterThan(200);
+
+    // Reading older turns: the scroll is kept, not put back where the last anchor was.
+    const inMiddle = await raceScroll(250);
+    expect(Math.abs(inMiddle.at - inMiddle.want), `turn ${inMiddle.key} where the scroll put it`).toBeLessThan(3);
+    await context.close();
+  }, 120_000);
 });

@@ -226,6 +226,9 @@ function Transcript({
   const listRef = useRef<HTMLDivElement>(null);
   const isPinned = useRef(true);
   const anchor = useRef<Anchor | null>(null);
+  /** `scrollTop` when the anchor was last read or applied. A scroll whose event has not fired yet shows as a
+   * difference, and a layout in that window must not undo it. */
+  const knownScrollTop = useRef(0);
   const heights = useRef(new Map<string, number>());
   /** Where the list starts inside the scrolled content, and the viewport's height (px), as last laid out. */
   const layout = useRef({ listTop: 0, viewport: 844 });
@@ -304,8 +307,21 @@ function Transcript({
       listTop: list.getBoundingClientRect().top - box.top + el.scrollTop,
       viewport: el.clientHeight || layout.current.viewport,
     };
+    // The reader scrolled since the anchor was read (their scroll event is still queued): keep their scroll. Not
+    // when the content got shorter under a viewport at its end: the browser moved scrollTop, not the reader.
+    const atEnd = el.scrollTop >= el.scrollHeight - el.clientHeight - 1;
+    const scrolled = atEnd && el.scrollTop < knownScrollTop.current ? 0 : el.scrollTop - knownScrollTop.current;
+    if (isPinned.current && scrolled < -1 && el.scrollHeight - el.scrollTop - el.clientHeight >= 80) {
+      isPinned.current = false;
+    }
+    if (anchor.current && !isPinned.current && Math.abs(scrolled) >= 1) {
+      anchor.current = { ...anchor.current, offset: anchor.current.offset - scrolled };
+    }
     if (isPinned.current) {
       el.scrollTop = el.scrollHeight;
+      knownScrollTop.current = el.scrollTop;
+      // Where the followed bottom put the turns, for a flick up that this layout's scroll event has not reported.
+      anchor.current = readAnchor();
       return;
     }
     const a = anchor.current;
@@ -314,6 +330,7 @@ function Transcript({
       const shift = node.getBoundingClientRect().top - box.top - a.offset;
       if (Math.abs(shift) >= 1) el.scrollTop += shift;
     }
+    knownScrollTop.current = el.scrollTop;
   });
 
   // Near the top (or a first page shorter than the screen): read the page before.
@@ -322,11 +339,11 @@ function Transcript({
     if (el && hasOlder && !loadingOlder && el.scrollTop < el.clientHeight) onLoadOlder();
   });
 
-  const onScroll = () => {
+  /** The reader's place in the DOM as it is now. */
+  const readAnchor = (): Anchor | null => {
     const el = ref.current;
     const list = listRef.current;
-    if (!el || !list) return;
-    isPinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (!el || !list) return null;
     const boxTop = el.getBoundingClientRect().top;
     // The anchor: the first turn that starts on screen (a turn cut by the top edge may still grow above it, when
     // the older page brings its beginning); else the turn that fills the screen; else (scrolled into the padding)
@@ -349,7 +366,15 @@ function Transcript({
       while (i < turns.length - 1 && tops[i + 1]! <= top) i++;
       next = turns[i] ? { key: turns[i]!.key, offset: tops[i]! - top } : null;
     }
-    anchor.current = next;
+    return next;
+  };
+
+  const onScroll = () => {
+    const el = ref.current;
+    if (!el || !listRef.current) return;
+    isPinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    anchor.current = readAnchor();
+    knownScrollTop.current = el.scrollTop;
     const range = rangeAt(viewportTop());
     if (range.start !== rendered.current.start || range.end !== rendered.current.end) rerender();
     if (hasOlder && !loadingOlder && el.scrollTop < el.clientHeight) onLoadOlder();
