@@ -42,6 +42,12 @@ function hintFor(reason: HelloFailure | undefined, connection: ProofConnection, 
         `when one is taken. Until then, set BAND_SERVER_URL=http://127.0.0.1:${port}.`
       );
     case 'NO_ANSWER':
+      // Band answers the hello whatever the token: silence is a busy machine or another program.
+      return (
+        `If Band is running at ${connection.serverUrl}, the machine may be too busy to answer in time: try again. ` +
+        `Otherwise another program holds port ${port}: stop it and start Band (\`band start\`), ` +
+        `or set BAND_SERVER_URL to Band's address.`
+      );
     case 'HTTP_STATUS':
     case 'NOT_BAND':
     case 'WRONG_PROOF':

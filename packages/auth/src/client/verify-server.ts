@@ -13,15 +13,18 @@ import { computeHelloProof, formatSocketAddress, HELLO_PROOF_VERSION } from '../
 /** The endpoint every Band server answers without credentials. */
 export const HELLO_PATH = '/auth/hello';
 
-/** How long the process on the port gets to answer the hello (a squatter that hangs must not hang the client). */
-export const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * How long the process on the port gets to answer the hello (a squatter that hangs must not hang the client). Long
+ * enough for a busy machine: a hundred CLIs started at once on two cores wait more than 10 s for a real Band.
+ */
+export const HELLO_TIMEOUT_MS = 30_000;
 
 export interface VerifyServerOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:3456`. */
   url: string;
   /** The token the client is about to send (`tokenSecret`); never sent by this check. */
   token: string | null | undefined;
-  /** @default 10_000 (HELLO_TIMEOUT_MS) */
+  /** @default 30_000 (HELLO_TIMEOUT_MS) */
   timeoutMs?: number;
 }
 
@@ -115,7 +118,15 @@ export async function verifyServer(options: VerifyServerOptions): Promise<Verifi
     answer = await getHello(url, `${HELLO_PATH}?n=${nonce}`, timeoutMs);
   } catch (error) {
     if ((error as Error)?.name === 'TimeoutError')
-      throw notOurs('NO_ANSWER', `no answer to ${HELLO_PATH} within ${Math.round(timeoutMs / 1000)} s`, error);
+      throw unverified(
+        'NO_ANSWER',
+        `The process on port ${port} gave no answer to ${HELLO_PATH} within ` +
+          `${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}, ` +
+          `so it is not known to be your Band server; the token was not sent`,
+        `If Band runs at ${url.origin}, the machine may be too busy: try again. ` +
+          `Otherwise another program holds port ${port}: stop it and start Band.`,
+        error,
+      );
     throw error;
   }
   if (answer.status === 404) {
