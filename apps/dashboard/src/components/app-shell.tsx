@@ -1,5 +1,4 @@
 'use client';
-import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { type ReactNode, useState } from 'react';
@@ -13,6 +12,7 @@ import { AgentStatusProvider } from '@/hooks/use-agent-statuses';
 import { TunnelProvider, useTunnel } from '@/hooks/use-tunnel';
 import { useVisualViewport } from '@/hooks/use-visual-viewport';
 import { cn } from '@/lib/cn';
+import { onDemand } from '@/lib/on-demand';
 
 /**
  * The frame of every page. Desktop: top bar, sidebar, main. Phone: the home page is the workspace list,
@@ -32,10 +32,8 @@ export function AppShell({ children }: { children: ReactNode }) {
 
 // The menu and the Mobile Access panel are not on the first screen: each loads the first time it opens
 // (keeps first-load JS small on a phone).
-const MainMenu = dynamic(() => import('@/components/main-menu').then((m) => m.MainMenu), { ssr: false });
-const MobileAccessPanel = dynamic(() => import('@/components/mobile-access-panel').then((m) => m.MobileAccessPanel), {
-  ssr: false,
-});
+const MainMenu = onDemand(() => import('@/components/main-menu').then((m) => m.MainMenu));
+const MobileAccessPanel = onDemand(() => import('@/components/mobile-access-panel').then((m) => m.MobileAccessPanel));
 
 function ShellFrame({ children }: { children: ReactNode }) {
   const pathname = usePathname();

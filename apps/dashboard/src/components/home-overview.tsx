@@ -1,18 +1,16 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
-import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { PhoneIcon, PlusIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { useTunnel } from '@/hooks/use-tunnel';
 import { useWorkspaces } from '@/hooks/use-workspaces';
+import { onDemand } from '@/lib/on-demand';
 import { useTRPC } from '@/lib/trpc';
 
 // Loads when the user asks to add a project (the sidebar loads the same module for its forms).
-const AddProjectForm = dynamic(() => import('@/components/project-forms').then((m) => m.AddProjectForm), {
-  ssr: false,
-});
+const AddProjectForm = onDemand(() => import('@/components/project-forms').then((m) => m.AddProjectForm));
 
 /**
  * The desktop home beside the sidebar. What it says depends on where the user is: no project yet (first run),

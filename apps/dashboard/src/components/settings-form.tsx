@@ -1,9 +1,8 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { TunnelModeInfo } from '@/components/tunnel-mode-info';
 import { ErrorNote } from '@/components/ui/error-note';
-import { FormActions } from '@/components/ui/form-actions';
 import { Button } from '@/components/ui/button';
 import { Field, Input, Select, Switch } from '@/components/ui/field';
 import { CheckIcon, PlusIcon } from '@/components/ui/icons';
@@ -12,6 +11,7 @@ import { useIsRemote } from '@/hooks/use-is-remote';
 import { useTunnel } from '@/hooks/use-tunnel';
 import { requestNotifications } from '@/lib/attention';
 import type { BandSettings } from '@/lib/types';
+import { onDemand } from '@/lib/on-demand';
 import { signOut } from '@/lib/sign-out';
 import { useTRPC } from '@/lib/trpc';
 
@@ -387,23 +387,10 @@ type ErrorShape = { message: string; hint?: string } | Error;
 
 const NEW_AGENT = '\u0000new';
 
-/** The agent CLIs Band drives, with the label and command a new entry starts from (agentPackages in @band/agents). */
-const AGENT_TYPES = [
-  { type: 'claude-code', label: 'Claude Code', bin: 'claude' },
-  { type: 'codex', label: 'Codex', bin: 'codex' },
-  { type: 'opencode', label: 'OpenCode', bin: 'opencode' },
-] as const;
+// The form is not on the first screen: it loads the first time "Add agent" is pressed (first-load JS stays small).
+const AddAgentForm = onDemand(() => import('@/components/add-agent-form').then((m) => m.AddAgentForm));
 
-/** A free id for a new agent: its type, else type-2, type-3... */
-function newAgentId(type: string, agents: AgentConfig[]): string {
-  const taken = new Set(agents.map((a) => a.id));
-  if (!taken.has(type)) return type;
-  let n = 2;
-  while (taken.has(`${type}-${n}`)) n += 1;
-  return `${type}-${n}`;
-}
-
-/** "Add agent": type, label and command; the server checks that the command runs before it is saved. */
+/** "Add agent": a button that opens the form (type, label and command). */
 function AddAgent({
   agents,
   onAdd,
@@ -416,10 +403,6 @@ function AddAgent({
   isPending: boolean;
 }) {
   const [isOpen, setOpen] = useState(false);
-  const [type, setType] = useState<(typeof AGENT_TYPES)[number]['type']>('claude-code');
-  const [label, setLabel] = useState('');
-  const [command, setCommand] = useState('');
-  const preset = AGENT_TYPES.find((t) => t.type === type)!;
   if (!isOpen) {
     return (
       <Button variant="secondary" className="self-start" onClick={() => setOpen(true)} data-testid="agent-add">
@@ -427,70 +410,18 @@ function AddAgent({
       </Button>
     );
   }
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const agent: AgentConfig = {
-      id: newAgentId(type, agents),
-      type,
-      label: label.trim() || preset.label,
-      ...(command.trim() ? { command: command.trim() } : {}),
-    };
-    if (await onAdd(agent)) {
-      setOpen(false);
-      setLabel('');
-      setCommand('');
-    }
-  };
   return (
-    <form
-      onSubmit={submit}
-      className="flex flex-col gap-3 rounded-md border border-accent/40 bg-bg p-3"
-      data-testid="agent-add-form"
-    >
-      <p className="text-sm font-semibold">Add agent</p>
-      <div className="grid gap-3 md:grid-cols-3">
-        <Field label="Type" htmlFor="new-agent-type">
-          <Select
-            id="new-agent-type"
-            value={type}
-            onChange={(e) => setType(e.target.value as typeof type)}
-            data-testid="agent-add-type"
-          >
-            {AGENT_TYPES.map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.label}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <Field label="Label" htmlFor="new-agent-label">
-          <Input
-            id="new-agent-label"
-            value={label}
-            placeholder={preset.label}
-            onChange={(e) => setLabel(e.target.value)}
-            data-testid="agent-add-label"
-          />
-        </Field>
-        <Field label="Command" htmlFor="new-agent-command">
-          <Input
-            id="new-agent-command"
-            value={command}
-            placeholder={preset.bin}
-            autoCapitalize="off"
-            autoCorrect="off"
-            spellCheck={false}
-            onChange={(e) => setCommand(e.target.value)}
-            data-testid="agent-add-command"
-          />
-        </Field>
-      </div>
-      <p className="text-xs text-fg-subtle">
-        A command name on PATH, or the executable's absolute path. Empty: {preset.bin}.
-      </p>
-      {error ? <ErrorNote error={error} testId="agent-add-error" /> : null}
-      <FormActions onCancel={() => setOpen(false)} pending={isPending} label="Add agent" testId="agent-add-submit" />
-    </form>
+    <AddAgentForm
+      agents={agents}
+      error={error}
+      isPending={isPending}
+      onAdd={async (agent) => {
+        const isAdded = await onAdd(agent);
+        if (isAdded) setOpen(false);
+        return isAdded;
+      }}
+      onCancel={() => setOpen(false)}
+    />
   );
 }
 

@@ -2,7 +2,6 @@
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import dynamic from 'next/dynamic';
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Button } from '@/components/ui/button';
@@ -11,15 +10,16 @@ import { isUnread, StatusDot, statusLabel } from '@/components/ui/status-dot';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
 import { useWorkspaces } from '@/hooks/use-workspaces';
 import { cn } from '@/lib/cn';
+import { onDemand } from '@/lib/on-demand';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import type { AgentStatus, Project, Workspace } from '@/lib/types';
 
 // The forms are not on the first screen: each loads the first time it opens (first-load JS stays small).
 const formsModule = () => import('@/components/project-forms');
-const AddProjectForm = dynamic(() => formsModule().then((m) => m.AddProjectForm), { ssr: false });
-const AddWorkspaceForm = dynamic(() => formsModule().then((m) => m.AddWorkspaceForm), { ssr: false });
-const RemoveProjectConfirm = dynamic(() => formsModule().then((m) => m.RemoveProjectConfirm), { ssr: false });
-const RemoveWorkspaceConfirm = dynamic(() => formsModule().then((m) => m.RemoveWorkspaceConfirm), { ssr: false });
+const AddProjectForm = onDemand(() => formsModule().then((m) => m.AddProjectForm));
+const AddWorkspaceForm = onDemand(() => formsModule().then((m) => m.AddWorkspaceForm));
+const RemoveProjectConfirm = onDemand(() => formsModule().then((m) => m.RemoveProjectConfirm));
+const RemoveWorkspaceConfirm = onDemand(() => formsModule().then((m) => m.RemoveWorkspaceConfirm));
 
 /** Projects with their workspaces (band-docs §2.7). On phones it is the home screen. */
 export function Sidebar({ className, isHome = false }: { className?: string; isHome?: boolean }) {
