@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Gate, Principal } from '@band/auth';
 import type { SettingsStore } from '@band/settings';
-import type { AnyProcedure } from '@trpc/server';
+import type { AnyProcedure, TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
@@ -17,6 +17,7 @@ import { createUpgradeRouter, pathPattern } from './internal/upgrade-router.js';
 import { createTerminalSocketRoute } from './terminals/terminal-socket.js';
 import { createLspSocketRoute } from './lsp/lsp-socket.js';
 import { preEncodedJsonEncoder } from './internal/pre-encoded.js';
+import { createFastTrpcHandler } from './internal/fast-trpc.js';
 import { createSocketBudget } from './internal/socket-caps.js';
 import { UPLOAD_PATH } from './uploads/uploads-router.js';
 import { uploadLimits } from './uploads/upload-service.js';
@@ -130,17 +131,21 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
   const createWsContext = createContextFactory(services, principalOf, 'ws');
 
   // --- tRPC over HTTP ---
-  const httpHandler = createHTTPHandler({
+  const onError = ({ error, path }: { error: TRPCError; path: string | undefined }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR')
+      logger.error(`trpc ${path ?? '?'}: ${error.cause?.message ?? error.message}`);
+  };
+  const httpOptions = {
     router: appRouter,
     basePath: `${TRPC_HTTP_PATH}/`,
     createContext: createHttpContext,
     maxBodySize: 1024 * 1024,
     maxBatchSize: 10,
-    onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        logger.error(`trpc ${path ?? '?'}: ${error.cause?.message ?? error.message}`);
-    },
-  });
+    onError,
+  };
+  // Plain JSON calls (nearly all) without tRPC's fetch Request/Response; the rest, as before, by tRPC (issue 21).
+  const fastHandler = createFastTrpcHandler(httpOptions);
+  const httpHandler = createHTTPHandler(httpOptions);
 
   // --- uploads: the same router and context, one multipart file per request, a larger body cap ---
   const uploadHandler = createHTTPHandler({
@@ -148,10 +153,7 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
     basePath: `${TRPC_HTTP_PATH}/`,
     createContext: createHttpContext,
     maxBodySize: UPLOAD_BODY_BYTES,
-    onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        logger.error(`trpc ${path ?? '?'}: ${error.cause?.message ?? error.message}`);
-    },
+    onError,
   });
 
   // --- tRPC over WebSocket (subscriptions) ---
@@ -218,7 +220,7 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
         void uploadHandler(req, res);
         return true;
       }
-      void httpHandler(req, res);
+      if (!fastHandler(req, res)) void httpHandler(req, res);
       return true;
     },
     handleUpgrade(req, socket, head, principal) {
