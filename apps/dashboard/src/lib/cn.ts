@@ -1,14 +1,8 @@
-import { extendTailwindMerge } from 'tailwind-merge';
-
 /**
- * Joins class names, dropping falsy parts, and resolves Tailwind conflicts with tailwind-merge: the later class of
- * a group wins (`cn('px-3', 'px-4')` is `px-4`), so a caller's `className` overrides a component's base classes.
- * The theme's own names (globals.css `@theme`) are taught to it, so `min-h-touch` conflicts with `min-h-10`.
+ * Joins class names, dropping falsy parts. It does not resolve conflicts (`px-2` and `px-4` both stay, and CSS order
+ * decides), so components take overrides as props (variant, size), not as conflicting utilities. tailwind-merge
+ * would resolve them, for about 8 KB gzip on every route's first load: not worth it while no caller needs it.
  */
-const merge = extendTailwindMerge({
-  extend: { theme: { spacing: ['touch'], shadow: ['panel'], animate: ['band-pulse'] } },
-});
-
 export function cn(...parts: Array<string | false | null | undefined>): string {
-  return merge(...parts);
+  return parts.filter(Boolean).join(' ');
 }
