@@ -240,9 +240,7 @@ function PairingQr({ publicUrl }: { publicUrl: string }) {
             title="Scan to open Band on your phone"
           />
         ) : (
-          <div className="flex size-[216px] items-center justify-center">
-            {error ? null : <Spinner className="size-8" />}
-          </div>
+          <div className="flex size-[216px] items-center justify-center">{error ? null : <Spinner size="lg" />}</div>
         )}
       </div>
       {error ? <ErrorNote error={error} /> : null}

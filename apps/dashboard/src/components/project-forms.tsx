@@ -298,7 +298,7 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
         </section>
       ) : found.status === 'pending' ? (
         <p className="flex items-center gap-2 text-xs text-fg-subtle">
-          <Spinner className="size-3" /> Looking for repositories in your home folder…
+          <Spinner size="sm" /> Looking for repositories in your home folder…
         </p>
       ) : null}
       {isBrowsing ? (

@@ -498,7 +498,7 @@ function Item({ item, root }: { item: TranscriptItem; root: string }) {
               {summarizeInput(item.input, root)}
             </span>
             {item.output === undefined ? (
-              <Spinner className="size-3" />
+              <Spinner size="sm" />
             ) : item.isError ? (
               <Badge tone="danger">error</Badge>
             ) : (

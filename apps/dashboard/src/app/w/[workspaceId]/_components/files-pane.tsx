@@ -94,7 +94,7 @@ function TreeLevel({
   if (tree.status === 'pending')
     return (
       <div style={{ paddingLeft: 12 + depth * 14 }} className="py-1">
-        <Spinner className="size-3" />
+        <Spinner size="sm" />
       </div>
     );
   if (tree.status === 'error')

@@ -132,9 +132,7 @@ export function TerminalPane({ workspace }: { workspace: Workspace }) {
     <div className="flex min-h-0 flex-1 flex-col bg-bg-sunken" data-testid="terminal-pane" data-state={state}>
       {state !== 'open' ? (
         <div className="flex items-center gap-2 border-b border-border px-3 py-1.5 text-xs text-fg-muted">
-          {state === 'connecting' || state === 'starting' || state === 'reconnecting' ? (
-            <Spinner className="size-3" />
-          ) : null}
+          {state === 'connecting' || state === 'starting' || state === 'reconnecting' ? <Spinner size="sm" /> : null}
           {
             {
               connecting: 'Connecting…',
