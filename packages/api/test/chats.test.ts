@@ -561,6 +561,33 @@ describe('subscribe', () => {
     expect(seen).toEqual(['waiting', 'working', 'done']);
   });
 
+  // The client notifies on a change it sees happen. A change made while the snapshot is on its way must arrive as a
+  // change after it, not as a later workspace's snapshot value.
+  it('statuses reads its snapshot at once: a change during it arrives as a change', async () => {
+    fixture = await createChatFixture();
+    const otherPath = join(fixture.dir, 'other');
+    mkdirSync(otherPath);
+    const other = fixture.store.workspaces.create({
+      projectId: fixture.workspace.projectId,
+      branch: 'other',
+      baseBranch: 'main',
+      path: otherPath,
+      status: 'ready',
+    });
+    const chat = fixture.chats.create({ workspaceId: other.id });
+    const controller = new AbortController();
+    const statuses = fixture.chats.subscribeStatuses(controller.signal);
+    const first = await statuses.next();
+    expect(first.value).toEqual({ workspaceId: fixture.workspace.id, status: 'waiting' });
+    // Between the first snapshot item and the second: the other workspace's turn starts.
+    fixture.chats.send({ chatId: chat.id, message: 'x' });
+    await waitFor(() => expect(fixture!.store.chats.get(chat.id)?.status).toBe('working'));
+    expect((await statuses.next()).value).toEqual({ workspaceId: other.id, status: 'waiting' });
+    expect((await statuses.next()).value).toEqual({ workspaceId: other.id, status: 'working' });
+    controller.abort();
+    await statuses.return(undefined);
+  });
+
   it('an unknown chat is NOT_FOUND', async () => {
     fixture = await createChatFixture();
     await expect(fixture.chats.subscribe({ chatId: 'chat_missing' }).next()).rejects.toMatchObject({

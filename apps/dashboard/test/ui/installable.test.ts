@@ -277,9 +277,21 @@ describe('installable phone app with an offline page', () => {
           data: n.data,
         }));
       });
+    // What the page knew, should no notification come: each is a reason the dashboard does not notify.
+    const state = () =>
+      page.evaluate(async () => ({
+        permission: Notification.permission,
+        hasFocus: document.hasFocus(),
+        visibility: document.visibilityState,
+        activeWorker: Boolean((await navigator.serviceWorker.getRegistration())?.active),
+        title: document.title,
+      }));
     await expect
-      .poll(shown, { timeout: 30_000 })
-      .toEqual([{ title: 'pocket needs your answer', tag: `band-attention-${workspaceId}`, data: { workspaceId } }]);
+      .poll(shown, { timeout: 60_000 })
+      .toEqual([{ title: 'pocket needs your answer', tag: `band-attention-${workspaceId}`, data: { workspaceId } }])
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}\nthe page then: ${JSON.stringify(await state())}`, { cause: error });
+      });
     await other.close();
     await cdp.detach();
     // Back in front: the count stays in the title across a client-side navigation (Next sets its own title).

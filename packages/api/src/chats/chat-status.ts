@@ -46,14 +46,15 @@ export function createChatStatusBoard({
       pending.push({ workspaceId, status });
       wakeup.wake();
     });
-    // Subscribed first, then the snapshot; a change already reflected in the snapshot is not repeated.
+    // Subscribed first, then the snapshot; a change already reflected in the snapshot is not repeated. The snapshot
+    // is read whole before its first item goes out: read item by item, a change made while the first items were
+    // on their way showed up as a later item's snapshot value, and the client never saw it happen (no "done"
+    // notification for it).
     const last = new Map<string, AgentStatus>();
     try {
-      for (const ws of store.workspaces.list()) {
-        const status = workspaceStatus(ws.id);
-        last.set(ws.id, status);
-        yield { workspaceId: ws.id, status };
-      }
+      const snapshot = store.workspaces.list().map((ws) => ({ workspaceId: ws.id, status: workspaceStatus(ws.id) }));
+      for (const item of snapshot) last.set(item.workspaceId, item.status);
+      for (const item of snapshot) yield item;
       for (;;) {
         while (pending.length) {
           const change = pending.shift()!;
