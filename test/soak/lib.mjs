@@ -9,13 +9,18 @@ import { join } from 'node:path';
 export const QUICK = process.env.BAND_SOAK_QUICK === '1';
 
 /**
- * A fault's result: `check()` records a criterion of "survived" (all must hold), `figure()` a measured number.
+ * A fault's result: `check()` records a criterion of "survived" (all must hold), `figure()` a measured number,
+ * `set()` a field of the result itself (e.g. how the fault was made: `mode`), kept in soak-results/summary.json.
  * `finish()` writes it where scripts/soak.mjs reads it and sets the exit code.
  */
 export function createReport(fault, description) {
   const criteria = [];
   const figures = [];
+  const fields = {};
   return {
+    set(key, value) {
+      fields[key] = value;
+    },
     check(name, ok, detail) {
       criteria.push({ name, ok: Boolean(ok), ...(detail === undefined ? {} : { detail: String(detail) }) });
       process.stderr.write(`  ${ok ? 'ok  ' : 'FAIL'} ${name}${detail === undefined ? '' : `: ${detail}`}\n`);
@@ -36,7 +41,7 @@ export function createReport(fault, description) {
             .slice(0, 3)
             .join(' | '),
         });
-      const result = { fault, description, quick: QUICK, criteria, figures };
+      const result = { fault, description, quick: QUICK, ...fields, criteria, figures };
       if (process.env.BAND_SOAK_OUT) writeFileSync(process.env.BAND_SOAK_OUT, `${JSON.stringify(result, null, 2)}\n`);
       process.exitCode = criteria.length > 0 && criteria.every((c) => c.ok) ? 0 : 1;
       return result;
