@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { startServer } from '@band/server';
+import { startServer } from '@band/server/start';
 import { createReport, percentile, QUICK, silentLogger, tempDir } from './lib.mjs';
 
 const CLI_WRITES = QUICK ? 20 : 100;

@@ -32,7 +32,7 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
-import { startServer } from '@band/server';
+import { startServer } from '@band/server/start';
 import { createReport, integrityCheck, makeRepo, QUICK, silentLogger, tempDir, trpcHttp, until } from './lib.mjs';
 
 const SIZE_MIB = 48;

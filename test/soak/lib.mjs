@@ -148,7 +148,7 @@ export async function phoneClient({ edge, host, serverUrl, token, retryMs }) {
  */
 export async function startTunnelBand(dir, { agent, branch }) {
   const { fakeAgentEnv, fakeAgentPath } = await import('@band/agents/testing');
-  const { startServer } = await import('@band/server');
+  const { startServer } = await import('@band/server/start');
   const { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } = await import('@band/tunnel/testing');
   const edge = await startFakeEdge();
   const cloudflaredState = join(dir, 'cloudflared');

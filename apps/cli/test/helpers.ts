@@ -33,7 +33,7 @@ export async function tempDir(prefix = 'band-cli-'): Promise<{ path: string; cle
 export async function startTestServer(options: { env?: NodeJS.ProcessEnv; home?: string } = {}): Promise<TestServer> {
   const dir = options.home ? undefined : await tempDir('band-cli-home-');
   const home = options.home ?? dir!.path;
-  const { startServer } = await import('@band/server');
+  const { startServer } = await import('@band/server/start');
   const server = await startServer({ home, port: 0, logger: silent, env: { ...process.env, ...options.env } });
   return {
     url: server.url,

@@ -7,7 +7,7 @@ import http, { createServer, type Server } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import {
   fakeCloudflaredEnv,
   fakeCloudflaredPath,

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, captureLogger, tempHome } from './helpers.js';
 
 describe('remote access through the tunnel', () => {

@@ -23,7 +23,7 @@ const portFlag = flag('--port');
 const port = portFlag === undefined ? undefined : Number(portFlag);
 
 try {
-  const { startServer } = await import('@band/server');
+  const { startServer } = await import('@band/server/start');
   const server = await startServer({ home, port, logger });
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -202,6 +202,9 @@ function hasForeignTables(db: Db): boolean {
 }
 
 function migrate(db: Db, path: string, migrations: readonly Migration[], now: () => number): void {
+  // Up to date (every start after the first): one read, no write transaction per migration.
+  const last = migrations.at(-1)?.version ?? 0;
+  if ((db.pragma('user_version', { simple: true }) as number) >= last) return;
   for (const migration of migrations) {
     const apply = db.transaction(() => {
       // Re-read inside the write lock: another process may have migrated while we waited.

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@band/server';
+import { startServer } from '@band/server/start';
 import { captureLogger, tempHome } from '../helpers.js';
 import {
   type Band,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadSettings } from '@band/settings';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type WebSocket from 'ws';
-import { startServer } from '@band/server';
+import { startServer } from '@band/server/start';
 import { captureLogger, SLOW, tempHome } from '../helpers.js';
 import {
   type Band,

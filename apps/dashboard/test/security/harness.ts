@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge, type FakeEdge } from '@band/tunnel/testing';
 import WebSocket from 'ws';
-import { type BandServer, startServer } from '@band/server';
+// The process entry that `npm start`, `band start` and the desktop app run (one prebuilt file), not the library.
+import { type BandServer, startServer } from '@band/server/start';
 import { descendantsOf } from '../../../../tooling/testing/processes.mjs';
 import { captureLogger, tempHome } from '../helpers.js';
 

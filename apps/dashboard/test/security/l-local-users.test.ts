@@ -9,7 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeHelloProof } from '@band/auth';
-import { startServer } from '@band/server';
+import { startServer } from '@band/server/start';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reportMissing } from '../../../../tooling/testing/prerequisites.js';
 import { captureLogger, tempHome } from '../helpers.js';

@@ -18,7 +18,7 @@ import {
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '@band/server';
+import { startServer } from '@band/server/start';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { captureLogger, SLOW, tempHome } from '../helpers.js';

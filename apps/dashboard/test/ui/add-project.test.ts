@@ -5,7 +5,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
 

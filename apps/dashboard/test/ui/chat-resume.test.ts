@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
 import type { Browser, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, tempDir, waitForLive } from './harness.js';
 

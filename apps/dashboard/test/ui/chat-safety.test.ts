@@ -11,7 +11,7 @@ import {
 } from '@band/agents/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import { captureLogger } from '../helpers.js';
 import { DESKTOP, launchChromium, signedInPage, tempDir, waitForLive } from './harness.js';
 

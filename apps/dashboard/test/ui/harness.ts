@@ -16,7 +16,8 @@ import {
   type ScriptedModel,
   startScriptedModel,
 } from '@band/agents/testing';
-import { type BandServer, startServer } from '@band/server';
+// The process entry that `npm start`, `band start` and the desktop app run (one prebuilt file), not the library.
+import { type BandServer, startServer } from '@band/server/start';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, captureLogger } from '../helpers.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import { captureLogger, SLOW } from '../helpers.js';
 import { eventsPerTurn, promptOf, seedLongChat } from '../seed-long-chat.mjs';
 import { launchChromium, PHONE, signedInPage, tempDir, waitForLive } from './harness.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fakeCloudflaredEnv, fakeCloudflaredPath, type FakeEdge, startFakeEdge } from '@band/tunnel/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import { captureLogger, SLOW } from '../helpers.js';
 import {
   DESKTOP,

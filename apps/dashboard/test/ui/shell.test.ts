@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import { captureLogger, SLOW } from '../helpers.js';
 import {
   DESKTOP,

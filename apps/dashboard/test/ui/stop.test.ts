@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import { captureLogger, SLOW } from '../helpers.js';
 import { DESKTOP, launchChromium, PHONE, signedInPage, smallTouchTargets, tempDir, waitForLive } from './harness.js';
 

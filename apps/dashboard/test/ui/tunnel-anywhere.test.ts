@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
-import { type BandServer, startServer } from '@band/server';
+import { type BandServer, startServer } from '@band/server/start';
 import {
   fakeCloudflaredEnv,
   fakeCloudflaredPath,
