@@ -5,12 +5,13 @@
 // Starts Band (`dist/main.js`, after one dashboard page so Next's storages are on, as in real use) and bare tRPC
 // (bench/targets/bare-trpc.mjs) with an `async_hooks` init hook counting PROMISE resources, sends each call
 // sequentially on one keep-alive connection, and prints promises per request for each.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createBenchRepo } from './seed-repo.mjs';
 
 const N = Number(process.argv[2]) || 500;
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -92,21 +93,7 @@ async function trpc(server, method, path, input) {
   return JSON.parse(res.body).result.data;
 }
 
-const repo = mkdtempSync(join(tmpdir(), 'band-promises-repo-'));
-execFileSync('git', ['init', '-q', '-b', 'main', join(repo, 'repo')]);
-writeFileSync(join(repo, 'repo', 'README.md'), '# bench\n');
-execFileSync('git', ['-C', join(repo, 'repo'), 'add', '.']);
-execFileSync('git', [
-  '-C',
-  join(repo, 'repo'),
-  '-c',
-  'user.name=b',
-  '-c',
-  'user.email=b@band.invalid',
-  'commit',
-  '-qm',
-  'i',
-]);
+const repo = createBenchRepo('band-promises-repo-');
 
 const BEFORE = process.env.BAND_BENCH_BEFORE;
 const servers = [
@@ -121,7 +108,7 @@ try {
       const page = await send(server, 'GET', '/');
       if (page.status !== 200) throw new Error(`GET / answered ${page.status}`);
     }
-    await trpc(server, 'POST', 'projects.register', { path: join(repo, 'repo') });
+    await trpc(server, 'POST', 'projects.register', { path: repo.path });
     const created = await trpc(server, 'POST', 'workspaces.create', {
       project: 'repo',
       branch: `count-${server.name}`,
@@ -146,7 +133,7 @@ try {
   }
 } finally {
   for (const server of servers) await server.stop();
-  rmSync(repo, { recursive: true, force: true });
+  repo.remove();
 }
 process.stdout.write(`promises per request (${N} sequential requests each)\n`);
 for (const [label, row] of Object.entries(table)) {

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDashboardDir } from '../dist/index.js';
 import { summarizeProfile } from './profile-summary.mjs';
+import { createBenchRepo } from './seed-repo.mjs';
 
 const QUICK = process.env.BAND_BENCH_QUICK === '1';
 const CPU_PROF = process.env.BAND_BENCH_CPU_PROF;
@@ -248,22 +249,7 @@ if (ONLY === 'start') {
   writeResults();
   process.exit(0);
 }
-const repo = mkdtempSync(join(tmpdir(), 'band-bench-repo-'));
-const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
-git('init', '-q', '-b', 'main', join(repo, 'repo'));
-writeFileSync(join(repo, 'repo', 'README.md'), '# bench\n');
-execFileSync('git', ['-C', join(repo, 'repo'), 'add', '.']);
-execFileSync('git', [
-  '-C',
-  join(repo, 'repo'),
-  '-c',
-  'user.name=bench',
-  '-c',
-  'user.email=bench@band.invalid',
-  'commit',
-  '-qm',
-  'init',
-]);
+const repo = createBenchRepo('band-bench-repo-');
 
 const profiled = (name) => {
   if (!CPU_PROF) return {};
@@ -278,9 +264,9 @@ const servers = {
 };
 try {
   const ids = {
-    trpc: await seed(servers.trpc, join(repo, 'repo')),
-    band: await seed(servers.band, join(repo, 'repo')),
-    ...(BEFORE ? { before: await seed(servers.before, join(repo, 'repo')) } : {}),
+    trpc: await seed(servers.trpc, repo.path),
+    band: await seed(servers.band, repo.path),
+    ...(BEFORE ? { before: await seed(servers.before, repo.path) } : {}),
   };
   const calls = [
     { label: 'health', compare: 'trpc', call: () => ({ path: '/api/trpc/health' }) },
@@ -354,7 +340,7 @@ try {
   }
 } finally {
   for (const server of Object.values(servers)) await server.stop();
-  rmSync(repo, { recursive: true, force: true });
+  repo.remove();
 }
 for (const name of CPU_PROF ? ['trpc', 'band', ...(BEFORE ? ['before'] : [])] : []) {
   const dir = join(CPU_PROF, name);
