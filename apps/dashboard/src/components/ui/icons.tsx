@@ -66,3 +66,12 @@ export const RefreshIcon = (p: P) => (
   <Icon d="M23 4v6h-6M1 20v-6h6M3.5 9a9 9 0 0114.8-3.4L23 10M1 14l4.7 4.4A9 9 0 0020.5 15" {...p} />
 );
 export const UndoIcon = (p: P) => <Icon d="M3 7v6h6M3 13a9 9 0 103-7.7L3 8" {...p} />;
+export const PaperclipIcon = (p: P) => (
+  <Icon
+    d={
+      'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83' +
+      'l8.49-8.48'
+    }
+    {...p}
+  />
+);

@@ -4,6 +4,7 @@ import { cn } from '@/lib/cn';
 // and the list a sent message shows.
 import { type ChangeEvent, useCallback, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
+import { PaperclipIcon } from '@/components/ui/icons';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Spinner } from '@/components/ui/spinner';
 import { formatBytes } from '@/lib/format';
@@ -115,7 +116,7 @@ export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[]) =
         disabled={disabled}
         onClick={() => input.current?.click()}
       >
-        <PaperclipIcon />
+        <PaperclipIcon width="18" height="18" />
       </Button>
     </>
   );
@@ -181,34 +182,11 @@ export function MessageAttachments({ attachments }: { attachments: TranscriptAtt
           className="flex items-center gap-2 rounded-md border border-border bg-bg-sunken px-3 py-1.5 text-sm text-fg"
           data-testid="chat-message-attachment"
         >
-          <PaperclipIcon />
+          <PaperclipIcon width="18" height="18" />
           <span className="max-w-[14rem] truncate">{a.name}</span>
           <span className="text-xs text-fg-subtle">{formatBytes(a.size)}</span>
         </li>
       ))}
     </ul>
-  );
-}
-
-function PaperclipIcon() {
-  return (
-    <svg
-      width="18"
-      height="18"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-    >
-      <path
-        d={
-          'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83' +
-          'l8.49-8.48'
-        }
-      />
-    </svg>
   );
 }
