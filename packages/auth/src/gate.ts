@@ -37,6 +37,9 @@ import { settingsTokenSource, type TokenSource, toTokenSource } from './token-so
 import { createTokenVerifier } from './token-verifier.js';
 import type { Device, Gate, ListenerKind, PairingCode, Principal } from './types.js';
 
+/** Cache-Control of Next's hashed build output, once the gate let its request through. */
+const IMMUTABLE = 'private, max-age=31536000, immutable';
+
 /** Order matters (auth.md §3.3): first failure wins, later steps never run. */
 const requestSteps: readonly Step[] = [
   checkLimits, // 1: URL/header/body limits, exactly one Host
@@ -283,6 +286,13 @@ export function createGate(options: GateOptions): Gate {
       // Next reads the nonce from the request's CSP header and puts it on its scripts. An API call never reaches
       // Next, and tRPC copies every request header into its fetch Request, so API calls go without (issue 21).
       // A client's own copies never pass, whichever handler answers.
+      // Next's hashed build output (`/_next/static/`: a file's name changes with its content) may be kept by this
+      // browser (auth.md §3.3: `private, immutable`; never a shared cache): a phone that opens Band again does not
+      // fetch every script anew (issue 18). Only to a signed-in request (a refusal keeps no-store), not in dev
+      // (Next's dev chunks keep their names), and only on a file found (Next answers a missing one no-store).
+      if (ctx.route === 'static' && !state.dev && ctx.path.startsWith('/_next/static/')) {
+        res.setHeader('Cache-Control', IMMUTABLE);
+      }
       if (ctx.route === 'api') {
         delete req.headers['content-security-policy'];
         delete req.headers['x-nonce'];

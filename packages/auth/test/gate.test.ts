@@ -414,6 +414,19 @@ describe('cross-origin (D)', () => {
     }
   });
 
+  it("lets this browser keep Next's hashed build output, and nothing else (private, immutable)", async () => {
+    const chunk = '/_next/static/chunks/app-0a1b2c.js';
+    const signedIn = await http(srv.port, { path: chunk, headers: { host, ...bearerHeader(t.token) } });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+    // A refusal, a page, the API and the rest of /_next/ are never kept.
+    expect((await http(srv.port, { path: chunk, headers: { host } })).headers['cache-control']).toBe('no-store');
+    for (const path of ['/', '/api/trpc/x', '/_next/image?url=x', '/_next/data/b/x.json']) {
+      const r = await http(srv.port, { path, headers: { host, ...bearerHeader(t.token) } });
+      expect(r.headers['cache-control'], path).toBe('no-store');
+    }
+  });
+
   it('D12: a token login always mints a fresh session, replacing a planted cookie', async () => {
     const planted = await cookie();
     const r = await http(srv.port, { path: `/?token=${t.token}`, headers: nav({ cookie: planted }) });
