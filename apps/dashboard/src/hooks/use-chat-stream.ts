@@ -1,11 +1,9 @@
 'use client';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { HISTORY_PAGE, takeNewestPage } from '@/lib/history-prefetch';
 import { describeError, getBandClient } from '@/lib/trpc';
 import { toChatEvent } from '@/lib/transcript';
 import type { ChatEvent } from '@/lib/types';
-
-/** Events per history page: the newest page opens the chat, older ones load as the reader scrolls up. */
-export const HISTORY_PAGE = 500;
 
 /**
  * The events of one chat, live, without reading all of a long chat. It opens at the end: the newest page from
@@ -57,11 +55,8 @@ export function useChatStream(chatId: string | null) {
     void (async () => {
       let page: ChatEvent[] = [];
       try {
-        const history = await client.chats.history.query({
-          chatId,
-          beforeSeq: Number.MAX_SAFE_INTEGER,
-          limit: HISTORY_PAGE,
-        });
+        // Asked for while the page loaded when this browser knew the chat (lib/history-prefetch), else now.
+        const history = await takeNewestPage(chatId);
         page = history.events.map(toChatEvent).filter((e): e is ChatEvent => e !== null);
       } catch (e) {
         // Without the page the stream still works (it replays from the start), as before paging existed.

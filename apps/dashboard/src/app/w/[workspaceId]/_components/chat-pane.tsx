@@ -12,6 +12,7 @@ import { useChatStream } from '@/hooks/use-chat-stream';
 import { cn } from '@/lib/cn';
 import { formatCost, formatDuration } from '@/lib/format';
 import { Markdown } from '@/lib/markdown';
+import { rememberChat } from '@/lib/history-prefetch';
 import { invalidateWorkspaceDisk } from '@/lib/queries';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import { buildTranscript, type TranscriptItem, type TranscriptTurn } from '@/lib/transcript';
@@ -27,6 +28,9 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
   const [sentChatId, setSentChatId] = useState<string | null>(null);
   const chatId = workspace.activeChatId ?? sentChatId ?? chats.data?.[0]?.id ?? null;
   const stream = useChatStream(chatId);
+  useEffect(() => {
+    if (chatId) rememberChat(workspace.id, chatId);
+  }, [chatId, workspace.id]);
   const status = useAgentStatus(workspace.id);
 
   const transcript = useMemo(() => buildTranscript(stream.events), [stream.events]);
