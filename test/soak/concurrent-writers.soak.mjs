@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { startServer } from '@band/server/start';
-import { createReport, percentile, QUICK, silentLogger, tempDir } from './lib.mjs';
+import { createReport, percentile, QUICK, runCleanup, silentLogger, tempDir } from './lib.mjs';
 
 const CLI_WRITES = QUICK ? 20 : 100;
 const HAND_EDITS = QUICK ? 20 : 50;
@@ -224,9 +224,6 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse())
-    await Promise.resolve()
-      .then(fn)
-      .catch(() => {});
+  await runCleanup(cleanup);
   scratch.dispose();
 }

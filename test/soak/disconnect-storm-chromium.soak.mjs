@@ -7,7 +7,17 @@
 // after every kill, and the server sent each event to the page once (its frames, as Chromium received them).
 import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
-import { createReport, percentile, QUICK, startTunnelBand, storedHistory, tempDir, turnEnded, until } from './lib.mjs';
+import {
+  createReport,
+  percentile,
+  QUICK,
+  runCleanup,
+  startTunnelBand,
+  storedHistory,
+  tempDir,
+  turnEnded,
+  until,
+} from './lib.mjs';
 
 const EVENTS = QUICK ? 1_500 : 4_000;
 const KILLS = QUICK ? 5 : 20;
@@ -261,9 +271,6 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse())
-    await Promise.resolve()
-      .then(fn)
-      .catch(() => {});
+  await runCleanup(cleanup);
   scratch.dispose();
 }

@@ -9,6 +9,7 @@ import {
   percentile,
   phoneClient,
   QUICK,
+  runCleanup,
   startTunnelBand,
   tempDir,
   turnEnded,
@@ -145,9 +146,6 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse())
-    await Promise.resolve()
-      .then(fn)
-      .catch(() => {});
+  await runCleanup(cleanup);
   scratch.dispose();
 }

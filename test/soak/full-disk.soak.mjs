@@ -31,9 +31,19 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fakeAgentEnv, fakeAgentPath } from '@band/agents/testing';
+import { fakeAgentEnv } from '@band/agents/testing';
 import { startServer } from '@band/server/start';
-import { createReport, integrityCheck, makeRepo, QUICK, silentLogger, tempDir, trpcHttp, until } from './lib.mjs';
+import {
+  addSoakProject,
+  createReport,
+  integrityCheck,
+  QUICK,
+  runCleanup,
+  silentLogger,
+  tempDir,
+  trpcHttp,
+  until,
+} from './lib.mjs';
 
 const SIZE_MIB = 48;
 const MODES = ['mount', 'userns', 'inject'];
@@ -171,12 +181,7 @@ async function runFault(mode, dir, skipped) {
     });
     cleanup.push(() => server.close());
     const { services } = server.api;
-    await server.settings.update((s) => ({
-      ...s,
-      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }],
-      defaultCodingAgent: 'fake',
-    }));
-    await services.projects.register({ path: makeRepo(join(dir, 'repo')), name: 'soak' });
+    await addSoakProject(server, dir);
     const { workspace } = await services.workspaces.create({
       project: 'soak',
       branch: 'soak/disk',
@@ -280,10 +285,7 @@ async function runFault(mode, dir, skipped) {
   } catch (error) {
     report.finish(error);
   } finally {
-    for (const fn of cleanup.reverse())
-      await Promise.resolve()
-        .then(fn)
-        .catch(() => {});
+    await runCleanup(cleanup);
   }
 }
 

@@ -140,6 +140,25 @@ export async function phoneClient({ edge, host, serverUrl, token, retryMs }) {
   };
 }
 
+/** Runs the cleanups of a soak run, last registered first; one that fails does not stop the others. */
+export async function runCleanup(cleanup) {
+  for (const fn of cleanup.reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => {});
+}
+
+/** Makes the fake CLI the server's default agent and registers a new git repository under `dir` as project `soak`. */
+export async function addSoakProject(server, dir) {
+  const { fakeAgentPath } = await import('@band/agents/testing');
+  await server.settings.update((s) => ({
+    ...s,
+    codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }],
+    defaultCodingAgent: 'fake',
+  }));
+  await server.api.services.projects.register({ path: makeRepo(join(dir, 'repo')), name: 'soak' });
+}
+
 /**
  * A Band server in this process, as a phone reaches it: its agent is the fake CLI (`agent`: `fakeAgentEnv` options)
  * and its tunnel the fake cloudflared through a fake Cloudflare edge; with one project, one ready workspace on
@@ -147,7 +166,7 @@ export async function phoneClient({ edge, host, serverUrl, token, retryMs }) {
  * `cloudflaredState` is where the fake cloudflared records its processes.
  */
 export async function startTunnelBand(dir, { agent, branch }) {
-  const { fakeAgentEnv, fakeAgentPath } = await import('@band/agents/testing');
+  const { fakeAgentEnv } = await import('@band/agents/testing');
   const { startServer } = await import('@band/server/start');
   const { fakeCloudflaredEnv, fakeCloudflaredPath, startFakeEdge } = await import('@band/tunnel/testing');
   const edge = await startFakeEdge();
@@ -168,12 +187,7 @@ export async function startTunnelBand(dir, { agent, branch }) {
       },
     });
     const { services } = server.api;
-    await server.settings.update((s) => ({
-      ...s,
-      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake', command: fakeAgentPath() }],
-      defaultCodingAgent: 'fake',
-    }));
-    await services.projects.register({ path: makeRepo(join(dir, 'repo')), name: 'soak' });
+    await addSoakProject(server, dir);
     const { workspace } = await services.workspaces.create({ project: 'soak', branch, waitForSetup: true });
     const chat = services.chats.create({ workspaceId: workspace.id });
     const tunnel = await services.tunnel.start();

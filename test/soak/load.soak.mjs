@@ -20,6 +20,7 @@ import {
   percentile,
   phoneClient,
   QUICK,
+  runCleanup,
   serveInProcess,
   stopChildren,
   tempDir,
@@ -389,10 +390,7 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse())
-    await Promise.resolve()
-      .then(fn)
-      .catch(() => {});
+  await runCleanup(cleanup);
   await stopChildren(children);
   scratch.dispose();
 }

@@ -15,6 +15,7 @@ import {
   createReport,
   integrityCheck,
   makeRepo,
+  runCleanup,
   serveInProcess,
   stopChildren,
   tempDir,
@@ -247,10 +248,7 @@ try {
   report.finish(error);
 } finally {
   await stopChildren(children);
-  for (const fn of cleanup.reverse())
-    await Promise.resolve()
-      .then(fn)
-      .catch(() => {});
+  await runCleanup(cleanup);
   for (const p of snapshot) if (stillRunning(p)) process.kill(p.pid, 'SIGKILL');
   scratch.dispose();
 }

@@ -11,6 +11,7 @@ import {
   percentile,
   phoneClient,
   QUICK,
+  runCleanup,
   startTunnelBand,
   tempDir,
   turnEnded,
@@ -175,9 +176,6 @@ try {
 } catch (error) {
   report.finish(error);
 } finally {
-  for (const fn of cleanup.reverse())
-    await Promise.resolve()
-      .then(fn)
-      .catch(() => {});
+  await runCleanup(cleanup);
   scratch.dispose();
 }
