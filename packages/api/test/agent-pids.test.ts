@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,38 @@ describe('agent pid registry', () => {
       createAgentPidRegistry(home, silentLogger).add(agent); // the old server, killed before it could remove it
       expect(createAgentPidRegistry(home, silentLogger).reapLeftovers()).toBe(1);
       await waitFor(() => expect([agent, tool].filter((pid) => isProcessAlive(pid))).toEqual([]));
+    },
+  );
+
+  it(
+    "terminates first, so a left-behind agent's scripts run their exit traps (a SIGKILLed `pyenv rehash` leaves " +
+      'its lock, and every new shell waits 60 s for it), then kills what ignores SIGTERM',
+    async () => {
+      const home = await mkdtemp(join(tmpdir(), 'band-agent-pids-'));
+      dirs.push(home);
+      const lock = join(home, 'rehash.lock');
+      // The agent (a group leader, as Band starts agents) runs a script that holds a lock its EXIT trap removes, as
+      // pyenv-rehash does, and a child that ignores SIGTERM.
+      const script = `echo -n > "$0"; trap 'rm -f "$0"' EXIT; sleep 300`;
+      const agent = spawn(
+        'bash',
+        [
+          '-c',
+          `bash -c '${script.replaceAll("'", "'\\''")}' "$0" & (trap '' TERM; exec sleep 302) & echo $!; wait`,
+          lock,
+        ],
+        { detached: true, stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      const stubborn = Number(
+        await new Promise<string>((resolve) => agent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))),
+      );
+      started.push(agent.pid!, stubborn);
+      await waitFor(() => expect(existsSync(lock)).toBe(true));
+      createAgentPidRegistry(home, silentLogger).add(agent.pid!); // the old server, killed before it could remove it
+
+      expect(createAgentPidRegistry(home, silentLogger).reapLeftovers({ graceMs: 500 })).toBe(1);
+      await waitFor(() => expect(existsSync(lock), 'the script ran its exit trap').toBe(false));
+      await waitFor(() => expect([agent.pid!, stubborn].filter((pid) => isProcessAlive(pid))).toEqual([]));
     },
   );
 

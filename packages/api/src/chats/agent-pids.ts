@@ -16,12 +16,17 @@ export interface AgentPidRegistry {
   add(pid: number): void;
   remove(pid: number): void;
   /**
-   * Kills the process groups a previous server left behind (it crashed or was SIGKILLed, so its agents never
-   * got their abort). Only groups whose leader is provably the same process (same start time) are killed.
-   * Returns how many were killed. Linux only; elsewhere it only forgets the list.
+   * Ends the process groups a previous server left behind (it crashed or was SIGKILLed, so its agents never got
+   * their abort): SIGTERM at once, as an abort does, then SIGKILL to whatever is still there after `graceMs`.
+   * Only groups whose leader is provably the same process (same start time) are touched, and each process is
+   * checked again by its start time before each signal. Returns how many groups. Linux only; elsewhere it only
+   * forgets the list.
    */
-  reapLeftovers(): number;
+  reapLeftovers(options?: { graceMs?: number }): number;
 }
+
+/** How long a left-behind agent's processes get to run their exit traps before SIGKILL. */
+export const REAP_GRACE_MS = 1_000;
 
 function startTimeOf(pid: number): string | undefined {
   return readProcStat(pid)?.startTime;
@@ -62,33 +67,48 @@ export function createAgentPidRegistry(home: string, logger: Logger): AgentPidRe
     remove(pid) {
       if (entries.delete(pid)) save();
     },
-    reapLeftovers() {
-      let killed = 0;
+    reapLeftovers({ graceMs = REAP_GRACE_MS } = {}) {
+      let groups = 0;
       const stats = listProcStats() ?? [];
+      // pid → start time: the group, and its descendants found while the agent still holds them (a tool command
+      // the agent ran in a process group of its own, as Claude Code's Bash tool does, is out of reach of the group
+      // and would be re-parented to init once the agent is gone).
+      const targets = new Map<number, string | undefined>();
+      const leaders: Entry[] = [];
       for (const entry of load()) {
         if (entries.has(entry.pid) || startTimeOf(entry.pid) !== entry.startTime) continue;
-        // Its descendants first, found while it still holds them: a tool command the agent ran in a process group
-        // of its own (Claude Code's Bash tool does) is out of reach of the group kill and would be re-parented to
-        // init once the agent is gone.
-        const tree = listDescendantStats(entry.pid, { stats });
-        try {
-          process.kill(-entry.pid, 'SIGKILL');
-          killed++;
-        } catch {
-          // already gone
-        }
-        for (const child of tree) {
-          if (startTimeOf(child.pid) !== child.startTime) continue; // gone, or the pid now belongs to another process
+        groups++;
+        leaders.push(entry);
+        targets.set(entry.pid, entry.startTime);
+        for (const p of stats) if (p.pgrp === entry.pid) targets.set(p.pid, p.startTime);
+        for (const child of listDescendantStats(entry.pid, { stats })) targets.set(child.pid, child.startTime);
+      }
+      // Terminate first: scripts run their exit traps. A SIGKILLed `pyenv rehash` (which many users' shell rc
+      // files run, and agents source those) leaves its lock behind, and every new shell then waits 60 s for it.
+      const signalAll = (signal: NodeJS.Signals) => {
+        // The whole group while its leader lives (a process it forks meanwhile is in it), then each one found.
+        for (const leader of leaders) {
+          if (startTimeOf(leader.pid) !== leader.startTime) continue;
           try {
-            process.kill(child.pid, 'SIGKILL');
+            process.kill(-leader.pid, signal);
           } catch {
             // already gone
           }
         }
-      }
-      if (killed) logger.warn(`killed ${killed} coding agent process group(s) left by a previous server`);
+        for (const [pid, startTime] of targets) {
+          if (startTimeOf(pid) !== startTime) continue; // gone, or the pid now belongs to another process
+          try {
+            process.kill(pid, signal);
+          } catch {
+            // already gone
+          }
+        }
+      };
+      signalAll('SIGTERM');
+      if (targets.size > 0) setTimeout(() => signalAll('SIGKILL'), graceMs);
+      if (groups) logger.warn(`ended ${groups} coding agent process group(s) left by a previous server`);
       save();
-      return killed;
+      return groups;
     },
   };
 }
