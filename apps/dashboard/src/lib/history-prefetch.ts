@@ -3,17 +3,16 @@
 // hydration; the chat this browser last showed in that workspace is remembered (ids only), so the page can be read
 // from the moment this module runs, alongside the first calls instead of after them.
 import { getBandClient } from '@/lib/trpc';
+import type { ChatHistoryPage } from '@/lib/types';
 
 /** Events per history page: the newest page opens the chat, older ones load as the reader scrolls up. */
 export const HISTORY_PAGE = 500;
 
-type Page = Awaited<ReturnType<ReturnType<typeof getBandClient>['client']['chats']['history']['query']>>;
-
 const KEY = 'band:chat-of:';
-const early = new Map<string, Promise<Page>>();
+/** The page asked for while this document loaded (one URL, so at most one chat), until the pane takes it. */
+let early: { chatId: string; page: Promise<ChatHistoryPage> } | undefined;
 
-/** The newest page of `chatId`, as `useChatStream` reads it. */
-export function readNewestPage(chatId: string): Promise<Page> {
+function readNewestPage(chatId: string): Promise<ChatHistoryPage> {
   return getBandClient().client.chats.history.query({
     chatId,
     beforeSeq: Number.MAX_SAFE_INTEGER,
@@ -22,13 +21,14 @@ export function readNewestPage(chatId: string): Promise<Page> {
 }
 
 /**
- * The newest page of `chatId` if it was asked for early (once: the next caller reads anew). A page of any age is
- * good: the stream resumes after the page's last event, whatever came since. A failed early read is read again.
+ * The newest page of `chatId`, as `useChatStream` opens a chat: the one asked for early if it is this chat's (once:
+ * the next caller reads anew), else read now. A page of any age is good: the stream resumes after the page's last
+ * event, whatever came since. A failed early read is read again.
  */
-export function takeNewestPage(chatId: string): Promise<Page> {
-  const page = early.get(chatId);
-  early.delete(chatId);
-  return page ? page.catch(() => readNewestPage(chatId)) : readNewestPage(chatId);
+export function takeNewestPage(chatId: string): Promise<ChatHistoryPage> {
+  const taken = early?.chatId === chatId ? early.page : undefined;
+  if (taken) early = undefined;
+  return taken ? taken.catch(() => readNewestPage(chatId)) : readNewestPage(chatId);
 }
 
 /** Remembers which chat the workspace showed, for the next time this browser opens it. */
@@ -51,13 +51,14 @@ function prefetchFromUrl(): void {
   } catch {
     return;
   }
-  if (!chatId || early.has(chatId)) return;
+  if (!chatId) return;
   const page = readNewestPage(chatId);
   page.catch(() => {});
-  early.set(chatId, page);
+  const slot = { chatId, page };
+  early = slot;
   // Not taken (the chat changed since): dropped, not held for the whole visit.
   setTimeout(() => {
-    if (early.get(chatId) === page) early.delete(chatId);
+    if (early === slot) early = undefined;
   }, 30_000);
 }
 

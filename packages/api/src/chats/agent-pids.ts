@@ -68,7 +68,6 @@ export function createAgentPidRegistry(home: string, logger: Logger): AgentPidRe
       if (entries.delete(pid)) save();
     },
     reapLeftovers({ graceMs = REAP_GRACE_MS } = {}) {
-      let groups = 0;
       const stats = listProcStats() ?? [];
       // pid → start time: the group, and its descendants found while the agent still holds them (a tool command
       // the agent ran in a process group of its own, as Claude Code's Bash tool does, is out of reach of the group
@@ -77,7 +76,6 @@ export function createAgentPidRegistry(home: string, logger: Logger): AgentPidRe
       const leaders: Entry[] = [];
       for (const entry of load()) {
         if (entries.has(entry.pid) || startTimeOf(entry.pid) !== entry.startTime) continue;
-        groups++;
         leaders.push(entry);
         targets.set(entry.pid, entry.startTime);
         for (const p of stats) if (p.pgrp === entry.pid) targets.set(p.pid, p.startTime);
@@ -106,9 +104,10 @@ export function createAgentPidRegistry(home: string, logger: Logger): AgentPidRe
       };
       signalAll('SIGTERM');
       if (targets.size > 0) setTimeout(() => signalAll('SIGKILL'), graceMs);
-      if (groups) logger.warn(`ended ${groups} coding agent process group(s) left by a previous server`);
+      if (leaders.length)
+        logger.warn(`ended ${leaders.length} coding agent process group(s) left by a previous server`);
       save();
-      return groups;
+      return leaders.length;
     },
   };
 }
