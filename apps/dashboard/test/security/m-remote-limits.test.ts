@@ -318,9 +318,10 @@ describe('M. settings a phone may not change (finding 6)', () => {
     cleanups.push(() => home[Symbol.asyncDispose]());
     const agentEnvFile = join(home.home, 'agent-env');
     const hookEnvFile = join(home.home, 'hook-env');
-    // A fake agent CLI that records the environment it was given.
+    // A fake agent CLI that records the environment it was given. Written aside and renamed: a large environment
+    // (CI's) is more than one write, and a reader between them saw a file without PATH.
     const agent = join(home.home, 'fake-agent.sh');
-    await writeFile(agent, `#!/bin/sh\nenv > '${agentEnvFile}'\n`);
+    await writeFile(agent, `#!/bin/sh\nenv > '${agentEnvFile}.part' && mv '${agentEnvFile}.part' '${agentEnvFile}'\n`);
     await chmod(agent, 0o755);
     const inherited = {
       BAND_TOKEN: 'b'.repeat(64),
@@ -346,7 +347,8 @@ describe('M. settings a phone may not change (finding 6)', () => {
       const otherRepo = await gitRepo();
       cleanups.push(() => rm(join(otherRepo, '..'), { recursive: true, force: true }));
       await mkdir(join(otherRepo, '.band'));
-      await writeFile(join(otherRepo, '.band', 'config.json'), JSON.stringify({ setup: `env > '${hookEnvFile}'` }));
+      const setup = `env > '${hookEnvFile}.part' && mv '${hookEnvFile}.part' '${hookEnvFile}'`;
+      await writeFile(join(otherRepo, '.band', 'config.json'), JSON.stringify({ setup }));
       execFileSync('git', ['add', '.band/config.json'], { cwd: otherRepo });
       execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'setup'], {
         cwd: otherRepo,
@@ -385,6 +387,7 @@ describe('M. settings a phone may not change (finding 6)', () => {
       const shell = await environ(terminal.pid);
       const languageServer = await environ(server.api.services.lsp.list()[0]!.pid!);
       await vi.waitFor(async () => expect((await readFile(agentEnvFile, 'utf8')).length).toBeGreaterThan(0), SLOW);
+      await vi.waitFor(async () => expect((await readFile(hookEnvFile, 'utf8')).length).toBeGreaterThan(0), SLOW);
       const agentEnv = (await readFile(agentEnvFile, 'utf8')).split('\n');
       const hookEnv = (await readFile(hookEnvFile, 'utf8')).split('\n');
 
