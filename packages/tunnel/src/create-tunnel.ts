@@ -191,6 +191,13 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
   let restarts = 0;
   let stopPromise: Promise<void> | undefined;
   let reaped = false;
+  // The pid registry's writes, one after another: a child that exits while its record is still being written would
+  // otherwise have the record removed first and written after (a stale entry), and stop() would resolve with
+  // writes still landing in stateDir. A record is not written for a child that has exited by its turn.
+  let registry: Promise<void> = Promise.resolve();
+  const queueRegistry = (op: () => Promise<void>) => {
+    registry = registry.then(op).catch(() => {});
+  };
   const queue: MachineEvent[] = [];
   let dispatching = false;
 
@@ -380,7 +387,7 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       child.exit = { code, signal, generation };
       poller.cancel(child);
       children.delete(generation);
-      if (child.stateDir) void unregisterChild(child.stateDir, id).catch(() => {});
+      if (child.stateDir) queueRegistry(() => unregisterChild(child.stateDir, id));
       if (child.configFile)
         try {
           unlinkSync(child.configFile);
@@ -495,13 +502,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
       readGuardianReports(info, (msg) => {
         if (msg.pid) {
           child.pid = msg.pid;
-          void registerChild(stateDir, id, {
-            pid: msg.pid,
-            guardianPid: proc.pid,
-            ownerPid: process.pid,
-            marker,
-            startedAt: d.now(),
-          }).catch(() => {});
+          const record = { pid: msg.pid, guardianPid: proc.pid, ownerPid: process.pid, marker, startedAt: d.now() };
+          queueRegistry(() => (child.exit ? Promise.resolve() : registerChild(stateDir, id, record)));
         }
         if (msg.error) {
           const err = { code: msg.error } as NodeJS.ErrnoException;
@@ -509,9 +511,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
         }
       });
     } else if (proc.pid) {
-      void registerChild(stateDir, id, { pid: proc.pid, ownerPid: process.pid, marker, startedAt: d.now() }).catch(
-        () => {},
-      );
+      const record = { pid: proc.pid, ownerPid: process.pid, marker, startedAt: d.now() };
+      queueRegistry(() => (child.exit ? Promise.resolve() : registerChild(stateDir, id, record)));
     }
     if (namedUrl) dispatch({ t: 'url', generation, url: namedUrl });
   }
@@ -657,14 +658,15 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     const s = machine.state.s;
     if (s === 'stopped' || s === 'idle') {
       dispatch({ t: 'stop' });
-      return Promise.resolve();
+      return registry;
     }
     stopPromise = new Promise<void>((resolve) => {
       const off = emitter.on('state', (next) => {
         if (next.s === 'stopped') {
           off();
           stopPromise = undefined;
-          resolve();
+          // Every child has exited and queued its unregistration: stopped means nothing is left to write.
+          void registry.then(() => resolve());
         }
       });
       dispatch({ t: 'stop' });

@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { TunnelError } from '../src/index.js';
@@ -148,6 +148,21 @@ describe('quick tunnel on the fake cloudflared', () => {
     expect(error.code).toBe('CRASHED');
     expect(error.exitCode).toBe(1);
     await h.tunnel.waitFor((s) => s.s === 'starting' || s.s === 'ready', { timeoutMs: 5_000 });
+  });
+
+  it('stop() resolves once the pid registry is settled: no stale record of a child, no late write', async () => {
+    // The record of each run's cloudflared (children/<id>.json) is what a crashed Band's successor reaps by. A stale
+    // one names a dead pid; a write after stop() landed in a folder its owner was already removing (a CI failure).
+    const h = harness('exit-after=300:1');
+    await h.tunnel.start();
+    const registry = join(h.stateDir, 'children');
+    await vi.waitFor(() => expect(readdirSync(registry).filter((f) => f.endsWith('.json'))).toHaveLength(1));
+    // The first child exits, its successor starts: stop while the successor's record is being written.
+    await new Promise<void>((resolve) => h.tunnel.on('restart', () => resolve()));
+    await h.tunnel.stop();
+    expect(readdirSync(registry)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(readdirSync(registry)).toEqual([]);
   });
 
   it('autoupdate-after: exit 11 is UPDATED and restarted at once', async () => {
