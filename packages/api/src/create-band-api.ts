@@ -7,10 +7,10 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
-import { createContextFactory } from './context.js';
+import { createContextFactory, createContextInner } from './context.js';
 import type { BandApiError } from './errors.js';
 import { silentLogger, type Logger } from './internal/logger.js';
-import { type AppRouter, appRouter } from './root.js';
+import { type AppRouter, appRouter, type BandCaller, createCaller } from './root.js';
 import { subscriptionOverHttp } from './trpc.js';
 import { createServices, type ServiceDeps, type Services } from './create-services.js';
 import { createUpgradeRouter, pathPattern } from './internal/upgrade-router.js';
@@ -45,6 +45,11 @@ export interface BandApi extends AsyncDisposable {
   handleRequest(req: IncomingMessage, res: ServerResponse, principal: Principal): boolean;
   /** Serves the WebSocket endpoints. Returns false when no endpoint matches (the caller answers 404). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): boolean;
+  /**
+   * The API in-process, as `principal` (one the gate accepted): the same procedures and checks as over HTTP, without
+   * a request. A server-rendered page reads its first data with it.
+   */
+  callerFor(principal: Principal): BandCaller;
   close(): Promise<void>;
 }
 
@@ -200,6 +205,7 @@ export async function createBandApi(options: BandApiOptions): Promise<BandApi> {
   return {
     router: appRouter,
     services,
+    callerFor: (principal) => createCaller(createContextInner({ principal, services, transport: 'direct' })),
     handleRequest(req, res) {
       const pathname = (req.url ?? '/').split('?')[0]!;
       if (pathname !== TRPC_HTTP_PATH && !pathname.startsWith(`${TRPC_HTTP_PATH}/`)) return false;

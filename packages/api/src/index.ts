@@ -7,7 +7,7 @@ export type { BandApi, BandApiOptions } from './create-band-api.js';
 export type { Logger } from './internal/logger.js';
 
 // Router types for clients (CLI, dashboard, desktop): createTRPCClient<AppRouter>(…)
-export type { AppRouter, RouterInputs, RouterOutputs } from './root.js';
+export type { AppRouter, BandCaller, RouterInputs, RouterOutputs } from './root.js';
 export type { Context } from './context.js';
 
 // Input schemas (zod), reused by the CLI and dashboard forms

@@ -34,3 +34,5 @@ export type AppRouter = typeof appRouter;
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export const createCaller = createCallerFactory(appRouter);
+/** The API called in-process, as one principal: what the dashboard's server-rendered pages read with. */
+export type BandCaller = ReturnType<typeof createCaller>;

@@ -12,6 +12,7 @@ import { resolveDashboardDir } from './dashboard-dir.js';
 import { type LoadedNext, loadNext } from './load-next.js';
 import { createLineLogger } from './line-logger.js';
 import { LoopbackListenError, listenOnLoopbacks, originsFor } from './loopback-listeners.js';
+import { runInPageScope } from './page-request.js';
 
 export interface StartServerOptions {
   /** @default BAND_HOME or ~/.band */
@@ -214,7 +215,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
         const route = (principal: Principal | undefined) => {
           if (!principal) return; // the gate answered: rejection, redirect, sign-in page or /auth endpoint
           if (api.handleRequest(req, res, principal)) return;
-          handleNext(req, res).catch(failed);
+          // Next's own files need no scope; a page gets the API as this principal (page-request.ts).
+          if (req.url?.startsWith('/_next/')) handleNext(req, res).catch(failed);
+          else
+            runInPageScope(
+              () => api.callerFor(principal),
+              () => handleNext(req, res),
+            ).catch(failed);
         };
         try {
           const principal = gate.checkRequest(req, res, listener);

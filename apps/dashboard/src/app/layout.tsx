@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import { AppShell } from '@/components/app-shell';
+import { readShellData } from '@/lib/page-data';
 import './globals.css';
 
 // The gate sets a per-request CSP nonce (auth.md §3.3); only a dynamically rendered page can carry it.
@@ -27,7 +28,8 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const initial = await readShellData();
   return (
     <html lang="en">
       <head>
@@ -35,7 +37,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <link rel="manifest" href="/manifest.webmanifest" crossOrigin="use-credentials" />
       </head>
       <body className="antialiased">
-        <AppShell>{children}</AppShell>
+        <AppShell initial={initial}>{children}</AppShell>
       </body>
     </html>
   );

@@ -13,14 +13,15 @@ import { TunnelProvider, useTunnel } from '@/hooks/use-tunnel';
 import { useVisualViewport } from '@/hooks/use-visual-viewport';
 import { cn } from '@/lib/cn';
 import { onDemand } from '@/lib/on-demand';
+import type { ShellData } from '@/lib/types';
 
 /**
  * The frame of every page. Desktop: top bar, sidebar, main. Phone: the home page is the workspace list,
  * every other page takes the whole screen (one pane at a time).
  */
-export function AppShell({ children }: { children: ReactNode }) {
+export function AppShell({ children, initial }: { children: ReactNode; initial?: ShellData }) {
   return (
-    <QueryProvider>
+    <QueryProvider initial={initial}>
       <TunnelProvider>
         <AgentStatusProvider>
           <ShellFrame>{children}</ShellFrame>

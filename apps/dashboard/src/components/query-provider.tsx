@@ -1,9 +1,11 @@
 'use client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient } from '@trpc/client';
+import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '@band/api';
 import { type ReactNode, useState } from 'react';
-import { getBandClient, TRPCProvider } from '@/lib/trpc';
+import type { ShellData } from '@/lib/types';
+import { type BandClient, getBandClient, TRPCProvider } from '@/lib/trpc';
 // Runs with the shell's code, before hydration: on a workspace's URL it asks for the chat's newest page at once.
 import '@/lib/history-prefetch';
 
@@ -27,13 +29,28 @@ function makeQueryClient(): QueryClient {
   return queryClient;
 }
 
-export function QueryProvider({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(makeQueryClient);
-  // The client runs in the browser only; server rendering never fetches (no query runs before mount), so it gets
-  // a client without links that is never called.
+/**
+ * The lists the page was rendered with (layout.tsx read them in-process), in the cache before the first render: the
+ * server's HTML shows them, and hydration renders the same. They are as fresh as the page; the sidebar's
+ * subscription re-reads the workspaces once it starts.
+ */
+function seed(queryClient: QueryClient, client: BandClient, initial: ShellData): void {
+  const trpc = createTRPCOptionsProxy<AppRouter>({ client, queryClient });
+  queryClient.setQueryData(trpc.projects.list.queryKey(), initial.projects);
+  queryClient.setQueryData(trpc.workspaces.list.queryKey(), initial.workspaces);
+}
+
+export function QueryProvider({ children, initial }: { children: ReactNode; initial?: ShellData }) {
+  // The client runs in the browser only; server rendering never fetches (a query without seeded data waits for
+  // mount), so it gets a client without links that is never called.
   const [trpcClient] = useState(() =>
     typeof window === 'undefined' ? createTRPCClient<AppRouter>({ links: [] }) : getBandClient().client,
   );
+  const [queryClient] = useState(() => {
+    const queryClient = makeQueryClient();
+    if (initial) seed(queryClient, trpcClient, initial);
+    return queryClient;
+  });
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

@@ -1,6 +1,6 @@
 'use client';
 import Link from 'next/link';
-import { useParams } from 'next/navigation';
+import { useParams, useRouter } from 'next/navigation';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
@@ -49,8 +49,9 @@ export function Sidebar({ className, isHome = false }: { className?: string; isH
       data-testid="sidebar"
       aria-label="Projects and workspaces"
     >
-      {/* The phone's home screen is this list: it names the screen (on a desktop the page beside it does). */}
-      {isHome ? <h1 className="sr-only md:hidden">Workspaces</h1> : null}
+      {/* The phone's home screen is this list: its title names the screen (on a desktop the page beside it does). It
+          is in the first HTML, so the first paint is the largest one (LCP), not a status line that changes later. */}
+      {isHome ? <h1 className="px-4 pt-4 text-2xl font-semibold tracking-tight md:hidden">Workspaces</h1> : null}
       <div className="flex items-center justify-between px-4 pb-1 pt-3">
         <h2 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Projects</h2>
         <Button
@@ -147,6 +148,7 @@ function ProjectGroup({ project, workspaces }: { project: Project; workspaces: W
 }
 function WorkspaceRow({ workspace }: { workspace: Workspace }) {
   const params = useParams<{ workspaceId?: string }>();
+  const router = useRouter();
   const isActive = params?.workspaceId === workspace.id;
   const status = useAgentStatus(workspace.id);
   const [isConfirming, setConfirming] = useState(false);
@@ -155,6 +157,11 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
       <div className="group relative">
         <Link
           href={`/w/${workspace.id}`}
+          // Fetched on intent (a touch, a pointer over it), not for every row in view: on a phone the list's first
+          // seconds are spent loading and running the workspace page's code for rows nobody opens (issue 19).
+          prefetch={false}
+          onPointerEnter={() => router.prefetch(`/w/${workspace.id}`)}
+          onTouchStart={() => router.prefetch(`/w/${workspace.id}`)}
           data-testid="workspace-link"
           data-workspace-id={workspace.id}
           data-branch={workspace.branch}

@@ -20,6 +20,11 @@ export type TunnelStatus = RouterOutputs['tunnel']['status'];
 export type TunnelState = TunnelStatus['state'];
 export type Device = RouterOutputs['devices']['list'][number];
 export type BandSettings = RouterOutputs['settings']['get'];
+/** What every page's first HTML is rendered with (lib/page-data.ts reads it on the server). */
+export interface ShellData {
+  projects: Project[];
+  workspaces: Workspace[];
+}
 
 /** A stored chat event as the Chat pane folds it. */
 export interface ChatEvent {
