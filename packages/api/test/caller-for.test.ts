@@ -33,12 +33,20 @@ async function startApi() {
 const laptop: Principal = { kind: 'session', listener: 'local', sessionId: 'sess_laptop' };
 const phone: Principal = { kind: 'session', listener: 'tunnel', sessionId: 'sess_phone' };
 
-it('reads the lists a page is rendered with, as the principal', async () => {
+it('reads the lists and statuses a page is rendered with, as the principal', async () => {
   const { api } = await startApi();
   for (const principal of [laptop, phone]) {
     const caller = api.callerFor(principal);
     expect((await caller.projects.list()).map((p) => p.name)).toEqual(['app']);
     expect((await caller.workspaces.list()).map((w) => [w.branch, w.projectName])).toEqual([['feat', 'app']]);
+    expect((await caller.chats.statusList()).map((s) => s.status)).toEqual(['waiting']);
+  }
+  // A finished, unread turn: what the page shows on the workspace's row before the subscription starts.
+  const { store } = api.services;
+  const [workspace] = store.workspaces.list();
+  store.chats.update(store.chats.create({ workspaceId: workspace!.id, agentId: 'fake' }).id, { status: 'done' });
+  for (const principal of [laptop, phone]) {
+    expect(await api.callerFor(principal).chats.statusList()).toEqual([{ workspaceId: workspace!.id, status: 'done' }]);
   }
 });
 

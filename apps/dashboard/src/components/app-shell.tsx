@@ -23,7 +23,7 @@ export function AppShell({ children, initial }: { children: ReactNode; initial?:
   return (
     <QueryProvider initial={initial}>
       <TunnelProvider>
-        <AgentStatusProvider>
+        <AgentStatusProvider initial={initial?.statuses}>
           <ShellFrame>{children}</ShellFrame>
         </AgentStatusProvider>
       </TunnelProvider>

@@ -5,7 +5,7 @@ import { isUnread } from '@/components/ui/status-dot';
 import { isInBackground, notifyNeedsAttention, showAttentionCount, titleWithCount } from '@/lib/attention';
 import { invalidateWorkspaceDisk } from '@/lib/queries';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
-import type { AgentStatus } from '@/lib/types';
+import type { AgentStatus, ShellData } from '@/lib/types';
 
 const StatusContext = createContext<ReadonlyMap<string, AgentStatus>>(new Map());
 
@@ -14,8 +14,17 @@ const StatusContext = createContext<ReadonlyMap<string, AgentStatus>>(new Map())
  * turns "done" or "needs your answer": a short tone when the setting is on, and, while the page is in the background, a
  * notification (permission granted) that opens the workspace. The title and the app badge count them.
  */
-export function AgentStatusProvider({ children }: { children: ReactNode }) {
-  const [statuses, setStatuses] = useState<ReadonlyMap<string, AgentStatus>>(new Map());
+export function AgentStatusProvider({
+  children,
+  initial,
+}: {
+  children: ReactNode;
+  /** The statuses the page was rendered with (ShellData): shown before the subscription's snapshot arrives. */
+  initial?: ShellData['statuses'];
+}) {
+  const [statuses, setStatuses] = useState<ReadonlyMap<string, AgentStatus>>(
+    () => new Map(initial?.map(({ workspaceId, status }) => [workspaceId, status])),
+  );
   // What the subscription has delivered so far, read synchronously to compare each change with the one before.
   const latest = useRef<ReadonlyMap<string, AgentStatus>>(statuses);
   const trpc = useTRPC();

@@ -22,7 +22,11 @@ export async function readShellData(): Promise<ShellData | undefined> {
   if (!request) return undefined;
   try {
     const caller = request.caller();
-    const data = { projects: await caller.projects.list(), workspaces: await caller.workspaces.list() };
+    const data = {
+      projects: await caller.projects.list(),
+      workspaces: await caller.workspaces.list(),
+      statuses: await caller.chats.statusList(),
+    };
     // As the client would have received them over HTTP (JSON), so hydration renders exactly what the server did.
     return JSON.parse(JSON.stringify(data)) as ShellData;
   } catch {

@@ -24,6 +24,7 @@ export type BandSettings = RouterOutputs['settings']['get'];
 export interface ShellData {
   projects: Project[];
   workspaces: Workspace[];
+  statuses: RouterOutputs['chats']['statusList'];
 }
 
 /** A stored chat event as the Chat pane folds it. */

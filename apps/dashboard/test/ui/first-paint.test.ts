@@ -14,6 +14,9 @@ describe('the first paint carries the workspace list', () => {
   beforeAll(async () => {
     home = await tempDir('band-ui-first-paint-');
     ({ server, workspace } = await startWorkspaceServer(home.path, 'first-paint'));
+    // A finished turn the user has not read: the row says so in the first paint too, not once the scripts ask.
+    const { store } = server.api.services;
+    store.chats.update(store.chats.create({ workspaceId: workspace.id, agentId: 'fake' }).id, { status: 'done' });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -22,7 +25,7 @@ describe('the first paint carries the workspace list', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('a phone with scripts off sees the project and its workspace, linked to it', async () => {
+  it('a phone with scripts off sees the project and its workspace, linked, with its agent status', async () => {
     // Signed in the usual way (the sign-in link runs a script), then the same session in a context without scripts.
     const signedIn = await signedInPage(browser, server, PHONE);
     const cookies = await signedIn.context.cookies();
@@ -35,8 +38,9 @@ describe('the first paint carries the workspace list', () => {
     expect(await link.count()).toBe(1);
     expect(await link.getAttribute('href')).toBe(`/w/${workspace.id}`);
     expect(await link.isVisible()).toBe(true);
-    expect(await link.innerText()).toContain('first-paint');
-    expect(await page.locator('[data-testid="project"] h3').innerText()).toBe('repo');
+    expect(await link.textContent()).toContain('first-paint');
+    expect(await link.locator('[data-testid="workspace-unread"]').textContent()).toBe('Done, unread');
+    expect(await page.locator('[data-testid="project"] h3').textContent()).toBe('repo');
     expect(await page.locator('[data-testid="sidebar-loading"]').count()).toBe(0);
     await context.close();
   });
