@@ -82,6 +82,8 @@ export interface ChatService {
   subscribeStatuses(signal?: AbortSignal): AsyncGenerator<{ workspaceId: string; status: AgentStatus }>;
   /** The most urgent status of the workspace's chats: needs-attention, then working, then done, else waiting. */
   workspaceStatus(workspaceId: string): AgentStatus;
+  /** Every workspace's status now: what `subscribeStatuses` starts with. */
+  statusSnapshot(): Array<{ workspaceId: string; status: AgentStatus }>;
   /**
    * The user has seen the workspace: `done` and `needs-attention` chats go back to waiting, except while an
    * approval is pending (seeing a request is not answering it). Returns the new status.
@@ -328,6 +330,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     answerApproval: (input, by) => approvals.answer(input, by),
     approvalAnswersByDevice: () => approvals.answersByDevice(),
     workspaceStatus: (workspaceId) => statuses.workspaceStatus(getWorkspace(workspaceId).id),
+    statusSnapshot: () => statuses.snapshot(),
     markSeen(workspaceId) {
       const workspace = getWorkspace(workspaceId);
       for (const chat of store.chats.list(workspace.id)) {

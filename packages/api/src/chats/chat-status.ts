@@ -7,6 +7,8 @@ import { createWakeup } from './wakeup.js';
 export interface ChatStatusBoard {
   /** The most urgent status of the workspace's chats: needs-attention, then working, then done, else waiting. */
   workspaceStatus(workspaceId: string): AgentStatus;
+  /** Every workspace's status now: what `subscribe` starts with. */
+  snapshot(): Array<{ workspaceId: string; status: AgentStatus }>;
   /** Records a chat's status and publishes its workspace's status when that changed. */
   setChatStatus(chat: Chat, status: AgentStatus): void;
   /** Current agent status of every workspace, then each change. Ends when `signal` aborts. */
@@ -39,6 +41,10 @@ export function createChatStatusBoard({
     }
   }
 
+  function snapshot() {
+    return store.workspaces.list().map((ws) => ({ workspaceId: ws.id, status: workspaceStatus(ws.id) }));
+  }
+
   async function* subscribe(signal?: AbortSignal) {
     const pending: Array<{ workspaceId: string; status: AgentStatus }> = [];
     const wakeup = createWakeup(signal);
@@ -52,9 +58,9 @@ export function createChatStatusBoard({
     // notification for it).
     const last = new Map<string, AgentStatus>();
     try {
-      const snapshot = store.workspaces.list().map((ws) => ({ workspaceId: ws.id, status: workspaceStatus(ws.id) }));
-      for (const item of snapshot) last.set(item.workspaceId, item.status);
-      for (const item of snapshot) yield item;
+      const now = snapshot();
+      for (const item of now) last.set(item.workspaceId, item.status);
+      for (const item of now) yield item;
       for (;;) {
         while (pending.length) {
           const change = pending.shift()!;
@@ -70,5 +76,5 @@ export function createChatStatusBoard({
     }
   }
 
-  return { workspaceStatus, setChatStatus, subscribe };
+  return { workspaceStatus, snapshot, setChatStatus, subscribe };
 }

@@ -105,11 +105,7 @@ export const chatsRouter = {
     }
   }),
   /** Agent status per workspace now (what `statuses` starts with): a page is rendered with it. */
-  statusList: authedProcedure.query(({ ctx }) =>
-    ctx.services.workspaces
-      .list()
-      .map((ws) => ({ workspaceId: ws.id, status: ctx.services.chats.workspaceStatus(ws.id) })),
-  ),
+  statusList: authedProcedure.query(({ ctx }) => ctx.services.chats.statusSnapshot()),
   /** Agent status per workspace: a snapshot of every workspace, then each change. */
   statuses: authedProcedure.subscription(async function* ({ ctx, signal }) {
     yield* ctx.services.chats.subscribeStatuses(signal);
