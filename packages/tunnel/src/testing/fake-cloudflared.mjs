@@ -738,6 +738,17 @@ function edgeErrorLoop(label) {
   setTimeout(tick, ms(dialMs));
 }
 
+// The edge refuses the tunnel's credentials (`error` says how); cloudflared retries every 2 s until stopped.
+function unauthorizedLoop(error) {
+  const loop = () => {
+    if (shuttingDown) return;
+    log('error', 'Register tunnel error from server side', { error, connIndex: 0, event: 0, ip: IPS[0] });
+    log('info', 'Retrying connection in up to 2s', { connIndex: 0, event: 0, ip: IPS[0] });
+    setTimeout(loop, ms(200));
+  };
+  loop();
+}
+
 // --- signals ---
 let signalsInstalled = false;
 function installSignals() {
@@ -960,20 +971,7 @@ async function namedTunnel() {
   await listenMetrics();
   scheduleFailures();
   hostname = env.FAKE_CFD_HOSTNAME || remoteIngress?.[0]?.[0] || '';
-  if (has('auth-fail')) {
-    const loop = () => {
-      if (shuttingDown) return;
-      log('error', 'Register tunnel error from server side', {
-        error: 'Unauthorized: Failed to get tunnel',
-        connIndex: 0,
-        event: 0,
-        ip: IPS[0],
-      });
-      log('info', 'Retrying connection in up to 2s', { connIndex: 0, event: 0, ip: IPS[0] });
-      setTimeout(loop, ms(200));
-    };
-    return loop();
-  }
+  if (has('auth-fail')) return unauthorizedLoop('Unauthorized: Failed to get tunnel');
   if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2'))
     return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
   await sleep(Number(scenarios.get('slow-register')) || 100);
@@ -1136,20 +1134,8 @@ async function localTunnel() {
   if (has('no-dns')) return noDnsShutdown();
   await listenMetrics();
   scheduleFailures();
-  if (has('auth-fail') || !creds.secret || !creds.accountTag) {
-    const loop = () => {
-      if (shuttingDown) return;
-      log('error', 'Register tunnel error from server side', {
-        error: 'Unauthorized: Invalid tunnel secret',
-        connIndex: 0,
-        event: 0,
-        ip: IPS[0],
-      });
-      log('info', 'Retrying connection in up to 2s', { connIndex: 0, event: 0, ip: IPS[0] });
-      setTimeout(loop, ms(200));
-    };
-    return loop();
-  }
+  if (has('auth-fail') || !creds.secret || !creds.accountTag)
+    return unauthorizedLoop('Unauthorized: Invalid tunnel secret');
   if (has('edge-unreachable') || (has('quic-blocked') && protocol !== 'http2'))
     return edgeErrorLoop(has('edge-unreachable') ? 'edge-unreachable' : 'quic-blocked');
   await sleep(Number(scenarios.get('slow-register')) || 100);
