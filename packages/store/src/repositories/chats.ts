@@ -1,6 +1,6 @@
-import { likePrefix, newId } from '../ids.js';
+import { newId } from '../ids.js';
 import type { Chat, ChatStatus } from '../types.js';
-import { createPatcher, iso, type RepoContext } from './shared.js';
+import { createFindByIdPrefix, createGetById, createPatcher, iso, type RepoContext } from './shared.js';
 
 interface ChatRow {
   id: string;
@@ -61,13 +61,9 @@ export function createChatsRepository({ db, now }: RepoContext): ChatsRepository
   const insert = db.prepare(`
     INSERT INTO chats (id, workspace_id, agent_id, model, mode, title, created_at, updated_at)
     VALUES (@id, @workspaceId, @agentId, @model, @mode, @title, @now, @now)`);
-  const byId = db.prepare<[string], ChatRow>('SELECT * FROM chats WHERE id = ?');
   const all = db.prepare<[], ChatRow>('SELECT * FROM chats ORDER BY created_at, rowid');
   const ofWorkspace = db.prepare<[string], ChatRow>(
     'SELECT * FROM chats WHERE workspace_id = ? ORDER BY created_at, rowid',
-  );
-  const byPrefix = db.prepare<[string], ChatRow>(
-    "SELECT * FROM chats WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
   );
   const del = db.prepare('DELETE FROM chats WHERE id = ?');
   const patcher = createPatcher(
@@ -83,10 +79,7 @@ export function createChatsRepository({ db, now }: RepoContext): ChatsRepository
     },
     true,
   );
-  const get = (id: string) => {
-    const row = byId.get(id);
-    return row && toChat(row);
-  };
+  const get = createGetById(db, 'chats', toChat);
   return {
     create(input) {
       const id = input.id ?? newId('chat');
@@ -103,7 +96,7 @@ export function createChatsRepository({ db, now }: RepoContext): ChatsRepository
     },
     get,
     list: (workspaceId) => (workspaceId === undefined ? all.all() : ofWorkspace.all(workspaceId)).map(toChat),
-    findByIdPrefix: (prefix) => byPrefix.all(likePrefix(prefix)).map(toChat),
+    findByIdPrefix: createFindByIdPrefix(db, 'chats', toChat),
     update(id, patch) {
       patcher(id, patch, now());
       return get(id);

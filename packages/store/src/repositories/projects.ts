@@ -1,6 +1,6 @@
-import { likePrefix, newId } from '../ids.js';
+import { newId } from '../ids.js';
 import type { Project } from '../types.js';
-import { iso, type RepoContext } from './shared.js';
+import { createFindByIdPrefix, createGetById, iso, type RepoContext } from './shared.js';
 
 interface ProjectRow {
   id: string;
@@ -46,21 +46,14 @@ export function createProjectsRepository({ db, now }: RepoContext): ProjectsRepo
     'INSERT INTO projects (id, name, path, default_branch, ' +
       'created_at) VALUES (@id, @name, @path, @defaultBranch, @createdAt)',
   );
-  const byId = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?');
   const byName = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE name = ?');
   const byPath = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE path = ?');
   const all = db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY name');
-  const byPrefix = db.prepare<[string], ProjectRow>(
-    "SELECT * FROM projects WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
-  );
   const setName = db.prepare('UPDATE projects SET name = ? WHERE id = ?');
   const setBranch = db.prepare('UPDATE projects SET default_branch = ? WHERE id = ?');
   const del = db.prepare('DELETE FROM projects WHERE id = ?');
 
-  const get = (id: string) => {
-    const row = byId.get(id);
-    return row && toProject(row);
-  };
+  const get = createGetById(db, 'projects', toProject);
   return {
     create(input) {
       const id = input.id ?? newId('prj');
@@ -77,7 +70,7 @@ export function createProjectsRepository({ db, now }: RepoContext): ProjectsRepo
       return row && toProject(row);
     },
     list: () => all.all().map(toProject),
-    findByIdPrefix: (prefix) => byPrefix.all(likePrefix(prefix)).map(toProject),
+    findByIdPrefix: createFindByIdPrefix(db, 'projects', toProject),
     update(id, patch) {
       db.transaction(() => {
         if (patch.name !== undefined) setName.run(patch.name, id);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { likePrefix } from '../ids.js';
 
 export type Db = Database.Database;
 
@@ -34,4 +35,19 @@ export function createPatcher(db: Db, table: string, columns: Record<string, str
     for (const k of keys) params[k] = patch[k];
     return stmt.run(params).changes > 0;
   };
+}
+
+/** `get(id)` over `table` (a name of ours, never input): the row with that id as a record, or undefined. */
+export function createGetById<Row, T>(db: Db, table: string, toRecord: (row: Row) => T) {
+  const byId = db.prepare<[string], Row>(`SELECT * FROM ${table} WHERE id = ?`);
+  return (id: string): T | undefined => {
+    const row = byId.get(id);
+    return row === undefined ? undefined : toRecord(row);
+  };
+}
+
+/** `findByIdPrefix(prefix)` over `table`: up to 10 records, by id, whose id starts with `prefix` taken literally. */
+export function createFindByIdPrefix<Row, T>(db: Db, table: string, toRecord: (row: Row) => T) {
+  const byPrefix = db.prepare<[string], Row>(`SELECT * FROM ${table} WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10`);
+  return (prefix: string): T[] => byPrefix.all(likePrefix(prefix)).map(toRecord);
 }

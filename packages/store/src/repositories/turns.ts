@@ -1,6 +1,6 @@
 import { newId } from '../ids.js';
 import type { Turn, TurnStatus } from '../types.js';
-import { isoOrNull, iso, type RepoContext } from './shared.js';
+import { createGetById, isoOrNull, iso, type RepoContext } from './shared.js';
 
 interface TurnRow {
   id: string;
@@ -77,7 +77,6 @@ export function createTurnsRepository({ db, now }: RepoContext): TurnsRepository
   const insert = db.prepare(
     "INSERT INTO turns (id, chat_id, prompt, status, created_at) VALUES (@id, @chatId, @prompt, 'queued', @now)",
   );
-  const byId = db.prepare<[string], TurnRow>('SELECT * FROM turns WHERE id = ?');
   const ofChat = db.prepare<[string], TurnRow>('SELECT * FROM turns WHERE chat_id = ? ORDER BY created_at, rowid');
   const runningOf = db.prepare<[string], TurnRow>(
     "SELECT * FROM turns WHERE chat_id = ? AND status = 'running' LIMIT 1",
@@ -95,10 +94,7 @@ export function createTurnsRepository({ db, now }: RepoContext): TurnsRepository
   const queuedAll = db.prepare<[], { id: string }>("SELECT id FROM turns WHERE status = 'queued'");
   const setFinal = db.prepare('UPDATE turns SET status = ?, error = ?, finished_at = ? WHERE id = ?');
 
-  const get = (id: string) => {
-    const row = byId.get(id);
-    return row && toTurn(row);
-  };
+  const get = createGetById(db, 'turns', toTurn);
   const startNextTx = db.transaction((chatId: string, skip?: ReadonlySet<string>): Turn | undefined => {
     if (runningOf.get(chatId)) return undefined;
     const next = skip?.size ? queuedOf.all(chatId).find((t) => !skip.has(t.id)) : queuedOf.get(chatId);

@@ -1,6 +1,6 @@
-import { likePrefix, newId } from '../ids.js';
+import { newId } from '../ids.js';
 import type { InitialRequest, SetupStatus, Workspace, WorkspaceStatus } from '../types.js';
-import { createPatcher, iso, type RepoContext } from './shared.js';
+import { createFindByIdPrefix, createGetById, createPatcher, iso, type RepoContext } from './shared.js';
 
 interface WorkspaceRow {
   id: string;
@@ -78,7 +78,6 @@ export function createWorkspacesRepository({ db, now }: RepoContext): Workspaces
     INSERT INTO workspaces (id, project_id, branch, base_branch, path, status, setup_status, initial_request, \
 created_at, updated_at)
     VALUES (@id, @projectId, @branch, @baseBranch, @path, @status, @setupStatus, @initialRequest, @now, @now)`);
-  const byId = db.prepare<[string], WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?');
   const byBranch = db.prepare<[string, string], WorkspaceRow>(
     'SELECT * FROM workspaces WHERE project_id = ? AND branch = ?',
   );
@@ -86,9 +85,6 @@ created_at, updated_at)
   const all = db.prepare<[], WorkspaceRow>('SELECT * FROM workspaces ORDER BY created_at, rowid');
   const ofProject = db.prepare<[string], WorkspaceRow>(
     'SELECT * FROM workspaces WHERE project_id = ? ORDER BY created_at, rowid',
-  );
-  const byPrefix = db.prepare<[string], WorkspaceRow>(
-    "SELECT * FROM workspaces WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
   );
   const del = db.prepare('DELETE FROM workspaces WHERE id = ?');
   const patcher = createPatcher(
@@ -106,10 +102,7 @@ created_at, updated_at)
     true,
   );
 
-  const get = (id: string) => {
-    const row = byId.get(id);
-    return row && toWorkspace(row);
-  };
+  const get = createGetById(db, 'workspaces', toWorkspace);
   return {
     create(input) {
       const id = input.id ?? newId('ws');
@@ -136,7 +129,7 @@ created_at, updated_at)
       return row && toWorkspace(row);
     },
     list: (projectId) => (projectId === undefined ? all.all() : ofProject.all(projectId)).map(toWorkspace),
-    findByIdPrefix: (prefix) => byPrefix.all(likePrefix(prefix)).map(toWorkspace),
+    findByIdPrefix: createFindByIdPrefix(db, 'workspaces', toWorkspace),
     update(id, patch) {
       const values: Record<string, unknown> = { ...patch };
       if ('initialRequest' in patch)
