@@ -1,12 +1,12 @@
 'use client';
-import Link from 'next/link';
+import { AppLink } from '@/components/ui/app-link';
 import { usePathname } from 'next/navigation';
 import { type ReactNode, useState } from 'react';
 import { ConnectionIndicator } from '@/components/connection-indicator';
 import { QueryProvider } from '@/components/query-provider';
 import { ServiceWorker } from '@/components/service-worker';
 import { Sidebar } from '@/components/sidebar';
-import { Button } from '@/components/ui/button';
+import { IconButton } from '@/components/ui/button';
 import { MenuIcon, PhoneIcon } from '@/components/ui/icons';
 import { AgentStatusProvider } from '@/hooks/use-agent-statuses';
 import { TunnelProvider, useTunnel } from '@/hooks/use-tunnel';
@@ -50,24 +50,22 @@ function ShellFrame({ children }: { children: ReactNode }) {
       )}
     >
       <header className="flex h-14 shrink-0 items-center gap-2 border-b border-border bg-bg-elevated px-2 md:px-3">
-        <Button
-          variant="ghost"
-          size="icon"
-          aria-label="Open menu"
+        <IconButton
+          label="Open menu"
           aria-expanded={isMenuOpen}
           onClick={() => setMenuOpen(true)}
           data-testid="menu-button"
         >
           <MenuIcon />
-        </Button>
-        <Link
+        </IconButton>
+        <AppLink
           href="/"
           className="flex min-h-touch items-center gap-2 px-1 text-base font-semibold tracking-tight"
           data-testid="brand"
         >
           <BandMark />
           Band
-        </Link>
+        </AppLink>
         <div className="flex-1" />
         <TunnelChip />
         <ConnectionIndicator />

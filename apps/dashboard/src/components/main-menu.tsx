@@ -1,6 +1,6 @@
 'use client';
-import Link from 'next/link';
-import { Button } from '@/components/ui/button';
+import { AppLink } from '@/components/ui/app-link';
+import { IconButton } from '@/components/ui/button';
 import { CloseIcon, FolderIcon, PhoneIcon, SettingsIcon } from '@/components/ui/icons';
 import { Sheet } from '@/components/ui/sheet';
 import { Spinner } from '@/components/ui/spinner';
@@ -19,9 +19,9 @@ export function MainMenu({ open, onClose }: { open: boolean; onClose: () => void
     <Sheet open={open} onClose={onClose} side="left" title="Menu" testId="main-menu">
       <div className="flex items-center justify-between border-b border-border px-4 py-3">
         <span className="text-base font-semibold">Band</span>
-        <Button variant="ghost" size="icon" aria-label="Close menu" onClick={onClose} data-testid="main-menu-close">
+        <IconButton label="Close menu" onClick={onClose} data-testid="main-menu-close">
           <CloseIcon />
-        </Button>
+        </IconButton>
       </div>
       <nav className="flex flex-col gap-1 p-2">
         {isRunning ? (
@@ -52,14 +52,14 @@ export function MainMenu({ open, onClose }: { open: boolean; onClose: () => void
             <span className="flex-1">Start tunnel</span>
           </button>
         )}
-        <Link href="/" className={ITEM} onClick={onClose} data-testid="menu-workspaces">
+        <AppLink href="/" className={ITEM} onClick={onClose} data-testid="menu-workspaces">
           <FolderIcon className="text-fg-muted" />
           Workspaces
-        </Link>
-        <Link href="/settings" className={ITEM} onClick={onClose} data-testid="menu-settings">
+        </AppLink>
+        <AppLink href="/settings" className={ITEM} onClick={onClose} data-testid="menu-settings">
           <SettingsIcon className="text-fg-muted" />
           Settings
-        </Link>
+        </AppLink>
       </nav>
     </Sheet>
   );

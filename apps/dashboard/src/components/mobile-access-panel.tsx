@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import { CopyButton } from '@/components/copy-button';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
+import { Button, IconButton } from '@/components/ui/button';
 import { CloseIcon, EyeIcon, PhoneIcon, TrashIcon } from '@/components/ui/icons';
 import { Sheet } from '@/components/ui/sheet';
 import { Spinner } from '@/components/ui/spinner';
@@ -35,15 +35,9 @@ export function MobileAccessPanel() {
           <PhoneIcon className="text-accent" />
           <h2 className="text-base font-semibold">Mobile Access</h2>
         </div>
-        <Button
-          variant="ghost"
-          size="icon"
-          aria-label="Close"
-          onClick={tunnel.closePanel}
-          data-testid="mobile-access-close"
-        >
+        <IconButton label="Close" onClick={tunnel.closePanel} data-testid="mobile-access-close">
           <CloseIcon />
-        </Button>
+        </IconButton>
       </div>
       <div className="flex flex-col gap-5 p-4">
         {/* Through the tunnel the phone did not start anything: the sentence is for the computer that does. */}
@@ -374,17 +368,14 @@ function DeviceList() {
             {device.current ? (
               <SignOutThisDevice />
             ) : (
-              <Button
-                size="icon"
-                variant="ghost"
-                aria-label={`Revoke ${device.label}`}
-                title={`Revoke ${device.label}`}
+              <IconButton
+                label={`Revoke ${device.label}`}
                 data-testid="device-revoke"
                 disabled={revoke.isPending}
                 onClick={() => revoke.mutate({ id: device.id })}
               >
                 <TrashIcon />
-              </Button>
+              </IconButton>
             )}
           </li>
         ))}

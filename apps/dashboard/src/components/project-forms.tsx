@@ -14,6 +14,11 @@ import { Spinner } from '@/components/ui/spinner';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import type { Project, Workspace } from '@/lib/types';
 
+/** A row of a list to pick from (a found repository, a folder): the whole row is the button. */
+const LIST_ROW =
+  'flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-bg-hover ' +
+  'disabled:opacity-50 md:min-h-8';
+
 /**
  * Removing a project follows the API's rule: refused while it has workspaces, unless the user explicitly asks to
  * remove them too (each teardown runs and each worktree is deleted). The repository itself is never touched.
@@ -279,10 +284,7 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
               <li key={repo.path}>
                 <button
                   type="button"
-                  className={cn(
-                    'flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm',
-                    'hover:bg-bg-hover disabled:opacity-50 md:min-h-8',
-                  )}
+                  className={LIST_ROW}
                   onClick={() => register(repo.path)}
                   disabled={add.isPending}
                   data-testid="project-found-item"
@@ -391,10 +393,7 @@ function FolderPicker({
               <li key={entry.path}>
                 <button
                   type="button"
-                  className={cn(
-                    'flex min-h-touch w-full cursor-pointer items-center gap-2 rounded-md px-2 text-left text-sm',
-                    'hover:bg-bg-hover md:min-h-8',
-                  )}
+                  className={LIST_ROW}
                   onClick={() => setPath(entry.path)}
                   data-testid="folder-entry"
                   data-path={entry.path}

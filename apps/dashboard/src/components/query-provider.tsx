@@ -6,8 +6,6 @@ import type { AppRouter } from '@band/api';
 import { type ReactNode, useState } from 'react';
 import type { ShellData } from '@/lib/types';
 import { type BandClient, getBandClient, TRPCProvider } from '@/lib/trpc';
-// Runs with the shell's code, before hydration: on a workspace's URL it asks for the chat's newest page at once.
-import '@/lib/history-prefetch';
 
 /**
  * The dashboard's data layer: one QueryClient per tab (as create-t3-turbo sets it up), and the tRPC client behind

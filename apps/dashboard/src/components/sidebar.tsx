@@ -1,10 +1,10 @@
 'use client';
-import Link from 'next/link';
-import { useParams, useRouter } from 'next/navigation';
+import { AppLink } from '@/components/ui/app-link';
+import { useParams } from 'next/navigation';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
-import { Button } from '@/components/ui/button';
+import { Button, IconButton } from '@/components/ui/button';
 import { BranchIcon, ChevronRightIcon, PlusIcon, TrashIcon } from '@/components/ui/icons';
 import { isUnread, StatusDot, statusLabel } from '@/components/ui/status-dot';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
@@ -54,17 +54,14 @@ export function Sidebar({ className, isHome = false }: { className?: string; isH
       {isHome ? <h1 className="px-4 pt-4 text-2xl font-semibold tracking-tight md:hidden">Workspaces</h1> : null}
       <div className="flex items-center justify-between px-4 pb-1 pt-3">
         <h2 className="text-xs font-semibold uppercase tracking-wide text-fg-subtle">Projects</h2>
-        <Button
-          variant="ghost"
-          size="icon"
-          aria-label="Add project"
-          title="Add project"
+        <IconButton
+          label="Add project"
           aria-expanded={isAdding}
           onClick={() => setAdding((v) => !v)}
           data-testid="add-project"
         >
           <PlusIcon />
-        </Button>
+        </IconButton>
       </div>
       {isAdding ? <AddProjectForm onDone={() => setAdding(false)} /> : null}
       <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-4">
@@ -109,27 +106,21 @@ function ProjectGroup({ project, workspaces }: { project: Project; workspaces: W
         <h3 className="min-w-0 flex-1 truncate text-sm font-semibold" title={project.path}>
           {project.name}
         </h3>
-        <Button
-          variant="ghost"
-          size="icon"
-          aria-label={`Remove project ${project.name}`}
-          title={`Remove project ${project.name}`}
+        <IconButton
+          label={`Remove project ${project.name}`}
           onClick={() => setRemoving((v) => !v)}
           data-testid="remove-project"
         >
           <TrashIcon width={16} height={16} />
-        </Button>
-        <Button
-          variant="ghost"
-          size="icon"
-          aria-label={`New workspace in ${project.name}`}
-          title={`New workspace in ${project.name}`}
+        </IconButton>
+        <IconButton
+          label={`New workspace in ${project.name}`}
           aria-expanded={isAdding}
           onClick={() => setAdding((v) => !v)}
           data-testid="add-workspace"
         >
           <PlusIcon />
-        </Button>
+        </IconButton>
       </div>
       {isRemoving ? (
         <RemoveProjectConfirm project={project} workspaces={workspaces} onDone={() => setRemoving(false)} />
@@ -148,20 +139,14 @@ function ProjectGroup({ project, workspaces }: { project: Project; workspaces: W
 }
 function WorkspaceRow({ workspace }: { workspace: Workspace }) {
   const params = useParams<{ workspaceId?: string }>();
-  const router = useRouter();
   const isActive = params?.workspaceId === workspace.id;
   const status = useAgentStatus(workspace.id);
   const [isConfirming, setConfirming] = useState(false);
   return (
     <li>
       <div className="group relative">
-        <Link
+        <AppLink
           href={`/w/${workspace.id}`}
-          // Fetched on intent (a touch, a pointer over it), not for every row in view: on a phone the list's first
-          // seconds are spent loading and running the workspace page's code for rows nobody opens (issue 19).
-          prefetch={false}
-          onPointerEnter={() => router.prefetch(`/w/${workspace.id}`)}
-          onTouchStart={() => router.prefetch(`/w/${workspace.id}`)}
           data-testid="workspace-link"
           data-workspace-id={workspace.id}
           data-branch={workspace.branch}
@@ -182,7 +167,7 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
             <GitStateLine workspace={workspace} />
           </span>
           <ChevronRightIcon className="shrink-0 text-fg-subtle md:hidden" />
-        </Link>
+        </AppLink>
         {/* On a phone the control is always there; on desktop it appears on hover or focus (and stays while
             confirming). */}
         <span
@@ -191,17 +176,14 @@ function WorkspaceRow({ workspace }: { workspace: Workspace }) {
             isConfirming ? 'md:block' : 'md:hidden',
           )}
         >
-          <Button
-            variant="ghost"
-            size="icon"
-            aria-label={`Remove workspace ${workspace.branch}`}
-            title={`Remove workspace ${workspace.branch}`}
+          <IconButton
+            label={`Remove workspace ${workspace.branch}`}
             aria-expanded={isConfirming}
             data-testid="remove-workspace"
             onClick={() => setConfirming((v) => !v)}
           >
             <TrashIcon width={16} height={16} />
-          </Button>
+          </IconButton>
         </span>
       </div>
       {isConfirming ? (

@@ -1,9 +1,12 @@
 'use client';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { HISTORY_PAGE, takeNewestPage } from '@/lib/history-prefetch';
+import { HISTORY_PAGE } from '@/lib/history-page';
 import { describeError, getBandClient } from '@/lib/trpc';
 import { toChatEvent } from '@/lib/transcript';
-import type { ChatEvent } from '@/lib/types';
+import type { ChatEvent, ChatHistoryPage, ChatPageData } from '@/lib/types';
+
+const toEvents = (page: ChatHistoryPage): ChatEvent[] =>
+  page.events.map(toChatEvent).filter((e): e is ChatEvent => e !== null);
 
 /**
  * The events of one chat, live, without reading all of a long chat. It opens at the end: the newest page from
@@ -11,13 +14,18 @@ import type { ChatEvent } from '@/lib/types';
  * page's last seq, so nothing between the page and the stream is lost or doubled. Older pages are prepended on
  * `loadOlder()`. After a dropped socket tRPC resubscribes with the last `tracked()` id (the batch's last seq) and
  * the server resumes after it; events at or below the highest seq already held are dropped here as well (DESIGN §3).
+ *
+ * `initial` is the newest page the server rendered the page with (lib/page-data.ts): for that chat it is the first
+ * render's events, on the server and at hydration alike, and the stream resumes after it. A page of any age is good.
  */
-export function useChatStream(chatId: string | null) {
-  const [events, setEvents] = useState<ChatEvent[]>([]);
+export function useChatStream(chatId: string | null, initial?: ChatPageData) {
+  // Taken once, by the chat it is for: a later chat (or the same one opened again) reads its own page.
+  const served = useRef(initial?.chatId === chatId ? initial : undefined);
+  const [events, setEvents] = useState<ChatEvent[]>(() => (served.current ? toEvents(served.current.history) : []));
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
   /** True until the newest page is in (or failed). */
-  const [loading, setLoading] = useState(false);
-  const [hasOlder, setHasOlder] = useState(false);
+  const [loading, setLoading] = useState(() => chatId !== null && !served.current);
+  const [hasOlder, setHasOlder] = useState(() => (events[0]?.seq ?? 0) > 1);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const lastSeq = useRef(0);
   /** The oldest seq held (the next older page is read before it). */
@@ -28,9 +36,11 @@ export function useChatStream(chatId: string | null) {
 
   useEffect(() => {
     const gen = ++generation.current;
-    setEvents([]);
+    const page = served.current?.chatId === chatId ? served.current : undefined;
+    served.current = undefined;
+    if (!page) setEvents([]);
     setError(null);
-    setHasOlder(false);
+    if (!page) setHasOlder(false);
     setLoadingOlder(false);
     olderInFlight.current = false;
     lastSeq.current = 0;
@@ -39,7 +49,7 @@ export function useChatStream(chatId: string | null) {
       setLoading(false);
       return;
     }
-    setLoading(true);
+    setLoading(!page);
     let pending: ChatEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
     let sub: { unsubscribe(): void } | undefined;
@@ -53,22 +63,28 @@ export function useChatStream(chatId: string | null) {
     };
     const { client } = getBandClient();
     void (async () => {
-      let page: ChatEvent[] = [];
-      try {
-        // Asked for while the page loaded when this browser knew the chat (lib/history-prefetch), else now.
-        const history = await takeNewestPage(chatId);
-        page = history.events.map(toChatEvent).filter((e): e is ChatEvent => e !== null);
-      } catch (e) {
-        // Without the page the stream still works (it replays from the start), as before paging existed.
-        if (!cancelled) setError(describeError(e));
+      let newest: ChatEvent[] = [];
+      if (page) newest = toEvents(page.history);
+      else {
+        try {
+          const history = await client.chats.history.query({
+            chatId,
+            beforeSeq: Number.MAX_SAFE_INTEGER,
+            limit: HISTORY_PAGE,
+          });
+          newest = toEvents(history);
+        } catch (e) {
+          // Without the page the stream still works (it replays from the start), as before paging existed.
+          if (!cancelled) setError(describeError(e));
+        }
+        if (cancelled || gen !== generation.current) return;
+        setEvents(newest);
+        setHasOlder(newest.length > 0 && newest[0]!.seq > 1);
+        setLoading(false);
       }
-      if (cancelled || gen !== generation.current) return;
-      const after = page.at(-1)?.seq ?? 0;
+      const after = newest.at(-1)?.seq ?? 0;
       lastSeq.current = after;
-      firstSeq.current = page[0]?.seq ?? 0;
-      setEvents(page);
-      setHasOlder(page.length > 0 && page[0]!.seq > 1);
-      setLoading(false);
+      firstSeq.current = newest[0]?.seq ?? 0;
       // Batched: each frame carries every event queued since the previous one (tracked by the last seq). The
       // first subscribe resumes after the page (as a reconnect would), so the page and the stream meet exactly.
       sub = client.chats.eventBatches.subscribe(

@@ -1,6 +1,7 @@
 import 'server-only';
 import type { BandCaller } from '@band/api';
-import type { ShellData } from '@/lib/types';
+import { HISTORY_PAGE } from '@/lib/history-page';
+import type { ChatPageData, ShellData } from '@/lib/types';
 
 /**
  * The data (ShellData) the first HTML of every page carries (issue 19: the workspace list is painted with the page,
@@ -16,21 +17,47 @@ interface PageScope {
   getStore(): PageRequest | undefined;
 }
 
-export async function readShellData(): Promise<ShellData | undefined> {
+function pageCaller(): BandCaller | undefined {
   const scope = (globalThis as Record<symbol, PageScope | undefined>)[Symbol.for('band.pageRequest')];
-  const request = scope?.getStore();
-  if (!request) return undefined;
+  return scope?.getStore()?.caller();
+}
+
+/** As the client would have received it over HTTP (JSON), so hydration renders exactly what the server did. */
+const asJson = <T>(data: T): T => JSON.parse(JSON.stringify(data)) as T;
+
+export async function readShellData(): Promise<ShellData | undefined> {
   try {
-    const caller = request.caller();
+    const caller = pageCaller();
+    if (!caller) return undefined;
     const data = {
       projects: await caller.projects.list(),
       workspaces: await caller.workspaces.list(),
       statuses: await caller.chats.statusList(),
     };
-    // As the client would have received them over HTTP (JSON), so hydration renders exactly what the server did.
-    return JSON.parse(JSON.stringify(data)) as ShellData;
+    return asJson(data);
   } catch {
     // The client's own request shows the error, with its hint, where the list would be.
+    return undefined;
+  }
+}
+
+/**
+ * The chat a workspace's Chat pane opens and the newest page of its history (issue 19: a phone paints the latest
+ * messages with the page, instead of after the scripts, a `workspaces.list` and a `chats.history`). The chat is the
+ * one the pane picks: the workspace's active chat, else its newest. Undefined without a chat or a page scope.
+ */
+export async function readChatPage(workspaceId: string): Promise<ChatPageData | undefined> {
+  try {
+    const caller = pageCaller();
+    if (!caller) return undefined;
+    const workspace = (await caller.workspaces.list()).find((w) => w.id === workspaceId);
+    if (!workspace) return undefined;
+    const chatId = workspace.activeChatId ?? (await caller.chats.list({ workspaceId }))[0]?.id;
+    if (!chatId) return undefined;
+    const history = await caller.chats.history({ chatId, beforeSeq: Number.MAX_SAFE_INTEGER, limit: HISTORY_PAGE });
+    return asJson({ chatId, history });
+  } catch {
+    // The pane reads the page itself and shows the error, with its hint.
     return undefined;
   }
 }

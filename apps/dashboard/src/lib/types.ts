@@ -27,6 +27,12 @@ export interface ShellData {
   statuses: RouterOutputs['chats']['statusList'];
 }
 
+/** The chat a workspace's page opens with and the newest page of its history (lib/page-data.ts). */
+export interface ChatPageData {
+  chatId: string;
+  history: ChatHistoryPage;
+}
+
 /** A stored chat event as the Chat pane folds it. */
 export interface ChatEvent {
   seq: number;

@@ -1,15 +1,22 @@
-import type { Browser } from 'playwright-core';
+import { join } from 'node:path';
+import { fakeAgentPath } from '@band/agents/testing';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BandServer } from '@band/server/start';
+import { eventsPerTurn, promptOf, seedLongChat } from '../seed-long-chat.mjs';
 import { launchChromium, PHONE, signedInPage, startWorkspaceServer, tempDir, waitForLive } from './harness.js';
 
-// Issue 19: the workspace list is in the page's first HTML (read in-process as the signed-in principal), so a phone
-// paints it before any script has run, instead of after the scripts load, hydrate and ask for it.
+// Issue 19: the workspace list, and on a workspace's page the newest messages of its chat, are in the page's first
+// HTML (read in-process as the signed-in principal), so a phone paints them before any script has run, instead of
+// after the scripts load, hydrate and ask for them.
 describe('the first paint carries the workspace list', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
   let server: BandServer;
   let workspace: { id: string };
+  let chatWorkspace: { id: string };
   let browser: Browser;
+  /** 80 turns of 10 events: the newest page (500 events) holds the last 50. */
+  const TURNS = 80;
 
   beforeAll(async () => {
     home = await tempDir('band-ui-first-paint-');
@@ -17,8 +24,33 @@ describe('the first paint carries the workspace list', () => {
     // A finished turn the user has not read: the row says so in the first paint too, not once the scripts ask.
     const { store } = server.api.services;
     store.chats.update(store.chats.create({ workspaceId: workspace.id, agentId: 'fake' }).id, { status: 'done' });
+    // A second workspace with a long chat, for the Chat pane.
+    const [project] = server.api.services.projects.list();
+    ({ workspace: chatWorkspace } = await server.api.services.workspaces.create({
+      project: project!.id,
+      branch: 'chatty',
+      waitForSetup: true,
+    }));
+    await server.settings.update((s) => ({
+      ...s,
+      codingAgents: [{ id: 'fake', type: 'claude-code', label: 'Fake agent', command: fakeAgentPath() }],
+      defaultCodingAgent: 'fake',
+    }));
+    const chatId = server.api.services.chats.create({ workspaceId: chatWorkspace.id }).id;
+    const lastSeq = seedLongChat({ home: join(home.path, 'band'), chatId, turns: TURNS, deltas: 4 });
+    expect(lastSeq).toBe(TURNS * eventsPerTurn(4));
     browser = await launchChromium();
   });
+
+  /** A phone context signed in the usual way (the sign-in link runs a script), with scripts then turned off. */
+  const phoneWithoutScripts = async (): Promise<BrowserContext> => {
+    const signedIn = await signedInPage(browser, server, PHONE);
+    const cookies = await signedIn.context.cookies();
+    await signedIn.context.close();
+    const context = await browser.newContext({ ...PHONE, javaScriptEnabled: false });
+    await context.addCookies(cookies);
+    return context;
+  };
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -26,15 +58,10 @@ describe('the first paint carries the workspace list', () => {
   });
 
   it('a phone with scripts off sees the project and its workspace, linked, with its agent status', async () => {
-    // Signed in the usual way (the sign-in link runs a script), then the same session in a context without scripts.
-    const signedIn = await signedInPage(browser, server, PHONE);
-    const cookies = await signedIn.context.cookies();
-    await signedIn.context.close();
-    const context = await browser.newContext({ ...PHONE, javaScriptEnabled: false });
-    await context.addCookies(cookies);
+    const context = await phoneWithoutScripts();
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    const link = page.locator('[data-testid="workspace-link"]');
+    const link = page.locator('[data-testid="workspace-link"][data-branch="first-paint"]');
     expect(await link.count()).toBe(1);
     expect(await link.getAttribute('href')).toBe(`/w/${workspace.id}`);
     expect(await link.isVisible()).toBe(true);
@@ -53,11 +80,69 @@ describe('the first paint carries the workspace list', () => {
       if (m.type() === 'error') errors.push(m.text());
     });
     await waitForLive(page);
-    expect(await page.locator('[data-testid="workspace-link"]').count()).toBe(1);
+    expect(await page.locator('[data-testid="workspace-link"]').count()).toBe(2);
     // A workspace made after the page was rendered arrives through the subscription, as before.
     const [project] = server.api.services.projects.list();
     await server.api.services.workspaces.create({ project: project!.id, branch: 'second', waitForSetup: true });
     await page.waitForSelector('[data-testid="workspace-link"][data-branch="second"]');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("a phone opening a workspace sees its chat's newest messages on screen before the app's scripts run", async () => {
+    const { context, page } = await signedInPage(browser, server, PHONE);
+    // No script of the app loads: what shows is the server's HTML (the page streams its content after the shell,
+    // and React's inline script puts it in place, so scripts stay on).
+    let refused = 0;
+    await context.route('**/_next/static/**/*.js', (route) => {
+      refused += 1;
+      return route.abort();
+    });
+    await page.goto(`${server.url}/w/${chatWorkspace.id}`);
+    await page.locator('[data-testid="chat-prompt"]').last().waitFor();
+    expect(refused).toBeGreaterThan(0);
+    // The app's code never ran (it marks the page once its status subscription is live).
+    expect(await page.evaluate(() => document.documentElement.dataset.agentStatuses)).toBeUndefined();
+    const prompts = await page.locator('[data-testid="chat-prompt"]').allTextContents();
+    // The newest screen of turns, in order, ending with the last message; not the whole chat.
+    expect(prompts.at(-1)).toBe(promptOf(TURNS - 1));
+    expect(prompts).toEqual(prompts.map((_, i) => promptOf(TURNS - prompts.length + i)));
+    expect(prompts.length).toBeLessThan(20);
+    // On screen, not below a padding that only a script would scroll past.
+    const box = await page.locator('[data-testid="chat-prompt"]').first().boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y).toBeLessThan(PHONE.viewport?.height ?? 0);
+    expect(await page.locator('[data-testid="chat-pane"] [role="status"]').count()).toBe(0);
+    await context.close();
+  });
+
+  it('with scripts on, the Chat pane takes that page: no second read, no hydration error, live', async () => {
+    const { context, page } = await signedInPage(browser, server, PHONE);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const historyReads: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('chats.history')) historyReads.push(decodeURIComponent(r.url()));
+    });
+    await page.goto(`${server.url}/w/${chatWorkspace.id}`);
+    await waitForLive(page);
+    const last = page.locator('[data-testid="chat-prompt"]', { hasText: promptOf(TURNS - 1) });
+    await expect.poll(() => last.isVisible()).toBe(true);
+    await expect
+      .poll(() => page.locator('[data-testid="chat-transcript"]').getAttribute('data-has-older'))
+      .toBe('true');
+    // The newest page came with the HTML; an older page is read only when the reader scrolls up.
+    expect(historyReads.filter((url) => url.includes(String(Number.MAX_SAFE_INTEGER)))).toEqual([]);
+    // A message sent now appends after the served page: the stream resumed after its last event.
+    await page.locator('[data-testid="chat-input"]').fill('after the served page');
+    await page.locator('[data-testid="chat-send"]').click();
+    await page.locator('[data-testid="chat-prompt"]', { hasText: 'after the served page' }).waitFor();
+    const prompts = await page.locator('[data-testid="chat-prompt"]').allTextContents();
+    expect(prompts.slice(-2)).toEqual([promptOf(TURNS - 1), 'after the served page']);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -41,3 +41,13 @@ export function Button({ variant = 'secondary', size = 'md', className, type = '
     />
   );
 }
+
+export interface IconButtonProps extends Omit<ButtonProps, 'size' | 'aria-label'> {
+  /** What the button does: its accessible name, shown as a tooltip too. */
+  label: string;
+}
+
+/** A button that shows only an icon: ghost unless told otherwise, a 44 px touch target, named by `label`. */
+export function IconButton({ label, variant = 'ghost', ...props }: IconButtonProps) {
+  return <Button variant={variant} size="icon" aria-label={label} {...props} />;
+}

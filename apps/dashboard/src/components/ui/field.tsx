@@ -6,16 +6,12 @@ const CONTROL =
   'focus:border-accent focus:outline-none md:min-h-9 md:text-sm';
 
 export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
-  return (
-    <input
-      className={cn(CONTROL, !className?.includes('w-') && !className?.includes('max-w-') && 'w-full', className)}
-      {...props}
-    />
-  );
+  // Full width unless the caller sets a width (`w-auto`, `w-64`): cn lets the caller's win.
+  return <input className={cn(CONTROL, 'w-full', className)} {...props} />;
 }
 
 export function Select({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
-  return <select className={cn(CONTROL, 'pr-8', !className?.includes('w-') && 'w-full', className)} {...props} />;
+  return <select className={cn(CONTROL, 'pr-8 w-full', className)} {...props} />;
 }
 
 export function Field({

@@ -1,12 +1,15 @@
 import { Suspense } from 'react';
+import { readChatPage } from '@/lib/page-data';
 import { WorkspaceView } from './_components/workspace-view';
 
 export default async function WorkspacePage({ params }: { params: Promise<{ workspaceId: string }> }) {
   const { workspaceId } = await params;
-  // The pane and the open file are read from the URL's search params (client-side).
+  // The Chat pane's newest messages come with the page (issue 19); the pane and the open file are read from the
+  // URL's search params (client-side).
+  const initialChat = await readChatPage(workspaceId);
   return (
     <Suspense>
-      <WorkspaceView workspaceId={workspaceId} />
+      <WorkspaceView workspaceId={workspaceId} initialChat={initialChat} />
     </Suspense>
   );
 }

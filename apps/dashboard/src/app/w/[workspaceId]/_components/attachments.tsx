@@ -3,7 +3,7 @@ import { cn } from '@/lib/cn';
 // Attachments in the chat: the composer's attach button and chips (each file uploads as soon as it is picked),
 // and the list a sent message shows.
 import { type ChangeEvent, useCallback, useRef, useState } from 'react';
-import { Button } from '@/components/ui/button';
+import { IconButton } from '@/components/ui/button';
 import { PaperclipIcon } from '@/components/ui/icons';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Spinner } from '@/components/ui/spinner';
@@ -108,16 +108,14 @@ export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[]) =
         tabIndex={-1}
         aria-hidden="true"
       />
-      <Button
-        variant="ghost"
-        size="icon"
-        aria-label="Attach files"
+      <IconButton
+        label="Attach files"
         data-testid="chat-attach"
         disabled={disabled}
         onClick={() => input.current?.click()}
       >
         <PaperclipIcon width="18" height="18" />
-      </Button>
+      </IconButton>
     </>
   );
 }
@@ -151,15 +149,13 @@ export function PickedFiles({
               {f.uploading ? <Spinner /> : null}
               <span className="max-w-[12rem] truncate">{f.name}</span>
               <span className="text-xs text-fg-subtle">{formatBytes(f.size)}</span>
-              <Button
-                variant="ghost"
-                size="icon"
-                aria-label={`Remove ${f.name}`}
+              <IconButton
+                label={`Remove ${f.name}`}
                 data-testid="chat-attachment-remove"
                 onClick={() => onRemove(f.key)}
               >
                 <span aria-hidden="true">×</span>
-              </Button>
+              </IconButton>
             </li>
           ))}
         </ul>

@@ -4,7 +4,7 @@ import { type RefObject, useLayoutEffect, useMemo, useRef, useState } from 'reac
 import { ErrorNote } from '@/components/ui/error-note';
 import { FormActions } from '@/components/ui/form-actions';
 import { Badge, type BadgeTone } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
+import { Button, IconButton } from '@/components/ui/button';
 import { Input, Select } from '@/components/ui/field';
 import { ChevronRightIcon, RefreshIcon, UndoIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
@@ -95,15 +95,13 @@ export function ChangesPane({ workspace }: { workspace: Workspace }) {
           </span>
         ) : null}
         <div className="flex-1" />
-        <Button
-          size="icon"
-          variant="ghost"
-          aria-label="Reload"
+        <IconButton
+          label="Reload"
           onClick={() => invalidateWorkspaceDisk(queryClient, trpc, workspace.id, ['changes'])}
           data-testid="changes-reload"
         >
           <RefreshIcon width={18} height={18} />
-        </Button>
+        </IconButton>
         <Button
           size="sm"
           variant="primary"
@@ -233,10 +231,8 @@ function FileChange({
             </span>
           ) : null}
         </button>
-        <Button
-          size="icon"
-          variant="ghost"
-          aria-label={`Revert ${file.path}`}
+        <IconButton
+          label={`Revert ${file.path}`}
           data-testid="change-revert"
           disabled={revert.isPending}
           onClick={() => {
@@ -245,7 +241,7 @@ function FileChange({
           }}
         >
           {revert.isPending ? <Spinner /> : <UndoIcon width={16} height={16} />}
-        </Button>
+        </IconButton>
       </div>
       {revert.error ? (
         <div className="p-2">

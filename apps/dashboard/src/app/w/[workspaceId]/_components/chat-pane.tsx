@@ -1,10 +1,10 @@
 'use client';
-import Link from 'next/link';
+import { AppLink } from '@/components/ui/app-link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
+import { Button, IconButton } from '@/components/ui/button';
 import { ChevronRightIcon, SendIcon, StopIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { useAgentStatus } from '@/hooks/use-agent-statuses';
@@ -12,25 +12,22 @@ import { useChatStream } from '@/hooks/use-chat-stream';
 import { cn } from '@/lib/cn';
 import { formatCost, formatDuration } from '@/lib/format';
 import { Markdown } from '@/lib/markdown';
-import { rememberChat } from '@/lib/history-prefetch';
 import { invalidateWorkspaceDisk } from '@/lib/queries';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import { buildTranscript, type TranscriptItem, type TranscriptTurn } from '@/lib/transcript';
-import type { Workspace } from '@/lib/types';
+import type { ChatPageData, Workspace } from '@/lib/types';
 import { ApprovalCard } from './approval-card';
 import { AttachButton, MessageAttachments, PickedFiles, useAttachments } from './attachments';
 
-export function ChatPane({ workspace }: { workspace: Workspace }) {
+export function ChatPane({ workspace, initial }: { workspace: Workspace; initial?: ChatPageData }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const chats = useQuery(trpc.chats.list.queryOptions({ workspaceId: workspace.id }));
   const [sentChatId, setSentChatId] = useState<string | null>(null);
-  const chatId = workspace.activeChatId ?? sentChatId ?? chats.data?.[0]?.id ?? null;
-  const stream = useChatStream(chatId);
-  useEffect(() => {
-    if (chatId) rememberChat(workspace.id, chatId);
-  }, [chatId, workspace.id]);
+  // The server picked its chat the same way (lib/page-data.ts), before the chat list is here.
+  const chatId = workspace.activeChatId ?? sentChatId ?? chats.data?.[0]?.id ?? initial?.chatId ?? null;
+  const stream = useChatStream(chatId, initial);
   const status = useAgentStatus(workspace.id);
 
   const transcript = useMemo(() => buildTranscript(stream.events), [stream.events]);
@@ -65,7 +62,7 @@ export function ChatPane({ workspace }: { workspace: Workspace }) {
             : undefined
         }
         isWorking={isWorking}
-        isLoading={chats.status === 'pending' || stream.loading}
+        isLoading={(chats.status === 'pending' && !chatId) || stream.loading}
         hasOlder={stream.hasOlder}
         loadingOlder={stream.loadingOlder}
         onLoadOlder={() => void stream.loadOlder()}
@@ -111,7 +108,7 @@ function FailedTurnActions({
           {retry.isPending ? <Spinner /> : null} Retry
         </Button>
       ) : null}
-      <Link
+      <AppLink
         href="/settings"
         className={cn(
           'inline-flex min-h-touch items-center rounded-md px-3 text-sm font-medium text-accent hover:bg-bg-hover',
@@ -120,7 +117,7 @@ function FailedTurnActions({
         data-testid="chat-settings-link"
       >
         Agent settings
-      </Link>
+      </AppLink>
       {retry.error ? <ErrorNote error={retry.error} /> : null}
     </div>
   );
@@ -289,6 +286,12 @@ function Transcript({
       end: Math.max(end, Math.min(turns.length, start + 1)),
     };
   };
+  /** The newest turns that fill a screen (by their estimated heights). */
+  function newestScreen() {
+    let first = turns.length;
+    while (first > 0 && total - tops[first]! < layout.current.viewport) first--;
+    return { start: first, end: turns.length };
+  }
   /** Where the viewport's top is, in list coordinates: at the bottom when following, else where the anchor says. */
   const viewportTop = () => {
     const { viewport, listTop } = layout.current;
@@ -298,7 +301,11 @@ function Transcript({
     if (a && i >= 0) return tops[i]! - a.offset;
     return (ref.current?.scrollTop ?? 0) - listTop;
   };
-  const { start, end } = rangeAt(viewportTop());
+  // The first render (the server's HTML, and hydration, which must match it) has not been laid out: it shows the
+  // newest screen of turns with no padding, so a phone sees the latest messages before any script runs. The first
+  // layout then renders the virtual range and follows the bottom, before the browser paints.
+  const hasLaidOut = useRef(false);
+  const { start, end } = hasLaidOut.current ? rangeAt(viewportTop()) : newestScreen();
   rendered.current = { start, end };
 
   // After each layout: follow the bottom, or put the anchor turn back where the reader saw it.
@@ -306,6 +313,10 @@ function Transcript({
     const el = ref.current;
     const list = listRef.current;
     if (!el || !list) return;
+    if (!hasLaidOut.current) {
+      hasLaidOut.current = true;
+      if (turns.length > 0) rerender();
+    }
     const box = el.getBoundingClientRect();
     layout.current = {
       listTop: list.getBoundingClientRect().top - box.top + el.scrollTop,
@@ -416,7 +427,11 @@ function Transcript({
         <div
           ref={listRef}
           className="flex flex-col gap-6"
-          style={{ paddingTop: tops[start] ?? 0, paddingBottom: Math.max(0, total - (tops[end] ?? total)) }}
+          style={
+            hasLaidOut.current
+              ? { paddingTop: tops[start] ?? 0, paddingBottom: Math.max(0, total - (tops[end] ?? total)) }
+              : undefined
+          }
         >
           {turns.slice(start, end).map((turn) => (
             <TurnView
@@ -692,27 +707,25 @@ function Composer({
           )}
         />
         {isWorking && chatId ? (
-          <Button
+          <IconButton
             variant="danger"
-            size="icon"
-            aria-label="Stop the agent"
+            label="Stop the agent"
             data-testid="chat-abort"
             disabled={abort.isPending}
             onClick={() => abort.mutate({ chatId })}
           >
             <StopIcon />
-          </Button>
+          </IconButton>
         ) : null}
-        <Button
+        <IconButton
           variant="primary"
-          size="icon"
           type="submit"
-          aria-label="Send"
+          label="Send"
           data-testid="chat-send"
           disabled={send.isPending || attachments.uploading || !text.trim()}
         >
           {send.isPending ? <Spinner /> : <SendIcon />}
-        </Button>
+        </IconButton>
       </form>
     </div>
   );

@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { createContext, type MouseEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '@/components/ui/error-note';
-import { Button } from '@/components/ui/button';
+import { Button, IconButton } from '@/components/ui/button';
 import { BackIcon, ChevronRightIcon, FilesIcon, FolderIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { lspLanguageOf, useLspClient } from '@/hooks/use-lsp';
@@ -255,16 +255,9 @@ function FileViewer({
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="file-viewer" data-path={path}>
       <div className="flex items-center gap-2 border-b border-border px-2 py-1">
-        <Button
-          size="icon"
-          variant="ghost"
-          aria-label="Back to files"
-          onClick={onBack}
-          className="md:hidden"
-          data-testid="file-viewer-back"
-        >
+        <IconButton label="Back to files" onClick={onBack} className="md:hidden" data-testid="file-viewer-back">
           <BackIcon />
-        </Button>
+        </IconButton>
         <span
           className="min-w-[8rem] flex-1 truncate px-1 font-mono text-[13px]"
           title={path}

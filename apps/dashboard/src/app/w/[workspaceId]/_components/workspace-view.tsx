@@ -1,6 +1,6 @@
 'use client';
 import dynamic from 'next/dynamic';
-import Link from 'next/link';
+import { AppLink } from '@/components/ui/app-link';
 import { useSearchParams } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -14,7 +14,7 @@ import { useWorkspaces } from '@/hooks/use-workspaces';
 import { cn } from '@/lib/cn';
 import { invalidateWorkspaceDisk, resetWorkspaceDisk } from '@/lib/queries';
 import { useTRPC } from '@/lib/trpc';
-import type { Workspace } from '@/lib/types';
+import type { ChatPageData, Workspace } from '@/lib/types';
 import { ChatPane } from './chat-pane';
 
 // Changes (diff parser, revert and commit) is not on a phone's first screen (Chat is): it loads after the page,
@@ -76,7 +76,7 @@ function useWorkspaceLocation() {
  * Phone: one pane at a time with a bottom tab bar and a back button to the workspace list (DESIGN §8).
  * Both arrangements are the same elements shown or hidden by CSS, so nothing remounts on rotate.
  */
-export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
+export function WorkspaceView({ workspaceId, initialChat }: { workspaceId: string; initialChat?: ChatPageData }) {
   // The sidebar's list (same query, one fetch).
   const workspaces = useWorkspaces();
   const trpc = useTRPC();
@@ -152,7 +152,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             what="The chat"
             onRetry={() => void queryClient.resetQueries(trpc.chats.list.queryFilter({ workspaceId: workspace.id }))}
           >
-            <ChatPane workspace={workspace} />
+            <ChatPane workspace={workspace} initial={initialChat} />
           </PaneErrorBoundary>
         </section>
         <section
@@ -244,14 +244,14 @@ function PhoneHeader({ workspace }: { workspace?: Workspace }) {
   const status = useAgentStatus(workspace?.id ?? '');
   return (
     <div className="flex h-12 shrink-0 items-center gap-1 border-b border-border px-1 md:hidden">
-      <Link
+      <AppLink
         href="/"
         aria-label="Back to workspaces"
         className="inline-flex min-h-touch min-w-touch items-center justify-center rounded-md text-fg hover:bg-bg-hover"
         data-testid="back-to-workspaces"
       >
         <BackIcon />
-      </Link>
+      </AppLink>
       {workspace ? (
         <div className="flex min-w-0 flex-1 items-center gap-2">
           <StatusDot status={status} />
