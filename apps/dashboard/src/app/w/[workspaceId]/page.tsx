@@ -1,4 +1,3 @@
-import { Suspense } from 'react';
 import { readChatPage } from '@/lib/page-data';
 import { WorkspaceView } from './_components/workspace-view';
 
@@ -7,9 +6,5 @@ export default async function WorkspacePage({ params }: { params: Promise<{ work
   // The Chat pane's newest messages come with the page (issue 19); the pane and the open file are read from the
   // URL's search params (client-side).
   const initialChat = await readChatPage(workspaceId);
-  return (
-    <Suspense>
-      <WorkspaceView workspaceId={workspaceId} initialChat={initialChat} />
-    </Suspense>
-  );
+  return <WorkspaceView workspaceId={workspaceId} initialChat={initialChat} />;
 }
