@@ -77,14 +77,18 @@ export function fakeAgentEnv(options: FakeAgentEnvOptions = {}): Record<string, 
   return env;
 }
 
-/** Path of the real `claude` executable from the `@anthropic-ai/claude-code` npm package, if installed. */
-export function findClaudeCodeBinary(): string | undefined {
+/** A file inside an installed npm package, or undefined when the package is not installed. */
+function fileInPackage(name: string, ...path: string[]): string | undefined {
   try {
-    const pkg = createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json');
-    return join(dirname(pkg), 'bin', 'claude.exe');
+    return join(dirname(createRequire(import.meta.url).resolve(`${name}/package.json`)), ...path);
   } catch {
     return undefined;
   }
+}
+
+/** Path of the real `claude` executable from the `@anthropic-ai/claude-code` npm package, if installed. */
+export function findClaudeCodeBinary(): string | undefined {
+  return fileInPackage('@anthropic-ai/claude-code', 'bin', 'claude.exe');
 }
 
 /**
@@ -113,12 +117,7 @@ export function claudeCodeOfflineEnv(options: { home: string; baseUrl: string })
 /** Path of the real `codex` launcher from the `@openai/codex` npm package (its native binary ships as an npm optional
  * dependency), if installed. */
 export function findCodexBinary(): string | undefined {
-  try {
-    const pkg = createRequire(import.meta.url).resolve('@openai/codex/package.json');
-    return join(dirname(pkg), 'bin', 'codex.js');
-  } catch {
-    return undefined;
-  }
+  return fileInPackage('@openai/codex', 'bin', 'codex.js');
 }
 
 /**
