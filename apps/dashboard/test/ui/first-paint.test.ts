@@ -23,7 +23,18 @@ describe('the first paint carries the workspace list', () => {
     ({ server, workspace } = await startWorkspaceServer(home.path, 'first-paint'));
     // A finished turn the user has not read: the row says so in the first paint too, not once the scripts ask.
     const { store } = server.api.services;
-    store.chats.update(store.chats.create({ workspaceId: workspace.id, agentId: 'fake' }).id, { status: 'done' });
+    const doneChat = store.chats.create({ workspaceId: workspace.id, agentId: 'fake' }).id;
+    store.chats.update(doneChat, { status: 'done' });
+    // Its turn asked for a permission and was answered: the card is in the history (its code loads on demand).
+    const turn = store.turns.create({ chatId: doneChat, prompt: 'run the tests' });
+    store.turns.startNext(doneChat);
+    store.chatEvents.appendMany(doneChat, turn.id, [
+      { type: 'user-message', turnId: turn.id, text: 'run the tests', queued: false },
+      { type: 'turn-start', turnId: turn.id, agentId: 'fake', model: null, mode: 'edit' },
+      { type: 'approval-request', requestId: 'req_1', toolName: 'Bash', input: { command: 'npm test' } },
+      { type: 'approval-resolved', requestId: 'req_1', behavior: 'allow', scope: 'once' },
+      { type: 'turn-end', turnId: turn.id, status: 'done' },
+    ]);
     // A second workspace with a long chat, for the Chat pane.
     const [project] = server.api.services.projects.list();
     ({ workspace: chatWorkspace } = await server.api.services.workspaces.create({
@@ -143,6 +154,23 @@ describe('the first paint carries the workspace list', () => {
     await page.locator('[data-testid="chat-prompt"]', { hasText: 'after the served page' }).waitFor();
     const prompts = await page.locator('[data-testid="chat-prompt"]').allTextContents();
     expect(prompts.slice(-2)).toEqual([promptOf(TURNS - 1), 'after the served page']);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a chat with an answered permission prompt opens with its card, without a hydration error', async () => {
+    const { context, page } = await signedInPage(browser, server, PHONE);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${server.url}/w/${workspace.id}`);
+    await waitForLive(page);
+    const card = page.locator('[data-testid="approval-card"]');
+    await card.waitFor();
+    expect(await card.getAttribute('data-state')).toBe('allowed');
+    expect(await card.textContent()).toContain('npm test');
     expect(errors).toEqual([]);
     await context.close();
   });

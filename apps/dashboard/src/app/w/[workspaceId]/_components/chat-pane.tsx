@@ -16,8 +16,12 @@ import { invalidateWorkspaceDisk } from '@/lib/queries';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import { buildTranscript, type TranscriptItem, type TranscriptTurn } from '@/lib/transcript';
 import type { ChatPageData, Workspace } from '@/lib/types';
-import { ApprovalCard } from './approval-card';
+import { onDemand } from '@/lib/on-demand';
 import { AttachButton, MessageAttachments, PickedFiles, useAttachments } from './attachments';
+
+// An agent's question or permission prompt is not on most chats' first screen: its card's code loads with the first
+// one shown (issue 19: the workspace page's first-load JS).
+const ApprovalCard = onDemand(() => import('./approval-card').then((m) => m.ApprovalCard));
 
 export function ChatPane({ workspace, initial }: { workspace: Workspace; initial?: ChatPageData }) {
   const trpc = useTRPC();
