@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fakeAgentPath } from '@band/agents/testing';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BandServer } from '@band/server/start';
 import { eventsPerTurn, promptOf, seedLongChat } from '../seed-long-chat.mjs';
@@ -9,6 +9,16 @@ import { launchChromium, PHONE, signedInPage, startWorkspaceServer, tempDir, wai
 // Issue 19: the workspace list, and on a workspace's page the newest messages of its chat, are in the page's first
 // HTML (read in-process as the signed-in principal), so a phone paints them before any script has run, instead of
 // after the scripts load, hydrate and ask for them.
+/** The page's uncaught errors and console errors (a hydration mismatch is one), as they happen. */
+function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  return errors;
+}
+
 describe('the first paint carries the workspace list', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
   let server: BandServer;
@@ -85,11 +95,7 @@ describe('the first paint carries the workspace list', () => {
 
   it('hydrates onto the same list without a hydration error, and the list stays live', async () => {
     const { context, page } = await signedInPage(browser, server, PHONE);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    const errors = pageErrors(page);
     await waitForLive(page);
     expect(await page.locator('[data-testid="workspace-link"]').count()).toBe(2);
     // A workspace made after the page was rendered arrives through the subscription, as before.
@@ -130,11 +136,7 @@ describe('the first paint carries the workspace list', () => {
 
   it('with scripts on, the Chat pane takes that page: no second read, no hydration error, live', async () => {
     const { context, page } = await signedInPage(browser, server, PHONE);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    const errors = pageErrors(page);
     const historyReads: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('chats.history')) historyReads.push(decodeURIComponent(r.url()));
@@ -160,11 +162,7 @@ describe('the first paint carries the workspace list', () => {
 
   it('a chat with an answered permission prompt opens with its card, without a hydration error', async () => {
     const { context, page } = await signedInPage(browser, server, PHONE);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    const errors = pageErrors(page);
     await page.goto(`${server.url}/w/${workspace.id}`);
     await waitForLive(page);
     const card = page.locator('[data-testid="approval-card"]');
