@@ -123,9 +123,7 @@ export function useChatStream(chatId: string | null, initial?: ChatPageData) {
         limit: HISTORY_PAGE,
       });
       if (gen !== generation.current) return;
-      const page = history.events
-        .map(toChatEvent)
-        .filter((e): e is ChatEvent => e !== null && e.seq < firstSeq.current);
+      const page = toEvents(history).filter((e) => e.seq < firstSeq.current);
       if (page.length > 0) {
         firstSeq.current = page[0]!.seq;
         setEvents((prev) => page.concat(prev));

@@ -50,8 +50,9 @@ export async function readChatPage(workspaceId: string): Promise<ChatPageData | 
   try {
     const caller = pageCaller();
     if (!caller) return undefined;
-    const workspace = (await caller.workspaces.list()).find((w) => w.id === workspaceId);
-    if (!workspace) return undefined;
+    // By id only: `get` also resolves a branch or an id prefix, which the URL's id must not stand for.
+    const workspace = await caller.workspaces.get({ workspace: workspaceId });
+    if (workspace.id !== workspaceId) return undefined;
     const chatId = workspace.activeChatId ?? (await caller.chats.list({ workspaceId }))[0]?.id;
     if (!chatId) return undefined;
     const history = await caller.chats.history({ chatId, beforeSeq: Number.MAX_SAFE_INTEGER, limit: HISTORY_PAGE });
