@@ -7,4 +7,5 @@ export default tsupPreset({
     hello: 'src/hello.ts',
     'client/index': 'src/client/index.ts',
   },
+  noExternal: ['@band/internal'],
 });

@@ -12,6 +12,7 @@ export const PROCESS_BUNDLE_INLINE = [
   '@band/auth',
   '@band/settings',
   '@band/tunnel',
+  '@band/internal',
   'zod',
   '@trpc/server',
   'ws',

@@ -32,6 +32,7 @@ export default [
     entry: { index: 'src/index.ts' },
     clean: false,
     external: ['next'],
+    noExternal: ['@band/internal'],
   }),
   // The process entries: `main` (what `npm start` runs) and `start` (`@band/server/start`, which `band start` and the
   // desktop app's server process load). They are the same `startServer` prebuilt into one file with the pure-JS code

@@ -1,3 +1,6 @@
 import { tsupPreset } from '../../tooling/tsup/preset.mjs';
 
-export default tsupPreset({ entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } });
+export default tsupPreset({
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  noExternal: ['@band/internal'],
+});

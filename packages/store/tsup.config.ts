@@ -1,3 +1,3 @@
 import { tsupPreset } from '../../tooling/tsup/preset.mjs';
 
-export default tsupPreset({ entry: { index: 'src/index.ts' } });
+export default tsupPreset({ entry: { index: 'src/index.ts' }, noExternal: ['@band/internal'] });

@@ -21,7 +21,14 @@ export interface TsupPresetOptions extends Options {
   noExternal?: string[];
 }
 
-/** A tsup config: `tsupDefaults`, then the package's own options (which win). */
+/**
+ * A tsup config: `tsupDefaults`, then the package's own options (which win). The types of bundled workspace packages
+ * are inlined into the declarations too: a published `.d.ts` must not import a package that is never published.
+ */
 export function tsupPreset(options: TsupPresetOptions) {
-  return defineConfig({ ...tsupDefaults, ...options });
+  const bundled = options.noExternal ?? [];
+  const dts = options.dts ?? tsupDefaults.dts;
+  if (bundled.length === 0 || dts === false) return defineConfig({ ...tsupDefaults, ...options });
+  const dtsOptions = typeof dts === 'object' ? dts : typeof dts === 'string' ? { entry: dts } : {};
+  return defineConfig({ ...tsupDefaults, ...options, dts: { ...dtsOptions, resolve: bundled } });
 }

@@ -101,7 +101,7 @@ export async function resolveConnection(env: NodeJS.ProcessEnv): Promise<Connect
       tokenSource = { kind: 'settings', file };
     } catch (error) {
       // No token yet: the request will fail as "server not running" or "unauthorized", which says more.
-      const reason = ((error as Error).message ?? '').split('\n')[0] ?? `no tokenSecret in ${file}`;
+      const reason = (error as Error).message || `no tokenSecret in ${file}`;
       tokenSource = { kind: 'none', reason };
     }
   }

@@ -1,4 +1,5 @@
 // The one error class of @band/cli. Exit codes are mapped in main.ts only (STYLE §7).
+import { BandError, type BandErrorOptions } from '@band/internal';
 
 /** Every way a command can fail, as a closed union. */
 export type CliErrorCode =
@@ -62,25 +63,27 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [130, 'interrupted (Ctrl+C)'],
 ];
 
-export interface CliErrorOptions {
-  /** What the user can do about it, printed as `hint: …`. */
-  hint?: string;
-  cause?: unknown;
-}
+/** `hint` is what the user can do about it, printed as `hint: …`. */
+export type CliErrorOptions = BandErrorOptions;
 
 /** A known failure: printed as `error: …` then `hint: …`, with its own exit code. Never carries the token. */
-export class CliError extends Error {
+export class CliError extends BandError<CliErrorCode> {
   override readonly name = 'CliError';
-  readonly code: CliErrorCode;
-  readonly hint?: string;
-  constructor(code: CliErrorCode, message: string, options: CliErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.code = code;
-    this.hint = options.hint;
-  }
   get exitCode(): number {
     return EXIT_BY_CODE[this.code];
   }
+}
+
+/**
+ * Another Band package's error, met outside a tRPC call (a corrupt settings.json under `band token rotate`, a server
+ * that cannot start): each has a code and a hint, so it is a known failure that prints its fix (exit 1), not a bug.
+ * Anything else is returned as it is.
+ */
+export function adoptPackageError(error: unknown): unknown {
+  if (error instanceof CliError || !(error instanceof Error)) return error;
+  const { code, hint } = error as Error & { code?: unknown; hint?: unknown };
+  if (typeof code !== 'string' || typeof hint !== 'string') return error;
+  return new CliError('ERROR', error.message, { hint, cause: error });
 }
 
 export const usageError = (message: string, hint?: string) => new CliError('USAGE', message, { hint });

@@ -3,7 +3,7 @@ import { CommanderError } from 'commander';
 import type { BandClientHandle } from './client.js';
 import { assertSafeTransport, type Connection, resolveConnection, resolveOutputFormat } from './config.js';
 import type { CliContext } from './context.js';
-import { CliError, EXIT_CODES } from './errors.js';
+import { adoptPackageError, CliError, EXIT_CODES } from './errors.js';
 import { colorEnabled, createErrOutput, createOutput, createStyle, type ErrOutput, type Output } from './output.js';
 import { commandPath, createProgram, forEachCommand, OFFLINE_COMMANDS } from './program.js';
 
@@ -56,11 +56,9 @@ function exit(code: number): never {
 }
 
 function report(error: unknown): number {
-  const mapped = connection && clientModule ? clientModule.toCliError(error, connection) : error;
+  const mapped = adoptPackageError(connection && clientModule ? clientModule.toCliError(error, connection) : error);
   if (mapped instanceof CliError) {
-    // Messages of other packages may append their hint ("\n  fix: …"): print it once, as the hint.
-    const message = mapped.hint ? mapped.message.split('\n  fix: ')[0]! : mapped.message;
-    err.error(message, mapped.hint);
+    err.error(mapped.message, mapped.hint);
     if (debug && mapped.cause instanceof Error && mapped.cause.stack) err.write(`${mapped.cause.stack}\n`);
     return mapped.exitCode;
   }

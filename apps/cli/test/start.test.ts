@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -147,4 +148,29 @@ describe('band start', () => {
       expect(result.stderr).toMatch(/hint: .*band settings set webServerPort/);
     },
   );
+});
+
+describe('a corrupt settings.json', () => {
+  it('`band start` and `band token rotate` say what is wrong and the fix once, exit 1, leave the file', async () => {
+    const home = await tempDir('band-cli-start-');
+    cleanups.push(home.cleanup);
+    const file = join(home.path, 'settings.json');
+    const corrupt = '{"webServerPort": 3456,';
+    await writeFile(file, corrupt, { mode: 0o600 });
+    const env = baseEnv({ BAND_HOME: home.path });
+    for (const args of [
+      ['start', '--port', '0'],
+      ['token', 'rotate'],
+    ]) {
+      const result = await band(args, { env, timeoutMs: 60_000 });
+      expect(result.code, `band ${args.join(' ')}: ${result.stderr}`).toBe(1);
+      expect(result.stderr).toContain(`error: ${file} is not valid JSON`);
+      // The fix is the hint, printed once; the message does not carry it too.
+      expect(result.stderr.match(/repair the JSON/g)).toHaveLength(1);
+      expect(result.stderr).toMatch(/hint: repair the JSON in /);
+      expect(result.stderr).not.toContain('fix:');
+      expect(result.stderr).not.toContain('looks like a bug');
+      expect(await readFile(file, 'utf8')).toBe(corrupt);
+    }
+  });
 });

@@ -76,12 +76,6 @@ function toDesktopError(error: unknown): DesktopError {
   });
 }
 
-/** Strips a hint the message already repeats (SettingsError appends "\n  fix: <hint>"). */
-function messageWithoutHint(error: DesktopError): string {
-  const [first] = error.message.split('\n  fix: ');
-  return first ?? error.message;
-}
-
 /**
  * Launches the desktop app: attach to the server of this BAND_HOME or start one, wait until it is ready, and open
  * the window signed in through a one-time pairing link (the permanent token never reaches a command line or URL).
@@ -247,9 +241,9 @@ export async function launchDesktop(options: DesktopOptions): Promise<DesktopApp
     } else {
       // --- failure: show it in the window ---
       mode = 'failed';
-      logger.error(`${messageWithoutHint(failure)}${failure.hint ? `\n  fix: ${failure.hint}` : ''}`);
+      logger.error(`${failure.message}${failure.hint ? `\n  fix: ${failure.hint}` : ''}`);
       const content = {
-        message: messageWithoutHint(failure),
+        message: failure.message,
         hint: failure.hint,
         code: failure.serverCode ?? failure.code,
         details: failure.details,

@@ -1,3 +1,5 @@
+import { BandError, type BandErrorOptions } from '@band/internal';
+
 /** Everything that can stop the desktop app, each with a fix the window or the terminal can show. */
 export type DesktopErrorCode =
   /** No Chromium-family browser on PATH for the app-mode shell. */
@@ -22,26 +24,17 @@ export type DesktopErrorCode =
   /** The user quit while the server was still starting. */
   | 'CANCELLED';
 
-export class DesktopError extends Error {
-  override readonly name = 'DesktopError';
-  readonly code: DesktopErrorCode;
-  /** What the user can do about it. */
-  readonly hint: string | undefined;
+export interface DesktopErrorOptions extends BandErrorOptions {
   /** The server's own error code when it reported one (e.g. PORT_IN_USE, SETTINGS_CORRUPT). */
-  readonly serverCode: string | undefined;
+  serverCode?: string;
   /** The last lines the server printed, for the error page. */
-  readonly details: string | undefined;
-  constructor(
-    code: DesktopErrorCode,
-    message: string,
-    options: { hint?: string; cause?: unknown; serverCode?: string; details?: string } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.code = code;
-    this.hint = options.hint;
-    this.serverCode = options.serverCode;
-    this.details = options.details;
-  }
+  details?: string;
+}
+
+export class DesktopError extends BandError<DesktopErrorCode, DesktopErrorOptions> {
+  override readonly name = 'DesktopError';
+  declare readonly serverCode: string | undefined;
+  declare readonly details: string | undefined;
 }
 
 /** A consola-shaped logger (the app injects one; plain modules never write to the console). */

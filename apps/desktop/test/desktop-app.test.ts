@@ -202,19 +202,20 @@ describe('launchDesktop', () => {
     expect(await app.done).toEqual({ exitCode: 1 });
   });
 
-  it('does not repeat a settings error’s built-in fix line in the message', async () => {
+  it('shows a settings error’s message and its fix apart', async () => {
     const home = await tempDir();
     const shell = createFakeShell();
-    // A server child that reports a SettingsError-shaped failure.
+    // A server child that reports what the real server reports for a corrupt settings.json (a SettingsError).
     const entry = join(home, 'settings-error.mjs');
     await writeFile(
       entry,
       `process.send({ type: 'error', code: 'INVALID_JSON', message: '/h/settings.json is ` +
-        `not valid JSON.\\n  fix: repair it', hint: 'repair it' }, () => process.exit(1));`,
+        `not valid JSON.', hint: 'repair the JSON in /h/settings.json' }, () => process.exit(1));`,
     );
     const { app } = await launch({ home, shell, serverEntry: entry });
     const html = await readFile(resolveDesktopPaths(home).errorPage, 'utf8');
     expect(html).toContain('<p class="message" data-testid="error-message">/h/settings.json is not valid JSON.</p>');
+    expect(html).toContain('<p class="hint" data-testid="error-hint">Repair the JSON in /h/settings.json</p>');
     expect(app.error?.serverCode).toBe('INVALID_JSON');
   });
 

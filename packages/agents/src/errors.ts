@@ -1,25 +1,16 @@
+import { BandError, type BandErrorOptions } from '@band/internal';
 import type { CodingAgentType } from './types.js';
 
 export type AgentErrorCode = 'CLI_NOT_FOUND' | 'SPAWN_FAILED' | 'INVALID_OPTIONS';
 
-export interface AgentErrorOptions {
-  hint?: string;
-  cause?: unknown;
+export interface AgentErrorOptions extends BandErrorOptions {
   stderrTail?: string;
 }
 
 /** The one error class of @band/agents. */
-export class AgentError extends Error {
+export class AgentError extends BandError<AgentErrorCode, AgentErrorOptions> {
   override readonly name = 'AgentError';
-  readonly code: AgentErrorCode;
-  readonly hint?: string;
-  readonly stderrTail?: string;
-  constructor(code: AgentErrorCode, message: string, options: AgentErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.code = code;
-    this.hint = options.hint;
-    this.stderrTail = options.stderrTail;
-  }
+  declare readonly stderrTail: string | undefined;
 }
 
 /** npm package that provides each CLI. */

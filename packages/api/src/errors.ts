@@ -1,13 +1,12 @@
 import type { AgentErrorCode } from '@band/agents';
 import type { AuthErrorCode } from '@band/auth';
+import { BandError, type BandErrorOptions } from '@band/internal';
 import type { SettingsErrorCode } from '@band/settings';
 import type { StoreErrorCode } from '@band/store';
 import type { TunnelErrorCode } from '@band/tunnel';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import type { TunnelCheckError } from './tunnel/tunnel-service.js';
-
-type TunnelCheckErrorCode = TunnelCheckError['code'];
+import type { TunnelCheckErrorCode } from './tunnel/tunnel-service.js';
 
 /** Every failure a Band service reports, as a closed union. Mapped to tRPC codes in one place. */
 export type BandApiErrorCode =
@@ -20,26 +19,15 @@ export type BandApiErrorCode =
   | 'TOO_LARGE'
   | 'INTERNAL';
 
-export interface BandApiErrorOptions {
-  /** What the user can do about it. */
-  hint?: string;
-  cause?: unknown;
+export interface BandApiErrorOptions extends BandErrorOptions {
   /** Machine-readable detail, e.g. `WORKSPACE_EXISTS`. */
   reason?: string;
 }
 
 /** The one error class of @band/api services. Messages never contain tokens, cookies or query strings. */
-export class BandApiError extends Error {
+export class BandApiError extends BandError<BandApiErrorCode, BandApiErrorOptions> {
   override readonly name = 'BandApiError';
-  readonly code: BandApiErrorCode;
-  readonly hint?: string;
-  readonly reason?: string;
-  constructor(code: BandApiErrorCode, message: string, options: BandApiErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.code = code;
-    this.hint = options.hint;
-    this.reason = options.reason;
-  }
+  declare readonly reason: string | undefined;
 }
 
 const TRPC_CODES: Record<BandApiErrorCode, TRPC_ERROR_CODE_KEY> = {

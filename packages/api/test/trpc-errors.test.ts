@@ -31,13 +31,11 @@ const testRouter = router({
     });
   }),
   badSetting: authedProcedure.query(() => {
-    throw new SettingsError(
-      'INVALID_FIELD',
-      'webServerPort must be a port',
-      '/home/u/.band/settings.json',
-      'Use 1-65535',
-      'webServerPort',
-    );
+    throw new SettingsError('INVALID_FIELD', 'webServerPort must be a port', {
+      file: '/home/u/.band/settings.json',
+      hint: 'Use 1-65535',
+      field: 'webServerPort',
+    });
   }),
   unknownWithHint: authedProcedure.query(() => {
     throw Object.assign(new Error('Something a newer package says'), {

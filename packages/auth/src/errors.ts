@@ -1,4 +1,5 @@
 // The one error class of @band/auth. Messages never contain a token, cookie, code or query string.
+import { BandError, type BandErrorOptions } from '@band/internal';
 
 export type AuthErrorCode =
   /** A pairing code for the tunnel was asked for while no tunnel runs. */
@@ -25,31 +26,28 @@ export type HelloFailure =
   /** The proof does not match the token: another Band home, or not Band. */
   | 'WRONG_PROOF';
 
-export class AuthError extends Error {
+export interface AuthErrorOptions extends BandErrorOptions {
+  /** What the user can do about it: every auth error has one. */
+  hint: string;
+  /** Why `verifyServer` refused the server (`SERVER_UNVERIFIED`). */
+  reason?: HelloFailure;
+}
+
+export class AuthError extends BandError<AuthErrorCode, AuthErrorOptions> {
   override readonly name = 'AuthError';
+  declare readonly hint: string;
   /** Set for `SERVER_UNVERIFIED`. */
-  readonly reason: HelloFailure | undefined;
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-    readonly hint: string,
-    options?: { cause?: unknown; reason?: HelloFailure },
-  ) {
-    super(message, options);
-    this.reason = options?.reason;
-  }
+  declare readonly reason: HelloFailure | undefined;
 }
 
 export function noTunnel(): AuthError {
-  return new AuthError(
-    'NO_TUNNEL',
-    'Cannot create a pairing code for the tunnel: no tunnel is running.',
-    'start the tunnel first (`band tunnel start`)',
-  );
+  return new AuthError('NO_TUNNEL', 'Cannot create a pairing code for the tunnel: no tunnel is running.', {
+    hint: 'start the tunnel first (`band tunnel start`)',
+  });
 }
 
 export function gateClosed(): AuthError {
-  return new AuthError('CLOSED', 'The gate is closed.', 'create a new gate');
+  return new AuthError('CLOSED', 'The gate is closed.', { hint: 'create a new gate' });
 }
 
 /** Stable reasons for a refused request (logged; also the `error` field of JSON answers). */

@@ -3,19 +3,17 @@
 // process the `band_sess_<port>` cookie and the CLI's bearer token. So Band holds both, or does not start.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BandError } from '@band/internal';
 
-/** Why the loopback listeners could not be opened. */
-export class LoopbackListenError extends Error {
+/**
+ * Why the loopback listeners could not be opened. `IPV4_IN_USE`: 127.0.0.1:<port> is taken. `IPV6_IN_USE`:
+ * [::1]:<port> is taken. `FAILED`: anything else.
+ */
+export type LoopbackListenErrorCode = 'IPV4_IN_USE' | 'IPV6_IN_USE' | 'FAILED';
+
+export class LoopbackListenError extends BandError<LoopbackListenErrorCode, { port: number }> {
   override readonly name = 'LoopbackListenError';
-  constructor(
-    message: string,
-    /** `IPV4_IN_USE`: 127.0.0.1:<port> is taken. `IPV6_IN_USE`: [::1]:<port> is taken. `FAILED`: anything else. */
-    readonly code: 'IPV4_IN_USE' | 'IPV6_IN_USE' | 'FAILED',
-    readonly port: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+  declare readonly port: number;
 }
 
 export interface LoopbackListeners {
@@ -69,12 +67,11 @@ export async function listenOnLoopbacks(
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new LoopbackListenError(
+        code === 'EADDRINUSE' ? 'IPV4_IN_USE' : 'FAILED',
         code === 'EADDRINUSE'
           ? `127.0.0.1:${port} is already in use`
           : `Could not listen on 127.0.0.1:${port}: ${(error as Error).message}`,
-        code === 'EADDRINUSE' ? 'IPV4_IN_USE' : 'FAILED',
-        port,
-        { cause: error },
+        { port, cause: error },
       );
     }
     const actual = (ipv4.address() as AddressInfo).port;
@@ -90,12 +87,11 @@ export async function listenOnLoopbacks(
       await closeQuietly(ipv4);
       if (code === 'EADDRINUSE' && port === 0 && attempt + 1 < EPHEMERAL_ATTEMPTS) continue;
       throw new LoopbackListenError(
+        code === 'EADDRINUSE' ? 'IPV6_IN_USE' : 'FAILED',
         code === 'EADDRINUSE'
           ? `[::1]:${actual} is already in use by another process`
           : `Could not listen on [::1]:${actual}: ${(error as Error).message}`,
-        code === 'EADDRINUSE' ? 'IPV6_IN_USE' : 'FAILED',
-        actual,
-        { cause: error },
+        { port: actual, cause: error },
       );
     }
   }

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createClientErrorHandler, createGate, type Gate, type ListenerKind, type Principal } from '@band/auth';
 import { createBandApi, UPLOAD_ROUTES, type BandApi, type Logger } from '@band/api';
+import { BandError } from '@band/internal';
 import { loadSettings, resolveBandHome, type SettingsStore } from '@band/settings';
 import { enforceBodyDeadline } from './body-deadline.js';
 import { resolveDashboardDir } from './dashboard-dir.js';
@@ -67,17 +68,12 @@ export interface BandServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+export type ServerStartErrorCode = 'PORT_IN_USE' | 'ORIGIN_PORT_IN_USE' | 'LISTEN_FAILED' | 'NEXT_BUILD_MISSING';
+
 /** A failure to start, with the fix. */
-export class ServerStartError extends Error {
+export class ServerStartError extends BandError<ServerStartErrorCode, { hint: string }> {
   override readonly name = 'ServerStartError';
-  constructor(
-    message: string,
-    readonly code: 'PORT_IN_USE' | 'ORIGIN_PORT_IN_USE' | 'LISTEN_FAILED' | 'NEXT_BUILD_MISSING',
-    readonly hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+  declare readonly hint: string;
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<BandServer> {
@@ -137,11 +133,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
       await app.prepare();
     } catch (error) {
       throw new ServerStartError(
-        `The dashboard is not built (no usable Next build in ${dashboardDir})`,
         'NEXT_BUILD_MISSING',
-        'Reinstall @band/server; in the Band repository run `npm run build` ' +
-          '(or `npm start`, which builds what is missing).',
-        { cause: error },
+        `The dashboard is not built (no usable Next build in ${dashboardDir})`,
+        {
+          hint:
+            'Reinstall @band/server; in the Band repository run `npm run build` ' +
+            '(or `npm start`, which builds what is missing).',
+          cause: error,
+        },
       );
     }
     const handleNext = app.getRequestHandler();
@@ -166,17 +165,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           throw new ServerStartError(
+            code === 'EADDRINUSE' ? 'ORIGIN_PORT_IN_USE' : 'LISTEN_FAILED',
             code === 'EADDRINUSE'
               ? `Port ${tunnelPort} on 127.0.0.1 is already in use (tunnel.originPort in ${settings.file}): ` +
                   'the named tunnel cannot open its origin there'
               : `Could not open the tunnel origin on 127.0.0.1:${tunnelPort} ` +
                   `(tunnel.originPort in ${settings.file}): ${(error as Error).message}`,
-            code === 'EADDRINUSE' ? 'ORIGIN_PORT_IN_USE' : 'LISTEN_FAILED',
-            `Stop the other process on port ${tunnelPort} (\`ss -ltnp 'sport = :${tunnelPort}'\`), ` +
-              'or choose another port with `band tunnel setup --origin-port <port>` ' +
-              '(or band settings set tunnel.originPort <port>) ' +
-              "and enter http://127.0.0.1:<port> as the service in Cloudflare's dashboard.",
-            { cause: error },
+            {
+              hint:
+                `Stop the other process on port ${tunnelPort} (\`ss -ltnp 'sport = :${tunnelPort}'\`), ` +
+                'or choose another port with `band tunnel setup --origin-port <port>` ' +
+                '(or band settings set tunnel.originPort <port>) ' +
+                "and enter http://127.0.0.1:<port> as the service in Cloudflare's dashboard.",
+              cause: error,
+            },
           );
         }
         tunnelServer = server;
@@ -278,29 +280,34 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ban
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'IPV6_IN_USE' && error instanceof LoopbackListenError) {
         throw new ServerStartError(
+          'PORT_IN_USE',
           `Port ${error.port} is taken on [::1] by another process (webServerPort in ${settings.file}): ` +
             `it would receive the browser cookies and the CLI token sent to localhost:${error.port}, ` +
             'so Band does not start',
-          'PORT_IN_USE',
-          `Find it with \`ss -ltnp 'sport = :${error.port}'\` and stop it (it may be another user's), ` +
-            `or choose another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
-          { cause: error },
+          {
+            hint:
+              `Find it with \`ss -ltnp 'sport = :${error.port}'\` and stop it (it may be another user's), ` +
+              `or choose another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
+            cause: error,
+          },
         );
       }
       if (code === 'EADDRINUSE' || code === 'IPV4_IN_USE') {
         throw new ServerStartError(
-          `Port ${port} is already in use (webServerPort in ${settings.file})`,
           'PORT_IN_USE',
-          `Stop the other process on port ${port}, ` +
-            `or set another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
-          { cause: error },
+          `Port ${port} is already in use (webServerPort in ${settings.file})`,
+          {
+            hint:
+              `Stop the other process on port ${port}, ` +
+              `or set another port: band settings set webServerPort <port> (or edit ${settings.file}).`,
+            cause: error,
+          },
         );
       }
       throw new ServerStartError(
-        `Could not listen on ${host ?? 'the loopback addresses'} port ${port}: ${(error as Error).message}`,
         'LISTEN_FAILED',
-        'Check the host and port.',
-        { cause: error },
+        `Could not listen on ${host ?? 'the loopback addresses'} port ${port}: ${(error as Error).message}`,
+        { hint: 'Check the host and port.', cause: error },
       );
     }
     cleanups.push(() => closeServer(localServer));

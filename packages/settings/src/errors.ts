@@ -1,5 +1,6 @@
 // The one error class of @band/settings, made by the factories below. Messages name the file, the field and the fix,
-// and never contain a token value.
+// and never contain a token value. The fix is the hint, never part of the message.
+import { BandError, type BandErrorOptions } from '@band/internal';
 
 export type SettingsErrorCode =
   | 'INVALID_JSON'
@@ -12,21 +13,20 @@ export type SettingsErrorCode =
   | 'UNKNOWN_KEY'
   | 'IO';
 
-export class SettingsError extends Error {
+export interface SettingsErrorOptions extends BandErrorOptions {
+  /** What the user can do about it: every settings error has one. */
+  hint: string;
+  /** The settings file (or BAND_HOME) the problem is in. */
+  file: string;
+  /** The field at fault, when it is one field. */
+  field?: string;
+}
+
+export class SettingsError extends BandError<SettingsErrorCode, SettingsErrorOptions> {
   override readonly name = 'SettingsError';
-  /** The message without the `fix:` line. */
-  readonly problem: string;
-  constructor(
-    readonly code: SettingsErrorCode,
-    message: string,
-    readonly file: string,
-    readonly hint: string,
-    readonly field?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${message}\n  fix: ${hint}`, options);
-    this.problem = message;
-  }
+  declare readonly hint: string;
+  declare readonly file: string;
+  declare readonly field: string | undefined;
 
   /**
    * The problem and the fix with no absolute path: every path under `home` is shown relative to it
@@ -35,7 +35,7 @@ export class SettingsError extends Error {
    */
   withoutPaths(home: string, userHome?: string): { problem: string; hint: string } {
     const scrub = (text: string) => hidePaths(text, home, userHome);
-    return { problem: scrub(this.problem), hint: scrub(this.hint) };
+    return { problem: scrub(this.message), hint: scrub(this.hint) };
   }
 }
 
@@ -54,86 +54,83 @@ export function invalidJson(file: string, cause: unknown): SettingsError {
   return new SettingsError(
     'INVALID_JSON',
     `${file} is not valid JSON (${detail}). Band will not start with a corrupt settings file.`,
-    file,
-    `repair the JSON in ${file} (or move it away to start with fresh settings and a new token)`,
-    undefined,
-    { cause },
+    { file, hint: `repair the JSON in ${file} (or move it away to start with fresh settings and a new token)`, cause },
   );
 }
 
 export function invalidField(file: string, field: string, problem: string): SettingsError {
-  return new SettingsError(
-    'INVALID_FIELD',
-    `${file}: field "${field}" ${problem}.`,
+  return new SettingsError('INVALID_FIELD', `${file}: field "${field}" ${problem}.`, {
     file,
-    `correct "${field}" in ${file}, or delete the field to get its default`,
     field,
-  );
+    hint: `correct "${field}" in ${file}, or delete the field to get its default`,
+  });
 }
 
 export function malformedToken(file: string): SettingsError {
   return new SettingsError(
     'MALFORMED_TOKEN',
     `${file}: field "tokenSecret" must be 64 lowercase hex characters. Band never runs with a weak or empty token.`,
-    file,
-    `delete the "tokenSecret" field from ${file} and restart Band to generate a new token`,
-    'tokenSecret',
+    {
+      file,
+      field: 'tokenSecret',
+      hint: `delete the "tokenSecret" field from ${file} and restart Band to generate a new token`,
+    },
   );
 }
 
 export function missingToken(file: string): SettingsError {
-  return new SettingsError(
-    'MISSING_TOKEN',
-    `${file} has no "tokenSecret".`,
+  return new SettingsError('MISSING_TOKEN', `${file} has no "tokenSecret".`, {
     file,
-    'start the Band server once (`band start`) to generate the token, or set BAND_TOKEN',
-    'tokenSecret',
-  );
+    field: 'tokenSecret',
+    hint: 'start the Band server once (`band start`) to generate the token, or set BAND_TOKEN',
+  });
 }
 
 export function wrongOwner(file: string, uid: number, owner: number): SettingsError {
   return new SettingsError(
     'WRONG_OWNER',
     `${file} is owned by uid ${owner}, not by the current user (uid ${uid}). Band refuses to trust it.`,
-    file,
-    `chown it to the current user (chown ${uid} "${file}") or set BAND_HOME to a directory you own`,
+    { file, hint: `chown it to the current user (chown ${uid} "${file}") or set BAND_HOME to a directory you own` },
   );
 }
 
 export function notAFile(file: string): SettingsError {
-  return new SettingsError('NOT_A_FILE', `${file} is not a regular file.`, file, `remove ${file} and restart Band`);
+  return new SettingsError('NOT_A_FILE', `${file} is not a regular file.`, {
+    file,
+    hint: `remove ${file} and restart Band`,
+  });
 }
 
 export function lockTimeout(file: string, lockFile: string): SettingsError {
-  return new SettingsError(
-    'LOCK_TIMEOUT',
-    `Timed out waiting for the lock ${lockFile} on ${file}.`,
+  return new SettingsError('LOCK_TIMEOUT', `Timed out waiting for the lock ${lockFile} on ${file}.`, {
     file,
-    `another Band process holds the lock; if none is running, delete ${lockFile}`,
-  );
+    hint: `another Band process holds the lock; if none is running, delete ${lockFile}`,
+  });
 }
 
 export function unknownKey(file: string, key: string): SettingsError {
-  return new SettingsError(
-    'UNKNOWN_KEY',
-    `"${key}" is not a Band setting of ${file}.`,
+  return new SettingsError('UNKNOWN_KEY', `"${key}" is not a Band setting of ${file}.`, {
     file,
-    'run `band settings` to see the known keys (worktreesDir, codingAgents, defaultCodingAgent, ' +
+    field: key,
+    hint:
+      'run `band settings` to see the known keys (worktreesDir, codingAgents, defaultCodingAgent, ' +
       'webServerPort, notifications.soundOnNeedsAttention, labels, tokenSecret, autoStartTunnel, tunnel.*)',
-    key,
-  );
+  });
 }
 
 export function listIndexOutOfRange(file: string, key: string, list: string, length: number): SettingsError {
   return new SettingsError(
     'UNKNOWN_KEY',
     `"${key}" is not in ${file}: ${list} has ${length} ${length === 1 ? 'entry' : 'entries'}, numbered from 0.`,
-    file,
-    length === 0
-      ? `use ${list}.0 to add the first entry`
-      : `use an index from 0 to ${length - 1} to change an entry, or ${length} to add one (\`band ` +
-          `settings\` shows them)`,
-    key,
+    {
+      file,
+      field: key,
+      hint:
+        length === 0
+          ? `use ${list}.0 to add the first entry`
+          : `use an index from 0 to ${length - 1} to change an entry, or ${length} to add one (\`band ` +
+            `settings\` shows them)`,
+    },
   );
 }
 
@@ -144,5 +141,5 @@ export function ioError(file: string, cause: unknown): SettingsError {
     code === 'ENOSPC' || code === 'EDQUOT'
       ? `the disk holding ${file} is full: free some space (nothing was changed), then try again`
       : `check the permissions of ${file} and its directory`;
-  return new SettingsError('IO', `Cannot access ${file}: ${detail}`, file, hint, undefined, { cause });
+  return new SettingsError('IO', `Cannot access ${file}: ${detail}`, { file, hint, cause });
 }

@@ -167,7 +167,9 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
       return adopt(await readAndComplete());
     } catch (error) {
       const err = error instanceof SettingsError ? error : ioError(file, error);
-      logger.warn?.(`Ignoring the new content of ${file}; keeping the last good settings. ${err.message}`);
+      logger.warn?.(
+        `Ignoring the new content of ${file}; keeping the last good settings. ${err.message}\n  fix: ${err.hint}`,
+      );
       emitter.emit('error', err);
       return current;
     }

@@ -570,15 +570,13 @@ describe('helpers', () => {
     expect(`${shown.problem} ${shown.hint}`).not.toContain(tmp.home);
     expect(shown.problem).toBe('settings.json: field "webServerPort" must be at most 65535.');
     expect(shown.hint).toContain('settings.json');
-    const io = new SettingsError(
-      'IO',
-      `Cannot access ${tmp.home}: EACCES`,
-      tmp.home,
-      `check the permissions of ${tmp.home}`,
-    );
+    const io = new SettingsError('IO', `Cannot access ${tmp.home}: EACCES`, {
+      file: tmp.home,
+      hint: `check the permissions of ${tmp.home}`,
+    });
     expect(io.withoutPaths(tmp.home).problem).toBe('Cannot access BAND_HOME: EACCES');
     expect(
-      new SettingsError('IO', 'x /home/u/y', '/home/u/.band/settings.json', 'h').withoutPaths(
+      new SettingsError('IO', 'x /home/u/y', { file: '/home/u/.band/settings.json', hint: 'h' }).withoutPaths(
         '/home/u/.band',
         '/home/u',
       ).problem,

@@ -1,3 +1,5 @@
+import { BandError, type BandErrorOptions } from '@band/internal';
+
 /** Every failure @band/store reports, as a closed union. */
 export type StoreErrorCode =
   /** The file exists but is not a SQLite database, or SQLite found a damaged page. */
@@ -19,22 +21,11 @@ export type StoreErrorCode =
   /** The store was used after `close()`. */
   | 'STORE_CLOSED';
 
-export interface StoreErrorOptions {
-  /** What the user can do about it. */
-  hint?: string;
-  cause?: unknown;
-}
+export type StoreErrorOptions = BandErrorOptions;
 
 /** The one error class of @band/store. */
-export class StoreError extends Error {
+export class StoreError extends BandError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
-  readonly hint?: string;
-  constructor(code: StoreErrorCode, message: string, options: StoreErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.code = code;
-    this.hint = options.hint;
-  }
 }
 
 export function isStoreError(error: unknown, code?: StoreErrorCode): error is StoreError {

@@ -1,3 +1,4 @@
+import { BandError, type BandErrorOptions } from '@band/internal';
 import { MIN_CLOUDFLARED_VERSION } from './version.js';
 
 /** Every way a tunnel can fail, as a closed union. */
@@ -39,9 +40,7 @@ export type TunnelErrorCode =
   /** `waitFor()` gave up. */
   | 'TIMEOUT';
 
-export interface TunnelErrorOptions {
-  hint?: string;
-  cause?: unknown;
+export interface TunnelErrorOptions extends BandErrorOptions {
   /** Last stderr lines of cloudflared, already redacted. */
   stderrTail?: readonly string[];
   exitCode?: number | null;
@@ -49,23 +48,15 @@ export interface TunnelErrorOptions {
 }
 
 /** The one error class of @band/tunnel. Messages and tails never contain tokens. */
-export class TunnelError extends Error {
+export class TunnelError extends BandError<TunnelErrorCode, TunnelErrorOptions> {
   override readonly name = 'TunnelError';
-  readonly code: TunnelErrorCode;
-  /** What the user can do about it. */
-  readonly hint: string | undefined;
   /** Redacted last lines of cloudflared's output, so a premature exit can explain itself. */
-  readonly stderrTail: readonly string[];
-  readonly exitCode: number | null | undefined;
-  readonly signal: string | null | undefined;
+  declare readonly stderrTail: readonly string[];
+  declare readonly exitCode: number | null | undefined;
+  declare readonly signal: string | null | undefined;
 
   constructor(code: TunnelErrorCode, message: string, options: TunnelErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.hint = options.hint;
-    this.stderrTail = options.stderrTail ?? [];
-    this.exitCode = options.exitCode;
-    this.signal = options.signal;
+    super(code, message, { ...options, stderrTail: options.stderrTail ?? [] });
   }
 
   toJSON(): Record<string, unknown> {

@@ -39,11 +39,8 @@ export function startCommand(ctx: CliContext): Command {
       try {
         server = await startServer({ home: ctx.connection.home, port: opts.port, logger, env: ctx.env });
       } catch (error) {
-        const e = error as Error & { hint?: string; code?: string };
-        throw new CliError('ERROR', e.message.split('\n')[0] ?? 'The server did not start', {
-          hint: e.hint,
-          cause: error,
-        });
+        const e = error as Error & { hint?: string };
+        throw new CliError('ERROR', e.message || 'The server did not start', { hint: e.hint, cause: error });
       }
       const stopped = new Promise<void>((resolve) => {
         if (ctx.signal.aborted) resolve();
@@ -62,7 +59,7 @@ export function startCommand(ctx: CliContext): Command {
             } else tunnelUrl = status.url;
           } catch (error) {
             const e = error as Error & { hint?: string };
-            ctx.err.error(`The tunnel did not start: ${(e.message ?? String(error)).split('\n')[0]}`, e.hint);
+            ctx.err.error(`The tunnel did not start: ${e.message ?? String(error)}`, e.hint);
           }
         }
         ctx.out.print({ url: server.url, signInUrl, tunnelUrl, home: server.home, port: server.port }, (d, style) =>

@@ -374,7 +374,7 @@ export function tunnelCommand(ctx: CliContext): Command {
         // The tunnel's own failures (no cloudflared, rate limited, offline…) are errors (exit 1), not bad input.
         const data = (error as { data?: { code?: string; hint?: string } }).data;
         if (data?.code && data.code !== 'UNAUTHORIZED' && data.code !== 'FORBIDDEN') {
-          throw new CliError('ERROR', `The tunnel did not start: ${(error as Error).message.split('\n')[0]}`, {
+          throw new CliError('ERROR', `The tunnel did not start: ${(error as Error).message}`, {
             hint: data.hint,
             cause: error,
           });

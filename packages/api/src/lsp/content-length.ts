@@ -1,16 +1,11 @@
 // LSP base protocol framing on a byte stream: `Content-Length: N\r\n[other headers]\r\n\r\n<N bytes of UTF-8 JSON>`.
+import { BandError } from '@band/internal';
 
 /** Why a frame was dropped. The reader carries on with the next frame. */
 export type FramingErrorCode = 'BAD_HEADER' | 'HEADER_TOO_LONG' | 'MESSAGE_TOO_LARGE' | 'BAD_JSON';
 
-export class FramingError extends Error {
+export class FramingError extends BandError<FramingErrorCode> {
   override readonly name = 'FramingError';
-  constructor(
-    readonly code: FramingErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface MessageReaderOptions {

@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { computeHelloProof, type Gate } from '@band/auth';
+import { BandError } from '@band/internal';
 import type { Settings, SettingsStore } from '@band/settings';
 import { createTunnel, readTunnelCredentials, type Tunnel, type TunnelOptions } from '@band/tunnel';
 import { BandApiError } from '../errors.js';
@@ -96,15 +97,11 @@ function configured(settings: Settings): Where {
 }
 
 /** A failure of a tunnel start that Band itself detected, with the fix. */
-export class TunnelCheckError extends Error {
+export type TunnelCheckErrorCode = 'ORIGIN_PORT_IN_USE' | 'HOSTNAME_NOT_ROUTED' | 'NAMED_TUNNEL_INCOMPLETE';
+
+export class TunnelCheckError extends BandError<TunnelCheckErrorCode, { hint: string }> {
   override readonly name = 'TunnelCheckError';
-  constructor(
-    readonly code: 'ORIGIN_PORT_IN_USE' | 'HOSTNAME_NOT_ROUTED' | 'NAMED_TUNNEL_INCOMPLETE',
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-  }
+  declare readonly hint: string;
 }
 
 export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
@@ -169,9 +166,12 @@ export function createTunnelService(deps: TunnelServiceDeps): TunnelService {
               : "tunnel.tokenFile (a tunnel made in Cloudflare's dashboard) or tunnel.credentialsFile " +
                 '(one made with `cloudflared tunnel create`)'
           } in ${deps.settings.file}`,
-          'Run `band tunnel setup --hostname <your hostname> --token-file <file>` or `band tunnel setup ' +
-            '--hostname <your hostname> --credentials-file ~/.cloudflared/<TunnelID>.json` ' +
-            '(see docs/named-tunnel.md), or `band settings set tunnel.mode quick`.',
+          {
+            hint:
+              'Run `band tunnel setup --hostname <your hostname> --token-file <file>` or `band tunnel setup ' +
+              '--hostname <your hostname> --credentials-file ~/.cloudflared/<TunnelID>.json` ' +
+              '(see docs/named-tunnel.md), or `band settings set tunnel.mode quick`.',
+          },
         ),
       );
     }
@@ -363,7 +363,7 @@ export async function checkHostname(
       throw new TunnelCheckError(
         'HOSTNAME_NOT_ROUTED',
         `${url} reaches a Band server at ${address}, not this tunnel's origin ${service}`,
-        isLocal ? otherConnector : fix,
+        { hint: isLocal ? otherConnector : fix },
       );
     }
     if (answer.kind === 'response' && ![502, 503, 504, 530].includes(answer.status)) {
@@ -380,33 +380,33 @@ export async function checkHostname(
               ? `${url} reaches Band's local listener, which refuses that host (HTTP 403): the service in ` +
                 `Cloudflare must be the tunnel origin ${service}, not Band's local address`
               : `${url} answered HTTP ${answer.status}, not Band's tunnel origin ${service}`,
-        isLocal && answer.status === 404 ? otherConnector : fix,
+        { hint: isLocal && answer.status === 404 ? otherConnector : fix },
       );
     }
     last =
       answer.kind === 'error'
-        ? new TunnelCheckError(
-            'HOSTNAME_NOT_ROUTED',
-            `${url} could not be reached (${answer.message})`,
-            isLocal
+        ? new TunnelCheckError('HOSTNAME_NOT_ROUTED', `${url} could not be reached (${answer.message})`, {
+            hint: isLocal
               ? `Check that ${hostname} has a DNS record for this tunnel: \`${routeDns}\` creates it. See ` +
-                  `docs/named-tunnel.md.`
+                `docs/named-tunnel.md.`
               : `Check that ${hostname} has a DNS record for this tunnel: adding the public hostname in ` +
-                  `Cloudflare's dashboard creates it. ${fix}`,
-          )
+                `Cloudflare's dashboard creates it. ${fix}`,
+          })
         : answer.status === 530
           ? new TunnelCheckError(
               'HOSTNAME_NOT_ROUTED',
               `${url} answered 530 (Cloudflare error 1033): ${hostname} is not routed to this running tunnel`,
-              isLocal
-                ? `Its DNS record points at another tunnel (or at none that runs). ${fix}`
-                : `The public hostname must belong to the tunnel whose token is in tunnel.tokenFile. ${fix}`,
+              {
+                hint: isLocal
+                  ? `Its DNS record points at another tunnel (or at none that runs). ${fix}`
+                  : `The public hostname must belong to the tunnel whose token is in tunnel.tokenFile. ${fix}`,
+              },
             )
           : new TunnelCheckError(
               'HOSTNAME_NOT_ROUTED',
               `${url} answered HTTP ${answer.status}: cloudflared could not reach the service configured for ` +
                 `${hostname} in Cloudflare`,
-              fix,
+              { hint: fix },
             );
     if (Date.now() + 250 >= deadline) throw last;
     await new Promise((resolve) =>

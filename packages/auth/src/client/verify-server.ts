@@ -87,7 +87,7 @@ function getHello(url: URL, path: string, timeoutMs: number): Promise<HelloAnswe
 }
 
 function unverified(reason: HelloFailure, message: string, hint: string, cause?: unknown): AuthError {
-  return new AuthError('SERVER_UNVERIFIED', message, hint, { cause, reason });
+  return new AuthError('SERVER_UNVERIFIED', message, { hint, cause, reason });
 }
 
 /**
