@@ -87,12 +87,10 @@ export function AddAgentForm({
         </Field>
         <Field label="Command" htmlFor="new-agent-command">
           <Input
+            verbatim
             id="new-agent-command"
             value={command}
             placeholder={preset.bin}
-            autoCapitalize="off"
-            autoCorrect="off"
-            spellCheck={false}
             onChange={(e) => setCommand(e.target.value)}
             data-testid="agent-add-command"
           />

@@ -57,13 +57,11 @@ export function AgentPicker({
           Model
         </label>
         <Input
+          verbatim
           id={`${idPrefix}-model`}
           value={current.model}
           onChange={(e) => onChange({ ...current, model: e.target.value })}
           placeholder={agent.model ?? 'CLI default'}
-          autoCapitalize="off"
-          autoCorrect="off"
-          spellCheck={false}
           data-testid="workspace-model"
         />
       </div>

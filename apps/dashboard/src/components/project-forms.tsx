@@ -185,13 +185,11 @@ export function RemoveWorkspaceConfirm({
             Type <span className="font-mono text-fg">{workspace.branch}</span> to confirm
           </label>
           <Input
+            verbatim
             id={inputId}
             value={typed}
             onChange={(e) => setTyped(e.target.value)}
             autoComplete="off"
-            autoCapitalize="off"
-            autoCorrect="off"
-            spellCheck={false}
             data-testid="remove-workspace-type-branch"
           />
         </div>
@@ -321,14 +319,12 @@ export function AddProjectForm({ onDone }: { onDone: () => void }) {
           Or the path of a git repository on this computer
         </label>
         <Input
+          verbatim
           id="project-path"
           value={path}
           onChange={(e) => setPath(e.target.value)}
           placeholder="~/code/app"
-          autoCapitalize="off"
-          autoCorrect="off"
           autoComplete="off"
-          spellCheck={false}
           data-testid="project-path"
         />
       </div>
@@ -550,13 +546,11 @@ export function AddWorkspaceForm({ project, onDone }: { project: Project; onDone
         Branch
       </label>
       <Input
+        verbatim
         id={`ws-branch-${project.id}`}
         value={branch}
         onChange={(e) => setBranch(e.target.value)}
         placeholder="fix/login"
-        autoCapitalize="off"
-        autoCorrect="off"
-        spellCheck={false}
         autoFocus
         data-testid="workspace-branch"
       />
@@ -564,13 +558,11 @@ export function AddWorkspaceForm({ project, onDone }: { project: Project; onDone
         Base branch <span className="font-normal text-fg-subtle">(default {project.defaultBranch})</span>
       </label>
       <Input
+        verbatim
         id={`ws-base-${project.id}`}
         value={base}
         onChange={(e) => setBase(e.target.value)}
         placeholder={project.defaultBranch}
-        autoCapitalize="off"
-        autoCorrect="off"
-        spellCheck={false}
         data-testid="workspace-base"
       />
       <label htmlFor={`ws-prompt-${project.id}`} className="text-xs font-medium text-fg-muted">

@@ -349,6 +349,7 @@ function AgentEditor({
       <div className="grid gap-3 md:grid-cols-2">
         <Field label="Command" htmlFor={`cmd-${agent.id}`}>
           <Input
+            verbatim
             id={`cmd-${agent.id}`}
             value={command}
             readOnly={isLocked}
@@ -359,6 +360,7 @@ function AgentEditor({
         </Field>
         <Field label="Model" htmlFor={`model-${agent.id}`}>
           <Input
+            verbatim
             id={`model-${agent.id}`}
             value={model}
             readOnly={isLocked}

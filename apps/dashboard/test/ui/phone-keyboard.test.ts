@@ -84,4 +84,33 @@ describe('the phone keyboard', () => {
     expect(await bottomOf(page, 'chat-input')).toBeGreaterThan(fullHeight - 150);
     await context.close();
   }, 90_000);
+
+  it('leaves a branch, a path, a command or a model as typed: no capital, autocorrect or spell check', async () => {
+    const { context, page } = await signedInPage(browser, server, PHONE);
+    // What the keyboard is told, per field; a phone that capitalises `claude` or corrects `fix/login` breaks it.
+    const keyboardOf = (testId: string) =>
+      page.locator(`[data-testid="${testId}"]`).first().evaluate((input) => ({
+        autocapitalize: input.getAttribute('autocapitalize'),
+        autocorrect: input.getAttribute('autocorrect'),
+        spellcheck: input.getAttribute('spellcheck'),
+      }));
+    const asTyped = { autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false' };
+    await page.goto(`${server.url}/`);
+    await waitForLive(page);
+    await page.tap('[data-testid="add-project"]');
+    expect(await keyboardOf('project-path')).toEqual(asTyped);
+    await page.goto(`${server.url}/`);
+    await page.locator('[data-testid="add-workspace"]').first().tap();
+    for (const field of ['workspace-branch', 'workspace-base', 'workspace-model'])
+      expect(await keyboardOf(field), field).toEqual(asTyped);
+    await page.goto(`${server.url}/settings`);
+    await page.locator('[data-testid="agent-command"]').first().waitFor();
+    for (const field of ['agent-command', 'agent-model']) expect(await keyboardOf(field), field).toEqual(asTyped);
+    await page.tap('[data-testid="agent-add"]');
+    expect(await keyboardOf('agent-add-command')).toEqual(asTyped);
+    // A message to the agent is prose: the keyboard helps as usual there.
+    await page.goto(`${server.url}/w/${workspaceId}`);
+    expect(await keyboardOf('chat-input')).toEqual({ autocapitalize: null, autocorrect: null, spellcheck: null });
+    await context.close();
+  }, 90_000);
 });

@@ -5,9 +5,19 @@ const CONTROL =
   'min-h-touch rounded-md border border-border bg-bg-sunken px-3 text-base text-fg placeholder:text-fg-subtle ' +
   'focus:border-accent focus:outline-none md:min-h-9 md:text-sm';
 
-export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
+/** What a phone's keyboard must leave as typed: no capital first letter, autocorrect or spell check. */
+const VERBATIM = { autoCapitalize: 'off', autoCorrect: 'off', spellCheck: false } as const;
+
+export function Input({
+  className,
+  verbatim,
+  ...props
+}: InputHTMLAttributes<HTMLInputElement> & {
+  /** A name, path, command, model or branch: typed exactly, never "corrected" by the keyboard. */
+  verbatim?: boolean;
+}) {
   // Full width unless the caller sets a width (`w-auto`, `w-64`): cn lets the caller's win.
-  return <input className={cn(CONTROL, 'w-full', className)} {...props} />;
+  return <input className={cn(CONTROL, 'w-full', className)} {...(verbatim ? VERBATIM : null)} {...props} />;
 }
 
 export function Select({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
