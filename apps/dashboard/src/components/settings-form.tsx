@@ -292,7 +292,12 @@ function ToggleRow({
 
 function PortField({ port, onSave, isLocked }: { port: number; onSave: (port: number) => void; isLocked: boolean }) {
   const [value, setValue] = useState(String(port));
-  useEffect(() => setValue(String(port)), [port]);
+  // A newly saved port (here, or read again after the CLI changed it) replaces the draft, in the same render.
+  const [shown, setShown] = useState(port);
+  if (port !== shown) {
+    setShown(port);
+    setValue(String(port));
+  }
   const parsed = Number(value);
   const isValid = Number.isInteger(parsed) && parsed >= 1 && parsed <= 65_535;
   return (

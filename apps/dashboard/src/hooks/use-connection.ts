@@ -1,14 +1,13 @@
 'use client';
-import { useEffect, useState } from 'react';
+import { useSyncExternalStore } from 'react';
 import { type ConnectionState, getBandClient } from '@/lib/trpc';
+
+const subscribe = (onChange: () => void) => getBandClient().onState(onChange);
+const read = () => getBandClient().getState();
+// The server, and hydration, render the state every page starts in.
+const readOnServer = (): ConnectionState => 'connecting';
 
 /** The live state of the subscription socket, for the connection indicator. */
 export function useConnectionState(): ConnectionState {
-  const [state, setState] = useState<ConnectionState>('connecting');
-  useEffect(() => {
-    const handle = getBandClient();
-    setState(handle.getState());
-    return handle.onState(setState);
-  }, []);
-  return state;
+  return useSyncExternalStore(subscribe, read, readOnServer);
 }

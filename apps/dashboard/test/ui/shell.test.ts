@@ -97,9 +97,11 @@ describe('dashboard shell', () => {
 
     await page.fill('[data-testid="setting-port"]', '70000');
     expect(await page.isDisabled('[data-testid="setting-port-save"]')).toBe(true);
-    await page.fill('[data-testid="setting-port"]', '4567');
+    await page.fill('[data-testid="setting-port"]', '04567');
     await page.click('[data-testid="setting-port-save"]');
     await expect.poll(() => server.settings.get().webServerPort, SLOW).toBe(4567);
+    // The field then shows the port as saved.
+    await expect.poll(() => page.inputValue('[data-testid="setting-port"]'), SLOW).toBe('4567');
     await page.evaluate(() => document.querySelector('[data-testid="settings-page"]')?.scrollTo(0, 0));
     await screenshot(page, 'desktop-settings');
     await context.close();
