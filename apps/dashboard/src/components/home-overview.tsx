@@ -10,7 +10,7 @@ import { onDemand } from '@/lib/on-demand';
 import { useTRPC } from '@/lib/trpc';
 
 // Loads when the user asks to add a project (the sidebar loads the same module for its forms).
-const AddProjectForm = onDemand(() => import('@/components/project-forms').then((m) => m.AddProjectForm));
+const AddProjectForm = onDemand(() => import('@/components/add-project-form').then((m) => m.AddProjectForm));
 
 /**
  * The desktop home beside the sidebar. What it says depends on where the user is: no project yet (first run),

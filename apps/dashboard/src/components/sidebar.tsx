@@ -15,11 +15,11 @@ import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import type { AgentStatus, Project, Workspace } from '@/lib/types';
 
 // The forms are not on the first screen: each loads the first time it opens (first-load JS stays small).
-const formsModule = () => import('@/components/project-forms');
-const AddProjectForm = onDemand(() => formsModule().then((m) => m.AddProjectForm));
-const AddWorkspaceForm = onDemand(() => formsModule().then((m) => m.AddWorkspaceForm));
-const RemoveProjectConfirm = onDemand(() => formsModule().then((m) => m.RemoveProjectConfirm));
-const RemoveWorkspaceConfirm = onDemand(() => formsModule().then((m) => m.RemoveWorkspaceConfirm));
+const AddProjectForm = onDemand(() => import('@/components/add-project-form').then((m) => m.AddProjectForm));
+const AddWorkspaceForm = onDemand(() => import('@/components/add-workspace-form').then((m) => m.AddWorkspaceForm));
+const removeConfirms = () => import('@/components/remove-confirms');
+const RemoveProjectConfirm = onDemand(() => removeConfirms().then((m) => m.RemoveProjectConfirm));
+const RemoveWorkspaceConfirm = onDemand(() => removeConfirms().then((m) => m.RemoveWorkspaceConfirm));
 
 /** Projects with their workspaces (band-docs §2.7). On phones it is the home screen. */
 export function Sidebar({ className, isHome = false }: { className?: string; isHome?: boolean }) {
