@@ -155,7 +155,7 @@ export default async function lighthouseBench() {
     rows.push({
       name: 'lighthouse: host benchmarkIndex',
       value: Math.round(median(benchmarkIndexes)),
-      unit: '',
+      unit: 'index',
       note: 'the CPU the 4x slowdown applies to: higher is faster; figures from hosts far apart do not compare',
     });
     return rows;

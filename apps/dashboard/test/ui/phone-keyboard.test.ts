@@ -89,11 +89,14 @@ describe('the phone keyboard', () => {
     const { context, page } = await signedInPage(browser, server, PHONE);
     // What the keyboard is told, per field; a phone that capitalises `claude` or corrects `fix/login` breaks it.
     const keyboardOf = (testId: string) =>
-      page.locator(`[data-testid="${testId}"]`).first().evaluate((input) => ({
-        autocapitalize: input.getAttribute('autocapitalize'),
-        autocorrect: input.getAttribute('autocorrect'),
-        spellcheck: input.getAttribute('spellcheck'),
-      }));
+      page
+        .locator(`[data-testid="${testId}"]`)
+        .first()
+        .evaluate((input) => ({
+          autocapitalize: input.getAttribute('autocapitalize'),
+          autocorrect: input.getAttribute('autocorrect'),
+          spellcheck: input.getAttribute('spellcheck'),
+        }));
     const asTyped = { autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false' };
     await page.goto(`${server.url}/`);
     await waitForLive(page);
