@@ -215,6 +215,19 @@ describe('workspaces: create', () => {
     );
   });
 
+  it('a git command that fails says which, how it ended and the last of what git said', async () => {
+    const fx = await registered();
+    const { GitCommandError, runGit } = await import('../src/workspaces/git/run-git.js');
+    const error = await runGit(['rev-parse', '--verify', 'no-such-branch'], { cwd: fx.repo }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitCommandError);
+    const failed = error as InstanceType<typeof GitCommandError>;
+    expect(failed.code).toBe('GIT_FAILED');
+    expect(failed.exitCode).toBe(128);
+    expect(failed.args).toEqual(['rev-parse', '--verify', 'no-such-branch']);
+    expect(failed.message).toMatch(/^git rev-parse failed \(exit 128\): .*Needed a single revision/);
+    expect(failed.stderr).toContain('Needed a single revision');
+  });
+
   it('refuses a non-empty directory that is in the way, and an unknown project', async () => {
     const fx = await registered();
     writeFiles(join(fx.worktreesDir, 'app', 'taken'), { 'keep.txt': 'mine' });

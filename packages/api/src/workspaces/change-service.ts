@@ -12,7 +12,7 @@ import {
   truncateAtLine,
 } from './git/parse.js';
 import { resolveCommit } from './git/repo.js';
-import { GitCommandError, gitText, runGit } from './git/run-git.js';
+import { GitCommandError, gitCommandError, gitText, runGit } from './git/run-git.js';
 import { ensureSingleLink, normalizeRelativePath, resolveInside } from './git/safe-path.js';
 import type { Logger } from '../internal/logger.js';
 import { resolveWorkspaceRecord } from './workspace-service.js';
@@ -141,7 +141,7 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
       });
     }
     if (result.code === 1) return base; // unrelated histories
-    throw new GitCommandError(['merge-base'], result.code, result.stderr);
+    throw gitCommandError(['merge-base'], result.code, result.stderr);
   }
 
   async function listChanges(ws: Workspace, commit: string): Promise<ChangedFile[]> {

@@ -691,7 +691,7 @@ async function removeEmptyParents(from: string, stop: string): Promise<void> {
 
 function gitFailure(message: string, error: unknown): unknown {
   if (!(error instanceof GitCommandError)) return error;
-  const detail = error.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${error.code}`;
+  const detail = error.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${error.exitCode}`;
   if (/already (checked out|used by worktree)/.test(error.stderr)) {
     return new BandApiError('CONFLICT', `${message}: ${detail}`, { reason: 'BRANCH_CHECKED_OUT', cause: error });
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BandApiError } from '../../errors.js';
 import { withoutBandVariables } from '@band/agents';
+import { BandError } from '@band/internal';
 
 export interface RunGitOptions {
   /** Working directory (the repository or worktree). */
@@ -27,16 +28,29 @@ export interface GitResult {
   isTruncated: boolean;
 }
 
-/** A git invocation that exited with an unexpected code; `stderr` is kept for classification. */
-export class GitCommandError extends Error {
+interface GitCommandDetails {
+  args: readonly string[];
+  /** null when git was killed. */
+  exitCode: number | null;
+  /** Kept for classification (a branch in use, an unknown identity…). */
+  stderr: string;
+}
+
+/** A git invocation that exited with an unexpected code (`GIT_FAILED`) or was killed (`GIT_KILLED`). */
+export class GitCommandError extends BandError<'GIT_FAILED' | 'GIT_KILLED', GitCommandDetails> {
   override readonly name = 'GitCommandError';
-  constructor(
-    readonly args: readonly string[],
-    readonly code: number | null,
-    readonly stderr: string,
-  ) {
-    super(`git ${args[0] ?? ''} failed (${code === null ? 'killed' : `exit ${code}`}): ${lastLines(stderr)}`);
-  }
+  declare readonly args: readonly string[];
+  declare readonly exitCode: number | null;
+  declare readonly stderr: string;
+}
+
+export function gitCommandError(args: readonly string[], exitCode: number | null, stderr: string): GitCommandError {
+  const how = exitCode === null ? 'killed' : `exit ${exitCode}`;
+  return new GitCommandError(
+    exitCode === null ? 'GIT_KILLED' : 'GIT_FAILED',
+    `git ${args[0] ?? ''} failed (${how}): ${lastLines(stderr)}`,
+    { args, exitCode, stderr },
+  );
 }
 
 const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
@@ -122,7 +136,7 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
     child.on('close', (code) => {
       const result: GitResult = { stdout: Buffer.concat(out), stderr, code: code ?? -1, isTruncated };
       if (code !== null && okCodes.includes(code)) resolve(result);
-      else reject(new GitCommandError(args, code, stderr));
+      else reject(gitCommandError(args, code, stderr));
     });
   });
 }
