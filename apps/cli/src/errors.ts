@@ -1,5 +1,5 @@
 // The one error class of @band/cli. Exit codes are mapped in main.ts only (STYLE §7).
-import { BandError, type BandErrorOptions } from '@band/internal';
+import { BandError, type BandErrorOptions, hintOf } from '@band/internal';
 
 /** Every way a command can fail, as a closed union. */
 export type CliErrorCode =
@@ -80,10 +80,10 @@ export class CliError extends BandError<CliErrorCode> {
  * Anything else is returned as it is.
  */
 export function adoptPackageError(error: unknown): unknown {
-  if (error instanceof CliError || !(error instanceof Error)) return error;
-  const { code, hint } = error as Error & { code?: unknown; hint?: unknown };
-  if (typeof code !== 'string' || typeof hint !== 'string') return error;
-  return new CliError('ERROR', error.message, { hint, cause: error });
+  const hint = hintOf(error);
+  if (error instanceof CliError || hint === undefined || typeof (error as { code?: unknown }).code !== 'string')
+    return error;
+  return new CliError('ERROR', (error as Error).message, { hint, cause: error });
 }
 
 export const usageError = (message: string, hint?: string) => new CliError('USAGE', message, { hint });

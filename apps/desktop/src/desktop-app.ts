@@ -1,4 +1,5 @@
 import { AuthError, pinServerUrl, verifyServer } from '@band/auth/client';
+import { hintOf } from '@band/internal';
 import { createBandClient, type BandClient } from './band-client.js';
 import { DesktopError, silentLogger, type Logger } from './errors.js';
 import { writeErrorPage } from './error-page.js';
@@ -69,9 +70,8 @@ const WINDOW_FAILED = Symbol('window-failed');
 
 function toDesktopError(error: unknown): DesktopError {
   if (error instanceof DesktopError) return error;
-  const e = error as Error & { hint?: unknown };
-  return new DesktopError('SERVER_START_FAILED', e?.message ?? String(error), {
-    hint: typeof e?.hint === 'string' ? e.hint : undefined,
+  return new DesktopError('SERVER_START_FAILED', (error as Error | undefined)?.message ?? String(error), {
+    hint: hintOf(error),
     cause: error,
   });
 }

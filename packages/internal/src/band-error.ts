@@ -28,3 +28,12 @@ export class BandError<Code extends string, Details extends object = object> ext
     Object.assign(this, details);
   }
 }
+
+/**
+ * The hint of any Band package's error, else undefined. By shape, not `instanceof`: each published package bundles
+ * its own copy of `BandError`, so an error from another package is not an instance of this one.
+ */
+export function hintOf(error: unknown): string | undefined {
+  const hint = typeof error === 'object' && error !== null ? (error as { hint?: unknown }).hint : undefined;
+  return typeof hint === 'string' ? hint : undefined;
+}

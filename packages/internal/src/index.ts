@@ -1,4 +1,4 @@
-export { BandError, type BandErrorOptions } from './band-error.js';
+export { BandError, type BandErrorOptions, hintOf } from './band-error.js';
 export { findExecutable, isExecutableFile } from './executables.js';
 export { makeOwnedTempDir, sweepOwnedTempDirs } from './owned-temp-dir.js';
 export {

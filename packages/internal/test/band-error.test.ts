@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BandError } from '../src/index.js';
+import { BandError, hintOf } from '../src/index.js';
 
 class ExampleError extends BandError<'ONE' | 'TWO', { extra?: number }> {
   override readonly name = 'ExampleError';
@@ -44,5 +44,17 @@ describe('BandError', () => {
       extra: 1,
       name: 'ExampleError',
     });
+  });
+});
+
+describe('hintOf', () => {
+  it("reads the hint of any package's error by shape, and nothing else", () => {
+    expect(hintOf(new ExampleError('ONE', 'x', { hint: 'mend it' }))).toBe('mend it');
+    // Another package's copy of BandError: same shape, another class.
+    expect(hintOf(Object.assign(new Error('x'), { code: 'OTHER', hint: 'do this' }))).toBe('do this');
+    expect(hintOf(new ExampleError('ONE', 'x'))).toBeUndefined();
+    expect(hintOf(Object.assign(new Error('x'), { hint: 42 }))).toBeUndefined();
+    expect(hintOf('a string')).toBeUndefined();
+    expect(hintOf(undefined)).toBeUndefined();
   });
 });

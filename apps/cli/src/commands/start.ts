@@ -1,6 +1,7 @@
 // `band start`: the Band server in the foreground, headless (no browser, no desktop window).
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../context.js';
+import { hintOf } from '@band/internal';
 import { CliError } from '../errors.js';
 
 export function parsePort(value: string): number {
@@ -39,8 +40,8 @@ export function startCommand(ctx: CliContext): Command {
       try {
         server = await startServer({ home: ctx.connection.home, port: opts.port, logger, env: ctx.env });
       } catch (error) {
-        const e = error as Error & { hint?: string };
-        throw new CliError('ERROR', e.message || 'The server did not start', { hint: e.hint, cause: error });
+        const message = (error as Error).message || 'The server did not start';
+        throw new CliError('ERROR', message, { hint: hintOf(error), cause: error });
       }
       const stopped = new Promise<void>((resolve) => {
         if (ctx.signal.aborted) resolve();
@@ -58,8 +59,7 @@ export function startCommand(ctx: CliContext): Command {
               ctx.err.error(status.error?.message ?? `The tunnel did not start (${status.state})`, status.error?.hint);
             } else tunnelUrl = status.url;
           } catch (error) {
-            const e = error as Error & { hint?: string };
-            ctx.err.error(`The tunnel did not start: ${e.message ?? String(error)}`, e.hint);
+            ctx.err.error(`The tunnel did not start: ${(error as Error).message ?? String(error)}`, hintOf(error));
           }
         }
         ctx.out.print({ url: server.url, signInUrl, tunnelUrl, home: server.home, port: server.port }, (d, style) =>
