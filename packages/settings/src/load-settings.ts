@@ -216,7 +216,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
       throw unknownKey(file, path);
     }
     const candidates = coerceCandidates(value);
-    let lastError: unknown;
+    const refusals: SettingsError[] = [];
     for (const candidate of candidates) {
       try {
         return await update((s) => setPath(s, segments, candidate, file));
@@ -224,10 +224,12 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
         if (!(error instanceof SettingsError) || (error.code !== 'INVALID_FIELD' && error.code !== 'MALFORMED_TOKEN')) {
           throw error;
         }
-        lastError = error;
+        refusals.push(error);
       }
     }
-    throw lastError;
+    // The reading of the right type says what is wrong: `70000` is "at most 65535", not "must be number" (which is
+    // what the raw string "70000" gets).
+    throw refusals.find((error) => !WRONG_TYPE.has(error)) ?? refusals.at(-1);
   };
 
   const close = async (): Promise<void> => {
@@ -332,11 +334,16 @@ function validate(input: unknown, file: string): Settings {
   throw toSettingsError(result.error, file);
 }
 
+/** Refusals of a value of the wrong type, which `set` passes over when another reading of a CLI string got further. */
+const WRONG_TYPE = new WeakSet<SettingsError>();
+
 function toSettingsError(error: z.ZodError, file: string): SettingsError {
   const issue = error.issues[0];
   const field = issue?.path.map(String).join('.') || '(root)';
   if (field === 'tokenSecret') return malformedToken(file);
-  return invalidField(file, field, describeIssue(issue));
+  const refusal = invalidField(file, field, describeIssue(issue));
+  if (issue?.code === 'invalid_type') WRONG_TYPE.add(refusal);
+  return refusal;
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {

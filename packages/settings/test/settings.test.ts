@@ -370,6 +370,16 @@ describe('writes', () => {
     expect(({} as any).polluted).toBeUndefined();
   });
 
+  it('a CLI string refused in every reading is refused for what is wrong with the value, not its type', async () => {
+    await using tmp = await tempBandHome();
+    await using store = await loadSettings({ home: tmp.home });
+    // `band settings set webServerPort 70000`: the number is too big; the raw string "70000" is not a number at all.
+    const error = await expectSettingsError(store.set('webServerPort', '70000'), 'INVALID_FIELD', 'webServerPort');
+    expect(error.message).toContain('must be at most 65535');
+    await expectSettingsError(store.set('webServerPort', 'abc'), 'INVALID_FIELD', 'webServerPort');
+    expect(store.get().webServerPort).toBe(3456);
+  });
+
   it('a number after a list names its entry: codingAgents.0.command changes one agent and keeps the rest', async () => {
     await using tmp = await tempBandHome();
     await using store = await loadSettings({ home: tmp.home });
