@@ -163,7 +163,7 @@ export function SettingsForm() {
             </Section>
             <Section title="Notifications">
               <ToggleRow
-                label="Play a sound when an agent is done or needs your answer"
+                label="Play a sound when an agent is done or needs you"
                 checked={current.notifications.soundOnNeedsAttention}
                 testId="setting-sound"
                 onChange={(v) => void set('notifications.soundOnNeedsAttention', v)}
@@ -204,7 +204,7 @@ function SignOut() {
   );
 }
 
-/** This device's permission for "done" and "needs your answer" notifications (asked on a tap, never on load). */
+/** This device's permission for "done" and "needs you" notifications (asked on a tap, never on load). */
 function DeviceNotifications() {
   const [permission, setPermission] = useState<NotificationPermission | 'unsupported' | null>(null);
   useEffect(() => setPermission(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission), []);
@@ -215,7 +215,7 @@ function DeviceNotifications() {
         ? "Blocked in this browser's site settings."
         : permission === 'unsupported'
           ? 'This browser cannot show notifications (on iPhone, add Band to the Home Screen first).'
-          : 'Get a notification on this device when an agent is done or needs your answer while Band is in the ' +
+          : 'Get a notification on this device when an agent is done or needs you while Band is in the ' +
             'background.';
   return (
     <div className="flex items-center justify-between gap-4">

@@ -11,7 +11,7 @@ const StatusContext = createContext<ReadonlyMap<string, AgentStatus>>(new Map())
 
 /**
  * Agent status of every workspace, live from `chats.statuses` (a snapshot, then each change). When a workspace
- * turns "done" or "needs your answer": a short tone when the setting is on, and, while the page is in the background, a
+ * turns "done" or "needs you": a short tone when the setting is on, and, while the page is in the background, a
  * notification (permission granted) that opens the workspace. The title and the app badge count them.
  */
 export function AgentStatusProvider({

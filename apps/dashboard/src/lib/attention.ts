@@ -41,11 +41,11 @@ export async function notifyNeedsAttention(
   const registration = await activeRegistration(10_000);
   if (!registration) return false;
   const isDone = status === 'done';
-  const title = isDone ? `${name ?? 'The agent'} is done` : `${name ?? 'An agent'} needs your answer`;
+  const title = isDone ? `${name ?? 'The agent'} is done` : `${name ?? 'An agent'} needs you`;
   await registration.showNotification(title, {
     body: isDone
       ? 'The agent finished. Tap to read its reply.'
-      : 'The agent is waiting for your answer. Tap to open the workspace.',
+      : 'A question, an approval or a failed turn waits for you. Tap to open the workspace.',
     tag: `band-attention-${workspaceId}`,
     icon: '/icons/icon-192.png',
     data: { workspaceId },

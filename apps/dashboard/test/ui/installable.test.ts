@@ -288,7 +288,7 @@ describe('installable phone app with an offline page', () => {
       }));
     await expect
       .poll(shown, { timeout: 60_000 })
-      .toEqual([{ title: 'pocket needs your answer', tag: `band-attention-${workspaceId}`, data: { workspaceId } }])
+      .toEqual([{ title: 'pocket needs you', tag: `band-attention-${workspaceId}`, data: { workspaceId } }])
       .catch(async (error: Error) => {
         throw new Error(`${error.message}\nthe page then: ${JSON.stringify(await state())}`, { cause: error });
       });

@@ -42,7 +42,7 @@ async function makeRepo(path: string): Promise<string> {
 /** No horizontal scrolling: everything fits the viewport's width. */
 const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
-/** Two workspaces: one whose turn finished (done, unread), one whose turn failed (needs your answer). */
+/** Two workspaces: one whose turn finished (done, unread), one whose turn failed (needs you). */
 async function doneAndFailed(server: BandServer, repo: string) {
   const { services } = server.api;
   const { project } = await services.projects.register({ path: repo });
@@ -97,29 +97,27 @@ describe('new user, the rest of the minor batch', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  it('a finished turn is "Done, unread", a failed one "Needs your ' +
-    'answer", in the sidebar and the phone list; looking clears it', async () => {
+  it('a finished turn is "Done, unread", a failed one "Needs you" (not "your answer": there is no ' +
+    'question), in the sidebar and the phone list; looking clears it', async () => {
     const { done, failed } = await doneAndFailed(server, repo);
     const { context, page } = await signedInPage(browser, server, DESKTOP);
     await waitForLive(page);
     await expect.poll(() => unread(page, done.id).getAttribute('data-unread'), { timeout: 20_000 }).toBe('done');
     expect(await unread(page, done.id).textContent()).toBe('Done, unread');
-    expect(await unread(page, failed.id).textContent()).toBe('Needs your answer');
+    expect(await unread(page, failed.id).textContent()).toBe('Needs you');
     expect(await page.getAttribute(`[data-workspace-id="${done.id}"] [role="img"]`, 'aria-label')).toBe('Done, unread');
-    expect(await page.getAttribute(`[data-workspace-id="${failed.id}"] [role="img"]`, 'aria-label')).toBe(
-      'Needs your answer',
-    );
+    expect(await page.getAttribute(`[data-workspace-id="${failed.id}"] [role="img"]`, 'aria-label')).toBe('Needs you');
     // The title counts both: there is something to look at in each.
     await page.waitForFunction(() => document.title.startsWith('(2) '), undefined, { timeout: 20_000 });
     await screenshot(page, 'desktop-done-and-needs-answer');
-    await expectAccessible(page, 'list with done and needs-your-answer', false);
+    await expectAccessible(page, 'list with done and needs-you', false);
 
     const phone = await signedInPage(browser, server, PHONE);
     await waitForLive(phone.page);
     await expect.poll(() => unread(phone.page, done.id).textContent(), { timeout: 20_000 }).toBe('Done, unread');
-    expect(await unread(phone.page, failed.id).textContent()).toBe('Needs your answer');
+    expect(await unread(phone.page, failed.id).textContent()).toBe('Needs you');
     await screenshot(phone.page, 'phone-done-and-needs-answer');
-    await expectAccessible(phone.page, 'list with done and needs-your-answer', true);
+    await expectAccessible(phone.page, 'list with done and needs-you', true);
 
     // Reading the finished one clears it; the failed one still needs an answer.
     await page.click(`[data-testid="workspace-link"][data-workspace-id="${done.id}"]`);
@@ -127,7 +125,7 @@ describe('new user, the rest of the minor batch', () => {
     await page.click('[data-testid="chat-input"]');
     await expect.poll(() => unread(page, done.id).count(), { timeout: 20_000 }).toBe(0);
     await expect.poll(() => unread(phone.page, done.id).count(), { timeout: 20_000 }).toBe(0);
-    expect(await unread(page, failed.id).textContent()).toBe('Needs your answer');
+    expect(await unread(page, failed.id).textContent()).toBe('Needs you');
     await page.waitForFunction(() => document.title.startsWith('(1) '), undefined, { timeout: 20_000 });
     await phone.context.close();
     await context.close();

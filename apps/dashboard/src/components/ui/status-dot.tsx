@@ -1,8 +1,8 @@
 import { cn } from '@/lib/cn';
 
 /**
- * Agent status (DESIGN §7): waiting, working (pulses), done and unread (accent), needs your answer (stands out:
- * an approval, a question, a failed turn).
+ * Agent status (DESIGN §7): waiting, working (pulses), done and unread (accent), needs you (stands out:
+ * an approval, a question, a failed turn: not only an answer, so the label does not say one).
  */
 export type AgentStatus = 'waiting' | 'working' | 'done' | 'needs-attention' | 'unknown';
 
@@ -10,7 +10,7 @@ const LABELS: Record<AgentStatus, string> = {
   waiting: 'Waiting',
   working: 'Working',
   done: 'Done, unread',
-  'needs-attention': 'Needs your answer',
+  'needs-attention': 'Needs you',
   unknown: 'No agent',
 };
 

@@ -104,7 +104,7 @@ export function WorkspaceView({ workspaceId, initialChat }: { workspaceId: strin
   useEffect(() => {
     if (isChangesShown) invalidateWorkspaceDisk(queryClient, trpc, workspaceId, ['changes']);
   }, [isChangesShown, workspaceId, queryClient, trpc]);
-  // "Done, unread" and "needs your answer" are cleared by engaging with the workspace (a tap, a click, a key), not
+  // "Done, unread" and "needs you" are cleared by engaging with the workspace (a tap, a click, a key), not
   // by a tab left open.
   const status = useAgentStatus(workspaceId);
   const markSeen = useMutation(trpc.chats.markSeen.mutationOptions());
