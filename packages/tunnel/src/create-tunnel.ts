@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type CloudflaredBinary, type FindCloudflaredOptions, findCloudflared } from './binary.js';
 import { resolveHostnameAuthoritatively } from './dns-check.js';
 import { TunnelError, type TunnelErrorCode, errorHints } from './errors.js';
-import { type ExitFacts, LOCAL_AUTH_HINT, classifyExit, classifyReadyTimeout } from './exit-classification.js';
+import { type ExitFacts, classifyExit, classifyReadyTimeout } from './exit-classification.js';
+import { type HintReaction, reactToHint } from './hint-reactions.js';
 import { Emitter } from './internal/emitter.js';
 import {
   checkLauncher,
@@ -17,135 +17,26 @@ import {
   spawnError,
   writeChildConfig,
 } from './launch.js';
-import { type LogHint, LineRing, LineSplitter, type LogLine, parseLogLine, recognize, redact } from './log-parser.js';
-import { type PolledChild, createMetricsPoller } from './metrics.js';
+import { LineRing, LineSplitter, type LogLine, parseLogLine, recognize, redact } from './log-parser.js';
+import { createMetricsPoller } from './metrics.js';
 import { type TunnelOptions, resolveTunnelOptions } from './options.js';
 import { reapOrphans, registerChild, unregisterChild } from './orphans.js';
 import { prepareStateDir } from './state-dir.js';
 import {
   type Effect,
   type EdgeProtocol,
-  type ExitInfo,
   type Machine,
   type MachineEvent,
   type TunnelState,
   createMachine,
-  edgeFailureVerdict,
-  isAuthRefused,
   transition,
   urlOf,
 } from './state.js';
+import { type TunnelChild as Child, newTunnelChild, terminateTunnelChild } from './tunnel-child.js';
+import type { Tunnel, TunnelDeps, TunnelEvents } from './tunnel-types.js';
 import { supports } from './version.js';
 
-export interface TunnelEvents {
-  /** Every state change. */
-  state: [next: TunnelState, prev: TunnelState];
-  /** The public URL appeared, changed (quick restart) or went away (`undefined`); `previous` is the last URL. */
-  url: [url: string | undefined, previous: string | undefined];
-  /** First edge connection of a start. */
-  ready: [url: string];
-  /** Edge connections lost while the process lives; cloudflared reconnects by itself, the URL is kept. */
-  degraded: [reason: string];
-  /** Back to ready after `degraded`. */
-  recovered: [];
-  /** A restart is scheduled after a real failure. */
-  restart: [info: { attempt: number; delayMs: number; reason: TunnelError }];
-  /** A cloudflared process ended (any generation). */
-  exit: [info: ExitInfo];
-  /** A classified failure (it leads to `restarting` or `failed`). */
-  error: [error: TunnelError];
-  /** An edge connection registered (cloudflared's `Registered tunnel connection`). */
-  connection: [info: { index: number; id?: string; location?: string; protocol?: string }];
-  /** An edge connection was lost or failed (the process lives; cloudflared reconnects by itself). */
-  disconnection: [info: { index?: number; reason: string }];
-  /** The cloudflared binary that will be run, once discovery found it. */
-  binary: [binary: CloudflaredBinary];
-  /** Each redacted output line. */
-  log: [line: LogLine];
-}
-
-export interface TunnelStatus {
-  state: TunnelState;
-  /**
-   * Named tunnels: where the ingress lives. `remote`: in Cloudflare's dashboard (a token); `local`: in the config
-   * Band writes (a credentials file). Undefined for quick tunnels.
-   */
-  management?: 'local' | 'remote';
-  /** Locally managed tunnels: the tunnel's UUID. */
-  tunnelId?: string;
-  url?: string;
-  /** The cloudflared version in use (from `--version`), once discovered. */
-  version?: string;
-  /** The cloudflared binary in use, once discovered. */
-  binaryPath?: string;
-  pid?: number;
-  generation: number;
-  metricsAddress?: string;
-  protocol?: EdgeProtocol;
-  restarts: number;
-}
-
-export interface Tunnel extends AsyncDisposable {
-  /** Start (or join a start in progress); resolves on the first ready edge connection. */
-  start(): Promise<{ url: string }>;
-  /** Stop cloudflared: SIGTERM, SIGKILL after `stopTimeoutMs`. Idempotent; concurrent calls share one promise. */
-  stop(): Promise<void>;
-  /**
-   * Stop, then start again (binary discovery included, so a newly installed cloudflared is picked up).
-   * A quick tunnel gets a new URL; a named tunnel keeps its hostname.
-   */
-  restart(): Promise<{ url: string }>;
-  readonly state: TunnelState;
-  /** The public URL while starting (once known), ready or degraded. */
-  readonly url: string | undefined;
-  status(): TunnelStatus;
-  /** The last `n` redacted output lines. */
-  logs(n?: number): string[];
-  on<E extends keyof TunnelEvents>(event: E, listener: (...args: TunnelEvents[E]) => void): () => void;
-  /** Resolve once `predicate(state)` holds (checked now, then on every change). */
-  waitFor(
-    predicate: (state: TunnelState) => boolean,
-    options?: { timeoutMs?: number; signal?: AbortSignal },
-  ): Promise<TunnelState>;
-}
-
-export interface TunnelDeps {
-  spawn: typeof nodeSpawn;
-  fetch: typeof fetch;
-  now(): number;
-  random(): number;
-  /**
-   * Resolves a new quick-tunnel hostname for the DNS wait: addresses when it resolves, `[]` while it does
-   * not yet, and a rejection when DNS cannot be queried at all (the wait is then skipped).
-   * @default an A/AAAA query at the zone's authoritative name servers
-   */
-  resolveHostname(hostname: string): Promise<string[]>;
-  /** Binary discovery, injectable for tests. @default findCloudflared */
-  findCloudflared: typeof findCloudflared;
-}
-
-/** One cloudflared (one generation) and what its output has said so far. */
-interface Child extends PolledChild {
-  id: string;
-  /** Our pid-file path on its command line; set at launch (after discovery). */
-  marker: string;
-  /** A locally managed tunnel's generated config, removed when the child exits. */
-  configFile?: string;
-  stateDir: string;
-  /** A 429 / error 1015 was stated outright (not only inferred from an old build's bare line). */
-  rateLimitCertain: boolean;
-  proc?: ChildProcess;
-  pid?: number;
-  edgeErrors: number;
-  authFailures: number;
-  hints: Set<LogHint['kind']>;
-  hintMessages: Map<LogHint['kind'], string>;
-  registered: boolean;
-  exited: Promise<ExitInfo>;
-  resolveExited(info: ExitInfo): void;
-  terminating?: Promise<ExitInfo>;
-  ring: LineRing;
-}
+export type { Tunnel, TunnelDeps, TunnelEvents, TunnelStatus } from './tunnel-types.js';
 
 export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> = {}): Tunnel {
   // --- Resolve options ---
@@ -358,29 +249,8 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
 
   // --- spawning ---
   function spawnChild(generation: number, protocol: EdgeProtocol | undefined): void {
-    const id = `${process.pid}-${generation}-${randomBytes(6).toString('hex')}`;
-    let resolveExited!: (info: ExitInfo) => void;
-    const exited = new Promise<ExitInfo>((r) => (resolveExited = r));
-    const child: Child = {
-      generation,
-      id,
-      marker: '',
-      stateDir: '',
-      dnsChecked: false,
-      rateLimitCertain: false,
-      dnsPending: false,
-      hostnameChecked: false,
-      edgeErrors: 0,
-      authFailures: 0,
-      hints: new Set(),
-      hintMessages: new Map(),
-      registered: false,
-      notReady: 0,
-      exited,
-      resolveExited,
-      polling: false,
-      ring: new LineRing(200),
-    };
+    const child = newTunnelChild(generation);
+    const { id } = child;
     children.set(generation, child);
     const finish = (code: number | null, signal: string | null, error?: TunnelError) => {
       if (child.exit) return;
@@ -532,81 +402,32 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
     ring.push(line.raw);
     emitter.emit('log', line);
     if (child.generation !== machine.generation || child.exit) return; // a dying child only adds to its own tail
-    for (const hint of recognize(line)) {
-      child.hints.add(hint.kind);
-      if ('message' in hint) child.hintMessages.set(hint.kind, hint.message);
-      switch (hint.kind) {
-        case 'url':
-          child.bannerUrl = hint.url;
-          dispatch({ t: 'url', generation: child.generation, url: hint.url });
-          break;
-        case 'metrics':
-          child.metrics = hint.address;
-          poller.schedule(child, 0);
-          break;
-        case 'registered':
-          child.registered = true;
-          child.edgeErrors = 0;
-          emitter.emit('connection', {
-            index: hint.index,
-            id: hint.id,
-            location: hint.location,
-            protocol: hint.protocol,
-          });
-          if (child.metrics) poller.schedule(child, 0);
-          break;
-        case 'unregistered':
-          emitter.emit('disconnection', { index: hint.index, reason: 'unregistered' });
-          break;
-        case 'edge-error':
-          child.edgeErrors++;
-          child.lastEdgeError = hint.message;
-          if (child.registered) emitter.emit('disconnection', { index: hint.index, reason: hint.message });
-          if (child.metrics) poller.schedule(child, 0);
-          switch (
-            edgeFailureVerdict(
-              machine,
-              { registered: child.registered, edgeErrors: child.edgeErrors, quic: hint.quic },
-              edgeErrorsBeforeFallback,
-            )
-          ) {
-            case 'quic-blocked':
-              giveUp(
-                child,
-                'EDGE_UNREACHABLE',
-                `QUIC to the Cloudflare edge fails: ${hint.message}`,
-                'UDP port 7844 looks blocked; retrying over HTTP/2 (TCP 7844).',
-              );
-              break;
-            case 'unreachable':
-              giveUp(
-                child,
-                'EDGE_UNREACHABLE',
-                `The Cloudflare edge cannot be reached: ${hint.message}`,
-                errorHints.EDGE_UNREACHABLE,
-              );
-              break;
-          }
-          break;
-        case 'auth-failed':
-          child.authFailures++;
-          if (isAuthRefused(child.authFailures))
-            giveUp(
-              child,
-              'AUTH_FAILED',
-              `Cloudflare refused the tunnel ${local ? 'credentials' : 'token'}: ${hint.message}`,
-              local ? LOCAL_AUTH_HINT : errorHints.AUTH_FAILED,
-            );
-          break;
-        case 'rate-limited':
-          if (hint.certain) child.rateLimitCertain = true;
-          break;
-        case 'origin-error':
-          logger.warn(`tunnel: origin unreachable: ${hint.message}`);
-          break;
-        default:
-          break;
-      }
+    for (const hint of recognize(line))
+      for (const reaction of reactToHint(child, hint, { machine, edgeErrorsBeforeFallback, local }))
+        react(child, reaction);
+  }
+
+  /** Does what a line from a live child calls for (see reactToHint). */
+  function react(child: Child, reaction: HintReaction): void {
+    switch (reaction.do) {
+      case 'url':
+        dispatch({ t: 'url', generation: child.generation, url: reaction.url });
+        return;
+      case 'poll':
+        poller.schedule(child, 0);
+        return;
+      case 'connection':
+        emitter.emit('connection', reaction.info);
+        return;
+      case 'disconnection':
+        emitter.emit('disconnection', reaction.info);
+        return;
+      case 'fail':
+        giveUp(child, reaction.code, reaction.message, reaction.hint);
+        return;
+      case 'warn':
+        logger.warn(reaction.message);
+        return;
     }
   }
 
@@ -617,41 +438,7 @@ export function createTunnel(options: TunnelOptions, deps: Partial<TunnelDeps> =
   }
 
   // --- stopping ---
-  function terminate(child: Child): Promise<ExitInfo> {
-    if (child.exit) return Promise.resolve(child.exit);
-    if (child.terminating) return child.terminating;
-    const proc = child.proc;
-    if (!proc) return child.exited;
-    child.terminating = (async () => {
-      const bounded = (ms: number) =>
-        Promise.race([child.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref?.())]);
-      try {
-        proc.kill('SIGTERM');
-      } catch {
-        // already gone
-      }
-      let info = await bounded(stopTimeoutMs);
-      if (!info) {
-        logger.warn(`tunnel: cloudflared ignored SIGTERM for ${stopTimeoutMs} ms; sending SIGKILL`);
-        const kill = (pid: number | undefined) => {
-          try {
-            if (pid) process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        };
-        kill(child.pid);
-        // A Node guardian exits as its child did (and reaps it); SIGKILL it only if it does not.
-        if (child.pid !== proc.pid) info = await bounded(1_000);
-        if (!info) {
-          kill(proc.pid);
-          info = await bounded(2_000);
-        }
-      }
-      return info ?? { code: null, signal: 'SIGKILL', generation: child.generation };
-    })();
-    return child.terminating;
-  }
+  const terminate = (child: Child) => terminateTunnelChild(child, stopTimeoutMs, logger);
 
   function stop(): Promise<void> {
     if (stopPromise) return stopPromise;
