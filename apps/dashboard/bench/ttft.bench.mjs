@@ -73,6 +73,8 @@ export default async function ttft() {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     await page.goto(server.createSignInUrl());
+    // The sign-in page goes on to the dashboard by itself: wait for it, or it interrupts the next navigation.
+    await page.waitForSelector('[data-testid="dashboard-shell"]');
     await page.goto(`${server.url}/w/${workspace.id}`);
     await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]');
     for (let i = 0; i < RUNS; i++) {
