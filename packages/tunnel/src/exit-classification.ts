@@ -1,4 +1,5 @@
 import { TunnelError, type TunnelErrorCode, errorHints } from './errors.js';
+import type { HintFacts } from './hint-reactions.js';
 import type { LogHint } from './log-parser.js';
 
 /** A locally managed tunnel's credentials were refused: the token hint would send the user the wrong way. */
@@ -10,22 +11,19 @@ const EDGE_DNS_HINT =
   'No network or no working DNS: cloudflared looks up the SRV record _v2-origintunneld._tcp.argotunnel.com ' +
   'to find the edge. Check the connection, the DNS resolver and any VPN.';
 
-/** Everything a cloudflared exit is judged by: how it ended and what its output said before. */
-export interface ExitFacts {
+/**
+ * Everything a cloudflared exit is judged by: how it ended, and what its output said before (the facts reactToHint
+ * counted while it lived: the kinds of hint seen and the last message of each, a stated 429, the edge errors since
+ * the last registered connection, whether one registered).
+ */
+export interface ExitFacts
+  extends Readonly<
+    Pick<HintFacts, 'hints' | 'hintMessages' | 'rateLimitCertain' | 'edgeErrors' | 'lastEdgeError' | 'registered'>
+  > {
   code: number | null;
   signal: string | null;
   /** The child's redacted output, last lines last. */
   tail: string[];
-  /** The kinds of log hint seen (`recognize`), and the last message of each that has one. */
-  hints: ReadonlySet<LogHint['kind']>;
-  hintMessages: ReadonlyMap<LogHint['kind'], string>;
-  /** A 429 / error 1015 was stated outright (not only inferred from an old build's bare line). */
-  rateLimitCertain: boolean;
-  /** Edge errors since the last registered connection, and the last one's message. */
-  edgeErrors: number;
-  lastEdgeError?: string;
-  /** The phase: an edge connection was registered before the exit. */
-  registered: boolean;
   /** The cloudflared version that ran, once discovered. */
   version?: string;
   /** The caller passed `extraArgs` (a usage error may come from them). */
