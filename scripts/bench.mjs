@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeRunTemp, openRunTemp, runTempEnv } from '../tooling/testing/run-temp.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(root, 'bench-results');
@@ -46,6 +47,10 @@ for (const group of ['packages', 'apps']) {
   }
 }
 
+// Its own TMPDIR, as a test suite has (tooling/testing/run-temp.mjs): what the agent CLIs and the tunnel keep
+// there goes with it.
+const runTmp = openRunTemp();
+Object.assign(env, runTempEnv(runTmp));
 const failures = [];
 const started = Date.now();
 for (const ws of workspaces) {
@@ -63,6 +68,9 @@ for (const ws of workspaces) {
     failures.push(`${ws.name}: did not finish within ${benchTimeoutMs / 60_000} min`);
   else if (run.status !== 0) failures.push(`${ws.name}: exited ${run.status ?? run.signal}`);
 }
+const leftTemp = closeRunTemp(runTmp);
+if (leftTemp.length > 0)
+  process.stderr.write(`bench: left ${leftTemp.length} temp entries in ${runTmp}: ${leftTemp.join(', ')}\n`);
 
 // Every figure must be a measurement: a finite number with a unit. Anything else is a failure, named.
 const rows = [];

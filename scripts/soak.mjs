@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeRunTemp, openRunTemp, runTempEnv } from '../tooling/testing/run-temp.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const faultsDir = join(root, 'test', 'soak');
@@ -43,6 +44,10 @@ if (!args.includes('--no-build')) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// Its own TMPDIR, as a test suite has (tooling/testing/run-temp.mjs): what the agent CLIs and the tunnel keep
+// there goes with it.
+const runTmp = openRunTemp();
+Object.assign(env, runTempEnv(runTmp));
 const started = Date.now();
 const failures = [];
 const results = [];
@@ -78,6 +83,9 @@ for (const name of faults) {
   if (run.status !== 0 && result.criteria?.every((c) => c.ok))
     failures.push(`${name}: exited ${run.status ?? run.signal}`);
 }
+const leftTemp = closeRunTemp(runTmp);
+if (leftTemp.length > 0)
+  process.stderr.write(`soak: left ${leftTemp.length} temp entries in ${runTmp}: ${leftTemp.join(', ')}\n`);
 
 const rows = [['FAULT', 'SURVIVED', 'CRITERION / FIGURE', 'RESULT']];
 for (const r of results) {

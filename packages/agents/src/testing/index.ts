@@ -1,6 +1,7 @@
 // Test kit for @band/agents: shipped as @band/agents/testing.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,7 +94,8 @@ export function findClaudeCodeBinary(): string | undefined {
 
 /**
  * Environment that runs the real Claude Code fully offline against a scripted model: a private HOME and
- * config dir (never the user's ~/.claude), no telemetry, no auto-update, no nonessential traffic.
+ * config dir (never the user's ~/.claude), no telemetry, no auto-update, no nonessential traffic. Its temp files
+ * go where this process keeps its own (a test run's TMPDIR), not to the shared /tmp Claude Code uses otherwise.
  */
 export function claudeCodeOfflineEnv(options: { home: string; baseUrl: string }): Record<string, string> {
   const configDir = join(options.home, '.claude');
@@ -101,6 +103,8 @@ export function claudeCodeOfflineEnv(options: { home: string; baseUrl: string })
   return {
     HOME: options.home,
     CLAUDE_CONFIG_DIR: configDir,
+    TMPDIR: tmpdir(),
+    CLAUDE_CODE_TMPDIR: tmpdir(),
     ANTHROPIC_BASE_URL: options.baseUrl,
     ANTHROPIC_API_KEY: 'sk-ant-offline-test-key',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
@@ -123,7 +127,7 @@ export function findCodexBinary(): string | undefined {
 /**
  * Environment that runs the real Codex fully offline against a scripted model: a private CODEX_HOME whose
  * config.toml selects a `responses` provider at `baseUrl` (`<url>/v1`), with plugin sync and update checks
- * off (they would reach github.com / chatgpt.com).
+ * off (they would reach github.com / chatgpt.com). Its temp files go where this process keeps its own.
  */
 export function codexOfflineEnv(options: { home: string; baseUrl: string; model?: string }): Record<string, string> {
   mkdirSync(options.home, { recursive: true });
@@ -150,6 +154,7 @@ export function codexOfflineEnv(options: { home: string; baseUrl: string; model?
   return {
     HOME: options.home,
     CODEX_HOME: options.home,
+    TMPDIR: tmpdir(),
     SCRIPTED_MODEL_API_KEY: 'offline-test-key',
     RUST_LOG: 'error',
     NO_PROXY: '127.0.0.1,localhost',
