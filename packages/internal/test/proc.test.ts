@@ -114,8 +114,11 @@ describe('on this machine', () => {
       });
       children.push(other.pid!);
       await shellExited;
-      await vi.waitFor(() => expect(listProcessesWithEnvironment('BAND_TEST_MARK', marker)).toEqual([escaped]), SLOW);
-      expect(readProcStat(escaped)?.sid).toBe(escaped); // its own session: a session walk would not find it
+      // `$!` is the forked shell that is about to exec setsid: it carries the marker before it has its own session.
+      await vi.waitFor(() => {
+        expect(readProcStat(escaped)?.sid).toBe(escaped); // its own session: a session walk would not find it
+        expect(listProcessesWithEnvironment('BAND_TEST_MARK', marker)).toEqual([escaped]);
+      }, SLOW);
       expect(listProcessesWithEnvironment('BAND_TEST_MARK', marker, join(tmpdir(), 'no-proc-here'))).toEqual([]);
     },
   );
