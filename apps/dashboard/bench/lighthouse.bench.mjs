@@ -73,6 +73,7 @@ export default async function lighthouseBench() {
     env: { ...process.env, ...fakeAgentEnv({ scenario: 'ok' }) },
   });
   let chrome;
+  let chromeTmp;
   try {
     await server.settings.update((s) => ({
       ...s,
@@ -99,10 +100,11 @@ export default async function lighthouseBench() {
     await ended;
     statuses.abort();
     const cookie = await sessionCookie(server);
-    // Chromium's own temp files go in the bench's folder: chrome-launcher stops it with a signal, which leaves an
-    // org.chromium.Chromium.* folder behind in the system temp folder otherwise.
-    const chromeTmp = join(root, 'chrome-tmp');
-    await mkdir(chromeTmp);
+    // Chromium's own temp files go in a folder of the bench's: chrome-launcher stops it with a signal, which leaves an
+    // org.chromium.Chromium.* folder behind in the system temp folder otherwise. A short name of its own: Chromium
+    // binds <TMPDIR>/.org.chromium.Chromium.XXXXXX/SingletonSocket, and a Unix socket path over 107 bytes makes it
+    // exit before its DevTools port opens (in CI, TMPDIR is already two folders deep).
+    chromeTmp = await mkdtemp(join(tmpdir(), 'lh-'));
     chrome = await chromeLauncher.launch({
       chromePath: '/usr/bin/chromium',
       chromeFlags: FLAGS,
@@ -173,5 +175,6 @@ export default async function lighthouseBench() {
     await chrome?.kill();
     await server.close();
     await rm(root, { recursive: true, force: true });
+    if (chromeTmp) await rm(chromeTmp, { recursive: true, force: true });
   }
 }

@@ -33,7 +33,7 @@ describe('a run temp folder', () => {
     const dir = openRunTemp();
     made.push(dir);
     expect(dirname(dir)).toBe(tmpdir());
-    fill(dir, ['claude-0', 'codex-bwrap-Ab12', 'band-tunnel-0', 'band-tunnel-0-xY9']);
+    fill(dir, ['claude-0', 'codex-bwrap-Ab12', 'pulse-PKdhtXMmr18n', 'band-tunnel-0', 'band-tunnel-0-xY9']);
     expect(closeRunTemp(dir)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
   });
