@@ -11,10 +11,12 @@ import { createDevicesService, type DevicesService } from './devices/devices-ser
 import { type ChangeService, createChangeService } from './workspaces/change-service.js';
 import { createFileService, type FileService } from './workspaces/file-service.js';
 import { createProjectService, type ProjectService } from './workspaces/project-service.js';
-import { createWorkspaceService, type WorkspaceEvents, type WorkspaceService } from './workspaces/workspace-service.js';
+import { createWorkspaceService, type WorkspaceService } from './workspaces/workspace-service.js';
+import type { WorkspaceEvents } from './workspaces/workspace-types.js';
 import { createSettingsService, type SettingsService } from './settings/settings-service.js';
 import { createLspService, type LspService } from './lsp/lsp-service.js';
-import { createTerminalService, type TerminalService } from './terminals/terminal-service.js';
+import { createTerminalService } from './terminals/terminal-service.js';
+import type { TerminalService } from './terminals/terminal-types.js';
 import { createTunnelService, type TunnelService } from './tunnel/tunnel-service.js';
 import { createUploadService, type UploadService } from './uploads/upload-service.js';
 

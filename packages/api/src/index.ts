@@ -59,13 +59,13 @@ export type {
 } from './chats/chat-types.js';
 export type { UploadService, Attachment } from './uploads/upload-service.js';
 export type { ProjectService, RemoveProjectResult } from './workspaces/project-service.js';
+export type { WorkspaceService } from './workspaces/workspace-service.js';
 export type {
-  WorkspaceService,
   WorkspaceView,
   WorkspaceStreamEvent,
   CreateWorkspaceResult,
   RemoveWorkspaceResult,
-} from './workspaces/workspace-service.js';
+} from './workspaces/workspace-types.js';
 export type {
   ChangeService,
   ChangesStatus,
@@ -75,7 +75,7 @@ export type {
 } from './workspaces/change-service.js';
 export type { ChangeStatus } from './workspaces/git/parse.js';
 export type { FileService, FileEntry, DirectoryListing, FileContent } from './workspaces/file-service.js';
-export type { TerminalService, TerminalInfo, TerminalStreamEvent } from './terminals/terminal-service.js';
+export type { TerminalService, TerminalInfo, TerminalStreamEvent } from './terminals/terminal-types.js';
 export type { TerminalClientMessage, TerminalServerMessage } from './terminals/terminal-socket.js';
 export type { LspService, LspServerInfo, LspAttachInfo } from './lsp/lsp-service.js';
 

@@ -8,7 +8,7 @@ import { createContextInner } from '../src/context.js';
 import { silentLogger } from '../src/internal/logger.js';
 import { createCaller } from '../src/root.js';
 import { createServices } from '../src/create-services.js';
-import type { WorkspaceStreamEvent } from '../src/workspaces/workspace-service.js';
+import type { WorkspaceStreamEvent } from '../src/workspaces/workspace-types.js';
 import { gitEnv, initRepo, tempRoot, writeFiles } from './fixtures/git-workspace.js';
 
 async function setup(options: { env?: NodeJS.ProcessEnv } = {}) {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { WorkspaceHookEvent } from '../src/workspaces/workspace-service.js';
-import { getWorktreePath } from '../src/workspaces/workspace-service.js';
+import type { WorkspaceHookEvent } from '../src/workspaces/workspace-types.js';
+import { getWorktreePath } from '../src/workspaces/worktree-dirs.js';
 import { createGitFixture, git, gitEnv, rejectsWith, writeFiles } from './fixtures/git-workspace.js';
 import { waitFor } from './helpers.js';
 

@@ -1,91 +1,30 @@
+// Projects' workspaces: a git worktree per branch, its record in band.db, and its setup and teardown commands.
+// Create and remove are serialised per project; the hooks (workspace-hooks.ts) and the directories
+// (worktree-dirs.ts) have their own modules.
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { mkdir, rmdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import type { SettingsStore } from '@band/settings';
 import { isStoreError, type InitialRequest, type Project, type Store, type Workspace } from '@band/store';
 import { BandApiError } from '../errors.js';
 import { streamEvents, type TypedEmitter } from '../events.js';
-import { type HookResult, readBandConfig, runHook } from './git/hooks.js';
+import type { Logger } from '../internal/logger.js';
 import { ensureBranchName } from './git/refs.js';
 import { listWorktrees, localBranchExists, resolveCommit } from './git/repo.js';
 import { GitCommandError, runGit } from './git/run-git.js';
-import type { Logger } from '../internal/logger.js';
 import { resolveProjectRecord } from './project-service.js';
-import { withoutBandVariables } from '@band/agents';
-
-// --- events ---
-
-/** Progress of a workspace's `setup` or `teardown` command, streamed on `services.events`. */
-export type WorkspaceHookEvent =
-  | { phase: 'setup' | 'teardown'; type: 'started'; command: string }
-  | { phase: 'setup' | 'teardown'; type: 'output'; chunk: string }
-  | {
-      phase: 'setup' | 'teardown';
-      type: 'exited';
-      status: 'completed' | 'failed';
-      exitCode: number | null;
-      message?: string;
-    };
-
-/** The events this service publishes (merged into `BandEvents`). */
-export type WorkspaceEvents = {
-  /** A workspace was created or changed (status, setup status, active chat...). */
-  'workspace.changed': [workspace: Workspace];
-  /** A workspace was removed. */
-  'workspace.removed': [workspaceId: string, projectId: string];
-  /** Output and status of setup / teardown, live. */
-  'workspace.hook': [workspaceId: string, event: WorkspaceHookEvent];
-};
-
-// --- inputs and results ---
-
-export interface CreateWorkspaceInput extends InitialRequest {
-  /** Project id, id prefix or name. */
-  project: string;
-  branch: string;
-  /** Branch (or commit-ish) to start from. @default the project's default branch */
-  base?: string;
-  /** Resolve only after `setup` finished (the CLI shows progress from `workspace.hook` meanwhile). @default false */
-  waitForSetup?: boolean;
-}
-
-export interface CreateWorkspaceResult {
-  workspace: WorkspaceView;
-  /** False when the workspace already existed (creation is idempotent). */
-  created: boolean;
-}
-
-export interface RemoveWorkspaceInput {
-  /** Workspace id, id prefix, or branch (with `project`). */
-  workspace: string;
-  project?: string;
-  /** Also delete the branch. Unmerged branches are kept unless `force`. @default false */
-  deleteBranch?: boolean;
-  /** Delete the branch even when it has unmerged commits. @default false */
-  force?: boolean;
-}
-
-export interface RemoveWorkspaceResult {
-  workspaceId: string;
-  path: string;
-  /** Teardown outcome; `none` when the project has no teardown. */
-  teardown: { status: 'none' | 'completed' | 'failed'; exitCode: number | null; output: string };
-  isBranchDeleted: boolean;
-  /** Why the branch was kept, when `deleteBranch` was asked. */
-  branchKeptReason?: string;
-}
-
-/** What `workspaces.events` streams: record changes and setup/teardown progress. */
-export type WorkspaceStreamEvent =
-  | { type: 'changed'; workspace: Workspace }
-  | { type: 'removed'; workspaceId: string; projectId: string }
-  | { type: 'hook'; workspaceId: string; event: WorkspaceHookEvent };
-
-/** A workspace with its project's name, for listings (`PROJECT  BRANCH  WORKSPACE ID  PATH`). */
-export type WorkspaceView = Workspace & { projectName: string };
-
-/** Called before a workspace is removed (e.g. the chats service stops its agents). Errors are logged, not fatal. */
-export type BeforeRemoveHook = (workspace: Workspace) => Promise<void> | void;
+import { createWorkspaceHooks } from './workspace-hooks.js';
+import type {
+  BeforeRemoveHook,
+  CreateWorkspaceInput,
+  CreateWorkspaceResult,
+  RemoveWorkspaceInput,
+  RemoveWorkspaceResult,
+  WorkspaceEvents,
+  WorkspaceStreamEvent,
+  WorkspaceView,
+} from './workspace-types.js';
+import { deleteWorktreeDir, getWorktreePath, isEmptyDir, realpathOrSelf, removeEmptyParents } from './worktree-dirs.js';
 
 export interface WorkspaceService {
   list(input?: { project?: string }): WorkspaceView[];
@@ -132,25 +71,6 @@ export interface WorkspaceServiceDeps {
 
 /** Live events buffered per subscriber beyond which setup output is dropped (a slow phone must not grow memory). */
 const MAX_QUEUED_EVENTS = 2_000;
-
-/** Setup output kept in the store (the tail). */
-const SETUP_OUTPUT_BYTES = 64 * 1024;
-
-/** `<worktreesDir>/<project>/<branch>`; slashes in the branch become nested directories (git forbids `..`). */
-export function getWorktreePath(worktreesDir: string, projectName: string, branch: string): string {
-  const path = join(worktreesDir, projectName, ...branch.split('/'));
-  const rel = relative(worktreesDir, path);
-  if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new BandApiError(
-      'INVALID_INPUT',
-      `Branch ${JSON.stringify(branch)} does not map to a directory under worktreesDir`,
-      {
-        reason: 'INVALID_BRANCH_NAME',
-      },
-    );
-  }
-  return path;
-}
 
 /** See `WorkspaceService.resolve`. */
 export function resolveWorkspaceRecord(store: Store, ref: string, options: { project?: string } = {}): Workspace {
@@ -200,9 +120,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
   const { store, events, logger } = deps;
   const env = deps.env ?? process.env;
   const beforeRemoveHooks = new Set<BeforeRemoveHook>();
-  const running = new Map<string, { promise: Promise<void>; controller: AbortController }>();
   const locks = new Map<string, Promise<unknown>>();
-  const shutdown = new AbortController();
   let closing: Promise<void> | undefined;
 
   /** Serialises create/remove per project: two `create feat/x` racing must produce one worktree. */
@@ -228,6 +146,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     return next;
   };
 
+  const hooks = createWorkspaceHooks({ store, events, logger, env, hookTimeoutMs: deps.hookTimeoutMs, update });
+
   const getWorktreesDir = () => {
     const dir = deps.settings.get().worktreesDir;
     if (!isAbsolute(dir)) {
@@ -246,106 +166,6 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
   const ensureOpen = () => {
     if (closing) throw new BandApiError('UNAVAILABLE', 'The Band server is shutting down', { reason: 'SHUTTING_DOWN' });
   };
-
-  // --- setup ---
-
-  function startSetup(workspace: Workspace, project: Project): Promise<void> {
-    const controller = new AbortController();
-    const onShutdown = () => controller.abort();
-    shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    const promise = (async () => {
-      const config = await readBandConfig(workspace.path, project.path);
-      if (config.kind === 'none' || (config.kind === 'ok' && !config.config.setup)) {
-        update(workspace.id, { setupStatus: 'none', setupOutput: '', setupExitCode: null });
-        return;
-      }
-      if (config.kind === 'invalid') {
-        const message = `Invalid ${config.file}: ${config.message}`;
-        update(workspace.id, { setupStatus: 'failed', setupOutput: message, setupExitCode: null });
-        events.emit('workspace.hook', workspace.id, {
-          phase: 'setup',
-          type: 'exited',
-          status: 'failed',
-          exitCode: null,
-          message,
-        });
-        return;
-      }
-      const command = config.config.setup!;
-      update(workspace.id, { setupStatus: 'running', setupOutput: '', setupExitCode: null });
-      const result = await runWorkspaceHook('setup', workspace, project, {
-        command,
-        signal: controller.signal,
-        timeoutMs: deps.hookTimeoutMs,
-      });
-      const ok = result.exitCode === 0;
-      const message = result.isTimedOut
-        ? 'setup timed out and was stopped'
-        : result.isAborted
-          ? 'setup was stopped'
-          : undefined;
-      // The workspace is kept when setup fails (band-docs §2.6); the dashboard shows the failure.
-      if (store.isOpen && store.workspaces.get(workspace.id)) {
-        update(workspace.id, {
-          setupStatus: ok ? 'completed' : 'failed',
-          setupOutput: message ? `${result.output}\n[band] ${message}` : result.output,
-          setupExitCode: result.exitCode,
-        });
-      }
-      events.emit('workspace.hook', workspace.id, {
-        phase: 'setup',
-        type: 'exited',
-        status: ok ? 'completed' : 'failed',
-        exitCode: result.exitCode,
-        message,
-      });
-      if (!ok) logger.warn(`setup failed in ${workspace.path} (exit ${result.exitCode ?? result.signal})`);
-    })()
-      .catch((error) => {
-        logger.error(`setup of workspace ${workspace.id} crashed: ${(error as Error).message}`);
-        if (store.isOpen && store.workspaces.get(workspace.id))
-          update(workspace.id, { setupStatus: 'failed', setupOutput: String(error) });
-      })
-      .finally(() => {
-        shutdown.signal.removeEventListener('abort', onShutdown);
-        if (running.get(workspace.id)?.promise === promise) running.delete(workspace.id);
-      });
-    running.set(workspace.id, { promise, controller });
-    return promise;
-  }
-
-  /** Runs `setup` or `teardown` in the worktree, publishing `started` and every output chunk as `workspace.hook`. */
-  function runWorkspaceHook(
-    phase: WorkspaceHookEvent['phase'],
-    workspace: Workspace,
-    project: Project,
-    options: { command: string; signal: AbortSignal; timeoutMs: number | undefined },
-  ): Promise<HookResult> {
-    const { command } = options;
-    events.emit('workspace.hook', workspace.id, { phase, type: 'started', command });
-    return runHook({
-      command,
-      cwd: workspace.path,
-      env: hookEnv(workspace, project),
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      maxOutputBytes: SETUP_OUTPUT_BYTES,
-      onOutput: (chunk) => events.emit('workspace.hook', workspace.id, { phase, type: 'output', chunk }),
-    });
-  }
-
-  function hookEnv(workspace: Workspace, project: Project): NodeJS.ProcessEnv {
-    return {
-      // None of the server's own BAND_* variables (BAND_TOKEN...): only those that describe this workspace.
-      ...withoutBandVariables(env),
-      BAND_WORKSPACE_ID: workspace.id,
-      BAND_WORKSPACE_PATH: workspace.path,
-      BAND_BRANCH: workspace.branch,
-      BAND_BASE_BRANCH: workspace.baseBranch,
-      BAND_PROJECT_NAME: project.name,
-      BAND_PROJECT_PATH: project.path,
-    };
-  }
 
   // --- create ---
 
@@ -454,7 +274,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     }
     const ready = update(record.id, { status: 'ready' })!;
     logger.info(`workspace created: ${project.name}/${branch} at ${path}`);
-    const setup = startSetup(ready, project).then(async () => {
+    const setup = hooks.startSetup(ready, project).then(async () => {
       const current = store.isOpen ? store.workspaces.get(record.id) : undefined;
       if (!current || !deps.onReady || closing) return;
       try {
@@ -474,11 +294,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     project: Project | undefined,
     input: RemoveWorkspaceInput,
   ): Promise<RemoveWorkspaceResult> {
-    const active = running.get(workspace.id);
-    if (active) {
-      active.controller.abort();
-      await active.promise;
-    }
+    await hooks.stopSetup(workspace.id);
     for (const hook of beforeRemoveHooks) {
       try {
         await hook(workspace);
@@ -489,30 +305,10 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     update(workspace.id, { status: 'removing' });
 
     // --- teardown: runs first, while the worktree still exists; non-fatal ---
-    let teardown: RemoveWorkspaceResult['teardown'] = { status: 'none', exitCode: null, output: '' };
-    if (project && existsSync(workspace.path)) {
-      const config = await readBandConfig(workspace.path, project.path);
-      if (config.kind === 'ok' && config.config.teardown) {
-        const command = config.config.teardown;
-        const result = await runWorkspaceHook('teardown', workspace, project, {
-          command,
-          signal: shutdown.signal,
-          timeoutMs: deps.hookTimeoutMs ?? 300_000,
-        });
-        const status = result.exitCode === 0 ? 'completed' : 'failed';
-        teardown = { status, exitCode: result.exitCode, output: result.output };
-        events.emit('workspace.hook', workspace.id, {
-          phase: 'teardown',
-          type: 'exited',
-          status,
-          exitCode: result.exitCode,
-        });
-        if (status === 'failed')
-          logger.warn(`teardown failed in ${workspace.path} (exit ${result.exitCode}); removing anyway`);
-      } else if (config.kind === 'invalid') {
-        teardown = { status: 'failed', exitCode: null, output: `Invalid ${config.file}: ${config.message}` };
-      }
-    }
+    const teardown: RemoveWorkspaceResult['teardown'] =
+      project && existsSync(workspace.path)
+        ? await hooks.runTeardown(workspace, project)
+        : { status: 'none', exitCode: null, output: '' };
 
     // --- worktree ---
     const worktreesDir = getWorktreesDir();
@@ -523,10 +319,10 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       } catch (error) {
         logger.debug(`git worktree remove failed (${(error as Error).message}); deleting the directory`);
       }
-      await deleteWorktreeDir(workspace.path, worktreesDir);
+      await deleteLeftover(workspace.path, worktreesDir);
       await runGit(['worktree', 'prune'], { cwd: project.path, env }).catch(() => {});
     } else {
-      await deleteWorktreeDir(workspace.path, worktreesDir);
+      await deleteLeftover(workspace.path, worktreesDir);
     }
     if (project) await removeEmptyParents(dirname(workspace.path), join(worktreesDir, project.name));
 
@@ -551,23 +347,9 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
     return { workspaceId: workspace.id, path: workspace.path, teardown, isBranchDeleted, branchKeptReason };
   }
 
-  /** Deletes a leftover worktree directory, but only when it really is below worktreesDir. */
-  async function deleteWorktreeDir(path: string, worktreesDir: string): Promise<void> {
-    if (!existsSync(path)) return;
-    let realRoot: string;
-    let real: string;
-    try {
-      realRoot = await realpath(worktreesDir);
-      real = await realpath(path);
-    } catch {
-      return;
-    }
-    const rel = relative(realRoot, real);
-    if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
+  async function deleteLeftover(path: string, worktreesDir: string): Promise<void> {
+    if ((await deleteWorktreeDir(path, worktreesDir)) === 'outside')
       logger.warn(`not deleting ${path}: it is outside worktreesDir (${worktreesDir})`);
-      return;
-    }
-    await rm(real, { recursive: true, force: true });
   }
 
   return {
@@ -608,16 +390,13 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
           },
         );
       }
-      const active = running.get(workspace.id);
-      if (active) {
+      if (hooks.isSetupRunning(workspace.id)) {
         throw new BandApiError('CONFLICT', 'Setup is already running in this workspace', { reason: 'SETUP_RUNNING' });
       }
-      await startSetup(workspace, project);
+      await hooks.startSetup(workspace, project);
       return view(store.workspaces.get(workspace.id) ?? workspace, project);
     },
-    async whenSetupSettled(workspaceId) {
-      await running.get(workspaceId)?.promise;
-    },
+    whenSetupSettled: (workspaceId) => hooks.whenSetupSettled(workspaceId),
     async *subscribe(input = {}, signal) {
       const wanted = (id: string) => input.workspaceId === undefined || input.workspaceId === id;
       yield* streamEvents<WorkspaceStreamEvent>(
@@ -642,10 +421,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps): WorkspaceSer
       return () => beforeRemoveHooks.delete(hook);
     },
     close() {
-      closing ??= (async () => {
-        shutdown.abort();
-        await Promise.allSettled([...running.values()].map((r) => r.promise));
-      })();
+      closing ??= hooks.close();
       return closing;
     },
   };
@@ -659,34 +435,6 @@ function pickInitialRequest(input: CreateWorkspaceInput): InitialRequest | null 
   if (input.mode) request.mode = input.mode;
   if (input.maxTurns !== undefined) request.maxTurns = input.maxTurns;
   return Object.keys(request).length ? request : null;
-}
-
-async function realpathOrSelf(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch {
-    return path;
-  }
-}
-
-async function isEmptyDir(path: string): Promise<boolean> {
-  try {
-    if (!(await lstat(path)).isDirectory()) return false;
-    return (await readdir(path)).length === 0;
-  } catch {
-    return false;
-  }
-}
-
-/** Removes now-empty directories left by nested branch paths (feat/x → feat/), up to and including `stop`. */
-async function removeEmptyParents(from: string, stop: string): Promise<void> {
-  let dir = from;
-  while (dir.length >= stop.length && (dir === stop || dir.startsWith(stop + sep))) {
-    if (!(await isEmptyDir(dir))) return;
-    await rmdir(dir).catch(() => {});
-    if (dir === stop) return;
-    dir = dirname(dir);
-  }
 }
 
 function gitFailure(message: string, error: unknown): unknown {
