@@ -1,18 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
+// Shells in PTYs that belong to a workspace: spawned in its worktree, kept with their scrollback while viewers come
+// and go, paused by a slow viewer, and killed with their whole process tree.
 import { StringDecoder } from 'node:string_decoder';
 import * as nodePty from '@lydell/node-pty';
 import { BandApiError, notFound } from '../errors.js';
 import { createEmitter, streamEvents } from '../events.js';
-import { silentLogger, type Logger } from '../internal/logger.js';
+import { silentLogger } from '../internal/logger.js';
 import { isProcessAlive, listProcessTree, signalProcessTree } from '../internal/process-tree.js';
 import { createScrollback, type Scrollback } from './scrollback.js';
 import { toDisplayLines } from './strip-ansi.js';
 import { withoutBandVariables } from '@band/agents';
 import { listProcessesWithEnvironment } from '@band/internal';
+import { ensureTerminalSize, newTerminalId, resolveTerminalCwd } from './terminal-input.js';
+import type {
+  TerminalInfo,
+  TerminalService,
+  TerminalServiceEvents,
+  TerminalServiceOptions,
+  TerminalStreamEvent,
+  TerminalViewer,
+} from './terminal-types.js';
 
-/** What a terminal looks like from outside (tRPC `terminals.list`, the socket's `attached` message). */
 function signalEach(pids: number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
@@ -21,131 +28,6 @@ function signalEach(pids: number[], signal: NodeJS.Signals): void {
       // already gone
     }
   }
-}
-
-export interface TerminalInfo {
-  /** `t_` followed by 10 base36 characters. */
-  id: string;
-  workspaceId: string;
-  /** Absolute working directory the shell started in (inside the worktree). */
-  cwd: string;
-  /** The command typed into the shell right after spawn, if any. */
-  command?: string;
-  /** Pid of the shell (the session leader of its process tree). */
-  pid: number;
-  cols: number;
-  rows: number;
-  status: 'running' | 'exited';
-  /** Set once exited. */
-  exitCode?: number;
-  /** Signal number that ended the shell, when it was a signal. */
-  signal?: number;
-  /** Epoch ms. */
-  createdAt: number;
-  /** Open viewers (WebSockets) right now. */
-  viewers: number;
-}
-
-export interface CreateTerminalInput {
-  workspaceId: string;
-  /** Directory relative to the workspace root (or absolute inside it). @default the workspace root */
-  cwd?: string;
-  /** Typed into the shell right after spawn, followed by Enter; the shell stays when it finishes. */
-  command?: string;
-  /** @default 120 */
-  cols?: number;
-  /** @default 32 */
-  rows?: number;
-}
-
-/** Receives one terminal's output. Replay of the scrollback comes first, as one `data` call. */
-export interface TerminalViewer {
-  data(chunk: Buffer): void;
-  /** Another viewer (or the API) resized the terminal. */
-  resize?(cols: number, rows: number): void;
-  /** The shell exited (or was killed). No `data` follows. */
-  exit(info: { exitCode?: number; signal?: number; wasKilled: boolean }): void;
-}
-
-/** A viewer's hold on a terminal. */
-export interface TerminalAttachment {
-  info: TerminalInfo;
-  /** Bytes of scrollback replayed to the viewer on attach. */
-  replayedBytes: number;
-  detach(): void;
-  /** Back-pressure: a slow viewer pauses the PTY (the program blocks on write) until it resumes. */
-  pause(): void;
-  resume(): void;
-}
-
-/** What `terminals.events` streams. */
-export type TerminalStreamEvent =
-  | { type: 'created'; terminal: TerminalInfo }
-  | { type: 'exited'; terminal: TerminalInfo }
-  | { type: 'removed'; id: string; workspaceId: string };
-
-export interface TerminalServiceEvents {
-  [event: string]: unknown[];
-  created: [info: TerminalInfo];
-  exited: [info: TerminalInfo];
-  removed: [id: string, workspaceId: string];
-}
-
-export interface TerminalServiceOptions {
-  /** Absolute worktree path of a workspace; throws (NOT_FOUND) for an unknown id. */
-  resolveWorkspacePath(workspaceId: string): Promise<string>;
-  logger?: Logger;
-  /** Environment of the shells. @default process.env */
-  env?: NodeJS.ProcessEnv;
-  /** @default env.SHELL, else /bin/bash (cmd.exe on Windows) */
-  shell?: string;
-  /** @default [] */
-  shellArgs?: string[];
-  /** Output kept per terminal for replay and `output`. @default 1 MiB */
-  scrollbackBytes?: number;
-  /** Running terminals one principal may hold (auth.md §3.7). @default 16 */
-  maxTerminalsPerOwner?: number;
-  /** Exited terminals kept for `output` before the oldest is forgotten. @default 32 */
-  maxExitedTerminals?: number;
-  /** How long `kill`/`close` wait for the shell to be reaped after SIGKILL. @default 3000 */
-  killTimeoutMs?: number;
-  /** How long `kill`/`close` wait after SIGHUP (exit traps run) before SIGKILL. A shell that hangs up exits at once;
-   * only what ignores SIGHUP, or a trap still starting its `rm` on a very busy machine (2 s was too short at load
-   * 16), waits this long. @default 5000 */
-  hangupGraceMs?: number;
-  /** Injected for tests. @default @lydell/node-pty spawn */
-  spawnPty?: typeof nodePty.spawn;
-}
-
-export interface TerminalService extends AsyncDisposable {
-  list(filter?: { workspaceId?: string }): TerminalInfo[];
-  /** Throws NOT_FOUND. */
-  get(id: string): TerminalInfo;
-  /** Spawns a shell in the workspace. `owner` is the principal key the PTY cap counts under. */
-  create(input: CreateTerminalInput, owner?: string): Promise<TerminalInfo>;
-  /** Kills the shell with its whole process tree and forgets the terminal. Idempotent for exited ones. */
-  kill(id: string): Promise<void>;
-  /** Writes input (keystrokes) to the shell. */
-  send(id: string, data: string | Buffer): void;
-  resize(id: string, cols: number, rows: number): TerminalInfo;
-  /** The last `lines` display lines of the scrollback. */
-  output(
-    id: string,
-    options?: { lines?: number; stripAnsi?: boolean },
-  ): { id: string; lines: string[]; status: TerminalInfo['status'] };
-  /** Replays the scrollback to `viewer`, then streams live output to it. */
-  attach(id: string, viewer: TerminalViewer): TerminalAttachment;
-  on<K extends keyof TerminalServiceEvents & string>(
-    event: K,
-    listener: (...args: TerminalServiceEvents[K]) => void,
-  ): () => void;
-  /**
-   * Terminals appearing, exiting and going away (all, or one workspace's), as they happen. Not resumable: a client
-   * that reconnects re-reads `list`. Ends when `signal` aborts.
-   */
-  subscribe(filter?: { workspaceId?: string }, signal?: AbortSignal): AsyncGenerator<TerminalStreamEvent>;
-  /** Kills every terminal (process trees included). Idempotent. */
-  close(): Promise<void>;
 }
 
 export const terminalDefaults = Object.freeze({
@@ -158,9 +40,6 @@ export const terminalDefaults = Object.freeze({
   hangupGraceMs: 5_000,
 });
 
-/** PTY sizes outside this range are refused rather than clamped (a 0-column PTY breaks most programs). */
-export const TERMINAL_SIZE_LIMITS = Object.freeze({ minCols: 2, maxCols: 1000, minRows: 1, maxRows: 500 });
-
 interface Terminal {
   info: Omit<TerminalInfo, 'viewers'>;
   owner: string;
@@ -170,66 +49,6 @@ interface Terminal {
   pausedBy: Set<TerminalViewer>;
   isKilled: boolean;
   exited: Promise<void>;
-}
-
-export function newTerminalId(): string {
-  // 10 base36 chars from 8 random bytes: unguessable enough that ids in URLs leak nothing useful.
-  return `t_${randomBytes(8).readBigUInt64BE().toString(36).padStart(10, '0').slice(-10)}`;
-}
-
-export function ensureTerminalSize(cols: number, rows: number): void {
-  const { minCols, maxCols, minRows, maxRows } = TERMINAL_SIZE_LIMITS;
-  if (
-    !Number.isInteger(cols) ||
-    !Number.isInteger(rows) ||
-    cols < minCols ||
-    cols > maxCols ||
-    rows < minRows ||
-    rows > maxRows
-  ) {
-    throw new BandApiError('INVALID_INPUT', `Terminal size ${cols}x${rows} is out of range`, {
-      reason: 'BAD_TERMINAL_SIZE',
-      hint: `cols ${minCols}–${maxCols}, rows ${minRows}–${maxRows}`,
-    });
-  }
-}
-
-/**
- * Resolves `cwd` against the worktree and refuses anything that leaves it, symlinks included
- * (DESIGN §4: every path resolves inside the workspace).
- */
-export async function resolveTerminalCwd(workspacePath: string, cwd: string | undefined): Promise<string> {
-  const root = await realpath(workspacePath).catch((cause) => {
-    throw new BandApiError('PRECONDITION_FAILED', 'The workspace directory does not exist', {
-      reason: 'WORKSPACE_DIR_MISSING',
-      hint: 'Recreate the workspace',
-      cause,
-    });
-  });
-  if (cwd === undefined || cwd === '' || cwd === '.') return root;
-  if (cwd.includes('\0')) throw new BandApiError('INVALID_INPUT', 'cwd contains a NUL byte', { reason: 'BAD_CWD' });
-  const wanted = path.resolve(root, cwd);
-  let real: string;
-  try {
-    real = await realpath(wanted);
-  } catch (cause) {
-    throw new BandApiError('INVALID_INPUT', `cwd does not exist: ${cwd}`, {
-      reason: 'BAD_CWD',
-      hint: 'Give a directory relative to the workspace root',
-      cause,
-    });
-  }
-  const relative = path.relative(root, real);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new BandApiError('FORBIDDEN', `cwd leaves the workspace: ${cwd}`, {
-      reason: 'CWD_OUTSIDE_WORKSPACE',
-      hint: 'Give a directory inside the workspace',
-    });
-  }
-  if (!(await stat(real)).isDirectory()) {
-    throw new BandApiError('INVALID_INPUT', `cwd is not a directory: ${cwd}`, { reason: 'BAD_CWD' });
-  }
-  return real;
 }
 
 export function createTerminalService(options: TerminalServiceOptions): TerminalService {

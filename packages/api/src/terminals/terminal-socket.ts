@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import { BandApiError } from '../errors.js';
 import { isNotFound } from '../internal/socket-caps.js';
 import { silentLogger, type Logger } from '../internal/logger.js';
-import type { TerminalAttachment, TerminalInfo, TerminalService } from './terminal-service.js';
+import type { TerminalAttachment, TerminalInfo, TerminalService } from './terminal-types.js';
 import { admitSocket, SOCKET_CLOSE, type SocketBudget } from '../internal/socket-caps.js';
 import { pathPattern, type SocketRoute } from '../internal/upgrade-router.js';
 
