@@ -1,8 +1,8 @@
 // A temp folder of its own for one test suite, bench or soak run. TMPDIR points into it (and CLAUDE_CODE_TMPDIR:
 // Claude Code writes to /tmp otherwise), so every process the run starts writes its temp files there, the real
-// agent CLIs and the tunnel's per-user state dir included. Those are
-// not the tests' to remove (Claude Code keeps `claude-<uid>`, Codex `codex-bwrap-*`, Chromium's PulseAudio client
-// `pulse-*`, and the tunnel keeps `band-tunnel-<uid>` between runs on purpose), so closing the folder removes them. Anything else there was left by
+// agent CLIs and the tunnel's per-user state dir included. Those are not the tests' to remove (Claude Code keeps
+// `claude-<uid>`, Codex `codex-bwrap-*`, Chromium's PulseAudio client `pulse-*`, and the tunnel keeps
+// `band-tunnel-<uid>` between runs on purpose), so closing the folder removes them. Anything else there was left by
 // a test: the folder stays, and its entries are returned to be named.
 import { mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
