@@ -6,7 +6,7 @@ import type { StoreErrorCode } from '@band/store';
 import type { TunnelErrorCode } from '@band/tunnel';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import type { TunnelCheckErrorCode } from './tunnel/tunnel-service.js';
+import type { TunnelCheckErrorCode } from './tunnel/tunnel-checks.js';
 
 /** Every failure a Band service reports, as a closed union. Mapped to tRPC codes in one place. */
 export type BandApiErrorCode =

@@ -82,4 +82,4 @@ export type { LspService, LspServerInfo, LspAttachInfo } from './lsp/lsp-service
 // Errors
 export { BandApiError } from './errors.js';
 export type { BandApiErrorCode } from './errors.js';
-export { TunnelCheckError } from './tunnel/tunnel-service.js';
+export { TunnelCheckError } from './tunnel/tunnel-checks.js';
