@@ -1,26 +1,25 @@
+// The settings store: `<home>/settings.json` loaded once, kept current when the file changes, and updated under a
+// lock so that two processes on one home never lose each other's writes. The file itself is settings-file.ts's, and
+// what a valid value is, validate-settings.ts's.
 import { EventEmitter } from 'node:events';
-import { type FSWatcher, readFileSync, watch } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, relative, isAbsolute } from 'node:path';
+import { type FSWatcher, watch } from 'node:fs';
+import { lstat, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { z } from 'zod';
-import {
-  SettingsError,
-  invalidField,
-  invalidJson,
-  ioError,
-  lockTimeout,
-  malformedToken,
-  notAFile,
-  listIndexOutOfRange,
-  unknownKey,
-  wrongOwner,
-} from './errors.js';
+import { ioError, lockTimeout, SettingsError, unknownKey } from './errors.js';
 import { acquireLock } from './internal/lock.js';
-import { writeFileAtomic } from './internal/atomic-write.js';
-import { settingsKeys, settingsSchema } from './schema.js';
-import { generateTokenSecret } from './token.js';
+import { settingsKeys } from './schema.js';
+import {
+  parseRaw,
+  readRaw,
+  readText,
+  readTextSync,
+  secureDirectory,
+  secureFile,
+  writeSettings,
+} from './settings-file.js';
 import type { Settings } from './types.js';
+import { coerceCandidates, fillAndValidate, freeze, isWrongType, setPath, validate } from './validate-settings.js';
 
 /** A consola-shaped logger; every method is optional. */
 export interface SettingsLogger {
@@ -139,7 +138,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
       if (raw === undefined) logger.info?.(`Created ${file} with a new token`);
       if (filled.changed) {
         if (raw !== undefined) logger.info?.(`Added missing fields to ${file}`);
-        await write(file, filled.settings);
+        await writeSettings(file, filled.settings);
       }
       return filled.settings;
     });
@@ -203,7 +202,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
         const mutated = mutate(structuredClone(base));
         const validated = validate(mutated, file);
         const unchanged = attempt >= MAX_WRITE_ATTEMPTS ? undefined : () => readTextSync(file) === text;
-        if (await write(file, validated, unchanged)) return validated;
+        if (await writeSettings(file, validated, unchanged)) return validated;
       }
     });
     return adopt(next);
@@ -229,7 +228,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
     }
     // The reading of the right type says what is wrong: `70000` is "at most 65535", not "must be number" (which is
     // what the raw string "70000" gets).
-    throw refusals.find((error) => !WRONG_TYPE.has(error)) ?? refusals.at(-1);
+    throw refusals.find((error) => !isWrongType(error)) ?? refusals.at(-1);
   };
 
   const close = async (): Promise<void> => {
@@ -254,216 +253,4 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-async function readRaw(file: string): Promise<Record<string, unknown> | undefined> {
-  const text = await readText(file);
-  return text === undefined ? undefined : parseRaw(text, file);
-}
-
-/** The file's text, or undefined when there is none. */
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw notAFile(file);
-    return await readFile(file, 'utf8');
-  } catch (cause) {
-    if (cause instanceof SettingsError) throw cause;
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError(file, cause);
-  }
-}
-
-/** `readText` without yielding (the check right before a rename); an unreadable file counts as changed. */
-function readTextSync(file: string): string | undefined | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    return (cause as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
-  }
-}
-
-function parseRaw(text: string, file: string): Record<string, unknown> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw invalidJson(file, cause);
-  }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw invalidField(file, '(root)', 'must be a JSON object');
-  }
-  return raw as Record<string, unknown>;
-}
-
-/** Fills generated fields (worktreesDir, tokenSecret) and schema defaults; reports whether anything was added. */
-function fillAndValidate(
-  raw: Record<string, unknown>,
-  home: string,
-  file: string,
-): { settings: Settings; changed: boolean } {
-  const input: Record<string, unknown> = { ...raw };
-  if (input.worktreesDir === undefined) input.worktreesDir = join(home, 'worktrees');
-  // Only an ABSENT token is generated. A present but malformed one stops the server (never silently replaced).
-  if (input.tokenSecret === undefined) input.tokenSecret = generateTokenSecret();
-  const settings = validate(input, file);
-  return { settings, changed: !isDeepStrictEqual(raw, settings) };
-}
-
-function validate(input: unknown, file: string): Settings {
-  const result = settingsSchema.safeParse(input);
-  if (result.success) {
-    const settings = result.data as Settings;
-    if (settings.tunnel.originPort === settings.webServerPort) {
-      throw invalidField(
-        file,
-        'tunnel.originPort',
-        `must differ from webServerPort (${settings.webServerPort}): it is the named tunnel's own listener`,
-      );
-    }
-    if (settings.tunnel.tokenFile !== undefined && settings.tunnel.credentialsFile !== undefined) {
-      throw invalidField(
-        file,
-        'tunnel.credentialsFile',
-        'cannot be set together with tunnel.tokenFile: a named tunnel runs either with a token (managed in ' +
-          'Cloudflare) or with a credentials file (locally managed); `band tunnel setup` switches between them',
-      );
-    }
-    return settings;
-  }
-  throw toSettingsError(result.error, file);
-}
-
-/** Refusals of a value of the wrong type, which `set` passes over when another reading of a CLI string got further. */
-const WRONG_TYPE = new WeakSet<SettingsError>();
-
-function toSettingsError(error: z.ZodError, file: string): SettingsError {
-  const issue = error.issues[0];
-  const field = issue?.path.map(String).join('.') || '(root)';
-  if (field === 'tokenSecret') return malformedToken(file);
-  const refusal = invalidField(file, field, describeIssue(issue));
-  if (issue?.code === 'invalid_type') WRONG_TYPE.add(refusal);
-  return refusal;
-}
-
-function describeIssue(issue: z.core.$ZodIssue | undefined): string {
-  if (!issue) return 'is invalid';
-  switch (issue.code) {
-    case 'invalid_type':
-      return `must be ${issue.expected}`;
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      return issue.origin === 'string' ? 'must not be empty' : `must be at least ${String(issue.minimum)}`;
-    case 'too_big':
-      return `must be at most ${String(issue.maximum)}`;
-    default:
-      return `is invalid (${issue.message})`;
-  }
-}
-
-/** For a CLI string, try its JSON reading first (4000, true, null, [..]) and fall back to the raw string. */
-function coerceCandidates(value: unknown): unknown[] {
-  if (typeof value !== 'string') return [value];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (typeof parsed === 'string') return [parsed, value];
-    return [parsed, value];
-  } catch {
-    return [value];
-  }
-}
-
-/** A list position in a key path: `codingAgents.0.command`. */
-const INDEX_SEGMENT = /^(0|[1-9][0-9]{0,5})$/;
-
-/**
- * Sets `value` at `segments`, creating objects on the way. A number after a list names an element
- * (`codingAgents.0.command`), and the number one past the end adds one; any other key of a list is refused. A value
- * on the way that is neither is replaced by an object, and validation then says what is wrong with the result.
- */
-function setPath(settings: Settings, segments: string[], value: unknown, file: string): Settings {
-  let node: Record<string, unknown> | unknown[] = settings;
-  const path: string[] = [];
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i]!;
-    const isLast = i === segments.length - 1;
-    if (Array.isArray(node)) {
-      const index = Number(segment);
-      if (!INDEX_SEGMENT.test(segment) || index > node.length)
-        throw listIndexOutOfRange(file, segments.join('.'), path.join('.'), node.length);
-      if (isLast) node[index] = value;
-      else {
-        if (!node[index] || typeof node[index] !== 'object') node[index] = {};
-        node = node[index] as Record<string, unknown> | unknown[];
-      }
-    } else if (isLast) {
-      node[segment] = value;
-    } else {
-      const child = node[segment];
-      if (!child || typeof child !== 'object') node[segment] = {};
-      node = node[segment] as Record<string, unknown> | unknown[];
-    }
-    path.push(segment);
-  }
-  return settings;
-}
-
-/** Writes atomically; with `unchanged`, only if it still holds right before the rename (resolves false if not). */
-async function write(file: string, settings: Settings, unchanged?: () => boolean): Promise<boolean> {
-  try {
-    return await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`, { beforeRename: unchanged });
-  } catch (cause) {
-    throw ioError(file, cause);
-  }
-}
-
-async function secureDirectory(home: string, logger: SettingsLogger): Promise<void> {
-  if (process.platform === 'win32') return;
-  const info = await lstat(home).catch((cause) => {
-    throw ioError(home, cause);
-  });
-  const uid = process.getuid?.();
-  if (uid !== undefined && info.uid !== uid) throw wrongOwner(home, uid, info.uid);
-  if ((info.mode & 0o077) !== 0 && info.isDirectory()) {
-    logger.warn?.(`${home} was accessible to other users (mode ${(info.mode & 0o777).toString(8)}); set to 0700`);
-    await chmod(home, 0o700).catch((cause) => {
-      throw ioError(home, cause);
-    });
-  }
-}
-
-async function secureFile(file: string, home: string, logger: SettingsLogger): Promise<void> {
-  if (process.platform === 'win32') return;
-  const link = await lstat(file).catch(() => undefined);
-  if (link?.isSymbolicLink()) {
-    const target = await realpath(file).catch(() => file);
-    const realHome = await realpath(home).catch(() => home);
-    const rel = relative(realHome, target);
-    if (rel.startsWith('..') || isAbsolute(rel)) {
-      logger.warn?.(`${file} is a symlink to a file outside ${home}; the next write replaces the link with a file`);
-    }
-  }
-  const info = await stat(file).catch((cause) => {
-    throw ioError(file, cause);
-  });
-  const uid = process.getuid?.();
-  if (uid !== undefined && info.uid !== uid) throw wrongOwner(file, uid, info.uid);
-  if ((info.mode & 0o077) !== 0) {
-    logger.warn?.(`${file} was readable by other users (mode ${(info.mode & 0o777).toString(8)}); set to 0600`);
-    await chmod(file, 0o600).catch((cause) => {
-      throw ioError(file, cause);
-    });
-  }
-}
-
-function freeze(settings: Settings): Settings {
-  const deepFreeze = (value: unknown): void => {
-    if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-      Object.freeze(value);
-      for (const child of Object.values(value)) deepFreeze(child);
-    }
-  };
-  deepFreeze(settings);
-  return settings;
 }
