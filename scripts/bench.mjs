@@ -68,9 +68,7 @@ for (const ws of workspaces) {
     failures.push(`${ws.name}: did not finish within ${benchTimeoutMs / 60_000} min`);
   else if (run.status !== 0) failures.push(`${ws.name}: exited ${run.status ?? run.signal}`);
 }
-const leftTemp = closeRunTemp(runTmp);
-if (leftTemp.length > 0)
-  process.stderr.write(`bench: left ${leftTemp.length} temp entries in ${runTmp}: ${leftTemp.join(', ')}\n`);
+closeRunTemp(runTmp, 'npm run bench');
 
 // Every figure must be a measurement: a finite number with a unit. Anything else is a failure, named.
 const rows = [];

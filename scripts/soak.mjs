@@ -83,9 +83,7 @@ for (const name of faults) {
   if (run.status !== 0 && result.criteria?.every((c) => c.ok))
     failures.push(`${name}: exited ${run.status ?? run.signal}`);
 }
-const leftTemp = closeRunTemp(runTmp);
-if (leftTemp.length > 0)
-  process.stderr.write(`soak: left ${leftTemp.length} temp entries in ${runTmp}: ${leftTemp.join(', ')}\n`);
+closeRunTemp(runTmp, 'npm run soak');
 
 const rows = [['FAULT', 'SURVIVED', 'CRITERION / FIGURE', 'RESULT']];
 for (const r of results) {

@@ -33,9 +33,7 @@ export default function setup(): () => Promise<void> {
     }
     // After the processes: a live one could still be writing there.
     restoreEnv(outer);
-    const leftFiles = closeRunTemp(runTmp);
-    if (leftFiles.length > 0)
-      console.warn(`The tests left ${leftFiles.length} temp entries in ${runTmp}: ${leftFiles.join(', ')}`);
+    closeRunTemp(runTmp, 'The tests');
     if (leftovers.length === 0) return;
     // vitest only logs an error thrown here; the exit code is what CI sees.
     process.exitCode = 1;

@@ -4,5 +4,8 @@ export const PROGRAM_TEMP_ENTRIES: RegExp[];
 export function openRunTemp(): string;
 /** The environment that points a run's processes at its folder: TMPDIR, and CLAUDE_CODE_TMPDIR for Claude Code. */
 export function runTempEnv(dir: string): { TMPDIR: string; CLAUDE_CODE_TMPDIR: string };
-/** Removes the programs' own entries, then the folder when nothing else is in it; returns what the tests left. */
-export function closeRunTemp(dir: string): string[];
+/**
+ * Removes the programs' own entries, then the folder when nothing else is in it; returns what the tests left, and with
+ * `who` also says so on stderr.
+ */
+export function closeRunTemp(dir: string, who?: string): string[];

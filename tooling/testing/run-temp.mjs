@@ -26,9 +26,9 @@ export function runTempEnv(dir) {
 
 /**
  * Removes the programs' own entries, then the folder when nothing else is in it. Returns the names the tests
- * left (the folder is kept then, for a person or CI's temp report to see).
+ * left (the folder is kept then, for a person or CI's temp report to see); with `who`, also says so on stderr.
  */
-export function closeRunTemp(dir) {
+export function closeRunTemp(dir, who) {
   let names;
   try {
     names = readdirSync(dir);
@@ -45,5 +45,6 @@ export function closeRunTemp(dir) {
     }
   }
   if (left.length === 0) rmdirSync(dir);
+  else if (who) process.stderr.write(`${who} left ${left.length} temp entries in ${dir}: ${left.join(', ')}\n`);
   return left;
 }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { closeRunTemp, openRunTemp } from '../../../tooling/testing/run-temp.mjs';
 
 const made: string[] = [];
@@ -45,6 +45,19 @@ describe('a run temp folder', () => {
     writeFileSync(join(dir, 'claude-notes.txt'), 'not the CLI’s folder name');
     expect(closeRunTemp(dir).sort()).toEqual(['band-home-abc', 'claude-notes.txt']);
     expect(readdirSync(dir).sort()).toEqual(['band-home-abc', 'claude-notes.txt']);
+  });
+
+  it('says on stderr, for whoever ran, what was left', () => {
+    const dir = openRunTemp();
+    made.push(dir);
+    fill(dir, ['band-home-abc']);
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(closeRunTemp(dir, 'npm run bench')).toEqual(['band-home-abc']);
+      expect(write).toHaveBeenCalledWith(`npm run bench left 1 temp entries in ${dir}: band-home-abc\n`);
+    } finally {
+      write.mockRestore();
+    }
   });
 
   it('is already closed when the folder is gone', () => {
